@@ -1,0 +1,1 @@
+"""Packaging and shipping code: dependency installs, zips, targets, sync sessions."""

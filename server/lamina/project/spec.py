@@ -1,0 +1,84 @@
+"""The function model every other part of Lamina works from."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/lamina-local"
+DEFAULT_TIMEOUT_S = 3
+DEFAULT_MEMORY_MB = 128
+LOCAL_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@dataclass(frozen=True)
+class SampleEvent:
+    """A JSON event file offered for a function (its own events/ folder, or the project's)."""
+
+    name: str
+    path: Path
+
+
+@dataclass
+class FunctionSpec:
+    """One Lambda function, as a template, pyproject.toml or a bare target describes it.
+
+    `logical_id` is the template key; `function_name` is the physical name (the FunctionName
+    property, else the logical id) that the emulator and AWS use.
+    """
+
+    logical_id: str
+    handler: str  # "module.function", dotted module path relative to code_dir
+    code_dir: Path  # absolute path of the CodeUri
+    function_name: str = ""
+    runtime: str = LOCAL_RUNTIME
+    timeout: int = DEFAULT_TIMEOUT_S
+    memory_size: int = DEFAULT_MEMORY_MB
+    environment: dict[str, str] = field(default_factory=dict)
+    role: str = DEFAULT_ROLE
+    architectures: list[str] = field(default_factory=lambda: ["x86_64"])
+    events: list[SampleEvent] = field(default_factory=list)
+    # Where the definition came from, so that errors and editors can point at it.
+    source: str = "target"  # "template" | "pyproject" | "target"
+    source_path: Path | None = None
+    source_line: int | None = None  # 1-based line of the resource in its file
+
+    def __post_init__(self) -> None:
+        if not self.function_name:
+            self.function_name = self.logical_id
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0] if "." in self.handler else self.handler
+
+    @property
+    def function(self) -> str:
+        return self.handler.rsplit(".", 1)[1] if "." in self.handler else ""
+
+    @property
+    def handler_path(self) -> Path:
+        """The file that should define the handler (it may not exist)."""
+        return self.code_dir / (self.module.replace(".", "/") + ".py")
+
+    @property
+    def requirements_file(self) -> Path | None:
+        path = self.code_dir / "requirements.txt"
+        return path if path.is_file() else None
+
+
+class ProjectError(Exception):
+    """A mistake in the user's project: one line that says what and where."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"

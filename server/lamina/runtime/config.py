@@ -1,0 +1,119 @@
+"""What an execution environment needs to know about the function it plays, and how to start it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lamina.project.spec import DEFAULT_ACCOUNT, FunctionSpec
+
+RUNTIME_CLIENTS = ("lamina", "awslambdaric")
+
+
+def default_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """One function version as the runtime plays it. Frozen and hashable: the pool keys on it, so
+    any change (new code dir, env vars, memory) gets fresh environments."""
+
+    function_name: str
+    handler: str
+    code_dir: Path
+    runtime: str = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    timeout: float = 3.0
+    memory_size: int = 128
+    environment: tuple[tuple[str, str], ...] = ()
+    version: str = "$LATEST"
+    region: str = field(default_factory=default_region)
+    account: str = DEFAULT_ACCOUNT
+    # Folders after the code dir on the import path (e.g. installed requirements).
+    extra_paths: tuple[Path, ...] = ()
+
+    @classmethod
+    def from_spec(cls, spec: FunctionSpec, **overrides: object) -> FunctionConfig:
+        config = cls(
+            function_name=spec.function_name,
+            handler=spec.handler,
+            code_dir=spec.code_dir.resolve(),
+            runtime=spec.runtime,
+            timeout=float(spec.timeout),
+            memory_size=int(spec.memory_size),
+            environment=tuple(sorted(spec.environment.items())),
+        )
+        return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.function_name}"
+
+    def qualified_arn(self, qualifier: str | None = None) -> str:
+        return f"{self.arn}:{qualifier}" if qualifier else self.arn
+
+    def lambda_environment(self, runtime_api: str, task_root: Path, tmp_dir: Path) -> dict[str, str]:
+        """The variables a real Python Lambda sets (notes/lambda-facts.md), then the function's own."""
+        date = time.strftime("%Y/%m/%d", time.gmtime())
+        python_path = os.pathsep.join(str(p) for p in (task_root, *self.extra_paths))
+        env = {
+            "_HANDLER": self.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{date}/[{self.version}]{secrets.token_hex(16)}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_RUNTIME_API": runtime_api,
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "PYTHONPATH": python_path,
+            # Per-environment temp dir: tempfile-based caches survive warm invokes, and two
+            # environments never share one (a literal /tmp path still is shared, as the docs say).
+            "TMPDIR": str(tmp_dir),
+        }
+        env.update(self.environment)
+        return env
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """How environments are started: the same for every function the pool serves."""
+
+    python: str = sys.executable
+    runtime_client: str = "lamina"  # or "awslambdaric"
+    freeze: bool = True
+    max_concurrency: int = 4  # environments per function version
+    idle_timeout: float = 600.0  # seconds before an idle environment is reaped
+    init_timeout: float = 10.0  # Lambda's on-demand init phase limit
+    max_log_bytes: int = 1024 * 1024  # per invocation; the middle of a flood is dropped
+    # Variables from the developer's shell that the function inherits (besides Lambda's own):
+    # PATH and HOME so subprocesses work, and proxies/certs; never AWS_* (credentials are explicit).
+    inherit_env: tuple[str, ...] = (
+        "PATH",
+        "HOME",
+        "USER",
+        "SYSTEMROOT",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "SSL_CERT_FILE",
+        "REQUESTS_CA_BUNDLE",
+        "AWS_CA_BUNDLE",
+        "PYDEVD_DISABLE_FILE_VALIDATION",
+    )
+
+    def child_command(self, config: FunctionConfig) -> list[str]:
+        if self.runtime_client == "awslambdaric":
+            return [self.python, "-m", "awslambdaric", config.handler]
+        return [self.python, str(Path(__file__).with_name("bootstrap.py")), config.handler]

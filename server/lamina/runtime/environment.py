@@ -1,0 +1,410 @@
+"""An execution environment: one child Python process playing one Lambda sandbox.
+
+The child runs a runtime client (Lamina's bootstrap or awslambdaric) that talks to this process only
+through the Runtime API, served on the environment's own loopback port. This class owns the child's
+life: init, invocations, the freeze between them, the timeout and memory limit, and its output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lamina.runtime import sandbox_errors
+from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
+from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
+from lamina.runtime.process_memory import peak_rss_bytes, rss_bytes
+
+log = logging.getLogger(__name__)
+
+MEMORY_POLL_S = 0.01
+_MB = 1024 * 1024
+
+
+class EnvironmentState(enum.Enum):
+    INIT = "init"
+    READY = "ready"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+class _Outcome:
+    """How an invocation ended: a response body, or an error JSON."""
+
+    def __init__(self, ok: bool, body: bytes, content_type: str = "application/json") -> None:
+        self.ok = ok
+        self.body = body
+        self.content_type = content_type
+
+    @classmethod
+    def error(cls, error: dict[str, Any]) -> _Outcome:
+        return cls(False, sandbox_errors.encode(error))
+
+
+class ExecutionEnvironment:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        options: RuntimeOptions,
+        credentials_env: dict[str, str] | None = None,
+        freeze: bool | None = None,
+    ) -> None:
+        self.config = config
+        self.options = options
+        self.credentials_env = credentials_env or {}
+        self.freeze_between_invokes = options.freeze if freeze is None else freeze
+        self.state = EnvironmentState.INIT
+        self.invocations = 0
+        self.last_used = time.monotonic()
+        self.retired = False  # set by the pool: finish the current invocation, then go
+        self.init_duration_ms: float | None = None
+        self.tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
+        self._api = RuntimeApiServer(self)
+        self._proc: asyncio.subprocess.Process | None = None
+        self._output_fd = -1
+        self._capture = OutputCapture(options.max_log_bytes)
+        self._spawned_at = 0.0
+        self._init_done: asyncio.Future[None] | None = None
+        self._init_error: bytes | None = None
+        self._current: str | None = None  # request id in flight
+        self._outcome: asyncio.Future[_Outcome] | None = None
+        self._frozen = False
+        self._watchers: list[asyncio.Task[Any]] = []
+        self._memory_timer: asyncio.TimerHandle | None = None
+        self._peak_rss = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def runtime_api(self) -> str:
+        return self._api.address
+
+    # --- life ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Spawn the child. Init runs on its own; `invoke` waits for it."""
+        loop = asyncio.get_running_loop()
+        self._init_done = loop.create_future()
+        await self._api.start()
+        env = {k: os.environ[k] for k in self.options.inherit_env if k in os.environ}
+        env.update(self.credentials_env)
+        env.update(self.config.lambda_environment(self._api.address, self.config.code_dir, self.tmp_dir))
+        read_fd, write_fd = os.pipe()
+        _widen_pipe(read_fd)
+        os.set_blocking(read_fd, False)
+        self._output_fd = read_fd
+        self._spawned_at = time.perf_counter()
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *self.options.child_command(self.config),
+                cwd=str(self.config.code_dir),
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=write_fd,
+                stderr=write_fd,
+                start_new_session=True,  # Ctrl+C in a terminal reaches Lamina, not the function
+            )
+        except OSError:
+            os.close(read_fd)
+            await self._cleanup()
+            raise
+        finally:
+            os.close(write_fd)
+        loop.add_reader(read_fd, self._read_output)
+        self._watchers.append(asyncio.create_task(self._watch_exit(self._proc)))
+
+    async def kill(self) -> None:
+        """End the environment now, whatever it is doing."""
+        self._signal(signal.SIGKILL)
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                await self._proc.wait()
+        await self._cleanup()
+
+    def _signal(self, sig: int) -> None:
+        if self._proc is None or self._proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._proc.pid, sig)
+
+    async def _watch_exit(self, proc: asyncio.subprocess.Process) -> None:
+        returncode = await proc.wait()
+        self._drain_output()
+        self.state = EnvironmentState.DEAD
+        if self._init_done is not None and not self._init_done.done():
+            self._init_done.set_result(None)
+        if self._current is not None:
+            if self._init_error is not None and self.invocations == 1:
+                self._settle(_Outcome(False, self._init_error))
+            else:
+                self._settle(_Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
+        self._api.cancel_pending()
+        await self._cleanup()
+
+    async def _cleanup(self) -> None:
+        self.state = EnvironmentState.DEAD
+        if self._memory_timer is not None:
+            self._memory_timer.cancel()
+        await self._api.close()
+        if self._output_fd >= 0:
+            self._drain_output()
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self._output_fd)
+            os.close(self._output_fd)
+            self._output_fd = -1
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    # --- the child's output -------------------------------------------------------------------
+
+    def _read_output(self) -> None:
+        try:
+            data = os.read(self._output_fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._capture.write(data)
+        else:  # EOF: the child closed its end (it exited)
+            asyncio.get_running_loop().remove_reader(self._output_fd)
+
+    def _drain_output(self) -> None:
+        """Read whatever the child wrote so far, synchronously, so that the log is complete."""
+        while self._output_fd >= 0:
+            try:
+                data = os.read(self._output_fd, 1 << 20)
+            except (BlockingIOError, OSError):
+                return
+            if not data:
+                return
+            self._capture.write(data)
+
+    # --- invoking -----------------------------------------------------------------------------
+
+    async def invoke(self, request: InvocationRequest) -> InvocationResult:
+        assert self._init_done is not None, "start() first"
+        self.invocations += 1
+        cold = self.invocations == 1
+        self.state = EnvironmentState.BUSY
+        loop = asyncio.get_running_loop()
+        self._current = request.request_id
+        self._outcome = loop.create_future()
+        prefix = ""
+        if cold:
+            await self._await_init(request.request_id)
+            self._drain_output()
+            prefix = self._capture.take()
+        started = time.perf_counter()
+        if not self._outcome.done():
+            prefix += start_line(request.request_id, self.config.version)
+            self._deliver(request)
+            timer = loop.call_later(self.config.timeout, self._on_timeout, request.request_id)
+            self._memory_timer = loop.call_later(MEMORY_POLL_S, self._poll_memory)
+            try:
+                await self._outcome
+            finally:
+                timer.cancel()
+                self._memory_timer.cancel()
+        else:
+            prefix += start_line(request.request_id, self.config.version)
+        outcome = self._outcome.result()
+        duration_ms = (time.perf_counter() - started) * 1000
+        self._drain_output()
+        return self._finish(request, outcome, prefix, duration_ms, cold)
+
+    async def _await_init(self, request_id: str) -> None:
+        assert self._init_done is not None and self._outcome is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(self._init_done), self.options.init_timeout)
+        except asyncio.TimeoutError:
+            self._capture.write(
+                f"INIT_REPORT Init Duration: {self.options.init_timeout * 1000:.2f} ms\t"
+                "Phase: init\tStatus: timeout\n".encode()
+            )
+            self._settle(_Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout)))
+            await self.kill()
+            return
+        if self.state is EnvironmentState.DEAD or self._init_error is not None:
+            # Init failed. The runtime client posted the error (or simply died); report it.
+            if self._proc is not None and self._proc.returncode is None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._proc.wait()), 1.0)
+                if self._proc.returncode is None:
+                    await self.kill()
+            if not self._outcome.done():
+                if self._init_error is not None:
+                    self._settle(_Outcome(False, self._init_error))
+                else:
+                    code = self._proc.returncode if self._proc and self._proc.returncode else 1
+                    self._settle(_Outcome.error(sandbox_errors.exit_error(request_id, code)))
+
+    def _deliver(self, request: InvocationRequest) -> None:
+        deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
+        headers = {
+            "Content-Type": request.content_type,
+            "Lambda-Runtime-Aws-Request-Id": request.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": request.invoked_function_arn or self.config.arn,
+            "Lambda-Runtime-Trace-Id": request.trace_id or _new_trace_id(),
+        }
+        if request.client_context:
+            headers["Lambda-Runtime-Client-Context"] = request.client_context
+        if request.cognito_identity:
+            headers["Lambda-Runtime-Cognito-Identity"] = request.cognito_identity
+        if self._frozen:
+            self._frozen = False
+            self._signal(signal.SIGCONT)
+        self._api.deliver(PendingEvent(request.request_id, request.payload, headers))
+
+    def _finish(
+        self,
+        request: InvocationRequest,
+        outcome: _Outcome,
+        prefix: str,
+        duration_ms: float,
+        cold: bool,
+    ) -> InvocationResult:
+        request_id = request.request_id
+        error = None if outcome.ok else _parse_error(outcome.body)
+        killed_for_memory = bool(error and error.get("errorType") == "Runtime.OutOfMemory")
+        cold_init_failed = cold and self._init_error is not None
+        peak = max(self._peak_rss, peak_rss_bytes(self.pid) if self.pid else 0)
+        peak_mb = self.config.memory_size if killed_for_memory else -(-peak // _MB)
+        output = self._capture.take()
+        if error and error.get("errorType") == "Sandbox.Timedout" and not cold_init_failed:
+            output += f"{platform_timestamp()} {request_id} Task timed out after {self.config.timeout:.2f} seconds\n"
+        report = Report(
+            request_id,
+            duration_ms,
+            self.config.memory_size,
+            peak_mb,
+            self.init_duration_ms if cold else None,
+        )
+        logs = prefix + output + end_line(request_id) + report.line()
+        self._current = None
+        self.last_used = time.monotonic()
+        if self.state is not EnvironmentState.DEAD:
+            if outcome.ok or error is None or not _kills_environment(error):
+                self.state = EnvironmentState.READY
+        return InvocationResult(
+            request_id=request_id,
+            ok=outcome.ok,
+            payload=outcome.body,
+            content_type=outcome.content_type,
+            error=error,
+            logs=logs,
+            duration_ms=duration_ms,
+            billed_duration_ms=report.billed_duration_ms,
+            memory_size_mb=self.config.memory_size,
+            max_memory_used_mb=peak_mb,
+            init_duration_ms=report.init_duration_ms,
+            executed_version=self.config.version,
+        )
+
+    def _settle(self, outcome: _Outcome) -> None:
+        if self._outcome is not None and not self._outcome.done():
+            self._outcome.set_result(outcome)
+
+    def _on_timeout(self, request_id: str) -> None:
+        if self._current != request_id:
+            return
+        self._settle(_Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
+        self._kill_soon()
+
+    def _poll_memory(self) -> None:
+        pid = self.pid
+        if pid is None or self._current is None:
+            return
+        rss = rss_bytes(pid)
+        self._peak_rss = max(self._peak_rss, rss)
+        if rss > self.config.memory_size * _MB:
+            self._settle(_Outcome.error(sandbox_errors.out_of_memory(self._current)))
+            self._kill_soon()
+            return
+        self._memory_timer = asyncio.get_running_loop().call_later(MEMORY_POLL_S, self._poll_memory)
+
+    def _kill_soon(self) -> None:
+        self.state = EnvironmentState.DEAD
+        self._drain_output()
+        self._signal(signal.SIGKILL)
+
+    # --- RuntimeApiListener: called by the Runtime API server ----------------------------------
+
+    def on_next(self) -> None:
+        if self._init_done is not None and not self._init_done.done():
+            self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000
+            self.state = EnvironmentState.READY
+            self._init_done.set_result(None)
+        if self.freeze_between_invokes and not self._frozen and self.state is not EnvironmentState.DEAD:
+            # Lambda freezes the sandbox once the runtime asks for the next event: background
+            # threads stop here and resume at the next invoke.
+            self._frozen = True
+            self._signal(signal.SIGSTOP)
+
+    def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
+        if request_id != self._current:
+            return 400, _api_error("InvalidRequestID", "Invalid request ID")
+        if len(body) > sandbox_errors.MAX_RESPONSE_BYTES:
+            self._settle(_Outcome.error(sandbox_errors.response_too_large(request_id, len(body))))
+            return 413, _api_error("RequestEntityTooLarge", "Response payload too large")
+        self._settle(_Outcome(True, body, content_type))
+        return 202, '{"status":"OK"}'
+
+    def on_invocation_error(self, request_id: str, body: bytes) -> tuple[int, str]:
+        if request_id != self._current:
+            return 400, _api_error("InvalidRequestID", "Invalid request ID")
+        self._settle(_Outcome(False, body))
+        return 202, '{"status":"OK"}'
+
+    def on_init_error(self, body: bytes, error_type: str) -> None:
+        self._init_error = body
+        if self._init_done is not None and not self._init_done.done():
+            self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000
+            self._init_done.set_result(None)
+
+
+def _kills_environment(error: dict[str, Any]) -> bool:
+    return str(error.get("errorType", "")).startswith(("Sandbox.", "Runtime.ExitError", "Runtime.OutOfMemory"))
+
+
+def _parse_error(body: bytes) -> dict[str, Any]:
+    try:
+        error = json.loads(body)
+    except ValueError:
+        error = None
+    if isinstance(error, dict):
+        return error
+    return {"errorType": "Runtime.Unknown", "errorMessage": body.decode("utf-8", "replace")}
+
+
+def _api_error(error_type: str, message: str) -> str:
+    return json.dumps({"errorType": error_type, "errorMessage": message})
+
+
+def _new_trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+def _widen_pipe(fd: int) -> None:
+    """A 1 MB pipe lets a chatty function run ahead of our reads (Linux only; optional)."""
+    if sys.platform.startswith("linux"):
+        import fcntl
+
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ

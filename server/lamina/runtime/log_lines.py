@@ -1,0 +1,86 @@
+"""The platform's log lines (START, END, REPORT) and a bounded capture of a child's output."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}\n"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}\n"
+
+
+@dataclass(frozen=True)
+class Report:
+    request_id: str
+    duration_ms: float
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None
+    note: str = ""  # e.g. debugging: the timeout was suspended
+
+    @property
+    def billed_duration_ms(self) -> int:
+        # Since August 2025 Lambda bills the init phase of on-demand functions too.
+        return max(1, math.ceil(self.duration_ms + (self.init_duration_ms or 0.0)))
+
+    def line(self) -> str:
+        parts = [
+            f"REPORT RequestId: {self.request_id}",
+            f"Duration: {self.duration_ms:.2f} ms",
+            f"Billed Duration: {self.billed_duration_ms} ms",
+            f"Memory Size: {self.memory_size_mb} MB",
+            f"Max Memory Used: {self.max_memory_used_mb} MB",
+        ]
+        if self.init_duration_ms is not None:
+            parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.note:
+            parts.append(self.note)
+        return "\t".join(parts) + "\n"
+
+
+def platform_timestamp() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+class OutputCapture:
+    """A child's output for one invocation: all of it up to a limit; past that, the head and the
+    tail with a marker between, so a flood can't exhaust memory but the end is still there."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def write(self, data: bytes) -> None:
+        half = self.limit // 2
+        if not self.tail and len(self.head) + len(data) <= self.limit:
+            self.head += data
+            return
+        if len(self.head) > half:  # first overflow: move the head's end to the tail
+            self.tail += self.head[half:]
+            del self.head[half:]
+        self.tail += data
+        excess = len(self.tail) - (self.limit - half)
+        if excess > 0:
+            del self.tail[:excess]
+            self.dropped += excess
+
+    def text(self) -> str:
+        head = self.head.decode("utf-8", "replace")
+        if not self.dropped and not self.tail:
+            return head
+        marker = f"\n[lamina] ... {self.dropped} bytes of output omitted ...\n" if self.dropped else ""
+        return head + marker + self.tail.decode("utf-8", "replace")
+
+    def take(self) -> str:
+        text = self.text()
+        self.head, self.tail, self.dropped = bytearray(), bytearray(), 0
+        return text

@@ -1,0 +1,203 @@
+"""The runtime pool: warm execution environments per function version.
+
+Init runs once per environment and the environment is reused while it lives. The pool spawns on
+demand up to a concurrency limit per function version, queues callers beyond it, reaps idle
+environments, replaces dead ones, and retires a function's environments when its code changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+
+from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.environment import EnvironmentState, ExecutionEnvironment
+from lamina.runtime.invocation import InvocationRequest, InvocationResult
+
+log = logging.getLogger(__name__)
+
+# Returns the credential variables for a new environment, and when they expire (None: never).
+CredentialsProvider = Callable[[], Awaitable[tuple[dict[str, str], datetime | None]]]
+CREDENTIALS_MARGIN = timedelta(minutes=5)
+
+
+class _Slot:
+    """An environment and what the pool knows about it."""
+
+    def __init__(self, env: ExecutionEnvironment, expires: datetime | None) -> None:
+        self.env = env
+        self.expires = expires
+        self.leased = False
+
+    def usable(self) -> bool:
+        if self.env.retired or self.env.state is EnvironmentState.DEAD:
+            return False
+        return self.expires is None or self.expires - datetime.now(timezone.utc) > CREDENTIALS_MARGIN
+
+
+class RuntimePool:
+    def __init__(
+        self,
+        options: RuntimeOptions | None = None,
+        credentials: CredentialsProvider | None = None,
+    ) -> None:
+        self.options = options or RuntimeOptions()
+        self._credentials = credentials
+        self._slots: dict[FunctionConfig, list[_Slot]] = {}
+        self._freed: dict[FunctionConfig, asyncio.Condition] = {}
+        self._reaper: asyncio.Task[None] | None = None
+        self._closed = False
+
+    # --- public API -------------------------------------------------------------------------
+
+    async def invoke(self, config: FunctionConfig, request: InvocationRequest) -> InvocationResult:
+        slot = await self._acquire(config)
+        try:
+            return await slot.env.invoke(request)
+        finally:
+            await self._release(config, slot)
+
+    async def prewarm(self, config: FunctionConfig) -> None:
+        """Start one environment ahead of time, unless one is already there."""
+        slots = [s for s in self._slots.get(config, []) if s.usable()]
+        if not slots and not self._closed:
+            self._retire_other_configs(config)
+            await self._spawn(config)
+
+    async def retire(self, function_name: str | None = None, version: str | None = None) -> int:
+        """Retire environments (of one function, or one version of it, or all): idle ones end
+        now, busy ones when their invocation ends. The next invoke starts cold on fresh state."""
+        count = 0
+        for config, slots in list(self._slots.items()):
+            if function_name is not None and config.function_name != function_name:
+                continue
+            if version is not None and config.version != version:
+                continue
+            for slot in list(slots):
+                count += 1
+                slot.env.retired = True
+                if not slot.leased:
+                    await self._remove(config, slot)
+        return count
+
+    def environments(self, config: FunctionConfig | None = None) -> list[ExecutionEnvironment]:
+        groups = [self._slots.get(config, [])] if config else list(self._slots.values())
+        return [slot.env for slots in groups for slot in slots]
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for config, slots in list(self._slots.items()):
+            for slot in list(slots):
+                await self._remove(config, slot)
+
+    async def __aenter__(self) -> RuntimePool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- leasing ----------------------------------------------------------------------------
+
+    async def _acquire(self, config: FunctionConfig) -> _Slot:
+        if self._closed:
+            raise RuntimeError("the runtime pool is closed")
+        self._start_reaper()
+        self._retire_other_configs(config)
+        freed = self._freed.setdefault(config, asyncio.Condition())
+        while True:
+            slots = self._slots.setdefault(config, [])
+            for slot in list(slots):
+                if not slot.leased and not slot.usable():
+                    await self._remove(config, slot)
+            # Prefer a warm environment, then one still in init (prewarmed).
+            free = [s for s in slots if not s.leased and s.usable()]
+            free.sort(key=lambda s: s.env.state is not EnvironmentState.READY)
+            if free:
+                free[0].leased = True
+                return free[0]
+            if len(slots) < self.options.max_concurrency:
+                slot = await self._spawn(config)
+                slot.leased = True
+                return slot
+            async with freed:
+                await freed.wait()
+
+    async def _release(self, config: FunctionConfig, slot: _Slot) -> None:
+        slot.leased = False
+        if not slot.usable():
+            await self._remove(config, slot)
+        freed = self._freed.get(config)
+        if freed is not None:
+            async with freed:
+                freed.notify()
+
+    async def _spawn(self, config: FunctionConfig) -> _Slot:
+        creds: dict[str, str] = {}
+        expires = None
+        if self._credentials is not None:
+            creds, expires = await self._credentials()
+        env = ExecutionEnvironment(config, self.options, creds)
+        slot = _Slot(env, expires)
+        self._slots.setdefault(config, []).append(slot)
+        try:
+            await env.start()
+        except BaseException:
+            self._slots[config].remove(slot)
+            raise
+        return slot
+
+    async def _remove(self, config: FunctionConfig, slot: _Slot) -> None:
+        slots = self._slots.get(config, [])
+        if slot in slots:
+            slots.remove(slot)
+        if not slots:
+            self._slots.pop(config, None)
+        await slot.env.kill()
+
+    def _retire_other_configs(self, config: FunctionConfig) -> None:
+        """A function version seen with a new config (code, env, memory...) retires the old one's
+        environments, so no invocation runs stale code."""
+        for other in list(self._slots):
+            if other != config and (other.function_name, other.version) == (
+                config.function_name,
+                config.version,
+            ):
+                for slot in self._slots[other]:
+                    slot.env.retired = True
+
+    # --- reaping ----------------------------------------------------------------------------
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.create_task(self._reap_forever())
+
+    async def _reap_forever(self) -> None:
+        interval = max(0.05, min(30.0, self.options.idle_timeout / 2))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.reap_idle()
+            except Exception:
+                log.exception("reaping idle environments failed")
+
+    async def reap_idle(self) -> int:
+        """End environments idle for longer than the idle timeout, and dead or retired ones."""
+        now = time.monotonic()
+        count = 0
+        for config, slots in list(self._slots.items()):
+            for slot in list(slots):
+                if slot.leased:
+                    continue
+                idle = now - slot.env.last_used > self.options.idle_timeout
+                if idle or not slot.usable():
+                    count += 1
+                    await self._remove(config, slot)
+        return count
