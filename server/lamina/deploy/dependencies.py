@@ -27,10 +27,14 @@ def interpreter_tag(python: str) -> str:
         import sysconfig
 
         return f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
-    probe = "import sys, sysconfig; print(f'{sys.implementation.cache_tag}-{sysconfig.get_platform()}')"
+    probe = (
+        "import sys, sysconfig; print(f'{sys.implementation.cache_tag}-{sysconfig.get_platform()}')"
+    )
     out = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise DependencyInstallError(f"cannot run the Python interpreter {python!r}: {out.stderr.strip()}")
+        raise DependencyInstallError(
+            f"cannot run the Python interpreter {python!r}: {out.stderr.strip()}"
+        )
     return out.stdout.strip()
 
 

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/2018-06-01/runtime"
 # A runtime may post any size; we read up to this and refuse larger bodies without reading them.
 MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_HEAD_BYTES = 4 * 1024 * 1024
 _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 _REASONS |= {413: "Payload Too Large", 500: "Internal Server Error"}
 
@@ -55,9 +56,12 @@ class RuntimeApiServer:
         self._server: asyncio.Server | None = None
         self._pending: PendingEvent | None = None
         self._waiter: asyncio.Future[PendingEvent] | None = None
+        self._parked: asyncio.StreamWriter | None = None  # the connection waiting on /next
+        self._disconnected = False  # the runtime hung up while parked on /next
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        # awslambdaric sends an X-Ray error header of up to 1 MB with each error.
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=MAX_HEAD_BYTES)
         self.port = self._server.sockets[0].getsockname()[1]
 
     @property
@@ -71,6 +75,23 @@ class RuntimeApiServer:
             waiter.set_result(event)
         else:
             self._pending = event
+
+    def runtime_gone(self) -> bool:
+        """True if the runtime hung up while waiting for its next event (it died). Peeks at the
+        socket too, since the loop may not have seen the hang-up yet."""
+        if self._disconnected:
+            return True
+        sock = self._parked.get_extra_info("socket") if self._parked is not None else None
+        sock = getattr(sock, "_sock", sock)  # asyncio wraps it in a TransportSocket without recv
+        if sock is None:
+            return False
+        try:
+            peeked: bytes = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            return peeked == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
 
     def cancel_pending(self) -> None:
         """Forget any event not yet taken (its environment died or was retired)."""
@@ -99,8 +120,14 @@ class RuntimeApiServer:
                     _write(writer, 413, _error_json("RequestEntityTooLarge", "Payload too large"))
                     return
                 if method == "GET" and path == f"{PREFIX}/invocation/next":
-                    event = await self._next_event(reader)
+                    self._disconnected = False
+                    self._parked = writer
+                    try:
+                        event = await self._next_event(reader)
+                    finally:
+                        self._parked = None
                     if event is None:
+                        self._disconnected = True
                         return
                     _write(writer, 200, event.body, event.headers)
                 elif method == "POST":
@@ -152,7 +179,7 @@ class RuntimeApiServer:
                 return self.listener.on_response(request_id, body, content_type)
             if kind == "error":
                 return self.listener.on_invocation_error(request_id, body)
-        return 404, _error_json("NotFound", f"no route for POST {path}")
+        return 404, _error_json("NotFound", f"no route for POST {path}").decode()
 
 
 async def _read_request(

@@ -19,6 +19,14 @@ import os
 import sys
 import time
 
+TYPE_CHECKING = False  # not `from typing import ...`: typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType, TracebackType
+    from typing import Any
+
+    Frame = tuple[str, int | None, str, str | None]
+
 API_PREFIX = "/2018-06-01/runtime"
 ERROR_LOG_LINE_TERMINATE = "\r"
 ERROR_LOG_IDENT = "\u00a0"
@@ -40,8 +48,8 @@ _RAW_UNICODE_RUNTIMES = {
     "AWS_Lambda_python3.15",
 }
 
-_request_id = ""  # read by the log filter, as awslambdaric's _GLOBAL_AWS_REQUEST_ID
-_tenant_id = None
+_request_id: str = ""  # read by the log filter, as awslambdaric's _GLOBAL_AWS_REQUEST_ID
+_tenant_id: str | None = None
 
 
 class FaultException(Exception):
@@ -54,7 +62,7 @@ class FaultException(Exception):
     MALFORMED_HANDLER_NAME = "Runtime.MalformedHandlerName"
     LAMBDA_CONTEXT_UNMARSHAL_ERROR = "Runtime.LambdaContextUnmarshalError"
 
-    def __init__(self, exception_type, msg, trace=None):
+    def __init__(self, exception_type: str, msg: str, trace: list[str] | None = None) -> None:
         self.msg = msg
         self.exception_type = exception_type
         self.trace = trace
@@ -64,20 +72,23 @@ class FaultException(Exception):
 
 
 class RuntimeApiClient:
-    def __init__(self, address):
+    def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
         self.address = (host or "127.0.0.1", int(port))
-        self.sock = None
+        self.sock: _socket.socket | None = None
         self.buffer = b""
 
-    def _connect(self):
+    def _connect(self) -> _socket.socket:
         sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
         sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         sock.connect(self.address)
         self.sock = sock
         self.buffer = b""
+        return sock
 
-    def request(self, method, path, body=b"", headers=None):
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         """Send one request and return (status, headers, body). Reconnects once if needed."""
         head = f"{method} {API_PREFIX}{path} HTTP/1.1\r\nHost: lambda\r\nContent-Length: {len(body)}\r\n"
         if headers:
@@ -85,21 +96,20 @@ class RuntimeApiClient:
                 head += f"{name}: {value}\r\n"
         data = head.encode("latin-1") + b"\r\n" + body
         for attempt in (0, 1):
-            if self.sock is None:
-                self._connect()
+            sock = self.sock if self.sock is not None else self._connect()
             try:
-                self.sock.sendall(data)
-                return self._read_response()
+                sock.sendall(data)
+                return self._read_response(sock)
             except OSError:
                 self.sock = None
                 if attempt:
                     raise
         raise OSError("unreachable")
 
-    def _read_response(self):
+    def _read_response(self, sock: _socket.socket) -> tuple[int, dict[str, str], bytes]:
         buf = self.buffer
         while b"\r\n\r\n" not in buf:
-            chunk = self.sock.recv(65536)
+            chunk = sock.recv(65536)
             if not chunk:
                 raise OSError("Runtime API closed the connection")
             buf += chunk
@@ -112,20 +122,20 @@ class RuntimeApiClient:
             headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length", "0"))
         while len(buf) < length:
-            chunk = self.sock.recv(max(65536, length - len(buf)))
+            chunk = sock.recv(max(65536, length - len(buf)))
             if not chunk:
                 raise OSError("Runtime API closed the connection")
             buf += chunk
         self.buffer = buf[length:]
         return status, headers, buf[:length]
 
-    def next_invocation(self):
+    def next_invocation(self) -> tuple[dict[str, str], bytes]:
         status, headers, body = self.request("GET", "/invocation/next")
         if status != 200:
             raise OSError(f"Runtime API /next answered {status}")
         return headers, body
 
-    def post_response(self, request_id, body, content_type):
+    def post_response(self, request_id: str, body: bytes, content_type: str) -> None:
         self.request(
             "POST",
             f"/invocation/{request_id}/response",
@@ -133,14 +143,16 @@ class RuntimeApiClient:
             {"Content-Type": content_type},
         )
 
-    def post_error(self, request_id, error, xray_fault):
+    def post_error(
+        self, request_id: str, error: dict[str, Any], xray_fault: dict[str, Any]
+    ) -> None:
         headers = {"Content-Type": "application/json"}
         xray = to_json(xray_fault)
         if len(xray) < 1024 * 1024 and "\n" not in xray:
             headers["Lambda-Runtime-Function-XRay-Error-Cause"] = xray
         self.request("POST", f"/invocation/{request_id}/error", to_json(error).encode(), headers)
 
-    def post_init_error(self, error):
+    def post_init_error(self, error: dict[str, Any]) -> None:
         status, _, body = self.request(
             "POST",
             "/init/error",
@@ -154,7 +166,7 @@ class RuntimeApiClient:
 # --- JSON, as awslambdaric's marshaller ------------------------------------------------------
 
 
-def _default(obj):
+def _default(obj: Any) -> Any:
     # awslambdaric emits Decimals with all their digits (simplejson); the stdlib can only give a
     # number, so integral Decimals become ints and the rest floats.
     if type(obj).__name__ == "Decimal":
@@ -170,18 +182,29 @@ _encoder = json.JSONEncoder(
 to_json = _encoder.encode
 
 
-def unmarshal_request(body, content_type):
+def unmarshal_request(body: bytes, content_type: str | None) -> Any:
     if content_type != "application/json":
         return body
     try:
         return json.loads(body)
     except Exception as e:
-        raise FaultException(
-            FaultException.UNMARSHAL_ERROR, f"Unable to unmarshal input: {e}", None
-        ) from None
+        error = e
+    # Lambda's runtime parses with simplejson, whose messages differ from the stdlib's; where it
+    # is installed, ask it for the message (only on this error path, so no start-up cost).
+    try:
+        import simplejson  # type: ignore[import-untyped]
+
+        simplejson.loads(body)
+    except ImportError:
+        pass
+    except Exception as e:
+        error = e
+    raise FaultException(
+        FaultException.UNMARSHAL_ERROR, f"Unable to unmarshal input: {error}", None
+    )
 
 
-def marshal_response(response):
+def marshal_response(response: Any) -> tuple[bytes, str]:
     if isinstance(response, bytes):
         return response, "application/unknown"
     try:
@@ -198,13 +221,13 @@ def marshal_response(response):
 class LambdaContext:
     def __init__(
         self,
-        invoke_id,
-        client_context,
-        cognito_identity,
-        epoch_deadline_time_in_ms,
-        invoked_function_arn=None,
-        tenant_id=None,
-    ):
+        invoke_id: str,
+        client_context: dict[str, Any] | None,
+        cognito_identity: dict[str, Any] | None,
+        epoch_deadline_time_in_ms: int,
+        invoked_function_arn: str | None = None,
+        tenant_id: str | None = None,
+    ) -> None:
         env = os.environ
         self.aws_request_id = invoke_id
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
@@ -224,17 +247,17 @@ class LambdaContext:
             self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
         self._epoch_deadline_time_in_ms = epoch_deadline_time_in_ms
 
-    def get_remaining_time_in_millis(self):
+    def get_remaining_time_in_millis(self) -> int:
         delta_ms = self._epoch_deadline_time_in_ms - int(time.time() * 1000)
         return delta_ms if delta_ms > 0 else 0
 
-    def w3c(self):
+    def w3c(self) -> dict[str, str]:
         return dict(self._w3c_fields)
 
-    def log(self, msg):
+    def log(self, msg: object) -> None:
         sys.stdout.write(str(msg))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"{self.__class__.__name__}(["
             f"aws_request_id={self.aws_request_id},"
@@ -252,9 +275,9 @@ class LambdaContext:
 
 
 class _SlotsRepr:
-    __slots__ = ()
+    __slots__: tuple[str, ...] | list[str] = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fields = ",".join(f"{name}={getattr(self, name)}" for name in self.__slots__)
         return f"{self.__class__.__name__}([{fields}])"
 
@@ -277,25 +300,27 @@ class ClientContext(_SlotsRepr):
     __slots__ = ["custom", "env", "client"]
 
 
-def _make_obj(cls, values):
+def _make_obj(cls: Callable[[], Any], values: dict[str, Any] | None) -> Any:
     if values is None:
         return None
     obj = cls()
-    for name in cls.__slots__:
+    for name in obj.__slots__:
         setattr(obj, name, values.get(name, None))
     return obj
 
 
-def _extract_w3c(client_context):
+def _extract_w3c(client_context: object) -> dict[str, str]:
     if not isinstance(client_context, dict) or "w3c" not in client_context:
         return {}
     raw = client_context.pop("w3c")
     if not isinstance(raw, dict):
         return {}
-    return {k: v for k in ("traceparent", "tracestate", "baggage") if isinstance(v := raw.get(k), str)}
+    return {
+        k: v for k in ("traceparent", "tracestate", "baggage") if isinstance(v := raw.get(k), str)
+    }
 
 
-def _parse_json_header(value, name):
+def _parse_json_header(value: str, name: str) -> Any:
     try:
         return json.loads(value)
     except Exception as e:
@@ -309,13 +334,13 @@ def _parse_json_header(value, name):
 # --- Logging: awslambdaric's text format, configured when the function imports logging -------
 
 
-def _configure_logging(logging):
-    class LambdaLoggerHandler(logging.Handler):
-        def emit(self, record):
+def _configure_logging(logging: Any) -> None:
+    class LambdaLoggerHandler(logging.Handler):  # type: ignore[misc]
+        def emit(self, record: Any) -> None:
             sys.stdout.write(self.format(record))
 
-    class LambdaLoggerFilter(logging.Filter):
-        def filter(self, record):
+    class LambdaLoggerFilter(logging.Filter):  # type: ignore[misc]
+        def filter(self, record: Any) -> bool:
             record.aws_request_id = _request_id or ""
             record.tenant_id = _tenant_id
             return True
@@ -341,7 +366,7 @@ def _configure_logging(logging):
 class _LoggingConfigurator:
     """A meta path finder that configures `logging` right after its first import."""
 
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
         if name != "logging":
             return None
         sys.meta_path.remove(self)
@@ -352,15 +377,15 @@ class _LoggingConfigurator:
             return spec
         exec_module = spec.loader.exec_module
 
-        def exec_and_configure(module):
+        def exec_and_configure(module: ModuleType) -> None:
             exec_module(module)
             _configure_logging(module)
 
-        spec.loader.exec_module = exec_and_configure
+        spec.loader.exec_module = exec_and_configure  # type: ignore[method-assign]
         return spec
 
 
-def _install_logging():
+def _install_logging() -> None:
     if "logging" in sys.modules:  # something imported it already (e.g. sitecustomize)
         _configure_logging(sys.modules["logging"])
     else:
@@ -370,7 +395,12 @@ def _install_logging():
 # --- Errors ---------------------------------------------------------------------------------
 
 
-def make_error(error_message, error_type, stack_trace, invoke_id=None):
+def make_error(
+    error_message: str | None,
+    error_type: str | None,
+    stack_trace: list[str] | None,
+    invoke_id: str | None = None,
+) -> dict[str, Any]:
     return {
         "errorMessage": error_message if error_message else "",
         "errorType": error_type if error_type else "",
@@ -379,7 +409,7 @@ def make_error(error_message, error_type, stack_trace, invoke_id=None):
     }
 
 
-def _user_frames(tb):
+def _user_frames(tb: TracebackType | None) -> list[Frame]:
     import traceback
 
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
@@ -389,13 +419,13 @@ def _user_frames(tb):
     return frames
 
 
-def _format_frames(frames):
+def _format_frames(frames: list[Frame]) -> list[str]:
     import traceback
 
-    return traceback.format_list(frames)
+    return traceback.format_list(frames)  # type: ignore[arg-type]
 
 
-def _xray_fault(ex_type, ex_msg, frames):
+def _xray_fault(ex_type: str, ex_msg: str, frames: list[Frame]) -> dict[str, Any]:
     return {
         "working_directory": os.getcwd(),
         "exceptions": [
@@ -409,7 +439,7 @@ def _xray_fault(ex_type, ex_msg, frames):
     }
 
 
-def log_error(error):
+def log_error(error: dict[str, Any]) -> None:
     lines = ["[ERROR]"]
     if error.get("errorType"):
         lines[0] += " " + error["errorType"]
@@ -433,7 +463,7 @@ def log_error(error):
 # --- Handler loading, with awslambdaric's error classification ------------------------------
 
 
-def load_handler(handler):
+def load_handler(handler: str) -> Callable[[Any, LambdaContext], Any]:
     try:
         modname, fname = handler.rsplit(".", 1)
     except ValueError as e:
@@ -461,14 +491,15 @@ def load_handler(handler):
             trace,
         ) from None
     try:
-        return getattr(module, fname)
+        function: Callable[[Any, LambdaContext], Any] = getattr(module, fname)
+        return function
     except AttributeError:
         raise FaultException(
             FaultException.HANDLER_NOT_FOUND, f"Handler '{fname}' missing on module '{modname}'"
         ) from None
 
 
-def _init_failure(client, error):
+def _init_failure(client: RuntimeApiClient, error: dict[str, Any]) -> None:
     import logging
 
     logging.warning(UNHANDLED_WARNING)
@@ -477,7 +508,12 @@ def _init_failure(client, error):
     sys.exit(1)
 
 
-def handle_invocation(client, handler, headers, body):
+def handle_invocation(
+    client: RuntimeApiClient,
+    handler: Callable[[Any, LambdaContext], Any],
+    headers: dict[str, str],
+    body: bytes,
+) -> None:
     invoke_id = headers.get("lambda-runtime-aws-request-id", "")
     error = None
     try:
@@ -496,11 +532,10 @@ def handle_invocation(client, handler, headers, body):
     except FaultException as e:
         xray = _xray_fault("LambdaValidationError", e.msg, [])
         error = make_error(e.msg, e.exception_type, e.trace, invoke_id)
-    except Exception:
-        etype, value, tb = sys.exc_info()
-        frames = _user_frames(tb)
-        xray = _xray_fault(etype.__name__, str(value), frames)
-        error = make_error(str(value), etype.__name__, _format_frames(frames), invoke_id)
+    except Exception as e:
+        frames = _user_frames(e.__traceback__)
+        xray = _xray_fault(type(e).__name__, str(e), frames)
+        error = make_error(str(e), type(e).__name__, _format_frames(frames), invoke_id)
     if error is not None:
         log_error(error)
         client.post_error(invoke_id, error, xray)
@@ -511,23 +546,23 @@ def handle_invocation(client, handler, headers, body):
 class _WriteThrough:
     """stdout/stderr straight to the fd, so nothing is lost if the process dies (as awslambdaric)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: Any) -> None:
         self.stream = stream
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
-    def write(self, msg):
-        n = self.stream.write(msg)
+    def write(self, msg: str) -> int:
+        n: int = self.stream.write(msg)
         self.stream.flush()
         return n
 
-    def writelines(self, msgs):
+    def writelines(self, msgs: Any) -> None:
         self.stream.writelines(msgs)
         self.stream.flush()
 
 
-def main(argv):
+def main(argv: list[str]) -> None:
     global _request_id, _tenant_id
     # Python put this script's folder first on sys.path; the function's code must come first.
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
@@ -543,10 +578,9 @@ def main(argv):
         handler = load_handler(argv[1] if len(argv) > 1 else os.environ.get("_HANDLER", ""))
     except FaultException as e:
         _init_failure(client, make_error(e.msg, e.exception_type, e.trace))
-    except Exception:
-        etype, value, tb = sys.exc_info()
-        frames = _user_frames(tb)
-        _init_failure(client, make_error(str(value), etype.__name__, _format_frames(frames)))
+    except Exception as e:
+        frames = _user_frames(e.__traceback__)
+        _init_failure(client, make_error(str(e), type(e).__name__, _format_frames(frames)))
 
     while True:
         headers, body = client.next_invocation()

@@ -56,7 +56,9 @@ class FunctionConfig:
     def qualified_arn(self, qualifier: str | None = None) -> str:
         return f"{self.arn}:{qualifier}" if qualifier else self.arn
 
-    def lambda_environment(self, runtime_api: str, task_root: Path, tmp_dir: Path) -> dict[str, str]:
+    def lambda_environment(
+        self, runtime_api: str, task_root: Path, tmp_dir: Path
+    ) -> dict[str, str]:
         """The variables a real Python Lambda sets (notes/lambda-facts.md), then the function's own."""
         date = time.strftime("%Y/%m/%d", time.gmtime())
         python_path = os.pathsep.join(str(p) for p in (task_root, *self.extra_paths))
@@ -114,6 +116,8 @@ class RuntimeOptions:
     )
 
     def child_command(self, config: FunctionConfig) -> list[str]:
+        # -B: never write .pyc files into the function's code (Lambda's task root is read-only),
+        # so an edit that keeps a file's size within the same second can't run stale bytecode.
         if self.runtime_client == "awslambdaric":
-            return [self.python, "-m", "awslambdaric", config.handler]
-        return [self.python, str(Path(__file__).with_name("bootstrap.py")), config.handler]
+            return [self.python, "-B", "-m", "awslambdaric", config.handler]
+        return [self.python, "-B", str(Path(__file__).with_name("bootstrap.py")), config.handler]

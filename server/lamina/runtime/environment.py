@@ -27,7 +27,7 @@ from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
-from lamina.runtime.process_memory import peak_rss_bytes, rss_bytes
+from lamina.runtime.process_memory import is_ending, peak_rss_bytes, rss_bytes
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ class EnvironmentState(enum.Enum):
     READY = "ready"
     BUSY = "busy"
     DEAD = "dead"
+
+
+class EnvironmentGone(Exception):
+    """The environment died while idle: the invocation was not started, so it can go elsewhere."""
 
 
 class _Outcome:
@@ -104,7 +108,9 @@ class ExecutionEnvironment:
         await self._api.start()
         env = {k: os.environ[k] for k in self.options.inherit_env if k in os.environ}
         env.update(self.credentials_env)
-        env.update(self.config.lambda_environment(self._api.address, self.config.code_dir, self.tmp_dir))
+        env.update(
+            self.config.lambda_environment(self._api.address, self.config.code_dir, self.tmp_dir)
+        )
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
@@ -136,6 +142,11 @@ class ExecutionEnvironment:
             with contextlib.suppress(ProcessLookupError):
                 await self._proc.wait()
         await self._cleanup()
+
+    def _looks_gone(self) -> bool:
+        if self.state is EnvironmentState.DEAD or self._api.runtime_gone():
+            return True
+        return self.pid is not None and is_ending(self.pid)
 
     def _signal(self, sig: int) -> None:
         if self._proc is None or self._proc.returncode is not None:
@@ -199,6 +210,9 @@ class ExecutionEnvironment:
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
         assert self._init_done is not None, "start() first"
+        if self.invocations and self._looks_gone():
+            self.state = EnvironmentState.DEAD
+            raise EnvironmentGone(f"environment {self.pid} is gone")
         self.invocations += 1
         cold = self.invocations == 1
         self.state = EnvironmentState.BUSY
@@ -237,7 +251,9 @@ class ExecutionEnvironment:
                 f"INIT_REPORT Init Duration: {self.options.init_timeout * 1000:.2f} ms\t"
                 "Phase: init\tStatus: timeout\n".encode()
             )
-            self._settle(_Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout)))
+            self._settle(
+                _Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout))
+            )
             await self.kill()
             return
         if self.state is EnvironmentState.DEAD or self._init_error is not None:
@@ -299,9 +315,8 @@ class ExecutionEnvironment:
         logs = prefix + output + end_line(request_id) + report.line()
         self._current = None
         self.last_used = time.monotonic()
-        if self.state is not EnvironmentState.DEAD:
-            if outcome.ok or error is None or not _kills_environment(error):
-                self.state = EnvironmentState.READY
+        if self.state is not EnvironmentState.DEAD:  # fatal errors have already marked it DEAD
+            self.state = EnvironmentState.READY
         return InvocationResult(
             request_id=request_id,
             ok=outcome.ok,
@@ -351,7 +366,11 @@ class ExecutionEnvironment:
             self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000
             self.state = EnvironmentState.READY
             self._init_done.set_result(None)
-        if self.freeze_between_invokes and not self._frozen and self.state is not EnvironmentState.DEAD:
+        if (
+            self.freeze_between_invokes
+            and not self._frozen
+            and self.state is not EnvironmentState.DEAD
+        ):
             # Lambda freezes the sandbox once the runtime asks for the next event: background
             # threads stop here and resume at the next invoke.
             self._frozen = True
@@ -377,10 +396,6 @@ class ExecutionEnvironment:
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000
             self._init_done.set_result(None)
-
-
-def _kills_environment(error: dict[str, Any]) -> bool:
-    return str(error.get("errorType", "")).startswith(("Sandbox.", "Runtime.ExitError", "Runtime.OutOfMemory"))
 
 
 def _parse_error(body: bytes) -> dict[str, Any]:

@@ -77,7 +77,9 @@ class OutputCapture:
         head = self.head.decode("utf-8", "replace")
         if not self.dropped and not self.tail:
             return head
-        marker = f"\n[lamina] ... {self.dropped} bytes of output omitted ...\n" if self.dropped else ""
+        marker = (
+            f"\n[lamina] ... {self.dropped} bytes of output omitted ...\n" if self.dropped else ""
+        )
         return head + marker + self.tail.decode("utf-8", "replace")
 
     def take(self) -> str:

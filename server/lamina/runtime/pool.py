@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
-from lamina.runtime.environment import EnvironmentState, ExecutionEnvironment
+from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class _Slot:
     def usable(self) -> bool:
         if self.env.retired or self.env.state is EnvironmentState.DEAD:
             return False
-        return self.expires is None or self.expires - datetime.now(timezone.utc) > CREDENTIALS_MARGIN
+        return (
+            self.expires is None or self.expires - datetime.now(timezone.utc) > CREDENTIALS_MARGIN
+        )
 
 
 class RuntimePool:
@@ -55,17 +57,22 @@ class RuntimePool:
     # --- public API -------------------------------------------------------------------------
 
     async def invoke(self, config: FunctionConfig, request: InvocationRequest) -> InvocationResult:
-        slot = await self._acquire(config)
-        try:
-            return await slot.env.invoke(request)
-        finally:
-            await self._release(config, slot)
+        while True:
+            slot = await self._acquire(config)
+            try:
+                return await slot.env.invoke(request)
+            except EnvironmentGone:
+                # It died while idle (killed from outside); the event never reached it, so
+                # hand it to another environment instead of losing it.
+                log.info("environment of %s died while idle; replacing it", config.function_name)
+            finally:
+                await self._release(config, slot)
 
     async def prewarm(self, config: FunctionConfig) -> None:
         """Start one environment ahead of time, unless one is already there."""
         slots = [s for s in self._slots.get(config, []) if s.usable()]
         if not slots and not self._closed:
-            self._retire_other_configs(config)
+            await self._retire_other_configs(config)
             await self._spawn(config)
 
     async def retire(self, function_name: str | None = None, version: str | None = None) -> int:
@@ -110,7 +117,7 @@ class RuntimePool:
         if self._closed:
             raise RuntimeError("the runtime pool is closed")
         self._start_reaper()
-        self._retire_other_configs(config)
+        await self._retire_other_configs(config)
         freed = self._freed.setdefault(config, asyncio.Condition())
         while True:
             slots = self._slots.setdefault(config, [])
@@ -124,9 +131,7 @@ class RuntimePool:
                 free[0].leased = True
                 return free[0]
             if len(slots) < self.options.max_concurrency:
-                slot = await self._spawn(config)
-                slot.leased = True
-                return slot
+                return await self._spawn(config, leased=True)
             async with freed:
                 await freed.wait()
 
@@ -139,13 +144,14 @@ class RuntimePool:
             async with freed:
                 freed.notify()
 
-    async def _spawn(self, config: FunctionConfig) -> _Slot:
+    async def _spawn(self, config: FunctionConfig, leased: bool = False) -> _Slot:
         creds: dict[str, str] = {}
         expires = None
         if self._credentials is not None:
             creds, expires = await self._credentials()
         env = ExecutionEnvironment(config, self.options, creds)
         slot = _Slot(env, expires)
+        slot.leased = leased  # before any await, so a concurrent caller can't take it too
         self._slots.setdefault(config, []).append(slot)
         try:
             await env.start()
@@ -162,7 +168,7 @@ class RuntimePool:
             self._slots.pop(config, None)
         await slot.env.kill()
 
-    def _retire_other_configs(self, config: FunctionConfig) -> None:
+    async def _retire_other_configs(self, config: FunctionConfig) -> None:
         """A function version seen with a new config (code, env, memory...) retires the old one's
         environments, so no invocation runs stale code."""
         for other in list(self._slots):
@@ -170,8 +176,10 @@ class RuntimePool:
                 config.function_name,
                 config.version,
             ):
-                for slot in self._slots[other]:
+                for slot in list(self._slots[other]):
                     slot.env.retired = True
+                    if not slot.leased:
+                        await self._remove(other, slot)
 
     # --- reaping ----------------------------------------------------------------------------
 

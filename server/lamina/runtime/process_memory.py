@@ -1,4 +1,5 @@
-"""Reading a child's memory: current RSS for the limit, peak RSS for the REPORT line.
+"""Reading a child's state: current RSS for the limit, peak RSS for the REPORT line, and whether
+it is already dying.
 
 /proc is read directly on Linux (a few microseconds); psutil covers other systems.
 """
@@ -45,3 +46,22 @@ def peak_rss_bytes(pid: int) -> int:
         return int(getattr(info, "peak_wset", 0) or info.rss)
     except psutil.Error:
         return 0
+
+
+def is_ending(pid: int) -> bool:
+    """True if the process exited or has a SIGKILL pending: a kill from outside is queued at
+    once but takes effect a moment later, before its sockets close."""
+    if not _HAS_PROC:
+        return False
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"State:") and line.split()[1] in (b"Z", b"X"):
+                    return True
+                if line.startswith((b"SigPnd:", b"ShdPnd:")) and int(line.split()[1], 16) & (
+                    1 << 8
+                ):
+                    return True
+    except (OSError, IndexError, ValueError):
+        return True
+    return False

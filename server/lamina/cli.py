@@ -1,0 +1,389 @@
+"""The `lamina` command: the same core as the editor integrations, with no editor.
+
+Start-up time matters here (`lamina invoke` is measured against python-lambda-local's CLI), so
+the heavy imports (asyncio, the runtime, rich, botocore) happen inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from lamina import __version__
+
+if TYPE_CHECKING:
+    from lamina.project import FunctionSpec, Project
+    from lamina.runtime.invocation import InvocationResult
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line on stderr, no traceback."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def notice(message: str) -> None:
+    click.echo(f"lamina: {message}", err=True)
+
+
+def load(project_dir: Path) -> Project:
+    from lamina.project import ProjectError, load_project
+
+    try:
+        project = load_project(project_dir)
+    except ProjectError as e:
+        fail(str(e))
+    return project
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lamina")
+def main() -> None:
+    """Lamina: write, run, debug and ship AWS Lambda Python handlers locally, without Docker."""
+
+
+# --- invoke ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("function")
+@click.option("-e", "--event", "event", help="Event: a JSON file, '-' for stdin, or an event name.")
+@click.option(
+    "--env-vars",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Env var overrides (SAM's JSON format).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.001, max=900), help="Override the timeout (seconds)."
+)
+@click.option(
+    "--memory", type=click.IntRange(min=128, max=10240), help="Override the memory size (MB)."
+)
+@click.option(
+    "--runtime-client",
+    type=click.Choice(["lamina", "awslambdaric"]),
+    help="The runtime client in the environment.",
+)
+@click.option(
+    "--assume-role", metavar="ARN", help="Run with this role's credentials (STS AssumeRole)."
+)
+@click.option("--profile", metavar="NAME", help="Run with this AWS profile's credentials.")
+@click.option("--python", "python", metavar="PATH", help="The interpreter that runs the handler.")
+@click.option("--no-freeze", is_flag=True, help="Don't freeze the environment between invokes.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def invoke(
+    function: str,
+    event: str | None,
+    env_vars: Path | None,
+    timeout: float | None,
+    memory: int | None,
+    runtime_client: str | None,
+    assume_role: str | None,
+    profile: str | None,
+    python: str | None,
+    no_freeze: bool,
+    project_dir: Path,
+) -> None:
+    """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
+
+    The result goes to stdout, the logs to stderr. Exits 1 on a function error."""
+    from lamina.project import ProjectError
+
+    project = load(project_dir)
+    for warning in project.warnings:
+        notice(f"warning: {warning}")
+    try:
+        spec = project.find(function)
+        payload = read_event(event, spec, project)
+        environment = dict(spec.environment)
+        if env_vars is not None:
+            from lamina.project.env_vars_file import load_env_overrides
+
+            environment.update(load_env_overrides(env_vars, spec))
+    except ProjectError as e:
+        fail(str(e))
+    settings = project.settings
+    result = run_once(
+        spec,
+        project,
+        payload,
+        environment=environment,
+        timeout=timeout,
+        memory=memory,
+        runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
+        python=python or str(settings.get("python") or sys.executable),
+        freeze=not no_freeze,
+        assume_role=assume_role or _str_or_none(settings.get("assumeRole")),
+        profile=profile or _str_or_none(settings.get("profile")),
+    )
+    print_logs(result.logs)
+    sys.stdout.buffer.write(result.payload + b"\n")
+    sys.stdout.flush()
+    sys.exit(0 if result.ok else 1)
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def read_event(event: str | None, spec: FunctionSpec, project: Project) -> bytes:
+    """The event's bytes, checked to be JSON, so a typo is reported here with its line."""
+    from lamina.project import ProjectError
+    from lamina.project.events import find_event
+
+    if event is None:
+        default = project.settings.get("defaultEvent")
+        if not default:
+            return b"{}"
+        event = str(default)
+    if event == "-":
+        data, where = sys.stdin.buffer.read(), Path("<stdin>")
+    else:
+        where = find_event(spec, project.root, event)
+        try:
+            data = where.read_bytes()
+        except OSError as e:
+            raise ProjectError(f"cannot read the event: {e.strerror}", where) from None
+    try:
+        json.loads(data)
+    except ValueError as e:
+        raise ProjectError(
+            f"the event is not valid JSON: {e}", where, getattr(e, "lineno", None)
+        ) from None
+    return data
+
+
+def run_once(
+    spec: FunctionSpec,
+    project: Project,
+    payload: bytes,
+    *,
+    environment: dict[str, str],
+    timeout: float | None,
+    memory: int | None,
+    runtime_client: str,
+    python: str,
+    freeze: bool,
+    assume_role: str | None,
+    profile: str | None,
+) -> InvocationResult:
+    import asyncio
+
+    from lamina.runtime.config import FunctionConfig, RuntimeOptions
+    from lamina.runtime.credentials import CredentialsError, credential_source
+    from lamina.runtime.invocation import InvocationRequest
+    from lamina.runtime.pool import RuntimePool
+
+    extra_paths = install_requirements(spec, project, python)
+    config = FunctionConfig.from_spec(
+        spec,
+        environment=tuple(sorted(environment.items())),
+        timeout=float(timeout if timeout is not None else spec.timeout),
+        memory_size=int(memory if memory is not None else spec.memory_size),
+        extra_paths=extra_paths,
+    )
+    options = RuntimeOptions(
+        python=python, runtime_client=runtime_client, freeze=freeze, max_concurrency=1
+    )
+    source = credential_source(
+        assume_role, profile, config.region, session_name=f"lamina-{spec.function_name}"
+    )
+
+    async def credentials() -> tuple[dict[str, str], Any]:
+        creds = await source.current()
+        if source.notice:
+            notice(source.notice)
+        return (creds.as_env(), creds.expiry) if creds else ({}, None)
+
+    async def go() -> InvocationResult:
+        async with RuntimePool(options, credentials) as pool:
+            return await pool.invoke(config, InvocationRequest(payload=payload))
+
+    try:
+        return asyncio.run(go())
+    except CredentialsError as e:
+        fail(str(e))
+    except FileNotFoundError as e:
+        fail(f"cannot start the Python interpreter {python!r}: {e.strerror}")
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
+    requirements = spec.requirements_file
+    if requirements is None:
+        return ()
+    from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies
+    from lamina.project.workspace import cache_dir
+
+    cache = cache_dir(project.root)
+    try:
+        return (ensure_dependencies(requirements, python, cache),)
+    except DependencyInstallError as e:
+        fail(str(e))
+
+
+def print_logs(logs: str) -> None:
+    if not sys.stderr.isatty():
+        sys.stderr.write(logs)
+        sys.stderr.flush()
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(stderr=True, highlight=False)
+    for line in logs.splitlines():
+        if line.startswith("REPORT "):
+            console.print(Text(line.replace("\t", "  "), style="bold cyan"))
+        elif line.startswith(("START ", "END ")):
+            console.print(Text(line, style="dim"))
+        elif line.startswith("[ERROR]") or "Task timed out" in line:
+            console.print(Text(line.replace("\r", "\n"), style="red"))
+        else:
+            console.print(Text(line))
+
+
+# --- functions ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def functions(as_json: bool, project_dir: Path) -> None:
+    """List the functions the project defines (template.yaml, pyproject.toml)."""
+    from lamina.project.discovery import find_handler_location
+
+    project = load(project_dir)
+    for warning in project.warnings:
+        notice(f"warning: {warning}")
+    rows: list[dict[str, Any]] = []
+    for spec in project.functions.values():
+        location = find_handler_location(spec)
+        rows.append(
+            {
+                "logicalId": spec.logical_id,
+                "functionName": spec.function_name,
+                "handler": spec.handler,
+                "runtime": spec.runtime,
+                "codeUri": _relative(spec.code_dir, project.root),
+                "handlerFile": f"{_relative(location[0], project.root)}:{location[1]}"
+                if location
+                else None,
+                "timeout": spec.timeout,
+                "memorySize": spec.memory_size,
+                "events": [e.name for e in spec.events],
+                "source": spec.source,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        notice(
+            f"no functions found in {project.root} (looked for template.yaml and [tool.lamina.functions])"
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("Function", "Handler", "Where", "Runtime", "Timeout", "Memory", "Events")
+    for row in rows:
+        name = (
+            row["logicalId"]
+            if row["logicalId"] == row["functionName"]
+            else f"{row['logicalId']} ({row['functionName']})"
+        )
+        where = row["handlerFile"] or f"{row['codeUri']} (handler file not found)"
+        events = ", ".join(row["events"]) or "-"
+        table.add_row(
+            str(name),
+            str(row["handler"]),
+            str(where),
+            str(row["runtime"]),
+            f"{row['timeout']} s",
+            f"{row['memorySize']} MB",
+            events,
+        )
+    Console().print(table)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@main.group()
+def events() -> None:
+    """Sample events: the generator's sources, and generated events."""
+
+
+@events.command("list")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def events_list(project_dir: Path) -> None:
+    """List the event sources `generate` knows, and the project's own sample events."""
+    from lamina.events import list_sources
+
+    click.echo("Event sources (lamina events generate SOURCE [--set KEY=VALUE]):")
+    for source in list_sources():
+        click.echo(f"  {source.name:<22} {source.description}")
+        if source.keys:
+            click.echo(f"  {'':<22} keys: {', '.join(source.keys)}")
+    if (
+        (project_dir / "template.yaml").exists()
+        or (project_dir / "template.yml").exists()
+        or (project_dir / "pyproject.toml").exists()
+    ):
+        project = load(project_dir)
+        samples = [(spec.logical_id, e) for spec in project.functions.values() for e in spec.events]
+        if samples:
+            click.echo("\nThe project's sample events:")
+            for logical_id, sample in samples:
+                click.echo(
+                    f"  {logical_id:<22} {sample.name:<20} {_relative(sample.path, project.root)}"
+                )
+
+
+@events.command("generate")
+@click.argument("source")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Set a field (repeatable)."
+)
+def events_generate(source: str, overrides: tuple[str, ...]) -> None:
+    """Print a sample event for SOURCE (apigateway-http, sqs, s3-put, ...)."""
+    from lamina.events import generate
+
+    values: dict[str, str] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--set takes KEY=VALUE, got {item!r}")
+        values[key] = value
+    try:
+        event = generate(source, values)
+    except ValueError as e:
+        fail(str(e))
+    click.echo(json.dumps(event, indent=2))

@@ -1,0 +1,194 @@
+"""Load CloudFormation/SAM YAML: short tags (`!Ref`, `!Sub`, ...) become their long forms.
+
+`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Condition C` →
+`{"Condition": "C"}`, and every other `!Name v` → `{"Fn::Name": v}` (so an unknown or mistyped
+tag is left for the intrinsic resolver to report, instead of failing the whole load).
+
+Timestamps stay strings (CloudFormation treats `2012-10-17` as text, not a date).
+
+PyYAML is imported on first use, not at import time: it costs ~20 ms and the CLI's start-up
+must not pay that when no template is read.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lamina.project.spec import ProjectError
+
+if TYPE_CHECKING:
+    import yaml
+
+# Short tags whose long form is "Fn::<Name>". Ref, GetAtt and Condition are special-cased.
+FN_TAGS = (
+    "Sub",
+    "If",
+    "Join",
+    "Equals",
+    "Select",
+    "Split",
+    "FindInMap",
+    "ImportValue",
+    "Base64",
+    "Not",
+    "And",
+    "Or",
+    "GetAZs",
+    "Cidr",
+    "Transform",
+    "Length",
+    "ToJsonString",
+)
+
+
+@dataclass
+class CfnDocument:
+    """A parsed template plus where its top-level sections and resources start (1-based lines)."""
+
+    data: Any
+    section_lines: dict[str, int] = field(default_factory=dict)
+    resource_lines: dict[str, int] = field(default_factory=dict)
+
+    def resource_line(self, logical_id: str) -> int | None:
+        return self.resource_lines.get(logical_id)
+
+    def section_line(self, section: str) -> int | None:
+        return self.section_lines.get(section)
+
+
+def _construct_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    return None  # pragma: no cover - PyYAML has only these three node kinds
+
+
+def _construct_ref(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+    return {"Ref": _construct_value(loader, node)}
+
+
+def _construct_condition(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+    return {"Condition": _construct_value(loader, node)}
+
+
+def _construct_get_att(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+    value = _construct_value(loader, node)
+    if isinstance(value, str):
+        # "Resource.Attr.With.Dots": the resource name never contains a dot.
+        resource, _, attribute = value.partition(".")
+        return {"Fn::GetAtt": [resource, attribute]}
+    return {"Fn::GetAtt": value}
+
+
+def _construct_fn(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    return {f"Fn::{tag_suffix}": _construct_value(loader, node)}
+
+
+def _fn_constructor(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        return _construct_fn(loader, name, node)
+
+    return construct
+
+
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return _construct_value(loader, node)
+
+
+@functools.cache
+def cfn_loader_class() -> type[yaml.SafeLoader]:
+    """The loader class: yaml.CSafeLoader (fast) when PyYAML has its C extension, else SafeLoader."""
+    import yaml
+
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader_class: type[yaml.SafeLoader] = type("CfnLoader", (base,), {})
+    loader_class.add_constructor("!Ref", _construct_ref)
+    loader_class.add_constructor("!Condition", _construct_condition)
+    loader_class.add_constructor("!GetAtt", _construct_get_att)
+    for name in FN_TAGS:
+        loader_class.add_constructor(f"!{name}", _fn_constructor(name))
+    # Any other "!Tag": keep it as {"Fn::Tag": value} for the resolver to warn about.
+    loader_class.add_multi_constructor("!", _construct_fn)
+    loader_class.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+    return loader_class
+
+
+def _key_lines(mapping: yaml.MappingNode) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for key_node, _value in mapping.value:
+        key = key_node.value
+        if isinstance(key, str) and key not in lines:
+            lines[key] = key_node.start_mark.line + 1
+    return lines
+
+
+def _find_duplicate_key(mapping: yaml.MappingNode) -> tuple[str, int] | None:
+    seen: set[str] = set()
+    for key_node, _value in mapping.value:
+        key = key_node.value
+        if isinstance(key, str):
+            if key in seen:
+                return key, key_node.start_mark.line + 1
+            seen.add(key)
+    return None
+
+
+def _yaml_error(path: Path, text: str, error: Exception) -> ProjectError:
+    import yaml
+
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or "invalid YAML"
+        if error.context and error.context_mark is not None and error.problem_mark is not None:
+            problem = f"{problem} ({error.context} at line {error.context_mark.line + 1})"
+        line = mark.line + 1 if mark is not None else None
+        lines = text.splitlines()
+        source_line = lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
+        if "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
+            problem += "; YAML does not allow tabs for indentation"
+        return ProjectError(f"invalid YAML: {problem}", path, line)
+    return ProjectError(f"invalid YAML: {error}", path)
+
+
+def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
+    """Parse template text. Raises ProjectError (naming `path` and the line) on a YAML error."""
+    import yaml
+
+    loader = cfn_loader_class()(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:
+        raise _yaml_error(path, text, error) from None
+    finally:
+        loader.dispose()
+
+    document = CfnDocument(data=data)
+    if isinstance(root, yaml.MappingNode):
+        document.section_lines = _key_lines(root)
+        for key_node, value_node in root.value:
+            if key_node.value == "Resources" and isinstance(value_node, yaml.MappingNode):
+                duplicate = _find_duplicate_key(value_node)
+                if duplicate is not None:
+                    name, line = duplicate
+                    raise ProjectError(f"resource '{name}' is defined twice", path, line)
+                document.resource_lines = _key_lines(value_node)
+    return document
+
+
+def load_cfn_yaml(path: Path) -> CfnDocument:
+    """Read and parse a template file. Raises ProjectError when it can't be read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError(f"cannot read template: {error}", path) from None
+    return parse_cfn_yaml(text, path)

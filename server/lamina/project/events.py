@@ -1,0 +1,83 @@
+"""Sample events: `*.json` files in a function's own `events/` folder and the project's `events/`.
+
+The function's own events come first; a project event with the same name is hidden by it
+(SAM's hello-world keeps `events/event.json` at the project root).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lamina.project.spec import FunctionSpec, ProjectError, SampleEvent
+
+EVENTS_FOLDER = "events"
+
+
+def _events_in(folder: Path) -> list[SampleEvent]:
+    if not folder.is_dir():
+        return []
+    files = sorted(
+        (path for path in folder.glob("*.json") if path.is_file()),
+        key=lambda path: path.name.lower(),
+    )
+    return [SampleEvent(name=path.stem, path=path) for path in files]
+
+
+def event_folders(spec: FunctionSpec, project_root: Path) -> list[Path]:
+    """Where the function's events live, most specific first (deduplicated)."""
+    folders: list[Path] = []
+    for folder in (spec.code_dir / EVENTS_FOLDER, project_root / EVENTS_FOLDER):
+        absolute = Path(os.path.abspath(folder))
+        if absolute not in folders:
+            folders.append(absolute)
+    return folders
+
+
+def events_for(spec: FunctionSpec, project_root: Path) -> list[SampleEvent]:
+    """The function's sample events: its own first, then the project's; names are unique."""
+    events: list[SampleEvent] = []
+    names: set[str] = set()
+    for folder in event_folders(spec, project_root):
+        for event in _events_in(folder):
+            if event.name not in names:
+                names.add(event.name)
+                events.append(event)
+    return events
+
+
+def _existing_file(name_or_path: str, bases: list[Path]) -> Path | None:
+    candidate = Path(name_or_path).expanduser()
+    paths = [candidate] if candidate.is_absolute() else [base / candidate for base in bases]
+    for path in paths:
+        if path.is_file():
+            return Path(os.path.abspath(path))
+    return None
+
+
+def find_event(
+    spec: FunctionSpec, project_root: Path, name_or_path: str, cwd: Path | None = None
+) -> Path:
+    """The event file meant by an event name (`event`, `event.json`) or a path to a JSON file.
+
+    Paths are tried relative to `cwd` (default: the current directory), then the project root,
+    then the function's code folder. Raises ProjectError listing the available names otherwise.
+    """
+    events = events_for(spec, project_root)
+    by_name = {event.name: event.path for event in events}
+    name = name_or_path.removesuffix(".json")
+    looks_like_path = "/" in name_or_path or os.sep in name_or_path
+    if not looks_like_path and name in by_name:
+        return by_name[name]
+    found = _existing_file(name_or_path, [cwd or Path.cwd(), project_root, spec.code_dir])
+    if found is not None:
+        return found
+    if name in by_name:
+        return by_name[name]
+    if events:
+        available = f"available: {', '.join(event.name for event in events)}"
+    else:
+        folders = " or ".join(str(folder) for folder in event_folders(spec, project_root))
+        available = f"no *.json events in {folders}"
+    kind = "event file" if looks_like_path else "event"
+    raise ProjectError(f"no {kind} '{name_or_path}' for function {spec.logical_id} ({available})")

@@ -1,0 +1,384 @@
+"""Resolve CloudFormation intrinsic functions the way a local run can.
+
+What has a local value is resolved: parameters (their Default, or an override), pseudo parameters,
+conditions, Fn::Sub/Join/If/Select/Split/FindInMap/Base64 (plus Fn::Length and Fn::ToJsonString
+from AWS::LanguageExtensions). What only exists once a stack is deployed (Ref/GetAtt of a resource,
+Fn::ImportValue, SSM parameters, Fn::Cidr, ...) becomes a placeholder such as `${Ref:MyTable}` or
+`${GetAtt:MyTable.Arn}`, and a warning says where and what. Resolution never raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lamina.project.spec import DEFAULT_ACCOUNT
+
+DEFAULT_STACK_NAME = "lamina-local"
+DEFAULT_REGION = "us-east-1"
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_LIST_PARAMETER_TYPES = ("CommaDelimitedList", "List<")
+_SSM_PARAMETER_TYPE = "AWS::SSM::Parameter::Value"
+
+
+class NoValue:
+    """The value of `!Ref AWS::NoValue`: the key or list item that holds it is dropped."""
+
+    _instance: NoValue | None = None
+
+    def __new__(cls) -> NoValue:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = NoValue()
+
+
+def default_region(environ: Mapping[str, str] | None = None) -> str:
+    """AWS_REGION, then AWS_DEFAULT_REGION, else us-east-1."""
+    env = os.environ if environ is None else environ
+    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def placeholder(kind: str, detail: str) -> str:
+    """The stand-in for a value only a deployed stack has, e.g. `${Ref:MyTable}`."""
+    return f"${{{kind}:{detail}}}"
+
+
+def to_text(value: Any) -> str:
+    """A resolved value as CloudFormation would render it in a string (booleans in lower case)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or value is NO_VALUE:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return ",".join(to_text(item) for item in value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """The pseudo parameters (AWS::Region, AWS::StackName, ...) of the local, imaginary stack."""
+
+    region: str = DEFAULT_REGION
+    stack_name: str = DEFAULT_STACK_NAME
+    account_id: str = DEFAULT_ACCOUNT
+
+    @classmethod
+    def from_environment(
+        cls, stack_name: str | None = None, environ: Mapping[str, str] | None = None
+    ) -> StackContext:
+        return cls(region=default_region(environ), stack_name=stack_name or DEFAULT_STACK_NAME)
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    @property
+    def url_suffix(self) -> str:
+        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+
+    def pseudo_parameter(self, name: str) -> Any:
+        """The value of `AWS::<name>`, or None when it isn't a pseudo parameter."""
+        values: dict[str, Any] = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": self.partition,
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": (
+                f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:stack/"
+                f"{self.stack_name}/00000000-0000-0000-0000-000000000000"
+            ),
+            "AWS::URLSuffix": self.url_suffix,
+            "AWS::NoValue": NO_VALUE,
+            "AWS::NotificationARNs": [],
+        }
+        return values.get(name)
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def intrinsic_name(value: Any) -> str | None:
+    """ "Ref" or "Fn::X" when `value` is an intrinsic function call, else None."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        (key,) = value.keys()
+        if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
+            return str(key)
+    return None
+
+
+class IntrinsicResolver:
+    """Resolves values of one template. Collects warnings in `warnings` (never raises)."""
+
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        context: StackContext | None = None,
+        parameter_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        self.context = context or StackContext.from_environment()
+        self.parameters = _as_mapping(template.get("Parameters"))
+        self.mappings = _as_mapping(template.get("Mappings"))
+        self.conditions = _as_mapping(template.get("Conditions"))
+        self.resources = _as_mapping(template.get("Resources"))
+        self.overrides = dict(parameter_overrides or {})
+        self.warnings: list[str] = []
+        self._condition_values: dict[str, bool] = {}
+        self._conditions_in_progress: set[str] = set()
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def resolve(self, value: Any, where: str) -> Any:
+        """`value` with every intrinsic resolved; NO_VALUE when it is `!Ref AWS::NoValue`."""
+        name = intrinsic_name(value)
+        if name is not None:
+            return self._call(name, value[name], where)
+        if isinstance(value, Mapping):
+            resolved: dict[str, Any] = {}
+            for key, item in value.items():
+                item_value = self.resolve(item, f"{where}.{key}")
+                if item_value is not NO_VALUE:
+                    resolved[key] = item_value
+            return resolved
+        if isinstance(value, list):
+            items = [self.resolve(item, f"{where}[{index}]") for index, item in enumerate(value)]
+            return [item for item in items if item is not NO_VALUE]
+        return value
+
+    def condition(self, name: str, where: str) -> bool:
+        """The value of the named condition in the template's Conditions (False if unknown)."""
+        if name in self._condition_values:
+            return self._condition_values[name]
+        if name not in self.conditions:
+            self.warn(where, f"unknown condition '{name}'; treating it as false")
+            return False
+        if name in self._conditions_in_progress:
+            self.warn(where, f"condition '{name}' refers to itself; treating it as false")
+            return False
+        self._conditions_in_progress.add(name)
+        try:
+            result = self._truth(self.conditions[name], f"Conditions.{name}")
+        finally:
+            self._conditions_in_progress.discard(name)
+        self._condition_values[name] = result
+        return result
+
+    def warn(self, where: str, message: str) -> None:
+        warning = f"{where}: {message}"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+
+    # -- intrinsic functions ----------------------------------------------------------------------
+
+    def _call(self, name: str, args: Any, where: str) -> Any:
+        if name == "Ref":
+            return self._ref(to_text(args), where)
+        handler = _FUNCTIONS.get(name)
+        if handler is None:
+            kind = name.removeprefix("Fn::")
+            why = f"{name} is not supported locally"
+            return self._unresolved(where, kind, to_text(self.resolve(args, where)), why)
+        try:
+            return handler(self, args, where)
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+            why = f"malformed {name} arguments {args!r}"
+            return self._unresolved(where, name.removeprefix("Fn::"), to_text(args), why)
+
+    def _unresolved(self, where: str, kind: str, detail: str, why: str) -> str:
+        """Record why a value has no local stand-in, and return its placeholder."""
+        ph = placeholder(kind, detail)
+        self.warn(where, f"{why}; using '{ph}'")
+        return ph
+
+    def _ref(self, name: str, where: str) -> Any:
+        pseudo = self.context.pseudo_parameter(name)
+        if pseudo is not None:
+            return pseudo
+        if name in self.overrides:
+            return self._parameter_value(name, self.overrides[name])
+        if name in self.parameters:
+            definition = _as_mapping(self.parameters[name])
+            if str(definition.get("Type", "")).startswith(_SSM_PARAMETER_TYPE):
+                why = f"Ref {name} is an SSM parameter ('{to_text(definition.get('Default'))}')"
+                return self._unresolved(where, "Ref", name, f"{why}, which has no local value")
+            if "Default" not in definition:
+                why = f"Ref {name}: the parameter has no Default"
+                return self._unresolved(where, "Ref", name, why)
+            return self._parameter_value(name, definition["Default"])
+        if name in self.resources:
+            why = f"Ref {name} refers to a resource, which has no local value"
+            return self._unresolved(where, "Ref", name, why)
+        return self._unresolved(where, "Ref", name, f"Ref {name}: no such parameter or resource")
+
+    def _parameter_value(self, name: str, value: Any) -> Any:
+        kind = str(_as_mapping(self.parameters.get(name)).get("Type", ""))
+        if isinstance(value, str) and kind.startswith(_LIST_PARAMETER_TYPES):
+            return [item.strip() for item in value.split(",")]
+        return value
+
+    def _get_att(self, args: Any, where: str) -> str:
+        if isinstance(args, str):
+            resource, _, attribute = args.partition(".")
+        else:
+            resource, attribute = to_text(args[0]), to_text(self.resolve(args[1], where))
+        detail = f"{resource}.{attribute}"
+        why = f"GetAtt {detail} has no local value"
+        return self._unresolved(where, "GetAtt", detail, why)
+
+    def _sub(self, args: Any, where: str) -> str:
+        if isinstance(args, str):
+            text, variables = args, {}
+        else:
+            text, raw_variables = args
+            if not isinstance(text, str) or not isinstance(raw_variables, Mapping):
+                raise TypeError("Fn::Sub takes a string or [string, {variables}]")
+            variables = self.resolve(raw_variables, where)
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            name = name.strip()
+            if name in variables:
+                return to_text(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                return self._get_att(name, where)
+            return to_text(self._ref(name, where))
+
+        return _SUB_VARIABLE.sub(substitute, text)
+
+    def _join(self, args: Any, where: str) -> str:
+        delimiter, items = args
+        values = self.resolve(items, where)
+        if not isinstance(values, list):
+            values = [values]
+        return to_text(delimiter).join(to_text(item) for item in values)
+
+    def _if(self, args: Any, where: str) -> Any:
+        name, when_true, when_false = args
+        chosen = when_true if self.condition(to_text(name), where) else when_false
+        return self.resolve(chosen, where)
+
+    def _select(self, args: Any, where: str) -> Any:
+        index_value, items = args
+        index = int(to_text(self.resolve(index_value, where)))
+        values = self.resolve(items, where)
+        if not isinstance(values, list):
+            why = f"Fn::Select from {to_text(values)!r}, which is not a list locally"
+            return self._unresolved(where, "Select", f"{index}", why)
+        if not 0 <= index < len(values):
+            why = f"Fn::Select index {index} is out of range (the list has {len(values)} items)"
+            return self._unresolved(where, "Select", f"{index}", why)
+        return values[index]
+
+    def _split(self, args: Any, where: str) -> list[str]:
+        delimiter, source = args
+        return to_text(self.resolve(source, where)).split(to_text(delimiter))
+
+    def _find_in_map(self, args: Any, where: str) -> Any:
+        names = [to_text(self.resolve(item, where)) for item in args[:3]]
+        map_name, top_key, second_key = names
+        default = _as_mapping(args[3]).get("DefaultValue", NO_VALUE) if len(args) > 3 else NO_VALUE
+        top = _as_mapping(_as_mapping(self.mappings.get(map_name)).get(top_key))
+        if second_key in top:
+            return self.resolve(top[second_key], where)
+        if default is not NO_VALUE:
+            return self.resolve(default, where)
+        detail = ".".join(names)
+        return self._unresolved(where, "FindInMap", detail, f"Fn::FindInMap: no entry {detail}")
+
+    def _base64(self, args: Any, where: str) -> str:
+        raw = to_text(self.resolve(args, where)).encode("utf-8")
+        return base64.b64encode(raw).decode("ascii")
+
+    def _import_value(self, args: Any, where: str) -> str:
+        name = to_text(self.resolve(args, where))
+        why = f"Fn::ImportValue {name} comes from another stack, which has no local value"
+        return self._unresolved(where, "ImportValue", name, why)
+
+    def _get_azs(self, args: Any, where: str) -> list[str]:
+        region = to_text(self.resolve(args, where)) or self.context.region
+        return [f"{region}{zone}" for zone in "abc"]
+
+    def _length(self, args: Any, where: str) -> int:
+        values = self.resolve(args, where)
+        if not isinstance(values, list):
+            raise TypeError("Fn::Length takes a list")
+        return len(values)
+
+    def _to_json_string(self, args: Any, where: str) -> str:
+        return json.dumps(self.resolve(args, where), separators=(",", ":"))
+
+    # -- conditions ------------------------------------------------------------------------------
+
+    def _truth(self, value: Any, where: str) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, Mapping) and len(value) == 1:
+            (key,) = value.keys()
+            args = value[key]
+            if key == "Condition":
+                return self.condition(to_text(args), where)
+            if key == "Fn::Equals":
+                left, right = (to_text(self.resolve(item, where)) for item in args)
+                return left == right
+            if key == "Fn::Not":
+                (operand,) = args if isinstance(args, list) else [args]
+                return not self._truth(operand, where)
+            if key == "Fn::And":
+                return all([self._truth(item, where) for item in args])
+            if key == "Fn::Or":
+                return any([self._truth(item, where) for item in args])
+        if isinstance(value, str) and value in self.conditions:
+            return self.condition(value, where)
+        return to_text(self.resolve(value, where)).lower() == "true"
+
+
+_Function = Callable[[IntrinsicResolver, Any, str], Any]
+
+
+def _condition_function(name: str) -> _Function:
+    def evaluate(resolver: IntrinsicResolver, args: Any, where: str) -> bool:
+        return resolver._truth({name: args}, where)
+
+    return evaluate
+
+
+_FUNCTIONS: dict[str, _Function] = {
+    "Fn::GetAtt": IntrinsicResolver._get_att,
+    "Fn::Sub": IntrinsicResolver._sub,
+    "Fn::Join": IntrinsicResolver._join,
+    "Fn::If": IntrinsicResolver._if,
+    "Fn::Select": IntrinsicResolver._select,
+    "Fn::Split": IntrinsicResolver._split,
+    "Fn::FindInMap": IntrinsicResolver._find_in_map,
+    "Fn::Base64": IntrinsicResolver._base64,
+    "Fn::ImportValue": IntrinsicResolver._import_value,
+    "Fn::GetAZs": IntrinsicResolver._get_azs,
+    "Fn::Length": IntrinsicResolver._length,
+    "Fn::ToJsonString": IntrinsicResolver._to_json_string,
+    "Fn::Equals": _condition_function("Fn::Equals"),
+    "Fn::Not": _condition_function("Fn::Not"),
+    "Fn::And": _condition_function("Fn::And"),
+    "Fn::Or": _condition_function("Fn::Or"),
+}

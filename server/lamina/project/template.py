@@ -1,0 +1,294 @@
+"""Read the Lambda functions of a SAM/CloudFormation template (template.yaml or template.yml).
+
+Reads `AWS::Serverless::Function` (with `Globals.Function` merged underneath: mappings merge key
+by key, everything else the function's own value wins) and `AWS::Lambda::Function`. Functions
+Lamina can't run locally (non-Python runtimes, container images, inline or S3 code) are skipped
+with a warning. A template that is broken raises ProjectError naming the file and line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
+from lamina.project.intrinsics import (
+    NO_VALUE,
+    IntrinsicResolver,
+    StackContext,
+    intrinsic_name,
+    to_text,
+)
+from lamina.project.spec import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_ROLE,
+    DEFAULT_TIMEOUT_S,
+    LOCAL_RUNTIME,
+    FunctionSpec,
+    ProjectError,
+)
+
+TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml")
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+DEFAULT_ARCHITECTURES = ("x86_64",)
+
+_Property = Callable[[str], Any]  # a function's property, merged and resolved
+_Failure = Callable[[str], ProjectError]  # an error naming the function, file and line
+_Skip = Callable[[str], None]  # records why a function is skipped
+
+
+def find_template(root: Path) -> Path | None:
+    """The project's template: template.yaml, else template.yml, else None."""
+    for name in TEMPLATE_FILE_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class TemplateFunctions:
+    """What a template yields: its runnable functions (in template order) and warnings."""
+
+    path: Path
+    functions: list[FunctionSpec] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def merge_globals(globals_value: Any, own_value: Any) -> Any:
+    """SAM's Globals merge: plain mappings merge key by key (own wins); otherwise own wins."""
+    if (
+        isinstance(globals_value, Mapping)
+        and isinstance(own_value, Mapping)
+        and intrinsic_name(globals_value) is None
+        and intrinsic_name(own_value) is None
+    ):
+        merged = dict(globals_value)
+        for key, value in own_value.items():
+            merged[key] = merge_globals(globals_value[key], value) if key in merged else value
+        return merged
+    return own_value
+
+
+class _FunctionReader:
+    """Turns one function resource into a FunctionSpec (or None when it is skipped)."""
+
+    def __init__(self, path: Path, resolver: IntrinsicResolver) -> None:
+        self.path = path
+        self.base_dir = path.parent
+        self.resolver = resolver
+
+    def read(
+        self, logical_id: str, kind: str, properties: Mapping[str, Any], line: int | None
+    ) -> FunctionSpec | None:
+        def prop(name: str) -> Any:
+            value = self.resolver.resolve(properties.get(name), f"{logical_id}.{name}")
+            return None if value is NO_VALUE else value
+
+        def fail(message: str) -> ProjectError:
+            return ProjectError(f"function '{logical_id}': {message}", self.path, line)
+
+        def skip(reason: str) -> None:
+            self.resolver.warn(logical_id, f"skipped: {reason}")
+
+        if to_text(prop("PackageType")) == "Image":
+            skip("PackageType Image (a container image) is not supported")
+            return None
+        runtime = prop("Runtime")
+        if runtime is None:
+            runtime = LOCAL_RUNTIME
+            self.resolver.warn(logical_id, f"no Runtime; assuming {LOCAL_RUNTIME}")
+        if not isinstance(runtime, str) or not runtime.startswith("python"):
+            skip(f"Runtime {to_text(runtime)} is not a Python runtime")
+            return None
+        if kind == SERVERLESS_FUNCTION and properties.get("InlineCode") is not None:
+            skip("InlineCode is not supported; put the code in a file and use CodeUri")
+            return None
+
+        code_dir = self._code_dir(logical_id, kind, prop, skip)
+        if code_dir is None:
+            return None
+
+        handler = prop("Handler")
+        if handler is None:
+            raise fail("Handler is missing (expected something like 'app.lambda_handler')")
+        if not isinstance(handler, str) or not handler.strip():
+            raise fail(f"Handler must be a string like 'app.lambda_handler', not {handler!r}")
+
+        return FunctionSpec(
+            logical_id=logical_id,
+            handler=handler.strip(),
+            code_dir=code_dir,
+            function_name=self._resolved_name(logical_id, prop("FunctionName")),
+            runtime=runtime,
+            timeout=self._integer(prop("Timeout"), "Timeout", DEFAULT_TIMEOUT_S, fail, logical_id),
+            memory_size=self._integer(
+                prop("MemorySize"), "MemorySize", DEFAULT_MEMORY_MB, fail, logical_id
+            ),
+            environment=self._environment(prop("Environment"), fail),
+            role=self._role(logical_id, prop("Role")),
+            architectures=self._architectures(prop("Architectures"), fail),
+            source="template",
+            source_path=self.path,
+            source_line=line,
+        )
+
+    def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
+        if kind == LAMBDA_FUNCTION:
+            code = prop("Code")
+            if isinstance(code, Mapping):
+                if "ZipFile" in code:
+                    skip("inline code (Code.ZipFile) is not supported")
+                    return None
+                if "ImageUri" in code:
+                    skip("a container image (Code.ImageUri) is not supported")
+                    return None
+                skip(f"the code is in S3 ({to_text(code)}); Lamina needs local code")
+                return None
+            location = code
+        else:
+            location = prop("CodeUri")
+            if isinstance(location, Mapping):
+                skip(f"CodeUri is in S3 ({to_text(location)}); Lamina needs local code")
+                return None
+        if location is None or location == "":
+            location = "."
+        text = to_text(location)
+        if text.startswith("s3://"):
+            skip(f"the code is in S3 ({text}); Lamina needs local code")
+            return None
+        code_dir = Path(os.path.normpath(self.base_dir / text))
+        if code_dir.suffix == ".zip" and code_dir.is_file():
+            skip(f"the code is a .zip file ({text}); point it at the source folder")
+            return None
+        if not code_dir.is_dir():
+            self.resolver.warn(logical_id, f"code folder {text!r} does not exist ({code_dir})")
+        return code_dir
+
+    def _integer(self, value: Any, name: str, default: int, fail: _Failure, logical_id: str) -> int:
+        if value is None:
+            return default
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            if value.strip().isdigit():
+                return int(value.strip())
+            if "${" in value:  # an unresolved intrinsic: already warned about
+                self.resolver.warn(f"{logical_id}.{name}", f"using the default {default}")
+                return default
+        raise fail(f"{name} must be a whole number, not {value!r}")
+
+    def _environment(self, environment: Any, fail: _Failure) -> dict[str, str]:
+        if environment is None:
+            return {}
+        if not isinstance(environment, Mapping):
+            raise fail(f"Environment must be a mapping with Variables, not {environment!r}")
+        variables = environment.get("Variables")
+        if variables is None:
+            return {}
+        if not isinstance(variables, Mapping):
+            raise fail(f"Environment.Variables must be a mapping, not {variables!r}")
+        return {str(key): to_text(value) for key, value in variables.items()}
+
+    def _resolved_name(self, logical_id: str, value: Any) -> str:
+        if value is None:
+            return logical_id
+        name = to_text(value)
+        if "${" in name:
+            self.resolver.warn(f"{logical_id}.FunctionName", f"using the logical id {logical_id}")
+            return logical_id
+        return name
+
+    def _role(self, logical_id: str, value: Any) -> str:
+        if value is None:
+            return DEFAULT_ROLE
+        role = to_text(value)
+        if "${" in role:
+            self.resolver.warn(f"{logical_id}.Role", f"using the local role {DEFAULT_ROLE}")
+            return DEFAULT_ROLE
+        return role
+
+    def _architectures(self, value: Any, fail: _Failure) -> list[str]:
+        if value is None:
+            return list(DEFAULT_ARCHITECTURES)
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list) or not value:
+            raise fail(f"Architectures must be a list like [x86_64], not {value!r}")
+        return [to_text(item) for item in value]
+
+
+def _mapping_section(document: CfnDocument, path: Path, name: str) -> Mapping[str, Any]:
+    value = document.data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        line = document.section_line(name)
+        raise ProjectError(f"{name} must be a mapping, not {type(value).__name__}", path, line)
+    return value
+
+
+def _function_globals(document: CfnDocument, path: Path) -> Mapping[str, Any]:
+    function_globals = _mapping_section(document, path, "Globals").get("Function")
+    if function_globals is None:
+        return {}
+    if not isinstance(function_globals, Mapping):
+        line = document.section_line("Globals")
+        raise ProjectError("Globals.Function must be a mapping of properties", path, line)
+    return function_globals
+
+
+def read_template(
+    path: Path,
+    *,
+    stack_name: str | None = None,
+    region: str | None = None,
+    parameter_overrides: Mapping[str, str] | None = None,
+) -> TemplateFunctions:
+    """Read the functions of one template file. Raises ProjectError when the template is broken."""
+    path = Path(os.path.abspath(path))
+    document = load_cfn_yaml(path)
+    result = TemplateFunctions(path=path)
+    if document.data is None:
+        result.warnings.append(f"{path.name} is empty")
+        return result
+    if not isinstance(document.data, Mapping):
+        raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
+
+    resources = _mapping_section(document, path, "Resources")
+    function_globals = _function_globals(document, path)
+    context = StackContext.from_environment(stack_name)
+    if region:
+        context = StackContext(region=region, stack_name=context.stack_name)
+    resolver = IntrinsicResolver(document.data, context, parameter_overrides)
+    reader = _FunctionReader(path, resolver)
+
+    for logical_id, resource in resources.items():
+        line = document.resource_line(str(logical_id))
+        if not isinstance(resource, Mapping):
+            raise ProjectError(f"resource '{logical_id}' must be a mapping", path, line)
+        kind = resource.get("Type")
+        if not isinstance(kind, str):
+            raise ProjectError(f"resource '{logical_id}' has no Type", path, line)
+        if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
+            continue
+        properties = resource.get("Properties") or {}
+        if not isinstance(properties, Mapping):
+            raise ProjectError(f"resource '{logical_id}': Properties must be a mapping", path, line)
+        if kind == SERVERLESS_FUNCTION:
+            properties = merge_globals(function_globals, properties)
+        condition = resource.get("Condition")
+        if isinstance(condition, str) and not resolver.condition(condition, str(logical_id)):
+            resolver.warn(str(logical_id), f"condition {condition} is false; loaded anyway")
+        spec = reader.read(str(logical_id), kind, properties, line)
+        if spec is not None:
+            result.functions.append(spec)
+
+    result.warnings.extend(resolver.warnings)
+    return result

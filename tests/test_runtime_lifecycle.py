@@ -1,0 +1,269 @@
+"""Execution environments and the pool with real child processes: warm reuse, freeze, limits,
+crashes, concurrency and retirement."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+from typing import Any
+
+import pytest
+
+from lamina.runtime.config import RuntimeOptions
+from lamina.runtime.environment import EnvironmentState
+from lamina.runtime.invocation import InvocationRequest
+from lamina.runtime.pool import RuntimePool
+
+COUNTER = """
+import os, tempfile, time
+count = 0
+def handler(event, context):
+    global count
+    count += 1
+    cache = os.path.join(tempfile.gettempdir(), "cache.txt")
+    cached = os.path.exists(cache)
+    if not cached:
+        with open(cache, "w") as f:
+            f.write("x")
+    time.sleep(event.get("sleep", 0))
+    return {"count": count, "cached": cached, "tmp": tempfile.gettempdir(), "pid": os.getpid()}
+"""
+
+REPORT = re.compile(
+    r"^REPORT RequestId: (\S+)\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
+    r"Memory Size: 128 MB\tMax Memory Used: \d+ MB(\tInit Duration: \d+\.\d\d ms)?$",
+    re.M,
+)
+
+
+def body(result: Any) -> Any:
+    assert result.ok, result.payload
+    return json.loads(result.payload)
+
+
+@pytest.mark.parametrize("client", ["lamina", "awslambdaric"])
+async def test_warm_reuse_keeps_globals_and_temp_dir(client: str, write_function: Any) -> None:
+    config = write_function(COUNTER)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        results = [await pool.invoke(config, InvocationRequest.from_json({})) for _ in range(3)]
+    bodies = [body(r) for r in results]
+    assert [b["count"] for b in bodies] == [1, 2, 3]
+    assert [b["cached"] for b in bodies] == [False, True, True]
+    assert len({b["pid"] for b in bodies}) == 1
+    assert bodies[0]["tmp"].startswith(os.path.join(os.path.realpath("/tmp"), "lamina-env-"))
+    assert [r.cold for r in results] == [True, False, False]
+    for result in results:
+        match = REPORT.search(result.logs)
+        assert match and match.group(1) == result.request_id, result.logs
+        assert bool(match.group(2)) == result.cold
+        assert result.logs.startswith(f"START RequestId: {result.request_id} Version: $LATEST\n")
+        assert f"END RequestId: {result.request_id}\n" in result.logs
+
+
+async def test_concurrent_invokes_get_separate_environments(write_function: Any) -> None:
+    config = write_function(COUNTER)
+    async with RuntimePool(RuntimeOptions(max_concurrency=2)) as pool:
+        first = await asyncio.gather(
+            *(pool.invoke(config, InvocationRequest.from_json({"sleep": 0.3})) for _ in range(2))
+        )
+        assert len(pool.environments(config)) == 2
+        # A third concurrent caller beyond the limit waits for a free environment.
+        more = await asyncio.gather(
+            *(pool.invoke(config, InvocationRequest.from_json({"sleep": 0.2})) for _ in range(3))
+        )
+        assert len(pool.environments(config)) == 2
+    pids = {body(r)["pid"] for r in first}
+    tmps = {body(r)["tmp"] for r in first}
+    assert len(pids) == 2 and len(tmps) == 2
+    assert {body(r)["pid"] for r in more} == pids
+
+
+THREAD = """
+import threading, time
+ticks = 0
+def tick():
+    global ticks
+    while True:
+        ticks += 1
+        time.sleep(0.01)
+threading.Thread(target=tick, daemon=True).start()
+def handler(event, context):
+    return ticks
+"""
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+async def test_background_thread_is_frozen_between_invokes(
+    freeze: bool, write_function: Any
+) -> None:
+    config = write_function(THREAD)
+    async with RuntimePool(RuntimeOptions(freeze=freeze)) as pool:
+        first = body(await pool.invoke(config, InvocationRequest()))
+        await asyncio.sleep(1.0)
+        second = body(await pool.invoke(config, InvocationRequest()))
+    advanced = second - first
+    if freeze:
+        assert advanced <= 5, advanced  # only the few ms of the second invoke itself
+    else:
+        assert advanced >= 40, advanced  # about 100 ticks in a second
+
+
+async def test_child_killed_mid_invoke_reports_exit_error_then_recovers(
+    write_function: Any,
+) -> None:
+    config = write_function(COUNTER)
+    async with RuntimePool() as pool:
+        body(await pool.invoke(config, InvocationRequest.from_json({})))
+        (env,) = pool.environments(config)
+        request = InvocationRequest.from_json({"sleep": 10})
+        task = asyncio.create_task(pool.invoke(config, request))
+        await asyncio.sleep(0.3)
+        assert env.pid is not None
+        os.kill(env.pid, signal.SIGKILL)
+        result = await asyncio.wait_for(task, 5)
+        assert result.error == {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {request.request_id} Error: Runtime exited with error: signal: killed",
+            "requestId": request.request_id,
+        }
+        after = await pool.invoke(config, InvocationRequest.from_json({}))
+        assert after.cold and body(after)["count"] == 1
+
+
+async def test_child_killed_while_idle_loses_no_invocation(write_function: Any) -> None:
+    config = write_function(COUNTER)
+    async with RuntimePool() as pool:
+        body(await pool.invoke(config, InvocationRequest.from_json({})))
+        (env,) = pool.environments(config)
+        assert env.pid is not None
+        os.kill(env.pid, signal.SIGKILL)  # parked on /next, frozen: its long poll dies with it
+        result = await asyncio.wait_for(pool.invoke(config, InvocationRequest.from_json({})), 10)
+        assert result.cold and body(result)["count"] == 1
+
+
+@pytest.mark.parametrize(
+    "source,error_type",
+    [
+        (
+            "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n    return 'ok'\n",
+            "Sandbox.Timedout",
+        ),
+        (
+            "import os\ndef handler(event, context):\n    if event.get('sleep'):\n        os._exit(1)\n    return 'ok'\n",
+            "Runtime.ExitError",
+        ),
+        (
+            "def handler(event, context):\n    if event.get('sleep'):\n        return [bytearray(1 << 20) for _ in range(300)]\n    return 'ok'\n",
+            "Runtime.OutOfMemory",
+        ),
+    ],
+)
+async def test_next_invoke_after_a_fatal_error_is_cold_and_works(
+    source: str, error_type: str, write_function: Any
+) -> None:
+    config = write_function(source, timeout=1.0)
+    async with RuntimePool() as pool:
+        failed = await pool.invoke(config, InvocationRequest.from_json({"sleep": 5}))
+        assert failed.error and failed.error["errorType"] == error_type
+        if error_type == "Sandbox.Timedout":
+            assert re.search(
+                r"\d{4}-\d\d-\d\dT\S+Z \S+ Task timed out after 1.00 seconds\n", failed.logs
+            )
+        if error_type == "Runtime.OutOfMemory":
+            assert failed.max_memory_used_mb == 128
+        after = await pool.invoke(config, InvocationRequest.from_json({}))
+        assert after.ok and after.cold and after.payload == b'"ok"'
+
+
+async def test_init_error_then_fixed_code_works(write_function: Any) -> None:
+    config = write_function("import missing_module_x\ndef handler(event, context):\n    return 1\n")
+    async with RuntimePool() as pool:
+        result = await pool.invoke(config, InvocationRequest())
+        assert result.error and result.error["errorType"] == "Runtime.ImportModuleError"
+        assert "LAMBDA_WARNING: Unhandled exception." in result.logs
+        (config.code_dir / "app.py").write_text("def handler(event, context):\n    return 2\n")
+        await pool.retire(config.function_name)
+        fixed = await pool.invoke(config, InvocationRequest())
+        assert fixed.ok and fixed.payload == b"2"
+
+
+async def test_stdout_flood_is_bounded_and_keeps_the_end(write_function: Any) -> None:
+    source = """
+import sys
+def handler(event, context):
+    chunk = "y" * 1023 + "\\n"
+    for _ in range(100 * 1024):
+        sys.stdout.write(chunk)
+    print("the last line")
+    return "done"
+"""
+    config = write_function(source, timeout=60.0)
+    for client in ("lamina", "awslambdaric"):
+        async with RuntimePool(
+            RuntimeOptions(runtime_client=client, max_log_bytes=1 << 20)
+        ) as pool:
+            result = await pool.invoke(config, InvocationRequest())
+        assert result.ok and result.payload == b'"done"'
+        assert len(result.logs) < 1.2 * (1 << 20)
+        omitted = re.search(r"\[lamina\] \.\.\. (\d+) bytes of output omitted \.\.\.", result.logs)
+        assert omitted and int(omitted.group(1)) > 100 * 1024 * 1024 - (1 << 20)
+        assert "the last line\nEND RequestId:" in result.logs
+
+
+async def test_retire_ends_idle_environments_and_new_code_runs(write_function: Any) -> None:
+    config = write_function("def handler(event, context):\n    return 'v1'\n")
+    async with RuntimePool() as pool:
+        assert (await pool.invoke(config, InvocationRequest())).payload == b'"v1"'
+        (env,) = pool.environments(config)
+        (config.code_dir / "app.py").write_text("def handler(event, context):\n    return 'v2'\n")
+        assert await pool.retire(config.function_name) == 1
+        assert env.state is EnvironmentState.DEAD
+        result = await pool.invoke(config, InvocationRequest())
+        assert result.cold and result.payload == b'"v2"'
+
+
+async def test_idle_environments_are_reaped(write_function: Any) -> None:
+    config = write_function(COUNTER)
+    async with RuntimePool(RuntimeOptions(idle_timeout=0.2)) as pool:
+        await pool.invoke(config, InvocationRequest.from_json({}))
+        (env,) = pool.environments(config)
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if not pool.environments(config):
+                break
+        assert pool.environments(config) == []
+        assert env.state is EnvironmentState.DEAD
+
+
+async def test_changed_config_retires_old_environments(write_function: Any) -> None:
+    from dataclasses import replace
+
+    config = write_function(
+        "import os\ndef handler(event, context):\n    return os.environ.get('MODE')\n"
+    )
+    async with RuntimePool() as pool:
+        assert (await pool.invoke(config, InvocationRequest())).payload == b"null"
+        changed = replace(config, environment=(("MODE", "fast"),))
+        result = await pool.invoke(changed, InvocationRequest())
+        assert result.cold and result.payload == b'"fast"'
+        assert pool.environments(config) == []
+
+
+async def test_credentials_reach_the_function(write_function: Any) -> None:
+    config = write_function(
+        "import os\ndef handler(event, context):\n    return [os.environ.get(k) for k in ('AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN')]\n"
+    )
+
+    async def provider() -> tuple[dict[str, str], None]:
+        return {
+            "AWS_ACCESS_KEY_ID": "AKIDLAMINA",
+            "AWS_SECRET_ACCESS_KEY": "s",
+            "AWS_SESSION_TOKEN": "tok",
+        }, None
+
+    async with RuntimePool(credentials=provider) as pool:
+        result = await pool.invoke(config, InvocationRequest())
+    assert json.loads(result.payload) == ["AKIDLAMINA", "tok"]
