@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# An editable install leaves Lamina uncompiled; without .pyc files (PYTHONDONTWRITEBYTECODE)
+	# every `lamina` start would compile it again.
+	$(BIN)/python -m compileall -q server/lamina
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -44,6 +44,11 @@ def requirements_key(requirements: Path, python: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def is_installed(requirements: Path, python: str, cache_dir: Path) -> bool:
+    target = cache_dir / f"deps-{requirements_key(requirements, python)}"
+    return (target / COMPLETE_MARKER).exists()
+
+
 def ensure_dependencies(requirements: Path, python: str, cache_dir: Path) -> Path:
     """The folder holding the installed requirements; installs them on first use."""
     target = cache_dir / f"deps-{requirements_key(requirements, python)}"

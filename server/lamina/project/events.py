@@ -19,7 +19,7 @@ def _events_in(folder: Path) -> list[SampleEvent]:
         return []
     files = sorted(
         (path for path in folder.glob("*.json") if path.is_file()),
-        key=lambda path: path.name.lower(),
+        key=lambda path: path.stem.lower(),  # the name users see: 'a' before 'a-b'
     )
     return [SampleEvent(name=path.stem, path=path) for path in files]
 

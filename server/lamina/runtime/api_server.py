@@ -59,10 +59,11 @@ class RuntimeApiServer:
         self._parked: asyncio.StreamWriter | None = None  # the connection waiting on /next
         self._disconnected = False  # the runtime hung up while parked on /next
 
-    async def start(self) -> None:
+    async def start(self, listener: socket.socket) -> None:
+        """Serve on a socket bound (and maybe already connected to) before the loop ran."""
         # awslambdaric sends an X-Ray error header of up to 1 MB with each error.
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=MAX_HEAD_BYTES)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._server = await asyncio.start_server(self._serve, sock=listener, limit=MAX_HEAD_BYTES)
+        self.port = listener.getsockname()[1]
 
     @property
     def address(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -69,7 +68,7 @@ class FunctionConfig:
             "AWS_LAMBDA_FUNCTION_VERSION": self.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"{date}/[{self.version}]{secrets.token_hex(16)}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{date}/[{self.version}]{os.urandom(16).hex()}",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_RUNTIME_API": runtime_api,
             "LAMBDA_TASK_ROOT": str(task_root),
@@ -114,10 +113,3 @@ class RuntimeOptions:
         "AWS_CA_BUNDLE",
         "PYDEVD_DISABLE_FILE_VALIDATION",
     )
-
-    def child_command(self, config: FunctionConfig) -> list[str]:
-        # -B: never write .pyc files into the function's code (Lambda's task root is read-only),
-        # so an edit that keeps a file's size within the same second can't run stale bytecode.
-        if self.runtime_client == "awslambdaric":
-            return [self.python, "-B", "-m", "awslambdaric", config.handler]
-        return [self.python, "-B", str(Path(__file__).with_name("bootstrap.py")), config.handler]

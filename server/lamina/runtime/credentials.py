@@ -20,7 +20,6 @@ Credentials never appear in a repr, a log line or an exception message.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import logging
 import os
@@ -164,6 +163,8 @@ class CredentialSource:
         """
         if self._loaded and not self.needs_refresh(self._cached):
             return self._cached
+        import asyncio  # here, not at the top: the CLI resolves credentials before asyncio loads
+
         return await asyncio.to_thread(self.current_sync)
 
     def current_sync(self) -> Credentials | None:

@@ -13,17 +13,17 @@ import enum
 import json
 import logging
 import os
-import secrets
 import shutil
 import signal
-import sys
-import tempfile
+import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from lamina.runtime import sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
+from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
@@ -66,6 +66,7 @@ class ExecutionEnvironment:
         options: RuntimeOptions,
         credentials_env: dict[str, str] | None = None,
         freeze: bool | None = None,
+        child: ChildProcess | None = None,
     ) -> None:
         self.config = config
         self.options = options
@@ -76,71 +77,58 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.retired = False  # set by the pool: finish the current invocation, then go
         self.init_duration_ms: float | None = None
-        self.tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
+        self._child = child  # spawned ahead of start(), or by it
         self._api = RuntimeApiServer(self)
-        self._proc: asyncio.subprocess.Process | None = None
-        self._output_fd = -1
         self._capture = OutputCapture(options.max_log_bytes)
-        self._spawned_at = 0.0
         self._init_done: asyncio.Future[None] | None = None
         self._init_error: bytes | None = None
         self._current: str | None = None  # request id in flight
         self._outcome: asyncio.Future[_Outcome] | None = None
+        self._exited: asyncio.Future[int] | None = None
         self._frozen = False
-        self._watchers: list[asyncio.Task[Any]] = []
+        self._cleaned = False
+        self._cleanup_task: asyncio.Future[None] | None = None
         self._memory_timer: asyncio.TimerHandle | None = None
         self._peak_rss = 0
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
+        return self._child.proc.pid if self._child else None
+
+    @property
+    def tmp_dir(self) -> Path | None:
+        return self._child.tmp_dir if self._child else None
 
     @property
     def runtime_api(self) -> str:
-        return self._api.address
+        return self._child.runtime_api if self._child else ""
+
+    def _returncode(self) -> int | None:
+        return self._child.proc.returncode if self._child else None
 
     # --- life ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Spawn the child. Init runs on its own; `invoke` waits for it."""
+        """Spawn the child (unless it was spawned ahead) and serve its Runtime API. Init runs on
+        its own; `invoke` waits for it."""
         loop = asyncio.get_running_loop()
         self._init_done = loop.create_future()
-        await self._api.start()
-        env = {k: os.environ[k] for k in self.options.inherit_env if k in os.environ}
-        env.update(self.credentials_env)
-        env.update(
-            self.config.lambda_environment(self._api.address, self.config.code_dir, self.tmp_dir)
-        )
-        read_fd, write_fd = os.pipe()
-        _widen_pipe(read_fd)
-        os.set_blocking(read_fd, False)
-        self._output_fd = read_fd
-        self._spawned_at = time.perf_counter()
+        self._exited = loop.create_future()
+        if self._child is None:
+            self._child = spawn_child(self.config, self.options, self.credentials_env)
         try:
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.options.child_command(self.config),
-                cwd=str(self.config.code_dir),
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=write_fd,
-                stderr=write_fd,
-                start_new_session=True,  # Ctrl+C in a terminal reaches Lamina, not the function
-            )
-        except OSError:
-            os.close(read_fd)
-            await self._cleanup()
+            await self._api.start(self._child.listener)
+        except BaseException:
+            self._child.discard()
             raise
-        finally:
-            os.close(write_fd)
-        loop.add_reader(read_fd, self._read_output)
-        self._watchers.append(asyncio.create_task(self._watch_exit(self._proc)))
+        loop.add_reader(self._child.output_fd, self._read_output)
+        self._watch_exit(loop, self._child.proc)
 
     async def kill(self) -> None:
         """End the environment now, whatever it is doing."""
         self._signal(signal.SIGKILL)
-        if self._proc is not None and self._proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                await self._proc.wait()
+        if self._exited is not None and self._returncode() is None:
+            await asyncio.shield(self._exited)
         await self._cleanup()
 
     def _looks_gone(self) -> bool:
@@ -149,13 +137,34 @@ class ExecutionEnvironment:
         return self.pid is not None and is_ending(self.pid)
 
     def _signal(self, sig: int) -> None:
-        if self._proc is None or self._proc.returncode is not None:
+        if self._child is None or self._child.proc.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._proc.pid, sig)
+            os.killpg(self._child.proc.pid, sig)
 
-    async def _watch_exit(self, proc: asyncio.subprocess.Process) -> None:
-        returncode = await proc.wait()
+    def _watch_exit(self, loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]) -> None:
+        """Learn of the child's exit: a pidfd on Linux, else a waiting thread."""
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+
+            def wait_in_thread() -> None:
+                proc.wait()
+                loop.call_soon_threadsafe(self._on_exit)
+
+            threading.Thread(target=wait_in_thread, name="lamina-env-exit", daemon=True).start()
+            return
+
+        def on_pidfd() -> None:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            proc.wait()  # it has exited: this only reaps it
+            self._on_exit()
+
+        loop.add_reader(pidfd, on_pidfd)
+
+    def _on_exit(self) -> None:
+        returncode = self._returncode() or 0
         self._drain_output()
         self.state = EnvironmentState.DEAD
         if self._init_done is not None and not self._init_done.done():
@@ -166,26 +175,33 @@ class ExecutionEnvironment:
             else:
                 self._settle(_Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
         self._api.cancel_pending()
-        await self._cleanup()
+        if self._exited is not None and not self._exited.done():
+            self._exited.set_result(returncode)
+        # A strong reference until done: the loop keeps only weak ones to tasks.
+        self._cleanup_task = asyncio.ensure_future(self._cleanup())
 
     async def _cleanup(self) -> None:
         self.state = EnvironmentState.DEAD
+        if self._cleaned:
+            return
+        self._cleaned = True
         if self._memory_timer is not None:
             self._memory_timer.cancel()
         await self._api.close()
-        if self._output_fd >= 0:
+        if self._child is not None:
             self._drain_output()
             with contextlib.suppress(Exception):
-                asyncio.get_running_loop().remove_reader(self._output_fd)
-            os.close(self._output_fd)
-            self._output_fd = -1
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+                asyncio.get_running_loop().remove_reader(self._child.output_fd)
+            os.close(self._child.output_fd)
+            self._child.output_fd = -1
+            shutil.rmtree(self._child.tmp_dir, ignore_errors=True)
 
     # --- the child's output -------------------------------------------------------------------
 
     def _read_output(self) -> None:
+        assert self._child is not None
         try:
-            data = os.read(self._output_fd, 1 << 20)
+            data = os.read(self._child.output_fd, 1 << 20)
         except BlockingIOError:
             return
         except OSError:
@@ -193,13 +209,13 @@ class ExecutionEnvironment:
         if data:
             self._capture.write(data)
         else:  # EOF: the child closed its end (it exited)
-            asyncio.get_running_loop().remove_reader(self._output_fd)
+            asyncio.get_running_loop().remove_reader(self._child.output_fd)
 
     def _drain_output(self) -> None:
         """Read whatever the child wrote so far, synchronously, so that the log is complete."""
-        while self._output_fd >= 0:
+        while self._child is not None and self._child.output_fd >= 0:
             try:
-                data = os.read(self._output_fd, 1 << 20)
+                data = os.read(self._child.output_fd, 1 << 20)
             except (BlockingIOError, OSError):
                 return
             if not data:
@@ -258,16 +274,16 @@ class ExecutionEnvironment:
             return
         if self.state is EnvironmentState.DEAD or self._init_error is not None:
             # Init failed. The runtime client posted the error (or simply died); report it.
-            if self._proc is not None and self._proc.returncode is None:
+            if self._exited is not None and self._returncode() is None:
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._proc.wait()), 1.0)
-                if self._proc.returncode is None:
+                    await asyncio.wait_for(asyncio.shield(self._exited), 1.0)
+                if self._returncode() is None:
                     await self.kill()
             if not self._outcome.done():
                 if self._init_error is not None:
                     self._settle(_Outcome(False, self._init_error))
                 else:
-                    code = self._proc.returncode if self._proc and self._proc.returncode else 1
+                    code = self._returncode() or 1
                     self._settle(_Outcome.error(sandbox_errors.exit_error(request_id, code)))
 
     def _deliver(self, request: InvocationRequest) -> None:
@@ -359,11 +375,14 @@ class ExecutionEnvironment:
         self._drain_output()
         self._signal(signal.SIGKILL)
 
+    def _spawned_at(self) -> float:
+        return self._child.spawned_at if self._child else time.perf_counter()
+
     # --- RuntimeApiListener: called by the Runtime API server ----------------------------------
 
     def on_next(self) -> None:
         if self._init_done is not None and not self._init_done.done():
-            self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000
+            self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
             self.state = EnvironmentState.READY
             self._init_done.set_result(None)
         if (
@@ -394,7 +413,7 @@ class ExecutionEnvironment:
     def on_init_error(self, body: bytes, error_type: str) -> None:
         self._init_error = body
         if self._init_done is not None and not self._init_done.done():
-            self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000
+            self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
             self._init_done.set_result(None)
 
 
@@ -413,13 +432,4 @@ def _api_error(error_type: str, message: str) -> str:
 
 
 def _new_trace_id() -> str:
-    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
-
-
-def _widen_pipe(fd: int) -> None:
-    """A 1 MB pipe lets a chatty function run ahead of our reads (Linux only; optional)."""
-    if sys.platform.startswith("linux"):
-        import fcntl
-
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Parent={os.urandom(8).hex()};Sampled=0"

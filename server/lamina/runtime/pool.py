@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
+from lamina.runtime.child_process import ChildProcess
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
@@ -74,6 +75,23 @@ class RuntimePool:
         if not slots and not self._closed:
             await self._retire_other_configs(config)
             await self._spawn(config)
+
+    async def adopt(
+        self,
+        config: FunctionConfig,
+        child: ChildProcess,
+        credentials_expiry: datetime | None = None,
+    ) -> None:
+        """Take in a child spawned ahead of the event loop (see child_process) as an environment
+        of `config`, so its init overlaps whatever the caller did meanwhile."""
+        env = ExecutionEnvironment(config, self.options, child=child)
+        slot = _Slot(env, credentials_expiry)
+        self._slots.setdefault(config, []).append(slot)
+        try:
+            await env.start()
+        except BaseException:
+            self._slots[config].remove(slot)
+            raise
 
     async def retire(self, function_name: str | None = None, version: str | None = None) -> int:
         """Retire environments (of one function, or one version of it, or all): idle ones end

@@ -1,0 +1,153 @@
+"""Starting an environment's child process, with no event loop needed.
+
+The Runtime API's listening socket is bound before the child starts, so the child can connect and
+park its first `/next` in the kernel's backlog before the parent serves it. That lets the CLI start
+the child first and import asyncio and the rest of Lamina while the function's init runs: the
+two overlap instead of adding up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamina.runtime.config import FunctionConfig, RuntimeOptions
+
+
+@dataclass
+class ChildProcess:
+    proc: subprocess.Popen[bytes]
+    listener: socket.socket  # the Runtime API's socket, already listening
+    output_fd: int  # read end of the child's stdout+stderr pipe, non-blocking
+    tmp_dir: Path  # the environment's own TMPDIR
+    spawned_at: float  # time.perf_counter() just before the spawn
+
+    @property
+    def runtime_api(self) -> str:
+        host, port = self.listener.getsockname()[:2]
+        return f"{host}:{port}"
+
+    def discard(self) -> None:
+        """Undo a spawn that nothing adopted: kill the child and free what it held."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, 9)
+        self.proc.wait()
+        self.listener.close()
+        with contextlib.suppress(OSError):
+            os.close(self.output_fd)
+        _remove_tree(self.tmp_dir)
+
+
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+_compiled_bootstrap: dict[str, str] = {}
+
+
+def child_command(config: FunctionConfig, options: RuntimeOptions) -> list[str]:
+    """The command that starts the runtime client. -B: never write .pyc files into the function's
+    code (Lambda's task root is read-only), so an edit that keeps a file's size within the same
+    second can't run stale bytecode."""
+    if options.runtime_client == "awslambdaric":
+        return [options.python, "-B", "-m", "awslambdaric", config.handler]
+    return [options.python, "-B", bootstrap_script(options.python), config.handler]
+
+
+def bootstrap_script(python: str) -> str:
+    """Our bootstrap, precompiled when the child is this same interpreter: a script is compiled
+    on every start (about 7 ms here), a .pyc is not. The name carries the source's hash, so a
+    stale one is never run."""
+    if os.path.realpath(python) != os.path.realpath(sys.executable):
+        return str(BOOTSTRAP)
+    if python not in _compiled_bootstrap:
+        _compiled_bootstrap[python] = _compile_bootstrap() or str(BOOTSTRAP)
+    return _compiled_bootstrap[python]
+
+
+def _compile_bootstrap() -> str | None:
+    import hashlib
+    import importlib.util
+    import py_compile
+
+    source = BOOTSTRAP.read_bytes()
+    tag = f"{hashlib.sha256(source).hexdigest()[:16]}.{sys.implementation.cache_tag}"
+    private = Path(tempfile.gettempdir()) / f"lamina-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    for folder in (Path(importlib.util.cache_from_source(str(BOOTSTRAP))).parent, private):
+        target = folder / f"bootstrap.{tag}.pyc"
+        if target.exists() and (folder != private or _owned_by_us(folder)):
+            return str(target)
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if folder == private and not _owned_by_us(folder):
+                continue
+            py_compile.compile(str(BOOTSTRAP), cfile=str(target), doraise=True)
+            return str(target)
+        except (OSError, py_compile.PyCompileError):
+            continue
+    return None
+
+
+def _owned_by_us(folder: Path) -> bool:
+    """A shared temp dir is only trusted if it is ours and private (no planted bytecode)."""
+    if not hasattr(os, "getuid"):
+        return True
+    info = folder.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def spawn_child(
+    config: FunctionConfig, options: RuntimeOptions, credentials_env: dict[str, str]
+) -> ChildProcess:
+    tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    read_fd = write_fd = -1
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        host, port = listener.getsockname()[:2]
+        env = {k: os.environ[k] for k in options.inherit_env if k in os.environ}
+        env.update(credentials_env)
+        env.update(config.lambda_environment(f"{host}:{port}", config.code_dir, tmp_dir))
+        read_fd, write_fd = os.pipe()
+        _widen_pipe(read_fd)
+        os.set_blocking(read_fd, False)
+        spawned_at = time.perf_counter()
+        proc = subprocess.Popen(
+            child_command(config, options),
+            cwd=str(config.code_dir),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,  # Ctrl+C in a terminal reaches Lamina, not the function
+        )
+    except BaseException:
+        listener.close()
+        if read_fd >= 0:
+            os.close(read_fd)
+        _remove_tree(tmp_dir)
+        raise
+    finally:
+        if write_fd >= 0:
+            os.close(write_fd)
+    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at)
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil  # only when tearing down: keeps it off the spawn path
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _widen_pipe(fd: int) -> None:
+    """A 1 MB pipe lets a chatty function run ahead of our reads (Linux only; optional)."""
+    if sys.platform.startswith("linux"):
+        import fcntl
+
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
