@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# What `make demo` runs: Lamina on the four samples, each handler in a local Lambda execution
+# environment (a child Python process behind the Lambda Runtime API), no Docker.
+# Run from the repository root after `make install` (or just `make demo`).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAMINA="$ROOT/.venv/bin/lamina"
+if [[ ! -x "$LAMINA" ]]; then
+    echo "demo: $LAMINA not found; run 'make demo' (it installs .venv first)" >&2
+    exit 1
+fi
+
+# Work on copies, so the repository stays clean (.lamina/state/ caches go into the copies).
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/lamina-demo.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+cp -R "$ROOT/samples/." "$WORK/"
+find "$WORK" \( -name .lamina -o -name __pycache__ -o -name .pytest_cache \) -prune -exec rm -rf {} +
+
+if [[ -t 1 ]]; then BOLD=$'\033[1m' DIM=$'\033[2m' RESET=$'\033[0m'; else BOLD="" DIM="" RESET=""; fi
+
+step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$RESET"; }
+note() { printf '%s%s%s\n' "$DIM" "$*" "$RESET"; }
+# Show the command, then run it. The logs (START/END/REPORT and the function's own lines) go to
+# stderr and the result JSON to stdout, as `lamina invoke` writes them.
+lamina() {
+    printf '%s$ lamina %s%s\n' "$DIM" "$*" "$RESET"
+    "$LAMINA" "$@"
+}
+# A command that is meant to fail: show its exit code instead of stopping the demo.
+expect_exit() {
+    local want="$1"
+    shift
+    local got=0
+    lamina "$@" || got=$?
+    if [[ "$got" != "$want" ]]; then
+        echo "demo: expected exit code $want, got $got" >&2
+        exit 1
+    fi
+    note "(exit code $got, as expected)"
+}
+
+step "The functions of samples/http-api (read from its template.yaml)"
+cd "$WORK/http-api"
+lamina functions
+
+step "http-api: an HTTP API (payload 2.0) handler, invoked with each of its sample events"
+for event in list-items get-item create-item get-item-missing create-item-bad-json create-item-invalid delete-items unknown-route; do
+    echo
+    lamina invoke ItemsFunction --event "$event"
+done
+
+step "http-api: env var overrides (SAM's --env-vars format) turn on DEBUG logging"
+printf '{"ItemsFunction": {"LOG_LEVEL": "DEBUG"}}\n' > "$WORK/env.json"
+lamina invoke ItemsFunction --event get-item --env-vars "$WORK/env.json"
+
+step "http-api: the same event under AWS's own runtime client, awslambdaric"
+lamina invoke ItemsFunction --event get-item --runtime-client awslambdaric
+
+step "sqs-batch: partial batch failures (ReportBatchItemFailures)"
+cd "$WORK/sqs-batch"
+lamina invoke OrdersWorkerFunction --event single-order
+echo
+lamina invoke OrdersWorkerFunction --event mixed-batch
+note "Only the four bad messages are reported; SQS would delete the other two."
+
+step "warm-cache: module globals and a temp-dir cache"
+cd "$WORK/warm-cache"
+lamina invoke RatesFunction --event convert
+note "Each 'lamina invoke' is a new process, so every CLI invoke is a cold start in a fresh"
+note "environment with its own temp dir (TMPDIR), removed when it ends. Warm reuse (invocations"
+note "2, 3, ... with cacheHit true) happens inside one long-lived Lamina process, whose runtime"
+note "pool keeps the environment between invokes."
+
+step "warm-cache: a function error (an unhandled exception) gives Lambda's error JSON and exit code 1"
+expect_exit 1 invoke RatesFunction --event convert-unknown-currency
+
+step "with-deps: src/requirements.txt is installed once into .lamina/state/cache (humanize)"
+cd "$WORK/with-deps"
+note "First invoke: pip installs humanize into the project's cache, then the handler runs."
+lamina invoke UploadNotifierFunction --event report-uploaded
+echo
+ls -1 .lamina/state/cache
+echo
+note "Second invoke: the cache is reused."
+lamina invoke UploadNotifierFunction --event video-uploaded
+
+step "Generate a sample event: an SQS message"
+lamina events generate sqs --set body=hello
+
+step "A mistake gets one line and exit code 2"
+expect_exit 2 invoke NoSuchFunction
+
+step "Done"
+note "Samples ran from a copy in $WORK (removed now). Next: 'make test'."
