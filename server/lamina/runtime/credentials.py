@@ -20,7 +20,6 @@ Credentials never appear in a repr, a log line or an exception message.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 import re
@@ -449,6 +448,8 @@ def _parse_expiry(text: str | None) -> datetime | None:
 
 def _user() -> str:
     try:
+        import getpass  # here: it pulls in termios, which the common path never needs
+
         return getpass.getuser()
     except Exception:  # no login name and no passwd entry, e.g. in some containers
         return "user"
