@@ -267,3 +267,49 @@ async def test_credentials_reach_the_function(write_function: Any) -> None:
     async with RuntimePool(credentials=provider) as pool:
         result = await pool.invoke(config, InvocationRequest())
     assert json.loads(result.payload) == ["AKIDLAMINA", "tok"]
+
+
+async def test_cancelled_invoke_kills_its_environment(write_function: Any) -> None:
+    config = write_function(COUNTER)
+    async with RuntimePool() as pool:
+        task = asyncio.create_task(pool.invoke(config, InvocationRequest.from_json({"sleep": 30})))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if (
+                pool.environments(config)
+                and pool.environments(config)[0].state is EnvironmentState.BUSY
+            ):
+                break
+        (env,) = pool.environments(config)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert env.state is EnvironmentState.DEAD
+        assert pool.environments(config) == []
+        after = await pool.invoke(config, InvocationRequest.from_json({}))
+        assert after.cold and body(after)["count"] == 1
+
+
+async def test_environments_are_replaced_before_their_credentials_expire(
+    write_function: Any,
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    config = write_function(
+        "import os\ndef handler(event, context):\n    return os.environ['AWS_ACCESS_KEY_ID']\n"
+    )
+    issued: list[str] = []
+
+    async def provider() -> tuple[dict[str, str], datetime]:
+        key = f"ASIAKEY{len(issued)}"
+        issued.append(key)
+        # Four minutes left: inside the pool's five-minute margin, so not reused for a next invoke.
+        return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": "s"}, datetime.now(
+            timezone.utc
+        ) + timedelta(minutes=4)
+
+    async with RuntimePool(credentials=provider) as pool:
+        first = await pool.invoke(config, InvocationRequest())
+        second = await pool.invoke(config, InvocationRequest())
+    assert (first.payload, second.payload) == (b'"ASIAKEY0"', b'"ASIAKEY1"')
+    assert second.cold

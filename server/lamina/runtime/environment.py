@@ -248,6 +248,11 @@ class ExecutionEnvironment:
             self._memory_timer = loop.call_later(MEMORY_POLL_S, self._poll_memory)
             try:
                 await self._outcome
+            except asyncio.CancelledError:
+                # The caller gave up (an editor's cancel, Ctrl+C): the handler is still running,
+                # so this environment can't take another event. End it.
+                self._kill_soon()
+                raise
             finally:
                 timer.cancel()
                 self._memory_timer.cancel()
@@ -383,7 +388,8 @@ class ExecutionEnvironment:
     def on_next(self) -> None:
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
-            self.state = EnvironmentState.READY
+            if self.state is EnvironmentState.INIT:  # a cold invoke may already have made it BUSY
+                self.state = EnvironmentState.READY
             self._init_done.set_result(None)
         if (
             self.freeze_between_invokes
