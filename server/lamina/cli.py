@@ -18,6 +18,7 @@ from lamina import __version__
 
 if TYPE_CHECKING:
     from lamina.project import FunctionSpec, Project
+    from lamina.runtime.debug import DebugSettings
     from lamina.runtime.invocation import InvocationResult
 
 
@@ -76,6 +77,12 @@ def main() -> None:
 @click.option("--python", "python", metavar="PATH", help="The interpreter that runs the handler.")
 @click.option("--no-freeze", is_flag=True, help="Don't freeze the environment between invokes.")
 @click.option(
+    "--debug", is_flag=True, help="Start debugpy on loopback and wait for an editor to attach."
+)
+@click.option(
+    "--debug-port", type=click.IntRange(0, 65535), help="debugpy's port (default: any free one)."
+)
+@click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
@@ -92,6 +99,8 @@ def invoke(
     profile: str | None,
     python: str | None,
     no_freeze: bool,
+    debug: bool,
+    debug_port: int | None,
     project_dir: Path,
 ) -> None:
     """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
@@ -125,6 +134,7 @@ def invoke(
         freeze=not no_freeze,
         assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
         profile=profile or _setting(settings, "credentials.profile"),
+        debug=debug_settings(settings, debug_port) if debug or debug_port is not None else None,
     )
     print_logs(result.logs)
     sys.stdout.buffer.write(result.payload + b"\n")
@@ -137,6 +147,20 @@ def exit_now(code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettings:
+    from lamina.runtime.debug import DebugSettings
+
+    def flag(key: str) -> bool:
+        return _setting(settings, key) not in ("False", "false", "0")
+
+    configured = _setting(settings, "debug.port")
+    return DebugSettings(
+        port=port if port is not None else int(configured or 0),
+        wait_for_client=flag("debug.waitForClient"),
+        suspend_timeout=flag("debug.suspendTimeout"),
+    )
 
 
 def _setting(settings: dict[str, object], key: str) -> str | None:
@@ -189,6 +213,7 @@ def run_once(
     freeze: bool,
     assume_role: str | None,
     profile: str | None,
+    debug: DebugSettings | None = None,
 ) -> InvocationResult:
     from lamina.runtime.child_process import spawn_child
     from lamina.runtime.config import FunctionConfig, RuntimeOptions
@@ -215,7 +240,7 @@ def run_once(
     # Start the child now: the function's init runs while this process imports asyncio and
     # the rest of the runtime, instead of after it.
     try:
-        child = spawn_child(config, options, creds.as_env() if creds else {})
+        child = spawn_child(config, options, creds.as_env() if creds else {}, debug)
     except FileNotFoundError as e:
         fail(f"cannot start the Python interpreter {python!r}: {e.strerror}")
     if source.notice:
@@ -225,15 +250,34 @@ def run_once(
     from lamina.runtime.invocation import InvocationRequest
     from lamina.runtime.pool import RuntimePool
 
+    request = InvocationRequest(payload=payload)
+    expiry = creds.expiry if creds else None
+
     async def go() -> InvocationResult:
         async with RuntimePool(options) as pool:
-            await pool.adopt(config, child, creds.expiry if creds else None)
-            return await pool.invoke(config, InvocationRequest(payload=payload))
+            if debug is None:
+                await pool.adopt(config, child, expiry)
+                return await pool.invoke(config, request)
+            env = await pool.start_debug(config, debug, child)
+            announce_debugger(env.debug_port or 0, spec.logical_id, request.request_id, debug)
+            return await pool.invoke_debug(env, request)
 
     try:
         return asyncio.run(go())
     except KeyboardInterrupt:
         fail("interrupted", 130)
+
+
+def announce_debugger(port: int, function: str, session_id: str, debug: DebugSettings) -> None:
+    """The attach configuration on stderr, with a line for each editor."""
+    from lamina.runtime.debug import attach_configuration, attach_hints
+
+    attach = attach_configuration(port, function, session_id)
+    click.echo(json.dumps(attach, indent=2), err=True)
+    for hint in attach_hints(attach):
+        notice(hint)
+    if debug.wait_for_client:
+        notice(f"waiting for a debugger on 127.0.0.1:{port} ...")
 
 
 def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:

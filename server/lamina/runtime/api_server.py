@@ -14,11 +14,12 @@ import json
 import logging
 import socket
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/2018-06-01/runtime"
+DEBUG_PREFIX = "/2018-06-01/lamina/debug/"
 # A runtime may post any size; we read up to this and refuse larger bodies without reading them.
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_HEAD_BYTES = 4 * 1024 * 1024
@@ -47,6 +48,10 @@ class RuntimeApiListener(Protocol):
     def on_invocation_error(self, request_id: str, body: bytes) -> tuple[int, str]: ...
 
     def on_init_error(self, body: bytes, error_type: str) -> None: ...
+
+    def on_debugger(self, event: str, payload: dict[str, Any]) -> None:
+        """A debug environment's launcher reports debugpy's port ("listening"), or that the
+        editor has attached ("attached"). Lamina's own path, beside the Runtime API."""
 
 
 class RuntimeApiServer:
@@ -169,6 +174,13 @@ class RuntimeApiServer:
         return None
 
     def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+        if path.startswith(DEBUG_PREFIX):
+            try:
+                payload = json.loads(body or b"{}")
+            except ValueError:
+                payload = {}
+            self.listener.on_debugger(path[len(DEBUG_PREFIX) :], payload)
+            return 202, '{"status":"OK"}'
         if path == f"{PREFIX}/init/error":
             self.listener.on_init_error(body, headers.get("lambda-runtime-function-error-type", ""))
             return 202, '{"status":"OK"}'

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.debug import LAUNCHER, DebugSettings
 
 
 @dataclass
@@ -49,10 +50,14 @@ BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 _compiled_bootstrap: dict[str, str] = {}
 
 
-def child_command(config: FunctionConfig, options: RuntimeOptions) -> list[str]:
+def child_command(
+    config: FunctionConfig, options: RuntimeOptions, debug: DebugSettings | None = None
+) -> list[str]:
     """The command that starts the runtime client. -B: never write .pyc files into the function's
     code (Lambda's task root is read-only), so an edit that keeps a file's size within the same
     second can't run stale bytecode."""
+    if debug is not None:
+        return [options.python, "-B", str(LAUNCHER), options.runtime_client, config.handler]
     if options.runtime_client == "awslambdaric":
         return [options.python, "-B", "-m", "awslambdaric", config.handler]
     return [options.python, "-B", bootstrap_script(options.python), config.handler]
@@ -101,7 +106,10 @@ def _owned_by_us(folder: Path) -> bool:
 
 
 def spawn_child(
-    config: FunctionConfig, options: RuntimeOptions, credentials_env: dict[str, str]
+    config: FunctionConfig,
+    options: RuntimeOptions,
+    credentials_env: dict[str, str],
+    debug: DebugSettings | None = None,
 ) -> ChildProcess:
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -113,12 +121,14 @@ def spawn_child(
         env = {k: os.environ[k] for k in options.inherit_env if k in os.environ}
         env.update(credentials_env)
         env.update(config.lambda_environment(f"{host}:{port}", config.code_dir, tmp_dir))
+        if debug is not None:
+            env.update(debug.child_environment())
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
         spawned_at = time.perf_counter()
         proc = subprocess.Popen(
-            child_command(config, options),
+            child_command(config, options, debug),
             cwd=str(config.code_dir),
             env=env,
             stdin=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ from lamina.runtime import sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.debug import DebugSettings
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
 from lamina.runtime.process_memory import is_ending, peak_rss_bytes, rss_bytes
@@ -67,11 +68,20 @@ class ExecutionEnvironment:
         credentials_env: dict[str, str] | None = None,
         freeze: bool | None = None,
         child: ChildProcess | None = None,
+        debug: DebugSettings | None = None,
     ) -> None:
         self.config = config
         self.options = options
         self.credentials_env = credentials_env or {}
-        self.freeze_between_invokes = options.freeze if freeze is None else freeze
+        self.debug = debug
+        # Debug environments never freeze: a paused debugger must stay reachable.
+        self.freeze_between_invokes = (
+            options.freeze if freeze is None else freeze
+        ) and debug is None
+        self.debug_port: int | None = None
+        self.debugger_attached = False
+        self._debugger_listening: asyncio.Future[int] | None = None
+        self._timeout_timer: asyncio.TimerHandle | None = None
         self.state = EnvironmentState.INIT
         self.invocations = 0
         self.last_used = time.monotonic()
@@ -114,8 +124,10 @@ class ExecutionEnvironment:
         loop = asyncio.get_running_loop()
         self._init_done = loop.create_future()
         self._exited = loop.create_future()
+        if self.debug is not None:
+            self._debugger_listening = loop.create_future()
         if self._child is None:
-            self._child = spawn_child(self.config, self.options, self.credentials_env)
+            self._child = spawn_child(self.config, self.options, self.credentials_env, self.debug)
         try:
             await self._api.start(self._child.listener)
         except BaseException:
@@ -175,6 +187,10 @@ class ExecutionEnvironment:
             else:
                 self._settle(_Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
         self._api.cancel_pending()
+        if self._debugger_listening is not None and not self._debugger_listening.done():
+            self._debugger_listening.set_exception(
+                RuntimeError(f"the debug environment exited ({returncode}) before debugpy listened")
+            )
         if self._exited is not None and not self._exited.done():
             self._exited.set_result(returncode)
         # A strong reference until done: the loop keeps only weak ones to tasks.
@@ -244,7 +260,10 @@ class ExecutionEnvironment:
         if not self._outcome.done():
             prefix += start_line(request.request_id, self.config.version)
             self._deliver(request)
-            timer = loop.call_later(self.config.timeout, self._on_timeout, request.request_id)
+            if not self._timeout_suspended():
+                self._timeout_timer = loop.call_later(
+                    self.config.timeout, self._on_timeout, request.request_id
+                )
             self._memory_timer = loop.call_later(MEMORY_POLL_S, self._poll_memory)
             try:
                 await self._outcome
@@ -254,7 +273,8 @@ class ExecutionEnvironment:
                 self._kill_soon()
                 raise
             finally:
-                timer.cancel()
+                if self._timeout_timer is not None:
+                    self._timeout_timer.cancel()
                 self._memory_timer.cancel()
         else:
             prefix += start_line(request.request_id, self.config.version)
@@ -265,8 +285,10 @@ class ExecutionEnvironment:
 
     async def _await_init(self, request_id: str) -> None:
         assert self._init_done is not None and self._outcome is not None
+        # A debug environment's init waits for the editor to attach: no limit on that.
+        init_timeout = None if self.debug is not None else self.options.init_timeout
         try:
-            await asyncio.wait_for(asyncio.shield(self._init_done), self.options.init_timeout)
+            await asyncio.wait_for(asyncio.shield(self._init_done), init_timeout)
         except asyncio.TimeoutError:
             self._capture.write(
                 f"INIT_REPORT Init Duration: {self.options.init_timeout * 1000:.2f} ms\t"
@@ -332,6 +354,9 @@ class ExecutionEnvironment:
             self.config.memory_size,
             peak_mb,
             self.init_duration_ms if cold else None,
+            note="Timeout: suspended while a debugger was attached"
+            if self._timeout_suspended()
+            else "",
         )
         logs = prefix + output + end_line(request_id) + report.line()
         self._current = None
@@ -379,6 +404,24 @@ class ExecutionEnvironment:
         self.state = EnvironmentState.DEAD
         self._drain_output()
         self._signal(signal.SIGKILL)
+
+    def _timeout_suspended(self) -> bool:
+        return bool(self.debug and self.debug.suspend_timeout and self.debugger_attached)
+
+    async def wait_for_debugger_port(self) -> int:
+        """debugpy's port, once the child's debugpy is listening."""
+        assert self._debugger_listening is not None, "start() a debug environment first"
+        return await asyncio.shield(self._debugger_listening)
+
+    def on_debugger(self, event: str, payload: dict[str, Any]) -> None:
+        if event == "listening" and self._debugger_listening is not None:
+            self.debug_port = int(payload.get("port", 0))
+            if not self._debugger_listening.done():
+                self._debugger_listening.set_result(self.debug_port)
+        elif event == "attached":
+            self.debugger_attached = True
+            if self._timeout_suspended() and self._timeout_timer is not None:
+                self._timeout_timer.cancel()
 
     def _spawned_at(self) -> float:
         return self._child.spawned_at if self._child else time.perf_counter()

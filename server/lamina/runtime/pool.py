@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from lamina.runtime.child_process import ChildProcess
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.debug import DebugSettings
 from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
@@ -53,6 +54,7 @@ class RuntimePool:
         self._slots: dict[FunctionConfig, list[_Slot]] = {}
         self._freed: dict[FunctionConfig, asyncio.Condition] = {}
         self._reaper: asyncio.Task[None] | None = None
+        self._debugging: set[ExecutionEnvironment] = set()
         self._closed = False
 
     # --- public API -------------------------------------------------------------------------
@@ -93,6 +95,39 @@ class RuntimePool:
             self._slots[config].remove(slot)
             raise
 
+    async def start_debug(
+        self, config: FunctionConfig, debug: DebugSettings, child: ChildProcess | None = None
+    ) -> ExecutionEnvironment:
+        """A debug environment for one invocation, outside the warm pool (from a child spawned
+        ahead with the same `debug`, or a new one). Returns once debugpy listens
+        (`env.debug_port`); run it with `invoke_debug`."""
+        if self._closed:
+            raise RuntimeError("the runtime pool is closed")
+        creds: dict[str, str] = {}
+        if self._credentials is not None and child is None:
+            creds, _ = await self._credentials()
+        env = ExecutionEnvironment(config, self.options, creds, child=child, debug=debug)
+        self._debugging.add(env)
+        try:
+            await env.start()
+            await env.wait_for_debugger_port()
+        except BaseException:
+            self._debugging.discard(env)
+            await env.kill()
+            raise
+        return env
+
+    async def invoke_debug(
+        self, env: ExecutionEnvironment, request: InvocationRequest
+    ) -> InvocationResult:
+        """Invoke once (after the editor attached, if the environment waits for it), then end
+        the environment: it is never reused."""
+        try:
+            return await env.invoke(request)
+        finally:
+            self._debugging.discard(env)
+            await env.kill()
+
     async def retire(self, function_name: str | None = None, version: str | None = None) -> int:
         """Retire environments (of one function, or one version of it, or all): idle ones end
         now, busy ones when their invocation ends. The next invoke starts cold on fresh state."""
@@ -122,6 +157,9 @@ class RuntimePool:
         for config, slots in list(self._slots.items()):
             for slot in list(slots):
                 await self._remove(config, slot)
+        for env in list(self._debugging):
+            await env.kill()
+        self._debugging.clear()
 
     async def __aenter__(self) -> RuntimePool:
         return self

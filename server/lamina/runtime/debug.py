@@ -1,0 +1,71 @@
+"""Debug environments: what they need to start, and the DAP attach configuration for editors.
+
+A debug environment is an execution environment whose child runs debugpy on loopback before it
+imports the function. It never freezes, is never reused and never joins the warm pool, and while a
+client is attached its timeout is suspended (by default), so a paused handler is not killed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RUNTIME_DIR = Path(__file__).resolve().parent
+LAUNCHER = RUNTIME_DIR / "debug_launcher.py"
+
+
+@dataclass(frozen=True)
+class DebugSettings:
+    port: int = 0  # 0: any free port
+    wait_for_client: bool = True
+    suspend_timeout: bool = True
+
+    def child_environment(self) -> dict[str, str]:
+        import debugpy
+
+        return {
+            "LAMINA_DEBUG_PORT": str(self.port),
+            "LAMINA_DEBUG_WAIT": "1" if self.wait_for_client else "0",
+            # The handler's interpreter needs nothing installed: it can use Lamina's debugpy.
+            "LAMINA_DEBUGPY_PATH": str(Path(debugpy.__file__).resolve().parent.parent),
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+
+
+def attach_configuration(
+    port: int,
+    function: str,
+    session_id: str,
+    *,
+    name: str | None = None,
+    path_mappings: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The `lamina/debugReady` payload (DESIGN.md): a debugpy attach configuration that nvim-dap,
+    LSP4IJ and VS Code's Python debugger all understand."""
+    config: dict[str, Any] = {
+        "name": name or f"Lamina: debug {function}",
+        "type": "debugpy",
+        "request": "attach",
+        "connect": {"host": "127.0.0.1", "port": port},
+        "justMyCode": True,
+        "redirectOutput": True,
+        # Lamina's own frames (launcher, bootstrap) are library code even in an editable
+        # install, where justMyCode alone would count them as the user's.
+        "rules": [{"path": str(RUNTIME_DIR) + os.sep + "*", "include": False}],
+        "lamina": {"function": function, "sessionId": session_id},
+    }
+    if path_mappings:
+        config["pathMappings"] = path_mappings
+    return config
+
+
+def attach_hints(config: dict[str, Any]) -> list[str]:
+    """One line per editor, for the CLI."""
+    port = config["connect"]["port"]
+    return [
+        f"VS Code: run 'Lamina: Attach' or a 'debugpy' attach configuration on 127.0.0.1:{port}",
+        f"nvim-dap: require('dap').run({{type='python', request='attach', connect={{host='127.0.0.1', port={port}}}}})",
+        f"PyCharm (LSP4IJ): a DAP run configuration, debugpy adapter, attach to 127.0.0.1:{port}",
+    ]

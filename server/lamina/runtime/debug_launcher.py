@@ -1,0 +1,69 @@
+"""Child side of a debug environment: start debugpy, tell the parent its port, wait for the
+editor, then run the runtime client (Lamina's bootstrap or awslambdaric) in this same process.
+
+Run as a script, like bootstrap.py: it imports nothing from Lamina. Everything before the runtime
+client starts happens before the function's module is imported, so breakpoints at module level
+are hit too.
+"""
+
+from __future__ import annotations
+
+import _socket
+import json
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _import_debugpy() -> Any:
+    try:
+        import debugpy
+    except ImportError:
+        # The function's interpreter lacks debugpy: use the copy Lamina runs with.
+        sys.path.append(os.environ["LAMINA_DEBUGPY_PATH"])
+        import debugpy
+    return debugpy
+
+
+def _tell_parent(path: str, payload: dict[str, Any]) -> None:
+    """One request to Lamina's own endpoint beside the Runtime API."""
+    host, _, port = os.environ["AWS_LAMBDA_RUNTIME_API"].rpartition(":")
+    body = json.dumps(payload).encode()
+    head = f"POST /2018-06-01/lamina/debug/{path} HTTP/1.1\r\nHost: lambda\r\nContent-Length: {len(body)}\r\n\r\n"
+    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    try:
+        sock.connect((host, int(port)))
+        sock.sendall(head.encode() + body)
+        sock.recv(4096)
+    finally:
+        sock.close()
+
+
+def main(argv: list[str]) -> None:
+    client, handler = argv[1], argv[2]
+    here = os.path.dirname(os.path.abspath(__file__))
+    debugpy = _import_debugpy()
+    # Loopback only, always: a debug port runs any code it is sent.
+    _, port = debugpy.listen(("127.0.0.1", int(os.environ.get("LAMINA_DEBUG_PORT", "0"))))
+    _tell_parent("listening", {"port": port})
+    if os.environ.get("LAMINA_DEBUG_WAIT", "1") == "1":
+        debugpy.wait_for_client()
+        _tell_parent("attached", {})
+    for key in ("LAMINA_DEBUG_PORT", "LAMINA_DEBUG_WAIT", "LAMINA_DEBUGPY_PATH"):
+        os.environ.pop(key, None)
+    import runpy
+
+    if client == "awslambdaric":
+        sys.argv = ["awslambdaric", handler]
+        sys.path[0] = os.getcwd()  # as `python -m awslambdaric` from the task root would have it
+        runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = [os.path.join(here, "bootstrap.py"), handler]
+        runpy.run_path(os.path.join(here, "bootstrap.py"), run_name="__main__")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

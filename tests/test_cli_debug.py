@@ -1,0 +1,75 @@
+"""`lamina invoke --debug`: the attach configuration on stderr, a real debugger attaching, and
+the result on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from conftest import free_port
+from dap_client import DapClient
+
+HANDLER = """\
+def handler(event, context):
+    greeting = "hello " + event["name"]
+    return {"greeting": greeting}
+"""
+
+
+def read_attach_config(proc: subprocess.Popen[bytes]) -> dict[str, object]:
+    """The pretty-printed JSON object that `--debug` writes to stderr first."""
+    assert proc.stderr is not None
+    text = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline().decode()
+        if not line:
+            break
+        text += line
+        if line.startswith("}"):
+            start = text.index("{")
+            config: dict[str, object] = json.loads(text[start:])
+            return config
+    raise AssertionError(f"no attach configuration in: {text!r}")
+
+
+def test_invoke_debug_stops_at_a_breakpoint(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(HANDLER))
+    (tmp_path / "event.json").write_text('{"name": "debugger"}')
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "invoke", "app.py:handler", "--event", "event.json",
+         "--debug", "--debug-port", str(port), "--timeout", "1"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    try:
+        config = read_attach_config(proc)
+        assert config["type"] == "debugpy" and config["request"] == "attach"
+        assert config["connect"] == {"host": "127.0.0.1", "port": port}
+        client = DapClient(port)
+        try:
+            client.attach(config, {str(tmp_path / "app.py"): [3]})
+            stopped, frames = client.stopped_frames()
+            assert (stopped["reason"], frames[0]["line"]) == ("breakpoint", 3)
+            assert client.local(frames[0]["id"], "greeting") == "'hello debugger'"
+            time.sleep(1.5)  # past the 1 s timeout: suspended while attached
+            client.request("continue", threadId=stopped["threadId"])
+        finally:
+            client.close()
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr.decode()
+    assert json.loads(stdout) == {"greeting": "hello debugger"}
+    assert re.search(
+        r"REPORT RequestId: \S+\t.*Timeout: suspended while a debugger was attached",
+        stderr.decode(),
+    )
