@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -105,6 +106,13 @@ class DapClient:
         self.request("setExceptionBreakpoints", filters=list(exception_filters))
         self.request("configurationDone")
         self.response(attach_seq)
+
+    def resume(self, thread_id: int) -> None:
+        """`continue`. The debuggee may finish and end its environment before it answers (the
+        adapter runs inside it), so a closed connection here is a normal end."""
+        seq = self.send("continue", threadId=thread_id)
+        with contextlib.suppress(ConnectionError):
+            self.response(seq)
 
     def stopped_frames(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         stopped = self.event("stopped")

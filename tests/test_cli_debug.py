@@ -60,7 +60,7 @@ def test_invoke_debug_stops_at_a_breakpoint(tmp_path: Path) -> None:
             assert (stopped["reason"], frames[0]["line"]) == ("breakpoint", 3)
             assert client.local(frames[0]["id"], "greeting") == "'hello debugger'"
             time.sleep(1.5)  # past the 1 s timeout: suspended while attached
-            client.request("continue", threadId=stopped["threadId"])
+            client.resume(stopped["threadId"])
         finally:
             client.close()
         stdout, stderr = proc.communicate(timeout=30)

@@ -55,7 +55,7 @@ def drive_to_breakpoint(
         client.request("next", threadId=stopped["threadId"])
         _, frames = client.stopped_frames()
         seen["after_step_line"] = frames[0]["line"]
-        client.request("continue", threadId=stopped["threadId"])
+        client.resume(stopped["threadId"])
         return seen
     finally:
         client.close()
@@ -105,7 +105,7 @@ def stop_on_exception(port: int) -> list[str]:
         )
         stopped, frames = client.stopped_frames()
         assert stopped["reason"] == "exception", stopped
-        client.request("continue", threadId=stopped["threadId"])
+        client.resume(stopped["threadId"])
         return [f["source"]["path"] for f in frames if "source" in f and "path" in f["source"]]
     finally:
         client.close()
