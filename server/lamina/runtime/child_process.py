@@ -8,13 +8,17 @@ two overlap instead of adding up.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +39,77 @@ class ChildProcess:
         host, port = self.listener.getsockname()[:2]
         return f"{host}:{port}"
 
+    def signal(self, sig: int) -> None:
+        """Signal the child's process group (the function's own subprocesses too)."""
+        if self.proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    def read_output(self) -> bytes | None:
+        """What the child wrote since the last read: b"" if nothing yet, None at end of output."""
+        if self.output_fd < 0:
+            return None
+        try:
+            return os.read(self.output_fd, 1 << 20) or None
+        except BlockingIOError:
+            return b""
+        except OSError:
+            return None
+
+    def watch(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        on_output: Callable[[bytes], None],
+        on_exit: Callable[[], None],
+    ) -> None:
+        """Call back on the loop with the child's output as it comes, and once when it exits
+        (a pidfd on Linux, else a thread that waits)."""
+
+        def read() -> None:
+            data = self.read_output()
+            if data:
+                on_output(data)
+            elif data is None:
+                loop.remove_reader(self.output_fd)
+
+        loop.add_reader(self.output_fd, read)
+        proc = self.proc
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+
+            def wait_in_thread() -> None:
+                proc.wait()
+                loop.call_soon_threadsafe(on_exit)
+
+            threading.Thread(target=wait_in_thread, name="lamina-env-exit", daemon=True).start()
+            return
+
+        def exited() -> None:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            proc.wait()  # it has exited: this only reaps it
+            on_exit()
+
+        loop.add_reader(pidfd, exited)
+
+    def close(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Free the output pipe and the temp dir (the child is gone or going)."""
+        if self.output_fd >= 0:
+            if loop is not None:
+                with contextlib.suppress(Exception):
+                    loop.remove_reader(self.output_fd)
+            os.close(self.output_fd)
+            self.output_fd = -1
+        _remove_tree(self.tmp_dir)
+
     def discard(self) -> None:
         """Undo a spawn that nothing adopted: kill the child and free what it held."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, 9)
+        self.signal(signal.SIGKILL)
         self.proc.wait()
         self.listener.close()
-        with contextlib.suppress(OSError):
-            os.close(self.output_fd)
-        _remove_tree(self.tmp_dir)
+        self.close()
 
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")

@@ -13,10 +13,7 @@ import enum
 import json
 import logging
 import os
-import shutil
 import signal
-import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -133,8 +130,7 @@ class ExecutionEnvironment:
         except BaseException:
             self._child.discard()
             raise
-        loop.add_reader(self._child.output_fd, self._read_output)
-        self._watch_exit(loop, self._child.proc)
+        self._child.watch(loop, self._capture.write, self._on_exit)
 
     async def kill(self) -> None:
         """End the environment now, whatever it is doing."""
@@ -149,31 +145,8 @@ class ExecutionEnvironment:
         return self.pid is not None and is_ending(self.pid)
 
     def _signal(self, sig: int) -> None:
-        if self._child is None or self._child.proc.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._child.proc.pid, sig)
-
-    def _watch_exit(self, loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]) -> None:
-        """Learn of the child's exit: a pidfd on Linux, else a waiting thread."""
-        try:
-            pidfd = os.pidfd_open(proc.pid)
-        except (AttributeError, OSError):
-
-            def wait_in_thread() -> None:
-                proc.wait()
-                loop.call_soon_threadsafe(self._on_exit)
-
-            threading.Thread(target=wait_in_thread, name="lamina-env-exit", daemon=True).start()
-            return
-
-        def on_pidfd() -> None:
-            loop.remove_reader(pidfd)
-            os.close(pidfd)
-            proc.wait()  # it has exited: this only reaps it
-            self._on_exit()
-
-        loop.add_reader(pidfd, on_pidfd)
+        if self._child is not None:
+            self._child.signal(sig)
 
     def _on_exit(self) -> None:
         returncode = self._returncode() or 0
@@ -206,36 +179,11 @@ class ExecutionEnvironment:
         await self._api.close()
         if self._child is not None:
             self._drain_output()
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().remove_reader(self._child.output_fd)
-            os.close(self._child.output_fd)
-            self._child.output_fd = -1
-            shutil.rmtree(self._child.tmp_dir, ignore_errors=True)
-
-    # --- the child's output -------------------------------------------------------------------
-
-    def _read_output(self) -> None:
-        assert self._child is not None
-        try:
-            data = os.read(self._child.output_fd, 1 << 20)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if data:
-            self._capture.write(data)
-        else:  # EOF: the child closed its end (it exited)
-            asyncio.get_running_loop().remove_reader(self._child.output_fd)
+            self._child.close(asyncio.get_running_loop())
 
     def _drain_output(self) -> None:
         """Read whatever the child wrote so far, synchronously, so that the log is complete."""
-        while self._child is not None and self._child.output_fd >= 0:
-            try:
-                data = os.read(self._child.output_fd, 1 << 20)
-            except (BlockingIOError, OSError):
-                return
-            if not data:
-                return
+        while self._child is not None and (data := self._child.read_output()):
             self._capture.write(data)
 
     # --- invoking -----------------------------------------------------------------------------
