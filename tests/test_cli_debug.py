@@ -12,8 +12,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from conftest import free_port
 from dap_client import DapClient
+from ports import free_port
 
 HANDLER = """\
 def handler(event, context):

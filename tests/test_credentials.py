@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from ports import free_port
 
 from lamina.runtime.credentials import (
     Credentials,

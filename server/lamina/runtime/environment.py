@@ -25,7 +25,7 @@ from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
-from lamina.runtime.process_memory import is_ending, peak_rss_bytes, rss_bytes
+from lamina.runtime.process_memory import ProcessStatus, rss_bytes
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class ExecutionEnvironment:
         self._cleanup_task: asyncio.Future[None] | None = None
         self._memory_timer: asyncio.TimerHandle | None = None
         self._peak_rss = 0
+        self._status: ProcessStatus | None = None
 
     @property
     def pid(self) -> int | None:
@@ -130,6 +131,7 @@ class ExecutionEnvironment:
         except BaseException:
             self._child.discard()
             raise
+        self._status = ProcessStatus(self._child.proc.pid)
         self._child.watch(loop, self._capture.write, self._on_exit)
 
     async def kill(self) -> None:
@@ -142,7 +144,7 @@ class ExecutionEnvironment:
     def _looks_gone(self) -> bool:
         if self.state is EnvironmentState.DEAD or self._api.runtime_gone():
             return True
-        return self.pid is not None and is_ending(self.pid)
+        return self._status is not None and self._status.is_ending()
 
     def _signal(self, sig: int) -> None:
         if self._child is not None:
@@ -177,6 +179,8 @@ class ExecutionEnvironment:
         if self._memory_timer is not None:
             self._memory_timer.cancel()
         await self._api.close()
+        if self._status is not None:
+            self._status.close()
         if self._child is not None:
             self._drain_output()
             self._child.close(asyncio.get_running_loop())
@@ -194,19 +198,28 @@ class ExecutionEnvironment:
             self.state = EnvironmentState.DEAD
             raise EnvironmentGone(f"environment {self.pid} is gone")
         self.invocations += 1
-        cold = self.invocations == 1
         self.state = EnvironmentState.BUSY
-        loop = asyncio.get_running_loop()
         self._current = request.request_id
-        self._outcome = loop.create_future()
+        self._outcome = asyncio.get_running_loop().create_future()
+        try:
+            return await self._run(request, cold=self.invocations == 1)
+        except asyncio.CancelledError:
+            # The caller gave up (an editor's cancel, Ctrl+C) during init or the invoke: the
+            # function may still be running, so this environment can't take another event.
+            self._kill_soon()
+            raise
+
+    async def _run(self, request: InvocationRequest, cold: bool) -> InvocationResult:
+        assert self._outcome is not None
         prefix = ""
         if cold:
             await self._await_init(request.request_id)
             self._drain_output()
             prefix = self._capture.take()
+        prefix += start_line(request.request_id, self.config.version)
         started = time.perf_counter()
-        if not self._outcome.done():
-            prefix += start_line(request.request_id, self.config.version)
+        if not self._outcome.done():  # init went well
+            loop = asyncio.get_running_loop()
             self._deliver(request)
             if not self._timeout_suspended():
                 self._timeout_timer = loop.call_later(
@@ -215,17 +228,10 @@ class ExecutionEnvironment:
             self._memory_timer = loop.call_later(MEMORY_POLL_S, self._poll_memory)
             try:
                 await self._outcome
-            except asyncio.CancelledError:
-                # The caller gave up (an editor's cancel, Ctrl+C): the handler is still running,
-                # so this environment can't take another event. End it.
-                self._kill_soon()
-                raise
             finally:
                 if self._timeout_timer is not None:
                     self._timeout_timer.cancel()
                 self._memory_timer.cancel()
-        else:
-            prefix += start_line(request.request_id, self.config.version)
         outcome = self._outcome.result()
         duration_ms = (time.perf_counter() - started) * 1000
         self._drain_output()
@@ -291,7 +297,7 @@ class ExecutionEnvironment:
         error = None if outcome.ok else _parse_error(outcome.body)
         killed_for_memory = bool(error and error.get("errorType") == "Runtime.OutOfMemory")
         cold_init_failed = cold and self._init_error is not None
-        peak = max(self._peak_rss, peak_rss_bytes(self.pid) if self.pid else 0)
+        peak = max(self._peak_rss, self._status.peak_rss() if self._status else 0)
         peak_mb = self.config.memory_size if killed_for_memory else -(-peak // _MB)
         output = self._capture.take()
         if error and error.get("errorType") == "Sandbox.Timedout" and not cold_init_failed:

@@ -1,16 +1,19 @@
 """Reading a child's state: current RSS for the limit, peak RSS for the REPORT line, and whether
 it is already dying.
 
-/proc is read directly on Linux (a few microseconds); psutil covers other systems.
+On Linux /proc/<pid>/status stays open and is re-read with pread: a few microseconds on every
+invoke's path. psutil covers other systems.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _HAS_PROC = sys.platform.startswith("linux")
+_SIGKILL_BIT = 1 << 8
 
 
 def rss_bytes(pid: int) -> int:
@@ -29,16 +32,60 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
-def peak_rss_bytes(pid: int) -> int:
-    """The high-water mark of the resident set (VmHWM), or the current RSS where there is none."""
-    if _HAS_PROC:
+class ProcessStatus:
+    """One child's /proc status, held open for cheap re-reads."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._fd = -1
+        if _HAS_PROC:
+            with contextlib.suppress(OSError):
+                self._fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _fields(self) -> dict[bytes, bytes] | None:
         try:
-            with open(f"/proc/{pid}/status", "rb") as f:
-                for line in f:
-                    if line.startswith(b"VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except (OSError, IndexError, ValueError):
+            data = os.pread(self._fd, 8192, 0)
+        except OSError:  # the process is gone (reaped)
+            return None
+        fields = {}
+        for line in data.split(b"\n"):
+            name, _, value = line.partition(b":")
+            fields[name] = value.strip()
+        return fields
+
+    def peak_rss(self) -> int:
+        """The high-water mark of the resident set (VmHWM), or 0 once the process is gone."""
+        if self._fd < 0:
+            return 0 if _HAS_PROC else _psutil_peak(self.pid)
+        fields = self._fields()
+        try:
+            return int(fields[b"VmHWM"].split()[0]) * 1024 if fields else 0
+        except (KeyError, IndexError, ValueError):
             return 0
+
+    def is_ending(self) -> bool:
+        """True if the process exited or has a SIGKILL pending: a kill from outside is queued at
+        once but takes effect a moment later, before its sockets close."""
+        if self._fd < 0:
+            return False
+        fields = self._fields()
+        if fields is None:
+            return True
+        if fields.get(b"State", b"")[:1] in (b"Z", b"X"):
+            return True
+        try:
+            pending = int(fields.get(b"SigPnd", b"0"), 16) | int(fields.get(b"ShdPnd", b"0"), 16)
+        except ValueError:
+            return False
+        return bool(pending & _SIGKILL_BIT)
+
+
+def _psutil_peak(pid: int) -> int:
     import psutil
 
     try:
@@ -46,22 +93,3 @@ def peak_rss_bytes(pid: int) -> int:
         return int(getattr(info, "peak_wset", 0) or info.rss)
     except psutil.Error:
         return 0
-
-
-def is_ending(pid: int) -> bool:
-    """True if the process exited or has a SIGKILL pending: a kill from outside is queued at
-    once but takes effect a moment later, before its sockets close."""
-    if not _HAS_PROC:
-        return False
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"State:") and line.split()[1] in (b"Z", b"X"):
-                    return True
-                if line.startswith((b"SigPnd:", b"ShdPnd:")) and int(line.split()[1], 16) & (
-                    1 << 8
-                ):
-                    return True
-    except (OSError, IndexError, ValueError):
-        return True
-    return False
