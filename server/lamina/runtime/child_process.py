@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def spawn_child(
             stdin=subprocess.DEVNULL,
             stdout=write_fd,
             stderr=write_fd,
-            start_new_session=True,  # Ctrl+C in a terminal reaches Lamina, not the function
+            **_own_process_group(),
         )
     except BaseException:
         listener.close()
@@ -212,6 +213,17 @@ def spawn_child(
         if write_fd >= 0:
             os.close(write_fd)
     return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at)
+
+
+def _own_process_group() -> dict[str, Any]:
+    """The child leads its own process group, in Lamina's session. Its own group: Ctrl+C in a
+    terminal reaches Lamina, not the function, and signals reach the function's subprocesses too.
+    The same session: if Lamina is killed while the child is frozen, the kernel sees an orphaned
+    group with a stopped member and sends it SIGHUP and SIGCONT, so no frozen child outlives us
+    (a new session would leave it stopped forever)."""
+    if sys.version_info >= (3, 11):
+        return {"process_group": 0}
+    return {"preexec_fn": os.setpgrp}  # pragma: no cover - Python 3.10
 
 
 def _remove_tree(path: Path) -> None:
