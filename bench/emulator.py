@@ -1,0 +1,602 @@
+"""The emulator's benchmark: `lamina serve` against its goals and against moto server, in one run.
+
+    .venv/bin/python bench/emulator.py            # the full run (~30-40 s on 2 cores)
+    .venv/bin/python bench/emulator.py --quick    # a smoke run (~15 s)
+    .venv/bin/python bench/emulator.py --json out.json
+
+What it measures, on a trivial handler (`return {"ok": True}`) deployed to a fresh data dir:
+
+1. Warm Invoke latency (p50, p99) through boto3 (one client, reused) and through a raw keep-alive
+   http.client connection.
+2. Throughput: a separate load process (asyncio, keep-alive connections, loopback only, bounded
+   in connections and seconds) sends Invoke requests for a fixed time; invokes per second.
+3. Control-plane calls (CreateFunction, UpdateFunctionCode, PublishVersion, CreateAlias,
+   GetFunction) against `lamina serve` and moto server, interleaved; medians and the ratio.
+4. Save-to-live: from the start of UpdateFunctionCode to the first Invoke answering with the new
+   code, on a warm function.
+5. Async (Event) invokes: accepted per second (each is committed to the persistent queue before
+   its 202) and run per second (info; no goal).
+6. Idle RSS of the `lamina serve` process (its execution environments are separate processes).
+
+A slow number never fails the run ("NOT met" is just printed). The exit status is 1 only if
+something could not be measured (a server did not start, an invoke failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from lamina.deploy.package import build_zip
+
+HANDLER = 'ANSWER = {answer!r}\n\ndef handler(event, context):\n    return {{"ok": True, "answer": ANSWER}}\n'
+ROLE = "arn:aws:iam::123456789012:role/lamina-bench"
+FUNCTION = "bench"
+INVOKE_PATH = f"/2015-03-31/functions/{FUNCTION}/invocations"
+# The peer for the boto3 and raw latency: a minimal aiohttp server answering Invoke's path at once,
+# with no function behind it. boto3's own cost per call (serializing, signing, parsing) shows there.
+FLOOR_SERVER = """
+import sys
+from aiohttp import web
+async def invoke(request):
+    await request.read()
+    return web.Response(body=b'{"ok": true}', content_type="application/json",
+                        headers={"X-Amz-Executed-Version": "$LATEST"})
+async def ready(request):
+    return web.Response(text="ok")
+app = web.Application()
+app.router.add_post("/2015-03-31/functions/{name}/invocations", invoke)
+app.router.add_get("/ready", ready)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+MAX_LOAD_CONNECTIONS = 64
+MAX_LOAD_SECONDS = 30.0
+
+
+@dataclass
+class Plan:
+    boto_invokes: int
+    raw_invokes: int
+    load_seconds: float
+    load_connections: tuple[int, ...]
+    control: int
+    save_to_live: int
+    async_events: int
+
+    @classmethod
+    def for_mode(cls, quick: bool) -> Plan:
+        if quick:
+            return cls(300, 1000, 2.0, (4,), 8, 8, 400)
+        return cls(1000, 3000, 5.0, (1, 4, 16), 25, 20, 2000)
+
+
+@dataclass
+class Bench:
+    plan: Plan
+    root: Path
+    anomalies: list[str] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    def anomaly(self, message: str) -> None:
+        self.anomalies.append(message)
+        print(f"  ! {message}", flush=True)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def percentile(samples: list[float], q: float) -> float | None:
+    if not samples:
+        return None
+    s = sorted(samples)
+    k = (len(s) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def fmt_ms(v: float | None) -> str:
+    return "n/a" if v is None else (f"{v:.3f} ms" if v < 10 else f"{v:.1f} ms")
+
+
+def fmt_ratio(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.2f}x"
+
+
+def verdict(value: float | None, limit: float, higher_is_better: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    ok = value >= limit if higher_is_better else value <= limit
+    return "met" if ok else "NOT met"
+
+
+def section(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def package(root: Path, answer: object) -> bytes:
+    code = root / f"code-{uuid.uuid4().hex}"
+    code.mkdir()
+    (code / "app.py").write_text(HANDLER.format(answer=answer))
+    try:
+        return build_zip(code)
+    finally:
+        shutil.rmtree(code)
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+
+class Server:
+    """A server process (lamina serve or moto), stopped on close."""
+
+    def __init__(self, name: str, argv: list[str], probe: str, log: Path) -> None:
+        self.name = name
+        self.log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, env=clean_env(), start_new_session=True
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.close()
+                    raise RuntimeError(f"{name} did not start") from None
+                time.sleep(0.05)
+
+    def rss_mb(self) -> float:
+        return float(psutil.Process(self.proc.pid).memory_info().rss) / (1024 * 1024)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def client(endpoint: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session(
+        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+    ).client("lambda", endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1}))
+
+
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - t0) * 1000, result
+
+
+# --- 1: warm latency -----------------------------------------------------------------------------
+
+
+def invoke_samples(
+    bench: Bench, lam: Any, port: int, label: str
+) -> tuple[list[float], list[float]]:
+    """(boto3 samples, raw keep-alive samples) against one endpoint."""
+    for _ in range(30):
+        lam.invoke(FunctionName=FUNCTION)["Payload"].read()
+    boto: list[float] = []
+    for _ in range(bench.plan.boto_invokes):
+        ms, response = timed(lambda: lam.invoke(FunctionName=FUNCTION))
+        body = response["Payload"].read()
+        boto.append(ms)
+        if response.get("FunctionError") or b'"ok": true' not in body:
+            bench.anomaly(f"{label} boto3 invoke: unexpected {body[:200]!r}")
+            break
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    raw: list[float] = []
+    for i in range(bench.plan.raw_invokes + 50):
+        t0 = time.perf_counter()
+        conn.request("POST", INVOKE_PATH, body=b"{}", headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        body = response.read()
+        ms = (time.perf_counter() - t0) * 1000
+        if response.status != 200 or b'"ok": true' not in body:
+            bench.anomaly(f"{label} raw invoke: {response.status} {body[:200]!r}")
+            break
+        if i >= 50:
+            raw.append(ms)
+    conn.close()
+    return boto, raw
+
+
+def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int) -> None:
+    section("1. Warm Invoke latency (and the client's floor: a server that answers at once)")
+    boto, raw = invoke_samples(bench, lam, port, "lamina")
+    floor_boto, floor_raw = invoke_samples(bench, floor, floor_port, "floor")
+    print(f"  {'':<24} {'n':>5} {'p50':>10} {'p99':>10} {'floor p50':>10} {'p50 - floor':>12}")
+    for label, key, xs, base, goal in (
+        ("boto3 (client reused)", "boto3", boto, floor_boto, 1.5),
+        ("raw keep-alive HTTP", "raw", raw, floor_raw, 1.0),
+    ):
+        p50, p99, base50 = percentile(xs, 0.5), percentile(xs, 0.99), percentile(base, 0.5)
+        server_side = p50 - base50 if p50 is not None and base50 is not None else None
+        bench.numbers[f"invoke_{key}"] = {
+            "n": len(xs),
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "floor_p50_ms": base50,
+            "p50_minus_floor_ms": server_side,
+        }
+        print(
+            f"  {label:<24} {len(xs):>5} {fmt_ms(p50):>10} {fmt_ms(p99):>10} "
+            f"{fmt_ms(base50):>10} {fmt_ms(server_side):>12}"
+            f"   goal p50 <= {goal} ms: {verdict(p50, goal)}"
+        )
+
+
+# --- 2: throughput -------------------------------------------------------------------------------
+
+
+def load_worker(port: int, connections: int, seconds: float, out: Any) -> None:
+    """The load process: `connections` keep-alive connections, each sending an Invoke as soon
+    as the previous answer arrived, for `seconds`. Loopback only; bounded."""
+    connections = max(1, min(connections, MAX_LOAD_CONNECTIONS))
+    seconds = max(0.1, min(seconds, MAX_LOAD_SECONDS))
+    request = (
+        f"POST {INVOKE_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    ).encode()
+
+    async def connection(deadline: float, counts: list[int]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while time.perf_counter() < deadline:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                await reader.readexactly(length)
+                counts[0 if status == 200 else 1] += 1
+        finally:
+            writer.close()
+
+    async def main() -> tuple[int, int, float]:
+        counts = [0, 0]
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(*(connection(deadline, counts) for _ in range(connections)))
+        return counts[0], counts[1], time.perf_counter() - start
+
+    ok, failed, elapsed = asyncio.run(main())
+    out.put({"ok": ok, "failed": failed, "seconds": elapsed})
+
+
+def bench_throughput(bench: Bench, port: int) -> None:
+    section("2. Throughput (a separate load process, keep-alive connections)")
+    context = multiprocessing.get_context("spawn")
+    results = {}
+    for connections in bench.plan.load_connections:
+        queue = context.Queue()
+        worker = context.Process(
+            target=load_worker, args=(port, connections, bench.plan.load_seconds, queue)
+        )
+        worker.start()
+        try:
+            result = queue.get(timeout=bench.plan.load_seconds + 60)
+        except Exception:
+            bench.anomaly(f"load process ({connections} connections) gave no result")
+            worker.kill()
+            continue
+        finally:
+            worker.join(30)
+        rate = result["ok"] / result["seconds"]
+        if result["failed"]:
+            bench.anomaly(f"{result['failed']} invokes failed under load ({connections} conns)")
+        results[connections] = rate
+        print(
+            f"  {connections:>3} connections: {rate:8.0f} invokes/s "
+            f"({result['ok']} in {result['seconds']:.1f} s)"
+        )
+    best = max(results.values()) if results else None
+    bench.numbers["throughput"] = {"per_connections": results, "best_per_s": best}
+    print(
+        f"  best {best or 0:.0f} invokes/s   goal >= 1,500/s: "
+        f"{verdict(best, 1500, higher_is_better=True)}"
+    )
+
+
+# --- 3: control plane vs moto --------------------------------------------------------------------
+
+
+def bench_control_plane(bench: Bench, lamina: Any, moto: Any) -> None:
+    section("3. Control plane: lamina serve vs moto server (interleaved)")
+    zips = [package(bench.root, i) for i in range(bench.plan.control + 1)]
+    targets = {"lamina": lamina, "moto": moto}
+    ops = ("Create", "UpdateCode", "Publish", "CreateAlias", "Get")
+    samples: dict[str, dict[str, list[float]]] = {t: {op: [] for op in ops} for t in targets}
+    names = {t: f"cp-{t}-{uuid.uuid4().hex[:6]}" for t in targets}
+    for target, lam in targets.items():
+        lam.create_function(
+            FunctionName=names[target],
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zips[0]},
+        )
+    for i in range(bench.plan.control):
+        for target, lam in targets.items():
+            control_round(samples[target], lam, names[target], zips[i], zips[i + 1], f"a{i}")
+    ratios = []
+    numbers = {}
+    print(f"  {'call':<12} {'lamina p50':>12} {'moto p50':>12} {'ratio':>8}")
+    for op in samples["lamina"]:
+        a = statistics.median(samples["lamina"][op])
+        b = statistics.median(samples["moto"][op])
+        ratios.append(a / b)
+        numbers[op] = {"lamina_ms": a, "moto_ms": b, "ratio": a / b}
+        print(f"  {op:<12} {fmt_ms(a):>12} {fmt_ms(b):>12} {fmt_ratio(a / b):>8}")
+    worst = max(ratios)
+    print(f"  worst ratio {fmt_ratio(worst)}   goal <= 1.0: {verdict(worst, 1.0)}")
+    bench.numbers["control_plane"] = numbers
+
+
+def control_round(
+    samples: dict[str, list[float]], lam: Any, name: str, first: bytes, second: bytes, alias: str
+) -> None:
+    """One of each control-plane call, timed."""
+    new_name = f"{name}-{uuid.uuid4().hex[:6]}"
+    ms, _ = timed(
+        lambda: lam.create_function(
+            FunctionName=new_name,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": first},
+        )
+    )
+    samples["Create"].append(ms)
+    ms, _ = timed(lambda: lam.update_function_code(FunctionName=name, ZipFile=second))
+    samples["UpdateCode"].append(ms)
+    ms, version = timed(lambda: lam.publish_version(FunctionName=name))
+    samples["Publish"].append(ms)
+    ms, _ = timed(
+        lambda: lam.create_alias(FunctionName=name, Name=alias, FunctionVersion=version["Version"])
+    )
+    samples["CreateAlias"].append(ms)
+    ms, _ = timed(lambda: lam.get_function(FunctionName=name))
+    samples["Get"].append(ms)
+
+
+# --- 4: save-to-live -----------------------------------------------------------------------------
+
+
+def bench_save_to_live(bench: Bench, lam: Any) -> None:
+    section("4. Save-to-live: UpdateFunctionCode start -> first Invoke with the new answer")
+    zips = [package(bench.root, f"live-{i}") for i in range(bench.plan.save_to_live)]
+    samples = []
+    for i, data in enumerate(zips):
+        lam.invoke(FunctionName=FUNCTION)["Payload"].read()  # warm
+        expected = f'"live-{i}"'.encode()
+        t0 = time.perf_counter()
+        lam.update_function_code(FunctionName=FUNCTION, ZipFile=data)
+        for _ in range(1000):
+            body = lam.invoke(FunctionName=FUNCTION)["Payload"].read()
+            if expected in body:
+                break
+        else:
+            bench.anomaly(f"save-to-live: the new code never answered ({body[:200]!r})")
+            return
+        samples.append((time.perf_counter() - t0) * 1000)
+    p50 = percentile(samples, 0.5)
+    bench.numbers["save_to_live"] = {"n": len(samples), "p50_ms": p50, "max_ms": max(samples)}
+    print(
+        f"  n={len(samples)} p50 {fmt_ms(p50)}  max {fmt_ms(max(samples))}"
+        f"   goal p50 <= 100 ms: {verdict(p50, 100)}"
+    )
+
+
+# --- 5: async invokes ----------------------------------------------------------------------------
+
+ASYNC_HANDLER = (
+    "import os\n\ndef handler(event, context):\n"
+    "    fd = os.open(event['file'], os.O_WRONLY | os.O_APPEND | os.O_CREAT)\n"
+    "    os.write(fd, b'x')\n    os.close(fd)\n"
+)
+
+
+def bench_async(bench: Bench, lam: Any, port: int) -> None:
+    """Event invokes from 4 keep-alive connections: how fast they are accepted (each one
+    committed to the queue before its 202), and how fast the queue runs them."""
+    section("5. Async (Event) invokes: accepted (durable) and run")
+    code = bench.root / "async-code"
+    code.mkdir()
+    (code / "app.py").write_text(ASYNC_HANDLER)
+    lam.create_function(
+        FunctionName="bench-async",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": build_zip(code)},
+    )
+    marks = bench.root / "async-marks"
+    body = json.dumps({"file": str(marks)}).encode()
+    count = bench.plan.async_events
+    import http.client
+    import threading
+
+    def send(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for _ in range(n):
+            conn.request(
+                "POST",
+                "/2015-03-31/functions/bench-async/invocations",
+                body=body,
+                headers={"X-Amz-Invocation-Type": "Event"},
+            )
+            response = conn.getresponse()
+            response.read()
+            if response.status != 202:
+                bench.anomaly(f"async invoke answered {response.status}")
+                return
+        conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=send, args=(count // 4,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    accepted = time.perf_counter() - t0
+    deadline = time.monotonic() + 120
+    while (marks.stat().st_size if marks.exists() else 0) < count // 4 * 4:
+        if time.monotonic() > deadline:
+            bench.anomaly("async: not every event ran within 120 s")
+            return
+        time.sleep(0.01)
+    done = time.perf_counter() - t0
+    n = count // 4 * 4
+    bench.numbers["async"] = {"events": n, "accepted_per_s": n / accepted, "run_per_s": n / done}
+    print(
+        f"  {n} events: accepted {n / accepted:.0f}/s, all run in {done:.2f} s ({n / done:.0f}/s)"
+    )
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def run(bench: Bench) -> None:
+    root = bench.root
+    port, moto_port = free_port(), free_port()
+    lamina_server = Server(
+        "lamina serve",
+        [
+            sys.executable,
+            "-m",
+            "lamina",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(root / "data"),
+        ],
+        f"http://127.0.0.1:{port}/2016-08-19/account-settings",
+        root / "serve.log",
+    )
+    servers = [lamina_server]
+    try:
+        time.sleep(0.5)
+        idle = lamina_server.rss_mb()
+        moto_server = Server(
+            "moto server",
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+            f"http://127.0.0.1:{moto_port}/moto-api/",
+            root / "moto.log",
+        )
+        servers.append(moto_server)
+        floor_port = free_port()
+        floor_server = Server(
+            "floor server",
+            [sys.executable, "-c", FLOOR_SERVER, str(floor_port)],
+            f"http://127.0.0.1:{floor_port}/ready",
+            root / "floor.log",
+        )
+        servers.append(floor_server)
+        lam = client(f"http://127.0.0.1:{port}")
+        moto = client(f"http://127.0.0.1:{moto_port}")
+        floor = client(f"http://127.0.0.1:{floor_port}")
+        import boto3
+
+        boto3.session.Session(
+            aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+        ).client("iam", endpoint_url=f"http://127.0.0.1:{moto_port}").create_role(
+            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}"
+        )
+        lam.create_function(
+            FunctionName=FUNCTION,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": package(root, "bench")},
+            Timeout=30,
+        )
+        bench_latency(bench, lam, port, floor, floor_port)
+        floor_server.close()
+        bench_throughput(bench, port)
+        bench_control_plane(bench, lam, moto)
+        bench_save_to_live(bench, lam)
+        bench_async(bench, lam, port)
+        section("6. Idle RSS of lamina serve")
+        after = lamina_server.rss_mb()
+        bench.numbers["rss_mb"] = {"idle_at_start": idle, "after_the_run": after}
+        print(
+            f"  at start {idle:.1f} MB   after the run {after:.1f} MB"
+            f"   goal idle <= 60 MB: {verdict(idle, 60)}"
+        )
+    finally:
+        for server in servers:
+            server.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="lamina-bench-emulator-"))
+    bench = Bench(Plan.for_mode(args.quick), root)
+    print(f"lamina serve benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs")
+    try:
+        run(bench)
+    except Exception as e:
+        bench.anomaly(f"the run stopped: {type(e).__name__}: {e}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(bench.numbers, indent=2, default=str))
+    if bench.anomalies:
+        print("\nAnomalies:")
+        for message in bench.anomalies:
+            print(f"  - {message}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

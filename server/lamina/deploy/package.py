@@ -1,0 +1,282 @@
+"""Deployment packages: build a deterministic zip from a code dir, and unpack an uploaded one safely.
+
+The same source tree always gives the same bytes (sorted entries, fixed timestamps and
+permissions), so its CodeSha256 only changes when the code does, and publishing an unchanged
+function finds its existing version.
+
+Uploaded zips are hostile until proven otherwise. `safe_unzip` refuses, with one `PackageError`:
+anything that is not a zip, entries that would land outside the destination (`../`, absolute
+paths, drive letters, symlinks pointing out, writes through a symlink), duplicate entries, and
+zip bombs (the declared sizes are checked first, then the bytes actually written are counted).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import posixpath
+import stat
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+# Lambda's limits for a direct (not S3) upload.
+MAX_ZIPPED_BYTES = 50 * 1024 * 1024  # 52,428,800
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024  # 262,144,000
+MAX_ENTRIES = 200_000
+
+FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644
+EXEC_MODE = 0o755
+DIR_MODE = 0o755
+DEFAULT_EXCLUDES = frozenset(
+    {"__pycache__", ".venv", "venv", "tests", ".git", ".lamina", ".mypy_cache", ".pytest_cache"}
+)
+_EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+_CHUNK = 1 << 16
+
+
+class PackageError(ValueError):
+    """A package could not be built or unpacked; the message says why, in one line."""
+
+
+def code_sha256(data: bytes) -> str:
+    """Lambda's CodeSha256: the base64 of the SHA-256 of the zip's bytes."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def iter_code_files(code_dir: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[Path]:
+    """The files a package of `code_dir` holds, sorted by their archive name."""
+    skip = frozenset(excludes)
+    found: list[Path] = []
+    for root, dirs, files in os.walk(code_dir):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        for name in files:
+            if name in skip or name.endswith(_EXCLUDED_SUFFIXES):
+                continue
+            found.append(Path(root, name))
+    found.sort(key=lambda p: p.relative_to(code_dir).as_posix())
+    return found
+
+
+# In an installed-dependencies dir only bytecode and pip's bookkeeping are left out: a package's
+# own `tests` folder may well be imported.
+DEPENDENCY_EXCLUDES = frozenset({"__pycache__", ".lamina-complete"})
+
+
+def build_zip(
+    code_dir: Path,
+    excludes: Iterable[str] = DEFAULT_EXCLUDES,
+    compression: int = zipfile.ZIP_DEFLATED,
+    dependencies: Path | None = None,
+) -> bytes:
+    """A deterministic zip of `code_dir`: sorted entries, the 1980-01-01 timestamp, mode 644 (755
+    for executables), no directory entries. `excludes` are file or folder names skipped anywhere.
+    `dependencies` (a `pip install --target` dir) is bundled at the zip's root, as `sam build`
+    does; a file of the code dir wins over one of the same name there."""
+    if not code_dir.is_dir():
+        raise PackageError(f"{code_dir}: not a directory")
+    entries: dict[str, Path] = {}
+    if dependencies is not None:
+        if not dependencies.is_dir():
+            raise PackageError(f"{dependencies}: not a directory")
+        for path in iter_code_files(dependencies, DEPENDENCY_EXCLUDES):
+            entries[path.relative_to(dependencies).as_posix()] = path
+    for path in iter_code_files(code_dir, excludes):
+        entries[path.relative_to(code_dir).as_posix()] = path
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name in sorted(entries):
+            path = entries[name]
+            try:
+                data = path.read_bytes()
+                executable = bool(path.stat().st_mode & stat.S_IXUSR)
+            except OSError as e:
+                raise PackageError(f"{path}: cannot read: {e.strerror}") from None
+            info = zipfile.ZipInfo(name, FIXED_DATE_TIME)
+            info.create_system = 3  # unix, so external_attr carries the mode
+            info.external_attr = (stat.S_IFREG | (EXEC_MODE if executable else FILE_MODE)) << 16
+            info.compress_type = compression
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# --- unpacking -----------------------------------------------------------------------------------
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    if not data or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise PackageError("the upload is not a zip file")
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as e:
+        raise PackageError(f"the upload is not a readable zip file: {e}") from None
+
+
+def _checked_name(name: str) -> str:
+    """The entry's relative POSIX path, or PackageError if it could escape the destination."""
+    if "\x00" in name:
+        raise PackageError(f"zip entry {name!r} has a NUL character in its name")
+    path = name.replace("\\", "/")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise PackageError(f"zip entry {name!r} has an absolute path")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise PackageError(f"zip entry {name!r} points outside the package (..)")
+    return "/".join(parts)
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _file_mode(info: zipfile.ZipInfo) -> int:
+    mode = info.external_attr >> 16 if info.create_system == 3 else 0
+    return EXEC_MODE if mode & stat.S_IXUSR else FILE_MODE
+
+
+def check_archive(
+    archive: zipfile.ZipFile, max_unzipped: int = MAX_UNZIPPED_BYTES
+) -> list[zipfile.ZipInfo]:
+    """Check names and declared sizes before anything is written."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise PackageError(f"the zip has {len(infos)} entries; at most {MAX_ENTRIES} are allowed")
+    declared = 0
+    for info in infos:
+        _checked_name(info.filename)
+        if info.flag_bits & 0x1:
+            raise PackageError(f"zip entry {info.filename!r} is encrypted")
+        declared += info.file_size
+        if declared > max_unzipped:
+            raise PackageError(
+                f"Unzipped size must be smaller than {max_unzipped} bytes (the zip declares more)"
+            )
+    return infos
+
+
+def safe_unzip(
+    data: bytes,
+    dest: Path,
+    max_unzipped: int = MAX_UNZIPPED_BYTES,
+    max_zipped: int = MAX_ZIPPED_BYTES,
+) -> int:
+    """Unpack `data` into `dest` (created if missing, best empty). Returns the bytes written.
+
+    Raises PackageError for anything unsafe; what was written so far stays inside `dest`, and
+    the caller removes it (unpack into a temporary dir, then rename)."""
+    if len(data) > max_zipped:
+        raise PackageError(f"the zip is {len(data)} bytes; at most {max_zipped} may be uploaded")
+    archive = open_zip(data)
+    with archive:
+        infos = check_archive(archive, max_unzipped)
+        dest.mkdir(parents=True, exist_ok=True)
+        root = os.path.realpath(dest)
+        checked: set[str] = {root}  # dirs made and resolved inside `root` (they stay so)
+        written = 0
+        for info in infos:
+            name = _checked_name(info.filename)
+            if not name:
+                continue
+            target = os.path.join(root, *name.split("/"))
+            if info.is_dir():
+                _make_dirs(root, target, checked)
+            elif _is_symlink(info):
+                _write_symlink(archive, info, root, name, target, checked)
+            else:
+                written = _write_file(archive, info, root, target, written, max_unzipped, checked)
+    return written
+
+
+def _inside(root: str, path: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
+
+
+def _make_dirs(root: str, target: str, checked: set[str]) -> None:
+    """Create `target` and its parents, making sure they resolve inside `root`. A dir checked
+    once stays inside: nothing can later turn it (or a parent) into a symlink, since entries
+    never replace an existing path."""
+    if target in checked:
+        return
+    # A symlinked parent could redirect the dir elsewhere: resolve before and after creating.
+    if not _inside(root, os.path.realpath(target)):
+        raise PackageError(f"zip entry {target[len(root) + 1 :]!r} points outside the package")
+    try:
+        os.makedirs(target, mode=DIR_MODE, exist_ok=True)
+    except OSError as e:
+        raise PackageError(
+            f"zip entry {target[len(root) + 1 :]!r} cannot be created: {e.strerror}"
+        ) from None
+    if not _inside(root, os.path.realpath(target)):
+        raise PackageError(f"zip entry {target[len(root) + 1 :]!r} points outside the package")
+    checked.add(target)
+
+
+def _write_symlink(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    root: str,
+    name: str,
+    target: str,
+    checked: set[str],
+) -> None:
+    if info.file_size > 4096:
+        raise PackageError(f"zip entry {name!r}: symlink target too long")
+    link = archive.read(info).decode("utf-8", "replace")
+    if not link or "\x00" in link or link.startswith("/") or (len(link) > 1 and link[1] == ":"):
+        raise PackageError(f"zip entry {name!r} is a symlink pointing outside the package")
+    parent = os.path.dirname(target)
+    _make_dirs(root, parent, checked)
+    resolved = os.path.realpath(os.path.join(os.path.realpath(parent), link))
+    lexical = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
+    if lexical.startswith("../") or lexical == ".." or not _inside(root, resolved):
+        raise PackageError(f"zip entry {name!r} is a symlink pointing outside the package")
+    try:
+        os.symlink(link, target)
+    except FileExistsError:
+        raise PackageError(f"zip entry {name!r} appears twice") from None
+    except OSError as e:
+        raise PackageError(f"zip entry {name!r} cannot be created: {e.strerror}") from None
+
+
+def _write_file(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    root: str,
+    target: str,
+    written: int,
+    max_unzipped: int,
+    checked: set[str],
+) -> int:
+    name = target[len(root) + 1 :]
+    _make_dirs(root, os.path.dirname(target), checked)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags, _file_mode(info))
+    except FileExistsError:
+        raise PackageError(f"zip entry {name!r} appears twice") from None
+    except OSError as e:
+        raise PackageError(f"zip entry {name!r} cannot be written: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as out, archive.open(info) as src:
+            while True:
+                chunk = src.read(_CHUNK)
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > max_unzipped:
+                    raise PackageError(f"Unzipped size must be smaller than {max_unzipped} bytes")
+                out.write(chunk)
+    except PackageError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as e:
+        raise PackageError(f"zip entry {name!r} is corrupt: {e}") from None
+    except (OSError, ValueError, RuntimeError) as e:
+        raise PackageError(f"zip entry {name!r} cannot be unpacked: {e}") from None
+    os.chmod(target, _file_mode(info))
+    return written

@@ -1,0 +1,38 @@
+"""The aiohttp application: the emulator's parts and every route table, then the catch-all that
+names unsupported operations. A new feature (the async queue, event source mappings) adds its
+own `routes` table to ROUTE_TABLES."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from lamina.emulator import (
+    routes_account,
+    routes_esm,
+    routes_event_invoke,
+    routes_functions,
+    routes_invoke,
+    routes_permissions,
+    routes_versions,
+)
+from lamina.emulator.api import CLIENT_MAX_SIZE, EMULATOR, Emulator
+from lamina.emulator.unsupported import unsupported
+
+ROUTE_TABLES = (
+    routes_invoke.routes,  # first: the hot path
+    routes_functions.routes,
+    routes_versions.routes,
+    routes_permissions.routes,
+    routes_account.routes,
+    routes_event_invoke.routes,
+    routes_esm.routes,
+)
+
+
+def create_app(emulator: Emulator) -> web.Application:
+    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    app[EMULATOR] = emulator
+    for table in ROUTE_TABLES:
+        app.add_routes(table)
+    app.router.add_route("*", "/{tail:.*}", unsupported)
+    return app

@@ -1,0 +1,195 @@
+"""The content-addressed code store: `code/<sha256 hex>.zip`, unpacked once to `unpacked/<hex>/`.
+
+A zip is checked by unpacking it (deploy.package.safe_unzip) into a temporary dir inside the
+store; only then is it written (temp file, fsync, os.replace) and the dir renamed into place. So a
+key that exists is complete, a refused upload leaves nothing behind, and a SIGKILL at any moment
+leaves at most temporary files, which `clean_temp` removes at the next start. The zip is the
+durable copy; an unpacked dir that went missing is unpacked again from it.
+
+Unused code is removed by `collect`. A key is in use while something refers to it (`set_refs`,
+kept by the function store) or while an upload of it is pinned (from before its ingest until the
+metadata that refers to it is committed). Both are checked under one lock, key by key, right
+before removal, so a concurrent upload of the same bytes is never lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamina.deploy.package import safe_unzip
+
+log = logging.getLogger(__name__)
+
+TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class CodeObject:
+    sha256: str  # base64 (Lambda's CodeSha256)
+    key: str  # hex (file names)
+    size: int  # zipped bytes (Lambda's CodeSize)
+    unpacked_size: int = 0
+
+
+class CodeStore:
+    def __init__(self, root: Path) -> None:
+        self.zips = root / "code"
+        self.unpacked = root / "unpacked"
+        self.zips.mkdir(parents=True, exist_ok=True)
+        self.unpacked.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._pins: Counter[str] = Counter()
+        self._refs: dict[str, frozenset[str]] = {}
+
+    # --- what is in use -------------------------------------------------------------------------
+
+    def pin(self, key: str) -> None:
+        with self._lock:
+            self._pins[key] += 1
+
+    def unpin(self, key: str) -> None:
+        with self._lock:
+            self._pins[key] -= 1
+            if self._pins[key] <= 0:
+                del self._pins[key]
+
+    def set_refs(self, owner: str, keys: Iterable[str]) -> None:
+        """The keys `owner` (a function) refers to; none removes the owner."""
+        frozen = frozenset(keys)
+        with self._lock:
+            if frozen:
+                self._refs[owner] = frozen
+            else:
+                self._refs.pop(owner, None)
+
+    def _in_use(self, key: str) -> bool:
+        return key in self._pins or any(key in keys for keys in self._refs.values())
+
+    # --- storing --------------------------------------------------------------------------------
+
+    @staticmethod
+    def key_of(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def zip_path(self, key: str) -> Path:
+        return self.zips / f"{key}.zip"
+
+    def dir_path(self, key: str) -> Path:
+        return self.unpacked / key
+
+    def has(self, key: str) -> bool:
+        return self.zip_path(key).is_file() and self.dir_path(key).is_dir()
+
+    def ingest(self, data: bytes) -> CodeObject:
+        """Check and store a zip (blocking: run it in a thread). Raises PackageError. The key is
+        left pinned: `unpin` it once the metadata that refers to it is committed."""
+        digest = hashlib.sha256(data).digest()
+        key = digest.hex()
+        sha = base64.b64encode(digest).decode("ascii")
+        self.pin(key)
+        try:
+            if self.has(key):
+                return CodeObject(sha, key, len(data))
+            unpacked_size = self._unpack(data, key)
+            self._write_zip(data, key)
+        except BaseException:
+            self.unpin(key)
+            raise
+        return CodeObject(sha, key, len(data), unpacked_size)
+
+    def ensure_unpacked(self, key: str) -> Path:
+        """The unpacked dir of a stored zip, unpacked again if it went missing."""
+        path = self.dir_path(key)
+        if not path.is_dir():
+            self._unpack(self.zip_path(key).read_bytes(), key)
+        return path
+
+    def read_zip(self, key: str) -> bytes:
+        return self.zip_path(key).read_bytes()
+
+    def _unpack(self, data: bytes, key: str) -> int:
+        staging = self.unpacked / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
+        try:
+            size = safe_unzip(data, staging)
+            try:
+                staging.rename(self.dir_path(key))
+            except OSError:
+                if not self.dir_path(key).is_dir():
+                    raise
+                # Someone unpacked the same code first: theirs is identical.
+        finally:
+            if staging.exists():
+                _remove_tree(staging)
+        return size
+
+    def _write_zip(self, data: bytes, key: str) -> None:
+        final = self.zip_path(key)
+        temp = self.zips / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
+        try:
+            with open(temp, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, final)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        _fsync_dir(self.zips)
+
+    def clean_temp(self) -> int:
+        """Remove what an interrupted ingest left (call when no ingest runs)."""
+        count = 0
+        for folder in (self.zips, self.unpacked):
+            for path in folder.glob(f"{TEMP_PREFIX}*"):
+                count += 1
+                if path.is_dir():
+                    _remove_tree(path)
+                else:
+                    path.unlink(missing_ok=True)
+        return count
+
+    def keys(self) -> set[str]:
+        zips = {p.stem for p in self.zips.glob("*.zip")}
+        dirs = {p.name for p in self.unpacked.iterdir() if not p.name.startswith(TEMP_PREFIX)}
+        return zips | dirs
+
+    def collect(self, also_keep: Iterable[str] = ()) -> int:
+        """Delete stored code that is not in use, nor in `also_keep` (blocking)."""
+        keep = set(also_keep)
+        removed = 0
+        for key in self.keys() - keep:
+            with self._lock:
+                if self._in_use(key):
+                    continue
+                removed += 1
+                self.zip_path(key).unlink(missing_ok=True)
+                if self.dir_path(key).exists():
+                    _remove_tree(self.dir_path(key))
+        if removed:
+            log.debug("removed %d unused code packages", removed)
+        return removed
+
+
+def _remove_tree(path: Path) -> None:
+    # Everything in the store is written with mode 644/755, so the owner can always remove it.
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

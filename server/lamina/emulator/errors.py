@@ -1,0 +1,124 @@
+"""Lambda API errors as AWS puts them on the wire.
+
+The header `x-amzn-ErrorType: <Code>` names the error (botocore reads it first), the body is
+`{"Type": "User", "message": "..."}`, and the status is the one botocore's model gives the code,
+so boto3 raises `client.exceptions.ResourceNotFoundException` and friends.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from aiohttp import web
+
+STATUS = {
+    "InvalidParameterValueException": 400,
+    "InvalidRequestContentException": 400,
+    "ValidationException": 400,
+    "ResourceNotFoundException": 404,
+    "ResourceConflictException": 409,
+    "ResourceInUseException": 400,
+    "PreconditionFailedException": 412,
+    "RequestTooLargeException": 413,
+    "UnsupportedMediaTypeException": 415,
+    "TooManyRequestsException": 429,
+    "ServiceException": 500,
+    "NotImplementedException": 501,
+    "UnknownOperationException": 404,
+}
+
+
+class LambdaError(Exception):
+    """An error the API answers with. `extra` adds body fields (e.g. TooManyRequests' Reason)."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        error_type: str = "User",
+        extra: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status if status is not None else STATUS.get(code, 400)
+        self.error_type = error_type
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        body: dict[str, object] = {"Type": self.error_type, "message": self.message}
+        if self.code == "ResourceNotFoundException":
+            body["Message"] = self.message  # this shape's member is spelled Message
+        body.update(self.extra)
+        headers = {
+            "x-amzn-ErrorType": self.code,
+            "x-amzn-RequestId": str(uuid.uuid4()),
+            **self.headers,
+        }
+        return web.Response(
+            status=self.status,
+            body=json.dumps(body).encode(),
+            content_type="application/json",
+            headers=headers,
+        )
+
+
+def not_found(message: str) -> LambdaError:
+    return LambdaError("ResourceNotFoundException", message)
+
+
+def function_not_found(arn: str) -> LambdaError:
+    return not_found(f"Function not found: {arn}")
+
+
+def invalid(message: str) -> LambdaError:
+    return LambdaError("InvalidParameterValueException", message)
+
+
+def conflict(message: str) -> LambdaError:
+    return LambdaError("ResourceConflictException", message)
+
+
+def validation(value: object, member: str, constraint: str) -> LambdaError:
+    """AWS's wording for a request that breaks the model's constraints."""
+    return LambdaError(
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+        f"constraint: {constraint}",
+    )
+
+
+def revision_mismatch(kind: str = "GetFunction") -> LambdaError:
+    return LambdaError(
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. "
+        f"Call the {kind} API to retrieve the latest Revision Id",
+    )
+
+
+def update_in_progress(arn: str) -> LambdaError:
+    return conflict(
+        "The operation cannot be performed at this time. "
+        f"An update is in progress for resource: {arn}"
+    )
+
+
+def too_large(limit: int, operation: str) -> LambdaError:
+    return LambdaError(
+        "RequestTooLargeException",
+        f"Request must be smaller than {limit} bytes for the {operation} operation",
+    )
+
+
+def throttled(reason: str, message: str = "Rate Exceeded.") -> LambdaError:
+    return LambdaError(
+        "TooManyRequestsException",
+        message,
+        extra={"Reason": reason},
+        headers={"Retry-After": "1"},
+    )

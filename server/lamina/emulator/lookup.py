@@ -1,0 +1,60 @@
+"""Finding a function and the version a qualifier names ($LATEST, a number or an alias)."""
+
+from __future__ import annotations
+
+from lamina.emulator.errors import LambdaError, function_not_found, not_found
+from lamina.emulator.model import LATEST, Alias, FunctionState, VersionConfig
+from lamina.emulator.names import Arns, is_version_number, parse_function_ref
+from lamina.emulator.store import FunctionStore
+
+
+def find_function(
+    store: FunctionStore, arns: Arns, raw_name: str, qualifier: str | None = None
+) -> tuple[FunctionState, str | None]:
+    """The function named by a FunctionName (name or ARN) and its qualifier, or 404."""
+    name, qualifier = parse_function_ref(raw_name, qualifier)
+    state = store.get(name)
+    if state is None:
+        raise function_not_found(arns.function(name, qualifier))
+    return state, qualifier
+
+
+def find_unqualified(store: FunctionStore, arns: Arns, raw_name: str) -> FunctionState:
+    """For operations on the function as a whole (UpdateFunctionCode, PublishVersion...)."""
+    name, qualifier = parse_function_ref(raw_name, None)
+    if qualifier is not None:
+        raise LambdaError(
+            "InvalidParameterValueException",
+            f"The function name {raw_name} has a qualifier; this operation takes an "
+            "unqualified function name or ARN",
+        )
+    state = store.get(name)
+    if state is None:
+        raise function_not_found(arns.function(name))
+    return state
+
+
+def find_alias(state: FunctionState, arns: Arns, name: str) -> Alias:
+    alias = state.aliases.get(name)
+    if alias is None:
+        raise not_found(f"Cannot find alias arn: {arns.function(state.name, name)}")
+    return alias
+
+
+def version_config(state: FunctionState, arns: Arns, qualifier: str | None) -> VersionConfig:
+    """The configuration a qualifier names: $LATEST, a published version, or an alias's
+    primary version."""
+    if qualifier is None or qualifier == LATEST:
+        return state.latest
+    if is_version_number(qualifier):
+        config = state.versions.get(qualifier)
+    else:
+        alias = state.aliases.get(qualifier)
+        config = None if alias is None else version_by_number(state, alias.function_version)
+    if config is None:
+        raise function_not_found(arns.function(state.name, qualifier))
+    return config
+
+
+def version_by_number(state: FunctionState, version: str) -> VersionConfig | None:
+    return state.latest if version == LATEST else state.versions.get(version)

@@ -1,0 +1,93 @@
+"""Function names, ARNs and qualifiers, parsed and checked the way Lambda does."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lamina.emulator.errors import LambdaError, invalid, validation
+
+NAME_PATTERN = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+_FUNCTION_REF = re.compile(
+    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
+    r"|(?P<account2>\d{12}):function:)?"
+    r"(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$"
+)
+_QUALIFIER = re.compile(r"^(\$LATEST|[a-zA-Z0-9_-]{1,128})$")
+_ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}$")
+_VERSION = re.compile(r"^[0-9]{1,10}$")
+
+
+@dataclass(frozen=True)
+class Arns:
+    """Builds ARNs in the emulator's one region and account."""
+
+    region: str
+    account: str
+
+    def function(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+
+def is_version_number(qualifier: str) -> bool:
+    return bool(_VERSION.match(qualifier))
+
+
+def check_alias_name(name: object) -> str:
+    if not isinstance(name, str) or not _ALIAS.match(name):
+        raise validation(
+            name,
+            "name",
+            "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+        )
+    return name
+
+
+def parse_function_ref(
+    raw: str, qualifier: str | None = None, *, allow_qualified: bool = True
+) -> tuple[str, str | None]:
+    """(name, qualifier) from a FunctionName as Lambda takes it (name, partial or full ARN,
+    optionally with `:qualifier`) and the Qualifier parameter. Errors as Lambda's."""
+    if qualifier == "":
+        qualifier = None
+    if qualifier is not None and not _QUALIFIER.match(qualifier):
+        raise validation(
+            qualifier,
+            "qualifier",
+            "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+        )
+    if (
+        ":" not in raw
+        and 0 < len(raw) <= 64
+        and raw.isascii()
+        and raw.replace("-", "").replace("_", "").isalnum()
+    ):
+        return raw, qualifier  # the common case, without the regex
+    match = _FUNCTION_REF.match(raw)
+    if match is None:
+        raise validation(
+            raw, "functionName", f"Member must satisfy regular expression pattern: {NAME_PATTERN}"
+        )
+    derived = match.group("qualifier")
+    if derived is not None:
+        if not allow_qualified:
+            raise invalid(f"Unqualified function ARN expected, got {raw}")
+        if qualifier is not None and qualifier != derived:
+            raise invalid(
+                "The derived qualifier from the function name does not match the specified "
+                "qualifier."
+            )
+        qualifier = derived
+    return match.group("name"), qualifier
+
+
+def parse_function_arn(arn: str) -> tuple[str, str | None]:
+    """A tag resource: a function ARN. (name, qualifier)."""
+    match = _FUNCTION_REF.match(arn)
+    if match is None or not arn.startswith("arn:"):
+        raise LambdaError(
+            "InvalidParameterValueException",
+            f"Unsupported resource ARN {arn!r}: lamina serve tags functions only",
+        )
+    return match.group("name"), match.group("qualifier")

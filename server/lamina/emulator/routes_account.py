@@ -1,0 +1,86 @@
+"""Tags (TagResource, UntagResource, ListTags) and GetAccountSettings."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from lamina.deploy.package import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES
+from lamina.emulator.api import Emulator, api, empty_response, json_response, read_json, string_map
+from lamina.emulator.errors import LambdaError, function_not_found, invalid
+from lamina.emulator.model import FunctionState
+from lamina.emulator.names import parse_function_arn
+from lamina.emulator.routes_permissions import ACCOUNT_CONCURRENCY
+
+routes = web.RouteTableDef()
+TAGS = "/2017-03-31/tags/{Resource}"
+TOTAL_CODE_SIZE = 80 * 1024 * 1024 * 1024  # 75 GB, Lambda's default quota
+MAX_TAGS = 50
+
+
+def tagged_function(emu: Emulator, resource: str) -> FunctionState:
+    name, qualifier = parse_function_arn(resource)
+    if qualifier is not None:
+        raise invalid(
+            "Tags on function aliases and versions are not supported. Please specify a "
+            "function ARN."
+        )
+    state = emu.store.get(name)
+    if state is None:
+        raise function_not_found(emu.arns.function(name))
+    return state
+
+
+@routes.post(TAGS)
+@api
+async def tag_resource(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    body = await read_json(request, "TagResource")
+    tags = string_map(body, "Tags")
+    if not tags:
+        raise LambdaError("InvalidParameterValueException", "Tags must not be empty")
+    async with emu.store.lock:
+        state = tagged_function(emu, request.match_info["Resource"])
+        merged = {**state.tags, **tags}
+        if len(merged) > MAX_TAGS:
+            raise invalid(f"A function can have at most {MAX_TAGS} tags")
+        await emu.store.save(state.evolve(tags=merged))
+    return empty_response(204)
+
+
+@routes.delete(TAGS)
+@api
+async def untag_resource(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    keys = set(request.query.getall("tagKeys", []))
+    async with emu.store.lock:
+        state = tagged_function(emu, request.match_info["Resource"])
+        kept = {k: v for k, v in state.tags.items() if k not in keys}
+        await emu.store.save(state.evolve(tags=kept))
+    return empty_response(204)
+
+
+@routes.get(TAGS)
+@api
+async def list_tags(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    state = tagged_function(emu, request.match_info["Resource"])
+    return json_response({"Tags": dict(state.tags)})
+
+
+@routes.get("/2016-08-19/account-settings")
+@api
+async def get_account_settings(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    functions = emu.store.all()
+    reserved = sum(s.reserved_concurrency or 0 for s in functions)
+    code_size = sum(
+        config.code_size for s in functions for config in (s.latest, *s.versions.values())
+    )
+    return json_response(
+        {
+            "AccountLimit": {
+                "TotalCodeSize": TOTAL_CODE_SIZE,
+                "CodeSizeUnzipped": MAX_UNZIPPED_BYTES,
+                "CodeSizeZipped": MAX_ZIPPED_BYTES,
+                "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(functions)},
+        }
+    )

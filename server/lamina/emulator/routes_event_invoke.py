@@ -1,0 +1,158 @@
+"""Asynchronous invocation settings: Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s).
+
+One configuration per qualifier; the unqualified function and `$LATEST` share one (AWS answers
+both with the `$LATEST` ARN). The async queue reads them when an event runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from aiohttp import web
+
+from lamina.emulator.api import (
+    Emulator,
+    api,
+    empty_response,
+    integer,
+    json_response,
+    paginate,
+    read_json,
+)
+from lamina.emulator.destinations import check_destination
+from lamina.emulator.errors import LambdaError, invalid, not_found
+from lamina.emulator.lookup import find_function, find_unqualified, version_config
+from lamina.emulator.model import LATEST, EventInvokeConfig, FunctionState
+from lamina.emulator.names import Arns
+
+routes = web.RouteTableDef()
+PATH = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
+_UNSET = object()
+
+
+def config_json(arns: Arns, name: str, qualifier: str, config: EventInvokeConfig) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "LastModified": config.last_modified,
+        "FunctionArn": arns.function(name, qualifier),
+        "DestinationConfig": {
+            "OnSuccess": {"Destination": config.on_success} if config.on_success else {},
+            "OnFailure": {"Destination": config.on_failure} if config.on_failure else {},
+        },
+    }
+    if config.max_retries is not None:
+        body["MaximumRetryAttempts"] = config.max_retries
+    if config.max_age_s is not None:
+        body["MaximumEventAgeInSeconds"] = config.max_age_s
+    return body
+
+
+def _destination(body: dict[str, Any], which: str) -> object:
+    """The destination a request sets: an ARN, None to clear it, or _UNSET."""
+    config = body.get("DestinationConfig")
+    if config is None:
+        return _UNSET
+    if not isinstance(config, dict):
+        raise LambdaError("InvalidRequestContentException", "DestinationConfig must be an object")
+    if which not in config:
+        return _UNSET
+    target = config[which]
+    if target is None:
+        return None
+    if not isinstance(target, dict):
+        raise LambdaError("InvalidRequestContentException", f"{which} must be an object")
+    arn = target.get("Destination")
+    return None if not arn else check_destination(arn, which)
+
+
+def apply(current: EventInvokeConfig, body: dict[str, Any]) -> EventInvokeConfig:
+    retries = integer(body, "MaximumRetryAttempts", 0, 2)
+    age = integer(body, "MaximumEventAgeInSeconds", 60, 21600)
+    changes: dict[str, Any] = {"last_modified": round(time.time(), 3)}
+    if retries is not None:
+        changes["max_retries"] = retries
+    if age is not None:
+        changes["max_age_s"] = age
+    for member, field in (("OnSuccess", "on_success"), ("OnFailure", "on_failure")):
+        value = _destination(body, member)
+        if value is not _UNSET:
+            changes[field] = value
+    if len(changes) == 1:
+        raise invalid("You must specify at least one of error handling or destination setting.")
+    return dataclasses.replace(current, **changes)
+
+
+def _target(emu: Emulator, request: web.Request) -> tuple[FunctionState, str]:
+    state, qualifier = find_function(
+        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    version_config(state, emu.arns, qualifier)  # 404 for an unknown version or alias
+    return state, qualifier or LATEST
+
+
+def _missing(emu: Emulator, name: str, qualifier: str) -> LambdaError:
+    return not_found(
+        f"The function {emu.arns.function(name, qualifier)} doesn't have an EventInvokeConfig"
+    )
+
+
+async def _save(emu: Emulator, request: web.Request, replace: bool) -> web.StreamResponse:
+    body = await read_json(request, "PutFunctionEventInvokeConfig")
+    async with emu.store.lock:
+        state, qualifier = _target(emu, request)
+        current = state.event_invoke.get(qualifier)
+        if current is None and not replace:
+            raise _missing(emu, state.name, qualifier)
+        config = apply(EventInvokeConfig() if replace or current is None else current, body)
+        await emu.store.save(state.evolve(event_invoke={**state.event_invoke, qualifier: config}))
+    return json_response(config_json(emu.arns, state.name, qualifier, config))
+
+
+@routes.put(PATH)
+@api
+async def put_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    return await _save(emu, request, replace=True)
+
+
+@routes.post(PATH)
+@api
+async def update_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    return await _save(emu, request, replace=False)
+
+
+@routes.get(PATH)
+@api
+async def get_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    state, qualifier = _target(emu, request)
+    config = state.event_invoke.get(qualifier)
+    if config is None:
+        raise _missing(emu, state.name, qualifier)
+    return json_response(config_json(emu.arns, state.name, qualifier, config))
+
+
+@routes.delete(PATH)
+@api
+async def delete_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    async with emu.store.lock:
+        state, qualifier = _target(emu, request)
+        if qualifier not in state.event_invoke:
+            raise _missing(emu, state.name, qualifier)
+        configs = {q: c for q, c in state.event_invoke.items() if q != qualifier}
+        await emu.store.save(state.evolve(event_invoke=configs))
+    return empty_response(204)
+
+
+@routes.get(PATH + "/list")
+@api
+async def list_configs(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
+    items: list[tuple[str, Any]] = [
+        (qualifier, config_json(emu.arns, state.name, qualifier, config))
+        for qualifier, config in sorted(state.event_invoke.items())
+    ]
+    page, marker = paginate(items, request)
+    result: dict[str, Any] = {"FunctionEventInvokeConfigs": page}
+    if marker:
+        result["NextMarker"] = marker
+    return json_response(result)

@@ -1,0 +1,310 @@
+"""Functions: Create, Get, GetConfiguration, List, Delete, UpdateCode, UpdateConfiguration."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from aiohttp import web
+
+from lamina.deploy.package import PackageError
+from lamina.emulator.api import (
+    MAX_UPLOAD_REQUEST_BYTES,
+    Emulator,
+    api,
+    boolean,
+    empty_response,
+    json_response,
+    paginate,
+    read_json,
+    required_string,
+    string,
+    string_map,
+)
+from lamina.emulator.code_store import CodeObject
+from lamina.emulator.errors import (
+    LambdaError,
+    conflict,
+    function_not_found,
+    invalid,
+    revision_mismatch,
+    update_in_progress,
+)
+from lamina.emulator.lookup import find_function, find_unqualified, version_config
+from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
+from lamina.emulator.names import is_version_number, parse_function_ref
+from lamina.emulator.settings import architectures, function_settings, merge_echoed, zip_from
+from lamina.emulator.shapes import concurrency, function_configuration, is_updating
+
+routes = web.RouteTableDef()
+PREFIX = "/2015-03-31/functions"
+CODE_DOWNLOAD = "/_lamina/code"
+
+
+async def ingest(emu: Emulator, data: bytes) -> CodeObject:
+    try:
+        return await emu.store.ingest(data)
+    except PackageError as e:
+        raise invalid(f"Could not unzip uploaded file: {e}") from None
+
+
+def release(emu: Emulator, stored: CodeObject) -> None:
+    """Unpin an upload once its commit is done (or failed: then it is removed)."""
+    emu.store.unpin(stored.key)
+    if stored.key not in emu.store.referenced_code():
+        emu.store.collect_garbage()
+
+
+def check_revision(config_revision: str, given: str | None) -> None:
+    if given is not None and given != config_revision:
+        raise revision_mismatch()
+
+
+def publish(
+    state: FunctionState, description: str | None, now: float
+) -> tuple[FunctionState, VersionConfig, bool]:
+    """PublishVersion's core: (new state, the version, whether it is new). An unchanged
+    $LATEST gives the last version back, as AWS does."""
+    last = state.latest_version()
+    if last is not None and last.settings_key() == state.latest.settings_key():
+        return state, last, False
+    number = state.last_version + 1
+    version = dataclasses.replace(
+        state.latest,
+        version=str(number),
+        description=state.latest.description if description is None else description,
+        revision_id=new_revision_id(),
+        last_modified=timestamp(now),
+        ready_at=0.0,
+        update_done_at=0.0,
+    )
+    new_state = state.evolve(
+        versions={**state.versions, version.version: version}, last_version=number
+    )
+    return new_state, version, True
+
+
+@routes.post(PREFIX)
+@api
+async def create_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    body = await read_json(request, "CreateFunction", MAX_UPLOAD_REQUEST_BYTES)
+    name, qualifier = parse_function_ref(required_string(body, "FunctionName"))
+    if qualifier is not None:
+        raise invalid(f"FunctionName must not have a qualifier: {body['FunctionName']}")
+    settings = function_settings(body, creating=True)
+    tags = string_map(body, "Tags") or {}
+    code = body.get("Code")
+    if not isinstance(code, dict):
+        raise invalid("Please provide a source for function code (Code.ZipFile).")
+    data = zip_from(code, "CreateFunction")
+    if emu.store.get(name) is not None:
+        raise conflict(f"Function already exist: {name}")
+    stored = await ingest(emu, data)
+    try:
+        async with emu.store.lock:
+            if emu.store.get(name) is not None:
+                raise conflict(f"Function already exist: {name}")
+            now = time.time()
+            echoed = settings.pop("echoed", {})
+            latest = VersionConfig(
+                function_name=name,
+                version=LATEST,
+                code_sha256=stored.sha256,
+                code_key=stored.key,
+                code_size=stored.size,
+                echoed=merge_echoed((), echoed),
+                last_modified=timestamp(now),
+                revision_id=new_revision_id(),
+                ready_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+                **settings,
+            )
+            state = FunctionState(name=name, latest=latest, tags=tags)
+            new_versions = []
+            shown, qualifier = latest, None
+            if boolean(body, "Publish"):
+                state, shown, _ = publish(state, None, now)
+                new_versions.append(shown)
+                qualifier = shown.version
+            await emu.store.save(state, new_versions)
+    finally:
+        release(emu, stored)
+    return json_response(function_configuration(emu.arns, shown, qualifier), 201)
+
+
+@routes.get(PREFIX + "/{FunctionName}")
+@api
+async def get_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    state, qualifier = find_function(
+        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    config = version_config(state, emu.arns, qualifier)
+    location = f"{request.scheme}://{request.host}{CODE_DOWNLOAD}/{config.code_key}.zip"
+    body: dict[str, Any] = {
+        "Configuration": function_configuration(emu.arns, config, qualifier),
+        "Code": {"RepositoryType": "S3", "Location": location},
+    }
+    if state.tags:
+        body["Tags"] = dict(state.tags)
+    if state.reserved_concurrency is not None:
+        body["Concurrency"] = concurrency(state)
+    return json_response(body)
+
+
+@routes.get(CODE_DOWNLOAD + "/{key:[0-9a-f]{64}}.zip")
+@api
+async def download_code(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    """GetFunction's Code.Location: the stored zip."""
+    path = emu.store.code.zip_path(request.match_info["key"])
+    if not path.is_file():
+        raise LambdaError("ResourceNotFoundException", "No such code package")
+    return web.FileResponse(path, headers={"Content-Type": "application/zip"})
+
+
+@routes.get(PREFIX + "/{FunctionName}/configuration")
+@api
+async def get_function_configuration(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    state, qualifier = find_function(
+        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    config = version_config(state, emu.arns, qualifier)
+    return json_response(function_configuration(emu.arns, config, qualifier))
+
+
+@routes.get(PREFIX)
+@api
+async def list_functions(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    every_version = request.query.get("FunctionVersion") == "ALL"
+    if request.query.get("FunctionVersion") not in (None, "ALL"):
+        raise invalid("FunctionVersion must be ALL")
+    now = time.time()
+    items: list[tuple[str, Any]] = []
+    for state in emu.store.all():
+        configs = [state.latest]
+        if every_version:
+            configs += [state.versions[v] for v in sorted(state.versions, key=int)]
+        for config in configs:
+            qualifier = config.version if every_version else None
+            sort_key = f"{state.name}\x00{config.version.rjust(10, '0')}"
+            body = function_configuration(emu.arns, config, qualifier, full=False, now=now)
+            items.append((sort_key, body))
+    page, marker = paginate(items, request)
+    result: dict[str, Any] = {"Functions": page}
+    if marker:
+        result["NextMarker"] = marker
+    return json_response(result)
+
+
+@routes.delete(PREFIX + "/{FunctionName}")
+@api
+async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    raw = request.match_info["FunctionName"]
+    async with emu.store.lock:
+        state, qualifier = find_function(emu.store, emu.arns, raw, request.query.get("Qualifier"))
+        if qualifier is None:
+            await emu.store.delete(state.name)
+            return empty_response(204)
+        if qualifier == LATEST:
+            raise invalid("$LATEST version cannot be deleted without deleting the function.")
+        if not is_version_number(qualifier):
+            raise invalid(
+                f"Qualifier {qualifier} is an alias; DeleteFunction deletes versions. "
+                "Use DeleteAlias to delete an alias."
+            )
+        if qualifier not in state.versions:
+            raise function_not_found(emu.arns.function(state.name, qualifier))
+        users = sorted(
+            alias.name
+            for alias in state.aliases.values()
+            if alias.function_version == qualifier or any(v == qualifier for v, _ in alias.weights)
+        )
+        if users:
+            raise conflict(
+                "Unable to delete version because the following aliases reference it: "
+                f"[{', '.join(users)}]"
+            )
+        versions = {k: v for k, v in state.versions.items() if k != qualifier}
+        policies = {k: v for k, v in state.policies.items() if k != qualifier}
+        configs = {k: v for k, v in state.event_invoke.items() if k != qualifier}
+        await emu.store.save(
+            state.evolve(versions=versions, policies=policies, event_invoke=configs),
+            deleted_versions=[qualifier],
+        )
+    return empty_response(204)
+
+
+@routes.put(PREFIX + "/{FunctionName}/code")
+@api
+async def update_function_code(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    body = await read_json(request, "UpdateFunctionCode", MAX_UPLOAD_REQUEST_BYTES)
+    raw = request.match_info["FunctionName"]
+    find_unqualified(emu.store, emu.arns, raw)  # 404 before the upload is unpacked
+    data = zip_from(body, "UpdateFunctionCode")
+    revision = string(body, "RevisionId")
+    arch = body.get("Architectures")
+    stored = await ingest(emu, data)
+    try:
+        async with emu.store.lock:
+            state = find_unqualified(emu.store, emu.arns, raw)
+            latest = state.latest
+            now = time.time()
+            if is_updating(latest, now):
+                raise update_in_progress(emu.arns.function(state.name))
+            check_revision(latest.revision_id, revision)
+            changes: dict[str, Any] = {
+                "code_sha256": stored.sha256,
+                "code_key": stored.key,
+                "code_size": stored.size,
+            }
+            if arch is not None:
+                changes["architectures"] = architectures(arch)
+            if boolean(body, "DryRun"):
+                preview = dataclasses.replace(latest, **changes)
+                return json_response(function_configuration(emu.arns, preview))
+            new_latest = dataclasses.replace(
+                latest,
+                **changes,
+                last_modified=timestamp(now),
+                revision_id=new_revision_id(),
+                update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+            )
+            state = state.evolve(
+                latest=new_latest, previous_latest=latest if emu.update_delay_s else None
+            )
+            shown, qualifier, new_versions = new_latest, None, []
+            if boolean(body, "Publish"):
+                state, shown, created = publish(state, None, now)
+                qualifier = shown.version
+                new_versions = [shown] if created else []
+            await emu.store.save(state, new_versions)
+    finally:
+        release(emu, stored)
+    return json_response(function_configuration(emu.arns, shown, qualifier))
+
+
+@routes.put(PREFIX + "/{FunctionName}/configuration")
+@api
+async def update_function_configuration(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    body = await read_json(request, "UpdateFunctionConfiguration")
+    settings = function_settings(body, creating=False)
+    revision = string(body, "RevisionId")
+    async with emu.store.lock:
+        state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
+        latest = state.latest
+        now = time.time()
+        if is_updating(latest, now):
+            raise update_in_progress(emu.arns.function(state.name))
+        check_revision(latest.revision_id, revision)
+        echoed = settings.pop("echoed", {})
+        new_latest = dataclasses.replace(
+            latest,
+            **settings,
+            echoed=merge_echoed(latest.echoed, echoed),
+            last_modified=timestamp(now),
+            revision_id=new_revision_id(),
+            update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+        )
+        await emu.store.save(
+            state.evolve(latest=new_latest, previous_latest=latest if emu.update_delay_s else None)
+        )
+    return json_response(function_configuration(emu.arns, new_latest))

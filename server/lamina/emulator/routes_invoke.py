@@ -1,0 +1,125 @@
+"""Invoke: RequestResponse, Event (202) and DryRun (204).
+
+This is the hot path (a warm invoke should cost well under a millisecond here), so it does only
+what it must: find the function in memory, check the request, count it against reserved
+concurrency and hand it to the runtime pool.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+
+from aiohttp import web
+
+from lamina.emulator.api import Emulator, api, read_body
+from lamina.emulator.errors import LambdaError, validation
+from lamina.emulator.event_invoke import AsyncEvent
+from lamina.emulator.lookup import find_function
+from lamina.emulator.routes_functions import PREFIX
+from lamina.runtime.invocation import InvocationRequest
+
+routes = web.RouteTableDef()
+
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6,291,456
+MAX_ASYNC_PAYLOAD = 1024 * 1024  # 1,048,576
+MAX_CLIENT_CONTEXT = 3583
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
+def client_context(header: str | None) -> str | None:
+    """X-Amz-Client-Context (base64 JSON) as the JSON text the runtime passes on."""
+    if not header:
+        return None
+    if len(header) > MAX_CLIENT_CONTEXT:
+        raise LambdaError(
+            "InvalidParameterValueException",
+            f"Client context must be at most {MAX_CLIENT_CONTEXT} bytes (base64)",
+        )
+    try:
+        text = base64.b64decode(header, validate=True).decode("utf-8")
+        if not isinstance(json.loads(text), dict):
+            raise ValueError("not an object")
+    except (binascii.Error, ValueError):
+        raise LambdaError(
+            "InvalidRequestContentException",
+            "Client context must be a valid Base64-encoded JSON object.",
+        ) from None
+    return text
+
+
+def check_payload(payload: bytes) -> bytes:
+    if not payload:
+        return b"{}"
+    try:
+        json.loads(payload)
+    except ValueError as e:
+        raise LambdaError(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: Could not parse payload into json: {e}",
+        ) from None
+    return payload
+
+
+@routes.post(PREFIX + "/{FunctionName}/invocations")
+@api
+async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    headers = request.headers
+    invocation_type = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    if invocation_type not in INVOCATION_TYPES:
+        raise validation(
+            invocation_type,
+            "invocationType",
+            "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+        )
+    log_type = headers.get("X-Amz-Log-Type")
+    if log_type not in (None, "None", "Tail"):
+        raise validation(log_type, "logType", "Member must satisfy enum value set: [None, Tail]")
+    limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
+    payload = check_payload(await read_body(request, limit, "Invoke"))
+    state, qualifier = find_function(
+        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    invoker = emu.invoker
+    target = invoker.target(state, qualifier)
+    invoker.check_invocable(target, time.time())
+    context = client_context(headers.get("X-Amz-Client-Context"))
+
+    if invocation_type == "DryRun":
+        return web.Response(status=204)
+    if invocation_type == "Event":
+        # Durable before the 202; the queue runs it (throttling and retries included).
+        event = AsyncEvent(state.name, qualifier, payload, context)
+        await emu.events.submit(event)
+        return web.Response(status=202, headers={"x-amzn-RequestId": event.request_id})
+
+    invoker.admit(state)
+    started = time.perf_counter()
+    result = await invoker.invoke(
+        target,
+        InvocationRequest(
+            payload=payload, client_context=context, invoked_function_arn=target.invoked_arn
+        ),
+    )
+    response_headers = {
+        "X-Amz-Executed-Version": result.executed_version,
+        "x-amzn-RequestId": result.request_id,
+    }
+    if not result.ok:
+        response_headers["X-Amz-Function-Error"] = "Unhandled"
+    if log_type == "Tail":
+        response_headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail(4096)).decode()
+    emu.invocation_log.invoked(
+        state.name, "RequestResponse", result, (time.perf_counter() - started) * 1000
+    )
+    return web.Response(
+        body=result.payload,
+        content_type=_content_type(result.content_type),
+        headers=response_headers,
+    )
+
+
+def _content_type(value: str) -> str:
+    return value.split(";", 1)[0].strip() or "application/json"

@@ -1,0 +1,132 @@
+"""`lamina serve --deploy-samples`: package every function of the sample projects (each folder
+with a template.yaml) and deploy it into the emulator, so a fresh emulator has something real to
+invoke.
+
+Each function is zipped by deploy.package (its requirements.txt installed once, with the local
+interpreter, into the data dir's cache and bundled at the zip's root, as `sam build` does), and
+created, or updated when its code or settings changed. It is tagged `lamina:source` with its code
+dir, so `--debug` maps breakpoints to the sample's own files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies
+from lamina.deploy.package import PackageError, build_zip
+from lamina.emulator.api import Emulator
+from lamina.emulator.errors import LambdaError
+from lamina.emulator.function_debugger import SOURCE_TAG
+from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
+from lamina.emulator.routes_functions import ingest, release
+from lamina.emulator.settings import ROLE_PATTERN, architectures, environment
+from lamina.project import ProjectError, load_project
+from lamina.project.spec import DEFAULT_ROLE, FunctionSpec
+
+log = logging.getLogger("lamina.emulator")
+
+_ROLE = re.compile(f"^{ROLE_PATTERN}$")
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    function: str  # the function name in the emulator
+    project: str  # the sample's folder name
+    status: str  # "created" | "updated" | "unchanged" | "failed: <reason>"
+
+
+def find_samples_dir(cwd: Path | None = None) -> Path | None:
+    """./samples if it holds sample projects, else the samples of Lamina's own checkout."""
+    here = (cwd or Path.cwd()) / "samples"
+    checkout = Path(__file__).resolve().parents[3] / "samples"
+    for candidate in (here, checkout):
+        if candidate.is_dir() and any(candidate.glob("*/template.y*ml")):
+            return candidate
+    return None
+
+
+def package_function(spec: FunctionSpec, cache_dir: Path) -> bytes:
+    """The function's zip, with its requirements bundled (blocking)."""
+    requirements = spec.requirements_file
+    dependencies = None
+    if requirements is not None:
+        dependencies = ensure_dependencies(requirements, sys.executable, cache_dir)
+    return build_zip(spec.code_dir, dependencies=dependencies)
+
+
+async def deploy_samples(emu: Emulator, samples_dir: Path, cache_dir: Path) -> list[DeployOutcome]:
+    outcomes: list[DeployOutcome] = []
+    for project_dir in sorted(p.parent for p in samples_dir.glob("*/template.y*ml")):
+        try:
+            project = await asyncio.to_thread(load_project, project_dir)
+        except ProjectError as e:
+            outcomes.append(DeployOutcome("-", project_dir.name, f"failed: {e}"))
+            continue
+        for spec in project.functions.values():
+            try:
+                data = await asyncio.to_thread(package_function, spec, cache_dir)
+                status = await deploy_function(emu, spec, data)
+            except (PackageError, DependencyInstallError, OSError) as e:
+                status = f"failed: {e}"
+            except LambdaError as e:
+                status = f"failed: {e.code}: {e.message}"
+            outcomes.append(DeployOutcome(spec.function_name, project_dir.name, status))
+    return outcomes
+
+
+def _settings(spec: FunctionSpec) -> dict[str, object]:
+    return {
+        "handler": spec.handler,
+        "runtime": spec.runtime,
+        "role": spec.role if _ROLE.match(spec.role) else DEFAULT_ROLE,
+        "timeout": int(spec.timeout),
+        "memory_size": int(spec.memory_size),
+        "environment": environment({"Variables": dict(spec.environment)}),
+        "architectures": architectures(list(spec.architectures[:1]) or ["x86_64"]),
+    }
+
+
+async def deploy_function(emu: Emulator, spec: FunctionSpec, data: bytes) -> str:
+    """Create or update one function from a spec and its zip; returns what happened."""
+    name = spec.function_name
+    fields = _settings(spec)
+    tags = {SOURCE_TAG: str(spec.code_dir.resolve())}
+    stored = await ingest(emu, data)
+    try:
+        async with emu.store.lock:
+            state = emu.store.get(name)
+            now = time.time()
+            code = {"code_sha256": stored.sha256, "code_key": stored.key, "code_size": stored.size}
+            if state is None:
+                latest = VersionConfig(
+                    function_name=name,
+                    version=LATEST,
+                    last_modified=timestamp(now),
+                    revision_id=new_revision_id(),
+                    **code,  # type: ignore[arg-type]
+                    **fields,  # type: ignore[arg-type]
+                )
+                await emu.store.save(FunctionState(name=name, latest=latest, tags=tags))
+                return "created"
+            candidate = dataclasses.replace(state.latest, **code, **fields)  # type: ignore[arg-type]
+            merged = {**state.tags, **tags}
+            if candidate == state.latest and merged == dict(state.tags):
+                return "unchanged"
+            latest = dataclasses.replace(
+                candidate,
+                last_modified=timestamp(now),
+                revision_id=new_revision_id(),
+                ready_at=0.0,
+                update_done_at=0.0,
+            )
+            await emu.store.save(state.evolve(latest=latest, tags=merged, previous_latest=None))
+            return "updated"
+    finally:
+        release(emu, stored)

@@ -1,0 +1,230 @@
+"""The SQS poller of one event source mapping: Lambda's pull model, locally.
+
+It long-polls the queue (ReceiveMessage, up to 10 messages a call) until it holds BatchSize
+messages, or MaximumBatchingWindowInSeconds have passed since the first one arrived (with no
+window: whatever the first receive brings), or 6 MB of bodies. It invokes the function once with
+AWS's SQS event, then deletes the messages that succeeded: all of them on success; none on a
+function error (they return to the queue after its visibility timeout); with
+`FunctionResponseTypes: ["ReportBatchItemFailures"]`, all but the ones the function names in
+`batchItemFailures` (an invalid answer fails the whole batch, as on AWS). One batch at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from typing import Any
+
+from lamina.emulator.destinations import sqs_queue
+from lamina.emulator.errors import LambdaError
+from lamina.emulator.esm_model import EventSourceMapping
+from lamina.emulator.event_sources import EventSourceMappings
+from lamina.emulator.invocation_log import InvocationLog
+from lamina.emulator.invoker import Invoker
+from lamina.emulator.lookup import find_function
+from lamina.emulator.sqs_client import LONG_POLL_S, SqsClients
+from lamina.runtime.invocation import InvocationRequest, InvocationResult
+
+log = logging.getLogger("lamina.emulator.esm")
+
+MAX_BATCH_BYTES = 6 * 1024 * 1024 - 64 * 1024  # the sync payload limit, less the envelope
+MAX_BACKOFF_S = 30.0
+THROTTLE_PAUSE_S = 1.0
+
+
+def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:
+    """One message as Lambda's SQS event record."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {
+            name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+    }
+    if message.get("MD5OfMessageAttributes"):
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    record.update({"eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": region})
+    return record
+
+
+def _attribute(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "StringValue" in value:
+        out["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        out["binaryValue"] = _b64(value["BinaryValue"])
+    out["stringListValues"] = list(value.get("StringListValues", []))
+    out["binaryListValues"] = [_b64(v) for v in value.get("BinaryListValues", [])]
+    out["dataType"] = value.get("DataType", "String")
+    return out
+
+
+def _b64(data: bytes | str) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return base64.b64encode(raw).decode("ascii")
+
+
+def failed_items(result: InvocationResult, message_ids: set[str]) -> set[str]:
+    """The message ids a ReportBatchItemFailures answer names; all of them if the answer is
+    invalid (not JSON, a missing or unknown itemIdentifier)."""
+    try:
+        body = json.loads(result.payload) if result.payload.strip() else None
+    except ValueError:
+        return set(message_ids)
+    if body is None:
+        return set()
+    if not isinstance(body, dict):
+        return set(message_ids)
+    failures = body.get("batchItemFailures")
+    if not failures:
+        return set()
+    if not isinstance(failures, list):
+        return set(message_ids)
+    failed: set[str] = set()
+    for item in failures:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in message_ids:
+            return set(message_ids)
+        failed.add(identifier)
+    return failed
+
+
+class SqsPoller:
+    def __init__(
+        self,
+        uuid: str,
+        mappings: EventSourceMappings,
+        invoker: Invoker,
+        sqs: SqsClients,
+        invocation_log: InvocationLog,
+    ) -> None:
+        self.uuid = uuid
+        self.mappings = mappings
+        self.invoker = invoker
+        self.sqs = sqs
+        self.invocation_log = invocation_log
+        self._problem = ""
+
+    def _current(self) -> EventSourceMapping | None:
+        mapping = self.mappings.get(self.uuid)
+        return mapping if mapping is not None and mapping.enabled else None
+
+    async def run(self) -> None:
+        backoff = 1.0
+        while (mapping := self._current()) is not None:
+            try:
+                await self._poll(mapping)
+                backoff = 1.0
+            except Exception as e:
+                self._report(f"PROBLEM: {type(e).__name__}: {e}")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    def _report(self, result: str) -> None:
+        self.mappings.record_result(self.uuid, result)
+        if result.startswith("PROBLEM") and result != self._problem:
+            log.warning("event source mapping %s: %s", self.uuid, result)
+        self._problem = result if result.startswith("PROBLEM") else ""
+
+    async def _poll(self, mapping: EventSourceMapping) -> None:
+        if self.invoker.store.get(mapping.function_name) is None:
+            # Don't take messages for a function that isn't there (it may be deployed soon).
+            self._report(f"PROBLEM: Function not found: {mapping.function_name}")
+            await asyncio.sleep(THROTTLE_PAUSE_S * 5)
+            return
+        region, account, name = sqs_queue(mapping.event_source_arn)
+        url = await self.sqs.url(region, account, name)
+        messages = await self._collect(mapping, region, url)
+        if messages:
+            await self._process(mapping, region, url, messages)
+
+    async def _collect(
+        self, mapping: EventSourceMapping, region: str, url: str
+    ) -> list[dict[str, Any]]:
+        batch: list[dict[str, Any]] = []
+        size = 0
+        deadline: float | None = None
+        while len(batch) < mapping.batch_size and size < MAX_BATCH_BYTES:
+            wait = LONG_POLL_S
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = min(LONG_POLL_S, int(remaining))  # 0 below a second: a short poll
+            response = await self.sqs.long_poll(
+                region,
+                QueueUrl=url,
+                MaxNumberOfMessages=min(10, mapping.batch_size - len(batch)),
+                WaitTimeSeconds=wait,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            received = response.get("Messages") or []
+            batch.extend(received)
+            size += sum(len(m.get("Body", "")) for m in received)
+            if not batch:
+                break  # nothing yet: the caller reads the mapping again and polls again
+            if not mapping.window_s:
+                break
+            if deadline is None:
+                deadline = time.monotonic() + mapping.window_s
+            if not received and wait == 0:
+                await asyncio.sleep(max(0.0, min(0.2, deadline - time.monotonic())))
+        return batch
+
+    async def _process(
+        self, mapping: EventSourceMapping, region: str, url: str, messages: list[dict[str, Any]]
+    ) -> None:
+        invoker = self.invoker
+        arn = mapping.event_source_arn
+        event = {"Records": [sqs_record(m, arn, region) for m in messages]}
+        try:
+            state, qualifier = find_function(
+                invoker.store, invoker.arns, mapping.function_name, mapping.qualifier
+            )
+            target = invoker.target(state, qualifier)
+            invoker.check_invocable(target, time.time())
+            invoker.admit(state)  # no await between this and invoke
+        except LambdaError as e:
+            # Throttled or not ready: the messages return to the queue after its visibility
+            # timeout, as on AWS.
+            self._report(f"PROBLEM: {e.message}")
+            await asyncio.sleep(THROTTLE_PAUSE_S)
+            return
+        request = InvocationRequest(
+            payload=json.dumps(event).encode(), invoked_function_arn=target.invoked_arn
+        )
+        started = time.perf_counter()
+        result = await invoker.invoke(target, request)
+        self.invocation_log.invoked(
+            state.name, f"SQS({len(messages)})", result, (time.perf_counter() - started) * 1000
+        )
+        ids = {m["MessageId"] for m in messages}
+        if not result.ok:
+            failed = ids
+        elif mapping.reports_item_failures:
+            failed = failed_items(result, ids)
+        else:
+            failed = set()
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(done[start : start + 10])
+            ]
+            response = await self.sqs.call(
+                region, "delete_message_batch", QueueUrl=url, Entries=entries
+            )
+            for failure in response.get("Failed") or []:
+                log.warning(
+                    "event source mapping %s: deleting a message failed: %s",
+                    self.uuid,
+                    failure.get("Message", failure),
+                )
+        self._report("OK" if result.ok else "PROBLEM: Function call failed")

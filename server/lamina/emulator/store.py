@@ -1,0 +1,210 @@
+"""The function store: metadata in SQLite, code in the content-addressed code store, and an
+in-memory copy of the metadata that every read (Invoke above all) is served from.
+
+A change is committed to SQLite first, in one transaction, and only then swapped into memory.
+Changes are serialized by `lock`; a handler takes it, reads the current state, builds the new one
+and saves it. Code is ingested before the lock is taken and stays pinned until the metadata that
+refers to it is committed, so the garbage collector never removes code about to be used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO
+
+from lamina.emulator.code_store import CodeObject, CodeStore
+from lamina.emulator.database import Database
+from lamina.emulator.model import FunctionState, VersionConfig
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS functions (
+    name TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+);
+"""
+
+
+class DataDirBusy(Exception):
+    """Another process (another `lamina serve`) has the data dir open."""
+
+
+# Called with a function name after its state changed (None: it was deleted).
+ChangeListener = Callable[[str, FunctionState | None], None]
+
+
+class FunctionStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file: IO[str] | None = None
+        self.db = Database(data_dir / "emulator.sqlite3")
+        self.code = CodeStore(data_dir)
+        self.lock = asyncio.Lock()
+        self._functions: dict[str, FunctionState] = {}
+        self._listeners: list[ChangeListener] = []
+        self._gc_task: asyncio.Task[None] | None = None
+        self._gc_again = False
+        self.busy_code_keys: Callable[[], Iterable[str]] = lambda: ()
+
+    # --- life -----------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Load the metadata, and remove what an interrupted write left (blocking; at start).
+        Raises DataDirBusy if another process has the data dir: two emulators on one store
+        would each trust their own in-memory copy."""
+        self._hold_lock()
+        self.db.ensure_schema(SCHEMA)
+        versions: dict[str, dict[str, VersionConfig]] = {}
+        for name, _number, data in self.db.query("SELECT name, version, data FROM versions"):
+            config = VersionConfig.from_json(json.loads(str(data)))
+            versions.setdefault(str(name), {})[config.version] = config
+        for name, data in self.db.query("SELECT name, data FROM functions"):
+            state = FunctionState.from_json(json.loads(str(data)), versions.get(str(name), {}))
+            self._functions[state.name] = state
+            self.code.set_refs(state.name, state.code_keys())
+        self.code.clean_temp()
+        self.code.collect()
+
+    def close(self) -> None:
+        if self._gc_task is not None:
+            self._gc_task.cancel()
+        self.db.close()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
+
+    def _hold_lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        self._lock_file = open(self.data_dir / "lock", "a")  # noqa: SIM115 - held while open
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.close()
+            self._lock_file = None
+            raise DataDirBusy(
+                f"the data dir {self.data_dir} is in use by another lamina serve"
+            ) from None
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    # --- reads (in memory) ----------------------------------------------------------------------
+
+    def get(self, name: str) -> FunctionState | None:
+        return self._functions.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._functions)
+
+    def all(self) -> list[FunctionState]:
+        return [self._functions[name] for name in self.names()]
+
+    def referenced_code(self) -> set[str]:
+        keys: set[str] = set()
+        for state in self._functions.values():
+            keys |= state.code_keys()
+        return keys
+
+    # --- code -----------------------------------------------------------------------------------
+
+    async def ingest(self, data: bytes) -> CodeObject:
+        """Check and store a zip off the event loop. The key stays pinned (safe from the garbage
+        collector) until `unpin`; call it after the commit that refers to it, or on failure."""
+        return await asyncio.to_thread(self.code.ingest, data)
+
+    def unpin(self, key: str) -> None:
+        self.code.unpin(key)
+
+    def unpacked_dir(self, key: str) -> Path:
+        path = self.code.dir_path(key)
+        return path if path.is_dir() else self.code.ensure_unpacked(key)
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    async def save(
+        self,
+        state: FunctionState,
+        new_versions: Iterable[VersionConfig] = (),
+        deleted_versions: Iterable[str] = (),
+    ) -> None:
+        """Commit a function's new state (hold `lock`), then make it the current one."""
+        meta = json.dumps(state.meta_json(), separators=(",", ":"))
+        added = [
+            (state.name, int(v.version), json.dumps(v.to_json(), separators=(",", ":")))
+            for v in new_versions
+        ]
+        removed = [(state.name, int(v)) for v in deleted_versions]
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO functions (name, data) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET data = excluded.data",
+                (state.name, meta),
+            )
+            conn.executemany("INSERT INTO versions (name, version, data) VALUES (?, ?, ?)", added)
+            conn.executemany("DELETE FROM versions WHERE name = ? AND version = ?", removed)
+
+        await self.db.run_async(write)
+        previous = self._functions.get(state.name)
+        self._functions[state.name] = state
+        self.code.set_refs(state.name, state.code_keys())
+        self._notify(state.name, state)
+        if previous is not None and previous.code_keys() - state.code_keys():
+            self.collect_garbage()
+
+    async def delete(self, name: str) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM versions WHERE name = ?", (name,))
+            conn.execute("DELETE FROM functions WHERE name = ?", (name,))
+
+        await self.db.run_async(write)
+        self._functions.pop(name, None)
+        self.code.set_refs(name, ())
+        self._notify(name, None)
+        self.collect_garbage()
+
+    def _notify(self, name: str, state: FunctionState | None) -> None:
+        for listener in self._listeners:
+            try:
+                listener(name, state)
+            except Exception:
+                log.exception("a store listener failed")
+
+    # --- garbage collection ---------------------------------------------------------------------
+
+    def collect_garbage(self) -> None:
+        """Remove code nothing refers to, in the background (coalesced)."""
+        if self._gc_task is not None and not self._gc_task.done():
+            self._gc_again = True
+            return
+        self._gc_task = asyncio.get_running_loop().create_task(self._collect())
+        self._gc_task.add_done_callback(_log_failure)
+
+    async def _collect(self) -> None:
+        while True:
+            self._gc_again = False
+            busy = set(self.busy_code_keys())  # code of invocations still running
+            await asyncio.to_thread(self.code.collect, busy)
+            if not self._gc_again:
+                return
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("removing unused code failed", exc_info=task.exception())

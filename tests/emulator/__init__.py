@@ -1,0 +1,1 @@
+"""The emulator's tests (a package, so that its conftest never shadows tests/conftest.py)."""
