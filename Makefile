@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint typecheck pytest bench clean e2e
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/runtime.py
+
+# Real editor clients: headless Neovim (Debian's 0.7.2) drives `lamina lsp` (tests/e2e, which the
+# default pytest run leaves out). Installs Neovim through apt when it is missing.
+e2e: install
+	command -v nvim >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq neovim; }
+	LAMINA_E2E=1 $(BIN)/pytest -q tests/e2e
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""Quick fixes for the published diagnostics (see lamina.project.diagnostics): each fix becomes
+a code action with a workspace edit (or a command, such as installing requirements). A fix
+that creates a file is offered only to clients that can create files through an edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from lamina.lsp.diagnostics_publisher import to_lsp, to_range
+from lamina.lsp.server import LaminaServer
+
+if TYPE_CHECKING:
+    from lamina.project.diagnostics import Fix, ProjectDiagnostic
+
+
+def _uri(path: Path) -> str:
+    return from_fs_path(str(path)) or path.as_uri()
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(position: types.Position) -> tuple[int, int]:
+        return (position.line, position.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def _edit(ls: LaminaServer, fix: Fix) -> types.WorkspaceEdit | None:
+    document_changes = bool(ls.capability("workspace.workspace_edit.document_changes"))
+    operations = ls.capability("workspace.workspace_edit.resource_operations") or []
+    if fix.new_files and not (
+        document_changes and types.ResourceOperationKind.Create in operations
+    ):
+        return None
+    by_file: dict[str, list[types.TextEdit]] = {}
+    for replacement in fix.replacements:
+        by_file.setdefault(_uri(replacement.path), []).append(
+            types.TextEdit(range=to_range(replacement.span), new_text=replacement.new_text)
+        )
+    if not document_changes:
+        return types.WorkspaceEdit(changes=by_file)
+    changes: list[Any] = []
+    start = types.Range(start=types.Position(0, 0), end=types.Position(0, 0))
+    for new_file in fix.new_files:
+        uri = _uri(new_file.path)
+        changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions()))
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(range=start, new_text=new_file.text)],
+            )
+        )
+    for uri, edits in by_file.items():
+        document = ls.workspace.text_documents.get(uri)
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=uri, version=document.version if document else None
+                ),
+                edits=edits,
+            )
+        )
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def code_actions_for(
+    ls: LaminaServer, diagnostics: list[ProjectDiagnostic], requested: types.Range
+) -> list[types.CodeAction]:
+    actions: list[types.CodeAction] = []
+    for diagnostic in diagnostics:
+        lsp_diagnostic = to_lsp(diagnostic)
+        if not _overlaps(lsp_diagnostic.range, requested):
+            continue
+        for fix in diagnostic.fixes:
+            command = (
+                types.Command(fix.title, fix.command, arguments=[dict(fix.arguments or {})])
+                if fix.command
+                else None
+            )
+            edit = _edit(ls, fix) if fix.replacements or fix.new_files else None
+            if edit is None and command is None:
+                continue
+            actions.append(
+                types.CodeAction(
+                    title=fix.title,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[lsp_diagnostic],
+                    is_preferred=len(diagnostic.fixes) == 1,
+                    edit=edit,
+                    command=command,
+                )
+            )
+    return actions
+
+
+RUN_ACTION_KIND = "source.lamina"
+
+
+async def lens_actions(ls: LaminaServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """The lenses of the requested lines as code actions, for editors that show code actions
+    but no code lenses (Helix, Emacs eglot)."""
+    from lamina.lsp.code_lenses import document_lenses
+
+    wanted = params.context.only
+    if wanted is not None and not any(RUN_ACTION_KIND.startswith(kind) for kind in wanted):
+        return []
+    first, last = params.range.start.line, params.range.end.line
+    actions: list[types.CodeAction] = []
+    for lens in await document_lenses(ls, params.text_document.uri):
+        command = lens.command
+        if command is None or not first <= lens.range.start.line <= last:
+            continue
+        if command.command not in ("lamina.run", "lamina.selectEvent"):
+            continue
+        arguments = list(command.arguments or [])
+        target = arguments[0] if arguments and isinstance(arguments[0], dict) else {}
+        function = target.get("function", "")
+        title = f"Lamina: {command.title} ({function})"
+        actions.append(types.CodeAction(title=title, kind=RUN_ACTION_KIND, command=command))
+    return actions
+
+
+def register(server: LaminaServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, RUN_ACTION_KIND]),
+    )
+    async def code_action(
+        ls: LaminaServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        published = ls.state.diagnostics.at(params.text_document.uri)
+        return code_actions_for(ls, published, params.range) + await lens_actions(ls, params)

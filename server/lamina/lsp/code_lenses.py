@@ -1,0 +1,179 @@
+"""`▶ Run` · `⚙ Debug` · `⇪ Sync` · `{ } Event: <name>` over each handler and each function
+resource of template.yaml (and each `[tool.lamina.functions.X]` of pyproject.toml).
+
+Cheap by design: the editor's text is parsed (ast for Python, the YAML loader for the
+template), the project model comes from the cache, and nothing is spawned or imported beyond
+that. Parses are cached per document version.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from lamina.lsp.event_selections import event_label
+from lamina.lsp.handler_defs import FunctionDef, is_test_file, top_level_functions
+from lamina.lsp.server import LaminaServer
+
+if TYPE_CHECKING:
+    from lamina.lsp.project_index import LoadedProject
+    from lamina.project.spec import FunctionSpec
+
+log = logging.getLogger(__name__)
+_parsed: dict[str, tuple[int | None, Any]] = {}  # uri -> (version, parse result)
+_CACHE_LIMIT = 256
+
+
+def refresh_lenses(ls: LaminaServer) -> None:
+    if ls.capability("workspace.code_lens.refresh_support"):
+        ls.workspace_code_lens_refresh(None)
+
+
+def _cached(uri: str, version: int | None, parse: Any, source: str) -> Any:
+    hit = _parsed.get(uri)
+    if hit is not None and version is not None and hit[0] == version:
+        return hit[1]
+    result = parse(source)
+    if len(_parsed) > _CACHE_LIMIT:
+        _parsed.clear()
+    _parsed[uri] = (version, result)
+    return result
+
+
+def lens_group(
+    line: int, start: int, end: int, function: str, label: str | None, title: str
+) -> list[types.CodeLens]:
+    where = types.Range(
+        start=types.Position(line=line, character=start),
+        end=types.Position(line=line, character=end),
+    )
+    arguments: list[Any] = [{"function": function}]
+    event = label if label is not None else "none"
+    return [
+        types.CodeLens(where, types.Command(f"▶ Run{title}", "lamina.run", arguments=arguments)),
+        types.CodeLens(where, types.Command("⚙ Debug", "lamina.debug", arguments=arguments)),
+        types.CodeLens(where, types.Command("⇪ Sync", "lamina.sync", arguments=arguments)),
+        types.CodeLens(
+            where, types.Command(f"{{ }} Event: {event}", "lamina.selectEvent", arguments=arguments)
+        ),
+    ]
+
+
+def _label(ls: LaminaServer, spec: FunctionSpec) -> str | None:
+    return event_label(spec, ls.state.selections, ls.settings.text("defaultEvent"))
+
+
+def python_lenses(
+    ls: LaminaServer, path: Path, source: str, version: int | None, loaded: LoadedProject | None
+) -> list[types.CodeLens]:
+    uri = path.as_uri()
+    definitions: dict[str, FunctionDef] = _cached(uri, version, top_level_functions, source)
+    if not definitions:
+        return []
+    lenses: list[types.CodeLens] = []
+    covered: set[str] = set()
+    specs = loaded.specs_for_file(path) if loaded else []
+    for spec in specs:
+        definition = definitions.get(spec.function)
+        if definition is None:
+            continue  # imported or assigned: no lens on imports
+        shared = sum(1 for other in specs if other.function == spec.function) > 1
+        covered.add(definition.name)
+        lenses += lens_group(
+            definition.line,
+            definition.start_column,
+            definition.end_column,
+            spec.logical_id,
+            _label(ls, spec),
+            f" {spec.logical_id}" if shared else "",
+        )
+    root = ls.state.root
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = path
+    if is_test_file(relative):
+        return lenses
+    for definition in definitions.values():
+        if definition.name in covered or not definition.looks_like_handler:
+            continue
+        target = f"{relative.as_posix()}:{definition.name}"
+        lenses += lens_group(
+            definition.line,
+            definition.start_column,
+            definition.end_column,
+            target,
+            _target_label(ls, path, target),
+            "",
+        )
+    return lenses
+
+
+def _target_label(ls: LaminaServer, path: Path, target: str) -> str | None:
+    from lamina.project.events import events_for
+    from lamina.project.spec import FunctionSpec
+    from lamina.project.target import target_logical_id
+
+    name = target.rsplit(":", 1)[1]
+    spec = FunctionSpec(target_logical_id(path, name), f"{path.stem}.{name}", path.parent)
+    spec.events = events_for(spec, ls.state.root)
+    return _label(ls, spec)
+
+
+def _resource_lines(source: str) -> dict[str, int]:
+    from lamina.project.cfn_yaml import parse_cfn_yaml
+    from lamina.project.spec import ProjectError
+
+    try:
+        return parse_cfn_yaml(source, Path("template.yaml")).resource_lines
+    except ProjectError:
+        return {}
+
+
+def project_file_lenses(
+    ls: LaminaServer, path: Path, source: str, version: int | None, loaded: LoadedProject
+) -> list[types.CodeLens]:
+    functions = loaded.project.functions.values()
+    if path.name == "pyproject.toml":
+        lines = {s.logical_id: s.source_line for s in functions if s.source == "pyproject"}
+    else:
+        lines = dict(_cached(path.as_uri(), version, _resource_lines, source))
+        for spec in functions:
+            if spec.source == "template" and spec.logical_id not in lines:
+                lines[spec.logical_id] = spec.source_line  # the text doesn't parse: last good
+    text_lines = source.splitlines()
+    lenses: list[types.CodeLens] = []
+    for spec in functions:
+        line = lines.get(spec.logical_id)
+        if line is None:
+            continue
+        text = text_lines[line - 1] if 0 < line <= len(text_lines) else ""
+        start = len(text) - len(text.lstrip())
+        end = start + len(spec.logical_id) if spec.logical_id in text else len(text)
+        lenses += lens_group(line - 1, start, end, spec.logical_id, _label(ls, spec), "")
+    return lenses
+
+
+async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
+    path_text = to_fs_path(uri)
+    if path_text is None:
+        return []
+    path = Path(os.path.abspath(path_text))
+    document = ls.workspace.get_text_document(uri)
+    loaded = await ls.state.index.current()
+    if path.suffix == ".py":
+        return python_lenses(ls, path, document.source, document.version, loaded)
+    if loaded is not None and ls.state.index.is_project_file(path):
+        return project_file_lenses(ls, path, document.source, document.version, loaded)
+    return []
+
+
+def register(server: LaminaServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(ls: LaminaServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        return await document_lenses(ls, params.text_document.uri)

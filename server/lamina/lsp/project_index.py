@@ -1,0 +1,119 @@
+"""The workspace's project model, loaded once and again when its files change.
+
+Loading reads the template (and pyproject.toml) in a worker thread. Lenses and commands ask
+for the current model; while a reload runs they wait for it. A template that doesn't load
+leaves the last good model for lenses, and its error for commands and diagnostics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lamina.project.spec import FunctionSpec, ProjectError
+
+if TYPE_CHECKING:
+    from lamina.project.loader import Project
+
+log = logging.getLogger(__name__)
+PROJECT_FILES = ("template.yaml", "template.yml", "pyproject.toml")
+
+
+def normalized(path: Path | str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+@dataclass
+class LoadedProject:
+    """A project and lookups the editor features need often."""
+
+    project: Project
+    by_handler_file: dict[str, list[FunctionSpec]] = field(default_factory=dict)
+    code_dirs: list[tuple[str, FunctionSpec]] = field(default_factory=list)
+
+    @classmethod
+    def index(cls, project: Project) -> LoadedProject:
+        loaded = cls(project)
+        for spec in project.functions.values():
+            loaded.by_handler_file.setdefault(normalized(spec.handler_path), []).append(spec)
+            loaded.code_dirs.append((normalized(spec.code_dir), spec))
+        return loaded
+
+    def specs_for_file(self, path: Path) -> list[FunctionSpec]:
+        return self.by_handler_file.get(normalized(path), [])
+
+    def specs_using(self, path: Path) -> list[FunctionSpec]:
+        """Functions whose code folder holds `path` (their code changes when it changes)."""
+        target = normalized(path)
+        return [
+            spec
+            for folder, spec in self.code_dirs
+            if target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
+        ]
+
+
+class ProjectIndex:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._loaded: LoadedProject | None = None
+        self._error: ProjectError | None = None
+        self._loading: asyncio.Task[None] | None = None
+        self._generation = 0
+
+    @property
+    def last_good(self) -> LoadedProject | None:
+        return self._loaded
+
+    @property
+    def error(self) -> ProjectError | None:
+        return self._error
+
+    def reload(self) -> None:
+        """Start loading afresh (a running load's result is dropped)."""
+        self._generation += 1
+        self._loading = asyncio.ensure_future(self._load(self._generation))
+
+    async def _load(self, generation: int) -> None:
+        from lamina.project.loader import load_project
+
+        try:
+            project = await asyncio.to_thread(load_project, self.root)
+        except ProjectError as e:
+            if generation == self._generation:
+                self._error = e
+                log.warning("%s", e)
+            return
+        except Exception as e:  # a bug must not leave every command waiting
+            if generation == self._generation:
+                self._error = ProjectError(f"cannot load the project: {e}")
+                log.exception("loading the project failed")
+            return
+        if generation == self._generation:
+            self._loaded = LoadedProject.index(project)
+            self._error = None
+            for warning in project.warnings:
+                log.info("warning: %s", warning)
+
+    async def current(self) -> LoadedProject | None:
+        """The model once the latest load is done (None if it never loaded)."""
+        if self._loading is None:
+            self.reload()
+        while self._loading is not None and not self._loading.done():
+            await asyncio.shield(self._loading)
+        return self._loaded
+
+    async def project(self) -> Project:
+        """The current project for a command. Raises ProjectError when it doesn't load."""
+        loaded = await self.current()
+        if self._error is not None:
+            raise self._error
+        if loaded is None:  # pragma: no cover - a load always sets one or the other
+            raise ProjectError(f"cannot load the project in {self.root}")
+        return loaded.project
+
+    def is_project_file(self, path: Path) -> bool:
+        return path.name in PROJECT_FILES and normalized(path.parent) == normalized(self.root)

@@ -1,0 +1,208 @@
+"""Helpers for the language server tests: the test client, documents, commands, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient, make_test_lsp_client
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+EDITORS = ("visual-studio-code", "neovim", "emacs")
+NEOVIM_DEBIAN = "neovim@v0.7.0"  # Debian 12's: no file watching, no workspace/configuration
+INVOCATION_RESULT = "lamina/invocationResult"
+
+StartClient = Callable[..., Awaitable[LanguageClient]]
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The developer's AWS settings never reach the server; dummy keys keep botocore away."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def apply_workspace_edit(edit: types.WorkspaceEdit) -> None:
+    """What an editor does with workspace/applyEdit, then saves: the files change on disk."""
+    from pygls.uris import to_fs_path
+
+    def apply(path: Path, edits: list[types.TextEdit]) -> None:
+        text = path.read_text() if path.exists() else ""
+        lines = text.splitlines(keepends=True)
+
+        def offset(position: types.Position) -> int:
+            return sum(len(line) for line in lines[: position.line]) + position.character
+
+        for text_edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+            start, end = offset(text_edit.range.start), offset(text_edit.range.end)
+            text = text[:start] + text_edit.new_text + text[end:]
+            lines = text.splitlines(keepends=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    for change in edit.document_changes or []:
+        if isinstance(change, types.CreateFile):
+            path = Path(to_fs_path(change.uri) or "")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        elif isinstance(change, types.TextDocumentEdit):
+            edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
+            apply(Path(to_fs_path(change.text_document.uri) or ""), edits)
+    for uri, edits in (edit.changes or {}).items():
+        apply(Path(to_fs_path(uri) or ""), list(edits))
+
+
+def make_client(apply_edits: bool) -> LanguageClient:
+    client = make_test_lsp_client()
+    client.invocation_results = []  # type: ignore[attr-defined]
+    client.applied_edits = []  # type: ignore[attr-defined]
+
+    @client.feature(INVOCATION_RESULT)
+    def invocation_result(params: Any) -> None:
+        client.invocation_results.append(params)  # type: ignore[attr-defined]
+
+    client.registrations = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    client.lens_refreshes = 0  # type: ignore[attr-defined]
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        client.lens_refreshes += 1  # type: ignore[attr-defined]
+
+    if apply_edits:
+
+        @client.feature(types.WORKSPACE_APPLY_EDIT)
+        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+            client.applied_edits.append(params)  # type: ignore[attr-defined]
+            apply_workspace_edit(params.edit)
+            return types.ApplyWorkspaceEditResult(applied=True)
+
+    return client
+
+
+def open_document(client: LanguageClient, path: Path, version: int = 1) -> str:
+    language = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".txt": "pip-requirements"}
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri,
+                language_id=language.get(path.suffix, "plaintext"),
+                version=version,
+                text=path.read_text(),
+            )
+        )
+    )
+    return uri
+
+
+def save_document(client: LanguageClient, path: Path) -> None:
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri())
+        )
+    )
+
+
+async def execute(client: LanguageClient, command: str, argument: Any = None) -> Any:
+    arguments = None if argument is None else [argument]
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=arguments)
+    )
+
+
+async def lenses(client: LanguageClient, path: Path) -> list[types.CodeLens]:
+    result = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=path.as_uri()))
+    )
+    return list(result or [])
+
+
+async def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll until `condition()` is truthy (notifications may arrive before or after a response)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the condition")
+        await asyncio.sleep(0.02)
+
+
+ECHO_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Timeout: 30
+      Environment:
+        Variables:
+          GREETING: hello
+"""
+ECHO_HANDLER = """\
+import os
+import time
+
+import helper
+
+
+def handler(event, context):
+    print("echo got", event)
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {"event": event, "version": helper.VERSION, "greeting": os.environ.get("GREETING")}
+"""
+
+
+def write_echo_project(root: Path, events: dict[str, str] | None = None) -> Path:
+    """A function that answers its event, its helper module's VERSION and an env var."""
+    (root / "src").mkdir(parents=True, exist_ok=True)
+    (root / "events").mkdir(exist_ok=True)
+    (root / "template.yaml").write_text(ECHO_TEMPLATE)
+    (root / "src" / "app.py").write_text(ECHO_HANDLER)
+    (root / "src" / "helper.py").write_text("VERSION = 1\n")
+    if events is None:
+        events = {"hello": '{"name": "hello"}', "other": '{"name": "other"}'}
+    for name, text in events.items():
+        (root / "events" / f"{name}.json").write_text(text)
+    return root
+
+
+def children_of(pid: int) -> list[Any]:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def server_pid(client: LanguageClient) -> int:
+    server = client._server
+    assert server is not None
+    return int(server.pid)
