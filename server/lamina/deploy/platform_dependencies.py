@@ -1,0 +1,85 @@
+"""A function's requirements.txt installed for Lambda's platform (the AWS target).
+
+Wheels for this machine may not import on Lambda (another Python, CPU or libc), so for AWS pip
+fetches binary wheels for the function's runtime and architecture:
+
+    pip install --target DIR --only-binary=:all: --implementation cp
+        --python-version 3.12 --platform manylinux2014_x86_64 [--platform manylinux_2_28_x86_64]
+
+The result is cached in `.lamina/state/cache/deps-lambda-<hash>`, keyed by the requirements'
+text, the runtime and the architecture. The emulator target uses `dependencies.py` instead: its
+handlers run on this machine's interpreter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from lamina.deploy.dependencies import COMPLETE_MARKER, DependencyInstallError
+
+_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
+# Runtimes on Amazon Linux 2023 (python3.12 and later) have glibc 2.34: newer wheels fit too.
+_AL2023_FROM = (3, 12)
+
+
+def lambda_platforms(runtime: str, architecture: str) -> list[str]:
+    machine = "aarch64" if architecture == "arm64" else "x86_64"
+    platforms = [f"manylinux2014_{machine}"]
+    match = _RUNTIME.match(runtime)
+    if match and (int(match.group(1)), int(match.group(2))) >= _AL2023_FROM:
+        platforms.append(f"manylinux_2_28_{machine}")
+    return platforms
+
+
+def python_version(runtime: str) -> str:
+    match = _RUNTIME.match(runtime)
+    if match is None:
+        raise DependencyInstallError(f"runtime {runtime!r} is not a Python runtime")
+    return f"{match.group(1)}.{match.group(2)}"
+
+
+def platform_key(requirements: Path, runtime: str, architecture: str) -> str:
+    digest = hashlib.sha256(requirements.read_bytes())
+    digest.update(f"\0lambda\0{runtime}\0{architecture}".encode())
+    return digest.hexdigest()[:16]
+
+
+def ensure_platform_dependencies(
+    requirements: Path, runtime: str, architecture: str, cache_dir: Path
+) -> Path:
+    """The folder holding `requirements` installed for Lambda; installs them on first use."""
+    target = cache_dir / f"deps-lambda-{platform_key(requirements, runtime, architecture)}"
+    if (target / COMPLETE_MARKER).exists():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="deps-lambda-", dir=cache_dir))
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-input", "--target", str(staging), "--only-binary=:all:", "--implementation", "cp",
+        "--python-version", python_version(runtime), "-r", str(requirements),
+    ]  # fmt: skip
+    for platform in lambda_platforms(runtime, architecture):
+        command += ["--platform", platform]
+    proc = subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd=requirements.parent
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        reason = detail[-1] if detail else f"pip exited with {proc.returncode}"
+        raise DependencyInstallError(
+            f"{requirements}: pip could not install them for Lambda ({runtime}, {architecture}): "
+            f"{reason}"
+        )
+    (staging / COMPLETE_MARKER).touch()
+    try:
+        staging.rename(target)
+    except OSError:  # another process finished first; theirs is as good as ours
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
