@@ -52,7 +52,13 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("function")
+@click.argument("function", required=False)
+@click.option(
+    "--config",
+    "config_name",
+    metavar="NAME",
+    help="Run a saved run configuration (.lamina/run-configurations.json).",
+)
 @click.option("-e", "--event", "event", help="Event: a JSON file, '-' for stdin, or an event name.")
 @click.option(
     "--env-vars",
@@ -88,8 +94,14 @@ def main() -> None:
     default=".",
     show_default=True,
 )
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Invoke the function deployed at this Lambda API endpoint (lamina serve, or AWS).",
+)
+@click.option("--qualifier", metavar="Q", help="With --endpoint-url: a version or alias.")
 def invoke(
-    function: str,
+    function: str | None,
     event: str | None,
     env_vars: Path | None,
     timeout: float | None,
@@ -102,10 +114,23 @@ def invoke(
     debug: bool,
     debug_port: int | None,
     project_dir: Path,
+    endpoint_url: str | None = None,
+    qualifier: str | None = None,
+    config_name: str | None = None,
 ) -> None:
     """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
 
+    With --endpoint-url, invoke the deployed function named FUNCTION there instead.
     The result goes to stdout, the logs to stderr. Exits 1 on a function error."""
+    config_env: dict[str, str] = {}
+    if config_name:
+        function, event, config_env = run_configuration(config_name, function, event, project_dir)
+    if function is None:
+        fail("missing FUNCTION (a logical id, a function name, or path/to/file.py:function)")
+    if endpoint_url:
+        invoke_deployed(function, event, endpoint_url, qualifier, profile, project_dir)
+    if qualifier:
+        fail("--qualifier needs --endpoint-url (a local run has no versions)")
     from lamina.project import ProjectError
 
     project = load(project_dir)
@@ -115,6 +140,7 @@ def invoke(
         spec = project.find(function)
         payload = read_event(event, spec, project)
         environment = dict(spec.environment)
+        environment.update(config_env)
         if env_vars is not None:
             from lamina.project.env_vars_file import load_env_overrides
 
@@ -139,6 +165,41 @@ def invoke(
     print_logs(result.logs)
     sys.stdout.buffer.write(result.payload + b"\n")
     exit_now(0 if result.ok else 1)
+
+
+def invoke_deployed(
+    function: str,
+    event: str | None,
+    endpoint_url: str,
+    qualifier: str | None,
+    profile: str | None,
+    project_dir: Path,
+) -> NoReturn:
+    """`lamina invoke --endpoint-url`: through the Lambda API, with boto3."""
+    from lamina.emulator.client import RemoteInvokeError, invoke_remote, read_event
+
+    try:
+        payload = read_event(event, function, project_dir)
+        result = invoke_remote(function, payload, endpoint_url, qualifier, profile)
+    except RemoteInvokeError as e:
+        fail(str(e))
+    print_logs(result.logs)
+    sys.stdout.buffer.write(result.payload + b"\n")
+    exit_now(1 if result.function_error else 0)
+
+
+def run_configuration(
+    name: str, function: str | None, event: str | None, project_dir: Path
+) -> tuple[str, str | None, dict[str, str]]:
+    """--config NAME: the saved function, event and env (FUNCTION and --event win)."""
+    from lamina.project import ProjectError
+    from lamina.project.run_configurations import find_run_configuration
+
+    try:
+        saved = find_run_configuration(Path(os.path.abspath(project_dir)), name)
+    except ProjectError as e:
+        fail(str(e))
+    return function or saved.function, event or saved.event, dict(saved.env)
 
 
 def exit_now(code: int) -> NoReturn:
@@ -175,8 +236,7 @@ def _setting(settings: dict[str, object], key: str) -> str | None:
 
 def read_event(event: str | None, spec: FunctionSpec, project: Project) -> bytes:
     """The event's bytes, checked to be JSON, so a typo is reported here with its line."""
-    from lamina.project import ProjectError
-    from lamina.project.events import find_event
+    from lamina.project.event_payload import check_event_json, read_event_file
 
     if event is None:
         default = project.settings.get("defaultEvent")
@@ -184,20 +244,10 @@ def read_event(event: str | None, spec: FunctionSpec, project: Project) -> bytes
             return b"{}"
         event = str(default)
     if event == "-":
-        data, where = sys.stdin.buffer.read(), Path("<stdin>")
-    else:
-        where = find_event(spec, project.root, event)
-        try:
-            data = where.read_bytes()
-        except OSError as e:
-            raise ProjectError(f"cannot read the event: {e.strerror}", where) from None
-    try:
-        json.loads(data)
-    except ValueError as e:
-        raise ProjectError(
-            f"the event is not valid JSON: {e}", where, getattr(e, "lineno", None)
-        ) from None
-    return data
+        data = sys.stdin.buffer.read()
+        check_event_json(data, Path("<stdin>"))
+        return data
+    return read_event_file(spec, project.root, event)[0]
 
 
 def run_once(
@@ -314,6 +364,78 @@ def print_logs(logs: str) -> None:
             console.print(Text(line.replace("\r", "\n"), style="red"))
         else:
             console.print(Text(line))
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=3001, show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where functions and code are kept.  [default: .lamina/state/emulator]",
+)
+@click.option(
+    "--update-delay",
+    "update_delay",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="MS",
+    help="Keep updates InProgress this long, as AWS does (default: done at once).",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
+@click.option(
+    "--async-retry-delays",
+    metavar="S[,S]",
+    help="Seconds before the 1st and 2nd retry of a failed async invoke (AWS: about 60,120).",
+)
+@click.option(
+    "--sqs-endpoint",
+    metavar="URL",
+    help="SQS endpoint for event source mappings (default: AWS_ENDPOINT_URL_SQS, else AWS).",
+)
+@click.option(
+    "--deploy-samples", is_flag=True, help="Package and deploy the sample functions at start."
+)
+@click.option(
+    "--debug",
+    "debug_target",
+    metavar="FUNCTION[:PORT]",
+    help="Run FUNCTION's invocations under debugpy, one at a time, on PORT (default: any).",
+)
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    update_delay: int,
+    allow_remote: bool,
+    async_retry_delays: str | None = None,
+    sqs_endpoint: str | None = None,
+    deploy_samples: bool = False,
+    debug_target: str | None = None,
+) -> None:
+    """Serve AWS Lambda's API locally (boto3, the AWS CLI, any SDK: use --endpoint-url)."""
+    from lamina.emulator.server import ServeError, ServeOptions, cli_extras, run
+
+    try:
+        extras = cli_extras(async_retry_delays, sqs_endpoint, deploy_samples, debug_target)
+    except ServeError as e:
+        fail(str(e))
+    if data_dir is None:
+        from lamina.project.workspace import state_dir
+
+        data_dir = state_dir(Path.cwd()) / "emulator"
+    options = ServeOptions(
+        data_dir=data_dir.resolve(),
+        host=host,
+        port=port,
+        update_delay_ms=update_delay,
+        allow_remote=allow_remote,
+        **extras,
+    )
+    sys.exit(run(options))
 
 
 # --- functions ---------------------------------------------------------------------------------
@@ -452,3 +574,99 @@ def events_generate(source: str, overrides: tuple[str, ...]) -> None:
     except ValueError as e:
         fail(str(e))
     click.echo(json.dumps(event, indent=2))
+
+
+# --- new ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("template", metavar="TEMPLATE")
+@click.argument("name", metavar="FUNCTION_NAME")
+@click.option("--path", "code_path", metavar="DIR", help="The code folder (CodeUri), default src.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def new(template: str, name: str, code_path: str | None, project_dir: Path) -> None:
+    """Create a function from TEMPLATE: plain, http-api, sqs, s3, eventbridge or scheduled.
+
+    Writes the handler, adds it to template.yaml (creating one if absent, keeping the existing
+    one's comments), and adds a sample event and a unit test."""
+    from lamina.project import ProjectError
+    from lamina.project.scaffold import plan_function, write_plan
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        plan = plan_function(project_dir, template, name, code_path)
+        written = write_plan(plan)
+    except ProjectError as e:
+        fail(str(e))
+    root = Path(os.path.abspath(project_dir))
+    click.echo(f"Created {plan.logical_id} ({plan.kind}):")
+    for path, planned in zip(written, plan.files, strict=True):
+        click.echo(f"  {'updated' if not planned.is_new else 'created'} {_relative(path, root)}")
+    click.echo(f"Run it: lamina invoke {plan.logical_id} --event {plan.event_file.stem}")
+
+
+# --- sync --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("functions", nargs=-1, metavar="[FUNCTION]...")
+@click.option(
+    "--target",
+    type=click.Choice(["emulator", "aws"]),
+    help="Where to deploy (default: the sync.target setting, else emulator).",
+)
+@click.option(
+    "--endpoint-url", metavar="URL", help="The emulator's endpoint (with --target aws: Lambda's)."
+)
+@click.option("--watch", is_flag=True, help="Keep deploying on every change, until Ctrl-C.")
+@click.option("--publish", is_flag=True, help="Publish a version after each deploy.")
+@click.option("--alias", metavar="NAME", help="Point this alias at the published version.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def sync(
+    functions: tuple[str, ...],
+    target: str | None,
+    endpoint_url: str | None,
+    watch: bool,
+    publish: bool,
+    alias: str | None,
+    project_dir: Path,
+) -> None:
+    """Deploy FUNCTIONs (default: all) to the emulator or to AWS; with --watch, on every change."""
+    from lamina.deploy.sync_console import SyncRequest, run_sync
+    from lamina.project import ProjectError
+
+    project = load(project_dir)
+    for warning in project.warnings:
+        notice(f"warning: {warning}")
+    request = SyncRequest(functions, target, endpoint_url, watch, publish, alias)
+    try:
+        code = run_sync(project, request)
+    except (ProjectError, ValueError) as e:
+        fail(str(e))
+    sys.exit(code)
+
+
+# --- lsp ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--tcp", metavar="HOST:PORT", help="Listen on TCP instead of stdio.")
+@click.option("--stdio", is_flag=True, hidden=True, help="Use stdio (the default).")
+def lsp(tcp: str | None, stdio: bool) -> None:
+    """Run the language server (code lenses, run, diagnostics) for any LSP editor."""
+    from lamina.lsp.main import serve
+
+    try:
+        serve(tcp)
+    except ValueError as e:
+        fail(str(e))
