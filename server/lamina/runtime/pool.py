@@ -53,6 +53,8 @@ class RuntimePool:
         self._credentials = credentials
         self._slots: dict[FunctionConfig, list[_Slot]] = {}
         self._freed: dict[FunctionConfig, asyncio.Condition] = {}
+        # The config last seen for each (function, version): a different one retires the rest.
+        self._latest: dict[tuple[str, str], FunctionConfig] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._debugging: set[ExecutionEnvironment] = set()
         self._closed = False
@@ -174,7 +176,9 @@ class RuntimePool:
             raise RuntimeError("the runtime pool is closed")
         self._start_reaper()
         await self._retire_other_configs(config)
-        freed = self._freed.setdefault(config, asyncio.Condition())
+        freed = self._freed.get(config)
+        if freed is None:
+            freed = self._freed[config] = asyncio.Condition()
         while True:
             slots = self._slots.setdefault(config, [])
             for slot in list(slots):
@@ -227,6 +231,10 @@ class RuntimePool:
     async def _retire_other_configs(self, config: FunctionConfig) -> None:
         """A function version seen with a new config (code, env, memory...) retires the old one's
         environments, so no invocation runs stale code."""
+        key = (config.function_name, config.version)
+        if self._latest.get(key) == config:
+            return  # the common case, checked without scanning every config
+        self._latest[key] = config
         for other in list(self._slots):
             if other != config and (other.function_name, other.version) == (
                 config.function_name,
