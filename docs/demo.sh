@@ -91,5 +91,44 @@ lamina events generate sqs --set body=hello
 step "A mistake gets one line and exit code 2"
 expect_exit 2 invoke NoSuchFunction
 
+step "lamina serve: the Lambda API locally, with the samples deployed (--deploy-samples)"
+PY="$ROOT/.venv/bin/python"
+PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+ENDPOINT="http://127.0.0.1:$PORT"
+printf '%s$ lamina serve --deploy-samples --port %s &%s\n' "$DIM" "$PORT" "$RESET"
+"$LAMINA" serve --deploy-samples --port "$PORT" --data-dir "$WORK/emulator" > "$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+trap 'kill "$SERVE_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+"$PY" - "$ENDPOINT" "$SERVE_PID" <<'WAIT'
+import os, sys, time, urllib.request
+endpoint, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 120  # the first start installs with-deps' requirements
+while time.monotonic() < deadline:
+    try:
+        urllib.request.urlopen(endpoint + "/2016-08-19/account-settings", timeout=2)
+        sys.exit(0)
+    except OSError:
+        os.kill(pid, 0)  # still running?
+        time.sleep(0.1)
+sys.exit("demo: lamina serve did not start")
+WAIT
+cat "$WORK/serve.log"  # the banner, with what --deploy-samples deployed
+# The AWS CLI reaches it like AWS (dummy credentials: the emulator accepts any).
+AWS="$ROOT/.venv/bin/aws"
+[[ -x "$AWS" ]] || AWS="$(command -v aws || true)"
+if [[ -n "$AWS" ]]; then
+    printf '%s$ aws lambda invoke --endpoint-url %s --function-name items-api --payload fileb://http-api/events/get-item.json out.json%s\n' "$DIM" "$ENDPOINT" "$RESET"
+    AWS_ACCESS_KEY_ID=lamina AWS_SECRET_ACCESS_KEY=lamina AWS_DEFAULT_REGION=us-east-1 \
+        "$AWS" lambda invoke --endpoint-url "$ENDPOINT" --function-name items-api \
+        --payload "fileb://$WORK/http-api/events/get-item.json" "$WORK/out.json"
+    cat "$WORK/out.json"
+    echo
+fi
+lamina invoke UploadNotifierFunction --endpoint-url "$ENDPOINT" --event "$WORK/with-deps/events/report-uploaded.json"
+kill "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null || true
+note "The emulator logged one line per invocation:"
+grep -E '^[0-9:]{8} invoke ' "$WORK/serve.log" || true
+
 step "Done"
 note "Samples ran from a copy in $WORK (removed now). Next: 'make test'."
