@@ -1,0 +1,68 @@
+"""`lamina events`: the sample-event generator's sources, and generated events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from lamina.commands.console import fail, load, relative
+
+
+@click.group()
+def events() -> None:
+    """Sample events: the generator's sources, and generated events."""
+
+
+@events.command("list")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def events_list(project_dir: Path) -> None:
+    """List the event sources `generate` knows, and the project's own sample events."""
+    from lamina.events import list_sources
+
+    click.echo("Event sources (lamina events generate SOURCE [--set KEY=VALUE]):")
+    for source in list_sources():
+        click.echo(f"  {source.name:<22} {source.description}")
+        if source.keys:
+            click.echo(f"  {'':<22} keys: {', '.join(source.keys)}")
+    if (
+        (project_dir / "template.yaml").exists()
+        or (project_dir / "template.yml").exists()
+        or (project_dir / "pyproject.toml").exists()
+    ):
+        project = load(project_dir)
+        samples = [(spec.logical_id, e) for spec in project.functions.values() for e in spec.events]
+        if samples:
+            click.echo("\nThe project's sample events:")
+            for logical_id, sample in samples:
+                click.echo(
+                    f"  {logical_id:<22} {sample.name:<20} {relative(sample.path, project.root)}"
+                )
+
+
+@events.command("generate")
+@click.argument("source")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Set a field (repeatable)."
+)
+def events_generate(source: str, overrides: tuple[str, ...]) -> None:
+    """Print a sample event for SOURCE (apigateway-http, sqs, s3-put, ...)."""
+    from lamina.events import generate
+
+    values: dict[str, str] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--set takes KEY=VALUE, got {item!r}")
+        values[key] = value
+    try:
+        event = generate(source, values)
+    except ValueError as e:
+        fail(str(e))
+    click.echo(json.dumps(event, indent=2))

@@ -1,0 +1,79 @@
+"""`lamina functions`: what the project model found."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lamina.commands.console import load, notice, relative
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def functions(as_json: bool, project_dir: Path) -> None:
+    """List the functions the project defines (template.yaml, pyproject.toml)."""
+    from lamina.project.discovery import find_handler_location
+
+    project = load(project_dir)
+    for warning in project.warnings:
+        notice(f"warning: {warning}")
+    rows: list[dict[str, Any]] = []
+    for spec in project.functions.values():
+        location = find_handler_location(spec)
+        rows.append(
+            {
+                "logicalId": spec.logical_id,
+                "functionName": spec.function_name,
+                "handler": spec.handler,
+                "runtime": spec.runtime,
+                "codeUri": relative(spec.code_dir, project.root),
+                "handlerFile": f"{relative(location[0], project.root)}:{location[1]}"
+                if location
+                else None,
+                "timeout": spec.timeout,
+                "memorySize": spec.memory_size,
+                "events": [e.name for e in spec.events],
+                "source": spec.source,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        notice(
+            f"no functions found in {project.root} (looked for template.yaml and [tool.lamina.functions])"
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("Function", "Handler", "Where", "Runtime", "Timeout", "Memory", "Events")
+    for row in rows:
+        name = (
+            row["logicalId"]
+            if row["logicalId"] == row["functionName"]
+            else f"{row['logicalId']} ({row['functionName']})"
+        )
+        where = row["handlerFile"] or f"{row['codeUri']} (handler file not found)"
+        events = ", ".join(row["events"]) or "-"
+        table.add_row(
+            str(name),
+            str(row["handler"]),
+            str(where),
+            str(row["runtime"]),
+            f"{row['timeout']} s",
+            f"{row['memorySize']} MB",
+            events,
+        )
+    # Piped output gets full-width rows rather than rich's 80-column truncation.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)

@@ -1,0 +1,309 @@
+"""`lamina invoke`: run a function once in a local execution environment (or, with --endpoint-url,
+through a Lambda API), with --debug for a debugger.
+
+Start-up time matters here (it is measured against python-lambda-local's CLI): the heavy imports
+(asyncio, the runtime, rich, botocore) happen inside, and the child starts before asyncio loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from lamina.commands.console import exit_now, fail, load, notice, print_logs
+
+if TYPE_CHECKING:
+    from lamina.project import FunctionSpec, Project
+    from lamina.runtime.debug import DebugSettings
+    from lamina.runtime.invocation import InvocationResult
+
+
+@click.command()
+@click.argument("function", required=False)
+@click.option(
+    "--config",
+    "config_name",
+    metavar="NAME",
+    help="Run a saved run configuration (.lamina/run-configurations.json).",
+)
+@click.option("-e", "--event", "event", help="Event: a JSON file, '-' for stdin, or an event name.")
+@click.option(
+    "--env-vars",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Env var overrides (SAM's JSON format).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.001, max=900), help="Override the timeout (seconds)."
+)
+@click.option(
+    "--memory", type=click.IntRange(min=128, max=10240), help="Override the memory size (MB)."
+)
+@click.option(
+    "--runtime-client",
+    type=click.Choice(["lamina", "awslambdaric"]),
+    help="The runtime client in the environment.",
+)
+@click.option(
+    "--assume-role", metavar="ARN", help="Run with this role's credentials (STS AssumeRole)."
+)
+@click.option("--profile", metavar="NAME", help="Run with this AWS profile's credentials.")
+@click.option("--python", "python", metavar="PATH", help="The interpreter that runs the handler.")
+@click.option("--no-freeze", is_flag=True, help="Don't freeze the environment between invokes.")
+@click.option(
+    "--debug", is_flag=True, help="Start debugpy on loopback and wait for an editor to attach."
+)
+@click.option(
+    "--debug-port", type=click.IntRange(0, 65535), help="debugpy's port (default: any free one)."
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Invoke the function deployed at this Lambda API endpoint (lamina serve, or AWS).",
+)
+@click.option("--qualifier", metavar="Q", help="With --endpoint-url: a version or alias.")
+def invoke(
+    function: str | None,
+    event: str | None,
+    env_vars: Path | None,
+    timeout: float | None,
+    memory: int | None,
+    runtime_client: str | None,
+    assume_role: str | None,
+    profile: str | None,
+    python: str | None,
+    no_freeze: bool,
+    debug: bool,
+    debug_port: int | None,
+    project_dir: Path,
+    endpoint_url: str | None = None,
+    qualifier: str | None = None,
+    config_name: str | None = None,
+) -> None:
+    """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
+
+    With --endpoint-url, invoke the deployed function named FUNCTION there instead.
+    The result goes to stdout, the logs to stderr. Exits 1 on a function error."""
+    config_env: dict[str, str] = {}
+    if config_name:
+        function, event, config_env = run_configuration(config_name, function, event, project_dir)
+    if function is None:
+        fail("missing FUNCTION (a logical id, a function name, or path/to/file.py:function)")
+    if endpoint_url:
+        invoke_deployed(function, event, endpoint_url, qualifier, profile, project_dir)
+    if qualifier:
+        fail("--qualifier needs --endpoint-url (a local run has no versions)")
+    from lamina.project import ProjectError
+
+    project = load(project_dir)
+    for warning in project.warnings:
+        notice(f"warning: {warning}")
+    try:
+        spec = project.find(function)
+        payload = read_event(event, spec, project)
+        environment = dict(spec.environment)
+        environment.update(config_env)
+        if env_vars is not None:
+            from lamina.project.env_vars_file import load_env_overrides
+
+            environment.update(load_env_overrides(env_vars, spec))
+    except ProjectError as e:
+        fail(str(e))
+    settings = project.settings
+    result = run_once(
+        spec,
+        project,
+        payload,
+        environment=environment,
+        timeout=timeout,
+        memory=memory,
+        runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
+        python=python or str(settings.get("python") or sys.executable),
+        freeze=not no_freeze,
+        assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
+        profile=profile or _setting(settings, "credentials.profile"),
+        debug=debug_settings(settings, debug_port) if debug or debug_port is not None else None,
+    )
+    print_logs(result.logs)
+    sys.stdout.buffer.write(result.payload + b"\n")
+    exit_now(0 if result.ok else 1)
+
+
+def invoke_deployed(
+    function: str,
+    event: str | None,
+    endpoint_url: str,
+    qualifier: str | None,
+    profile: str | None,
+    project_dir: Path,
+) -> NoReturn:
+    """`lamina invoke --endpoint-url`: through the Lambda API, with boto3."""
+    from lamina.emulator.client import RemoteInvokeError, invoke_remote, read_event
+
+    try:
+        payload = read_event(event, function, project_dir)
+        result = invoke_remote(function, payload, endpoint_url, qualifier, profile)
+    except RemoteInvokeError as e:
+        fail(str(e))
+    print_logs(result.logs)
+    sys.stdout.buffer.write(result.payload + b"\n")
+    exit_now(1 if result.function_error else 0)
+
+
+def run_configuration(
+    name: str, function: str | None, event: str | None, project_dir: Path
+) -> tuple[str, str | None, dict[str, str]]:
+    """--config NAME: the saved function, event and env (FUNCTION and --event win)."""
+    from lamina.project import ProjectError
+    from lamina.project.run_configurations import find_run_configuration
+
+    try:
+        saved = find_run_configuration(Path(os.path.abspath(project_dir)), name)
+    except ProjectError as e:
+        fail(str(e))
+    return function or saved.function, event or saved.event, dict(saved.env)
+
+
+def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettings:
+    from lamina.runtime.debug import DebugSettings
+
+    def flag(key: str) -> bool:
+        return _setting(settings, key) not in ("False", "false", "0")
+
+    configured = _setting(settings, "debug.port")
+    return DebugSettings(
+        port=port if port is not None else int(configured or 0),
+        wait_for_client=flag("debug.waitForClient"),
+        suspend_timeout=flag("debug.suspendTimeout"),
+    )
+
+
+def _setting(settings: dict[str, object], key: str) -> str | None:
+    """A dotted setting from [tool.lamina], as a nested table or a quoted dotted key."""
+    value: object = settings.get(key)
+    if value is None:
+        value = settings
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+    return str(value) if value else None
+
+
+def read_event(event: str | None, spec: FunctionSpec, project: Project) -> bytes:
+    """The event's bytes, checked to be JSON, so a typo is reported here with its line."""
+    from lamina.project.event_payload import check_event_json, read_event_file
+
+    if event is None:
+        default = project.settings.get("defaultEvent")
+        if not default:
+            return b"{}"
+        event = str(default)
+    if event == "-":
+        data = sys.stdin.buffer.read()
+        check_event_json(data, Path("<stdin>"))
+        return data
+    return read_event_file(spec, project.root, event)[0]
+
+
+def run_once(
+    spec: FunctionSpec,
+    project: Project,
+    payload: bytes,
+    *,
+    environment: dict[str, str],
+    timeout: float | None,
+    memory: int | None,
+    runtime_client: str,
+    python: str,
+    freeze: bool,
+    assume_role: str | None,
+    profile: str | None,
+    debug: DebugSettings | None = None,
+) -> InvocationResult:
+    from lamina.runtime.child_process import spawn_child
+    from lamina.runtime.config import FunctionConfig, RuntimeOptions
+    from lamina.runtime.credentials import CredentialsError, credential_source
+
+    extra_paths = install_requirements(spec, project, python)
+    config = FunctionConfig.from_spec(
+        spec,
+        environment=tuple(sorted(environment.items())),
+        timeout=float(timeout if timeout is not None else spec.timeout),
+        memory_size=int(memory if memory is not None else spec.memory_size),
+        extra_paths=extra_paths,
+    )
+    options = RuntimeOptions(
+        python=python, runtime_client=runtime_client, freeze=freeze, max_concurrency=1
+    )
+    source = credential_source(
+        assume_role, profile, config.region, session_name=f"lamina-{spec.function_name}"
+    )
+    try:
+        creds = source.current_sync()
+    except CredentialsError as e:
+        fail(str(e))
+    # Start the child now: the function's init runs while this process imports asyncio and
+    # the rest of the runtime, instead of after it.
+    try:
+        child = spawn_child(config, options, creds.as_env() if creds else {}, debug)
+    except FileNotFoundError as e:
+        fail(f"cannot start the Python interpreter {python!r}: {e.strerror}")
+    if source.notice:
+        notice(source.notice)
+    import asyncio
+
+    from lamina.runtime.invocation import InvocationRequest
+    from lamina.runtime.pool import RuntimePool
+
+    request = InvocationRequest(payload=payload)
+    expiry = creds.expiry if creds else None
+
+    async def go() -> InvocationResult:
+        async with RuntimePool(options) as pool:
+            if debug is None:
+                await pool.adopt(config, child, expiry)
+                return await pool.invoke(config, request)
+            env = await pool.start_debug(config, debug, child)
+            announce_debugger(env.debug_port or 0, spec.logical_id, request.request_id, debug)
+            return await pool.invoke_debug(env, request)
+
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+def announce_debugger(port: int, function: str, session_id: str, debug: DebugSettings) -> None:
+    """The attach configuration on stderr, with a line for each editor."""
+    from lamina.runtime.debug import attach_configuration, attach_hints
+
+    attach = attach_configuration(port, function, session_id)
+    click.echo(json.dumps(attach, indent=2), err=True)
+    for hint in attach_hints(attach):
+        notice(hint)
+    if debug.wait_for_client:
+        notice(f"waiting for a debugger on 127.0.0.1:{port} ...")
+
+
+def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
+    requirements = spec.requirements_file
+    if requirements is None:
+        return ()
+    from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies, is_installed
+    from lamina.project.workspace import cache_dir
+
+    cache = cache_dir(project.root)
+    if not is_installed(requirements, python, cache):
+        notice(f"installing {requirements} (once; cached in {cache})")
+    try:
+        return (ensure_dependencies(requirements, python, cache),)
+    except DependencyInstallError as e:
+        fail(str(e))

@@ -1,0 +1,41 @@
+"""`lamina new`: scaffold a function (the same module as the editor's createHandler)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from lamina.commands.console import fail, relative
+
+
+@click.command()
+@click.argument("template", metavar="TEMPLATE")
+@click.argument("name", metavar="FUNCTION_NAME")
+@click.option("--path", "code_path", metavar="DIR", help="The code folder (CodeUri), default src.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def new(template: str, name: str, code_path: str | None, project_dir: Path) -> None:
+    """Create a function from TEMPLATE: plain, http-api, sqs, s3, eventbridge or scheduled.
+
+    Writes the handler, adds it to template.yaml (creating one if absent, keeping the existing
+    one's comments), and adds a sample event and a unit test."""
+    from lamina.project import ProjectError
+    from lamina.project.scaffold import plan_function, write_plan
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        plan = plan_function(project_dir, template, name, code_path)
+        written = write_plan(plan)
+    except ProjectError as e:
+        fail(str(e))
+    root = Path(os.path.abspath(project_dir))
+    click.echo(f"Created {plan.logical_id} ({plan.kind}):")
+    for path, planned in zip(written, plan.files, strict=True):
+        click.echo(f"  {'updated' if not planned.is_new else 'created'} {relative(path, root)}")
+    click.echo(f"Run it: lamina invoke {plan.logical_id} --event {plan.event_file.stem}")

@@ -1,0 +1,79 @@
+"""`lamina serve`: the Lambda API emulator."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lamina.commands.console import fail
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=3001, show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where functions and code are kept.  [default: .lamina/state/emulator]",
+)
+@click.option(
+    "--update-delay",
+    "update_delay",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="MS",
+    help="Keep updates InProgress this long, as AWS does (default: done at once).",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
+@click.option(
+    "--async-retry-delays",
+    metavar="S[,S]",
+    help="Seconds before the 1st and 2nd retry of a failed async invoke (AWS: about 60,120).",
+)
+@click.option(
+    "--sqs-endpoint",
+    metavar="URL",
+    help="SQS endpoint for event source mappings (default: AWS_ENDPOINT_URL_SQS, else AWS).",
+)
+@click.option(
+    "--deploy-samples", is_flag=True, help="Package and deploy the sample functions at start."
+)
+@click.option(
+    "--debug",
+    "debug_target",
+    metavar="FUNCTION[:PORT]",
+    help="Run FUNCTION's invocations under debugpy, one at a time, on PORT (default: any).",
+)
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    update_delay: int,
+    allow_remote: bool,
+    async_retry_delays: str | None = None,
+    sqs_endpoint: str | None = None,
+    deploy_samples: bool = False,
+    debug_target: str | None = None,
+) -> None:
+    """Serve AWS Lambda's API locally (boto3, the AWS CLI, any SDK: use --endpoint-url)."""
+    from lamina.emulator.server import ServeError, ServeOptions, cli_extras, run
+
+    try:
+        extras = cli_extras(async_retry_delays, sqs_endpoint, deploy_samples, debug_target)
+    except ServeError as e:
+        fail(str(e))
+    if data_dir is None:
+        from lamina.project.workspace import state_dir
+
+        data_dir = state_dir(Path.cwd()) / "emulator"
+    options = ServeOptions(
+        data_dir=data_dir.resolve(),
+        host=host,
+        port=port,
+        update_delay_ms=update_delay,
+        allow_remote=allow_remote,
+        **extras,
+    )
+    sys.exit(run(options))

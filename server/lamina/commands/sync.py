@@ -1,0 +1,53 @@
+"""`lamina sync`: deploy code to the emulator or AWS, once or on every change."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lamina.commands.console import fail, load, notice
+
+
+@click.command()
+@click.argument("functions", nargs=-1, metavar="[FUNCTION]...")
+@click.option(
+    "--target",
+    type=click.Choice(["emulator", "aws"]),
+    help="Where to deploy (default: the sync.target setting, else emulator).",
+)
+@click.option(
+    "--endpoint-url", metavar="URL", help="The emulator's endpoint (with --target aws: Lambda's)."
+)
+@click.option("--watch", is_flag=True, help="Keep deploying on every change, until Ctrl-C.")
+@click.option("--publish", is_flag=True, help="Publish a version after each deploy.")
+@click.option("--alias", metavar="NAME", help="Point this alias at the published version.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def sync(
+    functions: tuple[str, ...],
+    target: str | None,
+    endpoint_url: str | None,
+    watch: bool,
+    publish: bool,
+    alias: str | None,
+    project_dir: Path,
+) -> None:
+    """Deploy FUNCTIONs (default: all) to the emulator or to AWS; with --watch, on every change."""
+    from lamina.deploy.sync_console import SyncRequest, run_sync
+    from lamina.project import ProjectError
+
+    project = load(project_dir)
+    for warning in project.warnings:
+        notice(f"warning: {warning}")
+    request = SyncRequest(functions, target, endpoint_url, watch, publish, alias)
+    try:
+        code = run_sync(project, request)
+    except (ProjectError, ValueError) as e:
+        fail(str(e))
+    sys.exit(code)
