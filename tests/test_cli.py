@@ -232,3 +232,14 @@ def test_assume_role_gives_the_handler_session_credentials(
     denied = lamina("invoke", "ApiFunction", "--assume-role", "not-an-arn", cwd=project, env=env)
     assert denied.returncode == 2
     assert denied.stderr.startswith("error: cannot assume role not-an-arn")
+
+
+def test_the_child_can_start_before_asyncio_loads() -> None:
+    """lamina invoke spawns the function's environment before it imports asyncio, so that the
+    function's init overlaps the rest of the CLI's start-up: keep asyncio off that path."""
+    probe = (
+        "import sys, lamina.commands.invoke, lamina.runtime.child_process, lamina.runtime.credentials;"
+        "print(sorted(m for m in ('asyncio', 'boto3', 'botocore', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

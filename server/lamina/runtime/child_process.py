@@ -8,7 +8,6 @@ two overlap instead of adding up.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -21,10 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
+
+if TYPE_CHECKING:  # not imported at run time: the CLI spawns the child before asyncio loads
+    import asyncio
 
 
 @dataclass
