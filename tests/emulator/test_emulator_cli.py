@@ -98,6 +98,20 @@ def test_lamina_invoke_endpoint_url(
     assert "Traceback" not in result.stderr
 
 
+def test_invoke_endpoint_url_maps_a_logical_id_to_its_function_name(
+    emulator: EmulatorProcess, deploy: Any, tmp_path: Path
+) -> None:
+    name = deploy("by logical id")
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 'local'\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  ItemsFunction:\n    Type: AWS::Serverless::Function\n"
+        f"    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      FunctionName: {name}\n"
+    )
+    result = lamina("invoke", "ItemsFunction", "--endpoint-url", emulator.endpoint, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answer"] == "by logical id"
+
+
 def test_one_emulator_per_data_dir(emulator: EmulatorProcess) -> None:
     result = lamina("serve", "--port", "0", "--data-dir", str(emulator.data_dir))
     assert result.returncode == 2

@@ -151,12 +151,25 @@ def invoke_deployed(
 
     try:
         payload = read_event(event, function, project_dir)
-        result = invoke_remote(function, payload, endpoint_url, qualifier, profile)
+        deployed = deployed_name(function, project_dir)
+        result = invoke_remote(deployed, payload, endpoint_url, qualifier, profile)
     except RemoteInvokeError as e:
         fail(str(e))
     print_logs(result.logs)
     sys.stdout.buffer.write(result.payload + b"\n")
     exit_now(1 if result.function_error else 0)
+
+
+def deployed_name(function: str, project_dir: Path) -> str:
+    """The physical name to invoke: a project's logical id maps to its FunctionName, as sync
+    deploys it; any other name is taken as deployed."""
+    from lamina.project import ProjectError, load_project
+
+    try:
+        spec = load_project(project_dir).functions.get(function)
+    except ProjectError:
+        return function
+    return spec.function_name if spec is not None else function
 
 
 def run_configuration(

@@ -65,7 +65,7 @@ def attach_hints(config: dict[str, Any]) -> list[str]:
     """One line per editor, for the CLI."""
     port = config["connect"]["port"]
     return [
-        f"VS Code: run 'Lamina: Attach' or a 'debugpy' attach configuration on 127.0.0.1:{port}",
+        f"VS Code: a 'debugpy' attach configuration (launch.json) connecting to 127.0.0.1:{port}",
         f"nvim-dap: require('dap').run({{type='python', request='attach', connect={{host='127.0.0.1', port={port}}}}})",
         f"PyCharm (LSP4IJ): a DAP run configuration, debugpy adapter, attach to 127.0.0.1:{port}",
     ]
