@@ -16,6 +16,8 @@ SAMPLES = REPO / "samples"
 EDITORS = ("visual-studio-code", "neovim", "emacs")
 NEOVIM_DEBIAN = "neovim@v0.7.0"  # Debian 12's: no file watching, no workspace/configuration
 INVOCATION_RESULT = "lamina/invocationResult"
+DEBUG_READY = "lamina/debugReady"
+SYNC_STATUS = "lamina/syncStatus"
 
 StartClient = Callable[..., Awaitable[LanguageClient]]
 
@@ -73,6 +75,18 @@ def make_client(apply_edits: bool) -> LanguageClient:
     @client.feature(INVOCATION_RESULT)
     def invocation_result(params: Any) -> None:
         client.invocation_results.append(params)  # type: ignore[attr-defined]
+
+    client.debug_ready = []  # type: ignore[attr-defined]
+
+    @client.feature(DEBUG_READY)
+    def debug_ready(params: Any) -> None:
+        client.debug_ready.append(params)  # type: ignore[attr-defined]
+
+    client.sync_statuses = []  # type: ignore[attr-defined]
+
+    @client.feature(SYNC_STATUS)
+    def sync_status(params: Any) -> None:
+        client.sync_statuses.append(params)  # type: ignore[attr-defined]
 
     client.registrations = []  # type: ignore[attr-defined]
 

@@ -1,5 +1,5 @@
 """lamina.listFunctions and lamina.listEvents (the project model for clients with their own UI),
-the commands whose features come later, `--tcp`, and a lean start-up."""
+`--tcp`, and a lean start-up."""
 
 from __future__ import annotations
 
@@ -10,13 +10,9 @@ import subprocess
 import sys
 import time
 
-import pytest
 from lsp_harness import execute, server_env, write_echo_project
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
 from pytest_lsp import client_capabilities, make_test_lsp_client
-
-from lamina.lsp.pending_commands import PENDING
 
 
 async def test_list_functions_and_events(sample, start_client):
@@ -40,15 +36,6 @@ async def test_list_functions_and_events(sample, start_client):
     assert [e["name"] for e in events][:2] == ["create-item", "create-item-bad-json"]
     assert events[0]["uri"] == (root / "events" / "create-item.json").as_uri()
     assert [e["name"] for e in events if e["selected"]] == ["create-item"]
-
-
-async def test_commands_not_available_yet(tmp_path, start_client):
-    client = await start_client(write_echo_project(tmp_path))
-    for command in sorted(PENDING):
-        with pytest.raises(JsonRpcException) as caught:
-            await execute(client, command, {"function": "EchoFunction"})
-        assert "not available yet" in caught.value.message, command
-        assert caught.value.code == -32803
 
 
 async def test_every_command_is_announced(tmp_path, start_client):

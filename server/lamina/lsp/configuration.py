@@ -76,6 +76,7 @@ async def refresh_settings(ls: LaminaServer) -> None:
     ls.settings = settings
     if ls.initialized:
         await ls.state.runner.configure(settings)
+        ls.state.sync.settings_changed(settings)
         if changed_default_event:
             from lamina.lsp.code_lenses import refresh_lenses
 

@@ -51,6 +51,8 @@ class DiagnosticsPublisher:
         self.ls = ls
         self.state = state
         self.published: dict[str, list[ProjectDiagnostic]] = {}
+        self._checked: dict[str, list[ProjectDiagnostic]] = {}  # uri -> the file checks' own
+        self._extra: dict[str, ProjectDiagnostic] = {}  # key -> one from elsewhere (sync)
         self._installed: dict[str, frozenset[str]] = {}
 
     def text_of(self, path: Path) -> str | None:
@@ -63,8 +65,11 @@ class DiagnosticsPublisher:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def publish(self, path: Path, diagnostics: list[ProjectDiagnostic]) -> None:
+    def publish(self, path: Path, checked: list[ProjectDiagnostic]) -> None:
+        """Publish a file's checks, with the extra diagnostics that point into it."""
         uri = uri_of(path)
+        self._checked[uri] = checked
+        diagnostics = checked + [d for d in self._extra.values() if uri_of(d.path) == uri]
         if not diagnostics and not self.published.get(uri):
             self.published.pop(uri, None)
             return  # nothing to clear
@@ -72,6 +77,17 @@ class DiagnosticsPublisher:
         self.ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(d) for d in diagnostics])
         )
+
+    def set_extra(self, key: str, diagnostic: ProjectDiagnostic | None) -> None:
+        """Set (or clear, with None) a diagnostic that no file check makes (a package over a
+        limit); it stays beside the file's own checks until cleared."""
+        old = self._extra.pop(key, None)
+        if diagnostic is not None:
+            self._extra[key] = diagnostic
+        if old == diagnostic:
+            return
+        for path in {d.path for d in (old, diagnostic) if d is not None}:
+            self.publish(path, self._checked.get(uri_of(path), []))
 
     def at(self, uri: str) -> list[ProjectDiagnostic]:
         return self.published.get(uri, [])

@@ -3,7 +3,8 @@
 - open: check it (diagnostics); a handler file also gets an environment started ahead of
   time, so that its first Run is warm;
 - change: lenses are computed from the editor's text, so nothing to do but let them refresh;
-- save: the same as a file change on disk (see file_changes), handled at once.
+- save: deploys the functions that hold the file when sync on save is on (editor_sync), then
+  the same as a file change on disk (see file_changes), handled at once.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def register(server: LaminaServer) -> None:
         path = to_fs_path(uri)
         if path is None:
             return
-        await ls.state.changes.handle([Path(path)])
+        ls.tasks.spawn(ls.state.sync.saved(path), "sync on save")
+        await ls.state.changes.handle([Path(path)], saved=True)
         await ls.state.diagnostics.document(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -17,16 +17,6 @@ class UserError(JsonRpcException):
         super().__init__(message=message, code=REQUEST_FAILED)
 
 
-class NotAvailableYet(JsonRpcException):
-    CODE = REQUEST_FAILED
-
-    def __init__(self, command: str, feature: str) -> None:
-        super().__init__(
-            message=f"{command} is not available yet: {feature} is still being built",
-            code=REQUEST_FAILED,
-        )
-
-
 class Cancelled(JsonRpcRequestCancelled):
     def __init__(self, message: str) -> None:
         super().__init__(message=message)

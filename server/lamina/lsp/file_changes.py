@@ -4,7 +4,8 @@ clients that can't watch files), and what each one means:
 - the template or pyproject.toml, or an events/*.json: reload the project model, refresh the
   lenses and the template's diagnostics;
 - a function's code or requirements.txt: retire its warm environments (the next run starts on
-  the new code), prewarm again if its handler is open, check its diagnostics again.
+  the new code), prewarm again if its handler is open, check its diagnostics again, and (for
+  a change from outside the editor) let sync deploy it after a quiet spell.
 
 Changes are collected and handled together after a short quiet spell (saves come with watcher
 events for the same file); a file whose mtime and size didn't move is not handled twice.
@@ -102,12 +103,12 @@ class FileChanges:
         paths, self._pending = self._pending, set()
         self.ls.tasks.spawn(self.handle(paths), "file changes")
 
-    async def handle(self, paths: Iterable[Path]) -> None:
-        """Handle these paths now (a save in the editor)."""
+    async def handle(self, paths: Iterable[Path], saved: bool = False) -> None:
+        """Handle these paths now (`saved`: the editor saved them, and sync has been told)."""
         self._busy += 1
         self._idle.clear()
         try:
-            await self._handle(list(paths))
+            await self._handle(list(paths), saved)
         finally:
             self._busy -= 1
             if not self._busy and not self._pending:
@@ -137,7 +138,7 @@ class FileChanges:
         self._seen[key] = stamp
         return True
 
-    async def _handle(self, paths: list[Path]) -> None:
+    async def _handle(self, paths: list[Path], saved: bool = False) -> None:
         from lamina.lsp.code_lenses import refresh_lenses
 
         root = self.state.root
@@ -157,7 +158,12 @@ class FileChanges:
 
                 await refresh_settings(self.ls)
             refresh_lenses(self.ls)
+            if index.last_good is not None and index.error is None:
+                state.sync.project_changed(index.last_good.project)
         code = [p for p in changed if p.suffix == ".py" or p.name == "requirements.txt"]
+        if not saved:
+            for path in code:
+                state.sync.changed(str(path))
         retired: set[str] = set()
         for path in code:
             retired.update(await state.runner.retire_using(path))

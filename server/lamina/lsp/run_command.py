@@ -31,6 +31,8 @@ from lamina.project.spec import ProjectError
 
 if TYPE_CHECKING:
     from lamina.project.spec import FunctionSpec
+    from lamina.runtime.config import FunctionConfig
+    from lamina.runtime.invocation import InvocationResult
 
 log = logging.getLogger(__name__)
 INVOCATION_RESULT = "lamina/invocationResult"
@@ -74,7 +76,9 @@ async def resolve_run(ls: LaminaServer, args: CommandArguments) -> RunRequest:
         function = next(iter(project.functions))  # clients that send no arguments (Helix)
     if not function:
         known = ", ".join(project.functions) or "none in this project"
-        raise UserError(f'lamina.run needs "function": a logical id ({known}) or path.py:function')
+        raise UserError(
+            f'{args.command} needs "function": a logical id ({known}) or path.py:function'
+        )
     spec = project.find(function, cwd=state.root)
     if args.raw("eventJson") is not None:
         return RunRequest(spec, _inline_event(args.raw("eventJson")), "inline", environment)
@@ -104,15 +108,41 @@ async def _event_bytes(spec: FunctionSpec, root: Path, event: str) -> bytes:
     return payload
 
 
-async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
+async def resolve_for(ls: LaminaServer, args: CommandArguments) -> RunRequest:
+    """The function and event of a run or a debug session (settings and file changes in)."""
     state = ls.state
     await state.settings_ready.wait()
     await state.changes.settled()
     try:
-        request = await resolve_run(ls, args)
+        return await resolve_run(ls, args)
     except ProjectError as e:
         ls.show(f"Lamina: {e}", types.MessageType.Error)
         raise UserError(str(e)) from None
+
+
+async def config_for(ls: LaminaServer, request: RunRequest) -> FunctionConfig:
+    """The environment config of a run, its requirements installed first if need be."""
+    runner = ls.state.runner
+    spec = request.spec
+    if not runner.installed_already(spec) and await asyncio.to_thread(runner.needs_install, spec):
+        await install_requirements(ls, spec)
+    return await runner.config_for(spec, request.environment)
+
+
+def deliver_result(
+    ls: LaminaServer, result: InvocationResult, request: RunRequest
+) -> dict[str, Any]:
+    """The result three ways (logs, notification, one-line message); returns the object."""
+    spec = request.spec
+    outcome = invocation_result(result, spec.logical_id, request.event, [spec.code_dir])
+    ls.log_to_client(result.logs.rstrip("\n") or f"(no logs from {spec.logical_id})")
+    ls.protocol.notify(INVOCATION_RESULT, outcome)
+    ls.show(summary(outcome), types.MessageType.Info if result.ok else types.MessageType.Error)
+    return outcome
+
+
+async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
+    request = await resolve_for(ls, args)
     spec = request.spec
     task = asyncio.current_task()
     assert task is not None
@@ -120,14 +150,10 @@ async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, An
     def cancel() -> None:
         task.cancel()
 
-    runner = state.runner
+    runner = ls.state.runner
     try:
         async with progress_after(ls, f"Running {spec.logical_id}", PROGRESS_AFTER_S, cancel):
-            if not runner.installed_already(spec) and await asyncio.to_thread(
-                runner.needs_install, spec
-            ):
-                await install_requirements(ls, spec)
-            config = await runner.config_for(spec, request.environment)
+            config = await config_for(ls, request)
             result = await runner.invoke(spec, config, request.payload)
     except RunError as e:
         ls.show(f"Lamina: {e}", types.MessageType.Error)
@@ -136,11 +162,7 @@ async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, An
         message = f"Run of {spec.logical_id} cancelled; its environment was stopped"
         ls.show(message, types.MessageType.Warning)
         raise Cancelled(message) from None
-    outcome = invocation_result(result, spec.logical_id, request.event, [spec.code_dir])
-    ls.log_to_client(result.logs.rstrip("\n") or f"(no logs from {spec.logical_id})")
-    ls.protocol.notify(INVOCATION_RESULT, outcome)
-    ls.show(summary(outcome), types.MessageType.Info if result.ok else types.MessageType.Error)
-    return outcome
+    return deliver_result(ls, result, request)
 
 
 async def install_requirements(ls: LaminaServer, spec: FunctionSpec) -> None:

@@ -28,7 +28,9 @@ from lamina.project.spec import FunctionSpec
 if TYPE_CHECKING:
     from lamina.runtime.config import FunctionConfig, RuntimeOptions
     from lamina.runtime.credentials import CredentialSource
-    from lamina.runtime.invocation import InvocationResult
+    from lamina.runtime.debug import DebugSettings
+    from lamina.runtime.environment import ExecutionEnvironment
+    from lamina.runtime.invocation import InvocationRequest, InvocationResult
     from lamina.runtime.pool import RuntimePool
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class FunctionRunner:
         self._dependencies: dict[tuple[str, int, int, str], Path] = {}
         self._stamps: dict[str, _Stamp | None] = {}
         self._code_dirs: dict[str, str] = {}  # function name -> its code folder, normalized
+        self._debugging: dict[ExecutionEnvironment, RuntimePool] = {}  # env -> its pool
 
     @property
     def python(self) -> str:
@@ -193,6 +196,32 @@ class FunctionRunner:
             message = f"cannot start the Python interpreter {self.python!r}: {e.strerror}"
             raise RunError(message) from None
 
+    async def start_debug(
+        self, config: FunctionConfig, debug: DebugSettings
+    ) -> ExecutionEnvironment:
+        """A debug environment of its own (never a warm one): returns once debugpy listens."""
+        pool = self.pool()
+        try:
+            env = await pool.start_debug(config, debug)
+        except FileNotFoundError as e:
+            message = f"cannot start the Python interpreter {self.python!r}: {e.strerror}"
+            raise RunError(message) from None
+        except RuntimeError as e:
+            port = f" on port {debug.port} (lamina.debug.port)" if debug.port else ""
+            raise RunError(f"the debugger did not start{port}: {e}") from None
+        self._debugging[env] = pool
+        return env
+
+    async def invoke_debug(
+        self, env: ExecutionEnvironment, request: InvocationRequest
+    ) -> InvocationResult:
+        """Invoke once the client has attached, then end the environment."""
+        pool = self._debugging.get(env) or self.pool()
+        try:
+            return await pool.invoke_debug(env, request)
+        finally:
+            self._debugging.pop(env, None)
+
     async def prewarm(self, spec: FunctionSpec) -> bool:
         """Start one environment for the function unless it has one or needs an install."""
         if await asyncio.to_thread(self.needs_install, spec):
@@ -223,6 +252,7 @@ class FunctionRunner:
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         self._stamps.clear()
+        self._debugging.clear()
         if pool is not None:
             await pool.close()
 
@@ -230,7 +260,7 @@ class FunctionRunner:
         """End every environment at once, without the event loop (shutdown, exit, signals)."""
         if self._pool is None:
             return
-        for env in self._pool.environments():
+        for env in [*self._pool.environments(), *self._debugging]:
             if env.pid is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(env.pid, signal.SIGKILL)

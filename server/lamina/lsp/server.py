@@ -134,11 +134,12 @@ def create_server() -> LaminaServer:
         code_actions,
         code_lenses,
         create_handler,
+        debug_command,
         documents,
         lifecycle,
-        pending_commands,
         project_commands,
         run_command,
+        sync_commands,
     )
 
     server = LaminaServer()
@@ -150,7 +151,8 @@ def create_server() -> LaminaServer:
         run_command,
         project_commands,
         create_handler,
-        pending_commands,
+        debug_command,
+        sync_commands,
     ):
         feature.register(server)
     return server

@@ -31,7 +31,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("emulator.endpoint", "string"),
     SettingSpec("emulator.autoStart", "bool", False),
     SettingSpec("sync.target", "choice", "emulator", ("emulator", "aws")),
-    SettingSpec("sync.onSave", "bool", False),
+    SettingSpec("sync.onSave", "bool"),  # unset: on for the emulator, off for aws
     SettingSpec("sync.functions", "string-map", {}),
     SettingSpec("sync.stackName", "string"),
     SettingSpec("sync.profile", "string"),
