@@ -174,3 +174,25 @@ async def test_detaching_mid_pause_lets_the_invocation_finish(write_function: An
         assert env.state is EnvironmentState.DEAD
         plain = await pool.invoke(config, InvocationRequest.from_json({"a": 1, "b": 1}))
     assert plain.ok and plain.cold
+
+
+async def test_an_interpreter_without_debugpy_gets_laminas_copy(write_function: Any) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base_python = str(
+        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    )
+    probe = subprocess.run([base_python, "-c", "import debugpy"], capture_output=True, check=False)
+    assert probe.returncode != 0, f"{base_python} must not have debugpy for this test"
+    config = write_function(HANDLER)
+    path = str(config.code_dir / "app.py")
+    async with RuntimePool(RuntimeOptions(python=base_python)) as pool:
+        env = await pool.start_debug(config, DebugSettings())
+        assert env.debug_port
+        driver = asyncio.create_task(asyncio.to_thread(drive_to_breakpoint, env.debug_port, path))
+        result = await pool.invoke_debug(env, InvocationRequest.from_json({"a": 20, "b": 1}))
+        seen = await driver
+    assert (seen["reason"], seen["line"]) == ("breakpoint", BREAK_LINE)
+    assert json.loads(result.payload)["total"] == 21
