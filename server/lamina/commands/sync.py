@@ -39,8 +39,16 @@ def sync(
     project_dir: Path,
 ) -> None:
     """Deploy FUNCTIONs (default: all) to the emulator or to AWS; with --watch, on every change."""
+    import logging
+
     from lamina.deploy.sync_console import SyncRequest, run_sync
     from lamina.project import ProjectError
+
+    # The status display already shows each failure; on stderr go only errors nothing else shows
+    # (Python's last-resort handler would otherwise print every failure a second time).
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.ERROR)
+    logging.getLogger("lamina").addHandler(handler)
 
     project = load(project_dir)
     for warning in project.warnings:
