@@ -52,20 +52,31 @@ def is_installed(requirements: Path, python: str, cache_dir: Path) -> bool:
 def ensure_dependencies(requirements: Path, python: str, cache_dir: Path) -> Path:
     """The folder holding the installed requirements; installs them on first use."""
     target = cache_dir / f"deps-{requirements_key(requirements, python)}"
+    return pip_install_once(
+        target, python, ["-r", str(requirements)], f"{requirements}: pip install failed"
+    )
+
+
+def pip_install_once(
+    target: Path, python: str, pip_args: list[str], failure: str, cwd: Path | None = None
+) -> Path:
+    """`pip install --target` into `target`, once. pip works in a staging folder beside it that is
+    renamed into place when complete, so a half-finished install is never used and two processes
+    installing at once don't clash. A failure raises DependencyInstallError("<failure>: <why>")."""
     if (target / COMPLETE_MARKER).exists():
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="deps-", dir=cache_dir))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="deps-", dir=target.parent))
     command = [
         python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-input", "--target", str(staging), "-r", str(requirements),
+        "--no-input", "--target", str(staging), *pip_args,
     ]  # fmt: skip
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     if proc.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         reason = detail[-1] if detail else f"pip exited with {proc.returncode}"
-        raise DependencyInstallError(f"{requirements}: pip install failed: {reason}")
+        raise DependencyInstallError(f"{failure}: {reason}")
     (staging / COMPLETE_MARKER).touch()
     try:
         staging.rename(target)

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from lamina.deploy.dependencies import COMPLETE_MARKER, DependencyInstallError
+from lamina.deploy.dependencies import DependencyInstallError, pip_install_once
 
 _RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
 # Runtimes on Amazon Linux 2023 (python3.12 and later) have glibc 2.34: newer wheels fit too.
@@ -55,31 +52,14 @@ def ensure_platform_dependencies(
 ) -> Path:
     """The folder holding `requirements` installed for Lambda; installs them on first use."""
     target = cache_dir / f"deps-lambda-{platform_key(requirements, runtime, architecture)}"
-    if (target / COMPLETE_MARKER).exists():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="deps-lambda-", dir=cache_dir))
-    command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-input", "--target", str(staging), "--only-binary=:all:", "--implementation", "cp",
-        "--python-version", python_version(runtime), "-r", str(requirements),
-    ]  # fmt: skip
+    pip_args = ["--only-binary=:all:", "--implementation", "cp",
+                "--python-version", python_version(runtime), "-r", str(requirements)]  # fmt: skip
     for platform in lambda_platforms(runtime, architecture):
-        command += ["--platform", platform]
-    proc = subprocess.run(
-        command, capture_output=True, text=True, check=False, cwd=requirements.parent
+        pip_args += ["--platform", platform]
+    return pip_install_once(
+        target,
+        sys.executable,
+        pip_args,
+        f"{requirements}: pip could not install them for Lambda ({runtime}, {architecture})",
+        cwd=requirements.parent,
     )
-    if proc.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        reason = detail[-1] if detail else f"pip exited with {proc.returncode}"
-        raise DependencyInstallError(
-            f"{requirements}: pip could not install them for Lambda ({runtime}, {architecture}): "
-            f"{reason}"
-        )
-    (staging / COMPLETE_MARKER).touch()
-    try:
-        staging.rename(target)
-    except OSError:  # another process finished first; theirs is as good as ours
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
