@@ -89,13 +89,7 @@ class RuntimePool:
         """Take in a child spawned ahead of the event loop (see child_process) as an environment
         of `config`, so its init overlaps whatever the caller did meanwhile."""
         env = ExecutionEnvironment(config, self.options, child=child)
-        slot = _Slot(env, credentials_expiry)
-        self._slots.setdefault(config, []).append(slot)
-        try:
-            await env.start()
-        except BaseException:
-            self._slots[config].remove(slot)
-            raise
+        await self._add(config, env, credentials_expiry)
 
     async def start_debug(
         self, config: FunctionConfig, debug: DebugSettings, child: ChildProcess | None = None
@@ -210,6 +204,16 @@ class RuntimePool:
         if self._credentials is not None:
             creds, expires = await self._credentials()
         env = ExecutionEnvironment(config, self.options, creds)
+        return await self._add(config, env, expires, leased)
+
+    async def _add(
+        self,
+        config: FunctionConfig,
+        env: ExecutionEnvironment,
+        expires: datetime | None,
+        leased: bool = False,
+    ) -> _Slot:
+        """Register an environment under `config` and start it."""
         slot = _Slot(env, expires)
         slot.leased = leased  # before any await, so a concurrent caller can't take it too
         self._slots.setdefault(config, []).append(slot)
