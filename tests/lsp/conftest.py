@@ -41,7 +41,8 @@ def sample(tmp_path: Path) -> Callable[[str], Path]:
 @pytest_asyncio.fixture
 async def start_client() -> AsyncIterator[StartClient]:
     """start_client(root, editor="visual-studio-code", init_options=None, configuration=None,
-    apply_edits=True) -> an initialized client talking to a fresh `lamina lsp`."""
+    apply_edits=True, env=None, experimental=None) -> an initialized client talking to a fresh
+    `lamina lsp`."""
     clients: list[LanguageClient] = []
 
     async def start(
@@ -51,6 +52,7 @@ async def start_client() -> AsyncIterator[StartClient]:
         configuration: dict[str, Any] | None = None,
         apply_edits: bool = True,
         env: dict[str, str] | None = None,
+        experimental: Any = None,
     ) -> LanguageClient:
         client = make_client(apply_edits)
         if configuration is not None:
@@ -60,6 +62,8 @@ async def start_client() -> AsyncIterator[StartClient]:
         )
         clients.append(client)
         capabilities = client_capabilities(editor)
+        if experimental is not None:
+            capabilities.experimental = experimental
         client.initialize_result = await client.initialize_session(  # type: ignore[attr-defined]
             types.InitializeParams(
                 capabilities=capabilities,

@@ -154,3 +154,38 @@ def test_nothing_but_the_protocol_on_stdout(tmp_path) -> None:
     messages = _frames(stdout)
     assert [m.get("id") for m in messages if "id" in m] == [1, 2]
     assert b"stray print" in stderr and b"stray write" in stderr, (stdout, stderr)
+
+
+def test_a_log_line_reaches_the_client_once(tmp_path) -> None:
+    """Lamina's records go to window/logMessage once the client is connected, and to stderr
+    only before that: VS Code shows both streams in one log, and each line must appear once."""
+    probe = (
+        "import logging\n"
+        "from lamina.lsp import main\n"
+        "logging.getLogger('lamina.probe').warning('before the client')\n"
+        "main.serve()\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=server_env(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert server.stdin is not None
+    unknown = {"lamina": {"notASetting": 1}}
+    server.stdin.write(
+        _frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+                           "initializationOptions": unknown}})
+        + _frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    )  # fmt: skip
+    server.stdin.flush()
+    time.sleep(1.5)
+    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.flush()
+    stdout, stderr = server.communicate(timeout=20)
+    logged = [
+        m["params"]["message"] for m in _frames(stdout) if m.get("method") == "window/logMessage"
+    ]
+    assert "unknown settings ignored: lamina.notASetting" in logged, logged
+    assert b"unknown settings ignored" not in stderr, stderr
+    assert b"before the client" in stderr

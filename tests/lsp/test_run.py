@@ -86,6 +86,18 @@ async def test_the_result_four_ways(echo, start_client):
     assert (warm["cold"], warm["initDurationMs"]) == (False, None)
 
 
+async def test_a_client_that_shows_results_itself_gets_no_summary_message(echo, start_client):
+    client = await start_client(echo, experimental={"lamina": {"invocationResults": True}})
+    ok = await run(client, function="EchoFunction", event="hello")
+    failed = await run(client, function="EchoFunction", eventJson={"fail": True})
+    assert (ok["ok"], failed["ok"]) == (True, False)
+    notified = await wait_for(lambda: client.invocation_results[1:])
+    assert [n.id for n in client.invocation_results] == [ok["id"], failed["id"]]
+    assert notified[0].ok is False
+    assert any(ok["id"] in m.message for m in client.log_messages)  # the logs still go out
+    assert [m.message for m in client.messages if "EchoFunction" in m.message] == []
+
+
 async def test_a_sample_with_each_of_its_events(sample, start_client):
     root = sample("http-api")
     client = await start_client(root, editor="emacs")

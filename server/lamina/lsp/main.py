@@ -29,7 +29,8 @@ _LEVELS = {
 
 
 class ClientLogHandler(logging.Handler):
-    """Lamina's log records as window/logMessage (from any thread)."""
+    """Lamina's log records as window/logMessage (from any thread). A record it sends is marked
+    `sent_to_client`, so stderr (which editors such as VS Code show in the same log) skips it."""
 
     def __init__(self, server: LaminaServer) -> None:
         super().__init__(logging.INFO)
@@ -53,6 +54,9 @@ class ClientLogHandler(logging.Handler):
                 self.server.log_to_client(message, kind)
             elif self.loop is not None and not self.loop.is_closed():
                 self.loop.call_soon_threadsafe(self.server.log_to_client, message, kind)
+            else:
+                return
+            record.sent_to_client = True
         except Exception:  # logging must never take the server down
             self.handleError(record)
 
@@ -66,10 +70,13 @@ def _configure_logging(server: LaminaServer) -> None:
     lamina = logging.getLogger("lamina")
     lamina.setLevel(logging.INFO)
     lamina.propagate = False
-    lamina.addHandler(stderr)
     to_client = ClientLogHandler(server)
     to_client.setFormatter(logging.Formatter("%(message)s"))
-    lamina.addHandler(to_client)
+    lamina.addHandler(to_client)  # first: it marks what it sent
+    lamina_stderr = logging.StreamHandler(sys.stderr)
+    lamina_stderr.setFormatter(stderr.formatter)
+    lamina_stderr.addFilter(lambda record: not getattr(record, "sent_to_client", False))
+    lamina.addHandler(lamina_stderr)
 
 
 def _protocol_stdout() -> BinaryIO:

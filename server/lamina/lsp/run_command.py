@@ -132,12 +132,14 @@ async def config_for(ls: LaminaServer, request: RunRequest) -> FunctionConfig:
 def deliver_result(
     ls: LaminaServer, result: InvocationResult, request: RunRequest
 ) -> dict[str, Any]:
-    """The result three ways (logs, notification, one-line message); returns the object."""
+    """The result three ways (logs, notification, one-line message unless the client shows
+    results itself); returns the object."""
     spec = request.spec
     outcome = invocation_result(result, spec.logical_id, request.event, [spec.code_dir])
     ls.log_to_client(result.logs.rstrip("\n") or f"(no logs from {spec.logical_id})")
     ls.protocol.notify(INVOCATION_RESULT, outcome)
-    ls.show(summary(outcome), types.MessageType.Info if result.ok else types.MessageType.Error)
+    if not ls.shows_results():
+        ls.show(summary(outcome), types.MessageType.Info if result.ok else types.MessageType.Error)
     return outcome
 
 

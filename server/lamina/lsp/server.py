@@ -122,6 +122,14 @@ class LaminaServer(LanguageServer):
                 return None
         return value
 
+    def shows_results(self) -> bool:
+        """Whether the client renders lamina/invocationResult itself (Lamina's VS Code extension
+        says so with the capability `experimental.lamina.invocationResults`): then a run needs no
+        summary message as well."""
+        experimental = self.capability("experimental")
+        lamina = experimental.get("lamina") if isinstance(experimental, dict) else None
+        return isinstance(lamina, dict) and lamina.get("invocationResults") is True
+
     def log_to_client(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 

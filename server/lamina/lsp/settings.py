@@ -47,6 +47,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("credentials.assumeRole", "string"),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
+# Keys of the `lamina` section that only Lamina's VS Code extension reads.
+CLIENT_KEYS = frozenset({"installSource", "trace.server"})
 
 
 @dataclass(frozen=True)
@@ -157,4 +159,6 @@ def validate_settings(
 
 
 def unknown_keys(raw: Mapping[str, Any] | None) -> list[str]:
-    return sorted(key for key in flatten(raw or {}) if key not in _BY_KEY)
+    return sorted(
+        key for key in flatten(raw or {}) if key not in _BY_KEY and key not in CLIENT_KEYS
+    )
