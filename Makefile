@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench clean e2e
+.PHONY: install demo test lint typecheck pytest bench clean e2e vscode-test vsix
+EXT := client-vscode
+EXT_STAMP := $(EXT)/node_modules/.installed
+EXT_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",/\1/p' $(EXT)/package.json)
+VSIX := $(EXT)/lamina-$(EXT_VERSION).vsix
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,18 +35,35 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck pytest vscode-test
+
+$(EXT_STAMP): $(EXT)/package-lock.json
+	cd $(EXT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(EXT_STAMP)
+
+# The extension's typecheck, ESLint and unit tests (node --test on its pure modules).
+vscode-test: $(EXT_STAMP)
+	cd $(EXT) && npm run --silent check
+
+# client-vscode/lamina-<version>.vsix. BUNDLE_WHEEL=1 puts Lamina's wheel inside, so the
+# extension can install Lamina into an interpreter that lacks it.
+vsix: $(EXT_STAMP) install
+	rm -rf $(EXT)/wheels
+	if [ -n "$(BUNDLE_WHEEL)" ]; then $(BIN)/python -m pip wheel --quiet --no-deps -w $(EXT)/wheels .; fi
+	cd $(EXT) && npm run --silent build && npx vsce package --no-dependencies -o ../$(VSIX)
 
 bench: install
 	$(BIN)/python bench/runtime.py
 
-# Real editor clients: headless Neovim (Debian's 0.7.2) drives `lamina lsp` (tests/e2e, which the
-# default pytest run leaves out). Installs Neovim through apt when it is missing.
-e2e: install
+# Real editor clients (tests/e2e, which the default pytest run leaves out): headless Neovim
+# (Debian's 0.7.2, installed through apt when missing) drives `lamina lsp`, and the VS Code
+# extension runs in code-server with headless Chromium (client-vscode/e2e/install.sh installs
+# them). Screenshots of each step go to build/e2e-vscode.
+e2e: install vsix
 	command -v nvim >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq neovim; }
-	LAMINA_E2E=1 $(BIN)/pytest -q tests/e2e
+	LAMINA_E2E=1 LAMINA_E2E_VSIX=$(VSIX) LAMINA_E2E_OUT=build/e2e-vscode $(BIN)/pytest -q -s tests/e2e
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,8 @@ const TEMPLATES: [string, string][] = [
   ['scheduled', 'a scheduled (rate/cron) function'],
 ];
 
-async function pickFunction(execute: Execute, arg?: unknown): Promise<string | undefined> {
+/** The function named by a lens/launch argument, else one chosen from the server's list. */
+export async function pickFunction(execute: Execute, arg?: unknown): Promise<string | undefined> {
   if (typeof arg === 'string' && arg) {
     return arg;
   }
@@ -74,7 +75,7 @@ export function registerCommands(
     if (fn) {
       // The server also sends lamina/invocationResult; show the returned copy only if it does not.
       const r = (await execute('lamina.run', { function: fn })) as InvocationResult | undefined;
-      if (r && !deps.results.history.some((h) => h.id === r.id)) {
+      if (r && !deps.results.has(r.id)) {
         deps.results.show(r);
       }
     }
@@ -121,9 +122,19 @@ export function registerCommands(
       return;
     }
     const name = await vscode.window.showInputBox({ prompt: 'Function name', placeHolder: 'MyFunction' });
-    if (name) {
-      await execute('lamina.createHandler', { template: kind.label, name });
+    if (!name) {
+      return;
     }
+    const dirtyBefore = new Set(vscode.workspace.textDocuments.filter((d) => d.isDirty).map((d) => d.uri.toString()));
+    const created = (await execute('lamina.createHandler', { template: kind.label, name })) as { files?: string[] } | undefined;
+    // The server's workspace edit leaves the files it wrote unsaved; save them (not the user's own
+    // unsaved work) so that the project on disk, which sync and the template checks read, has the new function.
+    const files = new Set((created?.files ?? []).map((f) => vscode.Uri.parse(f).toString()));
+    const toSave = vscode.workspace.textDocuments.filter((d) => {
+      const uri = d.uri.toString();
+      return d.isDirty && files.has(uri) && !dirtyBefore.has(uri);
+    });
+    await Promise.all(toSave.map((d) => d.save()));
   });
   reg('lamina.vscode.selectTarget', async () => {
     const pick = await vscode.window.showQuickPick(
@@ -150,7 +161,8 @@ export function registerCommands(
       await vscode.commands.executeCommand(pick.id);
     }
   });
-  reg('lamina.vscode.showResult', async () => deps.results.showLast());
-  reg('lamina.vscode.showOutput', async () => deps.log.show());
+  reg('lamina.vscode.showResult', () => deps.results.focus());
+  reg('lamina.vscode.clearResults', () => Promise.resolve(deps.results.clear()));
+  reg('lamina.vscode.showOutput', () => Promise.resolve(deps.log.show()));
   reg('lamina.vscode.restartServer', () => deps.restart());
 }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { adapterAddress, DEBUG_TYPE, launchToDebugArgs, toLaminaAttach } from './debugConfig';
+import { pickFunction, type Execute } from './commands';
 import type { AttachConfig } from './types';
 
 /** Connects VS Code straight to debugpy's DAP socket. */
@@ -32,8 +33,6 @@ export class DapTraceFactory implements vscode.DebugAdapterTrackerFactory {
   }
 }
 
-type ExecuteServerCommand = (command: string, args: unknown) => Promise<unknown>;
-
 /**
  * Starts debug sessions from `lamina/debugReady` and resolves launch.json `launch` configurations
  * by calling the server's `lamina.debug`. Both paths may see the same attach config (the server
@@ -44,7 +43,7 @@ export class DebugSessions implements vscode.DebugConfigurationProvider {
   private readonly pendingLaunches = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly execute: ExecuteServerCommand,
+    private readonly execute: Execute,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -91,8 +90,8 @@ export class DebugSessions implements vscode.DebugConfigurationProvider {
     config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | undefined> {
     if (!config.type && !config.request) {
-      // F5 without launch.json: ask for the function.
-      const fn = await vscode.window.showInputBox({ prompt: 'Function to debug (logical id or path.py:function)' });
+      // F5 without launch.json: pick one of the workspace's functions.
+      const fn = await pickFunction(this.execute);
       if (!fn) {
         return undefined;
       }
@@ -113,7 +112,8 @@ export class DebugSessions implements vscode.DebugConfigurationProvider {
     try {
       const attach = toLaminaAttach((await pending) as AttachConfig);
       this.claim(attach);
-      return { ...attach, name: config.name ?? attach.name, justMyCode: config.justMyCode ?? attach.justMyCode };
+      const justMyCode = (config.justMyCode as boolean | undefined) ?? attach.justMyCode;
+      return { ...attach, name: config.name ?? attach.name, justMyCode };
     } catch (e) {
       void vscode.window.showErrorMessage(`Lamina: debug failed: ${(e as Error).message ?? String(e)}`);
       return undefined;

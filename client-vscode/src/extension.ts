@@ -14,7 +14,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const log = vscode.window.createOutputChannel('Lamina', { log: true });
   const results = new ResultsView();
   const status = new SyncStatusBar();
-  server = new LaminaServer(log);
+  server = new LaminaServer(log, context.extensionPath);
   const srv = server;
   context.subscriptions.push(log, results, status, srv);
 

@@ -41,3 +41,29 @@ export function expandPath(value: string, workspaceFolder: string | undefined, h
   }
   return out;
 }
+
+/**
+ * The server's arguments after the interpreter. LAMINA_SERVER_ARGS (a JSON array) replaces them,
+ * so a benchmark can start another server exactly the same way.
+ */
+export function serverArgsFrom(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.LAMINA_SERVER_ARGS;
+  if (!raw) {
+    return serverArgs();
+  }
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) {
+    throw new Error('LAMINA_SERVER_ARGS must be a JSON array of strings');
+  }
+  return parsed;
+}
+
+/**
+ * What `pip install` gets when Lamina is missing: the `lamina.installSource` setting, else the
+ * wheel bundled with the extension (the last by name), else `lamina` from the package index.
+ */
+export function installArgs(setting: string | undefined, bundledWheels: string[]): string[] {
+  const wheels = [...bundledWheels].filter((w) => w.endsWith('.whl')).sort();
+  const source = setting?.trim() || wheels.pop() || 'lamina';
+  return ['-m', 'pip', 'install', '--disable-pip-version-check', source];
+}

@@ -2,8 +2,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { toLaminaAttach, launchToDebugArgs, adapterAddress } = require('../out/debugConfig.js');
-const { formatResult, reportLine, summary, formatPayload } = require('../out/format.js');
-const { chooseInterpreter, serverArgs, expandPath } = require('../out/interpreter.js');
+const { summary, formatPayload } = require('../out/format.js');
+const { chooseInterpreter, serverArgs, serverArgsFrom, expandPath, installArgs } = require('../out/interpreter.js');
+const { resultTree, parseStackTrace, preview, ResultHistory } = require('../out/resultsModel.js');
 const { SyncModel } = require('../out/syncStatus.js');
 
 const attach = {
@@ -60,28 +61,79 @@ const ok = {
   cold: true,
 };
 
-test('REPORT line matches the Lambda format, with Init Duration only when cold', () => {
-  assert.equal(
-    reportLine(ok),
-    'REPORT RequestId: abc-1\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tInit Duration: 101.50 ms',
+const crash = {
+  ...ok,
+  ok: false,
+  payload: undefined,
+  error: {
+    errorType: 'KeyError',
+    errorMessage: "'name'",
+    stackTrace: [
+      '  File "/w/src/app.py", line 3, in handler\n    return event["name"]\n',
+      '  File "/w/src/util.py", line 9, in lookup\n    x[k]\n',
+    ],
+    location: { uri: 'file:///w/src/app.py', line: 3 },
+  },
+};
+
+test('a successful run: title, payload preview and document, logs, REPORT figures', () => {
+  const node = resultTree(ok, 7, new Date(2026, 0, 1, 10, 41, 2));
+  assert.equal(node.id, 'run/7');
+  assert.equal(node.label, '✓ Hello');
+  assert.equal(node.description, '12.35 ms · ping · cold · 10:41:02');
+  assert.deepEqual(node.children.map((c) => c.label), ['Payload', 'Logs', 'Report']);
+  const [payload, logs, report] = node.children;
+  assert.equal(payload.description, '{"statusCode":200}');
+  assert.equal(payload.target.kind, 'document');
+  assert.equal(payload.target.text, '{\n  "statusCode": 200\n}\n');
+  assert.equal(logs.description, '2 lines');
+  assert.equal(logs.target.text, 'START\nhello\n');
+  assert.deepEqual(
+    report.children.map((c) => [c.label, c.description]),
+    [
+      ['Duration', '12.35 ms'],
+      ['Billed Duration', '13 ms'],
+      ['Max Memory Used', '40 MB of 128 MB'],
+      ['Init Duration', '101.50 ms'],
+    ],
   );
-  assert.ok(!reportLine({ ...ok, initDurationMs: null, cold: false }).includes('Init Duration'));
+  const warm = resultTree({ ...ok, initDurationMs: null, cold: false, event: null }, 8, new Date(0));
+  assert.ok(!warm.children[2].children.some((c) => c.label === 'Init Duration'));
+  assert.match(warm.description, /^12\.35 ms · warm · /);
 });
 
-test('result text has payload, logs and REPORT; errors have type, location and stack', () => {
-  const text = formatResult(ok, new Date(0));
-  assert.match(text, /"statusCode": 200/);
-  assert.match(text, /hello/);
-  assert.match(text, /^REPORT RequestId: abc-1/m);
-  const err = formatResult({
-    ...ok,
-    ok: false,
-    payload: undefined,
-    error: { errorType: 'KeyError', errorMessage: "'name'", stackTrace: ['  File "app.py", line 3\n'], location: { uri: 'file:///w/app.py', line: 3 } },
-  });
-  assert.match(err, /Error: KeyError: 'name'/);
-  assert.match(err, /at file:\/\/\/w\/app.py:3/);
-  assert.match(err, /File "app.py", line 3/);
+test('a failed run: error node links to the error line, frames link to their files', () => {
+  const node = resultTree(crash, 1, new Date(0));
+  assert.equal(node.label, '✗ Hello');
+  assert.deepEqual(node.children.map((c) => c.label), ['KeyError', 'Logs', 'Report']);
+  const error = node.children[0];
+  assert.equal(error.description, "'name'");
+  assert.deepEqual(error.target, { kind: 'location', uri: 'file:///w/src/app.py', line: 3 });
+  assert.deepEqual(
+    error.children.map((f) => [f.label, f.description, f.target.uri, f.target.line]),
+    [
+      ['handler', 'app.py:3', 'file:///w/src/app.py', 3],
+      ['lookup', 'util.py:9', 'file:///w/src/util.py', 9],
+    ],
+  );
+  assert.match(error.children[0].tooltip, /return event\["name"\]/);
+});
+
+test('stack traces, previews and the history', () => {
+  assert.deepEqual(parseStackTrace(['not a frame', '  File "a b.py", line 12, in <module>\n']), [
+    { file: 'a b.py', line: 12, name: '<module>', code: undefined },
+  ]);
+  assert.equal(preview('{"a": [1, 2]}'), '{"a":[1,2]}');
+  assert.equal(preview(undefined), '(no payload)');
+  assert.equal(preview('x'.repeat(200)).length, 80);
+  const h = new ResultHistory(2);
+  h.add({ ...ok, id: 'r1' });
+  h.add({ ...ok, id: 'r2' });
+  const newest = h.add({ ...ok, id: 'r3' });
+  assert.deepEqual(h.runs.map((r) => r.result.id), ['r3', 'r2']);
+  assert.ok(h.has('r2') && !h.has('r1'));
+  assert.equal(h.document(newest.children[0].target.name), '{\n  "statusCode": 200\n}\n');
+  assert.equal(h.document('Hello-1-payload.json'), undefined, 'dropped runs lose their documents');
 });
 
 test('summary and payload formatting', () => {
@@ -99,6 +151,22 @@ test('interpreter: setting, then Python extension, then PATH', () => {
   assert.deepEqual(serverArgs(), ['-m', 'lamina', 'lsp']);
   assert.equal(expandPath('${workspaceFolder}/.venv/bin/python', '/w', '/h'), '/w/.venv/bin/python');
   assert.equal(expandPath('~/py', undefined, '/h'), '/h/py');
+});
+
+test('server arguments can be replaced for a benchmark', () => {
+  assert.deepEqual(serverArgsFrom({}), ['-m', 'lamina', 'lsp']);
+  assert.deepEqual(serverArgsFrom({ LAMINA_SERVER_ARGS: '["bench/bare.py"]' }), ['bench/bare.py']);
+  assert.throws(() => serverArgsFrom({ LAMINA_SERVER_ARGS: '{"a": 1}' }), /JSON array/);
+});
+
+test('install source: the setting, else the newest bundled wheel, else PyPI', () => {
+  const pip = ['-m', 'pip', 'install', '--disable-pip-version-check'];
+  assert.deepEqual(installArgs('lamina==0.2', ['/e/wheels/lamina-0.1.0-py3-none-any.whl']), [...pip, 'lamina==0.2']);
+  assert.deepEqual(
+    installArgs('', ['/e/wheels/lamina-0.1.0-py3-none-any.whl', '/e/wheels/lamina-0.2.0-py3-none-any.whl', '/e/wheels/README']),
+    [...pip, '/e/wheels/lamina-0.2.0-py3-none-any.whl'],
+  );
+  assert.deepEqual(installArgs(undefined, []), [...pip, 'lamina']);
 });
 
 test('sync model: busy, done, failed and aws warning', () => {
