@@ -156,6 +156,25 @@ async def test_template_checks_with_exact_ranges(project, start_client):
     assert all(d.source == "lamina" for d in found.values())
 
 
+async def test_an_unsaved_handler_in_the_editor_counts(project, start_client):
+    """What Create Handler leaves in VS Code: the new function is in the editor, not yet on disk."""
+    client = await start_client(project)
+    app = project / "src" / "app.py"
+    unsaved = APP + "\n\ndef absent(event, context):\n    return {}\n"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=app.as_uri(), language_id="python", version=1, text=unsaved
+            )
+        )
+    )
+    template = project / "template.yaml"
+    open_document(client, template)
+    codes = [d.code for d in await diagnostics_of(client, template, 7)]
+    assert "handler-function-missing" not in codes
+    assert "handler-file-missing" in codes  # the other checks are unchanged
+
+
 async def test_each_template_fix(project, start_client):
     client = await start_client(project)
     template = project / "template.yaml"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,15 @@ class DiagnosticsPublisher:
         except (OSError, UnicodeDecodeError):
             return None
 
+    def open_python_sources(self) -> dict[Path, str]:
+        """The editor's text of every open Python file (a snapshot, for a worker thread)."""
+        sources: dict[Path, str] = {}
+        for uri, document in list(self.ls.workspace.text_documents.items()):
+            path = to_fs_path(uri) if uri.endswith(".py") else None
+            if path:
+                sources[Path(os.path.normpath(path))] = str(document.source)
+        return sources
+
     def publish(self, path: Path, checked: list[ProjectDiagnostic]) -> None:
         """Publish a file's checks, with the extra diagnostics that point into it."""
         uri = uri_of(path)
@@ -104,7 +114,8 @@ class DiagnosticsPublisher:
         text = self.text_of(path)
         if text is None:
             return
-        self.publish(path, await asyncio.to_thread(check_template, path, text))
+        checked = await asyncio.to_thread(check_template, path, text, self.open_python_sources())
+        self.publish(path, checked)
 
     async def file_changed(self, path: Path) -> None:
         if path.suffix == ".py":

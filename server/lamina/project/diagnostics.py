@@ -94,8 +94,12 @@ def handler_stub(function: str) -> str:
 # --- the template ------------------------------------------------------------------------------
 
 
-def check_template(path: Path, text: str) -> list[ProjectDiagnostic]:
-    """Every problem of the template's function resources (or the one that stops it loading)."""
+def check_template(
+    path: Path, text: str, open_sources: Mapping[Path, str] | None = None
+) -> list[ProjectDiagnostic]:
+    """Every problem of the template's function resources (or the one that stops it loading).
+    A handler module in `open_sources` (the editor's unsaved text) is read from there, not from
+    disk, as the template itself is."""
     try:
         functions = function_resources(text, path)
     except ProjectError as e:
@@ -105,14 +109,16 @@ def check_template(path: Path, text: str) -> list[ProjectDiagnostic]:
     found: list[ProjectDiagnostic] = []
     seen: set[tuple[str, TextSpan]] = set()
     for function in functions:
-        for diagnostic in _check_function(path, function):
+        for diagnostic in _check_function(path, function, open_sources or {}):
             if (diagnostic.code, diagnostic.span) not in seen:  # a Globals value, once
                 seen.add((diagnostic.code, diagnostic.span))
                 found.append(diagnostic)
     return found
 
 
-def _check_function(path: Path, function: FunctionResource) -> list[ProjectDiagnostic]:
+def _check_function(
+    path: Path, function: FunctionResource, open_sources: Mapping[Path, str]
+) -> list[ProjectDiagnostic]:
     found: list[ProjectDiagnostic] = []
     properties = function.properties
 
@@ -146,7 +152,7 @@ def _check_function(path: Path, function: FunctionResource) -> list[ProjectDiagn
             message = f"{name} must be {low}-{high} {unit} in Lambda, not {number:g}"
             fix = Fix(f"Set {name} to {bound}", (TextReplacement(path, value.span, str(bound)),))
             report(value, f"{name.lower()}-out-of-range", message, fix)
-    _check_code(path, function, report)
+    _check_code(path, function, report, open_sources)
     return found
 
 
@@ -165,7 +171,9 @@ def runtime_problem(runtime: str) -> tuple[str, str] | None:
     return "runtime-unsupported", f"{runtime} is not a Lambda runtime (supported: {supported})"
 
 
-def _check_code(path: Path, function: FunctionResource, report: _Report) -> None:
+def _check_code(
+    path: Path, function: FunctionResource, report: _Report, open_sources: Mapping[Path, str]
+) -> None:
     properties = function.properties
     code = properties.get("Code" if function.kind == LAMBDA_FUNCTION else "CodeUri")
     handler = properties.get("Handler")
@@ -191,11 +199,16 @@ def _check_code(path: Path, function: FunctionResource, report: _Report) -> None
         message = f"Handler must look like module.function, not {handler.value!r}"
         report(handler, "handler-invalid", message)
         return
-    _check_handler(code_dir, module, function_name, handler, report)
+    _check_handler(code_dir, module, function_name, handler, report, open_sources)
 
 
 def _check_handler(
-    code_dir: Path, module: str, function: str, handler: PropertyValue, report: _Report
+    code_dir: Path,
+    module: str,
+    function: str,
+    handler: PropertyValue,
+    report: _Report,
+    open_sources: Mapping[Path, str],
 ) -> None:
     from lamina.project.discovery import module_file, parse_module, top_level_bindings
 
@@ -209,10 +222,12 @@ def _check_handler(
         message = f"no file for module '{module}' (expected {expected})"
         report(handler, "handler-file-missing", message, fix)
         return
-    try:
-        source = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
+    source = open_sources.get(file)
+    if source is None:
+        try:
+            source = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
     tree = parse_module(source)
     if tree is None:
         return  # the runtime reports the syntax error, the way Lambda does
