@@ -1,5 +1,6 @@
-// The five steps in one code-server on a copy of samples/http-api. A failed step is recorded
-// (message, screenshot, UI state) and the next steps still run, so one run reports all of them.
+// Steps 1-6 in one code-server on a copy of samples/http-api, step 7 in a second, fresh one. A failed
+// step is recorded (message, screenshot, UI state) and the next steps still run, so one run reports
+// all of them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { copyLogs, makeWorkspace, startCodeServer } from './lib/codeserver.mjs';
@@ -9,9 +10,11 @@ import { initLines } from './measure.mjs';
 import { createHandler } from './steps/create-handler.mjs';
 import { debug } from './steps/debug.mjs';
 import { lenses, run } from './steps/editor.mjs';
+import { closeInstall, installLamina } from './steps/install.mjs';
+import { LAUNCH_NAME, launchDebug, writeLaunchJson } from './steps/launch.mjs';
 import { sync } from './steps/sync.mjs';
 
-export const STEP_COUNT = 5;
+export const STEP_COUNT = 7;
 
 /** What the steps need to know about the sample: the handler file, its lines, the template. */
 function fixture(ws) {
@@ -38,7 +41,6 @@ function fixture(ws) {
 }
 
 async function step(ctx, n, slug, title, fn) {
-  const { page } = ctx.live;
   ctx.live.where = `step ${n} (${title})`;
   const t = Date.now();
   say(`step ${n}: ${title}`);
@@ -48,6 +50,7 @@ async function step(ctx, n, slug, title, fn) {
   } catch (e) {
     const ms = Date.now() - t;
     const message = errorText(e);
+    const { page } = ctx.live; // a step may open another page (step 7)
     const ui = await uiState(page);
     const shot = path.join(ctx.out, `step${n}-${slug}-failure.png`);
     await page.screenshot({ path: shot }).catch(() => undefined);
@@ -63,7 +66,7 @@ async function step(ctx, n, slug, title, fn) {
     return;
   }
   const shot = path.join(ctx.out, `step${n}-${slug}.png`);
-  await page.screenshot({ path: shot });
+  await ctx.live.page.screenshot({ path: shot });
   const ms = Date.now() - t;
   ctx.summary.steps.push({ step: n, title, ok: true, ms, screenshot: shot, ...(details ? { details } : {}) });
   say(`step ${n}: ok (${ms} ms)${details ? ` ${short(details, 400)}` : ''}`);
@@ -91,6 +94,7 @@ async function observe(page) {
 export async function runSteps(ctx) {
   const ws = makeWorkspace(ctx, 'main');
   const fx = fixture(ws);
+  writeLaunchJson(ws); // for step 6
   const cs = await startCodeServer(ctx, 'main', { workspace: ws, env: { LAMINA_DAP_TRACE: ctx.dapTrace }, trace: true });
   ctx.summary.codeServer = { url: cs.url, emulatorEndpoint: `http://127.0.0.1:${cs.emulatorPort}` };
   const page = await openWorkbench(ctx, cs);
@@ -107,6 +111,7 @@ export async function runSteps(ctx) {
   await step(ctx, 3, 'debug', `breakpoint on line ${fx.bodyLine}, ⚙ Debug stops there, F5 continues`, () => debug(t));
   await step(ctx, 4, 'sync', 'edit the handler, Ctrl+S, sync to the emulator', () => sync(t));
   await step(ctx, 5, 'create-handler', 'Lamina: Create Handler saves a new function that runs', () => createHandler(t));
+  await step(ctx, 6, 'launch', `F5 on launch.json's "${LAUNCH_NAME}" stops on line ${fx.bodyLine}, F5 continues`, () => launchDebug(t));
   ctx.live.where = 'the end';
   try {
     ctx.summary.observations = await observe(page);
@@ -117,4 +122,11 @@ export async function runSteps(ctx) {
   await page.close();
   cs.stop();
   copyLogs(ctx, cs);
+  // Step 7 in a second, fresh code-server whose interpreter has no Lamina.
+  const inst = { ctx, handlerName: fx.handlerName, defLine: fx.defLine };
+  try {
+    await step(ctx, 7, 'install', 'a fresh code-server on a venv without Lamina: "Install Lamina" installs it, the server starts', () => installLamina(inst));
+  } finally {
+    await closeInstall(ctx, inst);
+  }
 }

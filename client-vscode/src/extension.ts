@@ -10,7 +10,7 @@ import type { AttachConfig, InvocationResult, SyncStatus } from './types';
 
 let server: LaminaServer | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Lamina', { log: true });
   const results = new ResultsView();
   const status = new SyncStatusBar();
@@ -19,8 +19,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log, results, status, srv);
 
   const execute = async (command: string, args: unknown): Promise<unknown> => {
-    const client = srv.client;
-    if (!client || !client.isRunning()) {
+    const client = await srv.ready();
+    if (!client) {
       throw new Error('the Lamina language server is not running');
     }
     return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] });
@@ -53,16 +53,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   }
 
-  try {
-    await srv.start();
-  } catch (e) {
+  // Not awaited: starting may wait on the user (Install Lamina), and activation must not.
+  void srv.start().catch((e: unknown) => {
     log.error(`could not start the Lamina server: ${String(e)}`);
     void vscode.window.showErrorMessage(`Lamina: could not start the language server (${String(e)}).`, 'Show Output').then((p) => {
       if (p) {
         log.show();
       }
     });
-  }
+  });
 }
 
 export async function deactivate(): Promise<void> {

@@ -57,7 +57,21 @@ export class LaminaServer implements vscode.Disposable {
     this.onStartedHandlers.push(handler);
   }
 
-  async start(): Promise<void> {
+  private starting: Promise<void> = Promise.resolve();
+
+  /** Starts the server; `ready()` waits for this. */
+  start(): Promise<void> {
+    this.starting = this.startOnce();
+    return this.starting;
+  }
+
+  /** The running client, once a start in progress has finished (it may wait on Install Lamina). */
+  async ready(): Promise<LanguageClient | undefined> {
+    await this.starting.catch(() => undefined);
+    return this.client?.isRunning() ? this.client : undefined;
+  }
+
+  private async startOnce(): Promise<void> {
     const choice = await findInterpreter();
     this.log.info(`Python interpreter: ${choice.command} (from ${choice.source})`);
     const problem = await checkLamina(choice.command);

@@ -8,7 +8,7 @@ import { baseEnv, freePort, signalGroup, trackEmulatorPort, trackGroup, trackWor
 import { Failure, say, until } from './util.mjs';
 
 export const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REPO = path.resolve(E2E_DIR, '..', '..');
+export const REPO = path.resolve(E2E_DIR, '..', '..');
 export const CODE_SERVER = path.join(E2E_DIR, 'node_modules', '.bin', 'code-server');
 
 /** Copies samples/ into <tmp>/<name>/samples and returns the http-api project folder in it. */
@@ -23,7 +23,7 @@ export function makeWorkspace(ctx, name) {
   return ws;
 }
 
-function writeSettings(ctx, userDataDir, emulatorPort, trace) {
+function writeSettings(ctx, userDataDir, emulatorPort, trace, overrides) {
   const settings = {
     'lamina.python': ctx.python,
     'lamina.emulator.endpoint': `http://127.0.0.1:${emulatorPort}`,
@@ -68,6 +68,7 @@ function writeSettings(ctx, userDataDir, emulatorPort, trace) {
     'editor.codeLens': true,
     // With `--log trace`: the LSP traffic in Lamina.log, so that a failed step can be explained.
     ...(trace ? { 'lamina.trace.server': 'verbose' } : {}),
+    ...overrides,
   };
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
@@ -105,12 +106,12 @@ export async function installExtension(ctx) {
 }
 
 /** Starts code-server on `workspace` in its own session and waits for /healthz. `trace` logs the
- * LSP traffic (not when measuring: it costs time). */
-export async function startCodeServer(ctx, label, { workspace, env: extraEnv = {}, trace = false }) {
+ * LSP traffic (not when measuring: it costs time); `settings` overrides user settings. */
+export async function startCodeServer(ctx, label, { workspace, env: extraEnv = {}, trace = false, settings = {} }) {
   const { port, userDataDir, env, args } = await prepare(ctx, label, extraEnv);
   const emulatorPort = await freePort();
   trackEmulatorPort(emulatorPort);
-  writeSettings(ctx, userDataDir, emulatorPort, trace);
+  writeSettings(ctx, userDataDir, emulatorPort, trace, settings);
   const logFile = path.join(ctx.out, `code-server-${label}.log`);
   const logFd = fs.openSync(logFile, 'w');
   const flags = ['--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'];

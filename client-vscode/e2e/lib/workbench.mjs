@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { baseEnv } from './processes.mjs';
+import { waitQuickInput } from './quickinput.mjs';
 import { say, until } from './util.mjs';
 
 export const CHROMIUM = process.env.LAMINA_E2E_CHROMIUM || '/usr/bin/chromium';
@@ -61,37 +62,7 @@ export async function uiState(page) {
     .catch((e) => ({ error: String(e) }));
 }
 
-/** Types `text` into the open quick input and picks the first row that `rowMatches`. */
-export async function quickPick(page, what, text, rowMatches, { timeout = 20000 } = {}) {
-  await page.keyboard.type(text);
-  const row = await until(`a "${what}" row in the quick input`, async () => {
-    const rows = await page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-    const i = rows.findIndex((r) => rowMatches(r));
-    return { ok: i >= 0, i, label: rows[i], seen: { typed: text, rows } };
-  }, { timeout });
-  // Select exactly the row found (the first row may still be an older result).
-  for (let k = 0; k < row.i; k++) await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('Enter');
-  return row.label;
-}
-
-export async function waitQuickInput(page, what, test, timeout = 15000) {
-  return until(what, async () => {
-    const s = await page.evaluate(() => {
-      const qi = document.querySelector('.quick-input-widget');
-      if (!qi || qi.getClientRects().length === 0 || getComputedStyle(qi).display === 'none') return { visible: false };
-      const input = qi.querySelector('.quick-input-box input');
-      return {
-        visible: true,
-        placeholder: input?.getAttribute('placeholder') ?? '',
-        ariaLabel: input?.getAttribute('aria-label') ?? '',
-        message: (qi.querySelector('.quick-input-message')?.textContent ?? '').trim(),
-        value: input?.value ?? '',
-      };
-    });
-    return { ok: s.visible && test(s), seen: s };
-  }, { timeout });
-}
+export { quickPick, waitQuickInput } from './quickinput.mjs';
 
 /** Keyboard focus into the active editor (Ctrl+1: View: Focus First Editor Group). */
 export async function focusEditor(page, fileName) {

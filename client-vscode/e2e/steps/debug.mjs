@@ -5,7 +5,7 @@ import path from 'node:path';
 import { clickLens, debugToolbarVisible, focusEditor, goToLine, lineMarks, newestRun, resultRows, uiState } from '../lib/workbench.mjs';
 import { Failure, findFiles, until } from '../lib/util.mjs';
 
-function readDap(file) {
+export function readDap(file) {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   } catch {
@@ -15,10 +15,23 @@ function readDap(file) {
 
 /** Why F9 may set nothing: VS Code allows breakpoints only in languages some installed extension
  * lists in contributes.breakpoints (there is no Python extension here). */
-function breakpointHint(extensionsDir) {
+export function breakpointHint(extensionsDir) {
   const manifest = findFiles(extensionsDir, (p) => /lamina\.lamina-[^/]*\/package\.json$/.test(p))[0];
   const languages = manifest ? (JSON.parse(fs.readFileSync(manifest, 'utf8')).contributes?.breakpoints ?? []).map((b) => b.language) : [];
   return languages.includes('python') ? '' : ` (the installed extension's package.json has no contributes.breakpoints entry for python: ${JSON.stringify(languages)})`;
+}
+
+/** Waits for the Variables view to show `name` under Locals (expanding Locals when collapsed). */
+export async function waitVariable(page, name) {
+  return until(`the Variables view showing \`${name}\``, async () => {
+    const rows = await page.$$eval('.part.sidebar .monaco-list-row, .part.auxiliarybar .monaco-list-row, .part.panel .monaco-list-row', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    const row = rows.find((x) => new RegExp(`^${name}\\b`).test(x));
+    if (!row) {
+      const locals = page.locator('.monaco-list-row[aria-label="Scope Locals"][aria-expanded="false"]');
+      if ((await locals.count()) > 0) await locals.first().click();
+    }
+    return { ok: !!row, row, seen: rows.filter((x) => /Scope|value/.test(x)).slice(0, 12) };
+  }, { timeout: 20000, interval: 250 });
 }
 
 export async function debug(t) {
@@ -38,16 +51,7 @@ export async function debug(t) {
     const r = { toolbar: await debugToolbarVisible(page), ...(await lineMarks(page, bodyText)) };
     return { ok: r.toolbar && r.topStackFrame, seen: { ...r, ui: await uiState(page) } };
   }, { timeout: 45000, interval: 200 });
-  // Variables: `event` under Locals (expanded when collapsed).
-  const vars = await until('the Variables view showing `event`', async () => {
-    const rows = await page.$$eval('.part.sidebar .monaco-list-row, .part.auxiliarybar .monaco-list-row, .part.panel .monaco-list-row', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-    const event = rows.find((x) => /^event\b/.test(x));
-    if (!event) {
-      const locals = page.locator('.monaco-list-row[aria-label="Scope Locals"][aria-expanded="false"]');
-      if ((await locals.count()) > 0) await locals.first().click();
-    }
-    return { ok: !!event, event, seen: rows.filter((x) => /Scope|value/.test(x)).slice(0, 12) };
-  }, { timeout: 20000, interval: 250 });
+  const vars = await waitVariable(page, 'event');
   await page.screenshot({ path: path.join(ctx.out, 'step3-debug-stopped.png') });
   const dap = await until('a DAP `stopped` event with reason "breakpoint" in dap.jsonl', async () => {
     const msgs = readDap(dapFile);
@@ -77,7 +81,7 @@ export async function debug(t) {
     stoppedOnLine: bodyLine,
     dapStopped: dap.reason,
     topFrame: dap.topFrame,
-    variable: vars.event.slice(0, 80),
+    variable: vars.row.slice(0, 80),
     newRow: `${after.run.row.label} — ${after.run.row.description}`,
     dapMessages: dapEnd.length,
     dapEnd: dapEnd.filter((m) => ['exit', 'error', 'stop'].includes(m.dir) || ['terminated', 'exited'].includes(m.msg?.event)).map((m) => (m.dir === 'fromAdapter' ? m.msg.event : `${m.dir}${typeof m.msg === 'string' ? `: ${m.msg}` : ''}`)),

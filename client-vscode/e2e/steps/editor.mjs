@@ -2,14 +2,24 @@
 import { clickLens, goToLine, lensesAbove, newestRun, quickPick, resultRows, uiState, waitQuickInput } from '../lib/workbench.mjs';
 import { until } from '../lib/util.mjs';
 
-export async function lenses(t) {
-  const { page, handlerName, defLine } = t;
-  await page.locator('.part.editor').click({ position: { x: 200, y: 200 } }).catch(() => undefined);
+/** Quick Open (Ctrl+P) of src/<fileName>; resolves to the row picked. */
+export async function openFile(page, fileName) {
+  // Keyboard focus into the workbench, by a click on the empty editor area only (a click in an
+  // open editor could hit a lens).
+  if ((await page.locator('.part.editor .monaco-editor').count()) === 0) {
+    await page.locator('.part.editor').click({ position: { x: 200, y: 200 } }).catch(() => undefined);
+  }
   await page.keyboard.press('Control+p');
   await waitQuickInput(page, 'the Quick Open input', () => true);
   // Not tests/test_items_api.py: the row whose label starts with the file name.
-  const picked = await quickPick(page, handlerName, handlerName, (r) => r.startsWith(handlerName));
-  await page.locator(`.monaco-editor[data-uri$="/src/${handlerName}"]`).waitFor({ state: 'visible', timeout: 15000 });
+  const picked = await quickPick(page, fileName, fileName, (r) => r.startsWith(fileName));
+  await page.locator(`.monaco-editor[data-uri$="/src/${fileName}"]`).waitFor({ state: 'visible', timeout: 15000 });
+  return picked;
+}
+
+export async function lenses(t) {
+  const { page, handlerName, defLine } = t;
+  const picked = await openFile(page, handlerName);
   await goToLine(page, defLine);
   const want = ['▶ Run', '⚙ Debug', '⇪ Sync', '{ } Event: get-item'];
   const lens = await until(`code lenses ${want.join(', ')} (lamina.defaultEvent) right above "def handler(" (line ${defLine})`, async () => {
