@@ -1,30 +1,36 @@
 """The parent side of the Lambda Runtime API, one server per execution environment.
 
-A small HTTP/1.1 server on asyncio streams, on its own loopback port, so that
-`AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT` works for any runtime client. Every response goes out in
-one write with TCP_NODELAY set: headers and body in separate segments cost about 40 ms per
-request (Nagle plus delayed ACK).
+A small HTTP/1.1 server, an asyncio Protocol on its own loopback port, so that
+`AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT` works for any runtime client. It works on callbacks, not
+on stream tasks: a request is handled as soon as its last byte arrives, and an event goes to a
+runtime parked on `/next` within `deliver` itself, so a warm invoke pays no event-loop round
+trips here (a post's answer alone waits one turn, see `_Connection._process`). Every response
+goes out in one write with TCP_NODELAY set: headers and body in separate segments cost about
+40 ms per request (Nagle plus delayed ACK).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import socket
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/2018-06-01/runtime"
 DEBUG_PREFIX = "/2018-06-01/lamina/debug/"
+NEXT_PATH = f"{PREFIX}/invocation/next"
 # A runtime may post any size; we read up to this and refuse larger bodies without reading them.
 MAX_BODY_BYTES = 64 * 1024 * 1024
+# awslambdaric sends an X-Ray error header of up to 1 MB with each error.
 MAX_HEAD_BYTES = 4 * 1024 * 1024
 _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 _REASONS |= {413: "Payload Too Large", 500: "Internal Server Error"}
+_ACCEPTED = '{"status":"OK"}'
+_PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 
 
 @dataclass
@@ -37,7 +43,8 @@ class PendingEvent:
 
 
 class RuntimeApiListener(Protocol):
-    """What the server reports to the environment that owns it."""
+    """What the server reports to the environment that owns it. Called from the event loop's
+    I/O callbacks: they must not block, and must not call back into the server's `deliver`."""
 
     def on_next(self) -> None:
         """The runtime is idle and waiting (init is over, or the last invocation ended)."""
@@ -58,16 +65,16 @@ class RuntimeApiServer:
     def __init__(self, listener: RuntimeApiListener) -> None:
         self.listener = listener
         self.port = 0
-        self._server: asyncio.Server | None = None
+        self._server: asyncio.AbstractServer | None = None
         self._pending: PendingEvent | None = None
-        self._waiter: asyncio.Future[PendingEvent] | None = None
-        self._parked: asyncio.StreamWriter | None = None  # the connection waiting on /next
+        self._parked: _Connection | None = None  # the connection waiting on /next
         self._disconnected = False  # the runtime hung up while parked on /next
+        self._connections: set[_Connection] = set()
 
     async def start(self, listener: socket.socket) -> None:
         """Serve on a socket bound (and maybe already connected to) before the loop ran."""
-        # awslambdaric sends an X-Ray error header of up to 1 MB with each error.
-        self._server = await asyncio.start_server(self._serve, sock=listener, limit=MAX_HEAD_BYTES)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Connection(self), sock=listener)
         self.port = listener.getsockname()[1]
 
     @property
@@ -76,10 +83,8 @@ class RuntimeApiServer:
 
     def deliver(self, event: PendingEvent) -> None:
         """Hand an event to the runtime: now if it is parked on /next, else at its next call."""
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(event)
-        else:
+        parked, self._parked = self._parked, None
+        if parked is None or not parked.send_event(event):
             self._pending = event
 
     def runtime_gone(self) -> bool:
@@ -87,91 +92,44 @@ class RuntimeApiServer:
         socket too, since the loop may not have seen the hang-up yet."""
         if self._disconnected:
             return True
-        sock = self._parked.get_extra_info("socket") if self._parked is not None else None
-        sock = getattr(sock, "_sock", sock)  # asyncio wraps it in a TransportSocket without recv
-        if sock is None:
-            return False
-        try:
-            peeked: bytes = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-            return peeked == b""
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
-            return True
+        parked = self._parked
+        return parked is not None and parked.peer_closed()
 
     def cancel_pending(self) -> None:
-        """Forget any event not yet taken (its environment died or was retired)."""
+        """Forget any event not yet taken (its environment died or was retired); a runtime
+        parked on /next is hung up on."""
         self._pending = None
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.cancel()
-        self._waiter = None
+        parked, self._parked = self._parked, None
+        if parked is not None:
+            self._disconnected = True
+            parked.close()
 
     async def close(self) -> None:
         self.cancel_pending()
         if self._server is not None:
             self._server.close()
             self._server = None
+        for connection in list(self._connections):
+            connection.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while True:
-                request = await _read_request(reader)
-                if request is None:
-                    return
-                method, path, headers, body = request
-                if body is None:
-                    _write(writer, 413, _error_json("RequestEntityTooLarge", "Payload too large"))
-                    return
-                if method == "GET" and path == f"{PREFIX}/invocation/next":
-                    self._disconnected = False
-                    self._parked = writer
-                    try:
-                        event = await self._next_event(reader)
-                    finally:
-                        self._parked = None
-                    if event is None:
-                        self._disconnected = True
-                        return
-                    _write(writer, 200, event.body, event.headers)
-                elif method == "POST":
-                    status, answer = self._post(path, headers, body)
-                    _write(writer, status, answer.encode())
-                else:
-                    _write(writer, 404, _error_json("NotFound", f"no route for {method} {path}"))
-        except (ConnectionError, asyncio.IncompleteReadError):
+    # --- called by the connections -----------------------------------------------------------
+
+    def _next(self, connection: _Connection) -> None:
+        """GET /invocation/next: answer with the pending event, or park until `deliver`."""
+        self._disconnected = False
+        event, self._pending = self._pending, None
+        if event is not None:
+            connection.write(200, event.body, event.headers)
             return
-        except asyncio.CancelledError:
-            raise
-        finally:
-            writer.close()
-
-    async def _next_event(self, reader: asyncio.StreamReader) -> PendingEvent | None:
-        if self._pending is not None:
-            event, self._pending = self._pending, None
-            return event
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[PendingEvent] = loop.create_future()
-        self._waiter = waiter
+        connection.parked = True
+        self._parked = connection
         self.listener.on_next()
-        # Watch the connection too: a runtime that dies while parked here must not swallow the
-        # next event (lambda-facts: "a killed runtime's long poll").
-        gone = asyncio.ensure_future(reader.read(1))
-        try:
-            await asyncio.wait((waiter, gone), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            gone.cancel()
-            # Let the cancelled read finish, or the stream still counts it as a reader.
-            with contextlib.suppress(asyncio.CancelledError):
-                await gone
-        if waiter.done() and not waiter.cancelled():
-            return waiter.result()
-        if self._waiter is waiter:
-            self._waiter = None
-        waiter.cancel()
-        return None
+
+    def _hung_up(self, connection: _Connection) -> None:
+        self._connections.discard(connection)
+        if self._parked is connection:
+            self._parked = None
+            self._disconnected = True
 
     def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
         if path.startswith(DEBUG_PREFIX):
@@ -180,10 +138,10 @@ class RuntimeApiServer:
             except ValueError:
                 payload = {}
             self.listener.on_debugger(path[len(DEBUG_PREFIX) :], payload)
-            return 202, '{"status":"OK"}'
+            return 202, _ACCEPTED
         if path == f"{PREFIX}/init/error":
             self.listener.on_init_error(body, headers.get("lambda-runtime-function-error-type", ""))
-            return 202, '{"status":"OK"}'
+            return 202, _ACCEPTED
         parts = path[len(PREFIX) :].strip("/").split("/")
         if len(parts) == 3 and parts[0] == "invocation" and path.startswith(PREFIX):
             request_id, kind = parts[1], parts[2]
@@ -192,44 +150,181 @@ class RuntimeApiServer:
                 return self.listener.on_response(request_id, body, content_type)
             if kind == "error":
                 return self.listener.on_invocation_error(request_id, body)
-        return 404, _error_json("NotFound", f"no route for POST {path}").decode()
+        return 404, _error_json("NotFound", f"no route for POST {path}")
 
 
-async def _read_request(
-    reader: asyncio.StreamReader,
-) -> tuple[str, str, dict[str, str], bytes | None] | None:
-    """One request, or None at a clean end of the connection. A body that is too big is None."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return None
-    except asyncio.LimitOverrunError:
-        raise ConnectionError("request head too long") from None
-    lines = head.decode("latin-1").split("\r\n")
-    method, path, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
-    if length > MAX_BODY_BYTES:
-        return method, path, headers, None
-    body = await reader.readexactly(length) if length else b""
-    return method, path, headers, body
+class _Connection(asyncio.Protocol):
+    """One connection from the runtime client, kept alive: its requests are answered in order."""
+
+    def __init__(self, server: RuntimeApiServer) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.parked = False  # waiting on /next: what comes meanwhile waits too
+        self._answering = False  # a post's answer is about to go out: the same
+        self._out: list[bytes] | None = None  # answers to send in one write (see _process)
+        self._fd = -1
+        self._buffer = bytearray()
+        self._scanned = 0  # where to resume looking for the end of the head
+        self._head: tuple[str, str, dict[str, str], int] | None = None  # waiting for its body
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # A stream transport (uvloop's does not subclass asyncio.Transport, hence the cast).
+        self.transport = cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._fd = sock.fileno()
+        self.server._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self._fd = -1
+        self.server._hung_up(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if not self.parked and not self._answering:
+            self._process()
+
+    def _process(self, first: bytes = b"") -> None:
+        """Handle the complete requests in the buffer, in order, and send their answers (after
+        `first`) in one write at the end. So a result posted together with the next `/next`
+        (Lamina's bootstrap pipelines them) is acknowledged after the freeze that `/next` brings:
+        the frozen runtime isn't woken just to read its 202."""
+        out = self._out = [first] if first else []
+        try:
+            while not self.parked and not self._answering:
+                transport = self.transport
+                if transport is None or transport.is_closing():
+                    return
+                request = self._take_request()
+                if request is None:
+                    return
+                method, path, headers, body = request
+                if method == "GET" and path == NEXT_PATH:
+                    self.server._next(self)
+                elif method == "POST":
+                    status, answer = self.server._post(path, headers, body)
+                    # Answered on the loop's next turn, after whatever the post woke up: a
+                    # result's caller gets its HTTP response before the runtime runs again.
+                    # Meanwhile this connection takes no further request.
+                    self._answering = True
+                    reply = _response(status, answer.encode())
+                    asyncio.get_running_loop().call_soon(self._answer, reply)
+                else:
+                    message = _error_json("NotFound", f"no route for {method} {path}")
+                    self.write(404, message.encode())
+        finally:
+            self._out = None
+            self._send(b"".join(out))
+
+    def _answer(self, reply: bytes) -> None:
+        self._answering = False
+        self._process(reply)
+
+    def _send(self, data: bytes) -> None:
+        if self._out is not None:
+            self._out.append(data)
+        elif data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def _take_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
+        """The next complete request in the buffer, if there is one. A request the server can't
+        take (a head too long, a body too big, a bad length) ends the connection."""
+        buffer = self._buffer
+        if self._head is None:
+            end = buffer.find(b"\r\n\r\n", self._scanned)
+            if end < 0:
+                if len(buffer) > MAX_HEAD_BYTES:
+                    self.close()
+                else:
+                    self._scanned = max(0, len(buffer) - 3)
+                return None
+            lines = buffer[:end].decode("latin-1").split("\r\n")
+            del buffer[: end + 4]
+            self._scanned = 0
+            method, path, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+            headers: dict[str, str] = {}
+            for line in lines[1:]:
+                if line:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+            try:
+                length = int(headers.get("content-length", "0") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.write(400, _error_json("InvalidRequest", "Bad Content-Length").encode())
+                self.close()
+                return None
+            if length > MAX_BODY_BYTES:
+                self.write(413, _error_json("RequestEntityTooLarge", "Payload too large").encode())
+                self.close()
+                return None
+            self._head = (method, path, headers, length)
+        method, path, headers, length = self._head
+        if len(buffer) < length:
+            return None
+        self._head = None
+        if not length:
+            return method, path, headers, b""
+        body = bytes(buffer[:length])
+        del buffer[:length]
+        return method, path, headers, body
+
+    def send_event(self, event: PendingEvent) -> bool:
+        """Answer the parked /next with an event; False if the connection is gone."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return False
+        self.parked = False
+        self.write(200, event.body, event.headers)
+        if self._buffer:  # the runtime sent more while it waited: handle it after this
+            asyncio.get_running_loop().call_soon(self._process)
+        return True
+
+    def peer_closed(self) -> bool:
+        """True if the runtime closed its end, whether or not the loop has seen it yet."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return True
+        if self._fd < 0:  # no socket to look at: trust the loop
+            return False
+        # The transport's own socket object may not offer recv (uvloop's doesn't), so peek
+        # through a socket object that borrows the descriptor.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, self._fd)
+        try:
+            return sock.recv(1, _PEEK_FLAGS) == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+        finally:
+            sock.detach()
+
+    def write(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self._send(_response(status, body, headers))
+
+    def close(self) -> None:
+        """Close after sending what is already answered."""
+        transport = self.transport
+        if transport is None:
+            return
+        if self._out and not transport.is_closing():
+            transport.write(b"".join(self._out))
+            self._out.clear()
+        transport.close()
 
 
-def _write(
-    writer: asyncio.StreamWriter, status: int, body: bytes, headers: dict[str, str] | None = None
-) -> None:
+def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
     head = f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\nContent-Length: {len(body)}\r\n"
     if headers:
         for name, value in headers.items():
             head += f"{name}: {value}\r\n"
     else:
         head += "Content-Type: application/json\r\n"
-    writer.write(head.encode("latin-1") + b"\r\n" + body)
+    return head.encode("latin-1") + b"\r\n" + body
 
 
-def _error_json(error_type: str, message: str) -> bytes:
-    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+def _error_json(error_type: str, message: str) -> str:
+    return json.dumps({"errorType": error_type, "errorMessage": message})

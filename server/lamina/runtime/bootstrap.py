@@ -77,6 +77,8 @@ class RuntimeApiClient:
         self.address = (host or "127.0.0.1", int(port))
         self.sock: _socket.socket | None = None
         self.buffer = b""
+        # An invocation's result, held back to go out with the next request (see post_response).
+        self.held = b""
 
     def _connect(self) -> _socket.socket:
         sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
@@ -89,16 +91,17 @@ class RuntimeApiClient:
     def request(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        """Send one request and return (status, headers, body). Reconnects once if needed."""
-        head = f"{method} {API_PREFIX}{path} HTTP/1.1\r\nHost: lambda\r\nContent-Length: {len(body)}\r\n"
-        if headers:
-            for name, value in headers.items():
-                head += f"{name}: {value}\r\n"
-        data = head.encode("latin-1") + b"\r\n" + body
+        """Send one request and return (status, headers, body). Reconnects once if needed.
+        A held-back result goes out first, in the same write (HTTP/1.1 pipelining), and its
+        answer is read and dropped."""
+        held, self.held = self.held, b""
+        data = held + _encode_request(method, path, body, headers)
         for attempt in (0, 1):
             sock = self.sock if self.sock is not None else self._connect()
             try:
                 sock.sendall(data)
+                if held:
+                    self._read_response(sock)
                 return self._read_response(sock)
             except OSError:
                 self.sock = None
@@ -136,21 +139,23 @@ class RuntimeApiClient:
         return headers, body
 
     def post_response(self, request_id: str, body: bytes, content_type: str) -> None:
-        self.request(
-            "POST",
-            f"/invocation/{request_id}/response",
-            body,
-            {"Content-Type": content_type},
+        """The result is held back and sent with the `/next` that follows at once, in one write:
+        nothing here depends on its answer, and the runtime doesn't wake up once more for it."""
+        self.held = _encode_request(
+            "POST", f"/invocation/{request_id}/response", body, {"Content-Type": content_type}
         )
 
     def post_error(
         self, request_id: str, error: dict[str, Any], xray_fault: dict[str, Any]
     ) -> None:
+        """Held back like a response."""
         headers = {"Content-Type": "application/json"}
         xray = to_json(xray_fault)
         if len(xray) < 1024 * 1024 and "\n" not in xray:
             headers["Lambda-Runtime-Function-XRay-Error-Cause"] = xray
-        self.request("POST", f"/invocation/{request_id}/error", to_json(error).encode(), headers)
+        self.held = _encode_request(
+            "POST", f"/invocation/{request_id}/error", to_json(error).encode(), headers
+        )
 
     def post_init_error(self, error: dict[str, Any]) -> None:
         status, _, body = self.request(
@@ -161,6 +166,18 @@ class RuntimeApiClient:
         )
         if status != 202:
             raise OSError(f"Runtime API /init/error answered {status}: {body!r}")
+
+
+def _encode_request(
+    method: str, path: str, body: bytes, headers: dict[str, str] | None = None
+) -> bytes:
+    head = (
+        f"{method} {API_PREFIX}{path} HTTP/1.1\r\nHost: lambda\r\nContent-Length: {len(body)}\r\n"
+    )
+    if headers:
+        for name, value in headers.items():
+            head += f"{name}: {value}\r\n"
+    return head.encode("latin-1") + b"\r\n" + body
 
 
 # --- JSON, as awslambdaric's marshaller ------------------------------------------------------

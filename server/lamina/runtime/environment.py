@@ -223,7 +223,10 @@ class ExecutionEnvironment:
             self._deliver(request)
             if not self._timeout_suspended():
                 self._timeout_timer = loop.call_later(
-                    self.config.timeout, self._on_timeout, request.request_id
+                    self.config.timeout,
+                    self._on_timeout,
+                    request.request_id,
+                    started + self.config.timeout,
                 )
             self._memory_timer = loop.call_later(MEMORY_POLL_S, self._poll_memory)
             try:
@@ -280,10 +283,11 @@ class ExecutionEnvironment:
             headers["Lambda-Runtime-Client-Context"] = request.client_context
         if request.cognito_identity:
             headers["Lambda-Runtime-Cognito-Identity"] = request.cognito_identity
+        # The event first, then the thaw: the runtime wakes once, with its answer already there.
+        self._api.deliver(PendingEvent(request.request_id, request.payload, headers))
         if self._frozen:
             self._frozen = False
             self._signal(signal.SIGCONT)
-        self._api.deliver(PendingEvent(request.request_id, request.payload, headers))
 
     def _finish(
         self,
@@ -336,8 +340,14 @@ class ExecutionEnvironment:
         if self._outcome is not None and not self._outcome.done():
             self._outcome.set_result(outcome)
 
-    def _on_timeout(self, request_id: str) -> None:
+    def _on_timeout(self, request_id: str, deadline: float) -> None:
         if self._current != request_id:
+            return
+        early = deadline - time.perf_counter()
+        if early > 0:  # a timer may fire a little early (uvloop counts whole milliseconds)
+            self._timeout_timer = asyncio.get_running_loop().call_later(
+                early, self._on_timeout, request_id, deadline
+            )
             return
         self._settle(_Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
         self._kill_soon()

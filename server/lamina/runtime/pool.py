@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
@@ -53,6 +54,7 @@ class RuntimePool:
         self._credentials = credentials
         self._slots: dict[FunctionConfig, list[_Slot]] = {}
         self._freed: dict[FunctionConfig, asyncio.Condition] = {}
+        self._waiting: Counter[FunctionConfig] = Counter()  # callers waiting on `_freed`
         # The config last seen for each (function, version): a different one retires the rest.
         self._latest: dict[tuple[str, str], FunctionConfig] = {}
         self._reaper: asyncio.Task[None] | None = None
@@ -169,7 +171,13 @@ class RuntimePool:
         if self._closed:
             raise RuntimeError("the runtime pool is closed")
         self._start_reaper()
-        await self._retire_other_configs(config)
+        if self._latest.get((config.function_name, config.version)) is not config:
+            await self._retire_other_configs(config)
+        # The warm path: an idle environment ready to take the event.
+        for slot in self._slots.get(config, ()):
+            if not slot.leased and slot.env.state is EnvironmentState.READY and slot.usable():
+                slot.leased = True
+                return slot
         freed = self._freed.get(config)
         if freed is None:
             freed = self._freed[config] = asyncio.Condition()
@@ -186,15 +194,21 @@ class RuntimePool:
                 return free[0]
             if len(slots) < self.options.max_concurrency:
                 return await self._spawn(config, leased=True)
-            async with freed:
-                await freed.wait()
+            self._waiting[config] += 1
+            try:
+                async with freed:
+                    await freed.wait()
+            finally:
+                self._waiting[config] -= 1
+                if not self._waiting[config]:
+                    del self._waiting[config]
 
     async def _release(self, config: FunctionConfig, slot: _Slot) -> None:
         slot.leased = False
         if not slot.usable():
             await self._remove(config, slot)
         freed = self._freed.get(config)
-        if freed is not None:
+        if freed is not None and self._waiting[config]:
             async with freed:
                 freed.notify()
 
