@@ -52,21 +52,43 @@ HANDLER = 'ANSWER = {answer!r}\n\ndef handler(event, context):\n    return {{"ok
 ROLE = "arn:aws:iam::123456789012:role/lamina-bench"
 FUNCTION = "bench"
 INVOKE_PATH = f"/2015-03-31/functions/{FUNCTION}/invocations"
-# The peer for the boto3 and raw latency: a minimal aiohttp server answering Invoke's path at once,
-# with no function behind it. boto3's own cost per call (serializing, signing, parsing) shows there.
-FLOOR_SERVER = """
-import sys
-from aiohttp import web
-async def invoke(request):
-    await request.read()
-    return web.Response(body=b'{"ok": true}', content_type="application/json",
-                        headers={"X-Amz-Executed-Version": "$LATEST"})
-async def ready(request):
-    return web.Response(text="ok")
-app = web.Application()
-app.router.add_post("/2015-03-31/functions/{name}/invocations", invoke)
-app.router.add_get("/ready", ready)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+# The peer for the boto3 and raw latency: a server with no function behind it, answering every
+# request at once with a canned Invoke response (the same headers as lamina serve's). boto3's own
+# cost per call (serializing, signing, parsing) shows there. A bare asyncio protocol, not an
+# HTTP framework: an aiohttp server's own ~0.1 ms per request would count as the client's.
+FLOOR_SERVER = r"""
+import asyncio, sys
+BODY = b'{"ok": true, "answer": "bench"}'
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nX-Amz-Executed-Version: $LATEST\r\n"
+    b"x-amzn-RequestId: 4c8464f4-53f0-442b-b68c-a0392ffbd8e9\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\nDate: Fri, 27 Nov 2026 11:51:51 GMT\r\n"
+    b"Server: lamina-bench-floor\r\n\r\n" % len(BODY)
+) + BODY
+
+class Floor(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.buffer = transport, b""
+
+    def data_received(self, data):
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            length = 0
+            for line in self.buffer[:end].split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            self.transport.write(ANSWER)
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Floor, "127.0.0.1", int(sys.argv[1]))
+    await server.serve_forever()
+
+asyncio.run(main())
 """
 MAX_LOAD_CONNECTIONS = 64
 MAX_LOAD_SECONDS = 30.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -60,6 +61,23 @@ def test_function_error(lam: Any, deploy: Any) -> None:
     assert error["errorType"] == "ValueError" and error["errorMessage"] == "boom bad"
     assert error["stackTrace"]
     again = lam.invoke(FunctionName=name)  # the environment goes on
+    assert "FunctionError" not in again
+
+
+def test_timeout_ends_the_invocation_no_earlier_than_the_timeout(lam: Any, deploy: Any) -> None:
+    name = deploy("slow", Timeout=1)
+    response = lam.invoke(FunctionName=name, Payload=b'{"sleep": 5}', LogType="Tail")
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    assert error["errorType"] == "Sandbox.Timedout"
+    assert error["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    logs = base64.b64decode(response["LogResult"]).decode()
+    assert "Task timed out after 1.00 seconds" in logs
+    # The function had its whole second: the timer (uvloop's counts whole milliseconds) never
+    # ends it before the deadline, so the REPORT's duration is never below the timeout.
+    duration = re.search(r"REPORT RequestId: \S+\tDuration: ([\d.]+) ms", logs)
+    assert duration and float(duration.group(1)) >= 1000.0, logs
+    again = lam.invoke(FunctionName=name)  # a new environment takes the next one
     assert "FunctionError" not in again
 
 

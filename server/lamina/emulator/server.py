@@ -7,10 +7,11 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,6 +291,21 @@ def banner(server: EmulatorServer) -> str:
     return "\n".join(lines)
 
 
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run `lamina serve` on uvloop where it is installed (less CPU per request: warm invokes
+    answer sooner and more of them fit in a second), else on asyncio's loop.
+    LAMINA_EVENT_LOOP=asyncio picks asyncio's anyway (to compare, or to rule uvloop out)."""
+    if os.environ.get("LAMINA_EVENT_LOOP") != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            uvloop.run(main)
+            return
+    asyncio.run(main)
+
+
 def _write_stderr(text: str) -> None:
     sys.stderr.write(text)
     sys.stderr.flush()
@@ -325,7 +341,7 @@ def run(options: ServeOptions) -> int:
             await server.stop()
 
     try:
-        asyncio.run(serve())
+        run_event_loop(serve())
     except ServeError as e:
         sys.stderr.write(f"error: {e}\n")
         return 2

@@ -33,6 +33,10 @@ log = logging.getLogger("lamina.emulator.esm")
 MAX_BATCH_BYTES = 6 * 1024 * 1024 - 64 * 1024  # the sync payload limit, less the envelope
 MAX_BACKOFF_S = 30.0
 THROTTLE_PAUSE_S = 1.0
+# A timer may fire a little early (uvloop counts whole milliseconds): a batching window with less
+# than this left is over. Polling again in its last instant could receive, a second time, a
+# message whose visibility timeout (as long as the window) has just run out.
+WINDOW_SLACK_S = 0.005
 
 
 def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:
@@ -154,7 +158,7 @@ class SqsPoller:
             wait = LONG_POLL_S
             if deadline is not None:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= WINDOW_SLACK_S:
                     break
                 wait = min(LONG_POLL_S, int(remaining))  # 0 below a second: a short poll
             response = await self.sqs.long_poll(
