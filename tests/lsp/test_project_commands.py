@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from lsp_harness import execute, server_env, write_echo_project
 from lsprotocol import types
@@ -124,6 +125,29 @@ def _frame(message: dict) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
+def _talk_raw(root: Path, probe: str, *opening: dict) -> tuple[int, list[dict], bytes]:
+    """Run `probe` (a script that ends in main.serve()), send `opening` then, 1.5 s later,
+    shutdown and exit; (exit code, the messages on stdout, stderr)."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", probe], cwd=root, env=server_env(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert server.stdin is not None
+    server.stdin.write(b"".join(_frame(message) for message in opening))
+    server.stdin.flush()
+    time.sleep(1.5)
+    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.flush()
+    stdout, stderr = server.communicate(timeout=20)
+    return server.returncode, _frames(stdout), stderr
+
+
+def _initialize(root: Path, **params: object) -> dict:
+    return {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}, **params}}  # fmt: skip
+
+
 def test_nothing_but_the_protocol_on_stdout(tmp_path) -> None:
     """A stray print in the server's process, and a write straight to fd 1, go to stderr."""
     probe = (
@@ -135,25 +159,10 @@ def test_nothing_but_the_protocol_on_stdout(tmp_path) -> None:
         "threading.Timer(0.3, stray).start()\n"
         "main.serve()\n"
     )
-    server = subprocess.Popen(
-        [sys.executable, "-c", probe], cwd=tmp_path, env=server_env(),
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert server.stdin is not None
-    server.stdin.write(
-        _frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
-    )  # fmt: skip
-    server.stdin.flush()
-    time.sleep(1.5)
-    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
-    server.stdin.flush()
-    stdout, stderr = server.communicate(timeout=20)
-    assert server.returncode == 0
-    messages = _frames(stdout)
+    code, messages, stderr = _talk_raw(tmp_path, probe, _initialize(tmp_path))
+    assert code == 0
     assert [m.get("id") for m in messages if "id" in m] == [1, 2]
-    assert b"stray print" in stderr and b"stray write" in stderr, (stdout, stderr)
+    assert b"stray print" in stderr and b"stray write" in stderr, (messages, stderr)
 
 
 def test_a_log_line_reaches_the_client_once(tmp_path) -> None:
@@ -165,27 +174,12 @@ def test_a_log_line_reaches_the_client_once(tmp_path) -> None:
         "logging.getLogger('lamina.probe').warning('before the client')\n"
         "main.serve()\n"
     )
-    server = subprocess.Popen(
-        [sys.executable, "-c", probe], cwd=tmp_path, env=server_env(),
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert server.stdin is not None
     unknown = {"lamina": {"notASetting": 1}}
-    server.stdin.write(
-        _frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
-                           "initializationOptions": unknown}})
-        + _frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-    )  # fmt: skip
-    server.stdin.flush()
-    time.sleep(1.5)
-    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
-    server.stdin.flush()
-    stdout, stderr = server.communicate(timeout=20)
-    logged = [
-        m["params"]["message"] for m in _frames(stdout) if m.get("method") == "window/logMessage"
-    ]
+    initialized = {"jsonrpc": "2.0", "method": "initialized", "params": {}}
+    _, messages, stderr = _talk_raw(
+        tmp_path, probe, _initialize(tmp_path, initializationOptions=unknown), initialized
+    )
+    logged = [m["params"]["message"] for m in messages if m.get("method") == "window/logMessage"]
     assert "unknown settings ignored: lamina.notASetting" in logged, logged
     assert b"unknown settings ignored" not in stderr, stderr
     assert b"before the client" in stderr
