@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from lamina.lsp.arguments import CommandArguments
-from lamina.lsp.errors import Cancelled, UserError
-from lamina.lsp.progress import progress_after
 from lamina.lsp.run_command import (
-    PROGRESS_AFTER_S,
     RunRequest,
+    command_work,
     config_for,
     deliver_result,
     resolve_for,
 )
-from lamina.lsp.runner import RunError
 from lamina.lsp.server import LaminaServer
 
 if TYPE_CHECKING:
@@ -55,24 +52,11 @@ async def start_debugging(ls: LaminaServer, args: CommandArguments) -> dict[str,
 
     request = await resolve_for(ls, args)
     spec = request.spec
-    task = asyncio.current_task()
-    assert task is not None
-
-    def cancel() -> None:
-        task.cancel()
-
     debug = debug_settings(ls)
-    try:
-        async with progress_after(ls, f"Debugging {spec.logical_id}", PROGRESS_AFTER_S, cancel):
-            config = await config_for(ls, request)
-            env = await ls.state.runner.start_debug(config, debug)
-    except RunError as e:
-        ls.show(f"Lamina: {e}", types.MessageType.Error)
-        raise UserError(str(e)) from None
-    except asyncio.CancelledError:
-        message = f"Debugging {spec.logical_id} cancelled; its environment was stopped"
-        ls.show(message, types.MessageType.Warning)
-        raise Cancelled(message) from None
+    name = spec.logical_id
+    async with command_work(ls, f"Debugging {name}", f"Debugging {name}"):
+        config = await config_for(ls, request)
+        env = await ls.state.runner.start_debug(config, debug)
     invocation = InvocationRequest(payload=request.payload)
     attach = attach_configuration(env.debug_port or 0, spec.logical_id, invocation.request_id)
     ls.tasks.spawn(_invoke_when_attached(ls, env, invocation, request), f"debug {spec.logical_id}")

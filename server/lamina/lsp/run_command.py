@@ -11,6 +11,7 @@ run's environment. `lamina.installRequirements {function}` installs a function's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -30,6 +31,8 @@ from lamina.lsp.server import LaminaServer
 from lamina.project.spec import ProjectError
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from lamina.project.spec import FunctionSpec
     from lamina.runtime.config import FunctionConfig
     from lamina.runtime.invocation import InvocationResult
@@ -143,27 +146,36 @@ def deliver_result(
     return outcome
 
 
-async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
-    request = await resolve_for(ls, args)
-    spec = request.spec
+@contextlib.asynccontextmanager
+async def command_work(ls: LaminaServer, title: str, what: str) -> AsyncIterator[None]:
+    """The work of a run or debug command: progress titled `title` once it takes a moment,
+    which the client may cancel; a RunError becomes one clear error, a cancel a warning naming
+    `what` was cancelled."""
     task = asyncio.current_task()
     assert task is not None
 
     def cancel() -> None:
         task.cancel()
 
-    runner = ls.state.runner
     try:
-        async with progress_after(ls, f"Running {spec.logical_id}", PROGRESS_AFTER_S, cancel):
-            config = await config_for(ls, request)
-            result = await runner.invoke(spec, config, request.payload)
+        async with progress_after(ls, title, PROGRESS_AFTER_S, cancel):
+            yield
     except RunError as e:
         ls.show(f"Lamina: {e}", types.MessageType.Error)
         raise UserError(str(e)) from None
     except asyncio.CancelledError:
-        message = f"Run of {spec.logical_id} cancelled; its environment was stopped"
+        message = f"{what} cancelled; its environment was stopped"
         ls.show(message, types.MessageType.Warning)
         raise Cancelled(message) from None
+
+
+async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
+    request = await resolve_for(ls, args)
+    spec = request.spec
+    name = spec.logical_id
+    async with command_work(ls, f"Running {name}", f"Run of {name}"):
+        config = await config_for(ls, request)
+        result = await ls.state.runner.invoke(spec, config, request.payload)
     return deliver_result(ls, result, request)
 
 
