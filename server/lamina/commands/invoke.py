@@ -189,15 +189,7 @@ def run_configuration(
 def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettings:
     from lamina.runtime.debug import DebugSettings
 
-    def flag(key: str) -> bool:
-        return _setting(settings, key) not in ("False", "false", "0")
-
-    configured = _setting(settings, "debug.port")
-    return DebugSettings(
-        port=port if port is not None else int(configured or 0),
-        wait_for_client=flag("debug.waitForClient"),
-        suspend_timeout=flag("debug.suspendTimeout"),
-    )
+    return DebugSettings.from_settings(lambda key: _setting(settings, key), port)
 
 
 def _setting(settings: dict[str, object], key: str) -> str | None:

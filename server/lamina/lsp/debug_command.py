@@ -38,12 +38,7 @@ DEBUG_READY = "lamina/debugReady"
 def debug_settings(ls: LaminaServer) -> DebugSettings:
     from lamina.runtime.debug import DebugSettings
 
-    settings = ls.settings
-    return DebugSettings(
-        port=int(settings.get("debug.port") or 0),
-        wait_for_client=settings.get("debug.waitForClient") is not False,
-        suspend_timeout=settings.get("debug.suspendTimeout") is not False,
-    )
+    return DebugSettings.from_settings(ls.settings.get)
 
 
 async def start_debugging(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:

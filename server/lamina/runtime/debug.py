@@ -8,6 +8,7 @@ client is attached its timeout is suspended (by default), so a paused handler is
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,21 @@ class DebugSettings:
     port: int = 0  # 0: any free port
     wait_for_client: bool = True
     suspend_timeout: bool = True
+
+    @classmethod
+    def from_settings(cls, get: Callable[[str], object], port: int | None = None) -> DebugSettings:
+        """From Lamina's `debug.*` settings, read through `get` (the editor's validated values,
+        or [tool.lamina]'s as text); `port` overrides `debug.port`."""
+
+        def flag(key: str) -> bool:
+            return str(get(key)).lower() not in ("false", "0")
+
+        configured = get("debug.port")
+        return cls(
+            port=port if port is not None else int(str(configured or 0)),
+            wait_for_client=flag("debug.waitForClient"),
+            suspend_timeout=flag("debug.suspendTimeout"),
+        )
 
     def child_environment(self) -> dict[str, str]:
         import debugpy
