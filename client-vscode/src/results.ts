@@ -39,12 +39,12 @@ class ResultsProvider implements vscode.TreeDataProvider<ResultNode> {
 
   getTreeItem(node: ResultNode): vscode.TreeItem {
     const collapsible = node.children?.length
-      ? node.id === this.newestId || node.label === 'Report' || node.icon === 'error'
+      ? node.id === this.newestId || node.expanded
         ? vscode.TreeItemCollapsibleState.Expanded
         : vscode.TreeItemCollapsibleState.Collapsed
       : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(node.label, collapsible);
-    // The newest run gets a fresh id so VS Code applies its Expanded state instead of a remembered one.
+    // Ids are unique per run: VS Code remembers expansion by id, so a new run opens as asked.
     item.id = node.id;
     item.description = node.description;
     const spoken = node.description ? `${node.label}: ${node.description}` : node.label;

@@ -13,6 +13,8 @@ export interface ResultNode {
   tooltip?: string;
   icon?: string;
   children?: ResultNode[];
+  /** Shown open from the start (the error's frames, the REPORT figures). */
+  expanded?: boolean;
   target?: NodeTarget;
 }
 
@@ -95,6 +97,7 @@ function errorNode(r: InvocationResult, id: string): ResultNode | undefined {
     tooltip: `${err.errorType}: ${err.errorMessage}`,
     icon: 'error',
     children,
+    expanded: true,
     target: err.location ? { kind: 'location', uri: err.location.uri, line: err.location.line } : undefined,
   };
 }
@@ -113,6 +116,7 @@ function reportNode(r: InvocationResult, id: string): ResultNode {
     label: 'Report',
     description: rows.map(([k, v]) => `${k} ${v}`).join(' · '),
     icon: 'dashboard',
+    expanded: true,
     children: rows.map(([k, v], i) => ({ id: `${id}/${i}`, label: k, description: v })),
   };
 }

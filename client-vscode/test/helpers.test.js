@@ -87,6 +87,8 @@ test('a successful run: title, payload preview and document, logs, REPORT figure
   assert.equal(payload.target.kind, 'document');
   assert.equal(payload.target.text, '{\n  "statusCode": 200\n}\n');
   assert.equal(logs.description, '2 lines');
+  assert.equal(report.expanded, true);
+  assert.equal(payload.expanded, undefined);
   assert.equal(logs.target.text, 'START\nhello\n');
   assert.deepEqual(
     report.children.map((c) => [c.label, c.description]),
@@ -108,6 +110,7 @@ test('a failed run: error node links to the error line, frames link to their fil
   assert.deepEqual(node.children.map((c) => c.label), ['KeyError', 'Logs', 'Report']);
   const error = node.children[0];
   assert.equal(error.description, "'name'");
+  assert.equal(error.expanded, true);
   assert.deepEqual(error.target, { kind: 'location', uri: 'file:///w/src/app.py', line: 3 });
   assert.deepEqual(
     error.children.map((f) => [f.label, f.description, f.target.uri, f.target.line]),
