@@ -236,7 +236,12 @@ def run_once(
     from lamina.runtime.child_process import spawn_child
     from lamina.runtime.config import FunctionConfig, RuntimeOptions
     from lamina.runtime.credentials import CredentialsError, credential_source
+    from lamina.runtime.package_set import InterpreterError, runtime_packages
 
+    try:  # a bad --python is one line and exit 2, before anything uses it
+        runtime_packages(python)
+    except InterpreterError as e:
+        fail(str(e))
     extra_paths = install_requirements(spec, project, python)
     config = FunctionConfig.from_spec(
         spec,

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-COMPLETE_MARKER = ".lamina-complete"
+from lamina.pip_target import COMPLETE_MARKER, DependencyInstallError, pip_install_once
 
-
-class DependencyInstallError(Exception):
-    """pip could not install a function's requirements; the message says which and why."""
+__all__ = ["DependencyInstallError", "ensure_dependencies", "is_installed", "pip_install_once"]
 
 
 def interpreter_tag(python: str) -> str:
@@ -55,31 +51,3 @@ def ensure_dependencies(requirements: Path, python: str, cache_dir: Path) -> Pat
     return pip_install_once(
         target, python, ["-r", str(requirements)], f"{requirements}: pip install failed"
     )
-
-
-def pip_install_once(
-    target: Path, python: str, pip_args: list[str], failure: str, cwd: Path | None = None
-) -> Path:
-    """`pip install --target` into `target`, once. pip works in a staging folder beside it that is
-    renamed into place when complete, so a half-finished install is never used and two processes
-    installing at once don't clash. A failure raises DependencyInstallError("<failure>: <why>")."""
-    if (target / COMPLETE_MARKER).exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="deps-", dir=target.parent))
-    command = [
-        python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-input", "--target", str(staging), *pip_args,
-    ]  # fmt: skip
-    proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
-    if proc.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        reason = detail[-1] if detail else f"pip exited with {proc.returncode}"
-        raise DependencyInstallError(f"{failure}: {reason}")
-    (staging / COMPLETE_MARKER).touch()
-    try:
-        staging.rename(target)
-    except OSError:  # another process finished first; theirs is as good as ours
-        shutil.rmtree(staging, ignore_errors=True)
-    return target

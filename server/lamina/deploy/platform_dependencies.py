@@ -18,20 +18,9 @@ import re
 import sys
 from pathlib import Path
 
-from lamina.deploy.dependencies import DependencyInstallError, pip_install_once
+from lamina.pip_target import DependencyInstallError, lambda_platforms, pip_install_once
 
 _RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
-# Runtimes on Amazon Linux 2023 (python3.12 and later) have glibc 2.34: newer wheels fit too.
-_AL2023_FROM = (3, 12)
-
-
-def lambda_platforms(runtime: str, architecture: str) -> list[str]:
-    machine = "aarch64" if architecture == "arm64" else "x86_64"
-    platforms = [f"manylinux2014_{machine}"]
-    match = _RUNTIME.match(runtime)
-    if match and (int(match.group(1)), int(match.group(2))) >= _AL2023_FROM:
-        platforms.append(f"manylinux_2_28_{machine}")
-    return platforms
 
 
 def python_version(runtime: str) -> str:

@@ -579,13 +579,46 @@ class _WriteThrough:
         self.stream.flush()
 
 
+def use_lambda_sys_path() -> None:
+    """sys.path as the Lambda runtime's bootstrap builds it: the task root (with its installed
+    dependencies), the layers' /opt/python/lib/python3.X/site-packages and /opt/python (unless the
+    function sets PYTHONPATH), the runtime's packages, then what the interpreter started with (the
+    function's PYTHONPATH and the standard library). Lamina passes the folders in LAMINA_SYS_PATH;
+    the interpreter runs with -S, so no site-packages of its own, of the user or of Lamina's
+    virtualenv is there. sys.path[0] is this script's folder (or the debug launcher's): dropped,
+    so `import lamina` fails as on Lambda."""
+    folders = os.environ.pop("LAMINA_SYS_PATH", None)
+    if folders is None:  # started by hand: the function's code first, at least
+        if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+            sys.path[0] = os.getcwd()
+        elif os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        return
+    prefix = [folder for folder in folders.split(os.pathsep) if folder]
+    sys.path[:] = prefix + sys.path[1:]
+    # Lambda's bootstrap runs site.addsitedir on these, so their .pth files count (namespace
+    # packages installed with pip --target, for one).
+    site_dirs = [folder for folder in prefix if _has_pth(folder)]
+    if site_dirs:
+        import site
+
+        for folder in site_dirs:
+            site.addsitedir(folder)
+
+
+def _has_pth(folder: str) -> bool:
+    try:
+        return any(name.endswith(".pth") for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
 def main(argv: list[str]) -> None:
     global _request_id, _tenant_id
-    # Python put this script's folder first on sys.path; the function's code must come first.
-    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-        sys.path[0] = os.getcwd()
-    elif os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    use_lambda_sys_path()
+    if os.environ.pop("LAMINA_RUNTIME_CLIENT", "") == "awslambdaric":
+        _run_awslambdaric(argv)
+        return
     sys.stdout = _WriteThrough(sys.stdout)
     sys.stderr = _WriteThrough(sys.stderr)
     client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
@@ -609,6 +642,15 @@ def main(argv: list[str]) -> None:
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
         handle_invocation(client, handler, headers, body)
+
+
+def _run_awslambdaric(argv: list[str]) -> None:
+    """The official runtime client in this process, after the same sys.path set-up, as Lambda's
+    /var/runtime/bootstrap.py runs it."""
+    import runpy
+
+    sys.argv = ["awslambdaric", *argv[1:]]
+    runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
+from lamina.runtime.package_set import RuntimePackages, runtime_packages
 
 if TYPE_CHECKING:  # not imported at run time: the CLI spawns the child before asyncio loads
     import asyncio
@@ -124,12 +125,20 @@ def child_command(
 ) -> list[str]:
     """The command that starts the runtime client. -B: never write .pyc files into the function's
     code (Lambda's task root is read-only), so an edit that keeps a file's size within the same
-    second can't run stale bytecode."""
+    second can't run stale bytecode. -S: no site-packages of the interpreter's (or of Lamina's
+    virtualenv); the bootstrap builds Lambda's sys.path itself (package_set.py). awslambdaric
+    runs through the bootstrap too, after the same set-up (LAMINA_RUNTIME_CLIENT)."""
     if debug is not None:
-        return [options.python, "-B", str(LAUNCHER), options.runtime_client, config.handler]
-    if options.runtime_client == "awslambdaric":
-        return [options.python, "-B", "-m", "awslambdaric", config.handler]
-    return [options.python, "-B", bootstrap_script(options.python), config.handler]
+        return [options.python, "-S", "-B", str(LAUNCHER), options.runtime_client, config.handler]
+    return [options.python, "-S", "-B", bootstrap_script(options.python), config.handler]
+
+
+def lambda_sys_path(config: FunctionConfig, packages: RuntimePackages) -> list[str]:
+    """The folders the bootstrap puts first on sys.path, in the Lambda runtime's order: the task
+    root and its installed dependencies, the layers (none yet), the runtime's packages."""
+    folders = [config.code_dir, *config.extra_paths]
+    folders += [packages.site_packages, packages.runtime_dir]
+    return [str(folder) for folder in folders]
 
 
 def bootstrap_script(python: str) -> str:
@@ -180,6 +189,7 @@ def spawn_child(
     credentials_env: dict[str, str],
     debug: DebugSettings | None = None,
 ) -> ChildProcess:
+    packages = runtime_packages(options.python)  # installed once per interpreter; then cached
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     read_fd = write_fd = -1
@@ -189,7 +199,14 @@ def spawn_child(
         host, port = listener.getsockname()[:2]
         env = {k: os.environ[k] for k in options.inherit_env if k in os.environ}
         env.update(credentials_env)
-        env.update(config.lambda_environment(f"{host}:{port}", config.code_dir, tmp_dir))
+        env.update(
+            config.lambda_environment(
+                f"{host}:{port}", config.code_dir, tmp_dir, packages.runtime_dir
+            )
+        )
+        env["LAMINA_SYS_PATH"] = os.pathsep.join(lambda_sys_path(config, packages))
+        if options.runtime_client == "awslambdaric":
+            env["LAMINA_RUNTIME_CLIENT"] = "awslambdaric"
         if debug is not None:
             env.update(debug.child_environment())
         read_fd, write_fd = os.pipe()

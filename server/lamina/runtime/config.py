@@ -56,11 +56,12 @@ class FunctionConfig:
         return f"{self.arn}:{qualifier}" if qualifier else self.arn
 
     def lambda_environment(
-        self, runtime_api: str, task_root: Path, tmp_dir: Path
+        self, runtime_api: str, task_root: Path, tmp_dir: Path, runtime_dir: Path
     ) -> dict[str, str]:
-        """The variables a real Python Lambda sets (notes/lambda-facts.md), then the function's own."""
+        """The variables a real Python Lambda sets (notes/lambda-facts.md), then the function's own.
+        No PYTHONPATH: Lambda sets none (the bootstrap builds sys.path), and a function that sets
+        one loses the /opt layer folders, as on Lambda."""
         date = time.strftime("%Y/%m/%d", time.gmtime())
-        python_path = os.pathsep.join(str(p) for p in (task_root, *self.extra_paths))
         env = {
             "_HANDLER": self.handler,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
@@ -72,13 +73,12 @@ class FunctionConfig:
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_RUNTIME_API": runtime_api,
             "LAMBDA_TASK_ROOT": str(task_root),
-            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
+            "LAMBDA_RUNTIME_DIR": str(runtime_dir),
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-            "PYTHONPATH": python_path,
             # Per-environment temp dir: tempfile-based caches survive warm invokes, and two
             # environments never share one (a literal /tmp path still is shared, as the docs say).
             "TMPDIR": str(tmp_dir),

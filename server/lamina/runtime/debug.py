@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lamina.runtime.package_set import cache_root
+
 RUNTIME_DIR = Path(__file__).resolve().parent
 LAUNCHER = RUNTIME_DIR / "debug_launcher.py"
 
@@ -68,8 +70,12 @@ def attach_configuration(
         "justMyCode": True,
         "redirectOutput": True,
         # Lamina's own frames (launcher, bootstrap) are library code even in an editable
-        # install, where justMyCode alone would count them as the user's.
-        "rules": [{"path": str(RUNTIME_DIR) + os.sep + "*", "include": False}],
+        # install, where justMyCode alone would count them as the user's; so are the runtime's
+        # packages (awslambdaric, boto3), which live outside any site-packages folder.
+        "rules": [
+            {"path": str(RUNTIME_DIR) + os.sep + "*", "include": False},
+            {"path": str(cache_root() / "runtime" / "**" / "*"), "include": False},
+        ],
         "lamina": {"function": function, "sessionId": session_id},
     }
     if path_mappings:

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 
 def _import_debugpy() -> Any:
-    try:
-        import debugpy
-    except ImportError:
-        # The function's interpreter lacks debugpy: use the copy Lamina runs with.
-        sys.path.append(os.environ["LAMINA_DEBUGPY_PATH"])
-        import debugpy
+    """Lamina's copy of debugpy: the interpreter runs with -S and sees no site-packages. That
+    folder holds Lamina's whole virtualenv, so main() takes it off sys.path again before the
+    function's code runs."""
+    sys.path.append(os.environ["LAMINA_DEBUGPY_PATH"])
+    import debugpy
+
     return debugpy
 
 
@@ -43,7 +43,7 @@ def _tell_parent(path: str, payload: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    client, handler = argv[1], argv[2]
+    handler = argv[2]  # argv[1], the runtime client, is also in LAMINA_RUNTIME_CLIENT
     here = os.path.dirname(os.path.abspath(__file__))
     debugpy = _import_debugpy()
     # Loopback only, always: a debug port runs any code it is sent.
@@ -55,17 +55,15 @@ def main(argv: list[str]) -> None:
     if os.environ.get("LAMINA_DEBUG_WAIT", "1") == "1":
         debugpy.wait_for_client()
         _tell_parent("attached", {})
+    folder = os.environ["LAMINA_DEBUGPY_PATH"]
+    sys.path[:] = [entry for entry in sys.path if entry != folder]
     for key in ("LAMINA_DEBUG_PORT", "LAMINA_DEBUG_WAIT", "LAMINA_DEBUGPY_PATH"):
         os.environ.pop(key, None)
     import runpy
 
-    if client == "awslambdaric":
-        sys.argv = ["awslambdaric", handler]
-        sys.path[0] = os.getcwd()  # as `python -m awslambdaric` from the task root would have it
-        runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
-    else:
-        sys.argv = [os.path.join(here, "bootstrap.py"), handler]
-        runpy.run_path(os.path.join(here, "bootstrap.py"), run_name="__main__")
+    # The bootstrap runs awslambdaric itself when LAMINA_RUNTIME_CLIENT says so.
+    sys.argv = [os.path.join(here, "bootstrap.py"), handler]
+    runpy.run_path(os.path.join(here, "bootstrap.py"), run_name="__main__")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lamina.runtime import sandbox_errors
+from lamina.runtime import package_set, sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
@@ -125,6 +125,8 @@ class ExecutionEnvironment:
         if self.debug is not None:
             self._debugger_listening = loop.create_future()
         if self._child is None:
+            if not package_set.ready(self.options.python):  # the first time: pip, off the loop
+                await asyncio.to_thread(package_set.runtime_packages, self.options.python)
             self._child = spawn_child(self.config, self.options, self.credentials_env, self.debug)
         try:
             await self._api.start(self._child.listener)
