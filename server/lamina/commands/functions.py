@@ -30,6 +30,7 @@ def functions(as_json: bool, project_dir: Path) -> None:
     rows: list[dict[str, Any]] = []
     for spec in project.functions.values():
         location = find_handler_location(spec)
+        python, python_version, python_source = _interpreter(spec, project.settings)
         rows.append(
             {
                 "logicalId": spec.logical_id,
@@ -44,6 +45,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "memorySize": spec.memory_size,
                 "events": [e.name for e in spec.events],
                 "source": spec.source,
+                "python": python,
+                "pythonVersion": python_version,
+                "pythonSource": python_source,
             }
         )
     if as_json:
@@ -57,7 +61,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("Function", "Handler", "Where", "Runtime", "Timeout", "Memory", "Events")
+    table = Table(
+        "Function", "Handler", "Where", "Runtime", "Python", "Timeout", "Memory", "Events"
+    )
     for row in rows:
         name = (
             row["logicalId"]
@@ -71,9 +77,34 @@ def functions(as_json: bool, project_dir: Path) -> None:
             str(row["handler"]),
             str(where),
             str(row["runtime"]),
+            f"{row['pythonVersion']} {row['python']}" if row["python"] else "-",
             f"{row['timeout']} s",
             f"{row['memorySize']} MB",
             events,
         )
     # Piped output gets full-width rows rather than rich's 80-column truncation.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _interpreter(
+    spec: Any, settings: dict[str, object]
+) -> tuple[str | None, str | None, str | None]:
+    """The interpreter `lamina invoke` would run the function on (its warnings, once each)."""
+    from lamina.runtime.interpreters import choose_interpreter
+    from lamina.runtime.package_set import InterpreterError
+
+    interpreters = settings.get("interpreters")
+    python = settings.get("python")
+    try:
+        choice = choose_interpreter(
+            spec.logical_id,
+            spec.runtime,
+            interpreters=interpreters if isinstance(interpreters, dict) else None,
+            python_setting=str(python) if python else None,
+        )
+    except InterpreterError as e:
+        notice(f"warning: {e}")
+        return None, None, None
+    for warning in choice.warnings:
+        notice(f"warning: {warning}")
+    return choice.path, choice.version, choice.source

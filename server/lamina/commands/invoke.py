@@ -54,6 +54,11 @@ if TYPE_CHECKING:
 @click.option("--python", "python", metavar="PATH", help="The interpreter that runs the handler.")
 @click.option("--no-freeze", is_flag=True, help="Don't freeze the environment between invokes.")
 @click.option(
+    "--strict-runtime",
+    is_flag=True,
+    help="Fail when no interpreter matches the template's Runtime (instead of a warning).",
+)
+@click.option(
     "--debug", is_flag=True, help="Start debugpy on loopback and wait for an editor to attach."
 )
 @click.option(
@@ -88,6 +93,7 @@ def invoke(
     endpoint_url: str | None = None,
     qualifier: str | None = None,
     config_name: str | None = None,
+    strict_runtime: bool = False,
 ) -> None:
     """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
 
@@ -127,7 +133,7 @@ def invoke(
         timeout=timeout,
         memory=memory,
         runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
-        python=python or str(settings.get("python") or sys.executable),
+        python=choose_python(spec, settings, python, strict_runtime),
         freeze=not no_freeze,
         assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
         profile=profile or _setting(settings, "credentials.profile"),
@@ -190,6 +196,31 @@ def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettin
     from lamina.runtime.debug import DebugSettings
 
     return DebugSettings.from_settings(lambda key: _setting(settings, key), port)
+
+
+def choose_python(
+    spec: FunctionSpec, settings: dict[str, object], explicit: str | None, strict: bool
+) -> str:
+    """The interpreter for the template's Runtime (runtime/interpreters.py); its warnings on
+    stderr, once; no match under --strict-runtime, or a --python that can't run, is exit 2."""
+    from lamina.runtime.interpreters import choose_interpreter
+    from lamina.runtime.package_set import InterpreterError
+
+    interpreters = settings.get("interpreters")
+    try:
+        choice = choose_interpreter(
+            spec.logical_id,
+            spec.runtime,
+            explicit=explicit,
+            interpreters=interpreters if isinstance(interpreters, dict) else None,
+            python_setting=_setting(settings, "python"),
+            strict=strict or str(settings.get("strictRuntime", "")).lower() in ("true", "1"),
+        )
+    except InterpreterError as e:
+        fail(str(e))
+    for warning in choice.warnings:
+        notice(f"warning: {warning}")
+    return choice.path
 
 
 def _setting(settings: dict[str, object], key: str) -> str | None:

@@ -20,6 +20,7 @@ AWS no longer publishes one SDK version per runtime (it varies by region and run
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import platform
@@ -80,7 +81,11 @@ def describe_interpreter(python: str) -> Interpreter:
         return known
     if os.path.realpath(python) == os.path.realpath(sys.executable):
         found = Interpreter(python, f"{sys.version_info[0]}.{sys.version_info[1]}", _machine())
+    elif (remembered := _remembered(python)) is not None:
+        found = remembered
     else:
+        if not os.path.exists(python) and os.sep in python:
+            raise InterpreterError(f"cannot start the Python interpreter {python!r}: no such file")
         try:
             out = subprocess.run(
                 [python, "-S", "-c", _PROBE], capture_output=True, text=True, timeout=30
@@ -92,8 +97,47 @@ def describe_interpreter(python: str) -> Interpreter:
             why = (out.stderr.strip().splitlines() or [f"exit status {out.returncode}"])[-1]
             raise InterpreterError(f"cannot use the Python interpreter {python!r}: {why}")
         found = Interpreter(python, words[0], "aarch64" if words[1] == "arm64" else words[1])
+        _remember(found)
     _interpreters[python] = found
     return found
+
+
+# Probing an interpreter costs a process (a pyenv shim, a shell too): the answers are kept on
+# disk, keyed by path and the real file's modification time.
+_PROBES_FILE = "interpreters.json"
+
+
+def _stamp(python: str) -> str:
+    try:
+        return str(os.stat(os.path.realpath(python)).st_mtime_ns)
+    except OSError:
+        return ""
+
+
+def _remembered(python: str) -> Interpreter | None:
+    try:
+        known = json.loads((cache_root() / _PROBES_FILE).read_text()).get(python)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(known, list) or len(known) != 3 or known[2] != _stamp(python):
+        return None
+    return Interpreter(python, str(known[0]), str(known[1]))
+
+
+def _remember(found: Interpreter) -> None:
+    path = cache_root() / _PROBES_FILE
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    known[found.path] = [found.version, found.machine, _stamp(found.path)]
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(f".{os.getpid()}.tmp")
+        staging.write_text(json.dumps(known))
+        staging.replace(path)
 
 
 def _machine() -> str:
