@@ -167,3 +167,28 @@ def test_a_bad_python_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert out.stderr.strip().splitlines() == [
         f"error: cannot use the Python interpreter {str(broken)!r}: cannot start"
     ]
+
+
+async def test_the_shells_variables_stay_out_but_for_the_allowlist(
+    write_function: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leaks = {
+        "AWS_PROFILE": "developer",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
+        "PYTHONWARNINGS": "error",
+        "VIRTUAL_ENV": "/somewhere/.venv",
+        "MY_SHELL_SECRET": "s3cr3t",
+    }
+    for name, value in leaks.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    config = write_function(
+        "import os\ndef handler(event, context):\n    return dict(os.environ)\n",
+        environment=(("FROM_TEMPLATE", "yes"),),
+    )
+    seen = payload(await invoke(config))
+    assert not set(leaks) & set(seen), sorted(set(leaks) & set(seen))
+    assert not [name for name in seen if name.startswith("LAMINA_")]
+    assert seen["HTTPS_PROXY"] == "http://proxy.example:3128"
+    assert seen["FROM_TEMPLATE"] == "yes"
+    assert seen["AWS_LAMBDA_FUNCTION_NAME"] == "fn" and "PYTHONPATH" not in seen

@@ -53,6 +53,7 @@ class FunctionRunner:
         self._stamps: dict[str, _Stamp | None] = {}
         self._code_dirs: dict[str, str] = {}  # function name -> its code folder, normalized
         self._debugging: dict[ExecutionEnvironment, RuntimePool] = {}  # env -> its pool
+        self._interpreters: dict[tuple[str, str], str] = {}  # (function, runtime) -> python
 
     @property
     def python(self) -> str:
@@ -71,6 +72,7 @@ class FunctionRunner:
         environments started with the old ones."""
         changed = self._options_key is not None and self._key(settings) != self._options_key
         self.settings = settings
+        self._interpreters.clear()  # interpreters, python or strictRuntime may have changed
         if changed:
             await self.close()
 
@@ -112,41 +114,68 @@ class FunctionRunner:
 
     # --- dependencies ---------------------------------------------------------------------
 
-    def _dependency_key(self, requirements: Path) -> tuple[str, int, int, str]:
+    def python_for(self, spec: FunctionSpec) -> str:
+        """The interpreter for the function's Runtime (runtime/interpreters.py), its warnings
+        logged once per function. Blocking the first time (it may start interpreters)."""
+        key = (spec.logical_id, spec.runtime)
+        known = self._interpreters.get(key)
+        if known is not None:
+            return known
+        from lamina.runtime.interpreters import choose_interpreter
+        from lamina.runtime.package_set import InterpreterError
+
+        mapped = self.settings.get("interpreters")
+        try:
+            choice = choose_interpreter(
+                spec.logical_id,
+                spec.runtime,
+                interpreters=mapped if isinstance(mapped, dict) else None,
+                python_setting=self.settings.text("python"),
+                strict=bool(self.settings.get("strictRuntime")),
+            )
+        except InterpreterError as e:
+            raise RunError(str(e)) from None
+        for warning in choice.warnings:
+            log.warning("%s", warning)
+        self._interpreters[key] = choice.path
+        return choice.path
+
+    def _dependency_key(self, spec: FunctionSpec, requirements: Path) -> tuple[str, int, int, str]:
         info = requirements.stat()
-        return (str(requirements), info.st_mtime_ns, info.st_size, self.python)
+        return (str(requirements), info.st_mtime_ns, info.st_size, self.python_for(spec))
 
     def installed_already(self, spec: FunctionSpec) -> bool:
         """A quick answer, without hashing: no requirements, or installed in this session."""
         requirements = spec.requirements_file
-        return requirements is None or self._dependency_key(requirements) in self._dependencies
+        if requirements is None:
+            return True
+        python = self._interpreters.get((spec.logical_id, spec.runtime))
+        return python is not None and self._dependency_key(spec, requirements) in self._dependencies
 
     def needs_install(self, spec: FunctionSpec) -> bool:
         """Whether a run must install requirements first (blocking: may hash and run python)."""
         requirements = spec.requirements_file
         if requirements is None:
             return False
-        if self._dependency_key(requirements) in self._dependencies:
+        if self._dependency_key(spec, requirements) in self._dependencies:
             return False
         from lamina.deploy.dependencies import is_installed
         from lamina.project.workspace import cache_dir
 
-        return not is_installed(requirements, self.python, cache_dir(self.root))
+        return not is_installed(requirements, self.python_for(spec), cache_dir(self.root))
 
     async def dependency_paths(self, spec: FunctionSpec) -> tuple[Path, ...]:
         requirements = spec.requirements_file
         if requirements is None:
             return ()
-        key = self._dependency_key(requirements)
+        key = await asyncio.to_thread(self._dependency_key, spec, requirements)
         if key not in self._dependencies:
             from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies
             from lamina.project.workspace import cache_dir
 
             cache = cache_dir(self.root)
             try:
-                path = await asyncio.to_thread(
-                    ensure_dependencies, requirements, self.python, cache
-                )
+                path = await asyncio.to_thread(ensure_dependencies, requirements, key[3], cache)
             except DependencyInstallError as e:
                 raise RunError(str(e)) from None
             self._dependencies[key] = path
@@ -166,6 +195,7 @@ class FunctionRunner:
             spec,
             environment=tuple(sorted(env.items())),
             extra_paths=await self.dependency_paths(spec),
+            python=await asyncio.to_thread(self.python_for, spec),
         )
 
     def _stamp(self, spec: FunctionSpec) -> _Stamp | None:
@@ -193,7 +223,7 @@ class FunctionRunner:
         try:
             return await self.pool().invoke(config, InvocationRequest(payload=payload))
         except FileNotFoundError as e:
-            message = f"cannot start the Python interpreter {self.python!r}: {e.strerror}"
+            message = f"cannot start the Python interpreter {config.python or self.python!r}: {e.strerror}"
             raise RunError(message) from None
 
     async def start_debug(
@@ -204,7 +234,7 @@ class FunctionRunner:
         try:
             env = await pool.start_debug(config, debug)
         except FileNotFoundError as e:
-            message = f"cannot start the Python interpreter {self.python!r}: {e.strerror}"
+            message = f"cannot start the Python interpreter {config.python or self.python!r}: {e.strerror}"
             raise RunError(message) from None
         except RuntimeError as e:
             port = f" on port {debug.port} (lamina.debug.port)" if debug.port else ""

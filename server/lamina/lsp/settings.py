@@ -45,6 +45,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("debug.suspendTimeout", "bool", True),
     SettingSpec("credentials.profile", "string"),
     SettingSpec("credentials.assumeRole", "string"),
+    SettingSpec("interpreters", "string-map", {}),
+    SettingSpec("strictRuntime", "bool", False),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 # Keys of the `lamina` section that only Lamina's VS Code extension reads.

@@ -128,9 +128,10 @@ def child_command(
     second can't run stale bytecode. -S: no site-packages of the interpreter's (or of Lamina's
     virtualenv); the bootstrap builds Lambda's sys.path itself (package_set.py). awslambdaric
     runs through the bootstrap too, after the same set-up (LAMINA_RUNTIME_CLIENT)."""
+    python = config.interpreter(options)
     if debug is not None:
-        return [options.python, "-S", "-B", str(LAUNCHER), options.runtime_client, config.handler]
-    return [options.python, "-S", "-B", bootstrap_script(options.python), config.handler]
+        return [python, "-S", "-B", str(LAUNCHER), options.runtime_client, config.handler]
+    return [python, "-S", "-B", bootstrap_script(python), config.handler]
 
 
 def lambda_sys_path(config: FunctionConfig, packages: RuntimePackages) -> list[str]:
@@ -189,7 +190,8 @@ def spawn_child(
     credentials_env: dict[str, str],
     debug: DebugSettings | None = None,
 ) -> ChildProcess:
-    packages = runtime_packages(options.python)  # installed once per interpreter; then cached
+    # Installed once per interpreter; then cached.
+    packages = runtime_packages(config.interpreter(options))
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     read_fd = write_fd = -1

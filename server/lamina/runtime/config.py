@@ -34,6 +34,11 @@ class FunctionConfig:
     account: str = DEFAULT_ACCOUNT
     # Folders after the code dir on the import path (e.g. installed requirements).
     extra_paths: tuple[Path, ...] = ()
+    # The interpreter for this function (runtime/interpreters.py); "" for RuntimeOptions.python.
+    python: str = ""
+
+    def interpreter(self, options: RuntimeOptions) -> str:
+        return self.python or options.python
 
     @classmethod
     def from_spec(cls, spec: FunctionSpec, **overrides: object) -> FunctionConfig:

@@ -125,8 +125,9 @@ class ExecutionEnvironment:
         if self.debug is not None:
             self._debugger_listening = loop.create_future()
         if self._child is None:
-            if not package_set.ready(self.options.python):  # the first time: pip, off the loop
-                await asyncio.to_thread(package_set.runtime_packages, self.options.python)
+            python = self.config.interpreter(self.options)
+            if not package_set.ready(python):  # the first time: pip, off the loop
+                await asyncio.to_thread(package_set.runtime_packages, python)
             self._child = spawn_child(self.config, self.options, self.credentials_env, self.debug)
         try:
             await self._api.start(self._child.listener)
