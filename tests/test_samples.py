@@ -417,15 +417,11 @@ def test_with_deps_installs_requirements_once_into_the_project_cache(
     assert installed_dependencies(project) == [deps]
     assert (deps / ".lamina-complete").stat().st_mtime_ns == marker_mtime
 
-    # Under an interpreter that lacks humanize (the venv's base Python: same version, same cache
-    # key), the handler still imports it, so it comes from the cache, not from site-packages.
-    base_python = (
-        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    )
-    probe = subprocess.run([base_python, "-c", "import humanize"], capture_output=True, check=False)
-    assert probe.returncode != 0, f"{base_python} must not have humanize for this test"
+    # Named with --python, the same interpreter the template's Runtime picked (same cache key):
+    # humanize still comes from the cache, never from any site-packages.
+    [row] = json.loads(lamina("functions", "--json", cwd=project).stdout)
     third = invoke(
-        project, "UploadNotifierFunction", "--event", "report-uploaded", "--python", base_python
+        project, "UploadNotifierFunction", "--event", "report-uploaded", "--python", row["python"]
     )
     assert (third.code, third.result) == (0, REPORT_UPLOAD)
     assert installed_dependencies(project) == [deps]
@@ -454,7 +450,13 @@ def test_functions_json(sample: Callable[[str], Path], name: str) -> None:
     proc = lamina("functions", "--json", cwd=project)
     assert (proc.returncode, proc.stderr) == (0, "")
     events = sorted((p for p in (project / "events").glob("*.json")), key=lambda p: p.stem.lower())
-    assert json.loads(proc.stdout) == [
+    rows = json.loads(proc.stdout)
+    # The interpreter the template's python3.12 picks: this machine's 3.12, wherever it is.
+    interpreters = [{key: row.pop(key) for key in ("python", "pythonVersion")} for row in rows]
+    assert [i["pythonVersion"] for i in interpreters] == ["3.12"]
+    assert Path(interpreters[0]["python"]).name.startswith("python3")
+    assert [row.pop("pythonSource") for row in rows] != [None]
+    assert rows == [
         {
             "logicalId": logical_id,
             "functionName": function_name,

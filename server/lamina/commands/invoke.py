@@ -280,6 +280,7 @@ def run_once(
         timeout=float(timeout if timeout is not None else spec.timeout),
         memory_size=int(memory if memory is not None else spec.memory_size),
         extra_paths=extra_paths,
+        layer_paths=install_layers(spec, project, python),
     )
     options = RuntimeOptions(
         python=python, runtime_client=runtime_client, freeze=freeze, max_concurrency=1
@@ -332,6 +333,29 @@ def announce_debugger(port: int, function: str, session_id: str, debug: DebugSet
         notice(hint)
     if debug.wait_for_client:
         notice(f"waiting for a debugger on 127.0.0.1:{port} ...")
+
+
+def install_layers(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
+    """The function's layers as import folders (runtime/layers.py); their warnings once."""
+    if not spec.layers:
+        return ()
+    from lamina.pip_target import DependencyInstallError
+    from lamina.project.workspace import cache_dir
+    from lamina.runtime.layers import layer_paths
+
+    mapped = project.settings.get("layers")
+    try:
+        paths, warnings = layer_paths(
+            spec.layers,
+            python,
+            cache_dir(project.root),
+            mapped if isinstance(mapped, dict) else None,
+        )
+    except DependencyInstallError as e:
+        fail(str(e))
+    for warning in warnings:
+        notice(f"warning: {spec.logical_id}: {warning}")
+    return paths
 
 
 def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:

@@ -196,7 +196,31 @@ class FunctionRunner:
             environment=tuple(sorted(env.items())),
             extra_paths=await self.dependency_paths(spec),
             python=await asyncio.to_thread(self.python_for, spec),
+            layer_paths=await self.layer_paths(spec),
         )
+
+    async def layer_paths(self, spec: FunctionSpec) -> tuple[Path, ...]:
+        """The function's layers as import folders (runtime/layers.py); warnings logged."""
+        if not spec.layers:
+            return ()
+        from lamina.pip_target import DependencyInstallError
+        from lamina.project.workspace import cache_dir
+        from lamina.runtime.layers import layer_paths
+
+        mapped = self.settings.get("layers")
+        try:
+            paths, warnings = await asyncio.to_thread(
+                layer_paths,
+                spec.layers,
+                await asyncio.to_thread(self.python_for, spec),
+                cache_dir(self.root),
+                mapped if isinstance(mapped, dict) else None,
+            )
+        except DependencyInstallError as e:
+            raise RunError(str(e)) from None
+        for warning in warnings:
+            log.warning("%s: %s", spec.logical_id, warning)
+        return paths
 
     def _stamp(self, spec: FunctionSpec) -> _Stamp | None:
         try:

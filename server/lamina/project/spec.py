@@ -21,6 +21,25 @@ class SampleEvent:
     path: Path
 
 
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer of a function: local content, or an ARN."""
+
+    name: str  # the layer resource's logical id, or the ARN
+    content_dir: Path | None = None  # what Lambda unpacks into /opt
+    arn: str | None = None
+    # Metadata.BuildMethod (python3.X): SAM installs the folder's requirements.txt and puts the
+    # folder and those packages under python/ in the layer.
+    build_method: str | None = None
+
+    @property
+    def requirements_file(self) -> Path | None:
+        if self.build_method is None or self.content_dir is None:
+            return None
+        candidate = self.content_dir / "requirements.txt"
+        return candidate if candidate.is_file() else None
+
+
 @dataclass
 class FunctionSpec:
     """One Lambda function, as a template, pyproject.toml or a bare target describes it.
@@ -44,6 +63,7 @@ class FunctionSpec:
     source: str = "target"  # "template" | "pyproject" | "target"
     source_path: Path | None = None
     source_line: int | None = None  # 1-based line of the resource in its file
+    layers: list[LayerSpec] = field(default_factory=list)  # in the function's order
 
     def __post_init__(self) -> None:
         if not self.function_name:

@@ -22,12 +22,14 @@ from lamina.project.intrinsics import (
     intrinsic_name,
     to_text,
 )
+from lamina.project.layers import function_layers, read_layer_resources
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
     DEFAULT_ROLE,
     DEFAULT_TIMEOUT_S,
     LOCAL_RUNTIME,
     FunctionSpec,
+    LayerSpec,
     ProjectError,
 )
 
@@ -77,10 +79,13 @@ def merge_globals(globals_value: Any, own_value: Any) -> Any:
 class _FunctionReader:
     """Turns one function resource into a FunctionSpec (or None when it is skipped)."""
 
-    def __init__(self, path: Path, resolver: IntrinsicResolver) -> None:
+    def __init__(
+        self, path: Path, resolver: IntrinsicResolver, layers: Mapping[str, LayerSpec]
+    ) -> None:
         self.path = path
         self.base_dir = path.parent
         self.resolver = resolver
+        self.layers = layers  # the template's local layer resources
 
     def read(
         self, logical_id: str, kind: str, properties: Mapping[str, Any], line: int | None
@@ -135,6 +140,13 @@ class _FunctionReader:
             source="template",
             source_path=self.path,
             source_line=line,
+            layers=function_layers(
+                properties.get("Layers"),
+                self.layers,
+                self.resolver.resolve,
+                lambda message: self.resolver.warn(logical_id, message),
+                logical_id,
+            ),
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
@@ -267,7 +279,8 @@ def read_template(
     if region:
         context = StackContext(region=region, stack_name=context.stack_name)
     resolver = IntrinsicResolver(document.data, context, parameter_overrides)
-    reader = _FunctionReader(path, resolver)
+    layers = read_layer_resources(resources, path.parent, resolver.resolve, resolver.warn)
+    reader = _FunctionReader(path, resolver, layers)
 
     for logical_id, resource in resources.items():
         line = document.resource_line(str(logical_id))
@@ -282,7 +295,9 @@ def read_template(
         if not isinstance(properties, Mapping):
             raise ProjectError(f"resource '{logical_id}': Properties must be a mapping", path, line)
         if kind == SERVERLESS_FUNCTION:
-            properties = merge_globals(function_globals, properties)
+            properties = _with_global_layers(
+                merge_globals(function_globals, properties), function_globals
+            )
         condition = resource.get("Condition")
         if isinstance(condition, str) and not resolver.condition(condition, str(logical_id)):
             resolver.warn(str(logical_id), f"condition {condition} is false; loaded anyway")
@@ -292,3 +307,13 @@ def read_template(
 
     result.warnings.extend(resolver.warnings)
     return result
+
+
+def _with_global_layers(
+    properties: Mapping[str, Any], function_globals: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """SAM adds a function's own Layers after Globals' (lists merge; they don't replace)."""
+    global_layers, own = function_globals.get("Layers"), properties.get("Layers")
+    if isinstance(global_layers, list) and isinstance(own, list) and own is not global_layers:
+        return {**properties, "Layers": [*global_layers, *own]}
+    return properties

@@ -136,8 +136,11 @@ def child_command(
 
 def lambda_sys_path(config: FunctionConfig, packages: RuntimePackages) -> list[str]:
     """The folders the bootstrap puts first on sys.path, in the Lambda runtime's order: the task
-    root and its installed dependencies, the layers (none yet), the runtime's packages."""
+    root and its installed dependencies, the layers (/opt; left out when the function sets
+    PYTHONPATH, as Lambda's bootstrap does), the runtime's packages."""
     folders = [config.code_dir, *config.extra_paths]
+    if not any(name == "PYTHONPATH" for name, _ in config.environment):
+        folders += config.layer_paths
     folders += [packages.site_packages, packages.runtime_dir]
     return [str(folder) for folder in folders]
 

@@ -36,6 +36,8 @@ class FunctionConfig:
     extra_paths: tuple[Path, ...] = ()
     # The interpreter for this function (runtime/interpreters.py); "" for RuntimeOptions.python.
     python: str = ""
+    # The folders standing for /opt on sys.path (runtime/layers.py), in Lambda's order.
+    layer_paths: tuple[Path, ...] = ()
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python

@@ -1,0 +1,140 @@
+"""Layers: local layer resources (with and without BuildMethod), Globals, !Ref, and ARN layers
+mapped by the `layers` setting, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lamina.project.template import read_template
+
+HERE = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+TEMPLATE = f"""\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: {HERE}
+    Layers:
+      - !Ref SharedLayer
+Resources:
+  SharedLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layers/shared/
+  BuiltLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layers/built/
+    Metadata:
+      BuildMethod: {HERE}
+  OverrideLayer:
+    Type: AWS::Lambda::LayerVersion
+    Properties:
+      Content: layers/override/
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Layers:
+        - !Ref BuiltLayer
+        - !GetAtt OverrideLayer.Arn
+        - arn:aws:lambda:us-east-1:123456789012:layer:company-utils:3
+  PlainFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: plain.handler
+"""
+APP = """\
+import shared_util, which, built_helper, company_utils
+def handler(event, context):
+    return [shared_util.NAME, which.NAME, built_helper.helper(), company_utils.NAME]
+"""
+PLAIN = """\
+import os, importlib.util
+def handler(event, context):
+    return [importlib.util.find_spec(m) is not None for m in ("shared_util", "built_helper")]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    files = {
+        "template.yaml": TEMPLATE,
+        "src/app.py": APP,
+        "src/plain.py": PLAIN,
+        "layers/shared/python/shared_util.py": 'NAME = "shared"\n',
+        "layers/shared/python/which.py": 'NAME = "shared"\n',
+        "layers/override/python/which.py": 'NAME = "override"\n',
+        "layers/built/built_helper.py": (
+            "import six\ndef helper():\n    return 'built with ' + six.__name__\n"
+        ),
+        "layers/built/requirements.txt": "six\n",
+        f"company/python/lib/{HERE}/site-packages/company_utils.py": 'NAME = "company"\n',
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def lamina(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": "AKIADEVELOPER", "AWS_SECRET_ACCESS_KEY": "dev-secret"})
+    return subprocess.run(
+        [sys.executable, "-m", "lamina", *args],
+        cwd=cwd,
+        input="{}",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_the_template_reads_layers_in_order(project: Path) -> None:
+    functions = {
+        spec.logical_id: spec for spec in read_template(project / "template.yaml").functions
+    }
+    hello = functions["HelloFunction"].layers
+    assert [layer.name for layer in hello] == [
+        "SharedLayer",  # Globals first, then the function's own
+        "BuiltLayer",
+        "OverrideLayer",
+        "arn:aws:lambda:us-east-1:123456789012:layer:company-utils:3",
+    ]
+    assert hello[1].build_method == HERE and hello[1].content_dir == project / "layers" / "built"
+    assert hello[3].arn and hello[3].content_dir is None
+    assert [layer.name for layer in functions["PlainFunction"].layers] == ["SharedLayer"]
+
+
+def test_layers_import_and_a_later_layer_wins(project: Path) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:layer:company-utils:3"
+    (project / "pyproject.toml").write_text(
+        f'[tool.lamina.layers]\n"{arn}" = "{project / "company"}"\n'
+    )
+    out = lamina("invoke", "HelloFunction", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["shared", "override", "built with six", "company"]
+    plain = lamina("invoke", "PlainFunction", cwd=project)
+    assert json.loads(plain.stdout) == [True, False]
+
+
+def test_an_unmapped_arn_layer_is_said_and_its_import_fails_as_on_lambda(project: Path) -> None:
+    out = lamina("invoke", "HelloFunction", cwd=project)
+    assert out.returncode == 1
+    assert (
+        "lamina: warning: HelloFunction: layer arn:aws:lambda:us-east-1:123456789012:layer:"
+        "company-utils:3 is not available locally" in out.stderr
+    )
+    error = json.loads(out.stdout)
+    assert error["errorType"] == "Runtime.ImportModuleError"
+    assert error["errorMessage"] == "Unable to import module 'app': No module named 'company_utils'"
