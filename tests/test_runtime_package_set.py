@@ -93,20 +93,19 @@ async def test_a_bundled_boto3_wins_over_the_runtimes(write_function: Any) -> No
 async def test_the_shells_pythonpath_does_not_leak_but_the_functions_own_counts(
     write_function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shell_dir, function_dir = tmp_path / "shell", tmp_path / "function"
-    for folder, name in ((shell_dir, "from_shell"), (function_dir, "from_function")):
-        folder.mkdir()
-        (folder / f"{name}.py").write_text("VALUE = 1\n")
-    monkeypatch.setenv("PYTHONPATH", str(shell_dir))
-    monkeypatch.setenv("PYTHONSTARTUP", str(shell_dir / "from_shell.py"))
     source = """
 import importlib.util
 def handler(event, context):
     return [importlib.util.find_spec(m) is not None for m in ("from_shell", "from_function")]
 """
-    plain = write_function(source)
+    plain = write_function(source, files={"vendor/from_function.py": "VALUE = 1\n"})
+    shell_dir, function_dir = tmp_path / "shell", plain.code_dir / "vendor"
+    shell_dir.mkdir()
+    (shell_dir / "from_shell.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PYTHONPATH", str(shell_dir))
+    monkeypatch.setenv("PYTHONSTARTUP", str(shell_dir / "from_shell.py"))
     assert payload(await invoke(plain)) == [False, False]
-    # A function that sets PYTHONPATH itself gets it, as on Lambda.
+    # A function that sets PYTHONPATH itself (to a folder of its code) gets it, as on Lambda.
     own = write_function(source, environment=(("PYTHONPATH", str(function_dir)),))
     assert payload(await invoke(own)) == [False, True]
 

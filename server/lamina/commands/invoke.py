@@ -223,6 +223,11 @@ def choose_python(
     return choice.path
 
 
+def _mapping(settings: dict[str, object], key: str) -> dict[str, object] | None:
+    value = settings.get(key)
+    return value if isinstance(value, dict) else None
+
+
 def _setting(settings: dict[str, object], key: str) -> str | None:
     """A dotted setting from [tool.lamina], as a nested table or a quoted dotted key."""
     value: object = settings.get(key)
@@ -264,9 +269,11 @@ def run_once(
     profile: str | None,
     debug: DebugSettings | None = None,
 ) -> InvocationResult:
+    from lamina.project.workspace import state_dir
     from lamina.runtime.child_process import spawn_child
     from lamina.runtime.config import FunctionConfig, RuntimeOptions
     from lamina.runtime.credentials import CredentialsError, credential_source
+    from lamina.runtime.efs import efs_mounts
     from lamina.runtime.package_set import InterpreterError, runtime_packages
 
     try:  # a bad --python is one line and exit 2, before anything uses it
@@ -281,6 +288,9 @@ def run_once(
         memory_size=int(memory if memory is not None else spec.memory_size),
         extra_paths=extra_paths,
         layer_paths=install_layers(spec, project, python),
+        mounts=efs_mounts(spec, state_dir(project.root), _mapping(project.settings, "efs"))
+        if spec.file_systems
+        else (),
     )
     options = RuntimeOptions(
         python=python, runtime_client=runtime_client, freeze=freeze, max_concurrency=1

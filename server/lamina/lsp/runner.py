@@ -197,7 +197,17 @@ class FunctionRunner:
             extra_paths=await self.dependency_paths(spec),
             python=await asyncio.to_thread(self.python_for, spec),
             layer_paths=await self.layer_paths(spec),
+            mounts=await asyncio.to_thread(self._efs_mounts, spec),
         )
+
+    def _efs_mounts(self, spec: FunctionSpec) -> tuple[tuple[str, Path], ...]:
+        from lamina.project.workspace import state_dir
+        from lamina.runtime.efs import efs_mounts
+
+        mapped = self.settings.get("efs")
+        if not spec.file_systems:
+            return ()
+        return efs_mounts(spec, state_dir(self.root), mapped if isinstance(mapped, dict) else None)
 
     async def layer_paths(self, spec: FunctionSpec) -> tuple[Path, ...]:
         """The function's layers as import folders (runtime/layers.py); warnings logged."""

@@ -48,6 +48,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("interpreters", "string-map", {}),
     SettingSpec("strictRuntime", "bool", False),
     SettingSpec("layers", "string-map", {}),
+    SettingSpec("efs", "string-map", {}),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 # Keys of the `lamina` section that only Lamina's VS Code extension reads.

@@ -10,6 +10,7 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/lamina-local"
 DEFAULT_TIMEOUT_S = 3
 DEFAULT_MEMORY_MB = 128
+DEFAULT_EPHEMERAL_MB = 512
 LOCAL_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -40,6 +41,15 @@ class LayerSpec:
         return candidate if candidate.is_file() else None
 
 
+@dataclass(frozen=True)
+class FileSystemMount:
+    """One FileSystemConfigs entry: an EFS access point mounted at /mnt/<name>."""
+
+    arn: str  # the access point's ARN (or its resource's logical id)
+    access_point: str  # its id (fsap-...) or logical id: names the local folder
+    local_mount_path: str  # /mnt/<name>
+
+
 @dataclass
 class FunctionSpec:
     """One Lambda function, as a template, pyproject.toml or a bare target describes it.
@@ -64,6 +74,8 @@ class FunctionSpec:
     source_path: Path | None = None
     source_line: int | None = None  # 1-based line of the resource in its file
     layers: list[LayerSpec] = field(default_factory=list)  # in the function's order
+    ephemeral_storage: int = DEFAULT_EPHEMERAL_MB  # MB of /tmp
+    file_systems: list[FileSystemMount] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.function_name:

@@ -32,6 +32,7 @@ from lamina.project.spec import (
     LayerSpec,
     ProjectError,
 )
+from lamina.project.storage import ephemeral_storage, file_system_mounts
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -143,6 +144,15 @@ class _FunctionReader:
             layers=function_layers(
                 properties.get("Layers"),
                 self.layers,
+                self.resolver.resolve,
+                lambda message: self.resolver.warn(logical_id, message),
+                logical_id,
+            ),
+            ephemeral_storage=ephemeral_storage(
+                prop("EphemeralStorage"), lambda m: self.resolver.warn(logical_id, m)
+            ),
+            file_systems=file_system_mounts(
+                properties.get("FileSystemConfigs"),
                 self.resolver.resolve,
                 lambda message: self.resolver.warn(logical_id, message),
                 logical_id,

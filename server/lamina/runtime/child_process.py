@@ -9,6 +9,7 @@ two overlap instead of adding up.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -22,9 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lamina.runtime import sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # not imported at run time: the CLI spawns the child before asyncio loads
     import asyncio
@@ -217,16 +221,33 @@ def spawn_child(
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
+        command = child_command(config, options, debug)
+        setup = None
+        if options.sandbox and sandbox.available():
+            # What it needs from the host, by real path: its import path, the interpreter's
+            # folder, Lamina's bootstrap (or debug launcher).
+            keep = [Path(p) for p in lambda_sys_path(config, packages)]
+            keep += [Path(command[0]).parent, Path(command[3]).parent]
+            setup = sandbox.preexec(
+                config.code_dir, keep, tmp_dir, config.ephemeral_storage, config.mounts
+            )
+        elif config.mounts:
+            log.warning(
+                "%s: no mount namespaces here, so its EFS mount paths (%s) don't exist",
+                config.function_name,
+                ", ".join(inside for inside, _ in config.mounts),
+            )
         spawned_at = time.perf_counter()
-        proc = subprocess.Popen(
-            child_command(config, options, debug),
-            cwd=str(config.code_dir),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=write_fd,
-            stderr=write_fd,
-            **_own_process_group(),
-        )
+        try:
+            proc = _popen(command, config, _sandboxed_env(env) if setup else env, write_fd, setup)
+        except subprocess.SubprocessError:  # the sandbox could not be made for this one
+            if setup is None:
+                raise
+            log.warning(
+                "%s: no sandbox (mount namespace) for this environment", config.function_name
+            )
+            spawned_at = time.perf_counter()
+            proc = _popen(command, config, env, write_fd, None)
     except BaseException:
         listener.close()
         if read_fd >= 0:
@@ -237,6 +258,41 @@ def spawn_child(
         if write_fd >= 0:
             os.close(write_fd)
     return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at)
+
+
+def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:
+    """Inside the sandbox the task root is /var/task and /tmp is the environment's own."""
+    inside = {k: v for k, v in env.items() if k != "TMPDIR"}
+    inside["LAMBDA_TASK_ROOT"] = sandbox.TASK_ROOT
+    return inside
+
+
+def _popen(
+    command: list[str],
+    config: FunctionConfig,
+    env: dict[str, str],
+    output_fd: int,
+    setup: Callable[[], None] | None,
+) -> subprocess.Popen[bytes]:
+    group = _own_process_group()
+    if setup is not None:
+        first = group.pop("preexec_fn", None)
+
+        def prepare() -> None:
+            if first is not None:  # pragma: no cover - Python 3.10
+                first()
+            setup()
+
+        group["preexec_fn"] = prepare
+    return subprocess.Popen(
+        command,
+        cwd=str(config.code_dir),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=output_fd,
+        stderr=output_fd,
+        **group,
+    )
 
 
 def _own_process_group() -> dict[str, Any]:

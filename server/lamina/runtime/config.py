@@ -38,6 +38,9 @@ class FunctionConfig:
     python: str = ""
     # The folders standing for /opt on sys.path (runtime/layers.py), in Lambda's order.
     layer_paths: tuple[Path, ...] = ()
+    ephemeral_storage: int = 512  # MB: the size of the sandbox's private /tmp
+    # EFS: (LocalMountPath, local folder) pairs the sandbox binds (runtime/efs.py).
+    mounts: tuple[tuple[str, Path], ...] = ()
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python
@@ -52,6 +55,7 @@ class FunctionConfig:
             timeout=float(spec.timeout),
             memory_size=int(spec.memory_size),
             environment=tuple(sorted(spec.environment.items())),
+            ephemeral_storage=spec.ephemeral_storage,
         )
         return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
 
@@ -101,6 +105,8 @@ class RuntimeOptions:
     python: str = sys.executable
     runtime_client: str = "lamina"  # or "awslambdaric"
     freeze: bool = True
+    # The filesystem as on Lambda (runtime/sandbox.py) where namespaces are available.
+    sandbox: bool = True
     max_concurrency: int = 4  # environments per function version
     idle_timeout: float = 600.0  # seconds before an idle environment is reaped
     init_timeout: float = 10.0  # Lambda's on-demand init phase limit

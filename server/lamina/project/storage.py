@@ -1,0 +1,61 @@
+"""A function's storage properties: EphemeralStorage (the size of /tmp) and FileSystemConfigs
+(EFS access points mounted at /mnt/...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lamina.project.intrinsics import intrinsic_name, to_text
+from lamina.project.spec import DEFAULT_EPHEMERAL_MB, FileSystemMount
+
+MIN_EPHEMERAL_MB, MAX_EPHEMERAL_MB = 512, 10240
+
+
+def ephemeral_storage(value: Any, warn: Callable[[str], None]) -> int:
+    """EphemeralStorage: {Size: MB}; Lambda's default when absent or out of range (with a word)."""
+    if value is None:
+        return DEFAULT_EPHEMERAL_MB
+    size = value.get("Size") if isinstance(value, Mapping) else None
+    try:
+        megabytes = int(str(size))
+    except ValueError:
+        warn(f"EphemeralStorage.Size {to_text(size)} is not a number; using 512 MB")
+        return DEFAULT_EPHEMERAL_MB
+    if not MIN_EPHEMERAL_MB <= megabytes <= MAX_EPHEMERAL_MB:
+        warn(f"EphemeralStorage.Size {megabytes} is outside 512-10240 MB; Lambda refuses it")
+    return megabytes
+
+
+def file_system_mounts(
+    raw: Any,
+    resolve: Callable[[Any, str], Any],
+    warn: Callable[[str], None],
+    where: str,
+) -> list[FileSystemMount]:
+    """FileSystemConfigs: [{Arn, LocalMountPath}]. The access point's id names its local folder:
+    the ARN's last part (fsap-...), or the AccessPoint resource's logical id for a !GetAtt/!Ref."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        warn("FileSystemConfigs must be a list; ignored")
+        return []
+    mounts = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            continue
+        arn_value = item.get("Arn")
+        path = resolve(item.get("LocalMountPath"), f"{where}.FileSystemConfigs[{index}]")
+        if not isinstance(path, str) or not path.startswith("/mnt/") or path.count("/") != 2:
+            warn(f"LocalMountPath {to_text(path)} must be /mnt/<name>; mount ignored")
+            continue
+        name = intrinsic_name(arn_value)
+        if name in ("Fn::GetAtt", "Ref") and isinstance(arn_value, Mapping):
+            target = arn_value[name]
+            access_point = str(target[0] if isinstance(target, list) else target).split(".")[0]
+            arn = access_point
+        else:
+            arn = to_text(resolve(arn_value, f"{where}.FileSystemConfigs[{index}].Arn"))
+            access_point = arn.rsplit("/", 1)[-1] or f"mount-{index}"
+        mounts.append(FileSystemMount(arn, access_point, path))
+    return mounts

@@ -1,0 +1,213 @@
+"""The filesystem as on Lambda, through user and mount namespaces (Linux).
+
+Inside its own mount namespace an environment sees:
+
+- its code read-only at `/var/task` (and, as before, at its real path, from which its modules are
+  imported, so breakpoints need no path mapping), and `/var/task` as its working directory;
+- a private `/tmp` (a tmpfs capped at EphemeralStorage, 512 MB by default) instead of the host's;
+  the folders it needs from the host's /tmp (its code, its dependencies, its layers, Lamina's
+  bootstrap) are bound back at their real paths;
+- the code dir itself read-only, so writing there fails with EROFS, as on Lambda.
+
+None of it exists on the host: /var gets a tmpfs with the host's entries bound back in, so
+`/var/task` is created inside the namespace only, even when Lamina runs as root. It is set up in
+the child between fork and exec (`preexec`), with the calls below through ctypes; the uid and gid
+inside are the user's own. Where unprivileged namespaces are not available (macOS, a locked-down
+kernel), `available()` says so once and environments run as before.
+
+- each EFS `LocalMountPath` (/mnt/<name>) bound to its local folder (runtime/efs.py), over a
+  tmpfs on /mnt holding the host's entries.
+
+Not yet: /opt (layers stay at their real paths on sys.path), a PID namespace.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+TASK_ROOT = "/var/task"
+DEFAULT_EPHEMERAL_MB = 512
+
+_libc: ctypes.CDLL | None = None
+_state: dict[str, bool] = {}  # "available": the answer, once
+
+
+class SandboxError(OSError):
+    """A namespace call failed in the child (it then never runs the function)."""
+
+
+def _c() -> ctypes.CDLL:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _libc
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise SandboxError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    _check(
+        _c().mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            flags,
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def _write(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def available() -> bool:
+    """Whether this machine lets an unprivileged process make user and mount namespaces;
+    checked once, in a forked child, and said once when not."""
+    known = _state.get("available")
+    if known is not None:
+        return known
+    answer = False
+    if sys.platform.startswith("linux") and os.environ.get("LAMINA_SANDBOX", "1") != "0":
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child exits at once
+            try:
+                _enter_namespaces()
+                os._exit(0)
+            except BaseException:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        answer = os.waitstatus_to_exitcode(status) == 0
+        if not answer:
+            log.warning(
+                "no user and mount namespaces here: environments see the host's filesystem "
+                "(the code dir is writable, /var/task does not exist, /tmp is shared)"
+            )
+    _state["available"] = answer
+    return answer
+
+
+def _enter_namespaces() -> None:
+    uid, gid = os.getuid(), os.getgid()
+    _check(_c().unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def preexec(
+    code_dir: Path,
+    keep: Sequence[Path],
+    scratch: Path,
+    tmp_size_mb: int,
+    mounts: Sequence[tuple[str, Path]] = (),
+) -> Callable[[], None]:
+    """The function the child runs between fork and exec. `keep`: host folders the function needs
+    that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
+    old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder)."""
+    code, holder = str(code_dir), str(scratch)
+    needed = sorted({str(path) for path in keep if _under_tmp(str(path))}, key=len)
+    needed += sorted({str(folder) for _, folder in mounts if _under_tmp(str(folder))})
+    efs = [(inside, str(folder)) for inside, folder in mounts]
+
+    def setup() -> None:
+        _enter_namespaces()
+        # /var (and /mnt for EFS): a tmpfs, the host's entries bound back, then /var/task.
+        _cover_with_tmpfs("/var", os.path.join(holder, "var"))
+        if efs:
+            _cover_with_tmpfs("/mnt", os.path.join(holder, "mnt"))
+            for inside, folder in efs:
+                os.mkdir(inside)
+                _mount(folder, inside, None, MS_BIND | MS_REC)
+        os.mkdir(TASK_ROOT)
+        _bind_read_only(code, TASK_ROOT)
+        # /tmp: the host's, parked under /var while a private tmpfs goes over it.
+        parked = "/var/.lamina-host-tmp"
+        os.mkdir(parked)
+        _mount("/tmp", parked, None, MS_BIND | MS_REC)
+        for name in ("var", "mnt"):
+            if os.path.isdir(os.path.join(holder, name)):
+                _check(_c().umount2(os.path.join(holder, name).encode(), MNT_DETACH), "umount")
+        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size_mb}m,mode=1777")
+        for path in needed:
+            os.makedirs(path, exist_ok=True)
+            _mount(parked + path[len("/tmp") :], path, None, MS_BIND | MS_REC)
+        _check(_c().umount2(parked.encode(), MNT_DETACH), "umount host /tmp")
+        os.rmdir(parked)
+        # The code at its real path is read-only too: a write fails with EROFS as on Lambda.
+        _bind_read_only(code, code)
+        os.chdir(TASK_ROOT)
+
+    return setup
+
+
+def _cover_with_tmpfs(root: str, holder: str) -> None:
+    """A tmpfs over `root` holding the host's entries, bound back: new mount points can be made
+    there without touching the host. `holder` keeps the host's view meanwhile."""
+    os.mkdir(holder)
+    _mount(root, holder, None, MS_BIND | MS_REC)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+    for entry in os.scandir(holder):
+        _bind_back(entry, os.path.join(holder, entry.name), os.path.join(root, entry.name))
+
+
+# statvfs flags that a read-only remount must keep (a user namespace may not drop them).
+_KEPT_FLAGS = {
+    os.ST_NOSUID: MS_NOSUID,
+    os.ST_NODEV: MS_NODEV,
+    os.ST_NOEXEC: 8,  # MS_NOEXEC
+    os.ST_NOATIME: 1024,  # MS_NOATIME
+    os.ST_NODIRATIME: 2048,  # MS_NODIRATIME
+    os.ST_RELATIME: 1 << 21,  # MS_RELATIME
+}
+
+
+def _bind_read_only(source: str, target: str) -> None:
+    _mount(source, target, None, MS_BIND | MS_REC)
+    flags = os.statvfs(target).f_flag
+    kept = sum(ms for st, ms in _KEPT_FLAGS.items() if flags & st)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | kept)
+
+
+def _bind_back(entry: os.DirEntry[str], source: str, target: str) -> None:
+    if entry.is_symlink():
+        os.symlink(os.readlink(source), target)
+        return
+    if entry.is_dir():
+        os.mkdir(target)
+    else:
+        with open(target, "wb"):
+            pass
+    _mount(source, target, None, MS_BIND | MS_REC)
+
+
+def _under_tmp(path: str) -> bool:
+    return path == "/tmp" or path.startswith("/tmp/")
