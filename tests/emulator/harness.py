@@ -138,7 +138,9 @@ def start_emulator(
     data_dir: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None
 ) -> EmulatorProcess:
     """`lamina serve` on a free port (or `port`), with `extra` options; `env` adds variables
-    to its environment (AWS_* are otherwise removed)."""
+    to its environment (AWS_* are otherwise removed). Its environments run without the sandbox
+    unless `env` says LAMINA_SANDBOX=1: these tests' handlers signal them through files in
+    pytest's tmp_path, which a private /tmp would hide (tests/test_runtime_sandbox.py covers it)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"serve-{port}-{uuid.uuid4().hex[:6]}.log"
@@ -148,7 +150,7 @@ def start_emulator(
         + list(extra),
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**clean_env(), **(env or {})},
+        env={**clean_env(), "LAMINA_SANDBOX": "0", **(env or {})},
         start_new_session=True,
     )
     log.close()

@@ -24,6 +24,11 @@ from lamina.commands.console import fail, load, notice
 @click.option("--publish", is_flag=True, help="Publish a version after each deploy.")
 @click.option("--alias", metavar="NAME", help="Point this alias at the published version.")
 @click.option(
+    "--force",
+    is_flag=True,
+    help="On a shared emulator, deploy over a function another project made.",
+)
+@click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
@@ -37,6 +42,7 @@ def sync(
     publish: bool,
     alias: str | None,
     project_dir: Path,
+    force: bool = False,
 ) -> None:
     """Deploy FUNCTIONs (default: all) to the emulator or to AWS; with --watch, on every change."""
     import logging
@@ -53,7 +59,7 @@ def sync(
     project = load(project_dir)
     for warning in project.warnings:
         notice(f"warning: {warning}")
-    request = SyncRequest(functions, target, endpoint_url, watch, publish, alias)
+    request = SyncRequest(functions, target, endpoint_url, watch, publish, alias, force)
     try:
         code = run_sync(project, request)
     except (ProjectError, ValueError) as e:

@@ -29,6 +29,7 @@ from typing import Any
 
 from lamina.deploy.bundle import Package, megabytes
 from lamina.deploy.package import MAX_ZIPPED_BYTES
+from lamina.deploy.project_identity import PROJECT_ROOT_TAG, PROJECT_TAG, ownership_conflict
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
 from lamina.deploy.sync_settings import SyncTarget
 from lamina.deploy.sync_status import SyncState
@@ -50,6 +51,10 @@ class DeployOptions:
     alias: str | None = None
     protected_aliases: tuple[str, ...] = ()
     s3_bucket: str | None = None
+    # The project's identity on a shared emulator (deploy/project_identity.py).
+    project_id: str | None = None
+    project_root: str = ""
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,15 +231,34 @@ class FunctionDeployer:
                 "stack first (sam deploy), or fix sync.functions"
             ) from None
         configuration: dict[str, Any] = response["Configuration"]
-        source = str(spec.code_dir)
-        if (response.get("Tags") or {}).get(SOURCE_TAG) != source:
+        tags = dict(response.get("Tags") or {})
+        conflict = self._ownership_conflict(tags, spec.logical_id, name)
+        if conflict and not self.options.force:
+            raise permanent(conflict)
+        wanted = self._tags(spec)
+        if any(tags.get(key) != value for key, value in wanted.items()):
             self._call(
                 self.lam.tag_resource,
                 f"{name}: TagResource",
                 Resource=configuration["FunctionArn"],
-                Tags={SOURCE_TAG: source},
+                Tags=wanted,
             )
         return configuration
+
+    def _tags(self, spec: FunctionSpec) -> dict[str, str]:
+        """What sync tags an emulator function with: its code and its project."""
+        tags = {SOURCE_TAG: str(spec.code_dir)}
+        if self.options.project_id:
+            tags[PROJECT_TAG] = self.options.project_id
+            tags[PROJECT_ROOT_TAG] = self.options.project_root
+        return tags
+
+    def _ownership_conflict(self, tags: dict[str, str], logical_id: str, name: str) -> str | None:
+        if not self.options.project_id:
+            return None
+        return ownership_conflict(
+            tags, self.options.project_id, self.options.project_root, logical_id, name
+        )
 
     def _check_direct_upload(self, spec_name: str, package: Package) -> None:
         if package.needs_s3 and self.local:
@@ -255,7 +279,7 @@ class FunctionDeployer:
             "Timeout": spec.timeout,
             "MemorySize": spec.memory_size,
             "Architectures": list(spec.architectures[:1] or ["x86_64"]),
-            "Tags": {SOURCE_TAG: str(spec.code_dir)},
+            "Tags": self._tags(spec),
         }
         if spec.environment:
             params["Environment"] = {"Variables": dict(spec.environment)}

@@ -41,6 +41,7 @@ class SyncRequest:
     watch: bool = False
     publish: bool = False
     alias: str | None = None
+    force: bool = False
 
 
 def settings_for(project: Project, request: SyncRequest) -> SyncSettings:
@@ -54,6 +55,8 @@ def settings_for(project: Project, request: SyncRequest) -> SyncSettings:
         changes["publish"] = True
     if request.alias:
         changes["alias"] = request.alias
+    if request.force:
+        changes["force"] = True
     return settings.replace(**changes) if changes else settings
 
 

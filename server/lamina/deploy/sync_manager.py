@@ -31,6 +31,7 @@ from lamina.deploy.emulator_autostart import EmulatorLauncher, EmulatorStartErro
 from lamina.deploy.file_watch import FileWatcher
 from lamina.deploy.function_deployer import DeployOptions, DeployOutcome, FunctionDeployer
 from lamina.deploy.function_names import FunctionNames, SamConfig, read_samconfig
+from lamina.deploy.project_identity import project_id
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_session import FunctionSyncSession, Progress
 from lamina.deploy.sync_settings import DEFAULT_DEBOUNCE_S, SyncSettings, SyncTarget
@@ -316,6 +317,9 @@ class SyncManager:
                 alias=settings.alias,
                 protected_aliases=settings.protected_aliases,
                 s3_bucket=settings.s3_bucket,
+                project_id=await asyncio.to_thread(project_id, self.project.root),
+                project_root=str(self.project.root),
+                force=settings.force,
             )
             active = _ActiveTarget(
                 clients,
@@ -345,7 +349,7 @@ class SyncManager:
 
         def deploy() -> DeployOutcome:  # one thread for the blocking part: name, zip, upload
             if kind is SyncTarget.EMULATOR:
-                name = spec.function_name
+                name = (self.settings.name_prefix or "") + spec.function_name
             else:
                 name = active.names.resolve(spec, lambda: clients.client("cloudformation"))
             package = self._builder.build(spec, platform)

@@ -36,6 +36,8 @@ class SyncSettings:
     protected_aliases: tuple[str, ...] = DEFAULT_PROTECTED_ALIASES
     s3_bucket: str | None = None
     python: str | None = None  # the interpreter handlers run on (dependencies for the emulator)
+    name_prefix: str | None = None  # put before the names of functions sync makes on the emulator
+    force: bool = False  # deploy over another project's function on a shared emulator (--force)
 
     @property
     def auto_sync(self) -> bool:
@@ -98,6 +100,7 @@ class SyncSettings:
             protected_aliases=protected_aliases,
             s3_bucket=text("sync.s3Bucket"),
             python=text("python"),
+            name_prefix=text("sync.namePrefix"),
         )
 
 

@@ -223,7 +223,7 @@ def spawn_child(
         os.set_blocking(read_fd, False)
         command = child_command(config, options, debug)
         setup = None
-        if options.sandbox and sandbox.available():
+        if options.sandbox and sandbox.enabled():
             # What it needs from the host, by real path: its import path, the interpreter's
             # folder, Lamina's bootstrap (or debug launcher).
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
@@ -240,12 +240,10 @@ def spawn_child(
         spawned_at = time.perf_counter()
         try:
             proc = _popen(command, config, _sandboxed_env(env) if setup else env, write_fd, setup)
-        except subprocess.SubprocessError:  # the sandbox could not be made for this one
+        except subprocess.SubprocessError:  # the sandbox could not be made here
             if setup is None:
                 raise
-            log.warning(
-                "%s: no sandbox (mount namespace) for this environment", config.function_name
-            )
+            sandbox.failed()
             spawned_at = time.perf_counter()
             proc = _popen(command, config, env, write_fd, None)
     except BaseException:

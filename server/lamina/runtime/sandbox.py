@@ -13,7 +13,7 @@ None of it exists on the host: /var gets a tmpfs with the host's entries bound b
 `/var/task` is created inside the namespace only, even when Lamina runs as root. It is set up in
 the child between fork and exec (`preexec`), with the calls below through ctypes; the uid and gid
 inside are the user's own. Where unprivileged namespaces are not available (macOS, a locked-down
-kernel), `available()` says so once and environments run as before.
+kernel), the first spawn finds out, says so once, and environments run as before.
 
 - each EFS `LocalMountPath` (/mnt/<name>) bound to its local folder (runtime/efs.py), over a
   tmpfs on /mnt holding the host's entries.
@@ -24,7 +24,6 @@ Not yet: /opt (layers stay at their real paths on sys.path), a PID namespace.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 import sys
@@ -57,7 +56,7 @@ class SandboxError(OSError):
 def _c() -> ctypes.CDLL:
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols: libc is there
     return _libc
 
 
@@ -88,6 +87,28 @@ def _write(path: str, text: str) -> None:
         os.close(fd)
 
 
+def enabled() -> bool:
+    """Whether to try the sandbox: Linux, not turned off (LAMINA_SANDBOX=0), and not failed in
+    this process yet. Tried at the first spawn rather than probed ahead: a probe costs a fork on
+    every cold start."""
+    if _state.get("available") is False:
+        return False
+    return sys.platform.startswith("linux") and os.environ.get("LAMINA_SANDBOX", "1") != "0"
+
+
+def failed() -> None:
+    """The first sandboxed spawn failed: say once what differs, and stop trying."""
+    if _state.get("available") is not False:
+        _state["available"] = False
+        log.warning(_UNAVAILABLE)
+
+
+_UNAVAILABLE = (
+    "no user and mount namespaces here: environments see the host's filesystem "
+    "(the code dir is writable, /var/task does not exist, /tmp is shared)"
+)
+
+
 def available() -> bool:
     """Whether this machine lets an unprivileged process make user and mount namespaces;
     checked once, in a forked child, and said once when not."""
@@ -96,6 +117,7 @@ def available() -> bool:
         return known
     answer = False
     if sys.platform.startswith("linux") and os.environ.get("LAMINA_SANDBOX", "1") != "0":
+        _c()  # loaded here, once: a child between fork and exec must not look for libc
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child exits at once
             try:
@@ -106,10 +128,7 @@ def available() -> bool:
         _, status = os.waitpid(pid, 0)
         answer = os.waitstatus_to_exitcode(status) == 0
         if not answer:
-            log.warning(
-                "no user and mount namespaces here: environments see the host's filesystem "
-                "(the code dir is writable, /var/task does not exist, /tmp is shared)"
-            )
+            log.warning(_UNAVAILABLE)
     _state["available"] = answer
     return answer
 
@@ -133,6 +152,7 @@ def preexec(
     """The function the child runs between fork and exec. `keep`: host folders the function needs
     that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
     old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder)."""
+    _c()  # in the parent: the child, between fork and exec, must not load libraries
     code, holder = str(code_dir), str(scratch)
     needed = sorted({str(path) for path in keep if _under_tmp(str(path))}, key=len)
     needed += sorted({str(folder) for _, folder in mounts if _under_tmp(str(folder))})
