@@ -138,3 +138,58 @@ def test_an_unmapped_arn_layer_is_said_and_its_import_fails_as_on_lambda(project
     error = json.loads(out.stdout)
     assert error["errorType"] == "Runtime.ImportModuleError"
     assert error["errorMessage"] == "Unable to import module 'app': No module named 'company_utils'"
+
+
+POWERTOOLS_TEMPLATE = f"""\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.lambda_handler
+      Runtime: {HERE}
+      Layers:
+        - !Sub arn:aws:lambda:${{AWS::Region}}:017000801446:layer:AWSLambdaPowertoolsPythonV3-{HERE.replace(".", "")}-x86_64:7
+"""
+POWERTOOLS_APP = """\
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import BaseModel
+logger = Logger(service="orders")
+class Order(BaseModel):
+    id: int
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    logger.info("hello")
+    return {"order": Order(id=event["id"]).id, "boto3_from": boto3.__file__}
+"""
+
+
+def test_the_powertools_layer_comes_from_pypi_then_works_offline(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(POWERTOOLS_APP)
+    (tmp_path / "template.yaml").write_text(POWERTOOLS_TEMPLATE)
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        return subprocess.run(
+            [sys.executable, "-m", "lamina", "invoke", "HelloWorldFunction", "--event", "-"],
+            cwd=tmp_path,
+            input='{"id": 7}',
+            capture_output=True,
+            text=True,
+            env={**base, **env},
+            timeout=600,
+        )
+
+    first = run()  # from PyPI the first time on a machine, then from ~/.cache/lamina/layers
+    assert first.returncode == 0, first.stderr
+    # No package index at all now: the cached layer is enough.
+    offline = run(PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_NO_INDEX="1")
+    assert offline.returncode == 0, offline.stderr
+    body = json.loads(offline.stdout)
+    assert body["order"] == 7
+    assert "/runtime/" in body["boto3_from"]  # the runtime's boto3, not a copy from the layer
+    assert '"service":"orders"' in offline.stderr and '"message":"hello"' in offline.stderr

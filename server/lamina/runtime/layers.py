@@ -10,8 +10,9 @@ of the two groups, so that a later layer's module wins as its file would:
 
 A layer with `Metadata.BuildMethod: python3.X` is built as SAM builds it: its folder and its
 requirements.txt (installed once per content and interpreter into the project's cache) both
-land in the layer's python/. An ARN layer uses the folder the `layers` setting maps it to; with
-none, the function is told once that it runs without it.
+land in the layer's python/. An ARN layer uses the folder the `layers` setting maps it to; the
+public Powertools for AWS Lambda (Python) layers come from PyPI instead (powertools_layer.py);
+any other unmapped ARN: the function is told once that it runs without it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from lamina.pip_target import pip_install_once
 from lamina.project.spec import LayerSpec
 from lamina.runtime.package_set import describe_interpreter
+from lamina.runtime.powertools_layer import is_powertools, powertools_layer
 
 
 def layer_paths(
@@ -41,6 +43,8 @@ def layer_paths(
         root = layer.content_dir
         if root is None and layer.arn is not None and mapped and mapped.get(layer.arn):
             root = Path(str(mapped[layer.arn])).expanduser()
+        if root is None and layer.arn is not None and is_powertools(layer.arn):
+            root = powertools_layer(layer.arn, describe_interpreter(python))
         if root is None:
             warnings.append(
                 f"layer {layer.name} is not available locally: the function runs without it "

@@ -40,7 +40,7 @@ RUNTIME_SDK: dict[str, str] = {"boto3": "1.40.4", "botocore": "1.40.4"}
 RUNTIME_CLIENT: dict[str, str] = {"awslambdaric": "4.2.2"}
 RUNTIME_CLIENT_BY_VERSION: dict[str, dict[str, str]] = {"3.9": {"awslambdaric": "3.1.1"}}
 # Import names of the distributions above, for the offline stand-in.
-_SDK_IMPORT_NAMES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+SDK_IMPORT_NAMES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 _CLIENT_IMPORT_NAMES = ("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py")
 
 
@@ -183,7 +183,7 @@ def _install(interpreter: Interpreter, root: Path) -> RuntimePackages:
     sdk = folder / ("sdk-" + "-".join(f"{n}-{v}" for n, v in RUNTIME_SDK.items() if n == "boto3"))
     client_pins = RUNTIME_CLIENT_BY_VERSION.get(interpreter.version, RUNTIME_CLIENT)
     client = folder / ("client-" + "-".join(f"{n}-{v}" for n, v in client_pins.items()))
-    site_packages = _pip_or_stand_in(interpreter, sdk, RUNTIME_SDK, _SDK_IMPORT_NAMES, notes)
+    site_packages = _pip_or_stand_in(interpreter, sdk, RUNTIME_SDK, SDK_IMPORT_NAMES, notes)
     runtime_dir = _pip_or_stand_in(interpreter, client, client_pins, _CLIENT_IMPORT_NAMES, notes)
     return RuntimePackages(site_packages, runtime_dir, " ".join(notes))
 
