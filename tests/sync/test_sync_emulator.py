@@ -70,7 +70,11 @@ async def test_a_save_deploys_and_the_next_invoke_runs_the_new_code(
     assert first.message == "created"
     function = emulator_lambda.get_function(FunctionName=name)
     config = function["Configuration"]
-    assert function["Tags"] == {"lamina:source": str(root / "hello")}
+    assert function["Tags"] == {
+        "lamina:source": str(root / "hello"),
+        "lamina:project": (root / ".lamina" / "state" / "project-id").read_text().strip(),
+        "lamina:project-root": str(root),
+    }
     assert (config["Handler"], config["Timeout"], config["MemorySize"]) == ("app.handler", 7, 256)
     assert config["CodeSha256"] == first.code_sha256
     assert invoke_json(emulator_lambda, name) == {"answer": "v1", "greeting": "hello"}
