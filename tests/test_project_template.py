@@ -639,3 +639,37 @@ def test_function_with_a_false_condition_is_loaded_with_a_warning(tmp_path: Path
     result = read_template(path)
     assert [spec.logical_id for spec in result.functions] == ["ProdOnly"]
     assert result.warnings == ["ProdOnly: condition IsProd is false; loaded anyway"]
+
+
+def test_properties_local_runs_ignore_are_named_once_per_function(tmp_path: Path) -> None:
+    template = write(
+        tmp_path / "template.yaml",
+        """\
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Tracing: Active
+        Resources:
+          Traced:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/
+              Handler: app.handler
+              Runtime: python3.12
+              VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}
+              EphemeralStorage: {Size: 1024}
+          Plain:
+            Type: AWS::Lambda::Function
+            Properties:
+              Code: src/
+              Handler: app.handler
+              Runtime: python3.12
+        """,
+    )
+    (tmp_path / "src").mkdir()
+    result = read_template(template)
+    assert result.warnings == [
+        "Traced: not reproduced locally (the function runs without them): Tracing, VpcConfig"
+    ]
+    traced = result.functions[0]
+    assert traced.ephemeral_storage == 1024

@@ -1,5 +1,6 @@
 """A function's storage properties: EphemeralStorage (the size of /tmp) and FileSystemConfigs
-(EFS access points mounted at /mnt/...)."""
+(EFS access points mounted at /mnt/...); and the properties that change how a function runs on
+Lambda but that local runs don't reproduce, named once at load time."""
 
 from __future__ import annotations
 
@@ -59,3 +60,27 @@ def file_system_mounts(
             access_point = arn.rsplit("/", 1)[-1] or f"mount-{index}"
         mounts.append(FileSystemMount(arn, access_point, path))
     return mounts
+
+
+# Properties that change how the function behaves on Lambda, which a local run doesn't reproduce.
+NOT_REPRODUCED = (
+    "Tracing",
+    "VpcConfig",
+    "DeadLetterQueue",
+    "ReservedConcurrentExecutions",
+    "ProvisionedConcurrencyConfig",
+    "SnapStart",
+    "LoggingConfig",
+    "RuntimeManagementConfig",
+    "KmsKeyArn",
+    "CodeSigningConfigArn",
+    "DurableConfig",
+)
+
+
+def not_reproduced(properties: Mapping[str, Any]) -> str | None:
+    """One line naming the function's properties that local runs ignore, or None."""
+    ignored = [name for name in NOT_REPRODUCED if properties.get(name) is not None]
+    if not ignored:
+        return None
+    return f"not reproduced locally (the function runs without them): {', '.join(ignored)}"

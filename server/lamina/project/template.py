@@ -32,7 +32,7 @@ from lamina.project.spec import (
     LayerSpec,
     ProjectError,
 )
-from lamina.project.storage import ephemeral_storage, file_system_mounts
+from lamina.project.storage import ephemeral_storage, file_system_mounts, not_reproduced
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -119,6 +119,9 @@ class _FunctionReader:
         if code_dir is None:
             return None
 
+        ignored = not_reproduced(properties)
+        if ignored:
+            self.resolver.warn(logical_id, ignored)
         handler = prop("Handler")
         if handler is None:
             raise fail("Handler is missing (expected something like 'app.lambda_handler')")
