@@ -616,8 +616,8 @@ def _has_pth(folder: str) -> bool:
 def main(argv: list[str]) -> None:
     global _request_id, _tenant_id
     use_lambda_sys_path()
-    if os.environ.pop("LAMINA_RUNTIME_CLIENT", "") == "awslambdaric":
-        _run_awslambdaric(argv)
+    if argv[2:3] == ["awslambdaric"]:  # `bootstrap.py HANDLER awslambdaric`
+        _run_awslambdaric(argv[1])
         return
     sys.stdout = _WriteThrough(sys.stdout)
     sys.stderr = _WriteThrough(sys.stderr)
@@ -644,12 +644,12 @@ def main(argv: list[str]) -> None:
         handle_invocation(client, handler, headers, body)
 
 
-def _run_awslambdaric(argv: list[str]) -> None:
+def _run_awslambdaric(handler: str) -> None:
     """The official runtime client in this process, after the same sys.path set-up, as Lambda's
     /var/runtime/bootstrap.py runs it."""
     import runpy
 
-    sys.argv = ["awslambdaric", *argv[1:]]
+    sys.argv = ["awslambdaric", handler]
     runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
 
 

@@ -131,11 +131,14 @@ def child_command(
     code (Lambda's task root is read-only), so an edit that keeps a file's size within the same
     second can't run stale bytecode. -S: no site-packages of the interpreter's (or of Lamina's
     virtualenv); the bootstrap builds Lambda's sys.path itself (package_set.py). awslambdaric
-    runs through the bootstrap too, after the same set-up (LAMINA_RUNTIME_CLIENT)."""
+    runs through the bootstrap too, after the same set-up (named after the handler)."""
     python = config.interpreter(options)
     if debug is not None:
         return [python, "-S", "-B", str(LAUNCHER), options.runtime_client, config.handler]
-    return [python, "-S", "-B", bootstrap_script(python), config.handler]
+    command = [python, "-S", "-B", bootstrap_script(python), config.handler]
+    if options.runtime_client == "awslambdaric":
+        command.append("awslambdaric")  # the bootstrap hands over to it; `ps` shows which
+    return command
 
 
 def lambda_sys_path(config: FunctionConfig, packages: RuntimePackages) -> list[str]:
@@ -214,8 +217,6 @@ def spawn_child(
             )
         )
         env["LAMINA_SYS_PATH"] = os.pathsep.join(lambda_sys_path(config, packages))
-        if options.runtime_client == "awslambdaric":
-            env["LAMINA_RUNTIME_CLIENT"] = "awslambdaric"
         if debug is not None:
             env.update(debug.child_environment())
         read_fd, write_fd = os.pipe()

@@ -43,7 +43,7 @@ def _tell_parent(path: str, payload: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    handler = argv[2]  # argv[1], the runtime client, is also in LAMINA_RUNTIME_CLIENT
+    client, handler = argv[1], argv[2]
     here = os.path.dirname(os.path.abspath(__file__))
     debugpy = _import_debugpy()
     # Loopback only, always: a debug port runs any code it is sent.
@@ -61,8 +61,8 @@ def main(argv: list[str]) -> None:
         os.environ.pop(key, None)
     import runpy
 
-    # The bootstrap runs awslambdaric itself when LAMINA_RUNTIME_CLIENT says so.
-    sys.argv = [os.path.join(here, "bootstrap.py"), handler]
+    # The bootstrap hands over to awslambdaric itself when told so after the handler.
+    sys.argv = [os.path.join(here, "bootstrap.py"), handler, client]
     runpy.run_path(os.path.join(here, "bootstrap.py"), run_name="__main__")
 
 

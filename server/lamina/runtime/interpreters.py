@@ -4,7 +4,7 @@ Looked for in this order, the first whose version matches wins:
 
 1. `--python` (the CLI) wins over everything, with a warning when its version differs;
 2. the `interpreters` setting (`python3.12` or `3.12` -> a path);
-3. `python3.X` on PATH (a pyenv shim that can't run that version is skipped);
+3. `python3.X` on PATH (not pyenv's shims: its versions are looked at directly);
 4. pyenv (`$PYENV_ROOT/versions/3.X.*`), uv-managed (`~/.local/share/uv/python/cpython-3.X.*`)
    and conda (`$CONDA_PREFIX`, `~/miniconda3`, `~/anaconda3`, `~/miniforge3` and their envs);
 5. the `python` setting, only if its version matches; Lamina's own interpreter, likewise.
@@ -123,11 +123,14 @@ def _candidates(
         mapped = interpreters.get(key)
         if mapped:
             yield os.path.expanduser(str(mapped)), "interpreters setting"
-    on_path = shutil.which(f"python{version}")
-    if on_path:
-        yield on_path, "PATH"
     home = Path.home()
-    pyenv = Path(os.environ.get("PYENV_ROOT") or home / ".pyenv") / "versions"
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or home / ".pyenv")
+    on_path = shutil.which(f"python{version}")
+    # A pyenv shim costs a shell and pyenv per probe, and answers for pyenv's current version
+    # only: pyenv's own versions are looked at directly below instead.
+    if on_path and Path(on_path).parent != pyenv_root / "shims":
+        yield on_path, "PATH"
+    pyenv = pyenv_root / "versions"
     for folder in _newest_first(pyenv.glob(f"{version}.*")) + [pyenv / version]:
         yield str(folder / "bin" / f"python{version}"), "pyenv"
     uv = Path(
