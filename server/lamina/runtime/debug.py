@@ -74,6 +74,7 @@ def attach_configuration(
         # packages (awslambdaric, boto3), which live outside any site-packages folder.
         "rules": [
             {"path": str(RUNTIME_DIR) + os.sep + "*", "include": False},
+            {"path": str(RUNTIME_DIR / "_lamina_runtime_client" / "*"), "include": False},
             {"path": str(cache_root() / "runtime" / "**" / "*"), "include": False},
         ],
         "lamina": {"function": function, "sessionId": session_id},

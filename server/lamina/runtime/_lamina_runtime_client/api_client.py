@@ -1,0 +1,122 @@
+"""The Runtime API client: one keep-alive connection, each request sent in a single write."""
+
+from __future__ import annotations
+
+import _socket
+
+from .marshalling import to_json
+
+TYPE_CHECKING = False  # not `from typing import ...`: typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+API_PREFIX = "/2018-06-01/runtime"
+
+
+class RuntimeApiClient:
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self.address = (host or "127.0.0.1", int(port))
+        self.sock: _socket.socket | None = None
+        self.buffer = b""
+        # An invocation's result, held back to go out with the next request (see post_response).
+        self.held = b""
+
+    def _connect(self) -> _socket.socket:
+        sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        sock.connect(self.address)
+        self.sock = sock
+        self.buffer = b""
+        return sock
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request and return (status, headers, body). Reconnects once if needed.
+        A held-back result goes out first, in the same write (HTTP/1.1 pipelining), and its
+        answer is read and dropped."""
+        held, self.held = self.held, b""
+        data = held + encode_request(method, path, body, headers)
+        for attempt in (0, 1):
+            sock = self.sock if self.sock is not None else self._connect()
+            try:
+                sock.sendall(data)
+                if held:
+                    self._read_response(sock)
+                return self._read_response(sock)
+            except OSError:
+                self.sock = None
+                if attempt:
+                    raise
+        raise OSError("unreachable")
+
+    def _read_response(self, sock: _socket.socket) -> tuple[int, dict[str, str], bytes]:
+        buf = self.buffer
+        while b"\r\n\r\n" not in buf:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise OSError("Runtime API closed the connection")
+            buf += chunk
+        head, _, buf = buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        while len(buf) < length:
+            chunk = sock.recv(max(65536, length - len(buf)))
+            if not chunk:
+                raise OSError("Runtime API closed the connection")
+            buf += chunk
+        self.buffer = buf[length:]
+        return status, headers, buf[:length]
+
+    def next_invocation(self) -> tuple[dict[str, str], bytes]:
+        status, headers, body = self.request("GET", "/invocation/next")
+        if status != 200:
+            raise OSError(f"Runtime API /next answered {status}")
+        return headers, body
+
+    def post_response(self, request_id: str, body: bytes, content_type: str) -> None:
+        """The result is held back and sent with the `/next` that follows at once, in one write:
+        nothing here depends on its answer, and the runtime doesn't wake up once more for it."""
+        self.held = encode_request(
+            "POST", f"/invocation/{request_id}/response", body, {"Content-Type": content_type}
+        )
+
+    def post_error(
+        self, request_id: str, error: dict[str, Any], xray_fault: dict[str, Any]
+    ) -> None:
+        """Held back like a response."""
+        headers = {"Content-Type": "application/json"}
+        xray = to_json(xray_fault)
+        if len(xray) < 1024 * 1024 and "\n" not in xray:
+            headers["Lambda-Runtime-Function-XRay-Error-Cause"] = xray
+        self.held = encode_request(
+            "POST", f"/invocation/{request_id}/error", to_json(error).encode(), headers
+        )
+
+    def post_init_error(self, error: dict[str, Any]) -> None:
+        status, _, body = self.request(
+            "POST",
+            "/init/error",
+            to_json(error).encode(),
+            {"Lambda-Runtime-Function-Error-Type": error["errorType"]},
+        )
+        if status != 202:
+            raise OSError(f"Runtime API /init/error answered {status}: {body!r}")
+
+
+def encode_request(
+    method: str, path: str, body: bytes, headers: dict[str, str] | None = None
+) -> bytes:
+    head = (
+        f"{method} {API_PREFIX}{path} HTTP/1.1\r\nHost: lambda\r\nContent-Length: {len(body)}\r\n"
+    )
+    if headers:
+        for name, value in headers.items():
+            head += f"{name}: {value}\r\n"
+    return head.encode("latin-1") + b"\r\n" + body

@@ -1,0 +1,72 @@
+"""JSON in and out, as awslambdaric's marshaller."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .errors import FaultException
+
+TYPE_CHECKING = False  # not `from typing import ...`: typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+# awslambdaric's encoder writes non-ASCII characters as-is on these runtimes, escaped elsewhere.
+_RAW_UNICODE_RUNTIMES = {
+    "AWS_Lambda_python3.12",
+    "AWS_Lambda_python3.13",
+    "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15",
+}
+
+
+def _default(obj: Any) -> Any:
+    # awslambdaric emits Decimals with all their digits (simplejson); the stdlib can only give a
+    # number, so integral Decimals become ints and the rest floats.
+    if type(obj).__name__ == "Decimal":
+        return int(obj) if obj == obj.to_integral_value() else float(obj)
+    raise TypeError(f"Object of type {obj.__class__.__name__} is not JSON serializable")
+
+
+_encoder = json.JSONEncoder(
+    ensure_ascii=os.environ.get("AWS_EXECUTION_ENV") not in _RAW_UNICODE_RUNTIMES,
+    allow_nan=True,
+    default=_default,
+)
+to_json = _encoder.encode
+
+
+def unmarshal_request(body: bytes, content_type: str | None) -> Any:
+    if content_type != "application/json":
+        return body
+    try:
+        return json.loads(body)
+    except Exception as e:
+        error = e
+    # Lambda's runtime parses with simplejson, whose messages differ from the stdlib's; where it
+    # is installed, ask it for the message (only on this error path, so no start-up cost).
+    try:
+        import simplejson  # type: ignore[import-untyped]
+
+        simplejson.loads(body)
+    except ImportError:
+        pass
+    except Exception as e:
+        error = e
+    raise FaultException(
+        FaultException.UNMARSHAL_ERROR, f"Unable to unmarshal input: {error}", None
+    )
+
+
+def marshal_response(response: Any) -> tuple[bytes, str]:
+    if isinstance(response, bytes):
+        return response, "application/unknown"
+    try:
+        return to_json(response).encode("utf-8"), "application/json"
+    except Exception as e:
+        raise FaultException(
+            FaultException.MARSHAL_ERROR, f"Unable to marshal response: {e}", None
+        ) from None
+
+
+# --- The context object, as awslambdaric's LambdaContext ------------------------------------
