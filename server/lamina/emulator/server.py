@@ -329,7 +329,8 @@ def run(options: ServeOptions) -> int:
         await server.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too (a closed terminal): stopping ends every environment, none is orphaned.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         sys.stdout.write(banner(server) + "\n")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
+from lamina.runtime.process_tree import child_setup, kill_tree
 
 if TYPE_CHECKING:  # not imported at run time: the CLI spawns the child before asyncio loads
     import asyncio
@@ -43,8 +44,12 @@ class ChildProcess:
         return f"{host}:{port}"
 
     def signal(self, sig: int) -> None:
-        """Signal the child's process group (the function's own subprocesses too)."""
+        """Signal the child's process group (the function's own subprocesses too); SIGKILL
+        goes to its whole process tree, `setsid` children included."""
         if self.proc.returncode is not None:
+            return
+        if sig == signal.SIGKILL:
+            kill_tree(self.proc.pid)
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
@@ -223,9 +228,17 @@ def _own_process_group() -> dict[str, Any]:
     The same session: if Lamina is killed while the child is frozen, the kernel sees an orphaned
     group with a stopped member and sends it SIGHUP and SIGCONT, so no frozen child outlives us
     (a new session would leave it stopped forever)."""
+    setup = child_setup()  # dies with Lamina, keeps its orphans (see process_tree)
     if sys.version_info >= (3, 11):
-        return {"process_group": 0}
-    return {"preexec_fn": os.setpgrp}  # pragma: no cover - Python 3.10
+        return {"process_group": 0, "preexec_fn": setup}
+    if setup is None:  # pragma: no cover - Python 3.10
+        return {"preexec_fn": os.setpgrp}
+
+    def both() -> None:  # pragma: no cover - Python 3.10
+        os.setpgrp()
+        setup()
+
+    return {"preexec_fn": both}
 
 
 def _remove_tree(path: Path) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from lamina.runtime.process_tree import descendants
+
 _TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
-_MAX_TREE = 4096  # more than Lambda's 1,024 processes: a runaway tree is cut off, not walked
 
 
 def available() -> bool:
@@ -37,26 +38,6 @@ def connection_inode(client_port: int, server_port: int) -> int | None:
         except OSError:
             continue
     return None
-
-
-def process_tree(root: int) -> list[int]:
-    """`root` and every process below it (children of all its threads), breadth first."""
-    found = [root]
-    index = 0
-    while index < len(found) and len(found) < _MAX_TREE:
-        pid = found[index]
-        index += 1
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
-                    found.extend(int(child) for child in f.read().split())
-            except OSError:
-                continue
-    return found
 
 
 def owner_among(pids: Iterable[int], inode: int) -> int | None:
@@ -83,4 +64,4 @@ def connection_from_tree(root: int, client_port: int, server_port: int) -> bool:
     inode = connection_inode(client_port, server_port)
     if not inode:
         return False
-    return owner_among(process_tree(root), inode) is not None
+    return owner_among(descendants(root), inode) is not None
