@@ -92,7 +92,10 @@ def test_a_bad_tcp_address_is_one_line() -> None:
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert out.returncode == 2
-    assert out.stderr.strip() == "error: --tcp takes HOST:PORT (e.g. 127.0.0.1:2087), not 'nope'"
+    assert (
+        out.stderr.strip()
+        == "error: --tcp takes HOST:PORT (e.g. 127.0.0.1:2087, or [::1]:2087), not 'nope'"
+    )
 
 
 def test_start_up_imports_nothing_heavy() -> None:
@@ -150,13 +153,16 @@ def _initialize(root: Path, **params: object) -> dict:
 
 def test_nothing_but_the_protocol_on_stdout(tmp_path) -> None:
     """A stray print in the server's process, and a write straight to fd 1, go to stderr."""
+    # The strays come once the server has set up its streams, whenever it gets to that.
     probe = (
-        "import os, threading\n"
+        "import os\n"
         "from lamina.lsp import main\n"
-        "def stray():\n"
+        "serve_stdio = main.serve_stdio\n"
+        "def stray_then_serve(*args):\n"
         "    print('stray print', flush=True)\n"
         "    os.write(1, b'stray write\\n')\n"
-        "threading.Timer(0.3, stray).start()\n"
+        "    serve_stdio(*args)\n"
+        "main.serve_stdio = stray_then_serve\n"
         "main.serve()\n"
     )
     code, messages, stderr = _talk_raw(tmp_path, probe, _initialize(tmp_path))
