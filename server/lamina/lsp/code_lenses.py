@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lamina.lsp.event_selections import event_label
+from lamina.lsp.file_size_limit import over_limit
 from lamina.lsp.handler_defs import FunctionDef, is_test_file, top_level_functions
 from lamina.lsp.server import LaminaServer
 
@@ -165,6 +166,8 @@ async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
         return []
     path = Path(os.path.abspath(path_text))
     document = ls.workspace.get_text_document(uri)
+    if over_limit(ls, uri, document.source):
+        return []
     loaded = await ls.state.index.current()
     if path.suffix == ".py":
         return python_lenses(ls, path, document.source, document.version, loaded)

@@ -45,6 +45,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("debug.suspendTimeout", "bool", True),
     SettingSpec("credentials.profile", "string"),
     SettingSpec("credentials.assumeRole", "string"),
+    # Bytes above which a file gets no lenses or diagnostics (parsing it could exhaust memory).
+    SettingSpec("lsp.maxFileSize", "int", 2 * 1024 * 1024, minimum=0),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 # Keys of the `lamina` section that only Lamina's VS Code extension reads.
