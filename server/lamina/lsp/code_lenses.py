@@ -8,6 +8,7 @@ that. Parses are cached per document version.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -44,6 +45,18 @@ def _cached(uri: str, version: int | None, parse: Any, source: str) -> Any:
         _parsed.clear()
     _parsed[uri] = (version, result)
     return result
+
+
+async def _parse_off_the_loop(uri: str, version: int | None, parse: Any, source: str) -> None:
+    """Fill the parse cache from a worker thread: a big file's parse must not stop the server
+    answering (the lens builders then find it cached)."""
+    hit = _parsed.get(uri)
+    if version is None or (hit is not None and hit[0] == version):
+        return
+    result = await asyncio.to_thread(parse, source)
+    if len(_parsed) > _CACHE_LIMIT:
+        _parsed.clear()
+    _parsed[uri] = (version, result)
 
 
 def lens_group(
@@ -169,10 +182,14 @@ async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
     if over_limit(ls, uri, document.source):
         return []
     loaded = await ls.state.index.current()
+    source, version = document.source, document.version
     if path.suffix == ".py":
-        return python_lenses(ls, path, document.source, document.version, loaded)
+        await _parse_off_the_loop(path.as_uri(), version, top_level_functions, source)
+        return python_lenses(ls, path, source, version, loaded)
     if loaded is not None and ls.state.index.is_project_file(path):
-        return project_file_lenses(ls, path, document.source, document.version, loaded)
+        if path.name != "pyproject.toml":
+            await _parse_off_the_loop(path.as_uri(), version, _resource_lines, source)
+        return project_file_lenses(ls, path, source, version, loaded)
     return []
 
 
