@@ -222,19 +222,23 @@ def warm_invoke(rounds: int) -> tuple[float, float]:
                     started = time.perf_counter()
                     await pool.invoke(config, InvocationRequest.from_json({}))
                     times.append(time.perf_counter() - started)
-            # One connection check, as the Runtime API does it for a new connection.
+            # One connection check, as the Runtime API makes it when an environment's runtime
+            # connects: here a child process that connected, as a runtime would.
             server = socket.create_server(("127.0.0.1", 0))
-            client = socket.create_connection(server.getsockname())
+            port = server.getsockname()[1]
+            connect = "import socket, sys, time; c = socket.create_connection(('127.0.0.1', "
+            connect += f"{port})); time.sleep(60)"
+            child = subprocess.Popen([sys.executable, "-c", connect])
             accepted, peer = server.accept()
             checks = []
             for _ in range(50):
                 started = time.perf_counter()
-                assert peer_process.connection_from_tree(
-                    os.getpid(), peer[1], server.getsockname()[1]
-                )
+                assert peer_process.connection_from_tree(child.pid, peer[1], port)
                 checks.append(time.perf_counter() - started)
-            for sock in (accepted, client, server):
-                sock.close()
+            child.kill()
+            child.wait()
+            accepted.close()
+            server.close()
             return statistics.median(times), statistics.median(checks)
 
     return asyncio.run(go())
