@@ -64,7 +64,7 @@ async def test_over_tcp(tmp_path):
     )  # fmt: skip
     client = make_test_lsp_client()
     try:
-        for _ in range(100):
+        for _ in range(600):  # 30 s: a loaded machine starts Python slowly
             try:
                 await client.start_tcp("127.0.0.1", port)
                 break
