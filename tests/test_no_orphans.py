@@ -28,10 +28,15 @@ def start_invoke(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], 
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not pids.exists() or not pids.read_text():
-        assert proc.poll() is None, proc.communicate()[1].decode()
-        assert time.monotonic() < deadline, "the handler never started"
-        time.sleep(0.05)
+    try:
+        while not pids.exists() or not pids.read_text():
+            assert proc.poll() is None, proc.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the handler never started"
+            time.sleep(0.05)
+    except BaseException:
+        proc.terminate()  # ends its environment too (the behaviour under test)
+        proc.communicate(timeout=30)
+        raise
     time.sleep(0.1)  # the file is written in one go, but give the writer a moment to close it
     return proc, json.loads(pids.read_text())
 
