@@ -11,8 +11,9 @@ goes out in one write with TCP_NODELAY set: headers and body in separate segment
 Sealed: given its environment's root pid, the server answers only connections made by that
 process tree (see peer_process), so another function that learns the port can neither take,
 answer nor block this environment's invocations. With the concurrency of one a second `/next`
-while one is parked gets 403 InvalidStateTransition, as Lambda's own Runtime API does for an
-invalid state transition, instead of replacing the waiting one.
+while one is parked gets 403 InvalidStateTransition (what rapid, the Runtime API server of
+aws-lambda-runtime-interface-emulator, answers a /next the runtime's state doesn't allow) instead
+of replacing the waiting one.
 """
 
 from __future__ import annotations
@@ -151,7 +152,9 @@ class RuntimeApiServer:
         """GET /invocation/next: answer with the pending event, or park until `deliver`."""
         parked = self._parked
         if parked is not None and parked is not connection and not parked.peer_closed():
-            message = "State transition from Ready to Ready failed for runtime: a /next waits"
+            message = (
+                "State transition from Ready to Ready failed for runtime. Error: a /next waits"
+            )
             connection.write(403, _error_json("InvalidStateTransition", message).encode())
             return
         self._disconnected = False
