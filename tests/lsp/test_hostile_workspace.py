@@ -4,10 +4,13 @@ diagnostic, not a hang. The server keeps answering either way; its memory is pri
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import psutil
 from lsp_harness import lenses, open_document, server_pid, wait_for
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 HANDLER = "def handler(event, context):\n    return 1\n"
 TEMPLATE = """\
@@ -65,3 +68,54 @@ async def test_a_yaml_alias_bomb_is_a_diagnostic(tmp_path, start_client):
     peak = psutil.Process(server_pid(client)).memory_info().rss
     print(f"alias bomb: server RSS {baseline >> 20} MB -> {peak >> 20} MB")
     assert peak - baseline < 200 * 1024 * 1024
+
+
+def big_python(handlers_at: int) -> str:
+    """About 1.5 MB (under lsp.maxFileSize) of helpers, with `handler` after `handlers_at` of
+    them; its line is then 2 * handlers_at."""
+    helpers = [f"def helper_{i}(a, b):\n    return a + b + {i}\n" for i in range(36_000)]
+    return "".join(helpers[:handlers_at]) + HANDLER + "".join(helpers[handlers_at:])
+
+
+async def test_lenses_on_a_big_python_file_stay_within_20x_its_size(tmp_path, start_client):
+    workspace(tmp_path, TEMPLATE)
+    big = tmp_path / "src" / "big.py"
+    big.write_text(big_python(30_000))
+    client = await start_client(tmp_path)
+    small = tmp_path / "src" / "app.py"
+    open_document(client, small)
+    await lenses(client, small)  # the project has loaded
+    server = psutil.Process(server_pid(client))
+    idle = peak = server.memory_info().rss
+    open_document(client, big)
+    answer = asyncio.ensure_future(lenses(client, big))
+    while not answer.done():
+        peak = max(peak, server.memory_info().rss)
+        await asyncio.sleep(0.005)
+    found = answer.result()
+    assert {lens.range.start.line for lens in found} == {60_000}
+    growth = peak - idle
+    print(f"{big.stat().st_size >> 10} KB file: server RSS +{growth >> 20} MB")
+    assert growth <= 20 * big.stat().st_size
+
+
+async def test_lenses_of_a_superseded_version_are_never_sent(tmp_path, start_client):
+    workspace(tmp_path, TEMPLATE)
+    big = tmp_path / "src" / "big.py"
+    big.write_text(big_python(30_000))
+    client = await start_client(tmp_path)
+    uri = open_document(client, big)
+    first = asyncio.ensure_future(lenses(client, big))
+    await asyncio.sleep(0)  # the request is on its way before the change
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(big_python(100))],
+        )
+    )
+    try:
+        lines = {lens.range.start.line for lens in await first}
+        assert lines == {200}, "answered with the lenses of the text before the change"
+    except JsonRpcException as e:
+        assert e.code == types.LSPErrorCodes.ContentModified
+    assert {lens.range.start.line for lens in await lenses(client, big)} == {200}
