@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lamina.runtime import process_limits
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.process_tree import child_setup, kill_tree
@@ -110,6 +111,7 @@ class ChildProcess:
                     loop.remove_reader(self.output_fd)
             os.close(self.output_fd)
             self.output_fd = -1
+        process_limits.release(self.proc.pid)  # and what it started, setsid or not
         _remove_tree(self.tmp_dir)
 
     def discard(self) -> None:
@@ -210,6 +212,7 @@ def spawn_child(
             stderr=write_fd,
             **_own_process_group(),
         )
+        process_limits.cap_processes(proc.pid)  # 1,024 processes and threads
     except BaseException:
         listener.close()
         if read_fd >= 0:
