@@ -53,7 +53,7 @@ def whole(source: str) -> list[tuple[str, int]]:
 def in_pieces(source: str, piece_chars: int) -> list[tuple[str, int]]:
     return [
         (type(node).__name__, node.lineno + offset)
-        for offset, node in top_level_statements(source, piece_chars=piece_chars)
+        for offset, node, _ in top_level_statements(source, piece_chars=piece_chars)
     ]
 
 

@@ -51,10 +51,9 @@ def top_level_functions(
     """Top-level `def`s by name; a later binding of the same name (an import, an assignment)
     hides an earlier def, as it would at import time. {} where the source doesn't parse.
     Parsed a piece at a time (top_level_scan.py); Superseded when `superseded()` says so."""
-    lines = source.splitlines()
     found: dict[str, FunctionDef] = {}
     try:
-        for offset, node in top_level_statements(source, superseded):
+        for offset, node, lines in top_level_statements(source, superseded):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name] = _definition(node, offset, lines)
             else:
@@ -68,8 +67,7 @@ def top_level_functions(
 def _definition(
     node: ast.FunctionDef | ast.AsyncFunctionDef, offset: int, lines: list[str]
 ) -> FunctionDef:
-    line = node.lineno - 1 + offset
-    text = lines[line] if line < len(lines) else ""
+    text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
     match = re.search(rf"\bdef\s+({re.escape(node.name)})\b", text)
     start, end = (match.start(1), match.end(1)) if match else (0, len(text))
     arguments = node.args
@@ -77,7 +75,7 @@ def _definition(
     required_keyword_only = any(d is None for d in arguments.kw_defaults)
     return FunctionDef(
         node.name,
-        line,
+        node.lineno - 1 + offset,
         start,
         end,
         positional if not (arguments.vararg or required_keyword_only) else (),

@@ -19,7 +19,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 
-PIECE_CHARS = 32 * 1024
+PIECE_CHARS = 16 * 1024
 MAX_PIECE_CHARS = 256 * 1024  # at ~190 bytes of tree per byte: <= ~50 MB at a time
 _CUT = re.compile(r"^(?:(?:async[ \t]+)?def[ \t]|class[ \t(:]|@)", re.MULTILINE)
 
@@ -32,13 +32,14 @@ def top_level_statements(
     source: str,
     superseded: Callable[[], bool] = lambda: False,
     piece_chars: int = PIECE_CHARS,
-) -> Iterator[tuple[int, ast.stmt]]:
-    """(lines before the statement's piece, statement) in order; `node.lineno + offset` is its
-    1-based line in `source`. SyntaxError where the file doesn't parse (ValueError: NUL bytes);
+) -> Iterator[tuple[int, ast.stmt, list[str]]]:
+    """(lines before the statement's piece, statement, the piece's lines) in order;
+    `node.lineno + offset` is its 1-based line in `source`, `lines[node.lineno - 1]` its text. SyntaxError where the file doesn't parse (ValueError: NUL bytes);
     Superseded as soon as `superseded()` says so (checked between pieces)."""
     if len(source) <= piece_chars:
+        lines = source.splitlines()
         for node in ast.parse(source).body:
-            yield 0, node
+            yield 0, node, lines
         return
     cuts = [match.start() for match in _CUT.finditer(source)] + [len(source)]
     begin, offset, cut = 0, 0, 0
@@ -50,15 +51,17 @@ def top_level_statements(
             end = cuts[cut]
             if superseded():
                 raise Superseded
+            piece = source[begin:end]
             try:
-                module = ast.parse(source[begin:end])
+                module = ast.parse(piece)
                 break
             except SyntaxError:
                 if end == len(source) or end - begin >= MAX_PIECE_CHARS:
                     raise
                 size *= 2
+        lines = piece.splitlines()
         for node in module.body:
-            yield offset, node
-        del module
+            yield offset, node, lines
+        del module, piece, lines
         offset += source.count("\n", begin, end)
         begin = end
