@@ -9,7 +9,7 @@ or not, counts; a fork beyond the cap fails with EAGAIN, as on Lambda. The cgrou
 when the environment is closed, after whatever still runs in it is killed; ones left by a Lamina that was killed are swept on the next use.
 
 Where no pids cgroup is writable (no root, no delegation), the cap is off and Lamina says so
-once. (RLIMIT_NPROC inside a user namespace mapped to a non-root uid would be the next choice:
+once (in the log of `lamina serve` and `lamina lsp`). (RLIMIT_NPROC inside a user namespace mapped to a non-root uid would be the next choice:
 not built here; see docs/security.md.)
 """
 
@@ -53,7 +53,9 @@ def _say_off(reason: str) -> None:
     global _said_off
     if not _said_off:
         _said_off = True
-        log.warning("the cap of %d processes per environment is off: %s", MAX_PROCESSES, reason)
+        # INFO, not WARNING: on a laptop without root this is the usual case, and `lamina
+        # invoke` would print it on every run; `lamina serve` and `lamina lsp` log it once.
+        log.info("the cap of %d processes per environment is off: %s", MAX_PROCESSES, reason)
 
 
 def _sweep(parent: Path) -> None:
