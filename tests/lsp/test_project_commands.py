@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from lsp_harness import execute, server_env, write_echo_project
+from lsp_harness import execute, lenses, open_document, server_env, write_echo_project
 from lsprotocol import types
 from pytest_lsp import client_capabilities, make_test_lsp_client
 
@@ -77,6 +77,10 @@ async def test_over_tcp(tmp_path):
         )
         result = await execute(client, "lamina.run", {"function": "EchoFunction"})
         assert result["payload"]["version"] == 1
+        template = root / "template.yaml"
+        open_document(client, template)  # lenses are written as JSON text: over TCP too
+        titles = [lens.command.title for lens in await lenses(client, template) if lens.command]
+        assert titles[:3] == ["▶ Run", "⚙ Debug", "⇪ Sync"], titles
         await client.shutdown_session()
         await asyncio.wait_for(server.wait(), 10)
     finally:
