@@ -62,8 +62,6 @@ def test_safe_unzip_round_trip(tmp_path: Path) -> None:
         (lambda: plain_zip({"../evil.py": b"x"}), "outside the package"),
         (lambda: plain_zip({"/abs/evil.py": b"x"}), "absolute path"),
         (lambda: plain_zip({"C:\\evil.py": b"x"}), "absolute path"),
-        (lambda: symlink_zip("l", "/etc/passwd"), "symlink pointing outside"),
-        (lambda: symlink_zip("l", "../x"), "symlink pointing outside"),
         (lambda: symlink_zip("up", ".", {"up/../../evil.py": b"x"}), "outside the package"),
         (lambda: plain_zip({"a.py": b"1", "sub/b.py": b"2"}), None),  # benign
         (lambda: symlink_zip("s", "nowhere", {"s/x.py": b"x"}), "cannot be created"),

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from lsp_harness import execute, server_env, write_echo_project
+from lsp_harness import execute, lenses, open_document, server_env, write_echo_project
 from lsprotocol import types
 from pytest_lsp import client_capabilities, make_test_lsp_client
 
@@ -64,7 +64,7 @@ async def test_over_tcp(tmp_path):
     )  # fmt: skip
     client = make_test_lsp_client()
     try:
-        for _ in range(100):
+        for _ in range(600):  # 30 s: a loaded machine starts Python slowly
             try:
                 await client.start_tcp("127.0.0.1", port)
                 break
@@ -77,6 +77,10 @@ async def test_over_tcp(tmp_path):
         )
         result = await execute(client, "lamina.run", {"function": "EchoFunction"})
         assert result["payload"]["version"] == 1
+        template = root / "template.yaml"
+        open_document(client, template)  # lenses are written as JSON text: over TCP too
+        titles = [lens.command.title for lens in await lenses(client, template) if lens.command]
+        assert titles[:3] == ["▶ Run", "⚙ Debug", "⇪ Sync"], titles
         await client.shutdown_session()
         await asyncio.wait_for(server.wait(), 10)
     finally:
@@ -92,7 +96,10 @@ def test_a_bad_tcp_address_is_one_line() -> None:
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert out.returncode == 2
-    assert out.stderr.strip() == "error: --tcp takes HOST:PORT (e.g. 127.0.0.1:2087), not 'nope'"
+    assert (
+        out.stderr.strip()
+        == "error: --tcp takes HOST:PORT (e.g. 127.0.0.1:2087, or [::1]:2087), not 'nope'"
+    )
 
 
 def test_start_up_imports_nothing_heavy() -> None:
@@ -150,13 +157,16 @@ def _initialize(root: Path, **params: object) -> dict:
 
 def test_nothing_but_the_protocol_on_stdout(tmp_path) -> None:
     """A stray print in the server's process, and a write straight to fd 1, go to stderr."""
+    # The strays come once the server has set up its streams, whenever it gets to that.
     probe = (
-        "import os, threading\n"
+        "import os\n"
         "from lamina.lsp import main\n"
-        "def stray():\n"
+        "serve_stdio = main.serve_stdio\n"
+        "def stray_then_serve(*args):\n"
         "    print('stray print', flush=True)\n"
         "    os.write(1, b'stray write\\n')\n"
-        "threading.Timer(0.3, stray).start()\n"
+        "    serve_stdio(*args)\n"
+        "main.serve_stdio = stray_then_serve\n"
         "main.serve()\n"
     )
     code, messages, stderr = _talk_raw(tmp_path, probe, _initialize(tmp_path))

@@ -5,6 +5,7 @@ environment; however the server ends, it ends every environment it started."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 
@@ -162,3 +163,32 @@ async def test_the_server_ending_otherwise_ends_them_too(how, project, start_cli
         server.stdin.close()
     await asyncio.wait_for(server.wait(), 10)
     assert await gone(child)
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name
+)
+async def test_a_signal_ends_the_handlers_setsid_children_too(sig, tmp_path, start_client):
+    import json
+
+    from process_table import HANDLER, wait_gone
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "daemon.py").write_text(HANDLER)
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Daemon:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: daemon.handler, Runtime: python3.12, Timeout: 120}\n"
+    )
+    client = await start_client(tmp_path)
+    pids_file = tmp_path / "pids.json"
+    start_run(client, "daemon-1", function="Daemon", eventJson={"pids": str(pids_file)})
+    await wait_for(lambda: pids_file.exists() and pids_file.read_text(), timeout=60)
+    await asyncio.sleep(0.1)
+    pids = json.loads(pids_file.read_text())
+    server = client._server
+    server.send_signal(sig)
+    await asyncio.wait_for(server.wait(), 10)
+    left = wait_gone([pids["runtime"], pids["setsid_child"]])
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"left running after {sig.name}: {left}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -235,7 +236,8 @@ def _setting(settings: dict[str, object], key: str) -> str | None:
         value = settings
         for part in key.split("."):
             value = value.get(part) if isinstance(value, dict) else None
-    return str(value) if value else None
+    # `false` is a value, not a missing setting (debug.waitForClient = false).
+    return None if value is None or value == "" else str(value)
 
 
 def read_event(event: str | None, spec: FunctionSpec, project: Project) -> bytes:
@@ -302,6 +304,10 @@ def run_once(
         creds = source.current_sync()
     except CredentialsError as e:
         fail(str(e))
+    # SIGTERM and SIGHUP (a closed terminal) end the run as Ctrl+C does: the pool is closed on
+    # the way out, so the environment, its subprocesses and debugpy end with us.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
     # Start the child now: the function's init runs while this process imports asyncio and
     # the rest of the runtime, instead of after it.
     try:

@@ -4,10 +4,12 @@ The same source tree always gives the same bytes (sorted entries, fixed timestam
 permissions), so its CodeSha256 only changes when the code does, and publishing an unchanged
 function finds its existing version.
 
-Uploaded zips are hostile until proven otherwise. `safe_unzip` refuses, with one `PackageError`:
-anything that is not a zip, entries that would land outside the destination (`../`, absolute
-paths, drive letters, symlinks pointing out, writes through a symlink), duplicate entries, and
-zip bombs (the declared sizes are checked first, then the bytes actually written are counted).
+Uploaded zips are hostile until proven otherwise. `unpack_package` refuses, with one
+`PackageError`: anything that is not a zip, entries that would land outside the destination (`../`,
+absolute paths, drive letters, writes through a symlink), duplicate entries, and zip bombs (the
+declared sizes are checked first, then the bytes actually written are counted). Symlinks are
+created last, never through another link, and judged once all of them exist (see zip_links):
+like Lambda, Lamina keeps a link that leaves the code, and says so.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import base64
 import hashlib
 import io
 import os
-import posixpath
 import stat
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from lamina.deploy.zip_links import describe, leaves_the_code, link_destination
 
 # Lambda's limits for a direct (not S3) upload.
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024  # 52,428,800
@@ -160,25 +164,45 @@ def check_archive(
     return infos
 
 
+@dataclass
+class Unpacked:
+    """What `unpack_package` wrote: the bytes of its files, and one warning per symlink that
+    leaves the code (kept, as Lambda keeps it)."""
+
+    written: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
 def safe_unzip(
     data: bytes,
     dest: Path,
     max_unzipped: int = MAX_UNZIPPED_BYTES,
     max_zipped: int = MAX_ZIPPED_BYTES,
 ) -> int:
-    """Unpack `data` into `dest` (created if missing, best empty). Returns the bytes written.
+    """`unpack_package`, for callers that only want the bytes written."""
+    return unpack_package(data, dest, max_unzipped, max_zipped).written
+
+
+def unpack_package(
+    data: bytes,
+    dest: Path,
+    max_unzipped: int = MAX_UNZIPPED_BYTES,
+    max_zipped: int = MAX_ZIPPED_BYTES,
+) -> Unpacked:
+    """Unpack `data` into `dest` (created if missing, best empty).
 
     Raises PackageError for anything unsafe; what was written so far stays inside `dest`, and
     the caller removes it (unpack into a temporary dir, then rename)."""
     if len(data) > max_zipped:
         raise PackageError(f"the zip is {len(data)} bytes; at most {max_zipped} may be uploaded")
     archive = open_zip(data)
+    result = Unpacked()
     with archive:
         infos = check_archive(archive, max_unzipped)
         dest.mkdir(parents=True, exist_ok=True)
         root = os.path.realpath(dest)
         checked: set[str] = {root}  # dirs made and resolved inside `root` (they stay so)
-        written = 0
+        links: list[tuple[str, str]] = []
         for info in infos:
             name = _checked_name(info.filename)
             if not name:
@@ -187,10 +211,19 @@ def safe_unzip(
             if info.is_dir():
                 _make_dirs(root, target, checked)
             elif _is_symlink(info):
-                _write_symlink(archive, info, root, name, target, checked)
+                links.append((name, _link_text(archive, info, name)))
             else:
-                written = _write_file(archive, info, root, target, written, max_unzipped, checked)
-    return written
+                result.written = _write_file(
+                    archive, info, root, target, result.written, max_unzipped, checked
+                )
+    # Links last, so no file or folder is ever written through one.
+    for name, link in links:
+        _write_symlink(root, name, link)
+    for name, link in links:
+        destination = link_destination(root, name)
+        if destination is None or leaves_the_code(destination):
+            result.warnings.append(describe(name, link, destination))
+    return result
 
 
 def _inside(root: str, path: str) -> bool:
@@ -217,29 +250,39 @@ def _make_dirs(root: str, target: str, checked: set[str]) -> None:
     checked.add(target)
 
 
-def _write_symlink(
-    archive: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    root: str,
-    name: str,
-    target: str,
-    checked: set[str],
-) -> None:
+def _link_text(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> str:
     if info.file_size > 4096:
         raise PackageError(f"zip entry {name!r}: symlink target too long")
-    link = archive.read(info).decode("utf-8", "replace")
-    if not link or "\x00" in link or link.startswith("/") or (len(link) > 1 and link[1] == ":"):
-        raise PackageError(f"zip entry {name!r} is a symlink pointing outside the package")
-    parent = os.path.dirname(target)
-    _make_dirs(root, parent, checked)
-    resolved = os.path.realpath(os.path.join(os.path.realpath(parent), link))
-    lexical = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
-    if lexical.startswith("../") or lexical == ".." or not _inside(root, resolved):
-        raise PackageError(f"zip entry {name!r} is a symlink pointing outside the package")
     try:
-        os.symlink(link, target)
+        link = archive.read(info).decode("utf-8")
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, UnicodeDecodeError) as e:
+        raise PackageError(f"zip entry {name!r} is a corrupt symlink: {e}") from None
+    if not link or "\x00" in link:
+        raise PackageError(f"zip entry {name!r} is a symlink with an empty or invalid target")
+    return link
+
+
+def _write_symlink(root: str, name: str, link: str) -> None:
+    """Create the link `name` -> `link` below `root`, its parents real folders, never links."""
+    parent = root
+    for part in name.split("/")[:-1]:
+        parent = os.path.join(parent, part)
+        try:
+            mode = os.lstat(parent).st_mode
+        except FileNotFoundError:
+            try:
+                os.mkdir(parent, DIR_MODE)
+            except OSError as e:
+                raise PackageError(f"zip entry {name!r} cannot be created: {e.strerror}") from None
+            continue
+        if not stat.S_ISDIR(mode):
+            raise PackageError(f"zip entry {name!r} would be written through a symlink or file")
+    try:
+        os.symlink(link, os.path.join(root, *name.split("/")))
     except FileExistsError:
-        raise PackageError(f"zip entry {name!r} appears twice") from None
+        raise PackageError(
+            f"zip entry {name!r} cannot be created: the zip has another entry at that path"
+        ) from None
     except OSError as e:
         raise PackageError(f"zip entry {name!r} cannot be created: {e.strerror}") from None
 

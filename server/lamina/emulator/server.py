@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 import signal
@@ -32,6 +31,7 @@ from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_sa
 from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
+from lamina.listen_address import is_loopback
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import RuntimeOptions, default_region
 from lamina.runtime.pool import RuntimePool
@@ -100,15 +100,6 @@ def cli_extras(
         extras["debug_function"] = name
         extras["debug_port"] = int(port_text or 0)
     return extras
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class EmulatorServer:
@@ -329,7 +320,8 @@ def run(options: ServeOptions) -> int:
         await server.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too (a closed terminal): stopping ends every environment, none is orphaned.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         sys.stdout.write(banner(server) + "\n")

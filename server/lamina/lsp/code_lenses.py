@@ -8,17 +8,24 @@ that. Parses are cached per document version.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified
 from pygls.uris import to_fs_path
 
 from lamina.lsp.event_selections import event_label
+from lamina.lsp.file_size_limit import over_limit
 from lamina.lsp.handler_defs import FunctionDef, is_test_file, top_level_functions
+from lamina.lsp.lens_groups import LensGroup, lens_json, lens_objects
+from lamina.lsp.prebuilt_json import PrebuiltJson
 from lamina.lsp.server import LaminaServer
+from lamina.lsp.top_level_scan import Superseded
 
 if TYPE_CHECKING:
     from lamina.lsp.project_index import LoadedProject
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _parsed: dict[str, tuple[int | None, Any]] = {}  # uri -> (version, parse result)
 _CACHE_LIMIT = 256
+_in_flight: dict[tuple[str, int], asyncio.Future[Any]] = {}  # parses under way
 
 
 def refresh_lenses(ls: LaminaServer) -> None:
@@ -45,23 +53,41 @@ def _cached(uri: str, version: int | None, parse: Any, source: str) -> Any:
     return result
 
 
-def lens_group(
-    line: int, start: int, end: int, function: str, label: str | None, title: str
-) -> list[types.CodeLens]:
-    where = types.Range(
-        start=types.Position(line=line, character=start),
-        end=types.Position(line=line, character=end),
-    )
-    arguments: list[Any] = [{"function": function}]
-    event = label if label is not None else "none"
-    return [
-        types.CodeLens(where, types.Command(f"▶ Run{title}", "lamina.run", arguments=arguments)),
-        types.CodeLens(where, types.Command("⚙ Debug", "lamina.debug", arguments=arguments)),
-        types.CodeLens(where, types.Command("⇪ Sync", "lamina.sync", arguments=arguments)),
-        types.CodeLens(
-            where, types.Command(f"{{ }} Event: {event}", "lamina.selectEvent", arguments=arguments)
-        ),
-    ]
+async def _parse_off_the_loop(
+    ls: LaminaServer, uri: str, version: int | None, parse: Any, source: str
+) -> None:
+    """Fill the parse cache from a worker thread: a big file's parse must not stop the server
+    answering (the lens builders then find it cached). Requests for the same version share one
+    parse; a parse the editor's newer text makes moot stops (between pieces, for Python) and the
+    request gets ContentModified, which tells the client to ask again."""
+    hit = _parsed.get(uri)
+    if version is None or (hit is not None and hit[0] == version):
+        return
+
+    def superseded() -> bool:
+        current = ls.workspace.text_documents.get(uri)
+        return current is None or current.version != version
+
+    key = (uri, version)
+    parsing = _in_flight.get(key)
+    if parsing is None:
+        work = (
+            functools.partial(parse, source, superseded)
+            if parse is top_level_functions
+            else functools.partial(parse, source)
+        )
+        parsing = asyncio.ensure_future(asyncio.to_thread(work))
+        _in_flight[key] = parsing
+        parsing.add_done_callback(lambda _: _in_flight.pop(key, None))
+    try:
+        result = await asyncio.shield(parsing)
+    except Superseded:
+        result = None
+    if result is None or superseded():
+        raise JsonRpcContentModified(f"{uri} changed while it was being parsed")
+    if len(_parsed) > _CACHE_LIMIT:
+        _parsed.clear()
+    _parsed[uri] = (version, result)
 
 
 def _label(ls: LaminaServer, spec: FunctionSpec) -> str | None:
@@ -70,12 +96,12 @@ def _label(ls: LaminaServer, spec: FunctionSpec) -> str | None:
 
 def python_lenses(
     ls: LaminaServer, path: Path, source: str, version: int | None, loaded: LoadedProject | None
-) -> list[types.CodeLens]:
+) -> list[LensGroup]:
     uri = path.as_uri()
     definitions: dict[str, FunctionDef] = _cached(uri, version, top_level_functions, source)
     if not definitions:
         return []
-    lenses: list[types.CodeLens] = []
+    lenses: list[LensGroup] = []
     covered: set[str] = set()
     specs = loaded.specs_for_file(path) if loaded else []
     for spec in specs:
@@ -84,13 +110,15 @@ def python_lenses(
             continue  # imported or assigned: no lens on imports
         shared = sum(1 for other in specs if other.function == spec.function) > 1
         covered.add(definition.name)
-        lenses += lens_group(
-            definition.line,
-            definition.start_column,
-            definition.end_column,
-            spec.logical_id,
-            _label(ls, spec),
-            f" {spec.logical_id}" if shared else "",
+        lenses.append(
+            LensGroup(
+                definition.line,
+                definition.start_column,
+                definition.end_column,
+                spec.logical_id,
+                _label(ls, spec),
+                f" {spec.logical_id}" if shared else "",
+            )
         )
     root = ls.state.root
     try:
@@ -103,13 +131,15 @@ def python_lenses(
         if definition.name in covered or not definition.looks_like_handler:
             continue
         target = f"{relative.as_posix()}:{definition.name}"
-        lenses += lens_group(
-            definition.line,
-            definition.start_column,
-            definition.end_column,
-            target,
-            _target_label(ls, path, target),
-            "",
+        lenses.append(
+            LensGroup(
+                definition.line,
+                definition.start_column,
+                definition.end_column,
+                target,
+                _target_label(ls, path, target),
+                "",
+            )
         )
     return lenses
 
@@ -137,7 +167,7 @@ def _resource_lines(source: str) -> dict[str, int]:
 
 def project_file_lenses(
     ls: LaminaServer, path: Path, source: str, version: int | None, loaded: LoadedProject
-) -> list[types.CodeLens]:
+) -> list[LensGroup]:
     functions = loaded.project.functions.values()
     if path.name == "pyproject.toml":
         lines = {s.logical_id: s.source_line for s in functions if s.source == "pyproject"}
@@ -147,7 +177,7 @@ def project_file_lenses(
             if spec.source == "template" and spec.logical_id not in lines:
                 lines[spec.logical_id] = spec.source_line  # the text doesn't parse: last good
     text_lines = source.splitlines()
-    lenses: list[types.CodeLens] = []
+    lenses: list[LensGroup] = []
     for spec in functions:
         line = lines.get(spec.logical_id)
         if line is None:
@@ -155,25 +185,35 @@ def project_file_lenses(
         text = text_lines[line - 1] if 0 < line <= len(text_lines) else ""
         start = len(text) - len(text.lstrip())
         end = start + len(spec.logical_id) if spec.logical_id in text else len(text)
-        lenses += lens_group(line - 1, start, end, spec.logical_id, _label(ls, spec), "")
+        lenses.append(LensGroup(line - 1, start, end, spec.logical_id, _label(ls, spec), ""))
     return lenses
 
 
 async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
+    return lens_objects(await document_lens_groups(ls, uri))
+
+
+async def document_lens_groups(ls: LaminaServer, uri: str) -> list[LensGroup]:
     path_text = to_fs_path(uri)
     if path_text is None:
         return []
     path = Path(os.path.abspath(path_text))
     document = ls.workspace.get_text_document(uri)
+    if over_limit(ls, uri, document.source):
+        return []
     loaded = await ls.state.index.current()
+    source, version = document.source, document.version
     if path.suffix == ".py":
-        return python_lenses(ls, path, document.source, document.version, loaded)
+        await _parse_off_the_loop(ls, path.as_uri(), version, top_level_functions, source)
+        return python_lenses(ls, path, source, version, loaded)
     if loaded is not None and ls.state.index.is_project_file(path):
-        return project_file_lenses(ls, path, document.source, document.version, loaded)
+        if path.name != "pyproject.toml":
+            await _parse_off_the_loop(ls, path.as_uri(), version, _resource_lines, source)
+        return project_file_lenses(ls, path, source, version, loaded)
     return []
 
 
 def register(server: LaminaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    async def code_lens(ls: LaminaServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        return await document_lenses(ls, params.text_document.uri)
+    async def code_lens(ls: LaminaServer, params: types.CodeLensParams) -> PrebuiltJson:
+        return lens_json(await document_lens_groups(ls, params.text_document.uri))

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from lamina.lsp.file_size_limit import over_limit
+
 if TYPE_CHECKING:
     from lamina.lsp.server import LaminaServer
     from lamina.lsp.workspace_state import WorkspaceState
@@ -114,6 +116,9 @@ class DiagnosticsPublisher:
         text = self.text_of(path)
         if text is None:
             return
+        if over_limit(self.ls, uri_of(path), text):
+            self.publish(path, [])
+            return
         checked = await asyncio.to_thread(check_template, path, text, self.open_python_sources())
         self.publish(path, checked)
 
@@ -143,6 +148,8 @@ class DiagnosticsPublisher:
         loaded = await self.state.index.current()
         names = [spec.function for spec in loaded.specs_for_file(path)] if loaded else []
         text = self.text_of(path) if names else None
+        if text is not None and over_limit(self.ls, uri_of(path), text):
+            text = None
         self.publish(path, check_handler_source(path, text, names) if text is not None else [])
 
     async def requirements(self, path: Path) -> None:

@@ -64,8 +64,10 @@ def event_label(
         return chosen
     if default_event and (default_event.removesuffix(".json") in names or "/" in default_event):
         return default_event
+    if not names:
+        return None
     own = FunctionNames.from_logical_id(spec.logical_id).kebab
     named = [name for name in names if name == own or name.startswith(f"{own}-")]
     if named:
         return named[0]
-    return names[0] if names else None
+    return names[0]

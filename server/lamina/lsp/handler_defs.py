@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lamina.project.discovery import parse_module
+from lamina.lsp.top_level_scan import top_level_statements
 
 _SKIPPED_PREFIXES = ("_", "test_")
 _CONTEXT_NAMES = ("ctx", "_ctx", "_", "_c")
@@ -44,34 +45,41 @@ def is_test_file(path: Path) -> bool:
     )
 
 
-def top_level_functions(source: str) -> dict[str, FunctionDef]:
+def top_level_functions(
+    source: str, superseded: Callable[[], bool] = lambda: False
+) -> dict[str, FunctionDef]:
     """Top-level `def`s by name; a later binding of the same name (an import, an assignment)
-    hides an earlier def, as it would at import time."""
-    module = parse_module(source)
-    if module is None:
-        return {}
-    lines = source.splitlines()
+    hides an earlier def, as it would at import time. {} where the source doesn't parse.
+    Parsed a piece at a time (top_level_scan.py); Superseded when `superseded()` says so."""
     found: dict[str, FunctionDef] = {}
-    for node in module.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            line = node.lineno - 1
-            text = lines[line] if line < len(lines) else ""
-            match = re.search(rf"\bdef\s+({re.escape(node.name)})\b", text)
-            start, end = (match.start(1), match.end(1)) if match else (0, len(text))
-            arguments = node.args
-            positional = tuple(a.arg for a in (*arguments.posonlyargs, *arguments.args))
-            required_keyword_only = any(d is None for d in arguments.kw_defaults)
-            found[node.name] = FunctionDef(
-                node.name,
-                line,
-                start,
-                end,
-                positional if not (arguments.vararg or required_keyword_only) else (),
-            )
-        else:
-            for name in _bound_names(node):
-                found.pop(name, None)
+    try:
+        for offset, node, lines in top_level_statements(source, superseded):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name] = _definition(node, offset, lines)
+            else:
+                for name in _bound_names(node):
+                    found.pop(name, None)
+    except (SyntaxError, ValueError):  # ValueError: source with NUL bytes
+        return {}
     return found
+
+
+def _definition(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, offset: int, lines: list[str]
+) -> FunctionDef:
+    text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+    match = re.search(rf"\bdef\s+({re.escape(node.name)})\b", text)
+    start, end = (match.start(1), match.end(1)) if match else (0, len(text))
+    arguments = node.args
+    positional = tuple(a.arg for a in (*arguments.posonlyargs, *arguments.args))
+    required_keyword_only = any(d is None for d in arguments.kw_defaults)
+    return FunctionDef(
+        node.name,
+        node.lineno - 1 + offset,
+        start,
+        end,
+        positional if not (arguments.vararg or required_keyword_only) else (),
+    )
 
 
 def _bound_names(node: ast.stmt) -> list[str]:

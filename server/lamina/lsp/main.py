@@ -18,8 +18,10 @@ from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
 
+from lamina.listen_address import is_loopback, parse_host_port
 from lamina.lsp.app import create_server
 from lamina.lsp.server import LaminaServer
+from lamina.lsp.transport import serve_stdio
 
 log = logging.getLogger("lamina.lsp")
 _LEVELS = {
@@ -89,30 +91,44 @@ def _protocol_stdout() -> BinaryIO:
     return protocol
 
 
-def _parse_address(address: str) -> tuple[str, int]:
-    host, separator, port = address.rpartition(":")
-    if not separator or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--tcp takes HOST:PORT (e.g. 127.0.0.1:2087), not {address!r}")
-    return host or "127.0.0.1", int(port)
+def listen_address(tcp: str, allow_remote: bool = False) -> tuple[str, int]:
+    """--tcp's HOST:PORT, refused beyond loopback without --allow-remote: the server runs code
+    and writes files on request."""
+    host, port = parse_host_port(tcp, "--tcp")
+    if not is_loopback(host):
+        if not allow_remote:
+            raise ValueError(
+                f"refusing to listen on {host}: it is not a loopback address, and anyone who can "
+                "reach it could run code on this machine. Pass --allow-remote to do it anyway."
+            )
+        log.warning(
+            "warning: listening on %s, beyond this machine: anyone who can reach it "
+            "can run code here",
+            host,
+        )
+    return host, port
 
 
-def serve(tcp: str | None = None) -> None:
-    address = _parse_address(tcp) if tcp else None
+def serve(tcp: str | None = None, allow_remote: bool = False) -> None:
+    address = listen_address(tcp, allow_remote) if tcp else None
     stdin, stdout = sys.stdin.buffer, None if address else _protocol_stdout()
     server = create_server()
     _configure_logging(server)
     atexit.register(server.kill_children_now)
 
-    def on_sigterm(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
         server.kill_children_now()
-        os._exit(0)
+        os._exit(0 if signum == signal.SIGTERM else 128 + signum)
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    # SIGHUP (a closed terminal) and SIGINT end the server as SIGTERM does: no orphans.
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, on_signal)
     if address is not None:
         log.info("listening on %s:%d", *address)
         server.start_tcp(*address)
     else:
-        server.start_io(stdin, stdout)
+        assert stdout is not None
+        serve_stdio(server, stdin, stdout)
     server.kill_children_now()
     sys.stderr.flush()
     # pygls' stdin reader thread may still sit in a blocking read: don't wait for it.

@@ -63,6 +63,7 @@ class ProjectIndex:
         self._error: ProjectError | None = None
         self._loading: asyncio.Task[None] | None = None
         self._generation = 0
+        self.loads = 0  # loads started, for the log and tests
 
     @property
     def last_good(self) -> LoadedProject | None:
@@ -73,30 +74,38 @@ class ProjectIndex:
         return self._error
 
     def reload(self) -> None:
-        """Start loading afresh (a running load's result is dropped)."""
+        """Load afresh. A load under way isn't doubled: it loads again when it ends (its result
+        is moot), so a burst of saves costs at most two loads, not one thread per save."""
         self._generation += 1
-        self._loading = asyncio.ensure_future(self._load(self._generation))
+        if self._loading is None or self._loading.done():
+            self._loading = asyncio.ensure_future(self._load())
 
-    async def _load(self, generation: int) -> None:
+    async def _load(self) -> None:
         from lamina.project.loader import load_project
 
-        try:
-            project = await asyncio.to_thread(load_project, self.root)
-        except ProjectError as e:
+        while True:
+            generation = self._generation
+            self.loads += 1
+            try:
+                project = await asyncio.to_thread(load_project, self.root)
+            except ProjectError as e:
+                if generation == self._generation:
+                    self._error = e
+                    log.warning("%s", e)
+                    return
+                continue
+            except Exception as e:  # a bug must not leave every command waiting
+                if generation == self._generation:
+                    self._error = ProjectError(f"cannot load the project: {e}")
+                    log.exception("loading the project failed")
+                    return
+                continue
             if generation == self._generation:
-                self._error = e
-                log.warning("%s", e)
-            return
-        except Exception as e:  # a bug must not leave every command waiting
-            if generation == self._generation:
-                self._error = ProjectError(f"cannot load the project: {e}")
-                log.exception("loading the project failed")
-            return
-        if generation == self._generation:
-            self._loaded = LoadedProject.index(project)
-            self._error = None
-            for warning in project.warnings:
-                log.info("warning: %s", warning)
+                self._loaded = LoadedProject.index(project)
+                self._error = None
+                for warning in project.warnings:
+                    log.info("warning: %s", warning)
+                return
 
     async def current(self) -> LoadedProject | None:
         """The model once the latest load is done (None if it never loaded)."""

@@ -12,10 +12,8 @@ no stale code. No pygls here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -324,7 +322,8 @@ class FunctionRunner:
         """End every environment at once, without the event loop (shutdown, exit, signals)."""
         if self._pool is None:
             return
+        from lamina.runtime.process_tree import kill_tree
+
         for env in [*self._pool.environments(), *self._debugging]:
             if env.pid is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(env.pid, signal.SIGKILL)
+                kill_tree(env.pid)  # its setsid children and debugpy too, not only its group

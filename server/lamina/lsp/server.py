@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from pygls.protocol import LanguageServerProtocol
 from lamina import __version__
 from lamina.lsp.background import BackgroundTasks
 from lamina.lsp.errors import UserError
+from lamina.lsp.prebuilt_json import PrebuiltJson, response_body
 from lamina.lsp.settings import LaminaSettings
 
 if TYPE_CHECKING:
@@ -33,7 +35,8 @@ log = logging.getLogger(__name__)
 class LaminaProtocol(LanguageServerProtocol):
     """pygls runs a command's coroutine as a task of its own, which `$/cancelRequest` doesn't
     reach: it cancels only the request's outer future. Commands register their task here so
-    that a cancel reaches them (and, for a run, ends its environment)."""
+    that a cancel reaches them (and, for a run, ends its environment). A PrebuiltJson result
+    is written into its response as it is (prebuilt_json.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +48,17 @@ class LaminaProtocol(LanguageServerProtocol):
             log.info("request %s cancelled by the client", msg_id)
             task.cancel()
         super()._handle_cancel_notification(msg_id)
+
+    def _send_data(self, data: Any) -> None:
+        result = getattr(data, "result", None)
+        if not isinstance(result, PrebuiltJson) or self.writer is None:
+            super()._send_data(data)
+            return
+        body = response_body(data.id, result)
+        header = b"Content-Length: %d\r\n\r\n" % len(body) if self._include_headers else b""
+        written = self.writer.write(header + body)
+        if inspect.isawaitable(written):
+            asyncio.ensure_future(written)
 
     @property
     def shut_down(self) -> bool:

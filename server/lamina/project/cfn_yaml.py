@@ -6,6 +6,10 @@ tag is left for the intrinsic resolver to report, instead of failing the whole l
 
 Timestamps stay strings (CloudFormation treats `2012-10-17` as text, not a date).
 
+Aliases are counted before anything is built: a "billion laughs" template, a few lines of
+anchors that each repeat the one before, is a small node graph that expands to billions of
+values for whatever walks it. Over MAX_EXPANDED_NODES the load fails with one ProjectError.
+
 PyYAML is imported on first use, not at import time: it costs ~20 ms and the CLI's start-up
 must not pay that when no template is read.
 """
@@ -159,13 +163,69 @@ def _yaml_error(path: Path, text: str, error: Exception) -> ProjectError:
     return ProjectError(f"invalid YAML: {error}", path)
 
 
+# Far above any real template (10,000 functions are about 200,000 nodes).
+MAX_EXPANDED_NODES = 5_000_000
+
+
+def expanded_size(root: yaml.Node, limit: int = MAX_EXPANDED_NODES) -> int | None:
+    """How many nodes the graph under `root` has once every alias is expanded; None when that is
+    over `limit` or an alias contains itself. Linear in the distinct nodes (sizes are shared)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children: list[yaml.Node] = (
+            [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if children_done:
+            pending.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > limit:
+                return None
+            continue
+        if key in pending:
+            return None  # an alias inside its own anchor
+        pending.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in pending:
+                return None
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def check_aliases(root: yaml.Node | None, text: str, path: Path) -> None:
+    """ProjectError if the aliases under `root` expand beyond MAX_EXPANDED_NODES."""
+    # No anchor ("&"), no alias: most templates skip the count.
+    if root is not None and "&" in text and expanded_size(root) is None:
+        raise ProjectError(
+            f"the template's YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values "
+            "(or into themselves): not loaded",
+            path,
+        )
+
+
 def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
-    """Parse template text. Raises ProjectError (naming `path` and the line) on a YAML error."""
+    """Parse template text. Raises ProjectError (naming `path` and the line) on a YAML error, or
+    when its aliases would expand beyond MAX_EXPANDED_NODES."""
     import yaml
 
     loader = cfn_loader_class()(text)
     try:
         root = loader.get_single_node()
+        check_aliases(root, text, path)
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         raise _yaml_error(path, text, error) from None

@@ -100,11 +100,13 @@ def compose_template(text: str, path: Path) -> yaml.Node | None:
     """The template's node tree (None when empty). Raises ProjectError on a YAML error."""
     import yaml
 
-    from lamina.project.cfn_yaml import parse_cfn_yaml
+    from lamina.project.cfn_yaml import check_aliases, parse_cfn_yaml
 
     loader = cfn_loader_class()(text)
     try:
-        return loader.get_single_node()
+        root = loader.get_single_node()
+        check_aliases(root, text, path)
+        return root
     except yaml.YAMLError:
         parse_cfn_yaml(text, path)  # raises the well-worded error, with its line
         raise ProjectError("invalid YAML", path) from None

@@ -7,16 +7,27 @@ runtime parked on `/next` within `deliver` itself, so a warm invoke pays no even
 trips here (a post's answer alone waits one turn, see `_Connection._process`). Every response
 goes out in one write with TCP_NODELAY set: headers and body in separate segments cost about
 40 ms per request (Nagle plus delayed ACK).
+
+Sealed: given its environment's root pid, the server answers only connections made by that
+process tree (see peer_process), so another function that learns the port can neither take,
+answer nor block this environment's invocations. With the concurrency of one a second `/next`
+while one is parked gets 403 InvalidStateTransition (what rapid, the Runtime API server of
+aws-lambda-runtime-interface-emulator, answers a /next the runtime's state doesn't allow) instead
+of replacing the waiting one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
+
+from lamina.runtime import peer_process
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +72,18 @@ class RuntimeApiListener(Protocol):
         editor has attached ("attached"). Lamina's own path, beside the Runtime API."""
 
 
+@functools.cache
+def _say_unsealed() -> None:
+    log.warning("without /proc the Runtime API cannot tell which process calls it: unsealed")
+
+
 class RuntimeApiServer:
-    def __init__(self, listener: RuntimeApiListener) -> None:
+    def __init__(
+        self, listener: RuntimeApiListener, owner: Callable[[], int | None] | None = None
+    ) -> None:
+        """`owner` gives the environment's root pid: only its process tree is answered."""
         self.listener = listener
+        self.owner = owner
         self.port = 0
         self._server: asyncio.AbstractServer | None = None
         self._pending: PendingEvent | None = None
@@ -114,8 +134,29 @@ class RuntimeApiServer:
 
     # --- called by the connections -----------------------------------------------------------
 
+    def _admits(self, transport: asyncio.BaseTransport) -> bool:
+        """Whether the connection comes from the environment's own process tree."""
+        root = self.owner() if self.owner is not None else None
+        if root is None:
+            return True
+        if not peer_process.available():
+            _say_unsealed()
+            return True
+        peer = transport.get_extra_info("peername")
+        own = transport.get_extra_info("sockname")
+        if not peer or not own:
+            return False
+        return peer_process.connection_from_tree(root, peer[1], own[1])
+
     def _next(self, connection: _Connection) -> None:
         """GET /invocation/next: answer with the pending event, or park until `deliver`."""
+        parked = self._parked
+        if parked is not None and parked is not connection and not parked.peer_closed():
+            message = (
+                "State transition from Ready to Ready failed for runtime. Error: a /next waits"
+            )
+            connection.write(403, _error_json("InvalidStateTransition", message).encode())
+            return
         self._disconnected = False
         event, self._pending = self._pending, None
         if event is not None:
@@ -175,6 +216,11 @@ class _Connection(asyncio.Protocol):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._fd = sock.fileno()
         self.server._connections.add(self)
+        if not self.server._admits(transport):
+            log.warning("refused a Runtime API connection from outside the environment")
+            message = _error_json("AccessDenied", "this Runtime API serves another environment")
+            self._send(_response(403, message.encode()))
+            self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lamina.runtime import sandbox
+from lamina.runtime import process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
+from lamina.runtime.process_tree import child_setup, kill_tree
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,12 @@ class ChildProcess:
         return f"{host}:{port}"
 
     def signal(self, sig: int) -> None:
-        """Signal the child's process group (the function's own subprocesses too)."""
+        """Signal the child's process group (the function's own subprocesses too); SIGKILL
+        goes to its whole process tree, `setsid` children included."""
         if self.proc.returncode is not None:
+            return
+        if sig == signal.SIGKILL:
+            kill_tree(self.proc.pid)
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
@@ -110,6 +115,7 @@ class ChildProcess:
                     loop.remove_reader(self.output_fd)
             os.close(self.output_fd)
             self.output_fd = -1
+        process_limits.release(self.proc.pid)  # and what it started, setsid or not
         _remove_tree(self.tmp_dir)
 
     def discard(self) -> None:
@@ -247,6 +253,7 @@ def spawn_child(
             sandbox.failed()
             spawned_at = time.perf_counter()
             proc = _popen(command, config, env, write_fd, None)
+        process_limits.cap_processes(proc.pid)  # 1,024 processes and threads
     except BaseException:
         listener.close()
         if read_fd >= 0:
@@ -278,7 +285,7 @@ def _popen(
         first = group.pop("preexec_fn", None)
 
         def prepare() -> None:
-            if first is not None:  # pragma: no cover - Python 3.10
+            if first is not None:  # Lamina's own set-up (process_tree), then the sandbox
                 first()
             setup()
 
@@ -300,9 +307,17 @@ def _own_process_group() -> dict[str, Any]:
     The same session: if Lamina is killed while the child is frozen, the kernel sees an orphaned
     group with a stopped member and sends it SIGHUP and SIGCONT, so no frozen child outlives us
     (a new session would leave it stopped forever)."""
+    setup = child_setup()  # dies with Lamina, keeps its orphans (see process_tree)
     if sys.version_info >= (3, 11):
-        return {"process_group": 0}
-    return {"preexec_fn": os.setpgrp}  # pragma: no cover - Python 3.10
+        return {"process_group": 0, "preexec_fn": setup}
+    if setup is None:  # pragma: no cover - Python 3.10
+        return {"preexec_fn": os.setpgrp}
+
+    def both() -> None:  # pragma: no cover - Python 3.10
+        os.setpgrp()
+        setup()
+
+    return {"preexec_fn": both}
 
 
 def _remove_tree(path: Path) -> None:

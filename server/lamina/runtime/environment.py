@@ -85,7 +85,7 @@ class ExecutionEnvironment:
         self.retired = False  # set by the pool: finish the current invocation, then go
         self.init_duration_ms: float | None = None
         self._child = child  # spawned ahead of start(), or by it
-        self._api = RuntimeApiServer(self)
+        self._api = RuntimeApiServer(self, owner=lambda: self.pid)
         self._capture = OutputCapture(options.max_log_bytes)
         self._init_done: asyncio.Future[None] | None = None
         self._init_error: bytes | None = None

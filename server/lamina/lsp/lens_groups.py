@@ -1,0 +1,60 @@
+"""The four lenses over one handler or function resource (`▶ Run` · `⚙ Debug` · `⇪ Sync` ·
+`{ } Event: <name>`), as lsprotocol objects or straight as JSON text.
+
+The JSON rendering exists for size: a 10,000-function template has 40,000 lenses, and building
+and converting that many lsprotocol objects took seconds; the text takes a fraction of that.
+"""
+
+from __future__ import annotations
+
+from json.encoder import encode_basestring_ascii as json_string
+from typing import Any, NamedTuple
+
+from lsprotocol import types
+
+from lamina.lsp.prebuilt_json import PrebuiltJson
+
+_COMMANDS = ("lamina.run", "lamina.debug", "lamina.sync", "lamina.selectEvent")
+
+
+class LensGroup(NamedTuple):
+    line: int  # 0-based
+    start: int
+    end: int
+    function: str  # a logical id or a `path:function` target
+    label: str | None  # the event a run uses (None: no event)
+    title: str  # added to `▶ Run`, where several functions share a handler
+
+    def titles(self) -> tuple[str, str, str, str]:
+        event = self.label if self.label is not None else "none"
+        return (f"▶ Run{self.title}", "⚙ Debug", "⇪ Sync", f"{{ }} Event: {event}")
+
+
+def lens_objects(groups: list[LensGroup]) -> list[types.CodeLens]:
+    lenses: list[types.CodeLens] = []
+    for group in groups:
+        where = types.Range(
+            start=types.Position(line=group.line, character=group.start),
+            end=types.Position(line=group.line, character=group.end),
+        )
+        arguments: list[Any] = [{"function": group.function}]
+        for title, command in zip(group.titles(), _COMMANDS, strict=True):
+            lenses.append(types.CodeLens(where, types.Command(title, command, arguments=arguments)))
+    return lenses
+
+
+def lens_json(groups: list[LensGroup]) -> PrebuiltJson:
+    """The same lenses as `lens_objects`, as the JSON array pygls would have sent."""
+    parts: list[str] = []
+    for group in groups:
+        where = (
+            f'"range":{{"start":{{"line":{group.line},"character":{group.start}}},'
+            f'"end":{{"line":{group.line},"character":{group.end}}}}}'
+        )
+        arguments = f'[{{"function":{json_string(group.function)}}}]'
+        for title, command in zip(group.titles(), _COMMANDS, strict=True):
+            parts.append(
+                f'{{{where},"command":{{"title":{json_string(title)},'
+                f'"command":"{command}","arguments":{arguments}}}}}'
+            )
+    return PrebuiltJson("[" + ",".join(parts) + "]")

@@ -1,0 +1,121 @@
+"""The heavy hostile-workspace checks (make e2e): a 10,000-function template gets its 40,000
+lenses from a live `lamina lsp` within its memory bound (<= 300 MB in all); the time is printed,
+not asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def read_answers(stdout: Any, answers: dict[int, Any], arrived: threading.Event) -> None:
+    while True:
+        header = b""
+        while not header.endswith(b"\r\n\r\n"):
+            byte = stdout.read(1)
+            if not byte:
+                return
+            header += byte
+        length = int(header.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        message = json.loads(stdout.read(length))
+        if "id" in message and "method" not in message:
+            answers[message["id"]] = message
+            arrived.set()
+
+
+def test_lenses_on_a_10000_function_template(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        + "".join(
+            f"  Function{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
+            for i in range(10_000)
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "lsp"], cwd=tmp_path, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert server.stdin is not None
+    answers: dict[int, Any] = {}
+    arrived = threading.Event()
+    threading.Thread(
+        target=read_answers, args=(server.stdout, answers, arrived), daemon=True
+    ).start()
+    process = psutil.Process(server.pid)
+    peak = 0
+
+    def wait(msg_id: int, seconds: float = 300) -> Any:
+        nonlocal peak
+        deadline = time.monotonic() + seconds
+        while msg_id not in answers:
+            assert time.monotonic() < deadline, f"no answer to {msg_id}"
+            peak = max(peak, process.memory_info().rss)
+            arrived.wait(0.01)
+            arrived.clear()
+        return answers.pop(msg_id)
+
+    try:
+        params = {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}
+        server.stdin.write(
+            frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params})
+        )
+        server.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        item = {
+            "uri": template.as_uri(),
+            "languageId": "yaml",
+            "version": 1,
+            "text": template.read_text(),
+        }
+        server.stdin.write(
+            frame(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "textDocument/didOpen",
+                    "params": {"textDocument": item},
+                }
+            )
+        )
+        server.stdin.flush()
+        wait(1)
+        lens = {"textDocument": {"uri": template.as_uri()}}
+        timings = []
+        for msg_id in (2, 3):
+            started = time.perf_counter()
+            server.stdin.write(
+                frame(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": msg_id,
+                        "method": "textDocument/codeLens",
+                        "params": lens,
+                    }
+                )
+            )
+            server.stdin.flush()
+            found = wait(msg_id)["result"]
+            timings.append(time.perf_counter() - started)
+            assert len(found) == 40_000
+        print(f"10,000 functions: lenses in {timings[0]:.2f} s (with the project load), "
+              f"then {timings[1]:.2f} s; peak RSS {peak >> 20} MB")  # fmt: skip
+        assert peak <= 300 * 1024 * 1024
+    finally:
+        server.kill()
+        server.wait()
