@@ -119,6 +119,20 @@ def test_function_error_exits_1_with_the_error_json(project: Path) -> None:
     assert "[ERROR] KeyError: 'missing'\rTraceback (most recent call last):" in out.stderr
 
 
+def test_a_missing_handler_runs_and_fails_as_on_lambda_with_a_hint(project: Path) -> None:
+    out = lamina("invoke", "src/app.py:missing", cwd=project)
+    assert out.returncode == 1, out.stderr
+    error = json.loads(out.stdout)
+    assert (error["errorType"], error["errorMessage"]) == (
+        "Runtime.HandlerNotFound",
+        "Handler 'missing' missing on module 'app'",
+    )
+    app = project / "src" / "app.py"
+    assert out.stderr.splitlines()[-1] == (
+        f"lamina: hint: {app}: no top-level function 'missing' (handlers there: handler)"
+    )
+
+
 def test_overrides_timeout_memory_and_env_vars(project: Path) -> None:
     env_file = project / "env.json"
     env_file.write_text(

@@ -15,7 +15,7 @@ from lamina.project import (
     is_target,
     parse_target,
 )
-from lamina.project.target import split_target
+from lamina.project.target import missing_handler_hint, split_target
 
 MODULE = """\
 import json
@@ -186,10 +186,11 @@ def test_parse_target_with_a_syntax_error_and_a_named_function(tmp_path: Path) -
 
 def test_parse_target_errors(tmp_path: Path) -> None:
     path = write(tmp_path / "app.py", MODULE)
-    with pytest.raises(ProjectError) as caught:
-        parse_target("app.py:missing", [tmp_path])
-    assert str(caught.value) == (
-        f"{path}: no top-level function 'missing' in app.py "
+    # A missing function is the runtime's to report (Runtime.HandlerNotFound), with a hint.
+    spec = parse_target("app.py:missing", [tmp_path])
+    assert (spec.handler, spec.source_line) == ("app.missing", None)
+    assert missing_handler_hint(tmp_path, "app.missing") == (
+        f"hint: {path}: no top-level function 'missing' "
         "(handlers there: lambda_handler, process, keyword_default)"
     )
 

@@ -142,6 +142,12 @@ def invoke(
     )
     print_logs(result.logs)
     sys.stdout.buffer.write(result.payload + b"\n")
+    if not result.ok and b'"Runtime.HandlerNotFound"' in result.payload:
+        from lamina.project.target import missing_handler_hint
+
+        hint = missing_handler_hint(spec.code_dir, spec.handler)
+        if hint:
+            notice(hint)
     exit_now(0 if result.ok else 1)
 
 

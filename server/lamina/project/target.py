@@ -88,11 +88,21 @@ def _function_line(path: Path, source: str, function: str) -> int | None:
     bindings = top_level_bindings(module)
     if function in bindings:
         return bindings[function]
-    if "*" in bindings:
-        return None  # `from x import *` may define it
+    # Missing (or maybe from `import *`): the run fails with Lambda's Runtime.HandlerNotFound,
+    # and the CLI adds missing_handler_hint.
+    return None
+
+
+def missing_handler_hint(code_dir: Path, handler: str) -> str | None:
+    """After a Runtime.HandlerNotFound: the functions the handler's module does define."""
+    module, _, function = handler.rpartition(".")
+    path = code_dir / (module.replace(".", "/") + ".py")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
     handlers = ", ".join(name for name, _line in handler_candidates(source)) or "none"
-    message = f"no top-level function '{function}' in {path.name} (handlers there: {handlers})"
-    raise ProjectError(message, path)
+    return f"hint: {path}: no top-level function '{function}' (handlers there: {handlers})"
 
 
 def parse_target(target: str, bases: Sequence[Path] = ()) -> FunctionSpec:
