@@ -235,6 +235,7 @@ def spawn_child(
             # folder, Lamina's bootstrap (or debug launcher).
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
             keep += [Path(command[0]).parent, Path(command[3]).parent]
+            keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             setup = sandbox.preexec(
                 config.code_dir, keep, tmp_dir, config.ephemeral_storage, config.mounts
             )
