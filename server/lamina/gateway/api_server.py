@@ -1,0 +1,96 @@
+"""`lamina api` as an object: the gateway, its runtime pool and its listener, started and
+stopped together (the CLI, `lamina serve --api` and the language server use it)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from lamina.gateway.front import Gateway, RequestRecord
+from lamina.gateway.function_runner import FunctionRunner
+from lamina.gateway.http_server import create_app
+from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
+from lamina.project.spec import FunctionSpec
+from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.pool import RuntimePool
+
+log = logging.getLogger("lamina.gateway")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000  # sam local start-api's
+
+
+@dataclass
+class ApiOptions:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    warm: bool = False  # start every function's environment before the first request
+    runtime: RuntimeOptions | None = None
+
+
+class ApiServer:
+    def __init__(
+        self,
+        routes: list[Route],
+        specs: dict[str, FunctionSpec],
+        configs: dict[str, FunctionConfig],
+        options: ApiOptions,
+        on_request: Callable[[RequestRecord], None] | None = None,
+    ) -> None:
+        self.routes = routes
+        self.options = options
+        self.pool = RuntimePool(options.runtime or RuntimeOptions())
+        used = {route.function for route in routes}
+        self.runner = FunctionRunner(self.pool, {n: c for n, c in configs.items() if n in used})
+        for name in used:
+            self.runner.watch_handler(specs[name])
+        self.gateway = Gateway(RouteTable(routes), self.runner.invoke, on_request=on_request)
+        self._runner: web.AppRunner | None = None
+        self.port = options.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.options.host}:{self.port}"
+
+    async def start(self) -> None:
+        app = create_app(self.gateway)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        if runner.addresses:
+            self.port = runner.addresses[0][1]
+        if self.options.warm:
+            await self.runner.warm()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.pool.close()
+
+    def route_url(self, route: Route) -> str:
+        path = "/" if route.path == DEFAULT_ROUTE else route.path
+        return self.url + path
+
+    def banner_lines(self) -> list[str]:
+        lines = [f"lamina api: serving {len(self.routes)} route(s) on {self.url}"]
+        width = max((len(r.route_key) for r in self.routes), default=0)
+        for route in self.routes:
+            kind = {ApiKind.REST: "REST", ApiKind.HTTP: "HTTP", ApiKind.FUNCTION_URL: "URL"}[
+                route.api.kind
+            ]
+            lines.append(
+                f"  {route.route_key:<{width}}  {self.route_url(route)}  → {route.function}"
+                f"  ({kind} {route.api.logical_id}, stage {route.api.stage},"
+                f" payload {route.payload_version})"
+            )
+        return lines

@@ -1,0 +1,184 @@
+"""The gateway: HttpRequest → route → event → the function → HttpResponse.
+
+What API Gateway does around the call lives here: unknown routes (REST: 403 Missing
+Authentication Token; HTTP APIs: 404 Not Found), the 10 MB request limit (413), Lambda's 6 MB
+invoke limit (API Gateway gets an invoke error and answers 502), the integration timeout (504),
+and 502 for a handler error or a malformed result, with one log line that says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.payload_v1 import v1_event
+from lamina.gateway.payload_v2 import v2_event
+from lamina.gateway.request_parts import matches_media_type
+from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
+from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable
+from lamina.project.spec import DEFAULT_ACCOUNT
+from lamina.runtime.invocation import InvocationResult, new_request_id
+
+log = logging.getLogger("lamina.gateway")
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invoke limit (request and response)
+REST_TIMEOUT_MS = 29_000  # REST APIs' default integration timeout
+HTTP_TIMEOUT_MS = 30_000  # HTTP APIs' maximum
+
+# (function logical id, event JSON bytes, request id) -> the invocation's result
+Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
+
+
+@dataclass
+class RequestRecord:
+    """One request as the front saw it: for the log line, the LSP output and saved events."""
+
+    method: str
+    path: str
+    status: int
+    function: str | None
+    duration_ms: float
+    event: bytes | None = None
+    problem: str | None = None
+    logs: str = ""  # the function's log lines (START ... REPORT)
+
+
+def internal_error(kind: ApiKind) -> HttpResponse:
+    if kind is ApiKind.REST:
+        return message_response(502, "Internal server error")
+    return message_response(502, "Internal Server Error")
+
+
+class Gateway:
+    def __init__(
+        self,
+        table: RouteTable,
+        invoke: Invoke,
+        *,
+        account_id: str = DEFAULT_ACCOUNT,
+        on_request: Callable[[RequestRecord], None] | None = None,
+    ) -> None:
+        self.table = table
+        self._invoke = invoke
+        self.account_id = account_id
+        self.on_request = on_request
+        # A debugger holding a function pauses its timeout (see `paused`).
+        self.paused: set[str] = set()
+        self._late: set[asyncio.Future[InvocationResult]] = set()
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        match = self.table.match(request.method, request.path)
+        record = RequestRecord(request.method, request.path, 0, None, 0.0)
+        if match is None:
+            response = self._not_found()
+        elif len(request.body) > MAX_REQUEST_BYTES:
+            response = message_response(413, "Request Too Long")
+            record.problem = f"the body is {len(request.body)} bytes; API Gateway takes 10 MB"
+        else:
+            record.function = match.route.function
+            response = await self._call(request, match, record)
+        response.headers.append(("x-amzn-RequestId", new_request_id()))
+        record.status = response.status
+        record.duration_ms = (time.perf_counter() - started) * 1000
+        if self.on_request is not None:
+            self.on_request(record)
+        return response
+
+    def _not_found(self) -> HttpResponse:
+        if ApiKind.REST in self.table.kinds():
+            return message_response(
+                403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+            )
+        return message_response(404, "Not Found")
+
+    def build_event(
+        self, request: HttpRequest, match: RouteMatch, request_id: str
+    ) -> dict[str, object]:
+        epoch_ms = int(time.time() * 1000)
+        build = v1_event if match.route.payload_version == "1.0" else v2_event
+        return build(
+            request,
+            match,
+            request_id=request_id,
+            epoch_ms=epoch_ms,
+            account_id=self.account_id,
+        )
+
+    async def _call(
+        self, request: HttpRequest, match: RouteMatch, record: RequestRecord
+    ) -> HttpResponse:
+        route = match.route
+        request_id = new_request_id()
+        event = json.dumps(self.build_event(request, match, request_id)).encode()
+        record.event = event
+        if len(event) > MAX_INVOKE_BYTES:
+            record.problem = (
+                f"the event is {len(event)} bytes; Lambda's invoke limit is 6 MB "
+                "(API Gateway answers 502)"
+            )
+            return internal_error(route.api.kind)
+        try:
+            result = await self._invoke_in_time(route, event, request_id)
+        except asyncio.TimeoutError:
+            record.problem = f"no answer within the integration timeout ({timeout_ms(route)} ms)"
+            return message_response(504, "Endpoint request timed out")
+        record.logs = result.logs
+        if not result.ok:
+            error = result.error or {}
+            record.problem = (
+                f"{error.get('errorType', 'error')}: {error.get('errorMessage', '')}".strip()
+            )
+            return internal_error(route.api.kind)
+        if len(result.payload) > MAX_INVOKE_BYTES:
+            record.problem = f"the result is {len(result.payload)} bytes; Lambda's limit is 6 MB"
+            return internal_error(route.api.kind)
+        try:
+            if route.payload_version == "1.0":
+                return v1_response(result.payload, lambda: self._binary_accepted(request, route))
+            return v2_response(result.payload)
+        except BadResult as e:
+            record.problem = f"malformed Lambda proxy response: {e}"
+            return internal_error(route.api.kind)
+
+    async def _invoke_in_time(
+        self, route: Route, event: bytes, request_id: str
+    ) -> InvocationResult:
+        task = asyncio.ensure_future(self._invoke(route.function, event, request_id))
+        limit = timeout_ms(route) / 1000
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=limit)
+            if done:
+                return task.result()
+            if route.function not in self.paused:
+                # As on AWS, the function runs on after API Gateway gave up on it.
+                self._late.add(task)
+                task.add_done_callback(self._late.discard)
+                task.add_done_callback(_finished_late)
+                raise asyncio.TimeoutError
+            # A debugger holds the function: the clock waits for it.
+
+    @staticmethod
+    def _binary_accepted(request: HttpRequest, route: Route) -> bool:
+        if route.api.kind is not ApiKind.REST:
+            return True
+        accept = (request.header("accept") or "").split(",", 1)[0].split(";", 1)[0].strip()
+        return matches_media_type(accept.lower(), route.api.binary_media_types)
+
+
+def _finished_late(task: asyncio.Future[InvocationResult]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.info("a timed-out invocation failed afterwards: %s", task.exception())
+
+
+def timeout_ms(route: Route) -> int:
+    limit = REST_TIMEOUT_MS if route.api.kind is ApiKind.REST else HTTP_TIMEOUT_MS
+    if route.timeout_ms:
+        limit = route.timeout_ms if route.api.kind is ApiKind.REST else min(route.timeout_ms, limit)
+    return limit

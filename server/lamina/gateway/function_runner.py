@@ -1,0 +1,84 @@
+"""The workspace's functions behind the gateway, run through the runtime pool.
+
+A save is live on the next request: `code_changed` (from a file watcher) retires a function's
+environments and starts a fresh one at once, so the next request finds new code already
+initialised. Before each call the handler file's mtime is checked too, so a request that
+arrives before the watcher's event still runs the saved code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from lamina.project.spec import FunctionSpec
+from lamina.runtime.config import FunctionConfig
+from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.pool import RuntimePool
+
+log = logging.getLogger("lamina.gateway")
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+class FunctionRunner:
+    def __init__(self, pool: RuntimePool, configs: Mapping[str, FunctionConfig]) -> None:
+        """`configs`: logical id → the config to run it with."""
+        self.pool = pool
+        self.configs = dict(configs)
+        self._handler_files: dict[str, Path] = {}
+        self._seen: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def watch_handler(self, spec: FunctionSpec) -> None:
+        self._handler_files[spec.logical_id] = spec.handler_path
+        self._seen[spec.logical_id] = _mtime(spec.handler_path)
+
+    @property
+    def code_dirs(self) -> dict[str, Path]:
+        return {name: config.code_dir for name, config in self.configs.items()}
+
+    async def invoke(self, function: str, event: bytes, request_id: str) -> InvocationResult:
+        config = self.configs[function]
+        handler = self._handler_files.get(function)
+        if handler is not None:
+            mtime = _mtime(handler)
+            if mtime != self._seen[function]:
+                self._seen[function] = mtime
+                await self.pool.retire(config.function_name)
+        return await self.pool.invoke(
+            config, InvocationRequest(payload=event, request_id=request_id)
+        )
+
+    async def warm(self, functions: list[str] | None = None) -> None:
+        """Start an environment for each function (all by default): `--warm`."""
+        names = functions if functions is not None else list(self.configs)
+        await asyncio.gather(*(self.pool.prewarm(self.configs[n]) for n in names))
+
+    def code_changed(self, path: str) -> None:
+        """A file changed on disk: retire the functions whose code folder holds it, and start
+        fresh environments for those that were running."""
+        changed = Path(path)
+        for name, config in self.configs.items():
+            if not changed.is_relative_to(config.code_dir):
+                continue
+            if name in self._handler_files:
+                self._seen[name] = _mtime(self._handler_files[name])
+            task = asyncio.ensure_future(self._restart(name, config))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _restart(self, name: str, config: FunctionConfig) -> None:
+        try:
+            if await self.pool.retire(config.function_name):
+                await self.pool.prewarm(config)
+        except Exception as e:  # a broken save shows on the next request instead
+            log.info("%s: restarting after a change failed: %s", name, e)
