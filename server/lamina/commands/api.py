@@ -95,6 +95,25 @@ def print_request(record: RequestRecord) -> None:
     sys.stderr.flush()
 
 
+def packaged_changes(server: ApiServer) -> Callable[[str], None]:
+    """A watcher callback that restarts functions only for files their package would hold
+    (not __pycache__, .lamina/, .git/... nor what .laminaignore leaves out)."""
+    from lamina.deploy.ignore_rules import IgnoreRules
+
+    rules = {d: IgnoreRules.for_code_dir(d) for d in set(server.runner.code_dirs.values())}
+
+    def on_change(path: str) -> None:
+        changed = Path(path)
+        for code_dir, dir_rules in rules.items():
+            if changed.is_relative_to(code_dir):
+                relative = changed.relative_to(code_dir).as_posix()
+                if relative != "." and not dir_rules.ignored_path(relative):
+                    server.runner.code_changed(path)
+                    return
+
+    return on_change
+
+
 def run_api(project: Project, options: ApiOptions) -> int:
     import asyncio
     import contextlib
@@ -116,7 +135,7 @@ def run_api(project: Project, options: ApiOptions) -> int:
             fail(f"cannot listen on {options.host}:{options.port}: {e.strerror}")
         loop = asyncio.get_running_loop()
         watcher = FileWatcher(
-            sorted(set(server.runner.code_dirs.values())), server.runner.code_changed
+            sorted(set(server.runner.code_dirs.values())), packaged_changes(server)
         )
         await asyncio.to_thread(watcher.start, loop)
         stop = asyncio.Event()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 DEFAULT_ROUTE = "$default"
 ANY = "ANY"
@@ -37,7 +38,7 @@ class Api:
     stage_variables: tuple[tuple[str, str], ...] = ()
     source_line: int | None = None
 
-    @property
+    @cached_property
     def api_id(self) -> str:
         return api_id_for(self.logical_id)
 
