@@ -150,11 +150,27 @@ class Gateway:
     async def _invoke_in_time(
         self, route: Route, event: bytes, request_id: str
     ) -> InvocationResult:
-        task = asyncio.ensure_future(self._invoke(route.function, event, request_id))
+        loop = asyncio.get_running_loop()
+        task: asyncio.Future[InvocationResult] = asyncio.ensure_future(
+            self._invoke(route.function, event, request_id)
+        )
         limit = timeout_ms(route) / 1000
         while True:
-            done, _ = await asyncio.wait({task}, timeout=limit)
-            if done:
+            # A future and a timer rather than asyncio.wait: this runs on every request.
+            waiter: asyncio.Future[None] = loop.create_future()
+
+            def wake(_: object = None, waiter: asyncio.Future[None] = waiter) -> None:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+            task.add_done_callback(wake)
+            timer = loop.call_later(limit, wake)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                task.remove_done_callback(wake)
+            if task.done():
                 return task.result()
             if route.function not in self.paused:
                 # As on AWS, the function runs on after API Gateway gave up on it.
