@@ -66,21 +66,26 @@ def build_api_server(
     apis = read_template_apis(project.template_path, set(project.functions))
     for warning in apis.warnings:
         notice(f"warning: {warning}")
-    if not apis.routes:
+    if not apis.routes and not apis.function_urls:
         raise ProjectError(
-            "the template has no API events (Events of Type Api or HttpApi) to serve",
+            "the template has no API events (Events of Type Api or HttpApi) "
+            "nor FunctionUrlConfig to serve",
             project.template_path,
         )
     python = str(project.settings.get("python") or sys.executable)
     runtime_client = str(project.settings.get("runtimeClient", "lamina"))
     configs = {}
-    for name in {route.function for route in apis.routes}:
+    used = {route.function for route in apis.routes}
+    used.update(url.function for url in apis.function_urls)
+    for name in used:
         spec = project.functions[name]
         extra = install_requirements(spec, project, python)
         configs[name] = FunctionConfig.from_spec(spec, extra_paths=extra)
     if options.runtime is None:
         options.runtime = RuntimeOptions(python=python, runtime_client=runtime_client)
-    return ApiServer(apis.routes, project.functions, configs, options, on_request)
+    return ApiServer(
+        apis.routes, project.functions, configs, options, on_request, apis.function_urls
+    )
 
 
 def print_request(record: RequestRecord) -> None:

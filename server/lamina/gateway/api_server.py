@@ -11,6 +11,7 @@ from aiohttp import web
 
 from lamina.gateway.front import Gateway, RequestRecord
 from lamina.gateway.function_runner import FunctionRunner
+from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import create_app
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
 from lamina.project.spec import FunctionSpec
@@ -39,15 +40,23 @@ class ApiServer:
         configs: dict[str, FunctionConfig],
         options: ApiOptions,
         on_request: Callable[[RequestRecord], None] | None = None,
+        function_urls: list[FunctionUrl] | None = None,
     ) -> None:
         self.routes = routes
+        self.function_urls = {url.url_id: url for url in function_urls or []}
         self.options = options
         self.pool = RuntimePool(options.runtime or RuntimeOptions())
         used = {route.function for route in routes}
+        used.update(url.function for url in self.function_urls.values())
         self.runner = FunctionRunner(self.pool, {n: c for n, c in configs.items() if n in used})
         for name in used:
             self.runner.watch_handler(specs[name])
-        self.gateway = Gateway(RouteTable(routes), self.runner.invoke, on_request=on_request)
+        self.gateway = Gateway(
+            RouteTable(routes),
+            self.runner.invoke,
+            on_request=on_request,
+            function_urls=self.function_urls.get,
+        )
         self._runner: web.AppRunner | None = None
         self.port = options.port
 
@@ -82,7 +91,8 @@ class ApiServer:
         return self.url + path
 
     def banner_lines(self) -> list[str]:
-        lines = [f"lamina api: serving {len(self.routes)} route(s) on {self.url}"]
+        count = len(self.routes) + len(self.function_urls)
+        lines = [f"lamina api: serving {count} route(s) on {self.url}"]
         width = max((len(r.route_key) for r in self.routes), default=0)
         for route in self.routes:
             kind = {ApiKind.REST: "REST", ApiKind.HTTP: "HTTP", ApiKind.FUNCTION_URL: "URL"}[
@@ -92,5 +102,10 @@ class ApiServer:
                 f"  {route.route_key:<{width}}  {self.route_url(route)}  → {route.function}"
                 f"  ({kind} {route.api.logical_id}, stage {route.api.stage},"
                 f" payload {route.payload_version})"
+            )
+        for url in self.function_urls.values():
+            lines.append(
+                f"  Function URL  {url.local_url(self.url)}  → {url.function}"
+                f"  (AuthType {url.auth_type})"
             )
         return lines

@@ -15,6 +15,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from lamina.gateway.function_urls import (
+    AUTH_IAM,
+    FunctionUrl,
+    signature_problem,
+    split_function_url,
+)
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
@@ -63,8 +69,11 @@ class Gateway:
         *,
         account_id: str = DEFAULT_ACCOUNT,
         on_request: Callable[[RequestRecord], None] | None = None,
+        function_urls: Callable[[str], FunctionUrl | None] | None = None,
     ) -> None:
+        """`function_urls` finds a Function URL by its url id (None: this front serves none)."""
         self.table = table
+        self.function_urls = function_urls
         self._invoke = invoke
         self.account_id = account_id
         self.on_request = on_request
@@ -74,9 +83,12 @@ class Gateway:
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        match = self.table.match(request.method, request.path)
         record = RequestRecord(request.method, request.path, 0, None, 0.0)
-        if match is None:
+        url = split_function_url(request) if self.function_urls is not None else None
+        match = None if url is not None else self.table.match(request.method, request.path)
+        if url is not None:
+            response = await self._function_url(request, url[0], url[1], record)
+        elif match is None:
             response = self._not_found()
         elif len(request.body) > MAX_REQUEST_BYTES:
             response = message_response(413, "Request Too Long")
@@ -99,9 +111,24 @@ class Gateway:
         return message_response(404, "Not Found")
 
     def build_event(
-        self, request: HttpRequest, match: RouteMatch, request_id: str
+        self,
+        request: HttpRequest,
+        match: RouteMatch,
+        request_id: str,
+        url: FunctionUrl | None = None,
+        raw_path: str | None = None,
     ) -> dict[str, object]:
         epoch_ms = int(time.time() * 1000)
+        if url is not None:
+            return v2_event(
+                request,
+                match,
+                request_id=request_id,
+                epoch_ms=epoch_ms,
+                account_id=self.account_id,
+                raw_path=raw_path,
+                api_id=url.url_id,
+            )
         build = v1_event if match.route.payload_version == "1.0" else v2_event
         return build(
             request,
@@ -111,12 +138,38 @@ class Gateway:
             account_id=self.account_id,
         )
 
+    async def _function_url(
+        self, request: HttpRequest, url_id: str, raw_path: str, record: RequestRecord
+    ) -> HttpResponse:
+        assert self.function_urls is not None
+        url = self.function_urls(url_id)
+        if url is None:
+            record.problem = f"no Function URL with id {url_id}"
+            return message_response(404, "Not Found")
+        record.function = url.function
+        if url.auth_type == AUTH_IAM:
+            problem = signature_problem(request)
+            if problem is not None:
+                record.problem = problem
+                return HttpResponse(
+                    403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}'
+                )
+        if len(request.body) > MAX_INVOKE_BYTES:
+            record.problem = f"the body is {len(request.body)} bytes; Function URLs take 6 MB"
+            return message_response(413, "Request Entity Too Large")
+        return await self._call(request, RouteMatch(url.route()), record, url, raw_path)
+
     async def _call(
-        self, request: HttpRequest, match: RouteMatch, record: RequestRecord
+        self,
+        request: HttpRequest,
+        match: RouteMatch,
+        record: RequestRecord,
+        url: FunctionUrl | None = None,
+        raw_path: str | None = None,
     ) -> HttpResponse:
         route = match.route
         request_id = new_request_id()
-        event = json.dumps(self.build_event(request, match, request_id)).encode()
+        event = json.dumps(self.build_event(request, match, request_id, url, raw_path)).encode()
         record.event = event
         if len(event) > MAX_INVOKE_BYTES:
             record.problem = (
@@ -125,7 +178,10 @@ class Gateway:
             )
             return internal_error(route.api.kind)
         try:
-            result = await self._invoke_in_time(route, event, request_id)
+            if url is not None:  # no gateway in between: only the function's own timeout
+                result = await self._invoke(route.function, event, request_id)
+            else:
+                result = await self._invoke_in_time(route, event, request_id)
         except asyncio.TimeoutError:
             record.problem = f"no answer within the integration timeout ({timeout_ms(route)} ms)"
             return message_response(504, "Endpoint request timed out")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
@@ -38,6 +39,7 @@ _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
 @dataclass
 class TemplateApis:
     routes: list[Route] = field(default_factory=list)
+    function_urls: list[FunctionUrl] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -170,6 +172,28 @@ class _Reader:
                 return
         self.result.routes.append(route)
 
+    def function_url(self, logical_id: str, properties: Mapping[str, Any]) -> None:
+        config = self.value(properties.get("FunctionUrlConfig"), f"{logical_id}.FunctionUrlConfig")
+        if not isinstance(config, Mapping):
+            return
+        where = f"{logical_id}.FunctionUrlConfig"
+        if logical_id not in self.functions:
+            self.warn(where, f"function {logical_id} is not one Lamina runs here; URL skipped")
+            return
+        auth = to_text(config.get("AuthType") or AUTH_NONE)
+        if auth not in (AUTH_NONE, AUTH_IAM):
+            self.warn(where, f"AuthType {auth} is not NONE or AWS_IAM; using NONE")
+            auth = AUTH_NONE
+        name = to_text(self.value(properties.get("FunctionName"), where) or logical_id)
+        self.result.function_urls.append(
+            FunctionUrl(
+                url_id=url_id_for(name),
+                function=logical_id,
+                auth_type=auth,
+                invoke_mode=to_text(config.get("InvokeMode") or "BUFFERED"),
+            )
+        )
+
     # --- OpenAPI definitions ------------------------------------------------------------------
 
     def definitions(self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]) -> None:
@@ -252,7 +276,9 @@ class _Reader:
             kind = resource.get("Type")
             props = resource.get("Properties") or {}
             if kind == SERVERLESS_FUNCTION and isinstance(props, Mapping):
-                self.function_events(str(logical_id), merge_globals(function_globals, props))
+                merged = merge_globals(function_globals, props)
+                self.function_events(str(logical_id), merged)
+                self.function_url(str(logical_id), merged)
             elif kind in _API_TYPES and isinstance(props, Mapping):
                 self.definitions(str(logical_id), _API_TYPES[kind], props)
         self.result.warnings.extend(self.resolver.warnings)
