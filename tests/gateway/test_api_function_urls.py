@@ -60,7 +60,8 @@ def test_aws_iam_needs_a_sigv4_signature(shop: ApiProcess) -> None:
     url = function_url(shop, "MeFunction")
     unsigned = requests.get(url, timeout=30)
     assert unsigned.status_code == 403
-    assert unsigned.json() == {"Message": "Forbidden"}
+    assert unsigned.json()["Message"].startswith("Forbidden. For troubleshooting Function URL")
+    assert unsigned.headers["x-amzn-ErrorType"] == "AccessDeniedException"
     shop.wait_for_log("no Authorization header (AuthType AWS_IAM needs a SigV4 signature)")
     request = AWSRequest(method="GET", url=url)
     SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "lambda", "us-east-1").add_auth(request)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from lamina.gateway.function_urls import (
     AUTH_IAM,
+    FORBIDDEN_BODY,
+    FORBIDDEN_HEADERS,
     FunctionUrl,
     signature_problem,
     split_function_url,
@@ -151,9 +153,7 @@ class Gateway:
             problem = signature_problem(request)
             if problem is not None:
                 record.problem = problem
-                return HttpResponse(
-                    403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}'
-                )
+                return HttpResponse(403, [*FORBIDDEN_HEADERS], FORBIDDEN_BODY)
         if len(request.body) > MAX_INVOKE_BYTES:
             record.problem = f"the body is {len(request.body)} bytes; Function URLs take 6 MB"
             return message_response(413, "Request Entity Too Large")

@@ -12,6 +12,7 @@ valid: there are no real credentials to check it against).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,17 @@ from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 URL_PREFIX = "/lambda-url/"
 AUTH_NONE = "NONE"
 AUTH_IAM = "AWS_IAM"
+# As recorded (test_lambda_url_persists_after_alias_delete, test_lambda_permission_url_invocation).
+FORBIDDEN_BODY = json.dumps(
+    {
+        "Message": "Forbidden. For troubleshooting Function URL authorization issues, see: "
+        "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+    }
+).encode()
+FORBIDDEN_HEADERS = (
+    ("Content-Type", "application/json"),
+    ("x-amzn-ErrorType", "AccessDeniedException"),
+)
 _SIGV4 = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=[A-Za-z0-9]+/\d{8}/[a-z0-9-]+/lambda/aws4_request,\s*"
     r"SignedHeaders=[a-z0-9;-]+,\s*Signature=[0-9a-f]{64}$"

@@ -9,7 +9,7 @@ through as text unless the client's Accept matches a binary media type.
 
 Payload 2.0 (HTTP APIs, Function URLs): a JSON object with `statusCode` is read like 1.0 plus
 `cookies`; any other valid JSON is inferred as a 200 `application/json` response with that JSON
-as the body.
+as the body (a JSON string as its text, anything else compact JSON).
 """
 
 from __future__ import annotations
@@ -127,7 +127,13 @@ def v2_response(payload: bytes) -> HttpResponse:
     result = _parse(payload)
     if isinstance(result, dict) and "statusCode" in result:
         return _structured(result, _V2_FIELDS, decode=True)
-    return HttpResponse(200, [("Content-Type", JSON)], payload)
+    # Inferred, as recorded for Function URLs (test_lambda_url_invocation): a string is the body
+    # as it is; anything else is re-serialized compactly.
+    if isinstance(result, str):
+        body = result.encode("utf-8")
+    else:
+        body = json.dumps(result, separators=(",", ":")).encode("utf-8")
+    return HttpResponse(200, [("Content-Type", JSON)], body)
 
 
 def message_response(status: int, message: str, error_type: str | None = None) -> HttpResponse:
