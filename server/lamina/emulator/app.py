@@ -10,6 +10,7 @@ from lamina.emulator import (
     routes_account,
     routes_esm,
     routes_event_invoke,
+    routes_function_urls,
     routes_functions,
     routes_invoke,
     routes_permissions,
@@ -26,6 +27,7 @@ ROUTE_TABLES = (
     routes_account.routes,
     routes_event_invoke.routes,
     routes_esm.routes,
+    routes_function_urls.routes,
 )
 
 
