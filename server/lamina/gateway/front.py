@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from lamina.gateway.cors import decorate, is_preflight, preflight_response
 from lamina.gateway.function_urls import (
     AUTH_IAM,
     FORBIDDEN_BODY,
@@ -88,7 +89,10 @@ class Gateway:
         record = RequestRecord(request.method, request.path, 0, None, 0.0)
         url = split_function_url(request) if self.function_urls is not None else None
         match = None if url is not None else self.table.match(request.method, request.path)
-        if url is not None:
+        preflight = self._preflight(request, match) if url is None else None
+        if preflight is not None:
+            response = preflight
+        elif url is not None:
             response = await self._function_url(request, url[0], url[1], record)
         elif match is None:
             response = self._not_found()
@@ -98,12 +102,23 @@ class Gateway:
         else:
             record.function = match.route.function
             response = await self._call(request, match, record)
+            if match.route.api.cors is not None:
+                decorate(match.route.api.cors, request, response)
         response.headers.append(("x-amzn-RequestId", new_request_id()))
         record.status = response.status
         record.duration_ms = (time.perf_counter() - started) * 1000
         if self.on_request is not None:
             self.on_request(record)
         return response
+
+    def _preflight(self, request: HttpRequest, match: RouteMatch | None) -> HttpResponse | None:
+        """The gateway's answer to a CORS preflight, unless a route of its own takes OPTIONS."""
+        if not is_preflight(request) or (match is not None and match.route.method == "OPTIONS"):
+            return None
+        found = self.table.match_any_method(request.path)
+        if found is None or found.route.api.cors is None:
+            return None
+        return preflight_response(found.route.api.cors, request)
 
     def _not_found(self) -> HttpResponse:
         if ApiKind.REST in self.table.kinds():

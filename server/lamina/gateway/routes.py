@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 
+from lamina.gateway.cors import CorsRules
+
 DEFAULT_ROUTE = "$default"
 ANY = "ANY"
 
@@ -37,6 +39,7 @@ class Api:
     binary_media_types: tuple[str, ...] = ()
     stage_variables: tuple[tuple[str, str], ...] = ()
     source_line: int | None = None
+    cors: CorsRules | None = None
 
     @cached_property
     def api_id(self) -> str:
@@ -154,6 +157,18 @@ class RouteTable:
             params = compiled.match(parts, trimmed)
             if params is not None:
                 return RouteMatch(route, params)
+        return None
+
+    def match_any_method(self, path: str) -> RouteMatch | None:
+        """The best route for `path` whatever its method (for a CORS preflight)."""
+        trimmed = path.strip("/")
+        parts = trimmed.split("/") if trimmed else []
+        for compiled in self._compiled:
+            if compiled.route.path == DEFAULT_ROUTE:
+                return RouteMatch(compiled.route)
+            params = compiled.match(parts, trimmed)
+            if params is not None:
+                return RouteMatch(compiled.route, params)
         return None
 
     def kinds(self) -> set[ApiKind]:

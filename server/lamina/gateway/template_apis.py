@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
@@ -90,6 +91,11 @@ class _Reader:
                 sorted((str(k), to_text(v)) for k, v in (variables or {}).items())
             ),
             source_line=self.document.resource_line(logical_id),
+            cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
+            if kind is ApiKind.REST
+            else http_rules(
+                self.value(props.get("CorsConfiguration"), f"{logical_id}.CorsConfiguration")
+            ),
         )
         self.apis[logical_id] = api
         return api
