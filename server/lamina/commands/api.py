@@ -92,11 +92,7 @@ def print_request(record: RequestRecord) -> None:
     """The function's logs, then one line per request (and why, for a gateway error)."""
     if record.logs:
         sys.stderr.write(record.logs)
-    target = f" → {record.function}" if record.function else ""
-    line = f"{record.method} {record.path} {record.status}{target} {record.duration_ms:.1f} ms"
-    if record.problem:
-        line += f": {record.problem}"
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(record.summary() + "\n")
     sys.stderr.flush()
 
 

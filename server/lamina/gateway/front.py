@@ -57,6 +57,12 @@ class RequestRecord:
     problem: str | None = None
     logs: str = ""  # the function's log lines (START ... REPORT)
 
+    def summary(self) -> str:
+        """One line: `GET /items/42 200 → ItemsFunction 1.3 ms[: why]`."""
+        target = f" → {self.function}" if self.function else ""
+        line = f"{self.method} {self.path} {self.status}{target} {self.duration_ms:.1f} ms"
+        return f"{line}: {self.problem}" if self.problem else line
+
 
 def internal_error(kind: ApiKind) -> HttpResponse:
     if kind is ApiKind.REST:

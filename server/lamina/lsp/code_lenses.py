@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from lamina.project.spec import FunctionSpec
 
 log = logging.getLogger(__name__)
+# Lenses that other features add to the same documents (the API's route lenses): each is called
+# as (server, path, loaded project) and returns more lenses.
+EXTRA_LENSES: list[Callable[[LaminaServer, Path, LoadedProject | None], list[types.CodeLens]]] = []
 _parsed: dict[str, tuple[int | None, Any]] = {}  # uri -> (version, parse result)
 _CACHE_LIMIT = 256
 
@@ -167,10 +171,14 @@ async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
     document = ls.workspace.get_text_document(uri)
     loaded = await ls.state.index.current()
     if path.suffix == ".py":
-        return python_lenses(ls, path, document.source, document.version, loaded)
-    if loaded is not None and ls.state.index.is_project_file(path):
-        return project_file_lenses(ls, path, document.source, document.version, loaded)
-    return []
+        lenses = python_lenses(ls, path, document.source, document.version, loaded)
+    elif loaded is not None and ls.state.index.is_project_file(path):
+        lenses = project_file_lenses(ls, path, document.source, document.version, loaded)
+    else:
+        return []
+    for extra in EXTRA_LENSES:
+        lenses = extra(ls, path, loaded) + lenses  # first on the line: ahead of Run/Debug
+    return lenses
 
 
 def register(server: LaminaServer) -> None:

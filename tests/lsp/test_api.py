@@ -1,0 +1,76 @@
+"""The API from the editor: lamina.startApi / stopApi over a real sample, route lenses in the
+template and over the handler, and each request reported in the editor's output."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+from lsp_harness import StartClient, execute, lenses, open_document, wait_for
+from ports import free_port
+
+
+async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
+    sample: Callable[[str], Path], start_client: StartClient
+) -> None:
+    root = sample("http-api")
+    client = await start_client(root)
+    port = free_port()
+    started = await execute(client, "lamina.startApi", {"port": port})
+    assert started["url"] == f"http://127.0.0.1:{port}"
+    assert [(r["routeKey"], r["function"]) for r in started["routes"]] == [
+        ("ANY /{proxy+}", "ItemsFunction")
+    ]
+
+    response = await asyncio.to_thread(requests.get, started["url"] + "/items", timeout=60)
+    assert response.status_code == 200, response.text
+    await wait_for(
+        lambda: any(
+            "[api] GET /items 200 → ItemsFunction" in m.message for m in client.log_messages
+        )
+    )
+
+    template = root / "template.yaml"
+    open_document(client, template)
+    titles = {lens.command.title for lens in await lenses(client, template) if lens.command}
+    assert "🌐 ▶ ANY /{proxy+}" in titles
+    handler = root / "src" / "items_api.py"
+    open_document(client, handler)
+    route = [
+        lens
+        for lens in await lenses(client, handler)
+        if lens.command and lens.command.command == "lamina.openRoute"
+    ]
+    assert len(route) == 1
+    assert route[0].command is not None and route[0].command.arguments is not None
+    opened = await execute(client, "lamina.openRoute", route[0].command.arguments[0])
+    assert opened == {"url": f"http://127.0.0.1:{port}/{{proxy+}}"}
+
+    assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
+    assert await execute(client, "lamina.stopApi", {}) == {"stopped": False}
+    try:
+        await asyncio.to_thread(requests.get, started["url"] + "/items", timeout=5)
+    except requests.ConnectionError:
+        pass
+    else:
+        raise AssertionError("the API still answers after lamina.stopApi")
+
+
+async def test_start_api_without_api_events_is_one_clear_error(
+    tmp_path: Path, start_client: StartClient
+) -> None:
+    from lsp_harness import write_echo_project
+    from pygls.exceptions import JsonRpcException
+
+    root = write_echo_project(tmp_path / "echo")
+    client = await start_client(root)
+    try:
+        await execute(client, "lamina.startApi", {"port": free_port()})
+    except JsonRpcException as e:
+        assert "template.yaml has no API events" in str(e)
+    else:
+        raise AssertionError("lamina.startApi started an API with no routes")
+    # The server goes on: a second command still answers.
+    assert await execute(client, "lamina.stopApi", {}) == {"stopped": False}
