@@ -14,6 +14,10 @@ import click
 from lamina.commands.console import fail, load, notice
 
 if TYPE_CHECKING:
+    import asyncio
+
+    from lamina.deploy.file_watch import FileWatcher
+    from lamina.emulator.server import ServeOptions
     from lamina.gateway.api_server import ApiOptions, ApiServer
     from lamina.gateway.front import RequestRecord
     from lamina.project import Project
@@ -115,12 +119,79 @@ def packaged_changes(server: ApiServer) -> Callable[[str], None]:
     return on_change
 
 
+def write_stderr(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+async def watch_code(server: ApiServer, loop: asyncio.AbstractEventLoop) -> FileWatcher:
+    """Watch the functions' code folders: a change restarts what it touches."""
+    import asyncio
+
+    from lamina.deploy.file_watch import FileWatcher
+
+    watcher = FileWatcher(sorted(set(server.runner.code_dirs.values())), packaged_changes(server))
+    await asyncio.to_thread(watcher.start, loop)
+    return watcher
+
+
+def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
+    """`lamina serve --api`: the emulator and the project's API in one process and loop."""
+    import asyncio
+    import contextlib
+    import logging
+    import signal
+
+    from lamina.emulator.server import EmulatorServer, ServeError, banner, run_event_loop
+    from lamina.gateway.api_server import ApiOptions
+    from lamina.project import ProjectError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    project = load(Path.cwd())
+    try:
+        api = build_api_server(
+            project, ApiOptions(host=serve_options.host, port=api_port), print_request
+        )
+    except ProjectError as e:
+        fail(str(e))
+
+    async def serve() -> None:
+        emulator = EmulatorServer(serve_options, invocation_sink=write_stderr)
+        await emulator.start()
+        try:
+            await api.start()
+        except OSError as e:
+            await emulator.stop()
+            fail(f"cannot listen on {serve_options.host}:{api_port}: {e.strerror}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        watcher = await watch_code(api, loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        sys.stdout.write(banner(emulator) + "\n" + "\n".join(api.banner_lines()) + "\n")
+        sys.stdout.flush()
+        try:
+            await stop.wait()
+        finally:
+            await asyncio.to_thread(watcher.stop)
+            await api.stop()
+            await emulator.stop()
+
+    try:
+        run_event_loop(serve())
+    except ServeError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 2
+    return 0
+
+
 def run_api(project: Project, options: ApiOptions) -> int:
     import asyncio
     import contextlib
     import signal
 
-    from lamina.deploy.file_watch import FileWatcher
     from lamina.emulator.server import run_event_loop
     from lamina.project import ProjectError
 
@@ -135,10 +206,7 @@ def run_api(project: Project, options: ApiOptions) -> int:
         except OSError as e:
             fail(f"cannot listen on {options.host}:{options.port}: {e.strerror}")
         loop = asyncio.get_running_loop()
-        watcher = FileWatcher(
-            sorted(set(server.runner.code_dirs.values())), packaged_changes(server)
-        )
-        await asyncio.to_thread(watcher.start, loop)
+        watcher = await watch_code(server, loop)
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
