@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lamina.emulator.server import ServeOptions
     from lamina.gateway.api_server import ApiOptions, ApiServer
     from lamina.gateway.front import RequestRecord
+    from lamina.gateway.function_runner import DebugTarget
     from lamina.project import Project
 
 
@@ -33,12 +34,25 @@ if TYPE_CHECKING:
 )
 @click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
 @click.option(
+    "--debug",
+    "debug_target",
+    metavar="FUNCTION[:PORT]",
+    help="Run FUNCTION's requests under debugpy, one at a time, on PORT (default: any free one).",
+)
+@click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
 )
-def api(host: str, port: int, warm: bool, allow_remote: bool, project_dir: Path) -> None:
+def api(
+    host: str,
+    port: int,
+    warm: bool,
+    allow_remote: bool,
+    project_dir: Path,
+    debug_target: str | None = None,
+) -> None:
     """Serve the template's API Gateway routes locally (like `sam local start-api`)."""
     from lamina.emulator.server import is_loopback
     from lamina.gateway.api_server import ApiOptions
@@ -49,7 +63,45 @@ def api(host: str, port: int, warm: bool, allow_remote: bool, project_dir: Path)
     for warning in project.warnings:
         notice(f"warning: {warning}")
     options = ApiOptions(host=host, port=port, warm=warm)
+    if debug_target:
+        options.debug = debug_target_for(project, debug_target)
     sys.exit(run_api(project, options))
+
+
+def debug_target_for(project: Project, text: str) -> DebugTarget:
+    """--debug FUNCTION[:PORT] → where that function's requests wait for a debugger."""
+    import json
+    import socket
+    import uuid
+
+    from lamina.commands.invoke import debug_settings
+    from lamina.gateway.function_runner import DebugTarget
+    from lamina.project import ProjectError
+    from lamina.runtime.debug import attach_configuration
+
+    name, _, port_text = text.partition(":")
+    if not name or (port_text and not port_text.isdigit()) or int(port_text or 0) > 65535:
+        fail(f"--debug {text!r}: expected FUNCTION or FUNCTION:PORT")
+    try:
+        function = project.find(name).logical_id
+    except ProjectError as e:
+        fail(f"--debug: {e}")
+    port = int(port_text or 0)
+    if port == 0:  # one port for the whole session, so one attach configuration keeps working
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+    settings = debug_settings(project.settings, port)
+    session = f"api-{uuid.uuid4().hex[:8]}"
+
+    def announce(debug_port: int, request_id: str) -> None:
+        attach = attach_configuration(debug_port, function, session)
+        write_stderr(
+            f"debug {function}: request {request_id} waits for a debugger on "
+            f"127.0.0.1:{debug_port}; attach with {json.dumps(attach)}\n"
+        )
+
+    return DebugTarget(function, settings, announce)
 
 
 def build_api_server(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from lamina.gateway.front import Gateway, RequestRecord
-from lamina.gateway.function_runner import FunctionRunner
+from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import create_app
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
@@ -30,6 +30,7 @@ class ApiOptions:
     port: int = DEFAULT_PORT
     warm: bool = False  # start every function's environment before the first request
     runtime: RuntimeOptions | None = None
+    debug: DebugTarget | None = None  # --debug FUNCTION
 
 
 class ApiServer:
@@ -48,7 +49,9 @@ class ApiServer:
         self.pool = RuntimePool(options.runtime or RuntimeOptions())
         used = {route.function for route in routes}
         used.update(url.function for url in self.function_urls.values())
-        self.runner = FunctionRunner(self.pool, {n: c for n, c in configs.items() if n in used})
+        self.runner = FunctionRunner(
+            self.pool, {n: c for n, c in configs.items() if n in used}, options.debug
+        )
         for name in used:
             self.runner.watch_handler(specs[name])
         self.gateway = Gateway(
@@ -57,6 +60,9 @@ class ApiServer:
             on_request=on_request,
             function_urls=self.function_urls.get,
         )
+        if options.debug is not None:
+            # A debugger may hold the function as long as it likes: no integration timeout.
+            self.gateway.paused.add(options.debug.function)
         self._runner: web.AppRunner | None = None
         self.port = options.port
 

@@ -4,6 +4,10 @@ A save is live on the next request: `code_changed` (from a file watcher) retires
 environments and starts a fresh one at once, so the next request finds new code already
 initialised. Before each call the handler file's mtime is checked too, so a request that
 arrives before the watcher's event still runs the saved code.
+
+Under `--debug FUNCTION` each request to that function gets a fresh debug environment (as
+`lamina invoke --debug`), one at a time, from the workspace's own files, so breakpoints set in
+the editor's files hit without path mappings.
 """
 
 from __future__ import annotations
@@ -11,15 +15,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from lamina.project.spec import FunctionSpec
 from lamina.runtime.config import FunctionConfig
+from lamina.runtime.debug import DebugSettings
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool
 
 log = logging.getLogger("lamina.gateway")
+
+
+@dataclass
+class DebugTarget:
+    """`lamina api --debug FUNCTION`: which function, how, and who hears where to attach."""
+
+    function: str  # logical id
+    settings: DebugSettings
+    announce: Callable[[int, str], None]  # (debugpy's port, request id)
 
 
 def _mtime(path: Path) -> int:
@@ -30,10 +45,18 @@ def _mtime(path: Path) -> int:
 
 
 class FunctionRunner:
-    def __init__(self, pool: RuntimePool, configs: Mapping[str, FunctionConfig]) -> None:
-        """`configs`: logical id → the config to run it with."""
+    def __init__(
+        self,
+        pool: RuntimePool,
+        configs: Mapping[str, FunctionConfig],
+        debug: DebugTarget | None = None,
+    ) -> None:
+        """`configs`: logical id → the config to run it with. `debug`: that function's requests
+        run under debugpy, one at a time."""
         self.pool = pool
         self.configs = dict(configs)
+        self.debug = debug
+        self._debug_turn = asyncio.Lock()
         self._handler_files: dict[str, Path] = {}
         self._seen: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -54,9 +77,13 @@ class FunctionRunner:
             if mtime != self._seen[function]:
                 self._seen[function] = mtime
                 await self.pool.retire(config.function_name)
-        return await self.pool.invoke(
-            config, InvocationRequest(payload=event, request_id=request_id)
-        )
+        request = InvocationRequest(payload=event, request_id=request_id)
+        if self.debug is not None and self.debug.function == function:
+            async with self._debug_turn:
+                env = await self.pool.start_debug(config, self.debug.settings)
+                self.debug.announce(env.debug_port or 0, request_id)
+                return await self.pool.invoke_debug(env, request)
+        return await self.pool.invoke(config, request)
 
     async def warm(self, functions: list[str] | None = None) -> None:
         """Start an environment for each function (all by default): `--warm`."""
