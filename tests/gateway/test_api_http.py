@@ -193,3 +193,25 @@ def test_lamina_api_without_api_events_says_so(tmp_path: Path) -> None:
         "(Events of Type Api or HttpApi) "
         "nor FunctionUrlConfig to serve"
     )
+
+
+def test_save_events_writes_the_last_request_for_lamina_invoke(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    api = ApiProcess("http_only", tmp_path, "--save-events")
+    try:
+        answer = requests.get(api.url + "/hello?from=curl", timeout=30)
+        assert answer.status_code == 200
+        saved = api.root / "src" / "events" / "last-request-CatchAll.json"
+        api.wait_for_log(f"event saved to {saved}")
+        event = json.loads(saved.read_text())
+        assert event["rawQueryString"] == "from=curl" and event["routeKey"] == "GET /hello"
+    finally:
+        api.stop()
+    replay = subprocess.run(
+        [sys.executable, "-m", "lamina", "invoke", "CatchAll", "--event", "last-request-CatchAll"],
+        cwd=api.root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert replay.returncode == 0, replay.stderr
+    assert json.loads(replay.stdout)["hello"] == "world"

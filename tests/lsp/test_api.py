@@ -32,6 +32,10 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
         )
     )
 
+    saved = await execute(client, "lamina.saveLastEvent", {"function": "ItemsFunction"})
+    assert saved["event"] == "last-request-ItemsFunction"
+    assert '"rawPath": "/items"' in Path(saved["path"]).read_text()
+
     template = root / "template.yaml"
     open_document(client, template)
     titles = {lens.command.title for lens in await lenses(client, template) if lens.command}

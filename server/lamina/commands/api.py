@@ -40,6 +40,11 @@ if TYPE_CHECKING:
     help="Run FUNCTION's requests under debugpy, one at a time, on PORT (default: any free one).",
 )
 @click.option(
+    "--save-events",
+    is_flag=True,
+    help="Save each function's last request event to events/last-request-FUNCTION.json.",
+)
+@click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
@@ -52,6 +57,7 @@ def api(
     allow_remote: bool,
     project_dir: Path,
     debug_target: str | None = None,
+    save_events: bool = False,
 ) -> None:
     """Serve the template's API Gateway routes locally (like `sam local start-api`)."""
     from lamina.emulator.server import is_loopback
@@ -62,7 +68,7 @@ def api(
     project = load(project_dir)
     for warning in project.warnings:
         notice(f"warning: {warning}")
-    options = ApiOptions(host=host, port=port, warm=warm)
+    options = ApiOptions(host=host, port=port, warm=warm, save_events=save_events)
     if debug_target:
         options.debug = debug_target_for(project, debug_target)
     sys.exit(run_api(project, options))
@@ -154,7 +160,8 @@ def print_request(record: RequestRecord) -> None:
 
 def packaged_changes(server: ApiServer) -> Callable[[str], None]:
     """A watcher callback that restarts functions only for files their package would hold
-    (not __pycache__, .lamina/, .git/... nor what .laminaignore leaves out)."""
+    (not __pycache__, .lamina/, .git/... nor what .laminaignore leaves out), and not for the
+    events/ folder."""
     from lamina.deploy.ignore_rules import IgnoreRules
 
     rules = {d: IgnoreRules.for_code_dir(d) for d in set(server.runner.code_dirs.values())}
@@ -164,11 +171,33 @@ def packaged_changes(server: ApiServer) -> Callable[[str], None]:
         for code_dir, dir_rules in rules.items():
             if changed.is_relative_to(code_dir):
                 relative = changed.relative_to(code_dir).as_posix()
+                if relative.startswith("events/"):
+                    continue  # sample events (and --save-events' own writes) are not code
                 if relative != "." and not dir_rules.ignored_path(relative):
                     server.runner.code_changed(path)
                     return
 
     return on_change
+
+
+def saving_events(
+    project: Project, then: Callable[[RequestRecord], None]
+) -> Callable[[RequestRecord], None]:
+    """--save-events: each request's event to its function's events/ folder, then `then`."""
+    from lamina.gateway.saved_events import save_last_event
+
+    def on_request(record: RequestRecord) -> None:
+        spec = project.functions.get(record.function or "")
+        if spec is not None and record.event is not None:
+            try:
+                path = save_last_event(spec, record.event)
+            except OSError as e:
+                record.problem = f"could not save the event: {e}"
+            else:
+                record.problem = record.problem or f"event saved to {path}"
+        then(record)
+
+    return on_request
 
 
 def write_stderr(text: str) -> None:
@@ -247,8 +276,11 @@ def run_api(project: Project, options: ApiOptions) -> int:
     from lamina.emulator.server import run_event_loop
     from lamina.project import ProjectError
 
+    on_request: Callable[[RequestRecord], None] = print_request
+    if options.save_events:
+        on_request = saving_events(project, print_request)
     try:
-        server = build_api_server(project, options, print_request)
+        server = build_api_server(project, options, on_request)
     except ProjectError as e:
         fail(str(e))
 

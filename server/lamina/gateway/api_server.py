@@ -31,6 +31,7 @@ class ApiOptions:
     warm: bool = False  # start every function's environment before the first request
     runtime: RuntimeOptions | None = None
     debug: DebugTarget | None = None  # --debug FUNCTION
+    save_events: bool = False  # --save-events: the CLI saves each request's event
 
 
 class ApiServer:
@@ -44,6 +45,7 @@ class ApiServer:
         function_urls: list[FunctionUrl] | None = None,
     ) -> None:
         self.routes = routes
+        self.specs = specs
         self.function_urls = {url.url_id: url for url in function_urls or []}
         self.options = options
         self.pool = RuntimePool(options.runtime or RuntimeOptions())
@@ -54,10 +56,19 @@ class ApiServer:
         )
         for name in used:
             self.runner.watch_handler(specs[name])
+        # The event of each function's last request (for "save the last event").
+        self.last_events: dict[str, bytes] = {}
+
+        def record(request: RequestRecord) -> None:
+            if request.function and request.event:
+                self.last_events[request.function] = request.event
+            if on_request is not None:
+                on_request(request)
+
         self.gateway = Gateway(
             RouteTable(routes),
             self.runner.invoke,
-            on_request=on_request,
+            on_request=record,
             function_urls=self.function_urls.get,
         )
         if options.debug is not None:

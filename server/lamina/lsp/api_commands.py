@@ -1,5 +1,5 @@
 """The API from the editor: `lamina.startApi {port?}`, `lamina.stopApi {}`, `lamina.openRoute
-{function, routeKey}`, and a lens `🌐 GET /items/{id}` for each route over its function's
+{function, routeKey}`, `lamina.saveLastEvent {function}`, and a lens `🌐 GET /items/{id}` for each route over its function's
 resource in the template and over its handler.
 
 The API is `lamina api`'s server (gateway.api_server) in this process, on 127.0.0.1:3000 by
@@ -149,6 +149,22 @@ async def open_route(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]
     return {"url": url}
 
 
+async def save_last_event(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
+    """The event of the function's last request through the API, into its events/ folder."""
+    from lamina.gateway.saved_events import last_request_name
+    from lamina.gateway.saved_events import save_last_event as save
+
+    function = args.required_text("function")
+    server = _running.get(ls)
+    event = server.last_events.get(function) if server is not None else None
+    if server is None or event is None:
+        raise UserError(f"Lamina: no request to {function} through the API yet")
+    spec = server.specs[function]
+    path = await asyncio.to_thread(save, spec, event)
+    ls.show(f"Lamina: saved {function}'s last request as event {last_request_name(spec)}")
+    return {"event": last_request_name(spec), "path": str(path)}
+
+
 def _port(args: CommandArguments) -> int:
     value = args.values.get("port", 3000)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
@@ -219,6 +235,10 @@ def register(server: LaminaServer) -> None:
     async def stop(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
         CommandArguments("lamina.stopApi", arguments)
         return {"stopped": await stop_api(ls)}
+
+    @server.command("lamina.saveLastEvent")
+    async def save_event(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
+        return await save_last_event(ls, CommandArguments("lamina.saveLastEvent", arguments))
 
     @server.command("lamina.openRoute")
     async def open_(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
