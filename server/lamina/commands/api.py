@@ -137,9 +137,7 @@ def build_api_server(
     python = str(project.settings.get("python") or sys.executable)
     runtime_client = str(project.settings.get("runtimeClient", "lamina"))
     configs = {}
-    used = {route.function for route in apis.routes}
-    used.update(url.function for url in apis.function_urls)
-    for name in used:
+    for name in apis.functions():
         spec = project.functions[name]
         extra = install_requirements(spec, project, python)
         configs[name] = FunctionConfig.from_spec(spec, extra_paths=extra)

@@ -14,6 +14,7 @@ from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import create_app
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
+from lamina.gateway.template_apis import used_functions
 from lamina.project.spec import FunctionSpec
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.pool import RuntimePool
@@ -49,8 +50,7 @@ class ApiServer:
         self.function_urls = {url.url_id: url for url in function_urls or []}
         self.options = options
         self.pool = RuntimePool(options.runtime or RuntimeOptions())
-        used = {route.function for route in routes}
-        used.update(url.function for url in self.function_urls.values())
+        used = used_functions(routes, list(self.function_urls.values()))
         self.runner = FunctionRunner(
             self.pool, {n: c for n, c in configs.items() if n in used}, options.debug
         )

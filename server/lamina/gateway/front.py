@@ -14,7 +14,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+from lamina.gateway.authorizers import (
+    UNAUTHORIZED,
+    Denied,
+    authorizer_event,
+    identity_values,
+    judge,
+    method_arn,
+)
 from lamina.gateway.cors import decorate, is_preflight, preflight_response
 from lamina.gateway.function_urls import (
     AUTH_IAM,
@@ -31,6 +40,7 @@ from lamina.gateway.request_parts import matches_media_type
 from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable
 from lamina.project.spec import DEFAULT_ACCOUNT
+from lamina.runtime.config import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
 
 log = logging.getLogger("lamina.gateway")
@@ -190,7 +200,15 @@ class Gateway:
     ) -> HttpResponse:
         route = match.route
         request_id = new_request_id()
-        event = json.dumps(self.build_event(request, match, request_id, url, raw_path)).encode()
+        built = self.build_event(request, match, request_id, url, raw_path)
+        if route.authorizer is not None:
+            try:
+                context = await self._authorize(route, built, request_id)
+            except Denied as e:
+                record.problem = f"authorizer {route.authorizer.name}: {e}"
+                return e.response
+            built["requestContext"]["authorizer"] = context  # type: ignore[index]
+        event = json.dumps(built).encode()
         record.event = event
         if len(event) > MAX_INVOKE_BYTES:
             record.problem = (
@@ -223,6 +241,39 @@ class Gateway:
         except BadResult as e:
             record.problem = f"malformed Lambda proxy response: {e}"
             return internal_error(route.api.kind)
+
+    async def _authorize(
+        self, route: Route, event: dict[str, Any], request_id: str
+    ) -> dict[str, Any]:
+        """Run the route's Lambda authorizer: the context for the function's event, or Denied."""
+        authorizer = route.authorizer
+        assert authorizer is not None
+        headers = event.get("headers") or {}
+        query = event.get("queryStringParameters") or {}
+        identity = identity_values(authorizer, headers, query)
+        if identity is None:
+            raise Denied(UNAUTHORIZED, "no identity source in the request")
+        context = event["requestContext"]
+        path = context.get("http", {}).get("path") or event.get("path") or "/"
+        arn = method_arn(
+            default_region(), self.account_id, context["apiId"], context["stage"],
+            context.get("httpMethod") or context["http"]["method"], path,
+        )  # fmt: skip
+        payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
+        result = await self._invoke(authorizer.function, payload, new_request_id())
+        if not result.ok:
+            error = result.error or {}
+            if error.get("errorMessage") == "Unauthorized":
+                raise Denied(UNAUTHORIZED, "the authorizer raised Unauthorized")
+            raise Denied(
+                message_response(500, "Internal Server Error"),
+                f"the authorizer failed: {error.get('errorType')}: {error.get('errorMessage')}",
+            )
+        try:
+            answer = json.loads(result.payload)
+        except ValueError:
+            answer = None
+        return judge(authorizer, answer, arn)
 
     async def _invoke_in_time(
         self, route: Route, event: bytes, request_id: str

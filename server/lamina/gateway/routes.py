@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 
+from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import CorsRules
 
 DEFAULT_ROUTE = "$default"
@@ -55,6 +56,7 @@ class Route:
     payload_version: str = "1.0"  # "1.0" or "2.0"
     timeout_ms: int | None = None  # the integration timeout, where the template sets one
     source_line: int | None = None  # the line of the event (or path) in the template
+    authorizer: Authorizer | None = None
 
     @property
     def route_key(self) -> str:

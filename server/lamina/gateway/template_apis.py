@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
@@ -43,6 +44,17 @@ class TemplateApis:
     function_urls: list[FunctionUrl] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def functions(self) -> set[str]:
+        """Every function the APIs run: routes', URLs' and authorizers'."""
+        return used_functions(self.routes, self.function_urls)
+
+
+def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
+    names = {route.function for route in routes}
+    names.update(route.authorizer.function for route in routes if route.authorizer)
+    names.update(url.function for url in urls)
+    return names
+
 
 class _Reader:
     def __init__(self, path: Path, document: CfnDocument, functions: set[str]) -> None:
@@ -54,6 +66,8 @@ class _Reader:
         self.globals: Mapping[str, Any] = data.get("Globals") or {}
         self.resolver = IntrinsicResolver(data)
         self.apis: dict[str, Api] = {}
+        # Per API: its Lambda authorizers by name, and the default one's name.
+        self.auth: dict[str, tuple[dict[str, Authorizer], str | None]] = {}
         self.result = TemplateApis()
 
     def value(self, raw: Any, where: str) -> Any:
@@ -98,7 +112,56 @@ class _Reader:
             ),
         )
         self.apis[logical_id] = api
+        self.auth[logical_id] = self.authorizers(logical_id, kind, props.get("Auth"))
         return api
+
+    def authorizers(
+        self, logical_id: str, kind: ApiKind, auth: Any
+    ) -> tuple[dict[str, Authorizer], str | None]:
+        if not isinstance(auth, Mapping):
+            return {}, None
+        found: dict[str, Authorizer] = {}
+        for name, config in (auth.get("Authorizers") or {}).items():
+            where = f"{logical_id}.Auth.Authorizers.{name}"
+            if not isinstance(config, Mapping):
+                continue
+            if "JwtConfiguration" in config or "UserPoolArn" in config:
+                self.warn(where, "JWT and Cognito authorizers are not checked locally yet")
+                continue
+            function = self.integration_function(config.get("FunctionArn"))
+            if function is None or function not in self.functions:
+                self.warn(where, "FunctionArn names no function Lamina runs here; skipped")
+                continue
+            identity = config.get("Identity") or {}
+            http = kind is ApiKind.HTTP
+            found[str(name)] = Authorizer(
+                name=str(name),
+                function=function,
+                kind="REQUEST" if http else to_text(config.get("FunctionPayloadType") or "TOKEN"),
+                http_api=http,
+                header=to_text(identity.get("Header") or "Authorization"),
+                validation=to_text(identity["ValidationExpression"])
+                if identity.get("ValidationExpression")
+                else None,
+                identity_headers=tuple(to_text(h) for h in identity.get("Headers") or ()),
+                identity_query=tuple(to_text(q) for q in identity.get("QueryStrings") or ()),
+                payload_version=to_text(config.get("AuthorizerPayloadFormatVersion") or "2.0"),
+                simple_responses=bool(config.get("EnableSimpleResponses")),
+            )
+        default = auth.get("DefaultAuthorizer")
+        return found, to_text(default) if default else None
+
+    def route_authorizer(self, api: Api, event_auth: Any, where: str) -> Authorizer | None:
+        found, default = self.auth.get(api.logical_id, ({}, None))
+        name = default
+        if isinstance(event_auth, Mapping) and event_auth.get("Authorizer"):
+            name = to_text(event_auth["Authorizer"])
+        if name is None or name in ("NONE", "AWS_IAM"):
+            return None
+        if name not in found:
+            self.warn(where, f"authorizer {name} is not a Lambda authorizer of {api.logical_id}")
+            return None
+        return found[name]
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:
@@ -148,6 +211,7 @@ class _Reader:
                 int(timeout) if timeout else None,
                 line,
                 where,
+                self.route_authorizer(api, props.get("Auth"), where),
             )
 
     def add(
@@ -160,6 +224,7 @@ class _Reader:
         timeout_ms: int | None,
         line: int | None,
         where: str,
+        authorizer: Authorizer | None = None,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -171,7 +236,7 @@ class _Reader:
         if function not in self.functions:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
-        route = Route(api, method, path, function, version, timeout_ms, line)
+        route = Route(api, method, path, function, version, timeout_ms, line, authorizer)
         for known in self.result.routes:
             if (known.method, known.path) == (method, path):
                 self.warn(where, f"{route.route_key} is already served by {known.function}")
@@ -242,6 +307,7 @@ class _Reader:
                     int(timeout) if timeout else None,
                     line,
                     f"{where}.paths.{path}.{method}",
+                    self.route_authorizer(api, None, f"{where}.paths.{path}"),
                 )
 
     def definition_file(self, location: Any, logical_id: str) -> Any:

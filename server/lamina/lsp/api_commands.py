@@ -96,10 +96,8 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
             f"Lamina: {loaded.project.template_path.name} has no API events "
             "(Events of Type Api or HttpApi) nor FunctionUrlConfig"
         )
-    used = {route.function for route in apis.routes}
-    used.update(url.function for url in apis.function_urls)
     functions = loaded.project.functions
-    configs = {name: await ls.state.runner.config_for(functions[name]) for name in used}
+    configs = {name: await ls.state.runner.config_for(functions[name]) for name in apis.functions()}
 
     def report(record: RequestRecord) -> None:
         if record.logs:
