@@ -328,6 +328,8 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
         return statistics.median(values) if values else None
 
     print(f"\nGET /hello, a warm trivial handler; {count} requests per client, {rounds} round(s)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end: {load} on {os.cpu_count()} CPUs (compare the ratios)")
     names = [n for n in ("floor", "lamina", "serverless-offline") if n in results]
     rows = (
         ("p50_ms", "p50 (ms)"),

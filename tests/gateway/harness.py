@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ports import free_port
@@ -27,9 +28,14 @@ def recordings_dir() -> Path:
 
 
 class ApiProcess:
-    def __init__(self, app: str, tmp: Path, *args: str) -> None:
+    def __init__(
+        self, app: str, tmp: Path, *args: str, prepare: Callable[[Path], None] | None = None
+    ) -> None:
+        """`prepare(root)` runs on the app's copy before `lamina api` starts."""
         self.root = tmp / app
         shutil.copytree(APPS / app, self.root)
+        if prepare is not None:
+            prepare(self.root)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stderr_path = tmp / f"{app}.stderr"

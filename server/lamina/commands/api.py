@@ -125,7 +125,10 @@ def build_api_server(
 
     if project.template_path is None:
         raise ProjectError(f"no template.yaml in {project.root}: lamina api serves its API events")
-    apis = read_template_apis(project.template_path, set(project.functions))
+    from lamina.gateway.jwt_authorizers import jwks_setting
+
+    jwks = jwks_setting(project.settings, project.root)
+    apis = read_template_apis(project.template_path, set(project.functions), jwks)
     for warning in apis.warnings:
         notice(f"warning: {warning}")
     if not apis.routes and not apis.function_urls:

@@ -34,6 +34,7 @@ from lamina.gateway.function_urls import (
     split_function_url,
 )
 from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
@@ -249,6 +250,9 @@ class Gateway:
         authorizer = route.authorizer
         assert authorizer is not None
         headers = event.get("headers") or {}
+        if isinstance(authorizer, JwtAuthorizer):
+            claims = await asyncio.to_thread(check_jwt, authorizer, headers)
+            return {"jwt": claims} if route.payload_version == "2.0" else claims
         query = event.get("queryStringParameters") or {}
         identity = identity_values(authorizer, headers, query)
         if identity is None:

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import CorsRules
+from lamina.gateway.jwt_authorizers import JwtAuthorizer
 
 DEFAULT_ROUTE = "$default"
 ANY = "ANY"
@@ -56,7 +57,7 @@ class Route:
     payload_version: str = "1.0"  # "1.0" or "2.0"
     timeout_ms: int | None = None  # the integration timeout, where the template sets one
     source_line: int | None = None  # the line of the event (or path) in the template
-    authorizer: Authorizer | None = None
+    authorizer: Authorizer | JwtAuthorizer | None = None
 
     @property
     def route_key(self) -> str:

@@ -16,13 +16,14 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
+from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
@@ -35,6 +36,7 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 _API_TYPES = {"AWS::Serverless::Api": ApiKind.REST, "AWS::Serverless::HttpApi": ApiKind.HTTP}
 _OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _ANY_METHOD = "x-amazon-apigateway-any-method"
+AnyAuthorizer = Authorizer | JwtAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
 
 
@@ -51,14 +53,25 @@ class TemplateApis:
 
 def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
     names = {route.function for route in routes}
-    names.update(route.authorizer.function for route in routes if route.authorizer)
+    names.update(
+        route.authorizer.function
+        for route in routes
+        if route.authorizer is not None and isinstance(route.authorizer, Authorizer)
+    )
     names.update(url.function for url in urls)
     return names
 
 
 class _Reader:
-    def __init__(self, path: Path, document: CfnDocument, functions: set[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        document: CfnDocument,
+        functions: set[str],
+        jwks: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = path
+        self.jwks = dict(jwks or {})
         self.document = document
         self.functions = functions
         data = document.data
@@ -67,7 +80,7 @@ class _Reader:
         self.resolver = IntrinsicResolver(data)
         self.apis: dict[str, Api] = {}
         # Per API: its Lambda authorizers by name, and the default one's name.
-        self.auth: dict[str, tuple[dict[str, Authorizer], str | None]] = {}
+        self.auth: dict[str, tuple[dict[str, AnyAuthorizer], str | None]] = {}
         self.result = TemplateApis()
 
     def value(self, raw: Any, where: str) -> Any:
@@ -117,16 +130,19 @@ class _Reader:
 
     def authorizers(
         self, logical_id: str, kind: ApiKind, auth: Any
-    ) -> tuple[dict[str, Authorizer], str | None]:
+    ) -> tuple[dict[str, AnyAuthorizer], str | None]:
         if not isinstance(auth, Mapping):
             return {}, None
-        found: dict[str, Authorizer] = {}
+        found: dict[str, AnyAuthorizer] = {}
         for name, config in (auth.get("Authorizers") or {}).items():
             where = f"{logical_id}.Auth.Authorizers.{name}"
             if not isinstance(config, Mapping):
                 continue
-            if "JwtConfiguration" in config or "UserPoolArn" in config:
-                self.warn(where, "JWT and Cognito authorizers are not checked locally yet")
+            if "JwtConfiguration" in config and kind is ApiKind.HTTP:
+                found[str(name)] = self.jwt_authorizer(str(name), config, where)
+                continue
+            if "UserPoolArn" in config or "JwtConfiguration" in config:
+                self.warn(where, "Cognito user pool authorizers are not checked locally")
                 continue
             function = self.integration_function(config.get("FunctionArn"))
             if function is None or function not in self.functions:
@@ -151,7 +167,25 @@ class _Reader:
         default = auth.get("DefaultAuthorizer")
         return found, to_text(default) if default else None
 
-    def route_authorizer(self, api: Api, event_auth: Any, where: str) -> Authorizer | None:
+    def jwt_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
+        jwt = self.value(config.get("JwtConfiguration"), f"{where}.JwtConfiguration") or {}
+        issuer = to_text(jwt.get("issuer") or "")
+        audience = jwt.get("audience") or []
+        source = to_text(config.get("IdentitySource") or "$request.header.Authorization")
+        header = (
+            source.rsplit(".", 1)[-1] if source.startswith("$request.header.") else "Authorization"
+        )
+        return JwtAuthorizer(
+            name=name,
+            issuer=issuer,
+            audiences=tuple(
+                to_text(a) for a in (audience if isinstance(audience, list) else [audience])
+            ),
+            identity_header=header,
+            jwks=self.jwks.get(issuer),
+        )
+
+    def route_authorizer(self, api: Api, event_auth: Any, where: str) -> AnyAuthorizer | None:
         found, default = self.auth.get(api.logical_id, ({}, None))
         name = default
         if isinstance(event_auth, Mapping) and event_auth.get("Authorizer"):
@@ -161,7 +195,11 @@ class _Reader:
         if name not in found:
             self.warn(where, f"authorizer {name} is not a Lambda authorizer of {api.logical_id}")
             return None
-        return found[name]
+        chosen = found[name]
+        scopes = event_auth.get("AuthorizationScopes") if isinstance(event_auth, Mapping) else None
+        if isinstance(chosen, JwtAuthorizer) and scopes:
+            chosen = replace(chosen, scopes=tuple(to_text(s) for s in scopes))
+        return chosen
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:
@@ -224,7 +262,7 @@ class _Reader:
         timeout_ms: int | None,
         line: int | None,
         where: str,
-        authorizer: Authorizer | None = None,
+        authorizer: AnyAuthorizer | None = None,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -357,10 +395,13 @@ class _Reader:
         return self.result
 
 
-def read_template_apis(path: Path, functions: set[str]) -> TemplateApis:
+def read_template_apis(
+    path: Path, functions: set[str], jwks: Mapping[str, str] | None = None
+) -> TemplateApis:
     """The routes of the template at `path` to the functions named in `functions` (logical ids
-    Lamina can run). Raises ProjectError when the template is broken."""
+    Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
+    Raises ProjectError when the template is broken."""
     document = load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
         raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
-    return _Reader(path, document, functions).read()
+    return _Reader(path, document, functions, jwks).read()

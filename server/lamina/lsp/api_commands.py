@@ -47,8 +47,11 @@ def template_apis(loaded: LoadedProject) -> TemplateApis | None:
     cached = _template_cache.get(str(path))
     if cached is not None and cached[0] == mtime:
         return cached[1]
+    from lamina.gateway.jwt_authorizers import jwks_setting
+
+    jwks = jwks_setting(loaded.project.settings, loaded.project.root)
     try:
-        apis = read_template_apis(path, set(loaded.project.functions))
+        apis = read_template_apis(path, set(loaded.project.functions), jwks)
     except ProjectError:
         return None
     _template_cache[str(path)] = (mtime, apis)
