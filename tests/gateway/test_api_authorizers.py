@@ -78,3 +78,13 @@ def test_http_api_iam_policies(auth: ApiProcess) -> None:
     assert (allowed.status_code, allowed.json()) == (200, {"lambda": {"who": "carol"}})
     denied = get(auth, "/h/policy", Authorization="no")
     assert (denied.status_code, denied.json()) == (403, {"message": "Forbidden"})
+
+
+def test_api_keys_where_the_route_requires_one(auth: ApiProcess) -> None:
+    key = "dev-key-0123456789abcdef"  # the template's AWS::ApiGateway::ApiKey Value
+    accepted = requests.get(auth.url + "/keyed", headers={"x-api-key": key}, timeout=30)
+    assert (accepted.status_code, accepted.text) == (200, key)
+    for headers in ({}, {"x-api-key": "some-other-key"}):
+        refused = requests.get(auth.url + "/keyed", headers=headers, timeout=30)
+        assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
+    auth.wait_for_log("GET /keyed 403 → EchoFunction")

@@ -39,7 +39,7 @@ from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
 from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
-from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable
+from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
@@ -201,7 +201,14 @@ class Gateway:
     ) -> HttpResponse:
         route = match.route
         request_id = new_request_id()
+        api_key = request.header("x-api-key")
+        if route.api_key_required and not self._key_accepted(route, api_key):
+            record.problem = "no valid x-api-key (the route has ApiKeyRequired)"
+            return message_response(403, "Forbidden")
         built = self.build_event(request, match, request_id, url, raw_path)
+        if route.api_key_required:
+            identity = built["requestContext"]["identity"]  # type: ignore[index]
+            identity.update(apiKey=api_key, apiKeyId=api_key_id(api_key or ""))
         if route.authorizer is not None:
             try:
                 context = await self._authorize(route, built, request_id)
@@ -242,6 +249,11 @@ class Gateway:
         except BadResult as e:
             record.problem = f"malformed Lambda proxy response: {e}"
             return internal_error(route.api.kind)
+
+    @staticmethod
+    def _key_accepted(route: Route, key: str | None) -> bool:
+        keys = route.api.api_keys
+        return bool(key) and (not keys or key in keys)
 
     async def _authorize(
         self, route: Route, event: dict[str, Any], request_id: str
@@ -318,6 +330,11 @@ class Gateway:
             return True
         accept = (request.header("accept") or "").split(",", 1)[0].split(";", 1)[0].strip()
         return matches_media_type(accept.lower(), route.api.binary_media_types)
+
+
+def api_key_id(key: str) -> str:
+    """A stable 10-character id for an API key, like API Gateway's."""
+    return api_id_for("key:" + key)
 
 
 def _finished_late(task: asyncio.Future[InvocationResult]) -> None:

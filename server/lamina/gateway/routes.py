@@ -42,6 +42,8 @@ class Api:
     stage_variables: tuple[tuple[str, str], ...] = ()
     source_line: int | None = None
     cors: CorsRules | None = None
+    # The x-api-key values the template defines (AWS::ApiGateway::ApiKey Value); empty: any.
+    api_keys: tuple[str, ...] = ()
 
     @cached_property
     def api_id(self) -> str:
@@ -58,6 +60,7 @@ class Route:
     timeout_ms: int | None = None  # the integration timeout, where the template sets one
     source_line: int | None = None  # the line of the event (or path) in the template
     authorizer: Authorizer | JwtAuthorizer | None = None
+    api_key_required: bool = False
 
     @property
     def route_key(self) -> str:

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
-from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
+from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
 from lamina.project.spec import ProjectError
@@ -36,8 +35,6 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 _API_TYPES = {"AWS::Serverless::Api": ApiKind.REST, "AWS::Serverless::HttpApi": ApiKind.HTTP}
 _OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _ANY_METHOD = "x-amazon-apigateway-any-method"
-AnyAuthorizer = Authorizer | JwtAuthorizer
-_ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
 
 
 @dataclass
@@ -71,7 +68,6 @@ class _Reader:
         jwks: Mapping[str, str] | None = None,
     ) -> None:
         self.path = path
-        self.jwks = dict(jwks or {})
         self.document = document
         self.functions = functions
         data = document.data
@@ -79,9 +75,10 @@ class _Reader:
         self.globals: Mapping[str, Any] = data.get("Globals") or {}
         self.resolver = IntrinsicResolver(data)
         self.apis: dict[str, Api] = {}
-        # Per API: its Lambda authorizers by name, and the default one's name.
-        self.auth: dict[str, tuple[dict[str, AnyAuthorizer], str | None]] = {}
         self.result = TemplateApis()
+        self.auth = TemplateAuth(
+            self.resources, self.globals, functions, jwks or {}, self.value, self.warn
+        )
 
     def value(self, raw: Any, where: str) -> Any:
         value = self.resolver.resolve(raw, where)
@@ -118,6 +115,7 @@ class _Reader:
                 sorted((str(k), to_text(v)) for k, v in (variables or {}).items())
             ),
             source_line=self.document.resource_line(logical_id),
+            api_keys=self.auth.api_keys,
             cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
             if kind is ApiKind.REST
             else http_rules(
@@ -125,81 +123,8 @@ class _Reader:
             ),
         )
         self.apis[logical_id] = api
-        self.auth[logical_id] = self.authorizers(logical_id, kind, props.get("Auth"))
+        self.auth.read_authorizers(logical_id, kind, props.get("Auth"))
         return api
-
-    def authorizers(
-        self, logical_id: str, kind: ApiKind, auth: Any
-    ) -> tuple[dict[str, AnyAuthorizer], str | None]:
-        if not isinstance(auth, Mapping):
-            return {}, None
-        found: dict[str, AnyAuthorizer] = {}
-        for name, config in (auth.get("Authorizers") or {}).items():
-            where = f"{logical_id}.Auth.Authorizers.{name}"
-            if not isinstance(config, Mapping):
-                continue
-            if "JwtConfiguration" in config and kind is ApiKind.HTTP:
-                found[str(name)] = self.jwt_authorizer(str(name), config, where)
-                continue
-            if "UserPoolArn" in config or "JwtConfiguration" in config:
-                self.warn(where, "Cognito user pool authorizers are not checked locally")
-                continue
-            function = self.integration_function(config.get("FunctionArn"))
-            if function is None or function not in self.functions:
-                self.warn(where, "FunctionArn names no function Lamina runs here; skipped")
-                continue
-            identity = config.get("Identity") or {}
-            http = kind is ApiKind.HTTP
-            found[str(name)] = Authorizer(
-                name=str(name),
-                function=function,
-                kind="REQUEST" if http else to_text(config.get("FunctionPayloadType") or "TOKEN"),
-                http_api=http,
-                header=to_text(identity.get("Header") or "Authorization"),
-                validation=to_text(identity["ValidationExpression"])
-                if identity.get("ValidationExpression")
-                else None,
-                identity_headers=tuple(to_text(h) for h in identity.get("Headers") or ()),
-                identity_query=tuple(to_text(q) for q in identity.get("QueryStrings") or ()),
-                payload_version=to_text(config.get("AuthorizerPayloadFormatVersion") or "2.0"),
-                simple_responses=bool(config.get("EnableSimpleResponses")),
-            )
-        default = auth.get("DefaultAuthorizer")
-        return found, to_text(default) if default else None
-
-    def jwt_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
-        jwt = self.value(config.get("JwtConfiguration"), f"{where}.JwtConfiguration") or {}
-        issuer = to_text(jwt.get("issuer") or "")
-        audience = jwt.get("audience") or []
-        source = to_text(config.get("IdentitySource") or "$request.header.Authorization")
-        header = (
-            source.rsplit(".", 1)[-1] if source.startswith("$request.header.") else "Authorization"
-        )
-        return JwtAuthorizer(
-            name=name,
-            issuer=issuer,
-            audiences=tuple(
-                to_text(a) for a in (audience if isinstance(audience, list) else [audience])
-            ),
-            identity_header=header,
-            jwks=self.jwks.get(issuer),
-        )
-
-    def route_authorizer(self, api: Api, event_auth: Any, where: str) -> AnyAuthorizer | None:
-        found, default = self.auth.get(api.logical_id, ({}, None))
-        name = default
-        if isinstance(event_auth, Mapping) and event_auth.get("Authorizer"):
-            name = to_text(event_auth["Authorizer"])
-        if name is None or name in ("NONE", "AWS_IAM"):
-            return None
-        if name not in found:
-            self.warn(where, f"authorizer {name} is not a Lambda authorizer of {api.logical_id}")
-            return None
-        chosen = found[name]
-        scopes = event_auth.get("AuthorizationScopes") if isinstance(event_auth, Mapping) else None
-        if isinstance(chosen, JwtAuthorizer) and scopes:
-            chosen = replace(chosen, scopes=tuple(to_text(s) for s in scopes))
-        return chosen
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:
@@ -249,7 +174,8 @@ class _Reader:
                 int(timeout) if timeout else None,
                 line,
                 where,
-                self.route_authorizer(api, props.get("Auth"), where),
+                self.auth.route_authorizer(api, props.get("Auth"), where),
+                self.auth.key_required(api, props.get("Auth"), where),
             )
 
     def add(
@@ -263,6 +189,7 @@ class _Reader:
         line: int | None,
         where: str,
         authorizer: AnyAuthorizer | None = None,
+        api_key_required: bool = False,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -274,7 +201,9 @@ class _Reader:
         if function not in self.functions:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
-        route = Route(api, method, path, function, version, timeout_ms, line, authorizer)
+        route = Route(
+            api, method, path, function, version, timeout_ms, line, authorizer, api_key_required
+        )
         for known in self.result.routes:
             if (known.method, known.path) == (method, path):
                 self.warn(where, f"{route.route_key} is already served by {known.function}")
@@ -330,7 +259,7 @@ class _Reader:
                 ):
                     continue
                 integration = operation.get("x-amazon-apigateway-integration") or {}
-                function = self.integration_function(integration.get("uri"))
+                function = function_in_uri(integration.get("uri"))
                 if function is None:
                     continue
                 default = "1.0" if kind is ApiKind.REST else "2.0"
@@ -345,7 +274,7 @@ class _Reader:
                     int(timeout) if timeout else None,
                     line,
                     f"{where}.paths.{path}.{method}",
-                    self.route_authorizer(api, None, f"{where}.paths.{path}"),
+                    self.auth.route_authorizer(api, None, f"{where}.paths.{path}"),
                 )
 
     def definition_file(self, location: Any, logical_id: str) -> Any:
@@ -361,20 +290,6 @@ class _Reader:
         if file.suffix == ".json":
             return json.loads(text)
         return load_cfn_yaml(file).data
-
-    def integration_function(self, uri: Any) -> str | None:
-        """The function an integration URI invokes: `${Fn.Arn}` in a Sub, or GetAtt Fn.Arn."""
-        if isinstance(uri, Mapping):
-            if "Fn::Sub" in uri:
-                sub = uri["Fn::Sub"]
-                text = sub[0] if isinstance(sub, list) and sub else sub
-                found = _ARN_IN_SUB.search(text) if isinstance(text, str) else None
-                return found.group(1) if found else None
-            if "Fn::GetAtt" in uri:
-                target = uri["Fn::GetAtt"]
-                name = target[0] if isinstance(target, list) else str(target).split(".")[0]
-                return str(name)
-        return None
 
     # --- the whole template -------------------------------------------------------------------
 

@@ -2,6 +2,8 @@ import json
 
 
 def echo(event, context):
+    if event.get("resource") == "/keyed":
+        return {"statusCode": 200, "body": event["requestContext"]["identity"]["apiKey"]}
     return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
 
 
