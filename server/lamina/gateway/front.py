@@ -35,6 +35,7 @@ from lamina.gateway.function_urls import (
 )
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
+from lamina.gateway.nonproxy import call_non_proxy
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
@@ -216,6 +217,8 @@ class Gateway:
                 record.problem = f"authorizer {route.authorizer.name}: {e}"
                 return e.response
             built["requestContext"]["authorizer"] = context  # type: ignore[index]
+        if route.integration is not None:
+            return await self._non_proxy(route, request, built, request_id, record)
         event = json.dumps(built).encode()
         record.event = event
         if len(event) > MAX_INVOKE_BYTES:
@@ -249,6 +252,30 @@ class Gateway:
         except BadResult as e:
             record.problem = f"malformed Lambda proxy response: {e}"
             return internal_error(route.api.kind)
+
+    async def _non_proxy(
+        self,
+        route: Route,
+        request: HttpRequest,
+        event: dict[str, Any],
+        request_id: str,
+        record: RequestRecord,
+    ) -> HttpResponse:
+        async def invoke(payload: bytes) -> InvocationResult:
+            result = await self._invoke(route.function, payload, request_id)
+            record.logs = result.logs
+            return result
+
+        def in_background(pending: Awaitable[InvocationResult]) -> None:
+            task = asyncio.ensure_future(pending)
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+            task.add_done_callback(_finished_late)
+
+        assert route.integration is not None
+        outcome = await call_non_proxy(route.integration, request, event, invoke, in_background)
+        record.problem = outcome.problem
+        return outcome.response
 
     @staticmethod
     def _key_accepted(route: Route, key: str | None) -> bool:

@@ -16,6 +16,7 @@ from functools import cached_property
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import CorsRules
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
+from lamina.gateway.nonproxy import NonProxyIntegration
 
 DEFAULT_ROUTE = "$default"
 ANY = "ANY"
@@ -61,6 +62,7 @@ class Route:
     source_line: int | None = None  # the line of the event (or path) in the template
     authorizer: Authorizer | JwtAuthorizer | None = None
     api_key_required: bool = False
+    integration: NonProxyIntegration | None = None  # type: aws (else a Lambda proxy)
 
     @property
     def route_key(self) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
+from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
@@ -57,6 +58,13 @@ def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
     )
     names.update(url.function for url in urls)
     return names
+
+
+def non_proxy(integration: Mapping[str, Any]) -> NonProxyIntegration | None:
+    """A `type: aws` (non-proxy) integration's templates and responses; None for aws_proxy."""
+    if str(integration.get("type", "aws_proxy")).lower() != "aws":
+        return None
+    return integration_from_openapi(dict(integration))
 
 
 class _Reader:
@@ -190,6 +198,7 @@ class _Reader:
         where: str,
         authorizer: AnyAuthorizer | None = None,
         api_key_required: bool = False,
+        integration: NonProxyIntegration | None = None,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -202,7 +211,16 @@ class _Reader:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
         route = Route(
-            api, method, path, function, version, timeout_ms, line, authorizer, api_key_required
+            api,
+            method,
+            path,
+            function,
+            version,
+            timeout_ms,
+            line,
+            authorizer,
+            api_key_required,
+            integration,
         )
         for known in self.result.routes:
             if (known.method, known.path) == (method, path):
@@ -275,6 +293,7 @@ class _Reader:
                     line,
                     f"{where}.paths.{path}.{method}",
                     self.auth.route_authorizer(api, None, f"{where}.paths.{path}"),
+                    integration=non_proxy(integration) if kind is ApiKind.REST else None,
                 )
 
     def definition_file(self, location: Any, logical_id: str) -> Any:
