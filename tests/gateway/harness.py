@@ -29,9 +29,15 @@ def recordings_dir() -> Path:
 
 class ApiProcess:
     def __init__(
-        self, app: str, tmp: Path, *args: str, prepare: Callable[[Path], None] | None = None
+        self,
+        app: str,
+        tmp: Path,
+        *args: str,
+        prepare: Callable[[Path], None] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
-        """`prepare(root)` runs on the app's copy before `lamina api` starts."""
+        """`prepare(root)` runs on the app's copy before `lamina api` starts; `env` adds to
+        the process's environment (which has no AWS_* variables of the caller's)."""
         self.root = tmp / app
         shutil.copytree(APPS / app, self.root)
         if prepare is not None:
@@ -40,7 +46,9 @@ class ApiProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.stderr_path = tmp / f"{app}.stderr"
         self._stderr = self.stderr_path.open("wb")
+        extra = env or {}
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(extra)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "lamina", "api", "--port", str(self.port), *args],
             cwd=self.root,

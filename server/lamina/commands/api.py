@@ -15,6 +15,7 @@ from lamina.commands.console import fail, load, notice
 
 if TYPE_CHECKING:
     import asyncio
+    from datetime import datetime
 
     from lamina.deploy.file_watch import FileWatcher
     from lamina.emulator.server import ServeOptions
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from lamina.gateway.front import RequestRecord
     from lamina.gateway.function_runner import DebugTarget
     from lamina.project import Project
+    from lamina.runtime.pool import CredentialsProvider
 
 
 @click.command()
@@ -131,7 +133,7 @@ def build_api_server(
     apis = read_template_apis(project.template_path, set(project.functions), jwks)
     for warning in apis.warnings:
         notice(f"warning: {warning}")
-    if not apis.routes and not apis.function_urls:
+    if not apis.routes and not apis.function_urls and not apis.websocket_apis:
         raise ProjectError(
             "the template has no API events (Events of Type Api or HttpApi) "
             "nor FunctionUrlConfig to serve",
@@ -146,9 +148,43 @@ def build_api_server(
         configs[name] = FunctionConfig.from_spec(spec, extra_paths=extra)
     if options.runtime is None:
         options.runtime = RuntimeOptions(python=python, runtime_client=runtime_client)
+    if options.tls_dir is None:
+        from lamina.project.workspace import state_dir
+
+        options.tls_dir = state_dir(project.root) / "tls"
     return ApiServer(
-        apis.routes, project.functions, configs, options, on_request, apis.function_urls
+        apis.routes,
+        project.functions,
+        configs,
+        options,
+        on_request,
+        apis.function_urls,
+        apis.websocket_apis,
+        credentials=function_credentials(project),
+        on_line=lambda line: write_stderr(line + "\n"),
     )
+
+
+def function_credentials(project: Project) -> CredentialsProvider:
+    """The functions' credentials, as for lamina invoke: credentials.assumeRole, then
+    credentials.profile, then the environment's (none when nothing is configured)."""
+    from lamina.commands.invoke import _setting
+    from lamina.runtime.config import default_region
+    from lamina.runtime.credentials import credential_source
+
+    settings = project.settings
+    source = credential_source(
+        _setting(settings, "credentials.assumeRole"),
+        _setting(settings, "credentials.profile"),
+        default_region(),
+        session_name="lamina-api",
+    )
+
+    async def provide() -> tuple[dict[str, str], datetime | None]:
+        creds = await source.current()
+        return (creds.as_env(), creds.expiry) if creds else ({}, None)
+
+    return provide
 
 
 def print_request(record: RequestRecord) -> None:

@@ -3,9 +3,12 @@ stopped together (the CLI, `lamina serve --api` and the language server use it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from aiohttp import web
 
@@ -13,11 +16,14 @@ from lamina.gateway.front import Gateway, RequestRecord
 from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import create_app
+from lamina.gateway.local_tls import ensure_certificates, server_context
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
 from lamina.gateway.template_apis import used_functions
+from lamina.gateway.websocket_apis import WebSocketApi
+from lamina.gateway.websocket_server import WebSocketGateway
 from lamina.project.spec import FunctionSpec
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
-from lamina.runtime.pool import RuntimePool
+from lamina.runtime.pool import CredentialsProvider, RuntimePool
 
 log = logging.getLogger("lamina.gateway")
 
@@ -32,6 +38,10 @@ class ApiOptions:
     warm: bool = False  # start every function's environment before the first request
     runtime: RuntimeOptions | None = None
     debug: DebugTarget | None = None  # --debug FUNCTION
+    # WebSocket APIs: the TLS listener handlers' https://{domainName} reaches (0: port + 443,
+    # or any), and where its local CA lives.
+    tls_port: int | None = None
+    tls_dir: Path | None = None
     save_events: bool = False  # --save-events: the CLI saves each request's event
 
 
@@ -44,13 +54,19 @@ class ApiServer:
         options: ApiOptions,
         on_request: Callable[[RequestRecord], None] | None = None,
         function_urls: list[FunctionUrl] | None = None,
+        websocket_apis: list[WebSocketApi] | None = None,
+        credentials: CredentialsProvider | None = None,
+        on_line: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_request` hears each HTTP request; `on_line` each WebSocket call's lines."""
         self.routes = routes
         self.specs = specs
         self.function_urls = {url.url_id: url for url in function_urls or []}
         self.options = options
-        self.pool = RuntimePool(options.runtime or RuntimeOptions())
+        self.pool = RuntimePool(options.runtime or RuntimeOptions(), credentials=credentials)
         used = used_functions(routes, list(self.function_urls.values()))
+        self.websocket_apis = websocket_apis or []
+        used.update(f for api in self.websocket_apis for _, f in api.routes)
         self.runner = FunctionRunner(
             self.pool, {n: c for n, c in configs.items() if n in used}, options.debug
         )
@@ -74,15 +90,22 @@ class ApiServer:
         if options.debug is not None:
             # A debugger may hold the function as long as it likes: no integration timeout.
             self.gateway.paused.add(options.debug.function)
+        self.websockets = WebSocketGateway(
+            self.websocket_apis,
+            self.runner.invoke,
+            on_line or (lambda line: None),
+            self.gateway.account_id,
+        )
         self._runner: web.AppRunner | None = None
         self.port = options.port
+        self.tls_port: int | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.options.host}:{self.port}"
 
     async def start(self) -> None:
-        app = create_app(self.gateway)
+        app = create_app(self.gateway, self.websockets.routes() if self.websocket_apis else None)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True)
@@ -94,10 +117,46 @@ class ApiServer:
         self._runner = runner
         if runner.addresses:
             self.port = runner.addresses[0][1]
+        if self.websocket_apis:
+            await self._start_tls(runner)
         if self.options.warm:
             await self.runner.warm()
 
+    async def _start_tls(self, runner: web.AppRunner) -> None:
+        """The HTTPS listener that `https://{domainName}/{stage}` (a WebSocket event's) reaches,
+        with a local CA the functions trust through AWS_CA_BUNDLE."""
+        folder = self.options.tls_dir or Path(tempfile.mkdtemp(prefix="lamina-tls-"))
+        ca, cert, key = await asyncio.to_thread(ensure_certificates, folder)
+        wanted = self.options.tls_port
+        if wanted is None:
+            wanted = self.port + 443 if self.port + 443 <= 65535 else 0
+        for port in dict.fromkeys((wanted, 0)):
+            site = web.TCPSite(
+                runner, self.options.host, port, ssl_context=server_context(cert, key)
+            )
+            try:
+                await site.start()
+                break
+            except OSError:
+                if port == 0 or self.options.tls_port is not None:
+                    raise
+        addresses = [a for a in runner.addresses if a[1] != self.port]
+        self.tls_port = addresses[-1][1] if addresses else wanted
+        domain = f"127.0.0.1:{self.tls_port}"
+        self.websockets.domain_name = domain
+        extra = {
+            "AWS_CA_BUNDLE": str(ca),
+            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": f"https://{domain}",
+        }
+        self.runner.configs = {
+            name: replace(
+                config, environment=tuple(sorted({**dict(config.environment), **extra}.items()))
+            )
+            for name, config in self.runner.configs.items()
+        }
+
     async def stop(self) -> None:
+        await self.websockets.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -108,7 +167,7 @@ class ApiServer:
         return self.url + path
 
     def banner_lines(self) -> list[str]:
-        count = len(self.routes) + len(self.function_urls)
+        count = len(self.routes) + len(self.function_urls) + len(self.websocket_apis)
         lines = [f"lamina api: serving {count} route(s) on {self.url}"]
         width = max((len(r.route_key) for r in self.routes), default=0)
         for route in self.routes:
@@ -119,6 +178,12 @@ class ApiServer:
                 f"  {route.route_key:<{width}}  {self.route_url(route)}  → {route.function}"
                 f"  ({kind} {route.api.logical_id}, stage {route.api.stage},"
                 f" payload {route.payload_version})"
+            )
+        for api in self.websocket_apis:
+            routes = ", ".join(f"{key} → {function}" for key, function in api.routes)
+            lines.append(
+                f"  WebSocket  ws://{self.options.host}:{self.port}/{api.stage}  ({routes});"
+                f" @connections at https://127.0.0.1:{self.tls_port}/{api.stage}"
             )
         for url in self.function_urls.values():
             lines.append(

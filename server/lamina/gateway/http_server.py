@@ -27,7 +27,9 @@ def to_http_request(request: web.Request, body: bytes) -> HttpRequest:
     )
 
 
-def create_app(gateway: Gateway) -> web.Application:
+def create_app(gateway: Gateway, extra_routes: list[web.RouteDef] | None = None) -> web.Application:
+    """The gateway's app; `extra_routes` (WebSocket APIs) come before its catch-all."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read() if request.can_read_body else b""
         answer = await gateway.handle(to_http_request(request, body))
@@ -37,5 +39,6 @@ def create_app(gateway: Gateway) -> web.Application:
         return response
 
     app = web.Application(client_max_size=_CLIENT_MAX_SIZE)
+    app.add_routes(extra_routes or [])
     app.router.add_route("*", "/{tail:.*}", handle)
     return app

@@ -25,6 +25,7 @@ from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_i
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
+from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
 from lamina.project.spec import ProjectError
@@ -42,11 +43,14 @@ _ANY_METHOD = "x-amazon-apigateway-any-method"
 class TemplateApis:
     routes: list[Route] = field(default_factory=list)
     function_urls: list[FunctionUrl] = field(default_factory=list)
+    websocket_apis: list[WebSocketApi] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def functions(self) -> set[str]:
         """Every function the APIs run: routes', URLs' and authorizers'."""
-        return used_functions(self.routes, self.function_urls)
+        names = used_functions(self.routes, self.function_urls)
+        names.update(f for api in self.websocket_apis for _, f in api.routes)
+        return names
 
 
 def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
@@ -325,6 +329,9 @@ class _Reader:
                 self.function_url(str(logical_id), merged)
             elif kind in _API_TYPES and isinstance(props, Mapping):
                 self.definitions(str(logical_id), _API_TYPES[kind], props)
+        self.result.websocket_apis = read_websocket_apis(
+            self.resources, self.functions, self.value, self.warn
+        )
         self.result.warnings.extend(self.resolver.warnings)
         return self.result
 

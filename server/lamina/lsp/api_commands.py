@@ -94,7 +94,7 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
     if loaded is None or loaded.project.template_path is None:
         raise UserError("Lamina: no template.yaml here; the API serves its API events")
     apis = await asyncio.to_thread(template_apis, loaded)
-    if apis is None or not (apis.routes or apis.function_urls):
+    if apis is None or not (apis.routes or apis.function_urls or apis.websocket_apis):
         raise UserError(
             f"Lamina: {loaded.project.template_path.name} has no API events "
             "(Events of Type Api or HttpApi) nor FunctionUrlConfig"
@@ -108,7 +108,16 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
         ls.log_to_client(f"[api] {record.summary()}")
 
     options = ApiOptions(port=port, runtime=RuntimeOptions(python=ls.state.runner.python))
-    server = ApiServer(apis.routes, functions, configs, options, report, apis.function_urls)
+    server = ApiServer(
+        apis.routes,
+        functions,
+        configs,
+        options,
+        report,
+        apis.function_urls,
+        apis.websocket_apis,
+        on_line=lambda line: ls.log_to_client(f"[api] {line}"),
+    )
     try:
         await server.start()
     except OSError as e:
