@@ -108,17 +108,19 @@ class ApiServer:
         app = create_app(self.gateway, self.websockets.routes() if self.websocket_apis else None)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True)
         try:
+            # TLS first: a WebSocket client must not connect before domainName is known.
+            if self.websocket_apis:
+                await self._start_tls(runner)
+            site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True)
             await site.start()
         except OSError:
             await runner.cleanup()
             raise
         self._runner = runner
-        if runner.addresses:
-            self.port = runner.addresses[0][1]
-        if self.websocket_apis:
-            await self._start_tls(runner)
+        self.port = next(
+            (a[1] for a in runner.addresses if a[1] != self.tls_port), self.options.port
+        )
         if self.options.warm:
             await self.runner.warm()
 
@@ -129,7 +131,8 @@ class ApiServer:
         ca, cert, key = await asyncio.to_thread(ensure_certificates, folder)
         wanted = self.options.tls_port
         if wanted is None:
-            wanted = self.port + 443 if self.port + 443 <= 65535 else 0
+            port = self.options.port
+            wanted = port + 443 if port and port + 443 <= 65535 else 0
         for port in dict.fromkeys((wanted, 0)):
             site = web.TCPSite(
                 runner, self.options.host, port, ssl_context=server_context(cert, key)
@@ -140,8 +143,7 @@ class ApiServer:
             except OSError:
                 if port == 0 or self.options.tls_port is not None:
                     raise
-        addresses = [a for a in runner.addresses if a[1] != self.port]
-        self.tls_port = addresses[-1][1] if addresses else wanted
+        self.tls_port = runner.addresses[0][1] if runner.addresses else wanted
         domain = f"127.0.0.1:{self.tls_port}"
         self.websockets.domain_name = domain
         extra = {
