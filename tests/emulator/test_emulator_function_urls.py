@@ -4,6 +4,7 @@ GetFunctionUrlConfig returns, called with requests."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,27 @@ def test_aws_iam_urls_need_a_signature(lam: Any, deploy: Callable[..., str]) -> 
     request = AWSRequest(method="GET", url=url)
     SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "lambda", "us-east-1").add_auth(request)
     assert requests.get(url, headers=dict(request.headers), timeout=30).status_code == 200
+
+
+def test_configs_and_urls_survive_a_restart(tmp_path: Path) -> None:
+    from emulator.harness import ROLE, handler_zip, make_client, start_emulator
+
+    data = tmp_path / "data"
+    first = start_emulator(data)
+    port = int(first.endpoint.rsplit(":", 1)[1])
+    try:
+        lam = make_client(first.endpoint)
+        lam.create_function(
+            FunctionName="kept", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+            Code={"ZipFile": handler_zip("kept")},
+        )  # fmt: skip
+        url = lam.create_function_url_config(FunctionName="kept", AuthType="NONE")["FunctionUrl"]
+    finally:
+        first.stop()
+    second = start_emulator(data, port=port)
+    try:
+        lam = make_client(second.endpoint)
+        assert lam.get_function_url_config(FunctionName="kept")["FunctionUrl"] == url
+        assert requests.get(url, timeout=30).json()["answer"] == "kept"
+    finally:
+        second.stop()
