@@ -109,3 +109,18 @@ def test_configs_and_urls_survive_a_restart(tmp_path: Path) -> None:
         assert requests.get(url, timeout=30).json()["answer"] == "kept"
     finally:
         second.stop()
+
+
+def test_the_host_header_form_reaches_the_function(
+    lam: Any, deploy: Callable[..., str], emulator: EmulatorProcess
+) -> None:
+    name = deploy(answer="by-host")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    url_id = url.rstrip("/").rsplit("/", 1)[1]
+    host = f"{url_id}.lambda-url.us-east-1.localhost"
+    response = requests.get(emulator.endpoint + "/orders/1", headers={"Host": host}, timeout=30)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["answer"] == "by-host" and answer["event"]["rawPath"] == "/orders/1"
+    # The Lambda API itself is untouched by the middleware.
+    assert lam.get_function(FunctionName=name)["Configuration"]["FunctionName"] == name

@@ -32,7 +32,9 @@ ROUTE_TABLES = (
 
 
 def create_app(emulator: Emulator) -> web.Application:
-    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    app = web.Application(
+        client_max_size=CLIENT_MAX_SIZE, middlewares=[routes_function_urls.function_url_hosts]
+    )
     app[EMULATOR] = emulator
     for table in ROUTE_TABLES:
         app.add_routes(table)

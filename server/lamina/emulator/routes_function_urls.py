@@ -2,14 +2,16 @@
 
 Each URL is served by the emulator at `/lambda-url/<url-id>/` (what GetFunctionUrlConfig
 returns), through the gateway's Function URL front (payload 2.0, AWS_IAM's signature check,
-result → response). (The Host-header form `<url-id>.lambda-url.<region>.localhost` that
-`lamina api` takes would need a middleware ahead of the Lambda API's routes here; not yet.)
+result → response). A request with a Host header `<url-id>.lambda-url.<region>.localhost`
+reaches the same function with its path as is (`function_url_hosts`, a middleware, since a Host
+is no route).
 """
 
 from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -204,3 +206,13 @@ async def function_url(request: web.Request) -> web.StreamResponse:
     for header, value in answer.headers:
         response.headers.add(header, value)
     return response
+
+
+@web.middleware
+async def function_url_hosts(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Requests for `<url-id>.lambda-url.<region>.localhost` go to the Function URL front."""
+    if ".lambda-url." in request.host:
+        return await function_url(request)
+    return await handler(request)
