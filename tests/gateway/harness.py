@@ -69,7 +69,8 @@ class ApiProcess:
             self.banner.append(self.proc.stdout.readline().decode().rstrip("\n"))
 
     def stderr(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text(errors="replace")
 
     def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
