@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 from lsp_harness import StartClient, execute, lenses, open_document, wait_for
@@ -78,3 +79,58 @@ async def test_start_api_without_api_events_is_one_clear_error(
         raise AssertionError("lamina.startApi started an API with no routes")
     # The server goes on: a second command still answers.
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": False}
+
+
+def plain(value: Any) -> Any:
+    """A notification's params (pygls gives named tuples) as plain JSON values."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+async def test_debug_a_functions_api_requests_from_the_editor(
+    sample: Callable[[str], Path], start_client: StartClient
+) -> None:
+    import threading
+
+    from dap_client import DapClient
+
+    root = sample("http-api")
+    client = await start_client(root)
+    started = await execute(client, "lamina.startApi", {"port": free_port()})
+    handler = root / "src" / "items_api.py"
+    open_document(client, handler)
+    offered = [
+        lens
+        for lens in await lenses(client, handler)
+        if lens.command and lens.command.command == "lamina.debugApi"
+    ]
+    assert [list(lens.command.arguments or []) for lens in offered if lens.command] == [
+        [{"function": "ItemsFunction"}]
+    ]
+    attach = await execute(client, "lamina.debugApi", {"function": "ItemsFunction"})
+    port = attach["connect"]["port"]
+    answers: list[requests.Response] = []
+    caller = threading.Thread(
+        target=lambda: answers.append(requests.get(started["url"] + "/items", timeout=120))
+    )
+    caller.start()
+    ready = await wait_for(lambda: client.debug_ready, timeout=60)  # type: ignore[attr-defined]
+    notified = plain(ready[0])
+    assert notified["connect"] == {"host": "127.0.0.1", "port": port}
+    line = next(
+        n for n, text in enumerate(handler.read_text().splitlines(), 1) if "def handler(" in text
+    )
+    dap = await asyncio.to_thread(DapClient, port)
+    try:
+        await asyncio.to_thread(dap.attach, notified, {str(handler): [line + 1]})
+        stopped, frames = await asyncio.to_thread(dap.stopped_frames)
+        assert (stopped["reason"], frames[0]["line"]) == ("breakpoint", line + 1)
+        await asyncio.to_thread(dap.resume, stopped["threadId"])
+    finally:
+        dap.close()
+    await asyncio.to_thread(caller.join, 60)
+    assert answers and answers[0].status_code == 200
+    await execute(client, "lamina.stopApi", {})

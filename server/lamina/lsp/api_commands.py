@@ -1,5 +1,5 @@
 """The API from the editor: `lamina.startApi {port?}`, `lamina.stopApi {}`, `lamina.openRoute
-{function, routeKey}`, `lamina.saveLastEvent {function}`, and a lens `🌐 GET /items/{id}` for each route over its function's
+{function, routeKey}`, `lamina.saveLastEvent {function}`, `lamina.debugApi {function}`, and a lens `🌐 GET /items/{id}` for each route over its function's
 resource in the template and over its handler.
 
 The API is `lamina api`'s server (gateway.api_server) in this process, on 127.0.0.1:3000 by
@@ -175,6 +175,41 @@ async def save_last_event(ls: LaminaServer, args: CommandArguments) -> dict[str,
     return {"event": last_request_name(spec), "path": str(path)}
 
 
+async def debug_api(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
+    """Hold the function's API requests under debugpy (as `lamina api --debug`): each request
+    gets a debug environment on one port, and `lamina/debugReady` says where to attach."""
+    import socket
+    import uuid
+
+    from lamina.gateway.function_runner import DebugTarget
+    from lamina.runtime.debug import DebugSettings, attach_configuration
+
+    function = args.required_text("function")
+    server = _running.get(ls)
+    if server is None:
+        raise UserError("Lamina: the API is not running (lamina.startApi first)")
+    if function not in server.runner.configs:
+        raise UserError(f"Lamina: no route of the API runs {function}")
+    with socket.socket() as sock:  # one port for the session: one attach configuration
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    configured = DebugSettings.from_settings(ls.settings.get)
+    settings = DebugSettings(port, configured.wait_for_client, configured.suspend_timeout)
+    session = f"api-{uuid.uuid4().hex[:8]}"
+
+    def announce(debug_port: int, request_id: str) -> None:
+        attach = attach_configuration(debug_port, function, session)
+        ls.protocol.notify("lamina/debugReady", attach)
+        ls.log_to_client(f"[api] {function}: request {request_id} waits for a debugger on "
+                         f"127.0.0.1:{debug_port}")  # fmt: skip
+
+    server.runner.debug = DebugTarget(function, settings, announce)
+    server.gateway.paused.add(function)
+    ls.show(f"Lamina: requests to {function} through the API now stop for the debugger")
+    _refresh_lenses(ls)
+    return attach_configuration(port, function, session)
+
+
 def _port(args: CommandArguments) -> int:
     value = args.values.get("port", 3000)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
@@ -197,6 +232,7 @@ def route_lenses(
     ]
     targets += [(url.function, "", "Function URL") for url in apis.function_urls]
     lenses: list[types.CodeLens] = []
+    offered: set[str] = set()  # functions given a "Debug its requests" lens
     in_template = path == loaded.project.template_path
     handlers = {spec.logical_id for spec in loaded.specs_for_file(path)}
     for function, route_key, title in targets:
@@ -218,6 +254,19 @@ def route_lenses(
                 where, types.Command(f"{prefix} {title}", "lamina.openRoute", arguments=arguments)
             )
         )
+        debugging = running is not None and running.runner.debug is not None
+        if (
+            running is not None
+            and function not in offered
+            and not (
+                debugging and running.runner.debug.function == function  # type: ignore[union-attr]
+            )
+        ):
+            offered.add(function)
+            debug = types.Command(
+                "⚙ Debug its requests", "lamina.debugApi", arguments=[{"function": function}]
+            )
+            lenses.append(types.CodeLens(where, debug))
     return lenses
 
 
@@ -249,6 +298,10 @@ def register(server: LaminaServer) -> None:
     @server.command("lamina.saveLastEvent")
     async def save_event(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
         return await save_last_event(ls, CommandArguments("lamina.saveLastEvent", arguments))
+
+    @server.command("lamina.debugApi")
+    async def debug(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
+        return await debug_api(ls, CommandArguments("lamina.debugApi", arguments))
 
     @server.command("lamina.openRoute")
     async def open_(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
