@@ -215,3 +215,18 @@ def test_save_events_writes_the_last_request_for_lamina_invoke(tmp_path: Path) -
     )  # fmt: skip
     assert replay.returncode == 0, replay.stderr
     assert json.loads(replay.stdout)["hello"] == "world"
+
+
+def test_a_template_change_is_taken_in_on_the_next_request(tmp_path: Path) -> None:
+    api = ApiProcess("http_only", tmp_path)
+    try:
+        template = api.root / "template.yaml"
+        template.write_text(template.read_text().replace("Path: /hello", "Path: /hi"))
+        assert requests.get(api.url + "/hi", timeout=30).json()["hello"] == "world"
+        assert requests.get(api.url + "/hello", timeout=30).status_code == 404
+        api.wait_for_log("template.yaml changed; the routes now are:")
+        template.write_text(template.read_text() + "\n  Broken: [\n")
+        assert requests.get(api.url + "/hi", timeout=30).status_code == 200  # the old routes
+        api.wait_for_log("still serving the routes it had")
+    finally:
+        api.stop()

@@ -152,7 +152,7 @@ def build_api_server(
         from lamina.project.workspace import state_dir
 
         options.tls_dir = state_dir(project.root) / "tls"
-    return ApiServer(
+    server = ApiServer(
         apis.routes,
         project.functions,
         configs,
@@ -163,6 +163,11 @@ def build_api_server(
         credentials=function_credentials(project),
         on_line=lambda line: write_stderr(line + "\n"),
     )
+    template = project.template_path
+    server.watch_template(
+        template, lambda: read_template_apis(template, set(project.functions), jwks)
+    )
+    return server
 
 
 def function_credentials(project: Project) -> CredentialsProvider:

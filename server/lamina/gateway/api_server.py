@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,12 +17,13 @@ from lamina.gateway.front import Gateway, RequestRecord
 from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import create_app
+from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.local_tls import ensure_certificates, server_context
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
-from lamina.gateway.template_apis import used_functions
+from lamina.gateway.template_apis import TemplateApis, used_functions
 from lamina.gateway.websocket_apis import WebSocketApi
 from lamina.gateway.websocket_server import WebSocketGateway
-from lamina.project.spec import FunctionSpec
+from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.pool import CredentialsProvider, RuntimePool
 
@@ -43,6 +45,18 @@ class ApiOptions:
     tls_port: int | None = None
     tls_dir: Path | None = None
     save_events: bool = False  # --save-events: the CLI saves each request's event
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _authorizer_known(route: Route, known: set[str]) -> bool:
+    authorizer = route.authorizer
+    return authorizer is None or getattr(authorizer, "function", None) in (None, *known)
 
 
 class ApiServer:
@@ -99,13 +113,53 @@ class ApiServer:
         self._runner: web.AppRunner | None = None
         self.port = options.port
         self.tls_port: int | None = None
+        # (template path, its reader): routes are read again when the template changes.
+        self.reload_template: tuple[Path, Callable[[], TemplateApis]] | None = None
+        self._template_mtime = 0
+        self._on_line = on_line or (lambda line: None)
+
+    def watch_template(self, path: Path, read: Callable[[], TemplateApis]) -> None:
+        self.reload_template = (path, read)
+        self._template_mtime = _mtime(path)
+
+    async def _reloading(self, request: HttpRequest) -> HttpResponse:
+        """Gateway.handle, after taking in the template's routes again if it changed (one stat
+        per request)."""
+        assert self.reload_template is not None
+        path, read = self.reload_template
+        mtime = _mtime(path)
+        if mtime != self._template_mtime:
+            self._template_mtime = mtime
+            self._reload(path, read)
+        return await self.gateway.handle(request)
+
+    def _reload(self, path: Path, read: Callable[[], TemplateApis]) -> None:
+        try:
+            apis = read()
+        except ProjectError as e:
+            self._on_line(f"lamina api: {e}; still serving the routes it had")
+            return
+        known = set(self.runner.configs)
+        new = sorted(apis.functions() - known)
+        routes = [r for r in apis.routes if r.function in known and _authorizer_known(r, known)]
+        urls = [u for u in apis.function_urls if u.function in known]
+        self.routes = routes
+        self.gateway.table = RouteTable(routes)
+        self.function_urls.clear()
+        self.function_urls.update({url.url_id: url for url in urls})
+        self._on_line(f"lamina api: {path.name} changed; the routes now are:")
+        for line in self.banner_lines()[1:]:
+            self._on_line(line)
+        if new:
+            self._on_line(f"lamina api: restart it to serve {', '.join(new)} (new functions)")
 
     @property
     def url(self) -> str:
         return f"http://{self.options.host}:{self.port}"
 
     async def start(self) -> None:
-        app = create_app(self.gateway, self.websockets.routes() if self.websocket_apis else None)
+        handle = self._reloading if self.reload_template is not None else self.gateway
+        app = create_app(handle, self.websockets.routes() if self.websocket_apis else None)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         try:

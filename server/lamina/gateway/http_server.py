@@ -3,10 +3,15 @@ knows about events."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from lamina.gateway.front import MAX_REQUEST_BYTES, Gateway
-from lamina.gateway.http_types import HttpRequest
+from lamina.gateway.http_types import HttpRequest, HttpResponse
+
+# What answers a request (Gateway.handle, or a wrapper around it).
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 # Slightly above API Gateway's limit, so the gateway sees the body and answers 413 itself.
 _CLIENT_MAX_SIZE = MAX_REQUEST_BYTES + 1024 * 1024
@@ -27,12 +32,16 @@ def to_http_request(request: web.Request, body: bytes) -> HttpRequest:
     )
 
 
-def create_app(gateway: Gateway, extra_routes: list[web.RouteDef] | None = None) -> web.Application:
+def create_app(
+    gateway: Gateway | Handler, extra_routes: list[web.RouteDef] | None = None
+) -> web.Application:
     """The gateway's app; `extra_routes` (WebSocket APIs) come before its catch-all."""
+
+    handle_request = gateway.handle if isinstance(gateway, Gateway) else gateway
 
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read() if request.can_read_body else b""
-        answer = await gateway.handle(to_http_request(request, body))
+        answer = await handle_request(to_http_request(request, body))
         response = web.Response(status=answer.status, body=answer.body)
         for name, value in answer.headers:
             response.headers.add(name, value)
