@@ -124,3 +124,26 @@ def test_the_host_header_form_reaches_the_function(
     assert answer["answer"] == "by-host" and answer["event"]["rawPath"] == "/orders/1"
     # The Lambda API itself is untouched by the middleware.
     assert lam.get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
+
+
+def test_a_urls_cors_config_answers_the_preflight(lam: Any, deploy: Callable[..., str]) -> None:
+    name = deploy()
+    cors = {"AllowOrigins": ["http://app.example"], "AllowMethods": ["POST"], "MaxAge": 60}
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE", Cors=cors)[
+        "FunctionUrl"
+    ]
+    assert lam.get_function_url_config(FunctionName=name)["Cors"]["AllowOrigins"] == [
+        "http://app.example"
+    ]
+    preflight = requests.options(
+        url,
+        headers={"Origin": "http://app.example", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://app.example"
+    assert preflight.headers["Access-Control-Max-Age"] == "60"
+    answer = requests.post(url, json={}, headers={"Origin": "http://app.example"}, timeout=30)
+    assert answer.headers["Access-Control-Allow-Origin"] == "http://app.example"
+    stranger = requests.post(url, json={}, headers={"Origin": "http://evil.example"}, timeout=30)
+    assert "Access-Control-Allow-Origin" not in stranger.headers

@@ -16,6 +16,7 @@ from typing import Any
 
 from lamina.emulator.model import timestamp
 from lamina.emulator.store import FunctionStore
+from lamina.gateway.cors import http_rules
 from lamina.gateway.function_urls import FunctionUrl, url_id_for
 
 SCHEMA = """
@@ -45,7 +46,13 @@ class UrlConfig:
     def function_url(self) -> FunctionUrl:
         """The gateway's view: `function` is `name` or `name:qualifier` (names hold no ':')."""
         target = f"{self.function}:{self.qualifier}" if self.qualifier else self.function
-        return FunctionUrl(self.url_id, target, self.auth_type, self.invoke_mode or "BUFFERED")
+        return FunctionUrl(
+            self.url_id,
+            target,
+            self.auth_type,
+            self.invoke_mode or "BUFFERED",
+            http_rules(self.cors) if self.cors else None,
+        )
 
     def shape(self, base_url: str, function_arn: str, *, with_modified: bool) -> dict[str, Any]:
         """FunctionUrlConfig as botocore's model names it."""

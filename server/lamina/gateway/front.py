@@ -182,6 +182,8 @@ class Gateway:
             record.problem = f"no Function URL with id {url_id}"
             return message_response(404, "Not Found")
         record.function = url.function
+        if url.cors is not None and is_preflight(request):
+            return preflight_response(url.cors, request)  # answered without the function
         if url.auth_type == AUTH_IAM:
             problem = signature_problem(request)
             if problem is not None:
@@ -190,7 +192,10 @@ class Gateway:
         if len(request.body) > MAX_INVOKE_BYTES:
             record.problem = f"the body is {len(request.body)} bytes; Function URLs take 6 MB"
             return message_response(413, "Request Entity Too Large")
-        return await self._call(request, RouteMatch(url.route()), record, url, raw_path)
+        response = await self._call(request, RouteMatch(url.route()), record, url, raw_path)
+        if url.cors is not None:
+            decorate(url.cors, request, response)
+        return response
 
     async def _call(
         self,

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from lamina.gateway.cors import CorsRules
 from lamina.gateway.http_types import HttpRequest
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 
@@ -51,6 +52,7 @@ class FunctionUrl:
     function: str  # the function the URL invokes (a logical id for lamina api)
     auth_type: str = AUTH_NONE
     invoke_mode: str = "BUFFERED"
+    cors: CorsRules | None = None  # the config's Cors (an HTTP API's semantics)
 
     def route(self) -> Route:
         api = Api(logical_id=self.url_id, kind=ApiKind.FUNCTION_URL, stage="$default")

@@ -251,6 +251,7 @@ class _Reader:
                 function=logical_id,
                 auth_type=auth,
                 invoke_mode=to_text(config.get("InvokeMode") or "BUFFERED"),
+                cors=http_rules(config.get("Cors")),
             )
         )
 
