@@ -198,3 +198,8 @@ def test_a_save_is_live_on_the_next_request(shop: ApiProcess) -> None:
     source = shop.root / "src" / "app.py"
     source.write_text(source.read_text().replace('VERSION = "v1"', 'VERSION = "v2"'))
     assert requests.get(shop.url + "/", timeout=30).headers["X-Version"] == "v2"
+
+
+def test_the_request_id_header_is_the_events_request_id(shop: ApiProcess) -> None:
+    response = requests.get(shop.url + "/items/9", timeout=30)
+    assert response.headers["x-amzn-RequestId"] == response.json()["requestContext"]["requestId"]

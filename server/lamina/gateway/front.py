@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lamina.gateway.authorizers import (
@@ -68,6 +68,8 @@ class RequestRecord:
     event: bytes | None = None
     problem: str | None = None
     logs: str = ""  # the function's log lines (START ... REPORT)
+    # API Gateway's request id: requestContext.requestId and the x-amzn-RequestId header.
+    request_id: str = field(default_factory=new_request_id)
 
     def summary(self) -> str:
         """One line: `GET /items/42 200 → ItemsFunction 1.3 ms[: why]`."""
@@ -122,7 +124,7 @@ class Gateway:
             response = await self._call(request, match, record)
             if match.route.api.cors is not None:
                 decorate(match.route.api.cors, request, response)
-        response.headers.append(("x-amzn-RequestId", new_request_id()))
+        response.headers.append(("x-amzn-RequestId", record.request_id))
         record.status = response.status
         record.duration_ms = (time.perf_counter() - started) * 1000
         if self.on_request is not None:
@@ -206,7 +208,7 @@ class Gateway:
         raw_path: str | None = None,
     ) -> HttpResponse:
         route = match.route
-        request_id = new_request_id()
+        request_id = record.request_id
         api_key = request.header("x-api-key")
         if route.api_key_required and not self._key_accepted(route, api_key):
             record.problem = "no valid x-api-key (the route has ApiKeyRequired)"
