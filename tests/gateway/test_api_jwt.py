@@ -82,3 +82,14 @@ def test_a_route_scope_the_token_lacks_is_403(api: ApiProcess, keys: tuple[Any, 
     assert get(api, "/orders", token(keys[0], scope="orders:read")).status_code == 200
     denied = get(api, "/orders", token(keys[0], scope="profile"))
     assert (denied.status_code, denied.json()) == (403, {"message": "Forbidden"})
+
+
+def test_a_rest_cognito_authorizer(api: ApiProcess, keys: tuple[Any, Any]) -> None:
+    pool = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test"
+    raw = token(keys[0], iss=pool, aud="some-app-client", token_use="id")
+    allowed = requests.get(api.url + "/rest/me", headers={"Authorization": raw}, timeout=30)
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["claims"]["token_use"] == "id"
+    wrong_pool = token(keys[0])  # the HTTP API's issuer, not the pool's
+    refused = requests.get(api.url + "/rest/me", headers={"Authorization": wrong_pool}, timeout=30)
+    assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"})

@@ -1,4 +1,5 @@
-"""JWT authorizers of HTTP APIs (`JwtConfiguration: {issuer, audience}`), checked with PyJWT.
+"""JWT authorizers of HTTP APIs (`JwtConfiguration: {issuer, audience}`) and REST APIs' Cognito
+user pool authorizers (`UserPoolArn`), checked with PyJWT.
 
 As API Gateway: the token comes from the identity source (`$request.header.Authorization`; a
 `Bearer ` prefix is dropped); it must be unexpired, from the issuer, for one of the audiences
@@ -88,7 +89,7 @@ def check_jwt(authorizer: JwtAuthorizer, headers: dict[str, str]) -> dict[str, A
             token,
             key=key,
             algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"],
-            issuer=authorizer.issuer,
+            issuer=authorizer.issuer or None,  # "": the issuer is not known here
             options={"verify_signature": key is not None, "verify_aud": False},
             leeway=0,
         )

@@ -96,8 +96,11 @@ class TemplateAuth:
             if "JwtConfiguration" in config and kind is ApiKind.HTTP:
                 found[str(name)] = self.jwt_authorizer(str(name), config, where)
                 continue
+            if "UserPoolArn" in config and kind is ApiKind.REST:
+                found[str(name)] = self.cognito_authorizer(str(name), config, where)
+                continue
             if "UserPoolArn" in config or "JwtConfiguration" in config:
-                self.warn(where, "Cognito user pool authorizers are not checked locally")
+                self.warn(where, "this kind of authorizer is not checked locally")
                 continue
             function = function_in_uri(config.get("FunctionArn"))
             if function is None or function not in self.functions:
@@ -137,6 +140,26 @@ class TemplateAuth:
                 to_text(a) for a in (audience if isinstance(audience, list) else [audience])
             ),
             identity_header=header,
+            jwks=self.jwks.get(issuer),
+        )
+
+    def cognito_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
+        """A REST API's Cognito user pool authorizer, checked as a JWT from the pool's issuer
+        (`https://cognito-idp.<region>.amazonaws.com/<pool id>`, from the ARN)."""
+        arns = self.value(config.get("UserPoolArn"), f"{where}.UserPoolArn")
+        arn = to_text(arns[0] if isinstance(arns, list) and arns else arns or "")
+        issuer = ""
+        parts = arn.split(":")
+        if len(parts) == 6 and parts[2] == "cognito-idp" and parts[5].startswith("userpool/"):
+            issuer = f"https://cognito-idp.{parts[3]}.amazonaws.com/{parts[5].split('/', 1)[1]}"
+        else:
+            self.warn(where, f"UserPoolArn {arn} is not a literal ARN here: any issuer is taken")
+        identity = config.get("Identity") or {}
+        return JwtAuthorizer(
+            name=name,
+            issuer=issuer,
+            audiences=(),
+            identity_header=to_text(identity.get("Header") or "Authorization"),
             jwks=self.jwks.get(issuer),
         )
 
