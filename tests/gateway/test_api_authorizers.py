@@ -88,3 +88,13 @@ def test_api_keys_where_the_route_requires_one(auth: ApiProcess) -> None:
         refused = requests.get(auth.url + "/keyed", headers=headers, timeout=30)
         assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
     auth.wait_for_log("GET /keyed 403 → EchoFunction")
+
+
+def test_answers_are_kept_per_identity_until_the_code_changes(auth: ApiProcess) -> None:
+    first = get(auth, "/token", Authorization="count").json()
+    again = get(auth, "/token", Authorization="count").json()
+    assert first["calls"] == again["calls"] == 1  # ReauthorizeEvery: 300 s by default
+    source = auth.root / "src" / "app.py"
+    source.write_text(source.read_text().replace('MARK = "v1"', 'MARK = "v2"'))
+    changed = get(auth, "/token", Authorization="count").json()
+    assert (changed["mark"], changed["calls"]) == ("v2", 1)  # asked again, by the new code

@@ -101,6 +101,7 @@ class ApiServer:
             on_request=record,
             function_urls=self.function_urls.get,
         )
+        self.runner.on_change = lambda function: self.gateway.forget_authorizations()
         if options.debug is not None:
             # A debugger may hold the function as long as it likes: no integration timeout.
             self.gateway.paused.add(options.debug.function)

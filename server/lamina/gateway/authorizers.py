@@ -11,7 +11,9 @@
   context reaches the function in `requestContext.authorizer` (HTTP APIs with 2.0:
   `requestContext.authorizer.lambda`).
 
-Results are not cached (`ReauthorizeEvery` / `ResultTtlInSeconds` are read and ignored).
+An answer is kept for `Identity.ReauthorizeEvery` seconds (300 by default, as SAM documents;
+0 turns it off) per authorizer and identity, and judged against each request's ARN; a change
+to the code forgets all of them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Authorizer:
     identity_query: tuple[str, ...] = ()
     payload_version: str = "1.0"  # HTTP APIs: AuthorizerPayloadFormatVersion
     simple_responses: bool = False
+    ttl_s: int = 300  # Identity.ReauthorizeEvery: how long an answer is kept (0: never)
 
 
 class Denied(Exception):

@@ -103,6 +103,7 @@ class Gateway:
         # A debugger holding a function pauses its timeout (see `paused`).
         self.paused: set[str] = set()
         self._late: set[asyncio.Future[InvocationResult]] = set()
+        self._authorizations: dict[tuple[str, ...], tuple[float, Any]] = {}
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
@@ -309,6 +310,12 @@ class Gateway:
             default_region(), self.account_id, context["apiId"], context["stage"],
             context.get("httpMethod") or context["http"]["method"], path,
         )  # fmt: skip
+        # As API Gateway: an authorizer's answer is kept for ReauthorizeEvery seconds per
+        # identity (and judged against each request's ARN); a code change forgets them all.
+        key = (authorizer.name, authorizer.function, *identity)
+        cached = self._authorizations.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return judge(authorizer, cached[1], arn)
         payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
         result = await self._invoke(authorizer.function, payload, new_request_id())
         if not result.ok:
@@ -323,7 +330,13 @@ class Gateway:
             answer = json.loads(result.payload)
         except ValueError:
             answer = None
+        if authorizer.ttl_s > 0 and identity:
+            self._authorizations[key] = (time.monotonic() + authorizer.ttl_s, answer)
         return judge(authorizer, answer, arn)
+
+    def forget_authorizations(self) -> None:
+        """Drop every cached authorizer answer (an authorizer's code changed)."""
+        self._authorizations.clear()
 
     async def _invoke_in_time(
         self, route: Route, event: bytes, request_id: str

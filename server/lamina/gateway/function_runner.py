@@ -57,6 +57,8 @@ class FunctionRunner:
         self.configs = dict(configs)
         self.debug = debug
         self._debug_turn = asyncio.Lock()
+        # Told when a function's code changed (the gateway forgets cached authorizations).
+        self.on_change: Callable[[str], None] = lambda function: None
         self._handler_files: dict[str, Path] = {}
         self._seen: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -76,6 +78,7 @@ class FunctionRunner:
             mtime = _mtime(handler)
             if mtime != self._seen[function]:
                 self._seen[function] = mtime
+                self.on_change(function)
                 await self.pool.retire(config.function_name)
         request = InvocationRequest(payload=event, request_id=request_id)
         if self.debug is not None and self.debug.function == function:
@@ -99,6 +102,7 @@ class FunctionRunner:
                 continue
             if name in self._handler_files:
                 self._seen[name] = _mtime(self._handler_files[name])
+            self.on_change(name)
             task = asyncio.ensure_future(self._restart(name, config))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -121,6 +121,7 @@ class TemplateAuth:
                 identity_query=tuple(to_text(q) for q in identity.get("QueryStrings") or ()),
                 payload_version=to_text(config.get("AuthorizerPayloadFormatVersion") or "2.0"),
                 simple_responses=bool(config.get("EnableSimpleResponses")),
+                ttl_s=int(identity.get("ReauthorizeEvery", 300)),
             )
         default = auth.get("DefaultAuthorizer")
         return found, to_text(default) if default else None

@@ -20,8 +20,15 @@ def policy(effect, resource, context=None):
     return answer
 
 
+MARK = "v1"
+CALLS = []
+
+
 def token_auth(event, context):
     token = event["authorizationToken"]
+    if token == "count":  # how often this environment was asked, and by which code
+        CALLS.append(1)
+        return policy("Allow", event["methodArn"], {"calls": len(CALLS), "mark": MARK})
     if token == "unauthorized":
         raise Exception("Unauthorized")
     if token == "broken":
