@@ -100,6 +100,7 @@ class ApiServer:
             self.runner.invoke,
             on_request=record,
             function_urls=self.function_urls.get,
+            check_code=self.runner.check,
         )
         self.runner.on_change = lambda function: self.gateway.forget_authorizations()
         if options.debug is not None:

@@ -93,8 +93,11 @@ class Gateway:
         account_id: str = DEFAULT_ACCOUNT,
         on_request: Callable[[RequestRecord], None] | None = None,
         function_urls: Callable[[str], FunctionUrl | None] | None = None,
+        check_code: Callable[[str], None] = lambda function: None,
     ) -> None:
-        """`function_urls` finds a Function URL by its url id (None: this front serves none)."""
+        """`function_urls` finds a Function URL by its url id (None: this front serves none);
+        `check_code(function)` notices a save before a kept authorizer answer is used."""
+        self.check_code = check_code
         self.table = table
         self.function_urls = function_urls
         self._invoke = invoke
@@ -313,6 +316,7 @@ class Gateway:
         # As API Gateway: an authorizer's answer is kept for ReauthorizeEvery seconds per
         # identity (and judged against each request's ARN); a code change forgets them all.
         key = (authorizer.name, authorizer.function, *identity)
+        self.check_code(authorizer.function)  # a save forgets kept answers (on_change)
         cached = self._authorizations.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return judge(authorizer, cached[1], arn)

@@ -61,6 +61,7 @@ class FunctionRunner:
         self.on_change: Callable[[str], None] = lambda function: None
         self._handler_files: dict[str, Path] = {}
         self._seen: dict[str, int] = {}
+        self._stale: set[str] = set()  # saved since their environments started
         self._tasks: set[asyncio.Task[None]] = set()
 
     def watch_handler(self, spec: FunctionSpec) -> None:
@@ -71,15 +72,24 @@ class FunctionRunner:
     def code_dirs(self) -> dict[str, Path]:
         return {name: config.code_dir for name, config in self.configs.items()}
 
+    def check(self, function: str) -> None:
+        """Notice a save of the function's handler file (one stat): the next invoke runs the
+        new code, and `on_change` hears of it at once."""
+        handler = self._handler_files.get(function)
+        if handler is None:
+            return
+        mtime = _mtime(handler)
+        if mtime != self._seen[function]:
+            self._seen[function] = mtime
+            self._stale.add(function)
+            self.on_change(function)
+
     async def invoke(self, function: str, event: bytes, request_id: str) -> InvocationResult:
         config = self.configs[function]
-        handler = self._handler_files.get(function)
-        if handler is not None:
-            mtime = _mtime(handler)
-            if mtime != self._seen[function]:
-                self._seen[function] = mtime
-                self.on_change(function)
-                await self.pool.retire(config.function_name)
+        self.check(function)
+        if function in self._stale:
+            self._stale.discard(function)
+            await self.pool.retire(config.function_name)
         request = InvocationRequest(payload=event, request_id=request_id)
         if self.debug is not None and self.debug.function == function:
             async with self._debug_turn:
@@ -102,6 +112,7 @@ class FunctionRunner:
                 continue
             if name in self._handler_files:
                 self._seen[name] = _mtime(self._handler_files[name])
+            self._stale.add(name)  # until _restart has retired the old environments
             self.on_change(name)
             task = asyncio.ensure_future(self._restart(name, config))
             self._tasks.add(task)
@@ -109,6 +120,7 @@ class FunctionRunner:
 
     async def _restart(self, name: str, config: FunctionConfig) -> None:
         try:
+            self._stale.discard(name)
             if await self.pool.retire(config.function_name):
                 await self.pool.prewarm(config)
         except Exception as e:  # a broken save shows on the next request instead
