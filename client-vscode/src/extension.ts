@@ -1,6 +1,7 @@
 // Lamina for VS Code: starts `python -m lamina lsp` and turns its notifications into UI.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest } from 'vscode-languageclient/node';
+import { registerApiView } from './apiView';
 import { registerCommands } from './commands';
 import { DebugSessions, registerDebugger } from './debug';
 import { ResultsView } from './results';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const sessions = new DebugSessions(execute, log);
   registerDebugger(context, sessions);
+  registerApiView(context, execute, log);
   registerCommands(context, execute, { results, status, sessions, log, restart: () => srv.restart() });
 
   srv.onClient((client) => {
