@@ -101,3 +101,8 @@ export function apiTree(api: ApiDescription): ApiNode[] {
   }
   return nodes;
 }
+
+/** Whether a lamina/apiStatus notification says the API runs. */
+export function isRunning(status: unknown): boolean {
+  return typeof status === 'object' && status !== null && (status as { running?: unknown }).running === true;
+}

@@ -1,7 +1,7 @@
 // The API view: Start/Stop API (lamina.startApi / lamina.stopApi on the server, which runs
 // `lamina api`'s gateway in its process) and the running API's routes with their URLs.
 import * as vscode from 'vscode';
-import { apiTree, parseApiDescription, type ApiNode } from './apiModel';
+import { apiTree, isRunning, parseApiDescription, type ApiNode } from './apiModel';
 
 export const API_VIEW = 'lamina.api';
 type Execute = (command: string, args: unknown) => Promise<unknown>;
@@ -34,7 +34,10 @@ class ApiTreeProvider implements vscode.TreeDataProvider<ApiNode> {
   }
 }
 
-export function registerApiView(context: vscode.ExtensionContext, execute: Execute, log: vscode.LogOutputChannel): void {
+/** Shows what the server says runs (lamina/apiStatus, also sent when a route lens starts the API). */
+export type ApiStatusListener = (status: unknown) => void;
+
+export function registerApiView(context: vscode.ExtensionContext, execute: Execute, log: vscode.LogOutputChannel): ApiStatusListener {
   const provider = new ApiTreeProvider();
   const view = vscode.window.createTreeView(API_VIEW, { treeDataProvider: provider });
   const setRunning = async (url: string | undefined): Promise<void> => {
@@ -56,16 +59,24 @@ export function registerApiView(context: vscode.ExtensionContext, execute: Execu
     context.subscriptions.push(vscode.commands.registerCommand(id, guard(fn)));
   };
 
+  const show = async (status: unknown): Promise<void> => {
+    if (isRunning(status)) {
+      const api = parseApiDescription(status);
+      provider.set(apiTree(api));
+      await setRunning(api.url);
+    } else {
+      provider.set([]);
+      await setRunning(undefined);
+    }
+  };
+
   reg('lamina.vscode.startApi', async () => {
     const port = vscode.workspace.getConfiguration('lamina').get<number>('api.port', 3000);
-    const api = parseApiDescription(await execute('lamina.startApi', { port }));
-    provider.set(apiTree(api));
-    await setRunning(api.url);
+    await show({ running: true, ...((await execute('lamina.startApi', { port })) as object) });
   });
   reg('lamina.vscode.stopApi', async () => {
     await execute('lamina.stopApi', {});
-    provider.set([]);
-    await setRunning(undefined);
+    await show({ running: false });
   });
   reg('lamina.vscode.openApiRoute', async (node) => {
     if (node?.url) {
@@ -79,4 +90,5 @@ export function registerApiView(context: vscode.ExtensionContext, execute: Execu
   });
   context.subscriptions.push(view);
   void setRunning(undefined);
+  return (status) => void guard(() => show(status))();
 }

@@ -28,13 +28,14 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const sessions = new DebugSessions(execute, log);
   registerDebugger(context, sessions);
-  registerApiView(context, execute, log);
+  const apiStatus = registerApiView(context, execute, log);
   registerCommands(context, execute, { results, status, sessions, log, restart: () => srv.restart() });
 
   srv.onClient((client) => {
     client.onNotification('lamina/invocationResult', (r: InvocationResult) => results.show(r));
     client.onNotification('lamina/debugReady', (c: AttachConfig) => void sessions.onDebugReady(c));
     client.onNotification('lamina/syncStatus', (s: SyncStatus) => status.update(s));
+    client.onNotification('lamina/apiStatus', apiStatus);
   });
 
   context.subscriptions.push(

@@ -188,7 +188,7 @@ test('sync model: busy, done, failed and aws warning', () => {
   assert.match(v.tooltip, /AccessDenied/);
 });
 
-const { parseApiDescription, apiTree } = require('../out/apiModel.js');
+const { parseApiDescription, apiTree, isRunning } = require('../out/apiModel.js');
 
 const started = {
   url: 'http://127.0.0.1:3000',
@@ -225,4 +225,11 @@ test('API view: an API with no Function URLs has no such group; a bad answer is 
   assert.throws(() => parseApiDescription(null), /answered nothing/);
   assert.throws(() => parseApiDescription({ url: 'x', routes: 'no' }), /routes that is not a list/);
   assert.throws(() => parseApiDescription({ url: 'x', routes: [{ routeKey: 'GET /' }] }), /routes\[0\]\.url/);
+});
+
+test('API view: lamina/apiStatus says running only with running: true', () => {
+  assert.equal(isRunning({ running: true, ...started }), true);
+  assert.equal(isRunning({ running: false }), false);
+  assert.equal(isRunning(null), false);
+  assert.equal(isRunning({ running: 'yes' }), false);
 });

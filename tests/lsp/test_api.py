@@ -24,6 +24,9 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
     assert [(r["routeKey"], r["function"]) for r in started["routes"]] == [
         ("ANY /{proxy+}", "ItemsFunction")
     ]
+    # The editor's API view follows starts and stops through lamina/apiStatus.
+    status = plain((await wait_for(lambda: client.api_statuses))[0])  # type: ignore[attr-defined]
+    assert status == {"running": True, **started}
 
     response = await asyncio.to_thread(requests.get, started["url"] + "/items", timeout=60)
     assert response.status_code == 200, response.text
@@ -55,6 +58,8 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
 
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": False}
+    await wait_for(lambda: len(client.api_statuses) == 2)  # type: ignore[attr-defined]
+    assert plain(client.api_statuses[1]) == {"running": False}  # type: ignore[attr-defined]
     try:
         await asyncio.to_thread(requests.get, started["url"] + "/items", timeout=5)
     except requests.ConnectionError:

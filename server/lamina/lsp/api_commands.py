@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lamina.gateway.template_apis import TemplateApis
     from lamina.lsp.project_index import LoadedProject
 
+API_STATUS = "lamina/apiStatus"  # {running, url?, routes?, functionUrls?} on each start and stop
 _running: weakref.WeakKeyDictionary[LaminaServer, ApiServer] = weakref.WeakKeyDictionary()
 _template_cache: dict[str, tuple[int, TemplateApis]] = {}
 
@@ -127,6 +128,8 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
     for line in server.banner_lines():
         ls.log_to_client(line)
     ls.show(f"Lamina: the API runs at {server.url}")
+    # Also when a route lens started it: the editor's API view follows.
+    ls.protocol.notify(API_STATUS, {"running": True, **describe(server)})
     _refresh_lenses(ls)
     return server
 
@@ -137,6 +140,7 @@ async def stop_api(ls: LaminaServer) -> bool:
         return False
     await server.stop()
     ls.show("Lamina: the API stopped")
+    ls.protocol.notify(API_STATUS, {"running": False})
     _refresh_lenses(ls)
     return True
 
