@@ -13,6 +13,7 @@ from lamina.emulator import (
     routes_function_urls,
     routes_functions,
     routes_invoke,
+    routes_invoke_stream,
     routes_permissions,
     routes_versions,
 )
@@ -28,6 +29,7 @@ ROUTE_TABLES = (
     routes_event_invoke.routes,
     routes_esm.routes,
     routes_function_urls.routes,
+    routes_invoke_stream.routes,
 )
 
 
