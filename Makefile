@@ -63,6 +63,8 @@ e2e: install vsix
 	command -v nvim >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq neovim; }
+	# Chromium (and code-server) for the browser tests: install.sh adds only what is missing.
+	bash $(EXT)/e2e/install.sh
 	LAMINA_E2E=1 LAMINA_E2E_VSIX=$(VSIX) LAMINA_E2E_OUT=build/e2e-vscode $(BIN)/pytest -q -s tests/e2e
 
 clean:

@@ -1,6 +1,7 @@
 // Lamina for VS Code: starts `python -m lamina lsp` and turns its notifications into UI.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest } from 'vscode-languageclient/node';
+import { registerApiView } from './apiView';
 import { registerCommands } from './commands';
 import { DebugSessions, registerDebugger } from './debug';
 import { ResultsView } from './results';
@@ -27,12 +28,14 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const sessions = new DebugSessions(execute, log);
   registerDebugger(context, sessions);
+  const apiStatus = registerApiView(context, execute, log);
   registerCommands(context, execute, { results, status, sessions, log, restart: () => srv.restart() });
 
   srv.onClient((client) => {
     client.onNotification('lamina/invocationResult', (r: InvocationResult) => results.show(r));
     client.onNotification('lamina/debugReady', (c: AttachConfig) => void sessions.onDebugReady(c));
     client.onNotification('lamina/syncStatus', (s: SyncStatus) => status.update(s));
+    client.onNotification('lamina/apiStatus', apiStatus);
   });
 
   context.subscriptions.push(

@@ -187,3 +187,49 @@ test('sync model: busy, done, failed and aws warning', () => {
   assert.equal(v.error, true);
   assert.match(v.tooltip, /AccessDenied/);
 });
+
+const { parseApiDescription, apiTree, isRunning } = require('../out/apiModel.js');
+
+const started = {
+  url: 'http://127.0.0.1:3000',
+  routes: [
+    { routeKey: 'GET /items/{id}', url: 'http://127.0.0.1:3000/Prod/items/{id}', function: 'GetItem', api: 'ServerlessRestApi', stage: 'Prod' },
+    { routeKey: 'GET /v2/items', url: 'http://127.0.0.1:3000/v2/items', function: 'ListItems', api: 'HttpApi', stage: '$default' },
+    { routeKey: 'POST /items', url: 'http://127.0.0.1:3000/Prod/items', function: 'PutItem', api: 'ServerlessRestApi', stage: 'Prod' },
+  ],
+  functionUrls: [
+    { url: 'http://127.0.0.1:3000/lambda-url/abc/', function: 'Public', authType: 'NONE' },
+    { url: 'http://127.0.0.1:3000/lambda-url/def/', function: 'Private', authType: 'AWS_IAM' },
+  ],
+};
+
+test('API view: routes grouped by API and stage in the server order, each with its URL', () => {
+  const nodes = apiTree(parseApiDescription(started));
+  assert.deepEqual(nodes.map((n) => n.label), ['ServerlessRestApi (Prod)', 'HttpApi ($default)', 'Function URLs']);
+  const rest = nodes[0].children;
+  assert.deepEqual(rest.map((r) => [r.label, r.description, r.url]), [
+    ['GET /items/{id}', 'GetItem', 'http://127.0.0.1:3000/Prod/items/{id}'],
+    ['POST /items', 'PutItem', 'http://127.0.0.1:3000/Prod/items'],
+  ]);
+  assert.equal(nodes[0].url, undefined, 'a group opens nothing');
+  const urls = nodes[2].children;
+  assert.deepEqual(urls.map((u) => [u.label, u.description]), [
+    ['Public', 'http://127.0.0.1:3000/lambda-url/abc/'],
+    ['Private', 'http://127.0.0.1:3000/lambda-url/def/ (AWS_IAM)'],
+  ]);
+});
+
+test('API view: an API with no Function URLs has no such group; a bad answer is one clear error', () => {
+  const nodes = apiTree(parseApiDescription({ url: 'http://127.0.0.1:3000', routes: started.routes.slice(1, 2) }));
+  assert.deepEqual(nodes.map((n) => n.label), ['HttpApi ($default)']);
+  assert.throws(() => parseApiDescription(null), /answered nothing/);
+  assert.throws(() => parseApiDescription({ url: 'x', routes: 'no' }), /routes that is not a list/);
+  assert.throws(() => parseApiDescription({ url: 'x', routes: [{ routeKey: 'GET /' }] }), /routes\[0\]\.url/);
+});
+
+test('API view: lamina/apiStatus says running only with running: true', () => {
+  assert.equal(isRunning({ running: true, ...started }), true);
+  assert.equal(isRunning({ running: false }), false);
+  assert.equal(isRunning(null), false);
+  assert.equal(isRunning({ running: 'yes' }), false);
+});

@@ -133,7 +133,10 @@ def test_error_wire_format(emulator: Any) -> None:
 def test_unsupported_operations_are_named(lam: Any, deploy: Any, emulator: Any) -> None:
     name = deploy()
     for call, operation in (
-        (lambda: lam.get_function_url_config(FunctionName=name), "GetFunctionUrlConfig"),
+        (
+            lambda: lam.get_function_code_signing_config(FunctionName=name),
+            "GetFunctionCodeSigningConfig",
+        ),
         (lambda: lam.list_layers(), "ListLayers"),
         (
             lambda: lam.get_layer_version_by_arn(Arn="arn:aws:lambda:us-east-1:1:layer:x:1"),

@@ -18,6 +18,7 @@ NEOVIM_DEBIAN = "neovim@v0.7.0"  # Debian 12's: no file watching, no workspace/c
 INVOCATION_RESULT = "lamina/invocationResult"
 DEBUG_READY = "lamina/debugReady"
 SYNC_STATUS = "lamina/syncStatus"
+API_STATUS = "lamina/apiStatus"
 
 StartClient = Callable[..., Awaitable[LanguageClient]]
 
@@ -87,6 +88,12 @@ def make_client(apply_edits: bool) -> LanguageClient:
     @client.feature(SYNC_STATUS)
     def sync_status(params: Any) -> None:
         client.sync_statuses.append(params)  # type: ignore[attr-defined]
+
+    client.api_statuses = []  # type: ignore[attr-defined]
+
+    @client.feature(API_STATUS)
+    def api_status(params: Any) -> None:
+        client.api_statuses.append(params)  # type: ignore[attr-defined]
 
     client.registrations = []  # type: ignore[attr-defined]
 

@@ -47,15 +47,39 @@ def events_list(project_dir: Path) -> None:
 
 
 @events.command("generate")
-@click.argument("source")
+@click.argument("source", required=False)
 @click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Set a field (repeatable)."
 )
-def events_generate(source: str, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--function",
+    metavar="FUNCTION",
+    help="Fill in the method, path, resource and stage of FUNCTION's API route (and the source).",
+)
+@click.option("--route", metavar="'METHOD /path'", help="With --function: which of its routes.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def events_generate(
+    source: str | None,
+    overrides: tuple[str, ...],
+    function: str | None = None,
+    route: str | None = None,
+    project_dir: Path = Path("."),
+) -> None:
     """Print a sample event for SOURCE (apigateway-http, sqs, s3-put, ...)."""
     from lamina.events import generate
 
     values: dict[str, str] = {}
+    if function:
+        from lamina.commands.route_event import route_values
+
+        source, values = route_values(load(project_dir), function, route, source)
+    elif source is None:
+        fail("missing SOURCE (see lamina events list), or --function FUNCTION")
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key:

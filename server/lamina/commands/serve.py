@@ -46,6 +46,13 @@ from lamina.commands.console import fail
     metavar="FUNCTION[:PORT]",
     help="Run FUNCTION's invocations under debugpy, one at a time, on PORT (default: any).",
 )
+@click.option(
+    "--api",
+    "with_api",
+    is_flag=True,
+    help="Also serve the project's API Gateway routes (lamina api) on --api-port.",
+)
+@click.option("--api-port", type=click.IntRange(0, 65535), default=3000, show_default=True)
 def serve(
     host: str,
     port: int,
@@ -56,6 +63,8 @@ def serve(
     sqs_endpoint: str | None = None,
     deploy_samples: bool = False,
     debug_target: str | None = None,
+    with_api: bool = False,
+    api_port: int = 3000,
 ) -> None:
     """Serve AWS Lambda's API locally (boto3, the AWS CLI, any SDK: use --endpoint-url)."""
     from lamina.emulator.server import ServeError, ServeOptions, cli_extras, run
@@ -76,4 +85,8 @@ def serve(
         allow_remote=allow_remote,
         **extras,
     )
+    if with_api:
+        from lamina.commands.api import serve_with_api
+
+        sys.exit(serve_with_api(options, api_port))
     sys.exit(run(options))

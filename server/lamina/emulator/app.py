@@ -10,8 +10,10 @@ from lamina.emulator import (
     routes_account,
     routes_esm,
     routes_event_invoke,
+    routes_function_urls,
     routes_functions,
     routes_invoke,
+    routes_invoke_stream,
     routes_permissions,
     routes_versions,
 )
@@ -26,11 +28,15 @@ ROUTE_TABLES = (
     routes_account.routes,
     routes_event_invoke.routes,
     routes_esm.routes,
+    routes_function_urls.routes,
+    routes_invoke_stream.routes,
 )
 
 
 def create_app(emulator: Emulator) -> web.Application:
-    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    app = web.Application(
+        client_max_size=CLIENT_MAX_SIZE, middlewares=[routes_function_urls.function_url_hosts]
+    )
     app[EMULATOR] = emulator
     for table in ROUTE_TABLES:
         app.add_routes(table)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from lamina.lsp import (
+    api_commands,
     code_actions,
     code_lenses,
     create_handler,
@@ -31,6 +32,7 @@ FEATURES: tuple[ModuleType, ...] = (
     create_handler,
     debug_command,
     sync_commands,
+    api_commands,
 )
 
 

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from lamina.project.spec import FunctionSpec
 
 log = logging.getLogger(__name__)
+# Lenses that other features add to the same documents (the API's route lenses): each is called
+# as (server, path, loaded project) and returns more lenses.
+EXTRA_LENSES: list[Callable[[LaminaServer, Path, LoadedProject | None], list[types.CodeLens]]] = []
 _parsed: dict[str, tuple[int | None, Any]] = {}  # uri -> (version, parse result)
 _CACHE_LIMIT = 256
 _in_flight: dict[tuple[str, int], asyncio.Future[Any]] = {}  # parses under way
@@ -190,7 +194,18 @@ def project_file_lenses(
 
 
 async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
-    return lens_objects(await document_lens_groups(ls, uri))
+    groups = await document_lens_groups(ls, uri)
+    return await extra_lenses(ls, uri) + lens_objects(groups)
+
+
+async def extra_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
+    """Other features' lenses on this document (EXTRA_LENSES), first on their lines."""
+    path_text = to_fs_path(uri) if EXTRA_LENSES else None
+    if path_text is None:
+        return []
+    path = Path(os.path.abspath(path_text))
+    loaded = await ls.state.index.current()
+    return [lens for extra in EXTRA_LENSES for lens in extra(ls, path, loaded)]
 
 
 async def document_lens_groups(ls: LaminaServer, uri: str) -> list[LensGroup]:
@@ -216,4 +231,6 @@ async def document_lens_groups(ls: LaminaServer, uri: str) -> list[LensGroup]:
 def register(server: LaminaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def code_lens(ls: LaminaServer, params: types.CodeLensParams) -> PrebuiltJson:
-        return lens_json(await document_lens_groups(ls, params.text_document.uri))
+        uri = params.text_document.uri
+        groups = await document_lens_groups(ls, uri)
+        return lens_json(groups, before=await extra_lenses(ls, uri))

@@ -7,10 +7,13 @@ and converting that many lsprotocol objects took seconds; the text takes a fract
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii as json_string
 from typing import Any, NamedTuple
 
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 
 from lamina.lsp.prebuilt_json import PrebuiltJson
 
@@ -43,9 +46,10 @@ def lens_objects(groups: list[LensGroup]) -> list[types.CodeLens]:
     return lenses
 
 
-def lens_json(groups: list[LensGroup]) -> PrebuiltJson:
-    """The same lenses as `lens_objects`, as the JSON array pygls would have sent."""
-    parts: list[str] = []
+def lens_json(groups: list[LensGroup], before: Sequence[types.CodeLens] = ()) -> PrebuiltJson:
+    """The same lenses as `lens_objects`, as the JSON array pygls would have sent, after the
+    lenses `before` (a few, from other features: converted the usual way)."""
+    parts: list[str] = [json.dumps(lens) for lens in get_converter().unstructure(list(before))]
     for group in groups:
         where = (
             f'"range":{{"start":{{"line":{group.line},"character":{group.start}}},'

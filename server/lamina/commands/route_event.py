@@ -1,0 +1,55 @@
+"""`lamina events generate --function F [--route 'GET /items/{id}']`: F's API route picks the
+event source and fills in its method, path, resource and stage (gateway.route_events)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lamina.commands.console import fail
+
+if TYPE_CHECKING:
+    from lamina.project import Project
+
+
+def route_values(
+    project: Project, function: str, route_key: str | None, source: str | None
+) -> tuple[str, dict[str, str]]:
+    from lamina.gateway.route_events import function_url_event_values, route_event_values
+    from lamina.gateway.template_apis import read_template_apis
+    from lamina.project import ProjectError
+
+    try:
+        logical_id = project.find(function).logical_id
+    except ProjectError as e:
+        fail(str(e))
+    if project.template_path is None:
+        fail("--function needs the project's template.yaml (its API events)")
+    try:
+        apis = read_template_apis(project.template_path, set(project.functions))
+    except ProjectError as e:
+        fail(str(e))
+    routes = [r for r in apis.routes if r.function == logical_id]
+    method = None
+    if route_key is not None:
+        method, _, path = route_key.strip().partition(" ")
+        method, path = method.upper(), path.strip()
+        if not path:  # just a path
+            method, path = None, route_key.strip()
+        routes = [
+            r for r in routes if r.path == path and method in (None, r.method) or (
+                r.path == path and r.method == "ANY"
+            )
+        ]  # fmt: skip
+    if routes:
+        chosen_source, values = route_event_values(routes[0])
+        if method:
+            values["method"] = method
+    elif route_key is None and any(u.function == logical_id for u in apis.function_urls):
+        chosen_source, values = function_url_event_values()
+    else:
+        known = ", ".join(r.route_key for r in apis.routes if r.function == logical_id)
+        what = f"no route {route_key!r}" if route_key else "no API event"
+        fail(
+            f"{function} has {what} in the template" + (f" (its routes: {known})" if known else "")
+        )
+    return source or chosen_source, values

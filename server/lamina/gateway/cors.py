@@ -1,0 +1,145 @@
+"""CORS as API Gateway does it, from the template's `Cors` (REST) or `CorsConfiguration` (HTTP).
+
+- REST APIs: SAM adds an OPTIONS method (a mock integration) to every path, answering the
+  preflight with the configured headers as they are written (`"'*'"` is `*`). Other responses
+  get nothing added: a proxy integration's function sends its own CORS headers, as on AWS.
+- HTTP APIs: API Gateway answers every preflight itself (204; the request's Origin echoed when it
+  is allowed) and adds Access-Control-Allow-Origin (and -Credentials, -Expose-Headers) to the
+  function's responses, replacing the function's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lamina.gateway.http_types import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class CorsRules:
+    http_api: bool  # HTTP API semantics (else REST's mock OPTIONS method)
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    def origin_allowed(self, origin: str) -> str | None:
+        """The Access-Control-Allow-Origin value for `origin`, or None when it is not allowed."""
+        if "*" in self.allow_origins:
+            return "*" if not self.allow_credentials else origin
+        lowered = origin.lower()
+        return origin if any(o.lower() == lowered for o in self.allow_origins) else None
+
+
+def _unquote(value: object) -> str:
+    """SAM's REST Cors values are quoted strings: "'GET,POST'" → GET,POST."""
+    text = str(value).strip()
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1]
+    return text
+
+
+def _items(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value)
+    return tuple(v.strip() for v in _unquote(value).split(",") if v.strip())
+
+
+def rest_rules(cors: object) -> CorsRules | None:
+    """From an AWS::Serverless::Api's `Cors`: a string (the allowed origin) or a mapping."""
+    if cors is None or cors is False:
+        return None
+    if not isinstance(cors, dict):
+        return CorsRules(False, allow_origins=(_unquote(cors),))
+    max_age = cors.get("MaxAge")
+    return CorsRules(
+        False,
+        allow_origins=(_unquote(cors.get("AllowOrigin", "'*'")),),
+        allow_methods=_items(cors.get("AllowMethods")),
+        allow_headers=_items(cors.get("AllowHeaders")),
+        max_age=int(_unquote(max_age)) if max_age is not None else None,
+        allow_credentials=bool(cors.get("AllowCredentials")),
+    )
+
+
+def http_rules(cors: object) -> CorsRules | None:
+    """From an AWS::Serverless::HttpApi's `CorsConfiguration`: true (allow all) or a mapping."""
+    if cors is None or cors is False:
+        return None
+    if cors is True:
+        return CorsRules(True, ("*",), ("*",), ("*",))
+    if not isinstance(cors, dict):
+        return None
+    max_age = cors.get("MaxAge")
+    return CorsRules(
+        True,
+        allow_origins=_items(cors.get("AllowOrigins")),
+        allow_methods=_items(cors.get("AllowMethods")),
+        allow_headers=_items(cors.get("AllowHeaders")),
+        expose_headers=_items(cors.get("ExposeHeaders")),
+        max_age=int(max_age) if max_age is not None else None,
+        allow_credentials=bool(cors.get("AllowCredentials")),
+    )
+
+
+def is_preflight(request: HttpRequest) -> bool:
+    return (
+        request.method == "OPTIONS" and request.header("access-control-request-method") is not None
+    )
+
+
+def preflight_response(rules: CorsRules, request: HttpRequest) -> HttpResponse:
+    headers: list[tuple[str, str]] = []
+    if not rules.http_api:
+        # SAM's mock integration: the configured values, whatever the Origin.
+        headers.append(("Access-Control-Allow-Origin", rules.allow_origins[0]))
+        if rules.allow_methods:
+            headers.append(("Access-Control-Allow-Methods", ",".join(rules.allow_methods)))
+        if rules.allow_headers:
+            headers.append(("Access-Control-Allow-Headers", ",".join(rules.allow_headers)))
+        if rules.max_age is not None:
+            headers.append(("Access-Control-Max-Age", str(rules.max_age)))
+        if rules.allow_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        return HttpResponse(200, headers, b"")
+    origin = rules.origin_allowed(request.header("origin") or "")
+    if origin is not None:
+        headers.append(("Access-Control-Allow-Origin", origin))
+        wanted = request.header("access-control-request-method") or ""
+        methods = rules.allow_methods
+        headers.append(
+            ("Access-Control-Allow-Methods", wanted if "*" in methods else ",".join(methods))
+        )
+        asked = request.header("access-control-request-headers")
+        if rules.allow_headers:
+            allowed = (
+                asked if "*" in rules.allow_headers and asked else ",".join(rules.allow_headers)
+            )
+            headers.append(("Access-Control-Allow-Headers", allowed))
+        if rules.max_age is not None:
+            headers.append(("Access-Control-Max-Age", str(rules.max_age)))
+        if rules.allow_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+    return HttpResponse(204, headers, b"")
+
+
+def decorate(rules: CorsRules, request: HttpRequest, response: HttpResponse) -> None:
+    """HTTP APIs: API Gateway's CORS headers on the function's response, replacing its own."""
+    origin_header = request.header("origin")
+    if not rules.http_api or origin_header is None:
+        return
+    origin = rules.origin_allowed(origin_header)
+    response.headers = [
+        (k, v) for k, v in response.headers if not k.lower().startswith("access-control-")
+    ]
+    if origin is None:
+        return
+    response.headers.append(("Access-Control-Allow-Origin", origin))
+    if rules.allow_credentials:
+        response.headers.append(("Access-Control-Allow-Credentials", "true"))
+    if rules.expose_headers:
+        response.headers.append(("Access-Control-Expose-Headers", ",".join(rules.expose_headers)))

@@ -1,0 +1,400 @@
+"""The gateway: HttpRequest → route → event → the function → HttpResponse.
+
+What API Gateway does around the call lives here: unknown routes (REST: 403 Missing
+Authentication Token; HTTP APIs: 404 Not Found), the 10 MB request limit (413), Lambda's 6 MB
+invoke limit (API Gateway gets an invoke error and answers 502), the integration timeout (504),
+and 502 for a handler error or a malformed result, with one log line that says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lamina.gateway.authorizers import (
+    UNAUTHORIZED,
+    Denied,
+    authorizer_event,
+    identity_values,
+    judge,
+    method_arn,
+)
+from lamina.gateway.cors import decorate, is_preflight, preflight_response
+from lamina.gateway.function_urls import (
+    AUTH_IAM,
+    FORBIDDEN_BODY,
+    FORBIDDEN_HEADERS,
+    FunctionUrl,
+    signature_problem,
+    split_function_url,
+)
+from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
+from lamina.gateway.nonproxy import call_non_proxy
+from lamina.gateway.payload_v1 import v1_event
+from lamina.gateway.payload_v2 import v2_event
+from lamina.gateway.request_parts import matches_media_type
+from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
+from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
+from lamina.project.spec import DEFAULT_ACCOUNT
+from lamina.runtime.config import default_region
+from lamina.runtime.invocation import InvocationResult, new_request_id
+
+log = logging.getLogger("lamina.gateway")
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invoke limit (request and response)
+REST_TIMEOUT_MS = 29_000  # REST APIs' default integration timeout
+HTTP_TIMEOUT_MS = 30_000  # HTTP APIs' maximum
+
+# (function logical id, event JSON bytes, request id) -> the invocation's result
+Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
+
+
+@dataclass
+class RequestRecord:
+    """One request as the front saw it: for the log line, the LSP output and saved events."""
+
+    method: str
+    path: str
+    status: int
+    function: str | None
+    duration_ms: float
+    event: bytes | None = None
+    problem: str | None = None
+    logs: str = ""  # the function's log lines (START ... REPORT)
+    # API Gateway's request id: requestContext.requestId and the x-amzn-RequestId header.
+    request_id: str = field(default_factory=new_request_id)
+
+    def summary(self) -> str:
+        """One line: `GET /items/42 200 → ItemsFunction 1.3 ms[: why]`."""
+        target = f" → {self.function}" if self.function else ""
+        line = f"{self.method} {self.path} {self.status}{target} {self.duration_ms:.1f} ms"
+        return f"{line}: {self.problem}" if self.problem else line
+
+
+def internal_error(kind: ApiKind) -> HttpResponse:
+    if kind is ApiKind.REST:
+        return message_response(502, "Internal server error")
+    return message_response(502, "Internal Server Error")
+
+
+class Gateway:
+    def __init__(
+        self,
+        table: RouteTable,
+        invoke: Invoke,
+        *,
+        account_id: str = DEFAULT_ACCOUNT,
+        on_request: Callable[[RequestRecord], None] | None = None,
+        function_urls: Callable[[str], FunctionUrl | None] | None = None,
+        check_code: Callable[[str], None] = lambda function: None,
+    ) -> None:
+        """`function_urls` finds a Function URL by its url id (None: this front serves none);
+        `check_code(function)` notices a save before a kept authorizer answer is used."""
+        self.check_code = check_code
+        self.table = table
+        self.function_urls = function_urls
+        self._invoke = invoke
+        self.account_id = account_id
+        self.on_request = on_request
+        # A debugger holding a function pauses its timeout (see `paused`).
+        self.paused: set[str] = set()
+        self._late: set[asyncio.Future[InvocationResult]] = set()
+        self._authorizations: dict[tuple[str, ...], tuple[float, Any]] = {}
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        record = RequestRecord(request.method, request.path, 0, None, 0.0)
+        url = split_function_url(request) if self.function_urls is not None else None
+        match = None if url is not None else self.table.match(request.method, request.path)
+        preflight = self._preflight(request, match) if url is None else None
+        if preflight is not None:
+            response = preflight
+        elif url is not None:
+            response = await self._function_url(request, url[0], url[1], record)
+        elif match is None:
+            response = self._not_found()
+        elif len(request.body) > MAX_REQUEST_BYTES:
+            response = message_response(413, "Request Too Long")
+            record.problem = f"the body is {len(request.body)} bytes; API Gateway takes 10 MB"
+        else:
+            record.function = match.route.function
+            response = await self._call(request, match, record)
+            if match.route.api.cors is not None:
+                decorate(match.route.api.cors, request, response)
+        response.headers.append(("x-amzn-RequestId", record.request_id))
+        record.status = response.status
+        record.duration_ms = (time.perf_counter() - started) * 1000
+        if self.on_request is not None:
+            self.on_request(record)
+        return response
+
+    def _preflight(self, request: HttpRequest, match: RouteMatch | None) -> HttpResponse | None:
+        """The gateway's answer to a CORS preflight, unless a route of its own takes OPTIONS."""
+        if not is_preflight(request) or (match is not None and match.route.method == "OPTIONS"):
+            return None
+        found = self.table.match_any_method(request.path)
+        if found is None or found.route.api.cors is None:
+            return None
+        return preflight_response(found.route.api.cors, request)
+
+    def _not_found(self) -> HttpResponse:
+        if ApiKind.REST in self.table.kinds():
+            return message_response(
+                403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+            )
+        return message_response(404, "Not Found")
+
+    def build_event(
+        self,
+        request: HttpRequest,
+        match: RouteMatch,
+        request_id: str,
+        url: FunctionUrl | None = None,
+        raw_path: str | None = None,
+    ) -> dict[str, object]:
+        epoch_ms = int(time.time() * 1000)
+        if url is not None:
+            return v2_event(
+                request,
+                match,
+                request_id=request_id,
+                epoch_ms=epoch_ms,
+                account_id=self.account_id,
+                raw_path=raw_path,
+                api_id=url.url_id,
+            )
+        build = v1_event if match.route.payload_version == "1.0" else v2_event
+        return build(
+            request,
+            match,
+            request_id=request_id,
+            epoch_ms=epoch_ms,
+            account_id=self.account_id,
+        )
+
+    async def _function_url(
+        self, request: HttpRequest, url_id: str, raw_path: str, record: RequestRecord
+    ) -> HttpResponse:
+        assert self.function_urls is not None
+        url = self.function_urls(url_id)
+        if url is None:
+            record.problem = f"no Function URL with id {url_id}"
+            return message_response(404, "Not Found")
+        record.function = url.function
+        if url.cors is not None and is_preflight(request):
+            return preflight_response(url.cors, request)  # answered without the function
+        if url.auth_type == AUTH_IAM:
+            problem = signature_problem(request)
+            if problem is not None:
+                record.problem = problem
+                return HttpResponse(403, [*FORBIDDEN_HEADERS], FORBIDDEN_BODY)
+        if len(request.body) > MAX_INVOKE_BYTES:
+            record.problem = f"the body is {len(request.body)} bytes; Function URLs take 6 MB"
+            return message_response(413, "Request Entity Too Large")
+        response = await self._call(request, RouteMatch(url.route()), record, url, raw_path)
+        if url.cors is not None:
+            decorate(url.cors, request, response)
+        return response
+
+    async def _call(
+        self,
+        request: HttpRequest,
+        match: RouteMatch,
+        record: RequestRecord,
+        url: FunctionUrl | None = None,
+        raw_path: str | None = None,
+    ) -> HttpResponse:
+        route = match.route
+        request_id = record.request_id
+        api_key = request.header("x-api-key")
+        if route.api_key_required and not self._key_accepted(route, api_key):
+            record.problem = "no valid x-api-key (the route has ApiKeyRequired)"
+            return message_response(403, "Forbidden")
+        built = self.build_event(request, match, request_id, url, raw_path)
+        if route.api_key_required:
+            identity = built["requestContext"]["identity"]  # type: ignore[index]
+            identity.update(apiKey=api_key, apiKeyId=api_key_id(api_key or ""))
+        if route.authorizer is not None:
+            try:
+                context = await self._authorize(route, built, request_id)
+            except Denied as e:
+                record.problem = f"authorizer {route.authorizer.name}: {e}"
+                return e.response
+            built["requestContext"]["authorizer"] = context  # type: ignore[index]
+        if route.integration is not None:
+            return await self._non_proxy(route, request, built, request_id, record)
+        event = json.dumps(built).encode()
+        record.event = event
+        if len(event) > MAX_INVOKE_BYTES:
+            record.problem = (
+                f"the event is {len(event)} bytes; Lambda's invoke limit is 6 MB "
+                "(API Gateway answers 502)"
+            )
+            return internal_error(route.api.kind)
+        try:
+            if url is not None:  # no gateway in between: only the function's own timeout
+                result = await self._invoke(route.function, event, request_id)
+            else:
+                result = await self._invoke_in_time(route, event, request_id)
+        except asyncio.TimeoutError:
+            record.problem = f"no answer within the integration timeout ({timeout_ms(route)} ms)"
+            return message_response(504, "Endpoint request timed out")
+        record.logs = result.logs
+        if not result.ok:
+            error = result.error or {}
+            record.problem = (
+                f"{error.get('errorType', 'error')}: {error.get('errorMessage', '')}".strip()
+            )
+            return internal_error(route.api.kind)
+        if len(result.payload) > MAX_INVOKE_BYTES:
+            record.problem = f"the result is {len(result.payload)} bytes; Lambda's limit is 6 MB"
+            return internal_error(route.api.kind)
+        try:
+            if route.payload_version == "1.0":
+                return v1_response(result.payload, lambda: self._binary_accepted(request, route))
+            return v2_response(result.payload)
+        except BadResult as e:
+            record.problem = f"malformed Lambda proxy response: {e}"
+            return internal_error(route.api.kind)
+
+    async def _non_proxy(
+        self,
+        route: Route,
+        request: HttpRequest,
+        event: dict[str, Any],
+        request_id: str,
+        record: RequestRecord,
+    ) -> HttpResponse:
+        async def invoke(payload: bytes) -> InvocationResult:
+            result = await self._invoke(route.function, payload, request_id)
+            record.logs = result.logs
+            return result
+
+        def in_background(pending: Awaitable[InvocationResult]) -> None:
+            task = asyncio.ensure_future(pending)
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+            task.add_done_callback(_finished_late)
+
+        assert route.integration is not None
+        outcome = await call_non_proxy(route.integration, request, event, invoke, in_background)
+        record.problem = outcome.problem
+        return outcome.response
+
+    @staticmethod
+    def _key_accepted(route: Route, key: str | None) -> bool:
+        keys = route.api.api_keys
+        return bool(key) and (not keys or key in keys)
+
+    async def _authorize(
+        self, route: Route, event: dict[str, Any], request_id: str
+    ) -> dict[str, Any]:
+        """Run the route's Lambda authorizer: the context for the function's event, or Denied."""
+        authorizer = route.authorizer
+        assert authorizer is not None
+        headers = event.get("headers") or {}
+        if isinstance(authorizer, JwtAuthorizer):
+            claims = await asyncio.to_thread(check_jwt, authorizer, headers)
+            return {"jwt": claims} if route.payload_version == "2.0" else claims
+        query = event.get("queryStringParameters") or {}
+        identity = identity_values(authorizer, headers, query)
+        if identity is None:
+            raise Denied(UNAUTHORIZED, "no identity source in the request")
+        context = event["requestContext"]
+        path = context.get("http", {}).get("path") or event.get("path") or "/"
+        arn = method_arn(
+            default_region(), self.account_id, context["apiId"], context["stage"],
+            context.get("httpMethod") or context["http"]["method"], path,
+        )  # fmt: skip
+        # As API Gateway: an authorizer's answer is kept for ReauthorizeEvery seconds per
+        # identity (and judged against each request's ARN); a code change forgets them all.
+        key = (authorizer.name, authorizer.function, *identity)
+        self.check_code(authorizer.function)  # a save forgets kept answers (on_change)
+        cached = self._authorizations.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return judge(authorizer, cached[1], arn)
+        payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
+        result = await self._invoke(authorizer.function, payload, new_request_id())
+        if not result.ok:
+            error = result.error or {}
+            if error.get("errorMessage") == "Unauthorized":
+                raise Denied(UNAUTHORIZED, "the authorizer raised Unauthorized")
+            raise Denied(
+                message_response(500, "Internal Server Error"),
+                f"the authorizer failed: {error.get('errorType')}: {error.get('errorMessage')}",
+            )
+        try:
+            answer = json.loads(result.payload)
+        except ValueError:
+            answer = None
+        if authorizer.ttl_s > 0 and identity:
+            self._authorizations[key] = (time.monotonic() + authorizer.ttl_s, answer)
+        return judge(authorizer, answer, arn)
+
+    def forget_authorizations(self) -> None:
+        """Drop every cached authorizer answer (an authorizer's code changed)."""
+        self._authorizations.clear()
+
+    async def _invoke_in_time(
+        self, route: Route, event: bytes, request_id: str
+    ) -> InvocationResult:
+        loop = asyncio.get_running_loop()
+        task: asyncio.Future[InvocationResult] = asyncio.ensure_future(
+            self._invoke(route.function, event, request_id)
+        )
+        limit = timeout_ms(route) / 1000
+        while True:
+            # A future and a timer rather than asyncio.wait: this runs on every request.
+            waiter: asyncio.Future[None] = loop.create_future()
+
+            def wake(_: object = None, waiter: asyncio.Future[None] = waiter) -> None:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+            task.add_done_callback(wake)
+            timer = loop.call_later(limit, wake)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                task.remove_done_callback(wake)
+            if task.done():
+                return task.result()
+            if route.function not in self.paused:
+                # As on AWS, the function runs on after API Gateway gave up on it.
+                self._late.add(task)
+                task.add_done_callback(self._late.discard)
+                task.add_done_callback(_finished_late)
+                raise asyncio.TimeoutError
+            # A debugger holds the function: the clock waits for it.
+
+    @staticmethod
+    def _binary_accepted(request: HttpRequest, route: Route) -> bool:
+        if route.api.kind is not ApiKind.REST:
+            return True
+        accept = (request.header("accept") or "").split(",", 1)[0].split(";", 1)[0].strip()
+        return matches_media_type(accept.lower(), route.api.binary_media_types)
+
+
+def api_key_id(key: str) -> str:
+    """A stable 10-character id for an API key, like API Gateway's."""
+    return api_id_for("key:" + key)
+
+
+def _finished_late(task: asyncio.Future[InvocationResult]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.info("a timed-out invocation failed afterwards: %s", task.exception())
+
+
+def timeout_ms(route: Route) -> int:
+    limit = REST_TIMEOUT_MS if route.api.kind is ApiKind.REST else HTTP_TIMEOUT_MS
+    if route.timeout_ms:
+        limit = route.timeout_ms if route.api.kind is ApiKind.REST else min(route.timeout_ms, limit)
+    return limit

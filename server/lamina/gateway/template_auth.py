@@ -1,0 +1,181 @@
+"""The `Auth` parts of a SAM template's APIs: Lambda and JWT authorizers (per API, the
+default and each event's choice) and API keys (`ApiKeyRequired`, `AWS::ApiGateway::ApiKey`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.jwt_authorizers import JwtAuthorizer
+from lamina.gateway.routes import Api, ApiKind
+from lamina.project.intrinsics import to_text
+from lamina.project.template import merge_globals
+
+AnyAuthorizer = Authorizer | JwtAuthorizer
+_ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+
+
+def function_in_uri(uri: Any) -> str | None:
+    """The function an integration URI or FunctionArn names: `${Fn.Arn}` in a Sub, or
+    GetAtt Fn.Arn (read before intrinsics are resolved)."""
+    if isinstance(uri, Mapping):
+        if "Fn::Sub" in uri:
+            sub = uri["Fn::Sub"]
+            text = sub[0] if isinstance(sub, list) and sub else sub
+            found = _ARN_IN_SUB.search(text) if isinstance(text, str) else None
+            return found.group(1) if found else None
+        if "Fn::GetAtt" in uri:
+            target = uri["Fn::GetAtt"]
+            name = target[0] if isinstance(target, list) else str(target).split(".")[0]
+            return str(name)
+    return None
+
+
+class TemplateAuth:
+    def __init__(
+        self,
+        resources: Mapping[str, Any],
+        globals_: Mapping[str, Any],
+        functions: set[str],
+        jwks: Mapping[str, str],
+        value: Callable[[Any, str], Any],
+        warn: Callable[[str, str], None],
+    ) -> None:
+        self.resources = resources
+        self.globals = globals_
+        self.functions = functions
+        self.jwks = dict(jwks)
+        self.value = value
+        self.warn = warn
+        # Per API: its authorizers by name, and the default one's name.
+        self.auth: dict[str, tuple[dict[str, AnyAuthorizer], str | None]] = {}
+        self.api_keys = self.defined_api_keys()
+
+    def defined_api_keys(self) -> tuple[str, ...]:
+        keys = []
+        for logical_id, resource in self.resources.items():
+            if isinstance(resource, Mapping) and resource.get("Type") == "AWS::ApiGateway::ApiKey":
+                value = self.value((resource.get("Properties") or {}).get("Value"), logical_id)
+                if value:
+                    keys.append(to_text(value))
+        return tuple(keys)
+
+    def key_required(self, api: Api, event_auth: Any, where: str) -> bool:
+        """Auth.ApiKeyRequired on the event, else on the API (REST APIs only)."""
+        if api.kind is not ApiKind.REST:
+            return False
+        required = None
+        if isinstance(event_auth, Mapping) and "ApiKeyRequired" in event_auth:
+            required = bool(event_auth["ApiKeyRequired"])
+        if required is None:
+            resource = self.resources.get(api.logical_id) or {}
+            own = (resource.get("Properties") or {}) if isinstance(resource, Mapping) else {}
+            auth = merge_globals(self.globals.get("Api"), own).get("Auth") or {}
+            required = bool(auth.get("ApiKeyRequired")) if isinstance(auth, Mapping) else False
+        if required and not self.api_keys:
+            self.warn(where, "ApiKeyRequired, but no AWS::ApiGateway::ApiKey Value here: any key")
+        return required
+
+    def read_authorizers(self, logical_id: str, kind: ApiKind, auth: Any) -> None:
+        """Note an API's Lambda and JWT authorizers and its default one."""
+        self.auth[logical_id] = self._authorizers(logical_id, kind, auth)
+
+    def _authorizers(
+        self, logical_id: str, kind: ApiKind, auth: Any
+    ) -> tuple[dict[str, AnyAuthorizer], str | None]:
+        if not isinstance(auth, Mapping):
+            return {}, None
+        found: dict[str, AnyAuthorizer] = {}
+        for name, config in (auth.get("Authorizers") or {}).items():
+            where = f"{logical_id}.Auth.Authorizers.{name}"
+            if not isinstance(config, Mapping):
+                continue
+            if "JwtConfiguration" in config and kind is ApiKind.HTTP:
+                found[str(name)] = self.jwt_authorizer(str(name), config, where)
+                continue
+            if "UserPoolArn" in config and kind is ApiKind.REST:
+                found[str(name)] = self.cognito_authorizer(str(name), config, where)
+                continue
+            if "UserPoolArn" in config or "JwtConfiguration" in config:
+                self.warn(where, "this kind of authorizer is not checked locally")
+                continue
+            function = function_in_uri(config.get("FunctionArn"))
+            if function is None or function not in self.functions:
+                self.warn(where, "FunctionArn names no function Lamina runs here; skipped")
+                continue
+            identity = config.get("Identity") or {}
+            http = kind is ApiKind.HTTP
+            found[str(name)] = Authorizer(
+                name=str(name),
+                function=function,
+                kind="REQUEST" if http else to_text(config.get("FunctionPayloadType") or "TOKEN"),
+                http_api=http,
+                header=to_text(identity.get("Header") or "Authorization"),
+                validation=to_text(identity["ValidationExpression"])
+                if identity.get("ValidationExpression")
+                else None,
+                identity_headers=tuple(to_text(h) for h in identity.get("Headers") or ()),
+                identity_query=tuple(to_text(q) for q in identity.get("QueryStrings") or ()),
+                payload_version=to_text(config.get("AuthorizerPayloadFormatVersion") or "2.0"),
+                simple_responses=bool(config.get("EnableSimpleResponses")),
+                ttl_s=int(identity.get("ReauthorizeEvery", 300)),
+            )
+        default = auth.get("DefaultAuthorizer")
+        return found, to_text(default) if default else None
+
+    def jwt_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
+        jwt = self.value(config.get("JwtConfiguration"), f"{where}.JwtConfiguration") or {}
+        issuer = to_text(jwt.get("issuer") or "")
+        audience = jwt.get("audience") or []
+        source = to_text(config.get("IdentitySource") or "$request.header.Authorization")
+        header = (
+            source.rsplit(".", 1)[-1] if source.startswith("$request.header.") else "Authorization"
+        )
+        return JwtAuthorizer(
+            name=name,
+            issuer=issuer,
+            audiences=tuple(
+                to_text(a) for a in (audience if isinstance(audience, list) else [audience])
+            ),
+            identity_header=header,
+            jwks=self.jwks.get(issuer),
+        )
+
+    def cognito_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
+        """A REST API's Cognito user pool authorizer, checked as a JWT from the pool's issuer
+        (`https://cognito-idp.<region>.amazonaws.com/<pool id>`, from the ARN)."""
+        arns = self.value(config.get("UserPoolArn"), f"{where}.UserPoolArn")
+        arn = to_text(arns[0] if isinstance(arns, list) and arns else arns or "")
+        issuer = ""
+        parts = arn.split(":")
+        if len(parts) == 6 and parts[2] == "cognito-idp" and parts[5].startswith("userpool/"):
+            issuer = f"https://cognito-idp.{parts[3]}.amazonaws.com/{parts[5].split('/', 1)[1]}"
+        else:
+            self.warn(where, f"UserPoolArn {arn} is not a literal ARN here: any issuer is taken")
+        identity = config.get("Identity") or {}
+        return JwtAuthorizer(
+            name=name,
+            issuer=issuer,
+            audiences=(),
+            identity_header=to_text(identity.get("Header") or "Authorization"),
+            jwks=self.jwks.get(issuer),
+        )
+
+    def route_authorizer(self, api: Api, event_auth: Any, where: str) -> AnyAuthorizer | None:
+        found, default = self.auth.get(api.logical_id, ({}, None))
+        name = default
+        if isinstance(event_auth, Mapping) and event_auth.get("Authorizer"):
+            name = to_text(event_auth["Authorizer"])
+        if name is None or name in ("NONE", "AWS_IAM"):
+            return None
+        if name not in found:
+            self.warn(where, f"authorizer {name} is not a Lambda authorizer of {api.logical_id}")
+            return None
+        chosen = found[name]
+        scopes = event_auth.get("AuthorizationScopes") if isinstance(event_auth, Mapping) else None
+        if isinstance(chosen, JwtAuthorizer) and scopes:
+            chosen = replace(chosen, scopes=tuple(to_text(s) for s in scopes))
+        return chosen

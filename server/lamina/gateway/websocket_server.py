@@ -1,0 +1,163 @@
+"""WebSocket APIs on aiohttp: the connection at `ws://host:port/<stage>`, each frame to its
+route's function, and the `@connections` management API (PostToConnection, GetConnection,
+DeleteConnection) at `/<stage>/@connections/<id>` (and `/@connections/<id>`, for SDK clients
+given only the endpoint). The events come from websocket_apis."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from lamina.gateway.websocket_apis import (
+    Connection,
+    WebSocketApi,
+    new_connection_id,
+    websocket_event,
+)
+from lamina.runtime.invocation import InvocationResult, new_request_id
+
+log = logging.getLogger("lamina.gateway")
+
+Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
+
+
+def _iso(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _gone() -> web.Response:
+    return web.json_response(
+        {"message": None}, status=410, headers={"x-amzn-ErrorType": "GoneException"}
+    )
+
+
+class WebSocketGateway:
+    def __init__(
+        self,
+        apis: list[WebSocketApi],
+        invoke: Invoke,
+        report: Callable[[str], None],
+        account_id: str,
+    ) -> None:
+        self.apis = apis
+        self._invoke = invoke
+        self.report = report
+        self.account_id = account_id
+        self.domain_name = ""  # host:port of the TLS listener, set when it listens
+        self.connections: dict[str, tuple[Connection, web.WebSocketResponse]] = {}
+
+    def routes(self) -> list[web.RouteDef]:
+        table = []
+        for api in self.apis:
+            table.append(web.get(f"/{api.stage}", self._socket(api)))
+            for method in ("POST", "GET", "DELETE"):
+                table.append(web.route(method, f"/{api.stage}/@connections/{{id}}", self.manage))
+        for method in ("POST", "GET", "DELETE"):
+            table.append(web.route(method, "/@connections/{id}", self.manage))
+        return table
+
+    async def _call(self, connection: Connection, route_key: str, event: dict[str, Any]) -> Any:
+        function = connection.api.function_for(route_key)
+        if function is None:
+            return None
+        started = time.perf_counter()
+        result = await self._invoke(function, json.dumps(event).encode(), new_request_id())
+        if result.logs:
+            self.report(result.logs.rstrip("\n"))
+        elapsed = (time.perf_counter() - started) * 1000
+        outcome = "ok" if result.ok else f"error {(result.error or {}).get('errorType')}"
+        self.report(
+            f"WS {route_key} {connection.connection_id} → {function} {outcome} {elapsed:.1f} ms"
+        )
+        return result
+
+    def _socket(self, api: WebSocketApi) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            peer = request.transport.get_extra_info("peername") if request.transport else None
+            connection = Connection(
+                new_connection_id(),
+                api,
+                self.domain_name or request.host,
+                peer[0] if peer else "127.0.0.1",
+                request.headers.get("User-Agent", ""),
+            )
+            headers = [(k, v) for k, v in request.headers.items()]
+            connect = websocket_event(
+                connection, "$connect", "CONNECT", headers=headers, query=request.query_string
+            )
+            result = await self._call(connection, "$connect", connect)
+            if result is not None and not _accepted(result):
+                return web.json_response({"message": "Forbidden"}, status=403)
+            socket = web.WebSocketResponse()
+            await socket.prepare(request)
+            self.connections[connection.connection_id] = (connection, socket)
+            try:
+                async for message in socket:
+                    if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                        continue
+                    body = message.data if message.type == WSMsgType.TEXT else message.data.decode()
+                    connection.last_active_at = int(time.time() * 1000)
+                    route_key = api.select_route(body)
+                    if api.function_for(route_key) is None:
+                        await socket.send_str(json.dumps({
+                            "message": "Forbidden",
+                            "connectionId": connection.connection_id,
+                            "requestId": new_request_id(),
+                        }))  # fmt: skip
+                        continue
+                    event = websocket_event(connection, route_key, "MESSAGE", body=body)
+                    await self._call(connection, route_key, event)
+            finally:
+                self.connections.pop(connection.connection_id, None)
+                goodbye = websocket_event(connection, "$disconnect", "DISCONNECT", headers=headers)
+                await self._call(connection, "$disconnect", goodbye)
+            return socket
+
+        return handle
+
+    async def manage(self, request: web.Request) -> web.StreamResponse:
+        """PostToConnection (POST), GetConnection (GET), DeleteConnection (DELETE)."""
+        found = self.connections.get(request.match_info["id"])
+        if found is None or found[1].closed:
+            return _gone()
+        connection, socket = found
+        if request.method == "POST":
+            data = await request.read()
+            try:
+                await socket.send_str(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                await socket.send_bytes(data)
+            return web.Response(status=200)
+        if request.method == "DELETE":
+            await socket.close()
+            return web.Response(status=204)
+        return web.json_response(  # the wire names of botocore's model (lower camel case)
+            {
+                "connectedAt": _iso(connection.connected_at),
+                "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+                "lastActiveAt": _iso(connection.last_active_at),
+            }
+        )
+
+    async def close(self) -> None:
+        for _, socket in list(self.connections.values()):
+            await socket.close()
+
+
+def _accepted(result: InvocationResult) -> bool:
+    """$connect lets the client in unless the function failed or answered a non-2xx status."""
+    if not result.ok:
+        return False
+    answer = result.json_payload()
+    if isinstance(answer, dict) and "statusCode" in answer:
+        try:
+            return 200 <= int(answer["statusCode"]) < 300
+        except (TypeError, ValueError):
+            return False
+    return True
