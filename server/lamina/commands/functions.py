@@ -10,9 +10,11 @@ from typing import Any
 import click
 
 from lamina.commands.console import load, notice, relative
+from lamina.commands.project_flags import project_flags
 
 
 @click.command()
+@project_flags()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option(
     "--project-dir",

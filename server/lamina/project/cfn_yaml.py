@@ -168,6 +168,8 @@ def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
+        if text.lstrip().startswith("{"):  # JSON that YAML can't read (tab indentation)
+            return parse_cfn_json(text, path)
         raise _yaml_error(path, text, error) from None
     finally:
         loader.dispose()
@@ -182,6 +184,37 @@ def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
                     name, line = duplicate
                     raise ProjectError(f"resource '{name}' is defined twice", path, line)
                 document.resource_lines = _key_lines(value_node)
+    return document
+
+
+def parse_cfn_json(text: str, path: Path) -> CfnDocument:
+    """Parse a JSON template; lines of sections and resources are found by their quoted keys."""
+    import json
+    import re
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProjectError(f"invalid JSON: {error.msg}", path, error.lineno) from None
+    document = CfnDocument(data=data)
+    if not isinstance(data, dict):
+        return document
+
+    def line_of(key: str, start: int) -> tuple[int, int] | None:
+        match = re.compile(rf'"{re.escape(key)}"\s*:').search(text, start)
+        return (text.count("\n", 0, match.start()) + 1, match.end()) if match else None
+
+    for section in data:
+        found = line_of(str(section), 0)
+        if found:
+            document.section_lines[str(section)] = found[0]
+    resources = data.get("Resources")
+    section = line_of("Resources", 0)
+    if isinstance(resources, dict) and section is not None:
+        for logical_id in resources:
+            found = line_of(str(logical_id), section[1])
+            if found:
+                document.resource_lines[str(logical_id)] = found[0]
     return document
 
 

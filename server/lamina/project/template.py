@@ -22,6 +22,7 @@ from lamina.project.intrinsics import (
     intrinsic_name,
     to_text,
 )
+from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
     DEFAULT_ROLE,
@@ -31,7 +32,7 @@ from lamina.project.spec import (
     ProjectError,
 )
 
-TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml")
+TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 DEFAULT_ARCHITECTURES = ("x86_64",)
@@ -42,7 +43,7 @@ _Skip = Callable[[str], None]  # records why a function is skipped
 
 
 def find_template(root: Path) -> Path | None:
-    """The project's template: template.yaml, else template.yml, else None."""
+    """The project's template: template.yaml, else template.yml, else template.json, else None."""
     for name in TEMPLATE_FILE_NAMES:
         candidate = root / name
         if candidate.is_file():
@@ -57,6 +58,7 @@ class TemplateFunctions:
     path: Path
     functions: list[FunctionSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    nested: list[NestedStack] = field(default_factory=list)  # local child templates, unread
 
 
 def merge_globals(globals_value: Any, own_value: Any) -> Any:
@@ -276,6 +278,13 @@ def read_template(
         kind = resource.get("Type")
         if not isinstance(kind, str):
             raise ProjectError(f"resource '{logical_id}' has no Type", path, line)
+        if kind in NESTED_STACK_KINDS and isinstance(resource.get("Properties"), Mapping):
+            child = nested_stack(
+                str(logical_id), kind, resource["Properties"], resolver, path.parent, line
+            )
+            if child is not None:
+                result.nested.append(child)
+            continue
         if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
             continue
         properties = resource.get("Properties") or {}
