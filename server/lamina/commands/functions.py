@@ -23,7 +23,7 @@ from lamina.commands.project_flags import project_flags
     show_default=True,
 )
 def functions(as_json: bool, project_dir: Path) -> None:
-    """List the functions the project defines (template.yaml, pyproject.toml)."""
+    """List the functions the project defines (SAM, CDK, Serverless, Terraform, pyproject)."""
     from lamina.project.discovery import find_handler_location
 
     project = load(project_dir)
@@ -53,7 +53,8 @@ def functions(as_json: bool, project_dir: Path) -> None:
         return
     if not rows:
         notice(
-            f"no functions found in {project.root} (looked for template.yaml and [tool.lamina.functions])"
+            f"no functions found in {project.root} (looked for template.yaml, cdk.out, "
+            "serverless.yml, *.tf and [tool.lamina.functions])"
         )
         return
     from rich.console import Console

@@ -159,8 +159,11 @@ def _yaml_error(path: Path, text: str, error: Exception) -> ProjectError:
     return ProjectError(f"invalid YAML: {error}", path)
 
 
-def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
-    """Parse template text. Raises ProjectError (naming `path` and the line) on a YAML error."""
+def parse_cfn_yaml(text: str, path: Path, entries: str = "Resources") -> CfnDocument:
+    """Parse template text. Raises ProjectError (naming `path` and the line) on a YAML error.
+
+    The keys of the top-level `entries` section (a template's Resources, serverless.yml's
+    functions) get their lines recorded, and must be unique."""
     import yaml
 
     loader = cfn_loader_class()(text)
@@ -178,11 +181,12 @@ def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
     if isinstance(root, yaml.MappingNode):
         document.section_lines = _key_lines(root)
         for key_node, value_node in root.value:
-            if key_node.value == "Resources" and isinstance(value_node, yaml.MappingNode):
+            if key_node.value == entries and isinstance(value_node, yaml.MappingNode):
                 duplicate = _find_duplicate_key(value_node)
                 if duplicate is not None:
                     name, line = duplicate
-                    raise ProjectError(f"resource '{name}' is defined twice", path, line)
+                    kind = "resource" if entries == "Resources" else entries.rstrip("s")
+                    raise ProjectError(f"{kind} '{name}' is defined twice", path, line)
                 document.resource_lines = _key_lines(value_node)
     return document
 
@@ -190,7 +194,6 @@ def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
 def parse_cfn_json(text: str, path: Path) -> CfnDocument:
     """Parse a JSON template; lines of sections and resources are found by their quoted keys."""
     import json
-    import re
 
     try:
         data = json.loads(text)
@@ -201,8 +204,15 @@ def parse_cfn_json(text: str, path: Path) -> CfnDocument:
         return document
 
     def line_of(key: str, start: int) -> tuple[int, int] | None:
-        match = re.compile(rf'"{re.escape(key)}"\s*:').search(text, start)
-        return (text.count("\n", 0, match.start()) + 1, match.end()) if match else None
+        quoted = json.dumps(key)  # str.find, not a regex per key: templates hold hundreds
+        position = text.find(quoted, start)
+        while position != -1:
+            after = position + len(quoted)
+            rest = text[after : after + 64].lstrip()
+            if rest.startswith(":"):
+                return text.count("\n", 0, position) + 1, after
+            position = text.find(quoted, after)
+        return None
 
     for section in data:
         found = line_of(str(section), 0)
@@ -218,10 +228,10 @@ def parse_cfn_json(text: str, path: Path) -> CfnDocument:
     return document
 
 
-def load_cfn_yaml(path: Path) -> CfnDocument:
+def load_cfn_yaml(path: Path, entries: str = "Resources") -> CfnDocument:
     """Read and parse a template file. Raises ProjectError when it can't be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ProjectError(f"cannot read template: {error}", path) from None
-    return parse_cfn_yaml(text, path)
+    return parse_cfn_yaml(text, path, entries)

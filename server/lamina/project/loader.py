@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.events import events_for
+from lamina.project.formats import read_project_file
 from lamina.project.project_options import ProjectOptions, SamSettings, sam_settings
 from lamina.project.pyproject import (
     PYPROJECT_FILE_NAME,
@@ -17,7 +18,6 @@ from lamina.project.pyproject import (
     load_pyproject,
     settings_from_table,
 )
-from lamina.project.sam_project import read_sam_project
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.target import parse_target, split_target
 
@@ -121,7 +121,7 @@ def load_project(
     project.settings = sam.settings
     template_path = sam.template_path
     if template_path is not None:
-        from_template = read_sam_project(
+        from_template = read_project_file(
             template_path,
             stack_name=stack_name or _stack_name(project.settings),
             region=sam.region,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.project.formats import find_project_file
 from lamina.project.samconfig import (
     DEFAULT_CONFIG_ENV,
     SamConfigValues,
@@ -30,7 +31,6 @@ from lamina.project.samconfig import (
     read_samconfig,
 )
 from lamina.project.spec import ProjectError
-from lamina.project.template import find_template
 
 LOCAL_INVOKE_COMMAND = "local_invoke"
 SYNC_COMMAND = "sync"
@@ -123,16 +123,18 @@ def _template_path(
             continue
         path = Path(os.path.normpath(path))
         if path.is_dir():
-            found = find_template(path)
+            found = find_project_file(path)
             if found is None:
                 raise ProjectError(
-                    f"no template.yaml, .yml or .json in this folder ({origin})", path
+                    "no template.yaml/.yml/.json, cdk.out, serverless.yml or *.tf in this folder "
+                    f"({origin})",
+                    path,
                 )
             return found
         if not path.is_file():
             raise ProjectError(f"no such template ({origin})", path)
         return path
-    return find_template(root)
+    return find_project_file(root)
 
 
 def _setting(settings: Mapping[str, object], key: str) -> object:

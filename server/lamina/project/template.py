@@ -252,10 +252,12 @@ def read_template(
     stack_name: str | None = None,
     region: str | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    document: CfnDocument | None = None,
 ) -> TemplateFunctions:
-    """Read the functions of one template file. Raises ProjectError when the template is broken."""
+    """Read the functions of one template file (or of `document`, already parsed from it, as the
+    CDK reader gives it). Raises ProjectError when the template is broken."""
     path = Path(os.path.abspath(path))
-    document = load_cfn_yaml(path)
+    document = document if document is not None else load_cfn_yaml(path)
     result = TemplateFunctions(path=path)
     if document.data is None:
         result.warnings.append(f"{path.name} is empty")
