@@ -160,6 +160,7 @@ def project_file_lenses(
 
 
 async def document_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
+    await ls.state.settings_ready.wait()  # an Event title depends on `defaultEvent`
     path_text = to_fs_path(uri)
     if path_text is None:
         return []

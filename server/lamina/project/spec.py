@@ -41,7 +41,9 @@ class FunctionSpec:
     architectures: list[str] = field(default_factory=lambda: ["x86_64"])
     events: list[SampleEvent] = field(default_factory=list)
     # Where the definition came from, so that errors and editors can point at it.
-    source: str = "target"  # "template" | "pyproject" | "target" | "cdk" | "serverless" | "terraform"
+    source: str = (
+        "target"  # "template" | "pyproject" | "target" | "cdk" | "serverless" | "terraform"
+    )
     source_path: Path | None = None
     source_line: int | None = None  # 1-based line of the resource in its file
 
