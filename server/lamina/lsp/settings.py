@@ -45,6 +45,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("debug.suspendTimeout", "bool", True),
     SettingSpec("credentials.profile", "string"),
     SettingSpec("credentials.assumeRole", "string"),
+    SettingSpec("template", "string"),  # the project file, relative to the workspace root
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 # Keys of the `lamina` section that only Lamina's VS Code extension reads.

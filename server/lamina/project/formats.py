@@ -58,3 +58,40 @@ def read_project_file(
     return read_sam_project(
         path, stack_name=stack_name, region=region, parameter_overrides=parameter_overrides
     )
+
+
+_VCS_MARKERS = (".git", ".hg", ".svn")
+_MAX_LEVELS_UP = 8
+
+
+def _holds_project(folder: Path) -> bool:
+    from lamina.project.samconfig import find_samconfig
+
+    if find_project_file(folder) is not None or find_samconfig(folder) is not None:
+        return True
+    pyproject = folder / "pyproject.toml"
+    try:
+        return pyproject.is_file() and "[tool.lamina" in pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def find_project_root(start: Path) -> Path:
+    """`start`, or the nearest folder above it that holds a project, for an editor that opened
+    a subfolder (eglot roots a folder without version control at the open file's folder).
+
+    The search stops at a version-control root, at the home folder, and before a folder right
+    under the filesystem's root (/tmp, /home): a project is never taken from outside the
+    user's own tree."""
+    home = Path.home()
+    folder = start
+    for _ in range(_MAX_LEVELS_UP):
+        if _holds_project(folder):
+            return folder
+        parent = folder.parent
+        if len(parent.parts) <= 2 or folder == home:
+            break
+        if any((folder / marker).exists() for marker in _VCS_MARKERS):
+            break
+        folder = parent
+    return start

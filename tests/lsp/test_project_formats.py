@@ -1,0 +1,127 @@
+"""The language server on every project format and layout: CDK, Serverless Framework and
+Terraform projects, samconfig with a template elsewhere, a nested application, the `template`
+setting, and a workspace opened at a subfolder of the project."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from lsp_harness import execute, lenses, open_document, save_document, write_echo_project
+from lsprotocol import types
+
+PROJECTS = Path(__file__).resolve().parents[1] / "projects"
+TITLES = ["▶ Run", "⚙ Debug", "⇪ Sync"]
+
+# project, handler file, its function, the project file and the line (0-based) of its lens
+FORMATS = {
+    "cdk-orders": ("lambda/orders/app.py", "OrdersStack/Orders", None, None),
+    "serverless-orders": ("src/handlers/orders.py", "create", "serverless.yml", 29),
+    "terraform-orders": ("src/orders/app.py", "orders", "main.tf", 31),
+    "sam-samconfig": ("apps/payments/src/app.py", "Payments/ChargeFunction", None, None),
+}
+
+
+def copy_project(name: str, tmp_path: Path) -> Path:
+    root = tmp_path / name
+    shutil.copytree(PROJECTS / name, root)
+    manifest = root / "cdk.out" / "manifest.json"
+    if manifest.exists():  # synthesized after the sources were last changed
+        fresh = time.time() + 60
+        os.utime(manifest, (fresh, fresh))
+    return root
+
+
+def titles_on(found, line: int) -> list[str]:
+    return [lens.command.title for lens in found if lens.range.start.line == line]
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+async def test_lenses_and_a_run_on_each_format(name, tmp_path, start_client, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = copy_project(name, tmp_path)
+    handler_file, function, project_file, project_line = FORMATS[name]
+    client = await start_client(root, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    handler = root / handler_file
+    open_document(client, handler)
+    found = await lenses(client, handler)
+    functions = {lens.command.arguments[0]["function"] for lens in found if lens.command}
+    assert function in functions
+    line = next(
+        lens.range.start.line
+        for lens in found
+        if lens.command and lens.command.arguments[0]["function"] == function
+    )
+    run, debug, sync = titles_on(found, line)[:3]
+    # Two functions share the Terraform handler (a resource and a module): Run names each.
+    assert run in ("▶ Run", f"▶ Run {function}") and [debug, sync] == TITLES[1:]
+    if project_file is not None:
+        path = root / project_file
+        open_document(client, path)
+        on_file = await lenses(client, path)
+        assert titles_on(on_file, project_line)[:3] == TITLES
+    rows = await execute(client, "lamina.listFunctions", {})
+    assert function in {row["logicalId"] for row in rows}
+    if name != "cdk-orders":  # the CDK run is covered by the CLI tests; one run per format here
+        result = await execute(client, "lamina.run", {"function": function, "eventJson": "{}"})
+        assert result["ok"] is True, result
+
+
+async def test_a_workspace_opened_at_a_subfolder_finds_the_template_above(tmp_path, start_client):
+    root = write_echo_project(tmp_path / "echo")
+    client = await start_client(root / "src")  # eglot, no VCS: the handler's folder
+    handler = root / "src" / "app.py"
+    open_document(client, handler)
+    found = await lenses(client, handler)
+    assert {lens.command.arguments[0]["function"] for lens in found} == {"EchoFunction"}
+    result = await execute(client, "lamina.run", {"function": "EchoFunction", "event": "hello"})
+    assert result["payload"]["greeting"] == "hello"
+
+
+async def test_a_subfolder_of_a_repository_without_a_project_stays_itself(tmp_path, start_client):
+    root = write_echo_project(tmp_path / "echo")
+    (root / "tools").mkdir()
+    (root / "tools" / ".git").mkdir()  # a repository of its own inside: it is the boundary
+    (root / "tools" / "job.py").write_text("def handler(event, context):\n    return 1\n")
+    client = await start_client(root / "tools")
+    rows = await execute(client, "lamina.listFunctions", {})
+    assert "EchoFunction" not in {row["logicalId"] for row in rows}
+
+
+async def test_the_template_setting_and_a_change_to_it(tmp_path, start_client):
+    root = write_echo_project(tmp_path / "echo")
+    (root / "infra").mkdir()
+    moved = (root / "template.yaml").read_text().replace("CodeUri: src/", "CodeUri: ../src/")
+    (root / "infra" / "stack.yaml").write_text(moved.replace("EchoFunction", "MovedFunction"))
+    client = await start_client(root, configuration={"template": "infra/stack.yaml"})
+    rows = await execute(client, "lamina.listFunctions", {})
+    assert [row["logicalId"] for row in rows if row["source"] == "template"] == ["MovedFunction"]
+    template = root / "infra" / "stack.yaml"
+    open_document(client, template)
+    on_file = await lenses(client, template)
+    assert titles_on(on_file, 3)[:3] == TITLES
+    # A saved change to that template reloads the model, though it is not named template.*.
+    template.write_text(template.read_text().replace("MovedFunction", "RenamedFunction"))
+    save_document(client, template)
+    await until(client, ["RenamedFunction"])
+    # Back to the template at the root, without a restart.
+    client.set_configuration({}, section="lamina")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+    await until(client, ["EchoFunction"])
+
+
+async def until(client, expected: list[str]) -> None:
+    """Wait for the template's functions to become `expected`."""
+
+    async def functions() -> list[str]:
+        rows = await execute(client, "lamina.listFunctions", {})
+        return [row["logicalId"] for row in rows if row["source"] == "template"]
+
+    deadline = time.monotonic() + 15  # a bound on waiting, not a speed check
+    while (now := await functions()) != expected:
+        assert time.monotonic() < deadline, now
+        await asyncio.sleep(0.1)
