@@ -1,18 +1,17 @@
-"""Every editor action as a code action of kind `source.lamina.*`, for editors that show code
+"""Every editor action as a code action of kind `source.lamina`, for editors that show code
 actions but no code lenses (Emacs eglot, Kate, Helix) or where lenses are off.
 
 On a handler's `def` line and on a function's line of a project file (the template resource,
 the serverless.yml key, ...), for each function there:
 
-    Lamina: Run OrdersFunction (event create-item)      source.lamina.run     lamina.run
-    Lamina: Debug OrdersFunction (event create-item)    source.lamina.debug   lamina.debug
-    Lamina: Sync OrdersFunction                         source.lamina.sync    lamina.sync
-    Lamina: Run OrdersFunction with <event>             source.lamina.event   lamina.run {event}
-    Lamina: Next event for OrdersFunction               source.lamina.event   lamina.selectEvent
-    Lamina: Save run configuration "OrdersFunction …"   source.lamina.project lamina.saveRunConfiguration
+    Lamina: Run OrdersFunction (event create-item)      lamina.run
+    Lamina: Debug OrdersFunction (event create-item)    lamina.debug
+    Lamina: Sync OrdersFunction                         lamina.sync
+    Lamina: Run OrdersFunction with <event>             lamina.run {event}
+    Lamina: Next event for OrdersFunction               lamina.selectEvent
+    Lamina: Save run configuration "OrdersFunction …"   lamina.saveRunConfiguration
 
-and anywhere, the project's commands (sync all, auto sync, target, emulator start/stop) as
-`source.lamina.project`. Each title is computed after the client's settings are read (the event
+and anywhere, the project's commands (sync all, auto sync, target, emulator start/stop). Each title is computed after the client's settings are read (the event
 a run takes depends on `defaultEvent`).
 """
 
@@ -33,12 +32,9 @@ from lamina.project.spec import ProjectError
 if TYPE_CHECKING:
     from lamina.project.spec import FunctionSpec
 
+# One kind for all of them, no sub-kinds: eglot filters the answer to `only` by equality, so
+# `M-x eglot-code-actions` with kind source.lamina would drop a source.lamina.run.
 SOURCE_KIND = "source.lamina"
-RUN_KIND = f"{SOURCE_KIND}.run"
-DEBUG_KIND = f"{SOURCE_KIND}.debug"
-SYNC_KIND = f"{SOURCE_KIND}.sync"
-EVENT_KIND = f"{SOURCE_KIND}.event"
-PROJECT_KIND = f"{SOURCE_KIND}.project"
 SHOWN_EVENTS = 20  # a menu, not a list: the rest are reached through lamina.selectEvent
 
 
@@ -88,22 +84,22 @@ def function_actions(ls: LaminaServer, spec: FunctionSpec, function: str) -> lis
     with_event = f" (event {label})" if label else " (event {})"
     target = {"function": function}
     actions = [
-        _action(f"Run {function}{with_event}", RUN_KIND, "lamina.run", target),
-        _action(f"Debug {function}{with_event}", DEBUG_KIND, "lamina.debug", target),
-        _action(f"Sync {function}", SYNC_KIND, "lamina.sync", target),
+        _action(f"Run {function}{with_event}", SOURCE_KIND, "lamina.run", target),
+        _action(f"Debug {function}{with_event}", SOURCE_KIND, "lamina.debug", target),
+        _action(f"Sync {function}", SOURCE_KIND, "lamina.sync", target),
     ]
     for event in spec.events[:SHOWN_EVENTS]:
         actions.append(
             _action(
                 f"Run {function} with {event.name}",
-                EVENT_KIND,
+                SOURCE_KIND,
                 "lamina.run",
                 {"function": function, "event": event.name},
             )
         )
     if len(spec.events) > 1:
         actions.append(
-            _action(f"Next event for {function}", EVENT_KIND, "lamina.selectEvent", target)
+            _action(f"Next event for {function}", SOURCE_KIND, "lamina.selectEvent", target)
         )
     name = f"{function} {label}" if label else function
     configuration: dict[str, Any] = {"name": name, "function": function}
@@ -112,7 +108,7 @@ def function_actions(ls: LaminaServer, spec: FunctionSpec, function: str) -> lis
     actions.append(
         _action(
             f'Save run configuration "{name}"',
-            PROJECT_KIND,
+            SOURCE_KIND,
             "lamina.saveRunConfiguration",
             configuration,
         )
@@ -125,16 +121,16 @@ def project_actions(ls: LaminaServer) -> list[types.CodeAction]:
     target = str(ls.settings.get("sync.target") or "emulator")
     other = "aws" if target == "emulator" else "emulator"
     return [
-        _action("Sync all functions", PROJECT_KIND, "lamina.syncAll", {}),
-        _action("Toggle sync on save", PROJECT_KIND, "lamina.toggleAutoSync", {}),
+        _action("Sync all functions", SOURCE_KIND, "lamina.syncAll", {}),
+        _action("Toggle sync on save", SOURCE_KIND, "lamina.toggleAutoSync", {}),
         _action(
             f"Sync target: {other} (now {target})",
-            PROJECT_KIND,
+            SOURCE_KIND,
             "lamina.setTarget",
             {"target": other},
         ),
-        _action("Start the emulator", PROJECT_KIND, "lamina.startEmulator", {}),
-        _action("Stop the emulator", PROJECT_KIND, "lamina.stopEmulator", {}),
+        _action("Start the emulator", SOURCE_KIND, "lamina.startEmulator", {}),
+        _action("Stop the emulator", SOURCE_KIND, "lamina.stopEmulator", {}),
     ]
 
 
