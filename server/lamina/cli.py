@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "events": ("lamina.commands.events", "events"),
     "functions": ("lamina.commands.functions", "functions"),
     "lsp": ("lamina.commands.lsp", "lsp"),
+    "pull": ("lamina.commands.pull", "pull"),
 }
 
 
