@@ -125,3 +125,45 @@ async def until(client, expected: list[str]) -> None:
     while (now := await functions()) != expected:
         assert time.monotonic() < deadline, now
         await asyncio.sleep(0.1)
+
+
+# project, function, the file and line of a breakpoint in the user's own source
+DEBUGGED = {
+    "cdk-orders": ("OrdersStack/Orders", "lambda/orders/app.py", 5),
+    "serverless-orders": ("create", "src/handlers/orders.py", 7),
+    "terraform-orders": ("orders", "src/orders/app.py", 5),
+}
+
+
+def stop_at(config: dict, path: Path, line: int) -> dict:
+    """Attach a DAP client, stop at the breakpoint, read `event`, continue."""
+    from dap_client import DapClient
+
+    client = DapClient(config["connect"]["port"])
+    try:
+        client.attach(config, {str(path): [line]})
+        stopped, frames = client.stopped_frames()
+        top = frames[0]
+        seen = {
+            "reason": stopped["reason"],
+            "file": top["source"]["path"],
+            "line": top["line"],
+            "event": client.local(top["id"], "event"),
+        }
+        client.resume(stopped["threadId"])
+        return seen
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("name", sorted(DEBUGGED))
+async def test_a_breakpoint_in_the_source_of_each_format(name, tmp_path, start_client):
+    root = copy_project(name, tmp_path)
+    function, relative, line = DEBUGGED[name]
+    cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    client = await start_client(root, env=cache)
+    config = await execute(client, "lamina.debug", {"function": function, "eventJson": {"k": 1}})
+    source = root / relative  # the user's file: for CDK, not the copy in cdk.out
+    seen = await asyncio.to_thread(stop_at, config, source, line)
+    assert (seen["reason"], seen["file"], seen["line"]) == ("breakpoint", str(source), line)
+    assert seen["event"] == "{'k': 1}"
