@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -167,3 +168,54 @@ async def test_a_breakpoint_in_the_source_of_each_format(name, tmp_path, start_c
     seen = await asyncio.to_thread(stop_at, config, source, line)
     assert (seen["reason"], seen["file"], seen["line"]) == ("breakpoint", str(source), line)
     assert seen["event"] == "{'k': 1}"
+
+
+FAKE_CDK = """#!{python}
+# Stands in for the aws-cdk CLI (an external tool, not Lamina): records how it was run and
+# "synthesizes" by touching the manifest.
+import os, sys, pathlib
+pathlib.Path({marker!r}).write_text(os.getcwd() + " " + " ".join(sys.argv[1:]))
+os.utime("cdk.out/manifest.json")
+"""
+
+
+@pytest.mark.parametrize("answer", ["Run cdk synth", "Not now"])
+async def test_a_stale_assembly_offers_cdk_synth_and_runs_it_only_when_asked(
+    answer, tmp_path, start_client
+):
+    root = copy_project("cdk-orders", tmp_path)
+    handler = root / "lambda" / "orders" / "app.py"
+    later = time.time() + 120  # edited after the last synth
+    os.utime(handler, (later, later))
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    marker = tmp_path / "cdk-ran"
+    cdk = tools / "cdk"
+    cdk.write_text(FAKE_CDK.format(python=sys.executable, marker=str(marker)))
+    cdk.chmod(0o755)
+    asked: list[str] = []
+
+    client = await start_client(root, env={"PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"})
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def choose(params: types.ShowMessageRequestParams) -> types.MessageActionItem:
+        asked.append(params.message)
+        return types.MessageActionItem(title=answer)
+
+    await execute(client, "lamina.listFunctions", {})  # the project has loaded
+    await until_true(lambda: asked or marker.exists())
+    if answer == "Not now":
+        await asyncio.sleep(1)  # what it would take a synth to start: it must not
+        assert not marker.exists()
+        return
+    await until_true(marker.exists)
+    assert marker.read_text() == f"{root} synth --quiet"
+    await until_true(lambda: any("cdk synth done" in m.message for m in client.messages))
+    assert asked and "cdk.out is older than lambda/orders/app.py" in asked[0]
+
+
+async def until_true(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds  # a bound on waiting, not a speed check
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)

@@ -81,6 +81,9 @@ async def start_workspace(ls: LaminaServer) -> None:
     error = state.index.error
     if error is not None:
         ls.log_to_client(f"Lamina: {error}", types.MessageType.Warning)
+    from lamina.lsp.cdk_synth import offer_synth
+
+    ls.tasks.spawn(offer_synth(ls), "offer cdk synth")  # a question must not hold the start
 
 
 def register(server: LaminaServer) -> None:

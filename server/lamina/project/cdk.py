@@ -28,6 +28,7 @@ from lamina.project.cfn_yaml import parse_cfn_json
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.template import LAMBDA_FUNCTION, TemplateFunctions, read_template
 
+STALE_MARK = "run `cdk synth` to refresh it"  # in the warning of an assembly older than its app
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY_ARTIFACT = "cdk:cloud-assembly"
 CDK_PATH = "aws:cdk:path"
@@ -50,10 +51,15 @@ def read_cloud_assembly(assembly: Path) -> TemplateFunctions:
     if newest is not None and newest_time > manifest.stat().st_mtime:
         result.warnings.insert(
             0,
-            f"{assembly.name} is older than {newest.relative_to(app_dir)}: run `cdk synth` to "
-            "refresh it (Lamina reads the assembly, and never synthesizes it by itself)",
+            f"{assembly.name} is older than {newest.relative_to(app_dir)}: {STALE_MARK} "
+            "(Lamina reads the assembly, and never synthesizes it by itself)",
         )
     return result
+
+
+def stale_assembly_warning(warnings: list[str]) -> str | None:
+    """The warning that says the assembly is older than the app, if there is one."""
+    return next((warning for warning in warnings if STALE_MARK in warning), None)
 
 
 def _load_json(path: Path) -> Any:
