@@ -4,7 +4,8 @@ serverless.yml, a Terraform configuration; the peer is the same 200 functions in
 
     .venv/bin/python bench/project_formats.py [--functions 200] [--runs 7]
 
-Goal (issue 15): each <= 0.5 s, the whole process (start-up, reading, output).
+Goals (issue 15): each <= 0.5 s, the whole process (start-up, reading, output); and the
+language server's first lenses on a handler <= 1 s after `initialized`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 GOAL_S = 0.5
+LENS_GOAL_S = 1.0
 HANDLER = "import os\n\n\ndef handler(event, context):\n    return {'n': os.environ['N']}\n"
 
 
@@ -148,10 +150,51 @@ def run_once(root: Path, count: int, cold_cache: bool = False) -> float:
     return elapsed
 
 
+async def first_lenses(root: Path, env: dict[str, str]) -> float:
+    """Seconds from `initialized` to the first lenses on functions/f100/app.py."""
+    import asyncio
+
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    handler = root / "functions" / "f100" / "app.py"
+    client = LanguageClient("lamina-bench", "1.0")
+    for method in ("window/logMessage", "window/showMessage", "lamina/invocationResult"):
+        client.feature(method)(lambda params: None)
+    await client.start_io(sys.executable, "-m", "lamina", "lsp", cwd=str(root), env=env)
+    try:
+        await client.initialize_async(
+            types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+        )
+        started = time.perf_counter()
+        client.initialized(types.InitializedParams())
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=handler.as_uri(), language_id="python", version=1, text=handler.read_text()
+                )
+            )
+        )
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=handler.as_uri()))
+        )
+        elapsed = time.perf_counter() - started
+        if not lenses:
+            raise SystemExit(f"{root.name}: no lenses on {handler}")
+        return elapsed
+    finally:
+        try:
+            await asyncio.wait_for(client.shutdown_async(None), 10)
+            client.exit(None)
+        finally:
+            await client.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=200)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--lsp-runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lamina-bench-formats-") as temp:
         roots = {}
@@ -169,6 +212,12 @@ def main() -> int:
                 samples[name].append(run_once(root, args.functions))
             cold = run_once(roots["terraform"], args.functions, cold_cache=True)
             samples["terraform (cold cache)"].append(cold)
+        import asyncio
+
+        lens_samples: dict[str, list[float]] = {name: [] for name in FORMATS}
+        for _ in range(args.lsp_runs):
+            for name, root in roots.items():
+                lens_samples[name].append(asyncio.run(first_lenses(root, dict(os.environ))))
     peer = statistics.median(samples["sam (peer)"])
     print(f"`lamina functions --json`, {args.functions} functions, median of {args.runs} runs")
     print(f"{'format':<24} {'median':>8} {'vs SAM':>7}  goal <= {GOAL_S} s")
@@ -176,6 +225,13 @@ def main() -> int:
         median = statistics.median(values)
         verdict = "met" if median <= GOAL_S else "NOT met"
         print(f"{name:<24} {median:>7.3f}s {median / peer:>6.2f}x  {verdict}")
+    lens_peer = statistics.median(lens_samples["sam (peer)"])
+    print(f"\nlanguage server: first lenses after `initialized`, median of {args.lsp_runs} runs")
+    print(f"{'format':<24} {'median':>8} {'vs SAM':>7}  goal <= {LENS_GOAL_S} s")
+    for name, values in lens_samples.items():
+        median = statistics.median(values)
+        verdict = "met" if median <= LENS_GOAL_S else "NOT met"
+        print(f"{name:<24} {median:>7.3f}s {median / lens_peer:>6.2f}x  {verdict}")
     return 0
 
 
