@@ -247,3 +247,90 @@ def test_template_option_chooses_among_formats(tmp_path: Path) -> None:
     assert list(chosen.functions) == ["create", "report"]
     chosen = load_project(root, options=ProjectOptions(template=root / "main.tf"))
     assert list(chosen.functions) == ["orders", "report", "notifier"]
+
+
+def test_serverless_events_in_sams_shape(tmp_path: Path) -> None:
+    root = copy_project("serverless-orders", tmp_path)
+    project = load_project(root)
+    assert project.functions["create"].template_events == {
+        "HttpApi1": {"Type": "HttpApi", "Properties": {"Path": "/orders", "Method": "post"}}
+    }
+    assert project.functions["report"].template_events == {
+        "Schedule1": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 day)"}}
+    }
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"http": "GET items/{id}"}, ("Api", {"Path": "/items/{id}", "Method": "get"})),
+        ({"httpApi": "*"}, ("HttpApi", {})),
+        (
+            {"sqs": {"arn": "arn:aws:sqs:us-east-1:1:q", "batchSize": 5}},
+            ("SQS", {"Queue": "arn:aws:sqs:us-east-1:1:q", "BatchSize": 5}),
+        ),
+        (
+            {"s3": {"bucket": "uploads", "event": "s3:ObjectRemoved:*"}},
+            ("S3", {"Bucket": "uploads", "Events": "s3:ObjectRemoved:*"}),
+        ),
+        (
+            {"stream": "arn:aws:kinesis:us-east-1:1:stream/s"},
+            (
+                "Kinesis",
+                {"Stream": "arn:aws:kinesis:us-east-1:1:stream/s", "StartingPosition": "LATEST"},
+            ),
+        ),
+        (
+            {
+                "stream": {
+                    "arn": "arn:aws:dynamodb:us-east-1:1:table/t/stream/x",
+                    "startingPosition": "TRIM_HORIZON",
+                }
+            },
+            (
+                "DynamoDB",
+                {
+                    "Stream": "arn:aws:dynamodb:us-east-1:1:table/t/stream/x",
+                    "StartingPosition": "TRIM_HORIZON",
+                },
+            ),
+        ),
+        ({"sns": "alerts"}, ("SNS", {"Topic": "alerts"})),
+        (
+            {"eventBridge": {"pattern": {"source": ["shop"]}, "eventBus": "orders"}},
+            ("EventBridgeRule", {"Pattern": {"source": ["shop"]}, "EventBusName": "orders"}),
+        ),
+    ],
+)
+def test_each_serverless_event_kind(tmp_path: Path, event: dict, expected: tuple) -> None:
+    import yaml
+
+    (tmp_path / "serverless.yml").write_text(
+        yaml.safe_dump(
+            {
+                "service": "s",
+                "provider": {"name": "aws", "runtime": "python3.12"},
+                "functions": {
+                    "f": {"handler": "app.f", "events": [event, {"websocket": "$connect"}]}
+                },
+            }
+        )
+    )
+    project = load_project(tmp_path)
+    ((name, mapped),) = project.functions["f"].template_events.items()
+    assert (mapped["Type"], mapped["Properties"]) == expected
+    assert name == f"{expected[0]}1"
+    assert "functions.f.events[1]: websocket events are not mapped" in project.warnings
+
+
+def test_sam_events_are_kept_resolved(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Parameters:\n  Route: {Type: String, Default: /items}\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Handler: app.h\n      Runtime: python3.12\n"
+        "      Events:\n        Get:\n          Type: HttpApi\n"
+        "          Properties: {Path: !Ref Route, Method: get}\n"
+    )
+    assert load_project(tmp_path).functions["Fn"].template_events == {
+        "Get": {"Type": "HttpApi", "Properties": {"Path": "/items", "Method": "get"}}
+    }

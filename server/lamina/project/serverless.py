@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.cfn_yaml import load_cfn_yaml
+from lamina.project.serverless_events import sam_events
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
@@ -137,6 +138,7 @@ def _function(
         role=role if isinstance(role, str) and role.startswith("arn:") else DEFAULT_ROLE,
         architectures=[str(architecture)],
         source="serverless",
+        template_events=sam_events(key, settings.get("events"), resolver.warnings),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/lamina-local"
@@ -46,6 +47,9 @@ class FunctionSpec:
     )
     source_path: Path | None = None
     source_line: int | None = None  # 1-based line of the resource in its file
+    # The function's event sources in SAM's shape ({name: {"Type": "HttpApi", "Properties":
+    # {...}}}), whatever the project format: the template's Events, or serverless.yml's events.
+    template_events: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.function_name:

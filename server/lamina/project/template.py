@@ -137,6 +137,7 @@ class _FunctionReader:
             source="template",
             source_path=self.path,
             source_line=line,
+            template_events=dict(events) if isinstance(events := prop("Events"), Mapping) else {},
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
