@@ -334,3 +334,13 @@ def test_sam_events_are_kept_resolved(tmp_path: Path) -> None:
     assert load_project(tmp_path).functions["Fn"].template_events == {
         "Get": {"Type": "HttpApi", "Properties": {"Path": "/items", "Method": "get"}}
     }
+
+
+def test_a_cdk_app_not_yet_synthesized_says_what_to_do(tmp_path: Path) -> None:
+    root = copy_project("cdk-orders", tmp_path)
+    shutil.rmtree(root / "cdk.out")
+    out = lamina("functions", cwd=root)
+    assert out.returncode == 0
+    assert out.stderr.strip() == (
+        f"lamina: no functions: {root} is a CDK app without cdk.out; run `cdk synth` first"
+    )

@@ -51,6 +51,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows and (project.root / "cdk.json").is_file() and project.template_path is None:
+        notice(f"no functions: {project.root} is a CDK app without cdk.out; run `cdk synth` first")
+        return
     if not rows:
         notice(
             f"no functions found in {project.root} (looked for template.yaml, cdk.out, "
