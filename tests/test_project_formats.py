@@ -185,7 +185,7 @@ def test_serverless_invoke_runs_from_the_service_folder(tmp_path: Path) -> None:
 def test_terraform_functions_from_archive_files_modules_and_tfvars(tmp_path: Path) -> None:
     root = copy_project("terraform-orders", tmp_path)
     project = load_project(root)
-    assert list(project.functions) == ["orders", "report", "notifier"]
+    assert list(project.functions) == ["orders", "report", "uploaded", "notifier"]
     orders = project.functions["orders"]
     assert orders.code_dir == root / "src" / "orders"  # archive_file.source_dir
     assert orders.function_name == "orders-dev-create"
@@ -199,6 +199,8 @@ def test_terraform_functions_from_archive_files_modules_and_tfvars(tmp_path: Pat
     report = project.find("orders-report")
     assert report.code_dir == root / "src" / "report"  # archive_file.source_file's folder
     assert project.functions["notifier"].environment == {"CHANNEL": "email"}
+    # s3_key of an aws_s3_object whose source is the archive: the archive's folder.
+    assert project.functions["uploaded"].code_dir == root / "src" / "orders"
     warnings = "\n".join(project.warnings)
     assert "aws_lambda_function.prebuilt: skipped: the code is dist/prebuilt.zip" in warnings
     assert "module.network (./modules/network): modules are not followed" in warnings
@@ -246,7 +248,7 @@ def test_template_option_chooses_among_formats(tmp_path: Path) -> None:
     chosen = load_project(root, options=ProjectOptions(template=root / "serverless.yml"))
     assert list(chosen.functions) == ["create", "report"]
     chosen = load_project(root, options=ProjectOptions(template=root / "main.tf"))
-    assert list(chosen.functions) == ["orders", "report", "notifier"]
+    assert list(chosen.functions) == ["orders", "report", "uploaded", "notifier"]
 
 
 def test_serverless_events_in_sams_shape(tmp_path: Path) -> None:

@@ -92,3 +92,23 @@ data "terraform_remote_state" "shared" {
     key    = "shared.tfstate"
   }
 }
+
+# Code shipped through S3, as many Terraform examples do: the upload's source is the archive.
+resource "aws_s3_bucket" "code" {
+  bucket_prefix = "orders-code-"
+}
+
+resource "aws_s3_object" "orders_zip" {
+  bucket = aws_s3_bucket.code.id
+  key    = "orders.zip"
+  source = data.archive_file.orders.output_path
+}
+
+resource "aws_lambda_function" "uploaded" {
+  function_name = "orders-uploaded"
+  role          = aws_iam_role.lambda.arn
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  s3_bucket     = aws_s3_bucket.code.id
+  s3_key        = aws_s3_object.orders_zip.key
+}
