@@ -137,7 +137,7 @@ class _FunctionReader:
             source="template",
             source_path=self.path,
             source_line=line,
-            template_events=dict(events) if isinstance(events := prop("Events"), Mapping) else {},
+            template_events=self._events(prop),
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
@@ -171,6 +171,14 @@ class _FunctionReader:
         if not code_dir.is_dir():
             self.resolver.warn(logical_id, f"code folder {text!r} does not exist ({code_dir})")
         return code_dir
+
+    def _events(self, prop: _Property) -> dict[str, Any]:
+        """Events, resolved; what their resolution can't know (a queue's ARN) is the business
+        of what serves them, so it is not warned about here."""
+        before = len(self.resolver.warnings)
+        events = prop("Events")
+        del self.resolver.warnings[before:]
+        return dict(events) if isinstance(events, Mapping) else {}
 
     def _integer(self, value: Any, name: str, default: int, fail: _Failure, logical_id: str) -> int:
         if value is None:
