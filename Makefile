@@ -60,7 +60,13 @@ bench: install
 # through apt when missing, drive `lamina lsp`, and the VS Code
 # extension runs in code-server with headless Chromium (client-vscode/e2e/install.sh installs
 # them). Screenshots of each step go to build/e2e-vscode.
-e2e: install vsix
+# aws-sam-cli pins boto3/click/watchdog: it gets a venv of its own, for the generate-event comparison.
+SAM_VENV := .venv-sam
+$(SAM_VENV)/bin/sam:
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli
+
+e2e: install vsix $(SAM_VENV)/bin/sam
 	command -v nvim >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq neovim; }
