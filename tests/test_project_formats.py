@@ -346,3 +346,41 @@ def test_a_cdk_app_not_yet_synthesized_says_what_to_do(tmp_path: Path) -> None:
     assert out.stderr.strip() == (
         f"lamina: no functions: {root} is a CDK app without cdk.out; run `cdk synth` first"
     )
+
+
+def test_terraform_count_for_each_and_tf_json(tmp_path: Path) -> None:
+    root = copy_project("terraform-counted", tmp_path)
+    project = load_project(root)
+    assert {key: spec.function_name for key, spec in project.functions.items()} == {
+        "shard[0]": "shard-0",
+        "shard[1]": "shard-1",
+        'queue["billing"]': "queue-billing",
+        'queue["shipping"]': "queue-shipping",
+        'report["daily"]': "report-daily",
+        'report["weekly"]': "report-weekly",
+        "cleanup": "cleanup-dev",  # workers.tf.json
+    }
+    assert project.functions["shard[1]"].environment == {"SHARD": "1"}
+    assert project.functions['queue["billing"]'].handler == "app.billing"  # each.value.handler
+    cleanup = project.functions["cleanup"]
+    assert (cleanup.code_dir, cleanup.timeout) == (root / "src" / "jobs", 30)
+    assert (cleanup.source_path, cleanup.source_line) == (root / "workers.tf.json", 4)
+    assert project.warnings == []
+    out = lamina("invoke", "queue-shipping", cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"queue": "shipping", "memory": "512"}  # each.value.memory
+
+
+def test_terraform_count_it_cannot_know_is_named(tmp_path: Path) -> None:
+    root = copy_project("terraform-counted", tmp_path)
+    main = root / "main.tf"
+    main.write_text(
+        main.read_text()
+        .replace("count         = var.shard_count", "count         = length(aws_sqs_queue.q)")
+        .replace("for_each      = local.queues", "for_each      = var.queues")
+    )
+    project = load_project(root)
+    assert not any(key.startswith(("shard", "queue")) for key in project.functions)
+    warnings = "\n".join(project.warnings)
+    assert "aws_lambda_function.shard: skipped: count" in warnings
+    assert "aws_lambda_function.queue: skipped: for_each is not a known map" in warnings

@@ -42,6 +42,7 @@ WATCHED_GLOBS = (
     "**/samconfig.{toml,yaml,yml}",
     "**/serverless.{yml,yaml}",
     "**/*.{tf,tfvars}",
+    "**/*.{tf,tfvars}.json",
     "**/cdk.out/manifest.json",
     "**/events/*.json",
     "**/requirements.txt",

@@ -40,6 +40,7 @@ def is_project_file_name(path: Path) -> bool:
     return (
         path.name in PROJECT_FILES
         or path.suffix in PROJECT_SUFFIXES
+        or path.name.endswith((".tf.json", ".tfvars.json"))
         or (path.name == "manifest.json" and path.parent.name == "cdk.out")
     )
 

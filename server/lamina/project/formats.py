@@ -49,7 +49,7 @@ def read_project_file(
         from lamina.project.cdk import read_cloud_assembly
 
         return read_cloud_assembly(path.parent)
-    if path.suffix in (".tf", ".tfvars"):
+    if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
         from lamina.project.terraform import read_terraform
 
         return read_terraform(path.parent)

@@ -1,4 +1,5 @@
-"""Read the Python functions of a Terraform configuration (the *.tf files of one folder).
+"""Read the Python functions of a Terraform configuration (the *.tf and *.tf.json files of one
+folder); a counted resource (`count`, `for_each`) gives one function per instance.
 
 Read with python-hcl2 (a maintained HCL2 parser; see terraform_config for values):
 
@@ -37,6 +38,7 @@ from lamina.project.terraform_config import (
     Configuration,
     as_text,
     blocks,
+    configuration_files,
 )
 
 LAMBDA_RESOURCE = "aws_lambda_function"
@@ -56,11 +58,8 @@ _MODULE_KEYS = (*_FUNCTION_KEYS, "source_path", "environment_variables")
 
 
 def find_terraform_file(folder: Path) -> Path | None:
-    """The first *.tf file of `folder` (by name), or None."""
-    try:
-        files = sorted(path for path in folder.glob("*.tf") if path.is_file())
-    except OSError:
-        return None
+    """The first *.tf or *.tf.json file of `folder` (by name), or None."""
+    files = configuration_files(folder)
     return files[0] if files else None
 
 
@@ -75,10 +74,15 @@ def read_terraform(folder: Path, environ: Mapping[str, str] | None = None) -> Te
             functions = entry.get(LAMBDA_RESOURCE) if isinstance(entry, Mapping) else None
             for name, body in (functions or {}).items():
                 line = _line(text, rf'resource\s+"{LAMBDA_RESOURCE}"\s+"{re.escape(name)}"')
-                spec = _function(config, f"{LAMBDA_RESOURCE}.{name}", name, body, result)
-                if spec is not None:
-                    spec.source_path, spec.source_line = path, line
-                    result.functions.append(spec)
+                line = line or _line(text, rf'"{re.escape(name)}"\s*:')  # .tf.json
+                for index, instance in instances(config, f"{LAMBDA_RESOURCE}.{name}", body):
+                    config.instance = instance
+                    named = f"{name}{index}"
+                    spec = _function(config, f"{LAMBDA_RESOURCE}.{named}", named, body, result)
+                    if spec is not None:
+                        spec.source_path, spec.source_line = path, line
+                        result.functions.append(spec)
+                config.instance = {}
         for name, body in blocks(document, "module"):
             line = _line(text, rf'module\s+"{re.escape(name)}"')
             source = str(body.get("source", "")) if isinstance(body, Mapping) else ""
@@ -94,6 +98,39 @@ def read_terraform(folder: Path, environ: Mapping[str, str] | None = None) -> Te
                 result.functions.append(spec)
     result.warnings.extend(config.warnings)
     return result
+
+
+def instances(
+    config: Configuration, address: str, body: Mapping[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(address suffix, count/each values) per instance: `count = 2` gives [0] and [1],
+    `for_each` over a map or a set of strings gives ["key"] each; no count/for_each, one."""
+    if "count" in body:
+        count = config.resolve(body["count"], f"{address}.count")
+        if isinstance(count, str) and count.isdigit():
+            count = int(count)
+        if not isinstance(count, int) or isinstance(count, bool):
+            config.warnings.append(f"{address}: skipped: count {count!r} is not a known number")
+            return []
+        return [(f"[{i}]", {"count.index": i}) for i in range(count)]
+    if "for_each" not in body:
+        return [("", {})]
+    raw = body["for_each"]
+    if isinstance(raw, str):  # toset(...)/tomap(...) around a list, variable or local
+        raw = re.sub(r"^\$\{to(?:set|map)\((.*)\)\}$", r"${\1}", raw.strip(), flags=re.S)
+        if re.fullmatch(r"\$\{\[.*\]\}", raw, flags=re.S):
+            import contextlib
+            import json
+
+            with contextlib.suppress(ValueError):  # not JSON: resolved (and warned about) below
+                raw = json.loads(raw[2:-1])
+    each = config.resolve(raw, f"{address}.for_each")
+    if isinstance(each, list) and all(isinstance(item, str) for item in each):
+        each = {item: item for item in each}
+    if not isinstance(each, Mapping) or any(UNRESOLVED in str(key) for key in each):
+        config.warnings.append(f"{address}: skipped: for_each is not a known map or set of strings")
+        return []
+    return [(f'["{key}"]', {"each.key": key, "each.value": each[key]}) for key in each]
 
 
 def _line(text: str, pattern: str) -> int | None:

@@ -74,6 +74,28 @@ def _parse_hcl(text: str, path: Path) -> dict[str, Any]:
         raise ProjectError(f"invalid HCL: {message}", path, line) from None
 
 
+def configuration_files(folder: Path) -> list[Path]:
+    """The *.tf and *.tf.json files of `folder`, by name, as Terraform reads them."""
+    try:
+        found = [*folder.glob("*.tf"), *folder.glob("*.tf.json")]
+    except OSError:
+        return []
+    return sorted(path for path in found if path.is_file())
+
+
+def _parse_configuration(path: Path) -> dict[str, Any]:
+    """A .tf file as python-hcl2 gives it; a .tf.json file brought to the same shape (HCL blocks
+    are lists of {label: body} there, JSON gives one mapping per block type)."""
+    document = _parse(path)
+    if path.suffix != ".json":
+        return document
+    if not isinstance(document, Mapping):
+        raise ProjectError("a .tf.json file must hold a JSON object", path)
+    return {
+        key: [value] if isinstance(value, Mapping) else value for key, value in document.items()
+    }
+
+
 def blocks(document: Mapping[str, Any], kind: str) -> list[tuple[str, Any]]:
     """[(label, body)] of `kind` blocks (one label, like variable "x")."""
     found: list[tuple[str, Any]] = []
@@ -89,8 +111,10 @@ class Configuration:
     def __init__(self, folder: Path, environ: Mapping[str, str]) -> None:
         self.folder = folder
         self.documents = [
-            (path, _parse(path)) for path in sorted(folder.glob("*.tf")) if path.is_file()
+            (path, _parse_configuration(path)) for path in configuration_files(folder)
         ]
+        # count.index, each.key and each.value while one instance of a counted resource is read
+        self.instance: dict[str, Any] = {}
         self.variables: dict[str, Any] = {}
         self.locals: dict[str, Any] = {}
         self.archives: dict[str, Mapping[str, Any]] = {}
@@ -144,6 +168,8 @@ class Configuration:
         if depth > 10:
             return self._unresolved(expression, where, "refers to itself")
         kind, _, name = expression.partition(".")
+        if kind in ("count", "each") and self.instance:
+            return self._instance_value(expression, where)
         if kind == "var" and name in self.variables:
             return self.resolve(self.variables[name], where, depth + 1)
         if kind == "local" and name in self.locals:
@@ -157,6 +183,19 @@ class Configuration:
         if kind == "module":
             return self._unresolved(expression, where, "module outputs are not read")
         return self._unresolved(expression, where, "a value only known once applied")
+
+    def _instance_value(self, expression: str, where: str) -> Any:
+        """count.index, each.key, each.value and each.value.a.b of the instance being read."""
+        head, _, rest = expression.partition(".value.")
+        key = f"{head}.value" if rest else expression
+        if key not in self.instance:
+            return self._unresolved(expression, where, "not in a counted resource")
+        value = self.instance[key]
+        for part in rest.split(".") if rest else []:
+            if not isinstance(value, Mapping) or part not in value:
+                return self._unresolved(expression, where, "each.value has no such key")
+            value = value[part]
+        return value
 
     def _unresolved(self, expression: str, where: str, why: str) -> str:
         self.warnings.append(f"{where}: ${{{expression}}} is not resolved ({why})")
