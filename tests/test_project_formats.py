@@ -384,3 +384,35 @@ def test_terraform_count_it_cannot_know_is_named(tmp_path: Path) -> None:
     warnings = "\n".join(project.warnings)
     assert "aws_lambda_function.shard: skipped: count" in warnings
     assert "aws_lambda_function.queue: skipped: for_each is not a known map" in warnings
+
+
+def test_serverless_package_patterns_artifacts_and_layers(tmp_path: Path) -> None:
+    root = copy_project("serverless-orders", tmp_path)
+    config = root / "serverless.yml"
+    text = config.read_text()
+    assert "!tests/**" in text  # the service's patterns leave every handler packaged
+    assert not [w for w in load_project(root).warnings if "package" in w or "layers" in w]
+    text = text.replace(
+        "    handler: src/handlers/orders.create\n",
+        "    handler: src/handlers/orders.create\n"
+        "    package:\n      patterns: ['!src/handlers/**', 'src/handlers/util.py']\n"
+        "    layers:\n      - {Ref: CommonLambdaLayer}\n",
+    ).replace(
+        "    handler: src/handlers/orders.report\n",
+        "    handler: src/handlers/orders.report\n    package: {artifact: dist/report.zip}\n",
+    )
+    config.write_text(text)
+    project = load_project(root)
+    assert list(project.functions) == ["create", "report"]  # still run, with a warning each
+    assert (
+        "functions.create: src/handlers/orders.py is left out by package.patterns "
+        "'!src/handlers/**': deployed, the handler would not import"
+    ) in project.warnings
+    assert any(w.startswith("functions.create: layers are not added") for w in project.warnings)
+    assert (
+        "functions.report: package.artifact dist/report.zip is not run; Lamina runs the "
+        "service folder's sources"
+    ) in project.warnings
+    # a later pattern puts the file back
+    config.write_text(text.replace("'src/handlers/util.py'", "'src/handlers/orders.py'"))
+    assert not [w for w in load_project(root).warnings if "left out" in w]

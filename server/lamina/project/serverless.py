@@ -25,6 +25,7 @@ from typing import Any
 
 from lamina.project.cfn_yaml import load_cfn_yaml
 from lamina.project.serverless_events import sam_events
+from lamina.project.serverless_package import package_warnings
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
@@ -71,6 +72,7 @@ def read_serverless(path: Path, environ: Mapping[str, str] | None = None) -> Tem
     if not isinstance(functions, Mapping):
         line = document.section_line("functions")
         raise ProjectError("functions must be a mapping of function names", path, line)
+    package = resolver.resolve(data.get("package"), "package")
     for key, raw in functions.items():
         line = document.resource_line(str(key))
         if not isinstance(raw, Mapping):
@@ -86,6 +88,8 @@ def read_serverless(path: Path, environ: Mapping[str, str] | None = None) -> Tem
             )
         spec.source_path, spec.source_line = path, line
         result.functions.append(spec)
+        handler_file = spec.handler_path.relative_to(spec.code_dir).as_posix()
+        result.warnings.extend(package_warnings(str(key), settings, package, handler_file))
     result.warnings.extend(resolver.warnings)
     return result
 
