@@ -31,6 +31,8 @@ SOURCES = [
     "apigateway-http",
     "alb",
     "function-url",
+    "apigateway-token-authorizer",
+    "apigateway-request-authorizer",
     "sqs",
     "sns",
     "eventbridge",
@@ -112,6 +114,10 @@ TOP_LEVEL_KEYS: dict[str, set[str]] = {
     "cloudwatch-logs": {"awslogs"},
 }
 TOP_LEVEL_KEYS["scheduled"] = TOP_LEVEL_KEYS["eventbridge"]
+TOP_LEVEL_KEYS["apigateway-token-authorizer"] = {"type", "authorizationToken", "methodArn"}
+TOP_LEVEL_KEYS["apigateway-request-authorizer"] = {"type", "methodArn"} | (
+    TOP_LEVEL_KEYS["apigateway-rest"] - {"body", "isBase64Encoded"}
+)
 for _trigger in SOURCES:
     if _trigger.startswith("cognito-"):
         TOP_LEVEL_KEYS[_trigger] = {

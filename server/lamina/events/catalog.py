@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from lamina.events import _cognito, _http, _messaging, _storage, _streams
+from lamina.events import _authorizers, _cognito, _http, _messaging, _storage, _streams
 from lamina.events._common import Params, Spec, as_utc
 
 _SPECS: tuple[Spec, ...] = (
     *_http.SPECS,
+    *_authorizers.SPECS,
     *_messaging.SPECS,
     *_storage.SPECS,
     *_streams.SPECS,
