@@ -3,6 +3,7 @@ every key path, with list items folded into one `[]` step (values differ: ids, t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # SAM service/type -> Lamina's source, for the types Lamina builds.
@@ -20,6 +21,8 @@ SAM_TO_LAMINA: dict[tuple[str, str], str] = {
     ("s3", "delete"): "s3-delete",
     ("dynamodb", "update"): "dynamodb-stream",
     ("kinesis", "get-records"): "kinesis",
+    ("kinesis", "kinesis-firehose"): "firehose",
+    ("cloudformation", "create-request"): "cloudformation-custom-resource",
 }
 
 
@@ -55,16 +58,19 @@ DATA_MAPS = (
     "Records[].dynamodb.Keys",
     "Records[].dynamodb.NewImage",
     "Records[].dynamodb.OldImage",
+    "ResourceProperties",
 )
+
+
+def in_data_map(path: str) -> bool:
+    """Whether `path` (list items as `[]` or `[n]`) lies in one of the DATA_MAPS."""
+    path = re.sub(r"\[\d+\]", "[]", path)
+    return any(path.startswith(data + ".") or path == data for data in DATA_MAPS)
 
 
 def fixed_paths(event: Any) -> set[str]:
     """The key paths AWS fixes: every path, less what lies inside a data map."""
-    return {
-        path
-        for path in key_paths(event)
-        if not any(path.startswith(data + ".") or path == data for data in DATA_MAPS)
-    }
+    return {path for path in key_paths(event) if not in_data_map(path)}
 
 
 def leaves(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -96,4 +102,6 @@ SAM_OPTIONS: dict[str, tuple[str, str]] = {
     "key": ("key", "incoming/order-7.json"),
     "table": ("table", "OrdersTable"),
     "partition-key": ("partition_key", "order-7"),
+    "stack": ("stack", "orders-stack"),
+    "data": ("data", "order 7"),
 }

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from event_shapes import SAM_OPTIONS, SAM_TO_LAMINA, fixed_paths, leaves
+from event_shapes import SAM_OPTIONS, SAM_TO_LAMINA, fixed_paths, in_data_map, leaves
 
 from lamina.events import generate, list_sources
 
@@ -27,9 +27,11 @@ WITH_OPTIONS = [key for key in sorted(SAM_TO_LAMINA) if key != ("cloudwatch", "l
 SNAPSHOT = ROOT / "tests" / "events" / "sam_fixed_paths.json"
 # Where Lamina follows AWS's documented sample rather than SAM's: an SQS message's SenderId is the
 # sender's IAM principal id (AIDA...), which is the account id only for the root user.
-DIFFERENT_BY_CHOICE = {"Records[0].attributes.SenderId"}
+# Firehose hands a transformation its records' data base64-encoded; SAM's sample puts --data in
+# as given.
+DIFFERENT_BY_CHOICE = {"Records[0].attributes.SenderId", "records[0].data"}
 # SAM's types Lamina does not build (yet): docs/events.md lists them.
-NOT_BUILT = 55
+NOT_BUILT = 53
 
 
 def sam_mapping() -> dict[str, dict[str, dict[str, object]]]:
@@ -81,7 +83,7 @@ def test_each_shared_option_lands_where_sams_does(service: str, kind: str) -> No
         where = {
             re.sub(r"\[\d+\]", "[0]", path)
             for path, leaf in sam.items()
-            if isinstance(leaf, str) and value in leaf
+            if isinstance(leaf, str) and value in leaf and not in_data_map(path)
         } - DIFFERENT_BY_CHOICE
         missing = {path for path in where if value not in str(lamina.get(path, ""))}
         assert not missing, f"--{option}={value}: in SAM's {sorted(where)}, not in Lamina's"
