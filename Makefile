@@ -56,15 +56,25 @@ bench: install
 	$(BIN)/python bench/runtime.py
 
 # Real editor clients (tests/e2e, which the default pytest run leaves out): headless Neovim
-# (Debian's 0.7.2, installed through apt when missing) drives `lamina lsp`, and the VS Code
+# (Debian's 0.7.2) and Emacs 28 with eglot, and with lsp-mode + dap-mode (elpa-*), installed
+# through apt when missing, drive `lamina lsp`, and the VS Code
 # extension runs in code-server with headless Chromium (client-vscode/e2e/install.sh installs
 # them). Screenshots of each step go to build/e2e-vscode.
-e2e: install vsix
+# aws-sam-cli pins boto3/click/watchdog: it gets a venv of its own, for the generate-event comparison.
+SAM_VENV := .venv-sam
+$(SAM_VENV)/bin/sam:
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli
+
+e2e: install vsix $(SAM_VENV)/bin/sam
 	command -v nvim >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq neovim; }
 	# Chromium (and code-server) for the browser tests: install.sh adds only what is missing.
 	bash $(EXT)/e2e/install.sh
+	emacs --batch --eval "(progn (package-initialize) (require 'eglot) (require 'lsp-mode) (require 'dap-mode))" >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends emacs-nox elpa-eglot elpa-lsp-mode elpa-dap-mode; }
 	LAMINA_E2E=1 LAMINA_E2E_VSIX=$(VSIX) LAMINA_E2E_OUT=build/e2e-vscode $(BIN)/pytest -q -s tests/e2e
 
 clean:

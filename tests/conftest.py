@@ -13,8 +13,20 @@ from pathlib import Path
 
 import pytest
 from ports import free_port
+from processes import kill_all, live_launchers, wait_gone
 
 from lamina.runtime.config import FunctionConfig
+
+
+@pytest.fixture(autouse=True)
+def no_debug_environment_outlives_its_test() -> Iterator[None]:
+    """A debug environment waits for an editor forever unless Lamina ends it: one left behind by a
+    test (or by a killed Lamina) would linger for as long as the machine runs."""
+    before = set(live_launchers())
+    yield
+    left = wait_gone(set(live_launchers()) - before)
+    kill_all(left)
+    assert not left, f"debug environments outlived the test: {sorted(left)}"
 
 
 @pytest.fixture

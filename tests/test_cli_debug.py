@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dap_client import DapClient
 from ports import free_port
+from processes import kill_all, live_launchers, wait_gone
 
 HANDLER = """\
 def handler(event, context):
@@ -73,3 +74,27 @@ def test_invoke_debug_stops_at_a_breakpoint(tmp_path: Path) -> None:
         r"REPORT RequestId: \S+\t.*Timeout: suspended while a debugger was attached",
         stderr.decode(),
     )
+
+
+def test_a_debug_environment_ends_when_lamina_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves Lamina no chance to end its environments: the launcher, still waiting for
+    an editor, must notice on its own."""
+    (tmp_path / "app.py").write_text(textwrap.dedent(HANDLER))
+    (tmp_path / "event.json").write_text('{"name": "nobody"}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "invoke", "app.py:handler", "--event", "event.json",
+         "--debug"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    launchers: set[int] = set()
+    try:
+        read_attach_config(proc)  # the launcher is listening and waits for an editor
+        launchers = {pid for pid, ppid in live_launchers().items() if ppid == proc.pid}
+        assert len(launchers) == 1
+    finally:
+        proc.kill()
+        proc.communicate()
+    left = wait_gone(launchers)
+    kill_all(left)
+    assert not left

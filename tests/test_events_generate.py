@@ -31,6 +31,8 @@ SOURCES = [
     "apigateway-http",
     "alb",
     "function-url",
+    "apigateway-token-authorizer",
+    "apigateway-request-authorizer",
     "sqs",
     "sns",
     "eventbridge",
@@ -40,11 +42,13 @@ SOURCES = [
     "dynamodb-stream",
     "kinesis",
     "cloudwatch-logs",
+    "firehose",
     "cognito-pre-signup",
     "cognito-post-confirmation",
     "cognito-pre-authentication",
     "cognito-post-authentication",
     "cognito-pre-token-generation",
+    "cloudformation-custom-resource",
 ]
 
 TOP_LEVEL_KEYS: dict[str, set[str]] = {
@@ -112,6 +116,21 @@ TOP_LEVEL_KEYS: dict[str, set[str]] = {
     "cloudwatch-logs": {"awslogs"},
 }
 TOP_LEVEL_KEYS["scheduled"] = TOP_LEVEL_KEYS["eventbridge"]
+TOP_LEVEL_KEYS["firehose"] = {"invocationId", "deliveryStreamArn", "region", "records"}
+TOP_LEVEL_KEYS["cloudformation-custom-resource"] = {
+    "RequestType",
+    "ServiceToken",
+    "ResponseURL",
+    "StackId",
+    "RequestId",
+    "LogicalResourceId",
+    "ResourceType",
+    "ResourceProperties",
+}
+TOP_LEVEL_KEYS["apigateway-token-authorizer"] = {"type", "authorizationToken", "methodArn"}
+TOP_LEVEL_KEYS["apigateway-request-authorizer"] = {"type", "methodArn"} | (
+    TOP_LEVEL_KEYS["apigateway-rest"] - {"body", "isBase64Encoded"}
+)
 for _trigger in SOURCES:
     if _trigger.startswith("cognito-"):
         TOP_LEVEL_KEYS[_trigger] = {
@@ -819,3 +838,26 @@ def test_other_cognito_triggers(
     # The same user keeps the same sub from one event to the next.
     assert attributes["sub"] == gen(source, username="ada")["request"]["userAttributes"]["sub"]
     assert re.fullmatch(r"[0-9a-f-]{36}", attributes["sub"])
+
+
+def test_custom_resource_requests_by_type() -> None:
+    create = generate("custom-resource", {"properties": '{"Size": 3}', "stack": "orders"})
+    assert create["ResourceProperties"] == {"ServiceToken": create["ServiceToken"], "Size": 3}
+    assert "PhysicalResourceId" not in create and "OldResourceProperties" not in create
+    assert str(create["StackId"]).startswith("arn:aws:cloudformation:")
+    update = generate("custom-resource", {"request_type": "update", "physical_id": "res-1"})
+    assert (update["RequestType"], update["PhysicalResourceId"]) == ("Update", "res-1")
+    assert "OldResourceProperties" in update
+    delete = generate("custom-resource", {"request_type": "Delete"})
+    assert "OldResourceProperties" not in delete and delete["PhysicalResourceId"]
+    with pytest.raises(ValueError, match="request_type='Drop' must be one of"):
+        generate("custom-resource", {"request_type": "Drop"})
+
+
+def test_firehose_records_carry_base64_data() -> None:
+    event = generate("kinesis-firehose", {"data": "order 7", "count": "2"}, now=NOW)
+    records = event["records"]
+    assert isinstance(records, list) and len(records) == 2
+    assert base64.b64decode(records[0]["data"]) == b"order 7"
+    assert records[0]["approximateArrivalTimestamp"] == NOW_MS
+    assert records[0]["recordId"] != records[1]["recordId"]

@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "functions": ("lamina.commands.functions", "functions"),
     "lsp": ("lamina.commands.lsp", "lsp"),
     "api": ("lamina.commands.api", "api"),
+    "pull": ("lamina.commands.pull", "pull"),
 }
 
 

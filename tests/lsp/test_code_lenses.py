@@ -237,29 +237,3 @@ def test_every_sample_is_covered() -> None:
     assert sorted(p.name for p in SAMPLES.iterdir() if (p / "template.yaml").exists()) == sorted(
         SAMPLE_HANDLERS
     )
-
-
-async def test_the_lenses_as_code_actions(sample, start_client):
-    """For editors that show code actions but no lenses (Helix, Emacs eglot)."""
-    root = sample("sqs-batch")
-    client = await start_client(root, editor="emacs")
-    handler = root / "src" / "orders_worker.py"
-    open_document(client, handler)
-    line = def_line(handler, "handler")
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=handler.as_uri()),
-            range=types.Range(
-                start=types.Position(line=line, character=0),
-                end=types.Position(line=line, character=0),
-            ),
-            context=types.CodeActionContext(diagnostics=[]),
-        )
-    )
-    # lsprotocol's client reads an action with a command as a bare Command: its title is
-    # the action's, its command the action's command object.
-    titles = [action.title for action in actions or []]
-    assert titles == [
-        "Lamina: ▶ Run (OrdersWorkerFunction)",
-        "Lamina: { } Event: mixed-batch (OrdersWorkerFunction)",
-    ]

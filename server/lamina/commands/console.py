@@ -24,11 +24,13 @@ def notice(message: str) -> None:
 
 
 def load(project_dir: Path) -> Project:
-    """The project in `project_dir`, or one line saying what is broken where."""
+    """The project in `project_dir` (read as the command's -t/--template, --parameter-overrides,
+    --config-env and --config-file say), or one line saying what is broken where."""
+    from lamina.commands.project_flags import current_project_options
     from lamina.project import ProjectError, load_project
 
     try:
-        project = load_project(project_dir)
+        project = load_project(project_dir, options=current_project_options())
     except ProjectError as e:
         fail(str(e))
     return project

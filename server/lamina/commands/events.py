@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail, load, relative
+from lamina.commands.project_flags import project_flags
 
 
 @click.group()
@@ -16,6 +17,7 @@ def events() -> None:
 
 
 @events.command("list")
+@project_flags()
 @click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -31,12 +33,8 @@ def events_list(project_dir: Path) -> None:
         click.echo(f"  {source.name:<22} {source.description}")
         if source.keys:
             click.echo(f"  {'':<22} keys: {', '.join(source.keys)}")
-    if (
-        (project_dir / "template.yaml").exists()
-        or (project_dir / "template.yml").exists()
-        or (project_dir / "pyproject.toml").exists()
-    ):
-        project = load(project_dir)
+    project = load(project_dir)
+    if project.functions:
         samples = [(spec.logical_id, e) for spec in project.functions.values() for e in spec.events]
         if samples:
             click.echo("\nThe project's sample events:")

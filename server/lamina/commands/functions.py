@@ -10,9 +10,11 @@ from typing import Any
 import click
 
 from lamina.commands.console import load, notice, relative
+from lamina.commands.project_flags import project_flags
 
 
 @click.command()
+@project_flags()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option(
     "--project-dir",
@@ -21,7 +23,7 @@ from lamina.commands.console import load, notice, relative
     show_default=True,
 )
 def functions(as_json: bool, project_dir: Path) -> None:
-    """List the functions the project defines (template.yaml, pyproject.toml)."""
+    """List the functions the project defines (SAM, CDK, Serverless, Terraform, pyproject)."""
     from lamina.project.discovery import find_handler_location
 
     project = load(project_dir)
@@ -53,9 +55,13 @@ def functions(as_json: bool, project_dir: Path) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows and (project.root / "cdk.json").is_file() and project.template_path is None:
+        notice(f"no functions: {project.root} is a CDK app without cdk.out; run `cdk synth` first")
+        return
     if not rows:
         notice(
-            f"no functions found in {project.root} (looked for template.yaml and [tool.lamina.functions])"
+            f"no functions found in {project.root} (looked for template.yaml, cdk.out, "
+            "serverless.yml, *.tf and [tool.lamina.functions])"
         )
         return
     from rich.console import Console

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from lamina.commands.console import exit_now, fail, load, notice, print_logs
+from lamina.commands.project_flags import project_flags
 
 if TYPE_CHECKING:
     from lamina.project import FunctionSpec, Project
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
+@project_flags()
 @click.argument("function", required=False)
 @click.option(
     "--config",
@@ -176,10 +178,12 @@ def invoke_deployed(
 def deployed_name(function: str, project_dir: Path) -> str:
     """The physical name to invoke: a project's logical id maps to its FunctionName, as sync
     deploys it; any other name is taken as deployed."""
+    from lamina.commands.project_flags import current_project_options
     from lamina.project import ProjectError, load_project
 
     try:
-        spec = load_project(project_dir).functions.get(function)
+        options = current_project_options()
+        spec = load_project(project_dir, options=options).functions.get(function)
     except ProjectError:
         return function
     return spec.function_name if spec is not None else function

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail, load, notice
+from lamina.commands.project_flags import project_flags
 
 
 @click.command()
+@project_flags("sync")
 @click.argument("functions", nargs=-1, metavar="[FUNCTION]...")
 @click.option(
     "--target",

@@ -15,7 +15,15 @@ from lamina.deploy.ignore_rules import IGNORE_FILE_NAME, IgnoreRules
 from lamina.project.spec import FunctionSpec
 
 PROJECT_FILE_NAMES = frozenset(
-    {"template.yaml", "template.yml", "pyproject.toml", "samconfig.toml"}
+    {
+        "template.yaml",
+        "template.yml",
+        "template.json",
+        "pyproject.toml",
+        "samconfig.toml",
+        "samconfig.yaml",
+        "samconfig.yml",
+    }
 )
 
 

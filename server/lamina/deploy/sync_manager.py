@@ -221,7 +221,9 @@ class SyncManager:
 
         self._reload_timer = None
         try:
-            project = await asyncio.to_thread(load_project, self.project.root)
+            project = await asyncio.to_thread(
+                load_project, self.project.root, options=self.project.options
+            )
         except ProjectError as e:
             log.warning("the project was not reloaded: %s", e)
             return

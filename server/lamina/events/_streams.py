@@ -1,10 +1,11 @@
-"""Stream sources: Kinesis Data Streams and CloudWatch Logs subscriptions."""
+"""Stream sources: Kinesis Data Streams, Firehose transformations, CloudWatch Logs subscriptions."""
 
 from __future__ import annotations
 
 import base64
 import gzip
 import json
+import uuid
 from datetime import datetime
 
 from lamina.events._common import (
@@ -74,6 +75,30 @@ def build_cloudwatch_logs(p: Params, now: datetime) -> Event:
     return {"awslogs": {"data": data}}
 
 
+def build_firehose(p: Params, now: datetime) -> Event:
+    """A Firehose data-transformation invocation: records to transform and hand back."""
+    region, account = p["region"], p["account"]
+    count = p.integer("count", minimum=1, maximum=MAX_RECORDS)
+    data = base64.b64encode(p["data"].encode("utf-8")).decode("ascii")
+    arrival_ms = epoch_ms(now)
+    first_record = 49_546 * 10**51 + arrival_ms * 10**20
+    return {
+        "invocationId": str(uuid.uuid4()),
+        "deliveryStreamArn": (
+            f"arn:{partition(region)}:firehose:{region}:{account}:deliverystream/{p['stream']}"
+        ),
+        "region": region,
+        "records": [
+            {
+                "recordId": str(first_record + index),
+                "approximateArrivalTimestamp": arrival_ms,
+                "data": data,
+            }
+            for index in range(count)
+        ],
+    }
+
+
 SPECS = (
     Spec(
         "kinesis",
@@ -102,5 +127,18 @@ SPECS = (
         },
         build_cloudwatch_logs,
         aliases=("logs", "cloudwatch", "awslogs"),
+    ),
+    Spec(
+        "firehose",
+        "Kinesis Data Firehose data transformation (data is plain text; base64-encoded for you)",
+        {
+            "stream": "my-delivery-stream",
+            "data": "Hello from Firehose!",
+            "count": "1",
+            "region": default_region,
+            "account": DEFAULT_ACCOUNT,
+        },
+        build_firehose,
+        aliases=("kinesis-firehose",),
     ),
 )

@@ -12,15 +12,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from lamina.events import _cognito, _http, _messaging, _storage, _streams
+from lamina.events import (
+    _authorizers,
+    _cloudformation,
+    _cognito,
+    _http,
+    _messaging,
+    _storage,
+    _streams,
+)
 from lamina.events._common import Params, Spec, as_utc
 
 _SPECS: tuple[Spec, ...] = (
     *_http.SPECS,
+    *_authorizers.SPECS,
     *_messaging.SPECS,
     *_storage.SPECS,
     *_streams.SPECS,
     *_cognito.SPECS,
+    *_cloudformation.SPECS,
 )
 _BY_NAME: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 _ALIASES: dict[str, str] = {alias: spec.name for spec in _SPECS for alias in spec.aliases}

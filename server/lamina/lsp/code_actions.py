@@ -1,6 +1,8 @@
 """Quick fixes for the published diagnostics (see lamina.project.diagnostics): each fix becomes
 a code action with a workspace edit (or a command, such as installing requirements). A fix
-that creates a file is offered only to clients that can create files through an edit."""
+that creates a file is offered only to clients that can create files through an edit.
+The `source.lamina` actions (run, debug, sync, ...) come from source_actions, and only when
+the request asks for them: a quick-fix request never runs anything."""
 
 from __future__ import annotations
 
@@ -12,6 +14,12 @@ from pygls.uris import from_fs_path
 
 from lamina.lsp.diagnostics_publisher import to_lsp, to_range
 from lamina.lsp.server import LaminaServer
+from lamina.lsp.source_actions import (
+    SOURCE_KIND,
+    kind_requested,
+    source_actions,
+    wants_source_actions,
+)
 
 if TYPE_CHECKING:
     from lamina.project.diagnostics import Fix, ProjectDiagnostic
@@ -96,40 +104,18 @@ def code_actions_for(
     return actions
 
 
-RUN_ACTION_KIND = "source.lamina"
-
-
-async def lens_actions(ls: LaminaServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """The lenses of the requested lines as code actions, for editors that show code actions
-    but no code lenses (Helix, Emacs eglot)."""
-    from lamina.lsp.code_lenses import document_lenses
-
-    wanted = params.context.only
-    if wanted is not None and not any(RUN_ACTION_KIND.startswith(kind) for kind in wanted):
-        return []
-    first, last = params.range.start.line, params.range.end.line
-    actions: list[types.CodeAction] = []
-    for lens in await document_lenses(ls, params.text_document.uri):
-        command = lens.command
-        if command is None or not first <= lens.range.start.line <= last:
-            continue
-        if command.command not in ("lamina.run", "lamina.selectEvent"):
-            continue
-        arguments = list(command.arguments or [])
-        target = arguments[0] if arguments and isinstance(arguments[0], dict) else {}
-        function = target.get("function", "")
-        title = f"Lamina: {command.title} ({function})"
-        actions.append(types.CodeAction(title=title, kind=RUN_ACTION_KIND, command=command))
-    return actions
-
-
 def register(server: LaminaServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, RUN_ACTION_KIND]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, SOURCE_KIND]),
     )
     async def code_action(
         ls: LaminaServer, params: types.CodeActionParams
     ) -> list[types.CodeAction]:
-        published = ls.state.diagnostics.at(params.text_document.uri)
-        return code_actions_for(ls, published, params.range) + await lens_actions(ls, params)
+        actions: list[types.CodeAction] = []
+        if kind_requested(params.context.only, types.CodeActionKind.QuickFix):
+            published = ls.state.diagnostics.at(params.text_document.uri)
+            actions += code_actions_for(ls, published, params.range)
+        if wants_source_actions(params.context):
+            actions += await source_actions(ls, params)
+        return actions

@@ -172,14 +172,23 @@ def _resource_lines(source: str) -> dict[str, int]:
 def project_file_lenses(
     ls: LaminaServer, path: Path, source: str, version: int | None, loaded: LoadedProject
 ) -> list[LensGroup]:
-    functions = loaded.project.functions.values()
-    if path.name == "pyproject.toml":
-        lines = {s.logical_id: s.source_line for s in functions if s.source == "pyproject"}
-    else:
-        lines = dict(_cached(path.as_uri(), version, _resource_lines, source))
-        for spec in functions:
-            if spec.source == "template" and spec.logical_id not in lines:
-                lines[spec.logical_id] = spec.source_line  # the text doesn't parse: last good
+    """Lenses on the functions a project file defines: a template's resources (at their lines
+    in the editor's text, which may not be saved yet), else where the model read them from
+    (pyproject.toml, serverless.yml, *.tf, a nested template)."""
+    from lamina.lsp.project_index import normalized
+
+    here = normalized(path)
+    functions = [
+        spec
+        for spec in loaded.project.functions.values()
+        if spec.source_path is not None and normalized(spec.source_path) == here
+    ]
+    lines = {spec.logical_id: spec.source_line for spec in functions}
+    if any(spec.source == "template" for spec in functions):
+        resources = dict(_cached(path.as_uri(), version, _resource_lines, source))
+        for spec in functions:  # a nested template's functions are named Parent/Child
+            own_id = spec.logical_id.rsplit("/", 1)[-1]
+            lines[spec.logical_id] = resources.get(own_id, spec.source_line)
     text_lines = source.splitlines()
     lenses: list[LensGroup] = []
     for spec in functions:
@@ -188,7 +197,8 @@ def project_file_lenses(
             continue
         text = text_lines[line - 1] if 0 < line <= len(text_lines) else ""
         start = len(text) - len(text.lstrip())
-        end = start + len(spec.logical_id) if spec.logical_id in text else len(text)
+        own_id = spec.logical_id.rsplit("/", 1)[-1]
+        end = start + len(own_id) if own_id in text else len(text)
         lenses.append(LensGroup(line - 1, start, end, spec.logical_id, _label(ls, spec), ""))
     return lenses
 
@@ -209,6 +219,7 @@ async def extra_lenses(ls: LaminaServer, uri: str) -> list[types.CodeLens]:
 
 
 async def document_lens_groups(ls: LaminaServer, uri: str) -> list[LensGroup]:
+    await ls.state.settings_ready.wait()  # an Event title depends on `defaultEvent`
     path_text = to_fs_path(uri)
     if path_text is None:
         return []

@@ -74,6 +74,11 @@ async def refresh_settings(ls: LaminaServer) -> None:
     ls.setting_problems = tuple(problems)
     changed_default_event = settings.get("defaultEvent") != ls.settings.get("defaultEvent")
     ls.settings = settings
+    template = settings.text("template")
+    chosen = ls.root / template if template and ls.root is not None else None
+    if ls.state.index.set_template(chosen) and ls.state.index.started:
+        ls.state.index.reload()
+        changed_default_event = True  # the lenses follow the new model
     if ls.initialized:
         await ls.state.runner.configure(settings)
         ls.state.sync.settings_changed(settings)

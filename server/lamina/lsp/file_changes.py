@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from lamina.lsp.project_index import normalized
+from lamina.lsp.project_index import is_project_file_name, normalized
 
 if TYPE_CHECKING:
     from lamina.lsp.server import LaminaServer
@@ -37,7 +37,13 @@ WATCHED_GLOBS = (
     "**/*.py",
     "**/template.yaml",
     "**/template.yml",
+    "**/template.json",
     "**/pyproject.toml",
+    "**/samconfig.{toml,yaml,yml}",
+    "**/serverless.{yml,yaml}",
+    "**/*.{tf,tfvars}",
+    "**/*.{tf,tfvars}.json",
+    "**/cdk.out/manifest.json",
     "**/events/*.json",
     "**/requirements.txt",
 )
@@ -57,7 +63,8 @@ def is_interesting(path: Path, root: Path) -> bool:
     name = path.name
     return (
         name.endswith(".py")
-        or name in ("template.yaml", "template.yml", "pyproject.toml", "requirements.txt")
+        or name == "requirements.txt"
+        or is_project_file_name(path)
         or (name.endswith(".json") and path.parent.name == "events")
     )
 
@@ -89,7 +96,7 @@ class FileChanges:
 
     def submit(self, paths: Iterable[Path]) -> None:
         """Handle these paths after the quiet spell (watcher events)."""
-        fresh = {path for path in paths if is_interesting(path, self.state.root)}
+        fresh = {path for path in paths if self._interesting(path)}
         if not fresh:
             return
         self._pending |= fresh
@@ -113,6 +120,10 @@ class FileChanges:
             self._busy -= 1
             if not self._busy and not self._pending:
                 self._idle.set()
+
+    def _interesting(self, path: Path) -> bool:
+        """A file Lamina follows, or one the project was read from (`--template` elsewhere)."""
+        return is_interesting(path, self.state.root) or self.state.index.is_project_file(path)
 
     def remember(self, paths: Iterable[Path]) -> None:
         """Note these files as they are now: a later change to them counts, this state doesn't."""
@@ -141,8 +152,7 @@ class FileChanges:
     async def _handle(self, paths: list[Path], saved: bool = False) -> None:
         from lamina.lsp.code_lenses import refresh_lenses
 
-        root = self.state.root
-        changed = [path for path in paths if is_interesting(path, root) and self._moved(path)]
+        changed = [path for path in paths if self._interesting(path) and self._moved(path)]
         if not changed:
             return
         state = self.state

@@ -35,6 +35,23 @@ def workspace_root(params: types.InitializeParams) -> Path:
     return Path.cwd()
 
 
+def project_root(folder: Path) -> Path:
+    """The workspace folder, or the project folder above it when the editor opened a subfolder
+    (eglot roots a folder without version control at the open file's folder)."""
+    from lamina.lsp.project_index import PROJECT_FILES
+
+    if any((folder / name).is_file() for name in PROJECT_FILES):
+        return folder  # the usual case, without importing the project readers
+    from lamina.project.formats import find_project_root
+
+    root = find_project_root(folder)
+    if root != folder:
+        log.info(
+            "the workspace %s is inside the project %s: using the project's folder", folder, root
+        )
+    return root
+
+
 def open_workspace(ls: LaminaServer, root: Path) -> WorkspaceState:
     """The workspace's state with its services attached."""
     from lamina.lsp.diagnostics_publisher import DiagnosticsPublisher
@@ -64,12 +81,15 @@ async def start_workspace(ls: LaminaServer) -> None:
     error = state.index.error
     if error is not None:
         ls.log_to_client(f"Lamina: {error}", types.MessageType.Warning)
+    from lamina.lsp.cdk_synth import offer_synth
+
+    ls.tasks.spawn(offer_synth(ls), "offer cdk synth")  # a question must not hold the start
 
 
 def register(server: LaminaServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: LaminaServer, params: types.InitializeParams) -> None:
-        ls.root = workspace_root(params)
+        ls.root = project_root(workspace_root(params))
         ls.initialization_options = params.initialization_options
         ls.state = open_workspace(ls, ls.root)
 

@@ -18,9 +18,31 @@ from lamina.project.spec import FunctionSpec, ProjectError
 
 if TYPE_CHECKING:
     from lamina.project.loader import Project
+    from lamina.project.project_options import ProjectOptions
 
 log = logging.getLogger(__name__)
-PROJECT_FILES = ("template.yaml", "template.yml", "pyproject.toml")
+PROJECT_FILES = (
+    "template.yaml",
+    "template.yml",
+    "template.json",
+    "pyproject.toml",
+    "samconfig.toml",
+    "samconfig.yaml",
+    "samconfig.yml",
+    "serverless.yml",
+    "serverless.yaml",
+)
+PROJECT_SUFFIXES = (".tf", ".tfvars")  # Terraform: every file of the root folder counts
+
+
+def is_project_file_name(path: Path) -> bool:
+    """A file whose change may change the functions (wherever it is: templates nest)."""
+    return (
+        path.name in PROJECT_FILES
+        or path.suffix in PROJECT_SUFFIXES
+        or path.name.endswith((".tf.json", ".tfvars.json"))
+        or (path.name == "manifest.json" and path.parent.name == "cdk.out")
+    )
 
 
 def normalized(path: Path | str) -> str:
@@ -59,11 +81,17 @@ class LoadedProject:
 class ProjectIndex:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.options: ProjectOptions | None = None  # the `template` setting, once given
         self._loaded: LoadedProject | None = None
         self._error: ProjectError | None = None
         self._loading: asyncio.Task[None] | None = None
         self._generation = 0
         self.loads = 0  # loads started, for the log and tests
+
+    @property
+    def started(self) -> bool:
+        """Whether a load was ever asked for (before that, settings may still change options)."""
+        return self._loading is not None
 
     @property
     def last_good(self) -> LoadedProject | None:
@@ -87,7 +115,7 @@ class ProjectIndex:
             generation = self._generation
             self.loads += 1
             try:
-                project = await asyncio.to_thread(load_project, self.root)
+                project = await asyncio.to_thread(load_project, self.root, options=self.options)
             except ProjectError as e:
                 if generation == self._generation:
                     self._error = e
@@ -124,5 +152,25 @@ class ProjectIndex:
             raise ProjectError(f"cannot load the project in {self.root}")
         return loaded.project
 
+    def set_template(self, template: Path | None) -> bool:
+        """Read the project from `template` (None: the usual search); True when that changed."""
+        from lamina.project.project_options import ProjectOptions
+
+        if template == (self.options.template if self.options else None):
+            return False
+        self.options = ProjectOptions(template=template)
+        return True
+
     def is_project_file(self, path: Path) -> bool:
-        return path.name in PROJECT_FILES and normalized(path.parent) == normalized(self.root)
+        """A file that defines the project's functions: one at the root, or one the current
+        model was read from (a template elsewhere, a nested one, samconfig)."""
+        if is_project_file_name(path) and normalized(path.parent) == normalized(self.root):
+            return True
+        loaded = self._loaded
+        if loaded is None:
+            return False
+        project = loaded.project
+        sources = [project.template_path, project.samconfig_path]
+        sources += [spec.source_path for spec in project.functions.values()]
+        target = normalized(path)
+        return any(source is not None and normalized(source) == target for source in sources)

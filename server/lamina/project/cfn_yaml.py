@@ -217,9 +217,12 @@ def check_aliases(root: yaml.Node | None, text: str, path: Path) -> None:
         )
 
 
-def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
+def parse_cfn_yaml(text: str, path: Path, entries: str = "Resources") -> CfnDocument:
     """Parse template text. Raises ProjectError (naming `path` and the line) on a YAML error, or
-    when its aliases would expand beyond MAX_EXPANDED_NODES."""
+    when its aliases would expand beyond MAX_EXPANDED_NODES.
+
+    The keys of the top-level `entries` section (a template's Resources, serverless.yml's
+    functions) get their lines recorded, and must be unique."""
     import yaml
 
     loader = cfn_loader_class()(text)
@@ -228,6 +231,8 @@ def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
         check_aliases(root, text, path)
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
+        if text.lstrip().startswith("{"):  # JSON that YAML can't read (tab indentation)
+            return parse_cfn_json(text, path)
         raise _yaml_error(path, text, error) from None
     finally:
         loader.dispose()
@@ -236,19 +241,57 @@ def parse_cfn_yaml(text: str, path: Path) -> CfnDocument:
     if isinstance(root, yaml.MappingNode):
         document.section_lines = _key_lines(root)
         for key_node, value_node in root.value:
-            if key_node.value == "Resources" and isinstance(value_node, yaml.MappingNode):
+            if key_node.value == entries and isinstance(value_node, yaml.MappingNode):
                 duplicate = _find_duplicate_key(value_node)
                 if duplicate is not None:
                     name, line = duplicate
-                    raise ProjectError(f"resource '{name}' is defined twice", path, line)
+                    kind = "resource" if entries == "Resources" else entries.rstrip("s")
+                    raise ProjectError(f"{kind} '{name}' is defined twice", path, line)
                 document.resource_lines = _key_lines(value_node)
     return document
 
 
-def load_cfn_yaml(path: Path) -> CfnDocument:
+def parse_cfn_json(text: str, path: Path) -> CfnDocument:
+    """Parse a JSON template; lines of sections and resources are found by their quoted keys."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProjectError(f"invalid JSON: {error.msg}", path, error.lineno) from None
+    document = CfnDocument(data=data)
+    if not isinstance(data, dict):
+        return document
+
+    def line_of(key: str, start: int) -> tuple[int, int] | None:
+        quoted = json.dumps(key)  # str.find, not a regex per key: templates hold hundreds
+        position = text.find(quoted, start)
+        while position != -1:
+            after = position + len(quoted)
+            rest = text[after : after + 64].lstrip()
+            if rest.startswith(":"):
+                return text.count("\n", 0, position) + 1, after
+            position = text.find(quoted, after)
+        return None
+
+    for section in data:
+        found = line_of(str(section), 0)
+        if found:
+            document.section_lines[str(section)] = found[0]
+    resources = data.get("Resources")
+    section = line_of("Resources", 0)
+    if isinstance(resources, dict) and section is not None:
+        for logical_id in resources:
+            found = line_of(str(logical_id), section[1])
+            if found:
+                document.resource_lines[str(logical_id)] = found[0]
+    return document
+
+
+def load_cfn_yaml(path: Path, entries: str = "Resources") -> CfnDocument:
     """Read and parse a template file. Raises ProjectError when it can't be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ProjectError(f"cannot read template: {error}", path) from None
-    return parse_cfn_yaml(text, path)
+    return parse_cfn_yaml(text, path, entries)

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.events import events_for
+from lamina.project.formats import read_project_file
+from lamina.project.project_options import ProjectOptions, SamSettings, sam_settings
 from lamina.project.pyproject import (
     PYPROJECT_FILE_NAME,
     functions_from_table,
@@ -18,7 +20,6 @@ from lamina.project.pyproject import (
 )
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.target import parse_target, split_target
-from lamina.project.template import find_template, read_template
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Project:
     settings: dict[str, object] = field(default_factory=dict)
     template_path: Path | None = None
     pyproject_path: Path | None = None
+    samconfig_path: Path | None = None
+    options: ProjectOptions = field(default_factory=ProjectOptions)  # to reload it the same way
 
     def find(self, name: str, cwd: Path | None = None) -> FunctionSpec:
         """The function meant by a logical id, a function name, or a `file.py[:function]` target.
@@ -89,15 +92,22 @@ def load_project(
     *,
     stack_name: str | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    options: ProjectOptions | None = None,
 ) -> Project:
     """Load the project in `root`. Raises ProjectError when its template or pyproject is broken.
 
-    Functions come from template.yaml/.yml, then `[tool.lamina.functions]` (a name in both: the
+    Functions come from the SAM template (see project_options for which one, and samconfig),
+    with its local nested templates, then `[tool.lamina.functions]` (a name in both: the
     template wins, with a warning). AWS::StackName is `stack_name`, else the `sync.stackName`
-    setting, else "lamina-local". A folder with neither file is a project with no functions.
+    setting, else samconfig's stack_name, else "lamina-local". A folder with neither file is a
+    project with no functions.
     """
     root = Path(os.path.abspath(root))
-    project = Project(root=root)
+    options = options or ProjectOptions()
+    if parameter_overrides:
+        overrides = {**options.parameter_overrides, **parameter_overrides}
+        options = options.replace(parameter_overrides=overrides)
+    project = Project(root=root, options=options)
 
     lamina: dict[str, Any] = {}
     pyproject_path = root / PYPROJECT_FILE_NAME
@@ -106,14 +116,18 @@ def load_project(
         lamina = lamina_table(load_pyproject(pyproject_path), pyproject_path)
         project.settings = settings_from_table(lamina)
 
-    template_path = find_template(root)
+    sam: SamSettings = sam_settings(root, options, project.settings)
+    project.samconfig_path = sam.samconfig_path
+    project.settings = sam.settings
+    template_path = sam.template_path
     if template_path is not None:
-        project.template_path = template_path
-        from_template = read_template(
+        from_template = read_project_file(
             template_path,
             stack_name=stack_name or _stack_name(project.settings),
-            parameter_overrides=parameter_overrides,
+            region=sam.region,
+            parameter_overrides=sam.parameter_overrides,
         )
+        project.template_path = from_template.path
         project.warnings.extend(from_template.warnings)
         for spec in from_template.functions:
             project.functions[spec.logical_id] = spec

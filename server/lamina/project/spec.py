@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/lamina-local"
@@ -70,12 +71,17 @@ class FunctionSpec:
     architectures: list[str] = field(default_factory=lambda: ["x86_64"])
     events: list[SampleEvent] = field(default_factory=list)
     # Where the definition came from, so that errors and editors can point at it.
-    source: str = "target"  # "template" | "pyproject" | "target"
+    source: str = (
+        "target"  # "template" | "pyproject" | "target" | "cdk" | "serverless" | "terraform"
+    )
     source_path: Path | None = None
     source_line: int | None = None  # 1-based line of the resource in its file
     layers: list[LayerSpec] = field(default_factory=list)  # in the function's order
     ephemeral_storage: int = DEFAULT_EPHEMERAL_MB  # MB of /tmp
     file_systems: list[FileSystemMount] = field(default_factory=list)
+    # The function's event sources in SAM's shape ({name: {"Type": "HttpApi", "Properties":
+    # {...}}}), whatever the project format: the template's Events, or serverless.yml's events.
+    template_events: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.function_name:

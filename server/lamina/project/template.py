@@ -23,6 +23,7 @@ from lamina.project.intrinsics import (
     to_text,
 )
 from lamina.project.layers import function_layers, read_layer_resources
+from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
     DEFAULT_ROLE,
@@ -34,7 +35,7 @@ from lamina.project.spec import (
 )
 from lamina.project.storage import ephemeral_storage, file_system_mounts, not_reproduced
 
-TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml")
+TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 DEFAULT_ARCHITECTURES = ("x86_64",)
@@ -45,7 +46,7 @@ _Skip = Callable[[str], None]  # records why a function is skipped
 
 
 def find_template(root: Path) -> Path | None:
-    """The project's template: template.yaml, else template.yml, else None."""
+    """The project's template: template.yaml, else template.yml, else template.json, else None."""
     for name in TEMPLATE_FILE_NAMES:
         candidate = root / name
         if candidate.is_file():
@@ -60,6 +61,7 @@ class TemplateFunctions:
     path: Path
     functions: list[FunctionSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    nested: list[NestedStack] = field(default_factory=list)  # local child templates, unread
 
 
 def merge_globals(globals_value: Any, own_value: Any) -> Any:
@@ -160,6 +162,7 @@ class _FunctionReader:
                 lambda message: self.resolver.warn(logical_id, message),
                 logical_id,
             ),
+            template_events=self._events(prop),
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
@@ -193,6 +196,14 @@ class _FunctionReader:
         if not code_dir.is_dir():
             self.resolver.warn(logical_id, f"code folder {text!r} does not exist ({code_dir})")
         return code_dir
+
+    def _events(self, prop: _Property) -> dict[str, Any]:
+        """Events, resolved; what their resolution can't know (a queue's ARN) is the business
+        of what serves them, so it is not warned about here."""
+        before = len(self.resolver.warnings)
+        events = prop("Events")
+        del self.resolver.warnings[before:]
+        return dict(events) if isinstance(events, Mapping) else {}
 
     def _integer(self, value: Any, name: str, default: int, fail: _Failure, logical_id: str) -> int:
         if value is None:
@@ -275,10 +286,12 @@ def read_template(
     stack_name: str | None = None,
     region: str | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    document: CfnDocument | None = None,
 ) -> TemplateFunctions:
-    """Read the functions of one template file. Raises ProjectError when the template is broken."""
+    """Read the functions of one template file (or of `document`, already parsed from it, as the
+    CDK reader gives it). Raises ProjectError when the template is broken."""
     path = Path(os.path.abspath(path))
-    document = load_cfn_yaml(path)
+    document = document if document is not None else load_cfn_yaml(path)
     result = TemplateFunctions(path=path)
     if document.data is None:
         result.warnings.append(f"{path.name} is empty")
@@ -302,6 +315,13 @@ def read_template(
         kind = resource.get("Type")
         if not isinstance(kind, str):
             raise ProjectError(f"resource '{logical_id}' has no Type", path, line)
+        if kind in NESTED_STACK_KINDS and isinstance(resource.get("Properties"), Mapping):
+            child = nested_stack(
+                str(logical_id), kind, resource["Properties"], resolver, path.parent, line
+            )
+            if child is not None:
+                result.nested.append(child)
+            continue
         if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
             continue
         properties = resource.get("Properties") or {}

@@ -12,6 +12,8 @@ import _socket
 import json
 import os
 import sys
+import threading
+import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,8 +44,25 @@ def _tell_parent(path: str, payload: dict[str, Any]) -> None:
         sock.close()
 
 
+def _end_with_parent() -> None:
+    """Lamina ends its debug environments when it ends, but if it is killed (SIGKILL, a crash, an
+    editor that kills its server) nothing would: debugpy would wait for an editor forever, an
+    orphan. Nothing else ties this process to Lamina while it waits, so watch the parent."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    watcher = threading.Thread(target=watch, name="lamina-parent-watch", daemon=True)
+    watcher.is_pydev_daemon_thread = True  # type: ignore[attr-defined]  # hidden from the debugger
+    watcher.start()
+
+
 def main(argv: list[str]) -> None:
     client, handler = argv[1], argv[2]
+    _end_with_parent()
     here = os.path.dirname(os.path.abspath(__file__))
     debugpy = _import_debugpy()
     # Loopback only, always: a debug port runs any code it is sent.

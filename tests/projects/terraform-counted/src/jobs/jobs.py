@@ -1,0 +1,2 @@
+def cleanup(event, context):
+    return {"cleaned": context.function_name}

@@ -1,0 +1,13 @@
+variable "stage" {
+  type    = string
+  default = "dev"
+}
+
+variable "memory" {
+  type    = number
+  default = 256
+}
+
+variable "log_level" {
+  type = string
+}
