@@ -62,8 +62,8 @@ def api(
     save_events: bool = False,
 ) -> None:
     """Serve the template's API Gateway routes locally (like `sam local start-api`)."""
-    from lamina.emulator.server import is_loopback
     from lamina.gateway.api_server import ApiOptions
+    from lamina.listen_address import is_loopback
 
     if not is_loopback(host) and not allow_remote:
         fail(f"--host {host} is reachable from other machines; add --allow-remote to mean it")
