@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from lamina.emulator import validation as model_validation
 from lamina.emulator.errors import LambdaError, too_large, validation
 from lamina.emulator.event_invoke import EventDispatcher
 from lamina.emulator.invocation_log import InvocationLog
@@ -24,6 +25,7 @@ from lamina.emulator.store import FunctionStore
 from lamina.runtime.pool import RuntimePool
 
 if TYPE_CHECKING:
+    from lamina.emulator.code_signing import CodeSigningConfigs
     from lamina.emulator.event_sources import EventSourceMappings
 
 log = logging.getLogger("lamina.emulator")
@@ -47,6 +49,7 @@ class Emulator:
     update_delay_s: float = 0.0
     invocation_log: InvocationLog = field(default_factory=InvocationLog)
     mappings: EventSourceMappings | None = None
+    code_signing: CodeSigningConfigs | None = None
 
 
 EMULATOR = web.AppKey("emulator", Emulator)
@@ -54,12 +57,29 @@ EMULATOR = web.AppKey("emulator", Emulator)
 Route = Callable[[web.Request, Emulator], Awaitable[web.StreamResponse]]
 
 
+# Validation errors of a request's URI and query members, kept for `read_json` to report with
+# the body's (AWS reports all of a request's errors in one message).
+PENDING_ERRORS = "lamina.validation_errors"
+
+
 def api(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Turn LambdaError (and any bug) into AWS's error responses."""
+    """Validate the request's URI and query members against botocore's model (the operation
+    is the route's name in CamelCase), then run the route; turn LambdaError (and any bug) into
+    AWS's error responses."""
+    operation = "".join(part.capitalize() for part in route.__name__.split("_"))
 
     @functools.wraps(route)
     async def handle(request: web.Request) -> web.StreamResponse:
         try:
+            if not model_validation.is_loaded():
+                await model_validation.preload()
+            errors: list[str] = []
+            model_validation.check_params(operation, request.match_info, request.query, errors)
+            if errors:
+                if request.can_read_body and model_validation.has_body(operation):
+                    request[PENDING_ERRORS] = errors
+                else:
+                    model_validation.raise_for(errors)
             return await route(request, request.app[EMULATOR])
         except LambdaError as e:
             return e.response()
@@ -102,10 +122,8 @@ async def read_json(
     request: web.Request, operation: str, limit: int = MAX_REQUEST_BYTES
 ) -> dict[str, Any]:
     body = await read_body(request, limit, operation)
-    if not body.strip():
-        return {}
     try:
-        data = json.loads(body)
+        data = json.loads(body) if body.strip() else {}
     except ValueError as e:
         raise LambdaError(
             "InvalidRequestContentException", f"Could not parse request body into json: {e}"
@@ -115,6 +133,9 @@ async def read_json(
             "InvalidRequestContentException",
             "Could not parse request body into json: expected an object",
         )
+    errors: list[str] = list(request.get(PENDING_ERRORS, ()))
+    model_validation.check_body(operation, data, errors)
+    model_validation.raise_for(errors)
     return data
 
 

@@ -18,6 +18,9 @@ STATUS = {
     "ValidationException": 400,
     "ResourceNotFoundException": 404,
     "ResourceConflictException": 409,
+    "CodeSigningConfigNotFoundException": 404,
+    "CodeVerificationFailedException": 400,
+    "InvalidCodeSignatureException": 400,
     "ResourceInUseException": 400,
     "PreconditionFailedException": 412,
     "RequestTooLargeException": 413,
@@ -51,7 +54,9 @@ class LambdaError(Exception):
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        body: dict[str, object] = {"Type": self.error_type, "message": self.message}
+        body: dict[str, object] = {"message": self.message}
+        if self.error_type:  # some of AWS's errors (code signing's 404) have no Type
+            body["Type"] = self.error_type
         if self.code == "ResourceNotFoundException":
             body["Message"] = self.message  # this shape's member is spelled Message
         body.update(self.extra)

@@ -65,6 +65,21 @@ class VersionConfig:
     # `update_done_at` (both only with --update-delay).
     ready_at: float = 0.0
     update_done_at: float = 0.0
+    # The RevisionId once the transition in progress completes ("": none). AWS gives a new
+    # RevisionId on every transition: one in CreateFunction's answer (Pending), another once
+    # Active; one in an update's answer (InProgress), another once Successful.
+    settled_revision_id: str = ""
+    # Whether Environment was ever given: AWS then shows it, even as {"Variables": {}}.
+    environment_set: bool = False
+
+    def in_transition(self, now: float) -> bool:
+        """Pending (being created) or InProgress (being updated) at `now`."""
+        return now < self.ready_at or now < self.update_done_at
+
+    def current_revision(self, now: float) -> str:
+        if self.settled_revision_id and not self.in_transition(now):
+            return self.settled_revision_id
+        return self.revision_id
 
     def settings_key(self) -> tuple[object, ...]:
         """What makes two versions the same for PublishVersion (code and configuration)."""
@@ -177,6 +192,8 @@ class FunctionState:
     # With --update-delay: $LATEST as it was before the update in progress. Invokes run it
     # until the update completes, as on AWS.
     previous_latest: VersionConfig | None = None
+    # PutFunctionCodeSigningConfig (or CreateFunction's CodeSigningConfigArn).
+    code_signing_config_arn: str | None = None
 
     def evolve(self, **changes: Any) -> FunctionState:
         return replace(self, **changes)
@@ -215,6 +232,7 @@ class FunctionState:
             "previous_latest": None
             if self.previous_latest is None
             else self.previous_latest.to_json(),
+            "code_signing_config_arn": self.code_signing_config_arn,
         }
 
     @classmethod
@@ -239,4 +257,5 @@ class FunctionState:
                 for q, c in data.get("event_invoke", {}).items()
             },
             previous_latest=None if previous is None else VersionConfig.from_json(previous),
+            code_signing_config_arn=data.get("code_signing_config_arn"),
         )

@@ -26,7 +26,6 @@ from lamina.emulator.code_store import CodeObject
 from lamina.emulator.errors import (
     LambdaError,
     conflict,
-    function_not_found,
     invalid,
     revision_mismatch,
     update_in_progress,
@@ -40,6 +39,7 @@ from lamina.emulator.shapes import concurrency, function_configuration, is_updat
 routes = web.RouteTableDef()
 PREFIX = "/2015-03-31/functions"
 CODE_DOWNLOAD = "/_lamina/code"
+MAX_NAME_LENGTH = 64
 
 
 async def ingest(emu: Emulator, data: bytes) -> CodeObject:
@@ -75,6 +75,7 @@ def publish(
         version=str(number),
         description=state.latest.description if description is None else description,
         revision_id=new_revision_id(),
+        settled_revision_id="",
         last_modified=timestamp(now),
         ready_at=0.0,
         update_done_at=0.0,
@@ -92,6 +93,13 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
     name, qualifier = parse_function_ref(required_string(body, "FunctionName"))
     if qualifier is not None:
         raise invalid(f"FunctionName must not have a qualifier: {body['FunctionName']}")
+    if len(name) > MAX_NAME_LENGTH:
+        # The model allows 140 characters (an ARN); the name itself has AWS's 64, and this code.
+        raise LambdaError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {MAX_NAME_LENGTH}",
+        )
     settings = function_settings(body, creating=True)
     tags = string_map(body, "Tags") or {}
     code = body.get("Code")
@@ -116,12 +124,14 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
                 echoed=merge_echoed((), echoed),
                 last_modified=timestamp(now),
                 revision_id=new_revision_id(),
+                settled_revision_id=new_revision_id(),
                 ready_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+                environment_set="environment" in settings,
                 **settings,
             )
             state = FunctionState(name=name, latest=latest, tags=tags)
             new_versions = []
-            shown, qualifier = latest, None
+            shown, qualifier, transition = latest, None, "create"
             if boolean(body, "Publish"):
                 state, shown, _ = publish(state, None, now)
                 new_versions.append(shown)
@@ -129,7 +139,9 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
             await emu.store.save(state, new_versions)
     finally:
         release(emu, stored)
-    return json_response(function_configuration(emu.arns, shown, qualifier), 201)
+    return json_response(
+        function_configuration(emu.arns, shown, qualifier, transition=transition), 201
+    )
 
 
 @routes.get(PREFIX + "/{FunctionName}")
@@ -199,8 +211,12 @@ async def list_functions(request: web.Request, emu: Emulator) -> web.StreamRespo
 @api
 async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
     raw = request.match_info["FunctionName"]
+    if parse_function_ref(raw, request.query.get("Qualifier"))[1] == LATEST:
+        raise invalid("$LATEST version cannot be deleted without deleting the function.")
     async with emu.store.lock:
-        state, qualifier = find_function(emu.store, emu.arns, raw, request.query.get("Qualifier"))
+        state, qualifier = find_function(
+            emu.store, emu.arns, raw, request.query.get("Qualifier"), unqualified_error=True
+        )
         if qualifier is None:
             await emu.store.delete(state.name)
             return empty_response(204)
@@ -212,7 +228,7 @@ async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResp
                 "Use DeleteAlias to delete an alias."
             )
         if qualifier not in state.versions:
-            raise function_not_found(emu.arns.function(state.name, qualifier))
+            return empty_response(204)  # AWS: deleting a version that is gone succeeds
         users = sorted(
             alias.name
             for alias in state.aliases.values()
@@ -250,7 +266,7 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
             now = time.time()
             if is_updating(latest, now):
                 raise update_in_progress(emu.arns.function(state.name))
-            check_revision(latest.revision_id, revision)
+            check_revision(latest.current_revision(now), revision)
             changes: dict[str, Any] = {
                 "code_sha256": stored.sha256,
                 "code_key": stored.key,
@@ -266,20 +282,22 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
                 **changes,
                 last_modified=timestamp(now),
                 revision_id=new_revision_id(),
+                settled_revision_id=new_revision_id(),
                 update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
             )
             state = state.evolve(
                 latest=new_latest, previous_latest=latest if emu.update_delay_s else None
             )
             shown, qualifier, new_versions = new_latest, None, []
+            transition: str | None = "update"
             if boolean(body, "Publish"):
                 state, shown, created = publish(state, None, now)
-                qualifier = shown.version
+                qualifier, transition = shown.version, None
                 new_versions = [shown] if created else []
             await emu.store.save(state, new_versions)
     finally:
         release(emu, stored)
-    return json_response(function_configuration(emu.arns, shown, qualifier))
+    return json_response(function_configuration(emu.arns, shown, qualifier, transition=transition))
 
 
 @routes.put(PREFIX + "/{FunctionName}/configuration")
@@ -294,7 +312,7 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
         now = time.time()
         if is_updating(latest, now):
             raise update_in_progress(emu.arns.function(state.name))
-        check_revision(latest.revision_id, revision)
+        check_revision(latest.current_revision(now), revision)
         echoed = settings.pop("echoed", {})
         new_latest = dataclasses.replace(
             latest,
@@ -302,9 +320,11 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
             echoed=merge_echoed(latest.echoed, echoed),
             last_modified=timestamp(now),
             revision_id=new_revision_id(),
+            settled_revision_id=new_revision_id(),
             update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+            environment_set=latest.environment_set or "environment" in settings,
         )
         await emu.store.save(
             state.evolve(latest=new_latest, previous_latest=latest if emu.update_delay_s else None)
         )
-    return json_response(function_configuration(emu.arns, new_latest))
+    return json_response(function_configuration(emu.arns, new_latest, transition="update"))

@@ -18,6 +18,7 @@ from lamina.emulator.api import Emulator, api, read_body
 from lamina.emulator.errors import LambdaError, validation
 from lamina.emulator.event_invoke import AsyncEvent
 from lamina.emulator.lookup import find_function
+from lamina.emulator.model import LATEST
 from lamina.emulator.routes_functions import PREFIX
 from lamina.runtime.invocation import InvocationRequest
 
@@ -80,7 +81,11 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
     limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
     payload = check_payload(await read_body(request, limit, "Invoke"))
     state, qualifier = find_function(
-        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+        emu.store,
+        emu.arns,
+        request.match_info["FunctionName"],
+        request.query.get("Qualifier"),
+        missing_qualifier=LATEST,
     )
     invoker = emu.invoker
     target = invoker.target(state, qualifier)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from aiohttp import web
@@ -83,7 +84,9 @@ def policy_target(state: FunctionState, arns: Arns, qualifier: str | None) -> tu
 
 
 def current_revision(state: FunctionState, arns: Arns, key: str) -> str:
-    return state.policy_revisions.get(key) or version_config(state, arns, key or None).revision_id
+    return state.policy_revisions.get(key) or version_config(
+        state, arns, key or None
+    ).current_revision(time.time())
 
 
 @routes.post(PREFIX + "/{FunctionName}/policy")

@@ -49,7 +49,7 @@ async def publish_version(request: web.Request, emu: Emulator) -> web.StreamResp
         now = time.time()
         if is_updating(latest, now):
             raise update_in_progress(emu.arns.function(state.name))
-        check_revision(latest.revision_id, revision)
+        check_revision(latest.current_revision(now), revision)
         if code_sha is not None and code_sha != latest.code_sha256:
             raise invalid(
                 f"CodeSHA256 ({code_sha}) is different from current CodeSHA256 in $LATEST "

@@ -18,10 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
+from lamina.emulator import validation as model_validation
 from lamina.emulator.api import Emulator
 from lamina.emulator.app import create_app
 from lamina.emulator.async_journal import AsyncJournal
 from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, AsyncSettings
+from lamina.emulator.code_signing import CodeSigningConfigs
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
@@ -124,6 +126,7 @@ class EmulatorServer:
         self.deployed: list[DeployOutcome] = []
         self._runner: web.AppRunner | None = None
         self._pollers: set[asyncio.Task[None]] = set()
+        self._preload: asyncio.Task[None] | None = None
         self._sqs = SqsClients(options.sqs_endpoint)
         self.port = options.port
 
@@ -158,6 +161,8 @@ class EmulatorServer:
         events = AsyncEventQueue(invoker, AsyncJournal(store.db), invocation_log, sqs, settings)
         mappings = EventSourceMappings(store.db)
         await asyncio.to_thread(mappings.open)
+        code_signing = CodeSigningConfigs(store.db, arns.region, arns.account)
+        await asyncio.to_thread(code_signing.open)
         self.emulator = Emulator(
             store,
             pool,
@@ -167,6 +172,7 @@ class EmulatorServer:
             update_delay_s=options.update_delay_ms / 1000,
             invocation_log=invocation_log,
             mappings=mappings,
+            code_signing=code_signing,
         )
         if options.debug_function:
             port = options.debug_port or _free_port()
@@ -175,6 +181,8 @@ class EmulatorServer:
             )
             invoker.debugger = self.debugger
         await events.start()
+        # botocore's model, for request validation, loads while the emulator starts serving.
+        self._preload = asyncio.get_running_loop().create_task(model_validation.preload())
         app = create_app(self.emulator)
         # On stop, invocations still running get a moment, then the environments are killed.
         self._runner = web.AppRunner(

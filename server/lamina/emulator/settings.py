@@ -44,6 +44,17 @@ RESERVED_ENV_KEYS = frozenset(
     }
 )
 ARCHITECTURES = ("x86_64", "arm64")
+# Runtimes AWS no longer lets you create or update functions with (its message, whatever the
+# language), so a template pinned to one fails here as it would on deploy.
+DEPRECATED_RUNTIMES = frozenset(
+    {
+        "python2.7", "python3.6", "python3.7",
+        "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x",
+        "nodejs12.x", "nodejs14.x",
+        "java8", "go1.x", "provided", "ruby2.5", "ruby2.7",
+        "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0",
+    }
+)  # fmt: skip
 
 
 def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -63,6 +74,12 @@ def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
                 "deployment packages."
             )
     if runtime is not None:
+        if runtime in DEPRECATED_RUNTIMES:
+            raise invalid(
+                f"The runtime parameter of {runtime} is no longer supported for creating or "
+                "updating AWS Lambda functions. We recommend you use a supported runtime while "
+                "creating or updating functions."
+            )
         if not _PYTHON_RUNTIME.match(runtime):
             raise invalid(
                 f"lamina serve runs Python functions only; runtime {runtime!r} is not supported"
@@ -111,6 +128,8 @@ def merge_echoed(
 ) -> tuple[tuple[str, str], ...]:
     merged = dict(current)
     for key, value in changes.items():
+        if key == "LoggingConfig" and key in merged and isinstance(value, dict):
+            value = {**json.loads(merged[key]), **value}  # AWS merges a partial LoggingConfig
         merged[key] = json.dumps(value, sort_keys=True)
     return tuple(sorted(merged.items()))
 
