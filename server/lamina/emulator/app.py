@@ -11,6 +11,7 @@ from lamina.emulator import (
     routes_code_signing,
     routes_esm,
     routes_event_invoke,
+    routes_function_settings,
     routes_functions,
     routes_invoke,
     routes_permissions,
@@ -28,6 +29,7 @@ ROUTE_TABLES = (
     routes_event_invoke.routes,
     routes_esm.routes,
     routes_code_signing.routes,
+    routes_function_settings.routes,
 )
 
 

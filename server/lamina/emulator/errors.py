@@ -32,6 +32,19 @@ STATUS = {
 }
 
 
+# Error shapes of botocore's model whose message member is spelled "Message" (the rest have
+# "message"); boto3 shows that member in the error response.
+CAPITALISED_MESSAGE = frozenset(
+    {
+        "CodeSigningConfigNotFoundException", "CodeVerificationFailedException",
+        "InvalidCodeSignatureException", "InvalidRuntimeException", "InvalidZipFileException",
+        "NoPublishedVersionException", "PublicPolicyException", "RecursiveInvocationException",
+        "ResourceInUseException", "ResourceNotFoundException", "ServiceException",
+        "ServiceQuotaExceededException", "SnapStartException", "SnapStartNotReadyException",
+    }
+)  # fmt: skip
+
+
 class LambdaError(Exception):
     """An error the API answers with. `extra` adds body fields (e.g. TooManyRequests' Reason)."""
 
@@ -57,8 +70,8 @@ class LambdaError(Exception):
         body: dict[str, object] = {"message": self.message}
         if self.error_type:  # some of AWS's errors (code signing's 404) have no Type
             body["Type"] = self.error_type
-        if self.code == "ResourceNotFoundException":
-            body["Message"] = self.message  # this shape's member is spelled Message
+        if self.code in CAPITALISED_MESSAGE:
+            body["Message"] = self.message  # these shapes spell their member Message
         body.update(self.extra)
         headers = {
             "x-amzn-ErrorType": self.code,

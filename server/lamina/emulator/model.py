@@ -194,6 +194,11 @@ class FunctionState:
     previous_latest: VersionConfig | None = None
     # PutFunctionCodeSigningConfig (or CreateFunction's CodeSigningConfigArn).
     code_signing_config_arn: str | None = None
+    # PutFunctionRecursionConfig: "Terminate" (AWS's default) or "Allow".
+    recursive_loop: str = "Terminate"
+    # PutRuntimeManagementConfig per qualifier ($LATEST for the unqualified function):
+    # (UpdateRuntimeOn, RuntimeVersionArn or "").
+    runtime_management: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def evolve(self, **changes: Any) -> FunctionState:
         return replace(self, **changes)
@@ -233,6 +238,8 @@ class FunctionState:
             if self.previous_latest is None
             else self.previous_latest.to_json(),
             "code_signing_config_arn": self.code_signing_config_arn,
+            "recursive_loop": self.recursive_loop,
+            "runtime_management": {q: list(v) for q, v in self.runtime_management.items()},
         }
 
     @classmethod
@@ -258,4 +265,9 @@ class FunctionState:
             },
             previous_latest=None if previous is None else VersionConfig.from_json(previous),
             code_signing_config_arn=data.get("code_signing_config_arn"),
+            recursive_loop=str(data.get("recursive_loop") or "Terminate"),
+            runtime_management={
+                str(q): (str(v[0]), str(v[1]))
+                for q, v in data.get("runtime_management", {}).items()
+            },
         )

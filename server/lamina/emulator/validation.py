@@ -73,6 +73,10 @@ def _aws_member(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+# Where AWS lists an enum in another order than botocore's model (seen in the recordings).
+AWS_ENUM_ORDER = {"RecursiveLoop": ("Terminate", "Allow")}
+
+
 def _rule(shape: Any, key: str, member: str, location: str, required: bool, depth: int) -> Rule:
     meta = shape.metadata
     kind = shape.type_name
@@ -99,7 +103,7 @@ def _rule(shape: Any, key: str, member: str, location: str, required: bool, dept
         max=meta.get("max"),
         pattern=compiled,
         pattern_text=pattern if compiled is not None else "",
-        enum=tuple(shape.enum) if getattr(shape, "enum", None) else (),
+        enum=AWS_ENUM_ORDER.get(shape.name) or tuple(getattr(shape, "enum", None) or ()),
         children=children,
     )
 

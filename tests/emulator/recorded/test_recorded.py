@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 
 from emulator.harness import make_client, start_emulator
-from emulator.recorded import cases_config, cases_functions  # noqa: F401 - they register cases
+from emulator.recorded import (  # noqa: F401 - they register their cases
+    cases_config,
+    cases_functions,
+    cases_settings,
+)
 from emulator.recorded.context import CASES, CaseContext
 from emulator.recorded.scope import KNOWN_DIFFERENCES, out_of_scope_reason
 from emulator.recorded.snapshot import REPO, Comparison, all_case_ids, recorded_cases
