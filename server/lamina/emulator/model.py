@@ -71,10 +71,17 @@ class VersionConfig:
     settled_revision_id: str = ""
     # Whether Environment was ever given: AWS then shows it, even as {"Variables": {}}.
     environment_set: bool = False
+    # A published version: the $LATEST RevisionId it was published from. PublishVersion makes
+    # no new version while $LATEST has not changed since (a Description change counts).
+    published_from: str = ""
 
     def in_transition(self, now: float) -> bool:
         """Pending (being created) or InProgress (being updated) at `now`."""
         return now < self.ready_at or now < self.update_done_at
+
+    def final_revision(self) -> str:
+        """The RevisionId this configuration has once its transition completes."""
+        return self.settled_revision_id or self.revision_id
 
     def current_revision(self, now: float) -> str:
         if self.settled_revision_id and not self.in_transition(now):

@@ -62,12 +62,19 @@ def check_revision(config_revision: str, given: str | None) -> None:
 
 
 def publish(
-    state: FunctionState, description: str | None, now: float
+    state: FunctionState, description: str | None, now: float, *, pending_s: float | None = None
 ) -> tuple[FunctionState, VersionConfig, bool]:
-    """PublishVersion's core: (new state, the version, whether it is new). An unchanged
-    $LATEST gives the last version back, as AWS does."""
+    """PublishVersion's core: (new state, the version, whether it is new). While $LATEST has
+    not changed since the last version was published from it, that version comes back, as
+    AWS does. `pending_s` (Publish=True on create or code update): the version starts Pending,
+    as AWS shows it, for that long (0: until the next request)."""
     last = state.latest_version()
-    if last is not None and last.settings_key() == state.latest.settings_key():
+    source = state.latest.final_revision()
+    if last is not None and (
+        last.published_from == source
+        if last.published_from
+        else last.settings_key() == state.latest.settings_key()
+    ):
         return state, last, False
     number = state.last_version + 1
     version = dataclasses.replace(
@@ -75,10 +82,11 @@ def publish(
         version=str(number),
         description=state.latest.description if description is None else description,
         revision_id=new_revision_id(),
-        settled_revision_id="",
+        settled_revision_id="" if pending_s is None else new_revision_id(),
         last_modified=timestamp(now),
-        ready_at=0.0,
+        ready_at=now + pending_s if pending_s else 0.0,
         update_done_at=0.0,
+        published_from=source,
     )
     new_state = state.evolve(
         versions={**state.versions, version.version: version}, last_version=number
@@ -133,9 +141,9 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
             new_versions = []
             shown, qualifier, transition = latest, None, "create"
             if boolean(body, "Publish"):
-                state, shown, _ = publish(state, None, now)
+                # AWS answers with version 1, Pending, under the unqualified FunctionArn.
+                state, shown, _ = publish(state, None, now, pending_s=emu.update_delay_s)
                 new_versions.append(shown)
-                qualifier = shown.version
             await emu.store.save(state, new_versions)
     finally:
         release(emu, stored)
@@ -291,8 +299,9 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
             shown, qualifier, new_versions = new_latest, None, []
             transition: str | None = "update"
             if boolean(body, "Publish"):
-                state, shown, created = publish(state, None, now)
-                qualifier, transition = shown.version, None
+                state, shown, created = publish(state, None, now, pending_s=emu.update_delay_s)
+                qualifier = shown.version
+                transition = "create" if created else None
                 new_versions = [shown] if created else []
             await emu.store.save(state, new_versions)
     finally:

@@ -53,7 +53,7 @@ async def publish_version(request: web.Request, emu: Emulator) -> web.StreamResp
         if code_sha is not None and code_sha != latest.code_sha256:
             raise invalid(
                 f"CodeSHA256 ({code_sha}) is different from current CodeSHA256 in $LATEST "
-                f"({latest.code_sha256}). Please try again with the current CodeSHA256."
+                f"({latest.code_sha256}). Please try again with the CodeSHA256 in $LATEST."
             )
         new_state, version, created = publish(state, description, now)
         if created:

@@ -70,11 +70,10 @@ def function_configuration(
             body["VpcConfig"] = {**value, "VpcId": value.get("VpcId", "")}
         else:
             body[member] = value
-    if config.runtime:
+    if full:
         body["RuntimeVersionConfig"] = {
             "RuntimeVersionArn": runtime_version_arn(arns, config.runtime)
         }
-    if full:
         if transition == "create" or now < config.ready_at:
             # A function being created has no LastUpdateStatus yet, as on AWS.
             body["State"] = "Pending"

@@ -19,8 +19,9 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_config,
     cases_functions,
     cases_settings,
+    cases_versions,
 )
-from emulator.recorded.context import CASES, CaseContext
+from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
 from emulator.recorded.scope import KNOWN_DIFFERENCES, out_of_scope_reason
 from emulator.recorded.snapshot import REPO, Comparison, all_case_ids, recorded_cases
 
@@ -34,6 +35,10 @@ def counted_cases() -> list[tuple[Path, str]]:
 REBUILT = [(path, case) for path, case in counted_cases() if case in CASES]
 
 
+# Long enough for a call that follows another at once to see the transition in progress.
+UPDATE_DELAY_MS = "1500"
+
+
 @pytest.fixture(scope="module")
 def lam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     server = start_emulator(tmp_path_factory.mktemp("recorded") / "data")
@@ -44,10 +49,21 @@ def lam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         write_report()
 
 
+@pytest.fixture(scope="module")
+def lam_delayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    data = tmp_path_factory.mktemp("recorded-delayed") / "data"
+    server = start_emulator(data, "--update-delay", UPDATE_DELAY_MS)
+    try:
+        yield make_client(server.endpoint)
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize(("path", "case_id"), REBUILT, ids=[case for _, case in REBUILT])
-def test_recorded_case(lam: Any, path: Path, case_id: str) -> None:
+def test_recorded_case(lam: Any, request: pytest.FixtureRequest, path: Path, case_id: str) -> None:
     function, param = CASES[case_id]
-    ctx = CaseContext(lam)
+    client = request.getfixturevalue("lam_delayed") if case_id in MID_TRANSITION else lam
+    ctx = CaseContext(client)
     try:
         function(ctx, param)
     finally:
