@@ -139,7 +139,10 @@ def test_unsupported_operations_are_named(lam: Any, deploy: Any, emulator: Any) 
             lambda: lam.get_layer_version_by_arn(Arn="arn:aws:lambda:us-east-1:1:layer:x:1"),
             "GetLayerVersionByArn",
         ),
-        (lambda: lam.list_code_signing_configs(), "ListCodeSigningConfigs"),
+        (
+            lambda: lam.list_provisioned_concurrency_configs(FunctionName=name),
+            "ListProvisionedConcurrencyConfigs",
+        ),
     ):
         with pytest.raises(ClientError) as e:
             call()

@@ -91,6 +91,11 @@ def _rule(shape: Any, key: str, member: str, location: str, required: bool, dept
         )
     elif depth < 4 and kind == "list":
         children = (_rule(shape.member, "", f"{member}.member", "", False, depth + 1),)
+    elif depth < 4 and kind == "map":
+        children = (
+            _rule(shape.key, "", member, "", False, depth + 1),
+            _rule(shape.value, "", member, "", True, depth + 1),
+        )
     pattern = meta.get("pattern")
     compiled = _compile(pattern) if pattern else None
     return Rule(
@@ -183,6 +188,12 @@ def _check(rule: Rule, value: Any, errors: list[str]) -> None:
                     f"Member must satisfy enum value set: [{', '.join(rule.enum)}]",
                 )
             )
+    elif kind in ("float", "double") and isinstance(value, (int, float)):
+        if not isinstance(value, bool):
+            for constraint in _range_violations(rule, float(value)):
+                errors.append(_error(value, rule.member, constraint))
+    elif kind == "map" and isinstance(value, dict) and len(rule.children) == 2:
+        _check_map(rule, value, errors)
     elif kind in ("integer", "long") and isinstance(value, int) and not isinstance(value, bool):
         if rule.max is not None and value > rule.max:
             errors.append(
@@ -219,6 +230,66 @@ def _check(rule: Rule, value: Any, errors: list[str]) -> None:
         if rule.children:
             for item in value:
                 _check(rule.children[0], item, errors)
+
+
+def _range_violations(rule: Rule, value: float) -> list[str]:
+    out = []
+    if rule.max is not None and value > rule.max:
+        out.append(f"Member must have value less than or equal to {float(rule.max)}")
+    if rule.min is not None and value < rule.min:
+        out.append(f"Member must have value greater than or equal to {float(rule.min)}")
+    return out
+
+
+def _constraints(rule: Rule) -> list[str]:
+    """Every constraint of a map's key or value shape, in AWS's order (it lists them all)."""
+    out = []
+    number = rule.kind in ("float", "double", "integer", "long")
+    bound = (lambda v: float(v) if rule.kind in ("float", "double") else v) if number else None
+    if rule.max is not None:
+        what = "value" if number else "length"
+        out.append(
+            f"Member must have {what} less than or equal to {bound(rule.max) if bound else rule.max}"
+        )
+    if rule.min is not None:
+        what = "value" if number else "length"
+        out.append(
+            f"Member must have {what} greater than or equal to {bound(rule.min) if bound else rule.min}"
+        )
+    if rule.pattern is not None:
+        out.append(f"Member must satisfy regular expression pattern: {rule.pattern_text}")
+    if rule.required:
+        out.append("Member must not be null")
+    return out
+
+
+def _check_map(rule: Rule, value: dict[Any, Any], errors: list[str]) -> None:
+    """AWS reports a map once, for its keys and for its values, listing the shape's constraints."""
+    key_rule, value_rule = rule.children
+    shown = "{" + ", ".join(f"{k}={_java(v)}" for k, v in value.items()) + "}"
+    bad_keys: list[str] = []
+    for key in value:
+        _check(key_rule, key, bad_keys)
+    if bad_keys:
+        errors.append(
+            f"Value '{shown}' at '{rule.member}' failed to satisfy constraint: Map keys must "
+            f"satisfy constraint: [{', '.join(_constraints(key_rule))}]"
+        )
+    bad_values: list[str] = []
+    for item in value.values():
+        _check(value_rule, item, bad_values)
+    if bad_values:
+        errors.append(
+            f"Value '{shown}' at '{rule.member}' failed to satisfy constraint: Map value must "
+            f"satisfy constraint: [{', '.join(_constraints(value_rule))}]"
+        )
+
+
+def _java(value: Any) -> str:
+    """A value as AWS's (Java) messages print it: numbers in a double map as 2.0."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(float(value))
+    return str(value)
 
 
 def _error(value: Any, member: str, constraint: str) -> str:

@@ -79,6 +79,12 @@ class CaseContext:
         self.lam.get_waiter("function_active_v2").wait(FunctionName=name)
         return {"CreateEventSourceMappingResponse": None, "CreateFunctionResponse": response}
 
+    def unvalidated_client(self) -> Any:
+        """A client for the same emulator that sends what it is given (no botocore checks)."""
+        from emulator.harness import make_client
+
+        return make_client(self.lam.meta.endpoint_url, parameter_validation=False)
+
     def create_function_aws(self, **params: Any) -> dict[str, Any]:
         """LocalStack's create_lambda_function_aws fixture: the call as given, then wait until
         the function is no longer Pending."""

@@ -16,6 +16,7 @@ import pytest
 
 from emulator.harness import make_client, start_emulator
 from emulator.recorded import (  # noqa: F401 - they register their cases
+    cases_aliases,
     cases_config,
     cases_functions,
     cases_settings,
