@@ -111,7 +111,8 @@ def validation(value: object, member: str, constraint: str) -> LambdaError:
     )
 
 
-def revision_mismatch(kind: str = "GetFunction") -> LambdaError:
+def revision_mismatch(kind: str = "GetFunction/GetAlias") -> LambdaError:
+    """AWS's wording (the same for functions, versions and aliases; GetPolicy for policies)."""
     return LambdaError(
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. "

@@ -57,6 +57,7 @@ class EventSourceMapping:
     reason: str = "USER_INITIATED"
     last_modified: float = 0.0
     last_result: str = NO_RECORDS
+    tags: tuple[tuple[str, str], ...] = ()  # TagResource on the mapping's ARN
 
     @property
     def reports_item_failures(self) -> bool:
@@ -75,6 +76,7 @@ class EventSourceMapping:
     def from_json(cls, data: dict[str, Any]) -> EventSourceMapping:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         values["response_types"] = tuple(values.get("response_types", ()))
+        values["tags"] = tuple((str(k), str(v)) for k, v in values.get("tags", ()))
         return cls(**values)
 
     def shape(self, arns: Arns) -> dict[str, Any]:

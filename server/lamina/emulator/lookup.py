@@ -39,19 +39,23 @@ def check_region(arns: Arns, raw_name: str) -> None:
             )
 
 
-def find_unqualified(store: FunctionStore, arns: Arns, raw_name: str) -> FunctionState:
-    """For operations on the function as a whole (UpdateFunctionCode, PublishVersion...)."""
+def find_unqualified(
+    store: FunctionStore, arns: Arns, raw_name: str, *, missing_qualifier: str | None = None
+) -> FunctionState:
+    """For operations on the function as a whole (UpdateFunctionCode, PublishVersion...).
+    AWS's 404 of some (PutFunctionConcurrency) names `missing_qualifier` ($LATEST)."""
     name, qualifier = parse_function_ref(raw_name, None)
     check_region(arns, raw_name)
     if qualifier is not None:
         raise LambdaError(
             "InvalidParameterValueException",
-            f"The function name {raw_name} has a qualifier; this operation takes an "
-            "unqualified function name or ARN",
+            "This operation is permitted on Lambda functions only. Aliases and versions do not "
+            "support this operation. Please specify either a function name or an unqualified "
+            "function ARN.",
         )
     state = store.get(name)
     if state is None:
-        raise function_not_found(arns.function(name))
+        raise function_not_found(arns.function(name, missing_qualifier))
     return state
 
 

@@ -41,6 +41,11 @@ def is_version_number(qualifier: str) -> bool:
     return bool(_VERSION.match(qualifier))
 
 
+def is_alias_name(qualifier: str) -> bool:
+    """Whether a qualifier can name an alias (not a version number, no $)."""
+    return bool(_ALIAS.match(qualifier))
+
+
 def check_alias_name(name: object) -> str:
     if not isinstance(name, str) or not _ALIAS.match(name):
         raise validation(

@@ -88,8 +88,16 @@ def publish(
         update_done_at=0.0,
         published_from=source,
     )
+    # A new version gives $LATEST a new RevisionId too, as AWS does.
+    if state.latest.in_transition(now):
+        latest = dataclasses.replace(state.latest, settled_revision_id=new_revision_id())
+    else:
+        latest = dataclasses.replace(
+            state.latest, revision_id=new_revision_id(), settled_revision_id=""
+        )
+    version = dataclasses.replace(version, published_from=latest.final_revision())
     new_state = state.evolve(
-        versions={**state.versions, version.version: version}, last_version=number
+        latest=latest, versions={**state.versions, version.version: version}, last_version=number
     )
     return new_state, version, True
 

@@ -177,7 +177,7 @@ async def update_alias(request: web.Request, emu: Emulator) -> web.StreamRespons
             arn = emu.arns.function(state.name, request.match_info["Name"])
             raise not_found(f"Alias not found: {arn}")
         if revision is not None and revision != alias.revision_id:
-            raise revision_mismatch("GetAlias")
+            raise revision_mismatch()
         primary = alias.function_version if version is None else check_version(state, emu, version)
         weights = alias.weights
         if "RoutingConfig" in body:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import uuid
 import zipfile
@@ -21,9 +22,16 @@ from botocore.exceptions import ClientError
 from emulator.recorded.snapshot import clean_response
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-test-role"
+JSON_MEMBERS = ("Statement", "Policy")
 REGION = "us-east-1"
 # LocalStack's echo handler, as its fixtures deploy it (handler.handler).
-ECHO_SOURCE = "def handler(event, context):\n    return event\n"
+ECHO_SOURCE = (
+    "import json\n\n\n"
+    "def handler(event, context):\n"
+    "    # Just print the event that was passed to the Lambda\n"
+    "    print(json.dumps(event))\n"
+    "    return event\n"
+)
 VERSION_SOURCE = (
     "import os\n\ndef handler(event, context):\n"
     "    return {'version': os.environ.get('AWS_LAMBDA_FUNCTION_VERSION')}\n"
@@ -48,7 +56,12 @@ class CaseContext:
         return str(self.lam.meta.region_name)
 
     def match(self, key: str, response: Any) -> None:
-        self.captured[key] = clean_response(response) if isinstance(response, dict) else response
+        if isinstance(response, dict):
+            response = clean_response(response)
+            for member in JSON_MEMBERS:  # LocalStack compares these JSON strings parsed
+                if isinstance(response.get(member), str):
+                    response[member] = json.loads(response[member])
+        self.captured[key] = response
 
     def error(self, call: Callable[..., Any], **params: Any) -> dict[str, Any]:
         """The error response of a call that must fail."""

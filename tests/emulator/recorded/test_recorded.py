@@ -17,8 +17,11 @@ import pytest
 from emulator.harness import make_client, start_emulator
 from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_aliases,
+    cases_concurrency,
     cases_config,
     cases_functions,
+    cases_permissions,
+    cases_revisions,
     cases_settings,
     cases_versions,
 )
