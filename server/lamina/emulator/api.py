@@ -152,7 +152,7 @@ def string(
     value = body.get(key)
     if value is None:
         if required:
-            raise validation("null", _member(key), "Member must not be null")
+            raise validation(None, _member(key), "Member must not be null")
         return None
     if not isinstance(value, str):
         raise LambdaError(

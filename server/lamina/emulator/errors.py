@@ -67,7 +67,7 @@ class LambdaError(Exception):
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        body: dict[str, object] = {"message": self.message}
+        body: dict[str, object] = {"message": self.message} if self.message else {}
         if self.error_type:  # some of AWS's errors (code signing's 404) have no Type
             body["Type"] = self.error_type
         if self.code in CAPITALISED_MESSAGE:
@@ -103,10 +103,12 @@ def conflict(message: str) -> LambdaError:
 
 
 def validation(value: object, member: str, constraint: str) -> LambdaError:
-    """AWS's wording for a request that breaks the model's constraints."""
+    """AWS's wording for a request that breaks the model's constraints (a missing value is
+    `Value null`, unquoted, as AWS prints it)."""
+    shown = "null" if value is None else f"'{value}'"
     return LambdaError(
         "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+        f"1 validation error detected: Value {shown} at '{member}' failed to satisfy "
         f"constraint: {constraint}",
     )
 

@@ -104,6 +104,13 @@ def foreign_region(raw: str, region: str) -> str | None:
     return other if other and other != region else None
 
 
+def foreign_account(raw: str, account: str) -> bool:
+    """Whether a FunctionName (ARN or partial ARN) names an account other than `account`."""
+    match = _FUNCTION_REF.fullmatch(raw)
+    other = match.group("account") if match is not None else None
+    return bool(other) and other != account
+
+
 def parse_function_arn(arn: str) -> tuple[str, str | None]:
     """A tag resource: a function ARN. (name, qualifier)."""
     match = _FUNCTION_REF.fullmatch(arn)

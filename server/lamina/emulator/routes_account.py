@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from aiohttp import web
 
 from lamina.deploy.package import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES
 from lamina.emulator.api import Emulator, api, empty_response, json_response, read_json, string_map
 from lamina.emulator.errors import LambdaError, function_not_found, invalid, not_found
-from lamina.emulator.model import FunctionState
+from lamina.emulator.model import FunctionState, new_revision_id
 from lamina.emulator.names import parse_function_arn
 from lamina.emulator.routes_permissions import ACCOUNT_CONCURRENCY
 
@@ -43,7 +46,17 @@ async def _set_tags(emu: Emulator, resource: str, tags: dict[str, str]) -> None:
         await emu.mappings.set_tags(rest, tags)
         return
     state = tagged_function(emu, resource)
-    await emu.store.save(state.evolve(tags=tags))
+    # Tagging a function gives it a new RevisionId, as on AWS.
+    latest = state.latest
+    if latest.in_transition(time.time()):
+        latest = dataclasses.replace(latest, settled_revision_id=new_revision_id())
+    else:
+        latest = dataclasses.replace(latest, revision_id=new_revision_id(), settled_revision_id="")
+    await emu.store.save(state.evolve(tags=tags, latest=latest))
+
+
+def too_many_tags() -> LambdaError:
+    return invalid("Number of tags exceeds resource tag limit.")
 
 
 def tagged_function(emu: Emulator, resource: str) -> FunctionState:
@@ -64,13 +77,13 @@ def tagged_function(emu: Emulator, resource: str) -> FunctionState:
 async def tag_resource(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "TagResource")
     tags = string_map(body, "Tags")
-    if not tags:
-        raise LambdaError("InvalidParameterValueException", "Tags must not be empty")
+    if not tags:  # AWS's (unhelpful) words for an empty Tags
+        raise invalid("An error occurred and the request cannot be processed.")
     resource = request.match_info["Resource"]
     async with emu.store.lock:
         merged = {**await _tags_of(emu, resource), **tags}
         if len(merged) > MAX_TAGS:
-            raise invalid(f"A function can have at most {MAX_TAGS} tags")
+            raise too_many_tags()
         await _set_tags(emu, resource, merged)
     return empty_response(204)
 

@@ -30,9 +30,9 @@ from lamina.emulator.errors import (
     revision_mismatch,
     update_in_progress,
 )
-from lamina.emulator.lookup import find_function, find_unqualified, version_config
+from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
-from lamina.emulator.names import is_version_number, parse_function_ref
+from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
 from lamina.emulator.settings import architectures, function_settings, merge_echoed, zip_from
 from lamina.emulator.shapes import concurrency, function_configuration, is_updating
 
@@ -40,12 +40,18 @@ routes = web.RouteTableDef()
 PREFIX = "/2015-03-31/functions"
 CODE_DOWNLOAD = "/_lamina/code"
 MAX_NAME_LENGTH = 64
+MAX_TAGS = 50  # per resource, AWS's limit
 
 
 async def ingest(emu: Emulator, data: bytes) -> CodeObject:
     try:
         return await emu.store.ingest(data)
     except PackageError as e:
+        if "not a zip" in str(e) or "not a readable zip" in str(e):
+            # AWS's words for a body that is no zip at all.
+            raise invalid(
+                "Could not unzip uploaded file. Please check your file, then try to upload again."
+            ) from None
         raise invalid(f"Could not unzip uploaded file: {e}") from None
 
 
@@ -106,7 +112,14 @@ def publish(
 @api
 async def create_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "CreateFunction", MAX_UPLOAD_REQUEST_BYTES)
-    name, qualifier = parse_function_ref(required_string(body, "FunctionName"))
+    raw_name = required_string(body, "FunctionName")
+    name, qualifier = parse_function_ref(raw_name)
+    check_region(emu.arns, raw_name)
+    if foreign_account(raw_name, emu.arns.account):
+        # AWS refuses (403, with no message) to create a function in another account.
+        raise LambdaError(
+            "AccessDeniedException", "", status=403, error_type="", extra={"Message": None}
+        )
     if qualifier is not None:
         raise invalid(f"FunctionName must not have a qualifier: {body['FunctionName']}")
     if len(name) > MAX_NAME_LENGTH:
@@ -118,6 +131,8 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
         )
     settings = function_settings(body, creating=True)
     tags = string_map(body, "Tags") or {}
+    if len(tags) > MAX_TAGS:
+        raise invalid("Number of tags exceeds resource tag limit.")
     code = body.get("Code")
     if not isinstance(code, dict):
         raise invalid("Please provide a source for function code (Code.ZipFile).")

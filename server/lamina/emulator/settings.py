@@ -44,6 +44,14 @@ RESERVED_ENV_KEYS = frozenset(
     }
 )
 ARCHITECTURES = ("x86_64", "arm64")
+# The runtimes AWS accepts for new functions, in the order its error message lists them (as
+# recorded in ../shared/recordings); botocore's model also names retired ones.
+AWS_RUNTIMES = (
+    "nodejs20.x", "python3.14", "provided.al2023", "python3.12", "python3.13", "nodejs24.x",
+    "nodejs22.x", "java25", "python3.10", "python3.11", "java21", "ruby3.3", "ruby3.4",
+    "ruby3.2", "python3.8", "python3.9", "java17", "nodejs16.x", "dotnet10", "dotnet8",
+    "java11", "dotnet6", "nodejs18.x", "provided.al2", "java8.al2",
+)  # fmt: skip
 # Runtimes AWS no longer lets you create or update functions with (its message, whatever the
 # language), so a template pinned to one fails here as it would on deploy.
 DEPRECATED_RUNTIMES = frozenset(
@@ -80,6 +88,11 @@ def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
                 "updating AWS Lambda functions. We recommend you use a supported runtime while "
                 "creating or updating functions."
             )
+        if runtime not in AWS_RUNTIMES:
+            raise invalid(
+                f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+                f"enum value set: [{', '.join(AWS_RUNTIMES)}] or be a valid ARN"
+            )
         if not _PYTHON_RUNTIME.match(runtime):
             raise invalid(
                 f"lamina serve runs Python functions only; runtime {runtime!r} is not supported"
@@ -115,7 +128,7 @@ def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
         storage = body["EphemeralStorage"]
         size = integer(storage if isinstance(storage, dict) else {}, "Size", 512, 10240)
         if size is None:
-            raise validation("null", "ephemeralStorage.size", "Member must not be null")
+            raise validation(None, "ephemeralStorage.size", "Member must not be null")
         out["ephemeral_storage"] = size
     echoed = {key: body[key] for key in ECHOED_MEMBERS if key in body and body[key] is not None}
     if echoed:
@@ -163,7 +176,7 @@ def environment(value: Any) -> tuple[tuple[str, str], ...]:
         raise invalid(
             "Lambda was unable to configure your environment variables because the environment "
             "variables you have provided exceeded the 4KB limit. "
-            f"String measured: {measured[:200]}..."
+            f"String measured: {measured}"  # in full, as AWS does
         )
     return tuple(sorted(variables.items()))
 

@@ -75,6 +75,8 @@ def _aws_member(name: str) -> str:
 
 # Where AWS lists an enum in another order than botocore's model (seen in the recordings).
 AWS_ENUM_ORDER = {"RecursiveLoop": ("Terminate", "Allow")}
+# Enums AWS checks itself, with another code and wording (settings.py does it as AWS does).
+CHECKED_BY_ROUTE = {"Runtime"}
 
 
 def _rule(shape: Any, key: str, member: str, location: str, required: bool, depth: int) -> Rule:
@@ -108,7 +110,9 @@ def _rule(shape: Any, key: str, member: str, location: str, required: bool, dept
         max=meta.get("max"),
         pattern=compiled,
         pattern_text=pattern if compiled is not None else "",
-        enum=AWS_ENUM_ORDER.get(shape.name) or tuple(getattr(shape, "enum", None) or ()),
+        enum=()
+        if shape.name in CHECKED_BY_ROUTE
+        else AWS_ENUM_ORDER.get(shape.name) or tuple(getattr(shape, "enum", None) or ()),
         children=children,
     )
 
@@ -153,7 +157,7 @@ def rules(operation: str) -> tuple[Rule, ...]:
 def _check(rule: Rule, value: Any, errors: list[str]) -> None:
     if value is None:
         if rule.required:
-            errors.append(_error("null", rule.member, "Member must not be null"))
+            errors.append(_error(None, rule.member, "Member must not be null"))
         return
     kind = rule.kind
     if kind == "string" and isinstance(value, str):
@@ -228,8 +232,24 @@ def _check(rule: Rule, value: Any, errors: list[str]) -> None:
                 )
             )
         if rule.children:
+            # AWS reports a list once, listing its members' constraints.
+            item_rule = rule.children[0]
+            bad: list[str] = []
             for item in value:
-                _check(rule.children[0], item, errors)
+                _check(item_rule, item, bad)
+            if bad:
+                constraints = [*_constraints(item_rule), "Member must not be null"]
+                if item_rule.enum:
+                    constraints.insert(
+                        0, f"Member must satisfy enum value set: [{', '.join(item_rule.enum)}]"
+                    )
+                errors.append(
+                    _error(
+                        value,
+                        rule.member,
+                        f"Member must satisfy constraint: [{', '.join(dict.fromkeys(constraints))}]",
+                    )
+                )
 
 
 def _range_violations(rule: Rule, value: float) -> list[str]:
@@ -293,6 +313,8 @@ def _java(value: Any) -> str:
 
 
 def _error(value: Any, member: str, constraint: str) -> str:
+    if value is None:
+        return f"Value null at '{member}' failed to satisfy constraint: {constraint}"
     shown = "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
     return f"Value '{shown}' at '{member}' failed to satisfy constraint: {constraint}"
 

@@ -39,9 +39,12 @@ VERSION_SOURCE = (
 
 
 def code_zip(source: str = ECHO_SOURCE, name: str = "handler.py") -> bytes:
+    """A package of `source`. Each call gives different bytes (as LocalStack's, built seconds
+    apart with the time in the zip, do on AWS), so two uploads have two CodeSha256."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(name, source)
+        archive.comment = uuid.uuid4().hex.encode()
     return buffer.getvalue()
 
 
@@ -74,7 +77,7 @@ class CaseContext:
     def name(self, prefix: str = "fn") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
-    def create_function(self, name: str, **params: Any) -> dict[str, Any]:
+    def create_function(self, name: str = "", **params: Any) -> dict[str, Any]:
         """LocalStack's create_lambda_function fixture: its defaults, then wait until Active."""
         options: dict[str, Any] = {
             "FunctionName": name,

@@ -30,6 +30,17 @@ OUT_OF_SCOPE: list[tuple[str, str]] = [
         "AWS recorded nothing (the call succeeds on AWS; LocalStack skips it)",
     ),
     (r"test_add_lambda_permission_optional_fields$", "AWS recorded nothing for it"),
+    (
+        r"::(test_publish_with_wrong_revisionid|test_lambda_permission_versioning|"
+        r"test_lambda_permission_revisions|test_oversized_lambda)$|^TestLambdaTag::test_tag_lifecycle$",
+        "a stale recording: LocalStack's final test code has no such test, so its requests "
+        "cannot be rebuilt",
+    ),
+    (
+        r"::test_function_revisions_permissions$",
+        "a stale recording: LocalStack skips this test ('the API on AWS has changed "
+        "significantly')",
+    ),
     (r"^TestPartialARNMatching::", "AWS recorded nothing for it (the test only checks no error)"),
 ]
 
@@ -51,4 +62,5 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "TestLambdaTag::test_tag_exceptions[lambda_function]": NEWER_TAG_PATTERN,
     "TestLambdaTag::test_tag_exceptions[event_source_mapping]": NEWER_TAG_PATTERN,
     "TestLambdaTag::test_tag_exceptions[capacity_provider]": NEWER_TAG_PATTERN,
+    "TestLambdaTags::test_tag_exceptions": NEWER_TAG_PATTERN,
 }

@@ -20,6 +20,8 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_concurrency,
     cases_config,
     cases_functions,
+    cases_functions_more,
+    cases_limits,
     cases_permissions,
     cases_revisions,
     cases_settings,
