@@ -219,12 +219,10 @@ def test_mapping_api(polling: EmulatorProcess, sqs: Any, tmp_path: Path, lambda_
     ] == [uuid]
     assert lam.list_event_source_mappings(FunctionName=unique())["EventSourceMappings"] == []
 
-    for bad in (
-        {"EventSourceArn": arn, "FunctionName": unique("missing")},
-        {"EventSourceArn": arn + "-x", "FunctionName": name + ":nope"},
-    ):
-        with pytest.raises(lam.exceptions.ResourceNotFoundException):
-            lam.create_event_source_mapping(**bad)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):  # AWS's recorded code
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=unique("missing"))
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.create_event_source_mapping(EventSourceArn=arn + "-x", FunctionName=name + ":nope")
     for bad in (
         {"EventSourceArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s", "FunctionName": name},
         {"EventSourceArn": arn + "-2", "FunctionName": name, "BatchSize": 11},

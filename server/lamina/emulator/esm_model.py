@@ -107,7 +107,7 @@ def new_uuid() -> str:
 
 def check_source_arn(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise validation(None, "eventSourceArn", "Member must not be null")
+        raise invalid("Unrecognized event source.")  # AWS's words for a missing ARN
     if _SQS_ARN.match(value):
         return value
     if _OTHER_SOURCE.match(value):

@@ -81,3 +81,67 @@ def deprecated_runtime(ctx: CaseContext, runtime: str | None) -> None:
         Tags={},
     )
     ctx.match("deprecation_error", response)
+
+
+SNAP = "TestLambdaSnapStart"
+SNAP_RUNTIMES = ["python3.12", "python3.13"]
+
+
+def _multiruntime_function(ctx: CaseContext, runtime: str) -> dict[str, Any]:
+    """LocalStack's multiruntime fixture: the echo handler for `runtime`, no extras."""
+    name = ctx.name("snapstart")
+    response: dict[str, Any] = ctx.lam.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Handler="handler.handler",
+        Role=ROLE,
+        Code={"ZipFile": code_zip()},
+        MemorySize=1024,
+        Timeout=5,
+    )
+    ctx.created.append(name)
+    return response
+
+
+@case(f"{SNAP}::test_snapstart_lifecycle", SNAP_RUNTIMES)
+def snapstart_lifecycle(ctx: CaseContext, runtime: str | None) -> None:
+    lam = ctx.lam
+    created = _multiruntime_function(ctx, str(runtime))
+    ctx.match("create_function_response", created)
+    name = created["FunctionName"]
+    version = lam.publish_version(FunctionName=name, Description="version1")["Version"]
+    lam.get_waiter("published_version_active").wait(FunctionName=name, Qualifier=version)
+    ctx.match("get_function_response_latest", lam.get_function(FunctionName=name))
+    ctx.match("get_function_response_version_1", lam.get_function(FunctionName=f"{name}:{version}"))
+
+
+@case(f"{SNAP}::test_snapstart_update_function_configuration", SNAP_RUNTIMES)
+def snapstart_update(ctx: CaseContext, runtime: str | None) -> None:
+    lam = ctx.lam
+    created = _multiruntime_function(ctx, str(runtime))
+    ctx.match("create_function_response", created)
+    name = created["FunctionName"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    ctx.match(
+        "update_function_response",
+        lam.update_function_configuration(
+            FunctionName=name, SnapStart={"ApplyOn": "PublishedVersions"}
+        ),
+    )
+
+
+@case(f"{SNAP}::test_snapstart_exceptions")
+def snapstart_exceptions(ctx: CaseContext, _: str | None) -> None:
+    ctx.match(
+        "create_function_invalid_snapstart_apply",
+        ctx.error(
+            ctx.lam.create_function,
+            FunctionName=ctx.name("invalid-function"),
+            Handler="cloud.localstack.sample.LambdaHandlerWithLib",
+            Code={"ZipFile": code_zip()},
+            PackageType="Zip",
+            Role=ROLE,
+            Runtime="java21",
+            SnapStart={"ApplyOn": "invalidOption"},
+        ),
+    )

@@ -22,13 +22,14 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_functions,
     cases_functions_more,
     cases_limits,
+    cases_mappings,
     cases_permissions,
     cases_revisions,
     cases_settings,
     cases_versions,
 )
 from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
-from emulator.recorded.scope import KNOWN_DIFFERENCES, out_of_scope_reason
+from emulator.recorded.scope import KNOWN_DIFFERENCES, not_served_reason, out_of_scope_reason
 from emulator.recorded.snapshot import REPO, Comparison, all_case_ids, recorded_cases
 
 RESULTS: dict[str, str] = {}  # case id -> "identical" | "different"
@@ -106,8 +107,14 @@ def write_report() -> None:
     ]
     lines += ["", "Known differences:"]
     lines += [f"  {case}: {reason}" for case, reason in sorted(KNOWN_DIFFERENCES.items())]
+    lines += ["", "Not served (deliberate gaps, counted as differences):"]
+    lines += [
+        f"  {case}: {not_served_reason(case)}" for _, case in counted if not_served_reason(case)
+    ]
     lines += ["", "Not rebuilt yet:"]
-    lines += [f"  {case}" for _, case in counted if case not in CASES]
+    lines += [
+        f"  {case}" for _, case in counted if case not in CASES and not not_served_reason(case)
+    ]
     report = REPO / "build" / "recorded-cases.txt"
     report.parent.mkdir(exist_ok=True)
     report.write_text("\n".join(lines) + "\n")
