@@ -139,10 +139,7 @@ def test_unsupported_operations_are_named(lam: Any, deploy: Any, emulator: Any) 
             lambda: lam.get_layer_version_by_arn(Arn="arn:aws:lambda:us-east-1:1:layer:x:1"),
             "GetLayerVersionByArn",
         ),
-        (
-            lambda: lam.list_provisioned_concurrency_configs(FunctionName=name),
-            "ListProvisionedConcurrencyConfigs",
-        ),
+        (lambda: lam.list_capacity_providers(), "ListCapacityProviders"),
     ):
         with pytest.raises(ClientError) as e:
             call()

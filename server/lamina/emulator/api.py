@@ -50,6 +50,8 @@ class Emulator:
     invocation_log: InvocationLog = field(default_factory=InvocationLog)
     mappings: EventSourceMappings | None = None
     code_signing: CodeSigningConfigs | None = None
+    # (function, qualifier) of provisioned concurrency configs whose environment is starting.
+    warming: set[tuple[str, str]] = field(default_factory=set)
 
 
 EMULATOR = web.AppKey("emulator", Emulator)
@@ -90,6 +92,14 @@ def api(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
             ).response()
 
     return handle
+
+
+def validate_params(operation: str, request: web.Request) -> None:
+    """Check a request's URI and query members against `operation` (for a route that serves
+    two operations on one path)."""
+    errors: list[str] = []
+    model_validation.check_params(operation, request.match_info, request.query, errors)
+    model_validation.raise_for(errors)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:

@@ -15,6 +15,7 @@ from lamina.emulator import (
     routes_functions,
     routes_invoke,
     routes_permissions,
+    routes_provisioned,
     routes_versions,
 )
 from lamina.emulator.api import CLIENT_MAX_SIZE, EMULATOR, Emulator
@@ -30,6 +31,7 @@ ROUTE_TABLES = (
     routes_esm.routes,
     routes_code_signing.routes,
     routes_function_settings.routes,
+    routes_provisioned.routes,
 )
 
 

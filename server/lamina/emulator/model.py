@@ -206,6 +206,9 @@ class FunctionState:
     # PutRuntimeManagementConfig per qualifier ($LATEST for the unqualified function):
     # (UpdateRuntimeOn, RuntimeVersionArn or "").
     runtime_management: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # PutProvisionedConcurrencyConfig per qualifier (a version number or an alias):
+    # (requested environments, last modified epoch s, ready at epoch s).
+    provisioned: Mapping[str, tuple[int, float, float]] = field(default_factory=dict)
 
     def evolve(self, **changes: Any) -> FunctionState:
         return replace(self, **changes)
@@ -247,6 +250,7 @@ class FunctionState:
             "code_signing_config_arn": self.code_signing_config_arn,
             "recursive_loop": self.recursive_loop,
             "runtime_management": {q: list(v) for q, v in self.runtime_management.items()},
+            "provisioned": {q: list(v) for q, v in self.provisioned.items()},
         }
 
     @classmethod
@@ -276,5 +280,9 @@ class FunctionState:
             runtime_management={
                 str(q): (str(v[0]), str(v[1]))
                 for q, v in data.get("runtime_management", {}).items()
+            },
+            provisioned={
+                str(q): (int(v[0]), float(v[1]), float(v[2]))
+                for q, v in data.get("provisioned", {}).items()
             },
         )

@@ -273,8 +273,14 @@ async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResp
         versions = {k: v for k, v in state.versions.items() if k != qualifier}
         policies = {k: v for k, v in state.policies.items() if k != qualifier}
         configs = {k: v for k, v in state.event_invoke.items() if k != qualifier}
+        provisioned = {k: v for k, v in state.provisioned.items() if k != qualifier}
         await emu.store.save(
-            state.evolve(versions=versions, policies=policies, event_invoke=configs),
+            state.evolve(
+                versions=versions,
+                policies=policies,
+                event_invoke=configs,
+                provisioned=provisioned,
+            ),
             deleted_versions=[qualifier],
         )
     return empty_response(204)

@@ -211,7 +211,13 @@ async def delete_alias(request: web.Request, emu: Emulator) -> web.StreamRespons
         aliases = {k: v for k, v in state.aliases.items() if k != name}
         policies = {k: v for k, v in state.policies.items() if k != name}
         configs = {k: v for k, v in state.event_invoke.items() if k != name}
-        await emu.store.save(state.evolve(aliases=aliases, policies=policies, event_invoke=configs))
+        # Deleting an alias deletes its provisioned concurrency config too, as on AWS.
+        provisioned = {k: v for k, v in state.provisioned.items() if k != name}
+        await emu.store.save(
+            state.evolve(
+                aliases=aliases, policies=policies, event_invoke=configs, provisioned=provisioned
+            )
+        )
     return empty_response(204)
 
 

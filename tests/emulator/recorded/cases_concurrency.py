@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.harness import wait_until
 from emulator.recorded.context import CaseContext, case, code_zip
 
 C = "TestLambdaReservedConcurrency"
@@ -151,3 +152,133 @@ def event_invoke_config_lifecycle(ctx: CaseContext, _: str | None) -> None:
     ctx.match(
         "list_paging_nolimit_postdelete", lam.list_function_event_invoke_configs(FunctionName=name)
     )
+
+
+P = "TestLambdaProvisionedConcurrency"
+
+
+@case(f"{P}::test_provisioned_concurrency_exceptions")
+def provisioned_exceptions(ctx: CaseContext, _: str | None) -> None:
+    client, name = ctx.unvalidated_client(), ctx.name("lambda_func")
+    ctx.create_function(name)
+    published = client.publish_version(FunctionName=name)
+    version = published["Version"]
+    ctx.match("publish_version_result", published)
+    get = client.get_provisioned_concurrency_config
+    ctx.match(
+        "get_provisioned_config_doesnotexist",
+        ctx.error(get, FunctionName=name, Qualifier=version),
+    )
+    for key, function, qualifier in (
+        ("get_provisioned_functionname_doesnotexist", "doesnotexist", "noalias"),
+        ("get_provisioned_qualifier_doesnotexist", name, "noalias"),
+        ("get_provisioned_version_doesnotexist", name, "10"),
+        ("get_provisioned_latest", name, "$LATEST"),
+    ):
+        ctx.match(key, ctx.error(get, FunctionName=function, Qualifier=qualifier))
+    ctx.match(
+        "list_provisioned_noconfigs", client.list_provisioned_concurrency_configs(FunctionName=name)
+    )
+    ctx.match(
+        "list_provisioned_functionname_doesnotexist",
+        ctx.error(client.list_provisioned_concurrency_configs, FunctionName="doesnotexist"),
+    )
+    delete = client.delete_provisioned_concurrency_config
+    for key, function, qualifier in (
+        ("delete_provisioned_functionname_doesnotexist", "doesnotexist", version),
+        ("delete_provisioned_qualifier_doesnotexist", name, "noalias"),
+        ("delete_provisioned_version_doesnotexist", name, "10"),
+        ("delete_provisioned_latest", name, "$LATEST"),
+    ):
+        ctx.match(key, ctx.error(delete, FunctionName=function, Qualifier=qualifier))
+    ctx.match(
+        "delete_provisioned_config_doesnotexist", delete(FunctionName=name, Qualifier=version)
+    )
+    put = client.put_provisioned_concurrency_config
+    ctx.match(
+        "put_provisioned_invalid_param_0",
+        ctx.error(put, FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=0),
+    )
+    for key, function, qualifier in (
+        ("put_provisioned_functionname_doesnotexist_alias", "doesnotexist", "noalias"),
+        ("put_provisioned_functionname_doesnotexist_version", "doesnotexist", "1"),
+        ("put_provisioned_qualifier_doesnotexist", name, "doesnotexist"),
+        ("put_provisioned_version_doesnotexist", name, "10"),
+        ("put_provisioned_latest", name, "$LATEST"),
+    ):
+        ctx.match(
+            key,
+            ctx.error(
+                put, FunctionName=function, Qualifier=qualifier, ProvisionedConcurrentExecutions=1
+            ),
+        )
+
+
+@case(f"{P}::test_provisioned_concurrency_limits")
+def provisioned_limits(ctx: CaseContext, _: str | None) -> None:
+    lam, name = ctx.lam, ctx.name("lambda_func")
+    ctx.create_function(name)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    limit = lam.get_account_settings()["AccountLimit"]["ConcurrentExecutions"]
+    put = lam.put_provisioned_concurrency_config
+    ctx.match(
+        "put_provisioned_concurrency_account_limit_exceeded",
+        ctx.error(
+            put, FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=limit + 1
+        ),
+    )
+    ctx.match(
+        "put_provisioned_concurrency_below_unreserved_min_value",
+        ctx.error(put, FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=limit),
+    )
+
+
+@case(f"{P}::test_lambda_provisioned_lifecycle")
+def provisioned_lifecycle(ctx: CaseContext, _: str | None) -> None:
+    lam, name = ctx.lam, ctx.name("lambda_func")
+    ctx.create_function(name)
+    published = lam.publish_version(FunctionName=name)
+    version = published["Version"]
+    ctx.match("publish_version_result", published)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, Qualifier=version)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, Qualifier=version)
+    alias = ctx.name("alias")
+    ctx.match(
+        "create_alias_result",
+        lam.create_alias(FunctionName=name, Name=alias, FunctionVersion=version),
+    )
+    put = lam.put_provisioned_concurrency_config
+    ctx.match(
+        "put_provisioned_on_version",
+        put(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1),
+    )
+    ctx.match(
+        "put_provisioned_on_alias_versionconflict",
+        ctx.error(put, FunctionName=name, Qualifier=alias, ProvisionedConcurrentExecutions=1),
+    )
+    get = lam.get_provisioned_concurrency_config
+    wait_until(lambda: get(FunctionName=name, Qualifier=version)["Status"] == "READY")
+    ctx.match(
+        "delete_provisioned_version",
+        lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=version),
+    )
+    ctx.match(
+        "get_provisioned_version_postdelete",
+        ctx.error(get, FunctionName=name, Qualifier=version),
+    )
+    ctx.match(
+        "put_provisioned_on_alias",
+        put(FunctionName=name, Qualifier=alias, ProvisionedConcurrentExecutions=1),
+    )
+    ctx.match(
+        "put_provisioned_on_version_conflict",
+        ctx.error(put, FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1),
+    )
+    ctx.match("delete_alias_result", lam.delete_alias(FunctionName=name, Name=alias))
+    ctx.match(
+        "get_provisioned_alias_postaliasdelete",
+        ctx.error(get, FunctionName=name, Qualifier=alias),
+    )
+    listed = lam.list_provisioned_concurrency_configs(FunctionName=name)
+    assert len(listed["ProvisionedConcurrencyConfigs"]) == 0
+    ctx.match("list_response_postdeletes", listed)
