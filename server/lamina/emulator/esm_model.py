@@ -8,9 +8,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lamina.emulator.api import boolean, integer
 from lamina.emulator.errors import LambdaError, invalid, validation
 from lamina.emulator.names import Arns
+from lamina.emulator.params import boolean, integer
 
 CREATING, ENABLED, DISABLED, UPDATING, DELETING = (
     "Creating",
