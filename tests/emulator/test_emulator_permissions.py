@@ -139,7 +139,12 @@ def test_unsupported_operations_are_named(lam: Any, deploy: Any, emulator: Any) 
             lambda: lam.get_layer_version_by_arn(Arn="arn:aws:lambda:us-east-1:1:layer:x:1"),
             "GetLayerVersionByArn",
         ),
-        (lambda: lam.list_capacity_providers(), "ListCapacityProviders"),
+        (
+            lambda: lam.get_resource_policy(
+                ResourceArn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+            ),
+            "GetResourcePolicy",
+        ),
     ):
         with pytest.raises(ClientError) as e:
             call()

@@ -27,6 +27,7 @@ from lamina.emulator.store import FunctionStore
 from lamina.runtime.pool import RuntimePool
 
 if TYPE_CHECKING:
+    from lamina.emulator.capacity_providers import CapacityProviders
     from lamina.emulator.code_signing import CodeSigningConfigs
     from lamina.emulator.event_sources import EventSourceMappings
 
@@ -54,6 +55,7 @@ class Emulator:
     invocation_log: InvocationLog = field(default_factory=InvocationLog)
     mappings: EventSourceMappings | None = None
     code_signing: CodeSigningConfigs | None = None
+    capacity_providers: CapacityProviders | None = None
     # (function, qualifier) of provisioned concurrency configs whose environment is starting.
     warming: set[tuple[str, str]] = field(default_factory=set)
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from lamina.emulator import (
     routes_account,
+    routes_capacity_providers,
     routes_code_signing,
     routes_esm,
     routes_event_invoke,
@@ -32,6 +33,7 @@ ROUTE_TABLES = (
     routes_code_signing.routes,
     routes_function_settings.routes,
     routes_provisioned.routes,
+    routes_capacity_providers.routes,
 )
 
 

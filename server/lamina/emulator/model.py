@@ -27,6 +27,7 @@ ECHOED_MEMBERS = (
     "FileSystemConfigs",
     "LoggingConfig",
     "SnapStart",
+    "CapacityProviderConfig",
 )
 
 

@@ -36,7 +36,9 @@ async def _tags_of(emu: Emulator, resource: str) -> dict[str, str]:
             raise not_found(f"Event source mapping not found: {resource}")
         return dict(mapping.tags)
     if kind == "capacity-provider":
-        raise not_found(f"Capacity provider not found: {resource}")
+        if emu.capacity_providers is None:
+            raise not_found(f"Capacity provider not found: {resource}")
+        return dict(emu.capacity_providers.get(rest).tags)
     return dict(tagged_function(emu, resource).tags)
 
 
@@ -44,6 +46,9 @@ async def _set_tags(emu: Emulator, resource: str, tags: dict[str, str]) -> None:
     kind, rest = _kind_and_id(resource)
     if kind == "event-source-mapping" and emu.mappings is not None:
         await emu.mappings.set_tags(rest, tags)
+        return
+    if kind == "capacity-provider" and emu.capacity_providers is not None:
+        await emu.capacity_providers.set_tags(rest, tags)
         return
     state = tagged_function(emu, resource)
     # Tagging a function gives it a new RevisionId, as on AWS.

@@ -22,6 +22,7 @@ from lamina.emulator.api import (
     string,
     string_map,
 )
+from lamina.emulator.capacity_providers import provider_of
 from lamina.emulator.code_store import CodeObject
 from lamina.emulator.errors import (
     LambdaError,
@@ -130,6 +131,9 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
             f"constraint: Member must have length less than or equal to {MAX_NAME_LENGTH}",
         )
     settings = function_settings(body, creating=True)
+    provider = provider_of(body.get("CapacityProviderConfig"))
+    if provider is not None and emu.capacity_providers is not None:
+        emu.capacity_providers.get(provider)  # AWS's 404 for a provider that does not exist
     tags = string_map(body, "Tags") or {}
     if len(tags) > MAX_TAGS:
         raise invalid("Number of tags exceeds resource tag limit.")

@@ -23,6 +23,7 @@ from lamina.emulator.api import Emulator
 from lamina.emulator.app import create_app
 from lamina.emulator.async_journal import AsyncJournal
 from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, AsyncSettings
+from lamina.emulator.capacity_providers import CapacityProviders
 from lamina.emulator.code_signing import CodeSigningConfigs
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
@@ -163,6 +164,8 @@ class EmulatorServer:
         await asyncio.to_thread(mappings.open)
         code_signing = CodeSigningConfigs(store.db, arns.region, arns.account)
         await asyncio.to_thread(code_signing.open)
+        capacity_providers = CapacityProviders(store.db, arns.region, arns.account)
+        await asyncio.to_thread(capacity_providers.open)
         self.emulator = Emulator(
             store,
             pool,
@@ -173,6 +176,7 @@ class EmulatorServer:
             invocation_log=invocation_log,
             mappings=mappings,
             code_signing=code_signing,
+            capacity_providers=capacity_providers,
         )
         if options.debug_function:
             port = options.debug_port or _free_port()
