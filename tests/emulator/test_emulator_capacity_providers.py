@@ -82,3 +82,27 @@ def test_capacity_provider_refusals(lam: Any) -> None:
             },
         )
     lam.delete_capacity_provider(CapacityProviderName=name)
+
+
+def test_function_scaling_config(lam: Any, deploy: Any) -> None:
+    name = deploy()
+    version = lam.publish_version(FunctionName=name)["Version"]
+    assert "RequestedFunctionScalingConfig" not in lam.get_function_scaling_config(
+        FunctionName=name, Qualifier=version
+    )
+    scaling = {"MinExecutionEnvironments": 1, "MaxExecutionEnvironments": 4}
+    put = lam.put_function_scaling_config(
+        FunctionName=name, Qualifier=version, FunctionScalingConfig=scaling
+    )
+    assert put["FunctionState"] == "Active"
+    got = lam.get_function_scaling_config(FunctionName=name, Qualifier=version)
+    assert got["RequestedFunctionScalingConfig"] == scaling
+    assert got["FunctionArn"].endswith(f":function:{name}:{version}")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_function_scaling_config(
+            FunctionName=name,
+            Qualifier=version,
+            FunctionScalingConfig={"MinExecutionEnvironments": 5, "MaxExecutionEnvironments": 2},
+        )
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function_scaling_config(FunctionName=name, Qualifier="99")

@@ -210,6 +210,8 @@ class FunctionState:
     # PutProvisionedConcurrencyConfig per qualifier (a version number or an alias):
     # (requested environments, last modified epoch s, ready at epoch s).
     provisioned: Mapping[str, tuple[int, float, float]] = field(default_factory=dict)
+    # PutFunctionScalingConfig per qualifier: the FunctionScalingConfig as given.
+    scaling: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def evolve(self, **changes: Any) -> FunctionState:
         return replace(self, **changes)
@@ -252,6 +254,7 @@ class FunctionState:
             "recursive_loop": self.recursive_loop,
             "runtime_management": {q: list(v) for q, v in self.runtime_management.items()},
             "provisioned": {q: list(v) for q, v in self.provisioned.items()},
+            "scaling": {q: dict(v) for q, v in self.scaling.items()},
         }
 
     @classmethod
@@ -285,5 +288,9 @@ class FunctionState:
             provisioned={
                 str(q): (int(v[0]), float(v[1]), float(v[2]))
                 for q, v in data.get("provisioned", {}).items()
+            },
+            scaling={
+                str(q): {str(k): int(n) for k, n in v.items()}
+                for q, v in data.get("scaling", {}).items()
             },
         )

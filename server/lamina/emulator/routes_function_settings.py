@@ -1,5 +1,6 @@
 """Per-function settings that Lambda stores and Lamina keeps as AWS shows them:
-Put/GetFunctionRecursionConfig and Put/GetRuntimeManagementConfig.
+Put/GetFunctionRecursionConfig, Put/GetRuntimeManagementConfig and Put/GetFunctionScalingConfig
+(Lambda Managed Instances' minimum and maximum environments: kept, not acted on).
 
 Lamina runs every function on the Python it finds for its runtime, so a runtime management
 config changes no behaviour here; a recursion config is kept, and `Terminate` is AWS's default.
@@ -76,4 +77,42 @@ async def get_runtime_management_config(request: web.Request, emu: Emulator) -> 
     else:
         # AWS shows the runtime version the function runs on.
         result["RuntimeVersionArn"] = runtime_version_arn(emu.arns, config.runtime)
+    return json_response(result)
+
+
+SCALING = "/2025-11-30/functions/{FunctionName}/function-scaling-config"
+
+
+@routes.put(SCALING)
+@api
+async def put_function_scaling_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    body = await read_json(request, "PutFunctionScalingConfig")
+    given = body.get("FunctionScalingConfig") or {}
+    scaling = {k: int(v) for k, v in given.items() if isinstance(v, int)}
+    low, high = scaling.get("MinExecutionEnvironments"), scaling.get("MaxExecutionEnvironments")
+    if low is not None and high is not None and low > high:
+        raise invalid("MinExecutionEnvironments must not be greater than MaxExecutionEnvironments.")
+    async with emu.store.lock:
+        state, qualifier = find_function(
+            emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+        )
+        version_config(state, emu.arns, qualifier)  # 404 for an unknown version or alias
+        settings = {**state.scaling, qualifier or LATEST: scaling}
+        await emu.store.save(state.evolve(scaling=settings))
+    return json_response({"FunctionState": "Active"}, 202)
+
+
+@routes.get(SCALING)
+@api
+async def get_function_scaling_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    state, qualifier = find_function(
+        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    version_config(state, emu.arns, qualifier)
+    result: dict[str, object] = {"FunctionArn": emu.arns.function(state.name, qualifier)}
+    scaling = state.scaling.get(qualifier or LATEST)
+    if scaling is not None:
+        # Applied at once: there are no instances to scale here.
+        result["AppliedFunctionScalingConfig"] = dict(scaling)
+        result["RequestedFunctionScalingConfig"] = dict(scaling)
     return json_response(result)
