@@ -17,6 +17,7 @@ from lamina.emulator import (
     routes_invoke,
     routes_permissions,
     routes_provisioned,
+    routes_resource_policy,
     routes_versions,
 )
 from lamina.emulator.api import CLIENT_MAX_SIZE, EMULATOR, Emulator
@@ -34,6 +35,7 @@ ROUTE_TABLES = (
     routes_function_settings.routes,
     routes_provisioned.routes,
     routes_capacity_providers.routes,
+    routes_resource_policy.routes,
 )
 
 
