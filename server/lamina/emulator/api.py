@@ -35,8 +35,9 @@ __all__ = ["boolean", "integer", "required_string", "string", "string_map"]  # f
 
 log = logging.getLogger("lamina.emulator")
 
-# A 50 MB zip, base64 in a JSON body, is Lambda's largest request (69,905,067 bytes).
-MAX_UPLOAD_REQUEST_BYTES = 69_905_067
+# Lambda's largest CreateFunction/UpdateFunctionCode request (AWS's message names it): a 50 MB
+# zip, base64 in a JSON body (69,905,067 bytes), and room for the rest of the request.
+MAX_UPLOAD_REQUEST_BYTES = 70_167_211
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
 # aiohttp's own cap (a bit above the largest request, so that ours answers first).
 CLIENT_MAX_SIZE = MAX_UPLOAD_REQUEST_BYTES + 1024 * 1024

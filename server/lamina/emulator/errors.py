@@ -24,6 +24,7 @@ STATUS = {
     "ResourceInUseException": 400,
     "PreconditionFailedException": 412,
     "RequestTooLargeException": 413,
+    "RequestEntityTooLargeException": 413,
     "UnsupportedMediaTypeException": 415,
     "TooManyRequestsException": 429,
     "ServiceException": 500,
@@ -129,11 +130,20 @@ def update_in_progress(arn: str) -> LambdaError:
     )
 
 
+# Operations that take code: AWS refuses an oversized request with another code (and no Type).
+UPLOAD_OPERATIONS = frozenset({"CreateFunction", "UpdateFunctionCode", "PublishLayerVersion"})
+
+
 def too_large(limit: int, operation: str) -> LambdaError:
-    return LambdaError(
-        "RequestTooLargeException",
-        f"Request must be smaller than {limit} bytes for the {operation} operation",
-    )
+    message = f"Request must be smaller than {limit} bytes for the {operation} operation"
+    if operation in UPLOAD_OPERATIONS:
+        return entity_too_large(message)
+    return LambdaError("RequestTooLargeException", message)
+
+
+def entity_too_large(message: str) -> LambdaError:
+    """AWS's 413 for an oversized upload (as recorded: RequestEntityTooLargeException)."""
+    return LambdaError("RequestEntityTooLargeException", message, status=413, error_type="")
 
 
 def throttled(reason: str, message: str = "Rate Exceeded.") -> LambdaError:

@@ -11,7 +11,7 @@ from typing import Any
 
 from lamina.deploy.package import MAX_ZIPPED_BYTES
 from lamina.emulator.api import integer, required_string, string
-from lamina.emulator.errors import LambdaError, invalid, too_large, validation
+from lamina.emulator.errors import LambdaError, entity_too_large, invalid, validation
 from lamina.emulator.model import ECHOED_MEMBERS
 
 ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
@@ -209,11 +209,15 @@ def zip_from(body: dict[str, Any], operation: str) -> bytes:
     if not isinstance(encoded, str) or not encoded:
         raise invalid("Please provide a source for function code (ZipFile).")
     if len(encoded) > (MAX_ZIPPED_BYTES + 2) // 3 * 4:
-        raise too_large(MAX_ZIPPED_BYTES, operation)
+        raise zipped_too_large()
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise invalid("ZipFile is not valid base64") from None
     if len(data) > MAX_ZIPPED_BYTES:
-        raise too_large(MAX_ZIPPED_BYTES, operation)
+        raise zipped_too_large()
     return data
+
+
+def zipped_too_large() -> LambdaError:
+    return entity_too_large(f"Zipped size must be smaller than {MAX_ZIPPED_BYTES} bytes")

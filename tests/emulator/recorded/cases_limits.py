@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from emulator.recorded.context import CaseContext, case
+import io
+import zipfile
+
+from emulator.recorded.context import ROLE, CaseContext, case
 
 S = "TestLambdaSizeLimits"
 KB = 1024
@@ -134,3 +137,54 @@ def tags_lifecycle(ctx: CaseContext, _: str | None) -> None:
     snapshot_tags("postuntagall")
     lam.delete_function(FunctionName=name)
     ctx.match("list_tags_postdelete", ctx.error(lam.list_tags, Resource=arn))
+
+
+ZIPPED_LIMIT = 52_428_800
+REQUEST_LIMIT = 70_167_211
+
+
+def _sized_zip(size: int) -> bytes:
+    """A stored (uncompressed) package whose handler file is padded with # to `size` bytes, as
+    LocalStack's size tests build theirs."""
+    source = ECHO_PADDING_HEAD + "#" * (size - len(ECHO_PADDING_HEAD))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
+
+
+ECHO_PADDING_HEAD = "def handler(event, context):\n    return event\n"
+
+
+@case(f"{S}::test_oversized_zipped_create_lambda")
+def oversized_zipped(ctx: CaseContext, _: str | None) -> None:
+    ctx.match(
+        "invalid_param_exc",
+        ctx.error(
+            ctx.lam.create_function,
+            FunctionName=ctx.name("test_lambda"),
+            Runtime="python3.12",
+            Handler="handler.handler",
+            Role=ROLE,
+            Code={"ZipFile": _sized_zip(ZIPPED_LIMIT)},
+            Timeout=10,
+        ),
+    )
+
+
+@case(f"{S}::test_oversized_request_create_lambda")
+def oversized_request(ctx: CaseContext, _: str | None) -> None:
+    large_env = "#" * (REQUEST_LIMIT - ZIPPED_LIMIT + 1024 * 1024)
+    ctx.match(
+        "invalid_param_exc",
+        ctx.error(
+            ctx.lam.create_function,
+            FunctionName=ctx.name("test_lambda"),
+            Runtime="python3.12",
+            Handler="handler.handler",
+            Role=ROLE,
+            Code={"ZipFile": _sized_zip(ZIPPED_LIMIT - 1024)},
+            Timeout=10,
+            Environment={"Variables": {"largeKey": large_env}},
+        ),
+    )
