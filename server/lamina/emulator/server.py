@@ -35,6 +35,7 @@ from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_sa
 from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
+from lamina.emulator.stream_pollers import StreamPollers
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import RuntimeOptions, default_region
 from lamina.runtime.pool import RuntimePool
@@ -129,6 +130,7 @@ class EmulatorServer:
         self._pollers: set[asyncio.Task[None]] = set()
         self._preload: asyncio.Task[None] | None = None
         self._sqs = SqsClients(options.sqs_endpoint)
+        self._streams = StreamPollers(options.sqs_endpoint)
         self.port = options.port
 
     @property
@@ -223,7 +225,9 @@ class EmulatorServer:
     def _start_poller(self, uuid: str) -> asyncio.Task[None]:
         emu = self.emulator
         assert emu is not None and emu.mappings is not None
-        poller = SqsPoller(uuid, emu.mappings, emu.invoker, self._sqs, emu.invocation_log)
+        poller = self._streams.poller(uuid, emu, self._sqs) or SqsPoller(
+            uuid, emu.mappings, emu.invoker, self._sqs, emu.invocation_log
+        )
         task = asyncio.get_running_loop().create_task(poller.run())
         self._pollers.add(task)
         task.add_done_callback(self._pollers.discard)

@@ -1,0 +1,223 @@
+"""Kinesis and DynamoDB Streams mappings against moto server: order per shard and per partition
+key, a poison record bisected down to itself and sent to the OnFailure queue with AWS's record,
+DynamoDB's event shape, and the checks on create."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.harness import (
+    REGION,
+    EmulatorProcess,
+    make_client,
+    start_emulator,
+    unique,
+    wait_until,
+)
+from emulator.test_emulator_async import deploy_source
+from emulator.test_emulator_esm import make_queue
+
+# Fails the whole batch if it holds a record whose data is "poison"; otherwise appends one line
+# per record to <OUT>/seen.txt: shard, sequence number, partition key, data (or the DynamoDB
+# event name and key).
+CONSUMER = """
+import base64, json, os
+
+def handler(event, context):
+    lines = []
+    for record in event["Records"]:
+        shard, sequence = record["eventID"].split(":", 1) if "kinesis" in record else ("", "")
+        if "kinesis" in record:
+            data = base64.b64decode(record["kinesis"]["data"]).decode()
+            if data == "poison":
+                raise RuntimeError("poison")
+            key = record["kinesis"]["partitionKey"]
+            lines.append(json.dumps([shard, sequence, key, data]))
+        else:
+            lines.append(json.dumps(record))
+    with open(os.path.join(os.environ["OUT"], "seen.txt"), "a") as f:
+        f.write("".join(line + "\\n" for line in lines))
+"""
+
+
+def _session() -> Any:
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+
+
+@pytest.fixture(scope="module")
+def streaming(
+    tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str
+) -> Iterator[EmulatorProcess]:
+    # --sqs-endpoint is the endpoint of the stream sources too, when no AWS_ENDPOINT_URL_* says
+    # otherwise (moto serves all three).
+    server = start_emulator(
+        tmp_path_factory.mktemp("streams") / "data", "--sqs-endpoint", moto_endpoint
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def consumer(lam: Any, tmp_path: Path) -> tuple[str, Path]:
+    out = tmp_path / unique("out")
+    out.mkdir()
+    name = deploy_source(lam, CONSUMER, tmp_path)
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"OUT": str(out)}}
+    )
+    return name, out
+
+
+def seen(out: Path) -> list[Any]:
+    path = out / "seen.txt"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_kinesis_poison_record_bisected_to_destination_order_kept_per_shard(
+    streaming: EmulatorProcess, moto_endpoint: str, tmp_path: Path
+) -> None:
+    kinesis = _session().client("kinesis", endpoint_url=moto_endpoint)
+    sqs = _session().client("sqs", endpoint_url=moto_endpoint)
+    lam = make_client(streaming.endpoint)
+    name, out = consumer(lam, tmp_path)
+    stream = unique("stream")
+    kinesis.create_stream(StreamName=stream, ShardCount=2)
+    stream_arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    dead_url, dead_arn = make_queue(sqs)
+    sent: dict[str, tuple[str, str]] = {}  # data -> (shard, sequence)
+    for i in range(30):
+        data = "poison" if i == 13 else f"r{i}"
+        put = kinesis.put_record(StreamName=stream, Data=data.encode(), PartitionKey=f"k{i % 5}")
+        sent[data] = (put["ShardId"], put["SequenceNumber"])
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=8,
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": dead_arn}},
+    )
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 0
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": dead_arn}}
+    good = {data for data in sent if data != "poison"}
+    wait_until(lambda: {line[3] for line in seen(out)} == good, 60)
+    lines = seen(out)
+    assert len(lines) == len(good)  # each good record succeeded exactly once
+    for shard in {s for s, _ in sent.values()}:
+        sequences = [int(line[1]) for line in lines if line[0] == shard]
+        assert sequences == sorted(sequences), shard
+        assert all(sent[line[3]] == (line[0], line[1]) for line in lines if line[0] == shard)
+
+    messages: list[Any] = []
+    wait_until(
+        lambda: (
+            messages.extend(
+                sqs.receive_message(QueueUrl=dead_url, WaitTimeSeconds=1).get("Messages", [])
+            )
+            or bool(messages)
+        ),
+        30,
+    )
+    assert len(messages) == 1
+    record = json.loads(messages[0]["Body"])
+    info = record["KinesisBatchInfo"]
+    shard, sequence = sent["poison"]
+    assert info["batchSize"] == 1
+    assert (info["shardId"], info["startSequenceNumber"]) == (shard, sequence)
+    assert info["endSequenceNumber"] == sequence
+    assert info["streamArn"] == stream_arn
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["functionArn"].endswith(f":function:{name}")
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def test_kinesis_parallelization_keeps_order_per_partition_key(
+    streaming: EmulatorProcess, moto_endpoint: str, tmp_path: Path
+) -> None:
+    kinesis = _session().client("kinesis", endpoint_url=moto_endpoint)
+    lam = make_client(streaming.endpoint)
+    name, out = consumer(lam, tmp_path)
+    stream = unique("stream")
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    for i in range(40):
+        kinesis.put_record(StreamName=stream, Data=f"{i}".encode(), PartitionKey=f"k{i % 7}")
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=20,
+        ParallelizationFactor=4,
+    )
+    assert mapping["ParallelizationFactor"] == 4
+    wait_until(lambda: len(seen(out)) == 40, 60)
+    lines = seen(out)
+    for key in {line[2] for line in lines}:
+        values = [int(line[3]) for line in lines if line[2] == key]
+        assert values == sorted(values), key
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def test_dynamodb_stream_records_as_lambda_sends_them(
+    streaming: EmulatorProcess, moto_endpoint: str, tmp_path: Path
+) -> None:
+    dynamodb = _session().client("dynamodb", endpoint_url=moto_endpoint)
+    lam = make_client(streaming.endpoint)
+    name, out = consumer(lam, tmp_path)
+    table = unique("table")
+    created = dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    stream_arn = created["TableDescription"]["LatestStreamArn"]
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=name, StartingPosition="TRIM_HORIZON"
+    )
+    assert mapping["BatchSize"] == 100
+    for i in range(3):
+        dynamodb.put_item(TableName=table, Item={"id": {"S": f"item{i}"}, "n": {"N": str(i)}})
+    dynamodb.delete_item(TableName=table, Key={"id": {"S": "item0"}})
+    wait_until(lambda: len(seen(out)) == 4, 60)
+    records = seen(out)
+    assert [r["eventName"] for r in records] == ["INSERT", "INSERT", "INSERT", "REMOVE"]
+    first = records[0]
+    assert first["eventSource"] == "aws:dynamodb"
+    assert first["eventSourceARN"] == stream_arn
+    assert first["dynamodb"]["Keys"] == {"id": {"S": "item0"}}
+    assert first["dynamodb"]["NewImage"] == {"id": {"S": "item0"}, "n": {"N": "0"}}
+    assert isinstance(first["dynamodb"]["ApproximateCreationDateTime"], float)
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def test_stream_mapping_checks(streaming: EmulatorProcess, tmp_path: Path) -> None:
+    lam = make_client(streaming.endpoint)
+    name = deploy_source(lam, CONSUMER, tmp_path)
+    arn = f"arn:aws:kinesis:{REGION}:123456789012:stream/never-made"
+    with pytest.raises(ClientError) as missing:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name)
+    assert missing.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as factor:
+        lam.create_event_source_mapping(
+            EventSourceArn=arn,
+            FunctionName=name,
+            StartingPosition="LATEST",
+            ParallelizationFactor=11,
+        )
+    assert factor.value.response["Error"]["Code"] == "ValidationException"
