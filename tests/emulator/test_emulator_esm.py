@@ -226,7 +226,11 @@ def test_mapping_api(polling: EmulatorProcess, sqs: Any, tmp_path: Path, lambda_
     for bad in (
         {"EventSourceArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s", "FunctionName": name},
         {"EventSourceArn": arn + "-2", "FunctionName": name, "BatchSize": 11},
-        {"EventSourceArn": arn + "-3", "FunctionName": name, "FilterCriteria": {"Filters": []}},
+        {
+            "EventSourceArn": arn + "-3",
+            "FunctionName": name,
+            "FilterCriteria": {"Filters": [{"Pattern": "not json"}]},
+        },
         {
             "EventSourceArn": arn + ".fifo",
             "FunctionName": name,

@@ -221,3 +221,51 @@ def test_stream_mapping_checks(streaming: EmulatorProcess, tmp_path: Path) -> No
             ParallelizationFactor=11,
         )
     assert factor.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_filter_criteria_on_kinesis_and_sqs(
+    streaming: EmulatorProcess, moto_endpoint: str, tmp_path: Path
+) -> None:
+    kinesis = _session().client("kinesis", endpoint_url=moto_endpoint)
+    sqs = _session().client("sqs", endpoint_url=moto_endpoint)
+    lam = make_client(streaming.endpoint)
+    name, out = consumer(lam, tmp_path)
+    pattern = json.dumps({"data": {"kind": ["keep"]}})
+    stream = unique("stream")
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    for i in range(6):
+        body = {"kind": "keep" if i % 2 else "drop", "i": i}
+        kinesis.put_record(StreamName=stream, Data=json.dumps(body).encode(), PartitionKey="p")
+    kinesis.put_record(StreamName=stream, Data=b"last", PartitionKey="p")  # not JSON: no match
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        FilterCriteria={"Filters": [{"Pattern": pattern}]},
+    )
+    assert mapping["FilterCriteria"] == {"Filters": [{"Pattern": pattern}]}
+    wait_until(lambda: len(seen(out)) == 3, 60)
+    assert [json.loads(line[3])["i"] for line in seen(out)] == [1, 3, 5]
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+    # SQS: messages no filter accepts are deleted without reaching the function.
+    sqs_name, sqs_out = consumer(lam, tmp_path)
+    url, queue_arn = make_queue(sqs)
+    lam.create_event_source_mapping(
+        EventSourceArn=queue_arn,
+        FunctionName=sqs_name,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"kind": ["keep"]}})}]},
+    )
+    for i in range(4):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"kind": ["drop", "keep"][i % 2]}))
+
+    def drained() -> bool:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values()) == 0
+
+    wait_until(lambda: len(seen(sqs_out)) == 2 and drained(), 60)
+    assert all(json.loads(r["body"])["kind"] == "keep" for r in seen(sqs_out))

@@ -9,6 +9,7 @@ import datetime
 import json
 from typing import Any
 
+from lamina.emulator.event_filter import passes
 from lamina.emulator.stream_client import StreamClients
 
 
@@ -72,3 +73,6 @@ class DynamoDbSource:
         event.setdefault("awsRegion", self.region)
         event["eventSourceARN"] = self.arn
         return event
+
+    def accepts(self, filters: tuple[str, ...], shard: str, record: dict[str, Any]) -> bool:
+        return passes(filters, self.event_record(shard, record)) if filters else True

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lamina.emulator.errors import LambdaError, invalid, validation
+from lamina.emulator.event_filter import criteria_shape, parse_filters
 from lamina.emulator.names import Arns
 from lamina.emulator.params import boolean, integer
 from lamina.emulator.stream_model import (
@@ -46,6 +47,7 @@ HANDLED_MEMBERS = frozenset(
         "MaximumBatchingWindowInSeconds",
         "FunctionResponseTypes",
         "ScalingConfig",
+        "FilterCriteria",
     }
 )
 
@@ -66,6 +68,7 @@ class EventSourceMapping:
     last_modified: float = 0.0
     last_result: str = NO_RECORDS
     tags: tuple[tuple[str, str], ...] = ()  # TagResource on the mapping's ARN
+    filters: tuple[str, ...] = ()  # FilterCriteria's patterns (event_filter.py)
     # Kinesis and DynamoDB Streams only (stream_model.py)
     starting_position: str | None = None
     starting_timestamp: float | None = None
@@ -91,12 +94,14 @@ class EventSourceMapping:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["response_types"] = list(self.response_types)
+        data["filters"] = list(self.filters)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EventSourceMapping:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         values["response_types"] = tuple(values.get("response_types", ()))
+        values["filters"] = tuple(values.get("filters", ()))
         values["tags"] = tuple((str(k), str(v)) for k, v in values.get("tags", ()))
         return cls(**values)
 
@@ -117,6 +122,8 @@ class EventSourceMapping:
                 f"arn:aws:lambda:{arns.region}:{arns.account}:event-source-mapping:{self.uuid}"
             ),
         }
+        if self.filters:
+            body["FilterCriteria"] = criteria_shape(self.filters)
         if self.source_kind != "sqs":
             body.update(
                 stream_shape(
@@ -194,6 +201,8 @@ def settings(body: dict[str, Any], current: EventSourceMapping) -> dict[str, Any
                 "[ReportBatchItemFailures]]",
             )
         out["response_types"] = tuple(dict.fromkeys(types))
+    if body.get("FilterCriteria") is not None:
+        out["filters"] = parse_filters(body["FilterCriteria"])
     scaling = body.get("ScalingConfig")
     if scaling is not None:
         if not isinstance(scaling, dict):

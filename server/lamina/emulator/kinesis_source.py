@@ -7,6 +7,7 @@ import base64
 import datetime
 from typing import Any
 
+from lamina.emulator.event_filter import kinesis_view, passes
 from lamina.emulator.stream_client import StreamClients
 
 
@@ -81,3 +82,6 @@ class KinesisSource:
             "awsRegion": self.region,
             "eventSourceARN": self.arn,
         }
+
+    def accepts(self, filters: tuple[str, ...], shard: str, record: dict[str, Any]) -> bool:
+        return passes(filters, kinesis_view(self.event_record(shard, record))) if filters else True

@@ -21,6 +21,7 @@ from typing import Any
 from lamina.emulator.destinations import sqs_queue
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.esm_model import EventSourceMapping
+from lamina.emulator.event_filter import passes, sqs_view
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
@@ -187,7 +188,19 @@ class SqsPoller:
     ) -> None:
         invoker = self.invoker
         arn = mapping.event_source_arn
-        event = {"Records": [sqs_record(m, arn, region) for m in messages]}
+        records = [sqs_record(m, arn, region) for m in messages]
+        if mapping.filters:
+            # Messages no filter accepts are deleted unseen, as Lambda does.
+            kept = [passes(mapping.filters, sqs_view(r)) for r in records]
+            await self._delete(
+                region, url, [m for m, k in zip(messages, kept, strict=True) if not k]
+            )
+            messages = [m for m, k in zip(messages, kept, strict=True) if k]
+            records = [r for r, k in zip(records, kept, strict=True) if k]
+            if not messages:
+                self._report("OK")
+                return
+        event = {"Records": records}
         try:
             state, qualifier = find_function(
                 invoker.store, invoker.arns, mapping.function_name, mapping.qualifier
@@ -216,7 +229,10 @@ class SqsPoller:
             failed = failed_items(result, ids)
         else:
             failed = set()
-        done = [m for m in messages if m["MessageId"] not in failed]
+        await self._delete(region, url, [m for m in messages if m["MessageId"] not in failed])
+        self._report("OK" if result.ok else "PROBLEM: Function call failed")
+
+    async def _delete(self, region: str, url: str, done: list[dict[str, Any]]) -> None:
         for start in range(0, len(done), 10):
             entries = [
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
@@ -231,4 +247,3 @@ class SqsPoller:
                     self.uuid,
                     failure.get("Message", failure),
                 )
-        self._report("OK" if result.ok else "PROBLEM: Function call failed")

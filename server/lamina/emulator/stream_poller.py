@@ -67,6 +67,7 @@ class StreamSource(Protocol):
     def arrival(self, record: dict[str, Any]) -> float: ...
     def partition(self, record: dict[str, Any]) -> str: ...
     def event_record(self, shard: str, record: dict[str, Any]) -> dict[str, Any]: ...
+    def accepts(self, filters: tuple[str, ...], shard: str, record: dict[str, Any]) -> bool: ...
 
 
 def _iso(epoch: float) -> str:
@@ -155,7 +156,10 @@ class StreamPoller:
                     await asyncio.sleep(IDLE_S)
             if not batch:
                 continue
-            await self._lanes(mapping, shard, batch)
+            # Records no filter accepts are skipped, as Lambda does.
+            wanted = [r for r in batch if self.source.accepts(mapping.filters, shard, r)]
+            if wanted:
+                await self._lanes(mapping, shard, wanted)
             await self._save(shard, self.source.sequence(batch[-1]))
 
     async def _lanes(
