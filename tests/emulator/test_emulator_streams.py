@@ -269,3 +269,46 @@ def test_filter_criteria_on_kinesis_and_sqs(
 
     wait_until(lambda: len(seen(sqs_out)) == 2 and drained(), 60)
     assert all(json.loads(r["body"])["kind"] == "keep" for r in seen(sqs_out))
+
+
+# Records, per batch, when it started and ended (a file per batch), sleeping in between so that
+# batches in flight at once overlap.
+SLOW = """
+import json, os, time, uuid
+
+def handler(event, context):
+    started = time.time()
+    time.sleep(0.5)
+    path = os.path.join(os.environ["OUT"], uuid.uuid4().hex + ".json")
+    with open(path, "w") as f:
+        json.dump([started, time.time(), len(event["Records"])], f)
+"""
+
+
+def test_sqs_scaling_config_runs_that_many_batches_at_once(
+    streaming: EmulatorProcess, moto_endpoint: str, tmp_path: Path
+) -> None:
+    sqs = _session().client("sqs", endpoint_url=moto_endpoint)
+    lam = make_client(streaming.endpoint)
+    out = tmp_path / "slow"
+    out.mkdir()
+    name = deploy_source(lam, SLOW, tmp_path)
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"OUT": str(out)}}
+    )
+    url, arn = make_queue(sqs, visibility=30)
+    for i in range(12):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, BatchSize=1, ScalingConfig={"MaximumConcurrency": 3}
+    )
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 3}
+
+    def spans() -> list[list[float]]:
+        return [json.loads(p.read_text()) for p in out.glob("*.json")]
+
+    wait_until(lambda: sum(s[2] for s in spans()) == 12, 60)
+    # The most batches in flight at one moment: at a batch's start, those begun and not ended.
+    overlap = max(sum(1 for o in spans() if o[0] <= s[0] < o[1]) for s in spans())
+    assert 2 <= overlap <= 3
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])

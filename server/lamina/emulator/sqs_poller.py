@@ -34,6 +34,7 @@ log = logging.getLogger("lamina.emulator.esm")
 MAX_BATCH_BYTES = 6 * 1024 * 1024 - 64 * 1024  # the sync payload limit, less the envelope
 MAX_BACKOFF_S = 30.0
 THROTTLE_PAUSE_S = 1.0
+SCALING_CHECK_S = 1.0
 # A timer may fire a little early (uvloop counts whole milliseconds): a batching window with less
 # than this left is over. Polling again in its last instant could receive, a second time, a
 # message whose visibility timeout (as long as the window) has just run out.
@@ -120,9 +121,34 @@ class SqsPoller:
         mapping = self.mappings.get(self.uuid)
         return mapping if mapping is not None and mapping.enabled else None
 
+    def _wanted(self, index: int) -> EventSourceMapping | None:
+        """The mapping, while worker `index` is within ScalingConfig's MaximumConcurrency."""
+        mapping = self._current()
+        if mapping is None or index >= (mapping.max_concurrency or 1):
+            return None
+        return mapping
+
     async def run(self) -> None:
+        """One worker per concurrent batch: ScalingConfig's MaximumConcurrency of them (one
+        without it, so batches stay in queue order locally); an update takes effect within a
+        second."""
+        workers: dict[int, asyncio.Task[None]] = {}
+        try:
+            while (mapping := self._current()) is not None:
+                for index in range(mapping.max_concurrency or 1):
+                    if index not in workers or workers[index].done():
+                        workers[index] = asyncio.get_running_loop().create_task(self._work(index))
+                await asyncio.sleep(SCALING_CHECK_S)
+            # Disabled or deleted: each worker ends after the batch in hand.
+            await asyncio.gather(*workers.values(), return_exceptions=True)
+        finally:  # cancelled (the emulator stops)
+            for task in workers.values():
+                task.cancel()
+            await asyncio.gather(*workers.values(), return_exceptions=True)
+
+    async def _work(self, index: int) -> None:
         backoff = 1.0
-        while (mapping := self._current()) is not None:
+        while (mapping := self._wanted(index)) is not None:
             try:
                 await self._poll(mapping)
                 backoff = 1.0
