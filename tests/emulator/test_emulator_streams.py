@@ -4,7 +4,9 @@ DynamoDB's event shape, and the checks on create."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -312,3 +314,50 @@ def test_sqs_scaling_config_runs_that_many_batches_at_once(
     overlap = max(sum(1 for o in spans() if o[0] <= s[0] < o[1]) for s in spans())
     assert 2 <= overlap <= 3
     lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def checkpoints(data: Path) -> list[str]:
+    """The stream checkpoints in the data dir's database (read-only, beside the emulator)."""
+    uri = f"file:{data / 'emulator.sqlite3'}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
+        try:
+            rows = conn.execute("SELECT sequence FROM stream_checkpoints").fetchall()
+        except sqlite3.OperationalError:  # the table isn't there yet
+            return []
+        return [str(row[0]) for row in rows]
+
+
+def test_kill_9_while_polling_resumes_after_the_checkpoint(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    kinesis = _session().client("kinesis", endpoint_url=moto_endpoint)
+    data = tmp_path / "data"
+    server = start_emulator(data, "--sqs-endpoint", moto_endpoint)
+    try:
+        lam = make_client(server.endpoint)
+        name, out = consumer(lam, tmp_path)
+        stream = unique("stream")
+        kinesis.create_stream(StreamName=stream, ShardCount=1)
+        arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+        for i in range(5):
+            put = kinesis.put_record(StreamName=stream, Data=f"a{i}".encode(), PartitionKey="p")
+        lam.create_event_source_mapping(
+            EventSourceArn=arn, FunctionName=name, StartingPosition="TRIM_HORIZON"
+        )
+        wait_until(lambda: len(seen(out)) == 5, 60)
+        # The checkpoint is written just after the batch; kill once it is there, so the test
+        # knows what the emulator had acknowledged.
+        wait_until(lambda: checkpoints(data) == [put["SequenceNumber"]], 30)
+    finally:
+        server.kill()
+    for i in range(5):
+        kinesis.put_record(StreamName=stream, Data=f"b{i}".encode(), PartitionKey="p")
+    server = start_emulator(data, "--sqs-endpoint", moto_endpoint)
+    try:
+        wait_until(lambda: len(seen(out)) >= 10, 60)
+        # Nothing before the checkpoint comes again, nothing after it is lost.
+        assert [line[3] for line in seen(out)] == [f"a{i}" for i in range(5)] + [
+            f"b{i}" for i in range(5)
+        ]
+    finally:
+        server.stop()
