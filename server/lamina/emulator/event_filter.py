@@ -33,10 +33,27 @@ def parse_filters(criteria: object) -> tuple[str, ...]:
             parsed = json.loads(pattern) if isinstance(pattern, str) else None
         except ValueError:
             parsed = None
-        if not isinstance(parsed, dict):
-            raise invalid(f"Invalid filter pattern definition: {pattern!r}")
+        if not isinstance(parsed, dict) or not _well_formed(parsed):
+            raise invalid("Invalid filter pattern definition.")  # AWS's words, recorded
         patterns.append(str(pattern))
     return tuple(patterns)
+
+
+def _well_formed(pattern: dict[str, Any]) -> bool:
+    """Every leaf is a non-empty list of accepted values (AWS refuses `{"k": "v"}` and
+    `{"k": []}`); "$or" holds patterns."""
+    for key, rule in pattern.items():
+        if key == "$or":
+            if not isinstance(rule, list) or not all(
+                isinstance(p, dict) and _well_formed(p) for p in rule
+            ):
+                return False
+        elif isinstance(rule, dict):
+            if not rule or not _well_formed(rule):
+                return False
+        elif not isinstance(rule, list) or not rule:
+            return False
+    return bool(pattern)
 
 
 def criteria_shape(patterns: tuple[str, ...]) -> dict[str, Any]:

@@ -50,12 +50,19 @@ def _duplicate(emu: Emulator, mapping: EventSourceMapping) -> None:
     for other in mappings_of(emu).all():
         if other.uuid == mapping.uuid or other.event_source_arn != mapping.event_source_arn:
             continue
-        if (other.function_name, other.qualifier) == (mapping.function_name, mapping.qualifier):
+        if (other.function_name, other.qualifier) != (mapping.function_name, mapping.qualifier):
+            continue
+        if mapping.source_kind != "sqs":  # AWS words it differently for streams
             raise conflict(
-                f'An event source mapping with SQS arn (" {mapping.event_source_arn} ") and '
-                f'function (" {mapping.function_name} ") already exists. Please update or '
-                f"delete the existing mapping with UUID {other.uuid}"
+                f'The event source arn (" {mapping.event_source_arn} ") and function '
+                f'(" {mapping.function_name} ") provided mapping already exists. Please update '
+                f"or delete the existing mapping with UUID {other.uuid}"
             )
+        raise conflict(
+            f'An event source mapping with SQS arn (" {mapping.event_source_arn} ") and '
+            f'function (" {mapping.function_name} ") already exists. Please update or '
+            f"delete the existing mapping with UUID {other.uuid}"
+        )
 
 
 @routes.post(PATH)

@@ -100,7 +100,11 @@ def stream_shape(
     parallelization: int,
     on_failure: str | None,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"StartingPosition": position}
+    body: dict[str, Any] = {
+        "StartingPosition": position,
+        "StateTransitionReason": "User action",  # streams' words; queues say USER_INITIATED
+        "TumblingWindowInSeconds": 0,
+    }
     if timestamp is not None:
         body["StartingPositionTimestamp"] = timestamp
     body.update(

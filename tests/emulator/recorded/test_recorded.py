@@ -22,6 +22,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_functions,
     cases_functions_more,
     cases_limits,
+    cases_mapping_sources,
     cases_mappings,
     cases_permissions,
     cases_revisions,
