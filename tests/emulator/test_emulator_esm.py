@@ -311,7 +311,7 @@ def test_sqs_on_failure_destination(polling: EmulatorProcess, sqs: Any, tmp_path
     ],
 )
 def test_batch_item_failures_as_aws_reads_them(payload: bytes, failed: set[str]) -> None:
-    from lamina.emulator.sqs_poller import failed_items
+    from lamina.emulator.batch_failures import failed_items
     from lamina.runtime.invocation import InvocationResult
 
     result = InvocationResult(request_id="r", ok=True, payload=payload)

@@ -18,6 +18,7 @@ import logging
 import time
 from typing import Any
 
+from lamina.emulator.batch_failures import failed_items
 from lamina.emulator.destinations import sqs_queue
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.esm_model import EventSourceMapping
@@ -27,7 +28,7 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.lookup import find_function
 from lamina.emulator.sqs_client import LONG_POLL_S, SqsClients
-from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.invocation import InvocationRequest
 
 log = logging.getLogger("lamina.emulator.esm")
 
@@ -74,31 +75,6 @@ def _attribute(value: dict[str, Any]) -> dict[str, Any]:
 def _b64(data: bytes | str) -> str:
     raw = data.encode() if isinstance(data, str) else data
     return base64.b64encode(raw).decode("ascii")
-
-
-def failed_items(result: InvocationResult, message_ids: set[str]) -> set[str]:
-    """The message ids a ReportBatchItemFailures answer names; all of them if the answer is
-    invalid (not JSON, a missing or unknown itemIdentifier)."""
-    try:
-        body = json.loads(result.payload) if result.payload.strip() else None
-    except ValueError:
-        return set(message_ids)
-    if body is None:
-        return set()
-    if not isinstance(body, dict):
-        return set(message_ids)
-    failures = body.get("batchItemFailures")
-    if not failures:
-        return set()
-    if not isinstance(failures, list):
-        return set(message_ids)
-    failed: set[str] = set()
-    for item in failures:
-        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
-        if not isinstance(identifier, str) or identifier not in message_ids:
-            return set(message_ids)
-        failed.add(identifier)
-    return failed
 
 
 class SqsPoller:

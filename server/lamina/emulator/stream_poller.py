@@ -26,6 +26,7 @@ import time
 import zlib
 from typing import Any, Protocol
 
+from lamina.emulator.batch_failures import failed_items
 from lamina.emulator.destinations import sqs_queue
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.esm_model import EventSourceMapping
@@ -34,7 +35,6 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.lookup import find_function
 from lamina.emulator.sqs_client import SqsClients
-from lamina.emulator.sqs_poller import failed_items
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
 log = logging.getLogger("lamina.emulator.esm")
