@@ -107,7 +107,7 @@ class Plan:
     @classmethod
     def for_mode(cls, quick: bool) -> Plan:
         if quick:
-            return cls(300, 1000, 2.0, (4,), 8, 8, 400)
+            return cls(300, 1000, 2.0, (4, 16), 8, 8, 400)
         return cls(1000, 3000, 5.0, (1, 4, 16), 25, 20, 2000)
 
 
@@ -330,34 +330,59 @@ def load_worker(port: int, connections: int, seconds: float, out: Any) -> None:
     out.put({"ok": ok, "failed": failed, "seconds": elapsed})
 
 
-def bench_throughput(bench: Bench, port: int) -> None:
-    section("2. Throughput (a separate load process, keep-alive connections)")
+def load(bench: Bench, port: int, connections: int) -> dict[str, Any] | None:
+    """One load process against `port`; its counts, or None if it gave none."""
     context = multiprocessing.get_context("spawn")
-    results = {}
+    queue = context.Queue()
+    worker = context.Process(
+        target=load_worker, args=(port, connections, bench.plan.load_seconds, queue)
+    )
+    worker.start()
+    try:
+        result: dict[str, Any] = queue.get(timeout=bench.plan.load_seconds + 60)
+        return result
+    except Exception:
+        bench.anomaly(f"load process ({connections} connections) gave no result")
+        worker.kill()
+        return None
+    finally:
+        worker.join(30)
+
+
+def bench_throughput(bench: Bench, port: int, floor_port: int) -> None:
+    """Invokes per second with N keep-alive connections, and the same load against the server
+    that answers at once (the peer: what this machine's loopback and the load process allow)."""
+    section("2. Throughput (a separate load process, keep-alive connections) vs instant server")
+    results: dict[int, float] = {}
+    floors: dict[int, float] = {}
     for connections in bench.plan.load_connections:
-        queue = context.Queue()
-        worker = context.Process(
-            target=load_worker, args=(port, connections, bench.plan.load_seconds, queue)
-        )
-        worker.start()
-        try:
-            result = queue.get(timeout=bench.plan.load_seconds + 60)
-        except Exception:
-            bench.anomaly(f"load process ({connections} connections) gave no result")
-            worker.kill()
+        result = load(bench, port, connections)
+        floor = load(bench, floor_port, connections)
+        if result is None or floor is None:
             continue
-        finally:
-            worker.join(30)
         rate = result["ok"] / result["seconds"]
+        floor_rate = floor["ok"] / floor["seconds"]
         if result["failed"]:
             bench.anomaly(f"{result['failed']} invokes failed under load ({connections} conns)")
-        results[connections] = rate
+        results[connections], floors[connections] = rate, floor_rate
+        ratio = rate / floor_rate if floor_rate else None
+        goal = (
+            f"   goal >= 0.6x: {verdict(ratio, 0.6, higher_is_better=True)}"
+            if connections in (4, 16)
+            else ""
+        )
         print(
             f"  {connections:>3} connections: {rate:8.0f} invokes/s "
-            f"({result['ok']} in {result['seconds']:.1f} s)"
+            f"({result['ok']} in {result['seconds']:.1f} s)   instant server {floor_rate:8.0f}/s"
+            f"   ratio {fmt_ratio(ratio)}{goal}"
         )
     best = max(results.values()) if results else None
-    bench.numbers["throughput"] = {"per_connections": results, "best_per_s": best}
+    bench.numbers["throughput"] = {
+        "per_connections": results,
+        "instant_server_per_connections": floors,
+        "ratio_per_connections": {n: results[n] / floors[n] for n in results if floors.get(n)},
+        "best_per_s": best,
+    }
     print(
         f"  best {best or 0:.0f} invokes/s   goal >= 1,500/s: "
         f"{verdict(best, 1500, higher_is_better=True)}"
@@ -579,8 +604,8 @@ def run(bench: Bench) -> None:
             Timeout=30,
         )
         bench_latency(bench, lam, port, floor, floor_port)
+        bench_throughput(bench, port, floor_port)
         floor_server.close()
-        bench_throughput(bench, port)
         bench_control_plane(bench, lam, moto)
         bench_save_to_live(bench, lam)
         bench_async(bench, lam, port)

@@ -51,7 +51,7 @@ def test_aws_cli_round_trip(emulator: EmulatorProcess, tmp_path: Path) -> None:
         "--handler", "app.handler",
         "--zip-file", f"fileb://{package}",
     )  # fmt: skip
-    assert created["FunctionName"] == name and created["State"] == "Active"
+    assert created["FunctionName"] == name and created["State"] == "Pending"  # as AWS answers
 
     # AWS CLI v1 sends --payload as given (v2 would need --cli-binary-format raw-in-base64-out).
     out = tmp_path / "out.json"

@@ -90,7 +90,7 @@ def test_lamina_invoke_endpoint_url(
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: ResourceNotFoundException: Function not found: "
-        f"arn:aws:lambda:us-east-1:123456789012:function:{missing}"
+        f"arn:aws:lambda:us-east-1:123456789012:function:{missing}:$LATEST"
     ]
     closed = f"http://127.0.0.1:{free_port()}"
     result = lamina("invoke", name, "--endpoint-url", closed)

@@ -159,7 +159,8 @@ def test_partial_batch_failures(polling: EmulatorProcess, sqs: Any, tmp_path: Pa
 
     assert record["md5OfBody"] == hashlib.md5(b"good0").hexdigest()
     got = lam.get_event_source_mapping(UUID=mapping["UUID"])
-    assert got["State"] == "Enabled" and got["LastProcessingResult"] == "OK"
+    # AWS sends no LastProcessingResult for queues (only for streams).
+    assert got["State"] == "Enabled" and "LastProcessingResult" not in got
 
 
 def test_a_function_error_deletes_nothing(
@@ -219,16 +220,18 @@ def test_mapping_api(polling: EmulatorProcess, sqs: Any, tmp_path: Path, lambda_
     ] == [uuid]
     assert lam.list_event_source_mappings(FunctionName=unique())["EventSourceMappings"] == []
 
-    for bad in (
-        {"EventSourceArn": arn, "FunctionName": unique("missing")},
-        {"EventSourceArn": arn + "-x", "FunctionName": name + ":nope"},
-    ):
-        with pytest.raises(lam.exceptions.ResourceNotFoundException):
-            lam.create_event_source_mapping(**bad)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):  # AWS's recorded code
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=unique("missing"))
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.create_event_source_mapping(EventSourceArn=arn + "-x", FunctionName=name + ":nope")
     for bad in (
         {"EventSourceArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s", "FunctionName": name},
         {"EventSourceArn": arn + "-2", "FunctionName": name, "BatchSize": 11},
-        {"EventSourceArn": arn + "-3", "FunctionName": name, "FilterCriteria": {"Filters": []}},
+        {
+            "EventSourceArn": arn + "-3",
+            "FunctionName": name,
+            "FilterCriteria": {"Filters": [{"Pattern": "not json"}]},
+        },
         {
             "EventSourceArn": arn + ".fifo",
             "FunctionName": name,
@@ -308,7 +311,7 @@ def test_sqs_on_failure_destination(polling: EmulatorProcess, sqs: Any, tmp_path
     ],
 )
 def test_batch_item_failures_as_aws_reads_them(payload: bytes, failed: set[str]) -> None:
-    from lamina.emulator.sqs_poller import failed_items
+    from lamina.emulator.batch_failures import failed_items
     from lamina.runtime.invocation import InvocationResult
 
     result = InvocationResult(request_id="r", ok=True, payload=payload)

@@ -54,14 +54,15 @@ def test_create_get_and_shapes(lam: Any, emulator: Any, lambda_model: Any) -> No
     assert created["CodeSha256"] == base64.b64encode(hashlib.sha256(package).digest()).decode()
     assert created["CodeSize"] == len(package)
     assert created["Version"] == "$LATEST"
-    assert created["State"] == "Active" and created["LastUpdateStatus"] == "Successful"
+    # AWS answers Pending (no LastUpdateStatus yet); the next request sees Active.
+    assert created["State"] == "Pending" and "LastUpdateStatus" not in created
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
 
     got = lam.get_function(FunctionName=name)
     config = got["Configuration"]
     assert config["Timeout"] == 10 and config["MemorySize"] == 256
     assert config["Environment"] == {"Variables": {"GREETING": "hi"}}
-    assert config["RevisionId"] == created["RevisionId"]
+    assert config["RevisionId"] != created["RevisionId"]  # a new one once Active, as on AWS
     assert got["Tags"] == {"team": "lamina"}
     with urllib.request.urlopen(got["Code"]["Location"]) as download:
         assert download.read() == package
@@ -184,7 +185,7 @@ def test_update_code_is_live_at_once(lam: Any, deploy: Any) -> None:
     updated = lam.update_function_code(FunctionName=name, ZipFile=handler_zip("new"))
     assert updated["CodeSha256"] != before["CodeSha256"]
     assert updated["RevisionId"] != before["RevisionId"]
-    assert updated["LastUpdateStatus"] == "Successful"
+    assert updated["LastUpdateStatus"] == "InProgress"  # as AWS answers; done by the next call
     assert invoke_json(lam, name)["answer"] == "new"
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     with pytest.raises(lam.exceptions.PreconditionFailedException):
@@ -242,8 +243,7 @@ def test_delete_function_and_versions(lam: Any, deploy: Any) -> None:
     assert "live" in e.value.response["Error"]["Message"]
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
         lam.delete_function(FunctionName=name, Qualifier="$LATEST")
-    with pytest.raises(lam.exceptions.ResourceNotFoundException):
-        lam.delete_function(FunctionName=name, Qualifier="9")
+    lam.delete_function(FunctionName=name, Qualifier="9")  # a version that is gone: AWS says 204
     deleted = lam.delete_function(FunctionName=name, Qualifier="1")
     assert deleted["StatusCode"] == 204
     versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]]

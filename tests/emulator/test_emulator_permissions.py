@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -142,7 +143,10 @@ def test_unsupported_operations_are_named(lam: Any, deploy: Any, emulator: Any) 
             lambda: lam.get_layer_version_by_arn(Arn="arn:aws:lambda:us-east-1:1:layer:x:1"),
             "GetLayerVersionByArn",
         ),
-        (lambda: lam.list_code_signing_configs(), "ListCodeSigningConfigs"),
+        (
+            lambda: lam.get_durable_execution(DurableExecutionArn="arn:aws:lambda:x"),
+            "GetDurableExecution",
+        ),
     ):
         with pytest.raises(ClientError) as e:
             call()
@@ -151,3 +155,34 @@ def test_unsupported_operations_are_named(lam: Any, deploy: Any, emulator: Any) 
     status, headers, body = raw_call(emulator.endpoint, "GET", "/not/lambda")
     assert status == 404 and headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert "GET /not/lambda" in json.loads(body)["message"]
+
+
+def test_resource_policy_documents(lam: Any, deploy: Any) -> None:
+    """Put/Get/DeleteResourcePolicy work on the same policy as AddPermission and GetPolicy."""
+    name = deploy()
+    arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_resource_policy(ResourceArn=arn)
+    statement = {
+        "Sid": "events",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+        "Resource": arn,
+    }
+    put = lam.put_resource_policy(
+        ResourceArn=arn, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    got = lam.get_resource_policy(ResourceArn=arn)
+    assert got["RevisionId"] == put["RevisionId"]
+    assert json.loads(got["Policy"])["Statement"] == [statement]
+    assert json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"] == [statement]
+    with pytest.raises(lam.exceptions.PreconditionFailedException):
+        lam.put_resource_policy(
+            ResourceArn=arn, Policy=json.dumps({"Statement": []}), RevisionId=str(uuid.uuid4())
+        )
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_resource_policy(ResourceArn=arn, Policy="not json")
+    lam.delete_resource_policy(ResourceArn=arn, RevisionId=got["RevisionId"])
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName=name)

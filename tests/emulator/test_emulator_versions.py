@@ -118,8 +118,7 @@ def test_aliases(lam: Any, deploy: Any, emulator: Any, lambda_model: Any) -> Non
     lam.delete_alias(FunctionName=name, Name="old")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_alias(FunctionName=name, Name="old")
-    with pytest.raises(lam.exceptions.ResourceNotFoundException):
-        lam.delete_alias(FunctionName=name, Name="old")
+    lam.delete_alias(FunctionName=name, Name="old")  # gone already: AWS answers 204 again
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.invoke(FunctionName=name, Qualifier="old")
 
@@ -146,6 +145,7 @@ def test_routing_config_rules(lam: Any, deploy: Any) -> None:
         assert e.value.response["Error"]["Code"] in (
             "InvalidParameterValueException",
             "ResourceNotFoundException",
+            "ValidationException",  # a weight out of 0..1 breaks the model (AWS's recorded code)
         ), (primary, weights)
     alias = lam.create_alias(
         FunctionName=name,

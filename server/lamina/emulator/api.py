@@ -1,5 +1,6 @@
 """What every route shares: the emulator's parts (`Emulator`, reached as `request.app[EMULATOR]`),
-the error-catching decorator, bodies in and out, and parameter checks with AWS's wording."""
+the error-catching and validating decorator, bodies in and out, and paging. The body parameter
+readers live in params.py (below the models that use them too) and are re-exported here."""
 
 from __future__ import annotations
 
@@ -15,21 +16,28 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from lamina.emulator import validation as model_validation
 from lamina.emulator.errors import LambdaError, too_large, validation
 from lamina.emulator.event_invoke import EventDispatcher
 from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.names import Arns
+from lamina.emulator.params import boolean, integer, required_string, string, string_map
 from lamina.emulator.store import FunctionStore
 from lamina.runtime.pool import RuntimePool
 
 if TYPE_CHECKING:
+    from lamina.emulator.capacity_providers import CapacityProviders
+    from lamina.emulator.code_signing import CodeSigningConfigs
     from lamina.emulator.event_sources import EventSourceMappings
+
+__all__ = ["boolean", "integer", "required_string", "string", "string_map"]  # from params.py
 
 log = logging.getLogger("lamina.emulator")
 
-# A 50 MB zip, base64 in a JSON body, is Lambda's largest request (69,905,067 bytes).
-MAX_UPLOAD_REQUEST_BYTES = 69_905_067
+# Lambda's largest CreateFunction/UpdateFunctionCode request (AWS's message names it): a 50 MB
+# zip, base64 in a JSON body (69,905,067 bytes), and room for the rest of the request.
+MAX_UPLOAD_REQUEST_BYTES = 70_167_211
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
 # aiohttp's own cap (a bit above the largest request, so that ours answers first).
 CLIENT_MAX_SIZE = MAX_UPLOAD_REQUEST_BYTES + 1024 * 1024
@@ -47,6 +55,10 @@ class Emulator:
     update_delay_s: float = 0.0
     invocation_log: InvocationLog = field(default_factory=InvocationLog)
     mappings: EventSourceMappings | None = None
+    code_signing: CodeSigningConfigs | None = None
+    capacity_providers: CapacityProviders | None = None
+    # (function, qualifier) of provisioned concurrency configs whose environment is starting.
+    warming: set[tuple[str, str]] = field(default_factory=set)
 
 
 EMULATOR = web.AppKey("emulator", Emulator)
@@ -54,12 +66,29 @@ EMULATOR = web.AppKey("emulator", Emulator)
 Route = Callable[[web.Request, Emulator], Awaitable[web.StreamResponse]]
 
 
+# Validation errors of a request's URI and query members, kept for `read_json` to report with
+# the body's (AWS reports all of a request's errors in one message).
+PENDING_ERRORS = "lamina.validation_errors"
+
+
 def api(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Turn LambdaError (and any bug) into AWS's error responses."""
+    """Validate the request's URI and query members against botocore's model (the operation
+    is the route's name in CamelCase), then run the route; turn LambdaError (and any bug) into
+    AWS's error responses."""
+    operation = "".join(part.capitalize() for part in route.__name__.split("_"))
 
     @functools.wraps(route)
     async def handle(request: web.Request) -> web.StreamResponse:
         try:
+            if not model_validation.is_loaded():
+                await model_validation.preload()
+            errors: list[str] = []
+            model_validation.check_params(operation, request.match_info, request.query, errors)
+            if errors:
+                if request.can_read_body and model_validation.has_body(operation):
+                    request[PENDING_ERRORS] = errors
+                else:
+                    model_validation.raise_for(errors)
             return await route(request, request.app[EMULATOR])
         except LambdaError as e:
             return e.response()
@@ -70,6 +99,14 @@ def api(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
             ).response()
 
     return handle
+
+
+def validate_params(operation: str, request: web.Request) -> None:
+    """Check a request's URI and query members against `operation` (for a route that serves
+    two operations on one path)."""
+    errors: list[str] = []
+    model_validation.check_params(operation, request.match_info, request.query, errors)
+    model_validation.raise_for(errors)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -102,10 +139,8 @@ async def read_json(
     request: web.Request, operation: str, limit: int = MAX_REQUEST_BYTES
 ) -> dict[str, Any]:
     body = await read_body(request, limit, operation)
-    if not body.strip():
-        return {}
     try:
-        data = json.loads(body)
+        data = json.loads(body) if body.strip() else {}
     except ValueError as e:
         raise LambdaError(
             "InvalidRequestContentException", f"Could not parse request body into json: {e}"
@@ -115,78 +150,10 @@ async def read_json(
             "InvalidRequestContentException",
             "Could not parse request body into json: expected an object",
         )
+    errors: list[str] = list(request.get(PENDING_ERRORS, ()))
+    model_validation.check_body(operation, data, errors)
+    model_validation.raise_for(errors)
     return data
-
-
-# --- parameters ---------------------------------------------------------------------------------
-
-
-def _member(key: str) -> str:
-    return key[:1].lower() + key[1:]
-
-
-def string(
-    body: dict[str, Any], key: str, *, required: bool = False, max_len: int | None = None
-) -> str | None:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise validation("null", _member(key), "Member must not be null")
-        return None
-    if not isinstance(value, str):
-        raise LambdaError(
-            "InvalidRequestContentException", f"{key} must be a string, got {type(value).__name__}"
-        )
-    if max_len is not None and len(value) > max_len:
-        raise validation(
-            value, _member(key), f"Member must have length less than or equal to {max_len}"
-        )
-    return value
-
-
-def required_string(body: dict[str, Any], key: str, max_len: int | None = None) -> str:
-    value = string(body, key, required=True, max_len=max_len)
-    assert value is not None
-    return value
-
-
-def integer(
-    body: dict[str, Any], key: str, low: int | None = None, high: int | None = None
-) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LambdaError(
-            "InvalidRequestContentException", f"{key} must be an integer, got {value!r}"
-        )
-    if low is not None and value < low:
-        raise validation(
-            value, _member(key), f"Member must have value greater than or equal to {low}"
-        )
-    if high is not None and value > high:
-        raise validation(
-            value, _member(key), f"Member must have value less than or equal to {high}"
-        )
-    return value
-
-
-def boolean(body: dict[str, Any], key: str) -> bool:
-    value = body.get(key, False)
-    if not isinstance(value, bool):
-        raise LambdaError("InvalidRequestContentException", f"{key} must be a boolean")
-    return value
-
-
-def string_map(body: dict[str, Any], key: str) -> dict[str, str] | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise LambdaError("InvalidRequestContentException", f"{key} must map strings to strings")
-    return value
 
 
 def max_items(request: web.Request) -> int:

@@ -8,13 +8,18 @@ from aiohttp import web
 
 from lamina.emulator import (
     routes_account,
+    routes_capacity_providers,
+    routes_code_signing,
     routes_esm,
     routes_event_invoke,
+    routes_function_settings,
     routes_function_urls,
     routes_functions,
     routes_invoke,
     routes_invoke_stream,
     routes_permissions,
+    routes_provisioned,
+    routes_resource_policy,
     routes_versions,
 )
 from lamina.emulator.api import CLIENT_MAX_SIZE, EMULATOR, Emulator
@@ -30,6 +35,11 @@ ROUTE_TABLES = (
     routes_esm.routes,
     routes_function_urls.routes,
     routes_invoke_stream.routes,
+    routes_code_signing.routes,
+    routes_function_settings.routes,
+    routes_provisioned.routes,
+    routes_capacity_providers.routes,
+    routes_resource_policy.routes,
 )
 
 

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS async_events (
     client_context TEXT,
     accepted_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    due_at REAL NOT NULL
+    due_at REAL NOT NULL,
+    chain INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -60,6 +61,7 @@ class QueuedEvent:
     payload: bytes | None = None
     throttles: int = 0  # in memory only: throttled tries don't count as attempts
     last_result: InvocationResult | None = None  # in memory only
+    chain: int = 0  # AsyncEvent.chain
 
     @classmethod
     def accepted(cls, event_id: int, event: AsyncEvent, keep_payload: bool) -> QueuedEvent:
@@ -73,13 +75,14 @@ class QueuedEvent:
             attempts=0,
             due_at=event.accepted_at,
             payload=event.payload if keep_payload else None,
+            chain=event.chain,
         )
 
 
 def _insert(conn: sqlite3.Connection, event: AsyncEvent) -> int:
     cursor = conn.execute(
         "INSERT INTO async_events (request_id, function_name, qualifier, payload, "
-        "client_context, accepted_at, attempts, due_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+        "client_context, accepted_at, attempts, due_at, chain) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
         (
             event.request_id,
             event.function_name,
@@ -88,6 +91,7 @@ def _insert(conn: sqlite3.Connection, event: AsyncEvent) -> int:
             event.client_context,
             event.accepted_at,
             event.accepted_at,
+            event.chain,
         ),
     )
     assert cursor.lastrowid is not None
@@ -103,9 +107,16 @@ class AsyncJournal:
     def open(self) -> list[QueuedEvent]:
         """Create the table and read back every queued event, without payloads (blocking)."""
         self.db.ensure_schema(SCHEMA)
+        columns = {str(r[1]) for r in self.db.query("PRAGMA table_info(async_events)")}
+        if "chain" not in columns:  # a data dir from before recursion detection
+            self.db.run(
+                lambda conn: conn.execute(
+                    "ALTER TABLE async_events ADD COLUMN chain INTEGER NOT NULL DEFAULT 0"
+                )
+            )
         rows = self.db.query(
             "SELECT id, request_id, function_name, qualifier, client_context, accepted_at, "
-            "attempts, due_at FROM async_events ORDER BY id"
+            "attempts, due_at, chain FROM async_events ORDER BY id"
         )
         return [
             QueuedEvent(
@@ -117,6 +128,7 @@ class AsyncJournal:
                 accepted_at=float(str(r[5])),
                 attempts=int(str(r[6])),
                 due_at=float(str(r[7])),
+                chain=int(str(r[8])),
             )
             for r in rows
         ]

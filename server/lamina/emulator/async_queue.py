@@ -52,6 +52,9 @@ log = logging.getLogger("lamina.emulator.async")
 
 AWS_RETRY_DELAYS = (60.0, 120.0)
 MAX_THROTTLE_BACKOFF_S = 300.0
+# Lambda stops a loop after about 16 invocations of one chain (its docs' figure).
+RECURSION_LIMIT = 16
+TERMINATE = "Terminate"
 PAYLOADS_IN_MEMORY = 64 * 1024 * 1024  # beyond this, queued payloads are read back from disk
 
 
@@ -207,6 +210,13 @@ class AsyncEventQueue:
             )
             await self._finish(queued, ())
             return
+        if queued.chain >= RECURSION_LIMIT and state.recursive_loop == TERMINATE:
+            self.invocation_log.line(
+                f"event {queued.request_id} for {state.name} stopped: a recursive loop "
+                f"({queued.chain} invocations through destinations; RecursiveLoop: Terminate)"
+            )
+            await self._finish(queued, ())
+            return
         config = event_invoke_config(state, qualifier)
         now = time.time()
         if now - queued.accepted_at >= config.age_limit_s:
@@ -279,7 +289,7 @@ class AsyncEventQueue:
         follow: tuple[AsyncEvent, ...] = ()
         if config.on_success:
             record = self._record(queued, state, SUCCESS, payload)
-            follow = (delivery(config.on_success, record),)
+            follow = (self._onward(queued, config.on_success, record),)
         await self._finish(queued, follow)
 
     async def _give_up(
@@ -294,12 +304,17 @@ class AsyncEventQueue:
         if destination:
             payload = await self._payload(queued)
             record = self._record(queued, state, condition, payload or b"")
-            follow = (delivery(destination, record),)
+            follow = (self._onward(queued, destination, record),)
         self.invocation_log.line(
             f"event {queued.request_id} for {state.name} discarded ({condition}, "
             f"{queued.attempts} attempt(s))" + (f"; sent to {destination}" if destination else "")
         )
         await self._finish(queued, follow)
+
+    @staticmethod
+    def _onward(queued: QueuedEvent, destination: str, record: dict[str, object]) -> AsyncEvent:
+        """The follow-up event to a destination, one hop further along its chain."""
+        return dataclasses.replace(delivery(destination, record), chain=queued.chain + 1)
 
     def _record(
         self, queued: QueuedEvent, state: FunctionState, condition: str, payload: bytes

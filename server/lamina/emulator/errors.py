@@ -18,15 +18,32 @@ STATUS = {
     "ValidationException": 400,
     "ResourceNotFoundException": 404,
     "ResourceConflictException": 409,
+    "CodeSigningConfigNotFoundException": 404,
+    "CodeVerificationFailedException": 400,
+    "InvalidCodeSignatureException": 400,
     "ResourceInUseException": 400,
     "PreconditionFailedException": 412,
     "RequestTooLargeException": 413,
+    "RequestEntityTooLargeException": 413,
     "UnsupportedMediaTypeException": 415,
     "TooManyRequestsException": 429,
     "ServiceException": 500,
     "NotImplementedException": 501,
     "UnknownOperationException": 404,
 }
+
+
+# Error shapes of botocore's model whose message member is spelled "Message" (the rest have
+# "message"); boto3 shows that member in the error response.
+CAPITALISED_MESSAGE = frozenset(
+    {
+        "CodeSigningConfigNotFoundException", "CodeVerificationFailedException",
+        "InvalidCodeSignatureException", "InvalidRuntimeException", "InvalidZipFileException",
+        "NoPublishedVersionException", "PublicPolicyException", "RecursiveInvocationException",
+        "ResourceInUseException", "ResourceNotFoundException", "ServiceException",
+        "ServiceQuotaExceededException", "SnapStartException", "SnapStartNotReadyException",
+    }
+)  # fmt: skip
 
 
 class LambdaError(Exception):
@@ -51,9 +68,11 @@ class LambdaError(Exception):
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        body: dict[str, object] = {"Type": self.error_type, "message": self.message}
-        if self.code == "ResourceNotFoundException":
-            body["Message"] = self.message  # this shape's member is spelled Message
+        body: dict[str, object] = {"message": self.message} if self.message else {}
+        if self.error_type:  # some of AWS's errors (code signing's 404) have no Type
+            body["Type"] = self.error_type
+        if self.code in CAPITALISED_MESSAGE:
+            body["Message"] = self.message  # these shapes spell their member Message
         body.update(self.extra)
         headers = {
             "x-amzn-ErrorType": self.code,
@@ -85,15 +104,18 @@ def conflict(message: str) -> LambdaError:
 
 
 def validation(value: object, member: str, constraint: str) -> LambdaError:
-    """AWS's wording for a request that breaks the model's constraints."""
+    """AWS's wording for a request that breaks the model's constraints (a missing value is
+    `Value null`, unquoted, as AWS prints it)."""
+    shown = "null" if value is None else f"'{value}'"
     return LambdaError(
         "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+        f"1 validation error detected: Value {shown} at '{member}' failed to satisfy "
         f"constraint: {constraint}",
     )
 
 
-def revision_mismatch(kind: str = "GetFunction") -> LambdaError:
+def revision_mismatch(kind: str = "GetFunction/GetAlias") -> LambdaError:
+    """AWS's wording (the same for functions, versions and aliases; GetPolicy for policies)."""
     return LambdaError(
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. "
@@ -108,11 +130,20 @@ def update_in_progress(arn: str) -> LambdaError:
     )
 
 
+# Operations that take code: AWS refuses an oversized request with another code (and no Type).
+UPLOAD_OPERATIONS = frozenset({"CreateFunction", "UpdateFunctionCode", "PublishLayerVersion"})
+
+
 def too_large(limit: int, operation: str) -> LambdaError:
-    return LambdaError(
-        "RequestTooLargeException",
-        f"Request must be smaller than {limit} bytes for the {operation} operation",
-    )
+    message = f"Request must be smaller than {limit} bytes for the {operation} operation"
+    if operation in UPLOAD_OPERATIONS:
+        return entity_too_large(message)
+    return LambdaError("RequestTooLargeException", message)
+
+
+def entity_too_large(message: str) -> LambdaError:
+    """AWS's 413 for an oversized upload (as recorded: RequestEntityTooLargeException)."""
+    return LambdaError("RequestEntityTooLargeException", message, status=413, error_type="")
 
 
 def throttled(reason: str, message: str = "Rate Exceeded.") -> LambdaError:

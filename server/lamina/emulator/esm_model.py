@@ -8,9 +8,18 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lamina.emulator.api import boolean, integer
 from lamina.emulator.errors import LambdaError, invalid, validation
+from lamina.emulator.event_filter import criteria_shape, parse_filters
 from lamina.emulator.names import Arns
+from lamina.emulator.params import boolean, integer
+from lamina.emulator.stream_model import (
+    STREAM_DEFAULT_BATCH_SIZE,
+    STREAM_MEMBERS,
+    starting_position,
+    stream_kind,
+    stream_settings,
+    stream_shape,
+)
 
 CREATING, ENABLED, DISABLED, UPDATING, DELETING = (
     "Creating",
@@ -38,6 +47,7 @@ HANDLED_MEMBERS = frozenset(
         "MaximumBatchingWindowInSeconds",
         "FunctionResponseTypes",
         "ScalingConfig",
+        "FilterCriteria",
     }
 )
 
@@ -57,6 +67,21 @@ class EventSourceMapping:
     reason: str = "USER_INITIATED"
     last_modified: float = 0.0
     last_result: str = NO_RECORDS
+    tags: tuple[tuple[str, str], ...] = ()  # TagResource on the mapping's ARN
+    filters: tuple[str, ...] = ()  # FilterCriteria's patterns (event_filter.py)
+    # Kinesis and DynamoDB Streams only (stream_model.py)
+    starting_position: str | None = None
+    starting_timestamp: float | None = None
+    bisect: bool = False
+    max_retries: int = -1
+    max_record_age: int = -1
+    parallelization: int = 1
+    on_failure: str | None = None
+
+    @property
+    def source_kind(self) -> str:
+        """ "sqs", "kinesis" or "dynamodb"."""
+        return stream_kind(self.event_source_arn) or "sqs"
 
     @property
     def reports_item_failures(self) -> bool:
@@ -69,12 +94,15 @@ class EventSourceMapping:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["response_types"] = list(self.response_types)
+        data["filters"] = list(self.filters)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EventSourceMapping:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         values["response_types"] = tuple(values.get("response_types", ()))
+        values["filters"] = tuple(values.get("filters", ()))
+        values["tags"] = tuple((str(k), str(v)) for k, v in values.get("tags", ()))
         return cls(**values)
 
     def shape(self, arns: Arns) -> dict[str, Any]:
@@ -86,7 +114,6 @@ class EventSourceMapping:
             "EventSourceArn": self.event_source_arn,
             "FunctionArn": arns.function(self.function_name, self.qualifier),
             "LastModified": self.last_modified,
-            "LastProcessingResult": self.last_result,
             "State": self.state,
             "StateTransitionReason": self.reason,
             "FunctionResponseTypes": list(self.response_types),
@@ -94,6 +121,22 @@ class EventSourceMapping:
                 f"arn:aws:lambda:{arns.region}:{arns.account}:event-source-mapping:{self.uuid}"
             ),
         }
+        if self.filters:
+            body["FilterCriteria"] = criteria_shape(self.filters)
+        if self.source_kind != "sqs":
+            # AWS sends LastProcessingResult for streams only (48 recorded SQS cases lack it).
+            body["LastProcessingResult"] = self.last_result
+            body.update(
+                stream_shape(
+                    self.starting_position,
+                    self.starting_timestamp,
+                    self.bisect,
+                    self.max_retries,
+                    self.max_record_age,
+                    self.parallelization,
+                    self.on_failure,
+                )
+            )
         if self.max_concurrency is not None:
             body["ScalingConfig"] = {"MaximumConcurrency": self.max_concurrency}
         return body
@@ -105,20 +148,22 @@ def new_uuid() -> str:
 
 def check_source_arn(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise validation("null", "eventSourceArn", "Member must not be null")
-    if _SQS_ARN.match(value):
+        raise invalid("Unrecognized event source.")  # AWS's words for a missing ARN
+    if _SQS_ARN.match(value) or stream_kind(value) is not None:
         return value
     if _OTHER_SOURCE.match(value):
         raise invalid(
-            f"lamina serve polls SQS queues only; {value} is not an SQS queue ARN "
-            "(Kinesis, DynamoDB, Kafka, MQ and DocumentDB sources are not supported)"
+            f"lamina serve polls SQS queues, Kinesis and DynamoDB streams only; {value} is none "
+            "of them (Kafka, MQ and DocumentDB sources are not supported)"
         )
     raise invalid(f"Unrecognized event source: {value}")
 
 
-def check_members(body: dict[str, Any]) -> None:
+def check_members(body: dict[str, Any], stream: bool = False) -> None:
     for member in body:
         if member in HANDLED_MEMBERS or member in IGNORED_MEMBERS or body[member] is None:
+            continue
+        if stream and member in STREAM_MEMBERS:
             continue
         raise invalid(
             f"lamina serve does not support {member} for SQS event source mappings "
@@ -130,8 +175,15 @@ def check_members(body: dict[str, Any]) -> None:
 def settings(body: dict[str, Any], current: EventSourceMapping) -> dict[str, Any]:
     """The fields a Create or Update body sets, checked as Lambda checks them (against the
     mapping they will end up in)."""
-    check_members(body)
+    stream = current.source_kind != "sqs"
+    check_members(body, stream)
     out: dict[str, Any] = {}
+    if stream:
+        out.update(stream_settings(body))
+        if current.starting_position is None:  # a create: required, and fixed from then on
+            out.update(starting_position(body))
+            if body.get("BatchSize") is None:
+                out["batch_size"] = STREAM_DEFAULT_BATCH_SIZE
     batch = integer(body, "BatchSize", 1, MAX_BATCH_SIZE)
     if batch is not None:
         out["batch_size"] = batch
@@ -150,6 +202,8 @@ def settings(body: dict[str, Any], current: EventSourceMapping) -> dict[str, Any
                 "[ReportBatchItemFailures]]",
             )
         out["response_types"] = tuple(dict.fromkeys(types))
+    if body.get("FilterCriteria") is not None:
+        out["filters"] = parse_filters(body["FilterCriteria"])
     scaling = body.get("ScalingConfig")
     if scaling is not None:
         if not isinstance(scaling, dict):
@@ -157,7 +211,9 @@ def settings(body: dict[str, Any], current: EventSourceMapping) -> dict[str, Any
         out["max_concurrency"] = integer(scaling, "MaximumConcurrency", 2, 1000)
     batch_size = out.get("batch_size", current.batch_size)
     window_s = out.get("window_s", current.window_s)
-    if current.is_fifo:
+    if stream:
+        pass  # streams take any window with any batch size
+    elif current.is_fifo:
         if batch_size > MAX_FIFO_BATCH_SIZE:
             raise invalid(f"BatchSize must be between 1 and {MAX_FIFO_BATCH_SIZE} for FIFO queues.")
         if window_s:

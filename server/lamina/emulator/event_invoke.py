@@ -24,6 +24,8 @@ class AsyncEvent:
     client_context: str | None = None
     request_id: str = field(default_factory=new_request_id)
     accepted_at: float = field(default_factory=time.time)
+    # Hops so far through the emulator's own destinations (recursive loop detection).
+    chain: int = 0
 
 
 class EventDispatcher(Protocol):

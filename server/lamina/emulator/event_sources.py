@@ -87,6 +87,12 @@ class EventSourceMappings:
         await self._write(mapping)
         self._spawn_settle(mapping.uuid)
 
+    async def set_tags(self, uuid: str, tags: dict[str, str]) -> None:
+        """Replace a mapping's tags (no state change: tags are not an update)."""
+        mapping = self._mappings.get(uuid)
+        if mapping is not None:
+            await self._write(dataclasses.replace(mapping, tags=tuple(sorted(tags.items()))))
+
     async def delete(self, uuid: str) -> None:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM event_source_mappings WHERE uuid = ?", (uuid,))

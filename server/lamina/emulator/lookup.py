@@ -4,33 +4,58 @@ from __future__ import annotations
 
 from lamina.emulator.errors import LambdaError, function_not_found, not_found
 from lamina.emulator.model import LATEST, Alias, FunctionState, VersionConfig
-from lamina.emulator.names import Arns, is_version_number, parse_function_ref
+from lamina.emulator.names import Arns, foreign_region, is_version_number, parse_function_ref
 from lamina.emulator.store import FunctionStore
 
 
 def find_function(
-    store: FunctionStore, arns: Arns, raw_name: str, qualifier: str | None = None
+    store: FunctionStore,
+    arns: Arns,
+    raw_name: str,
+    qualifier: str | None = None,
+    *,
+    missing_qualifier: str | None = None,
+    unqualified_error: bool = False,
 ) -> tuple[FunctionState, str | None]:
-    """The function named by a FunctionName (name or ARN) and its qualifier, or 404."""
+    """The function named by a FunctionName (name or ARN) and its qualifier, or 404. AWS's
+    404 names the qualifier given, else `missing_qualifier` (Invoke: $LATEST); DeleteFunction's
+    (`unqualified_error`) names the function alone."""
     name, qualifier = parse_function_ref(raw_name, qualifier)
+    check_region(arns, raw_name)
     state = store.get(name)
     if state is None:
-        raise function_not_found(arns.function(name, qualifier))
+        shown = None if unqualified_error else qualifier or missing_qualifier
+        raise function_not_found(arns.function(name, shown))
     return state, qualifier
 
 
-def find_unqualified(store: FunctionStore, arns: Arns, raw_name: str) -> FunctionState:
-    """For operations on the function as a whole (UpdateFunctionCode, PublishVersion...)."""
+def check_region(arns: Arns, raw_name: str) -> None:
+    """An ARN from another region is not found, in AWS's words."""
+    if raw_name.startswith("arn:"):
+        other = foreign_region(raw_name, arns.region)
+        if other is not None:
+            raise not_found(
+                f"Functions from '{other}' are not reachable in this region ('{arns.region}')"
+            )
+
+
+def find_unqualified(
+    store: FunctionStore, arns: Arns, raw_name: str, *, missing_qualifier: str | None = None
+) -> FunctionState:
+    """For operations on the function as a whole (UpdateFunctionCode, PublishVersion...).
+    AWS's 404 of some (PutFunctionConcurrency) names `missing_qualifier` ($LATEST)."""
     name, qualifier = parse_function_ref(raw_name, None)
+    check_region(arns, raw_name)
     if qualifier is not None:
         raise LambdaError(
             "InvalidParameterValueException",
-            f"The function name {raw_name} has a qualifier; this operation takes an "
-            "unqualified function name or ARN",
+            "This operation is permitted on Lambda functions only. Aliases and versions do not "
+            "support this operation. Please specify either a function name or an unqualified "
+            "function ARN.",
         )
     state = store.get(name)
     if state is None:
-        raise function_not_found(arns.function(name))
+        raise function_not_found(arns.function(name, missing_qualifier))
     return state
 
 

@@ -27,6 +27,7 @@ ECHOED_MEMBERS = (
     "FileSystemConfigs",
     "LoggingConfig",
     "SnapStart",
+    "CapacityProviderConfig",
 )
 
 
@@ -65,6 +66,28 @@ class VersionConfig:
     # `update_done_at` (both only with --update-delay).
     ready_at: float = 0.0
     update_done_at: float = 0.0
+    # The RevisionId once the transition in progress completes ("": none). AWS gives a new
+    # RevisionId on every transition: one in CreateFunction's answer (Pending), another once
+    # Active; one in an update's answer (InProgress), another once Successful.
+    settled_revision_id: str = ""
+    # Whether Environment was ever given: AWS then shows it, even as {"Variables": {}}.
+    environment_set: bool = False
+    # A published version: the $LATEST RevisionId it was published from. PublishVersion makes
+    # no new version while $LATEST has not changed since (a Description change counts).
+    published_from: str = ""
+
+    def in_transition(self, now: float) -> bool:
+        """Pending (being created) or InProgress (being updated) at `now`."""
+        return now < self.ready_at or now < self.update_done_at
+
+    def final_revision(self) -> str:
+        """The RevisionId this configuration has once its transition completes."""
+        return self.settled_revision_id or self.revision_id
+
+    def current_revision(self, now: float) -> str:
+        if self.settled_revision_id and not self.in_transition(now):
+            return self.settled_revision_id
+        return self.revision_id
 
     def settings_key(self) -> tuple[object, ...]:
         """What makes two versions the same for PublishVersion (code and configuration)."""
@@ -177,6 +200,18 @@ class FunctionState:
     # With --update-delay: $LATEST as it was before the update in progress. Invokes run it
     # until the update completes, as on AWS.
     previous_latest: VersionConfig | None = None
+    # PutFunctionCodeSigningConfig (or CreateFunction's CodeSigningConfigArn).
+    code_signing_config_arn: str | None = None
+    # PutFunctionRecursionConfig: "Terminate" (AWS's default) or "Allow".
+    recursive_loop: str = "Terminate"
+    # PutRuntimeManagementConfig per qualifier ($LATEST for the unqualified function):
+    # (UpdateRuntimeOn, RuntimeVersionArn or "").
+    runtime_management: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # PutProvisionedConcurrencyConfig per qualifier (a version number or an alias):
+    # (requested environments, last modified epoch s, ready at epoch s).
+    provisioned: Mapping[str, tuple[int, float, float]] = field(default_factory=dict)
+    # PutFunctionScalingConfig per qualifier: the FunctionScalingConfig as given.
+    scaling: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def evolve(self, **changes: Any) -> FunctionState:
         return replace(self, **changes)
@@ -215,6 +250,11 @@ class FunctionState:
             "previous_latest": None
             if self.previous_latest is None
             else self.previous_latest.to_json(),
+            "code_signing_config_arn": self.code_signing_config_arn,
+            "recursive_loop": self.recursive_loop,
+            "runtime_management": {q: list(v) for q, v in self.runtime_management.items()},
+            "provisioned": {q: list(v) for q, v in self.provisioned.items()},
+            "scaling": {q: dict(v) for q, v in self.scaling.items()},
         }
 
     @classmethod
@@ -239,4 +279,18 @@ class FunctionState:
                 for q, c in data.get("event_invoke", {}).items()
             },
             previous_latest=None if previous is None else VersionConfig.from_json(previous),
+            code_signing_config_arn=data.get("code_signing_config_arn"),
+            recursive_loop=str(data.get("recursive_loop") or "Terminate"),
+            runtime_management={
+                str(q): (str(v[0]), str(v[1]))
+                for q, v in data.get("runtime_management", {}).items()
+            },
+            provisioned={
+                str(q): (int(v[0]), float(v[1]), float(v[2]))
+                for q, v in data.get("provisioned", {}).items()
+            },
+            scaling={
+                str(q): {str(k): int(n) for k, n in v.items()}
+                for q, v in data.get("scaling", {}).items()
+            },
         )

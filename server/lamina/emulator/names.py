@@ -7,13 +7,20 @@ from dataclasses import dataclass
 
 from lamina.emulator.errors import LambdaError, invalid, validation
 
-NAME_PATTERN = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+# botocore's NamespacedFunctionName pattern, with names for its parts. Lambda matches the whole
+# FunctionName against it, so "arn:aws:lambda:us-east-1:123456789012:function" names a function
+# called "function", as on AWS.
 _FUNCTION_REF = re.compile(
-    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
-    r"|(?P<account2>\d{12}):function:)?"
-    r"(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$"
+    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?"
+    r"(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?"
+    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9_.-]+)"
+    r"(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+))?"
 )
-_QUALIFIER = re.compile(r"^(\$LATEST|[a-zA-Z0-9_-]{1,128})$")
+NAME_PATTERN = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
+    r"(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+_QUALIFIER = re.compile(r"^[a-zA-Z0-9$_-]{1,128}$")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}$")
 _VERSION = re.compile(r"^[0-9]{1,10}$")
 
@@ -32,6 +39,11 @@ class Arns:
 
 def is_version_number(qualifier: str) -> bool:
     return bool(_VERSION.match(qualifier))
+
+
+def is_alias_name(qualifier: str) -> bool:
+    """Whether a qualifier can name an alias (not a version number, no $)."""
+    return bool(_ALIAS.match(qualifier))
 
 
 def check_alias_name(name: object) -> str:
@@ -55,7 +67,8 @@ def parse_function_ref(
         raise validation(
             qualifier,
             "qualifier",
-            "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+            "Member must satisfy regular expression pattern: "
+            "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+",
         )
     if (
         ":" not in raw
@@ -64,7 +77,7 @@ def parse_function_ref(
         and raw.replace("-", "").replace("_", "").isalnum()
     ):
         return raw, qualifier  # the common case, without the regex
-    match = _FUNCTION_REF.match(raw)
+    match = _FUNCTION_REF.fullmatch(raw)
     if match is None:
         raise validation(
             raw, "functionName", f"Member must satisfy regular expression pattern: {NAME_PATTERN}"
@@ -82,9 +95,25 @@ def parse_function_ref(
     return match.group("name"), qualifier
 
 
+def foreign_region(raw: str, region: str) -> str | None:
+    """The region a FunctionName ARN names when it is not `region` (None: ours, or none)."""
+    if not raw.startswith("arn:"):
+        return None
+    match = _FUNCTION_REF.fullmatch(raw)
+    other = match.group("region") if match is not None else None
+    return other if other and other != region else None
+
+
+def foreign_account(raw: str, account: str) -> bool:
+    """Whether a FunctionName (ARN or partial ARN) names an account other than `account`."""
+    match = _FUNCTION_REF.fullmatch(raw)
+    other = match.group("account") if match is not None else None
+    return bool(other) and other != account
+
+
 def parse_function_arn(arn: str) -> tuple[str, str | None]:
     """A tag resource: a function ARN. (name, qualifier)."""
-    match = _FUNCTION_REF.match(arn)
+    match = _FUNCTION_REF.fullmatch(arn)
     if match is None or not arn.startswith("arn:"):
         raise LambdaError(
             "InvalidParameterValueException",

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from lamina.emulator.api import Emulator, api, json_response, paginate, read_json, string
-from lamina.emulator.errors import LambdaError, conflict, not_found, validation
+from lamina.emulator.errors import LambdaError, conflict, invalid, not_found, validation
 from lamina.emulator.esm_model import (
     CREATING,
     DELETING,
@@ -50,12 +50,19 @@ def _duplicate(emu: Emulator, mapping: EventSourceMapping) -> None:
     for other in mappings_of(emu).all():
         if other.uuid == mapping.uuid or other.event_source_arn != mapping.event_source_arn:
             continue
-        if (other.function_name, other.qualifier) == (mapping.function_name, mapping.qualifier):
+        if (other.function_name, other.qualifier) != (mapping.function_name, mapping.qualifier):
+            continue
+        if mapping.source_kind != "sqs":  # AWS words it differently for streams
             raise conflict(
-                f'An event source mapping with SQS arn (" {mapping.event_source_arn} ") and '
-                f'function (" {mapping.function_name} ") already exists. Please update or '
-                f"delete the existing mapping with UUID {other.uuid}"
+                f'The event source arn (" {mapping.event_source_arn} ") and function '
+                f'(" {mapping.function_name} ") provided mapping already exists. Please update '
+                f"or delete the existing mapping with UUID {other.uuid}"
             )
+        raise conflict(
+            f'An event source mapping with SQS arn (" {mapping.event_source_arn} ") and '
+            f'function (" {mapping.function_name} ") already exists. Please update or '
+            f"delete the existing mapping with UUID {other.uuid}"
+        )
 
 
 @routes.post(PATH)
@@ -63,10 +70,18 @@ def _duplicate(emu: Emulator, mapping: EventSourceMapping) -> None:
 async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "CreateEventSourceMapping")
     source = check_source_arn(body.get("EventSourceArn"))
+    destinations = body.get("DestinationConfig")
+    if isinstance(destinations, dict) and destinations.get("OnSuccess"):
+        # Queues take no OnSuccess destination (checked before the function, as AWS does).
+        raise invalid(
+            "Unsupported DestinationConfig parameter for given event source mapping type."
+        )
     raw_function = string(body, "FunctionName", required=True)
     assert raw_function is not None
     mappings = mappings_of(emu)
     async with mappings.lock:
+        if emu.store.get(parse_function_ref(raw_function)[0]) is None:
+            raise invalid("Function does not exist")  # AWS's answer on create
         name, qualifier = _function(emu, raw_function)
         mapping = EventSourceMapping(new_uuid(), source, name, qualifier)
         mapping = dataclasses.replace(

@@ -23,9 +23,9 @@ from lamina.emulator.api import (
 )
 from lamina.emulator.destinations import check_destination
 from lamina.emulator.errors import LambdaError, invalid, not_found
-from lamina.emulator.lookup import find_function, find_unqualified, version_config
+from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, EventInvokeConfig, FunctionState
-from lamina.emulator.names import Arns
+from lamina.emulator.names import Arns, parse_function_ref
 
 routes = web.RouteTableDef()
 PATH = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
@@ -124,10 +124,16 @@ async def update_config(request: web.Request, emu: Emulator) -> web.StreamRespon
 @routes.get(PATH)
 @api
 async def get_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
-    state, qualifier = _target(emu, request)
-    config = state.event_invoke.get(qualifier)
-    if config is None:
-        raise _missing(emu, state.name, qualifier)
+    # AWS answers that the config is missing even when the function or version is.
+    name, qualifier = parse_function_ref(
+        request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    check_region(emu.arns, request.match_info["FunctionName"])
+    qualifier = qualifier or LATEST
+    state = emu.store.get(name)
+    config = None if state is None else state.event_invoke.get(qualifier)
+    if state is None or config is None:
+        raise _missing(emu, name, qualifier)
     return json_response(config_json(emu.arns, state.name, qualifier, config))
 
 

@@ -22,30 +22,37 @@ from lamina.emulator.api import (
     string,
     string_map,
 )
+from lamina.emulator.capacity_providers import provider_of
 from lamina.emulator.code_store import CodeObject
 from lamina.emulator.errors import (
     LambdaError,
     conflict,
-    function_not_found,
     invalid,
     revision_mismatch,
     update_in_progress,
 )
-from lamina.emulator.lookup import find_function, find_unqualified, version_config
+from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
-from lamina.emulator.names import is_version_number, parse_function_ref
+from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
 from lamina.emulator.settings import architectures, function_settings, merge_echoed, zip_from
 from lamina.emulator.shapes import concurrency, function_configuration, is_updating
 
 routes = web.RouteTableDef()
 PREFIX = "/2015-03-31/functions"
 CODE_DOWNLOAD = "/_lamina/code"
+MAX_NAME_LENGTH = 64
+MAX_TAGS = 50  # per resource, AWS's limit
 
 
 async def ingest(emu: Emulator, data: bytes) -> CodeObject:
     try:
         return await emu.store.ingest(data)
     except PackageError as e:
+        if "not a zip" in str(e) or "not a readable zip" in str(e):
+            # AWS's words for a body that is no zip at all.
+            raise invalid(
+                "Could not unzip uploaded file. Please check your file, then try to upload again."
+            ) from None
         raise invalid(f"Could not unzip uploaded file: {e}") from None
 
 
@@ -62,12 +69,19 @@ def check_revision(config_revision: str, given: str | None) -> None:
 
 
 def publish(
-    state: FunctionState, description: str | None, now: float
+    state: FunctionState, description: str | None, now: float, *, pending_s: float | None = None
 ) -> tuple[FunctionState, VersionConfig, bool]:
-    """PublishVersion's core: (new state, the version, whether it is new). An unchanged
-    $LATEST gives the last version back, as AWS does."""
+    """PublishVersion's core: (new state, the version, whether it is new). While $LATEST has
+    not changed since the last version was published from it, that version comes back, as
+    AWS does. `pending_s` (Publish=True on create or code update): the version starts Pending,
+    as AWS shows it, for that long (0: until the next request)."""
     last = state.latest_version()
-    if last is not None and last.settings_key() == state.latest.settings_key():
+    source = state.latest.final_revision()
+    if last is not None and (
+        last.published_from == source
+        if last.published_from
+        else last.settings_key() == state.latest.settings_key()
+    ):
         return state, last, False
     number = state.last_version + 1
     version = dataclasses.replace(
@@ -75,12 +89,22 @@ def publish(
         version=str(number),
         description=state.latest.description if description is None else description,
         revision_id=new_revision_id(),
+        settled_revision_id="" if pending_s is None else new_revision_id(),
         last_modified=timestamp(now),
-        ready_at=0.0,
+        ready_at=now + pending_s if pending_s else 0.0,
         update_done_at=0.0,
+        published_from=source,
     )
+    # A new version gives $LATEST a new RevisionId too, as AWS does.
+    if state.latest.in_transition(now):
+        latest = dataclasses.replace(state.latest, settled_revision_id=new_revision_id())
+    else:
+        latest = dataclasses.replace(
+            state.latest, revision_id=new_revision_id(), settled_revision_id=""
+        )
+    version = dataclasses.replace(version, published_from=latest.final_revision())
     new_state = state.evolve(
-        versions={**state.versions, version.version: version}, last_version=number
+        latest=latest, versions={**state.versions, version.version: version}, last_version=number
     )
     return new_state, version, True
 
@@ -89,11 +113,30 @@ def publish(
 @api
 async def create_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "CreateFunction", MAX_UPLOAD_REQUEST_BYTES)
-    name, qualifier = parse_function_ref(required_string(body, "FunctionName"))
+    raw_name = required_string(body, "FunctionName")
+    name, qualifier = parse_function_ref(raw_name)
+    check_region(emu.arns, raw_name)
+    if foreign_account(raw_name, emu.arns.account):
+        # AWS refuses (403, with no message) to create a function in another account.
+        raise LambdaError(
+            "AccessDeniedException", "", status=403, error_type="", extra={"Message": None}
+        )
     if qualifier is not None:
         raise invalid(f"FunctionName must not have a qualifier: {body['FunctionName']}")
+    if len(name) > MAX_NAME_LENGTH:
+        # The model allows 140 characters (an ARN); the name itself has AWS's 64, and this code.
+        raise LambdaError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {MAX_NAME_LENGTH}",
+        )
     settings = function_settings(body, creating=True)
+    provider = provider_of(body.get("CapacityProviderConfig"))
+    if provider is not None and emu.capacity_providers is not None:
+        emu.capacity_providers.get(provider)  # AWS's 404 for a provider that does not exist
     tags = string_map(body, "Tags") or {}
+    if len(tags) > MAX_TAGS:
+        raise invalid("Number of tags exceeds resource tag limit.")
     code = body.get("Code")
     if not isinstance(code, dict):
         raise invalid("Please provide a source for function code (Code.ZipFile).")
@@ -116,20 +159,24 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
                 echoed=merge_echoed((), echoed),
                 last_modified=timestamp(now),
                 revision_id=new_revision_id(),
+                settled_revision_id=new_revision_id(),
                 ready_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+                environment_set="environment" in settings,
                 **settings,
             )
             state = FunctionState(name=name, latest=latest, tags=tags)
             new_versions = []
-            shown, qualifier = latest, None
+            shown, qualifier, transition = latest, None, "create"
             if boolean(body, "Publish"):
-                state, shown, _ = publish(state, None, now)
+                # AWS answers with version 1, Pending, under the unqualified FunctionArn.
+                state, shown, _ = publish(state, None, now, pending_s=emu.update_delay_s)
                 new_versions.append(shown)
-                qualifier = shown.version
             await emu.store.save(state, new_versions)
     finally:
         release(emu, stored)
-    return json_response(function_configuration(emu.arns, shown, qualifier), 201)
+    return json_response(
+        function_configuration(emu.arns, shown, qualifier, transition=transition), 201
+    )
 
 
 @routes.get(PREFIX + "/{FunctionName}")
@@ -199,8 +246,12 @@ async def list_functions(request: web.Request, emu: Emulator) -> web.StreamRespo
 @api
 async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResponse:
     raw = request.match_info["FunctionName"]
+    if parse_function_ref(raw, request.query.get("Qualifier"))[1] == LATEST:
+        raise invalid("$LATEST version cannot be deleted without deleting the function.")
     async with emu.store.lock:
-        state, qualifier = find_function(emu.store, emu.arns, raw, request.query.get("Qualifier"))
+        state, qualifier = find_function(
+            emu.store, emu.arns, raw, request.query.get("Qualifier"), unqualified_error=True
+        )
         if qualifier is None:
             await emu.store.delete(state.name)
             return empty_response(204)
@@ -212,7 +263,7 @@ async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResp
                 "Use DeleteAlias to delete an alias."
             )
         if qualifier not in state.versions:
-            raise function_not_found(emu.arns.function(state.name, qualifier))
+            return empty_response(204)  # AWS: deleting a version that is gone succeeds
         users = sorted(
             alias.name
             for alias in state.aliases.values()
@@ -226,8 +277,14 @@ async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResp
         versions = {k: v for k, v in state.versions.items() if k != qualifier}
         policies = {k: v for k, v in state.policies.items() if k != qualifier}
         configs = {k: v for k, v in state.event_invoke.items() if k != qualifier}
+        provisioned = {k: v for k, v in state.provisioned.items() if k != qualifier}
         await emu.store.save(
-            state.evolve(versions=versions, policies=policies, event_invoke=configs),
+            state.evolve(
+                versions=versions,
+                policies=policies,
+                event_invoke=configs,
+                provisioned=provisioned,
+            ),
             deleted_versions=[qualifier],
         )
     return empty_response(204)
@@ -250,7 +307,7 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
             now = time.time()
             if is_updating(latest, now):
                 raise update_in_progress(emu.arns.function(state.name))
-            check_revision(latest.revision_id, revision)
+            check_revision(latest.current_revision(now), revision)
             changes: dict[str, Any] = {
                 "code_sha256": stored.sha256,
                 "code_key": stored.key,
@@ -266,20 +323,23 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
                 **changes,
                 last_modified=timestamp(now),
                 revision_id=new_revision_id(),
+                settled_revision_id=new_revision_id(),
                 update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
             )
             state = state.evolve(
                 latest=new_latest, previous_latest=latest if emu.update_delay_s else None
             )
             shown, qualifier, new_versions = new_latest, None, []
+            transition: str | None = "update"
             if boolean(body, "Publish"):
-                state, shown, created = publish(state, None, now)
+                state, shown, created = publish(state, None, now, pending_s=emu.update_delay_s)
                 qualifier = shown.version
+                transition = "create" if created else None
                 new_versions = [shown] if created else []
             await emu.store.save(state, new_versions)
     finally:
         release(emu, stored)
-    return json_response(function_configuration(emu.arns, shown, qualifier))
+    return json_response(function_configuration(emu.arns, shown, qualifier, transition=transition))
 
 
 @routes.put(PREFIX + "/{FunctionName}/configuration")
@@ -294,7 +354,7 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
         now = time.time()
         if is_updating(latest, now):
             raise update_in_progress(emu.arns.function(state.name))
-        check_revision(latest.revision_id, revision)
+        check_revision(latest.current_revision(now), revision)
         echoed = settings.pop("echoed", {})
         new_latest = dataclasses.replace(
             latest,
@@ -302,9 +362,11 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
             echoed=merge_echoed(latest.echoed, echoed),
             last_modified=timestamp(now),
             revision_id=new_revision_id(),
+            settled_revision_id=new_revision_id(),
             update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
+            environment_set=latest.environment_set or "environment" in settings,
         )
         await emu.store.save(
             state.evolve(latest=new_latest, previous_latest=latest if emu.update_delay_s else None)
         )
-    return json_response(function_configuration(emu.arns, new_latest))
+    return json_response(function_configuration(emu.arns, new_latest, transition="update"))

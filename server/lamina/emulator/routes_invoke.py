@@ -14,10 +14,11 @@ import time
 
 from aiohttp import web
 
-from lamina.emulator.api import Emulator, api, read_body
+from lamina.emulator.api import Emulator, api, json_response, read_body
 from lamina.emulator.errors import LambdaError, validation
 from lamina.emulator.event_invoke import AsyncEvent
 from lamina.emulator.lookup import find_function
+from lamina.emulator.model import LATEST
 from lamina.emulator.routes_functions import PREFIX
 from lamina.runtime.invocation import InvocationRequest
 
@@ -80,7 +81,11 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
     limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
     payload = check_payload(await read_body(request, limit, "Invoke"))
     state, qualifier = find_function(
-        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
+        emu.store,
+        emu.arns,
+        request.match_info["FunctionName"],
+        request.query.get("Qualifier"),
+        missing_qualifier=LATEST,
     )
     invoker = emu.invoker
     target = invoker.target(state, qualifier)
@@ -123,3 +128,20 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
 
 def _content_type(value: str) -> str:
     return value.split(";", 1)[0].strip() or "application/json"
+
+
+@routes.post("/2014-11-13/functions/{FunctionName}/invoke-async/")
+@routes.post("/2014-11-13/functions/{FunctionName}/invoke-async")
+@api
+async def invoke_async(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    """InvokeAsync (deprecated by AWS, still served): the body is the event, queued as an Event
+    invoke of the unqualified function (retries, destinations and all); 202 {"Status": 202}."""
+    payload = check_payload(await read_body(request, MAX_ASYNC_PAYLOAD, "InvokeAsync"))
+    state, qualifier = find_function(
+        emu.store, emu.arns, request.match_info["FunctionName"], missing_qualifier=LATEST
+    )
+    event = AsyncEvent(state.name, qualifier, payload, None)
+    await emu.events.submit(event)
+    response = json_response({"Status": 202}, 202)
+    response.headers["x-amzn-RequestId"] = event.request_id
+    return response

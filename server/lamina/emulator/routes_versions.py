@@ -24,12 +24,13 @@ from lamina.emulator.errors import (
     conflict,
     function_not_found,
     invalid,
+    not_found,
     revision_mismatch,
     update_in_progress,
 )
 from lamina.emulator.lookup import find_alias, find_unqualified, version_by_number
 from lamina.emulator.model import LATEST, Alias, FunctionState, new_revision_id
-from lamina.emulator.names import Arns, check_alias_name, is_version_number
+from lamina.emulator.names import Arns, check_alias_name, is_version_number, parse_function_ref
 from lamina.emulator.routes_functions import PREFIX, check_revision, publish
 from lamina.emulator.shapes import alias_configuration, function_configuration, is_updating
 
@@ -49,11 +50,11 @@ async def publish_version(request: web.Request, emu: Emulator) -> web.StreamResp
         now = time.time()
         if is_updating(latest, now):
             raise update_in_progress(emu.arns.function(state.name))
-        check_revision(latest.revision_id, revision)
+        check_revision(latest.current_revision(now), revision)
         if code_sha is not None and code_sha != latest.code_sha256:
             raise invalid(
                 f"CodeSHA256 ({code_sha}) is different from current CodeSHA256 in $LATEST "
-                f"({latest.code_sha256}). Please try again with the current CodeSHA256."
+                f"({latest.code_sha256}). Please try again with the CodeSHA256 in $LATEST."
             )
         new_state, version, created = publish(state, description, now)
         if created:
@@ -106,7 +107,11 @@ def routing_weights(
         if not 0.0 <= float(weight) <= 1.0:
             raise invalid(f"Invalid weight {weight} for version {version}: it must be 0.0 to 1.0")
         if primary == LATEST:
-            raise invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+            raise LambdaError(
+                "InvalidParameterValueException",
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+                error_type="",  # AWS's answer has no Type here
+            )
         if not is_version_number(str(version)):
             raise invalid(f"Invalid function version {version}: routing takes published versions")
         if str(version) == primary:
@@ -136,7 +141,11 @@ async def create_alias(request: web.Request, emu: Emulator) -> web.StreamRespons
     version = required_string(body, "FunctionVersion")
     description = string(body, "Description", max_len=256) or ""
     async with emu.store.lock:
-        state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
+        raw = request.match_info["FunctionName"]
+        if emu.store.get(parse_function_ref(raw)[0]) is None:
+            # AWS names the version the alias would point at.
+            raise function_not_found(emu.arns.function(parse_function_ref(raw)[0], version))
+        state = find_unqualified(emu.store, emu.arns, raw)
         check_version(state, emu, version)
         weights = routing_weights(state, emu.arns, version, body)
         if name in state.aliases:
@@ -163,9 +172,12 @@ async def update_alias(request: web.Request, emu: Emulator) -> web.StreamRespons
     revision = string(body, "RevisionId")
     async with emu.store.lock:
         state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
-        alias = find_alias(state, emu.arns, request.match_info["Name"])
+        alias = state.aliases.get(request.match_info["Name"])
+        if alias is None:  # UpdateAlias words it differently from GetAlias
+            arn = emu.arns.function(state.name, request.match_info["Name"])
+            raise not_found(f"Alias not found: {arn}")
         if revision is not None and revision != alias.revision_id:
-            raise revision_mismatch("GetAlias")
+            raise revision_mismatch()
         primary = alias.function_version if version is None else check_version(state, emu, version)
         weights = alias.weights
         if "RoutingConfig" in body:
@@ -194,11 +206,18 @@ async def delete_alias(request: web.Request, emu: Emulator) -> web.StreamRespons
     async with emu.store.lock:
         state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
         name = request.match_info["Name"]
-        find_alias(state, emu.arns, name)
+        if name not in state.aliases:
+            return empty_response(204)  # AWS: deleting an alias that is gone succeeds
         aliases = {k: v for k, v in state.aliases.items() if k != name}
         policies = {k: v for k, v in state.policies.items() if k != name}
         configs = {k: v for k, v in state.event_invoke.items() if k != name}
-        await emu.store.save(state.evolve(aliases=aliases, policies=policies, event_invoke=configs))
+        # Deleting an alias deletes its provisioned concurrency config too, as on AWS.
+        provisioned = {k: v for k, v in state.provisioned.items() if k != name}
+        await emu.store.save(
+            state.evolve(
+                aliases=aliases, policies=policies, event_invoke=configs, provisioned=provisioned
+            )
+        )
     return empty_response(204)
 
 

@@ -17,10 +17,13 @@ from typing import Any
 
 from aiohttp import web
 
+from lamina.emulator import validation as model_validation
 from lamina.emulator.api import Emulator
 from lamina.emulator.app import create_app
 from lamina.emulator.async_journal import AsyncJournal
 from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, AsyncSettings
+from lamina.emulator.capacity_providers import CapacityProviders
+from lamina.emulator.code_signing import CodeSigningConfigs
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
@@ -31,6 +34,7 @@ from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_sa
 from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
+from lamina.emulator.stream_pollers import StreamPollers
 from lamina.listen_address import is_loopback
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import RuntimeOptions, default_region
@@ -115,7 +119,9 @@ class EmulatorServer:
         self.deployed: list[DeployOutcome] = []
         self._runner: web.AppRunner | None = None
         self._pollers: set[asyncio.Task[None]] = set()
+        self._preload: asyncio.Task[None] | None = None
         self._sqs = SqsClients(options.sqs_endpoint)
+        self._streams = StreamPollers(options.sqs_endpoint)
         self.port = options.port
 
     @property
@@ -149,6 +155,10 @@ class EmulatorServer:
         events = AsyncEventQueue(invoker, AsyncJournal(store.db), invocation_log, sqs, settings)
         mappings = EventSourceMappings(store.db)
         await asyncio.to_thread(mappings.open)
+        code_signing = CodeSigningConfigs(store.db, arns.region, arns.account)
+        await asyncio.to_thread(code_signing.open)
+        capacity_providers = CapacityProviders(store.db, arns.region, arns.account)
+        await asyncio.to_thread(capacity_providers.open)
         self.emulator = Emulator(
             store,
             pool,
@@ -158,6 +168,8 @@ class EmulatorServer:
             update_delay_s=options.update_delay_ms / 1000,
             invocation_log=invocation_log,
             mappings=mappings,
+            code_signing=code_signing,
+            capacity_providers=capacity_providers,
         )
         if options.debug_function:
             port = options.debug_port or _free_port()
@@ -166,6 +178,8 @@ class EmulatorServer:
             )
             invoker.debugger = self.debugger
         await events.start()
+        # botocore's model, for request validation, loads while the emulator starts serving.
+        self._preload = asyncio.get_running_loop().create_task(model_validation.preload())
         app = create_app(self.emulator)
         # On stop, invocations still running get a moment, then the environments are killed.
         self._runner = web.AppRunner(
@@ -202,7 +216,9 @@ class EmulatorServer:
     def _start_poller(self, uuid: str) -> asyncio.Task[None]:
         emu = self.emulator
         assert emu is not None and emu.mappings is not None
-        poller = SqsPoller(uuid, emu.mappings, emu.invoker, self._sqs, emu.invocation_log)
+        poller = self._streams.poller(uuid, emu, self._sqs) or SqsPoller(
+            uuid, emu.mappings, emu.invoker, self._sqs, emu.invocation_log
+        )
         task = asyncio.get_running_loop().create_task(poller.run())
         self._pollers.add(task)
         task.add_done_callback(self._pollers.discard)

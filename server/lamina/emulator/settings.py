@@ -11,7 +11,7 @@ from typing import Any
 
 from lamina.deploy.package import MAX_ZIPPED_BYTES
 from lamina.emulator.api import integer, required_string, string
-from lamina.emulator.errors import LambdaError, invalid, too_large, validation
+from lamina.emulator.errors import LambdaError, entity_too_large, invalid, validation
 from lamina.emulator.model import ECHOED_MEMBERS
 
 ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
@@ -44,6 +44,25 @@ RESERVED_ENV_KEYS = frozenset(
     }
 )
 ARCHITECTURES = ("x86_64", "arm64")
+# The runtimes AWS accepts for new functions, in the order its error message lists them (as
+# recorded in ../shared/recordings); botocore's model also names retired ones.
+AWS_RUNTIMES = (
+    "nodejs20.x", "python3.14", "provided.al2023", "python3.12", "python3.13", "nodejs24.x",
+    "nodejs22.x", "java25", "python3.10", "python3.11", "java21", "ruby3.3", "ruby3.4",
+    "ruby3.2", "python3.8", "python3.9", "java17", "nodejs16.x", "dotnet10", "dotnet8",
+    "java11", "dotnet6", "nodejs18.x", "provided.al2", "java8.al2",
+)  # fmt: skip
+# Runtimes AWS no longer lets you create or update functions with (its message, whatever the
+# language), so a template pinned to one fails here as it would on deploy.
+DEPRECATED_RUNTIMES = frozenset(
+    {
+        "python2.7", "python3.6", "python3.7",
+        "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x",
+        "nodejs12.x", "nodejs14.x",
+        "java8", "go1.x", "provided", "ruby2.5", "ruby2.7",
+        "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0",
+    }
+)  # fmt: skip
 
 
 def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -63,6 +82,17 @@ def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
                 "deployment packages."
             )
     if runtime is not None:
+        if runtime in DEPRECATED_RUNTIMES:
+            raise invalid(
+                f"The runtime parameter of {runtime} is no longer supported for creating or "
+                "updating AWS Lambda functions. We recommend you use a supported runtime while "
+                "creating or updating functions."
+            )
+        if runtime not in AWS_RUNTIMES:
+            raise invalid(
+                f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+                f"enum value set: [{', '.join(AWS_RUNTIMES)}] or be a valid ARN"
+            )
         if not _PYTHON_RUNTIME.match(runtime):
             raise invalid(
                 f"lamina serve runs Python functions only; runtime {runtime!r} is not supported"
@@ -98,7 +128,7 @@ def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
         storage = body["EphemeralStorage"]
         size = integer(storage if isinstance(storage, dict) else {}, "Size", 512, 10240)
         if size is None:
-            raise validation("null", "ephemeralStorage.size", "Member must not be null")
+            raise validation(None, "ephemeralStorage.size", "Member must not be null")
         out["ephemeral_storage"] = size
     echoed = {key: body[key] for key in ECHOED_MEMBERS if key in body and body[key] is not None}
     if echoed:
@@ -111,6 +141,8 @@ def merge_echoed(
 ) -> tuple[tuple[str, str], ...]:
     merged = dict(current)
     for key, value in changes.items():
+        if key == "LoggingConfig" and key in merged and isinstance(value, dict):
+            value = {**json.loads(merged[key]), **value}  # AWS merges a partial LoggingConfig
         merged[key] = json.dumps(value, sort_keys=True)
     return tuple(sorted(merged.items()))
 
@@ -144,7 +176,7 @@ def environment(value: Any) -> tuple[tuple[str, str], ...]:
         raise invalid(
             "Lambda was unable to configure your environment variables because the environment "
             "variables you have provided exceeded the 4KB limit. "
-            f"String measured: {measured[:200]}..."
+            f"String measured: {measured}"  # in full, as AWS does
         )
     return tuple(sorted(variables.items()))
 
@@ -177,11 +209,15 @@ def zip_from(body: dict[str, Any], operation: str) -> bytes:
     if not isinstance(encoded, str) or not encoded:
         raise invalid("Please provide a source for function code (ZipFile).")
     if len(encoded) > (MAX_ZIPPED_BYTES + 2) // 3 * 4:
-        raise too_large(MAX_ZIPPED_BYTES, operation)
+        raise zipped_too_large()
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise invalid("ZipFile is not valid base64") from None
     if len(data) > MAX_ZIPPED_BYTES:
-        raise too_large(MAX_ZIPPED_BYTES, operation)
+        raise zipped_too_large()
     return data
+
+
+def zipped_too_large() -> LambdaError:
+    return entity_too_large(f"Zipped size must be smaller than {MAX_ZIPPED_BYTES} bytes")

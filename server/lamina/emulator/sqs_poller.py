@@ -18,21 +18,24 @@ import logging
 import time
 from typing import Any
 
+from lamina.emulator.batch_failures import failed_items
 from lamina.emulator.destinations import sqs_queue
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.esm_model import EventSourceMapping
+from lamina.emulator.event_filter import passes, sqs_view
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.lookup import find_function
 from lamina.emulator.sqs_client import LONG_POLL_S, SqsClients
-from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.invocation import InvocationRequest
 
 log = logging.getLogger("lamina.emulator.esm")
 
 MAX_BATCH_BYTES = 6 * 1024 * 1024 - 64 * 1024  # the sync payload limit, less the envelope
 MAX_BACKOFF_S = 30.0
 THROTTLE_PAUSE_S = 1.0
+SCALING_CHECK_S = 1.0
 # A timer may fire a little early (uvloop counts whole milliseconds): a batching window with less
 # than this left is over. Polling again in its last instant could receive, a second time, a
 # message whose visibility timeout (as long as the window) has just run out.
@@ -74,31 +77,6 @@ def _b64(data: bytes | str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def failed_items(result: InvocationResult, message_ids: set[str]) -> set[str]:
-    """The message ids a ReportBatchItemFailures answer names; all of them if the answer is
-    invalid (not JSON, a missing or unknown itemIdentifier)."""
-    try:
-        body = json.loads(result.payload) if result.payload.strip() else None
-    except ValueError:
-        return set(message_ids)
-    if body is None:
-        return set()
-    if not isinstance(body, dict):
-        return set(message_ids)
-    failures = body.get("batchItemFailures")
-    if not failures:
-        return set()
-    if not isinstance(failures, list):
-        return set(message_ids)
-    failed: set[str] = set()
-    for item in failures:
-        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
-        if not isinstance(identifier, str) or identifier not in message_ids:
-            return set(message_ids)
-        failed.add(identifier)
-    return failed
-
-
 class SqsPoller:
     def __init__(
         self,
@@ -119,9 +97,34 @@ class SqsPoller:
         mapping = self.mappings.get(self.uuid)
         return mapping if mapping is not None and mapping.enabled else None
 
+    def _wanted(self, index: int) -> EventSourceMapping | None:
+        """The mapping, while worker `index` is within ScalingConfig's MaximumConcurrency."""
+        mapping = self._current()
+        if mapping is None or index >= (mapping.max_concurrency or 1):
+            return None
+        return mapping
+
     async def run(self) -> None:
+        """One worker per concurrent batch: ScalingConfig's MaximumConcurrency of them (one
+        without it, so batches stay in queue order locally); an update takes effect within a
+        second."""
+        workers: dict[int, asyncio.Task[None]] = {}
+        try:
+            while (mapping := self._current()) is not None:
+                for index in range(mapping.max_concurrency or 1):
+                    if index not in workers or workers[index].done():
+                        workers[index] = asyncio.get_running_loop().create_task(self._work(index))
+                await asyncio.sleep(SCALING_CHECK_S)
+            # Disabled or deleted: each worker ends after the batch in hand.
+            await asyncio.gather(*workers.values(), return_exceptions=True)
+        finally:  # cancelled (the emulator stops)
+            for task in workers.values():
+                task.cancel()
+            await asyncio.gather(*workers.values(), return_exceptions=True)
+
+    async def _work(self, index: int) -> None:
         backoff = 1.0
-        while (mapping := self._current()) is not None:
+        while (mapping := self._wanted(index)) is not None:
             try:
                 await self._poll(mapping)
                 backoff = 1.0
@@ -187,7 +190,19 @@ class SqsPoller:
     ) -> None:
         invoker = self.invoker
         arn = mapping.event_source_arn
-        event = {"Records": [sqs_record(m, arn, region) for m in messages]}
+        records = [sqs_record(m, arn, region) for m in messages]
+        if mapping.filters:
+            # Messages no filter accepts are deleted unseen, as Lambda does.
+            kept = [passes(mapping.filters, sqs_view(r)) for r in records]
+            await self._delete(
+                region, url, [m for m, k in zip(messages, kept, strict=True) if not k]
+            )
+            messages = [m for m, k in zip(messages, kept, strict=True) if k]
+            records = [r for r, k in zip(records, kept, strict=True) if k]
+            if not messages:
+                self._report("OK")
+                return
+        event = {"Records": records}
         try:
             state, qualifier = find_function(
                 invoker.store, invoker.arns, mapping.function_name, mapping.qualifier
@@ -216,7 +231,10 @@ class SqsPoller:
             failed = failed_items(result, ids)
         else:
             failed = set()
-        done = [m for m in messages if m["MessageId"] not in failed]
+        await self._delete(region, url, [m for m in messages if m["MessageId"] not in failed])
+        self._report("OK" if result.ok else "PROBLEM: Function call failed")
+
+    async def _delete(self, region: str, url: str, done: list[dict[str, Any]]) -> None:
         for start in range(0, len(done), 10):
             entries = [
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
@@ -231,4 +249,3 @@ class SqsPoller:
                     self.uuid,
                     failure.get("Message", failure),
                 )
-        self._report("OK" if result.ok else "PROBLEM: Function call failed")

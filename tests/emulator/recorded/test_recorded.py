@@ -1,0 +1,122 @@
+"""The recorded-response suite: AWS's recorded answers (LocalStack's AWS-validated snapshots,
+read in place from ../shared/recordings) replayed against `lamina serve` and compared after
+normalising ids, dates and ARNs (snapshot.py says how).
+
+Every rebuilt case is one test. The pass rate over the counted set (scope.py) is printed at the
+end of the run and written to build/recorded-cases.txt, with each left-out case and its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.harness import make_client, start_emulator
+from emulator.recorded import (  # noqa: F401 - they register their cases
+    cases_aliases,
+    cases_concurrency,
+    cases_config,
+    cases_functions,
+    cases_functions_more,
+    cases_limits,
+    cases_mapping_sources,
+    cases_mappings,
+    cases_permissions,
+    cases_revisions,
+    cases_settings,
+    cases_versions,
+)
+from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
+from emulator.recorded.scope import KNOWN_DIFFERENCES, not_served_reason, out_of_scope_reason
+from emulator.recorded.snapshot import REPO, Comparison, all_case_ids, recorded_cases
+
+RESULTS: dict[str, str] = {}  # case id -> "identical" | "different"
+
+
+def counted_cases() -> list[tuple[Path, str]]:
+    return [(path, case) for path, case in all_case_ids() if out_of_scope_reason(case) is None]
+
+
+REBUILT = [(path, case) for path, case in counted_cases() if case in CASES]
+
+
+# Long enough for a call that follows another at once to see the transition in progress.
+UPDATE_DELAY_MS = "1500"
+
+
+@pytest.fixture(scope="module")
+def lam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    server = start_emulator(tmp_path_factory.mktemp("recorded") / "data")
+    try:
+        yield make_client(server.endpoint)
+    finally:
+        server.stop()
+        write_report()
+
+
+@pytest.fixture(scope="module")
+def lam_delayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    data = tmp_path_factory.mktemp("recorded-delayed") / "data"
+    server = start_emulator(data, "--update-delay", UPDATE_DELAY_MS)
+    try:
+        yield make_client(server.endpoint)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(("path", "case_id"), REBUILT, ids=[case for _, case in REBUILT])
+def test_recorded_case(lam: Any, request: pytest.FixtureRequest, path: Path, case_id: str) -> None:
+    function, param = CASES[case_id]
+    client = request.getfixturevalue("lam_delayed") if case_id in MID_TRANSITION else lam
+    ctx = CaseContext(client)
+    try:
+        function(ctx, param)
+    finally:
+        ctx.cleanup()
+    comparison = Comparison()
+    comparison.compare(recorded_cases(path)[case_id], ctx.captured)
+    RESULTS[case_id] = "different" if comparison.differences else "identical"
+    if case_id in KNOWN_DIFFERENCES:
+        assert comparison.differences, (
+            f"{case_id} now matches AWS: remove it from KNOWN_DIFFERENCES"
+        )
+    else:
+        assert not comparison.differences, "\n".join(comparison.differences)
+
+
+def test_recordings_are_there() -> None:
+    """The counted set is read from ../shared/recordings; missing files fail, never skip."""
+    assert len(all_case_ids()) > 300
+
+
+def write_report() -> None:
+    every = all_case_ids()
+    counted = counted_cases()
+    identical = sorted(case for case, result in RESULTS.items() if result == "identical")
+    lines = [
+        f"recorded cases: {len(every)}; counted: {len(counted)}; rebuilt: {len(REBUILT)}; "
+        f"run: {len(RESULTS)}; identical: {len(identical)} "
+        f"({100 * len(identical) / max(len(counted), 1):.1f} % of the counted set)",
+        "",
+        "Left out:",
+    ]
+    lines += [
+        f"  {case}: {out_of_scope_reason(case)}" for _, case in every if out_of_scope_reason(case)
+    ]
+    lines += ["", "Known differences:"]
+    lines += [f"  {case}: {reason}" for case, reason in sorted(KNOWN_DIFFERENCES.items())]
+    lines += ["", "Not served (deliberate gaps, counted as differences):"]
+    lines += [
+        f"  {case}: {not_served_reason(case)}" for _, case in counted if not_served_reason(case)
+    ]
+    lines += ["", "Not rebuilt yet:"]
+    lines += [
+        f"  {case}" for _, case in counted if case not in CASES and not not_served_reason(case)
+    ]
+    report = REPO / "build" / "recorded-cases.txt"
+    report.parent.mkdir(exist_ok=True)
+    report.write_text("\n".join(lines) + "\n")
+    print("\n" + lines[0] + f"\n(the full list: {report})")
