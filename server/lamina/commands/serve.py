@@ -46,6 +46,12 @@ from lamina.commands.console import fail
     metavar="FUNCTION[:PORT]",
     help="Run FUNCTION's invocations under debugpy, one at a time, on PORT (default: any).",
 )
+@click.option(
+    "--skip-time",
+    is_flag=True,
+    help="Durable functions: waits, retry back-off and timeouts end at once (history keeps "
+    "their durations).",
+)
 def serve(
     host: str,
     port: int,
@@ -56,6 +62,7 @@ def serve(
     sqs_endpoint: str | None = None,
     deploy_samples: bool = False,
     debug_target: str | None = None,
+    skip_time: bool = False,
 ) -> None:
     """Serve AWS Lambda's API locally (boto3, the AWS CLI, any SDK: use --endpoint-url)."""
     from lamina.emulator.server import ServeError, ServeOptions, cli_extras, run
@@ -74,6 +81,7 @@ def serve(
         port=port,
         update_delay_ms=update_delay,
         allow_remote=allow_remote,
+        skip_time=skip_time,
         **extras,
     )
     sys.exit(run(options))

@@ -24,6 +24,7 @@ from lamina.emulator.store import FunctionStore
 from lamina.runtime.pool import RuntimePool
 
 if TYPE_CHECKING:
+    from lamina.durable.service import DurableService
     from lamina.emulator.event_sources import EventSourceMappings
 
 log = logging.getLogger("lamina.emulator")
@@ -47,6 +48,7 @@ class Emulator:
     update_delay_s: float = 0.0
     invocation_log: InvocationLog = field(default_factory=InvocationLog)
     mappings: EventSourceMappings | None = None
+    durable: DurableService | None = None  # None without the durable extra
 
 
 EMULATOR = web.AppKey("emulator", Emulator)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from lamina.emulator import (
     routes_account,
+    routes_durable,
     routes_esm,
     routes_event_invoke,
     routes_functions,
@@ -26,6 +27,7 @@ ROUTE_TABLES = (
     routes_account.routes,
     routes_event_invoke.routes,
     routes_esm.routes,
+    routes_durable.routes,
 )
 
 

@@ -27,6 +27,7 @@ ECHOED_MEMBERS = (
     "FileSystemConfigs",
     "LoggingConfig",
     "SnapStart",
+    "DurableConfig",  # durable_functions.py reads it
 )
 
 

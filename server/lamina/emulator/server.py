@@ -22,6 +22,7 @@ from lamina.emulator.api import Emulator
 from lamina.emulator.app import create_app
 from lamina.emulator.async_journal import AsyncJournal
 from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, AsyncSettings
+from lamina.emulator.durable_functions import open_service as open_durable_service
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
@@ -64,6 +65,8 @@ class ServeOptions:
     # --debug FUNCTION[:PORT]: that function runs under debugpy (port 0: one picked at start).
     debug_function: str | None = None
     debug_port: int = 0
+    # --skip-time (durable.skipTime): durable waits, retry back-off and timeouts end at once.
+    skip_time: bool = False
 
 
 def cli_extras(
@@ -174,6 +177,7 @@ class EmulatorServer:
                 options.debug_function, port, store, pool, invocation_log
             )
             invoker.debugger = self.debugger
+        open_durable_service(self.emulator, options.data_dir, skip_time=options.skip_time)
         await events.start()
         app = create_app(self.emulator)
         # On stop, invocations still running get a moment, then the environments are killed.
@@ -207,6 +211,8 @@ class EmulatorServer:
                 f"cannot listen on {options.host}:{options.port}: {e.strerror}"
             ) from None
         await mappings.start(self._start_poller)
+        if self.emulator.durable is not None:
+            self.emulator.durable.resume_interrupted()
 
     def _start_poller(self, uuid: str) -> asyncio.Task[None]:
         emu = self.emulator
@@ -223,6 +229,8 @@ class EmulatorServer:
             self._runner = None
         emulator, self.emulator = self.emulator, None
         if emulator is not None:
+            if emulator.durable is not None:
+                await asyncio.to_thread(emulator.durable.close)
             if emulator.mappings is not None:
                 await emulator.mappings.close()
             await emulator.events.close()

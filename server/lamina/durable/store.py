@@ -1,0 +1,70 @@
+"""Executions in SQLite, in Lamina's data dir.
+
+The testing package's SQLite store opens a connection per call; a 100-step workflow makes a few
+hundred calls, so this one keeps one connection (behind a lock: the executor calls from its
+worker threads). WAL with synchronous=NORMAL: every committed checkpoint survives the process
+being killed (kill -9); only a power loss can drop the last ones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
+
+from lamina.durable.availability import missing_reason
+
+STORE_FILE = "durable-executions.sqlite3"
+
+
+class ExecutionDatabase(SQLiteExecutionStore):
+    """The durable executions of one data dir (`lamina serve`'s, or the workspace's)."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def open(cls, data_dir: Path) -> ExecutionDatabase:
+        reason = missing_reason()
+        if reason is not None:
+            raise RuntimeError(reason)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        store = cls(data_dir / STORE_FILE)
+        store._init_db()
+        return store
+
+    def _get_connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=30.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL;")
+            conn.execute("PRAGMA synchronous=NORMAL;")
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._get_connection()
+            with conn:  # one transaction: committed on success, rolled back on error
+                yield conn
+
+    def running_arns(self) -> list[str]:
+        """The executions that were running when Lamina last stopped (to resume them)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT durable_execution_arn FROM executions WHERE status = 'RUNNING' "
+                "ORDER BY start_timestamp"
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
