@@ -1,5 +1,5 @@
-"""Two steps around a one-day wait. Each step appends a line to the file the event names, so a
-test can count how often each really ran."""
+"""Two steps around a wait (one day unless the event says otherwise). Each step appends a line
+to the file the event names, so a test can count how often each really ran."""
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import Duration
@@ -17,7 +17,7 @@ def handler(event, context: DurableContext):
         return event["x"] + 1
 
     a = context.step(add, name="add")
-    context.wait(Duration.from_days(1), name="sleep")
+    context.wait(Duration.from_seconds(event.get("wait_seconds", 86400)), name="sleep")
 
     def double(_):
         record(event["ledger"], "double")
