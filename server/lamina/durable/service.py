@@ -17,25 +17,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.checkpoint.processor import CheckpointProcessor
 from aws_durable_execution_sdk_python_testing.child_dispatcher import UnconfiguredChildDispatcher
-from aws_durable_execution_sdk_python_testing.clock import Clock, RealClock, SkipClock
+from aws_durable_execution_sdk_python_testing.clock import Clock, RealClock
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
 from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
 from aws_durable_execution_sdk_python_testing.worker.registry import ExecutionRegistry
 
-from lamina.durable.arns import AwsArnExecutor
+from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.store import ExecutionDatabase
 
 log = logging.getLogger("lamina.durable")
+T = TypeVar("T")
 
 DEFAULT_ACCOUNT = "123456789012"
 # DurableConfig's defaults when a function gives none (botocore's model: ExecutionTimeout
@@ -67,12 +70,17 @@ class DurableService:
         self.skip_time = skip_time
         self.region = region
         self._run = run
-        self._executor: AwsArnExecutor | None = None
+        self._executor: LaminaExecutor | None = None
         self._scheduler: Scheduler | None = None
         self._store: ExecutionDatabase | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        # Checkpoints and API calls wait for an execution's lane: their own threads, so that
+        # many running handlers never starve the event loop's default pool.
+        self._threads = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lamina-durable")
 
     @property
-    def executor(self) -> AwsArnExecutor:
+    def executor(self) -> LaminaExecutor:
         if self._executor is None:
             raise RuntimeError("the durable execution service is not open")
         return self._executor
@@ -80,12 +88,12 @@ class DurableService:
     def open(self) -> None:
         """Open the store and start the executor, on the running event loop (the handlers'
         invocations use it). Then, once the API answers, `resume_interrupted`."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         store = self._store = ExecutionDatabase.open(self.data_dir)
         scheduler = self._scheduler = Scheduler()
-        clock: Clock = SkipClock() if self.skip_time else RealClock()
+        clock: Clock = SkipWhenIdleClock() if self.skip_time else RealClock()
         processor = CheckpointProcessor(store, scheduler, clock=clock)
-        executor = self._executor = AwsArnExecutor(
+        executor = self._executor = LaminaExecutor(
             store=store,
             scheduler=scheduler,
             invoker=LaminaInvoker(self._run, loop),
@@ -96,6 +104,7 @@ class DurableService:
             child_dispatcher=UnconfiguredChildDispatcher(),
             region=self.region,
         )
+        executor.on_terminal = self._on_terminal
         processor.add_execution_observer(executor)
         processor.set_chained_invoke_preflight(executor.preflight_chained_invoke)
         scheduler.start()  # type: ignore[no-untyped-call]
@@ -129,13 +138,38 @@ class DurableService:
         """The execution as stored (ResourceNotFoundException for an unknown ARN)."""
         return self.executor.get_execution(arn)
 
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call into the executor (a checkpoint, an API call) off the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+
     async def wait(self, arn: str, timeout: float | None) -> bool:
         """Wait until the execution ends; False when `timeout` (seconds) passed first."""
-        executor = self.executor
-        if self.execution(arn).is_complete:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(arn, []).append(future)
+        try:
+            if (await self.call(self.execution, arn)).is_complete:
+                return True
+            await asyncio.wait_for(asyncio.shield(future), timeout)
             return True
-        done: bool = await asyncio.to_thread(executor.wait_until_complete, arn, timeout)
-        return done
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            waiters = self._waiters.get(arn, [])
+            if future in waiters:
+                waiters.remove(future)
+            if not waiters:
+                self._waiters.pop(arn, None)
+
+    def _on_terminal(self, arn: str) -> None:
+        """From the executor's threads: wake the Invokes waiting for this execution."""
+        loop = self._loop
+        if loop is not None and arn in self._waiters:
+            loop.call_soon_threadsafe(self._wake, arn)
+
+    def _wake(self, arn: str) -> None:
+        for future in self._waiters.get(arn, []):
+            if not future.done():
+                future.set_result(None)
 
     def _resume(self, arn: str) -> None:
         """An execution that was running when Lamina stopped: its timeout and timers are armed
@@ -176,6 +210,7 @@ class DurableService:
         if self._store is not None:
             self._store.close()
             self._store = None
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
 
 def describe(execution: Execution) -> dict[str, Any]:

@@ -8,7 +8,6 @@ GetFunction/GetFunctionConfiguration like Lambda does).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -119,7 +118,7 @@ async def start_execution(
         execution_timeout=timeout,
         retention_days=int(config.get("RetentionPeriodInDays") or DEFAULT_RETENTION_DAYS),
     )
-    arn = await asyncio.to_thread(service.start, request)
+    arn = await service.call(service.start, request)
     response_headers = {ARN_HEADER: arn, "x-amzn-RequestId": str(uuid.uuid4())}
     if invocation_type == "Event":
         return web.Response(status=202, headers=response_headers)
@@ -134,7 +133,7 @@ async def start_execution(
         return web.json_response(error, headers=response_headers)
     from lamina.durable.service import describe
 
-    outcome = describe(service.execution(arn))
+    outcome = describe(await service.call(service.execution, arn))
     if outcome["Status"] == "SUCCEEDED":
         body = outcome["Result"] if outcome["Result"] is not None else "null"
         return web.Response(body=body, content_type="application/json", headers=response_headers)

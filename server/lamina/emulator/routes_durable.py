@@ -11,7 +11,6 @@ and it, on a worker thread (a checkpoint waits for the execution's lane).
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from typing import Any
 from urllib.parse import parse_qs
@@ -94,7 +93,7 @@ async def durable_api(request: web.Request, emu: Emulator) -> web.StreamResponse
     if wire is None:
         wire = _WIRES[service] = _Wire(service.executor)
     body = await read_body(request, MAX_DURABLE_REQUEST, "Durable")
-    response = await asyncio.to_thread(
+    response = await service.call(
         wire.handle, request.method, request.rel_url.raw_path, request.query_string, body
     )
     payload = response.body_to_bytes() if response.body else b""

@@ -1,0 +1,101 @@
+"""AWS's executor (from the testing runner) with what Lamina changes in it:
+
+- Execution ARNs as AWS writes them (botocore's DurableExecutionArn pattern):
+  arn:aws:lambda:REGION:ACCOUNT:function:NAME:VERSION/durable-execution/EXECUTION_NAME/ID.
+  The runner's own are opaque ids; the SDK, boto3 and the conformance suite expect these.
+- --skip-time skips time only while no handler runs. The runner's skipping clock fires a wait
+  at once, even while the invocation that started it is still returning, so the history shows
+  WaitSucceeded before that invocation's InvocationCompleted, which AWS never does. Here a timer
+  armed during an invocation runs on real time; when the invocation ends it is armed again and
+  then skips (a handler that keeps running until its wait is over still gets it, on time).
+- The history's InvocationCompletedDetails and a retried step's attempt (history.py).
+- Terminal transitions are reported to `on_terminal`, so a waiting Invoke needs no thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import datetime
+import uuid
+from collections.abc import Callable
+
+from aws_durable_execution_sdk_python_testing.clock import SkipClock
+from aws_durable_execution_sdk_python_testing.execution import Execution
+from aws_durable_execution_sdk_python_testing.executor import Executor
+from aws_durable_execution_sdk_python_testing.model import (
+    GetDurableExecutionHistoryResponse,
+    StartDurableExecutionInput,
+    executed_version,
+)
+from aws_durable_execution_sdk_python_testing.worker.status import InvocationState
+
+from lamina.durable.history import complete_history
+
+_HANDLER_RUNNING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "lamina_durable_handler_running", default=False
+)
+
+
+def execution_arn(region: str, start: StartDurableExecutionInput, invocation_id: str) -> str:
+    version = executed_version(start.function_qualifier)
+    return (
+        f"arn:aws:lambda:{region}:{start.account_id}:function:{start.function_name}:{version}"
+        f"/durable-execution/{start.execution_name}/{invocation_id}"
+    )
+
+
+class SkipWhenIdleClock(SkipClock):
+    """Skips to a timer's moment, except for timers armed while a handler runs."""
+
+    def arm(self, wake: datetime.datetime) -> float:
+        if _HANDLER_RUNNING.get():
+            return max((wake - self.now()).total_seconds(), 0.0)
+        delay: float = super().arm(wake)
+        return delay
+
+
+class LaminaExecutor(Executor):
+    on_terminal: Callable[[str], None] | None = None
+
+    def _create_execution(
+        self, input: StartDurableExecutionInput, parent_execution_arn: str | None = None
+    ) -> Execution:
+        invocation_id = input.invocation_id or str(uuid.uuid4())
+        start = dataclasses.replace(input, invocation_id=invocation_id)
+        execution = Execution(
+            durable_execution_arn=execution_arn(self.region, start, invocation_id),
+            start_input=start,
+            operations=[],
+        )
+        execution.region = self.region
+        execution.parent_execution_arn = parent_execution_arn
+        execution.start(now=self._clock.now())
+        self._store.save(execution)
+        return execution
+
+    def _schedule_earliest_pending(self, execution_arn: str) -> None:
+        running = self._invocation_gate(execution_arn) is InvocationState.INVOKING
+        token = _HANDLER_RUNNING.set(running)
+        try:
+            super()._schedule_earliest_pending(execution_arn)
+        finally:
+            _HANDLER_RUNNING.reset(token)
+
+    def _complete_events(self, execution_arn: str) -> None:
+        super()._complete_events(execution_arn)
+        if self.on_terminal is not None:
+            self.on_terminal(execution_arn)
+
+    def get_execution_history(
+        self,
+        execution_arn: str,
+        include_execution_data: bool = False,
+        reverse_order: bool = False,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> GetDurableExecutionHistoryResponse:
+        response = super().get_execution_history(
+            execution_arn, include_execution_data, reverse_order, marker, max_items
+        )
+        return complete_history(self.get_execution(execution_arn), response)

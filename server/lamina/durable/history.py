@@ -1,0 +1,58 @@
+"""Two gaps in the testing runner's execution history, filled as AWS fills them (the
+conformance requirements give AWS's histories):
+
+- InvocationCompleted events carry InvocationCompletedDetails (StartTimestamp, EndTimestamp,
+  RequestId); the runner builds them but drops them when it numbers the events.
+- A step that succeeds after failed attempts says which attempt it was
+  (StepSucceededDetails.RetryDetails.CurrentAttempt).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from aws_durable_execution_sdk_python_testing.execution import Execution
+from aws_durable_execution_sdk_python_testing.model import (
+    Event,
+    GetDurableExecutionHistoryResponse,
+    RetryDetails,
+)
+
+INVOCATION_COMPLETED = "InvocationCompleted"
+STEP_FAILED = "StepFailed"
+STEP_SUCCEEDED = "StepSucceeded"
+
+
+def complete_history(
+    execution: Execution, response: GetDurableExecutionHistoryResponse
+) -> GetDurableExecutionHistoryResponse:
+    completions = {c.end_timestamp: c for c in execution.invocation_completions}
+    events = sorted(response.events, key=lambda e: e.event_id)
+    failed_attempts: dict[str, int] = {}
+    fixed: dict[int, Event] = {}
+    for event in events:
+        if event.event_type == INVOCATION_COMPLETED and event.invocation_completed_details is None:
+            completion = completions.get(event.event_timestamp)
+            if completion is not None:
+                fixed[event.event_id] = dataclasses.replace(
+                    event, invocation_completed_details=completion
+                )
+        elif event.event_type == STEP_FAILED and event.operation_id is not None:
+            failed = event.step_failed_details
+            retry = None if failed is None else failed.retry_details
+            if retry is not None:
+                failed_attempts[event.operation_id] = retry.current_attempt
+        elif event.event_type == STEP_SUCCEEDED and event.operation_id in failed_attempts:
+            succeeded = event.step_succeeded_details
+            if succeeded is not None and succeeded.retry_details is None:
+                attempt = failed_attempts[event.operation_id] + 1
+                retry_details = RetryDetails(current_attempt=attempt)
+                fixed[event.event_id] = dataclasses.replace(
+                    event,
+                    step_succeeded_details=dataclasses.replace(
+                        succeeded, retry_details=retry_details
+                    ),
+                )
+    if not fixed:
+        return response
+    return dataclasses.replace(response, events=[fixed.get(e.event_id, e) for e in response.events])
