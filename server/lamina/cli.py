@@ -22,6 +22,8 @@ SUBCOMMANDS = {
     "events": ("lamina.commands.events", "events"),
     "functions": ("lamina.commands.functions", "functions"),
     "lsp": ("lamina.commands.lsp", "lsp"),
+    "executions": ("lamina.commands.executions", "executions"),
+    "callback": ("lamina.commands.executions", "callback"),
 }
 
 

@@ -5,11 +5,13 @@ invoked again until it completes; the execution API answers as botocore models i
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from emulator.harness import wait_until
+from emulator.harness import EmulatorProcess, wait_until
 
 
 def test_wait_workflow_runs_to_completion_with_skip_time(
@@ -64,3 +66,74 @@ def test_callback_completed_through_boto3(
     assert execution["Status"] == "SUCCEEDED"
     # The SDK hands the callback's result to the handler as the text it was sent.
     assert json.loads(execution["Result"]) == {"approved": "yes"}
+
+
+def lamina(*args: str, endpoint: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lamina", *args, "--endpoint-url", endpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_callback_and_executions_through_the_cli(
+    lam: Any,
+    durable_function: Callable[..., str],
+    tmp_path: Path,
+    skip_time_emulator: EmulatorProcess,
+) -> None:
+    endpoint = skip_time_emulator.endpoint
+    name = durable_function("callback_workflow")
+    callback_file = tmp_path / "callback-id"
+    arn = lam.invoke(
+        FunctionName=name,
+        InvocationType="Event",
+        Payload=json.dumps({"callback_file": str(callback_file)}).encode(),
+    )["DurableExecutionArn"]
+    wait_until(lambda: callback_file.exists() and callback_file.read_text() != "")
+    callback_id = callback_file.read_text()
+
+    listed = lamina("executions", "list", name, "--status", "RUNNING", endpoint=endpoint)
+    assert listed.returncode == 0, listed.stderr
+    assert arn in listed.stdout and "RUNNING" in listed.stdout
+
+    done = lamina("callback", "succeed", callback_id, "--result", "ok", endpoint=endpoint)
+    assert done.returncode == 0, done.stderr
+    wait_until(lambda: lam.get_durable_execution(DurableExecutionArn=arn)["Status"] != "RUNNING")
+    got = lamina("executions", "get", arn, endpoint=endpoint)
+    assert json.loads(got.stdout)["Status"] == "SUCCEEDED"
+    history = lamina("executions", "history", arn, endpoint=endpoint)
+    assert "CallbackStarted" in history.stdout and "approval" in history.stdout
+    assert "ExecutionSucceeded" in history.stdout
+
+    # The callback is complete: completing it again is AWS's error, in one line.
+    again = lamina("callback", "succeed", callback_id, endpoint=endpoint)
+    assert again.returncode != 0
+    assert again.stderr.startswith("error: send_durable_execution_callback_success: ")
+    assert "Traceback" not in again.stderr
+    unknown = lamina("executions", "get", arn.replace(name, name + "x"), endpoint=endpoint)
+    assert unknown.returncode != 0 and "ResourceNotFoundException" in unknown.stderr
+
+
+def test_stop_a_waiting_execution(
+    lam: Any,
+    durable_function: Callable[..., str],
+    tmp_path: Path,
+    skip_time_emulator: EmulatorProcess,
+) -> None:
+    name = durable_function("callback_workflow")
+    callback_file = tmp_path / "callback-id"
+    arn = lam.invoke(
+        FunctionName=name,
+        InvocationType="Event",
+        Payload=json.dumps({"callback_file": str(callback_file)}).encode(),
+    )["DurableExecutionArn"]
+    wait_until(lambda: callback_file.exists() and callback_file.read_text() != "")
+    stopped = lamina("executions", "stop", arn, endpoint=skip_time_emulator.endpoint)
+    assert stopped.returncode == 0, stopped.stderr
+    assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "STOPPED"
+    kinds = [
+        e["EventType"] for e in lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+    ]
+    assert kinds[-1] == "ExecutionStopped"

@@ -98,6 +98,11 @@ async def durable_api(request: web.Request, emu: Emulator) -> web.StreamResponse
     )
     payload = response.body_to_bytes() if response.body else b""
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    error_code = response.body.get("Type") if response.status_code >= 400 else None
+    if isinstance(error_code, str):
+        # The testing runner names the error in the body only; botocore reads this header
+        # (as Lamina's own errors set it), so boto3 raises the modelled exception.
+        headers["x-amzn-ErrorType"] = error_code
     return web.Response(
         status=response.status_code,
         body=payload,
