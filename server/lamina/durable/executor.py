@@ -74,6 +74,10 @@ class LaminaExecutor(Executor):
         self._store.save(execution)
         return execution
 
+    def is_invoking(self, execution_arn: str) -> bool:
+        """Whether a handler invocation of this execution is running now."""
+        return self._invocation_gate(execution_arn) is InvocationState.INVOKING
+
     def _schedule_earliest_pending(self, execution_arn: str) -> None:
         running = self._invocation_gate(execution_arn) is InvocationState.INVOKING
         token = _HANDLER_RUNNING.set(running)

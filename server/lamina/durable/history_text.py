@@ -55,8 +55,20 @@ def describe_event(event: Mapping[str, Any], started: Mapping[str, float]) -> st
     op = event.get("Id")
     now = _seconds(event.get("EventTimestamp"))
     if kind.endswith(_ENDINGS) and isinstance(op, str) and op in started and now is not None:
-        parts.append(f"{(now - started[op]) * 1000:.0f} ms")
+        parts.append(_duration(now - started[op]))
     return "  ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    units = ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s"))
+    return " ".join(f"{n} {unit}" for n, unit in units if n)
 
 
 def history_lines(events: Iterable[Mapping[str, Any]]) -> list[str]:

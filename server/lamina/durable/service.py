@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aiohttp import web
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.checkpoint.processor import CheckpointProcessor
 from aws_durable_execution_sdk_python_testing.child_dispatcher import UnconfiguredChildDispatcher
@@ -36,6 +37,7 @@ from aws_durable_execution_sdk_python_testing.worker.registry import ExecutionRe
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.store import ExecutionDatabase
+from lamina.durable.wire import DurableWire
 
 log = logging.getLogger("lamina.durable")
 T = TypeVar("T")
@@ -74,6 +76,7 @@ class DurableService:
         self._scheduler: Scheduler | None = None
         self._store: ExecutionDatabase | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._wire: DurableWire | None = None
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         # Checkpoints and API calls wait for an execution's lane: their own threads, so that
         # many running handlers never starve the event loop's default pool.
@@ -170,6 +173,15 @@ class DurableService:
         for future in self._waiters.get(arn, []):
             if not future.done():
                 future.set_result(None)
+
+    async def respond(self, method: str, raw_path: str, query: str, body: bytes) -> web.Response:
+        """One request to the durable API (wire.py), as an aiohttp response."""
+        if self._wire is None:
+            self._wire = DurableWire(self.executor)
+        status, headers, payload = await self.call(self._wire.handle, method, raw_path, query, body)
+        return web.Response(
+            status=status, body=payload, content_type="application/json", headers=headers
+        )
 
     def _resume(self, arn: str) -> None:
         """An execution that was running when Lamina stopped: its timeout and timers are armed

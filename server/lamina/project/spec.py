@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/lamina-local"
@@ -44,6 +45,8 @@ class FunctionSpec:
     source: str = "target"  # "template" | "pyproject" | "target"
     source_path: Path | None = None
     source_line: int | None = None  # 1-based line of the resource in its file
+    # The template's DurableConfig (ExecutionTimeout, RetentionPeriodInDays): a durable function.
+    durable_config: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.function_name:

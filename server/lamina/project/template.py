@@ -135,6 +135,7 @@ class _FunctionReader:
             source="template",
             source_path=self.path,
             source_line=line,
+            durable_config=_mapping(prop("DurableConfig")),
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
@@ -292,3 +293,7 @@ def read_template(
 
     result.warnings.extend(resolver.warnings)
     return result
+
+
+def _mapping(value: object) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, Mapping) else None
