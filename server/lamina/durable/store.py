@@ -1,24 +1,30 @@
 """Executions in SQLite, in Lamina's data dir.
 
-The testing package's SQLite store opens a connection per call; a 100-step workflow makes a few
-hundred calls, so this one keeps one connection (behind a lock: the executor calls from its
-worker threads). WAL with synchronous=NORMAL: every committed checkpoint survives the process
-being killed (kill -9); only a power loss can drop the last ones.
+The testing package's SQLite store opens a connection per call and parses the whole execution
+on every load; the executor loads and saves several times per checkpoint, so a 100-step
+workflow paid for thousands of parses. This one keeps one connection (behind a lock: the
+executor calls from its worker threads) and the executions it has seen in memory, as the
+runner's in-memory store does (the executor shares the objects it loads). Every save still
+commits before the executor answers: WAL with synchronous=NORMAL, so every acknowledged
+checkpoint survives the process being killed (kill -9); only a power loss can drop the last.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
 from lamina.durable.availability import missing_reason
 
 STORE_FILE = "durable-executions.sqlite3"
+CACHED_EXECUTIONS = 512
 
 
 class ExecutionDatabase(SQLiteExecutionStore):
@@ -28,6 +34,31 @@ class ExecutionDatabase(SQLiteExecutionStore):
         super().__init__(db_path)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._cache: OrderedDict[str, Execution] = OrderedDict()
+
+    def load(self, execution_arn: str) -> Execution:
+        with self._lock:
+            cached = self._cache.get(execution_arn)
+            if cached is None:
+                cached = super().load(execution_arn)
+                self._remember(cached)
+            else:
+                self._cache.move_to_end(execution_arn)
+            return cached
+
+    def save(self, execution: Execution) -> None:
+        with self._lock:
+            super().save(execution)
+            self._remember(execution)
+
+    def update(self, execution: Execution) -> None:
+        self.save(execution)
+
+    def _remember(self, execution: Execution) -> None:
+        self._cache[execution.durable_execution_arn] = execution
+        self._cache.move_to_end(execution.durable_execution_arn)
+        while len(self._cache) > CACHED_EXECUTIONS:
+            self._cache.popitem(last=False)
 
     @classmethod
     def open(cls, data_dir: Path) -> ExecutionDatabase:
