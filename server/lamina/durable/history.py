@@ -5,6 +5,8 @@ conformance requirements give AWS's histories):
   RequestId); the runner builds them but drops them when it numbers the events.
 - A step that succeeds after failed attempts says which attempt it was
   (StepSucceededDetails.RetryDetails.CurrentAttempt).
+- CallbackStarted carries the callback's Timeout and HeartbeatTimeout (seconds; absent when 0,
+  which means none), from the update that started it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aws_durable_execution_sdk_python_testing.model import (
     RetryDetails,
 )
 
+CALLBACK_STARTED = "CallbackStarted"
 INVOCATION_COMPLETED = "InvocationCompleted"
 STEP_FAILED = "StepFailed"
 STEP_SUCCEEDED = "StepSucceeded"
@@ -29,8 +32,28 @@ def complete_history(
     completions = {c.end_timestamp: c for c in execution.invocation_completions}
     events = sorted(response.events, key=lambda e: e.event_id)
     failed_attempts: dict[str, int] = {}
+    callback_options = {
+        u.operation_id: u.callback_options for u in execution.updates if u.callback_options
+    }
     fixed: dict[int, Event] = {}
     for event in events:
+        if event.event_type == CALLBACK_STARTED and event.operation_id in callback_options:
+            started = event.callback_started_details
+            options = callback_options[event.operation_id]
+            if (
+                started is not None
+                and started.timeout is None
+                and started.heartbeat_timeout is None
+            ):
+                fixed[event.event_id] = dataclasses.replace(
+                    event,
+                    callback_started_details=dataclasses.replace(
+                        started,
+                        timeout=options.timeout_seconds or None,
+                        heartbeat_timeout=options.heartbeat_timeout_seconds or None,
+                    ),
+                )
+            continue
         if event.event_type == INVOCATION_COMPLETED and event.invocation_completed_details is None:
             completion = completions.get(event.event_timestamp)
             if completion is not None:
