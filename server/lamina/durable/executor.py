@@ -102,4 +102,4 @@ class LaminaExecutor(Executor):
         response = super().get_execution_history(
             execution_arn, include_execution_data, reverse_order, marker, max_items
         )
-        return complete_history(self.get_execution(execution_arn), response)
+        return complete_history(self.get_execution(execution_arn), response, include_execution_data)

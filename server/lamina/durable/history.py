@@ -5,6 +5,8 @@ conformance requirements give AWS's histories):
   RequestId); the runner builds them but drops them when it numbers the events.
 - A step that succeeds after failed attempts says which attempt it was
   (StepSucceededDetails.RetryDetails.CurrentAttempt).
+- A step's intermediate StepSucceeded (a wait_for_condition poll that goes on: a RETRY update
+  with the state as its payload) carries that state as Result.Payload, with execution data.
 - CallbackStarted carries the callback's Timeout and HeartbeatTimeout (seconds; absent when 0,
   which means none), from the update that started it.
 """
@@ -16,6 +18,7 @@ import dataclasses
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import (
     Event,
+    EventResult,
     GetDurableExecutionHistoryResponse,
     RetryDetails,
 )
@@ -27,7 +30,7 @@ STEP_SUCCEEDED = "StepSucceeded"
 
 
 def complete_history(
-    execution: Execution, response: GetDurableExecutionHistoryResponse
+    execution: Execution, response: GetDurableExecutionHistoryResponse, include_data: bool
 ) -> GetDurableExecutionHistoryResponse:
     completions = {c.end_timestamp: c for c in execution.invocation_completions}
     events = sorted(response.events, key=lambda e: e.event_id)
@@ -35,8 +38,29 @@ def complete_history(
     callback_options = {
         u.operation_id: u.callback_options for u in execution.updates if u.callback_options
     }
+    payloads = {
+        (u.operation_id, when): u.payload
+        for u, when in zip(execution.updates, execution.update_timestamps, strict=False)
+        if u.payload is not None
+    }
     fixed: dict[int, Event] = {}
     for event in events:
+        if include_data and event.event_type == STEP_SUCCEEDED:
+            succeeded = event.step_succeeded_details
+            payload = payloads.get((event.operation_id or "", event.event_timestamp))
+            result = None if succeeded is None else succeeded.result
+            if (
+                succeeded is not None
+                and payload is not None
+                and (result is None or result.payload is None)
+            ):
+                event = dataclasses.replace(
+                    event,
+                    step_succeeded_details=dataclasses.replace(
+                        succeeded, result=EventResult(payload=payload)
+                    ),
+                )
+                fixed[event.event_id] = event
         if event.event_type == CALLBACK_STARTED and event.operation_id in callback_options:
             started = event.callback_started_details
             options = callback_options[event.operation_id]
