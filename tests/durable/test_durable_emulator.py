@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from emulator.harness import EmulatorProcess, wait_until
 
 
@@ -137,3 +138,22 @@ def test_stop_a_waiting_execution(
         e["EventType"] for e in lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
     ]
     assert kinds[-1] == "ExecutionStopped"
+
+
+def test_execution_name_is_an_idempotency_key(
+    lam: Any, durable_function: Callable[..., str], tmp_path: Path
+) -> None:
+    name = durable_function("wait_workflow")
+    payload = json.dumps({"x": 1, "ledger": str(tmp_path / "ledger")}).encode()
+
+    def invoke(body: bytes) -> Any:
+        return lam.invoke(FunctionName=name, Payload=body, DurableExecutionName="order-1")
+
+    first = invoke(payload)
+    assert json.loads(first["Payload"].read()) == {"result": 4}
+    again = invoke(payload)  # a retried request: the same execution, not a second one
+    assert again["DurableExecutionArn"] == first["DurableExecutionArn"]
+    assert json.loads(again["Payload"].read()) == {"result": 4}
+    assert (tmp_path / "ledger").read_text().split() == ["add", "double"]
+    with pytest.raises(lam.exceptions.DurableExecutionAlreadyStartedException):
+        invoke(json.dumps({"x": 2, "ledger": str(tmp_path / "ledger")}).encode())

@@ -137,6 +137,13 @@ class DurableService:
         assert arn is not None
         return arn
 
+    def find_named(self, function_name: str, execution_name: str) -> Execution | None:
+        """The function's execution of that name, if there is one (names are idempotency keys)."""
+        executions, _ = self.executor._store.query(
+            function_name=function_name, execution_name=execution_name
+        )
+        return executions[0] if executions else None
+
     def execution(self, arn: str) -> Execution:
         """The execution as stored (ResourceNotFoundException for an unknown ARN)."""
         return self.executor.get_execution(arn)

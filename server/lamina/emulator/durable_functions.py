@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -24,6 +24,9 @@ from lamina.emulator.errors import LambdaError
 from lamina.emulator.lookup import find_function
 from lamina.emulator.model import VersionConfig
 from lamina.runtime.invocation import InvocationRequest
+
+if TYPE_CHECKING:
+    from lamina.durable.service import DurableService, StartRequest
 
 log = logging.getLogger("lamina.emulator")
 
@@ -118,7 +121,7 @@ async def start_execution(
         execution_timeout=timeout,
         retention_days=int(config.get("RetentionPeriodInDays") or DEFAULT_RETENTION_DAYS),
     )
-    arn = await service.call(service.start, request)
+    arn = await service.call(_start_once, service, request)
     response_headers = {ARN_HEADER: arn, "x-amzn-RequestId": str(uuid.uuid4())}
     if invocation_type == "Event":
         return web.Response(status=202, headers=response_headers)
@@ -144,3 +147,21 @@ async def start_execution(
         "errorMessage": error_object.get("ErrorMessage") or f"The execution {outcome['Status']}",
     }
     return web.json_response(error, headers=response_headers)
+
+
+def _start_once(service: DurableService, request: StartRequest) -> str:
+    """A new execution, or, for an execution name already used with the same input, the
+    existing one (AWS's idempotency); the same name with another input is refused."""
+    if request.execution_name:
+        existing = service.find_named(request.function_name, request.execution_name)
+        if existing is not None:
+            if existing.start_input.input != request.input:
+                raise LambdaError(
+                    "DurableExecutionAlreadyStartedException",
+                    f"Durable execution {request.execution_name} of {request.function_name} "
+                    "has already been started with another input",
+                    status=409,
+                )
+            arn: str = existing.durable_execution_arn
+            return arn
+    return service.start(request)
