@@ -20,6 +20,7 @@ import datetime
 import uuid
 from collections.abc import Callable
 
+from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.clock import SkipClock
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.executor import Executor
@@ -86,6 +87,23 @@ class LaminaExecutor(Executor):
         finally:
             _HANDLER_RUNNING.reset(token)
 
+    def _retry_after_error(self, execution_arn: str, error: ErrorObject) -> None:
+        """A failed invocation is retried as the runner does, and recorded first, as AWS
+        records it: an InvocationCompleted event with the function's error."""
+        failures = getattr(self._invoker, "failures", {})
+        failure = failures.pop(execution_arn, None)
+        if failure is not None:
+            # Stamped on the execution's lane: a checkpoint the crashed handler sent just
+            # before it died is applied first, and its events come before this one.
+            ended = max(failure.ended, self._clock.now())
+            execution = self._store.load(execution_arn)
+            execution.record_invocation_completion(failure.started, ended, failure.request_id)
+            self._store.save(execution)
+            record = getattr(self._store, "record_invocation_error", None)
+            if record is not None:
+                record(execution_arn, ended, failure.error_type, failure.error_message)
+        super()._retry_after_error(execution_arn, error)
+
     def _complete_events(self, execution_arn: str) -> None:
         super()._complete_events(execution_arn)
         if self.on_terminal is not None:
@@ -102,4 +120,7 @@ class LaminaExecutor(Executor):
         response = super().get_execution_history(
             execution_arn, include_execution_data, reverse_order, marker, max_items
         )
-        return complete_history(self.get_execution(execution_arn), response, include_execution_data)
+        errors_of = getattr(self._store, "invocation_errors", None)
+        errors = errors_of(execution_arn) if errors_of is not None else {}
+        execution = self.get_execution(execution_arn)
+        return complete_history(execution, response, include_execution_data, errors)

@@ -9,6 +9,7 @@ itself runs on Lamina's event loop (the runtime pool, the emulator's invoker) th
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -37,6 +38,18 @@ SDK_DISTRIBUTION = "aws-durable-execution-sdk-python"
 
 
 @dataclass(frozen=True)
+class FailedInvocation:
+    """An invocation that ended in a function error (a crash, a timeout, an unhandled error):
+    AWS records it in the history as InvocationCompleted with its error."""
+
+    started: datetime.datetime
+    ended: datetime.datetime
+    request_id: str
+    error_type: str
+    error_message: str
+
+
+@dataclass(frozen=True)
 class FunctionOutcome:
     """What one invocation of a function gave: its payload, and the error type if it failed."""
 
@@ -60,6 +73,11 @@ class LaminaInvoker:
         self._run = run
         self._loop = loop
         self._max_page_bytes = DEFAULT_MAX_INVOCATION_PAGE_BYTES
+        # The executor's clock (set by the service), so the failure's times sort with its events.
+        self.now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(
+            datetime.timezone.utc
+        )
+        self.failures: dict[str, FailedInvocation] = {}  # by execution ARN, until recorded
 
     def create_invocation_input(self, execution: Execution) -> DurableExecutionInvocationInput:
         """The input the SDK reads: the ARN, a fresh checkpoint token, the first page of state."""
@@ -84,12 +102,20 @@ class LaminaInvoker:
         region_name: str | None = None,
     ) -> InvokeResponse:
         payload = json.dumps(input.to_json_dict()).encode()
+        started = self.now()
         future = asyncio.run_coroutine_threadsafe(self._run(function_name, payload), self._loop)
         try:
             outcome = future.result()
         except FunctionNotFound as e:
             raise ResourceNotFoundException(f"Function not found: {e}") from None
         if outcome.error_type is not None:
+            self.failures[input.durable_execution_arn] = FailedInvocation(
+                started,
+                self.now(),
+                outcome.request_id,
+                outcome.error_type,
+                _error_message(outcome.payload),
+            )
             raise _invocation_error(function_name, outcome)
         response: InvokeResponse = InvokeResponse.from_payload(outcome.payload, outcome.request_id)
         return response

@@ -2,7 +2,8 @@
 conformance requirements give AWS's histories):
 
 - InvocationCompleted events carry InvocationCompletedDetails (StartTimestamp, EndTimestamp,
-  RequestId); the runner builds them but drops them when it numbers the events.
+  RequestId); the runner builds them but drops them when it numbers the events. A failed
+  invocation's (a crash: Runtime.ExitError) also carries its Error.
 - A step that succeeds after failed attempts says which attempt it was
   (StepSucceededDetails.RetryDetails.CurrentAttempt).
 - A step's intermediate StepSucceeded (a wait_for_condition poll that goes on: a RETRY update
@@ -14,12 +15,15 @@ conformance requirements give AWS's histories):
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import (
     Event,
     EventResult,
     GetDurableExecutionHistoryResponse,
+    InvocationCompletedDetails,
     RetryDetails,
 )
 
@@ -29,8 +33,23 @@ STEP_FAILED = "StepFailed"
 STEP_SUCCEEDED = "StepSucceeded"
 
 
+@dataclasses.dataclass(frozen=True)
+class FailedInvocationDetails(InvocationCompletedDetails):
+    error_type: str = ""
+    error_message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = super().to_dict()
+        payload = {"ErrorType": self.error_type, "ErrorMessage": self.error_message}
+        result["Error"] = {"Payload": payload, "Truncated": False}
+        return result
+
+
 def complete_history(
-    execution: Execution, response: GetDurableExecutionHistoryResponse, include_data: bool
+    execution: Execution,
+    response: GetDurableExecutionHistoryResponse,
+    include_data: bool,
+    invocation_errors: Mapping[str, tuple[str, str]],
 ) -> GetDurableExecutionHistoryResponse:
     completions = {c.end_timestamp: c for c in execution.invocation_completions}
     events = sorted(response.events, key=lambda e: e.event_id)
@@ -81,8 +100,18 @@ def complete_history(
         if event.event_type == INVOCATION_COMPLETED and event.invocation_completed_details is None:
             completion = completions.get(event.event_timestamp)
             if completion is not None:
+                error = invocation_errors.get(completion.end_timestamp.isoformat())
+                details: InvocationCompletedDetails = completion
+                if error is not None:
+                    details = FailedInvocationDetails(
+                        start_timestamp=completion.start_timestamp,
+                        end_timestamp=completion.end_timestamp,
+                        request_id=completion.request_id,
+                        error_type=error[0],
+                        error_message=error[1],
+                    )
                 fixed[event.event_id] = dataclasses.replace(
-                    event, invocation_completed_details=completion
+                    event, invocation_completed_details=details
                 )
         elif event.event_type == STEP_FAILED and event.operation_id is not None:
             failed = event.step_failed_details

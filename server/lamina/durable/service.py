@@ -95,11 +95,13 @@ class DurableService:
         store = self._store = ExecutionDatabase.open(self.data_dir)
         scheduler = self._scheduler = Scheduler()
         clock: Clock = SkipWhenIdleClock() if self.skip_time else RealClock()
+        invoker = LaminaInvoker(self._run, loop)
+        invoker.now = clock.now
         processor = CheckpointProcessor(store, scheduler, clock=clock)
         executor = self._executor = LaminaExecutor(
             store=store,
             scheduler=scheduler,
-            invoker=LaminaInvoker(self._run, loop),
+            invoker=invoker,
             checkpoint_processor=processor,
             invocation_timeout_seconds=INVOCATION_TIMEOUT,
             registry=ExecutionRegistry(store, scheduler),

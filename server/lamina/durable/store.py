@@ -11,6 +11,7 @@ checkpoint survives the process being killed (kill -9); only a power loss can dr
 
 from __future__ import annotations
 
+import datetime
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -84,6 +85,34 @@ class ExecutionDatabase(SQLiteExecutionStore):
             conn = self._get_connection()
             with conn:  # one transaction: committed on success, rolled back on error
                 yield conn
+
+    def _init_db(self) -> None:
+        super()._init_db()
+        with self._connection() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS invocation_errors (durable_execution_arn TEXT, "
+                "end_timestamp TEXT, error_type TEXT, error_message TEXT)"
+            )
+
+    def record_invocation_error(
+        self, arn: str, ended: datetime.datetime, error_type: str, error_message: str
+    ) -> None:
+        """The error of a failed invocation (the runner's own records keep none)."""
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO invocation_errors VALUES (?, ?, ?, ?)",
+                (arn, ended.isoformat(), error_type, error_message),
+            )
+
+    def invocation_errors(self, arn: str) -> dict[str, tuple[str, str]]:
+        """End timestamp (ISO) -> (error type, message) of the execution's failed invocations."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT end_timestamp, error_type, error_message FROM invocation_errors "
+                "WHERE durable_execution_arn = ?",
+                (arn,),
+            ).fetchall()
+        return {str(end): (str(kind), str(message)) for end, kind, message in rows}
 
     def running_arns(self) -> list[str]:
         """The executions that were running when Lamina last stopped (to resume them)."""

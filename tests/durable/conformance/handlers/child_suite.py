@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import time
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
 from aws_durable_execution_sdk_python.config import ChildConfig, Duration, StepConfig
@@ -124,6 +125,9 @@ def interrupted(event, context: DurableContext):  # 3-12
     def crash_once(_):
         if not os.path.exists(marker):
             open(marker, "w").close()
+            # The description crashes after StepStarted is checkpointed; the SDK sends that
+            # checkpoint in the background (at-least-once), so give it a moment to go out.
+            time.sleep(1)
             os._exit(1)
         return event
 
