@@ -4,15 +4,7 @@ import type { DebugSessions } from './debug';
 import type { ResultsView } from './results';
 import type { SyncStatusBar } from './status';
 import type { AttachConfig, InvocationResult } from './types';
-
-export type Execute = (command: string, args: unknown) => Promise<unknown>;
-
-interface FunctionRow {
-  logicalId: string;
-  functionName?: string;
-  handler?: string;
-  codeUri?: string;
-}
+import { pickFunction, type Execute } from './pickFunction';
 
 const TEMPLATES: [string, string][] = [
   ['plain', 'a function invoked directly'],
@@ -22,29 +14,6 @@ const TEMPLATES: [string, string][] = [
   ['eventbridge', 'an EventBridge rule target'],
   ['scheduled', 'a scheduled (rate/cron) function'],
 ];
-
-/** The function named by a lens/launch argument, else one chosen from the server's list. */
-export async function pickFunction(execute: Execute, arg?: unknown): Promise<string | undefined> {
-  if (typeof arg === 'string' && arg) {
-    return arg;
-  }
-  if (arg && typeof arg === 'object' && typeof (arg as { function?: unknown }).function === 'string') {
-    return (arg as { function: string }).function;
-  }
-  const rows = ((await execute('lamina.listFunctions', {})) ?? []) as FunctionRow[];
-  if (rows.length === 0) {
-    void vscode.window.showWarningMessage('Lamina: no functions found in this workspace.');
-    return undefined;
-  }
-  if (rows.length === 1) {
-    return rows[0].logicalId;
-  }
-  const pick = await vscode.window.showQuickPick(
-    rows.map((r) => ({ label: r.logicalId, description: r.handler, detail: r.codeUri })),
-    { placeHolder: 'Function' },
-  );
-  return pick?.label;
-}
 
 export function registerCommands(
   context: vscode.ExtensionContext,

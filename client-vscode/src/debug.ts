@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { adapterAddress, DEBUG_TYPE, launchToDebugArgs, toLaminaAttach } from './debugConfig';
-import { pickFunction, type Execute } from './commands';
+import { pickFunction, type Execute } from './pickFunction';
 import type { AttachConfig } from './types';
 
 /** Connects VS Code straight to debugpy's DAP socket. */

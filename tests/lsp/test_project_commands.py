@@ -98,7 +98,7 @@ def test_a_bad_tcp_address_is_one_line() -> None:
 def test_start_up_imports_nothing_heavy() -> None:
     """boto3/botocore, the runtime, YAML, ruamel and watchdog load after initialize, if at all."""
     probe = (
-        "import sys; from lamina.cli import main; from lamina.lsp.server import create_server; "
+        "import sys; from lamina.cli import main; from lamina.lsp.app import create_server; "
         "create_server(); "
         "heavy = ('boto3', 'botocore', 'lamina.runtime', 'yaml', 'ruamel', 'watchdog', "
         "'lamina.events', 'lamina.project.loader'); "

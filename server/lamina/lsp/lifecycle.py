@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lamina.lsp.server import LaminaServer
+
+if TYPE_CHECKING:
+    from lamina.lsp.workspace_state import WorkspaceState
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,18 @@ def workspace_root(params: types.InitializeParams) -> Path:
     if params.root_path:
         return Path(os.path.abspath(params.root_path))
     return Path.cwd()
+
+
+def open_workspace(ls: LaminaServer, root: Path) -> WorkspaceState:
+    """The workspace's state with its services attached."""
+    from lamina.lsp.diagnostics_publisher import DiagnosticsPublisher
+    from lamina.lsp.editor_sync import EditorSync
+    from lamina.lsp.file_changes import FileChanges
+    from lamina.lsp.workspace_state import WorkspaceState
+
+    state = WorkspaceState(root)
+    state.attach(DiagnosticsPublisher(ls, state), FileChanges(ls, state), EditorSync(ls))
+    return state
 
 
 async def start_workspace(ls: LaminaServer) -> None:
@@ -53,11 +69,9 @@ async def start_workspace(ls: LaminaServer) -> None:
 def register(server: LaminaServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: LaminaServer, params: types.InitializeParams) -> None:
-        from lamina.lsp.workspace_state import WorkspaceState
-
         ls.root = workspace_root(params)
         ls.initialization_options = params.initialization_options
-        ls.state = WorkspaceState(ls, ls.root)
+        ls.state = open_workspace(ls, ls.root)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: LaminaServer, params: types.InitializedParams) -> None:

@@ -18,7 +18,8 @@ from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
 
-from lamina.lsp.server import LaminaServer, create_server
+from lamina.lsp.app import create_server
+from lamina.lsp.server import LaminaServer
 
 log = logging.getLogger("lamina.lsp")
 _LEVELS = {

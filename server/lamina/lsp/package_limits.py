@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lamina.deploy.bundle import PackageBuilder
-    from lamina.lsp.diagnostics_publisher import DiagnosticsPublisher
+    from lamina.lsp.workspace_services import DiagnosticsService
     from lamina.project.diagnostics import ProjectDiagnostic
     from lamina.project.spec import FunctionSpec
 
@@ -21,7 +21,7 @@ CODE = "package-too-large"
 
 
 class PackageLimits:
-    def __init__(self, root: Path, diagnostics: DiagnosticsPublisher) -> None:
+    def __init__(self, root: Path, diagnostics: DiagnosticsService) -> None:
         self.root = root
         self.diagnostics = diagnostics
         self._builders: dict[str, PackageBuilder] = {}

@@ -1,8 +1,9 @@
 """The language server object: pygls' LanguageServer plus Lamina's workspace state.
 
-Each feature lives in its own module with a `register(server)` function; `create_server`
-wires them up. Importing this module imports pygls and lsprotocol, nothing else heavy: the
-project model, the runtime and the rest load when first used, after `initialize`.
+Features live in modules of their own, each with a `register(server)` function, and import this
+one; it imports none of them (lsp/app.py, the composition root, wires them). Importing this module
+imports pygls and lsprotocol, nothing else heavy: the project model, the runtime and the rest load
+when first used, after `initialize`.
 """
 
 from __future__ import annotations
@@ -135,32 +136,3 @@ class LaminaServer(LanguageServer):
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
-
-
-def create_server() -> LaminaServer:
-    from lamina.lsp import (
-        code_actions,
-        code_lenses,
-        create_handler,
-        debug_command,
-        documents,
-        lifecycle,
-        project_commands,
-        run_command,
-        sync_commands,
-    )
-
-    server = LaminaServer()
-    for feature in (
-        lifecycle,
-        documents,
-        code_lenses,
-        code_actions,
-        run_command,
-        project_commands,
-        create_handler,
-        debug_command,
-        sync_commands,
-    ):
-        feature.register(server)
-    return server

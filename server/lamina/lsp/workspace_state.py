@@ -1,39 +1,39 @@
 """Everything the server knows about its workspace: the project model, the runner, the chosen
-events, published diagnostics, sync, and how file changes reach them."""
+events, and the services that publish diagnostics, follow file changes and sync (attached by
+lifecycle's `open_workspace`, typed by the protocols in workspace_services)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lamina.lsp.event_selections import EventSelections
 from lamina.lsp.package_limits import PackageLimits
 from lamina.lsp.project_index import ProjectIndex
 from lamina.lsp.runner import FunctionRunner
-
-if TYPE_CHECKING:
-    from lamina.lsp.diagnostics_publisher import DiagnosticsPublisher
-    from lamina.lsp.editor_sync import EditorSync
-    from lamina.lsp.file_changes import FileChanges
-    from lamina.lsp.server import LaminaServer
+from lamina.lsp.workspace_services import DiagnosticsService, FileChangeService, SyncService
 
 
 class WorkspaceState:
-    def __init__(self, ls: LaminaServer, root: Path) -> None:
-        from lamina.lsp.diagnostics_publisher import DiagnosticsPublisher
-        from lamina.lsp.editor_sync import EditorSync
-        from lamina.lsp.file_changes import FileChanges
+    diagnostics: DiagnosticsService
+    changes: FileChangeService
+    sync: SyncService
+    package_limits: PackageLimits
 
+    def __init__(self, root: Path) -> None:
         self.root = root
         self.index = ProjectIndex(root)
         self.runner = FunctionRunner(root)
         self.selections = EventSelections(root)
-        self.diagnostics: DiagnosticsPublisher = DiagnosticsPublisher(ls, self)
-        self.changes: FileChanges = FileChanges(ls, self)
-        self.sync: EditorSync = EditorSync(ls)
-        self.package_limits = PackageLimits(root, self.diagnostics)
         self.settings_ready = asyncio.Event()  # the first settings are in
+
+    def attach(
+        self, diagnostics: DiagnosticsService, changes: FileChangeService, sync: SyncService
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.changes = changes
+        self.sync = sync
+        self.package_limits = PackageLimits(self.root, diagnostics)
 
     async def close(self) -> None:
         await self.changes.stop()
