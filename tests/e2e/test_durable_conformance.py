@@ -4,7 +4,7 @@ callback requirements wait out real timeouts), so it runs in `make e2e`. Every r
 a handler must pass; the report, with the ones not implemented and why, is printed and goes in
 docs/durable.md.
 
-step, wait, wait_for_condition, child and parallel run with --skip-time. The callback suites run on real time: their histories
+step, wait, wait_for_condition, child, parallel and map run with --skip-time. The callback suites run on real time: their histories
 depend on a callback resolving or timing out while a wait is still running, and --skip-time
 does not skip callback timeouts."""
 
@@ -19,7 +19,10 @@ from emulator.harness import start_emulator
 pytest.importorskip("aws_durable_execution_conformance_tests")
 
 GROUPS = {
-    "skip-time": (["step", "wait", "wait_for_condition", "child", "parallel"], ("--skip-time",)),
+    "skip-time": (
+        ["step", "wait", "wait_for_condition", "child", "parallel", "map"],
+        ("--skip-time",),
+    ),
     "real-time": (["callback", "wait_for_callback"], ()),
 }
 

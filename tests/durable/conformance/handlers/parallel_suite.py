@@ -1,13 +1,17 @@
-"""Handlers for the conformance suite `parallel` (some of 8-1 to 8-22; the others have none
-yet and are reported as not implemented)."""
+"""Handlers for the conformance suite `parallel` (8-1 to 8-22), one per requirement, written
+from each requirement's description."""
+
+import json
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import (
     CompletionConfig,
     Duration,
+    NestingType,
     ParallelBranch,
     ParallelConfig,
 )
+from aws_durable_execution_sdk_python.serdes import SerDes, SerDesContext
 
 SEQUENTIAL = ParallelConfig(max_concurrency=1)
 
@@ -139,3 +143,61 @@ def accessors(event, context: DurableContext):  # 8-20
         "failureCount": len(batch.failed()),
         "errorCount": len(batch.get_errors()),
     }
+
+
+@durable_execution
+def flat(event, context: DurableContext):  # 8-12
+    branches = [lambda ctx: ctx.step(lambda _: "fa"), lambda ctx: ctx.step(lambda _: "fb")]
+    config = ParallelConfig(max_concurrency=1, nesting_type=NestingType.FLAT)
+    return context.parallel(branches, config=config).get_results()
+
+
+@durable_execution
+def percentage_exceeded(event, context: DurableContext):  # 8-13
+    batch = run(context, [fail, fail, ok("c"), ok("d")], tolerated_failure_percentage=25)
+    return projection(batch, *NO_STATUS)
+
+
+class EnvelopeSerDes(SerDes[object]):
+    """A per-branch serializer that is not the identity: v is stored as {"wrapped": v}."""
+
+    def serialize(self, value: object, serdes_context: SerDesContext) -> str:
+        return json.dumps({"wrapped": value})
+
+    def deserialize(self, data: str, serdes_context: SerDesContext) -> object:
+        return json.loads(data)["wrapped"]
+
+
+@durable_execution
+def item_serdes(event, context: DurableContext):  # 8-15
+    config = ParallelConfig(max_concurrency=1, item_serdes=EnvelopeSerDes())
+    return context.parallel([ok("x"), ok("y")], config=config).get_results()
+
+
+@durable_execution
+def tolerance_before_min_successful(event, context: DurableContext):  # 8-18
+    branches = [fail, fail, ok("c"), ok("d")]
+    batch = run(context, branches, min_successful=3, tolerated_failure_count=1)
+    return projection(batch, *NO_STATUS)
+
+
+@durable_execution
+def zero_concurrency(event, context: DurableContext):  # 8-19
+    # ParallelConfig validates max_concurrency itself, so the error is raised here, uncaught.
+    config = ParallelConfig(max_concurrency=0)
+    return context.parallel([ok("a"), ok("b")], config=config).get_results()
+
+
+@durable_execution
+def nested(event, context: DurableContext):  # 8-21
+    def inner(ctx):
+        branches = [lambda c: c.step(lambda _: "i1"), lambda c: c.step(lambda _: "i2")]
+        return ctx.parallel(branches, config=SEQUENTIAL).get_results()
+
+    return context.parallel([inner], config=SEQUENTIAL).get_results()
+
+
+@durable_execution
+def percentage_tolerated(event, context: DurableContext):  # 8-22
+    branches = [fail, ok("b"), ok("c"), ok("d")]
+    return projection(run(context, branches, tolerated_failure_percentage=25), *ALL)
