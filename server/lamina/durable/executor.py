@@ -9,16 +9,19 @@
   armed during an invocation runs on real time; when the invocation ends it is armed again and
   then skips (a handler that keeps running until its wait is over still gets it, on time).
 - The history's InvocationCompletedDetails and a retried step's attempt (history.py).
+- A chained invoke's target starts after the invocation that asked for it ends.
 - Terminal transitions are reported to `on_terminal`, so a waiting Invoke needs no thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import dataclasses
 import datetime
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.clock import SkipClock
@@ -33,6 +36,7 @@ from aws_durable_execution_sdk_python_testing.worker.status import InvocationSta
 
 from lamina.durable.history import complete_history
 
+CHAINED_DISPATCH_HOLD_S = 2.0
 _HANDLER_RUNNING: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "lamina_durable_handler_running", default=False
 )
@@ -103,6 +107,30 @@ class LaminaExecutor(Executor):
             if record is not None:
                 record(execution_arn, ended, failure.error_type, failure.error_message)
         super()._retry_after_error(execution_arn, error)
+
+    def _dispatch_chained_invoke(
+        self,
+        execution_arn: str,
+        operation_id: str,
+        function_name: str,
+        tenant_id: str | None,
+        payload: str | None,
+    ) -> Callable[[], Awaitable[None]]:
+        """A chained invoke's target starts once the invocation that asked for it has ended
+        (for up to CHAINED_DISPATCH_HOLD_S): AWS's histories show that invocation's
+        InvocationCompleted before the target's outcome, and a quick target would otherwise
+        finish first. A handler that keeps working past that hold does not delay it longer."""
+        dispatch = super()._dispatch_chained_invoke(
+            execution_arn, operation_id, function_name, tenant_id, payload
+        )
+
+        async def after_invocation() -> None:
+            deadline = time.monotonic() + CHAINED_DISPATCH_HOLD_S
+            while self.is_invoking(execution_arn) and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            await dispatch()
+
+        return after_invocation
 
     def _complete_events(self, execution_arn: str) -> None:
         super()._complete_events(execution_arn)

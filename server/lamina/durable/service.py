@@ -27,13 +27,17 @@ from typing import Any, TypeVar
 from aiohttp import web
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.checkpoint.processor import CheckpointProcessor
-from aws_durable_execution_sdk_python_testing.child_dispatcher import UnconfiguredChildDispatcher
+from aws_durable_execution_sdk_python_testing.child_dispatcher import (
+    ChildDispatcher,
+    UnconfiguredChildDispatcher,
+)
 from aws_durable_execution_sdk_python_testing.clock import Clock, RealClock
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
 from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
 from aws_durable_execution_sdk_python_testing.worker.registry import ExecutionRegistry
 
+from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.store import ExecutionDatabase
@@ -66,9 +70,18 @@ class StartRequest:
 
 class DurableService:
     def __init__(
-        self, data_dir: Path, run: RunFunction, *, skip_time: bool = False, region: str
+        self,
+        data_dir: Path,
+        run: RunFunction,
+        *,
+        skip_time: bool = False,
+        region: str,
+        find_target: FindTarget | None = None,
     ) -> None:
+        """`find_target` tells what another function is, for chained invokes (`run` runs the
+        plain ones); without it, a chained invoke fails as one of an unknown function."""
         self.data_dir = data_dir
+        self._find_target = find_target
         self.skip_time = skip_time
         self.region = region
         self._run = run
@@ -98,6 +111,11 @@ class DurableService:
         invoker = LaminaInvoker(self._run, loop)
         invoker.now = clock.now
         processor = CheckpointProcessor(store, scheduler, clock=clock)
+        dispatcher: ChildDispatcher = UnconfiguredChildDispatcher()
+        if self._find_target is not None:
+            dispatcher = LaminaChildDispatcher(
+                self._find_target, self._run, loop, INVOCATION_TIMEOUT
+            )
         executor = self._executor = LaminaExecutor(
             store=store,
             scheduler=scheduler,
@@ -106,7 +124,7 @@ class DurableService:
             invocation_timeout_seconds=INVOCATION_TIMEOUT,
             registry=ExecutionRegistry(store, scheduler),
             clock=clock,
-            child_dispatcher=UnconfiguredChildDispatcher(),
+            child_dispatcher=dispatcher,
             region=self.region,
         )
         executor.on_terminal = self._on_terminal

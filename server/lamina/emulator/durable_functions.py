@@ -26,6 +26,7 @@ from lamina.emulator.model import VersionConfig
 from lamina.runtime.invocation import InvocationRequest
 
 if TYPE_CHECKING:
+    from lamina.durable.chained import FindTarget
     from lamina.durable.service import DurableService, StartRequest
 
 log = logging.getLogger("lamina.emulator")
@@ -64,6 +65,21 @@ def handler_runner(emu: Emulator) -> RunFunction:
     return run
 
 
+def target_finder(emu: Emulator) -> FindTarget:
+    """What a durable function's chained invokes may call: the emulator's functions."""
+    from lamina.durable.chained import Target
+
+    async def find(function_name: str, qualifier: str | None) -> Target | None:
+        try:
+            state, resolved = find_function(emu.store, emu.arns, function_name, qualifier)
+            target = emu.invoker.target(state, resolved)
+        except LambdaError:
+            return None
+        return Target(durable_config(target.config))
+
+    return find
+
+
 def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
     """Start the durable execution service beside the emulator (`emu.durable`), resuming the
     executions a stop interrupted. Without the durable extra, durable routes say what's missing."""
@@ -74,7 +90,11 @@ def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
     from lamina.durable.service import DurableService
 
     service = DurableService(
-        data_dir / DURABLE_DIR, handler_runner(emu), skip_time=skip_time, region=emu.arns.region
+        data_dir / DURABLE_DIR,
+        handler_runner(emu),
+        skip_time=skip_time,
+        region=emu.arns.region,
+        find_target=target_finder(emu),
     )
     service.open()
     emu.durable = service

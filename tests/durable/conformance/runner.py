@@ -85,11 +85,17 @@ def deploy(lam: Any, cache_dir: Path, logical_ids: set[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     template = load_template()
     defaults = template.get("Globals", {}).get("Function", {})
-    for logical_id, resource in template["Resources"].items():
-        if logical_id not in logical_ids:
+    resources = template["Resources"]
+    # Resources without TestingMetadata are the functions the invoke suite's handlers
+    # call; every function gets their names (ECHO_FUNCTION for EchoFunction...).
+    targets = [lid for lid, r in resources.items() if "TestingMetadata" not in r]
+    env = {_env_name(lid): f"{lid}-{suffix}" for lid in targets}
+    for logical_id, resource in resources.items():
+        if logical_id not in logical_ids and logical_id not in targets:
             continue
         props = {**defaults, **resource.get("Properties", {})}
         name = f"{logical_id}-{suffix}"
+        durable = props.get("DurableConfig", {"ExecutionTimeout": 300})
         lam.create_function(
             FunctionName=name,
             Runtime="python3.13",
@@ -97,10 +103,16 @@ def deploy(lam: Any, cache_dir: Path, logical_ids: set[str]) -> dict[str, str]:
             Handler=props["Handler"],
             Timeout=int(props.get("Timeout", 30)),
             Code={"ZipFile": code},
-            DurableConfig=props.get("DurableConfig", {"ExecutionTimeout": 300}),
+            Environment={"Variables": env},
+            **({"DurableConfig": durable} if durable else {}),
         )
         names[logical_id] = name
     return names
+
+
+def _env_name(logical_id: str) -> str:
+    """EchoFunction -> ECHO_FUNCTION."""
+    return "".join("_" + c if c.isupper() and i else c for i, c in enumerate(logical_id)).upper()
 
 
 def make_invoker(lam: Any, names: dict[str, str]) -> Any:
