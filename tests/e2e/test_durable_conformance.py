@@ -4,7 +4,7 @@ callback requirements wait out real timeouts), so it runs in `make e2e`. Every r
 a handler must pass; the report, with the ones not implemented and why, is printed and goes in
 docs/durable.md.
 
-step, wait, wait_for_condition, child, parallel and map run with --skip-time. The callback suites run on real time: their histories
+step, wait, wait_for_condition, child, parallel, map and invoke run with --skip-time. The callback suites run on real time: their histories
 depend on a callback resolving or timing out while a wait is still running, and --skip-time
 does not skip callback timeouts."""
 

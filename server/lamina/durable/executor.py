@@ -29,9 +29,11 @@ from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.model import (
     GetDurableExecutionHistoryResponse,
+    GetDurableExecutionResponse,
     StartDurableExecutionInput,
     executed_version,
 )
+from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import CallableTask
 from aws_durable_execution_sdk_python_testing.worker.status import InvocationState
 
 from lamina.durable.history import complete_history
@@ -131,6 +133,27 @@ class LaminaExecutor(Executor):
             await dispatch()
 
         return after_invocation
+
+    def request_pause(self, execution_arn: str) -> None:
+        """Pause without waiting for the running invocation to stop (PauseDurableExecution
+        answers 202; GetDurableExecution says PAUSING until it has stopped)."""
+        self._registry.submit(
+            execution_arn, CallableTask(lambda: self._set_paused(execution_arn))
+        ).result()
+
+    def delete_execution(self, execution_arn: str) -> None:
+        """Forget an execution that has ended (DeleteDurableExecution)."""
+        delete = getattr(self._store, "delete", None)
+        if delete is not None:
+            delete(execution_arn)
+
+    def get_execution_details(self, execution_arn: str) -> GetDurableExecutionResponse:
+        details = super().get_execution_details(execution_arn)
+        execution = self.get_execution(execution_arn)
+        if execution.is_complete or not execution.is_paused:
+            return details
+        status = "PAUSING" if self.is_invoking(execution_arn) else "PAUSED"
+        return dataclasses.replace(details, status=status)
 
     def _complete_events(self, execution_arn: str) -> None:
         super()._complete_events(execution_arn)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from aws_durable_execution_sdk_python_testing.execution import Execution
+from aws_durable_execution_sdk_python_testing.execution import Execution, PauseState
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
 from lamina.durable.availability import missing_reason
@@ -36,12 +36,15 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._cache: OrderedDict[str, Execution] = OrderedDict()
+        # The pause each execution has in the table (the runner's execution data keeps none).
+        self._pauses: dict[str, PauseState] = {}
 
     def load(self, execution_arn: str) -> Execution:
         with self._lock:
             cached = self._cache.get(execution_arn)
             if cached is None:
                 cached = super().load(execution_arn)
+                self._restore_pause(cached)
                 self._remember(cached)
             else:
                 self._cache.move_to_end(execution_arn)
@@ -50,7 +53,37 @@ class ExecutionDatabase(SQLiteExecutionStore):
     def save(self, execution: Execution) -> None:
         with self._lock:
             super().save(execution)
+            self._save_pause(execution)
             self._remember(execution)
+
+    def _save_pause(self, execution: Execution) -> None:
+        arn = execution.durable_execution_arn
+        state = execution.pause_state
+        if self._pauses.get(arn, PauseState.NOT_PAUSED) is state:
+            return  # the common case: no SQL
+        with self._connection() as conn:
+            conn.execute("DELETE FROM pauses WHERE durable_execution_arn = ?", (arn,))
+            if state is not PauseState.NOT_PAUSED:
+                conn.execute("INSERT INTO pauses VALUES (?, ?)", (arn, state.value))
+        self._pauses[arn] = state
+
+    def _restore_pause(self, execution: Execution) -> None:
+        arn = execution.durable_execution_arn
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT state FROM pauses WHERE durable_execution_arn = ?", (arn,)
+            ).fetchone()
+        state = PauseState(row[0]) if row else PauseState.NOT_PAUSED
+        execution._pause_state = state
+        self._pauses[arn] = state
+
+    def delete(self, arn: str) -> None:
+        """Remove an execution and what is kept beside it."""
+        with self._connection() as conn:
+            for table in ("executions", "invocation_errors", "pauses"):
+                conn.execute(f"DELETE FROM {table} WHERE durable_execution_arn = ?", (arn,))
+        self._cache.pop(arn, None)
+        self._pauses.pop(arn, None)
 
     def update(self, execution: Execution) -> None:
         self.save(execution)
@@ -92,6 +125,10 @@ class ExecutionDatabase(SQLiteExecutionStore):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS invocation_errors (durable_execution_arn TEXT, "
                 "end_timestamp TEXT, error_type TEXT, error_message TEXT)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS pauses (durable_execution_arn TEXT PRIMARY KEY, "
+                "state TEXT)"
             )
 
     def record_invocation_error(

@@ -3,11 +3,13 @@
 Parsing, validation and error shapes are the testing package's own wire layer (its reading of
 the service's); this maps a request (method, raw path, query, body) to its handler and returns
 (status, headers, body). The emulator's routes_durable.py and `lamina invoke`'s checkpoint
-server put it on aiohttp. Not here: its start-execution, health and metrics routes (not AWS's).
+server put it on aiohttp; controls.py adds Pause, Resume and Delete. Not here: its
+start-execution, health and metrics routes (not AWS's).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,11 +21,14 @@ from aws_durable_execution_sdk_python_testing.web import handlers as h
 from aws_durable_execution_sdk_python_testing.web import routes as r
 from aws_durable_execution_sdk_python_testing.web.models import HTTPRequest, HTTPResponse
 
+from lamina.durable import controls
+
 API_PREFIX = "/2025-12-01/"
 
 
 class DurableWire:
     def __init__(self, executor: Any) -> None:
+        self.executor = executor
         self.router = r.Router()
         self.handlers: dict[type, Any] = {
             r.CheckpointDurableExecutionRoute: h.CheckpointDurableExecutionHandler(executor),
@@ -43,6 +48,13 @@ class DurableWire:
         self, method: str, raw_path: str, query: str, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         """One request (the path still percent-encoded: ARNs hold '/'), its response."""
+        control = controls.match(method, raw_path)
+        if control is not None:
+            try:
+                answer = controls.perform(self.executor, *control, body)
+            except AwsApiException as e:
+                return _shape(HTTPResponse.create_error_from_exception(e))
+            return 202, {}, json.dumps(answer).encode()
         try:
             route = self.router.find_route(raw_path, method)
             handler = self.handlers.get(type(route))
