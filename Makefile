@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# AWS's durable execution requirements (YAML, pure Python); it declares Python >= 3.14.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--ignore-requires-python 'aws-durable-execution-conformance-tests>=1.0'
 	# An editable install leaves Lamina uncompiled; without .pyc files (PYTHONDONTWRITEBYTECODE)
 	# every `lamina` start would compile it again.
 	$(BIN)/python -m compileall -q server/lamina

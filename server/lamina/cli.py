@@ -24,6 +24,8 @@ SUBCOMMANDS = {
     "lsp": ("lamina.commands.lsp", "lsp"),
     "api": ("lamina.commands.api", "api"),
     "pull": ("lamina.commands.pull", "pull"),
+    "executions": ("lamina.commands.executions", "executions"),
+    "callback": ("lamina.commands.executions", "callback"),
 }
 
 

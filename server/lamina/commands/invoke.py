@@ -79,6 +79,11 @@ if TYPE_CHECKING:
     help="Invoke the function deployed at this Lambda API endpoint (lamina serve, or AWS).",
 )
 @click.option("--qualifier", metavar="Q", help="With --endpoint-url: a version or alias.")
+@click.option(
+    "--skip-time",
+    is_flag=True,
+    help="Durable functions: waits, retry back-off and timeouts end at once.",
+)
 def invoke(
     function: str | None,
     event: str | None,
@@ -97,6 +102,7 @@ def invoke(
     qualifier: str | None = None,
     config_name: str | None = None,
     strict_runtime: bool = False,
+    skip_time: bool = False,
 ) -> None:
     """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
 
@@ -128,6 +134,22 @@ def invoke(
     except ProjectError as e:
         fail(str(e))
     settings = project.settings
+    if spec.durable_config is not None:
+        from lamina.commands.invoke_durable import invoke_durable
+
+        invoke_durable(
+            spec,
+            project,
+            payload,
+            environment=environment,
+            timeout=timeout,
+            memory=memory,
+            runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
+            python=python or str(settings.get("python") or sys.executable),
+            assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
+            profile=profile or _setting(settings, "credentials.profile"),
+            skip_time=skip_time or _setting(settings, "durable.skipTime") in ("True", "true"),
+        )
     result = run_once(
         spec,
         project,

@@ -53,6 +53,12 @@ from lamina.commands.console import fail
     help="Also serve the project's API Gateway routes (lamina api) on --api-port.",
 )
 @click.option("--api-port", type=click.IntRange(0, 65535), default=3000, show_default=True)
+@click.option(
+    "--skip-time",
+    is_flag=True,
+    help="Durable functions: waits, retry back-off and timeouts end at once (history keeps "
+    "their durations).",
+)
 def serve(
     host: str,
     port: int,
@@ -65,6 +71,7 @@ def serve(
     debug_target: str | None = None,
     with_api: bool = False,
     api_port: int = 3000,
+    skip_time: bool = False,
 ) -> None:
     """Serve AWS Lambda's API locally (boto3, the AWS CLI, any SDK: use --endpoint-url)."""
     from lamina.emulator.server import ServeError, ServeOptions, cli_extras, run
@@ -83,6 +90,7 @@ def serve(
         port=port,
         update_delay_ms=update_delay,
         allow_remote=allow_remote,
+        skip_time=skip_time,
         **extras,
     )
     if with_api:

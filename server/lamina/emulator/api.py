@@ -27,6 +27,7 @@ from lamina.emulator.store import FunctionStore
 from lamina.runtime.pool import RuntimePool
 
 if TYPE_CHECKING:
+    from lamina.durable.service import DurableService
     from lamina.emulator.capacity_providers import CapacityProviders
     from lamina.emulator.code_signing import CodeSigningConfigs
     from lamina.emulator.event_sources import EventSourceMappings
@@ -59,6 +60,7 @@ class Emulator:
     capacity_providers: CapacityProviders | None = None
     # (function, qualifier) of provisioned concurrency configs whose environment is starting.
     warming: set[tuple[str, str]] = field(default_factory=set)
+    durable: DurableService | None = None  # None without the durable extra
 
 
 EMULATOR = web.AppKey("emulator", Emulator)

@@ -10,6 +10,7 @@ from lamina.emulator import (
     routes_account,
     routes_capacity_providers,
     routes_code_signing,
+    routes_durable,
     routes_esm,
     routes_event_invoke,
     routes_function_settings,
@@ -40,6 +41,7 @@ ROUTE_TABLES = (
     routes_provisioned.routes,
     routes_capacity_providers.routes,
     routes_resource_policy.routes,
+    routes_durable.routes,
 )
 
 

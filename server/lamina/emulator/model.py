@@ -28,6 +28,7 @@ ECHOED_MEMBERS = (
     "LoggingConfig",
     "SnapStart",
     "CapacityProviderConfig",
+    "DurableConfig",  # durable_functions.py reads it
 )
 
 

@@ -15,6 +15,11 @@ import time
 from aiohttp import web
 
 from lamina.emulator.api import Emulator, api, json_response, read_body
+from lamina.emulator.durable_functions import (
+    HANDLER_INVOKE_HEADER,
+    durable_config,
+    start_execution,
+)
 from lamina.emulator.errors import LambdaError, validation
 from lamina.emulator.event_invoke import AsyncEvent
 from lamina.emulator.lookup import find_function
@@ -94,6 +99,11 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
 
     if invocation_type == "DryRun":
         return web.Response(status=204)
+    durable = durable_config(target.config)
+    if durable is not None and HANDLER_INVOKE_HEADER not in headers:
+        return await start_execution(
+            emu, state.name, qualifier, durable, payload, headers, invocation_type
+        )
     if invocation_type == "Event":
         # Durable before the 202; the queue runs it (throttling and retries included).
         event = AsyncEvent(state.name, qualifier, payload, context)

@@ -24,6 +24,7 @@ from lamina.emulator.async_journal import AsyncJournal
 from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, AsyncSettings
 from lamina.emulator.capacity_providers import CapacityProviders
 from lamina.emulator.code_signing import CodeSigningConfigs
+from lamina.emulator.durable_functions import open_service as open_durable_service
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
@@ -68,6 +69,8 @@ class ServeOptions:
     # --debug FUNCTION[:PORT]: that function runs under debugpy (port 0: one picked at start).
     debug_function: str | None = None
     debug_port: int = 0
+    # --skip-time (durable.skipTime): durable waits, retry back-off and timeouts end at once.
+    skip_time: bool = False
 
 
 def cli_extras(
@@ -177,6 +180,7 @@ class EmulatorServer:
                 options.debug_function, port, store, pool, invocation_log
             )
             invoker.debugger = self.debugger
+        open_durable_service(self.emulator, options.data_dir, skip_time=options.skip_time)
         await events.start()
         # botocore's model, for request validation, loads while the emulator starts serving.
         self._preload = asyncio.get_running_loop().create_task(model_validation.preload())
@@ -212,6 +216,8 @@ class EmulatorServer:
                 f"cannot listen on {options.host}:{options.port}: {e.strerror}"
             ) from None
         await mappings.start(self._start_poller)
+        if self.emulator.durable is not None:
+            self.emulator.durable.resume_interrupted()
 
     def _start_poller(self, uuid: str) -> asyncio.Task[None]:
         emu = self.emulator
@@ -230,6 +236,8 @@ class EmulatorServer:
             self._runner = None
         emulator, self.emulator = self.emulator, None
         if emulator is not None:
+            if emulator.durable is not None:
+                await asyncio.to_thread(emulator.durable.close)
             if emulator.mappings is not None:
                 await emulator.mappings.close()
             await emulator.events.close()

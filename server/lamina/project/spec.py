@@ -82,6 +82,8 @@ class FunctionSpec:
     # The function's event sources in SAM's shape ({name: {"Type": "HttpApi", "Properties":
     # {...}}}), whatever the project format: the template's Events, or serverless.yml's events.
     template_events: dict[str, Any] = field(default_factory=dict)
+    # The template's DurableConfig (ExecutionTimeout, RetentionPeriodInDays): a durable function.
+    durable_config: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.function_name:

@@ -163,6 +163,7 @@ class _FunctionReader:
                 logical_id,
             ),
             template_events=self._events(prop),
+            durable_config=_mapping(prop("DurableConfig")),
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
@@ -350,3 +351,7 @@ def _with_global_layers(
     if isinstance(global_layers, list) and isinstance(own, list) and own is not global_layers:
         return {**properties, "Layers": [*global_layers, *own]}
     return properties
+
+
+def _mapping(value: object) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, Mapping) else None

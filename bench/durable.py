@@ -1,0 +1,373 @@
+"""Durable functions: `lamina serve --skip-time` against AWS's `dex-local-runner --skip-time`,
+in one run.
+
+    .venv/bin/python bench/durable.py             # ~1 min on 2 cores
+    .venv/bin/python bench/durable.py --quick     # fewer rounds
+    .venv/bin/python bench/durable.py --json out.json
+
+1. A 100-step workflow with a one-day wait (50 steps, the wait, 50 steps), start to result,
+   with time skipping. Lamina: a RequestResponse Invoke of the durable function on `lamina
+   serve --skip-time` (it answers when the execution has ended). Peer: `dex-local-runner
+   start-server --skip-time --store-type memory`, started through its start-durable-execution
+   route and polled with GetDurableExecution until it ends; it runs the same handler through
+   `lamina serve` as its Lambda endpoint (the handler's AWS_ENDPOINT_URL_LAMBDA points at dex).
+   Rounds alternate. Goal: <= 1 s, and no slower than the peer.
+2. One checkpoint round trip, SDK -> Lamina -> SDK: boto3's CheckpointDurableExecution (what the
+   SDK calls) against `lamina serve`, chaining tokens of a live execution whose handler is
+   asleep; peer: the same call against a server that answers at once with a canned response.
+   Goal: <= 1.3x.
+
+A slow number never fails the run ("NOT met" is printed). The exit status is 1 only when
+something could not be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROLE = "arn:aws:iam::123456789012:role/lamina-bench"
+WORKFLOW = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    total = 0
+    for i in range(50):
+        total += context.step(lambda _, i=i: i, name=f"step-{i}")
+    context.wait(Duration.from_days(1), name="one-day")
+    for i in range(50, 100):
+        total += context.step(lambda _, i=i: i, name=f"step-{i}")
+    return {"total": total}
+"""
+# Leaks its checkpoint token (from the raw durable input) and sleeps, so that the benchmark can
+# checkpoint on a live execution.
+SLEEPER = """
+import json, os, time
+
+
+def handler(event, context):
+    with open(os.environ["TOKEN_FILE"] + ".tmp", "w") as f:
+        json.dump({"arn": event["DurableExecutionArn"], "token": event["CheckpointToken"]}, f)
+    os.rename(os.environ["TOKEN_FILE"] + ".tmp", os.environ["TOKEN_FILE"])
+    time.sleep(float(os.environ.get("SLEEP_S", "60")))
+    return {"Status": "SUCCEEDED", "Result": "null"}
+"""
+INSTANT_SERVER = r"""
+import asyncio, sys
+BODY = b'{"CheckpointToken": "next-token", "NewExecutionState": {"Operations": []}}'
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nx-amzn-RequestId: 4c8464f4-53f0-442b-b68c-a0392ffbd8e9\r\n"
+    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+) + BODY
+
+class Instant(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.buffer = transport, b""
+
+    def data_received(self, data):
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            length = 0
+            for line in self.buffer[:end].split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            self.transport.write(ANSWER)
+
+async def main():
+    server = await asyncio.get_running_loop().create_server(Instant, "127.0.0.1", int(sys.argv[1]))
+    await server.serve_forever()
+
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def zip_of(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def client(endpoint: str, read_timeout: int = 120) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session(
+        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+    ).client(
+        "lambda",
+        endpoint_url=endpoint,
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=read_timeout),
+    )
+
+
+def wait_for(url: str, proc: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{what} did not start")
+
+
+def start(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")  # dex signs its calls
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def lamina_workflow(lam: Any) -> float:
+    started = time.perf_counter()
+    response = lam.invoke(FunctionName="workflow", Payload=b"{}")
+    elapsed = time.perf_counter() - started
+    body = json.loads(response["Payload"].read())
+    if response.get("FunctionError") or body != {"total": 4950}:
+        raise SystemExit(f"lamina serve: unexpected answer {body}")
+    return elapsed
+
+
+def dex_workflow(dex_endpoint: str, dex: Any, n: int) -> float:
+    start_input = {
+        "AccountId": "123456789012",
+        "FunctionName": "workflow-dex",
+        "FunctionQualifier": "$LATEST",
+        "ExecutionName": f"bench-{n}-{time.time_ns()}",
+        "ExecutionTimeoutSeconds": 300,
+        "ExecutionRetentionPeriodDays": 1,
+        "Input": "{}",
+    }
+    request = urllib.request.Request(
+        f"{dex_endpoint}/start-durable-execution",
+        data=json.dumps(start_input).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        arn = json.loads(response.read())["ExecutionArn"]
+    while True:
+        execution = dex.get_durable_execution(DurableExecutionArn=arn)
+        if execution["Status"] != "RUNNING":
+            break
+        time.sleep(0.002)
+    elapsed = time.perf_counter() - started
+    if execution["Status"] != "SUCCEEDED" or json.loads(execution["Result"]) != {"total": 4950}:
+        raise SystemExit(f"dex-local-runner: unexpected outcome {execution}")
+    return elapsed
+
+
+def checkpoint_round_trips(lam: Any, arn: str, token: str, n: int) -> tuple[list[float], str]:
+    """n checkpoints in a row, each with the token the previous one returned; the last token."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = lam.checkpoint_durable_execution(
+            DurableExecutionArn=arn, CheckpointToken=token, Updates=[]
+        )
+        times.append(time.perf_counter() - started)
+        token = response["CheckpointToken"]
+    return times, token
+
+
+def instant_round_trips(endpoint: str, n: int) -> list[float]:
+    instant = client(endpoint)
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/n/1"
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        instant.checkpoint_durable_execution(
+            DurableExecutionArn=arn, CheckpointToken="token", Updates=[]
+        )
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    rounds, checkpoints = (3, 100) if args.quick else (7, 400)
+    tmp = Path(tempfile.mkdtemp(prefix="lamina-bench-durable-"))
+    bin_dir = Path(sys.executable).parent
+    serve_port, dex_port, instant_port = free_port(), free_port(), free_port()
+    serve_endpoint = f"http://127.0.0.1:{serve_port}"
+    dex_endpoint = f"http://127.0.0.1:{dex_port}"
+    instant_endpoint = f"http://127.0.0.1:{instant_port}"
+    procs = []
+    try:
+        serve = start(
+            [
+                sys.executable,
+                "-m",
+                "lamina",
+                "serve",
+                "--port",
+                str(serve_port),
+                "--data-dir",
+                str(tmp / "data"),
+                "--skip-time",
+            ],
+            tmp / "serve.log",
+        )
+        procs.append(serve)
+        dex = start(
+            [
+                str(bin_dir / "dex-local-runner"),
+                "start-server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(dex_port),
+                "--lambda-endpoint",
+                serve_endpoint,
+                "--local-runner-endpoint",
+                dex_endpoint,
+                "--local-runner-region",
+                "us-east-1",
+                "--store-type",
+                "memory",
+                "--skip-time",
+                "--log-level",
+                "WARNING",
+            ],
+            tmp / "dex.log",
+        )
+        procs.append(dex)
+        instant = start([sys.executable, "-c", INSTANT_SERVER, str(instant_port)], tmp / "i.log")
+        procs.append(instant)
+        wait_for(f"{serve_endpoint}/2016-08-19/account-settings", serve, "lamina serve")
+        wait_for(f"{dex_endpoint}/health", dex, "dex-local-runner")
+        lam = client(serve_endpoint)
+        common = {"Runtime": "python3.13", "Role": ROLE, "Handler": "app.handler", "Timeout": 60}
+        lam.create_function(
+            FunctionName="workflow",
+            Code={"ZipFile": zip_of(WORKFLOW)},
+            DurableConfig={"ExecutionTimeout": 172800},
+            **common,
+        )
+        lam.create_function(
+            FunctionName="workflow-dex",
+            Code={"ZipFile": zip_of(WORKFLOW)},
+            Environment={"Variables": {"AWS_ENDPOINT_URL_LAMBDA": dex_endpoint}},
+            **common,
+        )
+        token_file = tmp / "token.json"
+        lam.create_function(
+            FunctionName="sleeper",
+            Code={"ZipFile": zip_of(SLEEPER)},
+            DurableConfig={"ExecutionTimeout": 600},
+            Environment={"Variables": {"TOKEN_FILE": str(token_file), "SLEEP_S": "120"}},
+            **{**common, "Timeout": 150},
+        )
+        dex_client = client(dex_endpoint)
+
+        # 1. The 100-step workflow, alternating; the first round of each warms it up.
+        lamina_workflow(lam)
+        dex_workflow(dex_endpoint, dex_client, 0)
+        lamina_s, dex_s = [], []
+        for n in range(rounds):
+            lamina_s.append(lamina_workflow(lam))
+            dex_s.append(dex_workflow(dex_endpoint, dex_client, n + 1))
+        lamina_med, dex_med = statistics.median(lamina_s), statistics.median(dex_s)
+
+        # 2. Checkpoint round trips on a live execution, then the instant server.
+        lam.invoke(FunctionName="sleeper", InvocationType="Event", Payload=b"{}")
+        deadline = time.monotonic() + 60
+        while not token_file.exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("the sleeper never started")
+            time.sleep(0.05)
+        live = json.loads(token_file.read_text())
+        _, current = checkpoint_round_trips(lam, live["arn"], live["token"], 20)  # warm-up
+        instant_round_trips(instant_endpoint, 20)
+        lamina_rt: list[float] = []
+        instant_rt: list[float] = []
+        for _ in range(4):  # interleaved in blocks, so that load hits both
+            block, current = checkpoint_round_trips(lam, live["arn"], current, checkpoints // 4)
+            lamina_rt.extend(block)
+            instant_rt.extend(instant_round_trips(instant_endpoint, checkpoints // 4))
+        lamina_cp, instant_cp = statistics.median(lamina_rt), statistics.median(instant_rt)
+    finally:
+        for proc in procs:
+            stop(proc)
+
+    ratio_workflow = lamina_med / dex_med
+    ratio_cp = lamina_cp / instant_cp
+    print("durable functions: lamina serve --skip-time vs dex-local-runner --skip-time")
+    print(
+        f"1. 100-step workflow + 1-day wait, start to result (median of {rounds}): "
+        f"Lamina {lamina_med * 1000:.0f} ms, dex-local-runner {dex_med * 1000:.0f} ms, "
+        f"ratio {ratio_workflow:.2f}  [<= 1 s: {verdict(lamina_med <= 1.0)}; "
+        f"<= peer: {verdict(ratio_workflow <= 1.0)}]"
+    )
+    print(
+        f"2. checkpoint round trip (median of {len(lamina_rt)}): Lamina "
+        f"{lamina_cp * 1000:.2f} ms, instant server {instant_cp * 1000:.2f} ms, ratio "
+        f"{ratio_cp:.2f}  [<= 1.3x: {verdict(ratio_cp <= 1.3)}]"
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "workflow_s": {"lamina": lamina_s, "dex": dex_s},
+                    "checkpoint_s": {"lamina": lamina_rt, "instant": instant_rt},
+                },
+                indent=1,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

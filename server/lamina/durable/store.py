@@ -1,0 +1,167 @@
+"""Executions in SQLite, in Lamina's data dir.
+
+The testing package's SQLite store opens a connection per call and parses the whole execution
+on every load; the executor loads and saves several times per checkpoint, so a 100-step
+workflow paid for thousands of parses. This one keeps one connection (behind a lock: the
+executor calls from its worker threads) and the executions it has seen in memory, as the
+runner's in-memory store does (the executor shares the objects it loads). Every save still
+commits before the executor answers: WAL with synchronous=NORMAL, so every acknowledged
+checkpoint survives the process being killed (kill -9); only a power loss can drop the last.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aws_durable_execution_sdk_python_testing.execution import Execution, PauseState
+from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
+
+from lamina.durable.availability import missing_reason
+
+STORE_FILE = "durable-executions.sqlite3"
+CACHED_EXECUTIONS = 512
+
+
+class ExecutionDatabase(SQLiteExecutionStore):
+    """The durable executions of one data dir (`lamina serve`'s, or the workspace's)."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._cache: OrderedDict[str, Execution] = OrderedDict()
+        # The pause each execution has in the table (the runner's execution data keeps none).
+        self._pauses: dict[str, PauseState] = {}
+
+    def load(self, execution_arn: str) -> Execution:
+        with self._lock:
+            cached = self._cache.get(execution_arn)
+            if cached is None:
+                cached = super().load(execution_arn)
+                self._restore_pause(cached)
+                self._remember(cached)
+            else:
+                self._cache.move_to_end(execution_arn)
+            return cached
+
+    def save(self, execution: Execution) -> None:
+        with self._lock:
+            super().save(execution)
+            self._save_pause(execution)
+            self._remember(execution)
+
+    def _save_pause(self, execution: Execution) -> None:
+        arn = execution.durable_execution_arn
+        state = execution.pause_state
+        if self._pauses.get(arn, PauseState.NOT_PAUSED) is state:
+            return  # the common case: no SQL
+        with self._connection() as conn:
+            conn.execute("DELETE FROM pauses WHERE durable_execution_arn = ?", (arn,))
+            if state is not PauseState.NOT_PAUSED:
+                conn.execute("INSERT INTO pauses VALUES (?, ?)", (arn, state.value))
+        self._pauses[arn] = state
+
+    def _restore_pause(self, execution: Execution) -> None:
+        arn = execution.durable_execution_arn
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT state FROM pauses WHERE durable_execution_arn = ?", (arn,)
+            ).fetchone()
+        state = PauseState(row[0]) if row else PauseState.NOT_PAUSED
+        execution._pause_state = state
+        self._pauses[arn] = state
+
+    def delete(self, arn: str) -> None:
+        """Remove an execution and what is kept beside it."""
+        with self._connection() as conn:
+            for table in ("executions", "invocation_errors", "pauses"):
+                conn.execute(f"DELETE FROM {table} WHERE durable_execution_arn = ?", (arn,))
+        self._cache.pop(arn, None)
+        self._pauses.pop(arn, None)
+
+    def update(self, execution: Execution) -> None:
+        self.save(execution)
+
+    def _remember(self, execution: Execution) -> None:
+        self._cache[execution.durable_execution_arn] = execution
+        self._cache.move_to_end(execution.durable_execution_arn)
+        while len(self._cache) > CACHED_EXECUTIONS:
+            self._cache.popitem(last=False)
+
+    @classmethod
+    def open(cls, data_dir: Path) -> ExecutionDatabase:
+        reason = missing_reason()
+        if reason is not None:
+            raise RuntimeError(reason)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        store = cls(data_dir / STORE_FILE)
+        store._init_db()
+        return store
+
+    def _get_connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=30.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL;")
+            conn.execute("PRAGMA synchronous=NORMAL;")
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._get_connection()
+            with conn:  # one transaction: committed on success, rolled back on error
+                yield conn
+
+    def _init_db(self) -> None:
+        super()._init_db()
+        with self._connection() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS invocation_errors (durable_execution_arn TEXT, "
+                "end_timestamp TEXT, error_type TEXT, error_message TEXT)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS pauses (durable_execution_arn TEXT PRIMARY KEY, "
+                "state TEXT)"
+            )
+
+    def record_invocation_error(
+        self, arn: str, ended: datetime.datetime, error_type: str, error_message: str
+    ) -> None:
+        """The error of a failed invocation (the runner's own records keep none)."""
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO invocation_errors VALUES (?, ?, ?, ?)",
+                (arn, ended.isoformat(), error_type, error_message),
+            )
+
+    def invocation_errors(self, arn: str) -> dict[str, tuple[str, str]]:
+        """End timestamp (ISO) -> (error type, message) of the execution's failed invocations."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT end_timestamp, error_type, error_message FROM invocation_errors "
+                "WHERE durable_execution_arn = ?",
+                (arn,),
+            ).fetchall()
+        return {str(end): (str(kind), str(message)) for end, kind, message in rows}
+
+    def running_arns(self) -> list[str]:
+        """The executions that were running when Lamina last stopped (to resume them)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT durable_execution_arn FROM executions WHERE status = 'RUNNING' "
+                "ORDER BY start_timestamp"
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

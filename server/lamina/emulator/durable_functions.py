@@ -1,0 +1,187 @@
+"""The emulator's side of durable functions: which functions are durable, how the durable
+service runs their handlers (through the emulator's invoker, so reserved concurrency, the
+debugger and the invocation log apply), and starting the service beside the emulator.
+
+A function is durable when it was created with a DurableConfig (kept as given, and returned by
+GetFunction/GetFunctionConfiguration like Lambda does).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from lamina.durable.availability import missing_reason
+from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome, RunFunction
+from lamina.emulator.api import Emulator
+from lamina.emulator.errors import LambdaError
+from lamina.emulator.lookup import find_function
+from lamina.emulator.model import VersionConfig
+from lamina.runtime.invocation import InvocationRequest
+
+if TYPE_CHECKING:
+    from lamina.durable.chained import FindTarget
+    from lamina.durable.service import DurableService, StartRequest
+
+log = logging.getLogger("lamina.emulator")
+
+DURABLE_DIR = "durable"
+
+
+def durable_config(config: VersionConfig) -> dict[str, Any] | None:
+    """The version's DurableConfig, or None for a plain function."""
+    value = config.echoed_dict().get("DurableConfig")
+    return value if isinstance(value, dict) else None
+
+
+def handler_runner(emu: Emulator) -> RunFunction:
+    """What the durable service calls to run one invocation of a durable function's handler."""
+
+    async def run(function_name: str, payload: bytes) -> FunctionOutcome:
+        try:
+            state, qualifier = find_function(emu.store, emu.arns, function_name, None)
+        except LambdaError as e:
+            if e.code == "ResourceNotFoundException":
+                raise FunctionNotFound(function_name) from None
+            raise
+        invoker = emu.invoker
+        target = invoker.target(state, qualifier)
+        started = time.perf_counter()
+        result = await invoker.invoke(
+            target, InvocationRequest(payload=payload, invoked_function_arn=target.invoked_arn)
+        )
+        emu.invocation_log.invoked(
+            state.name, "Durable", result, (time.perf_counter() - started) * 1000
+        )
+        error_type = None if result.ok else str((result.error or {}).get("errorType", "Unknown"))
+        return FunctionOutcome(result.payload, result.request_id, error_type)
+
+    return run
+
+
+def target_finder(emu: Emulator) -> FindTarget:
+    """What a durable function's chained invokes may call: the emulator's functions."""
+    from lamina.durable.chained import Target
+
+    async def find(function_name: str, qualifier: str | None) -> Target | None:
+        try:
+            state, resolved = find_function(emu.store, emu.arns, function_name, qualifier)
+            target = emu.invoker.target(state, resolved)
+        except LambdaError:
+            return None
+        return Target(durable_config(target.config))
+
+    return find
+
+
+def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
+    """Start the durable execution service beside the emulator (`emu.durable`), resuming the
+    executions a stop interrupted. Without the durable extra, durable routes say what's missing."""
+    reason = missing_reason()
+    if reason is not None:
+        log.info("lamina serve: %s", reason)
+        return
+    from lamina.durable.service import DurableService
+
+    service = DurableService(
+        data_dir / DURABLE_DIR,
+        handler_runner(emu),
+        skip_time=skip_time,
+        region=emu.arns.region,
+        find_target=target_finder(emu),
+    )
+    service.open()
+    emu.durable = service
+
+
+# Invoke of a durable function starts an execution. RequestResponse waits for it up to Lambda's
+# synchronous limit (15 minutes, less if the execution timeout is lower); Event answers 202 at
+# once. Both give the execution's ARN in X-Amz-Durable-Execution-Arn, as AWS does.
+SYNC_LIMIT_S = 900
+ARN_HEADER = "X-Amz-Durable-Execution-Arn"
+NAME_HEADER = "X-Amz-Durable-Execution-Name"
+# AWS's testing runner marks its own handler invocations with this header; with it, an Invoke of
+# a durable function runs the handler once with the durable input it carries (so that runner can
+# use `lamina serve` as its Lambda endpoint).
+HANDLER_INVOKE_HEADER = "X-Dex-Handler-Invoke"
+
+
+async def start_execution(
+    emu: Emulator,
+    function_name: str,
+    qualifier: str | None,
+    config: dict[str, Any],
+    payload: bytes,
+    headers: Mapping[str, str],
+    invocation_type: str,
+) -> web.Response:
+    service = emu.durable
+    if service is None:
+        raise LambdaError(
+            "ServiceException", missing_reason() or "durable executions are not running"
+        )
+    from lamina.durable.service import (
+        DEFAULT_EXECUTION_TIMEOUT,
+        DEFAULT_RETENTION_DAYS,
+        StartRequest,
+    )
+
+    timeout = int(config.get("ExecutionTimeout") or DEFAULT_EXECUTION_TIMEOUT)
+    request = StartRequest(
+        function_name=function_name,
+        input=payload.decode(),
+        qualifier=qualifier or "$LATEST",
+        execution_name=headers.get(NAME_HEADER),
+        execution_timeout=timeout,
+        retention_days=int(config.get("RetentionPeriodInDays") or DEFAULT_RETENTION_DAYS),
+    )
+    arn = await service.call(_start_once, service, request)
+    response_headers = {ARN_HEADER: arn, "x-amzn-RequestId": str(uuid.uuid4())}
+    if invocation_type == "Event":
+        return web.Response(status=202, headers=response_headers)
+    if not await service.wait(arn, min(SYNC_LIMIT_S, timeout)):
+        response_headers["X-Amz-Function-Error"] = "Unhandled"
+        error = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"The durable execution {arn} is still running after the "
+            f"{min(SYNC_LIMIT_S, timeout)} s a synchronous invocation may wait; follow it "
+            "with GetDurableExecution",
+        }
+        return web.json_response(error, headers=response_headers)
+    from lamina.durable.service import describe
+
+    outcome = describe(await service.call(service.execution, arn))
+    if outcome["Status"] == "SUCCEEDED":
+        body = outcome["Result"] if outcome["Result"] is not None else "null"
+        return web.Response(body=body, content_type="application/json", headers=response_headers)
+    response_headers["X-Amz-Function-Error"] = "Unhandled"
+    error_object = outcome["Error"] or {}
+    error = {
+        "errorType": error_object.get("ErrorType") or outcome["Status"],
+        "errorMessage": error_object.get("ErrorMessage") or f"The execution {outcome['Status']}",
+    }
+    return web.json_response(error, headers=response_headers)
+
+
+def _start_once(service: DurableService, request: StartRequest) -> str:
+    """A new execution, or, for an execution name already used with the same input, the
+    existing one (AWS's idempotency); the same name with another input is refused."""
+    if request.execution_name:
+        existing = service.find_named(request.function_name, request.execution_name)
+        if existing is not None:
+            if existing.start_input.input != request.input:
+                raise LambdaError(
+                    "DurableExecutionAlreadyStartedException",
+                    f"Durable execution {request.execution_name} of {request.function_name} "
+                    "has already been started with another input",
+                    status=409,
+                )
+            arn: str = existing.durable_execution_arn
+            return arn
+    return service.start(request)

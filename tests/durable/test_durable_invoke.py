@@ -1,0 +1,104 @@
+"""`lamina invoke` on a durable function: the whole execution in one command, each invocation's
+REPORT, a readable history and the result; a wait beyond 15 minutes without --skip-time ends
+the command with the ARN; a durable function without the SDK fails in one clear line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from durable.conftest import FUNCTIONS
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.handler
+    Timeout: 30
+    DurableConfig:
+      ExecutionTimeout: 172800
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: orders/
+  NoSdk:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: no_sdk/
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("durable-project")
+    (root / "template.yaml").write_text(TEMPLATE)
+    shutil.copytree(FUNCTIONS / "wait_workflow", root / "orders")
+    (root / "no_sdk").mkdir()
+    shutil.copy(FUNCTIONS / "wait_workflow" / "app.py", root / "no_sdk" / "app.py")
+    return root
+
+
+def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lamina", "invoke", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_whole_execution_with_skip_time(project: Path, tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger"
+    event = json.dumps({"x": 20, "ledger": str(ledger)})
+    (tmp_path / "event.json").write_text(event)
+    done = invoke(project, "Orders", "-e", str(tmp_path / "event.json"), "--skip-time")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"result": 42}
+    assert done.stderr.count("REPORT RequestId:") == 2  # the first run, then the replay
+    history = done.stderr.split("--- history of ", 1)[1]
+    assert "WaitStarted            sleep  (86400 s wait)" in history
+    assert "StepSucceeded          double  -> 42" in history
+    assert "ExecutionSucceeded" in history
+    assert ledger.read_text().split() == ["add", "double"]
+
+
+def test_long_wait_ends_with_the_arn(project: Path, tmp_path: Path) -> None:
+    event = json.dumps({"x": 1, "ledger": str(tmp_path / "ledger")})
+    (tmp_path / "event.json").write_text(event)
+    done = invoke(project, "Orders", "-e", str(tmp_path / "event.json"))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["Status"] == "RUNNING"
+    assert ":function:Orders:$LATEST/durable-execution/" in out["DurableExecutionArn"]
+    assert "longer than a synchronous invoke waits (15 minutes)" in done.stderr
+
+
+def interpreter_without_the_sdk() -> str | None:
+    """A Python other than Lamina's (whose venv has the SDK, through the durable extra)."""
+    for version in ("3.13.0", "3.12.1"):
+        python = Path.home() / ".pyenv" / "versions" / version / "bin" / "python"
+        if python.exists():
+            probe = subprocess.run([python, "-c", "import aws_durable_execution_sdk_python"])
+            if probe.returncode != 0:
+                return str(python)
+    return None
+
+
+def test_durable_function_without_the_sdk(project: Path) -> None:
+    python = interpreter_without_the_sdk()
+    if python is None:
+        pytest.skip("no interpreter without the durable SDK on this machine")
+    done = invoke(project, "NoSdk", "--skip-time", "--python", python)
+    assert done.returncode == 1
+    error = json.loads(done.stdout)
+    assert "add aws-durable-execution-sdk-python to its requirements.txt" in error["errorMessage"]
+    assert "Traceback" not in done.stderr.split("--- history of ")[0].split("REPORT")[-1]
