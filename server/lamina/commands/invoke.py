@@ -134,6 +134,7 @@ def invoke(
     except ProjectError as e:
         fail(str(e))
     settings = project.settings
+    chosen_python = choose_python(spec, settings, python, strict_runtime)
     if spec.durable_config is not None:
         from lamina.commands.invoke_durable import invoke_durable
 
@@ -145,7 +146,7 @@ def invoke(
             timeout=timeout,
             memory=memory,
             runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
-            python=python or str(settings.get("python") or sys.executable),
+            python=chosen_python,
             assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
             profile=profile or _setting(settings, "credentials.profile"),
             skip_time=skip_time or _setting(settings, "durable.skipTime") in ("True", "true"),
@@ -158,7 +159,7 @@ def invoke(
         timeout=timeout,
         memory=memory,
         runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
-        python=choose_python(spec, settings, python, strict_runtime),
+        python=chosen_python,
         freeze=not no_freeze,
         assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
         profile=profile or _setting(settings, "credentials.profile"),
