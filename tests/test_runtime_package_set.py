@@ -19,7 +19,7 @@ import pytest
 
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
-from lamina.runtime.package_set import RUNTIME_SDK, runtime_packages
+from lamina.runtime.package_set import DURABLE_RUNTIME_SDK, RUNTIME_SDK, runtime_packages
 from lamina.runtime.pool import RuntimePool
 
 REPORT = """
@@ -191,3 +191,26 @@ async def test_the_shells_variables_stay_out_but_for_the_allowlist(
     assert seen["HTTPS_PROXY"] == "http://proxy.example:3128"
     assert seen["FROM_TEMPLATE"] == "yes"
     assert seen["AWS_LAMBDA_FUNCTION_NAME"] == "fn" and "PYTHONPATH" not in seen
+
+
+DURABLE_PROBE = """
+def handler(event, context):
+    import boto3
+    try:
+        import aws_durable_execution_sdk_python
+    except ImportError:
+        return {"durable_sdk": False, "boto3": boto3.__version__}
+    return {"durable_sdk": True, "boto3": boto3.__version__}
+"""
+
+
+@pytest.mark.parametrize(("runtime", "ships"), [("python3.12", False), ("python3.13", True)])
+async def test_the_durable_sdk_comes_with_python313_and_later(
+    runtime: str, ships: bool, write_function: Any
+) -> None:
+    """Lambda's python3.13+ runtimes have the durable execution SDK built in (and a boto3 new
+    enough for it); python3.12's doesn't. Keyed on the template's Runtime, whatever the
+    interpreter that plays it."""
+    body = payload(await invoke(write_function(DURABLE_PROBE, runtime=runtime)))
+    expected_boto3 = (DURABLE_RUNTIME_SDK if ships else RUNTIME_SDK)["boto3"]
+    assert body == {"durable_sdk": ships, "boto3": expected_boto3}

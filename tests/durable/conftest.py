@@ -26,6 +26,15 @@ def durable_zip(name: str) -> bytes:
     return PackageBuilder(DEPENDENCY_CACHE).build(spec, DependencyPlatform.LOCAL).data
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_private_tmp() -> Iterator[None]:
+    """These handlers report their steps through files in the test's tmp_path, under /tmp, which
+    the sandbox's private /tmp would hide (tests/test_runtime_sandbox.py covers the sandbox)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LAMINA_SANDBOX", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def skip_time_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     server = start_emulator(tmp_path_factory.mktemp("durable") / "data", "--skip-time")

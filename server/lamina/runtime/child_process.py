@@ -207,7 +207,7 @@ def spawn_child(
     debug: DebugSettings | None = None,
 ) -> ChildProcess:
     # Installed once per interpreter; then cached.
-    packages = runtime_packages(config.interpreter(options))
+    packages = runtime_packages(config.interpreter(options), runtime=config.runtime)
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     read_fd = write_fd = -1

@@ -126,8 +126,9 @@ class ExecutionEnvironment:
             self._debugger_listening = loop.create_future()
         if self._child is None:
             python = self.config.interpreter(self.options)
-            if not package_set.ready(python):  # the first time: pip, off the loop
-                await asyncio.to_thread(package_set.runtime_packages, python)
+            runtime = self.config.runtime
+            if not package_set.ready(python, runtime):  # the first time: pip, off the loop
+                await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
             self._child = spawn_child(self.config, self.options, self.credentials_env, self.debug)
         try:
             await self._api.start(self._child.listener)

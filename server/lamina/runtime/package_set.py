@@ -39,8 +39,18 @@ RUNTIME_SDK: dict[str, str] = {"boto3": "1.40.4", "botocore": "1.40.4"}
 # The runtime client and its dependencies, as in /var/runtime (4.x has no wheels for 3.9).
 RUNTIME_CLIENT: dict[str, str] = {"awslambdaric": "4.2.2"}
 RUNTIME_CLIENT_BY_VERSION: dict[str, dict[str, str]] = {"3.9": {"awslambdaric": "3.1.1"}}
+# Lambda's python3.13+ runtimes also ship the durable execution SDK, "for testing and
+# development" (AWS: durable-supported-runtimes), so their boto3 is new enough for it (the SDK
+# asks for boto3 >= 1.43.114).
+DURABLE_RUNTIME_SDK: dict[str, str] = {
+    "boto3": "1.43.114",
+    "botocore": "1.43.114",
+    "aws-durable-execution-sdk-python": "3.0.0",
+}
+FIRST_DURABLE_RUNTIME = (3, 13)
 # Import names of the distributions above, for the offline stand-in.
 SDK_IMPORT_NAMES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+_DURABLE_IMPORT_NAMES = (*SDK_IMPORT_NAMES, "aws_durable_execution_sdk_python")
 _CLIENT_IMPORT_NAMES = ("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py")
 
 
@@ -69,7 +79,7 @@ class RuntimePackages:
 
 
 _interpreters: dict[str, Interpreter] = {}
-_package_sets: dict[tuple[str, Path], RuntimePackages] = {}
+_package_sets: dict[tuple[str, Path, bool], RuntimePackages] = {}
 _lock = threading.Lock()
 _PROBE = "import sys, platform; print(f'{sys.version_info[0]}.{sys.version_info[1]} {platform.machine()}')"
 
@@ -154,36 +164,52 @@ def cache_root() -> Path:
     return Path(base) / "lamina"
 
 
-def ready(python: str) -> bool:
-    """Whether runtime_packages(python) answers at once (an event loop asks before it blocks)."""
-    return (python, cache_root()) in _package_sets
+def ready(python: str, runtime: str | None = None) -> bool:
+    """Whether runtime_packages(python, runtime=runtime) answers at once (an event loop asks
+    before it blocks)."""
+    durable = runtime is not None and ships_durable_sdk(runtime)
+    return (python, cache_root(), durable) in _package_sets
 
 
-def runtime_packages(python: str, root: Path | None = None) -> RuntimePackages:
+def ships_durable_sdk(runtime: str) -> bool:
+    """Whether Lambda's `runtime` (python3.X) has the durable execution SDK built in."""
+    major, _, minor = runtime.removeprefix("python").partition(".")
+    if not (major.isdigit() and minor.isdigit()):
+        return False
+    return (int(major), int(minor)) >= FIRST_DURABLE_RUNTIME
+
+
+def runtime_packages(
+    python: str, root: Path | None = None, runtime: str | None = None
+) -> RuntimePackages:
     """The runtime's package set for `python`, installed on first use (a few seconds, once per
-    Python version and machine); then a dictionary lookup."""
+    Python version and machine); then a dictionary lookup. `runtime` is the function's Lambda
+    runtime where it differs in what it ships (python3.13+: the durable execution SDK)."""
     root = root or cache_root()
-    key = (python, root)
+    durable = runtime is not None and ships_durable_sdk(runtime)
+    key = (python, root, durable)
     known = _package_sets.get(key)
     if known is not None:
         return known
     with _lock:  # the LSP and the emulator may ask from several threads at once
         known = _package_sets.get(key)
         if known is None:
-            known = _install(describe_interpreter(python), root / "runtime")
+            known = _install(describe_interpreter(python), root / "runtime", durable)
             if known.note:
                 log.warning("%s", known.note)
             _package_sets[key] = known
     return known
 
 
-def _install(interpreter: Interpreter, root: Path) -> RuntimePackages:
+def _install(interpreter: Interpreter, root: Path, durable: bool = False) -> RuntimePackages:
     folder = root / f"{interpreter.runtime}-{interpreter.machine}"
     notes: list[str] = []
-    sdk = folder / ("sdk-" + "-".join(f"{n}-{v}" for n, v in RUNTIME_SDK.items() if n == "boto3"))
+    sdk_pins = DURABLE_RUNTIME_SDK if durable else RUNTIME_SDK
+    sdk_names = _DURABLE_IMPORT_NAMES if durable else SDK_IMPORT_NAMES
+    sdk = folder / ("sdk-" + "-".join(f"{n}-{v}" for n, v in sdk_pins.items() if n != "botocore"))
     client_pins = RUNTIME_CLIENT_BY_VERSION.get(interpreter.version, RUNTIME_CLIENT)
     client = folder / ("client-" + "-".join(f"{n}-{v}" for n, v in client_pins.items()))
-    site_packages = _pip_or_stand_in(interpreter, sdk, RUNTIME_SDK, SDK_IMPORT_NAMES, notes)
+    site_packages = _pip_or_stand_in(interpreter, sdk, sdk_pins, sdk_names, notes)
     runtime_dir = _pip_or_stand_in(interpreter, client, client_pins, _CLIENT_IMPORT_NAMES, notes)
     return RuntimePackages(site_packages, runtime_dir, " ".join(notes))
 
