@@ -1,6 +1,6 @@
 ;;; lamina-eglot.el --- Lamina through eglot (Emacs 28 with elpa-eglot, or Emacs 29+)  -*- lexical-binding: t; -*-
 
-;; Load it from your init file: (load "/path/to/lamina/editors/emacs/lamina-eglot.el")
+;; Load it from your init file: (load "/path/to/lamina/docs/editors/emacs/lamina-eglot.el")
 ;; Eglot shows no code lenses: on a handler's def line, M-x eglot-code-actions lists Run, Debug,
 ;; Sync and Run with each event; `lamina-code-action' (C-c l) asks only for Lamina's actions.
 
