@@ -82,7 +82,7 @@ def debug_target_for(project: Project, text: str) -> DebugTarget:
     import socket
     import uuid
 
-    from lamina.commands.invoke import debug_settings
+    from lamina.commands.function_setup import debug_settings
     from lamina.gateway.function_runner import DebugTarget
     from lamina.project import ProjectError
     from lamina.runtime.debug import attach_configuration
@@ -119,7 +119,7 @@ def build_api_server(
 ) -> ApiServer:
     """The ApiServer for a project's template, with each function's requirements installed.
     Raises ProjectError for a broken template or one without API events."""
-    from lamina.commands.invoke import install_requirements
+    from lamina.commands.function_setup import install_requirements
     from lamina.gateway.api_server import ApiServer
     from lamina.gateway.template_apis import read_template_apis
     from lamina.project import ProjectError
@@ -173,14 +173,14 @@ def build_api_server(
 def function_credentials(project: Project) -> CredentialsProvider:
     """The functions' credentials, as for lamina invoke: credentials.assumeRole, then
     credentials.profile, then the environment's (none when nothing is configured)."""
-    from lamina.commands.invoke import _setting
+    from lamina.commands.function_setup import setting_text
     from lamina.runtime.config import default_region
     from lamina.runtime.credentials import credential_source
 
     settings = project.settings
     source = credential_source(
-        _setting(settings, "credentials.assumeRole"),
-        _setting(settings, "credentials.profile"),
+        setting_text(settings, "credentials.assumeRole"),
+        setting_text(settings, "credentials.profile"),
         default_region(),
         session_name="lamina-api",
     )

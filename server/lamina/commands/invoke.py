@@ -16,6 +16,14 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from lamina.commands.console import exit_now, fail, load, notice, print_logs
+from lamina.commands.function_setup import (
+    choose_python,
+    debug_settings,
+    install_layers,
+    install_requirements,
+    setting_mapping,
+    setting_text,
+)
 from lamina.commands.project_flags import project_flags
 
 if TYPE_CHECKING:
@@ -147,9 +155,9 @@ def invoke(
             memory=memory,
             runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
             python=chosen_python,
-            assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
-            profile=profile or _setting(settings, "credentials.profile"),
-            skip_time=skip_time or _setting(settings, "durable.skipTime") in ("True", "true"),
+            assume_role=assume_role or setting_text(settings, "credentials.assumeRole"),
+            profile=profile or setting_text(settings, "credentials.profile"),
+            skip_time=skip_time or setting_text(settings, "durable.skipTime") in ("True", "true"),
         )
     result = run_once(
         spec,
@@ -161,8 +169,8 @@ def invoke(
         runtime_client=runtime_client or str(settings.get("runtimeClient", "lamina")),
         python=chosen_python,
         freeze=not no_freeze,
-        assume_role=assume_role or _setting(settings, "credentials.assumeRole"),
-        profile=profile or _setting(settings, "credentials.profile"),
+        assume_role=assume_role or setting_text(settings, "credentials.assumeRole"),
+        profile=profile or setting_text(settings, "credentials.profile"),
         debug=debug_settings(settings, debug_port) if debug or debug_port is not None else None,
     )
     print_logs(result.logs)
@@ -226,53 +234,6 @@ def run_configuration(
     return function or saved.function, event or saved.event, dict(saved.env)
 
 
-def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettings:
-    from lamina.runtime.debug import DebugSettings
-
-    return DebugSettings.from_settings(lambda key: _setting(settings, key), port)
-
-
-def choose_python(
-    spec: FunctionSpec, settings: dict[str, object], explicit: str | None, strict: bool
-) -> str:
-    """The interpreter for the template's Runtime (runtime/interpreters.py); its warnings on
-    stderr, once; no match under --strict-runtime, or a --python that can't run, is exit 2."""
-    from lamina.runtime.interpreters import choose_interpreter
-    from lamina.runtime.package_set import InterpreterError
-
-    interpreters = settings.get("interpreters")
-    try:
-        choice = choose_interpreter(
-            spec.logical_id,
-            spec.runtime,
-            explicit=explicit,
-            interpreters=interpreters if isinstance(interpreters, dict) else None,
-            python_setting=_setting(settings, "python"),
-            strict=strict or str(settings.get("strictRuntime", "")).lower() in ("true", "1"),
-        )
-    except InterpreterError as e:
-        fail(str(e))
-    for warning in choice.warnings:
-        notice(f"warning: {warning}")
-    return choice.path
-
-
-def _mapping(settings: dict[str, object], key: str) -> dict[str, object] | None:
-    value = settings.get(key)
-    return value if isinstance(value, dict) else None
-
-
-def _setting(settings: dict[str, object], key: str) -> str | None:
-    """A dotted setting from [tool.lamina], as a nested table or a quoted dotted key."""
-    value: object = settings.get(key)
-    if value is None:
-        value = settings
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-    # `false` is a value, not a missing setting (debug.waitForClient = false).
-    return None if value is None or value == "" else str(value)
-
-
 def read_event(event: str | None, spec: FunctionSpec, project: Project) -> bytes:
     """The event's bytes, checked to be JSON, so a typo is reported here with its line."""
     from lamina.project.event_payload import check_event_json, read_event_file
@@ -323,7 +284,7 @@ def run_once(
         memory_size=int(memory if memory is not None else spec.memory_size),
         extra_paths=extra_paths,
         layer_paths=install_layers(spec, project, python),
-        mounts=efs_mounts(spec, state_dir(project.root), _mapping(project.settings, "efs"))
+        mounts=efs_mounts(spec, state_dir(project.root), setting_mapping(project.settings, "efs"))
         if spec.file_systems
         else (),
     )
@@ -382,42 +343,3 @@ def announce_debugger(port: int, function: str, session_id: str, debug: DebugSet
         notice(hint)
     if debug.wait_for_client:
         notice(f"waiting for a debugger on 127.0.0.1:{port} ...")
-
-
-def install_layers(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
-    """The function's layers as import folders (runtime/layers.py); their warnings once."""
-    if not spec.layers:
-        return ()
-    from lamina.pip_target import DependencyInstallError
-    from lamina.project.workspace import cache_dir
-    from lamina.runtime.layers import layer_paths
-
-    mapped = project.settings.get("layers")
-    try:
-        paths, warnings = layer_paths(
-            spec.layers,
-            python,
-            cache_dir(project.root),
-            mapped if isinstance(mapped, dict) else None,
-        )
-    except DependencyInstallError as e:
-        fail(str(e))
-    for warning in warnings:
-        notice(f"warning: {spec.logical_id}: {warning}")
-    return paths
-
-
-def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
-    requirements = spec.requirements_file
-    if requirements is None:
-        return ()
-    from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies, is_installed
-    from lamina.project.workspace import cache_dir
-
-    cache = cache_dir(project.root)
-    if not is_installed(requirements, python, cache):
-        notice(f"installing {requirements} (once; cached in {cache})")
-    try:
-        return (ensure_dependencies(requirements, python, cache),)
-    except DependencyInstallError as e:
-        fail(str(e))

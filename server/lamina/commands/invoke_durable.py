@@ -46,7 +46,7 @@ def invoke_durable(
     reason = missing_reason()
     if reason is not None:
         fail(f"{spec.logical_id}: {reason}")
-    from lamina.commands.invoke import install_requirements
+    from lamina.commands.function_setup import install_requirements
     from lamina.durable.local_run import run_execution
     from lamina.project.workspace import state_dir
     from lamina.runtime.config import FunctionConfig, RuntimeOptions

@@ -1,0 +1,100 @@
+"""What a local run of a function needs before it starts, for `lamina invoke` (plain and
+durable) and `lamina api`: its interpreter, its dependencies and layers installed, the debug
+settings; each problem one line and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lamina.commands.console import fail, notice
+
+if TYPE_CHECKING:
+    from lamina.project import FunctionSpec, Project
+    from lamina.runtime.debug import DebugSettings
+
+
+def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettings:
+    from lamina.runtime.debug import DebugSettings
+
+    return DebugSettings.from_settings(lambda key: setting_text(settings, key), port)
+
+
+def choose_python(
+    spec: FunctionSpec, settings: dict[str, object], explicit: str | None, strict: bool
+) -> str:
+    """The interpreter for the template's Runtime (runtime/interpreters.py); its warnings on
+    stderr, once; no match under --strict-runtime, or a --python that can't run, is exit 2."""
+    from lamina.runtime.interpreters import choose_interpreter
+    from lamina.runtime.package_set import InterpreterError
+
+    interpreters = settings.get("interpreters")
+    try:
+        choice = choose_interpreter(
+            spec.logical_id,
+            spec.runtime,
+            explicit=explicit,
+            interpreters=interpreters if isinstance(interpreters, dict) else None,
+            python_setting=setting_text(settings, "python"),
+            strict=strict or str(settings.get("strictRuntime", "")).lower() in ("true", "1"),
+        )
+    except InterpreterError as e:
+        fail(str(e))
+    for warning in choice.warnings:
+        notice(f"warning: {warning}")
+    return choice.path
+
+
+def setting_mapping(settings: dict[str, object], key: str) -> dict[str, object] | None:
+    value = settings.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def setting_text(settings: dict[str, object], key: str) -> str | None:
+    """A dotted setting from [tool.lamina], as a nested table or a quoted dotted key."""
+    value: object = settings.get(key)
+    if value is None:
+        value = settings
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+    # `false` is a value, not a missing setting (debug.waitForClient = false).
+    return None if value is None or value == "" else str(value)
+
+
+def install_layers(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
+    """The function's layers as import folders (runtime/layers.py); their warnings once."""
+    if not spec.layers:
+        return ()
+    from lamina.pip_target import DependencyInstallError
+    from lamina.project.workspace import cache_dir
+    from lamina.runtime.layers import layer_paths
+
+    mapped = project.settings.get("layers")
+    try:
+        paths, warnings = layer_paths(
+            spec.layers,
+            python,
+            cache_dir(project.root),
+            mapped if isinstance(mapped, dict) else None,
+        )
+    except DependencyInstallError as e:
+        fail(str(e))
+    for warning in warnings:
+        notice(f"warning: {spec.logical_id}: {warning}")
+    return paths
+
+
+def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
+    requirements = spec.requirements_file
+    if requirements is None:
+        return ()
+    from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies, is_installed
+    from lamina.project.workspace import cache_dir
+
+    cache = cache_dir(project.root)
+    if not is_installed(requirements, python, cache):
+        notice(f"installing {requirements} (once; cached in {cache})")
+    try:
+        return (ensure_dependencies(requirements, python, cache),)
+    except DependencyInstallError as e:
+        fail(str(e))
