@@ -91,27 +91,58 @@ lamina events generate sqs --set body=hello
 step "A mistake gets one line and exit code 2"
 expect_exit 2 invoke NoSuchFunction
 
-step "lamina serve: the Lambda API locally, with the samples deployed (--deploy-samples)"
 PY="$ROOT/.venv/bin/python"
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Wait until URL answers (any HTTP status) while process PID lives.
+wait_for() {
+    "$PY" - "$1" "$2" <<'WAIT'
+import os, sys, time, urllib.error, urllib.request
+url, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 120  # the first start may install a function's requirements
+while time.monotonic() < deadline:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)
+    except OSError:
+        os.kill(pid, 0)  # still running?
+        time.sleep(0.1)
+sys.exit(f"demo: nothing answered at {url}")
+WAIT
+}
+
+step "lamina api: the HTTP API's routes on a local URL, like sam local start-api (no Docker)"
+API_PORT="$(free_port)"
+printf '%s$ lamina api --port %s &   (in samples/http-api)%s\n' "$DIM" "$API_PORT" "$RESET"
+(cd "$WORK/http-api" && exec "$LAMINA" api --port "$API_PORT") > "$WORK/api.log" 2>&1 &
+API_PID=$!
+trap 'kill "$API_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+wait_for "http://127.0.0.1:$API_PORT/items" "$API_PID"
+for path in /items/2 /items/404; do
+    printf '%s$ curl http://127.0.0.1:%s%s%s\n' "$DIM" "$API_PORT" "$path" "$RESET"
+    "$PY" - "http://127.0.0.1:$API_PORT$path" <<'GET'
+import sys, urllib.error, urllib.request
+try:
+    answer = urllib.request.urlopen(sys.argv[1], timeout=30)
+except urllib.error.HTTPError as error:
+    answer = error
+print(answer.status, answer.read().decode())
+GET
+done
+kill "$API_PID"
+wait "$API_PID" 2>/dev/null || true
+note "lamina api's banner and request lines:"
+cat "$WORK/api.log"
+
+step "lamina serve: the Lambda API locally, with the samples deployed (--deploy-samples)"
+PORT="$(free_port)"
 ENDPOINT="http://127.0.0.1:$PORT"
 printf '%s$ lamina serve --deploy-samples --port %s &%s\n' "$DIM" "$PORT" "$RESET"
 "$LAMINA" serve --deploy-samples --port "$PORT" --data-dir "$WORK/emulator" > "$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 trap 'kill "$SERVE_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-"$PY" - "$ENDPOINT" "$SERVE_PID" <<'WAIT'
-import os, sys, time, urllib.request
-endpoint, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 120  # the first start installs with-deps' requirements
-while time.monotonic() < deadline:
-    try:
-        urllib.request.urlopen(endpoint + "/2016-08-19/account-settings", timeout=2)
-        sys.exit(0)
-    except OSError:
-        os.kill(pid, 0)  # still running?
-        time.sleep(0.1)
-sys.exit("demo: lamina serve did not start")
-WAIT
+wait_for "$ENDPOINT/2016-08-19/account-settings" "$SERVE_PID"
 cat "$WORK/serve.log"  # the banner, with what --deploy-samples deployed
 # The AWS CLI reaches it like AWS (dummy credentials: the emulator accepts any).
 AWS="$ROOT/.venv/bin/aws"
