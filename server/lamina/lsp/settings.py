@@ -55,7 +55,7 @@ SPECS: tuple[SettingSpec, ...] = (
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 # Keys of the `lamina` section that only Lamina's VS Code extension reads.
-CLIENT_KEYS = frozenset({"installSource", "trace.server"})
+CLIENT_KEYS = frozenset({"installSource", "trace.server", "api.port"})  # api.port: the API view's
 
 
 @dataclass(frozen=True)
