@@ -26,13 +26,12 @@ def durable_zip(name: str) -> bytes:
     return PackageBuilder(DEPENDENCY_CACHE).build(spec, DependencyPlatform.LOCAL).data
 
 
-@pytest.fixture(scope="session", autouse=True)
-def no_private_tmp() -> Iterator[None]:
+@pytest.fixture(autouse=True)
+def no_private_tmp(monkeypatch: pytest.MonkeyPatch) -> None:
     """These handlers report their steps through files in the test's tmp_path, under /tmp, which
-    the sandbox's private /tmp would hide (tests/test_runtime_sandbox.py covers the sandbox)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LAMINA_SANDBOX", "0")
-        yield
+    the sandbox's private /tmp would hide (tests/test_runtime_sandbox.py covers the sandbox).
+    Per test, so that the rest of the suite keeps the sandbox on."""
+    monkeypatch.setenv("LAMINA_SANDBOX", "0")
 
 
 @pytest.fixture(scope="session")
