@@ -45,6 +45,8 @@ def test_neovim_runs_a_handler_through_its_lens(tmp_path: Path) -> None:
     assert out.returncode == 0, (report.get("message"), out.stdout[-2000:], out.stderr[-2000:])
     assert report["ok"] is True
     titles = [lens["text"] for lens in report["rendered"]]
-    assert titles == ["▶ Run", "⚙ Debug", "⇪ Sync", "{ } Event: get-item"]
+    # The HTTP API route's lenses (lamina api) come first on the line, then the function's four.
+    assert titles[-4:] == ["▶ Run", "⚙ Debug", "⇪ Sync", "{ } Event: get-item"]
+    assert titles[0].startswith("🌐 ANY /{proxy+}"), titles
     assert report["run"]["payload"]["statusCode"] == 200
     assert any(m.startswith("✓ ItemsFunction with get-item") for m in report.get("messages", []))
