@@ -54,8 +54,7 @@ def test_cors_and_websockets_from_a_page_on_another_origin(tmp_path: Path) -> No
     shop = ApiProcess("shop", tmp_path, prepare=allow_page_origin)
     chat = ApiProcess(
         "chat", tmp_path, prepare=connections_file,
-        # Its handlers share the connections through a file under /tmp: no private /tmp.
-        env={"AWS_ACCESS_KEY_ID": "e2e", "AWS_SECRET_ACCESS_KEY": "e2e", "LAMINA_SANDBOX": "0"},
+        env={"AWS_ACCESS_KEY_ID": "e2e", "AWS_SECRET_ACCESS_KEY": "e2e"},
     )  # fmt: skip
     try:
         url = f"{origin}/index.html?api={shop.url}&ws={chat.url.replace('http', 'ws')}/Prod"

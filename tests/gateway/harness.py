@@ -37,7 +37,10 @@ class ApiProcess:
         env: dict[str, str] | None = None,
     ) -> None:
         """`prepare(root)` runs on the app's copy before `lamina api` starts; `env` adds to
-        the process's environment (which has no AWS_* variables of the caller's)."""
+        the process's environment (which has no AWS_* variables of the caller's). The sandbox
+        is off unless `env` says LAMINA_SANDBOX=1: these apps' handlers tell the tests what
+        they did through files under /tmp, which a private /tmp would hide (as in
+        tests/emulator/harness.py; tests/test_runtime_sandbox.py covers the sandbox)."""
         self.root = tmp / app
         shutil.copytree(APPS / app, self.root)
         if prepare is not None:
@@ -48,6 +51,7 @@ class ApiProcess:
         self._stderr = self.stderr_path.open("wb")
         extra = env or {}
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env["LAMINA_SANDBOX"] = "0"
         env.update(extra)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "lamina", "api", "--port", str(self.port), *args],
