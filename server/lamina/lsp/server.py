@@ -41,6 +41,7 @@ class LaminaProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.running_requests: dict[Any, asyncio.Task[Any]] = {}
+        self._sending = False
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         task = self.running_requests.pop(msg_id, None)
@@ -50,6 +51,18 @@ class LaminaProtocol(LanguageServerProtocol):
         super()._handle_cancel_notification(msg_id)
 
     def _send_data(self, data: Any) -> None:
+        # pygls reports a failed write by sending a message, which fails the same way (stdout is
+        # closed while the server ends): without this guard that recursion floods stderr until
+        # its pipe is full and the process hangs.
+        if self._sending:
+            return
+        self._sending = True
+        try:
+            self._write(data)
+        finally:
+            self._sending = False
+
+    def _write(self, data: Any) -> None:
         result = getattr(data, "result", None)
         if not isinstance(result, PrebuiltJson) or self.writer is None:
             super()._send_data(data)
