@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from emulator.harness import wait_until
+from emulator.harness import EmulatorProcess, wait_until
+
+from durable.test_durable_emulator import lamina
 
 
 def start_waiting(lam: Any, name: str, tmp_path: Path) -> tuple[str, str]:
@@ -65,3 +67,38 @@ def test_pause_holds_an_execution_until_resume_then_delete(
     assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
     listed = lam.list_durable_executions_by_function(FunctionName=name)["DurableExecutions"]
     assert arn not in [e["DurableExecutionArn"] for e in listed]
+
+
+def test_pause_resume_and_delete_through_the_cli(
+    lam: Any,
+    durable_function: Callable[..., str],
+    tmp_path: Path,
+    skip_time_emulator: EmulatorProcess,
+) -> None:
+    endpoint = skip_time_emulator.endpoint
+    name = durable_function("callback_workflow")
+    arn, callback_id = start_waiting(lam, name, tmp_path)
+
+    paused = lamina("executions", "pause", arn, "--reason", "deploy", endpoint=endpoint)
+    assert paused.returncode == 0, paused.stderr
+    wait_until(lambda: status(lam, arn) == "PAUSED")
+    lam.send_durable_execution_callback_success(CallbackId=callback_id, Result=b"ok")
+    assert status(lam, arn) == "PAUSED"
+
+    # Deleting a running execution is refused, in one line that names the operation.
+    refused = lamina("executions", "delete", arn, endpoint=endpoint)
+    assert refused.returncode != 0
+    assert refused.stderr.startswith("error: delete_durable_execution: ResourceConflictException")
+    assert "Traceback" not in refused.stderr
+
+    resumed = lamina("executions", "resume", arn, endpoint=endpoint)
+    assert resumed.returncode == 0, resumed.stderr
+    wait_until(lambda: status(lam, arn) == "SUCCEEDED")
+
+    again = lamina("executions", "resume", arn, endpoint=endpoint)
+    assert again.returncode != 0 and "ResourceConflictException" in again.stderr
+    deleted = lamina("executions", "delete", arn, endpoint=endpoint)
+    assert deleted.returncode == 0, deleted.stderr
+    assert f"deleted {arn}" in deleted.stdout
+    gone = lamina("executions", "get", arn, endpoint=endpoint)
+    assert gone.returncode != 0 and "ResourceNotFoundException" in gone.stderr
