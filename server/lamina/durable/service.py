@@ -210,6 +210,11 @@ class DurableService:
             status=status, body=payload, content_type="application/json", headers=headers
         )
 
+    def resume(self, arn: str) -> None:
+        """Continue an execution of this store that nothing drives now (one `lamina invoke`
+        left waiting): as after a restart."""
+        self._resume(arn)
+
     def _resume(self, arn: str) -> None:
         """An execution that was running when Lamina stopped: its timeout and timers are armed
         again. A wait that expired meanwhile completes at once; an execution that was not
