@@ -20,12 +20,10 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
-from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.checkpoint.processor import CheckpointProcessor
 from aws_durable_execution_sdk_python_testing.child_dispatcher import (
     ChildDispatcher,
@@ -41,6 +39,7 @@ from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.store import ExecutionDatabase
+from lamina.durable.timeout_pause import timeout_left
 from lamina.durable.wire import DurableWire
 
 log = logging.getLogger("lamina.durable")
@@ -224,20 +223,10 @@ class DurableService:
         assert scheduler is not None
         execution = executor.get_execution(arn)
         # The executor's own bookkeeping for a launched execution (see Executor._launch_execution).
-        completion = scheduler.create_event()
-        executor._completion_events[arn] = completion
-        started = execution.get_operation_execution_started().start_timestamp
-        limit = execution.start_input.execution_timeout_seconds
-        if started is not None and limit > 0:
-            left = limit - (datetime.now(timezone.utc) - started).total_seconds()
-
-            def timed_out() -> None:
-                error = ErrorObject.from_message(f"Execution timed out after {limit} seconds.")
-                executor.on_timed_out(arn, error)
-
-            executor._execution_timeouts[arn] = scheduler.call_later(
-                timed_out, delay=max(left, 0.0), completion_event=completion
-            )
+        executor._completion_events[arn] = scheduler.create_event()
+        left = timeout_left(executor, arn)  # None: no timeout, or one a pause holds
+        if left is not None:
+            executor.arm_timeout(arn, left)
         if executor._earliest_pending_timestamp(execution) is not None:
             executor._schedule_earliest_pending(arn)
         else:

@@ -23,6 +23,7 @@ from aws_durable_execution_sdk_python_testing.execution import Execution, PauseS
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
 from lamina.durable.availability import missing_reason
+from lamina.durable.timeout_pause import NOT_PAUSED, PauseRecord
 
 STORE_FILE = "durable-executions.sqlite3"
 CACHED_EXECUTIONS = 512
@@ -38,6 +39,7 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._cache: OrderedDict[str, Execution] = OrderedDict()
         # The pause each execution has in the table (the runner's execution data keeps none).
         self._pauses: dict[str, PauseState] = {}
+        self._pause_records: dict[str, PauseRecord] = {}  # timeout_pause.py's, as stored
 
     def load(self, execution_arn: str) -> Execution:
         with self._lock:
@@ -80,10 +82,11 @@ class ExecutionDatabase(SQLiteExecutionStore):
     def delete(self, arn: str) -> None:
         """Remove an execution and what is kept beside it."""
         with self._connection() as conn:
-            for table in ("executions", "invocation_errors", "pauses"):
+            for table in ("executions", "invocation_errors", "pauses", "pause_records"):
                 conn.execute(f"DELETE FROM {table} WHERE durable_execution_arn = ?", (arn,))
         self._cache.pop(arn, None)
         self._pauses.pop(arn, None)
+        self._pause_records.pop(arn, None)
 
     def update(self, execution: Execution) -> None:
         self.save(execution)
@@ -130,6 +133,45 @@ class ExecutionDatabase(SQLiteExecutionStore):
                 "CREATE TABLE IF NOT EXISTS pauses (durable_execution_arn TEXT PRIMARY KEY, "
                 "state TEXT)"
             )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS pause_records (durable_execution_arn TEXT PRIMARY "
+                "KEY, requested_at TEXT, reason TEXT, timeout_paused INTEGER, paused_seconds REAL)"
+            )
+
+    def pause_record(self, arn: str) -> PauseRecord:
+        """The execution's pause as PauseDurableExecution asked for it (timeout_pause.py)."""
+        with self._lock:
+            known = self._pause_records.get(arn)
+            if known is not None:
+                return known
+            with self._connection() as conn:
+                row = conn.execute(
+                    "SELECT requested_at, reason, timeout_paused, paused_seconds "
+                    "FROM pause_records WHERE durable_execution_arn = ?",
+                    (arn,),
+                ).fetchone()
+            record = NOT_PAUSED
+            if row is not None:
+                requested = datetime.datetime.fromisoformat(row[0]) if row[0] else None
+                record = PauseRecord(requested, row[1], bool(row[2]), float(row[3]))
+            self._pause_records[arn] = record
+            return record
+
+    def save_pause_record(self, arn: str, record: PauseRecord) -> None:
+        with self._lock:
+            requested = record.requested_at.isoformat() if record.requested_at else None
+            with self._connection() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO pause_records VALUES (?, ?, ?, ?, ?)",
+                    (
+                        arn,
+                        requested,
+                        record.reason,
+                        int(record.timeout_paused),
+                        record.paused_seconds,
+                    ),
+                )
+            self._pause_records[arn] = record
 
     def record_invocation_error(
         self, arn: str, ended: datetime.datetime, error_type: str, error_message: str
