@@ -23,6 +23,7 @@ from aws_durable_execution_sdk_python_testing.execution import Execution, PauseS
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
 from lamina.durable.availability import missing_reason
+from lamina.durable.execution_json import ExecutionJson
 from lamina.durable.timeout_pause import NOT_PAUSED, PauseRecord
 
 STORE_FILE = "durable-executions.sqlite3"
@@ -40,6 +41,7 @@ class ExecutionDatabase(SQLiteExecutionStore):
         # The pause each execution has in the table (the runner's execution data keeps none).
         self._pauses: dict[str, PauseState] = {}
         self._pause_records: dict[str, PauseRecord] = {}  # timeout_pause.py's, as stored
+        self._json: dict[str, ExecutionJson] = {}  # each cached execution's serializer
 
     def load(self, execution_arn: str) -> Execution:
         with self._lock:
@@ -53,8 +55,26 @@ class ExecutionDatabase(SQLiteExecutionStore):
             return cached
 
     def save(self, execution: Execution) -> None:
+        """The runner's row (its SQL and document), the document built by ExecutionJson."""
+        arn = execution.durable_execution_arn
         with self._lock:
-            super().save(execution)
+            started = execution.get_operation_execution_started()
+            document = self._json.setdefault(arn, ExecutionJson()).dumps(execution)
+            with self._connection() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO executions (durable_execution_arn, function_name, "
+                    "execution_name, status, start_timestamp, end_timestamp, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        arn,
+                        execution.start_input.function_name,
+                        execution.start_input.execution_name,
+                        execution.current_status().value,
+                        started.start_timestamp.timestamp() if started.start_timestamp else None,
+                        started.end_timestamp.timestamp() if started.end_timestamp else None,
+                        document,
+                    ),
+                )
             self._save_pause(execution)
             self._remember(execution)
 
@@ -87,6 +107,7 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._cache.pop(arn, None)
         self._pauses.pop(arn, None)
         self._pause_records.pop(arn, None)
+        self._json.pop(arn, None)
 
     def update(self, execution: Execution) -> None:
         self.save(execution)
@@ -95,7 +116,8 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._cache[execution.durable_execution_arn] = execution
         self._cache.move_to_end(execution.durable_execution_arn)
         while len(self._cache) > CACHED_EXECUTIONS:
-            self._cache.popitem(last=False)
+            gone, _ = self._cache.popitem(last=False)
+            self._json.pop(gone, None)
 
     @classmethod
     def open(cls, data_dir: Path) -> ExecutionDatabase:
