@@ -1,7 +1,7 @@
 """Durable functions through the language server (`python -m lamina lsp` over stdio, driven by
 pytest-lsp): `lamina.run` runs the whole execution and reports each history event as it
 happens; an execution waiting for a callback shows it in a lens and a code action, and
-`lamina.sendCallback` completes it."""
+`lamina.sendCallback` completes it. The debugger across replays is tests/e2e/test_durable_debug.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from dap_client import DapClient
 from lsp.lsp_harness import execute, lenses, make_client, open_document, server_env, wait_for
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -172,56 +171,3 @@ async def test_send_callback_from_a_lens_and_a_code_action(client: Any, tmp_path
     assert "ResourceNotFoundException" in str(again.value)
     after = await execute(client, "lamina.durableExecutions", {})
     assert [e["status"] for e in after] == ["SUCCEEDED"]
-
-
-def line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
-
-
-def drive_two_stops(config: dict[str, Any], source: Path, lines: list[int]) -> list[dict[str, Any]]:
-    """One attach for the whole execution: stop in the first invocation, continue, stop again
-    in the replay after the wait; read a local at each stop."""
-    debugger = DapClient(config["connect"]["port"], timeout=120)
-    stops = []
-    try:
-        debugger.attach(config, {str(source): lines})
-        for _ in lines:
-            stopped, frames = debugger.stopped_frames()
-            top = frames[0]
-            value = debugger.request("evaluate", expression="event['x']", frameId=top["id"])
-            stops.append({"line": top["line"], "x": value["result"], "ledger": None})
-            stops[-1]["ledger"] = Path(
-                debugger.request("evaluate", expression="event['ledger']", frameId=top["id"])[
-                    "result"
-                ].strip("'")
-            ).read_text()
-            debugger.resume(stopped["threadId"])
-    finally:
-        debugger.close()
-    return stops
-
-
-async def test_debug_keeps_one_session_across_replays(client: Any, tmp_path: Path) -> None:
-    ledger = tmp_path / "ledger"
-    ledger.write_text("")
-    source = client.root / "orders" / "app.py"
-    first = line_of(source, 'record(event["ledger"], "add")')
-    after_wait = line_of(source, 'record(event["ledger"], "double")')
-    config = await asyncio.wait_for(
-        execute(
-            client,
-            "lamina.debug",
-            {"function": "Orders", "eventJson": {"x": 20, "ledger": str(ledger)}},
-        ),
-        240,
-    )
-    assert (config["type"], config["request"]) == ("debugpy", "attach")
-    stops = await asyncio.to_thread(drive_two_stops, config, source, [first, after_wait])
-    assert [s["line"] for s in stops] == [first, after_wait]
-    assert [s["x"] for s in stops] == ["20", "20"]
-    # The second stop is in the replay: the first step had run (and is not run again).
-    assert stops[0]["ledger"] == "" and stops[1]["ledger"] == "add\n"
-    ended = await wait_for(lambda: client.durable_executions, 60)
-    assert ended[0].status == "SUCCEEDED"
-    assert ledger.read_text().split() == ["add", "double"]
-    assert len([r for r in client.invocation_results if r.function == "Orders"]) == 2
