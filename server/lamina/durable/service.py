@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,6 +53,7 @@ DEFAULT_EXECUTION_TIMEOUT = 86400
 DEFAULT_RETENTION_DAYS = 14
 # One handler invocation may run for Lambda's maximum; the function's own timeout stops it first.
 INVOCATION_TIMEOUT = 900
+RETENTION_SWEEP_S = 3600
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,25 @@ class DurableService:
         processor.add_execution_observer(executor)
         processor.set_chained_invoke_preflight(executor.preflight_chained_invoke)
         scheduler.start()  # type: ignore[no-untyped-call]
+        self._sweep()
+
+    def purge_expired(self) -> list[str]:
+        """Forget the ended executions whose retention period has passed (as Lambda does);
+        their ARNs. Run at open and then every RETENTION_SWEEP_S."""
+        store = self._store
+        if store is None:
+            return []
+        arns = store.expired_arns(datetime.now(timezone.utc).timestamp())
+        for arn in arns:
+            store.delete(arn)
+        if arns:
+            log.info("%d durable execution(s) past their retention period removed", len(arns))
+        return arns
+
+    def _sweep(self) -> None:
+        self.purge_expired()
+        if self._scheduler is not None:
+            self._scheduler.call_later(self._sweep, delay=RETENTION_SWEEP_S)
 
     def resume_interrupted(self) -> list[str]:
         """Resume the executions that were running when Lamina last stopped; their ARNs."""

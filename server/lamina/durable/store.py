@@ -215,6 +215,17 @@ class ExecutionDatabase(SQLiteExecutionStore):
             ).fetchall()
         return {str(end): (str(kind), str(message)) for end, kind, message in rows}
 
+    def expired_arns(self, now: float) -> list[str]:
+        """Ended executions whose RetentionPeriodInDays has passed (`now`: epoch seconds)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT durable_execution_arn FROM executions WHERE end_timestamp IS NOT NULL "
+                "AND status != 'RUNNING' AND end_timestamp + 86400 * COALESCE(json_extract("
+                "data, '$.StartInput.ExecutionRetentionPeriodDays'), 14) < ?",
+                (now,),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def running_arns(self) -> list[str]:
         """The executions that were running when Lamina last stopped (to resume them)."""
         with self._connection() as conn:
