@@ -115,7 +115,7 @@ class EditorDurable:
 
         reason = missing_reason()
         if reason is not None:
-            raise UserError(f"Lamina: {reason}")
+            raise UserError(reason)
         skip_time = bool(self.ls.settings.get("durable.skipTime"))
         async with self._lock:
             running = any(f.status in ("RUNNING", "PAUSING", "PAUSED") for f in self.followed())
