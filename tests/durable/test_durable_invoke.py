@@ -104,32 +104,6 @@ def test_durable_function_without_the_sdk(project: Path) -> None:
     assert "Traceback" not in done.stderr.split("--- history of ")[0].split("REPORT")[-1]
 
 
-def test_resume_continues_an_execution_left_waiting(project: Path, tmp_path: Path) -> None:
-    ledger = tmp_path / "ledger"
-    (tmp_path / "event.json").write_text(json.dumps({"x": 4, "ledger": str(ledger)}))
-    left = invoke(project, "Orders", "-e", str(tmp_path / "event.json"))
-    assert left.returncode == 0, left.stderr
-    arn = json.loads(left.stdout)["DurableExecutionArn"]
-    assert f"lamina invoke Orders --resume {arn}" in left.stderr
-    assert ledger.read_text().split() == ["add"]
-
-    # Later, from the stored state: the day's wait skipped, the step before it not run again.
-    done = invoke(project, "Orders", "--resume", arn, "--skip-time")
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"result": 10}
-    assert ledger.read_text().split() == ["add", "double"]
-    assert done.stderr.count("REPORT RequestId:") == 1  # only the replay after the wait
-    history = done.stderr.split("--- history of ", 1)[1]
-    assert "StepSucceeded          add  -> 5" in history and "ExecutionSucceeded" in history
-
-    # It has ended; an unknown ARN is refused: one line each.
-    again = invoke(project, "Orders", "--resume", arn)
-    assert again.returncode != 0 and "has ended (SUCCEEDED)" in again.stderr
-    unknown = invoke(project, "Orders", "--resume", arn.replace("Orders", "Nope"))
-    assert unknown.returncode != 0 and "no durable execution" in unknown.stderr
-    assert "Traceback" not in again.stderr + unknown.stderr
-
-
 def test_the_stored_document_is_the_runners(project: Path, tmp_path: Path) -> None:
     """Lamina builds the stored JSON from per-operation pieces (durable/execution_json.py): it
     must be exactly what the runner's own to_json_dict gives for the execution it loads back."""

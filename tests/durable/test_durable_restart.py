@@ -58,37 +58,3 @@ def test_wait_survives_sigkill(tmp_path: Path, restart_with_skip_time: bool) -> 
         assert kinds.count("StepSucceeded") == 2 and kinds[-1] == "ExecutionSucceeded"
     finally:
         server.stop()
-
-
-def test_ended_executions_are_kept_for_their_retention_period(tmp_path: Path) -> None:
-    """RetentionPeriodInDays: an execution that ended longer ago than that is gone at the next
-    start (the test moves its end two days back in the store, instead of waiting a day)."""
-    import sqlite3
-
-    data = tmp_path / "data"
-    server = start_emulator(data, "--skip-time")
-    try:
-        lam = make_client(server.endpoint)
-        name = create_durable(lam, "wait_workflow")  # RetentionPeriodInDays: 1
-        payload = json.dumps({"x": 1, "ledger": str(tmp_path / "ledger")}).encode()
-        arns = [lam.invoke(FunctionName=name, Payload=payload)["DurableExecutionArn"] for _ in "ab"]
-        assert [status(lam, arn) for arn in arns] == ["SUCCEEDED", "SUCCEEDED"]
-    finally:
-        server.stop()
-    database = data / "durable" / "durable-executions.sqlite3"
-    with sqlite3.connect(database) as conn:
-        moved = conn.execute(
-            "UPDATE executions SET end_timestamp = end_timestamp - 2 * 86400 "
-            "WHERE durable_execution_arn = ?",
-            (arns[0],),
-        ).rowcount
-    assert moved == 1
-
-    server = start_emulator(data, "--skip-time")
-    try:
-        lam = make_client(server.endpoint)
-        with pytest.raises(lam.exceptions.ResourceNotFoundException):
-            lam.get_durable_execution(DurableExecutionArn=arns[0])
-        assert status(lam, arns[1]) == "SUCCEEDED"  # ended today: kept
-    finally:
-        server.stop()
