@@ -52,8 +52,10 @@ DURABLE_EVENT = "lamina/durableEvent"
 DURABLE_EXECUTION = "lamina/durableExecution"
 POLL_S = 0.2
 STORE = "durable-editor"
+KEPT_ENDED = 50  # ended executions lamina.durableExecutions still lists
 
 Invoke = Callable[[bytes], Awaitable["InvocationResult"]]
+_LIVE = ("RUNNING", "PAUSING", "PAUSED")
 
 
 @dataclass
@@ -118,7 +120,7 @@ class EditorDurable:
             raise UserError(reason)
         skip_time = bool(self.ls.settings.get("durable.skipTime"))
         async with self._lock:
-            running = any(f.status in ("RUNNING", "PAUSING", "PAUSED") for f in self.followed())
+            running = any(f.status in _LIVE for f in self.followed())
             if self.api is not None and skip_time != self._skip_time and not running:
                 await self.api.close()
                 self.api = None
@@ -229,6 +231,12 @@ class EditorDurable:
             types.MessageType.Info if ok else types.MessageType.Error,
         )
         await self._end(followed)
+        self._forget_old()
+
+    def _forget_old(self) -> None:
+        ended = [name for name, f in self.by_name.items() if f.status not in _LIVE]
+        for name in ended[: max(len(ended) - KEPT_ENDED, 0)]:
+            del self.by_name[name]
 
     async def _end(self, followed: FollowedExecution) -> None:
         ending = getattr(followed.invoke, "end", None)
