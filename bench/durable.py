@@ -27,6 +27,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -245,6 +246,7 @@ def main() -> int:
     dex_endpoint = f"http://127.0.0.1:{dex_port}"
     instant_endpoint = f"http://127.0.0.1:{instant_port}"
     procs = []
+    token_file: Path | None = None
     try:
         serve = start(
             [
@@ -302,7 +304,9 @@ def main() -> int:
             Environment={"Variables": {"AWS_ENDPOINT_URL_LAMBDA": dex_endpoint}},
             **common,
         )
-        token_file = tmp / "token.json"
+        # Outside /tmp: the sandbox gives each function environment a private /tmp.
+        token_dir = Path(tempfile.mkdtemp(prefix="lamina-bench-token-", dir=Path.home()))
+        token_file = token_dir / "token.json"
         lam.create_function(
             FunctionName="sleeper",
             Code={"ZipFile": zip_of(SLEEPER)},
@@ -341,6 +345,8 @@ def main() -> int:
     finally:
         for proc in procs:
             stop(proc)
+        if token_file is not None:
+            shutil.rmtree(token_file.parent, ignore_errors=True)
 
     ratio_workflow = lamina_med / dex_med
     ratio_cp = lamina_cp / instant_cp

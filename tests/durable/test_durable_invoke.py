@@ -102,3 +102,23 @@ def test_durable_function_without_the_sdk(project: Path) -> None:
     error = json.loads(done.stdout)
     assert "add aws-durable-execution-sdk-python to its requirements.txt" in error["errorMessage"]
     assert "Traceback" not in done.stderr.split("--- history of ")[0].split("REPORT")[-1]
+
+
+def test_the_stored_document_is_the_runners(project: Path, tmp_path: Path) -> None:
+    """Lamina builds the stored JSON from per-operation pieces (durable/execution_json.py): it
+    must be exactly what the runner's own to_json_dict gives for the execution it loads back."""
+    import sqlite3
+
+    from aws_durable_execution_sdk_python_testing.execution import Execution
+
+    (tmp_path / "event.json").write_text(json.dumps({"x": 1, "ledger": str(tmp_path / "l")}))
+    done = invoke(project, "Orders", "-e", str(tmp_path / "event.json"), "--skip-time")
+    assert done.returncode == 0, done.stderr
+    database = project / ".lamina" / "state" / "durable" / "durable-executions.sqlite3"
+    with sqlite3.connect(database) as conn:
+        documents = [json.loads(row[0]) for row in conn.execute("SELECT data FROM executions")]
+    assert max(len(d["Operations"]) for d in documents) >= 4  # the one just run, at least
+    for document in documents:
+        assert document["Operations"]
+        loaded = Execution.from_json_dict(document)
+        assert json.loads(json.dumps(loaded.to_json_dict())) == document

@@ -48,7 +48,7 @@ def _print_json(data: Any) -> None:
 
 @click.group()
 def executions() -> None:
-    """Durable executions: list, get, history, stop."""
+    """Durable executions: list, get, history, stop, pause, resume, delete."""
 
 
 @executions.command("list")
@@ -123,6 +123,53 @@ def stop_execution(arn: str, error_message: str, endpoint_url: str, profile: str
     params = {"DurableExecutionArn": arn, "Error": {"ErrorMessage": error_message}}
     response = _call(endpoint_url, profile, "stop_durable_execution", **params)
     click.echo(f"stopped {arn} at {response.get('StopTimestamp', '')}")
+
+
+@executions.command("pause")
+@click.argument("arn")
+@click.option("--reason", help="Why (kept in the execution's history).")
+@click.option(
+    "--keep-timeout-running",
+    is_flag=True,
+    help="Let the execution timeout run on while paused (AWS's default pauses it too).",
+)
+@endpoint_option
+@profile_option
+def pause_execution(
+    arn: str, reason: str | None, keep_timeout_running: bool, endpoint_url: str, profile: str | None
+) -> None:
+    """Pause a running execution: it starts no new invocation until resumed."""
+    params: dict[str, Any] = {"DurableExecutionArn": arn}
+    if reason:
+        params["Reason"] = reason
+    if keep_timeout_running:
+        params["ExecutionTimeoutPaused"] = False
+    _call(endpoint_url, profile, "pause_durable_execution", **params)
+    click.echo(f"pausing {arn} (`lamina executions get` says PAUSED once no invocation runs)")
+
+
+@executions.command("resume")
+@click.argument("arn")
+@click.option("--reason", help="Why (kept in the execution's history).")
+@endpoint_option
+@profile_option
+def resume_execution(arn: str, reason: str | None, endpoint_url: str, profile: str | None) -> None:
+    """Resume a paused execution: what came due while paused runs now."""
+    params: dict[str, Any] = {"DurableExecutionArn": arn}
+    if reason:
+        params["Reason"] = reason
+    _call(endpoint_url, profile, "resume_durable_execution", **params)
+    click.echo(f"resumed {arn}")
+
+
+@executions.command("delete")
+@click.argument("arn")
+@endpoint_option
+@profile_option
+def delete_execution(arn: str, endpoint_url: str, profile: str | None) -> None:
+    """Delete an execution that has ended, with its history."""
+    _call(endpoint_url, profile, "delete_durable_execution", DurableExecutionArn=arn)
+    click.echo(f"deleted {arn}")
 
 
 @click.group()

@@ -92,6 +92,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Durable functions: waits, retry back-off and timeouts end at once.",
 )
+@click.option(
+    "--resume",
+    "resume_arn",
+    metavar="ARN",
+    help="Durable functions: continue the execution a previous `lamina invoke` left waiting.",
+)
 def invoke(
     function: str | None,
     event: str | None,
@@ -111,6 +117,7 @@ def invoke(
     config_name: str | None = None,
     strict_runtime: bool = False,
     skip_time: bool = False,
+    resume_arn: str | None = None,
 ) -> None:
     """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
 
@@ -158,7 +165,10 @@ def invoke(
             assume_role=assume_role or setting_text(settings, "credentials.assumeRole"),
             profile=profile or setting_text(settings, "credentials.profile"),
             skip_time=skip_time or setting_text(settings, "durable.skipTime") in ("True", "true"),
+            resume_arn=resume_arn,
         )
+    if resume_arn:
+        fail(f"--resume: {spec.logical_id} is not a durable function (it has no DurableConfig)")
     result = run_once(
         spec,
         project,

@@ -2,7 +2,7 @@
 the first invocation through every replay, then each invocation's logs (with its REPORT), a
 readable history and the execution's result. --skip-time (or durable.skipTime) ends waits,
 retry back-off and timeouts at once; without it a wait longer than 15 minutes ends the
-command with the execution's ARN."""
+command with the execution's ARN, and `--resume ARN` continues it later from the stored state."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def invoke_durable(
     assume_role: str | None,
     profile: str | None,
     skip_time: bool,
+    resume_arn: str | None = None,
 ) -> NoReturn:
     from lamina.durable.availability import missing_reason
 
@@ -47,7 +48,7 @@ def invoke_durable(
     if reason is not None:
         fail(f"{spec.logical_id}: {reason}")
     from lamina.commands.function_setup import install_requirements
-    from lamina.durable.local_run import run_execution
+    from lamina.durable.local_run import ResumeError, run_execution
     from lamina.project.workspace import state_dir
     from lamina.runtime.config import FunctionConfig, RuntimeOptions
     from lamina.runtime.credentials import CredentialsError, credential_source
@@ -88,10 +89,13 @@ def invoke_durable(
                 state_dir(project.root) / "durable",
                 skip_time=skip_time,
                 durable_config=spec.durable_config or {},
+                resume_arn=resume_arn,
             )
 
     try:
         run = asyncio.run(go())
+    except ResumeError as e:
+        fail(f"--resume: {e}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
     report(run)
@@ -111,7 +115,8 @@ def report(run: object) -> NoReturn:
         notice(
             f"the execution is waiting until {run.wakes_at:%Y-%m-%d %H:%M:%S} UTC, longer than "
             "a synchronous invoke waits (15 minutes). Its state is kept in .lamina/state/durable; "
-            "run with --skip-time to finish it now, or deploy it to `lamina serve` (which runs "
+            f"continue it with `lamina invoke {run.function} --resume {run.arn}` (add "
+            "--skip-time to end the wait at once), or deploy it to `lamina serve` (which runs "
             "waits of any length and resumes them after a restart)."
         )
         sys.stdout.write(json.dumps({"DurableExecutionArn": run.arn, "Status": "RUNNING"}) + "\n")

@@ -10,8 +10,8 @@ checkpoint is answered without a token and it ends PENDING; a timer or callback 
 is held back. GetDurableExecution says PAUSING until no invocation runs, then PAUSED. Resume
 starts the invocation that was held back. The pause is kept in the store, so it survives a
 restart. Pausing or resuming an execution that has ended is refused (ResourceConflictException);
-so is deleting one that has not (stop it first). ExecutionTimeoutPaused is accepted; the
-execution timeout keeps running either way (not modelled).
+so is deleting one that has not (stop it first). ExecutionTimeoutPaused (default true) holds
+the execution timeout while paused and extends it by that time (timeout_pause.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from aws_durable_execution_sdk_python_testing.exceptions import (
     AwsApiException,
     InvalidParameterValueException,
 )
+
+from lamina.durable import timeout_pause
 
 _CONTROL_PATH = re.compile(
     r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)(?P<action>/pause|/resume)?$"
@@ -61,14 +63,20 @@ def match(method: str, raw_path: str) -> tuple[str, str] | None:
 
 def perform(executor: Any, operation: str, arn: str, body: bytes) -> dict[str, Any]:
     """Do it; the response body. Raises the modelled errors (AwsApiException)."""
+    reason: Any = None
+    timeout_paused: Any = True  # botocore: "The default value is true."
     if body.strip():
         try:
             fields = json.loads(body)
         except ValueError:
             raise InvalidParameterValueException("the request body is not JSON") from None
-        reason = fields.get("Reason") if isinstance(fields, dict) else None
+        fields = fields if isinstance(fields, dict) else {}
+        reason = fields.get("Reason")
         if reason is not None and not isinstance(reason, str):
             raise InvalidParameterValueException("Reason must be a string")
+        timeout_paused = fields.get("ExecutionTimeoutPaused", True)
+        if not isinstance(timeout_paused, bool):
+            raise InvalidParameterValueException("ExecutionTimeoutPaused must be a boolean")
     execution = executor.get_execution(arn)  # ResourceNotFoundException when unknown
     if operation == "delete":
         if not execution.is_complete:
@@ -85,6 +93,8 @@ def perform(executor: Any, operation: str, arn: str, body: bytes) -> dict[str, A
         )
     if operation == "pause":
         executor.request_pause(arn)
+        timeout_pause.pause(executor, arn, reason, timeout_paused)
     else:
+        timeout_pause.resume(executor, arn)
         executor.resume_execution(arn)
     return {}

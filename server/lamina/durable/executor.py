@@ -141,6 +141,29 @@ class LaminaExecutor(Executor):
             execution_arn, CallableTask(lambda: self._set_paused(execution_arn))
         ).result()
 
+    def hold_timeout(self, execution_arn: str) -> None:
+        """Stop the execution's timeout timer (paused with ExecutionTimeoutPaused)."""
+        timer = self._execution_timeouts.pop(execution_arn, None)
+        if timer is not None:
+            timer.cancel()
+
+    def arm_timeout(self, execution_arn: str, delay: float) -> None:
+        """(Re-)arm the execution's timeout to fire in `delay` seconds."""
+        self.hold_timeout(execution_arn)
+        execution = self.get_execution(execution_arn)
+        limit = execution.start_input.execution_timeout_seconds
+        completion = self._completion_events.get(execution_arn)
+        if completion is None:
+            completion = self._completion_events[execution_arn] = self._scheduler.create_event()
+
+        def timed_out() -> None:
+            error = ErrorObject.from_message(f"Execution timed out after {limit} seconds.")
+            self.on_timed_out(execution_arn, error)
+
+        self._execution_timeouts[execution_arn] = self._scheduler.call_later(
+            timed_out, delay=max(delay, 0.0), completion_event=completion
+        )
+
     def delete_execution(self, execution_arn: str) -> None:
         """Forget an execution that has ended (DeleteDurableExecution)."""
         delete = getattr(self._store, "delete", None)

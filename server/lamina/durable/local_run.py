@@ -4,28 +4,24 @@ service over a runtime pool, and every invocation's result kept for the caller t
 
 Without --skip-time, timers are real; when the execution is left waiting on a timer that ends
 more than `LONG_WAIT_S` from now (Lambda's synchronous limit), the run stops and reports the
-execution as RUNNING: its state stays in the store.
+execution as RUNNING: its state stays in the store, and `resume_arn` continues it later (a wait
+that ended meanwhile completes at once, one still ahead runs on, or skips with --skip-time).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime
-import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from lamina.durable.function_runner import FunctionOutcome
+from lamina.durable.local_api import LONG_WAIT_S, LocalDurableApi
 from lamina.durable.service import DEFAULT_EXECUTION_TIMEOUT, DurableService, StartRequest
-from lamina.durable.wire import API_PREFIX
 from lamina.runtime.config import FunctionConfig
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool
 
-LONG_WAIT_S = 900
 POLL_S = 0.5
 
 
@@ -38,6 +34,7 @@ class DurableRun:
     wakes_at: datetime.datetime | None = None  # RUNNING: when its next timer ends
     invocations: list[InvocationResult] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    function: str = ""  # the function's name (what `lamina invoke --resume` is given)
 
 
 async def run_execution(
@@ -48,52 +45,72 @@ async def run_execution(
     *,
     skip_time: bool,
     durable_config: dict[str, Any],
+    resume_arn: str | None = None,
 ) -> DurableRun:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    env = dict(config.environment)
-    env["AWS_ENDPOINT_URL_LAMBDA"] = endpoint
-    config = replace(config, environment=tuple(sorted(env.items())))
+    """Run a new execution (or, with `resume_arn`, continue one this data dir holds) until it
+    ends or is left waiting on a timer beyond LONG_WAIT_S."""
     invocations: list[InvocationResult] = []
+    endpoint: list[str] = []
 
     async def run(function_name: str, body: bytes) -> FunctionOutcome:
-        result = await pool.invoke(config, InvocationRequest(payload=body))
+        env = dict(config.environment)
+        env["AWS_ENDPOINT_URL_LAMBDA"] = endpoint[0]
+        configured = replace(config, environment=tuple(sorted(env.items())))
+        result = await pool.invoke(configured, InvocationRequest(payload=body))
         invocations.append(result)
         error_type = None if result.ok else str((result.error or {}).get("errorType", "Unknown"))
         return FunctionOutcome(result.payload, result.request_id, error_type)
 
-    service = DurableService(data_dir, run, skip_time=skip_time, region=config.region)
-    service.open()
-    app = web.Application(client_max_size=7 * 1024 * 1024)
-
-    async def durable_api(request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        return await service.respond(
-            request.method, request.rel_url.raw_path, request.query_string, body
-        )
-
-    app.router.add_route("*", API_PREFIX + "{tail:.*}", durable_api)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    sock.setblocking(False)
-    await web.SockSite(runner, sock).start()
+    api = LocalDurableApi(data_dir, run, skip_time=skip_time, region=config.region)
+    endpoint.append(await api.open())
+    service = api.service
     try:
-        timeout = int(durable_config.get("ExecutionTimeout") or DEFAULT_EXECUTION_TIMEOUT)
-        start = StartRequest(
-            function_name=config.function_name, input=payload.decode(), execution_timeout=timeout
-        )
-        arn = await service.call(service.start, start)
+        if resume_arn is None:
+            timeout = int(durable_config.get("ExecutionTimeout") or DEFAULT_EXECUTION_TIMEOUT)
+            start = StartRequest(
+                function_name=config.function_name,
+                input=payload.decode(),
+                execution_timeout=timeout,
+            )
+            arn = await api.start(start)
+        else:
+            arn = resume_arn
+            await service.call(_resume, service, arn, config.function_name)
         wakes_at = None
         while not await service.wait(arn, POLL_S):
             if not skip_time:
                 wakes_at = await service.call(_long_wait, service, arn)
                 if wakes_at is not None:
                     break
-        return await service.call(_outcome, service, arn, invocations, wakes_at)
+        run_ = await service.call(_outcome, service, arn, invocations, wakes_at)
+        run_.function = config.function_name
+        return run_
     finally:
-        await runner.cleanup()
-        await asyncio.to_thread(service.close)
+        await api.close()
+
+
+class ResumeError(Exception):
+    """An execution `lamina invoke --resume` cannot continue: one line for the user."""
+
+
+def _resume(service: DurableService, arn: str, function_name: str) -> None:
+    from aws_durable_execution_sdk_python_testing.exceptions import ResourceNotFoundException
+
+    try:
+        execution = service.execution(arn)
+    except ResourceNotFoundException:
+        raise ResumeError(
+            f"no durable execution {arn} in .lamina/state/durable "
+            "(`lamina invoke` keeps only the executions it ran in this project)"
+        ) from None
+    if execution.start_input.function_name != function_name:
+        raise ResumeError(
+            f"{arn} is an execution of {execution.start_input.function_name}, "
+            f"not of {function_name}"
+        )
+    if execution.is_complete:
+        raise ResumeError(f"{arn} has ended ({execution.current_status().value})")
+    service.resume(arn)
 
 
 def _long_wait(service: DurableService, arn: str) -> datetime.datetime | None:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
-from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing.checkpoint.processor import CheckpointProcessor
 from aws_durable_execution_sdk_python_testing.child_dispatcher import (
     ChildDispatcher,
@@ -41,6 +40,7 @@ from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.store import ExecutionDatabase
+from lamina.durable.timeout_pause import timeout_left
 from lamina.durable.wire import DurableWire
 
 log = logging.getLogger("lamina.durable")
@@ -53,6 +53,7 @@ DEFAULT_EXECUTION_TIMEOUT = 86400
 DEFAULT_RETENTION_DAYS = 14
 # One handler invocation may run for Lambda's maximum; the function's own timeout stops it first.
 INVOCATION_TIMEOUT = 900
+RETENTION_SWEEP_S = 3600
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,25 @@ class DurableService:
         processor.add_execution_observer(executor)
         processor.set_chained_invoke_preflight(executor.preflight_chained_invoke)
         scheduler.start()  # type: ignore[no-untyped-call]
+        self._sweep()
+
+    def purge_expired(self) -> list[str]:
+        """Forget the ended executions whose retention period has passed (as Lambda does);
+        their ARNs. Run at open and then every RETENTION_SWEEP_S."""
+        store = self._store
+        if store is None:
+            return []
+        arns = store.expired_arns(datetime.now(timezone.utc).timestamp())
+        for arn in arns:
+            store.delete(arn)
+        if arns:
+            log.info("%d durable execution(s) past their retention period removed", len(arns))
+        return arns
+
+    def _sweep(self) -> None:
+        self.purge_expired()
+        if self._scheduler is not None:
+            self._scheduler.call_later(self._sweep, delay=RETENTION_SWEEP_S)
 
     def resume_interrupted(self) -> list[str]:
         """Resume the executions that were running when Lamina last stopped; their ARNs."""
@@ -210,6 +230,11 @@ class DurableService:
             status=status, body=payload, content_type="application/json", headers=headers
         )
 
+    def resume(self, arn: str) -> None:
+        """Continue an execution of this store that nothing drives now (one `lamina invoke`
+        left waiting): as after a restart."""
+        self._resume(arn)
+
     def _resume(self, arn: str) -> None:
         """An execution that was running when Lamina stopped: its timeout and timers are armed
         again. A wait that expired meanwhile completes at once; an execution that was not
@@ -219,20 +244,10 @@ class DurableService:
         assert scheduler is not None
         execution = executor.get_execution(arn)
         # The executor's own bookkeeping for a launched execution (see Executor._launch_execution).
-        completion = scheduler.create_event()
-        executor._completion_events[arn] = completion
-        started = execution.get_operation_execution_started().start_timestamp
-        limit = execution.start_input.execution_timeout_seconds
-        if started is not None and limit > 0:
-            left = limit - (datetime.now(timezone.utc) - started).total_seconds()
-
-            def timed_out() -> None:
-                error = ErrorObject.from_message(f"Execution timed out after {limit} seconds.")
-                executor.on_timed_out(arn, error)
-
-            executor._execution_timeouts[arn] = scheduler.call_later(
-                timed_out, delay=max(left, 0.0), completion_event=completion
-            )
+        executor._completion_events[arn] = scheduler.create_event()
+        left = timeout_left(executor, arn)  # None: no timeout, or one a pause holds
+        if left is not None:
+            executor.arm_timeout(arn, left)
         if executor._earliest_pending_timestamp(execution) is not None:
             executor._schedule_earliest_pending(arn)
         else:

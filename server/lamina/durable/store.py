@@ -23,6 +23,8 @@ from aws_durable_execution_sdk_python_testing.execution import Execution, PauseS
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
 from lamina.durable.availability import missing_reason
+from lamina.durable.execution_json import ExecutionJson
+from lamina.durable.timeout_pause import NOT_PAUSED, PauseRecord
 
 STORE_FILE = "durable-executions.sqlite3"
 CACHED_EXECUTIONS = 512
@@ -38,6 +40,8 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._cache: OrderedDict[str, Execution] = OrderedDict()
         # The pause each execution has in the table (the runner's execution data keeps none).
         self._pauses: dict[str, PauseState] = {}
+        self._pause_records: dict[str, PauseRecord] = {}  # timeout_pause.py's, as stored
+        self._json: dict[str, ExecutionJson] = {}  # each cached execution's serializer
 
     def load(self, execution_arn: str) -> Execution:
         with self._lock:
@@ -51,8 +55,26 @@ class ExecutionDatabase(SQLiteExecutionStore):
             return cached
 
     def save(self, execution: Execution) -> None:
+        """The runner's row (its SQL and document), the document built by ExecutionJson."""
+        arn = execution.durable_execution_arn
         with self._lock:
-            super().save(execution)
+            started = execution.get_operation_execution_started()
+            document = self._json.setdefault(arn, ExecutionJson()).dumps(execution)
+            with self._connection() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO executions (durable_execution_arn, function_name, "
+                    "execution_name, status, start_timestamp, end_timestamp, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        arn,
+                        execution.start_input.function_name,
+                        execution.start_input.execution_name,
+                        execution.current_status().value,
+                        started.start_timestamp.timestamp() if started.start_timestamp else None,
+                        started.end_timestamp.timestamp() if started.end_timestamp else None,
+                        document,
+                    ),
+                )
             self._save_pause(execution)
             self._remember(execution)
 
@@ -80,10 +102,12 @@ class ExecutionDatabase(SQLiteExecutionStore):
     def delete(self, arn: str) -> None:
         """Remove an execution and what is kept beside it."""
         with self._connection() as conn:
-            for table in ("executions", "invocation_errors", "pauses"):
+            for table in ("executions", "invocation_errors", "pauses", "pause_records"):
                 conn.execute(f"DELETE FROM {table} WHERE durable_execution_arn = ?", (arn,))
         self._cache.pop(arn, None)
         self._pauses.pop(arn, None)
+        self._pause_records.pop(arn, None)
+        self._json.pop(arn, None)
 
     def update(self, execution: Execution) -> None:
         self.save(execution)
@@ -92,7 +116,8 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._cache[execution.durable_execution_arn] = execution
         self._cache.move_to_end(execution.durable_execution_arn)
         while len(self._cache) > CACHED_EXECUTIONS:
-            self._cache.popitem(last=False)
+            gone, _ = self._cache.popitem(last=False)
+            self._json.pop(gone, None)
 
     @classmethod
     def open(cls, data_dir: Path) -> ExecutionDatabase:
@@ -130,6 +155,45 @@ class ExecutionDatabase(SQLiteExecutionStore):
                 "CREATE TABLE IF NOT EXISTS pauses (durable_execution_arn TEXT PRIMARY KEY, "
                 "state TEXT)"
             )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS pause_records (durable_execution_arn TEXT PRIMARY "
+                "KEY, requested_at TEXT, reason TEXT, timeout_paused INTEGER, paused_seconds REAL)"
+            )
+
+    def pause_record(self, arn: str) -> PauseRecord:
+        """The execution's pause as PauseDurableExecution asked for it (timeout_pause.py)."""
+        with self._lock:
+            known = self._pause_records.get(arn)
+            if known is not None:
+                return known
+            with self._connection() as conn:
+                row = conn.execute(
+                    "SELECT requested_at, reason, timeout_paused, paused_seconds "
+                    "FROM pause_records WHERE durable_execution_arn = ?",
+                    (arn,),
+                ).fetchone()
+            record = NOT_PAUSED
+            if row is not None:
+                requested = datetime.datetime.fromisoformat(row[0]) if row[0] else None
+                record = PauseRecord(requested, row[1], bool(row[2]), float(row[3]))
+            self._pause_records[arn] = record
+            return record
+
+    def save_pause_record(self, arn: str, record: PauseRecord) -> None:
+        with self._lock:
+            requested = record.requested_at.isoformat() if record.requested_at else None
+            with self._connection() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO pause_records VALUES (?, ?, ?, ?, ?)",
+                    (
+                        arn,
+                        requested,
+                        record.reason,
+                        int(record.timeout_paused),
+                        record.paused_seconds,
+                    ),
+                )
+            self._pause_records[arn] = record
 
     def record_invocation_error(
         self, arn: str, ended: datetime.datetime, error_type: str, error_message: str
@@ -150,6 +214,17 @@ class ExecutionDatabase(SQLiteExecutionStore):
                 (arn,),
             ).fetchall()
         return {str(end): (str(kind), str(message)) for end, kind, message in rows}
+
+    def expired_arns(self, now: float) -> list[str]:
+        """Ended executions whose RetentionPeriodInDays has passed (`now`: epoch seconds)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT durable_execution_arn FROM executions WHERE end_timestamp IS NOT NULL "
+                "AND status != 'RUNNING' AND end_timestamp + 86400 * COALESCE(json_extract("
+                "data, '$.StartInput.ExecutionRetentionPeriodDays'), 14) < ?",
+                (now,),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def running_arns(self) -> list[str]:
         """The executions that were running when Lamina last stopped (to resume them)."""

@@ -21,7 +21,7 @@ from aws_durable_execution_sdk_python_testing.web import handlers as h
 from aws_durable_execution_sdk_python_testing.web import routes as r
 from aws_durable_execution_sdk_python_testing.web.models import HTTPRequest, HTTPResponse
 
-from lamina.durable import controls
+from lamina.durable import controls, timeout_pause
 
 API_PREFIX = "/2025-12-01/"
 
@@ -71,7 +71,12 @@ class DurableWire:
             request = HTTPRequest.from_bytes(
                 body_bytes=body, method=method, path=route, query_params=params
             )
-        return _shape(handler.handle(route, request))
+        response = handler.handle(route, request)
+        if isinstance(route, r.GetDurableExecutionRoute) and response.status_code == 200:
+            arn = str(response.body.get("DurableExecutionArn", ""))
+            status = str(response.body.get("Status", ""))
+            response.body.update(timeout_pause.details(self.executor, arn, status))
+        return _shape(response)
 
 
 def _shape(response: HTTPResponse) -> tuple[int, dict[str, str], bytes]:

@@ -15,6 +15,8 @@ from lamina.lsp import (
     create_handler,
     debug_command,
     documents,
+    durable_callbacks,
+    durable_runs,
     lifecycle,
     project_commands,
     run_command,
@@ -33,6 +35,8 @@ FEATURES: tuple[ModuleType, ...] = (
     debug_command,
     sync_commands,
     api_commands,
+    durable_runs,
+    durable_callbacks,
 )
 
 

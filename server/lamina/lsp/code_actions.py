@@ -22,6 +22,8 @@ from lamina.lsp.source_actions import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from lamina.project.diagnostics import Fix, ProjectDiagnostic
 
 
@@ -104,6 +106,12 @@ def code_actions_for(
     return actions
 
 
+# Actions other features add (each called with the request's params; durable callbacks).
+EXTRA_ACTIONS: list[
+    Callable[[LaminaServer, types.CodeActionParams], Awaitable[list[types.CodeAction]]]
+] = []
+
+
 def register(server: LaminaServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -118,4 +126,6 @@ def register(server: LaminaServer) -> None:
             actions += code_actions_for(ls, published, params.range)
         if wants_source_actions(params.context):
             actions += await source_actions(ls, params)
+        for extra in EXTRA_ACTIONS:
+            actions += await extra(ls, params)
         return actions

@@ -27,6 +27,8 @@ from lamina.lsp.run_command import (
 from lamina.lsp.server import LaminaServer
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from lamina.runtime.debug import DebugSettings
     from lamina.runtime.environment import ExecutionEnvironment
     from lamina.runtime.invocation import InvocationRequest
@@ -41,11 +43,17 @@ def debug_settings(ls: LaminaServer) -> DebugSettings:
     return DebugSettings.from_settings(ls.settings.get)
 
 
+# How a function with a DurableConfig is debugged (durable_runs.py registers it).
+DURABLE_DEBUG: list[Callable[[LaminaServer, RunRequest], Awaitable[dict[str, Any]]]] = []
+
+
 async def start_debugging(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
     from lamina.runtime.debug import attach_configuration
     from lamina.runtime.invocation import InvocationRequest
 
     request = await resolve_for(ls, args)
+    if request.spec.durable_config is not None and DURABLE_DEBUG:
+        return await DURABLE_DEBUG[0](ls, request)
     spec = request.spec
     debug = debug_settings(ls)
     name = spec.logical_id

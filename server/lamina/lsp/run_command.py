@@ -31,7 +31,7 @@ from lamina.lsp.server import LaminaServer
 from lamina.project.spec import ProjectError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from lamina.project.spec import FunctionSpec
     from lamina.runtime.config import FunctionConfig
@@ -169,8 +169,14 @@ async def command_work(ls: LaminaServer, title: str, what: str) -> AsyncIterator
         raise Cancelled(message) from None
 
 
+# How a function with a DurableConfig runs (durable_runs.py registers it).
+DURABLE_RUN: list[Callable[[LaminaServer, RunRequest], Awaitable[dict[str, Any]]]] = []
+
+
 async def run_function(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
     request = await resolve_for(ls, args)
+    if request.spec.durable_config is not None and DURABLE_RUN:
+        return await DURABLE_RUN[0](ls, request)
     spec = request.spec
     name = spec.logical_id
     async with command_work(ls, f"Running {name}", f"Run of {name}"):

@@ -284,6 +284,11 @@ class FunctionRunner:
         finally:
             self._debugging.pop(env, None)
 
+    async def end_debug(self, env: ExecutionEnvironment) -> None:
+        """End a debug environment that ran several invocations (a durable execution's)."""
+        self._debugging.pop(env, None)
+        await env.kill()
+
     async def prewarm(self, spec: FunctionSpec) -> bool:
         """Start one environment for the function unless it has one or needs an install."""
         if await asyncio.to_thread(self.needs_install, spec):

@@ -74,7 +74,6 @@ NOT_REPRODUCED = (
     "RuntimeManagementConfig",
     "KmsKeyArn",
     "CodeSigningConfigArn",
-    "DurableConfig",
 )
 
 
