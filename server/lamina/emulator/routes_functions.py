@@ -31,6 +31,7 @@ from lamina.emulator.errors import (
     revision_mismatch,
     update_in_progress,
 )
+from lamina.emulator.function_layers import check_function_layers
 from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
 from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
@@ -131,6 +132,7 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
             f"constraint: Member must have length less than or equal to {MAX_NAME_LENGTH}",
         )
     settings = function_settings(body, creating=True)
+    check_function_layers(emu, settings)
     provider = provider_of(body.get("CapacityProviderConfig"))
     if provider is not None and emu.capacity_providers is not None:
         emu.capacity_providers.get(provider)  # AWS's 404 for a provider that does not exist
@@ -347,6 +349,7 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
 async def update_function_configuration(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "UpdateFunctionConfiguration")
     settings = function_settings(body, creating=False)
+    check_function_layers(emu, settings)
     revision = string(body, "RevisionId")
     async with emu.store.lock:
         state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
