@@ -76,6 +76,8 @@ def test_publish_get_list_and_delete(lam: Any) -> None:
     with urllib.request.urlopen(got["Content"]["Location"]) as response:
         assert response.read() == layer_zip({"python/a.py": "A = 2\n"})
 
+    usage = lam.get_account_settings()["AccountUsage"]["TotalCodeSize"]
+    assert usage >= first["Content"]["CodeSize"] + second["Content"]["CodeSize"]
     versions = lam.list_layer_versions(LayerName=name)["LayerVersions"]
     assert [v["Version"] for v in versions] == [2, 1]
     listed = {item["LayerName"]: item for item in lam.list_layers()["Layers"]}
@@ -87,6 +89,8 @@ def test_publish_get_list_and_delete(lam: Any) -> None:
     assert only_312[name]["LatestMatchingVersion"]["Version"] == 1
 
     lam.delete_layer_version(LayerName=name, VersionNumber=2)
+    after = lam.get_account_settings()["AccountUsage"]["TotalCodeSize"]
+    assert after <= usage - second["Content"]["CodeSize"]  # a deleted layer no longer counts
     lam.delete_layer_version(LayerName=name, VersionNumber=2)  # gone already: still 204
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_layer_version(LayerName=name, VersionNumber=2)

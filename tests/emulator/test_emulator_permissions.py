@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from emulator.harness import ACCOUNT, check_shape, raw_call, unique
 

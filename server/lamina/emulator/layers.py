@@ -217,6 +217,9 @@ class LayerVersions:
                 latest[name] = layer
         return [latest[name] for name in sorted(latest)]
 
+    def total_code_size(self) -> int:
+        return sum(layer.code_size for layer in self._versions.values())
+
     # --- writes ---------------------------------------------------------------------------------
 
     async def publish(

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from lamina.emulator import layer_validation  # noqa: F401 - registers its checks
 from lamina.emulator.api import (
     MAX_UPLOAD_REQUEST_BYTES,
     Emulator,
@@ -206,7 +207,7 @@ async def add_layer_version_permission(request: web.Request, emu: Emulator) -> w
                 f"The statement id ({sid}) provided already exists. Please provide a new "
                 "statement id, or remove the existing statement."
             )
-        revision = string(body, "RevisionId")
+        revision = request.query.get("RevisionId")
         if revision is not None and revision != layer.policy_revision:
             raise revision_mismatch("GetLayerPolicy")
         statement: dict[str, Any] = {
