@@ -242,3 +242,35 @@ def test_layers_survive_kill_and_restart(tmp_path: Path) -> None:
         assert again["Version"] == doomed["Version"] + 1
     finally:
         server.stop()
+
+
+def test_another_accounts_layer_is_taken_and_said_once_when_it_cant_be_fetched(
+    tmp_path: Path,
+) -> None:
+    """AWS can't be asked here: the layer is accepted as given (AWS checks the caller may use
+    it), fetched before the first invoke, and without credentials the log says so, once."""
+    env = {
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "LAMINA_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    server = start_emulator(tmp_path / "data", env=env)
+    try:
+        lam = make_client(server.endpoint)
+        foreign = "arn:aws:lambda:us-east-1:210987654321:layer:company-utils:4"
+        created = lam.create_function(
+            FunctionName="user",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": plain_zip({"app.py": b"def handler(e, c):\n    return 'ran'\n"})},
+            Layers=[foreign],
+        )
+        assert created["Layers"] == [{"Arn": foreign, "CodeSize": 0}]
+        for _ in range(2):
+            assert json.loads(lam.invoke(FunctionName="user")["Payload"].read()) == "ran"
+        said = [line for line in server.log().splitlines() if foreign in line]
+        assert len(said) == 1 and "no AWS credentials to download it with" in said[0]
+    finally:
+        server.stop()

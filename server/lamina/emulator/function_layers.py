@@ -1,14 +1,26 @@
 """A function's `Layers`: checked against the emulator's layer versions on CreateFunction and
-UpdateFunctionConfiguration, and turned into the folders its environments see at /opt."""
+UpdateFunctionConfiguration, and turned into the folders its environments see at /opt.
+
+A layer of another account (the public Powertools layers, a company's shared layer) can't be
+checked here; it is taken as given, as AWS takes it when the account may use it. Before the first
+invoke it is fetched once, off the event loop, the way `lamina invoke` gets it: Powertools from
+PyPI, any other with the credentials the emulator runs with (deploy/layer_download.py). When it
+can't be, the log says so once, and the function runs without it (and fails as it would on
+Lambda without it).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lamina.emulator.layers import LayerVersions, function_layer_arns
 from lamina.emulator.model import VersionConfig
 from lamina.runtime.opt_dir import LayerSource, OptDir, merged_opt
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from lamina.emulator.api import Emulator
@@ -27,9 +39,31 @@ def check_function_layers(emu: Emulator, settings: dict[str, Any]) -> None:
 class FunctionLayerDirs:
     """The merged /opt of a stored function version (cached per layer set)."""
 
-    def __init__(self, layers: LayerVersions, cache_dir: Path) -> None:
+    def __init__(self, layers: LayerVersions, cache_dir: Path, python: str) -> None:
         self.layers = layers
         self.cache_dir = cache_dir
+        self.python = python
+        self._foreign: dict[str, Path | None] = {}  # ARN -> its folder (None: unavailable)
+
+    async def prepare(self, config: VersionConfig) -> None:
+        """Fetch the other accounts' layers of `config` not fetched yet (once each)."""
+        for arn in function_layer_arns(config.echoed):
+            if arn not in self._foreign and self.layers.find_for_function(arn) is None:
+                self._foreign[arn] = await asyncio.to_thread(self._fetch, arn, config)
+
+    def _fetch(self, arn: str, config: VersionConfig) -> Path | None:
+        from lamina.deploy.layer_download import LayerDownloader
+        from lamina.pip_target import DependencyInstallError
+        from lamina.runtime.package_set import cache_root, describe_interpreter
+        from lamina.runtime.powertools_layer import is_powertools, powertools_layer
+
+        try:
+            if is_powertools(arn):
+                return powertools_layer(arn, describe_interpreter(self.python))
+            return LayerDownloader(cache_root() / "layers")(arn)
+        except (RuntimeError, DependencyInstallError) as e:
+            log.warning("%s: %s", config.function_name, e)
+            return None
 
     def opt_for(self, config: VersionConfig) -> OptDir | None:
         arns = function_layer_arns(config.echoed)
@@ -38,8 +72,11 @@ class FunctionLayerDirs:
         sources = []
         for arn in arns:
             layer = self.layers.find_for_function(arn)
-            if layer is None:
-                continue  # not this emulator's layer (an AWS ARN): nothing to unpack
+            if layer is None:  # another account's: fetched by `prepare`, if it could be
+                folder = self._foreign.get(arn)
+                if folder is not None:
+                    sources.append(LayerSource(folder))
+                continue
             folder = self.layers.store.unpacked_dir(layer.code_key)
             sources.append(LayerSource(folder, key=layer.code_key))
         return merged_opt(sources, self.cache_dir) if sources else None

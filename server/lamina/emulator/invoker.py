@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,6 +67,8 @@ class Invoker:
         self.debugger: Debugger | None = None
         # A stored version's layers merged into one /opt (function_layers.py), when set.
         self.opt_for: Callable[[VersionConfig], OptDir | None] | None = None
+        # Fetches what `opt_for` needs before a version's first invoke (other accounts' layers).
+        self.prepare_layers: Callable[[VersionConfig], Awaitable[None]] | None = None
         store.add_listener(self._on_change)
         store.busy_code_keys = lambda: list(self._busy_code)
 
@@ -142,11 +144,16 @@ class Invoker:
         """Run one invocation (after `admit`, with no await between the two)."""
         name = target.state.name
         key = target.config.code_key
-        runtime = self.runtime_config(target.config)
         self._inflight[name] += 1
         self._busy_code[key] += 1
         debugger = self.debugger
         try:
+            cached = self._configs.get((name, target.config.version))
+            if self.prepare_layers is not None and (
+                cached is None or cached[0] is not target.config
+            ):
+                await self.prepare_layers(target.config)
+            runtime = self.runtime_config(target.config)
             if debugger is not None and debugger.function == name:
                 return await debugger.invoke(target.config, runtime, request)
             return await self.pool.invoke(runtime, request)

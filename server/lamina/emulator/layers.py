@@ -139,6 +139,7 @@ class LayerVersions:
         self.store = store
         self.db: Database = store.db
         self.region = region
+        self.account = account
         self.prefix = f"arn:aws:lambda:{region}:{account}:layer:"
         self._versions: dict[tuple[str, int], LayerVersion] = {}
         self._deleted: dict[tuple[str, int], LayerVersion] = {}  # still used by functions
@@ -324,6 +325,8 @@ class LayerVersions:
             if parsed is None:
                 raise invalid(f"Layer version {arn} does not exist.")
             region, name, _ = parsed
+            if str(arn).split(":")[4] != self.account:
+                continue  # another account's layer: not ours to check (function_layers.py)
             if region != self.region:
                 raise invalid(
                     "Layers are not in the same region as the function. Layers are expected "
@@ -338,6 +341,9 @@ class LayerVersions:
                 )
             seen[layer_arn] = str(arn)
         for arn in arns:
+            if str(arn).split(":")[4] != self.account:
+                resolved.append({"Arn": str(arn), "CodeSize": 0})  # its size is not known here
+                continue
             layer = self._versions.get(_key(str(arn))) if str(arn).startswith(self.prefix) else None
             if layer is None:
                 raise invalid(f"Layer version {arn} does not exist.")

@@ -156,7 +156,8 @@ class EmulatorServer:
         functions_env = FunctionEnvironment(lambda: self.endpoint, options.sqs_endpoint)
         pool = RuntimePool(options.runtime, credentials=functions_env)
         invoker = Invoker(store, pool, arns)
-        invoker.opt_for = FunctionLayerDirs(layers, options.data_dir / "opt").opt_for
+        layer_dirs = FunctionLayerDirs(layers, options.data_dir / "opt", options.runtime.python)
+        invoker.opt_for, invoker.prepare_layers = layer_dirs.opt_for, layer_dirs.prepare
         invocation_log = InvocationLog(self.invocation_sink)
         sqs = self._sqs = SqsClients(options.sqs_endpoint)
         settings = AsyncSettings(options.async_retry_delays, options.async_workers)
