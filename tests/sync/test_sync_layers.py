@@ -123,3 +123,37 @@ async def test_sync_publishes_a_layer_to_aws(
     again = await manager.sync("Hello")
     assert again.state is SyncState.DONE, again.message
     assert len(lam.list_layer_versions(LayerName="SharedLayer")["LayerVersions"]) == 1
+
+
+async def test_a_mapped_arn_layer_reaches_the_emulator(
+    tmp_path: Path,
+    sync_emulator: EmulatorProcess,
+    emulator_lambda: Any,
+    managers: list[SyncManager],
+) -> None:
+    """The `layers` setting maps an AWS account's layer to a folder: lamina invoke runs it, and
+    the emulator (which can't reach that account) gets the folder published in its place."""
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    arn = "arn:aws:lambda:us-east-1:210987654321:layer:company:7"
+    root = tmp_path / "project"
+    (root / "hello").mkdir(parents=True)
+    (root / "hello" / "app.py").write_text(APP)
+    company = root / "company" / "python"
+    company.mkdir(parents=True)
+    (company / "shared_util.py").write_text('NAME = "company"\n')
+    write_project(
+        root,
+        {"Hello": {"Layers": [arn]}},
+        pyproject=f'[tool.lamina.layers]\n"{arn}" = "{root / "company"}"\n',
+    )
+    settings = SyncSettings(emulator_endpoint=sync_emulator.endpoint, name_prefix=prefix)
+    manager = SyncManager(load_project(root), settings, Recorder())
+    managers.append(manager)
+    status = await manager.sync("Hello")
+    assert status.state is SyncState.DONE, status.message
+    config = emulator_lambda.get_function_configuration(FunctionName=prefix + "Hello")
+    assert layer_arns(config) == [
+        f"arn:aws:lambda:us-east-1:123456789012:layer:{prefix}company:1"  # sync.namePrefix too
+    ]
+    answer = emulator_lambda.invoke(FunctionName=prefix + "Hello")["Payload"].read()
+    assert json.loads(answer) == "company"

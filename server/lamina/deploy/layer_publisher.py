@@ -8,7 +8,10 @@ for Lambda's platform). The zip is deterministic (deploy.package.build_zip), so 
 says whether the content changed: the layer's newest version on the target is compared with it
 (ListLayerVersions, then GetLayerVersion), and a new version is published only when they differ.
 The layer is named after its logical id (with `sync.namePrefix` on the emulator). ARN layers are
-passed through as they are.
+passed through as they are, but for `mapped` ones (the `layers` setting: ARN -> local folder,
+given for the emulator only): the emulator can't reach the account that owns them, so their
+folder is published there under the ARN's layer name, and the function runs what `lamina invoke`
+runs.
 
 Blocking (boto3, pip, zipping): run it in a thread, as FunctionDeployer runs.
 """
@@ -16,7 +19,7 @@ Blocking (boto3, pip, zipping): run it in a thread, as FunctionDeployer runs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ class LayerPublisher:
         cache_dir: Path,
         python: str,
         name_prefix: str = "",
+        mapped: Mapping[str, object] | None = None,
     ) -> None:
         self.lam = lam
         self.retry = retry
@@ -42,6 +46,7 @@ class LayerPublisher:
         self.cache_dir = cache_dir
         self.python = python
         self.name_prefix = name_prefix
+        self.mapped = dict(mapped or {})
         self.published: list[str] = []  # version ARNs this publisher made (for tests, logs)
         self._known: dict[str, tuple[str, str]] = {}  # layer name -> (CodeSha256, version ARN)
         self._locks: dict[str, threading.Lock] = {}
@@ -52,6 +57,11 @@ class LayerPublisher:
         when their content changed)."""
         arns = []
         for layer in spec.layers:
+            folder = self.mapped.get(layer.arn or "")
+            if layer.content_dir is None and layer.arn and folder:
+                local = LayerSpec(layer.arn.split(":")[6], Path(str(folder)).expanduser())
+                arns.append(self._publish(spec, local))
+                continue
             if layer.content_dir is None:
                 if layer.arn is None:
                     raise permanent(f"{spec.logical_id}: layer {layer.name} has no content")

@@ -54,6 +54,10 @@ class _ActiveTarget:
     layers: LayerPublisher | None = None
 
 
+def _mapping(value: object) -> dict[str, object] | None:
+    return value if isinstance(value, dict) else None
+
+
 def _deploy_fields(spec: FunctionSpec) -> tuple[Any, ...]:
     return (
         spec.handler,
@@ -333,6 +337,7 @@ class SyncManager:
                 self._state_dir / "cache",
                 settings.python or sys.executable,
                 (settings.name_prefix or "") if local else "",
+                _mapping(self.project.settings.get("layers")) if local else None,
             )
             active = _ActiveTarget(
                 clients,
