@@ -18,6 +18,7 @@ Blocking (boto3, pip, zipping): run it in a thread, as FunctionDeployer runs.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from lamina.deploy.bundle import DependencyPlatform
 from lamina.deploy.package import PackageError, build_zip, code_sha256
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
+from lamina.deploy.sync_settings import SyncSettings
 from lamina.project.spec import FunctionSpec, LayerSpec
 
 
@@ -156,3 +158,25 @@ class LayerPublisher:
         from lamina.deploy.dependencies import ensure_dependencies
 
         return ensure_dependencies(requirements, self.python, self.cache_dir)
+
+
+def for_target(
+    lam: Any,
+    retry: RetryPolicy,
+    local: bool,
+    cache_dir: Path,
+    settings: SyncSettings,
+    project_settings: Mapping[str, object],
+) -> LayerPublisher:
+    """The publisher for one target: on the emulator (`local`) with the local platform,
+    sync.namePrefix and the `layers` setting's mapped folders; on AWS for Lambda's platform."""
+    mapped = project_settings.get("layers") if local else None
+    return LayerPublisher(
+        lam,
+        retry,
+        DependencyPlatform.LOCAL if local else DependencyPlatform.LAMBDA,
+        cache_dir,
+        settings.python or sys.executable,
+        (settings.name_prefix or "") if local else "",
+        mapped if isinstance(mapped, dict) else None,
+    )

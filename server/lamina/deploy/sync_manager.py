@@ -31,7 +31,7 @@ from lamina.deploy.emulator_autostart import EmulatorLauncher, EmulatorStartErro
 from lamina.deploy.file_watch import FileWatcher
 from lamina.deploy.function_deployer import DeployOptions, DeployOutcome, FunctionDeployer
 from lamina.deploy.function_names import FunctionNames, SamConfig, read_samconfig
-from lamina.deploy.layer_publisher import LayerPublisher
+from lamina.deploy.layer_publisher import LayerPublisher, for_target
 from lamina.deploy.project_identity import project_id
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_session import FunctionSyncSession, Progress
@@ -52,10 +52,6 @@ class _ActiveTarget:
     names: FunctionNames
     emulator_checked: bool = False
     layers: LayerPublisher | None = None
-
-
-def _mapping(value: object) -> dict[str, object] | None:
-    return value if isinstance(value, dict) else None
 
 
 def _deploy_fields(spec: FunctionSpec) -> tuple[Any, ...]:
@@ -329,15 +325,13 @@ class SyncManager:
                 project_root=str(self.project.root),
                 force=settings.force,
             )
-            local = kind is SyncTarget.EMULATOR
-            layers = LayerPublisher(  # the project's local layers, published when they change
+            layers = for_target(  # the project's local layers, published when they change
                 clients.lambda_client,
                 self.retry,
-                DependencyPlatform.LOCAL if local else DependencyPlatform.LAMBDA,
+                kind is SyncTarget.EMULATOR,
                 self._state_dir / "cache",
-                settings.python or sys.executable,
-                (settings.name_prefix or "") if local else "",
-                _mapping(self.project.settings.get("layers")) if local else None,
+                settings,
+                self.project.settings,
             )
             active = _ActiveTarget(
                 clients,
