@@ -152,9 +152,13 @@ def test_function_layers_are_checked(lam: Any) -> None:
     with pytest.raises(ClientError) as many:
         lam.create_function(FunctionName=unique(), Layers=six, **base)
     assert many.value.response["Error"]["Message"] == "Cannot reference more than 5 layers."
-    created = lam.create_function(FunctionName=unique(), Layers=[arn], **base)
+    name = unique()
+    created = lam.create_function(FunctionName=name, Layers=[arn], **base)
     size = lam.get_layer_version_by_arn(Arn=arn)["Content"]["CodeSize"]
     assert created["Layers"] == [{"Arn": arn, "CodeSize": size}]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    removed = lam.update_function_configuration(FunctionName=name, Layers=[])
+    assert "Layers" not in removed
 
 
 @pytest.fixture(scope="module")

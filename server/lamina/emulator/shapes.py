@@ -61,6 +61,8 @@ def function_configuration(
         body["Environment"] = {"Variables": dict(config.environment)}
     for member, value in config.echoed_dict().items():
         if member == "Layers":
+            if not value:
+                continue  # all removed: AWS leaves the member out
             body["Layers"] = [
                 item if isinstance(item, dict) else {"Arn": item, "CodeSize": 0} for item in value
             ]
