@@ -77,7 +77,8 @@ def function_layers(
             requirements = layer.requirements_file
             if requirements is not None:
                 installed = _installed(requirements, python, version, cache_dir)
-                sources.append(LayerSource(installed, under="python"))
+                # Named by its requirements' hash, it never changes: no need to walk it again.
+                sources.append(LayerSource(installed, under="python", key=installed.name))
             continue
         sources.append(LayerSource(root))
     opt = merged_opt(sources, cache_dir / "opt")
