@@ -12,10 +12,14 @@ Lambda without it).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lamina.deploy.package import MAX_UNZIPPED_BYTES
+from lamina.emulator.errors import invalid
 from lamina.emulator.layers import LayerVersions, function_layer_arns
 from lamina.emulator.model import VersionConfig
 from lamina.runtime.opt_dir import LayerSource, OptDir, merged_opt
@@ -34,6 +38,38 @@ def check_function_layers(emu: Emulator, settings: dict[str, Any]) -> None:
     if given is None or emu.layers is None:
         return
     echoed["Layers"] = emu.layers.resolve_for_function(list(given))
+
+
+def check_unzipped_total(emu: Emulator, code_key: str, settings_or_layers: Any) -> None:
+    """AWS's limit on a function's code and its layers together, unzipped (250 MB): the sizes
+    come from each stored zip's directory (no unpacking); other accounts' layers aren't known."""
+    if isinstance(settings_or_layers, dict):
+        layers = (settings_or_layers.get("echoed") or {}).get("Layers")
+    else:
+        layers = [{"Arn": arn} for arn in function_layer_arns(settings_or_layers)]
+    if not layers or emu.layers is None:
+        return
+    keys = [code_key]
+    for item in layers:
+        layer = emu.layers.find_for_function(str(item["Arn"]))
+        if layer is not None:
+            keys.append(layer.code_key)
+    total = sum(_unzipped_size(emu.store.code.zip_path(key)) for key in keys)
+    if total > MAX_UNZIPPED_BYTES:
+        raise invalid(
+            "Function code combined with layers exceeds the maximum allowed size of "
+            f"{MAX_UNZIPPED_BYTES} bytes. The actual size is {total} bytes."
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _unzipped_size(path: Path) -> int:
+    """The unzipped size a stored zip declares (its content never changes: cached)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return 0
 
 
 class FunctionLayerDirs:

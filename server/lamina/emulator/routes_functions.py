@@ -31,7 +31,7 @@ from lamina.emulator.errors import (
     revision_mismatch,
     update_in_progress,
 )
-from lamina.emulator.function_layers import check_function_layers
+from lamina.emulator.function_layers import check_function_layers, check_unzipped_total
 from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
 from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
@@ -147,6 +147,7 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
         raise conflict(f"Function already exist: {name}")
     stored = await ingest(emu, data)
     try:
+        check_unzipped_total(emu, stored.key, settings)
         async with emu.store.lock:
             if emu.store.get(name) is not None:
                 raise conflict(f"Function already exist: {name}")
@@ -310,6 +311,7 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
             if is_updating(latest, now):
                 raise update_in_progress(emu.arns.function(state.name))
             check_revision(latest.current_revision(now), revision)
+            check_unzipped_total(emu, stored.key, latest.echoed)
             changes: dict[str, Any] = {
                 "code_sha256": stored.sha256,
                 "code_key": stored.key,
@@ -358,6 +360,7 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
         if is_updating(latest, now):
             raise update_in_progress(emu.arns.function(state.name))
         check_revision(latest.current_revision(now), revision)
+        check_unzipped_total(emu, latest.code_key, settings)
         echoed = settings.pop("echoed", {})
         new_latest = dataclasses.replace(
             latest,
