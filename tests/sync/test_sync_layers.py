@@ -4,6 +4,7 @@ function at the new versions: on a real `lamina serve`, and on moto server stand
 from __future__ import annotations
 
 import json
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +18,14 @@ from lamina.deploy.sync_manager import SyncManager
 from lamina.deploy.sync_settings import SyncSettings, SyncTarget
 from lamina.deploy.sync_status import SyncState
 from lamina.project import load_project
-from sync.sync_harness import ROLE_ARN, Recorder, write_project
+from sync.sync_harness import (
+    ROLE_ARN,
+    Recorder,
+    offline_requirements,
+    pure_wheel,
+    write_project,
+    zip_names,
+)
 
 APP = "import shared_util\n\ndef handler(event, context):\n    return shared_util.NAME\n"
 
@@ -157,3 +165,36 @@ async def test_a_mapped_arn_layer_reaches_the_emulator(
     ]
     answer = emulator_lambda.invoke(FunctionName=prefix + "Hello")["Payload"].read()
     assert json.loads(answer) == "company"
+
+
+async def test_a_build_method_layer_is_packaged_as_sam_builds_it(
+    tmp_path: Path,
+    sync_emulator: EmulatorProcess,
+    emulator_lambda: Any,
+    managers: list[SyncManager],
+) -> None:
+    """Metadata.BuildMethod: the folder and its installed requirements, both under python/."""
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    root = layered_project(tmp_path / "project", "hello")
+    wheels = tmp_path / "wheels"
+    pure_wheel(wheels, "layerdep", "1.0", {"layerdep.py": b"VALUE = 'from the wheel'\n"})
+    offline_requirements(root / "layers" / "shared", wheels, "layerdep")
+    (root / "layers" / "shared" / "helper.py").write_text("X = 1\n")
+    (root / "hello" / "app.py").write_text(
+        "import layerdep, helper\ndef handler(event, context):\n    return layerdep.VALUE\n"
+    )
+    template = json.loads((root / "template.yaml").read_text())
+    template["Resources"]["SharedLayer"]["Metadata"] = {"BuildMethod": "python3.12"}
+    (root / "template.yaml").write_text(json.dumps(template))
+    settings = SyncSettings(emulator_endpoint=sync_emulator.endpoint, name_prefix=prefix)
+    manager = SyncManager(load_project(root), settings, Recorder())
+    managers.append(manager)
+    status = await manager.sync("Hello")
+    assert status.state is SyncState.DONE, status.message
+    arn = layer_arns(emulator_lambda.get_function_configuration(FunctionName=prefix + "hello"))[0]
+    location = emulator_lambda.get_layer_version_by_arn(Arn=arn)["Content"]["Location"]
+    with urllib.request.urlopen(location) as response:
+        names = zip_names(response.read())
+    assert {"python/helper.py", "python/layerdep.py", "python/requirements.txt"} <= set(names)
+    answer = emulator_lambda.invoke(FunctionName=prefix + "hello")["Payload"].read()
+    assert json.loads(answer) == "from the wheel"
