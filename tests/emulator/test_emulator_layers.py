@@ -278,3 +278,27 @@ def test_another_accounts_layer_is_taken_and_said_once_when_it_cant_be_fetched(
         assert len(said) == 1 and "no AWS credentials to download it with" in said[0]
     finally:
         server.stop()
+
+
+def test_a_function_with_the_powertools_layer_imports_it(lam: Any) -> None:
+    """The public Powertools layer (another account's): fetched as lamina invoke fetches it
+    (from PyPI once per machine, then the shared cache) before the first invoke."""
+    arn = (
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
+    )
+    handler = (
+        b"from aws_lambda_powertools import Logger\n"
+        b"def handler(event, context):\n"
+        b"    return type(Logger(service='orders')).__module__\n"
+    )
+    name = unique()
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": plain_zip({"app.py": handler})},
+        Layers=[arn],
+    )
+    answer = json.loads(lam.invoke(FunctionName=name)["Payload"].read())
+    assert answer == "aws_lambda_powertools.logging.logger"
