@@ -80,6 +80,12 @@ def test_publish_get_list_and_delete(lam: Any) -> None:
     assert usage >= first["Content"]["CodeSize"] + second["Content"]["CodeSize"]
     versions = lam.list_layer_versions(LayerName=name)["LayerVersions"]
     assert [v["Version"] for v in versions] == [2, 1]
+    first_page = lam.list_layer_versions(LayerName=name, MaxItems=1)
+    second_page = lam.list_layer_versions(
+        LayerName=name, MaxItems=1, Marker=first_page["NextMarker"]
+    )
+    assert [p["LayerVersions"][0]["Version"] for p in (first_page, second_page)] == [2, 1]
+    assert "NextMarker" not in second_page
     listed = {item["LayerName"]: item for item in lam.list_layers()["Layers"]}
     assert listed[name]["LatestMatchingVersion"]["Version"] == 2
     only_312 = {

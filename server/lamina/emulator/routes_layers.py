@@ -106,9 +106,9 @@ async def list_layer_versions(request: web.Request, emu: Emulator) -> web.Stream
         for layer in layers(emu).versions_of(_name(request))
         if _matches(layer, request.query.get("CompatibleRuntime"), request)
     ]
-    items = [(f"{layer.version:010d}", layer.summary()) for layer in reversed(found)]
+    # Newest first, as AWS lists them, across pages too (the sort key counts down).
+    items = [(f"{10**10 - layer.version:010d}", layer.summary()) for layer in found]
     page, marker = paginate(items, request)
-    page.reverse()  # newest first, as AWS lists them
     result: dict[str, Any] = {"LayerVersions": page}
     if marker:
         result["NextMarker"] = marker
