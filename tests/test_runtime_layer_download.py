@@ -53,7 +53,8 @@ def test_an_arn_layer_is_downloaded_once_then_used_offline(tmp_path: Path) -> No
         project = write_project(tmp_path / "project", arn)
         cache = tmp_path / "user-cache"
         env = {"AWS_ENDPOINT_URL_LAMBDA": server.endpoint, "LAMINA_CACHE_DIR": str(cache)}
-        first = lamina("invoke", "UsesLayer", cwd=project, extra_env=env)
+        # A local endpoint gets dummy credentials: none are configured, and none are needed.
+        first = lamina("invoke", "UsesLayer", cwd=project, extra_env=env, credentials=False)
         assert first.returncode == 0, first.stderr
         assert json.loads(first.stdout) == "company"
         assert f"layer {arn}: downloading it once" in first.stderr

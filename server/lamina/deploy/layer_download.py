@@ -8,7 +8,8 @@ against `Content.CodeSha256`, unpacked safely (deploy.package) and kept per ARN:
 
 A layer version never changes, so once there it is used offline. The client is an ordinary
 boto3 Lambda client in the ARN's region: the configured profile (`credentials.profile`), the
-default chain, and `AWS_ENDPOINT_URL_LAMBDA` when set (the emulator, or moto server in tests).
+default chain, and `AWS_ENDPOINT_URL_LAMBDA` when set (the emulator, or moto server in tests;
+an endpoint on loopback gets dummy credentials, never the user's).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import shutil
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 from lamina.deploy.package import PackageError, unpack_package
+from lamina.listen_address import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,15 @@ class LayerDownloader:
     def _client(self, region: str) -> Any:
         import boto3
 
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint and is_loopback(urllib.parse.urlsplit(endpoint).hostname or ""):
+            # A local emulator (lamina serve, moto): dummy credentials, never the user's.
+            return boto3.Session().client(
+                "lambda",
+                region_name=region,
+                aws_access_key_id="lamina",
+                aws_secret_access_key="lamina",
+            )
         session = boto3.Session(profile_name=self.profile) if self.profile else boto3.Session()
         return session.client("lambda", region_name=region)
 
