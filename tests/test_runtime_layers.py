@@ -86,9 +86,22 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def lamina(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def lamina(
+    *args: str, cwd: Path, extra_env: dict[str, str] | None = None, credentials: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": "AKIADEVELOPER", "AWS_SECRET_ACCESS_KEY": "dev-secret"})
+    if credentials:
+        env.update({"AWS_ACCESS_KEY_ID": "AKIADEVELOPER", "AWS_SECRET_ACCESS_KEY": "dev-secret"})
+    else:  # none anywhere: no files, no instance metadata
+        env.update(
+            {
+                "AWS_SHARED_CREDENTIALS_FILE": str(cwd / "no-credentials"),
+                "AWS_CONFIG_FILE": str(cwd / "no-config"),
+                "AWS_EC2_METADATA_DISABLED": "true",
+            }
+        )
+    env["LAMINA_CACHE_DIR"] = env.get("LAMINA_CACHE_DIR") or str(cwd / ".user-cache")
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "lamina", *args],
         cwd=cwd,
@@ -129,11 +142,13 @@ def test_layers_import_and_a_later_layer_wins(project: Path) -> None:
 
 
 def test_an_unmapped_arn_layer_is_said_and_its_import_fails_as_on_lambda(project: Path) -> None:
-    out = lamina("invoke", "HelloFunction", cwd=project)
+    out = lamina("invoke", "HelloFunction", cwd=project, credentials=False)
     assert out.returncode == 1
+    arn = "arn:aws:lambda:us-east-1:123456789012:layer:company-utils:3"
     assert (
-        "lamina: warning: HelloFunction: layer arn:aws:lambda:us-east-1:123456789012:layer:"
-        "company-utils:3 is not available locally" in out.stderr
+        f"lamina: warning: HelloFunction: layer {arn}: no AWS credentials to download it with: "
+        f'map it to a folder in the layers setting ("layers": {{"{arn}": "path/to/layer"}}), '
+        "or configure AWS credentials that may read it" in out.stderr
     )
     error = json.loads(out.stdout)
     assert error["errorType"] == "Runtime.ImportModuleError"

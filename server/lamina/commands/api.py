@@ -119,7 +119,7 @@ def build_api_server(
 ) -> ApiServer:
     """The ApiServer for a project's template, with each function's requirements installed.
     Raises ProjectError for a broken template or one without API events."""
-    from lamina.commands.function_setup import install_requirements
+    from lamina.commands.function_setup import install_layers, install_requirements
     from lamina.gateway.api_server import ApiServer
     from lamina.gateway.template_apis import read_template_apis
     from lamina.project import ProjectError
@@ -145,7 +145,8 @@ def build_api_server(
     for name in apis.functions():
         spec = project.functions[name]
         extra = install_requirements(spec, project, python)
-        configs[name] = FunctionConfig.from_spec(spec, extra_paths=extra)
+        layers = install_layers(spec, project, python)  # the merged /opt, as lamina invoke
+        configs[name] = FunctionConfig.from_spec(spec, extra_paths=extra, **layers)
     if options.runtime is None:
         options.runtime = RuntimeOptions(python=python, runtime_client=runtime_client)
     if options.tls_dir is None:

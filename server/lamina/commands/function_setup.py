@@ -61,27 +61,34 @@ def setting_text(settings: dict[str, object], key: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def install_layers(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
-    """The function's layers as import folders (runtime/layers.py); their warnings once."""
+def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[str, object]:
+    """FunctionConfig's layer fields (the merged /opt and its sys.path entries, runtime/
+    layers.py); their warnings once."""
     if not spec.layers:
-        return ()
+        return {}
+    from lamina.deploy.layer_download import LayerDownloader
     from lamina.pip_target import DependencyInstallError
     from lamina.project.workspace import cache_dir
-    from lamina.runtime.layers import layer_paths
+    from lamina.runtime.layers import function_layers
+    from lamina.runtime.package_set import cache_root
 
     mapped = project.settings.get("layers")
+    download = LayerDownloader(
+        cache_root() / "layers", setting_text(project.settings, "credentials.profile")
+    )
     try:
-        paths, warnings = layer_paths(
+        found = function_layers(
             spec.layers,
             python,
             cache_dir(project.root),
             mapped if isinstance(mapped, dict) else None,
+            download,
         )
     except DependencyInstallError as e:
         fail(str(e))
-    for warning in warnings:
+    for warning in found.warnings:
         notice(f"warning: {spec.logical_id}: {warning}")
-    return paths
+    return found.config_fields()
 
 
 def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:

@@ -293,7 +293,7 @@ def run_once(
         timeout=float(timeout if timeout is not None else spec.timeout),
         memory_size=int(memory if memory is not None else spec.memory_size),
         extra_paths=extra_paths,
-        layer_paths=install_layers(spec, project, python),
+        **install_layers(spec, project, python),
         mounts=efs_mounts(spec, state_dir(project.root), setting_mapping(project.settings, "efs"))
         if spec.file_systems
         else (),

@@ -99,7 +99,7 @@ def desired_environment(
 
 
 def configuration_changes(
-    spec: FunctionSpec, remote: dict[str, Any], kind: SyncTarget
+    spec: FunctionSpec, remote: dict[str, Any], kind: SyncTarget, layers: list[str] | None = None
 ) -> dict[str, Any]:
     """The UpdateFunctionConfiguration parameters that differ between template and function."""
     changes: dict[str, Any] = {}
@@ -113,6 +113,8 @@ def configuration_changes(
     wanted = desired_environment(spec, deployed, kind)
     if wanted != deployed:
         changes["Environment"] = {"Variables": wanted}
+    if layers is not None and [item["Arn"] for item in remote.get("Layers") or ()] != layers:
+        changes["Layers"] = layers  # the version ARNs LayerPublisher gave
     return changes
 
 
@@ -145,8 +147,14 @@ class FunctionDeployer:
     # --- the deploy -----------------------------------------------------------------------------
 
     def deploy(
-        self, spec: FunctionSpec, name: str, package: Package, progress: Progress
+        self,
+        spec: FunctionSpec,
+        name: str,
+        package: Package,
+        progress: Progress,
+        layers: list[str] | None = None,
     ) -> DeployOutcome:
+        """`layers`: the function's layer version ARNs (deploy/layer_publisher.py)."""
         alias = self.options.alias
         if alias and alias in self.options.protected_aliases:
             raise permanent(
@@ -154,13 +162,18 @@ class FunctionDeployer:
                 "pick another sync.alias"
             )
         try:
-            return self._deploy(spec, name, package, progress)
+            return self._deploy(spec, name, package, progress, layers)
         except SyncError:
             self.forget(name)
             raise
 
     def _deploy(
-        self, spec: FunctionSpec, name: str, package: Package, progress: Progress
+        self,
+        spec: FunctionSpec,
+        name: str,
+        package: Package,
+        progress: Progress,
+        layers: list[str] | None,
     ) -> DeployOutcome:
         remote = self._known.get(name)
         created = code_updated = False
@@ -174,7 +187,7 @@ class FunctionDeployer:
             remote = self._read(spec, name)
             if remote is None:
                 progress(SyncState.UPLOADING)
-                remote, created = self._create(spec, name, package), True
+                remote, created = self._create(spec, name, package, layers), True
             elif remote.get("CodeSha256") != package.code_sha256:
                 progress(SyncState.UPLOADING)
                 remote = self._update_code(name, package, None)
@@ -182,7 +195,7 @@ class FunctionDeployer:
         assert remote is not None
         progress(SyncState.WAITING)
         remote = self._wait(name, remote)
-        changes = configuration_changes(spec, remote, self.clients.kind)
+        changes = configuration_changes(spec, remote, self.clients.kind, layers)
         if changes:
             remote = self._call(
                 self.lam.update_function_configuration,
@@ -268,7 +281,9 @@ class FunctionDeployer:
                 "S3): leave files out with a .laminaignore"
             )
 
-    def _create(self, spec: FunctionSpec, name: str, package: Package) -> dict[str, Any]:
+    def _create(
+        self, spec: FunctionSpec, name: str, package: Package, layers: list[str] | None
+    ) -> dict[str, Any]:
         self._check_direct_upload(name, package)
         params: dict[str, Any] = {
             "FunctionName": name,
@@ -283,6 +298,8 @@ class FunctionDeployer:
         }
         if spec.environment:
             params["Environment"] = {"Variables": dict(spec.environment)}
+        if layers:
+            params["Layers"] = layers
         created: dict[str, Any] = self._call(
             self.lam.create_function, f"{name}: CreateFunction", **params
         )

@@ -78,11 +78,13 @@ def build_zip(
     excludes: Iterable[str] = DEFAULT_EXCLUDES,
     compression: int = zipfile.ZIP_DEFLATED,
     dependencies: Path | None = None,
+    prefix: str = "",
 ) -> bytes:
     """A deterministic zip of `code_dir`: sorted entries, the 1980-01-01 timestamp, mode 644 (755
     for executables), no directory entries. `excludes` are file or folder names skipped anywhere.
     `dependencies` (a `pip install --target` dir) is bundled at the zip's root, as `sam build`
-    does; a file of the code dir wins over one of the same name there."""
+    does; a file of the code dir wins over one of the same name there. `prefix` puts it all in a
+    folder of the zip (a SAM BuildMethod layer's python/)."""
     if not code_dir.is_dir():
         raise PackageError(f"{code_dir}: not a directory")
     entries: dict[str, Path] = {}
@@ -90,9 +92,9 @@ def build_zip(
         if not dependencies.is_dir():
             raise PackageError(f"{dependencies}: not a directory")
         for path in iter_code_files(dependencies, DEPENDENCY_EXCLUDES):
-            entries[path.relative_to(dependencies).as_posix()] = path
+            entries[prefix + path.relative_to(dependencies).as_posix()] = path
     for path in iter_code_files(code_dir, excludes):
-        entries[path.relative_to(code_dir).as_posix()] = path
+        entries[prefix + path.relative_to(code_dir).as_posix()] = path
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         for name in sorted(entries):

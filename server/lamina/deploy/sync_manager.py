@@ -31,6 +31,7 @@ from lamina.deploy.emulator_autostart import EmulatorLauncher, EmulatorStartErro
 from lamina.deploy.file_watch import FileWatcher
 from lamina.deploy.function_deployer import DeployOptions, DeployOutcome, FunctionDeployer
 from lamina.deploy.function_names import FunctionNames, SamConfig, read_samconfig
+from lamina.deploy.layer_publisher import LayerPublisher, for_target
 from lamina.deploy.project_identity import project_id
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_session import FunctionSyncSession, Progress
@@ -50,6 +51,7 @@ class _ActiveTarget:
     deployer: FunctionDeployer
     names: FunctionNames
     emulator_checked: bool = False
+    layers: LayerPublisher | None = None
 
 
 def _deploy_fields(spec: FunctionSpec) -> tuple[Any, ...]:
@@ -323,10 +325,19 @@ class SyncManager:
                 project_root=str(self.project.root),
                 force=settings.force,
             )
+            layers = for_target(  # the project's local layers, published when they change
+                clients.lambda_client,
+                self.retry,
+                kind is SyncTarget.EMULATOR,
+                self._state_dir / "cache",
+                settings,
+                self.project.settings,
+            )
             active = _ActiveTarget(
                 clients,
                 FunctionDeployer(clients, options, self.retry),
                 FunctionNames(settings, samconfig),
+                layers=layers,
             )
             self._active[kind] = active
             return active
@@ -355,7 +366,9 @@ class SyncManager:
             else:
                 name = active.names.resolve(spec, lambda: clients.client("cloudformation"))
             package = self._builder.build(spec, platform)
-            return active.deployer.deploy(spec, name, package, report)
+            assert active.layers is not None
+            layers = active.layers.layer_arns(spec) if spec.layers else None
+            return active.deployer.deploy(spec, name, package, report, layers)
 
         try:
             return await asyncio.to_thread(deploy)

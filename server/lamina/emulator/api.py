@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lamina.emulator.capacity_providers import CapacityProviders
     from lamina.emulator.code_signing import CodeSigningConfigs
     from lamina.emulator.event_sources import EventSourceMappings
+    from lamina.emulator.layers import LayerVersions
 
 __all__ = ["boolean", "integer", "required_string", "string", "string_map"]  # from params.py
 
@@ -61,6 +62,7 @@ class Emulator:
     # (function, qualifier) of provisioned concurrency configs whose environment is starting.
     warming: set[tuple[str, str]] = field(default_factory=set)
     durable: DurableService | None = None  # None without the durable extra
+    layers: LayerVersions | None = None  # PublishLayerVersion and friends (layers.py)
 
 
 EMULATOR = web.AppKey("emulator", Emulator)

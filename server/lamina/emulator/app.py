@@ -18,6 +18,7 @@ from lamina.emulator import (
     routes_functions,
     routes_invoke,
     routes_invoke_stream,
+    routes_layers,
     routes_permissions,
     routes_provisioned,
     routes_resource_policy,
@@ -42,6 +43,7 @@ ROUTE_TABLES = (
     routes_capacity_providers.routes,
     routes_resource_policy.routes,
     routes_durable.routes,
+    routes_layers.routes,
 )
 
 

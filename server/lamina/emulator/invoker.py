@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from lamina.emulator.store import FunctionStore
 from lamina.runtime.config import FunctionConfig
 from lamina.runtime.environment import EnvironmentState
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.opt_dir import OptDir, opt_sys_path
 from lamina.runtime.pool import RuntimePool
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,10 @@ class Invoker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._update_timers: dict[str, asyncio.TimerHandle] = {}
         self.debugger: Debugger | None = None
+        # A stored version's layers merged into one /opt (function_layers.py), when set.
+        self.opt_for: Callable[[VersionConfig], OptDir | None] | None = None
+        # Fetches what `opt_for` needs before a version's first invoke (other accounts' layers).
+        self.prepare_layers: Callable[[VersionConfig], Awaitable[None]] | None = None
         store.add_listener(self._on_change)
         store.busy_code_keys = lambda: list(self._busy_code)
 
@@ -98,6 +104,7 @@ class Invoker:
         cached = self._configs.get(cache_key)
         if cached is not None and cached[0] is config:
             return cached[1]
+        opt = self.opt_for(config) if self.opt_for is not None else None
         runtime = FunctionConfig(
             function_name=config.function_name,
             handler=config.handler,
@@ -109,6 +116,8 @@ class Invoker:
             version=config.version,
             region=self.arns.region,
             account=self.arns.account,
+            opt=opt,
+            layer_paths=opt_sys_path(opt, config.runtime.removeprefix("python")) if opt else (),
         )
         self._configs[cache_key] = (config, runtime)
         return runtime
@@ -135,11 +144,16 @@ class Invoker:
         """Run one invocation (after `admit`, with no await between the two)."""
         name = target.state.name
         key = target.config.code_key
-        runtime = self.runtime_config(target.config)
         self._inflight[name] += 1
         self._busy_code[key] += 1
         debugger = self.debugger
         try:
+            cached = self._configs.get((name, target.config.version))
+            if self.prepare_layers is not None and (
+                cached is None or cached[0] is not target.config
+            ):
+                await self.prepare_layers(target.config)
+            runtime = self.runtime_config(target.config)
             if debugger is not None and debugger.function == name:
                 return await debugger.invoke(target.config, runtime, request)
             return await self.pool.invoke(runtime, request)

@@ -118,6 +118,8 @@ async def get_account_settings(request: web.Request, emu: Emulator) -> web.Strea
     code_size = sum(
         config.code_size for s in functions for config in (s.latest, *s.versions.values())
     )
+    if emu.layers is not None:  # AWS counts layers in TotalCodeSize too
+        code_size += emu.layers.total_code_size()
     return json_response(
         {
             "AccountLimit": {

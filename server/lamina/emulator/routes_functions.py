@@ -31,6 +31,7 @@ from lamina.emulator.errors import (
     revision_mismatch,
     update_in_progress,
 )
+from lamina.emulator.function_layers import check_function_layers, check_unzipped_total
 from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
 from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
@@ -131,6 +132,7 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
             f"constraint: Member must have length less than or equal to {MAX_NAME_LENGTH}",
         )
     settings = function_settings(body, creating=True)
+    check_function_layers(emu, settings)
     provider = provider_of(body.get("CapacityProviderConfig"))
     if provider is not None and emu.capacity_providers is not None:
         emu.capacity_providers.get(provider)  # AWS's 404 for a provider that does not exist
@@ -145,6 +147,7 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
         raise conflict(f"Function already exist: {name}")
     stored = await ingest(emu, data)
     try:
+        check_unzipped_total(emu, stored.key, settings)
         async with emu.store.lock:
             if emu.store.get(name) is not None:
                 raise conflict(f"Function already exist: {name}")
@@ -308,6 +311,7 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
             if is_updating(latest, now):
                 raise update_in_progress(emu.arns.function(state.name))
             check_revision(latest.current_revision(now), revision)
+            check_unzipped_total(emu, stored.key, latest.echoed)
             changes: dict[str, Any] = {
                 "code_sha256": stored.sha256,
                 "code_key": stored.key,
@@ -347,6 +351,7 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
 async def update_function_configuration(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "UpdateFunctionConfiguration")
     settings = function_settings(body, creating=False)
+    check_function_layers(emu, settings)
     revision = string(body, "RevisionId")
     async with emu.store.lock:
         state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
@@ -355,6 +360,7 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
         if is_updating(latest, now):
             raise update_in_progress(emu.arns.function(state.name))
         check_revision(latest.current_revision(now), revision)
+        check_unzipped_total(emu, latest.code_key, settings)
         echoed = settings.pop("echoed", {})
         new_latest = dataclasses.replace(
             latest,

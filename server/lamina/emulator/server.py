@@ -28,8 +28,10 @@ from lamina.emulator.durable_functions import open_service as open_durable_servi
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
+from lamina.emulator.function_layers import FunctionLayerDirs
 from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
+from lamina.emulator.layers import LayerVersions
 from lamina.emulator.names import Arns
 from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_samples_dir
 from lamina.emulator.sqs_client import SqsClients
@@ -143,6 +145,9 @@ class EmulatorServer:
                 "anyway."
             )
         store = FunctionStore(options.data_dir)
+        arns = Arns(default_region(), DEFAULT_ACCOUNT)
+        layers = LayerVersions(store, arns.region, arns.account)
+        store.ref_loaders.append(layers.open)  # layer content is in use before code is collected
         try:
             await asyncio.to_thread(store.open)
         except DataDirBusy as e:
@@ -150,8 +155,9 @@ class EmulatorServer:
             raise ServeError(str(e)) from None
         functions_env = FunctionEnvironment(lambda: self.endpoint, options.sqs_endpoint)
         pool = RuntimePool(options.runtime, credentials=functions_env)
-        arns = Arns(default_region(), DEFAULT_ACCOUNT)
         invoker = Invoker(store, pool, arns)
+        layer_dirs = FunctionLayerDirs(layers, options.data_dir / "opt", options.runtime.python)
+        invoker.opt_for, invoker.prepare_layers = layer_dirs.opt_for, layer_dirs.prepare
         invocation_log = InvocationLog(self.invocation_sink)
         sqs = self._sqs = SqsClients(options.sqs_endpoint)
         settings = AsyncSettings(options.async_retry_delays, options.async_workers)
@@ -173,6 +179,7 @@ class EmulatorServer:
             mappings=mappings,
             code_signing=code_signing,
             capacity_providers=capacity_providers,
+            layers=layers,
         )
         if options.debug_function:
             port = options.debug_port or _free_port()

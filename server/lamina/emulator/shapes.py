@@ -61,7 +61,11 @@ def function_configuration(
         body["Environment"] = {"Variables": dict(config.environment)}
     for member, value in config.echoed_dict().items():
         if member == "Layers":
-            body["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in value]
+            if not value:
+                continue  # all removed: AWS leaves the member out
+            body["Layers"] = [
+                item if isinstance(item, dict) else {"Arn": item, "CodeSize": 0} for item in value
+            ]
         elif member == "SnapStart":
             body["SnapStart"] = {**value, "OptimizationStatus": "Off"}
         elif member == "LoggingConfig":

@@ -58,6 +58,9 @@ class FunctionStore:
         self._gc_task: asyncio.Task[None] | None = None
         self._gc_again = False
         self.busy_code_keys: Callable[[], Iterable[str]] = lambda: ()
+        # Called by `open` once the functions are loaded, before unused code is collected: other
+        # owners of code (layer versions) load theirs and declare it in use.
+        self.ref_loaders: list[Callable[[], None]] = []
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -75,6 +78,8 @@ class FunctionStore:
             state = FunctionState.from_json(json.loads(str(data)), versions.get(str(name), {}))
             self._functions[state.name] = state
             self.code.set_refs(state.name, state.code_keys())
+        for load in self.ref_loaders:
+            load()
         self.code.clean_temp()
         self.code.collect()
 

@@ -18,7 +18,7 @@ import contextlib
 import functools
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,12 @@ def _aws_member(name: str) -> str:
 AWS_ENUM_ORDER = {"RecursiveLoop": ("Terminate", "Allow")}
 # Enums AWS checks itself, with another code and wording (settings.py does it as AWS does).
 CHECKED_BY_ROUTE = {"Runtime"}
+# Checks of an operation that its model can't express (AWS's own sets and order), added by the
+# module that serves it (layer_validation.py): f(the query or the body, errors so far).
+EXTRA_CHECKS: dict[str, Callable[[Mapping[str, Any], list[str]], None]] = {}
+# Patterns AWS prints otherwise than the model writes them (shape name -> AWS's text), as
+# recorded; added by the module that serves them.
+AWS_PATTERN_TEXT: dict[str, str] = {}
 
 
 def _rule(shape: Any, key: str, member: str, location: str, required: bool, depth: int) -> Rule:
@@ -109,7 +115,7 @@ def _rule(shape: Any, key: str, member: str, location: str, required: bool, dept
         min=meta.get("min"),
         max=meta.get("max"),
         pattern=compiled,
-        pattern_text=pattern if compiled is not None else "",
+        pattern_text=AWS_PATTERN_TEXT.get(shape.name, pattern) if compiled is not None else "",
         enum=()
         if shape.name in CHECKED_BY_ROUTE
         else AWS_ENUM_ORDER.get(shape.name) or tuple(getattr(shape, "enum", None) or ()),
@@ -346,6 +352,9 @@ def check_params(
                     _check(rule, int(value), errors)
             else:
                 _check(rule, value, errors)
+    extra = EXTRA_CHECKS.get(operation)
+    if extra is not None:
+        extra(query, errors)
 
 
 def check_body(operation: str, body: Mapping[str, Any], errors: list[str]) -> None:
@@ -353,3 +362,6 @@ def check_body(operation: str, body: Mapping[str, Any], errors: list[str]) -> No
     for rule in rules(operation):
         if not rule.location:
             _check(rule, body.get(rule.key), errors)
+    extra = EXTRA_CHECKS.get(operation)
+    if extra is not None:
+        extra(body, errors)

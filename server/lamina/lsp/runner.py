@@ -194,7 +194,7 @@ class FunctionRunner:
             environment=tuple(sorted(env.items())),
             extra_paths=await self.dependency_paths(spec),
             python=await asyncio.to_thread(self.python_for, spec),
-            layer_paths=await self.layer_paths(spec),
+            **await self.layer_fields(spec),
             mounts=await asyncio.to_thread(self._efs_mounts, spec),
         )
 
@@ -207,28 +207,35 @@ class FunctionRunner:
             return ()
         return efs_mounts(spec, state_dir(self.root), mapped if isinstance(mapped, dict) else None)
 
-    async def layer_paths(self, spec: FunctionSpec) -> tuple[Path, ...]:
-        """The function's layers as import folders (runtime/layers.py); warnings logged."""
+    async def layer_fields(self, spec: FunctionSpec) -> dict[str, object]:
+        """FunctionConfig's layer fields (runtime/layers.py: the merged /opt and its sys.path
+        entries); warnings logged."""
         if not spec.layers:
-            return ()
+            return {}
+        from lamina.deploy.layer_download import LayerDownloader
         from lamina.pip_target import DependencyInstallError
         from lamina.project.workspace import cache_dir
-        from lamina.runtime.layers import layer_paths
+        from lamina.runtime.layers import function_layers
+        from lamina.runtime.package_set import cache_root
 
         mapped = self.settings.get("layers")
+        download = LayerDownloader(
+            cache_root() / "layers", self.settings.text("credentials.profile")
+        )
         try:
-            paths, warnings = await asyncio.to_thread(
-                layer_paths,
+            found = await asyncio.to_thread(
+                function_layers,
                 spec.layers,
                 await asyncio.to_thread(self.python_for, spec),
                 cache_dir(self.root),
                 mapped if isinstance(mapped, dict) else None,
+                download,
             )
         except DependencyInstallError as e:
             raise RunError(str(e)) from None
-        for warning in warnings:
+        for warning in found.warnings:
             log.warning("%s: %s", spec.logical_id, warning)
-        return paths
+        return found.config_fields()
 
     def _stamp(self, spec: FunctionSpec) -> _Stamp | None:
         try:

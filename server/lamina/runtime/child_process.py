@@ -236,8 +236,15 @@ def spawn_child(
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
             keep += [Path(command[0]).parent, Path(command[3]).parent]
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
+            if config.opt is not None:  # /opt, and the layer folders its links point into
+                keep += [config.opt.path, *config.opt.sources]
             setup = sandbox.preexec(
-                config.code_dir, keep, tmp_dir, config.ephemeral_storage, config.mounts
+                config.code_dir,
+                keep,
+                tmp_dir,
+                config.ephemeral_storage,
+                config.mounts,
+                opt=None if config.opt is None else config.opt.path,
             )
         elif config.mounts:
             log.warning(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lamina.project.spec import DEFAULT_ACCOUNT, FunctionSpec
+from lamina.runtime.opt_dir import OptDir
 
 RUNTIME_CLIENTS = ("lamina", "awslambdaric")
 
@@ -41,6 +42,8 @@ class FunctionConfig:
     ephemeral_storage: int = 512  # MB: the size of the sandbox's private /tmp
     # EFS: (LocalMountPath, local folder) pairs the sandbox binds (runtime/efs.py).
     mounts: tuple[tuple[str, Path], ...] = ()
+    # The layers merged into one /opt (runtime/opt_dir.py); the sandbox binds it at /opt.
+    opt: OptDir | None = None
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python

@@ -18,7 +18,10 @@ kernel), the first spawn finds out, says so once, and environments run as before
 - each EFS `LocalMountPath` (/mnt/<name>) bound to its local folder (runtime/efs.py), over a
   tmpfs on /mnt holding the host's entries.
 
-Not yet: /opt (layers stay at their real paths on sys.path), a PID namespace.
+- the function's layers merged read-only at `/opt` (runtime/opt_dir.py builds the view; on
+  sys.path they stay at the view's real path, as the code does).
+
+Not yet: a PID namespace.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import ctypes
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 TASK_ROOT = "/var/task"
+OPT = "/opt"
 DEFAULT_EPHEMERAL_MB = 512
 
 _libc: ctypes.CDLL | None = None
@@ -148,15 +152,21 @@ def preexec(
     scratch: Path,
     tmp_size_mb: int,
     mounts: Sequence[tuple[str, Path]] = (),
+    opt: Path | None = None,
 ) -> Callable[[], None]:
     """The function the child runs between fork and exec. `keep`: host folders the function needs
     that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
     old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder)."""
     _c()  # in the parent: the child, between fork and exec, must not load libraries
     code, holder = str(code_dir), str(scratch)
-    needed = sorted({str(path) for path in keep if _under_tmp(str(path))}, key=len)
+    needed = _outermost(str(path) for path in keep if _under_tmp(str(path)))
     needed += sorted({str(folder) for _, folder in mounts if _under_tmp(str(folder))})
     efs = [(inside, str(folder)) for inside, folder in mounts]
+    # The merged layers, read-only over the host's /opt (which exists on the usual Linux: a
+    # user namespace can't make a new folder at /; without one the layers stay off /opt).
+    opt_view = str(opt) if opt is not None and os.path.isdir(OPT) else None
+    if opt is not None and opt_view is None:
+        _say_once("no /opt on this host: layers are on sys.path, but /opt paths don't exist")
 
     def setup() -> None:
         _enter_namespaces()
@@ -184,9 +194,17 @@ def preexec(
         os.rmdir(parked)
         # The code at its real path is read-only too: a write fails with EROFS as on Lambda.
         _bind_read_only(code, code)
+        if opt_view is not None:
+            _bind_read_only(opt_view, OPT)
         os.chdir(TASK_ROOT)
 
     return setup
+
+
+def _say_once(message: str) -> None:
+    if not _state.get(message):
+        _state[message] = True
+        log.warning("%s", message)
 
 
 def _cover_with_tmpfs(root: str, holder: str) -> None:
@@ -227,6 +245,16 @@ def _bind_back(entry: os.DirEntry[str], source: str, target: str) -> None:
         with open(target, "wb"):
             pass
     _mount(source, target, None, MS_BIND | MS_REC)
+
+
+def _outermost(paths: Iterable[str]) -> list[str]:
+    """The paths, less those inside another one: binding a folder brings what is inside it, and
+    a nested bind would be copied, writable, into a read-only view made of the outer one."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return kept
 
 
 def _under_tmp(path: str) -> bool:

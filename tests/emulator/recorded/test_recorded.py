@@ -21,6 +21,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_config,
     cases_functions,
     cases_functions_more,
+    cases_layers,
     cases_limits,
     cases_mapping_sources,
     cases_mappings,

@@ -1,0 +1,160 @@
+"""ARN layers, downloaded once with the user's credentials and kept in the shared cache.
+
+`GetLayerVersionByArn` names the layer version's content (`Content.Location`, a pre-signed URL
+on AWS, the emulator's own download URL under `lamina serve`); the zip is fetched, checked
+against `Content.CodeSha256`, unpacked safely (deploy.package) and kept per ARN:
+
+    ~/.cache/lamina/layers/arn/<region>/<account>/<name>/<version>/
+
+A layer version never changes, so once there it is used offline. The client is an ordinary
+boto3 Lambda client in the ARN's region: the configured profile (`credentials.profile`), the
+default chain, and `AWS_ENDPOINT_URL_LAMBDA` when set (the emulator, or moto server in tests;
+an endpoint on loopback gets dummy credentials, never the user's).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import shutil
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lamina.deploy.package import PackageError, unpack_package
+from lamina.listen_address import is_loopback
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+
+
+def _marker(folder: Path) -> Path:
+    """Beside the folder, not in it: nothing of Lamina's shows in /opt."""
+    return folder.with_name(folder.name + ".complete")
+
+
+class LayerDownloadError(RuntimeError):
+    """One line for the user: the ARN, what failed, and the ways out."""
+
+
+def _ways_out(arn: str) -> str:
+    return (
+        f'map it to a folder in the layers setting ("layers": {{"{arn}": "path/to/layer"}}), '
+        "or configure AWS credentials that may read it (credentials.profile, AWS_PROFILE)"
+    )
+
+
+class LayerDownloader:
+    def __init__(self, cache_dir: Path, profile: str | None = None) -> None:
+        self.cache_dir = cache_dir
+        self.profile = profile
+
+    def folder_for(self, arn: str) -> Path:
+        parts = arn.split(":")
+        if len(parts) != 8 or parts[5] != "layer" or not parts[7].isdigit():
+            raise LayerDownloadError(f"layer {arn}: not a layer version ARN")
+        region, account, name, version = parts[3], parts[4], parts[6], parts[7]
+        return self.cache_dir / "arn" / region / account / name / version
+
+    def __call__(self, arn: str) -> Path:
+        """The layer's folder (its content, as Lambda extracts it into /opt)."""
+        folder = self.folder_for(arn)
+        if _marker(folder).exists():
+            return folder
+        described = self._describe(arn)
+        content = described.get("Content") or {}
+        location = content.get("Location")
+        if not location:
+            raise LayerDownloadError(f"layer {arn}: AWS gave no download location for it")
+        data = self._download(arn, str(location), int(content.get("CodeSize") or 0))
+        expected = content.get("CodeSha256")
+        actual = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        if expected and expected != actual:
+            raise LayerDownloadError(
+                f"layer {arn}: the download does not match its CodeSha256 (got {actual}, "
+                f"expected {expected}); try again"
+            )
+        self._unpack(arn, data, folder)
+        return folder
+
+    def _client(self, region: str) -> Any:
+        import boto3
+
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint and is_loopback(urllib.parse.urlsplit(endpoint).hostname or ""):
+            # A local emulator (lamina serve, moto): dummy credentials, never the user's.
+            return boto3.Session().client(
+                "lambda",
+                region_name=region,
+                aws_access_key_id="lamina",
+                aws_secret_access_key="lamina",
+            )
+        session = boto3.Session(profile_name=self.profile) if self.profile else boto3.Session()
+        return session.client("lambda", region_name=region)
+
+    def _describe(self, arn: str) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        try:
+            client = self._client(arn.split(":")[3])
+            found: dict[str, Any] = client.get_layer_version_by_arn(Arn=arn)
+            return found
+        except NoCredentialsError:
+            raise LayerDownloadError(
+                f"layer {arn}: no AWS credentials to download it with: {_ways_out(arn)}"
+            ) from None
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "error")
+            message = " ".join(str(e.response.get("Error", {}).get("Message", "")).split())
+            message = message if len(message) <= 200 else message[:200] + "..."
+            raise LayerDownloadError(
+                f"layer {arn}: AWS refused GetLayerVersionByArn ({code}: {message}): "
+                f"{_ways_out(arn)}"
+            ) from None
+        except BotoCoreError as e:
+            raise LayerDownloadError(f"layer {arn}: {e}: {_ways_out(arn)}") from None
+
+    def _download(self, arn: str, location: str, size: int) -> bytes:
+        shown = f" ({size / 1e6:.1f} MB)" if size else ""
+        log.warning("layer %s: downloading it once%s into %s", arn, shown, self.cache_dir)
+        chunks: list[bytes] = []
+        received = 0
+        next_report = 10 * CHUNK
+        try:
+            with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310
+                while True:
+                    chunk = response.read(CHUNK)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    received += len(chunk)
+                    if received >= next_report:  # progress, for the big ones
+                        total = f" of {size / 1e6:.1f}" if size else ""
+                        log.warning("layer %s: %.1f%s MB", arn, received / 1e6, total)
+                        next_report += 10 * CHUNK
+        except OSError as e:
+            raise LayerDownloadError(
+                f"layer {arn}: the download failed ({e}); try again, or {_ways_out(arn)}"
+            ) from None
+        return b"".join(chunks)
+
+    def _unpack(self, arn: str, data: bytes, folder: Path) -> None:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = folder.parent / f".tmp-{uuid.uuid4().hex}"
+        try:
+            try:
+                unpack_package(data, staging)
+            except PackageError as e:
+                raise LayerDownloadError(f"layer {arn}: its zip can't be used: {e}") from None
+            if folder.exists():  # an earlier, interrupted download
+                shutil.rmtree(folder, ignore_errors=True)
+            staging.rename(folder)
+            _marker(folder).write_text(arn + "\n")  # last: the folder is complete
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
