@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from lamina.gateway.authorizers import (
     UNAUTHORIZED,
     Denied,
@@ -94,10 +96,14 @@ class Gateway:
         on_request: Callable[[RequestRecord], None] | None = None,
         function_urls: Callable[[str], FunctionUrl | None] | None = None,
         check_code: Callable[[str], None] = lambda function: None,
+        longest_run_s: Callable[[str], float | None] = lambda function: None,
     ) -> None:
         """`function_urls` finds a Function URL by its url id (None: this front serves none);
-        `check_code(function)` notices a save before a kept authorizer answer is used."""
+        `check_code(function)` notices a save before a kept authorizer answer is used;
+        `longest_run_s(function)` bounds one invoke (init plus the function's Timeout) when the
+        runtime enforces it (None: unknown), so shorter-lived functions need no timer here."""
         self.check_code = check_code
+        self.longest_run_s = longest_run_s
         self.table = table
         self.function_urls = function_urls
         self._invoke = invoke
@@ -230,7 +236,7 @@ class Gateway:
             built["requestContext"]["authorizer"] = context  # type: ignore[index]
         if route.integration is not None:
             return await self._non_proxy(route, request, built, request_id, record)
-        event = json.dumps(built).encode()
+        event = orjson.dumps(built)
         record.event = event
         if len(event) > MAX_INVOKE_BYTES:
             record.problem = (
@@ -345,6 +351,14 @@ class Gateway:
     async def _invoke_in_time(
         self, route: Route, event: bytes, request_id: str
     ) -> InvocationResult:
+        longest = self.longest_run_s(route.function)
+        if route.function in self.paused or (
+            longest is not None and longest * 1000 < timeout_ms(route)
+        ):
+            # The function's own Timeout (and init's limit) end it before API Gateway would
+            # give up, or a debugger holds it: awaited inline, without a task and a timer (they
+            # cost three event-loop turns a request). See docs/http.md.
+            return await self._invoke(route.function, event, request_id)
         loop = asyncio.get_running_loop()
         task: asyncio.Future[InvocationResult] = asyncio.ensure_future(
             self._invoke(route.function, event, request_id)

@@ -20,6 +20,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from lamina.gateway.http_types import HttpResponse
 
 _V1_FIELDS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
@@ -52,6 +54,10 @@ def _status(value: Any) -> int:
 
 
 def _parse(payload: bytes) -> Any:
+    try:
+        return orjson.loads(payload)
+    except ValueError:  # what orjson refuses and json takes: NaN, integers over 64 bits
+        pass
     try:
         return json.loads(payload)
     except ValueError:
