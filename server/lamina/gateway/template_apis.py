@@ -24,6 +24,7 @@ from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
+from lamina.gateway.serverless_apis import is_serverless_file, serverless_document
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
@@ -342,8 +343,9 @@ def read_template_apis(
 ) -> TemplateApis:
     """The routes of the template at `path` to the functions named in `functions` (logical ids
     Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
-    Raises ProjectError when the template is broken."""
-    document = load_cfn_yaml(path)
+    Raises ProjectError when the template is broken. A serverless.yml is read through its
+    functions' events (serverless_apis)."""
+    document = serverless_document(path) if is_serverless_file(path) else load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
         raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
     return _Reader(path, document, functions, jwks).read()
