@@ -224,6 +224,38 @@ def measure(port: int, clients: int, count: int) -> tuple[list[float], float]:
     return latencies, clients * count / elapsed
 
 
+def process_tree(pid: int) -> list[int]:
+    """The pid and its descendants (Linux /proc; just the pid elsewhere)."""
+    found = [pid]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as file:
+                children = file.read().split()
+        except OSError:
+            continue
+        for child in children:
+            found.extend(process_tree(int(child)))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU of these processes so far (0 where /proc can't say)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -383,7 +415,13 @@ def main() -> int:
                     continue
                 try:
                     stats.setdefault("start_s", []).append(server.start_s)
+                    measure(port, 1, 100)  # the environments and connections warm
+                    pids = process_tree(server.proc.pid)  # the server and its environments
+                    cpu_before = cpu_seconds(pids)
                     latencies, rps1 = measure(port, 1, count)
+                    cpu_used = cpu_seconds(pids) - cpu_before
+                    # CPU time per request: steadier than wall time on a loaded machine.
+                    stats.setdefault("cpu_us", []).append(cpu_used / (count + 50) * 1e6)
                     stats.setdefault("p50_ms", []).append(percentile(latencies, 0.5) * 1000)
                     stats.setdefault("p99_ms", []).append(percentile(latencies, 0.99) * 1000)
                     stats.setdefault("rps_1", []).append(rps1)
@@ -427,6 +465,7 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
         ("p99_ms", "p99 (ms)"),
         ("rps_1", "req/s, 1 client"),
         ("rps_4", "req/s, 4 clients"),
+        ("cpu_us", "server CPU per request (µs)"),
         ("start_s", "start → first answer (s)"),
         ("reload_ms", "save → new code answers (ms)"),
     )
@@ -454,6 +493,9 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
     goal("p50 vs the aiohttp floor", ratio("p50_ms", "floor"), 1.5)
     goal("p50 vs serverless-offline", ratio("p50_ms", "serverless-offline"), 0.6)
     goal("p99 (ms)", med("lamina", "p99_ms"), 3.0)
+    cpu = ratio("cpu_us", "serverless-offline")
+    if cpu is not None:
+        print(f"  server CPU per request vs serverless-offline: {cpu:.2f} (no goal; load-steady)")
     goal("req/s 1 client vs serverless-offline", ratio("rps_1", "serverless-offline"), 1.5, True)
     goal("req/s 4 clients vs serverless-offline", ratio("rps_4", "serverless-offline"), 1.5, True)
     goal("req/s 1 client vs the floor", ratio("rps_1", "floor"), 0.6, True)
