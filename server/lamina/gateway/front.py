@@ -43,6 +43,7 @@ from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
 from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
+from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
@@ -113,6 +114,7 @@ class Gateway:
         self.paused: set[str] = set()
         self._late: set[asyncio.Future[InvocationResult]] = set()
         self._authorizations: dict[tuple[str, ...], tuple[float, Any]] = {}
+        self.usage = UsageMeter()  # usage plans' throttles and quotas, per API key
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
@@ -223,6 +225,11 @@ class Gateway:
         if route.api_key_required and not self._key_accepted(route, api_key):
             record.problem = "no valid x-api-key (the route has ApiKeyRequired)"
             return message_response(403, "Forbidden")
+        if route.api_key_required and route.api.usage_plan is not None:
+            refused = self.usage.admit(route.api.usage_plan, api_key or "")
+            if refused is not None:
+                record.problem = f"usage plan of {route.api.logical_id}: {refused[1]}"
+                return refused[0]
         built = self.build_event(request, match, request_id, url, raw_path)
         if route.api_key_required:
             identity = built["requestContext"]["identity"]  # type: ignore[index]

@@ -26,6 +26,7 @@ from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openap
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.serverless_apis import is_serverless_file, serverless_document
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
+from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
@@ -129,6 +130,7 @@ class _Reader:
             ),
             source_line=self.document.resource_line(logical_id),
             api_keys=self.auth.api_keys,
+            usage_plan=self.usage_plan(logical_id, kind, props),
             cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
             if kind is ApiKind.REST
             else http_rules(
@@ -138,6 +140,16 @@ class _Reader:
         self.apis[logical_id] = api
         self.auth.read_authorizers(logical_id, kind, props.get("Auth"))
         return api
+
+    def usage_plan(
+        self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]
+    ) -> UsagePlan | None:
+        auth = props.get("Auth")
+        if kind is not ApiKind.REST or not isinstance(auth, Mapping):
+            return None
+        where = f"{logical_id}.Auth.UsagePlan"
+        config = self.value(auth.get("UsagePlan"), where)
+        return usage_plan(logical_id, config, lambda message: self.warn(where, message))
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:
