@@ -36,6 +36,7 @@ from lamina.gateway.function_urls import (
     split_function_url,
 )
 from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.integration_timeout import LateInvocations, timeout_ms, within
 from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
 from lamina.gateway.nonproxy import call_non_proxy
 from lamina.gateway.payload_v1 import v1_event
@@ -52,8 +53,6 @@ log = logging.getLogger("lamina.gateway")
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invoke limit (request and response)
-REST_TIMEOUT_MS = 29_000  # REST APIs' default integration timeout
-HTTP_TIMEOUT_MS = 30_000  # HTTP APIs' maximum
 
 # (function logical id, event JSON bytes, request id) -> the invocation's result
 Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
@@ -112,7 +111,7 @@ class Gateway:
         self.on_request = on_request
         # A debugger holding a function pauses its timeout (see `paused`).
         self.paused: set[str] = set()
-        self._late: set[asyncio.Future[InvocationResult]] = set()
+        self._late = LateInvocations()
         self._authorizations: dict[tuple[str, ...], tuple[float, Any]] = {}
         self.usage = UsageMeter()  # usage plans' throttles and quotas, per API key
 
@@ -290,14 +289,8 @@ class Gateway:
             record.logs = result.logs
             return result
 
-        def in_background(pending: Awaitable[InvocationResult]) -> None:
-            task = asyncio.ensure_future(pending)
-            self._late.add(task)
-            task.add_done_callback(self._late.discard)
-            task.add_done_callback(_finished_late)
-
         assert route.integration is not None
-        outcome = await call_non_proxy(route.integration, request, event, invoke, in_background)
+        outcome = await call_non_proxy(route.integration, request, event, invoke, self._late.run)
         record.problem = outcome.problem
         return outcome.response
 
@@ -359,42 +352,16 @@ class Gateway:
         self, route: Route, event: bytes, request_id: str
     ) -> InvocationResult:
         longest = self.longest_run_s(route.function)
-        if route.function in self.paused or (
-            longest is not None and longest * 1000 < timeout_ms(route)
-        ):
+        limit = timeout_ms(route)
+        pending = self._invoke(route.function, event, request_id)
+        if route.function in self.paused or (longest is not None and longest * 1000 < limit):
             # The function's own Timeout (and init's limit) end it before API Gateway would
             # give up, or a debugger holds it: awaited inline, without a task and a timer (they
             # cost three event-loop turns a request). See docs/http.md.
-            return await self._invoke(route.function, event, request_id)
-        loop = asyncio.get_running_loop()
-        task: asyncio.Future[InvocationResult] = asyncio.ensure_future(
-            self._invoke(route.function, event, request_id)
+            return await pending
+        return await within(
+            pending, limit / 1000, lambda: route.function in self.paused, self._late
         )
-        limit = timeout_ms(route) / 1000
-        while True:
-            # A future and a timer rather than asyncio.wait: this runs on every request.
-            waiter: asyncio.Future[None] = loop.create_future()
-
-            def wake(_: object = None, waiter: asyncio.Future[None] = waiter) -> None:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-            task.add_done_callback(wake)
-            timer = loop.call_later(limit, wake)
-            try:
-                await waiter
-            finally:
-                timer.cancel()
-                task.remove_done_callback(wake)
-            if task.done():
-                return task.result()
-            if route.function not in self.paused:
-                # As on AWS, the function runs on after API Gateway gave up on it.
-                self._late.add(task)
-                task.add_done_callback(self._late.discard)
-                task.add_done_callback(_finished_late)
-                raise asyncio.TimeoutError
-            # A debugger holds the function: the clock waits for it.
 
     @staticmethod
     def _binary_accepted(request: HttpRequest, route: Route) -> bool:
@@ -407,15 +374,3 @@ class Gateway:
 def api_key_id(key: str) -> str:
     """A stable 10-character id for an API key, like API Gateway's."""
     return api_id_for("key:" + key)
-
-
-def _finished_late(task: asyncio.Future[InvocationResult]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.info("a timed-out invocation failed afterwards: %s", task.exception())
-
-
-def timeout_ms(route: Route) -> int:
-    limit = REST_TIMEOUT_MS if route.api.kind is ApiKind.REST else HTTP_TIMEOUT_MS
-    if route.timeout_ms:
-        limit = route.timeout_ms if route.api.kind is ApiKind.REST else min(route.timeout_ms, limit)
-    return limit
