@@ -42,7 +42,14 @@ from lamina.gateway.nonproxy import call_non_proxy
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
-from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
+from lamina.gateway.responses import (
+    STREAMED_HTTP,
+    BadResult,
+    message_response,
+    streamed_response,
+    v1_response,
+    v2_response,
+)
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
 from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
@@ -269,6 +276,8 @@ class Gateway:
             record.problem = f"the result is {len(result.payload)} bytes; Lambda's limit is 6 MB"
             return internal_error(route.api.kind)
         try:
+            if url is not None and result.content_type == STREAMED_HTTP:
+                return streamed_response(result.payload)
             if route.payload_version == "1.0":
                 return v1_response(result.payload, lambda: self._binary_accepted(request, route))
             return v2_response(result.payload)
