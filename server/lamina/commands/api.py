@@ -194,9 +194,7 @@ def function_credentials(project: Project) -> CredentialsProvider:
 
 def print_request(record: RequestRecord) -> None:
     """The function's logs, then one line per request (and why, for a gateway error)."""
-    if record.logs:
-        sys.stderr.write(record.logs)
-    sys.stderr.write(record.summary() + "\n")
+    sys.stderr.write(record.logs + record.summary() + "\n")  # one write a request
     sys.stderr.flush()
 
 
