@@ -328,6 +328,15 @@ def websocket_round_trips(work: Path, env: dict[str, str], count: int) -> list[f
         log.close()
 
 
+def handler_durations(log: Path) -> list[float]:
+    """The REPORT Durations (ms) in a lamina api log: the handler's own time, PostToConnection
+    through boto3 included, to set against the round trip."""
+    import re
+
+    text = log.read_text(errors="replace")
+    return [float(ms) for ms in re.findall(r"REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", text)]
+
+
 def install_peer(npm_dir: Path) -> Path | None:
     binary = npm_dir / "node_modules" / "serverless" / "bin" / "serverless.js"
     if binary.is_file():
@@ -438,6 +447,9 @@ def main() -> int:
         try:
             trips = websocket_round_trips(work, env, 100 if args.quick else 500)
             results.setdefault("lamina", {})["ws_p50_ms"] = [percentile(trips, 0.5) * 1000]
+            durations = handler_durations(work / "ws.log")[20:]  # after the warm-up messages
+            if durations:
+                results["lamina"]["ws_handler_ms"] = [statistics.median(durations)]
         except (RuntimeError, OSError) as e:
             failures.append(f"websocket: {e}")
     finally:
@@ -503,6 +515,9 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
     goal("start → first answer vs serverless-offline", ratio("start_s", "serverless-offline"), 0.3)
     goal("save → new code answers (ms)", med("lamina", "reload_ms"), 25.0)
     goal("WebSocket round trip p50 (ms)", med("lamina", "ws_p50_ms"), 2.0)
+    handler = med("lamina", "ws_handler_ms")
+    if handler is not None:
+        print(f"    of which the handler's own Duration (boto3 PostToConnection): {handler:.2f} ms")
 
 
 if __name__ == "__main__":
