@@ -263,7 +263,8 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
     import logging
     import signal
 
-    from lamina.emulator.server import EmulatorServer, ServeError, banner, run_event_loop
+    from lamina.emulator.server import EmulatorServer, ServeError, banner
+    from lamina.event_loop import run_event_loop
     from lamina.gateway.api_server import ApiOptions
     from lamina.project import ProjectError
 
@@ -313,7 +314,7 @@ def run_api(project: Project, options: ApiOptions) -> int:
     import contextlib
     import signal
 
-    from lamina.emulator.server import run_event_loop
+    from lamina.event_loop import run_event_loop
     from lamina.project import ProjectError
 
     on_request: Callable[[RequestRecord], None] = print_request
