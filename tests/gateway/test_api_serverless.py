@@ -3,13 +3,17 @@ on the service's stage (payload 1.0), its `httpApi` events as an HTTP API (paylo
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from gateway.harness import ApiProcess
+from gateway.harness import APPS, ApiProcess
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +83,16 @@ def test_a_change_to_serverless_yml_is_taken_in(tmp_path: Path) -> None:
         assert requests.get(api.url + "/orders", timeout=30).status_code == 403
     finally:
         api.stop()
+
+
+def test_events_generate_fills_in_a_serverless_route(tmp_path: Path) -> None:
+    root = tmp_path / "sls"
+    shutil.copytree(APPS / "sls_service", root)
+    command = [sys.executable, "-m", "lamina", "events", "generate", "--function", "listOrders"]
+    command += ["--route", "GET /orders/{id}"]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    event = json.loads(done.stdout)
+    assert (event["resource"], event["httpMethod"]) == ("/orders/{id}", "GET")
+    assert event["requestContext"]["stage"] == "staging"
+    assert event["requestContext"]["path"] == "/staging" + event["path"]
