@@ -31,6 +31,7 @@ from lamina.gateway.function_urls import (
     AUTH_IAM,
     FORBIDDEN_BODY,
     FORBIDDEN_HEADERS,
+    STREAM,
     FunctionUrl,
     signature_problem,
     split_function_url,
@@ -51,6 +52,7 @@ from lamina.gateway.responses import (
     v2_response,
 )
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
+from lamina.gateway.url_streaming import StreamingInvoke, start_stream
 from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import default_region
@@ -104,6 +106,7 @@ class Gateway:
         function_urls: Callable[[str], FunctionUrl | None] | None = None,
         check_code: Callable[[str], None] = lambda function: None,
         longest_run_s: Callable[[str], float | None] = lambda function: None,
+        invoke_streaming: StreamingInvoke | None = None,
     ) -> None:
         """`function_urls` finds a Function URL by its url id (None: this front serves none);
         `check_code(function)` notices a save before a kept authorizer answer is used;
@@ -111,6 +114,8 @@ class Gateway:
         runtime enforces it (None: unknown), so shorter-lived functions need no timer here."""
         self.check_code = check_code
         self.longest_run_s = longest_run_s
+        # RESPONSE_STREAM Function URLs pass streamed answers through with it (None: buffered).
+        self.invoke_streaming = invoke_streaming
         self.table = table
         self.function_urls = function_urls
         self._invoke = invoke
@@ -258,7 +263,16 @@ class Gateway:
             )
             return internal_error(route.api.kind)
         try:
-            if url is not None:  # no gateway in between: only the function's own timeout
+            if url is not None and url.invoke_mode == STREAM and self.invoke_streaming:
+                started = await start_stream(
+                    self.invoke_streaming, route.function, event, request_id,
+                    lambda result, how: self._stream_ended(record, result, how),
+                )  # fmt: skip
+                if isinstance(started, HttpResponse):
+                    record.problem = "streaming"
+                    return started  # its body follows as the function writes it
+                result = started  # it ended before a prelude: read whole
+            elif url is not None:  # no gateway in between: only the function's own timeout
                 result = await self._invoke(route.function, event, request_id)
             else:
                 result = await self._invoke_in_time(route, event, request_id)
@@ -352,6 +366,15 @@ class Gateway:
         if authorizer.ttl_s > 0 and identity:
             self._authorizations[key] = (time.monotonic() + authorizer.ttl_s, answer)
         return judge(authorizer, answer, arn)
+
+    def _stream_ended(
+        self, record: RequestRecord, result: InvocationResult | None, how: str
+    ) -> None:
+        """A streamed answer's second line: how it ended, with the function's logs."""
+        record.problem = how
+        record.logs = result.logs if result is not None else ""
+        if self.on_request is not None:
+            self.on_request(record)
 
     def forget_authorizations(self) -> None:
         """Drop every cached authorizer answer (an authorizer's code changed)."""

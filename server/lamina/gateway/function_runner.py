@@ -97,13 +97,20 @@ class FunctionRunner:
             return None
         return self.pool.options.init_timeout + config.timeout
 
-    async def invoke(self, function: str, event: bytes, request_id: str) -> InvocationResult:
+    async def invoke(
+        self,
+        function: str,
+        event: bytes,
+        request_id: str,
+        on_chunk: Callable[[bytes], None] | None = None,
+    ) -> InvocationResult:
+        """`on_chunk` hears a streamed answer's bytes as the runtime sends them."""
         config = self.configs[function]
         self.check(function)
         if function in self._stale:
             self._stale.discard(function)
             await self.pool.retire(config.function_name)
-        request = InvocationRequest(payload=event, request_id=request_id)
+        request = InvocationRequest(payload=event, request_id=request_id, on_chunk=on_chunk)
         if self.debug is not None and self.debug.function == function:
             async with self._debug_turn:
                 env = await self.pool.start_debug(config, self.debug.settings)

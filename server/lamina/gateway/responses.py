@@ -30,7 +30,7 @@ JSON = "application/json"
 # What a function streaming to a Function URL answers with (Node's awslambda.HttpResponseStream,
 # the Lambda Web Adapter): a prelude, then the body.
 STREAMED_HTTP = "application/vnd.awslambda.http-integration-response"
-_PRELUDE_END = b"\0" * 8
+PRELUDE_END = b"\0" * 8
 
 
 class BadResult(Exception):
@@ -149,7 +149,7 @@ def v2_response(payload: bytes) -> HttpResponse:
 def streamed_response(payload: bytes) -> HttpResponse:
     """A streamed answer for a Function URL (content type STREAMED_HTTP): a JSON prelude with
     `statusCode`, `headers` and `cookies`, eight NUL bytes, then the body as it was written."""
-    prelude, separator, body = payload.partition(_PRELUDE_END)
+    prelude, separator, body = payload.partition(PRELUDE_END)
     if not separator:
         raise BadResult("a streamed HTTP response needs a JSON prelude and eight NUL bytes")
     meta = _parse(prelude)

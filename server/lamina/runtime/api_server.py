@@ -173,6 +173,16 @@ class RuntimeApiServer:
         self._parked = connection
         self.listener.on_next()
 
+    def _stream_sink(self, path: str) -> Callable[[bytes], None] | None:
+        """Where a streamed `/invocation/{id}/response`'s chunks go as they come (the
+        listener's optional `on_stream_chunk`)."""
+        parts = path[len(PREFIX) :].strip("/").split("/")
+        hear = getattr(self.listener, "on_stream_chunk", None)
+        if hear is None or len(parts) != 3 or parts[0] != "invocation" or parts[2] != "response":
+            return None
+        request_id = parts[1]
+        return lambda data: hear(request_id, data)
+
     def _hung_up(self, connection: _Connection) -> None:
         self._connections.discard(connection)
         if self._parked is connection:
@@ -319,7 +329,7 @@ class _Connection(asyncio.Protocol):
                 return None
             if "chunked" in headers.get("transfer-encoding", "").lower():
                 length = _CHUNKED  # a streamed response: see chunked_body
-                self._chunked = ChunkedBody(MAX_BODY_BYTES)
+                self._chunked = ChunkedBody(MAX_BODY_BYTES, self.server._stream_sink(path))
             self._head = (method, path, headers, length)
         method, path, headers, length = self._head
         if length == _CHUNKED:

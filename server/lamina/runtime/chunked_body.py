@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 
 STREAM_ERROR_TYPE = "lambda-runtime-function-error-type"  # trailers of a streamed response
 STREAM_ERROR_BODY = "lambda-runtime-function-error-body"
@@ -19,8 +20,10 @@ class BadChunkedBody(ValueError):
 
 
 class ChunkedBody:
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, on_data: Callable[[bytes], None] | None = None) -> None:
+        """`on_data` hears each chunk's bytes as soon as the chunk is whole."""
         self.max_bytes = max_bytes
+        self.on_data = on_data
         self.body = bytearray()
         self.trailers: dict[str, str] = {}  # names lower-cased
         self._remaining: int | None = None  # bytes left of the current chunk
@@ -59,8 +62,11 @@ class ChunkedBody:
                 return False
             if buffer[self._remaining : self._remaining + 2] != b"\r\n":
                 raise BadChunkedBody("a chunk does not end with CRLF")
-            self.body += buffer[: self._remaining]
+            data = bytes(buffer[: self._remaining])
+            self.body += data
             del buffer[: self._remaining + 2]
+            if self.on_data is not None:
+                self.on_data(data)
             self._remaining = None
 
 

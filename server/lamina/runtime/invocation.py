@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ class InvocationRequest:
     cognito_identity: str | None = None  # JSON text
     trace_id: str | None = None
     invoked_function_arn: str | None = None  # defaults to the function's (qualified) ARN
+    # Hears a streamed response's bytes as the runtime sends them (a chunked POST /response).
+    on_chunk: Callable[[bytes], None] | None = field(default=None, compare=False)
 
     @classmethod
     def from_json(cls, event: Any, **kwargs: Any) -> InvocationRequest:

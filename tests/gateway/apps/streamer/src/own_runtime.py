@@ -1,16 +1,27 @@
 """A function that is its own runtime, as a provided.al2023 `bootstrap` or the Lambda Web
 Adapter is: on import it takes over the Runtime API, and answers each event with a streamed
 response (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked), a Function URL prelude
-first. A path holding "fail" ends the stream with the error trailers instead."""
+first. A path holding "fail" ends the stream with the error trailers ("failfirst": before any
+chunk); `?release=FILE` waits after the first word until FILE exists."""
 
 import base64
 import http.client
 import json
 import os
+import time
 
 
 def _chunk(connection, data):
     connection.send(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+def _appears(path, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _serve():
@@ -29,11 +40,18 @@ def _serve():
             "Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
         )
         connection.endheaders()
-        prelude = {"statusCode": 201, "headers": {"Content-Type": "text/plain"}, "cookies": ["a=1"]}
-        _chunk(connection, json.dumps(prelude).encode() + b"\0" * 8)
-        for word in (b"one ", b"two ", b"three ", event["rawPath"].encode()):
-            _chunk(connection, word)
-        if "fail" in event["rawPath"]:
+        path = event["rawPath"]
+        if "failfirst" not in path:
+            prelude = {"statusCode": 201, "headers": {"Content-Type": "text/plain"}}
+            prelude["cookies"] = ["a=1"]
+            _chunk(connection, json.dumps(prelude).encode() + b"\0" * 8)
+            _chunk(connection, b"one ")
+            release = (event.get("queryStringParameters") or {}).get("release")
+            if release:  # wait until the client has seen "one " (it then makes this file)
+                _chunk(connection, b"released " if _appears(release) else b"waited ")
+            for word in (b"two ", b"three ", path.encode()):
+                _chunk(connection, word)
+        if "fail" in path:
             error = {"errorMessage": "broke midway", "errorType": "StreamError"}
             body = base64.b64encode(json.dumps(error).encode())
             connection.send(
