@@ -20,7 +20,7 @@ def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
     api.stop()
 
 
-async def receive(socket: aiohttp.ClientWebSocketResponse) -> str:
+async def receive(socket: aiohttp.ClientWebSocketResponse[bool]) -> str:
     message = await asyncio.wait_for(socket.receive(), timeout=30)
     assert message.type == aiohttp.WSMsgType.TEXT, message
     return str(message.data)
