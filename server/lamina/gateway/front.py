@@ -51,7 +51,7 @@ from lamina.gateway.responses import (
     v1_response,
     v2_response,
 )
-from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
+from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_key_id
 from lamina.gateway.url_streaming import StreamingInvoke, start_stream
 from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
@@ -401,8 +401,3 @@ class Gateway:
             return True
         accept = (request.header("accept") or "").split(",", 1)[0].split(";", 1)[0].strip()
         return matches_media_type(accept.lower(), route.api.binary_media_types)
-
-
-def api_key_id(key: str) -> str:
-    """A stable 10-character id for an API key, like API Gateway's."""
-    return api_id_for("key:" + key)

@@ -183,3 +183,8 @@ class RouteTable:
 
     def kinds(self) -> set[ApiKind]:
         return {c.route.api.kind for c in self._compiled}
+
+
+def api_key_id(key: str) -> str:
+    """A stable 10-character id for an API key, like API Gateway's."""
+    return api_id_for("key:" + key)
