@@ -224,6 +224,38 @@ def measure(port: int, clients: int, count: int) -> tuple[list[float], float]:
     return latencies, clients * count / elapsed
 
 
+def process_tree(pid: int) -> list[int]:
+    """The pid and its descendants (Linux /proc; just the pid elsewhere)."""
+    found = [pid]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as file:
+                children = file.read().split()
+        except OSError:
+            continue
+        for child in children:
+            found.extend(process_tree(int(child)))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU of these processes so far (0 where /proc can't say)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -294,6 +326,15 @@ def websocket_round_trips(work: Path, env: dict[str, str], count: int) -> list[f
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
         log.close()
+
+
+def handler_durations(log: Path) -> list[float]:
+    """The REPORT Durations (ms) in a lamina api log: the handler's own time, PostToConnection
+    through boto3 included, to set against the round trip."""
+    import re
+
+    text = log.read_text(errors="replace")
+    return [float(ms) for ms in re.findall(r"REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", text)]
 
 
 def install_peer(npm_dir: Path) -> Path | None:
@@ -383,7 +424,13 @@ def main() -> int:
                     continue
                 try:
                     stats.setdefault("start_s", []).append(server.start_s)
+                    measure(port, 1, 100)  # the environments and connections warm
+                    pids = process_tree(server.proc.pid)  # the server and its environments
+                    cpu_before = cpu_seconds(pids)
                     latencies, rps1 = measure(port, 1, count)
+                    cpu_used = cpu_seconds(pids) - cpu_before
+                    # CPU time per request: steadier than wall time on a loaded machine.
+                    stats.setdefault("cpu_us", []).append(cpu_used / (count + 50) * 1e6)
                     stats.setdefault("p50_ms", []).append(percentile(latencies, 0.5) * 1000)
                     stats.setdefault("p99_ms", []).append(percentile(latencies, 0.99) * 1000)
                     stats.setdefault("rps_1", []).append(rps1)
@@ -400,6 +447,9 @@ def main() -> int:
         try:
             trips = websocket_round_trips(work, env, 100 if args.quick else 500)
             results.setdefault("lamina", {})["ws_p50_ms"] = [percentile(trips, 0.5) * 1000]
+            durations = handler_durations(work / "ws.log")[20:]  # after the warm-up messages
+            if durations:
+                results["lamina"]["ws_handler_ms"] = [statistics.median(durations)]
         except (RuntimeError, OSError) as e:
             failures.append(f"websocket: {e}")
     finally:
@@ -427,6 +477,7 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
         ("p99_ms", "p99 (ms)"),
         ("rps_1", "req/s, 1 client"),
         ("rps_4", "req/s, 4 clients"),
+        ("cpu_us", "server CPU per request (µs)"),
         ("start_s", "start → first answer (s)"),
         ("reload_ms", "save → new code answers (ms)"),
     )
@@ -454,6 +505,9 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
     goal("p50 vs the aiohttp floor", ratio("p50_ms", "floor"), 1.5)
     goal("p50 vs serverless-offline", ratio("p50_ms", "serverless-offline"), 0.6)
     goal("p99 (ms)", med("lamina", "p99_ms"), 3.0)
+    cpu = ratio("cpu_us", "serverless-offline")
+    if cpu is not None:
+        print(f"  server CPU per request vs serverless-offline: {cpu:.2f} (no goal; load-steady)")
     goal("req/s 1 client vs serverless-offline", ratio("rps_1", "serverless-offline"), 1.5, True)
     goal("req/s 4 clients vs serverless-offline", ratio("rps_4", "serverless-offline"), 1.5, True)
     goal("req/s 1 client vs the floor", ratio("rps_1", "floor"), 0.6, True)
@@ -461,6 +515,9 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
     goal("start → first answer vs serverless-offline", ratio("start_s", "serverless-offline"), 0.3)
     goal("save → new code answers (ms)", med("lamina", "reload_ms"), 25.0)
     goal("WebSocket round trip p50 (ms)", med("lamina", "ws_p50_ms"), 2.0)
+    handler = med("lamina", "ws_handler_ms")
+    if handler is not None:
+        print(f"    of which the handler's own Duration (boto3 PostToConnection): {handler:.2f} ms")
 
 
 if __name__ == "__main__":

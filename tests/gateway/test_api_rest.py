@@ -185,6 +185,16 @@ def test_a_bad_result_is_502_with_a_log_line_saying_why(
     assert line.startswith("POST /result 502 → ResultFunction ")
 
 
+def test_a_function_timeout_shorter_than_the_integrations_is_a_502(shop: ApiProcess) -> None:
+    # Timeout: 5 under REST's 29 s: the function's own timeout ends the call (the front awaits
+    # it without a timer of its own), and API Gateway answers 502 for the failed invoke.
+    response = result(shop, {"sleep": 6})
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+    shop.wait_for_log("Task timed out after 5.00 seconds")
+    assert result(shop, {"return": {"statusCode": 204}}).status_code == 204
+
+
 def test_payload_limits_413_over_10_mb_502_over_lambdas_6_mb(shop: ApiProcess) -> None:
     huge = requests.post(shop.url + "/result", data=b"x" * (10 * 1024 * 1024 + 1), timeout=30)
     assert huge.status_code == 413

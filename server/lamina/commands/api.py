@@ -195,9 +195,7 @@ def function_credentials(project: Project) -> CredentialsProvider:
 
 def print_request(record: RequestRecord) -> None:
     """The function's logs, then one line per request (and why, for a gateway error)."""
-    if record.logs:
-        sys.stderr.write(record.logs)
-    sys.stderr.write(record.summary() + "\n")
+    sys.stderr.write(record.logs + record.summary() + "\n")  # one write a request
     sys.stderr.flush()
 
 
@@ -266,7 +264,8 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
     import logging
     import signal
 
-    from lamina.emulator.server import EmulatorServer, ServeError, banner, run_event_loop
+    from lamina.emulator.server import EmulatorServer, ServeError, banner
+    from lamina.event_loop import run_event_loop
     from lamina.gateway.api_server import ApiOptions
     from lamina.project import ProjectError
 
@@ -316,7 +315,7 @@ def run_api(project: Project, options: ApiOptions) -> int:
     import contextlib
     import signal
 
-    from lamina.emulator.server import run_event_loop
+    from lamina.event_loop import run_event_loop
     from lamina.project import ProjectError
 
     on_request: Callable[[RequestRecord], None] = print_request

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
 from lamina.emulator.stream_pollers import StreamPollers
+from lamina.event_loop import run_event_loop
 from lamina.listen_address import is_loopback
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import RuntimeOptions, default_region
@@ -311,21 +311,6 @@ def banner(server: EmulatorServer) -> str:
         lines.extend(server.debugger.banner_lines())
         lines.append("")
     return "\n".join(lines)
-
-
-def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
-    """Run `lamina serve` on uvloop where it is installed (less CPU per request: warm invokes
-    answer sooner and more of them fit in a second), else on asyncio's loop.
-    LAMINA_EVENT_LOOP=asyncio picks asyncio's anyway (to compare, or to rule uvloop out)."""
-    if os.environ.get("LAMINA_EVENT_LOOP") != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            pass
-        else:
-            uvloop.run(main)
-            return
-    asyncio.run(main)
 
 
 def _write_stderr(text: str) -> None:

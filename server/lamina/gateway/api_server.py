@@ -101,6 +101,8 @@ class ApiServer:
             on_request=record,
             function_urls=self.function_urls.get,
             check_code=self.runner.check,
+            longest_run_s=self.runner.longest_run_s,
+            invoke_streaming=self.runner.invoke,
         )
         self.runner.on_change = lambda function: self.gateway.forget_authorizations()
         if options.debug is not None:

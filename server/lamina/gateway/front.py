@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from lamina.gateway.authorizers import (
     UNAUTHORIZED,
     Denied,
@@ -29,18 +31,29 @@ from lamina.gateway.function_urls import (
     AUTH_IAM,
     FORBIDDEN_BODY,
     FORBIDDEN_HEADERS,
+    STREAM,
     FunctionUrl,
     signature_problem,
     split_function_url,
 )
 from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.integration_timeout import LateInvocations, timeout_ms, within
 from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
 from lamina.gateway.nonproxy import call_non_proxy
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
-from lamina.gateway.responses import BadResult, message_response, v1_response, v2_response
-from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_id_for
+from lamina.gateway.responses import (
+    STREAMED_HTTP,
+    BadResult,
+    message_response,
+    streamed_response,
+    v1_response,
+    v2_response,
+)
+from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_key_id
+from lamina.gateway.url_streaming import StreamingInvoke, start_stream
+from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
@@ -49,8 +62,6 @@ log = logging.getLogger("lamina.gateway")
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invoke limit (request and response)
-REST_TIMEOUT_MS = 29_000  # REST APIs' default integration timeout
-HTTP_TIMEOUT_MS = 30_000  # HTTP APIs' maximum
 
 # (function logical id, event JSON bytes, request id) -> the invocation's result
 Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
@@ -94,10 +105,17 @@ class Gateway:
         on_request: Callable[[RequestRecord], None] | None = None,
         function_urls: Callable[[str], FunctionUrl | None] | None = None,
         check_code: Callable[[str], None] = lambda function: None,
+        longest_run_s: Callable[[str], float | None] = lambda function: None,
+        invoke_streaming: StreamingInvoke | None = None,
     ) -> None:
         """`function_urls` finds a Function URL by its url id (None: this front serves none);
-        `check_code(function)` notices a save before a kept authorizer answer is used."""
+        `check_code(function)` notices a save before a kept authorizer answer is used;
+        `longest_run_s(function)` bounds one invoke (init plus the function's Timeout) when the
+        runtime enforces it (None: unknown), so shorter-lived functions need no timer here."""
         self.check_code = check_code
+        self.longest_run_s = longest_run_s
+        # RESPONSE_STREAM Function URLs pass streamed answers through with it (None: buffered).
+        self.invoke_streaming = invoke_streaming
         self.table = table
         self.function_urls = function_urls
         self._invoke = invoke
@@ -105,8 +123,9 @@ class Gateway:
         self.on_request = on_request
         # A debugger holding a function pauses its timeout (see `paused`).
         self.paused: set[str] = set()
-        self._late: set[asyncio.Future[InvocationResult]] = set()
+        self._late = LateInvocations()
         self._authorizations: dict[tuple[str, ...], tuple[float, Any]] = {}
+        self.usage = UsageMeter()  # usage plans' throttles and quotas, per API key
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
@@ -217,6 +236,11 @@ class Gateway:
         if route.api_key_required and not self._key_accepted(route, api_key):
             record.problem = "no valid x-api-key (the route has ApiKeyRequired)"
             return message_response(403, "Forbidden")
+        if route.api_key_required and route.api.usage_plan is not None:
+            refused = self.usage.admit(route.api.usage_plan, api_key or "")
+            if refused is not None:
+                record.problem = f"usage plan of {route.api.logical_id}: {refused[1]}"
+                return refused[0]
         built = self.build_event(request, match, request_id, url, raw_path)
         if route.api_key_required:
             identity = built["requestContext"]["identity"]  # type: ignore[index]
@@ -230,7 +254,7 @@ class Gateway:
             built["requestContext"]["authorizer"] = context  # type: ignore[index]
         if route.integration is not None:
             return await self._non_proxy(route, request, built, request_id, record)
-        event = json.dumps(built).encode()
+        event = orjson.dumps(built)
         record.event = event
         if len(event) > MAX_INVOKE_BYTES:
             record.problem = (
@@ -239,7 +263,16 @@ class Gateway:
             )
             return internal_error(route.api.kind)
         try:
-            if url is not None:  # no gateway in between: only the function's own timeout
+            if url is not None and url.invoke_mode == STREAM and self.invoke_streaming:
+                started = await start_stream(
+                    self.invoke_streaming, route.function, event, request_id,
+                    lambda result, how: self._stream_ended(record, result, how),
+                )  # fmt: skip
+                if isinstance(started, HttpResponse):
+                    record.problem = "streaming"
+                    return started  # its body follows as the function writes it
+                result = started  # it ended before a prelude: read whole
+            elif url is not None:  # no gateway in between: only the function's own timeout
                 result = await self._invoke(route.function, event, request_id)
             else:
                 result = await self._invoke_in_time(route, event, request_id)
@@ -257,6 +290,8 @@ class Gateway:
             record.problem = f"the result is {len(result.payload)} bytes; Lambda's limit is 6 MB"
             return internal_error(route.api.kind)
         try:
+            if url is not None and result.content_type == STREAMED_HTTP:
+                return streamed_response(result.payload)
             if route.payload_version == "1.0":
                 return v1_response(result.payload, lambda: self._binary_accepted(request, route))
             return v2_response(result.payload)
@@ -277,14 +312,8 @@ class Gateway:
             record.logs = result.logs
             return result
 
-        def in_background(pending: Awaitable[InvocationResult]) -> None:
-            task = asyncio.ensure_future(pending)
-            self._late.add(task)
-            task.add_done_callback(self._late.discard)
-            task.add_done_callback(_finished_late)
-
         assert route.integration is not None
-        outcome = await call_non_proxy(route.integration, request, event, invoke, in_background)
+        outcome = await call_non_proxy(route.integration, request, event, invoke, self._late.run)
         record.problem = outcome.problem
         return outcome.response
 
@@ -338,6 +367,15 @@ class Gateway:
             self._authorizations[key] = (time.monotonic() + authorizer.ttl_s, answer)
         return judge(authorizer, answer, arn)
 
+    def _stream_ended(
+        self, record: RequestRecord, result: InvocationResult | None, how: str
+    ) -> None:
+        """A streamed answer's second line: how it ended, with the function's logs."""
+        record.problem = how
+        record.logs = result.logs if result is not None else ""
+        if self.on_request is not None:
+            self.on_request(record)
+
     def forget_authorizations(self) -> None:
         """Drop every cached authorizer answer (an authorizer's code changed)."""
         self._authorizations.clear()
@@ -345,35 +383,17 @@ class Gateway:
     async def _invoke_in_time(
         self, route: Route, event: bytes, request_id: str
     ) -> InvocationResult:
-        loop = asyncio.get_running_loop()
-        task: asyncio.Future[InvocationResult] = asyncio.ensure_future(
-            self._invoke(route.function, event, request_id)
+        longest = self.longest_run_s(route.function)
+        limit = timeout_ms(route)
+        pending = self._invoke(route.function, event, request_id)
+        if route.function in self.paused or (longest is not None and longest * 1000 < limit):
+            # The function's own Timeout (and init's limit) end it before API Gateway would
+            # give up, or a debugger holds it: awaited inline, without a task and a timer (they
+            # cost three event-loop turns a request). See docs/http.md.
+            return await pending
+        return await within(
+            pending, limit / 1000, lambda: route.function in self.paused, self._late
         )
-        limit = timeout_ms(route) / 1000
-        while True:
-            # A future and a timer rather than asyncio.wait: this runs on every request.
-            waiter: asyncio.Future[None] = loop.create_future()
-
-            def wake(_: object = None, waiter: asyncio.Future[None] = waiter) -> None:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-            task.add_done_callback(wake)
-            timer = loop.call_later(limit, wake)
-            try:
-                await waiter
-            finally:
-                timer.cancel()
-                task.remove_done_callback(wake)
-            if task.done():
-                return task.result()
-            if route.function not in self.paused:
-                # As on AWS, the function runs on after API Gateway gave up on it.
-                self._late.add(task)
-                task.add_done_callback(self._late.discard)
-                task.add_done_callback(_finished_late)
-                raise asyncio.TimeoutError
-            # A debugger holds the function: the clock waits for it.
 
     @staticmethod
     def _binary_accepted(request: HttpRequest, route: Route) -> bool:
@@ -381,20 +401,3 @@ class Gateway:
             return True
         accept = (request.header("accept") or "").split(",", 1)[0].split(";", 1)[0].strip()
         return matches_media_type(accept.lower(), route.api.binary_media_types)
-
-
-def api_key_id(key: str) -> str:
-    """A stable 10-character id for an API key, like API Gateway's."""
-    return api_id_for("key:" + key)
-
-
-def _finished_late(task: asyncio.Future[InvocationResult]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.info("a timed-out invocation failed afterwards: %s", task.exception())
-
-
-def timeout_ms(route: Route) -> int:
-    limit = REST_TIMEOUT_MS if route.api.kind is ApiKind.REST else HTTP_TIMEOUT_MS
-    if route.timeout_ms:
-        limit = route.timeout_ms if route.api.kind is ApiKind.REST else min(route.timeout_ms, limit)
-    return limit

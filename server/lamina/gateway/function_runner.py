@@ -37,11 +37,13 @@ class DebugTarget:
     announce: Callable[[int, str], None]  # (debugpy's port, request id)
 
 
-def _mtime(path: Path) -> int:
+def _stamp(path: Path | str) -> tuple[int, int]:
+    """A file's (mtime, size): what tells one saved content from the next."""
     try:
-        return os.stat(path).st_mtime_ns
+        status = os.stat(path)
     except OSError:
-        return 0
+        return (0, -1)
+    return (status.st_mtime_ns, status.st_size)
 
 
 class FunctionRunner:
@@ -60,13 +62,16 @@ class FunctionRunner:
         # Told when a function's code changed (the gateway forgets cached authorizations).
         self.on_change: Callable[[str], None] = lambda function: None
         self._handler_files: dict[str, Path] = {}
-        self._seen: dict[str, int] = {}
+        # Each file's stamp when its change was last acted on: one save sends a burst of watcher
+        # events (truncate, write, close) and may be seen by a request first; only a new stamp
+        # restarts anything, so a save costs one cold start, not three competing ones.
+        self._seen: dict[str, tuple[int, int]] = {}
         self._stale: set[str] = set()  # saved since their environments started
         self._tasks: set[asyncio.Task[None]] = set()
 
     def watch_handler(self, spec: FunctionSpec) -> None:
         self._handler_files[spec.logical_id] = spec.handler_path
-        self._seen[spec.logical_id] = _mtime(spec.handler_path)
+        self._seen[str(spec.handler_path)] = _stamp(spec.handler_path)
 
     @property
     def code_dirs(self) -> dict[str, Path]:
@@ -78,19 +83,34 @@ class FunctionRunner:
         handler = self._handler_files.get(function)
         if handler is None:
             return
-        mtime = _mtime(handler)
-        if mtime != self._seen[function]:
-            self._seen[function] = mtime
+        stamp = _stamp(handler)
+        if stamp != self._seen.get(str(handler)):
+            self._seen[str(handler)] = stamp
             self._stale.add(function)
             self.on_change(function)
 
-    async def invoke(self, function: str, event: bytes, request_id: str) -> InvocationResult:
+    def longest_run_s(self, function: str) -> float | None:
+        """How long one invoke can last at most: init's limit plus the function's Timeout, both
+        enforced by its environment (None under a debugger, which may hold it for ever)."""
+        config = self.configs.get(function)
+        if config is None or (self.debug is not None and self.debug.function == function):
+            return None
+        return self.pool.options.init_timeout + config.timeout
+
+    async def invoke(
+        self,
+        function: str,
+        event: bytes,
+        request_id: str,
+        on_chunk: Callable[[bytes], None] | None = None,
+    ) -> InvocationResult:
+        """`on_chunk` hears a streamed answer's bytes as the runtime sends them."""
         config = self.configs[function]
         self.check(function)
         if function in self._stale:
             self._stale.discard(function)
             await self.pool.retire(config.function_name)
-        request = InvocationRequest(payload=event, request_id=request_id)
+        request = InvocationRequest(payload=event, request_id=request_id, on_chunk=on_chunk)
         if self.debug is not None and self.debug.function == function:
             async with self._debug_turn:
                 env = await self.pool.start_debug(config, self.debug.settings)
@@ -106,12 +126,14 @@ class FunctionRunner:
     def code_changed(self, path: str) -> None:
         """A file changed on disk: retire the functions whose code folder holds it, and start
         fresh environments for those that were running."""
+        stamp = _stamp(path)
+        if self._seen.get(path) == stamp:
+            return  # this content was already acted on (another event of the same save)
+        self._seen[path] = stamp
         changed = Path(path)
         for name, config in self.configs.items():
             if not changed.is_relative_to(config.code_dir):
                 continue
-            if name in self._handler_files:
-                self._seen[name] = _mtime(self._handler_files[name])
             self._stale.add(name)  # until _restart has retired the old environments
             self.on_change(name)
             task = asyncio.ensure_future(self._restart(name, config))

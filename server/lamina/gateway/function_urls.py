@@ -23,6 +23,7 @@ from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 URL_PREFIX = "/lambda-url/"
 AUTH_NONE = "NONE"
 AUTH_IAM = "AWS_IAM"
+STREAM = "RESPONSE_STREAM"  # InvokeMode of a URL whose answers stream
 # As recorded (test_lambda_url_persists_after_alias_delete, test_lambda_permission_url_invocation).
 FORBIDDEN_BODY = json.dumps(
     {

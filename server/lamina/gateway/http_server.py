@@ -32,6 +32,20 @@ def to_http_request(request: web.Request, body: bytes) -> HttpRequest:
     )
 
 
+async def send_stream(request: web.Request, answer: HttpResponse) -> web.StreamResponse:
+    """The head, then each piece as it comes (HTTP/1.1 chunked)."""
+    assert answer.stream is not None
+    response = web.StreamResponse(status=answer.status)
+    for name, value in answer.headers:
+        response.headers.add(name, value)
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    async for piece in answer.stream:
+        await response.write(piece)
+    await response.write_eof()
+    return response
+
+
 def create_app(
     gateway: Gateway | Handler, extra_routes: list[web.RouteDef] | None = None
 ) -> web.Application:
@@ -42,6 +56,8 @@ def create_app(
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read() if request.can_read_body else b""
         answer = await handle_request(to_http_request(request, body))
+        if answer.stream is not None:
+            return await send_stream(request, answer)
         response = web.Response(status=answer.status, body=answer.body)
         for name, value in answer.headers:
             response.headers.add(name, value)

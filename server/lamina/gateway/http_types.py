@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 
@@ -34,6 +35,8 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    # A body that comes in pieces (a streamed Function URL answer), sent chunked; else `body`.
+    stream: AsyncIterator[bytes] | None = None
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()

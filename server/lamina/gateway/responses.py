@@ -20,11 +20,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from lamina.gateway.http_types import HttpResponse
 
 _V1_FIELDS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 _V2_FIELDS = _V1_FIELDS | {"cookies"}
 JSON = "application/json"
+# What a function streaming to a Function URL answers with (Node's awslambda.HttpResponseStream,
+# the Lambda Web Adapter): a prelude, then the body.
+STREAMED_HTTP = "application/vnd.awslambda.http-integration-response"
+PRELUDE_END = b"\0" * 8
 
 
 class BadResult(Exception):
@@ -52,6 +58,10 @@ def _status(value: Any) -> int:
 
 
 def _parse(payload: bytes) -> Any:
+    try:
+        return orjson.loads(payload)
+    except ValueError:  # what orjson refuses and json takes: NaN, integers over 64 bits
+        pass
     try:
         return json.loads(payload)
     except ValueError:
@@ -134,6 +144,21 @@ def v2_response(payload: bytes) -> HttpResponse:
     else:
         body = json.dumps(result, separators=(",", ":")).encode("utf-8")
     return HttpResponse(200, [("Content-Type", JSON)], body)
+
+
+def streamed_response(payload: bytes) -> HttpResponse:
+    """A streamed answer for a Function URL (content type STREAMED_HTTP): a JSON prelude with
+    `statusCode`, `headers` and `cookies`, eight NUL bytes, then the body as it was written."""
+    prelude, separator, body = payload.partition(PRELUDE_END)
+    if not separator:
+        raise BadResult("a streamed HTTP response needs a JSON prelude and eight NUL bytes")
+    meta = _parse(prelude)
+    if not isinstance(meta, dict):
+        raise BadResult("the streamed response's prelude must be a JSON object")
+    allowed = frozenset({"statusCode", "headers", "cookies"})
+    response = _structured({**meta, "body": None}, allowed | {"body"}, decode=False)
+    response.body = body
+    return response
 
 
 def message_response(status: int, message: str, error_type: str | None = None) -> HttpResponse:

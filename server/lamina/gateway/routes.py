@@ -17,6 +17,7 @@ from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import CorsRules
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration
+from lamina.gateway.usage_plans import UsagePlan
 
 DEFAULT_ROUTE = "$default"
 ANY = "ANY"
@@ -45,6 +46,7 @@ class Api:
     cors: CorsRules | None = None
     # The x-api-key values the template defines (AWS::ApiGateway::ApiKey Value); empty: any.
     api_keys: tuple[str, ...] = ()
+    usage_plan: UsagePlan | None = None  # throttle and quota per API key (REST APIs)
 
     @cached_property
     def api_id(self) -> str:
@@ -181,3 +183,8 @@ class RouteTable:
 
     def kinds(self) -> set[ApiKind]:
         return {c.route.api.kind for c in self._compiled}
+
+
+def api_key_id(key: str) -> str:
+    """A stable 10-character id for an API key, like API Gateway's."""
+    return api_id_for("key:" + key)

@@ -24,7 +24,9 @@ from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
+from lamina.gateway.serverless_apis import is_serverless_file, serverless_document
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
+from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
@@ -128,6 +130,7 @@ class _Reader:
             ),
             source_line=self.document.resource_line(logical_id),
             api_keys=self.auth.api_keys,
+            usage_plan=self.usage_plan(logical_id, kind, props),
             cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
             if kind is ApiKind.REST
             else http_rules(
@@ -137,6 +140,16 @@ class _Reader:
         self.apis[logical_id] = api
         self.auth.read_authorizers(logical_id, kind, props.get("Auth"))
         return api
+
+    def usage_plan(
+        self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]
+    ) -> UsagePlan | None:
+        auth = props.get("Auth")
+        if kind is not ApiKind.REST or not isinstance(auth, Mapping):
+            return None
+        where = f"{logical_id}.Auth.UsagePlan"
+        config = self.value(auth.get("UsagePlan"), where)
+        return usage_plan(logical_id, config, lambda message: self.warn(where, message))
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:
@@ -342,8 +355,9 @@ def read_template_apis(
 ) -> TemplateApis:
     """The routes of the template at `path` to the functions named in `functions` (logical ids
     Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
-    Raises ProjectError when the template is broken."""
-    document = load_cfn_yaml(path)
+    Raises ProjectError when the template is broken. A serverless.yml is read through its
+    functions' events (serverless_apis)."""
+    document = serverless_document(path) if is_serverless_file(path) else load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
         raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
     return _Reader(path, document, functions, jwks).read()

@@ -25,6 +25,9 @@ class WebSocketApi:
     stage: str
     selection_expression: str  # e.g. $request.body.action
     routes: tuple[tuple[str, str], ...] = ()  # (route key, function logical id)
+    # Two-way routes (RouteResponseSelectionExpression and a $default RouteResponse): the
+    # function's answer goes back to the client.
+    two_way: frozenset[str] = frozenset()
 
     @property
     def api_id(self) -> str:
@@ -83,9 +86,11 @@ def read_websocket_apis(
     }
     integrations = of_type("Integration")
     stages = of_type("Stage")
+    answered = {_ref(r.get("RouteId")) for r in of_type("RouteResponse").values()}
     found = []
     for name, props in apis.items():
         routes = []
+        two_way = set()
         for route_name, route in of_type("Route").items():
             if _ref(route.get("ApiId")) != name:
                 continue
@@ -94,7 +99,10 @@ def read_websocket_apis(
             if function is None or function not in functions:
                 warn(route_name, "its integration names no function Lamina runs here; skipped")
                 continue
-            routes.append((str(value(route.get("RouteKey"), f"{route_name}.RouteKey")), function))
+            key = str(value(route.get("RouteKey"), f"{route_name}.RouteKey"))
+            routes.append((key, function))
+            if route.get("RouteResponseSelectionExpression") and route_name in answered:
+                two_way.add(key)
         stage = next(
             (
                 str(value(s.get("StageName"), f"{k}.StageName"))
@@ -104,7 +112,7 @@ def read_websocket_apis(
             "production",
         )
         expression = str(props.get("RouteSelectionExpression") or "$request.body.action")
-        found.append(WebSocketApi(name, stage, expression, tuple(routes)))
+        found.append(WebSocketApi(name, stage, expression, tuple(routes), frozenset(two_way)))
     return found
 
 

@@ -112,7 +112,11 @@ class WebSocketGateway:
                         }))  # fmt: skip
                         continue
                     event = websocket_event(connection, route_key, "MESSAGE", body=body)
-                    await self._call(connection, route_key, event)
+                    result = await self._call(connection, route_key, event)
+                    if route_key in api.two_way and result is not None:
+                        reply = route_response(result, connection.connection_id)
+                        if reply is not None:
+                            await socket.send_str(reply)
             finally:
                 self.connections.pop(connection.connection_id, None)
                 goodbye = websocket_event(connection, "$disconnect", "DISCONNECT", headers=headers)
@@ -161,3 +165,19 @@ def _accepted(result: InvocationResult) -> bool:
         except (TypeError, ValueError):
             return False
     return True
+
+
+def route_response(result: InvocationResult, connection_id: str) -> str | None:
+    """What a two-way route sends back: a proxy answer's `body` (none without one), any other
+    answer as its JSON; a failed function sends API Gateway's error message."""
+    if not result.ok:
+        return json.dumps({
+            "message": "Internal server error",
+            "connectionId": connection_id,
+            "requestId": result.request_id,
+        })  # fmt: skip
+    answer = result.json_payload()
+    if isinstance(answer, dict) and "statusCode" in answer:
+        body = answer.get("body")
+        return None if body is None else str(body)
+    return answer if isinstance(answer, str) else json.dumps(answer)

@@ -28,6 +28,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from lamina.runtime import peer_process
+from lamina.runtime.chunked_body import (
+    STREAM_ERROR_TYPE,
+    BadChunkedBody,
+    ChunkedBody,
+    streamed_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,7 @@ _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 40
 _REASONS |= {413: "Payload Too Large", 500: "Internal Server Error"}
 _ACCEPTED = '{"status":"OK"}'
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
+_CHUNKED = -2  # the head's length for a Transfer-Encoding: chunked body
 
 
 @dataclass
@@ -166,6 +173,16 @@ class RuntimeApiServer:
         self._parked = connection
         self.listener.on_next()
 
+    def _stream_sink(self, path: str) -> Callable[[bytes], None] | None:
+        """Where a streamed `/invocation/{id}/response`'s chunks go as they come (the
+        listener's optional `on_stream_chunk`)."""
+        parts = path[len(PREFIX) :].strip("/").split("/")
+        hear = getattr(self.listener, "on_stream_chunk", None)
+        if hear is None or len(parts) != 3 or parts[0] != "invocation" or parts[2] != "response":
+            return None
+        request_id = parts[1]
+        return lambda data: hear(request_id, data)
+
     def _hung_up(self, connection: _Connection) -> None:
         self._connections.discard(connection)
         if self._parked is connection:
@@ -187,6 +204,8 @@ class RuntimeApiServer:
         if len(parts) == 3 and parts[0] == "invocation" and path.startswith(PREFIX):
             request_id, kind = parts[1], parts[2]
             if kind == "response":
+                if STREAM_ERROR_TYPE in headers:  # a streamed response that failed midway
+                    return self.listener.on_invocation_error(request_id, streamed_error(headers))
                 content_type = headers.get("content-type", "application/json")
                 return self.listener.on_response(request_id, body, content_type)
             if kind == "error":
@@ -207,6 +226,7 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._scanned = 0  # where to resume looking for the end of the head
         self._head: tuple[str, str, dict[str, str], int] | None = None  # waiting for its body
+        self._chunked: ChunkedBody | None = None  # the chunked body being read
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport (uvloop's does not subclass asyncio.Transport, hence the cast).
@@ -307,8 +327,13 @@ class _Connection(asyncio.Protocol):
                 self.write(413, _error_json("RequestEntityTooLarge", "Payload too large").encode())
                 self.close()
                 return None
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                length = _CHUNKED  # a streamed response: see chunked_body
+                self._chunked = ChunkedBody(MAX_BODY_BYTES, self.server._stream_sink(path))
             self._head = (method, path, headers, length)
         method, path, headers, length = self._head
+        if length == _CHUNKED:
+            return self._take_chunked(method, path, headers)
         if len(buffer) < length:
             return None
         self._head = None
@@ -317,6 +342,21 @@ class _Connection(asyncio.Protocol):
         body = bytes(buffer[:length])
         del buffer[:length]
         return method, path, headers, body
+
+    def _take_chunked(
+        self, method: str, path: str, headers: dict[str, str]
+    ) -> tuple[str, str, dict[str, str], bytes] | None:
+        """A chunked body, once whole; its trailers join the headers."""
+        assert self._chunked is not None
+        try:
+            if not self._chunked.feed(self._buffer):
+                return None
+        except BadChunkedBody as e:
+            self.write(400, _error_json("InvalidRequest", str(e)).encode())
+            self.close()
+            return None
+        chunked, self._chunked, self._head = self._chunked, None, None
+        return method, path, {**headers, **chunked.trailers}, bytes(chunked.body)
 
     def send_event(self, event: PendingEvent) -> bool:
         """Answer the parked /next with an event; False if the connection is gone."""

@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ class ExecutionEnvironment:
         self._init_done: asyncio.Future[None] | None = None
         self._init_error: bytes | None = None
         self._current: str | None = None  # request id in flight
+        self._on_chunk: Callable[[bytes], None] | None = None  # its streamed chunks' listener
         self._outcome: asyncio.Future[_Outcome] | None = None
         self._exited: asyncio.Future[int] | None = None
         self._frozen = False
@@ -204,6 +206,7 @@ class ExecutionEnvironment:
         self.invocations += 1
         self.state = EnvironmentState.BUSY
         self._current = request.request_id
+        self._on_chunk = request.on_chunk
         self._outcome = asyncio.get_running_loop().create_future()
         try:
             return await self._run(request, cold=self.invocations == 1)
@@ -411,6 +414,11 @@ class ExecutionEnvironment:
             # threads stop here and resume at the next invoke.
             self._frozen = True
             self._signal(signal.SIGSTOP)
+
+    def on_stream_chunk(self, request_id: str, data: bytes) -> None:
+        """A streamed response's chunk, as it comes: to the invocation's `on_chunk`."""
+        if request_id == self._current and self._on_chunk is not None:
+            self._on_chunk(data)
 
     def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
         if request_id != self._current:

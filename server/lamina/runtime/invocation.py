@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID, as Lambda's request ids are: str(uuid.uuid4())'s format at
+    under half its cost (it is made for every request lamina api answers)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 @dataclass
@@ -21,6 +28,8 @@ class InvocationRequest:
     cognito_identity: str | None = None  # JSON text
     trace_id: str | None = None
     invoked_function_arn: str | None = None  # defaults to the function's (qualified) ARN
+    # Hears a streamed response's bytes as the runtime sends them (a chunked POST /response).
+    on_chunk: Callable[[bytes], None] | None = field(default=None, compare=False)
 
     @classmethod
     def from_json(cls, event: Any, **kwargs: Any) -> InvocationRequest:

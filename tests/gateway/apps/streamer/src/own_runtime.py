@@ -1,0 +1,70 @@
+"""A function that is its own runtime, as a provided.al2023 `bootstrap` or the Lambda Web
+Adapter is: on import it takes over the Runtime API, and answers each event with a streamed
+response (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked), a Function URL prelude
+first. A path holding "fail" ends the stream with the error trailers ("failfirst": before any
+chunk); `?release=FILE` waits after the first word until FILE exists."""
+
+import base64
+import http.client
+import json
+import os
+import time
+
+
+def _chunk(connection, data):
+    connection.send(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+def _appears(path, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _serve():
+    host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+    connection = http.client.HTTPConnection(host, int(port))
+    while True:
+        connection.request("GET", "/2018-06-01/runtime/invocation/next")
+        answer = connection.getresponse()
+        event = json.loads(answer.read())
+        request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+        connection.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
+        connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.putheader("Content-Type", "application/vnd.awslambda.http-integration-response")
+        connection.putheader(
+            "Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+        )
+        connection.endheaders()
+        path = event["rawPath"]
+        if "failfirst" not in path:
+            prelude = {"statusCode": 201, "headers": {"Content-Type": "text/plain"}}
+            prelude["cookies"] = ["a=1"]
+            _chunk(connection, json.dumps(prelude).encode() + b"\0" * 8)
+            _chunk(connection, b"one ")
+            release = (event.get("queryStringParameters") or {}).get("release")
+            if release:  # wait until the client has seen "one " (it then makes this file)
+                _chunk(connection, b"released " if _appears(release) else b"waited ")
+            for word in (b"two ", b"three ", path.encode()):
+                _chunk(connection, word)
+        if "fail" in path:
+            error = {"errorMessage": "broke midway", "errorType": "StreamError"}
+            body = base64.b64encode(json.dumps(error).encode())
+            connection.send(
+                b"0\r\nLambda-Runtime-Function-Error-Type: StreamError\r\n"
+                b"Lambda-Runtime-Function-Error-Body: " + body + b"\r\n\r\n"
+            )
+        else:
+            connection.send(b"0\r\n\r\n")
+        connection.getresponse().read()
+
+
+def handler(event, context):  # never called: the module serves the Runtime API itself
+    raise RuntimeError("unreachable")
+
+
+_serve()
