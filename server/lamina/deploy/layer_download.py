@@ -22,9 +22,12 @@ import shutil
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lamina.cache_counters import count
+from lamina.deploy.download_progress import DownloadProgress, size_text
 from lamina.deploy.package import PackageError, unpack_package
 from lamina.listen_address import is_loopback
 
@@ -49,10 +52,22 @@ def _ways_out(arn: str) -> str:
     )
 
 
+# An ARN -> what reports its download's progress, called with (bytes so far, total or 0, done).
+ProgressFor = Callable[[str], Callable[..., None]]
+
+
+def log_progress(arn: str) -> DownloadProgress:
+    """Progress as log lines (the language server's log; the emulator's)."""
+    return DownloadProgress(f"layer {arn}", lambda line: log.warning("%s", line))
+
+
 class LayerDownloader:
-    def __init__(self, cache_dir: Path, profile: str | None = None) -> None:
+    def __init__(
+        self, cache_dir: Path, profile: str | None = None, progress: ProgressFor = log_progress
+    ) -> None:
         self.cache_dir = cache_dir
         self.profile = profile
+        self.progress = progress
 
     def folder_for(self, arn: str) -> Path:
         parts = arn.split(":")
@@ -120,27 +135,27 @@ class LayerDownloader:
             raise LayerDownloadError(f"layer {arn}: {e}: {_ways_out(arn)}") from None
 
     def _download(self, arn: str, location: str, size: int) -> bytes:
-        shown = f" ({size / 1e6:.1f} MB)" if size else ""
+        count("layer download")
+        shown = f" ({size_text(size)})" if size else ""
         log.warning("layer %s: downloading it once%s into %s", arn, shown, self.cache_dir)
+        report = self.progress(arn)
         chunks: list[bytes] = []
         received = 0
-        next_report = 10 * CHUNK
         try:
             with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310
+                total = int(response.headers.get("Content-Length") or size or 0)
                 while True:
                     chunk = response.read(CHUNK)
                     if not chunk:
                         break
                     chunks.append(chunk)
                     received += len(chunk)
-                    if received >= next_report:  # progress, for the big ones
-                        total = f" of {size / 1e6:.1f}" if size else ""
-                        log.warning("layer %s: %.1f%s MB", arn, received / 1e6, total)
-                        next_report += 10 * CHUNK
+                    report(received, total)
         except OSError as e:
             raise LayerDownloadError(
                 f"layer {arn}: the download failed ({e}); try again, or {_ways_out(arn)}"
             ) from None
+        report(received, total, done=True)
         return b"".join(chunks)
 
     def _unpack(self, arn: str, data: bytes, folder: Path) -> None:
@@ -148,6 +163,7 @@ class LayerDownloader:
         staging = folder.parent / f".tmp-{uuid.uuid4().hex}"
         try:
             try:
+                count("layer zip read")
                 unpack_package(data, staging)
             except PackageError as e:
                 raise LayerDownloadError(f"layer {arn}: its zip can't be used: {e}") from None
