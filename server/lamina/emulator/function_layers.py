@@ -110,8 +110,8 @@ class FunctionLayerDirs:
             layer = self.layers.find_for_function(arn)
             if layer is None:  # another account's: fetched by `prepare`, if it could be
                 folder = self._foreign.get(arn)
-                if folder is not None:
-                    sources.append(LayerSource(folder))
+                if folder is not None:  # a download or Powertools: it never changes
+                    sources.append(LayerSource(folder, key=arn))
                 continue
             folder = self.layers.store.unpacked_dir(layer.code_key)
             sources.append(LayerSource(folder, key=layer.code_key))

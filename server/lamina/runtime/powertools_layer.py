@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from lamina.pip_target import lambda_platforms, pip_install_once
+from lamina.pip_target import COMPLETE_MARKER, lambda_platforms, pip_install_once
 from lamina.runtime.package_set import SDK_IMPORT_NAMES, Interpreter, cache_root
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,11 @@ def powertools_layer(arn: str, interpreter: Interpreter) -> Path:
         / "layers"
         / (f"powertools-v{major}-{interpreter.runtime}-{interpreter.machine}")
     )
+    done = folder.with_name(folder.name + ".complete")  # beside it: nothing of Lamina's in /opt
+    if done.exists():  # the cache hit: one stat, no pip, nothing walked
+        return folder
     target = folder / "python"
-    if not (target / ".lamina-complete").exists():
+    if not (target / COMPLETE_MARKER).exists():  # else only the marker beside it is missing
         log.warning(
             "layer %s: installing aws-lambda-powertools %d.x from PyPI into %s instead (once)",
             arn,
@@ -62,6 +65,7 @@ def powertools_layer(arn: str, interpreter: Interpreter) -> Path:
         target, sys.executable, pip_args, f"layer {arn}: pip could not get aws-lambda-powertools"
     )
     _drop_runtime_packages(target)
+    done.write_text(arn + "\n")  # last: the folder is complete and as the layer has it
     return folder
 
 
