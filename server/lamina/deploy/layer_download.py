@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -94,8 +95,17 @@ class LayerDownloader:
                 f"layer {arn}: the download does not match its CodeSha256 (got {actual}, "
                 f"expected {expected}); try again"
             )
-        self._unpack(arn, data, folder)
+        self._unpack(arn, data, folder, {"CodeSize": len(data), "CodeSha256": actual})
         return folder
+
+    def cached_sizes(self, arn: str) -> tuple[int, int] | None:
+        """(CodeSize, unzipped size) of a layer downloaded before, or None: the emulator shows
+        another account's layer with its real CodeSize once it is in the cache."""
+        try:
+            recorded = json.loads(_marker(self.folder_for(arn)).read_text())
+            return int(recorded["CodeSize"]), int(recorded["UnzippedSize"])
+        except (OSError, ValueError, KeyError, TypeError, LayerDownloadError):
+            return None  # not downloaded (or by an older Lamina, which kept no sizes)
 
     def _client(self, region: str) -> Any:
         import boto3
@@ -158,7 +168,7 @@ class LayerDownloader:
         report(received, total, done=True)
         return b"".join(chunks)
 
-    def _unpack(self, arn: str, data: bytes, folder: Path) -> None:
+    def _unpack(self, arn: str, data: bytes, folder: Path, sizes: dict[str, object]) -> None:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = folder.parent / f".tmp-{uuid.uuid4().hex}"
         try:
@@ -170,7 +180,9 @@ class LayerDownloader:
             if folder.exists():  # an earlier, interrupted download
                 shutil.rmtree(folder, ignore_errors=True)
             staging.rename(folder)
-            _marker(folder).write_text(arn + "\n")  # last: the folder is complete
+            unzipped = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            recorded = {"Arn": arn, **sizes, "UnzippedSize": unzipped}
+            _marker(folder).write_text(json.dumps(recorded) + "\n")  # last: the folder is complete
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
