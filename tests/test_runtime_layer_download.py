@@ -119,3 +119,16 @@ def test_a_big_download_says_its_progress_at_each_tenth() -> None:
     for received in range(1 << 20, 25 * (1 << 20) + 1, 1 << 20):
         progress(received, 0)
     assert unknown == ["layer y: 1.0 MB", "layer y: 11.5 MB", "layer y: 22.0 MB"]
+
+
+def test_on_a_terminal_the_progress_is_one_line_rewritten() -> None:
+    from lamina.deploy.download_progress import DownloadProgress
+
+    written: list[str] = []
+    progress = DownloadProgress("layer z", written.append, live=True)
+    total = 3 * (1 << 20)
+    for received in (1 << 20, 2 << 20, total):
+        progress(received, total)
+    progress(total, total, done=True)
+    assert all(text.startswith("\r") and "\n" not in text for text in written[:-1])
+    assert len(written) == 4 and written[-1] == "\rlayer z: 3.1 MB of 3.1 MB (100 %)\n"
