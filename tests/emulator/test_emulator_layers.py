@@ -5,6 +5,7 @@ state surviving a kill -9."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,20 @@ def test_another_accounts_cached_layer_shows_its_real_code_size(
             Layers=[foreign],
         )  # fmt: skip
         assert created["Layers"] == [{"Arn": foreign, "CodeSize": size}]
+        # A provisioned-concurrency warm-up (which doesn't fetch) finds it in the cache too.
+        version = lam.publish_version(FunctionName="user")["Version"]
+        lam.put_provisioned_concurrency_config(
+            FunctionName="user", Qualifier=version, ProvisionedConcurrentExecutions=1
+        )
+        lam.get_waiter("function_active_v2").wait(FunctionName="user")
+        for _ in range(300):
+            config = lam.get_provisioned_concurrency_config(FunctionName="user", Qualifier=version)
+            if config["Status"] != "IN_PROGRESS":
+                break
+            time.sleep(0.1)
+        assert config["Status"] == "READY", config
+        warm = lam.invoke(FunctionName="user", Qualifier=version)["Payload"].read()
+        assert json.loads(warm) == "company"
         assert json.loads(lam.invoke(FunctionName="user")["Payload"].read()) == "company"
         assert "downloading" not in server.log()
     finally:

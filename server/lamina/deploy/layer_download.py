@@ -79,9 +79,10 @@ class LayerDownloader:
 
     def __call__(self, arn: str) -> Path:
         """The layer's folder (its content, as Lambda extracts it into /opt)."""
-        folder = self.folder_for(arn)
-        if _marker(folder).exists():
+        folder = self.cached(arn)
+        if folder is not None:
             return folder
+        folder = self.folder_for(arn)
         described = self._describe(arn)
         content = described.get("Content") or {}
         location = content.get("Location")
@@ -97,6 +98,11 @@ class LayerDownloader:
             )
         self._unpack(arn, data, folder, {"CodeSize": len(data), "CodeSha256": actual})
         return folder
+
+    def cached(self, arn: str) -> Path | None:
+        """The layer's folder when a download put it in the cache already (one stat), else None."""
+        folder = self.folder_for(arn)
+        return folder if _marker(folder).exists() else None
 
     def cached_sizes(self, arn: str) -> tuple[int, int] | None:
         """(CodeSize, unzipped size) of a layer downloaded before, or None: the emulator shows

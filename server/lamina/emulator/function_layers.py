@@ -119,6 +119,19 @@ class FunctionLayerDirs:
             log.warning("%s: %s", config.function_name, e)
             return None
 
+    def _cached(self, arn: str) -> Path | None:
+        """Another account's layer already in the shared cache (a stat; nothing fetched): for
+        a caller that didn't await `prepare` (a provisioned-concurrency warm-up)."""
+        from lamina.runtime.package_set import InterpreterError, describe_interpreter
+        from lamina.runtime.powertools_layer import cached_powertools, is_powertools
+
+        try:
+            if is_powertools(arn):
+                return cached_powertools(arn, describe_interpreter(self.python))
+            return _downloads().cached(arn)
+        except (RuntimeError, OSError, InterpreterError):
+            return None
+
     def opt_for(self, config: VersionConfig) -> OptDir | None:
         arns = function_layer_arns(config.echoed)
         if not arns:
@@ -127,7 +140,7 @@ class FunctionLayerDirs:
         for arn in arns:
             layer = self.layers.find_for_function(arn)
             if layer is None:  # another account's: fetched by `prepare`, if it could be
-                folder = self._foreign.get(arn)
+                folder = self._foreign[arn] if arn in self._foreign else self._cached(arn)
                 if folder is not None:  # a download or Powertools: it never changes
                     sources.append(LayerSource(folder, key=arn))
                 continue
