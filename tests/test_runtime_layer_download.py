@@ -58,13 +58,16 @@ def test_an_arn_layer_is_downloaded_once_then_used_offline(tmp_path: Path) -> No
         assert first.returncode == 0, first.stderr
         assert json.loads(first.stdout) == "company"
         assert f"layer {arn}: downloading it once" in first.stderr
+        # Its progress, bytes of the total, ends at 100 % (stderr is not a terminal here).
+        size = published["Content"]["CodeSize"]
+        assert f"lamina: layer {arn}: {size} B of {size} B (100 %)" in first.stderr
     finally:
         server.stop()
     # The emulator is gone: the cached layer serves, with no download and no credentials.
     again = lamina("invoke", "UsesLayer", cwd=project, extra_env=env, credentials=False)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == "company"
-    assert "downloading" not in again.stderr
+    assert "downloading" not in again.stderr and "%" not in again.stderr
     assert list(cache.glob("layers/arn/*/*/company-utils/1/python/lib/*/site-packages/*.py"))
 
 
@@ -96,3 +99,36 @@ def test_a_layer_aws_refuses_is_one_clear_line(tmp_path: Path, moto_endpoint: st
         assert len(warnings) == 1 and expected in warnings[0], out.stderr
         assert "map it to a folder in the layers setting" in warnings[0]
         assert json.loads(out.stdout)["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_a_big_download_says_its_progress_at_each_tenth() -> None:
+    from lamina.deploy.download_progress import DownloadProgress
+
+    lines: list[str] = []
+    progress = DownloadProgress("layer x", lines.append)
+    total = 25 * (1 << 20)
+    for received in range(1 << 20, total + 1, 1 << 20):  # 1 MB chunks, as the downloader reads
+        progress(received, total)
+    progress(total, total, done=True)
+    percents = [int(line.rsplit("(", 1)[1].split()[0]) for line in lines]
+    assert percents[:3] == [4, 12, 20] and percents[-2:] == [92, 100]  # the end said once
+    assert all(b - a >= 8 for a, b in zip(percents, percents[1:], strict=False))
+    assert lines[-1] == "layer x: 26.2 MB of 26.2 MB (100 %)"
+    unknown: list[str] = []
+    progress = DownloadProgress("layer y", unknown.append)
+    for received in range(1 << 20, 25 * (1 << 20) + 1, 1 << 20):
+        progress(received, 0)
+    assert unknown == ["layer y: 1.0 MB", "layer y: 11.5 MB", "layer y: 22.0 MB"]
+
+
+def test_on_a_terminal_the_progress_is_one_line_rewritten() -> None:
+    from lamina.deploy.download_progress import DownloadProgress
+
+    written: list[str] = []
+    progress = DownloadProgress("layer z", written.append, live=True)
+    total = 3 * (1 << 20)
+    for received in (1 << 20, 2 << 20, total):
+        progress(received, total)
+    progress(total, total, done=True)
+    assert all(text.startswith("\r") and "\n" not in text for text in written[:-1])
+    assert len(written) == 4 and written[-1] == "\rlayer z: 3.1 MB of 3.1 MB (100 %)\n"

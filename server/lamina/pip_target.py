@@ -2,7 +2,7 @@
 runtime's own packages and layers share.
 
 It lives at the top of the package because runtime/ and deploy/ both use it and neither may import
-the other. It imports nothing from Lamina.
+the other. It imports nothing from Lamina but its counters.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from lamina.cache_counters import count
 
 COMPLETE_MARKER = ".lamina-complete"
 _RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
@@ -47,6 +49,7 @@ def pip_install_once(
         python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-input", "--target", str(staging), *pip_args,
     ]  # fmt: skip
+    count("pip install")
     proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     if proc.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

@@ -5,6 +5,7 @@ state surviving a kill -9."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,57 @@ def test_another_accounts_layer_is_taken_and_said_once_when_it_cant_be_fetched(
             assert json.loads(lam.invoke(FunctionName="user")["Payload"].read()) == "ran"
         said = [line for line in server.log().splitlines() if foreign in line]
         assert len(said) == 1 and "no AWS credentials to download it with" in said[0]
+    finally:
+        server.stop()
+
+
+def test_another_accounts_cached_layer_shows_its_real_code_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once another account's layer is in the shared cache (a real download: here from this
+    emulator, then filed under another account as a download of that ARN is), CreateFunction
+    shows its CodeSize and the first invoke uses it with no download."""
+    from lamina.deploy.layer_download import LayerDownloader
+
+    cache = tmp_path / "cache"
+    server = start_emulator(tmp_path / "data", env={"LAMINA_CACHE_DIR": str(cache)})
+    try:
+        lam = make_client(server.endpoint)
+        published = publish(lam, "company", {"python/company.py": "WHO = 'company'\n"})
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", server.endpoint)
+        downloads = LayerDownloader(cache / "layers")
+        downloads(published["LayerVersionArn"])
+        mine = cache / "layers" / "arn" / "us-east-1" / "123456789012"
+        mine.rename(mine.with_name("210987654321"))
+        foreign = "arn:aws:lambda:us-east-1:210987654321:layer:company:1"
+        size = published["Content"]["CodeSize"]
+        assert downloads.cached_sizes(foreign) == (size, len("WHO = 'company'\n"))
+        created = lam.create_function(
+            FunctionName="user",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": plain_zip({"app.py": b"import company\ndef handler(e, c):\n"
+                                                b"    return company.WHO\n"})},
+            Layers=[foreign],
+        )  # fmt: skip
+        assert created["Layers"] == [{"Arn": foreign, "CodeSize": size}]
+        # A provisioned-concurrency warm-up (which doesn't fetch) finds it in the cache too.
+        version = lam.publish_version(FunctionName="user")["Version"]
+        lam.put_provisioned_concurrency_config(
+            FunctionName="user", Qualifier=version, ProvisionedConcurrentExecutions=1
+        )
+        lam.get_waiter("function_active_v2").wait(FunctionName="user")
+        for _ in range(300):
+            config = lam.get_provisioned_concurrency_config(FunctionName="user", Qualifier=version)
+            if config["Status"] != "IN_PROGRESS":
+                break
+            time.sleep(0.1)
+        assert config["Status"] == "READY", config
+        warm = lam.invoke(FunctionName="user", Qualifier=version)["Payload"].read()
+        assert json.loads(warm) == "company"
+        assert json.loads(lam.invoke(FunctionName="user")["Payload"].read()) == "company"
+        assert "downloading" not in server.log()
     finally:
         server.stop()
 

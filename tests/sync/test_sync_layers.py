@@ -30,7 +30,7 @@ from sync.sync_harness import (
 APP = "import shared_util\n\ndef handler(event, context):\n    return shared_util.NAME\n"
 
 
-def layered_project(root: Path, function_name: str) -> Path:
+def layered_project(root: Path, function_name: str, layer_name: Any = None) -> Path:
     (root / "hello").mkdir(parents=True)
     (root / "hello" / "app.py").write_text(APP)
     layer = root / "layers" / "shared" / "python"
@@ -45,6 +45,8 @@ def layered_project(root: Path, function_name: str) -> Path:
         "Type": "AWS::Serverless::LayerVersion",
         "Properties": {"ContentUri": "layers/shared/"},
     }
+    if layer_name is not None:
+        template["Resources"]["SharedLayer"]["Properties"]["LayerName"] = layer_name
     (root / "template.yaml").write_text(json.dumps(template, indent=2))
     return root
 
@@ -131,6 +133,45 @@ async def test_sync_publishes_a_layer_to_aws(
     again = await manager.sync("Hello")
     assert again.state is SyncState.DONE, again.message
     assert len(lam.list_layer_versions(LayerName="SharedLayer")["LayerVersions"]) == 1
+
+
+async def test_sync_publishes_a_layer_under_its_layer_name(
+    tmp_path: Path, moto_aws: Any, managers: list[SyncManager]
+) -> None:
+    """The template's LayerName is the name on AWS (the logical id only when it is unset)."""
+    lam = moto_aws.client("lambda")
+    name = f"aws-{uuid.uuid4().hex[:10]}"
+    layer_name = f"shared-deps-{uuid.uuid4().hex[:6]}"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE_ARN,
+        Handler="app.handler",
+        Code={"ZipFile": handler_zip("deployed")},
+    )
+    root = layered_project(tmp_path / "project", name, layer_name)
+    settings = SyncSettings(target=SyncTarget.AWS, region="us-east-1")
+    manager = SyncManager(
+        load_project(root), settings, Recorder(), retry=RetryPolicy(attempts=2, base_delay_s=0.01)
+    )
+    managers.append(manager)
+    status = await manager.sync("Hello")
+    assert status.state is SyncState.DONE, status.message
+    versions = lam.list_layer_versions(LayerName=layer_name)["LayerVersions"]
+    assert len(versions) == 1
+    config = lam.get_function_configuration(FunctionName=name)
+    assert layer_arns(config) == [versions[0]["LayerVersionArn"]]
+
+
+def test_an_unusable_layer_name_falls_back_to_the_logical_id(tmp_path: Path) -> None:
+    root = layered_project(tmp_path / "project", "hello", {"Fn::Sub": "${Missing}-deps"})
+    project = load_project(root)
+    (layer,) = project.functions["Hello"].layers
+    assert layer.published_name == "SharedLayer"
+    assert any("LayerName" in warning for warning in project.warnings)
+    named = layered_project(tmp_path / "named", "hello", "arn:aws:lambda:us-east-1:1:layer:deps")
+    (layer,) = load_project(named).functions["Hello"].layers
+    assert layer.published_name == "deps"
 
 
 async def test_a_mapped_arn_layer_reaches_the_emulator(

@@ -4,6 +4,8 @@ settings; each problem one line and exit 2."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +76,9 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
 
     mapped = project.settings.get("layers")
     download = LayerDownloader(
-        cache_root() / "layers", setting_text(project.settings, "credentials.profile")
+        cache_root() / "layers",
+        setting_text(project.settings, "credentials.profile"),
+        _stderr_progress,
     )
     try:
         found = function_layers(
@@ -89,6 +93,23 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
     for warning in found.warnings:
         notice(f"warning: {spec.logical_id}: {warning}")
     return found.config_fields()
+
+
+def _stderr_progress(arn: str) -> Callable[..., None]:
+    """A first layer download's progress on stderr: one line rewritten on a terminal."""
+    import click
+
+    from lamina.deploy.download_progress import DownloadProgress
+
+    live = sys.stderr.isatty()
+
+    def say(line: str) -> None:
+        if live:
+            click.echo(line.replace("\r", "\rlamina: "), err=True, nl=False)
+        else:
+            notice(line)
+
+    return DownloadProgress(f"layer {arn}", say, live)
 
 
 def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import os
 import shutil
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lamina.cache_counters import count
+from lamina.deploy.download_progress import DownloadProgress, size_text
 from lamina.deploy.package import PackageError, unpack_package
 from lamina.listen_address import is_loopback
 
@@ -49,10 +53,22 @@ def _ways_out(arn: str) -> str:
     )
 
 
+# An ARN -> what reports its download's progress, called with (bytes so far, total or 0, done).
+ProgressFor = Callable[[str], Callable[..., None]]
+
+
+def log_progress(arn: str) -> DownloadProgress:
+    """Progress as log lines (the language server's log; the emulator's)."""
+    return DownloadProgress(f"layer {arn}", lambda line: log.warning("%s", line))
+
+
 class LayerDownloader:
-    def __init__(self, cache_dir: Path, profile: str | None = None) -> None:
+    def __init__(
+        self, cache_dir: Path, profile: str | None = None, progress: ProgressFor = log_progress
+    ) -> None:
         self.cache_dir = cache_dir
         self.profile = profile
+        self.progress = progress
 
     def folder_for(self, arn: str) -> Path:
         parts = arn.split(":")
@@ -63,9 +79,10 @@ class LayerDownloader:
 
     def __call__(self, arn: str) -> Path:
         """The layer's folder (its content, as Lambda extracts it into /opt)."""
-        folder = self.folder_for(arn)
-        if _marker(folder).exists():
+        folder = self.cached(arn)
+        if folder is not None:
             return folder
+        folder = self.folder_for(arn)
         described = self._describe(arn)
         content = described.get("Content") or {}
         location = content.get("Location")
@@ -79,8 +96,22 @@ class LayerDownloader:
                 f"layer {arn}: the download does not match its CodeSha256 (got {actual}, "
                 f"expected {expected}); try again"
             )
-        self._unpack(arn, data, folder)
+        self._unpack(arn, data, folder, {"CodeSize": len(data), "CodeSha256": actual})
         return folder
+
+    def cached(self, arn: str) -> Path | None:
+        """The layer's folder when a download put it in the cache already (one stat), else None."""
+        folder = self.folder_for(arn)
+        return folder if _marker(folder).exists() else None
+
+    def cached_sizes(self, arn: str) -> tuple[int, int] | None:
+        """(CodeSize, unzipped size) of a layer downloaded before, or None: the emulator shows
+        another account's layer with its real CodeSize once it is in the cache."""
+        try:
+            recorded = json.loads(_marker(self.folder_for(arn)).read_text())
+            return int(recorded["CodeSize"]), int(recorded["UnzippedSize"])
+        except (OSError, ValueError, KeyError, TypeError, LayerDownloadError):
+            return None  # not downloaded (or by an older Lamina, which kept no sizes)
 
     def _client(self, region: str) -> Any:
         import boto3
@@ -120,41 +151,44 @@ class LayerDownloader:
             raise LayerDownloadError(f"layer {arn}: {e}: {_ways_out(arn)}") from None
 
     def _download(self, arn: str, location: str, size: int) -> bytes:
-        shown = f" ({size / 1e6:.1f} MB)" if size else ""
+        count("layer download")
+        shown = f" ({size_text(size)})" if size else ""
         log.warning("layer %s: downloading it once%s into %s", arn, shown, self.cache_dir)
+        report = self.progress(arn)
         chunks: list[bytes] = []
         received = 0
-        next_report = 10 * CHUNK
         try:
             with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310
+                total = int(response.headers.get("Content-Length") or size or 0)
                 while True:
                     chunk = response.read(CHUNK)
                     if not chunk:
                         break
                     chunks.append(chunk)
                     received += len(chunk)
-                    if received >= next_report:  # progress, for the big ones
-                        total = f" of {size / 1e6:.1f}" if size else ""
-                        log.warning("layer %s: %.1f%s MB", arn, received / 1e6, total)
-                        next_report += 10 * CHUNK
+                    report(received, total)
         except OSError as e:
             raise LayerDownloadError(
                 f"layer {arn}: the download failed ({e}); try again, or {_ways_out(arn)}"
             ) from None
+        report(received, total, done=True)
         return b"".join(chunks)
 
-    def _unpack(self, arn: str, data: bytes, folder: Path) -> None:
+    def _unpack(self, arn: str, data: bytes, folder: Path, sizes: dict[str, object]) -> None:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = folder.parent / f".tmp-{uuid.uuid4().hex}"
         try:
             try:
+                count("layer zip read")
                 unpack_package(data, staging)
             except PackageError as e:
                 raise LayerDownloadError(f"layer {arn}: its zip can't be used: {e}") from None
             if folder.exists():  # an earlier, interrupted download
                 shutil.rmtree(folder, ignore_errors=True)
             staging.rename(folder)
-            _marker(folder).write_text(arn + "\n")  # last: the folder is complete
+            unzipped = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            recorded = {"Arn": arn, **sizes, "UnzippedSize": unzipped}
+            _marker(folder).write_text(json.dumps(recorded) + "\n")  # last: the folder is complete
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)

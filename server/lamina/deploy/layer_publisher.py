@@ -7,7 +7,8 @@ python3.X`, its folder and its requirements.txt's packages under python/ (for AW
 for Lambda's platform). The zip is deterministic (deploy.package.build_zip), so its CodeSha256
 says whether the content changed: the layer's newest version on the target is compared with it
 (ListLayerVersions, then GetLayerVersion), and a new version is published only when they differ.
-The layer is named after its logical id (with `sync.namePrefix` on the emulator). ARN layers are
+The layer is named after its `LayerName`, else its logical id as SAM names it (with
+`sync.namePrefix` on the emulator). ARN layers are
 passed through as they are, but for `mapped` ones (the `layers` setting: ARN -> local folder,
 given for the emulator only): the emulator can't reach the account that owns them, so their
 folder is published there under the ARN's layer name, and the function runs what `lamina invoke`
@@ -80,7 +81,7 @@ class LayerPublisher:
             return self._locks.setdefault(name, threading.Lock())
 
     def _publish(self, spec: FunctionSpec, layer: LayerSpec) -> str:
-        name = self.name_prefix + layer.name
+        name = self.name_prefix + layer.published_name
         data = self._package(spec, layer)
         sha = code_sha256(data)
         with self._lock(name):  # two functions sharing a layer publish it once

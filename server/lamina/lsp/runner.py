@@ -15,7 +15,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -220,7 +220,9 @@ class FunctionRunner:
 
         mapped = self.settings.get("layers")
         download = LayerDownloader(
-            cache_root() / "layers", self.settings.text("credentials.profile")
+            cache_root() / "layers",
+            self.settings.text("credentials.profile"),
+            _progress_on(asyncio.get_running_loop()),
         )
         try:
             found = await asyncio.to_thread(
@@ -339,3 +341,17 @@ class FunctionRunner:
         for env in [*self._pool.environments(), *self._debugging]:
             if env.pid is not None:
                 kill_tree(env.pid)  # its setsid children and debugpy too, not only its group
+
+
+def _progress_on(loop: asyncio.AbstractEventLoop) -> Callable[[str], Callable[..., None]]:
+    """A layer download's progress as log lines said from the event loop's thread (the download
+    runs in another), so they reach the editor's log (window/logMessage) as they come."""
+    from lamina.deploy.download_progress import DownloadProgress
+
+    def say(line: str) -> None:
+        loop.call_soon_threadsafe(log.warning, "%s", line)
+
+    def progress(arn: str) -> DownloadProgress:
+        return DownloadProgress(f"layer {arn}", say)
+
+    return progress

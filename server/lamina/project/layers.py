@@ -8,6 +8,8 @@ runtime/layers.py.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from lamina.project.spec import LayerSpec
 
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 MAX_LAYERS = 5  # Lambda's limit per function
+_LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")  # botocore's LayerName pattern, name part
 
 
 def read_layer_resources(
@@ -50,8 +53,26 @@ def read_layer_resources(
             build_method=str(build)
             if isinstance(build, str) and build.startswith("python")
             else None,
+            layer_name=_layer_name(
+                resolve(properties.get("LayerName"), f"{logical_id}.LayerName"),
+                functools.partial(warn, str(logical_id)),
+            ),
         )
     return layers
+
+
+def _layer_name(value: Any, warn: Callable[[str], None]) -> str | None:
+    """LayerName as sync publishes it: a name, or the name inside a layer ARN; None (the
+    logical id, as SAM defaults it) when unset or unresolved."""
+    if value is None:
+        return None
+    name = to_text(value)
+    if name.startswith("arn:") and len(name.split(":")) >= 7:
+        name = name.split(":")[6]
+    if "${" in name or not _LAYER_NAME.match(name):
+        warn(f"LayerName {name!r} can't be used locally; sync publishes under the logical id")
+        return None
+    return name
 
 
 def function_layers(

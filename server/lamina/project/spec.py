@@ -33,6 +33,12 @@ class LayerSpec:
     # Metadata.BuildMethod (python3.X): SAM installs the folder's requirements.txt and puts the
     # folder and those packages under python/ in the layer.
     build_method: str | None = None
+    # The template's LayerName: the name sync publishes under (the logical id when unset, as SAM).
+    layer_name: str | None = None
+
+    @property
+    def published_name(self) -> str:
+        return self.layer_name or self.name
 
     @property
     def requirements_file(self) -> Path | None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamina.cache_counters import count
 from lamina.pip_target import pip_install_once
 from lamina.project.spec import LayerSpec
 from lamina.runtime.opt_dir import LayerSource, OptDir, merged_opt, opt_sys_path
@@ -56,16 +57,19 @@ def function_layers(
     warnings: list[str] = []
     for layer in layers:
         root = layer.content_dir
+        key = None  # set for content that never changes: the view needn't walk it
         if root is None and layer.arn is not None and mapped and mapped.get(layer.arn):
             root = Path(str(mapped[layer.arn])).expanduser()
         if root is None and layer.arn is not None and is_powertools(layer.arn):
             root = powertools_layer(layer.arn, interpreter)
+            key = root.name
         if root is None and layer.arn is not None and download is not None:
             try:
                 root = download(layer.arn)
             except RuntimeError as e:
                 warnings.append(str(e))
                 continue
+            key = layer.arn
         if root is None:
             warnings.append(
                 f"layer {layer.name} is not available locally: the function runs without it "
@@ -80,7 +84,7 @@ def function_layers(
                 # Named by its requirements' hash, it never changes: no need to walk it again.
                 sources.append(LayerSource(installed, under="python", key=installed.name))
             continue
-        sources.append(LayerSource(root))
+        sources.append(LayerSource(root, key=key))
     opt = merged_opt(sources, cache_dir / "opt")
     return FunctionLayers(opt, opt_sys_path(opt, version), warnings)
 
@@ -97,6 +101,7 @@ def layer_paths(
 
 
 def _installed(requirements: Path, python: str, version: str, cache_dir: Path) -> Path:
+    count("requirements hash")
     digest = hashlib.sha256(requirements.read_bytes())
     digest.update(f"\0layer\0{python}\0{version}".encode())
     return pip_install_once(

@@ -12,12 +12,22 @@ set, as a tree of real folders whose files are symbolic links to the layers' own
 - With the sandbox (runtime/sandbox.py) the view is bound read-only at /opt, as on Lambda;
   without it, it stands for /opt on sys.path and `/opt` itself doesn't exist.
 
-Content keyed by `key` (the emulator's content-addressed layers) is not walked to name the
-view: its hash is its key.
+Content keyed by `key` (the emulator's content-addressed layers, an ARN layer's download, the
+Powertools install: folders that never change) is not walked to name the view: its key names it.
+So finding the view of a cached ARN or Powertools layer set walks nothing and hashes no content
+(cache_counters: "opt walk"); only local layers' folders are listed.
+
+Old views are removed: after a new view is built, all but the KEEP most recently used ones go,
+but never one in use. A process that uses a view holds a shared lock (flock) on its
+`opt-<hash>.lock` for as long as it runs (once per view and process: its environments may use
+the view any time), and touches the view then (its mtime is its last use); removal takes the
+lock exclusively without waiting, so a view some live Lamina process uses stays.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -26,7 +36,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamina.cache_counters import count
+
 TEMP_PREFIX = ".tmp-"
+KEEP = 16  # views kept beyond those in use, the most recently used
+_held: dict[Path, int] = {}  # the views this process uses -> the lock file it holds shared
 
 
 @dataclass(frozen=True)
@@ -63,9 +77,74 @@ def merged_opt(sources: Sequence[LayerSource], cache_dir: Path) -> OptDir | None
         digest.update(f"\0{source.folder}\0{source.under}\0{source.key or ''}\0".encode())
         digest.update("\n".join(listing).encode())
     target = cache_dir / f"opt-{digest.hexdigest()[:24]}"
+    _hold(target)  # before looking: a remover now leaves it alone
     if not target.is_dir():
         _build(present, listings, target)
+        prune_views(cache_dir)
     return OptDir(target, folders)
+
+
+def _lock_path(view: Path) -> Path:
+    return view.with_name(view.name + ".lock")
+
+
+def _hold(view: Path) -> None:
+    """This process uses `view` from now on: a shared lock on its lock file, until it exits."""
+    if view in _held:
+        return
+    view.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock_path(view)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # a remover unlinked it between our open and our lock: take the new one
+    _held[view] = fd
+    with contextlib.suppress(OSError):  # not built yet
+        os.utime(view)  # its last use, for prune_views
+
+
+def prune_views(cache_dir: Path, keep: int = KEEP) -> list[Path]:
+    """Remove the views beyond the `keep` most recently used, skipping any a live process
+    holds; returns those removed."""
+    views = []
+    for entry in os.scandir(cache_dir):
+        if entry.name.startswith("opt-") and not entry.name.endswith(".lock"):
+            try:
+                views.append((entry.stat(follow_symlinks=False).st_mtime_ns, Path(entry.path)))
+            except FileNotFoundError:
+                continue
+    views.sort(reverse=True)
+    removed = []
+    for _, view in views[keep:]:
+        if view in _held:
+            continue
+        lock = _lock_path(view)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # in use
+        try:
+            doomed = view.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+            view.rename(doomed)  # gone at once for anyone looking, then removed at leisure
+            shutil.rmtree(doomed, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+            removed.append(view)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 def opt_sys_path(opt: OptDir | None, python_version: str) -> tuple[Path, ...]:
@@ -81,6 +160,7 @@ def opt_sys_path(opt: OptDir | None, python_version: str) -> tuple[Path, ...]:
 
 def _listing(folder: Path) -> list[str]:
     """The relative paths of a folder's files (links included), sorted."""
+    count("opt walk")
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         rel = os.path.relpath(root, folder)

@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from lamina.pip_target import lambda_platforms, pip_install_once
+from lamina.pip_target import COMPLETE_MARKER, lambda_platforms, pip_install_once
 from lamina.runtime.package_set import SDK_IMPORT_NAMES, Interpreter, cache_root
 
 log = logging.getLogger(__name__)
@@ -38,15 +38,11 @@ def is_powertools(arn: str) -> bool:
 def powertools_layer(arn: str, interpreter: Interpreter) -> Path:
     """A folder laid out like the layer (it holds python/), installed on first use.
     Raises DependencyInstallError when PyPI can't be reached and it isn't cached."""
-    match = _POWERTOOLS.match(arn)
-    major = int(match.group(3)) if match and match.group(3) else 1
-    folder = (
-        cache_root()
-        / "layers"
-        / (f"powertools-v{major}-{interpreter.runtime}-{interpreter.machine}")
-    )
+    major, folder = _folder(arn, interpreter)
+    if cached_powertools(arn, interpreter) is not None:  # one stat, no pip, nothing walked
+        return folder
     target = folder / "python"
-    if not (target / ".lamina-complete").exists():
+    if not (target / COMPLETE_MARKER).exists():  # else only the marker beside it is missing
         log.warning(
             "layer %s: installing aws-lambda-powertools %d.x from PyPI into %s instead (once)",
             arn,
@@ -62,7 +58,26 @@ def powertools_layer(arn: str, interpreter: Interpreter) -> Path:
         target, sys.executable, pip_args, f"layer {arn}: pip could not get aws-lambda-powertools"
     )
     _drop_runtime_packages(target)
+    _done(folder).write_text(arn + "\n")  # last: the folder is complete and as the layer has it
     return folder
+
+
+def cached_powertools(arn: str, interpreter: Interpreter) -> Path | None:
+    """The layer's folder when it is installed already; None (nothing installed) otherwise."""
+    folder = _folder(arn, interpreter)[1]
+    return folder if _done(folder).exists() else None
+
+
+def _folder(arn: str, interpreter: Interpreter) -> tuple[int, Path]:
+    match = _POWERTOOLS.match(arn)
+    major = int(match.group(3)) if match and match.group(3) else 1
+    name = f"powertools-v{major}-{interpreter.runtime}-{interpreter.machine}"
+    return major, cache_root() / "layers" / name
+
+
+def _done(folder: Path) -> Path:
+    """Beside the folder, not in it: nothing of Lamina's shows in /opt."""
+    return folder.with_name(folder.name + ".complete")
 
 
 def _drop_runtime_packages(target: Path) -> None:
