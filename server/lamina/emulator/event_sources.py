@@ -13,7 +13,7 @@ import dataclasses
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from lamina.emulator.database import Database
 from lamina.emulator.esm_model import (
@@ -47,6 +47,8 @@ class EventSourceMappings:
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._settling: set[asyncio.Task[None]] = set()
         self.poller_factory: PollerFactory | None = None
+        # Checks a new mapping's source exists (source_probe.SourceProbe.check); set by the server.
+        self.probe: Callable[[EventSourceMapping], Awaitable[None]] | None = None
 
     # --- life -----------------------------------------------------------------------------------
 

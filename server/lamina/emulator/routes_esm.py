@@ -88,6 +88,8 @@ async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
             mapping, **settings(body, mapping), last_modified=round(time.time(), 3)
         )
         _duplicate(emu, mapping)
+        if mappings.probe is not None:
+            await mappings.probe(mapping)
         await mappings.put(mapping)
     return json_response(mapping.shape(emu.arns), 202)
 

@@ -32,6 +32,7 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.names import Arns
 from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_samples_dir
+from lamina.emulator.source_probe import SourceProbe
 from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
@@ -157,6 +158,7 @@ class EmulatorServer:
         settings = AsyncSettings(options.async_retry_delays, options.async_workers)
         events = AsyncEventQueue(invoker, AsyncJournal(store.db), invocation_log, sqs, settings)
         mappings = EventSourceMappings(store.db)
+        mappings.probe = SourceProbe(sqs, self._streams.kinesis, self._streams.dynamodb).check
         await asyncio.to_thread(mappings.open)
         code_signing = CodeSigningConfigs(store.db, arns.region, arns.account)
         await asyncio.to_thread(code_signing.open)

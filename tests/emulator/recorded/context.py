@@ -53,6 +53,9 @@ class CaseContext:
     lam: Any
     captured: dict[str, Any] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
+    # moto server, standing in for the event sources (sources.py uses it)
+    moto: str = ""
+    cleanups: list[Callable[[], Any]] = field(default_factory=list)
 
     @property
     def region(self) -> str:
@@ -122,6 +125,9 @@ class CaseContext:
         )
 
     def cleanup(self) -> None:
+        for undo in reversed(self.cleanups):
+            with contextlib.suppress(Exception):
+                undo()
         for name in self.created:
             with contextlib.suppress(ClientError):
                 self.lam.delete_function(FunctionName=name)

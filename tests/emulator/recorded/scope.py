@@ -44,6 +44,11 @@ OUT_OF_SCOPE: list[tuple[str, str]] = [
         "significantly')",
     ),
     (r"^TestPartialARNMatching::", "AWS recorded nothing for it (the test only checks no error)"),
+    (
+        r"::test_sqs_event_filter\[plain-string-(matching|filter)\]$|"
+        r"::test_sqs_event_source_mapping_batching_behaviour\[",
+        "AWS recorded nothing for it (LocalStack skips it)",
+    ),
 ]
 
 

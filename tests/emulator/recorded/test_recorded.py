@@ -27,6 +27,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_permissions,
     cases_revisions,
     cases_settings,
+    cases_sqs,
     cases_versions,
 )
 from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
@@ -48,8 +49,11 @@ UPDATE_DELAY_MS = "1500"
 
 
 @pytest.fixture(scope="module")
-def lam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    server = start_emulator(tmp_path_factory.mktemp("recorded") / "data")
+def lam(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -> Iterator[Any]:
+    # moto server stands in for the mappings' queues and streams (--sqs-endpoint serves all three)
+    server = start_emulator(
+        tmp_path_factory.mktemp("recorded") / "data", "--sqs-endpoint", moto_endpoint
+    )
     try:
         yield make_client(server.endpoint)
     finally:
@@ -58,9 +62,11 @@ def lam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def lam_delayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def lam_delayed(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -> Iterator[Any]:
     data = tmp_path_factory.mktemp("recorded-delayed") / "data"
-    server = start_emulator(data, "--update-delay", UPDATE_DELAY_MS)
+    server = start_emulator(
+        data, "--update-delay", UPDATE_DELAY_MS, "--sqs-endpoint", moto_endpoint
+    )
     try:
         yield make_client(server.endpoint)
     finally:
@@ -68,10 +74,12 @@ def lam_delayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(("path", "case_id"), REBUILT, ids=[case for _, case in REBUILT])
-def test_recorded_case(lam: Any, request: pytest.FixtureRequest, path: Path, case_id: str) -> None:
+def test_recorded_case(
+    lam: Any, moto_endpoint: str, request: pytest.FixtureRequest, path: Path, case_id: str
+) -> None:
     function, param = CASES[case_id]
     client = request.getfixturevalue("lam_delayed") if case_id in MID_TRANSITION else lam
-    ctx = CaseContext(client)
+    ctx = CaseContext(client, moto=moto_endpoint)
     try:
         function(ctx, param)
     finally:
