@@ -301,6 +301,8 @@ def test_sqs_on_failure_destination(polling: EmulatorProcess, sqs: Any, tmp_path
         (b"", set()),
         (b"null", set()),
         (b"{}", set()),
+        (b"[]", set()),
+        (b'[{"itemIdentifier": "a"}]', {"a", "b"}),
         (b'{"batchItemFailures": []}', set()),
         (b'{"batchItemFailures": null}', set()),
         (b'{"batchItemFailures": [{"itemIdentifier": "a"}]}', {"a"}),

@@ -284,7 +284,8 @@ class StreamPoller:
             "responseContext": {
                 "statusCode": 200,
                 "executedVersion": mapping.qualifier or "$LATEST",
-                "functionError": (result.function_error or "") if result is not None else "",
+                # null without one, as AWS records it
+                "functionError": result.function_error if result is not None else None,
             },
             "version": "1.0",
             "timestamp": _iso(time.time()),

@@ -1,0 +1,190 @@
+"""Rebuilt cases of LocalStack's Kinesis and DynamoDB Streams mapping files that put records on
+a stream (moto server's) and check what the function got and what reached the on-failure
+destination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.recorded.cases_mapping_sources import _mapping, kinesis_stream
+from emulator.recorded.context import CaseContext, case
+from emulator.recorded.sources import (
+    RECORDING_ECHO,
+    await_enabled,
+    aws,
+    events,
+    parsed,
+    queue,
+    recording_function,
+)
+
+KINESIS = "TestKinesisSource"
+DYNAMODB = "TestDynamoDBEventSourceMapping"
+
+# What the handler answers (LocalStack's create_lambda_with_response puts the value after
+# `return`; the last one raises).
+SUCCESSES = {
+    "empty_string_success": "",
+    "empty_list_success": "[]",
+    "null_success": "None",
+    "empty_dict_success": "{}",
+    "empty_batch_item_failure_success": "{'batchItemFailures': []}",
+    "null_batch_item_failure_success": "{'batchItemFailures': None}",
+}
+FAILURES = {
+    "item_identifier_not_present_failure": "{'batchItemFailures': [{'itemIdentifier': 123}]}",
+    "empty_string_item_identifier_failure": "{'batchItemFailures': [{'itemIdentifier': ''}]}",
+    "null_item_identifier_failure": "{'batchItemFailures': [{'itemIdentifier': None}]}",
+    "invalid_key_foo_failure": "{'batchItemFailures': [{'foo': 123}]}",
+    "invalid_key_foo_null_value_failure": "{'batchItemFailures': [{'foo': None}]}",
+    "unhandled_exception_in_function": "(lambda: 1 / 0)()",
+}
+
+
+def answering(response: str) -> str:
+    """The recording echo handler, returning `response` (Python source) instead of the event."""
+    return RECORDING_ECHO.replace("    return event\n", f"    return {response}\n")
+
+
+def _put_hello(ctx: CaseContext, arn: str) -> None:
+    aws(ctx, "kinesis").put_record(Data=b"hello", PartitionKey="test", StreamARN=arn)
+
+
+def _failure_messages(ctx: CaseContext, url: str) -> dict[str, Any]:
+    """The first receive that brings the on-failure record (bodies parsed, as LocalStack's
+    snapshot shows them)."""
+    from emulator.harness import wait_until
+
+    sqs = aws(ctx, "sqs")
+    got: dict[str, Any] = {}
+
+    def received() -> bool:
+        nonlocal got
+        got = sqs.receive_message(QueueUrl=url)
+        return bool(got.get("Messages"))
+
+    wait_until(received, timeout=60)
+    result: dict[str, Any] = parsed(got)
+    return result
+
+
+@case(f"{KINESIS}::test_kinesis_report_batch_item_success_scenarios", SUCCESSES)
+def kinesis_success(ctx: CaseContext, param: str | None) -> None:
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name, answering(SUCCESSES[str(param)]))
+    arn = kinesis_stream(ctx)
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=arn,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=1,
+        MaximumBatchingWindowInSeconds=1,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=2,
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create_event_source_mapping_response", _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    _put_hello(ctx, arn)
+    ctx.match("kinesis_events", events(out, 1))
+
+
+@case(f"{KINESIS}::test_kinesis_report_batch_item_failure_scenarios", FAILURES)
+def kinesis_failure(ctx: CaseContext, param: str | None) -> None:
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name, answering(FAILURES[str(param)]))
+    arn = kinesis_stream(ctx)
+    url, destination = queue(ctx)
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=arn,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=1,
+        MaximumBatchingWindowInSeconds=1,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=2,
+        DestinationConfig={"OnFailure": {"Destination": destination}},
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create_event_source_mapping_response", _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    _put_hello(ctx, arn)
+    ctx.match("sqs_payload", _failure_messages(ctx, url))
+    ctx.match("kinesis_events", events(out, 3))
+
+
+ITEM = {"my_partition_key": {"S": "hello world"}, "binary_key": {"B": b"foobar"}}
+DYNAMODB_ANSWER = "DynamoDB's own answer (moto server's here), not the emulator's"
+
+
+def dynamodb_stream(ctx: CaseContext) -> tuple[str, str]:
+    """A new moto table with a NEW_IMAGE stream: (table name, stream ARN). The CreateTable
+    answer is DynamoDB's, so it is kept out of the comparison (LocalStack's own test skips
+    its fields too: "dynamodb issues, not related to lambda")."""
+    dynamodb = aws(ctx, "dynamodb")
+    table = ctx.name("test-table")
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "my_partition_key", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "my_partition_key", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ctx.cleanups.append(lambda: dynamodb.delete_table(TableName=table))
+    ctx.not_compared["create-table-result"] = DYNAMODB_ANSWER
+    # DynamoDB Streams' own record fields, which the emulator passes on as GetRecords gave
+    # them (moto writes eventVersion 1.0 and its own size); LocalStack skips them too.
+    ctx.source_values = (r".*\.Records\[\d+\]\.(eventVersion|dynamodb\.SizeBytes)",)
+    dynamodb.get_waiter("table_exists").wait(TableName=table)
+    stream = dynamodb.update_table(
+        TableName=table,
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    return table, str(stream)
+
+
+DYNAMODB_SUCCESSES = {
+    key: value for key, value in SUCCESSES.items() if key != "empty_string_success"
+}
+
+
+@case(f"{DYNAMODB}::test_dynamodb_report_batch_item_success_scenarios", DYNAMODB_SUCCESSES)
+def dynamodb_success(ctx: CaseContext, param: str | None) -> None:
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name, answering(SUCCESSES[str(param)]))
+    table, stream = dynamodb_stream(ctx)
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=stream,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=1,
+        MaximumBatchingWindowInSeconds=0,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=2,
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    await_enabled(ctx, created["UUID"])
+    aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
+    ctx.match("dynamodb_events", events(out, 1))
+
+
+@case(f"{DYNAMODB}::test_dynamodb_report_batch_item_failure_scenarios", FAILURES)
+def dynamodb_failure(ctx: CaseContext, param: str | None) -> None:
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name, answering(FAILURES[str(param)]))
+    table, stream = dynamodb_stream(ctx)
+    url, destination = queue(ctx)
+    created = ctx.lam.create_event_source_mapping(
+        FunctionName=name,
+        BatchSize=3,
+        StartingPosition="TRIM_HORIZON",
+        EventSourceArn=stream,
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=3,
+        DestinationConfig={"OnFailure": {"Destination": destination}},
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    await_enabled(ctx, created["UUID"])
+    aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
+    ctx.match("destination_queue_messages", _failure_messages(ctx, url))
+    ctx.match("dynamodb_events", events(out, 4))
