@@ -181,7 +181,7 @@ def settings(body: dict[str, Any], current: EventSourceMapping) -> dict[str, Any
     if stream:
         out.update(stream_settings(body))
         if current.starting_position is None:  # a create: required, and fixed from then on
-            out.update(starting_position(body))
+            out.update(starting_position(body, current.event_source_arn))
             if body.get("BatchSize") is None:
                 out["batch_size"] = STREAM_DEFAULT_BATCH_SIZE
     batch = integer(body, "BatchSize", 1, MAX_BATCH_SIZE)

@@ -175,8 +175,18 @@ class SqsPoller:
                 MessageAttributeNames=["All"],
             )
             received = response.get("Messages") or []
-            batch.extend(received)
-            size += sum(len(m.get("Body", "")) for m in received)
+            for message in received:
+                # A message whose visibility timeout ran out inside the window comes again: it
+                # is one record, with the newest receipt handle (the older no longer deletes).
+                again = next(
+                    (i for i, m in enumerate(batch) if m["MessageId"] == message["MessageId"]),
+                    None,
+                )
+                if again is None:
+                    batch.append(message)
+                    size += len(message.get("Body", ""))
+                else:
+                    batch[again] = message
             if not batch:
                 break  # nothing yet: the caller reads the mapping again and polls again
             if not mapping.window_s:

@@ -4,6 +4,7 @@ destination."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from emulator.recorded.cases_mapping_sources import _mapping, kinesis_stream
@@ -117,27 +118,32 @@ ITEM = {"my_partition_key": {"S": "hello world"}, "binary_key": {"B": b"foobar"}
 DYNAMODB_ANSWER = "DynamoDB's own answer (moto server's here), not the emulator's"
 
 
-def dynamodb_stream(ctx: CaseContext) -> tuple[str, str]:
-    """A new moto table with a NEW_IMAGE stream: (table name, stream ARN). The CreateTable
-    answer is DynamoDB's, so it is kept out of the comparison (LocalStack's own test skips
-    its fields too: "dynamodb issues, not related to lambda")."""
+def dynamodb_stream(
+    ctx: CaseContext,
+    key: str = "my_partition_key",
+    answer: str = "create-table-result",
+    view: str = "NEW_IMAGE",
+) -> tuple[str, str]:
+    """A new moto table with a NEW_IMAGE stream: (table name, stream ARN). DynamoDB's answer
+    that the case recorded as `answer` is kept out of the comparison (LocalStack's own test
+    skips its fields too: "dynamodb issues, not related to lambda"), as are the stream
+    records' own fields that the emulator passes on unchanged (moto writes eventVersion 1.0
+    and its own SizeBytes)."""
     dynamodb = aws(ctx, "dynamodb")
     table = ctx.name("test-table")
     dynamodb.create_table(
         TableName=table,
-        KeySchema=[{"AttributeName": "my_partition_key", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "my_partition_key", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     ctx.cleanups.append(lambda: dynamodb.delete_table(TableName=table))
-    ctx.not_compared["create-table-result"] = DYNAMODB_ANSWER
-    # DynamoDB Streams' own record fields, which the emulator passes on as GetRecords gave
-    # them (moto writes eventVersion 1.0 and its own size); LocalStack skips them too.
+    ctx.not_compared[answer] = DYNAMODB_ANSWER
     ctx.source_values = (r".*\.Records\[\d+\]\.(eventVersion|dynamodb\.SizeBytes)",)
     dynamodb.get_waiter("table_exists").wait(TableName=table)
     stream = dynamodb.update_table(
         TableName=table,
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
     )["TableDescription"]["LatestStreamArn"]
     return table, str(stream)
 
@@ -188,3 +194,131 @@ def dynamodb_failure(ctx: CaseContext, param: str | None) -> None:
     aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
     ctx.match("destination_queue_messages", _failure_messages(ctx, url))
     ctx.match("dynamodb_events", events(out, 4))
+
+
+@case(f"{KINESIS}::test_esm_with_not_existing_kinesis_stream")
+def esm_with_not_existing_kinesis_stream(ctx: CaseContext, _: str | None) -> None:
+    name = ctx.name("lambda_func")
+    ctx.create_function(name)
+    # The stream name AWS printed (the recording keeps it as it was)
+    arn = f"arn:aws:kinesis:{ctx.region}:123456789012:stream/test-foobar-81ded7e8"
+    ctx.match(
+        "error",
+        ctx.error(
+            ctx.lam.create_event_source_mapping,
+            EventSourceArn=arn,
+            FunctionName=name,
+            StartingPosition="LATEST",
+        ),
+    )
+
+
+@case(f"{DYNAMODB}::test_esm_with_not_existing_dynamodb_stream")
+def esm_with_not_existing_dynamodb_stream(ctx: CaseContext, _: str | None) -> None:
+    name = ctx.name("lambda_func")
+    ctx.create_function(name)
+    arn = (
+        f"arn:aws:dynamodb:{ctx.region}:123456789012:table/test-table-4a53f4e8/stream/"
+        "2025-02-22T03:03:25.490"
+    )
+    ctx.match(
+        "error",
+        ctx.error(
+            ctx.lam.create_event_source_mapping,
+            EventSourceArn=arn,
+            FunctionName=name,
+            StartingPosition="TRIM_HORIZON",
+        ),
+    )
+
+
+# Parameter id -> (first item, second item, filter, invocations): LocalStack's parameters.
+DYNAMODB_FILTERS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]] = {
+    "insert_same_entry_twice": (
+        {"id": {"S": "id_value"}, "id2": {"S": "id2_value"}},
+        {"id": {"S": "id_value"}, "id2": {"S": "id2_value"}},
+        {"eventName": ["INSERT"]},
+        1,
+    ),
+    "content_or_filter": (
+        {"id": {"S": "id_value"}},
+        {"id": {"S": "id_value"}, "id2": {"S": "id2_new_value"}},
+        {"eventName": ["INSERT", "MODIFY"]},
+        2,
+    ),
+    "content_multiple_filters": (
+        {"id": {"S": "id_value"}},
+        {"id": {"S": "id_value"}, "id2": {"S": "id2_new_value"}},
+        {"eventName": ["INSERT"], "eventSource": ["aws:dynamodb"]},
+        1,
+    ),
+    "content_filter_type": (
+        {"id": {"S": "id_value_1"}, "presentKey": {"S": "presentValue"}},
+        {"id": {"S": "id_value_2"}},
+        {"dynamodb": {"NewImage": {"presentKey": {"S": ["presentValue"]}}}},
+        1,
+    ),
+    "exists_filter_type": (
+        {"id": {"S": "id_value_1"}, "presentKey": {"S": "presentValue"}},
+        {"id": {"S": "id_value_2"}},
+        {"dynamodb": {"NewImage": {"presentKey": {"S": [{"exists": True}]}}}},
+        1,
+    ),
+    "exists_false_filter": (
+        {"id": {"S": "id_value_1"}},
+        {"id": {"S": "id_value_2"}, "presentKey": {"S": "presentValue"}},
+        {"dynamodb": {"NewImage": {"presentKey": [{"exists": False}]}}},
+        2,
+    ),
+    "numeric_filter": (
+        {"id": {"S": "id_value_1"}, "numericFilter": {"N": "42"}},
+        {"id": {"S": "id_value_2"}, "numericFilter": {"N": "101"}},
+        {
+            "dynamodb": {
+                "NewImage": {
+                    "numericFilter": {"N": [{"numeric": [">", 100]}, {"anything-but": "101"}]}
+                }
+            }
+        },
+        1,
+    ),
+    "prefix_filter": (
+        {"id": {"S": "id_value_1"}, "prefix": {"S": "us-1-other-suffix"}},
+        {"id": {"S": "id_value_1"}, "prefix": {"S": "other-suffix"}},
+        {"dynamodb": {"NewImage": {"prefix": {"S": [{"prefix": "us-1"}]}}}},
+        1,
+    ),
+    "date_time_conversion": (
+        {"id": {"S": "id_value_1"}},
+        {"id": {"S": "id_value_2"}},
+        {"dynamodb": {"ApproximateCreationDateTime": [{"numeric": [">", 0]}]}},
+        2,
+    ),
+}
+
+
+@case(f"{DYNAMODB}::test_dynamodb_event_filter", DYNAMODB_FILTERS)
+def dynamodb_event_filter(ctx: CaseContext, param: str | None) -> None:
+    first, second, pattern, calls = DYNAMODB_FILTERS[str(param)]
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name)
+    table, stream = dynamodb_stream(ctx, "id", "table_creation_response", "NEW_AND_OLD_IMAGES")
+    created = ctx.lam.create_event_source_mapping(
+        FunctionName=name,
+        BatchSize=1,
+        StartingPosition="TRIM_HORIZON",
+        EventSourceArn=stream,
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=1,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]},
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create_event_source_mapping_response", _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    dynamodb = aws(ctx, "dynamodb")
+    dynamodb.put_item(TableName=table, Item=first)
+    ctx.match("lambda-log-events", events(out, 1))
+    dynamodb.put_item(TableName=table, Item=second)
+    got = events(out, calls, settle=1.0)
+    assert len(got) == calls, got
+    ctx.match("lambda-multiple-log-events", got)

@@ -41,6 +41,7 @@ KEY_PLACEHOLDERS = {
     "<repo_uri>",
     "<approximate-first-receive-timestamp>",
     "<approximate-arrival-timestamp>",
+    "<approximate-creation-datetime>",
     "<datetime>",
 }
 PLACEHOLDER = re.compile(r"<[^<>\s]+>")

@@ -62,13 +62,14 @@ def recording_function(
     return out
 
 
-def events(out: Path, count: int, timeout: float = 30.0) -> list[Any]:
-    """The first `count` events the function got, once it got them (oldest first)."""
+def events(out: Path, count: int, timeout: float = 30.0, settle: float = 0.3) -> list[Any]:
+    """The events the function got, once it got `count` of them (oldest first); an event that
+    should not come would come within `settle` seconds after those, and is returned too."""
     deadline = time.monotonic() + timeout
     while True:
         files = sorted(out.glob("*.json"))
         if len(files) >= count:
-            time.sleep(0.3)  # a batch that should not come would come now: it is counted
+            time.sleep(settle)
             files = sorted(out.glob("*.json"))
             return [parsed(json.loads(f.read_text())) for f in files]
         if time.monotonic() > deadline:
