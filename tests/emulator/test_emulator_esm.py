@@ -216,7 +216,10 @@ def test_mapping_api(polling: EmulatorProcess, sqs: Any, tmp_path: Path, lambda_
     updated = lam.update_event_source_mapping(
         UUID=uuid, BatchSize=50, MaximumBatchingWindowInSeconds=2, Enabled=True
     )
-    assert updated["State"] == "Updating" and updated["BatchSize"] == 50
+    # Turning a mapping on answers Enabling (off: Disabling; other changes: Updating), as AWS does
+    assert updated["State"] == "Enabling" and updated["BatchSize"] == 50
+    wait_until(lambda: lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled")
+    assert lam.update_event_source_mapping(UUID=uuid, BatchSize=50)["State"] == "Updating"
     wait_until(lambda: lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled")
 
     listed = lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]

@@ -28,6 +28,19 @@ CREATING, ENABLED, DISABLED, UPDATING, DELETING = (
     "Updating",
     "Deleting",
 )
+ENABLING, DISABLING = "Enabling", "Disabling"
+# States an update passes through before it settles (Update answers one of them).
+TRANSITIONS = (CREATING, UPDATING, ENABLING, DISABLING)
+
+
+def update_state(before: bool, after: bool) -> str:
+    """The state UpdateEventSourceMapping answers: Disabling or Enabling when it turns the
+    mapping off or on (recorded: test_disabled_dynamodb_event_source_mapping), else Updating."""
+    if before != after:
+        return ENABLING if after else DISABLING
+    return UPDATING
+
+
 NO_RECORDS = "No records processed"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 DEFAULT_BATCH_SIZE = 10

@@ -17,11 +17,10 @@ from collections.abc import Awaitable, Callable
 
 from lamina.emulator.database import Database
 from lamina.emulator.esm_model import (
-    CREATING,
     DELETING,
     DISABLED,
     ENABLED,
-    UPDATING,
+    TRANSITIONS,
     EventSourceMapping,
 )
 
@@ -142,7 +141,7 @@ class EventSourceMappings:
                 self._start_poller(uuid)
             # A disabled mapping's poller sees it, and ends after the batch in hand.
             state = ENABLED if mapping.enabled else DISABLED
-            if mapping.state != state or mapping.state in (CREATING, UPDATING):
+            if mapping.state != state or mapping.state in TRANSITIONS:
                 await self._write(dataclasses.replace(mapping, state=state))
 
     def _start_poller(self, uuid: str) -> None:

@@ -322,3 +322,151 @@ def dynamodb_event_filter(ctx: CaseContext, param: str | None) -> None:
     got = events(out, calls, settle=1.0)
     assert len(got) == calls, got
     ctx.match("lambda-multiple-log-events", got)
+
+
+def _echo_mapping(ctx: CaseContext, key: str, arn: str, **params: Any) -> tuple[str, Any, str]:
+    """A recording echo function mapped to `arn`: (function name, its event folder, UUID);
+    the create answer is matched as `key`."""
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name)
+    created = ctx.lam.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, **params)
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match(key, _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    return name, out, str(created["UUID"])
+
+
+@case(f"{KINESIS}::test_create_kinesis_event_source_mapping")
+def create_kinesis_mapping(ctx: CaseContext, _: str | None) -> None:
+    arn = kinesis_stream(ctx)
+    _, out, _ = _echo_mapping(
+        ctx, "create_event_source_mapping_response", arn, StartingPosition="LATEST"
+    )
+    aws(ctx, "kinesis").put_records(
+        Records=[{"Data": b"hello", "PartitionKey": f"test_{i}"} for i in range(10)],
+        StreamARN=arn,
+    )
+    ctx.match("kinesis_records", events(out, 1)[0])
+
+
+@case(
+    f"{KINESIS}::test_create_kinesis_event_source_mapping_multiple_lambdas_single_kinesis_event_stream"
+)
+def kinesis_two_functions(ctx: CaseContext, _: str | None) -> None:
+    arn = kinesis_stream(ctx)
+    outs = {
+        function_id: _echo_mapping(
+            ctx,
+            f"create_event_source_mapping_response-{function_id}",
+            arn,
+            StartingPosition="TRIM_HORIZON",
+        )[1]
+        for function_id in ("a", "b")
+    }
+    aws(ctx, "kinesis").put_records(
+        Records=[{"Data": b"hello", "PartitionKey": "test_1"}], StreamARN=arn
+    )
+    for function_id, out in outs.items():
+        ctx.match(f"kinesis_records-{function_id}", events(out, 1)[0])
+
+
+@case(f"{KINESIS}::test_disable_kinesis_event_source_mapping")
+def disable_kinesis_mapping(ctx: CaseContext, _: str | None) -> None:
+    from emulator.harness import wait_until
+
+    arn = kinesis_stream(ctx)
+    _, out, uuid = _echo_mapping(
+        ctx,
+        "create_event_source_mapping_response",
+        arn,
+        StartingPosition="LATEST",
+        BatchSize=10,
+    )
+    kinesis = aws(ctx, "kinesis")
+    kinesis.put_records(
+        Records=[
+            {"Data": json.dumps({"record_id": i}).encode(), "PartitionKey": "test"}
+            for i in range(10)
+        ],
+        StreamARN=arn,
+    )
+    ctx.match("invocation_events", events(out, 1))
+    ctx.lam.update_event_source_mapping(UUID=uuid, Enabled=False)
+    wait_until(lambda: ctx.lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled")
+    kinesis.put_records(
+        Records=[
+            {"Data": json.dumps({"record_id_disabled": i}).encode(), "PartitionKey": "test"}
+            for i in range(10)
+        ],
+        StreamARN=arn,
+    )
+    assert len(events(out, 1, settle=2.0)) == 1, "a disabled mapping invoked the function"
+
+
+@case(f"{DYNAMODB}::test_dynamodb_event_source_mapping")
+def dynamodb_mapping(ctx: CaseContext, _: str | None) -> None:
+    table, stream = dynamodb_stream(ctx)
+    _, out, _ = _echo_mapping(
+        ctx,
+        "create_event_source_mapping_response",
+        stream,
+        BatchSize=1,
+        StartingPosition="TRIM_HORIZON",
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=1,
+    )
+    aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
+    ctx.match("event_logs", events(out, 1))
+
+
+@case(f"{DYNAMODB}::test_duplicate_event_source_mappings")
+def dynamodb_duplicate(ctx: CaseContext, _: str | None) -> None:
+    _, stream = dynamodb_stream(ctx)
+    name = ctx.name("lambda_func")
+    ctx.create_function(name)
+    params = {
+        "FunctionName": name,
+        "EventSourceArn": stream,
+        "StartingPosition": "TRIM_HORIZON",
+        "MaximumBatchingWindowInSeconds": 1,
+        "MaximumRetryAttempts": 1,
+    }
+    created = ctx.lam.create_event_source_mapping(**params)
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create", _mapping(created))
+    ctx.match("error", ctx.error(ctx.lam.create_event_source_mapping, **params))
+
+
+@case(f"{DYNAMODB}::test_disabled_dynamodb_event_source_mapping")
+def dynamodb_disabled(ctx: CaseContext, _: str | None) -> None:
+    table, stream = dynamodb_stream(ctx, "id", "dynamodb_create_table_result")
+    _, out, uuid = _echo_mapping(
+        ctx,
+        "create_event_source_mapping_result",
+        stream,
+        StartingPosition="TRIM_HORIZON",
+        MaximumBatchingWindowInSeconds=1,
+    )
+    dynamodb = aws(ctx, "dynamodb")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "one"}, "data": {"S": "data1"}})
+    events(out, 1)
+    updated = ctx.lam.update_event_source_mapping(UUID=uuid, Enabled=False)
+    ctx.match("update_event_source_mapping_result", _mapping(updated))
+    from emulator.harness import wait_until
+
+    wait_until(lambda: ctx.lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "two"}, "data": {"S": "data2"}})
+    assert len(events(out, 1, settle=2.0)) == 1, "a disabled mapping invoked the function"
+
+
+@case(f"{DYNAMODB}::test_deletion_event_source_mapping_with_dynamodb")
+def dynamodb_table_deleted(ctx: CaseContext, _: str | None) -> None:
+    table, stream = dynamodb_stream(ctx, "id", "create_dynamodb_table_response")
+    _echo_mapping(
+        ctx, "create_event_source_mapping_result", stream, StartingPosition="TRIM_HORIZON"
+    )
+    aws(ctx, "dynamodb").delete_table(TableName=table)
+    ctx.match(
+        "list_event_source_mapping_result",
+        parsed(ctx.lam.list_event_source_mappings(EventSourceArn=stream)),
+    )
