@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from emulator.recorded.cases_mapping_sources import _mapping
-from emulator.recorded.context import CaseContext, case
+from emulator.recorded.context import CaseContext, case, code_zip
 from emulator.recorded.sources import (
     RECORDING_ECHO,
     await_enabled,
@@ -213,3 +213,92 @@ def esm_with_not_existing_sqs_queue(ctx: CaseContext, _: str | None) -> None:
         "error",
         ctx.error(ctx.lam.create_event_source_mapping, EventSourceArn=arn, FunctionName=name),
     )
+
+
+# As LocalStack's lambda_sqs_integration.py does: one record whose body names a destination
+# queue and how many receives fail; the outcome (error or not, and the event) goes to that queue.
+SQS_INTEGRATION = """
+import json, os
+
+import boto3
+
+
+def handler(event, context):
+    record = event["Records"][0]
+    message = json.loads(record["body"])
+    error = None
+    try:
+        if message["fail_attempts"] >= int(record["attributes"]["ApproximateReceiveCount"]):
+            raise ValueError("failed attempt")
+    except Exception as e:
+        error = e
+        raise
+    finally:
+        sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL_SQS"))
+        result = {"error": None if error is None else str(error), "event": event}
+        sqs.send_message(QueueUrl=message["destination"], MessageBody=json.dumps(result))
+"""
+
+
+def _receive(ctx: CaseContext, url: str, wait: int = 15) -> dict[str, Any]:
+    from emulator.recorded.sources import parsed
+
+    got: dict[str, Any] = aws(ctx, "sqs").receive_message(
+        QueueUrl=url, WaitTimeSeconds=wait, MaxNumberOfMessages=1
+    )
+    return dict(parsed(got))
+
+
+@case("test_failing_lambda_retries_after_visibility_timeout")
+def failing_lambda_retries(ctx: CaseContext, _: str | None) -> None:
+    sqs = aws(ctx, "sqs")
+    destination_name = ctx.name("destination-queue")
+    destination, _ = queue(ctx, destination_name)
+    ctx.match("get_destination_queue_url", sqs.get_queue_url(QueueName=destination_name))
+    name = ctx.name("failing-lambda")
+    ctx.create_function(name, Code={"ZipFile": code_zip(SQS_INTEGRATION)}, Timeout=5)
+    source, arn = queue(ctx, VisibilityTimeout="5")
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, BatchSize=1
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    await_enabled(ctx, created["UUID"])
+    ctx.match(
+        "event_source_mapping", _mapping(ctx.lam.get_event_source_mapping(UUID=created["UUID"]))
+    )
+    sqs.send_message(
+        QueueUrl=source, MessageBody=json.dumps({"destination": destination, "fail_attempts": 1})
+    )
+    ctx.match("first_attempt", _receive(ctx, destination))
+    ctx.match("second_attempt", _receive(ctx, destination))
+
+
+@case("test_redrive_policy_with_failing_lambda")
+def redrive_policy_with_failing_lambda(ctx: CaseContext, _: str | None) -> None:
+    sqs = aws(ctx, "sqs")
+    destination_name = ctx.name("destination-queue")
+    destination, _ = queue(ctx, destination_name)
+    ctx.match("get_destination_queue_url", sqs.get_queue_url(QueueName=destination_name))
+    name = ctx.name("failing-lambda")
+    ctx.create_function(name, Code={"ZipFile": code_zip(SQS_INTEGRATION)}, Timeout=5)
+    dlq, dlq_arn = queue(ctx)
+    source, arn = queue(
+        ctx,
+        VisibilityTimeout="5",
+        RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+    )
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, BatchSize=1
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    await_enabled(ctx, created["UUID"])
+    sqs.send_message(
+        QueueUrl=source, MessageBody=json.dumps({"destination": destination, "fail_attempts": 2})
+    )
+    ctx.match("first_attempt", _receive(ctx, destination))
+    assert not sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages")
+    ctx.match("second_attempt", _receive(ctx, destination))
+    got = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=15)
+    from emulator.recorded.sources import parsed
+
+    ctx.match("dlq_response", parsed(got))

@@ -84,8 +84,8 @@ def parsed(value: Any) -> Any:
     if isinstance(value, list):
         return [parsed(item) for item in value]
     if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return parsed(json.loads(value))
+        try:  # one level: JSON strings inside the parsed value stay strings (as LocalStack's)
+            return json.loads(value)
         except ValueError:
             return value
     return value
