@@ -502,7 +502,11 @@ def bench_async(bench: Bench, lam: Any, port: int) -> None:
         Handler="app.handler",
         Code={"ZipFile": build_zip(code)},
     )
-    marks = bench.root / "async-marks"
+    # Not under /tmp: the function's environment has a private /tmp (the fidelity sandbox), so
+    # marks written there would never reach this process.
+    marks_dir = Path(__file__).resolve().parents[1] / "build" / "bench-marks"
+    marks_dir.mkdir(parents=True, exist_ok=True)
+    marks = marks_dir / f"async-{uuid.uuid4().hex}"
     body = json.dumps({"file": str(marks)}).encode()
     count = bench.plan.async_events
     import http.client
