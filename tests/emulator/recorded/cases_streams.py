@@ -470,3 +470,51 @@ def dynamodb_table_deleted(ctx: CaseContext, _: str | None) -> None:
         "list_event_source_mapping_result",
         parsed(ctx.lam.list_event_source_mappings(EventSourceArn=stream)),
     )
+
+
+# As LocalStack's TEST_LAMBDA_PYTHON with its raise_error flag, and its unhandled-error handler.
+RAISING = RECORDING_ECHO.replace(
+    "    return event\n",
+    "    raise Exception('Test exception (this is intentional)')\n",
+)
+
+
+def _failing_mapping(ctx: CaseContext, arn: str) -> tuple[str, str]:
+    """A raising function mapped to `arn` with one retry and an SQS on-failure queue: (queue
+    URL, UUID); the create answer is matched."""
+    name = ctx.name("lambda_func")
+    recording_function(ctx, name, RAISING)
+    url, destination = queue(ctx)
+    created = ctx.lam.create_event_source_mapping(
+        FunctionName=name,
+        BatchSize=1,
+        StartingPosition="TRIM_HORIZON",
+        EventSourceArn=arn,
+        MaximumBatchingWindowInSeconds=1,
+        MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": destination}},
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create_event_source_mapping_response", _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    return url, str(created["UUID"])
+
+
+@case(f"{KINESIS}::test_kinesis_event_source_mapping_with_on_failure_destination_config")
+def kinesis_on_failure_destination(ctx: CaseContext, _: str | None) -> None:
+    arn = kinesis_stream(ctx)
+    url, _ = _failing_mapping(ctx, arn)
+    message = {"input": "hello", "value": "world", "raise_error": 1}
+    aws(ctx, "kinesis").put_record(
+        StreamARN=arn, Data=json.dumps(message).encode(), PartitionKey="custom"
+    )
+    ctx.match("sqs_payload", _failure_messages(ctx, url))
+
+
+@case(f"{DYNAMODB}::test_dynamodb_event_source_mapping_with_on_failure_destination_config")
+def dynamodb_on_failure_destination(ctx: CaseContext, _: str | None) -> None:
+    table, stream = dynamodb_stream(ctx, answer="create_table_response")
+    ctx.not_compared["update_table_response"] = DYNAMODB_ANSWER
+    url, _ = _failing_mapping(ctx, stream)
+    aws(ctx, "dynamodb").put_item(TableName=table, Item={"my_partition_key": {"S": "hello world"}})
+    ctx.match("destination_queue_messages", _failure_messages(ctx, url))
