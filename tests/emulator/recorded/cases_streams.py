@@ -518,3 +518,37 @@ def dynamodb_on_failure_destination(ctx: CaseContext, _: str | None) -> None:
     url, _ = _failing_mapping(ctx, stream)
     aws(ctx, "dynamodb").put_item(TableName=table, Item={"my_partition_key": {"S": "hello world"}})
     ctx.match("destination_queue_messages", _failure_messages(ctx, url))
+
+
+# As LocalStack's lambda_parallel.py: the event with when its execution started.
+PARALLEL = RECORDING_ECHO.replace(
+    "    print(json.dumps(event))\n",
+    "    event = {'executionStart': time.time(), 'event': event}\n    print(json.dumps(event))\n",
+)
+
+
+@case(f"{KINESIS}::test_kinesis_event_source_trim_horizon")
+def kinesis_trim_horizon(ctx: CaseContext, _: str | None) -> None:
+    arn = kinesis_stream(ctx)
+    kinesis = aws(ctx, "kinesis")
+
+    def put(key: str) -> None:
+        kinesis.put_records(
+            Records=[
+                {"Data": json.dumps({"record_id": j}).encode(), "PartitionKey": key}
+                for j in range(10)
+            ],
+            StreamARN=arn,
+        )
+
+    for i in range(2):  # before the mapping: TRIM_HORIZON reads them
+        put(f"test_{i}")
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name, PARALLEL)
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, StartingPosition="TRIM_HORIZON", BatchSize=10
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create_event_source_mapping_response", _mapping(created))
+    put("test_3")
+    ctx.match("invocation_events", events(out, 3))

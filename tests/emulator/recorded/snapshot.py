@@ -42,6 +42,7 @@ KEY_PLACEHOLDERS = {
     "<approximate-first-receive-timestamp>",
     "<approximate-arrival-timestamp>",
     "<approximate-creation-datetime>",
+    "<execution-start>",
     "<datetime>",
 }
 PLACEHOLDER = re.compile(r"<[^<>\s]+>")
