@@ -26,12 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +34,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from serving import Server, clean_env, client, free_port, lamina_serve, marks_path
 
 ROLE = "arn:aws:iam::123456789012:role/lamina-bench"
 WORKFLOW = """
@@ -102,65 +99,11 @@ asyncio.run(main())
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def zip_of(source: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", source)
     return buffer.getvalue()
-
-
-def client(endpoint: str, read_timeout: int = 120) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session(
-        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
-    ).client(
-        "lambda",
-        endpoint_url=endpoint,
-        config=Config(retries={"total_max_attempts": 1}, read_timeout=read_timeout),
-    )
-
-
-def wait_for(url: str, proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{what} did not start")
-
-
-def start(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")  # dex signs its calls
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def lamina_workflow(lam: Any) -> float:
@@ -245,52 +188,56 @@ def main() -> int:
     serve_endpoint = f"http://127.0.0.1:{serve_port}"
     dex_endpoint = f"http://127.0.0.1:{dex_port}"
     instant_endpoint = f"http://127.0.0.1:{instant_port}"
-    procs = []
-    token_file: Path | None = None
+    servers: list[Server] = []
+    # dex-local-runner signs its calls: it needs credentials, dummy ones.
+    env = clean_env(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     try:
-        serve = start(
-            [
-                sys.executable,
-                "-m",
-                "lamina",
-                "serve",
-                "--port",
-                str(serve_port),
-                "--data-dir",
-                str(tmp / "data"),
-                "--skip-time",
-            ],
-            tmp / "serve.log",
+        servers.append(
+            Server(
+                "lamina serve",
+                lamina_serve(serve_port, tmp / "data", "--skip-time"),
+                f"{serve_endpoint}/2016-08-19/account-settings",
+                tmp / "serve.log",
+                env,
+            )
         )
-        procs.append(serve)
-        dex = start(
-            [
-                str(bin_dir / "dex-local-runner"),
-                "start-server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(dex_port),
-                "--lambda-endpoint",
-                serve_endpoint,
-                "--local-runner-endpoint",
-                dex_endpoint,
-                "--local-runner-region",
-                "us-east-1",
-                "--store-type",
-                "memory",
-                "--skip-time",
-                "--log-level",
-                "WARNING",
-            ],
-            tmp / "dex.log",
+        servers.append(
+            Server(
+                "dex-local-runner",
+                [
+                    str(bin_dir / "dex-local-runner"),
+                    "start-server",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(dex_port),
+                    "--lambda-endpoint",
+                    serve_endpoint,
+                    "--local-runner-endpoint",
+                    dex_endpoint,
+                    "--local-runner-region",
+                    "us-east-1",
+                    "--store-type",
+                    "memory",
+                    "--skip-time",
+                    "--log-level",
+                    "WARNING",
+                ],
+                f"{dex_endpoint}/health",
+                tmp / "dex.log",
+                env,
+            )
         )
-        procs.append(dex)
-        instant = start([sys.executable, "-c", INSTANT_SERVER, str(instant_port)], tmp / "i.log")
-        procs.append(instant)
-        wait_for(f"{serve_endpoint}/2016-08-19/account-settings", serve, "lamina serve")
-        wait_for(f"{dex_endpoint}/health", dex, "dex-local-runner")
-        lam = client(serve_endpoint)
+        servers.append(
+            Server(
+                "instant server",
+                [sys.executable, "-c", INSTANT_SERVER, str(instant_port)],
+                instant_endpoint,
+                tmp / "i.log",
+                env,
+            )
+        )
+        lam = client(serve_endpoint, read_timeout=120)
         common = {"Runtime": "python3.13", "Role": ROLE, "Handler": "app.handler", "Timeout": 60}
         lam.create_function(
             FunctionName="workflow",
@@ -304,9 +251,7 @@ def main() -> int:
             Environment={"Variables": {"AWS_ENDPOINT_URL_LAMBDA": dex_endpoint}},
             **common,
         )
-        # Outside /tmp: the sandbox gives each function environment a private /tmp.
-        token_dir = Path(tempfile.mkdtemp(prefix="lamina-bench-token-", dir=Path.home()))
-        token_file = token_dir / "token.json"
+        token_file = marks_path("token")  # not under /tmp: the function has a private one
         lam.create_function(
             FunctionName="sleeper",
             Code={"ZipFile": zip_of(SLEEPER)},
@@ -314,7 +259,7 @@ def main() -> int:
             Environment={"Variables": {"TOKEN_FILE": str(token_file), "SLEEP_S": "120"}},
             **{**common, "Timeout": 150},
         )
-        dex_client = client(dex_endpoint)
+        dex_client = client(dex_endpoint, read_timeout=120)
 
         # 1. The 100-step workflow, alternating; the first round of each warms it up.
         lamina_workflow(lam)
@@ -343,10 +288,8 @@ def main() -> int:
             instant_rt.extend(instant_round_trips(instant_endpoint, checkpoints // 4))
         lamina_cp, instant_cp = statistics.median(lamina_rt), statistics.median(instant_rt)
     finally:
-        for proc in procs:
-            stop(proc)
-        if token_file is not None:
-            shutil.rmtree(token_file.parent, ignore_errors=True)
+        for server in servers:
+            server.close()
 
     ratio_workflow = lamina_med / dex_med
     ratio_cp = lamina_cp / instant_cp

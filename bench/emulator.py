@@ -30,21 +30,18 @@ import json
 import multiprocessing
 import os
 import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
+from serving import Server, client, free_port, lamina_serve, marks_path
 
 from lamina.deploy.package import build_zip
 
@@ -155,13 +152,6 @@ def section(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def package(root: Path, answer: object) -> bytes:
     code = root / f"code-{uuid.uuid4().hex}"
     code.mkdir()
@@ -170,55 +160,6 @@ def package(root: Path, answer: object) -> bytes:
         return build_zip(code)
     finally:
         shutil.rmtree(code)
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-
-
-class Server:
-    """A server process (lamina serve or moto), stopped on close."""
-
-    def __init__(self, name: str, argv: list[str], probe: str, log: Path) -> None:
-        self.name = name
-        self.log = log
-        with log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                argv, stdout=out, stderr=subprocess.STDOUT, env=clean_env(), start_new_session=True
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(probe, timeout=2):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.close()
-                    raise RuntimeError(f"{name} did not start") from None
-                time.sleep(0.05)
-
-    def rss_mb(self) -> float:
-        return float(psutil.Process(self.proc.pid).memory_info().rss) / (1024 * 1024)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def client(endpoint: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session(
-        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
-    ).client("lambda", endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1}))
 
 
 def timed(call: Callable[[], Any]) -> tuple[float, Any]:
@@ -502,7 +443,7 @@ def bench_async(bench: Bench, lam: Any, port: int) -> None:
         Handler="app.handler",
         Code={"ZipFile": build_zip(code)},
     )
-    marks = bench.root / "async-marks"
+    marks = marks_path("async")  # not under /tmp: the function has a private one
     body = json.dumps({"file": str(marks)}).encode()
     count = bench.plan.async_events
     import http.client
@@ -553,16 +494,7 @@ def run(bench: Bench) -> None:
     port, moto_port = free_port(), free_port()
     lamina_server = Server(
         "lamina serve",
-        [
-            sys.executable,
-            "-m",
-            "lamina",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(root / "data"),
-        ],
+        lamina_serve(port, root / "data"),
         f"http://127.0.0.1:{port}/2016-08-19/account-settings",
         root / "serve.log",
     )

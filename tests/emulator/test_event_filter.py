@@ -12,7 +12,14 @@ from lamina.emulator.event_filter import parse_filters, passes, sqs_view
 
 RECORD = {
     "body": json.dumps(
-        {"kind": "order", "city": "Seattle", "total": 42, "tags": ["a", "b"], "note": None}
+        {
+            "kind": "order",
+            "city": "Seattle",
+            "total": 42,
+            "tags": ["a", "b"],
+            "note": None,
+            "nested": {"S": "x"},
+        }
     ),
     "messageId": "m1",
 }
@@ -37,6 +44,9 @@ RECORD = {
         ({"body": {"missing": [{"exists": False}]}}, True),
         ({"body": {"city": [{"exists": False}]}}, False),
         ({"body": {"city": [{"exists": True}]}}, True),
+        # exists is about leaf values: an object does not "exist" (AWS's docs and recordings)
+        ({"body": {"nested": [{"exists": False}]}}, True),
+        ({"body": {"nested": [{"exists": True}]}}, False),
         ({"body": {"$or": [{"kind": ["refund"]}, {"total": [42]}]}}, True),
         ({"body": {"kind": ["order"], "city": ["Boston"]}}, False),
         ({"messageId": ["m1"]}, True),

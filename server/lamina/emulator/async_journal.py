@@ -7,7 +7,7 @@ attempt updates its count and next due time. So a SIGKILL at any moment loses no
 and an event whose success was recorded never runs again (one whose success was not yet recorded
 runs again: at least once, as on AWS).
 
-Writes that arrive together share one transaction (and one fsync): a writer task takes all
+Writes that arrive together share one transaction (one commit): a writer task takes all
 pending operations at once. If such a batch fails, each of its operations is retried alone, so
 one bad operation fails only its own caller.
 """

@@ -15,7 +15,7 @@ def failed_items(result: InvocationResult, message_ids: set[str]) -> set[str]:
         body = json.loads(result.payload) if result.payload.strip() else None
     except ValueError:
         return set(message_ids)
-    if body is None:
+    if not body:  # null, [], {}, "": success (AWS's recorded Kinesis/DynamoDB cases)
         return set()
     if not isinstance(body, dict):
         return set(message_ids)

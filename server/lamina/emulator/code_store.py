@@ -1,7 +1,7 @@
 """The content-addressed code store: `code/<sha256 hex>.zip`, unpacked once to `unpacked/<hex>/`.
 
 A zip is checked by unpacking it (deploy.package.unpack_package) into a temporary dir inside the
-store; only then is it written (temp file, fsync, os.replace) and the dir renamed into place. So a
+store; only then is it written (temp file, os.replace) and the dir renamed into place. So a
 key that exists is complete, a refused upload leaves nothing behind, and a SIGKILL at any moment
 leaves at most temporary files, which `clean_temp` removes at the next start. The zip is the
 durable copy; an unpacked dir that went missing is unpacked again from it.
@@ -140,15 +140,15 @@ class CodeStore:
         final = self.zip_path(key)
         temp = self.zips / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
         try:
+            # No fsync: the rename makes the zip whole or absent for any process crash (the
+            # page cache outlives the process); only a power cut could lose it, as it could lose
+            # the database's last commits (synchronous=NORMAL, database.py).
             with open(temp, "wb") as out:
                 out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
             os.replace(temp, final)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-        _fsync_dir(self.zips)
 
     def clean_temp(self) -> int:
         """Remove what an interrupted ingest left (call when no ingest runs)."""
@@ -187,12 +187,3 @@ class CodeStore:
 def _remove_tree(path: Path) -> None:
     # Everything in the store is written with mode 644/755, so the owner can always remove it.
     shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

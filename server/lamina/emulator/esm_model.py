@@ -28,6 +28,19 @@ CREATING, ENABLED, DISABLED, UPDATING, DELETING = (
     "Updating",
     "Deleting",
 )
+ENABLING, DISABLING = "Enabling", "Disabling"
+# States an update passes through before it settles (Update answers one of them).
+TRANSITIONS = (CREATING, UPDATING, ENABLING, DISABLING)
+
+
+def update_state(before: bool, after: bool) -> str:
+    """The state UpdateEventSourceMapping answers: Disabling or Enabling when it turns the
+    mapping off or on (recorded: test_disabled_dynamodb_event_source_mapping), else Updating."""
+    if before != after:
+        return ENABLING if after else DISABLING
+    return UPDATING
+
+
 NO_RECORDS = "No records processed"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 DEFAULT_BATCH_SIZE = 10
@@ -181,7 +194,7 @@ def settings(body: dict[str, Any], current: EventSourceMapping) -> dict[str, Any
     if stream:
         out.update(stream_settings(body))
         if current.starting_position is None:  # a create: required, and fixed from then on
-            out.update(starting_position(body))
+            out.update(starting_position(body, current.event_source_arn))
             if body.get("BatchSize") is None:
                 out["batch_size"] = STREAM_DEFAULT_BATCH_SIZE
     batch = integer(body, "BatchSize", 1, MAX_BATCH_SIZE)

@@ -119,7 +119,10 @@ def _accepts(rule: Any, value: Any, field: Any) -> bool:
         return False
     ((operator, operand),) = rule.items()
     if operator == "exists":
-        return (field is not _MISSING) == bool(operand)
+        # Exists matching works on leaf values only: an object is not a value that "exists"
+        # (AWS's docs; recorded: {"presentKey": [{"exists": false}]} matches {"S": "..."}).
+        present = field is not _MISSING and not isinstance(field, dict)
+        return present == bool(operand)
     if value is _MISSING:
         return False
     if operator == "prefix":

@@ -13,15 +13,14 @@ import dataclasses
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from lamina.emulator.database import Database
 from lamina.emulator.esm_model import (
-    CREATING,
     DELETING,
     DISABLED,
     ENABLED,
-    UPDATING,
+    TRANSITIONS,
     EventSourceMapping,
 )
 
@@ -47,6 +46,8 @@ class EventSourceMappings:
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._settling: set[asyncio.Task[None]] = set()
         self.poller_factory: PollerFactory | None = None
+        # Checks a new mapping's source exists (source_probe.SourceProbe.check); set by the server.
+        self.probe: Callable[[EventSourceMapping], Awaitable[None]] | None = None
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -140,7 +141,7 @@ class EventSourceMappings:
                 self._start_poller(uuid)
             # A disabled mapping's poller sees it, and ends after the batch in hand.
             state = ENABLED if mapping.enabled else DISABLED
-            if mapping.state != state or mapping.state in (CREATING, UPDATING):
+            if mapping.state != state or mapping.state in TRANSITIONS:
                 await self._write(dataclasses.replace(mapping, state=state))
 
     def _start_poller(self, uuid: str) -> None:

@@ -11,14 +11,14 @@ from aiohttp import web
 from lamina.emulator.api import Emulator, api, json_response, paginate, read_json, string
 from lamina.emulator.errors import LambdaError, conflict, invalid, not_found, validation
 from lamina.emulator.esm_model import (
-    CREATING,
     DELETING,
-    UPDATING,
+    TRANSITIONS,
     EventSourceMapping,
     MappingFilter,
     check_source_arn,
     new_uuid,
     settings,
+    update_state,
 )
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.lookup import find_function, version_config
@@ -88,6 +88,8 @@ async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
             mapping, **settings(body, mapping), last_modified=round(time.time(), 3)
         )
         _duplicate(emu, mapping)
+        if mappings.probe is not None:
+            await mappings.probe(mapping)
         await mappings.put(mapping)
     return json_response(mapping.shape(emu.arns), 202)
 
@@ -105,7 +107,7 @@ async def update_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
     mappings = mappings_of(emu)
     async with mappings.lock:
         mapping = _find(emu, request.match_info["UUID"])
-        if mapping.state in (CREATING, UPDATING, DELETING):
+        if mapping.state in (*TRANSITIONS, DELETING):
             raise LambdaError(
                 "ResourceInUseException",
                 "Cannot update the event source mapping because it is in use.",
@@ -114,9 +116,8 @@ async def update_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
         raw_function = string(body, "FunctionName")
         if raw_function is not None:
             changes["function_name"], changes["qualifier"] = _function(emu, raw_function)
-        updated = dataclasses.replace(
-            mapping, **changes, state=UPDATING, last_modified=round(time.time(), 3)
-        )
+        updated = dataclasses.replace(mapping, **changes, last_modified=round(time.time(), 3))
+        updated = dataclasses.replace(updated, state=update_state(mapping.enabled, updated.enabled))
         _duplicate(emu, updated)
         await mappings.put(updated)
     return json_response(updated.shape(emu.arns), 202)

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import time
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -22,8 +23,9 @@ from lamina.emulator.durable_functions import (
 )
 from lamina.emulator.errors import LambdaError, validation
 from lamina.emulator.event_invoke import AsyncEvent
+from lamina.emulator.invoker import Target
 from lamina.emulator.lookup import find_function
-from lamina.emulator.model import LATEST
+from lamina.emulator.model import LATEST, FunctionState
 from lamina.emulator.routes_functions import PREFIX
 from lamina.runtime.invocation import InvocationRequest
 
@@ -32,7 +34,7 @@ routes = web.RouteTableDef()
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6,291,456
 MAX_ASYNC_PAYLOAD = 1024 * 1024  # 1,048,576
 MAX_CLIENT_CONTEXT = 3583
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")  # in the order AWS's error lists them
 
 
 def client_context(header: str | None) -> str | None:
@@ -69,22 +71,38 @@ def check_payload(payload: bytes) -> bytes:
     return payload
 
 
-@routes.post(PREFIX + "/{FunctionName}/invocations")
-@api
-async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
+@dataclass(slots=True)
+class InvokeCall:
+    """An invoke request checked as AWS checks it, with the function it names."""
+
+    invocation_type: str
+    log_type: str | None
+    payload: bytes
+    state: FunctionState
+    qualifier: str | None
+    target: Target
+    context: str | None
+
+
+async def invoke_call(
+    request: web.Request, emu: Emulator, operation: str, types: tuple[str, ...]
+) -> InvokeCall:
+    """The checks Invoke and InvokeWithResponseStream share, in AWS's order: invocation and
+    log type, payload (size and JSON), the function and qualifier, whether it can run now, the
+    client context."""
     headers = request.headers
     invocation_type = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-    if invocation_type not in INVOCATION_TYPES:
+    if invocation_type not in types:
         raise validation(
             invocation_type,
             "invocationType",
-            "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+            f"Member must satisfy enum value set: [{', '.join(types)}]",
         )
     log_type = headers.get("X-Amz-Log-Type")
     if log_type not in (None, "None", "Tail"):
         raise validation(log_type, "logType", "Member must satisfy enum value set: [None, Tail]")
     limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
-    payload = check_payload(await read_body(request, limit, "Invoke"))
+    payload = check_payload(await read_body(request, limit, operation))
     state, qualifier = find_function(
         emu.store,
         emu.arns,
@@ -92,10 +110,20 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
         request.query.get("Qualifier"),
         missing_qualifier=LATEST,
     )
-    invoker = emu.invoker
-    target = invoker.target(state, qualifier)
-    invoker.check_invocable(target, time.time())
+    target = emu.invoker.target(state, qualifier)
+    emu.invoker.check_invocable(target, time.time())
     context = client_context(headers.get("X-Amz-Client-Context"))
+    return InvokeCall(invocation_type, log_type, payload, state, qualifier, target, context)
+
+
+@routes.post(PREFIX + "/{FunctionName}/invocations")
+@api
+async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    call = await invoke_call(request, emu, "Invoke", INVOCATION_TYPES)
+    invocation_type, log_type, payload = call.invocation_type, call.log_type, call.payload
+    state, qualifier, target, context = call.state, call.qualifier, call.target, call.context
+    headers = request.headers
+    invoker = emu.invoker
 
     if invocation_type == "DryRun":
         return web.Response(status=204)

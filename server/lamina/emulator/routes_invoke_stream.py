@@ -17,10 +17,8 @@ import time
 
 from aiohttp import web
 
-from lamina.emulator.api import Emulator, api, read_body
-from lamina.emulator.errors import validation
-from lamina.emulator.lookup import find_function
-from lamina.emulator.routes_invoke import MAX_SYNC_PAYLOAD, check_payload, client_context
+from lamina.emulator.api import Emulator, api
+from lamina.emulator.routes_invoke import invoke_call
 from lamina.runtime.invocation import InvocationRequest
 
 routes = web.RouteTableDef()
@@ -51,34 +49,20 @@ def event_message(event_type: str, payload: bytes, content_type: str | None = No
 @routes.post(STREAM_PREFIX + "/{FunctionName}/response-streaming-invocations")
 @api
 async def invoke_with_response_stream(request: web.Request, emu: Emulator) -> web.StreamResponse:
-    headers = request.headers
-    invocation_type = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-    if invocation_type not in STREAM_INVOCATION_TYPES:
-        raise validation(
-            invocation_type,
-            "invocationType",
-            "Member must satisfy enum value set: [RequestResponse, DryRun]",
-        )
-    log_type = headers.get("X-Amz-Log-Type")
-    if log_type not in (None, "None", "Tail"):
-        raise validation(log_type, "logType", "Member must satisfy enum value set: [None, Tail]")
-    payload = check_payload(await read_body(request, MAX_SYNC_PAYLOAD, "InvokeWithResponseStream"))
-    state, qualifier = find_function(
-        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
-    )
-    invoker = emu.invoker
-    target = invoker.target(state, qualifier)
-    invoker.check_invocable(target, time.time())
-    context = client_context(headers.get("X-Amz-Client-Context"))
-    if invocation_type == "DryRun":
+    call = await invoke_call(request, emu, "InvokeWithResponseStream", STREAM_INVOCATION_TYPES)
+    state, target, log_type = call.state, call.target, call.log_type
+    if call.invocation_type == "DryRun":
         return web.Response(status=204)
 
+    invoker = emu.invoker
     invoker.admit(state)
     started = time.perf_counter()
     result = await invoker.invoke(
         target,
         InvocationRequest(
-            payload=payload, client_context=context, invoked_function_arn=target.invoked_arn
+            payload=call.payload,
+            client_context=call.context,
+            invoked_function_arn=target.invoked_arn,
         ),
     )
     emu.invocation_log.invoked(

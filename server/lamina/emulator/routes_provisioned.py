@@ -2,11 +2,13 @@
 aliases, with AWS's answers (recorded): a config starts IN_PROGRESS and is READY once its
 environment is started (at the next request, or after --update-delay).
 
-What runs: on Put, the version's environment is started ahead through the runtime pool's public
-`prewarm`, and the config stays IN_PROGRESS until it has started, so the first invoke after
-READY is warm (no Init Duration). One environment: the pool's API has no way yet to hold N of
-them warm or to exempt them from idle reaping, so larger counts are stored and reported, not all
-kept warm.
+What runs: on Put, the runtime pool starts that many environments of the version ahead
+(`RuntimePool.provision`): they see AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency, are
+never reaped for being idle, and their invokes report no Init Duration. The config stays
+IN_PROGRESS until all of them have run their init, then READY; if an init fails it is FAILED
+(StatusReason FUNCTION_ERROR_INIT_FAILURE), as on AWS. Configs are stored before provisioning
+starts, so after a crash (kill -9) the restarted emulator provisions them again
+(`resume_provisioning`): IN_PROGRESS, then READY.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from lamina.emulator.model import LATEST, FunctionState, timestamp
 from lamina.emulator.names import is_alias_name, parse_function_ref
 from lamina.emulator.routes_permissions import ACCOUNT_CONCURRENCY, MIN_UNRESERVED
 from lamina.runtime.config import FunctionConfig
-from lamina.runtime.environment import EnvironmentState
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 PATH = "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"
 NOT_PUBLISHED = "The function resource provided must be an alias or a published version."
 _prewarms: set[asyncio.Task[None]] = set()
+_failed: set[tuple[str, str]] = set()  # (function, qualifier) whose provisioning failed
 
 
 def _target(
@@ -76,13 +78,17 @@ def _missing() -> LambdaError:
 def _shape(emu: Emulator, state: FunctionState, qualifier: str, now: float) -> dict[str, Any]:
     requested, modified, ready_at = state.provisioned[qualifier]
     ready = now >= ready_at and (state.name, qualifier) not in emu.warming
-    return {
-        "AllocatedProvisionedConcurrentExecutions": requested if ready else 0,
-        "AvailableProvisionedConcurrentExecutions": requested if ready else 0,
+    failed = ready and (state.name, qualifier) in _failed
+    shape = {
+        "AllocatedProvisionedConcurrentExecutions": requested if ready and not failed else 0,
+        "AvailableProvisionedConcurrentExecutions": requested if ready and not failed else 0,
         "LastModified": timestamp(modified),
         "RequestedProvisionedConcurrentExecutions": requested,
-        "Status": "READY" if ready else "IN_PROGRESS",
+        "Status": "FAILED" if failed else "READY" if ready else "IN_PROGRESS",
     }
+    if failed:
+        shape["StatusReason"] = "FUNCTION_ERROR_INIT_FAILURE"
+    return shape
 
 
 def _version_of(state: FunctionState, qualifier: str) -> str:
@@ -90,16 +96,14 @@ def _version_of(state: FunctionState, qualifier: str) -> str:
     return alias.function_version if alias is not None else qualifier
 
 
-async def _start_environment(emu: Emulator, runtime: FunctionConfig) -> None:
-    """Start an environment and wait until its init has run (it waits on /next: READY), or it
-    failed, through the pool's public API."""
-    await emu.pool.prewarm(runtime)
-    deadline = time.monotonic() + emu.pool.options.init_timeout + 5
-    while time.monotonic() < deadline:
-        states = {env.state for env in emu.pool.environments(runtime)}
-        if EnvironmentState.READY in states or not states - {EnvironmentState.DEAD}:
-            return
-        await asyncio.sleep(0.01)
+async def _provision(
+    emu: Emulator, key: tuple[str, str], runtime: FunctionConfig, count: int
+) -> None:
+    """Start `count` provisioned environments and wait until each has run its init."""
+    _failed.discard(key)
+    ready = await emu.pool.provision(runtime, count)
+    if ready < count:
+        _failed.add(key)
 
 
 def _limit_error(message: str) -> LambdaError:
@@ -161,7 +165,8 @@ def _prewarm(emu: Emulator, state: FunctionState, qualifier: str, version: str) 
     key = (state.name, qualifier)
     emu.warming.add(key)
     runtime = emu.invoker.runtime_config(config)
-    task = asyncio.get_running_loop().create_task(_start_environment(emu, runtime))
+    count = state.provisioned[qualifier][0]
+    task = asyncio.get_running_loop().create_task(_provision(emu, key, runtime, count))
     _prewarms.add(task)
 
     def done(task: asyncio.Task[None]) -> None:
@@ -217,4 +222,13 @@ async def delete_provisioned_concurrency_config(
         if qualifier in state.provisioned:
             configs = {q: c for q, c in state.provisioned.items() if q != qualifier}
             await emu.store.save(state.evolve(provisioned=configs))
+            # Its environments stay warm as ordinary ones, reaped once idle.
+            emu.pool.unprovision(state.name, _version_of(state, qualifier))
     return empty_response(204)
+
+
+def resume_provisioning(emu: Emulator) -> None:
+    """After a restart (a crash included), provision every stored config again."""
+    for state in emu.store.all():
+        for qualifier in state.provisioned:
+            _prewarm(emu, state, qualifier, _version_of(state, qualifier))

@@ -32,7 +32,9 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.layers import LayerVersions
 from lamina.emulator.names import Arns
+from lamina.emulator.routes_provisioned import resume_provisioning
 from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_samples_dir
+from lamina.emulator.source_probe import SourceProbe
 from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
@@ -163,6 +165,7 @@ class EmulatorServer:
         settings = AsyncSettings(options.async_retry_delays, options.async_workers)
         events = AsyncEventQueue(invoker, AsyncJournal(store.db), invocation_log, sqs, settings)
         mappings = EventSourceMappings(store.db)
+        mappings.probe = SourceProbe(sqs, self._streams.kinesis, self._streams.dynamodb).check
         await asyncio.to_thread(mappings.open)
         code_signing = CodeSigningConfigs(store.db, arns.region, arns.account)
         await asyncio.to_thread(code_signing.open)
@@ -189,6 +192,7 @@ class EmulatorServer:
             invoker.debugger = self.debugger
         open_durable_service(self.emulator, options.data_dir, skip_time=options.skip_time)
         await events.start()
+        resume_provisioning(self.emulator)  # configs stored before a crash are provisioned again
         # botocore's model, for request validation, loads while the emulator starts serving.
         self._preload = asyncio.get_running_loop().create_task(model_validation.preload())
         app = create_app(self.emulator)

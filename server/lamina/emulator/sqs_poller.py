@@ -52,10 +52,10 @@ def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]
         "messageAttributes": {
             name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
         },
+        # null when the message has no attributes, as AWS sends it (recorded SQS events)
+        "md5OfMessageAttributes": message.get("MD5OfMessageAttributes") or None,
         "md5OfBody": message.get("MD5OfBody", ""),
     }
-    if message.get("MD5OfMessageAttributes"):
-        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
     record.update({"eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": region})
     return record
 
@@ -149,7 +149,9 @@ class SqsPoller:
         url = await self.sqs.url(region, account, name)
         messages = await self._collect(mapping, region, url)
         if messages:
-            await self._process(mapping, region, url, messages)
+            # An update made during the long poll (a new FunctionName, filters) applies to the
+            # batch in hand, as on AWS once the mapping is Enabled again.
+            await self._process(self.mappings.get(self.uuid) or mapping, region, url, messages)
 
     async def _collect(
         self, mapping: EventSourceMapping, region: str, url: str
@@ -173,8 +175,18 @@ class SqsPoller:
                 MessageAttributeNames=["All"],
             )
             received = response.get("Messages") or []
-            batch.extend(received)
-            size += sum(len(m.get("Body", "")) for m in received)
+            for message in received:
+                # A message whose visibility timeout ran out inside the window comes again: it
+                # is one record, with the newest receipt handle (the older no longer deletes).
+                again = next(
+                    (i for i, m in enumerate(batch) if m["MessageId"] == message["MessageId"]),
+                    None,
+                )
+                if again is None:
+                    batch.append(message)
+                    size += len(message.get("Body", ""))
+                else:
+                    batch[again] = message
             if not batch:
                 break  # nothing yet: the caller reads the mapping again and polls again
             if not mapping.window_s:

@@ -202,12 +202,18 @@ class FunctionStore:
         self._gc_task.add_done_callback(_log_failure)
 
     async def _collect(self) -> None:
+        # Later, not right after the answer: removing an unpacked tree took ~4 ms of a worker
+        # thread competing with the client's next request (a save's burst of calls).
+        await asyncio.sleep(GC_DELAY_S)
         while True:
             self._gc_again = False
             busy = set(self.busy_code_keys())  # code of invocations still running
             await asyncio.to_thread(self.code.collect, busy)
             if not self._gc_again:
                 return
+
+
+GC_DELAY_S = 2.0
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

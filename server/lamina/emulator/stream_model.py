@@ -41,16 +41,19 @@ def stream_region(arn: str) -> str:
     return match["region"]
 
 
-def starting_position(body: dict[str, Any]) -> dict[str, Any]:
-    """StartingPosition (required for streams, fixed once created)."""
+def starting_position(body: dict[str, Any], arn: str = "") -> dict[str, Any]:
+    """StartingPosition (required for streams, fixed once created). DynamoDB Streams have no
+    AT_TIMESTAMP (AWS: "Unsupported starting position for arn type")."""
     position = body.get("StartingPosition")
     if position is None:
-        raise invalid(
+        raise invalid(  # AWS ends this one with a full stop (recorded)
             "1 validation error detected: Value null at 'startingPosition' failed to "
-            "satisfy constraint: Member must not be null"
+            "satisfy constraint: Member must not be null."
         )
     if position not in POSITIONS:
         raise invalid(f"Unsupported starting position: {position}")
+    if position == "AT_TIMESTAMP" and stream_kind(arn) == DYNAMODB:
+        raise invalid(f"Unsupported starting position for arn type: {arn}")
     out: dict[str, Any] = {"starting_position": position}
     if position == "AT_TIMESTAMP":
         stamp = body.get("StartingPositionTimestamp")

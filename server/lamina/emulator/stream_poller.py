@@ -150,12 +150,21 @@ class StreamPoller:
                     iterator, mapping.batch_size - len(batch)
                 )
                 batch.extend(records)
-                if time.monotonic() >= deadline or (batch and not records):
-                    break
                 if not records:
+                    if batch or time.monotonic() >= deadline:
+                        break
                     await asyncio.sleep(IDLE_S)
+                elif mapping.window_s and time.monotonic() >= deadline:
+                    break
+                # Without a window, records that keep coming join the batch (a PutRecords seen
+                # half-written is one batch, as AWS delivers it) until a read finds none.
             if not batch:
+                await asyncio.sleep(IDLE_S)  # no window: do not spin on an idle shard
                 continue
+            if self._current() is None:
+                # Disabled (or deleted) while this batch was read: it stays unread, from the
+                # checkpoint, for when the mapping is enabled again.
+                return
             # Records no filter accepts are skipped, as Lambda does.
             wanted = [r for r in batch if self.source.accepts(mapping.filters, shard, r)]
             if wanted:
@@ -284,7 +293,8 @@ class StreamPoller:
             "responseContext": {
                 "statusCode": 200,
                 "executedVersion": mapping.qualifier or "$LATEST",
-                "functionError": (result.function_error or "") if result is not None else "",
+                # null without one, as AWS records it
+                "functionError": result.function_error if result is not None else None,
             },
             "version": "1.0",
             "timestamp": _iso(time.time()),

@@ -74,7 +74,10 @@ def _aws_member(name: str) -> str:
 
 
 # Where AWS lists an enum in another order than botocore's model (seen in the recordings).
-AWS_ENUM_ORDER = {"RecursiveLoop": ("Terminate", "Allow")}
+AWS_ENUM_ORDER = {
+    "RecursiveLoop": ("Terminate", "Allow"),
+    "EventSourcePosition": ("LATEST", "AT_TIMESTAMP", "TRIM_HORIZON"),
+}
 # Enums AWS checks itself, with another code and wording (settings.py does it as AWS does).
 CHECKED_BY_ROUTE = {"Runtime"}
 # Checks of an operation that its model can't express (AWS's own sets and order), added by the

@@ -205,6 +205,7 @@ def spawn_child(
     options: RuntimeOptions,
     credentials_env: dict[str, str],
     debug: DebugSettings | None = None,
+    initialization_type: str = "on-demand",
 ) -> ChildProcess:
     # Installed once per interpreter; then cached.
     packages = runtime_packages(config.interpreter(options), runtime=config.runtime)
@@ -222,6 +223,7 @@ def spawn_child(
                 f"{host}:{port}", config.code_dir, tmp_dir, packages.runtime_dir
             )
         )
+        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = initialization_type  # or provisioned-concurrency
         env["LAMINA_SYS_PATH"] = os.pathsep.join(lambda_sys_path(config, packages))
         if debug is not None:
             env.update(debug.child_environment())

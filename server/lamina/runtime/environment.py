@@ -67,9 +67,12 @@ class ExecutionEnvironment:
         freeze: bool | None = None,
         child: ChildProcess | None = None,
         debug: DebugSettings | None = None,
+        provisioned: bool = False,
     ) -> None:
         self.config = config
         self.options = options
+        # Provisioned concurrency: init runs ahead, so no invoke reports an Init Duration.
+        self.provisioned = provisioned
         self.credentials_env = credentials_env or {}
         self.debug = debug
         # Debug environments never freeze: a paused debugger must stay reachable.
@@ -131,7 +134,10 @@ class ExecutionEnvironment:
             runtime = self.config.runtime
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
-            self._child = spawn_child(self.config, self.options, self.credentials_env, self.debug)
+            kind = "provisioned-concurrency" if self.provisioned else "on-demand"
+            self._child = spawn_child(
+                self.config, self.options, self.credentials_env, self.debug, kind
+            )
         try:
             await self._api.start(self._child.listener)
         except BaseException:
@@ -318,7 +324,7 @@ class ExecutionEnvironment:
             duration_ms,
             self.config.memory_size,
             peak_mb,
-            self.init_duration_ms if cold else None,
+            self.init_duration_ms if cold and not self.provisioned else None,
             note="Timeout: suspended while a debugger was attached"
             if self._timeout_suspended()
             else "",

@@ -35,6 +35,7 @@ class _Slot:
         self.env = env
         self.expires = expires
         self.leased = False
+        self.provisioned = env.provisioned  # kept initialised: never reaped for being idle
 
     def usable(self) -> bool:
         if self.env.retired or self.env.state is EnvironmentState.DEAD:
@@ -81,6 +82,32 @@ class RuntimePool:
         if not slots and not self._closed:
             await self._retire_other_configs(config)
             await self._spawn(config)
+
+    async def provision(self, config: FunctionConfig, count: int) -> int:
+        """Provisioned concurrency: keep `count` environments of `config` initialised ahead.
+        They start with AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency, are never reaped
+        for being idle, and report no Init Duration (their init ran before any invoke). Returns
+        once every new one has run its init (or failed): the number ready. Extra provisioned
+        environments (a lower count) become ordinary ones, reaped when idle."""
+        if self._closed:
+            return 0
+        await self._retire_other_configs(config)
+        provisioned = [s for s in self._slots.get(config, []) if s.provisioned and s.usable()]
+        for slot in provisioned[count:]:
+            slot.provisioned = False
+        missing = max(0, count - len(provisioned))
+        await asyncio.gather(*(self._spawn(config, provisioned=True) for _ in range(missing)))
+        slots = [s for s in self._slots.get(config, []) if s.provisioned]
+        while any(s.env.state is EnvironmentState.INIT for s in slots):
+            await asyncio.sleep(0.01)
+        return sum(1 for s in slots if s.usable())
+
+    def unprovision(self, function_name: str, version: str) -> None:
+        """The provisioned environments of a function version become ordinary ones."""
+        for config, slots in self._slots.items():
+            if (config.function_name, config.version) == (function_name, version):
+                for slot in slots:
+                    slot.provisioned = False
 
     async def adopt(
         self,
@@ -212,12 +239,14 @@ class RuntimePool:
             async with freed:
                 freed.notify()
 
-    async def _spawn(self, config: FunctionConfig, leased: bool = False) -> _Slot:
+    async def _spawn(
+        self, config: FunctionConfig, leased: bool = False, provisioned: bool = False
+    ) -> _Slot:
         creds: dict[str, str] = {}
         expires = None
         if self._credentials is not None:
             creds, expires = await self._credentials()
-        env = ExecutionEnvironment(config, self.options, creds)
+        env = ExecutionEnvironment(config, self.options, creds, provisioned=provisioned)
         return await self._add(config, env, expires, leased)
 
     async def _add(
@@ -286,7 +315,7 @@ class RuntimePool:
             for slot in list(slots):
                 if slot.leased:
                     continue
-                idle = now - slot.env.last_used > self.options.idle_timeout
+                idle = not slot.provisioned and now - slot.env.last_used > self.options.idle_timeout
                 if idle or not slot.usable():
                     count += 1
                     await self._remove(config, slot)

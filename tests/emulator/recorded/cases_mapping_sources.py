@@ -1,5 +1,5 @@
-"""Rebuilt cases of LocalStack's SQS, Kinesis and DynamoDB Streams mapping files whose requests
-reach no event source (the emulator checks them before it polls): filters, duplicates, defaults."""
+"""Rebuilt cases of LocalStack's SQS, Kinesis and DynamoDB Streams mapping files that invoke
+nothing: filters, duplicates, defaults (their queues and streams are moto server's)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator.harness import wait_until
 from emulator.recorded.context import CaseContext, case
+from emulator.recorded.sources import aws, parsed, queue
 
 SQS = "TestSQSEventSourceMapping"
 KINESIS = "TestKinesisSource"
@@ -17,15 +18,29 @@ ACCOUNT = "123456789012"
 
 
 def _mapping(response: dict[str, Any]) -> dict[str, Any]:
-    """A mapping as LocalStack's snapshot holds it: LastModified as text (boto3 parses it)."""
+    """A mapping as LocalStack's snapshot holds it: LastModified as text (boto3 parses it),
+    JSON strings parsed."""
     modified = response.get("LastModified")
     if isinstance(modified, datetime.datetime):
         response = {**response, "LastModified": modified.isoformat()}
-    return response
+    parsed_response: dict[str, Any] = parsed(response)  # FilterCriteria patterns as objects
+    return parsed_response
 
 
 def _queue(ctx: CaseContext) -> str:
-    return f"arn:aws:sqs:{ctx.region}:{ACCOUNT}:{ctx.name('queue')}"
+    return queue(ctx)[1]
+
+
+def kinesis_stream(ctx: CaseContext, name: str = "") -> str:
+    """A new moto Kinesis stream (one shard, active): its ARN."""
+    kinesis = aws(ctx, "kinesis")
+    name = name or ctx.name("test-foobar")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    ctx.cleanups.append(lambda: kinesis.delete_stream(StreamName=name))
+    kinesis.get_waiter("stream_exists").wait(StreamName=name)
+    return str(
+        kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    )
 
 
 @case(f"{SQS}::test_duplicate_event_source_mappings")
@@ -42,7 +57,7 @@ def sqs_duplicate(ctx: CaseContext, _: str | None) -> None:
 def kinesis_duplicate(ctx: CaseContext, _: str | None) -> None:
     name = ctx.name("lambda_func")
     ctx.create_function(name)
-    stream = f"arn:aws:kinesis:{ctx.region}:{ACCOUNT}:stream/{ctx.name('test-foobar')}"
+    stream = kinesis_stream(ctx)
     create = ctx.lam.create_event_source_mapping
     params = {"FunctionName": name, "EventSourceArn": stream, "StartingPosition": "LATEST"}
     ctx.match("create", _mapping(create(**params)))

@@ -112,9 +112,20 @@ def create_tag_on_fn_create(ctx: CaseContext, _: str | None) -> None:
     ctx.match("list_tags_result", ctx.lam.list_tags(Resource=got["Configuration"]["FunctionArn"]))
 
 
-@case(f"{T}::test_tag_lifecycle", ["lambda_function"])
-def tag_lifecycle(ctx: CaseContext, _: str | None) -> None:
-    lam, arn = ctx.lam, _function_arn(ctx)
+def _mapping_arn(ctx: CaseContext) -> str:
+    from emulator.recorded.sources import queue
+
+    name = ctx.name()
+    ctx.create_function(name)
+    created = ctx.lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue(ctx)[1])
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    return str(created["EventSourceMappingArn"])
+
+
+@case(f"{T}::test_tag_lifecycle", ["lambda_function", "event_source_mapping"])
+def tag_lifecycle(ctx: CaseContext, kind: str | None) -> None:
+    lam = ctx.lam
+    arn = _mapping_arn(ctx) if kind == "event_source_mapping" else _function_arn(ctx)
 
     def step(key: str, response: Any) -> None:
         ctx.match(key, response)

@@ -53,6 +53,15 @@ class CaseContext:
     lam: Any
     captured: dict[str, Any] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
+    # moto server, standing in for the event sources (sources.py uses it)
+    moto: str = ""
+    cleanups: list[Callable[[], Any]] = field(default_factory=list)
+    # Recorded keys left out of the comparison: answers of another AWS service (moto stands in
+    # for it), key -> why. LocalStack's own tests skip the same fields.
+    not_compared: dict[str, str] = field(default_factory=dict)
+    # Paths (regular expressions, as snapshot.Comparison.skip) whose values another service's
+    # stand-in produced and the emulator passes on unchanged.
+    source_values: tuple[str, ...] = ()
 
     @property
     def region(self) -> str:
@@ -122,6 +131,9 @@ class CaseContext:
         )
 
     def cleanup(self) -> None:
+        for undo in reversed(self.cleanups):
+            with contextlib.suppress(Exception):
+                undo()
         for name in self.created:
             with contextlib.suppress(ClientError):
                 self.lam.delete_function(FunctionName=name)
