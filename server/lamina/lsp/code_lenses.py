@@ -266,16 +266,23 @@ def _same(first: tuple[Any, ...], second: tuple[Any, ...]) -> bool:
 async def _lens_fragment(ls: LaminaServer, uri: str) -> str:
     """The document's lenses as a JSON fragment, built once per document version, project
     model, event selection and default event: an editor asks again on every scroll and focus,
-    and 40,000 lenses take a while to build."""
+    and 40,000 lenses take a while to build. A request whose document changed while it waited
+    (for the project to load) gets ContentModified: its lenses would be stale."""
+    asked = _depends_on(ls, uri)[0]  # the version the client asked about
     await ls.state.settings_ready.wait()
     await ls.state.index.current()  # a reload under way makes a new model
     before = _depends_on(ls, uri)
+    if before[0] != asked:
+        raise JsonRpcContentModified(f"{uri} changed while its lenses were being made")
     hit = _answers.get(uri)
     if hit is not None and _same(hit[0], before):
         return hit[1]
     fragment = groups_json(await document_lens_groups(ls, uri))
-    if _same(before, _depends_on(ls, uri)):  # nothing changed meanwhile
-        if len(_answers) > _CACHE_LIMIT:
-            _answers.clear()
-        _answers[uri] = (before, fragment)
+    if not _same(before, _depends_on(ls, uri)):  # something changed meanwhile
+        if _depends_on(ls, uri)[0] != asked:
+            raise JsonRpcContentModified(f"{uri} changed while its lenses were being made")
+        return fragment
+    if len(_answers) > _CACHE_LIMIT:
+        _answers.clear()
+    _answers[uri] = (before, fragment)
     return fragment

@@ -8,12 +8,15 @@ leaves the last good model for lenses, and its error for commands and diagnostic
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lamina.project.load_cancel import LoadSuperseded, checkpoint, stop_when
 from lamina.project.spec import FunctionSpec, ProjectError
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class LoadedProject:
         """Built in the loading thread: on 10,000 functions, the paths take a while."""
         loaded = cls(project)
         for spec in project.functions.values():
+            checkpoint()
             loaded.by_handler_file.setdefault(normalized(spec.handler_path), []).append(spec)
             loaded.code_dirs.append((normalized(spec.code_dir), spec))
             if spec.source_path is not None:
@@ -89,10 +93,14 @@ class LoadedProject:
         ]
 
 
-def _load_indexed(root: Path, options: ProjectOptions | None) -> LoadedProject:
+def _load_indexed(
+    root: Path, options: ProjectOptions | None, superseded: Callable[[], bool]
+) -> LoadedProject:
+    """Load and index the project (in a worker thread); LoadSuperseded once `superseded()`."""
     from lamina.project.loader import load_project
 
-    return LoadedProject.index(load_project(root, options=options))
+    with stop_when(superseded):
+        return LoadedProject.index(load_project(root, options=options))
 
 
 class ProjectIndex:
@@ -119,8 +127,10 @@ class ProjectIndex:
         return self._error
 
     def reload(self) -> None:
-        """Load afresh. A load under way isn't doubled: it loads again when it ends (its result
-        is moot), so a burst of saves costs at most two loads, not one thread per save."""
+        """Load afresh. A load under way isn't doubled: it stops at its next safe point (between
+        resources, every few thousand YAML values: project/load_cancel.py) and loads again, so a
+        burst of saves costs one load and a few moot starts, and a huge template saved mid-load
+        gets its new model without waiting for the old one."""
         self._generation += 1
         if self._loading is None or self._loading.done():
             self._loading = asyncio.ensure_future(self._load())
@@ -130,7 +140,11 @@ class ProjectIndex:
             generation = self._generation
             self.loads += 1
             try:
-                loaded = await asyncio.to_thread(_load_indexed, self.root, self.options)
+                superseded = functools.partial(self._superseded, generation)
+                loaded = await asyncio.to_thread(_load_indexed, self.root, self.options, superseded)
+            except LoadSuperseded:
+                log.info("stopped loading the project: its files changed meanwhile")
+                continue
             except ProjectError as e:
                 if generation == self._generation:
                     self._error = e
@@ -149,6 +163,9 @@ class ProjectIndex:
                 for warning in loaded.project.warnings:
                     log.info("warning: %s", warning)
                 return
+
+    def _superseded(self, generation: int) -> bool:
+        return generation != self._generation
 
     async def current(self) -> LoadedProject | None:
         """The model once the latest load is done (None if it never loaded)."""
