@@ -109,15 +109,31 @@ def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> An
 
 
 def _resolve_with_checkpoints(resolve: Any) -> Any:
-    """The loader's `resolve`, which even the C parser calls for each scalar, made a safe point
-    every 4,096 scalars where a superseded project load stops (project/load_cancel.py)."""
+    """The loader's `resolve` (which even the C parser calls, for every node), remembering the
+    tag of each short scalar (a template repeats `Type`, `Properties`, `src/` thousands of
+    times, and a scalar's implicit tag depends only on its text), and a safe point every
+    4,096 nodes where a superseded project load stops (project/load_cancel.py)."""
+    import yaml
+
     from lamina.project.load_cancel import checkpoint
 
+    scalar = yaml.ScalarNode
+    tags: dict[tuple[str, Any], str] = {}
+    calls = [0]
+
     def resolve_and_check(loader: Any, kind: Any, value: Any, implicit: Any) -> Any:
-        loader.resolved = count = getattr(loader, "resolved", 0) + 1
-        if not count & 4095:
+        calls[0] += 1
+        if not calls[0] & 4095:
             checkpoint()
-        return resolve(loader, kind, value, implicit)
+        if kind is not scalar or len(value) > 64:
+            return resolve(loader, kind, value, implicit)
+        key = (value, implicit)
+        tag = tags.get(key)
+        if tag is None:
+            if len(tags) > 50_000:
+                tags.clear()
+            tag = tags[key] = resolve(loader, kind, value, implicit)
+        return tag
 
     return resolve_and_check
 
