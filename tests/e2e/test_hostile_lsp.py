@@ -1,6 +1,6 @@
 """The heavy hostile-workspace checks (make e2e): a 10,000-function template gets its 40,000
-lenses from a live `lamina lsp` within its memory bound (<= 300 MB in all); the time is printed,
-not asserted."""
+lenses from a live `lamina lsp` within its memory bound (<= 300 MB in all), and a save in the
+middle of its load stops that load; times and memory are printed, not asserted."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def frame(message: dict[str, Any]) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-def read_answers(stdout: Any, answers: dict[int, Any], arrived: threading.Event) -> None:
+def read_answers(
+    stdout: Any, answers: dict[int, Any], arrived: threading.Event, logs: list[str] | None = None
+) -> None:
     while True:
         header = b""
         while not header.endswith(b"\r\n\r\n"):
@@ -34,20 +36,23 @@ def read_answers(stdout: Any, answers: dict[int, Any], arrived: threading.Event)
         if "id" in message and "method" not in message:
             answers[message["id"]] = message
             arrived.set()
+        elif message.get("method") == "window/logMessage" and logs is not None:
+            logs.append(message["params"]["message"])
+
+
+def template_text(name: str, count: int = 10_000) -> str:
+    return "Resources:\n" + "".join(
+        f"  {name}{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
+        for i in range(count)
+    )
 
 
 def test_lenses_on_a_10000_function_template(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
     template = tmp_path / "template.yaml"
-    template.write_text(
-        "Resources:\n"
-        + "".join(
-            f"  Function{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-            "      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
-            for i in range(10_000)
-        )
-    )
+    template.write_text(template_text("Function"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     server = subprocess.Popen(
         [sys.executable, "-m", "lamina", "lsp"], cwd=tmp_path, env=env,
@@ -116,6 +121,90 @@ def test_lenses_on_a_10000_function_template(tmp_path: Path) -> None:
         print(f"10,000 functions: lenses in {timings[0]:.2f} s (with the project load), "
               f"then {timings[1]:.2f} s; peak RSS {peak >> 20} MB")  # fmt: skip
         assert peak <= 300 * 1024 * 1024
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_save_in_the_middle_of_a_huge_load_stops_it(tmp_path: Path) -> None:
+    """The template is saved with its functions renamed, then renamed again while the reload
+    runs: that reload stops at its next safe point (the server says so), the lens request made
+    against the middle version gets ContentModified, and the lenses that come are the newest."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(template_text("Function"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "lsp"], cwd=tmp_path, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert server.stdin is not None
+    answers: dict[int, Any] = {}
+    logs: list[str] = []
+    arrived = threading.Event()
+    threading.Thread(
+        target=read_answers, args=(server.stdout, answers, arrived, logs), daemon=True
+    ).start()
+    process = psutil.Process(server.pid)
+    peak = 0
+
+    def send(message: dict[str, Any]) -> None:
+        assert server.stdin is not None
+        server.stdin.write(frame({"jsonrpc": "2.0", **message}))
+        server.stdin.flush()
+
+    def wait(msg_id: int, seconds: float = 300) -> Any:
+        nonlocal peak
+        deadline = time.monotonic() + seconds
+        while msg_id not in answers:
+            assert time.monotonic() < deadline, f"no answer to {msg_id}"
+            peak = max(peak, process.memory_info().rss)
+            arrived.wait(0.01)
+            arrived.clear()
+        return answers[msg_id]
+
+    uri = template.as_uri()
+    lens = {"textDocument": {"uri": uri}}
+
+    def save(version: int, name: str) -> None:
+        text = template_text(name)
+        template.write_text(text)
+        change = {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"text": text}],
+        }
+        send({"method": "textDocument/didChange", "params": change})
+        send({"method": "textDocument/didSave", "params": {"textDocument": {"uri": uri}}})
+
+    def names(answer: Any) -> set[str]:
+        return {lens["command"]["arguments"][0]["function"] for lens in answer["result"]}
+
+    try:
+        params = {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}
+        send({"id": 1, "method": "initialize", "params": params})
+        wait(1)
+        send({"method": "initialized", "params": {}})
+        item = {"uri": uri, "languageId": "yaml", "version": 1, "text": template.read_text()}
+        send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
+        send({"id": 2, "method": "textDocument/codeLens", "params": lens})
+        assert names(wait(2)) == {f"Function{i}" for i in range(10_000)}
+        cpu = sum(process.cpu_times()[:2])
+        save(2, "Renamed")
+        send({"id": 3, "method": "textDocument/codeLens", "params": lens})
+        # The reload of 10,000 functions takes seconds of CPU: a few tenths in, it is mid-way.
+        while sum(process.cpu_times()[:2]) - cpu < 0.3 and 3 not in answers:
+            time.sleep(0.01)
+        save(3, "Again")
+        send({"id": 4, "method": "textDocument/codeLens", "params": lens})
+        stale, fresh = wait(3), wait(4)
+        assert stale.get("error", {}).get("code") == -32801, stale  # ContentModified
+        assert len(fresh["result"]) == 40_000
+        assert names(fresh) == {f"Again{i}" for i in range(10_000)}
+        assert any("stopped loading the project" in line for line in logs), logs
+        time.sleep(1)
+        print(f"a save mid-load: peak RSS {peak >> 20} MB, "
+              f"{process.memory_info().rss >> 20} MB a second after the lenses")  # fmt: skip
     finally:
         server.kill()
         server.wait()

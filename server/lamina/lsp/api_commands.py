@@ -48,6 +48,11 @@ def template_apis(loaded: LoadedProject) -> TemplateApis | None:
     cached = _template_cache.get(str(path))
     if cached is not None and cached[0] == mtime:
         return cached[1]
+    if not _may_have_routes(path):
+        from lamina.gateway.template_apis import TemplateApis
+
+        _template_cache[str(path)] = (mtime, TemplateApis())
+        return _template_cache[str(path)][1]
     from lamina.gateway.jwt_authorizers import jwks_setting
 
     jwks = jwks_setting(loaded.project.settings, loaded.project.root)
@@ -57,6 +62,18 @@ def template_apis(loaded: LoadedProject) -> TemplateApis | None:
         return None
     _template_cache[str(path)] = (mtime, apis)
     return apis
+
+
+def _may_have_routes(path: Path) -> bool:
+    """False when the template can't define a route, URL or WebSocket API: every one of them
+    names an `Api` (Api, HttpApi, AWS::ApiGateway*, WebSocket ApiId) or a `Url` (FunctionUrlConfig,
+    AWS::Lambda::Url). Parsing a 10,000-function template for its routes took seconds, on the
+    event loop, in the first lens request."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return "Api" in text or "Url" in text
 
 
 def describe(server: ApiServer) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from pygls.uris import to_fs_path
 from lamina.lsp.event_selections import event_label
 from lamina.lsp.file_size_limit import over_limit
 from lamina.lsp.handler_defs import FunctionDef, is_test_file, top_level_functions
-from lamina.lsp.lens_groups import LensGroup, lens_json, lens_objects
+from lamina.lsp.lens_groups import LensGroup, groups_json, joined_json, lens_objects
 from lamina.lsp.prebuilt_json import PrebuiltJson
 from lamina.lsp.server import LaminaServer
 from lamina.lsp.top_level_scan import Superseded
@@ -162,7 +162,11 @@ def _target_label(ls: LaminaServer, path: Path, target: str) -> str | None:
 def _resource_lines(source: str) -> dict[str, int]:
     from lamina.project.cfn_yaml import parse_cfn_yaml
     from lamina.project.spec import ProjectError
+    from lamina.project.template_lines import scan_resource_lines
 
+    scanned = scan_resource_lines(source)  # milliseconds, where a parse takes seconds
+    if scanned is not None:
+        return scanned
     try:
         return parse_cfn_yaml(source, Path("template.yaml")).resource_lines
     except ProjectError:
@@ -175,14 +179,7 @@ def project_file_lenses(
     """Lenses on the functions a project file defines: a template's resources (at their lines
     in the editor's text, which may not be saved yet), else where the model read them from
     (pyproject.toml, serverless.yml, *.tf, a nested template)."""
-    from lamina.lsp.project_index import normalized
-
-    here = normalized(path)
-    functions = [
-        spec
-        for spec in loaded.project.functions.values()
-        if spec.source_path is not None and normalized(spec.source_path) == here
-    ]
+    functions = loaded.specs_defined_in(path)
     lines = {spec.logical_id: spec.source_line for spec in functions}
     if any(spec.source == "template" for spec in functions):
         resources = dict(_cached(path.as_uri(), version, _resource_lines, source))
@@ -243,5 +240,49 @@ def register(server: LaminaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def code_lens(ls: LaminaServer, params: types.CodeLensParams) -> PrebuiltJson:
         uri = params.text_document.uri
-        groups = await document_lens_groups(ls, uri)
-        return lens_json(groups, before=await extra_lenses(ls, uri))
+        fragment = await _lens_fragment(ls, uri)
+        return joined_json(fragment, before=await extra_lenses(ls, uri))
+
+
+_answers: dict[str, tuple[tuple[Any, ...], str]] = {}  # uri -> (what it depends on, JSON)
+
+
+def _depends_on(ls: LaminaServer, uri: str) -> tuple[Any, ...]:
+    document = ls.workspace.text_documents.get(uri)
+    return (
+        document.version if document is not None else None,
+        ls.state.index.last_good,  # compared by identity (LoadedProject's eq is by value)
+        ls.state.selections.revision,
+        ls.settings.text("defaultEvent"),
+    )
+
+
+def _same(first: tuple[Any, ...], second: tuple[Any, ...]) -> bool:
+    return first[0] is not None and all(
+        a is b if i == 1 else a == b for i, (a, b) in enumerate(zip(first, second, strict=True))
+    )
+
+
+async def _lens_fragment(ls: LaminaServer, uri: str) -> str:
+    """The document's lenses as a JSON fragment, built once per document version, project
+    model, event selection and default event: an editor asks again on every scroll and focus,
+    and 40,000 lenses take a while to build. A request whose document changed while it waited
+    (for the project to load) gets ContentModified: its lenses would be stale."""
+    asked = _depends_on(ls, uri)[0]  # the version the client asked about
+    await ls.state.settings_ready.wait()
+    await ls.state.index.current()  # a reload under way makes a new model
+    before = _depends_on(ls, uri)
+    if before[0] != asked:
+        raise JsonRpcContentModified(f"{uri} changed while its lenses were being made")
+    hit = _answers.get(uri)
+    if hit is not None and _same(hit[0], before):
+        return hit[1]
+    fragment = groups_json(await document_lens_groups(ls, uri))
+    if not _same(before, _depends_on(ls, uri)):  # something changed meanwhile
+        if _depends_on(ls, uri)[0] != asked:
+            raise JsonRpcContentModified(f"{uri} changed while its lenses were being made")
+        return fragment
+    if len(_answers) > _CACHE_LIMIT:
+        _answers.clear()
+    _answers[uri] = (before, fragment)
+    return fragment

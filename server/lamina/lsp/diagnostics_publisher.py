@@ -57,6 +57,9 @@ class DiagnosticsPublisher:
         self._checked: dict[str, list[ProjectDiagnostic]] = {}  # uri -> the file checks' own
         self._extra: dict[str, ProjectDiagnostic] = {}  # key -> one from elsewhere (sync)
         self._installed: dict[str, frozenset[str]] = {}
+        # The template check under way, by the text it reads: opening the template and the
+        # workspace's start both ask for one, and on a huge template each costs a second.
+        self._template_check: tuple[str, asyncio.Future[list[ProjectDiagnostic]]] | None = None
 
     def text_of(self, path: Path) -> str | None:
         """The editor's text of an open document, else the file's."""
@@ -113,14 +116,19 @@ class DiagnosticsPublisher:
         path = find_template(self.state.root)
         if path is None:
             return
+        await self.state.index.current()  # the project (and so the lenses) first
         text = self.text_of(path)
         if text is None:
             return
         if over_limit(self.ls, uri_of(path), text):
             self.publish(path, [])
             return
-        checked = await asyncio.to_thread(check_template, path, text, self.open_python_sources())
-        self.publish(path, checked)
+        running = self._template_check
+        if running is None or running[1].done() or running[0] != text:
+            sources = self.open_python_sources()
+            work = asyncio.ensure_future(asyncio.to_thread(check_template, path, text, sources))
+            running = self._template_check = (text, work)
+        self.publish(path, await asyncio.shield(running[1]))
 
     async def file_changed(self, path: Path) -> None:
         if path.suffix == ".py":

@@ -20,6 +20,7 @@ class EventSelections:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._chosen: dict[str, str] | None = None
+        self.revision = 0  # counts changes, for the lens cache
 
     def _path(self) -> Path:
         return self.root / ".lamina" / "state" / FILE_NAME
@@ -41,6 +42,7 @@ class EventSelections:
     def set(self, function: str, event: str) -> None:
         chosen = self._load()
         chosen[function] = event
+        self.revision += 1
         try:
             from lamina.project.workspace import state_dir
 

@@ -49,7 +49,20 @@ def lens_objects(groups: list[LensGroup]) -> list[types.CodeLens]:
 def lens_json(groups: list[LensGroup], before: Sequence[types.CodeLens] = ()) -> PrebuiltJson:
     """The same lenses as `lens_objects`, as the JSON array pygls would have sent, after the
     lenses `before` (a few, from other features: converted the usual way)."""
-    parts: list[str] = [json.dumps(lens) for lens in get_converter().unstructure(list(before))]
+    return joined_json(groups_json(groups), before)
+
+
+def joined_json(fragment: str, before: Sequence[types.CodeLens] = ()) -> PrebuiltJson:
+    """The array of the lenses `before` and those of a `groups_json` fragment."""
+    parts = [json.dumps(lens) for lens in get_converter().unstructure(list(before))]
+    if fragment:
+        parts.append(fragment)
+    return PrebuiltJson("[" + ",".join(parts) + "]")
+
+
+def groups_json(groups: list[LensGroup]) -> str:
+    """The groups' lenses as JSON objects joined by commas (no brackets), to cache and join."""
+    parts: list[str] = []
     for group in groups:
         where = (
             f'"range":{{"start":{{"line":{group.line},"character":{group.start}}},'
@@ -61,4 +74,4 @@ def lens_json(groups: list[LensGroup], before: Sequence[types.CodeLens] = ()) ->
                 f'{{{where},"command":{{"title":{json_string(title)},'
                 f'"command":"{command}","arguments":{arguments}}}}}'
             )
-    return PrebuiltJson("[" + ",".join(parts) + "]")
+    return ",".join(parts)

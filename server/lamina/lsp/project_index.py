@@ -8,12 +8,15 @@ leaves the last good model for lenses, and its error for commands and diagnostic
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lamina.project.load_cancel import LoadSuperseded, checkpoint, stop_when
 from lamina.project.spec import FunctionSpec, ProjectError
 
 if TYPE_CHECKING:
@@ -56,17 +59,29 @@ class LoadedProject:
     project: Project
     by_handler_file: dict[str, list[FunctionSpec]] = field(default_factory=dict)
     code_dirs: list[tuple[str, FunctionSpec]] = field(default_factory=list)
+    by_source_file: dict[str, list[FunctionSpec]] = field(default_factory=dict)
+    source_files: set[str] = field(default_factory=set)  # every file the model was read from
 
     @classmethod
     def index(cls, project: Project) -> LoadedProject:
+        """Built in the loading thread: on 10,000 functions, the paths take a while."""
         loaded = cls(project)
         for spec in project.functions.values():
+            checkpoint()
             loaded.by_handler_file.setdefault(normalized(spec.handler_path), []).append(spec)
             loaded.code_dirs.append((normalized(spec.code_dir), spec))
+            if spec.source_path is not None:
+                loaded.by_source_file.setdefault(normalized(spec.source_path), []).append(spec)
+        sources = [project.template_path, project.samconfig_path, *map(Path, loaded.by_source_file)]
+        loaded.source_files = {normalized(source) for source in sources if source is not None}
         return loaded
 
     def specs_for_file(self, path: Path) -> list[FunctionSpec]:
         return self.by_handler_file.get(normalized(path), [])
+
+    def specs_defined_in(self, path: Path) -> list[FunctionSpec]:
+        """Functions whose definition was read from `path` (a template, pyproject.toml, ...)."""
+        return self.by_source_file.get(normalized(path), [])
 
     def specs_using(self, path: Path) -> list[FunctionSpec]:
         """Functions whose code folder holds `path` (their code changes when it changes)."""
@@ -76,6 +91,16 @@ class LoadedProject:
             for folder, spec in self.code_dirs
             if target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
         ]
+
+
+def _load_indexed(
+    root: Path, options: ProjectOptions | None, superseded: Callable[[], bool]
+) -> LoadedProject:
+    """Load and index the project (in a worker thread); LoadSuperseded once `superseded()`."""
+    from lamina.project.loader import load_project
+
+    with stop_when(superseded):
+        return LoadedProject.index(load_project(root, options=options))
 
 
 class ProjectIndex:
@@ -102,20 +127,24 @@ class ProjectIndex:
         return self._error
 
     def reload(self) -> None:
-        """Load afresh. A load under way isn't doubled: it loads again when it ends (its result
-        is moot), so a burst of saves costs at most two loads, not one thread per save."""
+        """Load afresh. A load under way isn't doubled: it stops at its next safe point (between
+        resources, every few thousand YAML values: project/load_cancel.py) and loads again, so a
+        burst of saves costs one load and a few moot starts, and a huge template saved mid-load
+        gets its new model without waiting for the old one."""
         self._generation += 1
         if self._loading is None or self._loading.done():
             self._loading = asyncio.ensure_future(self._load())
 
     async def _load(self) -> None:
-        from lamina.project.loader import load_project
-
         while True:
             generation = self._generation
             self.loads += 1
             try:
-                project = await asyncio.to_thread(load_project, self.root, options=self.options)
+                superseded = functools.partial(self._superseded, generation)
+                loaded = await asyncio.to_thread(_load_indexed, self.root, self.options, superseded)
+            except LoadSuperseded:
+                log.info("stopped loading the project: its files changed meanwhile")
+                continue
             except ProjectError as e:
                 if generation == self._generation:
                     self._error = e
@@ -129,11 +158,14 @@ class ProjectIndex:
                     return
                 continue
             if generation == self._generation:
-                self._loaded = LoadedProject.index(project)
+                self._loaded = loaded
                 self._error = None
-                for warning in project.warnings:
+                for warning in loaded.project.warnings:
                     log.info("warning: %s", warning)
                 return
+
+    def _superseded(self, generation: int) -> bool:
+        return generation != self._generation
 
     async def current(self) -> LoadedProject | None:
         """The model once the latest load is done (None if it never loaded)."""
@@ -167,10 +199,4 @@ class ProjectIndex:
         if is_project_file_name(path) and normalized(path.parent) == normalized(self.root):
             return True
         loaded = self._loaded
-        if loaded is None:
-            return False
-        project = loaded.project
-        sources = [project.template_path, project.samconfig_path]
-        sources += [spec.source_path for spec in project.functions.values()]
-        target = normalized(path)
-        return any(source is not None and normalized(source) == target for source in sources)
+        return loaded is not None and normalized(path) in loaded.source_files

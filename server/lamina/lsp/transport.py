@@ -138,10 +138,29 @@ def _is_message(data: object) -> bool:
     return "id" in data and ("result" in data or "error" in data)
 
 
+class ClosingStdoutWriter(StdoutWriter):
+    """pygls' stdout writer, that drops what is written after `exit` closed it: log lines from
+    worker threads still reach the loop while it winds down, and pygls answers a failed write
+    with a message about it, which fails too, each failure logged to stderr, until that pipe
+    fills and the process hangs instead of exiting."""
+
+    def __init__(self, stdout: BinaryIO) -> None:
+        super().__init__(stdout)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()  # type: ignore[no-untyped-call]
+
+    def write(self, data: bytes) -> None:
+        if not self.closed:
+            super().write(data)
+
+
 def serve_stdio(server: LaminaServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Serve until `exit` (then return) or the end of stdin (then end the process)."""
     server._stop_event = threading.Event()
-    server.protocol.set_writer(StdoutWriter(stdout))
+    server.protocol.set_writer(ClosingStdoutWriter(stdout))
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

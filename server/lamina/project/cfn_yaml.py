@@ -108,13 +108,45 @@ def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> An
     return _construct_value(loader, node)
 
 
+def _resolve_with_checkpoints(resolve: Any) -> Any:
+    """The loader's `resolve` (which even the C parser calls, for every node), remembering the
+    tag of each short scalar (a template repeats `Type`, `Properties`, `src/` thousands of
+    times, and a scalar's implicit tag depends only on its text), and a safe point every
+    4,096 nodes where a superseded project load stops (project/load_cancel.py)."""
+    import yaml
+
+    from lamina.project.load_cancel import checkpoint
+
+    scalar = yaml.ScalarNode
+    tags: dict[tuple[str, Any], str] = {}
+    calls = [0]
+
+    def resolve_and_check(loader: Any, kind: Any, value: Any, implicit: Any) -> Any:
+        calls[0] += 1
+        if not calls[0] & 4095:
+            checkpoint()
+        if kind is not scalar or len(value) > 64:
+            return resolve(loader, kind, value, implicit)
+        key = (value, implicit)
+        tag = tags.get(key)
+        if tag is None:
+            if len(tags) > 50_000:
+                tags.clear()
+            tag = tags[key] = resolve(loader, kind, value, implicit)
+        return tag
+
+    return resolve_and_check
+
+
 @functools.cache
 def cfn_loader_class() -> type[yaml.SafeLoader]:
     """The loader class: yaml.CSafeLoader (fast) when PyYAML has its C extension, else SafeLoader."""
     import yaml
 
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader_class: type[yaml.SafeLoader] = type("CfnLoader", (base,), {})
+    loader_class: type[yaml.SafeLoader] = type(
+        "CfnLoader", (base,), {"resolve": _resolve_with_checkpoints(base.resolve)}
+    )
     loader_class.add_constructor("!Ref", _construct_ref)
     loader_class.add_constructor("!Condition", _construct_condition)
     loader_class.add_constructor("!GetAtt", _construct_get_att)
@@ -225,10 +257,13 @@ def parse_cfn_yaml(text: str, path: Path, entries: str = "Resources") -> CfnDocu
     functions) get their lines recorded, and must be unique."""
     import yaml
 
+    from lamina.project.load_cancel import checkpoint
+
     loader = cfn_loader_class()(text)
     try:
         root = loader.get_single_node()
         check_aliases(root, text, path)
+        checkpoint()
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         if text.lstrip().startswith("{"):  # JSON that YAML can't read (tab indentation)

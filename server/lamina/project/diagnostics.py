@@ -108,16 +108,33 @@ def check_template(
         return [ProjectDiagnostic(path, span, Severity.ERROR, "template-error", e.message)]
     found: list[ProjectDiagnostic] = []
     seen: set[tuple[str, TextSpan]] = set()
+    files = _FileFacts()  # functions share folders and handler files: read each once
     for function in functions:
-        for diagnostic in _check_function(path, function, open_sources or {}):
+        for diagnostic in _check_function(path, function, open_sources or {}, files):
             if (diagnostic.code, diagnostic.span) not in seen:  # a Globals value, once
                 seen.add((diagnostic.code, diagnostic.span))
                 found.append(diagnostic)
     return found
 
 
+class _FileFacts:
+    """What one check learnt about folders and handler modules, for the next function."""
+
+    def __init__(self) -> None:
+        self.folders: dict[Path, bool] = {}
+        self.modules: dict[tuple[Path, str], tuple[Path | None, str | None, Any]] = {}
+
+    def is_dir(self, folder: Path) -> bool:
+        if folder not in self.folders:
+            self.folders[folder] = folder.is_dir()
+        return self.folders[folder]
+
+
 def _check_function(
-    path: Path, function: FunctionResource, open_sources: Mapping[Path, str]
+    path: Path,
+    function: FunctionResource,
+    open_sources: Mapping[Path, str],
+    files: _FileFacts | None = None,
 ) -> list[ProjectDiagnostic]:
     found: list[ProjectDiagnostic] = []
     properties = function.properties
@@ -152,7 +169,7 @@ def _check_function(
             message = f"{name} must be {low}-{high} {unit} in Lambda, not {number:g}"
             fix = Fix(f"Set {name} to {bound}", (TextReplacement(path, value.span, str(bound)),))
             report(value, f"{name.lower()}-out-of-range", message, fix)
-    _check_code(path, function, report, open_sources)
+    _check_code(path, function, report, open_sources, files or _FileFacts())
     return found
 
 
@@ -172,7 +189,11 @@ def runtime_problem(runtime: str) -> tuple[str, str] | None:
 
 
 def _check_code(
-    path: Path, function: FunctionResource, report: _Report, open_sources: Mapping[Path, str]
+    path: Path,
+    function: FunctionResource,
+    report: _Report,
+    open_sources: Mapping[Path, str],
+    files: _FileFacts,
 ) -> None:
     properties = function.properties
     code = properties.get("Code" if function.kind == LAMBDA_FUNCTION else "CodeUri")
@@ -186,7 +207,7 @@ def _check_code(
     module = function_name = None
     if handler is not None and isinstance(handler.value, str) and "." in handler.value:
         module, _, function_name = handler.value.strip().rpartition(".")
-    if code is not None and not code_dir.is_dir():
+    if code is not None and not files.is_dir(code_dir):
         fixes = tuple(
             Fix(f"Change to {candidate}", (TextReplacement(path, code.span, candidate),))
             for candidate in _folders_with_module(path.parent, module)
@@ -199,7 +220,28 @@ def _check_code(
         message = f"Handler must look like module.function, not {handler.value!r}"
         report(handler, "handler-invalid", message)
         return
-    _check_handler(code_dir, module, function_name, handler, report, open_sources)
+    _check_handler(code_dir, module, function_name, handler, report, open_sources, files)
+
+
+def _module_facts(
+    code_dir: Path, module: str, open_sources: Mapping[Path, str], files: _FileFacts
+) -> tuple[Path | None, str | None, Any]:
+    """The module's file, its text and its top-level names (None where unreadable)."""
+    from lamina.project.discovery import module_file, parse_module, top_level_bindings
+
+    key = (code_dir, module)
+    if key not in files.modules:
+        file = module_file(code_dir, module)
+        source = open_sources.get(file) if file is not None else None
+        if file is not None and source is None:
+            try:
+                source = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                source = None
+        tree = parse_module(source) if source is not None else None
+        bindings = top_level_bindings(tree) if tree is not None else None
+        files.modules[key] = (file, source, bindings)
+    return files.modules[key]
 
 
 def _check_handler(
@@ -209,10 +251,9 @@ def _check_handler(
     handler: PropertyValue,
     report: _Report,
     open_sources: Mapping[Path, str],
+    files: _FileFacts,
 ) -> None:
-    from lamina.project.discovery import module_file, parse_module, top_level_bindings
-
-    file = module_file(code_dir, module)
+    file, source, bindings = _module_facts(code_dir, module, open_sources, files)
     if file is None:
         expected = code_dir / (module.replace(".", "/") + ".py")
         fix = Fix(
@@ -222,16 +263,8 @@ def _check_handler(
         message = f"no file for module '{module}' (expected {expected})"
         report(handler, "handler-file-missing", message, fix)
         return
-    source = open_sources.get(file)
-    if source is None:
-        try:
-            source = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return
-    tree = parse_module(source)
-    if tree is None:
-        return  # the runtime reports the syntax error, the way Lambda does
-    bindings = top_level_bindings(tree)
+    if source is None or bindings is None:
+        return  # unreadable; or the runtime reports the syntax error, the way Lambda does
     if function in bindings or "*" in bindings:
         return
     lines = source.splitlines()

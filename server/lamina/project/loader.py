@@ -10,6 +10,7 @@ from typing import Any
 
 from lamina.project.events import events_for
 from lamina.project.formats import read_project_file
+from lamina.project.load_cancel import checkpoint
 from lamina.project.project_options import ProjectOptions, SamSettings, sam_settings
 from lamina.project.pyproject import (
     PYPROJECT_FILE_NAME,
@@ -146,5 +147,6 @@ def load_project(
             project.functions[spec.logical_id] = spec
 
     for spec in project.functions.values():
+        checkpoint()
         spec.events = events_for(spec, root)
     return project

@@ -23,6 +23,7 @@ from lamina.project.intrinsics import (
     to_text,
 )
 from lamina.project.layers import function_layers, read_layer_resources
+from lamina.project.load_cancel import checkpoint
 from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
@@ -310,6 +311,7 @@ def read_template(
     reader = _FunctionReader(path, resolver, layers)
 
     for logical_id, resource in resources.items():
+        checkpoint()  # a newer version of the template may make this load moot
         line = document.resource_line(str(logical_id))
         if not isinstance(resource, Mapping):
             raise ProjectError(f"resource '{logical_id}' must be a mapping", path, line)
