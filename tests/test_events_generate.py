@@ -49,6 +49,21 @@ SOURCES = [
     "cognito-post-authentication",
     "cognito-pre-token-generation",
     "cloudformation-custom-resource",
+    "cloudfront-viewer-request",
+    "cloudfront-origin-request",
+    "cloudfront-viewer-response",
+    "cloudfront-origin-response",
+    "stepfunctions-error",
+    "s3-batch",
+    "codecommit",
+    "codepipeline",
+    "cognito-sync",
+    "config-change",
+    "config-oversized",
+    "config-periodic",
+    "ses",
+    "connect",
+    "workmail",
 ]
 
 TOP_LEVEL_KEYS: dict[str, set[str]] = {
@@ -114,6 +129,71 @@ TOP_LEVEL_KEYS: dict[str, set[str]] = {
     "dynamodb-stream": {"Records"},
     "kinesis": {"Records"},
     "cloudwatch-logs": {"awslogs"},
+    "cloudfront-viewer-request": {"Records"},
+    "cloudfront-origin-request": {"Records"},
+    "cloudfront-viewer-response": {"Records"},
+    "cloudfront-origin-response": {"Records"},
+    "stepfunctions-error": {"Cause", "Error"},
+    "s3-batch": {"invocationId", "invocationSchemaVersion", "job", "tasks"},
+    "codecommit": {"Records"},
+    "codepipeline": {"CodePipeline.job"},
+    "cognito-sync": {
+        "datasetName",
+        "datasetRecords",
+        "eventType",
+        "identityId",
+        "identityPoolId",
+        "region",
+        "version",
+    },
+    "config-change": {
+        "accountId",
+        "configRuleArn",
+        "configRuleId",
+        "configRuleName",
+        "eventLeftScope",
+        "executionRoleArn",
+        "invokingEvent",
+        "resultToken",
+        "ruleParameters",
+        "version",
+    },
+    "config-oversized": {
+        "accountId",
+        "configRuleArn",
+        "configRuleId",
+        "configRuleName",
+        "eventLeftScope",
+        "executionRoleArn",
+        "invokingEvent",
+        "resultToken",
+        "ruleParameters",
+        "version",
+    },
+    "config-periodic": {
+        "accountId",
+        "configRuleArn",
+        "configRuleId",
+        "configRuleName",
+        "eventLeftScope",
+        "executionRoleArn",
+        "invokingEvent",
+        "resultToken",
+        "ruleParameters",
+        "version",
+    },
+    "ses": {"Records"},
+    "connect": {"Details", "Name"},
+    "workmail": {
+        "envelope",
+        "flowDirection",
+        "invocationId",
+        "messageId",
+        "sender",
+        "subject",
+        "summaryVersion",
+        "truncated",
+    },
 }
 TOP_LEVEL_KEYS["scheduled"] = TOP_LEVEL_KEYS["eventbridge"]
 TOP_LEVEL_KEYS["firehose"] = {"invocationId", "deliveryStreamArn", "region", "records"}
@@ -132,7 +212,7 @@ TOP_LEVEL_KEYS["apigateway-request-authorizer"] = {"type", "methodArn"} | (
     TOP_LEVEL_KEYS["apigateway-rest"] - {"body", "isBase64Encoded"}
 )
 for _trigger in SOURCES:
-    if _trigger.startswith("cognito-"):
+    if _trigger.startswith("cognito-") and _trigger != "cognito-sync":
         TOP_LEVEL_KEYS[_trigger] = {
             "version",
             "triggerSource",

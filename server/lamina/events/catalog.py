@@ -15,9 +15,11 @@ from datetime import datetime
 from lamina.events import (
     _authorizers,
     _cloudformation,
+    _cloudfront,
     _cognito,
     _http,
     _messaging,
+    _operations,
     _storage,
     _streams,
 )
@@ -31,6 +33,8 @@ _SPECS: tuple[Spec, ...] = (
     *_streams.SPECS,
     *_cognito.SPECS,
     *_cloudformation.SPECS,
+    *_cloudfront.SPECS,
+    *_operations.SPECS,
 )
 _BY_NAME: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 _ALIASES: dict[str, str] = {alias: spec.name for spec in _SPECS for alias in spec.aliases}
