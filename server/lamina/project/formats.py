@@ -44,7 +44,7 @@ def read_project_file(
     if path.name in (*SERVERLESS_FILE_NAMES, *UNREAD_FILE_NAMES):
         from lamina.project.serverless import read_serverless
 
-        return read_serverless(path)
+        return read_serverless(path, options=parameter_overrides)
     if path.name == CDK_MANIFEST:
         from lamina.project.cdk import read_cloud_assembly
 
@@ -52,7 +52,7 @@ def read_project_file(
     if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
         from lamina.project.terraform import read_terraform
 
-        return read_terraform(path.parent)
+        return read_terraform(path.parent, variables=parameter_overrides)
     from lamina.project.sam_project import read_sam_project
 
     return read_sam_project(

@@ -63,10 +63,15 @@ def find_terraform_file(folder: Path) -> Path | None:
     return files[0] if files else None
 
 
-def read_terraform(folder: Path, environ: Mapping[str, str] | None = None) -> TemplateFunctions:
-    """The functions of the *.tf files in `folder`. Raises ProjectError naming file and line."""
+def read_terraform(
+    folder: Path,
+    environ: Mapping[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> TemplateFunctions:
+    """The functions of the *.tf files in `folder`, with `variables` as `-var NAME=VALUE`s.
+    Raises ProjectError naming file and line."""
     folder = Path(os.path.abspath(folder))
-    config = Configuration(folder, os.environ if environ is None else environ)
+    config = Configuration(folder, os.environ if environ is None else environ, variables)
     result = TemplateFunctions(path=find_terraform_file(folder) or folder / "main.tf")
     for path, document in config.documents:
         text = path.read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """A Terraform configuration folder as values: its *.tf files parsed (python-hcl2, the parses
-cached by content), its variables (defaults, then terraform.tfvars, *.auto.tfvars, then
-TF_VAR_x, Terraform's order), locals, archive_file data sources and aws_s3_object uploads,
+cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
+then the command line's -var values: Terraform's order, later winning), locals, archive_file data sources and aws_s3_object uploads,
 and the resolution of expressions to what a local run can know.
 """
 
@@ -108,7 +108,12 @@ def blocks(document: Mapping[str, Any], kind: str) -> list[tuple[str, Any]]:
 class Configuration:
     """Everything of one folder's *.tf files that function values can refer to."""
 
-    def __init__(self, folder: Path, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        environ: Mapping[str, str],
+        variables: Mapping[str, str] | None = None,
+    ) -> None:
         self.folder = folder
         self.documents = [
             (path, _parse_configuration(path)) for path in configuration_files(folder)
@@ -136,11 +141,14 @@ class Configuration:
                 archives = entry.get("archive_file") if isinstance(entry, Mapping) else None
                 if isinstance(archives, Mapping):
                     self.archives.update(archives)
-        for tfvars in self._tfvars_files():
-            self.variables.update(_parse(tfvars))
+        # Terraform's order, later winning: defaults, TF_VAR_ environment variables,
+        # terraform.tfvars(.json), *.auto.tfvars(.json), then -var on the command line.
         for key, value in environ.items():
             if key.startswith("TF_VAR_"):
                 self.variables[key[len("TF_VAR_") :]] = value
+        for tfvars in self._tfvars_files():
+            self.variables.update(_parse(tfvars))
+        self.variables.update(variables or {})
 
     def _tfvars_files(self) -> list[Path]:
         files = [self.folder / "terraform.tfvars", self.folder / "terraform.tfvars.json"]

@@ -1,0 +1,143 @@
+"""Constructs of the project formats read beyond the first pass: Serverless Framework layers
+(applied to a run, as deployed) and the stage chosen on the command line, through `lamina` as a
+user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from test_cli import lamina
+
+from lamina.project import load_project
+
+PROJECTS = Path(__file__).parent / "projects"
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Terraform parse cache goes to the test's own folder, not the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+SERVICE_WITH_LAYERS = """\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+  layers:
+    - arn:aws:lambda:eu-west-1:123456789012:layer:shared:3
+layers:
+  common-deps:
+    path: layers/common
+  broken:
+    path: layers/missing
+functions:
+  create:
+    handler: app.create
+    layers:
+      - {Ref: CommonDashdepsLambdaLayer}
+  report:
+    handler: app.report
+  odd:
+    handler: app.report
+    layers:
+      - ${cf:other-stack.LayerArn}
+"""
+HANDLER = """\
+import common_util
+
+
+def create(event, context):
+    return {"from_layer": common_util.NAME, "file": common_util.__file__}
+
+
+def report(event, context):
+    return {}
+"""
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Path:
+    (tmp_path / "serverless.yml").write_text(SERVICE_WITH_LAYERS)
+    (tmp_path / "app.py").write_text(HANDLER)
+    python = tmp_path / "layers" / "common" / "python"
+    python.mkdir(parents=True)
+    (python / "common_util.py").write_text("NAME = 'common layer'\n")
+    return tmp_path
+
+
+def test_serverless_layers_by_ref_and_arn_with_the_providers_as_default(service: Path) -> None:
+    project = load_project(service)
+    create = project.functions["create"]
+    assert [(layer.name, layer.content_dir) for layer in create.layers] == [
+        ("CommonDashdepsLambdaLayer", service / "layers" / "common")
+    ]  # the function's own list replaces the provider's
+    report = project.functions["report"]
+    assert [(layer.name, layer.arn) for layer in report.layers] == [
+        ("arn:aws:lambda:eu-west-1:123456789012:layer:shared:3",) * 2
+    ]
+    assert project.functions["odd"].layers == []
+    warnings = "\n".join(project.warnings)
+    assert "layers.broken: path layers/missing is not a folder; layer left out" in warnings
+    assert "functions.odd: layer '${cf:other-stack.LayerArn}' is neither a layer" in warnings
+    assert "layers are not added" not in warnings
+
+
+def test_serverless_layer_code_imports_from_opt_in_a_run(service: Path) -> None:
+    out = lamina("invoke", "create", "--event", "-", cwd=service, stdin="{}")
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["from_layer"] == "common layer"
+    assert answer["file"].endswith("python/common_util.py")
+
+
+STAGED_SERVICE = """\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+  stage: qa
+  environment:
+    STAGE: ${sls:stage}
+    TABLE: ${self:custom.tables.${sls:stage}}
+    COLOR: ${opt:color, 'blue'}
+custom:
+  tables: {qa: qa-table, prod: prod-table}
+functions:
+  create:
+    handler: app.create
+"""
+
+
+def test_serverless_stage_from_the_command_line_over_provider_stage(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(STAGED_SERVICE)
+    (tmp_path / "app.py").write_text("def create(event, context):\n    return {}\n")
+    quiet = lamina("functions", "--json", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    (row,) = json.loads(quiet.stdout)
+    assert row["functionName"] == "shop-qa-create"  # provider.stage
+    staged = lamina(
+        "functions", "--json", "--stage", "prod", "--parameter-overrides", "color=red",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert staged.returncode == 0, staged.stderr
+    (row,) = json.loads(staged.stdout)
+    assert row["functionName"] == "shop-prod-create"
+    spec = load_project(tmp_path, parameter_overrides={"stage": "prod", "color": "red"}).functions[
+        "create"
+    ]
+    assert spec.environment == {"STAGE": "prod", "TABLE": "prod-table", "COLOR": "red"}
+
+
+def test_terraform_var_on_the_command_line_wins_over_tfvars(tmp_path: Path) -> None:
+    root = tmp_path / "terraform-orders"
+    shutil.copytree(PROJECTS / "terraform-orders", root)
+    plain = load_project(root).functions["orders"]
+    assert plain.environment["LOG_LEVEL"] == "DEBUG"  # terraform.tfvars
+    given = load_project(root, parameter_overrides={"log_level": "WARN", "stage": "prod"})
+    orders = given.functions["orders"]
+    assert (orders.environment["LOG_LEVEL"], orders.environment["STAGE"]) == ("WARN", "prod")
+    assert orders.function_name == "orders-prod-create"
