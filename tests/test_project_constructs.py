@@ -141,3 +141,59 @@ def test_terraform_var_on_the_command_line_wins_over_tfvars(tmp_path: Path) -> N
     orders = given.functions["orders"]
     assert (orders.environment["LOG_LEVEL"], orders.environment["STAGE"]) == ("WARN", "prod")
     assert orders.function_name == "orders-prod-create"
+
+
+INLINE_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SamInline:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      InlineCode: |
+        def handler(event, context):
+            return {"inline": "sam", "file": __file__, "event": event}
+  CfnInline:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      Role: arn:aws:iam::123456789012:role/inline
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return {"inline": "cloudformation"}
+  NotCode:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      InlineCode: {"Fn::ImportValue": "elsewhere"}
+"""
+
+
+def test_inline_code_runs_from_an_index_py_outside_the_project(tmp_path: Path) -> None:
+    """SAM's InlineCode and CloudFormation's Code.ZipFile (the CDK's Code.fromInline) are
+    written, as CloudFormation does, to index.py: in Lamina's cache, never in the project."""
+    project = tmp_path / "inline"
+    project.mkdir()
+    (project / "template.yaml").write_text(INLINE_TEMPLATE)
+    loaded = load_project(project)
+    assert list(loaded.functions) == ["SamInline", "CfnInline"]
+    sam = loaded.functions["SamInline"]
+    assert sam.handler_path.name == "index.py"
+    assert project not in sam.handler_path.parents
+    assert any(
+        w.startswith("NotCode: skipped: InlineCode is not a string") for w in loaded.warnings
+    )
+    out = lamina("invoke", "SamInline", "--event", "-", cwd=project, stdin='{"n": 1}')
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert (answer["inline"], answer["event"]) == ("sam", {"n": 1})
+    assert answer["file"].endswith("/index.py")
+    out = lamina("invoke", "CfnInline", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"inline": "cloudformation"}
+    assert sorted(p.name for p in project.iterdir()) == ["template.yaml"]
