@@ -197,3 +197,59 @@ def test_inline_code_runs_from_an_index_py_outside_the_project(tmp_path: Path) -
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"inline": "cloudformation"}
     assert sorted(p.name for p in project.iterdir()) == ["template.yaml"]
+
+
+TERRAFORM_WITH_LAYERS = """\
+data "archive_file" "deps" {
+  type        = "zip"
+  source_dir  = "${path.module}/layers/deps"
+  output_path = "${path.module}/build/deps.zip"
+}
+
+resource "aws_lambda_layer_version" "deps" {
+  layer_name = "deps"
+  filename   = data.archive_file.deps.output_path
+}
+
+data "archive_file" "app" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/app.zip"
+}
+
+resource "aws_lambda_function" "orders" {
+  function_name = "orders"
+  role          = "arn:aws:iam::123456789012:role/orders"
+  handler       = "app.create"
+  runtime       = "python3.12"
+  filename      = data.archive_file.app.output_path
+  layers = [
+    aws_lambda_layer_version.deps.arn,
+    "arn:aws:lambda:eu-west-1:123456789012:layer:shared:3",
+    aws_lambda_layer_version.missing.arn,
+  ]
+}
+"""
+
+
+def test_terraform_layers_run_from_their_archive_folders(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM_WITH_LAYERS)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(HANDLER)
+    python = tmp_path / "layers" / "deps" / "python"
+    python.mkdir(parents=True)
+    (python / "common_util.py").write_text("NAME = 'terraform layer'\n")
+    project = load_project(tmp_path)
+    orders = project.functions["orders"]
+    shared = "arn:aws:lambda:eu-west-1:123456789012:layer:shared:3"
+    assert [(layer.name, layer.content_dir, layer.arn) for layer in orders.layers] == [
+        ("aws_lambda_layer_version.deps", tmp_path / "layers" / "deps", None),
+        (shared, None, shared),
+    ]
+    assert (
+        "aws_lambda_function.orders: layer aws_lambda_layer_version.missing has no local folder; "
+        "left out"
+    ) in project.warnings
+    out = lamina("invoke", "orders", "--event", "-", cwd=tmp_path, stdin="{}")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["from_layer"] == "terraform layer"

@@ -40,6 +40,7 @@ from lamina.project.terraform_config import (
     blocks,
     configuration_files,
 )
+from lamina.project.terraform_layers import function_layers, layer_versions
 
 LAMBDA_RESOURCE = "aws_lambda_function"
 LAMBDA_MODULE_SOURCE = "terraform-aws-modules/lambda/aws"
@@ -162,7 +163,17 @@ def _function(
         return None
     environment = values.get("environment") or [{}]
     variables = environment[0].get("variables", {}) if isinstance(environment, list) else {}
-    return _spec(address, name, values, code_dir, variables, result)
+    spec = _spec(address, name, values, code_dir, variables, result)
+    if spec is not None and "layers" in body:
+        spec.layers = function_layers(
+            body["layers"],
+            address,
+            layer_versions(config.documents),
+            config.resolve,
+            lambda filename, where: _code_from_filename(config, filename, where, result),
+            result.warnings,
+        )
+    return spec
 
 
 def _module_function(
