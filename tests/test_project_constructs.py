@@ -253,3 +253,66 @@ def test_terraform_layers_run_from_their_archive_folders(tmp_path: Path) -> None
     out = lamina("invoke", "orders", "--event", "-", cwd=tmp_path, stdin="{}")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["from_layer"] == "terraform layer"
+
+
+ROOT_CALLING_A_MODULE = """\
+variable "stage" {
+  default = "dev"
+}
+
+module "api" {
+  source      = "./modules/api"
+  stage       = var.stage
+  memory      = 256
+}
+"""
+API_MODULE = """\
+variable "stage" {}
+variable "memory" {
+  default = 128
+}
+
+data "archive_file" "api" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/api.zip"
+}
+
+resource "aws_lambda_function" "handler" {
+  function_name = "api-${var.stage}"
+  role          = "arn:aws:iam::123456789012:role/api"
+  handler       = "app.create"
+  runtime       = "python3.12"
+  filename      = data.archive_file.api.output_path
+  memory_size   = var.memory
+  environment {
+    variables = { STAGE = var.stage }
+  }
+}
+
+module "remote" {
+  source = "terraform-aws-modules/s3-bucket/aws"
+}
+"""
+
+
+def test_terraform_local_modules_are_read_with_their_inputs(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(ROOT_CALLING_A_MODULE)
+    module = tmp_path / "modules" / "api"
+    (module / "src").mkdir(parents=True)
+    (module / "main.tf").write_text(API_MODULE)
+    (module / "src" / "app.py").write_text("def create(event, context):\n    return {}\n")
+    project = load_project(tmp_path, parameter_overrides={"stage": "prod"})
+    assert list(project.functions) == ["module.api.handler"]
+    spec = project.functions["module.api.handler"]
+    assert (spec.function_name, spec.memory_size) == ("api-prod", 256)
+    assert spec.environment == {"STAGE": "prod"}
+    assert spec.code_dir == module / "src"  # path.module is the module's folder
+    assert (spec.source_path, spec.source_line) == (module / "main.tf", 12)
+    assert project.find("api-prod") is spec
+    assert any(
+        w.startswith("module.api: module.remote (terraform-aws-modules/s3-bucket/aws)")
+        for w in project.warnings
+    )
+    out = lamina("invoke", "module.api.handler", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr

@@ -203,7 +203,7 @@ def test_terraform_functions_from_archive_files_modules_and_tfvars(tmp_path: Pat
     assert project.functions["uploaded"].code_dir == root / "src" / "orders"
     warnings = "\n".join(project.warnings)
     assert "aws_lambda_function.prebuilt: skipped: the code is dist/prebuilt.zip" in warnings
-    assert "module.network (./modules/network): modules are not followed" in warnings
+    assert "module.network (./modules/network): no such folder" in warnings
     assert "${aws_dynamodb_table.orders.name} is not resolved" in warnings
 
 

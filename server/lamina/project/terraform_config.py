@@ -112,7 +112,7 @@ class Configuration:
         self,
         folder: Path,
         environ: Mapping[str, str],
-        variables: Mapping[str, str] | None = None,
+        variables: Mapping[str, Any] | None = None,
     ) -> None:
         self.folder = folder
         self.documents = [
