@@ -8,9 +8,7 @@ the text's hash, written once and never inside the project, and runs the functio
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 INLINE_FILE_NAME = "index.py"
@@ -26,6 +24,9 @@ def _cache_dir() -> Path:
 
 def inline_code_dir(source: str) -> Path:
     """The folder holding `source` as index.py (created on first use). Raises OSError."""
+    import hashlib  # here, not at import: most templates have no inline code
+    import tempfile
+
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
     folder = _cache_dir() / digest
     target = folder / INLINE_FILE_NAME

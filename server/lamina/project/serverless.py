@@ -25,25 +25,19 @@ from typing import Any
 
 from lamina.project.cfn_yaml import load_cfn_yaml
 from lamina.project.serverless_events import sam_events
+from lamina.project.serverless_files import (
+    SERVERLESS_FILE_NAMES,
+    UNREAD_FILE_NAMES,
+    find_serverless_file,
+)
 from lamina.project.serverless_layers import function_layers, service_layers
 from lamina.project.serverless_package import package_warnings
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
 
-SERVERLESS_FILE_NAMES = ("serverless.yml", "serverless.yaml")
-UNREAD_FILE_NAMES = ("serverless.ts", "serverless.js", "serverless.json", "serverless.cjs")
 FRAMEWORK_TIMEOUT_S = 6
 FRAMEWORK_MEMORY_MB = 1024
-
-
-def find_serverless_file(folder: Path) -> Path | None:
-    """serverless.yml, else serverless.yaml, else one of the code-defined configurations."""
-    for name in (*SERVERLESS_FILE_NAMES, *UNREAD_FILE_NAMES):
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def read_serverless(
@@ -181,3 +175,6 @@ def _integer(value: Any, default: int, key: str, resolver: VariableResolver) -> 
         return int(value)
     resolver.warnings.append(f"functions.{key}: {value!r} is not a whole number; using {default}")
     return default
+
+
+__all__ = ["SERVERLESS_FILE_NAMES", "UNREAD_FILE_NAMES", "find_serverless_file", "read_serverless"]
