@@ -6,6 +6,7 @@ and the resolution of expressions to what a local run can know.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -23,11 +24,25 @@ def _cache_file(text: str) -> Path:
     """Where the parse of `text` is kept: python-hcl2 takes about 10 ms per block (lark), so a
     200-function configuration is parsed once per change, not at every start."""
     import hashlib
-    from importlib.metadata import version
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = hashlib.sha256(f"{version('python-hcl2')}\0{text}".encode()).hexdigest()
+    key = hashlib.sha256(f"{_parser_stamp()}\0{text}".encode()).hexdigest()
     return Path(base) / "lamina" / "hcl2" / f"{key}.json"
+
+
+@functools.cache
+def _parser_stamp() -> str:
+    """Which python-hcl2 parses, without importing it (lark takes ~100 ms to load) nor asking
+    importlib.metadata (which reads every installed distribution): its package file's path,
+    size and time, which change with every install."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hcl2")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return "no-hcl2"
+    stat = os.stat(origin)
+    return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _parse(path: Path) -> dict[str, Any]:
