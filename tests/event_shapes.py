@@ -48,7 +48,18 @@ SAM_TO_LAMINA: dict[tuple[str, str], str] = {
     ("ses", "email-receiving"): "ses",
     ("connect", "contact-flow-event"): "connect",
     ("workmail", "email"): "workmail",
+    ("kinesis", "analytics"): "kinesis-analytics",
+    ("kinesis", "analytics-compressed"): "kinesis-analytics",  # the same, its data gzipped
+    ("kinesis", "analytics-dynamodb"): "kinesis-analytics",  # the same, its data a JSON row
+    ("kinesis", "analytics-kpl"): "kinesis-analytics",
+    ("kinesis", "apachelog"): "firehose",  # Firehose transformations of log lines
+    ("kinesis", "syslog"): "firehose",
+    ("kinesis", "cloudwatch-logs-processor"): "firehose",
+    ("kinesis", "streams-as-source"): "firehose-kinesis",
 }
+
+# Keys SAM's samples misspell, and the name AWS gives them.
+SAM_MISSPELLED = {"deliverySteamArn": "deliveryStreamArn"}
 
 
 def key_paths(value: Any, prefix: str = "") -> set[str]:
@@ -100,8 +111,12 @@ def in_data_map(path: str) -> bool:
 
 
 def fixed_paths(event: Any) -> set[str]:
-    """The key paths AWS fixes: every path, less what lies inside a data map."""
-    return {path for path in key_paths(event) if not in_data_map(path)}
+    """The key paths AWS fixes: every path, less what lies inside a data map (with SAM's
+    misspelled keys as AWS spells them)."""
+    paths = {path for path in key_paths(event) if not in_data_map(path)}
+    for wrong, right in SAM_MISSPELLED.items():
+        paths = {path.replace(wrong, right) for path in paths}
+    return paths
 
 
 def leaves(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -151,4 +166,6 @@ SAM_OPTIONS: dict[str, tuple[str, str]] = {
     "flow-direction": ("flow_direction", "OUTBOUND"),
     "mail-from": ("mail_from", "orders@example.com"),
     "sender": ("sender", "shop@example.com"),
+    "application": ("application", "orders-analytics"),
+    "stream": ("stream", "orders-stream"),
 }

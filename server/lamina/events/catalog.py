@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lamina.events import (
+    _analytics,
     _authorizers,
     _cloudformation,
     _cloudfront,
@@ -31,6 +32,7 @@ _SPECS: tuple[Spec, ...] = (
     *_messaging.SPECS,
     *_storage.SPECS,
     *_streams.SPECS,
+    *_analytics.SPECS,
     *_cognito.SPECS,
     *_cloudformation.SPECS,
     *_cloudfront.SPECS,
