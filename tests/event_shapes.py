@@ -56,6 +56,13 @@ SAM_TO_LAMINA: dict[tuple[str, str], str] = {
     ("kinesis", "syslog"): "firehose",
     ("kinesis", "cloudwatch-logs-processor"): "firehose",
     ("kinesis", "streams-as-source"): "firehose-kinesis",
+    ("appsync", "resolver"): "appsync",
+    ("sagemaker", "ground-truth-pre-human"): "sagemaker-pre-human",
+    ("sagemaker", "ground-truth-annotation-consolidation"): "sagemaker-consolidation",
+    # SAM's batch samples are a job's name, queue and definition (get-job) and a job id
+    # (submit-job): the inputs of functions that submit a job and that look one up.
+    ("batch", "get-job"): "batch-job-request",
+    ("batch", "submit-job"): "batch-job-id",
 }
 
 # Keys SAM's samples misspell, and the name AWS gives them.
@@ -101,6 +108,11 @@ DATA_MAPS = (
     "datasetRecords",
     "Details.ContactData.Attributes",
     "Details.Parameters",
+    "arguments",
+    "identity.claims",
+    "request.headers",
+    "info.variables",
+    "stash",
 )
 
 
@@ -168,4 +180,10 @@ SAM_OPTIONS: dict[str, tuple[str, str]] = {
     "sender": ("sender", "shop@example.com"),
     "application": ("application", "orders-analytics"),
     "stream": ("stream", "orders-stream"),
+    "source-ref": ("source_ref", "s3://orders/img-7.jpg"),
+    "labeling-job-name": ("labeling_job_name", "orders-labels"),
+    "label-attribute-name": ("label_attribute_name", "order-label"),
+    "s3-output-path": ("output_path", "s3://orders-out/labels"),
+    "execution-role": ("execution_role", "orders-role"),
+    "iteration-object-timestamp": ("iteration_object_timestamp", "2026-01-02_03:04:05"),
 }

@@ -66,6 +66,11 @@ SOURCES = [
     "ses",
     "connect",
     "workmail",
+    "appsync",
+    "sagemaker-pre-human",
+    "sagemaker-consolidation",
+    "batch-job-request",
+    "batch-job-id",
 ]
 
 TOP_LEVEL_KEYS: dict[str, set[str]] = {
@@ -131,6 +136,17 @@ TOP_LEVEL_KEYS: dict[str, set[str]] = {
     "dynamodb-stream": {"Records"},
     "kinesis": {"Records"},
     "cloudwatch-logs": {"awslogs"},
+    "appsync": {"arguments", "identity", "source", "request", "prev", "info", "stash"},
+    "sagemaker-pre-human": {"version", "labelingJobArn", "dataObject"},
+    "sagemaker-consolidation": {
+        "version",
+        "labelingJobArn",
+        "labelAttributeName",
+        "roleArn",
+        "payload",
+    },
+    "batch-job-request": {"jobName", "jobQueue", "jobDefinition"},
+    "batch-job-id": {"jobId"},
     "kinesis-analytics": {"invocationId", "applicationArn", "streamArn", "records"},
     "firehose-kinesis": {
         "invocationId",

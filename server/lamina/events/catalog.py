@@ -14,6 +14,7 @@ from datetime import datetime
 
 from lamina.events import (
     _analytics,
+    _apps,
     _authorizers,
     _cloudformation,
     _cloudfront,
@@ -37,6 +38,7 @@ _SPECS: tuple[Spec, ...] = (
     *_cloudformation.SPECS,
     *_cloudfront.SPECS,
     *_operations.SPECS,
+    *_apps.SPECS,
 )
 _BY_NAME: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 _ALIASES: dict[str, str] = {alias: spec.name for spec in _SPECS for alias in spec.aliases}
