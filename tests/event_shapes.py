@@ -63,6 +63,14 @@ SAM_TO_LAMINA: dict[tuple[str, str], str] = {
     # (submit-job): the inputs of functions that submit a job and that look one up.
     ("batch", "get-job"): "batch-job-request",
     ("batch", "submit-job"): "batch-job-id",
+    # Lex: SAM's samples are each bot's code hook; the intents and slots are the user's.
+    ("lex", "book-car"): "lex",
+    ("lex", "book-hotel"): "lex",
+    ("lex", "make-appointment"): "lex",
+    ("lex", "order-flowers"): "lex",
+    ("lex-v2", "banking-bot"): "lex-v2",
+    ("lex-v2", "book-car"): "lex-v2",
+    ("lex-v2", "book-hotel"): "lex-v2",
 }
 
 # Keys SAM's samples misspell, and the name AWS gives them.
@@ -113,6 +121,16 @@ DATA_MAPS = (
     "request.headers",
     "info.variables",
     "stash",
+    "sessionAttributes",
+    "requestAttributes",
+    "currentIntent.slots",
+    "currentIntent.slotDetails",
+    "interpretations[].intent.slots",
+    "sessionState.intent.slots",
+    "sessionState.sessionAttributes",
+    "sessionState.activeContexts",
+    "proposedNextState.intent.slots",
+    "transcriptions[].resolvedSlots",
 )
 
 

@@ -71,6 +71,8 @@ SOURCES = [
     "sagemaker-consolidation",
     "batch-job-request",
     "batch-job-id",
+    "lex",
+    "lex-v2",
 ]
 
 TOP_LEVEL_KEYS: dict[str, set[str]] = {
@@ -147,6 +149,31 @@ TOP_LEVEL_KEYS: dict[str, set[str]] = {
     },
     "batch-job-request": {"jobName", "jobQueue", "jobDefinition"},
     "batch-job-id": {"jobId"},
+    "lex": {
+        "bot",
+        "currentIntent",
+        "inputTranscript",
+        "invocationSource",
+        "messageVersion",
+        "outputDialogMode",
+        "requestAttributes",
+        "sessionAttributes",
+        "userId",
+    },
+    "lex-v2": {
+        "bot",
+        "inputMode",
+        "inputTranscript",
+        "interpretations",
+        "invocationSource",
+        "messageVersion",
+        "proposedNextState",  # the default slots leave PickupDate to fill
+        "requestAttributes",
+        "responseContentType",
+        "sessionId",
+        "sessionState",
+        "transcriptions",
+    },
     "kinesis-analytics": {"invocationId", "applicationArn", "streamArn", "records"},
     "firehose-kinesis": {
         "invocationId",

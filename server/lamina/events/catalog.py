@@ -20,6 +20,7 @@ from lamina.events import (
     _cloudfront,
     _cognito,
     _http,
+    _lex,
     _messaging,
     _operations,
     _storage,
@@ -39,6 +40,7 @@ _SPECS: tuple[Spec, ...] = (
     *_cloudfront.SPECS,
     *_operations.SPECS,
     *_apps.SPECS,
+    *_lex.SPECS,
 )
 _BY_NAME: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 _ALIASES: dict[str, str] = {alias: spec.name for spec in _SPECS for alias in spec.aliases}
