@@ -71,6 +71,16 @@ SAM_TO_LAMINA: dict[tuple[str, str], str] = {
     ("lex-v2", "banking-bot"): "lex-v2",
     ("lex-v2", "book-car"): "lex-v2",
     ("lex-v2", "book-hotel"): "lex-v2",
+    # Alexa: SAM's intent samples differ only in the intent and its slots.
+    ("alexa-skills-kit", "start-session"): "alexa-launch",
+    ("alexa-skills-kit", "intent-answer"): "alexa-intent",
+    ("alexa-skills-kit", "intent-getnewfact"): "alexa-intent",
+    ("alexa-skills-kit", "intent-mycoloris"): "alexa-intent",
+    ("alexa-skills-kit", "intent-recipe"): "alexa-intent",
+    ("alexa-skills-kit", "end-session"): "alexa-session-ended",
+    ("alexa-smart-home", "smart-home-discovery-request"): "alexa-smart-home-discovery",
+    ("alexa-smart-home", "smart-home-control-turn-on-request"): "alexa-smart-home-control",
+    ("alexa-smart-home", "smart-home-control-turn-off-request"): "alexa-smart-home-control",
 }
 
 # Keys SAM's samples misspell, and the name AWS gives them.
@@ -131,6 +141,9 @@ DATA_MAPS = (
     "sessionState.activeContexts",
     "proposedNextState.intent.slots",
     "transcriptions[].resolvedSlots",
+    "request.intent.slots",
+    "session.attributes",
+    "payload.appliance.additionalApplianceDetails",
 )
 
 
@@ -204,4 +217,8 @@ SAM_OPTIONS: dict[str, tuple[str, str]] = {
     "s3-output-path": ("output_path", "s3://orders-out/labels"),
     "execution-role": ("execution_role", "orders-role"),
     "iteration-object-timestamp": ("iteration_object_timestamp", "2026-01-02_03:04:05"),
+    "session-id": ("session_id", "SESSION7"),
+    "user-id": ("user_id", "USER7"),
+    "application-id": ("application_id", "SKILL7"),
+    "request-id": ("request_id", "REQUEST7"),
 }

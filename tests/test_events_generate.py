@@ -73,6 +73,11 @@ SOURCES = [
     "batch-job-id",
     "lex",
     "lex-v2",
+    "alexa-launch",
+    "alexa-intent",
+    "alexa-session-ended",
+    "alexa-smart-home-discovery",
+    "alexa-smart-home-control",
 ]
 
 TOP_LEVEL_KEYS: dict[str, set[str]] = {
@@ -149,6 +154,11 @@ TOP_LEVEL_KEYS: dict[str, set[str]] = {
     },
     "batch-job-request": {"jobName", "jobQueue", "jobDefinition"},
     "batch-job-id": {"jobId"},
+    "alexa-launch": {"version", "session", "context", "request"},
+    "alexa-intent": {"version", "session", "context", "request"},
+    "alexa-session-ended": {"version", "session", "context", "request"},
+    "alexa-smart-home-discovery": {"header", "payload"},
+    "alexa-smart-home-control": {"header", "payload"},
     "lex": {
         "bot",
         "currentIntent",

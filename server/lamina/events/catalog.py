@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lamina.events import (
+    _alexa,
     _analytics,
     _apps,
     _authorizers,
@@ -41,6 +42,7 @@ _SPECS: tuple[Spec, ...] = (
     *_operations.SPECS,
     *_apps.SPECS,
     *_lex.SPECS,
+    *_alexa.SPECS,
 )
 _BY_NAME: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 _ALIASES: dict[str, str] = {alias: spec.name for spec in _SPECS for alias in spec.aliases}
