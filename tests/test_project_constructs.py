@@ -316,3 +316,86 @@ def test_terraform_local_modules_are_read_with_their_inputs(tmp_path: Path) -> N
     )
     out = lamina("invoke", "module.api.handler", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+
+
+def cdk_image_app(root: Path, dockerfile: str) -> Path:
+    """A CDK app with one DockerImageFunction, synthesized as `cdk synth` lays it out: the image
+    folder copied into cdk.out/asset.<hash>/ beside the app's own image/ folder."""
+    handler = "def handler(event, context):\n    return {'from': __file__}\n"
+    for folder in (root / "image", root / "cdk.out" / "asset.abc123"):
+        folder.mkdir(parents=True)
+        (folder / "app.py").write_text(handler)
+        (folder / "Dockerfile").write_text(dockerfile)
+    (root / "app.py").write_text("# the CDK app\n")
+    resource = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Code": {"ImageUri": {"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}/x:abc123"}},
+            "PackageType": "Image",
+            "Role": {"Fn::GetAtt": ["ImageRole", "Arn"]},
+            "Timeout": 20,
+        },
+        "Metadata": {
+            "aws:cdk:path": "ImageStack/Image/Resource",
+            "aws:asset:path": "asset.abc123",
+            "aws:asset:dockerfile-path": "Dockerfile",
+            "aws:asset:property": "Code.ImageUri",
+        },
+    }
+    template = {"Resources": {"Image1234ABCD": resource}}
+    (root / "cdk.out" / "ImageStack.template.json").write_text(json.dumps(template))
+    manifest = {
+        "version": "36.0.0",
+        "artifacts": {
+            "ImageStack": {
+                "type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "ImageStack.template.json"},
+            }
+        },
+    }
+    (root / "cdk.out" / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+LAMBDA_IMAGE = """\
+FROM public.ecr.aws/lambda/python:3.12
+# the code, then its packages
+COPY app.py \\
+     ${LAMBDA_TASK_ROOT}/
+CMD [ "app.handler" ]
+"""
+
+
+def test_cdk_image_function_runs_its_dockerfiles_code_from_the_apps_folder(
+    tmp_path: Path,
+) -> None:
+    root = cdk_image_app(tmp_path / "app", LAMBDA_IMAGE)
+    project = load_project(root)
+    image = project.functions["ImageStack/Image"]
+    assert (image.runtime, image.handler, image.timeout) == ("python3.12", "app.handler", 20)
+    assert image.code_dir == root / "image"  # the app's folder, not the copy in cdk.out
+    out = lamina("invoke", "ImageStack/Image", cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"from": str(root / "image" / "app.py")}
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "reason"),
+    [
+        ("FROM python:3.12-slim\nCOPY app.py /app/\n", "its base image python:3.12-slim is not"),
+        (
+            'FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py /opt/\nCMD ["app.handler"]\n',
+            "Dockerfile copies nothing into ${LAMBDA_TASK_ROOT}",
+        ),
+        ("FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\n", "copies nothing"),
+        ("FROM public.ecr.aws/lambda/python:3.11\nCOPY app.py /var/task\n", "no handler"),
+    ],
+)
+def test_cdk_image_functions_lamina_cannot_run_are_named(
+    tmp_path: Path, dockerfile: str, reason: str
+) -> None:
+    project = load_project(cdk_image_app(tmp_path / "app", dockerfile))
+    assert "ImageStack/Image" not in project.functions
+    (warning,) = [w for w in project.warnings if w.startswith("ImageStack/Image")]
+    assert warning.startswith("ImageStack/Image: skipped: a container image function: ")
+    assert reason in warning
