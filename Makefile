@@ -59,7 +59,8 @@ bench: install
 	$(BIN)/python bench/runtime.py
 
 # Real editor clients (tests/e2e, which the default pytest run leaves out): headless Neovim
-# (Debian's 0.7.2) and Emacs 28 with eglot, and with lsp-mode + dap-mode (elpa-*), installed
+# (Debian's 0.7.2), Emacs 28 with eglot, and with lsp-mode + dap-mode (elpa-*), and Kate under Xvfb
+# (screenshots to build/e2e-kate), installed
 # through apt when missing, drive `lamina lsp`, and the VS Code
 # extension runs in code-server with headless Chromium (client-vscode/e2e/install.sh installs
 # them). Screenshots of each step go to build/e2e-vscode.
@@ -78,6 +79,10 @@ e2e: install vsix $(SAM_VENV)/bin/sam
 	emacs --batch --eval "(progn (package-initialize) (require 'eglot) (require 'lsp-mode) (require 'dap-mode))" >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends emacs-nox elpa-eglot elpa-lsp-mode elpa-dap-mode; }
+	# Kate 22.12 under Xvfb, typed at with xdotool; ImageMagick's `import` takes its screenshots.
+	command -v kate >/dev/null 2>&1 && command -v Xvfb >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1 && command -v import >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends kate xvfb xdotool imagemagick; }
 	LAMINA_E2E=1 LAMINA_E2E_VSIX=$(VSIX) LAMINA_E2E_OUT=build/e2e-vscode $(BIN)/pytest -q -s tests/e2e
 
 clean:

@@ -4,42 +4,13 @@ def line, Run with an event and Debug through them, a diagnostic and its quick f
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "lsp"))
-from lsp_harness import write_echo_project  # noqa: E402
+from emacs import run_emacs_driver
 
 
 def test_eglot_reaches_every_action_and_a_quick_fix(tmp_path: Path) -> None:
-    emacs = shutil.which("emacs")
-    if emacs is None:
-        pytest.fail("emacs is not installed (make e2e installs emacs-nox and elpa-eglot)")
-    root = write_echo_project(tmp_path / "echo")
-    (root / ".git").mkdir()  # eglot's project root, as in a repository
-    result_file = tmp_path / "result.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "LAMINA_E2E_ROOT": str(root),
-            "LAMINA_E2E_PYTHON": sys.executable,
-            "LAMINA_E2E_RESULT": str(result_file),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "HOME": str(tmp_path / "home"),
-        }
-    )
-    command = [emacs, "--batch", "-l", str(HERE / "eglot_lamina.el")]
-    out = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=180)
-    report = json.loads(result_file.read_text()) if result_file.exists() else {}
-    assert out.returncode == 0, (report.get("message"), out.stdout[-3000:], out.stderr[-3000:])
+    _, report = run_emacs_driver(tmp_path, "eglot_lamina.el", "elpa-eglot")
     assert report["titles"][:6] == [
         "Lamina: Run EchoFunction (event hello)",
         "Lamina: Debug EchoFunction (event hello)",

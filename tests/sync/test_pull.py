@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from emulator.harness import ROLE, EmulatorProcess, clean_env, handler_zip, unique
 
 from sync.sync_harness import ROLE_NAME
+
+REAL_HOME = os.path.expanduser("~")  # before a fixture points HOME at the test's folder
 
 
 def lamina(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Any:
@@ -102,15 +106,73 @@ def test_pull_errors_are_one_line(sync_emulator: EmulatorProcess, tmp_path: Path
     )
 
 
-def test_pull_from_aws_reads_the_configuration_and_names_what_it_cannot_fetch(
+def test_pull_from_aws_downloads_the_code_configuration_and_layers(
     moto_aws: Any, tmp_path: Path
 ) -> None:
-    """moto server stands in for AWS; it answers GetFunction with the configuration and a code
-    Location on amazonaws.com that it doesn't serve (real AWS gives a presigned URL; this
-    machine has no internet), so this is the one-line error path, and nothing is left behind."""
-    import os
-
+    """moto server stands in for AWS (AWS_ENDPOINT_URL points every client at it). Its
+    GetFunction answers with the code's Location in Lambda's own bucket on amazonaws.com, which
+    moto doesn't serve, so the test puts the zip there in moto's S3, as Lambda keeps it; with
+    S3 pointed at a local endpoint, Lamina reads the location from that endpoint and sends
+    nothing to AWS's hosts. Then the pulled project runs."""
     name = unique("legacy")
+    s3 = moto_aws.client("s3")
+    code = handler_zip("in moto")
+    s3.create_bucket(Bucket="uploads")
+    s3.put_object(Bucket="uploads", Key=f"{name}.zip", Body=code)
+    s3.create_bucket(Bucket="awslambda-us-east-1-tasks")  # where Lambda keeps function code
+    s3.put_object(Bucket="awslambda-us-east-1-tasks", Key=f"{name}.zip", Body=code)
+    aws_lambda = moto_aws.client("lambda")
+    layer = aws_lambda.publish_layer_version(
+        LayerName="shared-utils", Content={"ZipFile": handler_zip("layer")}
+    )["LayerVersionArn"]
+    role = moto_aws.client("iam").get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
+    aws_lambda.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"S3Bucket": "uploads", "S3Key": f"{name}.zip"},
+        Timeout=9,
+        MemorySize=512,
+        Environment={"Variables": {"GREETING": "from moto"}},
+        Layers=[layer],
+    )
+    env = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k == "HOME"}
+    out = lamina("pull", name, "--region", "us-east-1", cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"layer {layer} is listed, not downloaded" in out.stderr
+    project = tmp_path / name
+    template = yaml.safe_load((project / "template.yaml").read_text())
+    (logical_id, resource) = next(iter(template["Resources"].items()))
+    properties = resource["Properties"]
+    assert (properties["FunctionName"], properties["Timeout"], properties["MemorySize"]) == (
+        name,
+        9,
+        512,
+    )
+    assert properties["Environment"] == {"Variables": {"GREETING": "from moto"}}
+    assert properties["Layers"] == [layer]
+    assert (project / "src" / "app.py").read_text().count("ANSWER = 'in moto'") == 1
+
+    # The layer is named, not fetched: the run says it goes without it (the layers setting
+    # maps an ARN to a folder).
+    run_env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    run_env |= {"HOME": REAL_HOME}
+    run = lamina("invoke", logical_id, cwd=project, env=run_env)
+    assert run.returncode == 0, run.stderr
+    assert layer in run.stderr
+    answer = json.loads(run.stdout)
+    assert (answer["answer"], answer["greeting"], answer["memory"]) == (
+        "in moto",
+        "from moto",
+        "512",
+    )
+
+
+def test_pull_from_aws_when_the_code_cannot_be_fetched_is_one_line(
+    moto_aws: Any, tmp_path: Path
+) -> None:
+    name = unique("gone")
     role = moto_aws.client("iam").get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
     moto_aws.client("lambda").create_function(
         FunctionName=name,
@@ -122,6 +184,26 @@ def test_pull_from_aws_reads_the_configuration_and_names_what_it_cannot_fetch(
     env = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k == "HOME"}
     out = lamina("pull", name, "--region", "us-east-1", cwd=tmp_path, env=env)
     assert out.returncode == 2
-    assert out.stderr.startswith(f"error: cannot download the code of {name}: ")
+    assert out.stderr.startswith(f"error: cannot download the code of {name}: s3://awslambda-")
     assert len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://awslambda-eu-west-1-tasks.s3.eu-west-1.amazonaws.com/snapshots/1/f-1a?X=1",
+            ("awslambda-eu-west-1-tasks", "snapshots/1/f-1a"),
+        ),
+        ("https://b.s3-us-west-2.amazonaws.com/k%20x.zip", ("b", "k x.zip")),
+        ("https://s3.cn-north-1.amazonaws.com.cn/b/dir/k.zip", ("b", "dir/k.zip")),
+        ("http://127.0.0.1:9001/2015-03-31/functions/f/code", None),
+    ],
+)
+def test_code_locations_on_s3_are_read_as_bucket_and_key(
+    url: str, expected: tuple[str, str] | None
+) -> None:
+    from lamina.deploy.code_location import s3_object
+
+    assert s3_object(url) == expected

@@ -30,9 +30,10 @@ def functions(as_json: bool, project_dir: Path) -> None:
     for warning in project.warnings:
         notice(f"warning: {warning}")
     rows: list[dict[str, Any]] = []
+    choices: dict[str, Any] = {}  # runtime -> its interpreter choice: one search per runtime
     for spec in project.functions.values():
         location = find_handler_location(spec)
-        python, python_version, python_source = _interpreter(spec, project.settings)
+        python, python_version, python_source = _interpreter(spec, project.settings, choices)
         rows.append(
             {
                 "logicalId": spec.logical_id,
@@ -92,25 +93,33 @@ def functions(as_json: bool, project_dir: Path) -> None:
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
+_SOME_FUNCTION = "\0"  # stands for the function's name in a choice shared by one runtime
+
+
 def _interpreter(
-    spec: Any, settings: dict[str, object]
+    spec: Any, settings: dict[str, object], choices: dict[str, Any]
 ) -> tuple[str | None, str | None, str | None]:
-    """The interpreter `lamina invoke` would run the function on (its warnings, once each)."""
+    """The interpreter `lamina invoke` would run the function on (its warnings, once each).
+    The search (PATH, pyenv, uv, conda) is made once per runtime and kept in `choices`."""
     from lamina.runtime.interpreters import choose_interpreter
     from lamina.runtime.package_set import InterpreterError
 
-    interpreters = settings.get("interpreters")
-    python = settings.get("python")
-    try:
-        choice = choose_interpreter(
-            spec.logical_id,
-            spec.runtime,
-            interpreters=interpreters if isinstance(interpreters, dict) else None,
-            python_setting=str(python) if python else None,
-        )
-    except InterpreterError as e:
-        notice(f"warning: {e}")
+    if spec.runtime not in choices:
+        interpreters = settings.get("interpreters")
+        python = settings.get("python")
+        try:
+            choices[spec.runtime] = choose_interpreter(
+                _SOME_FUNCTION,
+                spec.runtime,
+                interpreters=interpreters if isinstance(interpreters, dict) else None,
+                python_setting=str(python) if python else None,
+            )
+        except InterpreterError as e:
+            choices[spec.runtime] = e
+    choice = choices[spec.runtime]
+    if isinstance(choice, InterpreterError):
+        notice(f"warning: {str(choice).replace(_SOME_FUNCTION, spec.logical_id)}")
         return None, None, None
     for warning in choice.warnings:
-        notice(f"warning: {warning}")
+        notice(f"warning: {warning.replace(_SOME_FUNCTION, spec.logical_id)}")
     return choice.path, choice.version, choice.source

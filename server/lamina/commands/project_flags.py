@@ -1,5 +1,7 @@
 """The options that say how a command reads the project: -t/--template, --parameter-overrides,
---config-env and --config-file (SAM CLI's names and meanings, so muscle memory works).
+--config-env and --config-file (SAM CLI's names and meanings, so muscle memory works), and
+--stage (the Serverless Framework's). Parameter overrides are also a serverless.yml's
+`${opt:NAME}` values and a Terraform configuration's `-var NAME=VALUE`s.
 
 They are gathered into one ProjectOptions kept on the click context, which `console.load`
 reads: a command adds `@project_flags()` and changes nothing else.
@@ -58,6 +60,15 @@ def project_flags(sam_command: str = "local_invoke") -> Callable[[_Command], _Co
                 help="The samconfig environment to read (default: default).",
             ),
             click.option(
+                "--stage",
+                "stage",
+                metavar="STAGE",
+                expose_value=False,
+                callback=_remember,
+                help="A Serverless Framework service's stage (its --stage; the same as "
+                "--parameter-overrides stage=STAGE).",
+            ),
+            click.option(
                 "--config-file",
                 "config_file",
                 type=click.Path(dir_okay=False, path_type=Path),
@@ -86,9 +97,12 @@ def current_project_options() -> ProjectOptions | None:
     config_file = given.get("config_file")
     return ProjectOptions(
         template=Path(os.path.abspath(template)) if template else None,
-        parameter_overrides=parse_parameter_overrides(
-            list(given.get("parameter_overrides") or ()), "--parameter-overrides"
-        ),
+        parameter_overrides={
+            **parse_parameter_overrides(
+                list(given.get("parameter_overrides") or ()), "--parameter-overrides"
+            ),
+            **({"stage": given["stage"]} if given.get("stage") else {}),
+        },
         config_env=given.get("config_env") or "default",
         config_file=Path(os.path.abspath(config_file)) if config_file else None,
         sam_command=given.get("sam_command", "local_invoke"),

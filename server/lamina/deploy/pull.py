@@ -1,7 +1,7 @@
 """`lamina pull`: a deployed function (on AWS or the emulator) becomes a local SAM project.
 
 What the AWS Toolkit calls Quick Edit and "convert to SAM project": GetFunction gives the
-configuration and a presigned URL of the code; the code is unpacked (with the same checks as
+configuration and a presigned URL of the code (code_location fetches it); the code is unpacked (with the same checks as
 the emulator's uploads) into `<folder>/src/`, and `<folder>/template.yaml` describes the
 function (FunctionName, Handler, Runtime, Timeout, MemorySize, Architectures, Environment,
 Layers), so `lamina invoke`, the lenses, debugging and `lamina sync` work on it at once, and
@@ -15,17 +15,16 @@ import os
 import re
 import shutil
 import tempfile
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.deploy.code_location import DownloadError, download_code
 from lamina.deploy.package import PackageError, safe_unzip
 from lamina.deploy.sync_errors import SyncError, classify
 from lamina.deploy.targets import TargetClients
 
 CODE_FOLDER = "src"
-_DOWNLOAD_TIMEOUT_S = 60
 
 
 class PullError(Exception):
@@ -71,7 +70,10 @@ def pull_function(
     location = (answer.get("Code") or {}).get("Location")
     if not location:
         raise PullError(f"{clients.describe()} gave no code location for {name}")
-    data = _download(str(location), name)
+    try:
+        data = download_code(str(location), clients.client("s3"))
+    except DownloadError as error:
+        raise PullError(f"cannot download the code of {name}: {error}") from None
     staging = Path(tempfile.mkdtemp(prefix=".lamina-pull-", dir=folder.parent))
     try:
         try:
@@ -90,17 +92,6 @@ def pull_function(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return PulledFunction(name, folder, logical_id, files, layers)
-
-
-def _download(url: str, name: str) -> bytes:
-    if not url.startswith(("https://", "http://")):
-        raise PullError(f"the code location of {name} is not a URL: {url[:80]}")
-    try:
-        with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
-            data: bytes = response.read()
-            return data
-    except OSError as error:
-        raise PullError(f"cannot download the code of {name}: {error}") from None
 
 
 def template_text(logical_id: str, configuration: dict[str, Any], layers: list[str]) -> str:

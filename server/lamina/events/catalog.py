@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lamina.events import (
+    _alexa,
+    _analytics,
+    _apps,
     _authorizers,
     _cloudformation,
+    _cloudfront,
     _cognito,
+    _config_rules,
     _http,
+    _lex,
     _messaging,
+    _operations,
     _storage,
     _streams,
 )
@@ -29,8 +36,15 @@ _SPECS: tuple[Spec, ...] = (
     *_messaging.SPECS,
     *_storage.SPECS,
     *_streams.SPECS,
+    *_analytics.SPECS,
     *_cognito.SPECS,
     *_cloudformation.SPECS,
+    *_cloudfront.SPECS,
+    *_operations.SPECS,
+    *_config_rules.SPECS,
+    *_apps.SPECS,
+    *_lex.SPECS,
+    *_alexa.SPECS,
 )
 _BY_NAME: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 _ALIASES: dict[str, str] = {alias: spec.name for spec in _SPECS for alias in spec.aliases}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.cdk_assets import SourceIndex
+from lamina.project.cdk_images import image_function
 from lamina.project.cfn_yaml import parse_cfn_json
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.template import LAMBDA_FUNCTION, TemplateFunctions, read_template
@@ -34,6 +35,8 @@ NESTED_ASSEMBLY_ARTIFACT = "cdk:cloud-assembly"
 CDK_PATH = "aws:cdk:path"
 ASSET_PATH = "aws:asset:path"
 ASSET_PROPERTY = "aws:asset:property"
+IMAGE_PROPERTY = "Code.ImageUri"
+DOCKERFILE_PATH = "aws:asset:dockerfile-path"
 NESTED_STACK = "AWS::CloudFormation::Stack"
 _RESOURCE_SUFFIX = "/Resource"
 _MAX_DEPTH = 5
@@ -129,7 +132,18 @@ def _read_stack(
         names[str(logical_id)] = path
         properties.pop("Role", None)  # a GetAtt of the stack's role: the local role stands in
         asset = metadata.get(ASSET_PATH)
-        if metadata.get(ASSET_PROPERTY, "Code") == "Code" and isinstance(asset, str):
+        if metadata.get(ASSET_PROPERTY) == IMAGE_PROPERTY and isinstance(asset, str):
+            dockerfile = str(metadata.get(DOCKERFILE_PATH) or "Dockerfile")
+            image = image_function(assembly / asset, dockerfile, properties)
+            if isinstance(image, str):
+                into.warnings.append(f"{path}: skipped: a container image function: {image}")
+                del resources[logical_id]
+                continue
+            for key in ("PackageType", "ImageConfig"):
+                properties.pop(key, None)
+            properties.update(Runtime=image["Runtime"], Handler=image["Handler"])
+            properties["Code"] = _code_folder(Path(image["Code"]), properties, index, path, into)
+        elif metadata.get(ASSET_PROPERTY, "Code") == "Code" and isinstance(asset, str):
             properties["Code"] = _code_folder(assembly / asset, properties, index, path, into)
     read = read_template(template, stack_name=stack_name, document=document)
     into.warnings.extend(read.warnings)

@@ -19,16 +19,21 @@ CDK_MANIFEST = "manifest.json"
 
 def find_project_file(folder: Path) -> Path | None:
     """The file that defines the folder's functions, in the order above, or None."""
-    from lamina.project.serverless import find_serverless_file
-    from lamina.project.terraform import find_terraform_file
-
     template = find_template(folder)
     if template is not None:
         return template
     for manifest in (folder / CDK_OUT_DIR / CDK_MANIFEST, folder / CDK_MANIFEST):
         if manifest.is_file():
             return manifest
-    return find_serverless_file(folder) or find_terraform_file(folder)
+    from lamina.project.serverless_files import find_serverless_file
+
+    serverless = find_serverless_file(folder)
+    if serverless is not None:
+        return serverless
+    # Imported only when needed: a SAM, CDK or Serverless project never loads this reader.
+    from lamina.project.terraform import find_terraform_file
+
+    return find_terraform_file(folder)
 
 
 def read_project_file(
@@ -39,12 +44,12 @@ def read_project_file(
     parameter_overrides: Mapping[str, str] | None = None,
 ) -> TemplateFunctions:
     """Read `path` with the reader its name calls for. Raises ProjectError naming the file."""
-    from lamina.project.serverless import SERVERLESS_FILE_NAMES, UNREAD_FILE_NAMES
+    from lamina.project.serverless_files import SERVERLESS_FILE_NAMES, UNREAD_FILE_NAMES
 
     if path.name in (*SERVERLESS_FILE_NAMES, *UNREAD_FILE_NAMES):
         from lamina.project.serverless import read_serverless
 
-        return read_serverless(path)
+        return read_serverless(path, options=parameter_overrides)
     if path.name == CDK_MANIFEST:
         from lamina.project.cdk import read_cloud_assembly
 
@@ -52,7 +57,7 @@ def read_project_file(
     if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
         from lamina.project.terraform import read_terraform
 
-        return read_terraform(path.parent)
+        return read_terraform(path.parent, variables=parameter_overrides)
     from lamina.project.sam_project import read_sam_project
 
     return read_sam_project(

@@ -11,7 +11,7 @@ A function is named by its key under `functions:` (the logical id) and deploys a
 else `<service>-<stage>-<key>` (the framework's default). Its code folder is the service folder,
 as the framework packages it, so `src/handlers/orders.create` runs as it does on Lambda.
 `provider` gives the defaults for runtime, timeout (6 s), memorySize (1024 MB), environment
-(merged key by key, the function's winning), architecture and role. Variables are resolved as
+(merged key by key, the function's winning), architecture, role and layers (serverless_layers). Variables are resolved as
 serverless_variables says. serverless.ts/.js/.json configurations are code, not read: one error
 says so. A function with a non-Python runtime or an image is skipped with a warning.
 """
@@ -25,28 +25,28 @@ from typing import Any
 
 from lamina.project.cfn_yaml import load_cfn_yaml
 from lamina.project.serverless_events import sam_events
+from lamina.project.serverless_files import (
+    SERVERLESS_FILE_NAMES,
+    UNREAD_FILE_NAMES,
+    find_serverless_file,
+)
+from lamina.project.serverless_layers import function_layers, service_layers
 from lamina.project.serverless_package import package_warnings
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
 
-SERVERLESS_FILE_NAMES = ("serverless.yml", "serverless.yaml")
-UNREAD_FILE_NAMES = ("serverless.ts", "serverless.js", "serverless.json", "serverless.cjs")
 FRAMEWORK_TIMEOUT_S = 6
 FRAMEWORK_MEMORY_MB = 1024
 
 
-def find_serverless_file(folder: Path) -> Path | None:
-    """serverless.yml, else serverless.yaml, else one of the code-defined configurations."""
-    for name in (*SERVERLESS_FILE_NAMES, *UNREAD_FILE_NAMES):
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def read_serverless(path: Path, environ: Mapping[str, str] | None = None) -> TemplateFunctions:
-    """The functions of one serverless.yml. Raises ProjectError naming the file and line."""
+def read_serverless(
+    path: Path,
+    environ: Mapping[str, str] | None = None,
+    options: Mapping[str, str] | None = None,
+) -> TemplateFunctions:
+    """The functions of one serverless.yml, with `options` as the framework's command-line
+    options (`stage`, `region`, any `${opt:NAME}`). Raises ProjectError naming file and line."""
     path = Path(os.path.abspath(path))
     if path.name in UNREAD_FILE_NAMES:
         raise ProjectError(
@@ -59,7 +59,7 @@ def read_serverless(path: Path, environ: Mapping[str, str] | None = None) -> Tem
     data = document.data
     if not isinstance(data, Mapping):
         raise ProjectError("serverless.yml must be a mapping (service, provider, functions)", path)
-    resolver = VariableResolver(data, path.parent, environ)
+    resolver = VariableResolver(data, path.parent, environ, options)
     provider = resolver.resolve(data.get("provider") or {}, "provider")
     if not isinstance(provider, Mapping):
         raise ProjectError("provider must be a mapping", path, document.section_line("provider"))
@@ -73,6 +73,9 @@ def read_serverless(path: Path, environ: Mapping[str, str] | None = None) -> Tem
         line = document.section_line("functions")
         raise ProjectError("functions must be a mapping of function names", path, line)
     package = resolver.resolve(data.get("package"), "package")
+    layers = service_layers(
+        resolver.resolve(data.get("layers"), "layers"), resolver.service_dir, result.warnings
+    )
     for key, raw in functions.items():
         line = document.resource_line(str(key))
         if not isinstance(raw, Mapping):
@@ -87,6 +90,7 @@ def read_serverless(path: Path, environ: Mapping[str, str] | None = None) -> Tem
                 f"function '{key}': handler is missing (expected path/module.function)", path, line
             )
         spec.source_path, spec.source_line = path, line
+        spec.layers = function_layers(str(key), settings, provider, layers, result.warnings)
         result.functions.append(spec)
         handler_file = spec.handler_path.relative_to(spec.code_dir).as_posix()
         result.warnings.extend(package_warnings(str(key), settings, package, handler_file))
@@ -171,3 +175,6 @@ def _integer(value: Any, default: int, key: str, resolver: VariableResolver) -> 
         return int(value)
     resolver.warnings.append(f"functions.{key}: {value!r} is not a whole number; using {default}")
     return default
+
+
+__all__ = ["SERVERLESS_FILE_NAMES", "UNREAD_FILE_NAMES", "find_serverless_file", "read_serverless"]

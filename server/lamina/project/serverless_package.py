@@ -2,8 +2,8 @@
 
 Lamina runs a function from the service folder's sources. Deployed, it runs what the framework
 packaged: the folder filtered by `package.patterns` (the service's, then the function's, in
-order: `!glob` leaves files out, `glob` puts them back), or a prebuilt `package.artifact`, and
-with its `layers`. Where that differs from a local run in a way the handler would notice, one
+order: `!glob` leaves files out, `glob` puts them back), or a prebuilt `package.artifact`
+(its `layers` are applied locally too: serverless_layers). Where that differs from a local run in a way the handler would notice, one
 warning says so: a handler file the patterns leave out would not import on Lambda.
 """
 
@@ -35,11 +35,6 @@ def package_warnings(
         warnings.append(
             f"functions.{key}: {handler_file} is left out by package.patterns '{excluding}': "
             "deployed, the handler would not import"
-        )
-    if settings.get("layers"):
-        warnings.append(
-            f"functions.{key}: layers are not added to a local run yet; their code is not "
-            "importable here"
         )
     return warnings
 

@@ -1,7 +1,8 @@
 """Serverless Framework variables, resolved the way a local run can.
 
 Resolved: `${self:a.b}` (and `${a.b}`, v4's short form), `${sls:stage}`, `${sls:instanceId}`,
-`${opt:stage}`/`${opt:region}` (the provider's, else dev and us-east-1), `${env:NAME}`,
+`${opt:NAME}` (the command line's --stage and --parameter-overrides NAME=VALUE; stage and
+region default to the provider's, else dev and us-east-1), `${env:NAME}`,
 `${file(./x.yml):a.b}`, `${aws:region}`, `${aws:accountId}`, `${strToBool(...)}`, and each
 with a fallback: `${opt:stage, 'dev'}`, `${env:X, ${self:custom.x}}`. Innermost first, so
 variables inside variables work. What only a deployed account has (`${ssm:...}`, `${cf:...}`,
@@ -35,6 +36,7 @@ class VariableResolver:
         document: Mapping[str, Any],
         service_dir: Path,
         environ: Mapping[str, str] | None = None,
+        options: Mapping[str, str] | None = None,
     ) -> None:
         self.document = document
         self.service_dir = service_dir
@@ -47,8 +49,18 @@ class VariableResolver:
         # so that `stage: ${opt:stage, 'prod'}` takes its fallback.
         self._stage_known = False
         self.stage, self.region = DEFAULT_STAGE, DEFAULT_REGION
-        self.stage = self._plain(provider.get("stage"), "provider.stage") or DEFAULT_STAGE
-        self.region = self._plain(provider.get("region"), "provider.region") or DEFAULT_REGION
+        self.options = dict(options or {})
+        # The framework's order: --stage, else provider.stage, else dev (and so for the region).
+        self.stage = (
+            self.options.get("stage")
+            or self._plain(provider.get("stage"), "provider.stage")
+            or DEFAULT_STAGE
+        )
+        self.region = (
+            self.options.get("region")
+            or self._plain(provider.get("region"), "provider.region")
+            or DEFAULT_REGION
+        )
         self._stage_known = True
 
     def _plain(self, value: Any, where: str) -> str | None:
@@ -101,8 +113,8 @@ class VariableResolver:
         if kind == "sls":
             return {"stage": self.stage if stage_known else None, "instanceId": "local"}.get(name)
         if kind == "opt":
-            options = {"stage": self.stage, "region": self.region} if stage_known else {}
-            return options.get(name)
+            known = {"stage": self.stage, "region": self.region} if stage_known else {}
+            return {**known, **self.options}.get(name)
         if kind == "env":
             return self.environ.get(name)
         if kind == "aws":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
+from lamina.project.inline_code import inline_code_dir
 from lamina.project.intrinsics import (
     NO_VALUE,
     IntrinsicResolver,
@@ -114,11 +115,12 @@ class _FunctionReader:
         if not isinstance(runtime, str) or not runtime.startswith("python"):
             skip(f"Runtime {to_text(runtime)} is not a Python runtime")
             return None
-        if kind == SERVERLESS_FUNCTION and properties.get("InlineCode") is not None:
-            skip("InlineCode is not supported; put the code in a file and use CodeUri")
-            return None
-
-        code_dir = self._code_dir(logical_id, kind, prop, skip)
+        inline = properties.get("InlineCode") if kind == SERVERLESS_FUNCTION else None
+        code_dir = (
+            self._inline_dir(logical_id, "InlineCode", inline, skip)
+            if inline is not None
+            else self._code_dir(logical_id, kind, prop, skip, properties.get("Code"))
+        )
         if code_dir is None:
             return None
 
@@ -167,13 +169,28 @@ class _FunctionReader:
             durable_config=_mapping(prop("DurableConfig")),
         )
 
-    def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:
+    def _inline_dir(self, logical_id: str, name: str, source: Any, skip: _Skip) -> Path | None:
+        """The folder of the function's inline code as index.py (inline_code); the text as
+        written, since code built by intrinsic functions is not known here."""
+        if not isinstance(source, str):
+            skip(f"{name} is not a string of code ({to_text(source)})")
+            return None
+        try:
+            return inline_code_dir(source)
+        except OSError as error:
+            skip(f"{name} can't be written to Lamina's cache: {error}")
+            return None
+
+    def _code_dir(
+        self, logical_id: str, kind: str, prop: _Property, skip: _Skip, raw_code: Any = None
+    ) -> Path | None:
         if kind == LAMBDA_FUNCTION:
             code = prop("Code")
+            properties_code = raw_code if isinstance(raw_code, Mapping) else None
             if isinstance(code, Mapping):
                 if "ZipFile" in code:
-                    skip("inline code (Code.ZipFile) is not supported")
-                    return None
+                    raw = properties_code.get("ZipFile") if properties_code else None
+                    return self._inline_dir(logical_id, "Code.ZipFile", raw, skip)
                 if "ImageUri" in code:
                     skip("a container image (Code.ImageUri) is not supported")
                     return None

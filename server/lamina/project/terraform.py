@@ -40,6 +40,8 @@ from lamina.project.terraform_config import (
     blocks,
     configuration_files,
 )
+from lamina.project.terraform_layers import function_layers, layer_versions
+from lamina.project.terraform_modules import is_local_source, read_local_module
 
 LAMBDA_RESOURCE = "aws_lambda_function"
 LAMBDA_MODULE_SOURCE = "terraform-aws-modules/lambda/aws"
@@ -63,10 +65,17 @@ def find_terraform_file(folder: Path) -> Path | None:
     return files[0] if files else None
 
 
-def read_terraform(folder: Path, environ: Mapping[str, str] | None = None) -> TemplateFunctions:
-    """The functions of the *.tf files in `folder`. Raises ProjectError naming file and line."""
+def read_terraform(
+    folder: Path,
+    environ: Mapping[str, str] | None = None,
+    variables: Mapping[str, Any] | None = None,
+    depth: int = 0,
+) -> TemplateFunctions:
+    """The functions of the *.tf files in `folder`, with `variables` as `-var NAME=VALUE`s
+    (a local module's inputs when `depth` > 0). Raises ProjectError naming file and line."""
     folder = Path(os.path.abspath(folder))
-    config = Configuration(folder, os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    config = Configuration(folder, environ, variables)
     result = TemplateFunctions(path=find_terraform_file(folder) or folder / "main.tf")
     for path, document in config.documents:
         text = path.read_text(encoding="utf-8")
@@ -86,6 +95,13 @@ def read_terraform(folder: Path, environ: Mapping[str, str] | None = None) -> Te
         for name, body in blocks(document, "module"):
             line = _line(text, rf'module\s+"{re.escape(name)}"')
             source = str(body.get("source", "")) if isinstance(body, Mapping) else ""
+            if is_local_source(source):
+                functions, warnings = read_local_module(
+                    name, source, body, folder, environ, config.resolve, read_terraform, depth
+                )
+                result.functions.extend(functions)
+                result.warnings.extend(warnings)
+                continue
             if not source.startswith(LAMBDA_MODULE_SOURCE):
                 result.warnings.append(
                     f"module.{name} ({source or 'no source'}): modules are not followed; "
@@ -157,7 +173,17 @@ def _function(
         return None
     environment = values.get("environment") or [{}]
     variables = environment[0].get("variables", {}) if isinstance(environment, list) else {}
-    return _spec(address, name, values, code_dir, variables, result)
+    spec = _spec(address, name, values, code_dir, variables, result)
+    if spec is not None and "layers" in body:
+        spec.layers = function_layers(
+            body["layers"],
+            address,
+            layer_versions(config.documents),
+            config.resolve,
+            lambda filename, where: _code_from_filename(config, filename, where, result),
+            result.warnings,
+        )
+    return spec
 
 
 def _module_function(

@@ -1,11 +1,12 @@
 """A Terraform configuration folder as values: its *.tf files parsed (python-hcl2, the parses
-cached by content), its variables (defaults, then terraform.tfvars, *.auto.tfvars, then
-TF_VAR_x, Terraform's order), locals, archive_file data sources and aws_s3_object uploads,
+cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
+then the command line's -var values: Terraform's order, later winning), locals, archive_file data sources and aws_s3_object uploads,
 and the resolution of expressions to what a local run can know.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -23,11 +24,25 @@ def _cache_file(text: str) -> Path:
     """Where the parse of `text` is kept: python-hcl2 takes about 10 ms per block (lark), so a
     200-function configuration is parsed once per change, not at every start."""
     import hashlib
-    from importlib.metadata import version
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = hashlib.sha256(f"{version('python-hcl2')}\0{text}".encode()).hexdigest()
+    key = hashlib.sha256(f"{_parser_stamp()}\0{text}".encode()).hexdigest()
     return Path(base) / "lamina" / "hcl2" / f"{key}.json"
+
+
+@functools.cache
+def _parser_stamp() -> str:
+    """Which python-hcl2 parses, without importing it (lark takes ~100 ms to load) nor asking
+    importlib.metadata (which reads every installed distribution): its package file's path,
+    size and time, which change with every install."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hcl2")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return "no-hcl2"
+    stat = os.stat(origin)
+    return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _parse(path: Path) -> dict[str, Any]:
@@ -108,7 +123,12 @@ def blocks(document: Mapping[str, Any], kind: str) -> list[tuple[str, Any]]:
 class Configuration:
     """Everything of one folder's *.tf files that function values can refer to."""
 
-    def __init__(self, folder: Path, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        environ: Mapping[str, str],
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
         self.folder = folder
         self.documents = [
             (path, _parse_configuration(path)) for path in configuration_files(folder)
@@ -136,11 +156,14 @@ class Configuration:
                 archives = entry.get("archive_file") if isinstance(entry, Mapping) else None
                 if isinstance(archives, Mapping):
                     self.archives.update(archives)
-        for tfvars in self._tfvars_files():
-            self.variables.update(_parse(tfvars))
+        # Terraform's order, later winning: defaults, TF_VAR_ environment variables,
+        # terraform.tfvars(.json), *.auto.tfvars(.json), then -var on the command line.
         for key, value in environ.items():
             if key.startswith("TF_VAR_"):
                 self.variables[key[len("TF_VAR_") :]] = value
+        for tfvars in self._tfvars_files():
+            self.variables.update(_parse(tfvars))
+        self.variables.update(variables or {})
 
     def _tfvars_files(self) -> list[Path]:
         files = [self.folder / "terraform.tfvars", self.folder / "terraform.tfvars.json"]

@@ -1,0 +1,39 @@
+"""Functions whose code is in the template: SAM's `InlineCode` and CloudFormation's
+`Code.ZipFile` (which the CDK's `Code.fromInline` writes).
+
+CloudFormation puts that text in a file named `index` (index.py for Python) and zips it, so a
+handler reads `index.handler`. Lamina does the same into a folder of its per-user cache named by
+the text's hash, written once and never inside the project, and runs the function from there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INLINE_FILE_NAME = "index.py"
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("LAMINA_CACHE_DIR")
+    if explicit:
+        return Path(explicit) / "inline"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lamina" / "inline"
+
+
+def inline_code_dir(source: str) -> Path:
+    """The folder holding `source` as index.py (created on first use). Raises OSError."""
+    import hashlib  # here, not at import: most templates have no inline code
+    import tempfile
+
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+    folder = _cache_dir() / digest
+    target = folder / INLINE_FILE_NAME
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(source)
+        os.replace(temporary, target)
+    return folder
