@@ -149,6 +149,7 @@ class ExecutionDatabase(SQLiteExecutionStore):
                 "invocation_errors",
                 "pauses",
                 "pause_records",
+                "pause_events",
             ):
                 conn.execute(f"DELETE FROM {table} WHERE durable_execution_arn = ?", (arn,))
         self._cache.pop(arn, None)
@@ -204,6 +205,10 @@ class ExecutionDatabase(SQLiteExecutionStore):
                 "state TEXT)"
             )
             conn.execute(
+                "CREATE TABLE IF NOT EXISTS pause_events (durable_execution_arn TEXT, kind TEXT, "
+                "at TEXT, reason TEXT, timeout_paused INTEGER)"
+            )
+            conn.execute(
                 "CREATE TABLE IF NOT EXISTS pause_records (durable_execution_arn TEXT PRIMARY "
                 "KEY, requested_at TEXT, reason TEXT, timeout_paused INTEGER, paused_seconds REAL)"
             )
@@ -242,6 +247,29 @@ class ExecutionDatabase(SQLiteExecutionStore):
                     ),
                 )
             self._pause_records[arn] = record
+
+    def add_pause_event(
+        self, arn: str, kind: str, at: datetime.datetime, reason: str | None, timeout_paused: bool
+    ) -> None:
+        """A pause or resume, for the history (pause_events.py)."""
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO pause_events VALUES (?, ?, ?, ?, ?)",
+                (arn, kind, at.isoformat(), reason, int(timeout_paused)),
+            )
+
+    def pause_events(self, arn: str) -> list[tuple[str, datetime.datetime, str | None, bool]]:
+        """(kind, when, reason, timeout paused) of each pause and resume, oldest first."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT kind, at, reason, timeout_paused FROM pause_events "
+                "WHERE durable_execution_arn = ? ORDER BY rowid",
+                (arn,),
+            ).fetchall()
+        return [
+            (str(kind), datetime.datetime.fromisoformat(at), reason, bool(paused))
+            for kind, at, reason, paused in rows
+        ]
 
     def record_invocation_error(
         self, arn: str, ended: datetime.datetime, error_type: str, error_message: str
