@@ -17,6 +17,11 @@ in one run.
    asleep; peer: the same call against a server that answers at once with a canned response.
    Goal: <= 1.3x.
 
+Beside wall time it prints CPU time, which load inflates less: per workflow, the CPU of
+`lamina serve` (with its functions' processes) for Lamina, and of dex-local-runner plus that same
+tree for the peer (its handler runs in `lamina serve` too); per checkpoint, the client's CPU
+plus the server's.
+
 A slow number never fails the run ("NOT met" is printed). The exit status is 1 only when
 something could not be measured.
 """
@@ -159,8 +164,7 @@ def checkpoint_round_trips(lam: Any, arn: str, token: str, n: int) -> tuple[list
     return times, token
 
 
-def instant_round_trips(endpoint: str, n: int) -> list[float]:
-    instant = client(endpoint)
+def instant_round_trips(instant: Any, n: int) -> list[float]:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/n/1"
     times = []
     for _ in range(n):
@@ -170,6 +174,23 @@ def instant_round_trips(endpoint: str, n: int) -> list[float]:
         )
         times.append(time.perf_counter() - started)
     return times
+
+
+def tree_cpu(*pids: int) -> float:
+    """CPU seconds (user + system) used so far by these processes and their children (living,
+    or ended and reaped)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            continue
+    return total
 
 
 def verdict(ok: bool) -> str:
@@ -265,9 +286,14 @@ def main() -> int:
         lamina_workflow(lam)
         dex_workflow(dex_endpoint, dex_client, 0)
         lamina_s, dex_s = [], []
+        lamina_cpu, dex_cpu = [], []
         for n in range(rounds):
+            before = tree_cpu(serve.pid)
             lamina_s.append(lamina_workflow(lam))
+            lamina_cpu.append(tree_cpu(serve.pid) - before)
+            before = tree_cpu(serve.pid, dex.pid)
             dex_s.append(dex_workflow(dex_endpoint, dex_client, n + 1))
+            dex_cpu.append(tree_cpu(serve.pid, dex.pid) - before)
         lamina_med, dex_med = statistics.median(lamina_s), statistics.median(dex_s)
 
         # 2. Checkpoint round trips on a live execution, then the instant server.
@@ -279,13 +305,24 @@ def main() -> int:
             time.sleep(0.05)
         live = json.loads(token_file.read_text())
         _, current = checkpoint_round_trips(lam, live["arn"], live["token"], 20)  # warm-up
-        instant_round_trips(instant_endpoint, 20)
+        instant_client = client(instant_endpoint)
+        instant_round_trips(instant_client, 20)
         lamina_rt: list[float] = []
         instant_rt: list[float] = []
+        cpu_lamina = cpu_instant = 0.0  # client + server, summed over the blocks
         for _ in range(4):  # interleaved in blocks, so that load hits both
+            # (the client's CPU is taken around the calls alone: tree_cpu reads /proc)
+            server = tree_cpu(serve.pid)
+            own = time.process_time()
             block, current = checkpoint_round_trips(lam, live["arn"], current, checkpoints // 4)
+            cpu_lamina += time.process_time() - own
+            cpu_lamina += tree_cpu(serve.pid) - server
             lamina_rt.extend(block)
-            instant_rt.extend(instant_round_trips(instant_endpoint, checkpoints // 4))
+            server = tree_cpu(instant.pid)
+            own = time.process_time()
+            instant_rt.extend(instant_round_trips(instant_client, checkpoints // 4))
+            cpu_instant += time.process_time() - own
+            cpu_instant += tree_cpu(instant.pid) - server
         lamina_cp, instant_cp = statistics.median(lamina_rt), statistics.median(instant_rt)
     finally:
         for server in servers:
@@ -293,7 +330,13 @@ def main() -> int:
 
     ratio_workflow = lamina_med / dex_med
     ratio_cp = lamina_cp / instant_cp
-    print("durable functions: lamina serve --skip-time vs dex-local-runner --skip-time")
+    lamina_cpu_med, dex_cpu_med = statistics.median(lamina_cpu), statistics.median(dex_cpu)
+    cp_cpu_lamina, cp_cpu_instant = cpu_lamina / len(lamina_rt), cpu_instant / len(instant_rt)
+    load = os.getloadavg()[0]
+    print(
+        "durable functions: lamina serve --skip-time vs dex-local-runner --skip-time "
+        f"(load average {load:.1f} on {os.cpu_count()} cores)"
+    )
     print(
         f"1. 100-step workflow + 1-day wait, start to result (median of {rounds}): "
         f"Lamina {lamina_med * 1000:.0f} ms, dex-local-runner {dex_med * 1000:.0f} ms, "
@@ -301,9 +344,17 @@ def main() -> int:
         f"<= peer: {verdict(ratio_workflow <= 1.0)}]"
     )
     print(
+        f"   CPU per workflow (median): Lamina {lamina_cpu_med * 1000:.0f} ms, dex-local-runner "
+        f"{dex_cpu_med * 1000:.0f} ms, ratio {lamina_cpu_med / dex_cpu_med:.2f}"
+    )
+    print(
         f"2. checkpoint round trip (median of {len(lamina_rt)}): Lamina "
         f"{lamina_cp * 1000:.2f} ms, instant server {instant_cp * 1000:.2f} ms, ratio "
         f"{ratio_cp:.2f}  [<= 1.3x: {verdict(ratio_cp <= 1.3)}]"
+    )
+    print(
+        f"   CPU per checkpoint (client + server, mean): Lamina {cp_cpu_lamina * 1000:.2f} ms, "
+        f"instant server {cp_cpu_instant * 1000:.2f} ms, ratio {cp_cpu_lamina / cp_cpu_instant:.2f}"
     )
     if args.json:
         args.json.write_text(
@@ -311,6 +362,9 @@ def main() -> int:
                 {
                     "workflow_s": {"lamina": lamina_s, "dex": dex_s},
                     "checkpoint_s": {"lamina": lamina_rt, "instant": instant_rt},
+                    "workflow_cpu_s": {"lamina": lamina_cpu, "dex": dex_cpu},
+                    "checkpoint_cpu_s": {"lamina": cp_cpu_lamina, "instant": cp_cpu_instant},
+                    "load_average": load,
                 },
                 indent=1,
             )

@@ -33,6 +33,35 @@ def status(lam: Any, arn: str) -> str:
     return str(lam.get_durable_execution(DurableExecutionArn=arn)["Status"])
 
 
+def check_pause_events_in_history(lam: Any, arn: str) -> None:
+    """ExecutionPaused and ExecutionResumed (botocore's EventType enum) in their place in the
+    history, numbered with the rest and paged like them."""
+    events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+    kinds = [e["EventType"] for e in events]
+    assert [e["EventId"] for e in events] == list(range(1, len(events) + 1))
+    paused, resumed = kinds.index("ExecutionPaused"), kinds.index("ExecutionResumed")
+    assert kinds.index("CallbackStarted") < paused < kinds.index("CallbackSucceeded") < resumed
+    assert resumed < kinds.index("ExecutionSucceeded")
+    details = events[paused]["ExecutionPausedDetails"]
+    assert (
+        details["Reason"]["Payload"] == "maintenance" and details["ExecutionTimeoutPaused"] is True
+    )
+    assert details["PauseRequestTimestamp"] == events[paused]["EventTimestamp"]
+    assert events[resumed]["ExecutionResumedDetails"]["Reason"]["Payload"] == "done"
+    paged, marker = [], None
+    while True:
+        page = lam.get_durable_execution_history(
+            DurableExecutionArn=arn, MaxItems=2, **({"Marker": marker} if marker else {})
+        )
+        paged.extend(page["Events"])
+        marker = page.get("NextMarker")
+        if not marker:
+            break
+    assert paged == events
+    backwards = lam.get_durable_execution_history(DurableExecutionArn=arn, ReverseOrder=True)
+    assert backwards["Events"] == events[::-1]
+
+
 def test_pause_holds_an_execution_until_resume_then_delete(
     lam: Any, durable_function: Callable[..., str], tmp_path: Path
 ) -> None:
@@ -52,11 +81,12 @@ def test_pause_holds_an_execution_until_resume_then_delete(
         lam.delete_durable_execution(DurableExecutionArn=arn)
     assert refused.value.response["Error"]["Code"] == "ResourceConflictException"
 
-    lam.resume_durable_execution(DurableExecutionArn=arn)
+    lam.resume_durable_execution(DurableExecutionArn=arn, Reason="done")
     wait_until(lambda: status(lam, arn) == "SUCCEEDED")
     assert json.loads(lam.get_durable_execution(DurableExecutionArn=arn)["Result"]) == {
         "approved": "yes"
     }
+    check_pause_events_in_history(lam, arn)
     with pytest.raises(ClientError) as ended:
         lam.pause_durable_execution(DurableExecutionArn=arn)
     assert ended.value.response["Error"]["Code"] == "ResourceConflictException"

@@ -105,20 +105,29 @@ def test_durable_function_without_the_sdk(project: Path) -> None:
 
 
 def test_the_stored_document_is_the_runners(project: Path, tmp_path: Path) -> None:
-    """Lamina builds the stored JSON from per-operation pieces (durable/execution_json.py): it
-    must be exactly what the runner's own to_json_dict gives for the execution it loads back."""
+    """Lamina stores an execution in parts (durable/execution_parts.py): a small row plus one
+    row per operation, update, ...; put back together it is the runner's own document."""
     import sqlite3
 
     from aws_durable_execution_sdk_python_testing.execution import Execution
 
+    from lamina.durable.store import ExecutionDatabase
+
     (tmp_path / "event.json").write_text(json.dumps({"x": 1, "ledger": str(tmp_path / "l")}))
     done = invoke(project, "Orders", "-e", str(tmp_path / "event.json"), "--skip-time")
     assert done.returncode == 0, done.stderr
-    database = project / ".lamina" / "state" / "durable" / "durable-executions.sqlite3"
-    with sqlite3.connect(database) as conn:
-        documents = [json.loads(row[0]) for row in conn.execute("SELECT data FROM executions")]
+    state = project / ".lamina" / "state" / "durable"
+    with sqlite3.connect(state / "durable-executions.sqlite3") as conn:
+        rows = conn.execute("SELECT durable_execution_arn, data FROM executions").fetchall()
+    assert rows
+    database = ExecutionDatabase.open(state)
+    try:
+        documents = [database.document(arn) for arn, _ in rows]
+        for (_, shell), document in zip(rows, documents, strict=True):
+            assert json.loads(shell)["Operations"] == []  # the row no longer grows
+            assert document["Operations"]
+            loaded = Execution.from_json_dict(document)
+            assert json.loads(json.dumps(loaded.to_json_dict())) == document
+    finally:
+        database.close()
     assert max(len(d["Operations"]) for d in documents) >= 4  # the one just run, at least
-    for document in documents:
-        assert document["Operations"]
-        loaded = Execution.from_json_dict(document)
-        assert json.loads(json.dumps(loaded.to_json_dict())) == document

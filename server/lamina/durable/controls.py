@@ -95,6 +95,6 @@ def perform(executor: Any, operation: str, arn: str, body: bytes) -> dict[str, A
         executor.request_pause(arn)
         timeout_pause.pause(executor, arn, reason, timeout_paused)
     else:
-        timeout_pause.resume(executor, arn)
+        timeout_pause.resume(executor, arn, reason)
         executor.resume_execution(arn)
     return {}

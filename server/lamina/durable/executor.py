@@ -36,6 +36,7 @@ from aws_durable_execution_sdk_python_testing.model import (
 from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import CallableTask
 from aws_durable_execution_sdk_python_testing.worker.status import InvocationState
 
+from lamina.durable import pause_events
 from lamina.durable.history import complete_history
 
 CHAINED_DISPATCH_HOLD_S = 2.0
@@ -191,10 +192,21 @@ class LaminaExecutor(Executor):
         marker: str | None = None,
         max_items: int | None = None,
     ) -> GetDurableExecutionHistoryResponse:
-        response = super().get_execution_history(
-            execution_arn, include_execution_data, reverse_order, marker, max_items
-        )
+        pauses_of = getattr(self._store, "pause_events", None)
+        pauses = pauses_of(execution_arn) if pauses_of is not None else []
+        if pauses:  # the whole history, to put them in and page it again (pause_events.py)
+            response = super().get_execution_history(
+                execution_arn, include_execution_data, False, None, 1 << 30
+            )
+        else:
+            response = super().get_execution_history(
+                execution_arn, include_execution_data, reverse_order, marker, max_items
+            )
         errors_of = getattr(self._store, "invocation_errors", None)
         errors = errors_of(execution_arn) if errors_of is not None else {}
         execution = self.get_execution(execution_arn)
-        return complete_history(execution, response, include_execution_data, errors)
+        response = complete_history(execution, response, include_execution_data, errors)
+        if not pauses:
+            return response
+        events = [pause_events.event(*pause) for pause in pauses]
+        return pause_events.merged(response, events, reverse_order, marker, max_items)

@@ -225,7 +225,13 @@ class DurableService:
         """One request to the durable API (wire.py), as an aiohttp response."""
         if self._wire is None:
             self._wire = DurableWire(self.executor)
-        status, headers, payload = await self.call(self._wire.handle, method, raw_path, query, body)
+        on_the_lane = self._wire.checkpoint(method, raw_path, body)
+        if on_the_lane is not None:
+            status, headers, payload = await asyncio.wrap_future(on_the_lane)
+        else:
+            status, headers, payload = await self.call(
+                self._wire.handle, method, raw_path, query, body
+            )
         return web.Response(
             status=status, body=payload, content_type="application/json", headers=headers
         )

@@ -1,12 +1,15 @@
 """Executions in SQLite, in Lamina's data dir.
 
-The testing package's SQLite store opens a connection per call and parses the whole execution
-on every load; the executor loads and saves several times per checkpoint, so a 100-step
-workflow paid for thousands of parses. This one keeps one connection (behind a lock: the
-executor calls from its worker threads) and the executions it has seen in memory, as the
-runner's in-memory store does (the executor shares the objects it loads). Every save still
-commits before the executor answers: WAL with synchronous=NORMAL, so every acknowledged
-checkpoint survives the process being killed (kill -9); only a power loss can drop the last.
+The testing package's SQLite store opens a connection per call, parses the whole execution
+on every load and writes it whole on every save; the executor loads and saves several times
+per checkpoint, so a 100-step workflow paid for thousands of parses and wrote ever larger
+rows. This one keeps one connection (behind a lock: the executor calls from its worker
+threads) and the executions it has seen in memory, as the runner's in-memory store does (the
+executor shares the objects it loads), and writes each execution in parts
+(execution_parts.py): the runner's `executions` row holds a small shell, and only the
+operations, updates, ... that changed are upserted beside it. Every save still commits before
+the executor answers: WAL with synchronous=NORMAL, so every acknowledged checkpoint survives
+the process being killed (kill -9); only a power loss can drop the last.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from aws_durable_execution_sdk_python_testing.exceptions import ResourceNotFoundException
 from aws_durable_execution_sdk_python_testing.execution import Execution, PauseState
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
+from lamina.durable import execution_parts
 from lamina.durable.availability import missing_reason
-from lamina.durable.execution_json import ExecutionJson
+from lamina.durable.execution_parts import Saved
 from lamina.durable.timeout_pause import NOT_PAUSED, PauseRecord
 
 STORE_FILE = "durable-executions.sqlite3"
@@ -41,26 +47,57 @@ class ExecutionDatabase(SQLiteExecutionStore):
         # The pause each execution has in the table (the runner's execution data keeps none).
         self._pauses: dict[str, PauseState] = {}
         self._pause_records: dict[str, PauseRecord] = {}  # timeout_pause.py's, as stored
-        self._json: dict[str, ExecutionJson] = {}  # each cached execution's serializer
+        self._saved: dict[str, Saved] = {}  # what the parts table holds of each cached one
 
     def load(self, execution_arn: str) -> Execution:
         with self._lock:
             cached = self._cache.get(execution_arn)
             if cached is None:
-                cached = super().load(execution_arn)
+                cached = self._read(execution_arn)
                 self._restore_pause(cached)
                 self._remember(cached)
             else:
                 self._cache.move_to_end(execution_arn)
             return cached
 
+    def _read(self, arn: str) -> Execution:
+        """The execution as stored: its shell and parts put back together."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT data FROM executions WHERE durable_execution_arn = ?", (arn,)
+            ).fetchone()
+            if row is None:
+                raise ResourceNotFoundException("Durable Execution does not exist")
+            document, in_parts = execution_parts.document(conn, arn, row[0])
+        execution = Execution.from_json_dict(document)
+        if in_parts:
+            self._saved[arn] = Saved.of(execution)
+        return execution
+
+    def document(self, arn: str) -> dict[str, Any]:
+        """The stored execution as the runner's own store would hold it (its to_json_dict)."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT data FROM executions WHERE durable_execution_arn = ?", (arn,)
+            ).fetchone()
+            if row is None:
+                raise ResourceNotFoundException("Durable Execution does not exist")
+            return execution_parts.document(conn, arn, row[0])[0]
+
+    def query(self, *args: Any, **kwargs: Any) -> tuple[list[Execution], str | None]:
+        """The runner's query over the small rows, each match then loaded whole."""
+        shells, marker = super().query(*args, **kwargs)
+        return [self.load(shell.durable_execution_arn) for shell in shells], marker
+
     def save(self, execution: Execution) -> None:
-        """The runner's row (its SQL and document), the document built by ExecutionJson."""
+        """The runner's row (its SQL; a small document) and the parts that changed."""
         arn = execution.durable_execution_arn
         with self._lock:
             started = execution.get_operation_execution_started()
-            document = self._json.setdefault(arn, ExecutionJson()).dumps(execution)
+            document = execution_parts.shell_json(execution)
+            saved = self._saved.pop(arn, None)  # dropped if the transaction fails
             with self._connection() as conn:
+                execution_parts.write_parts(conn, execution, saved)
                 conn.execute(
                     "INSERT OR REPLACE INTO executions (durable_execution_arn, function_name, "
                     "execution_name, status, start_timestamp, end_timestamp, data) "
@@ -75,6 +112,10 @@ class ExecutionDatabase(SQLiteExecutionStore):
                         document,
                     ),
                 )
+            if saved is None:
+                saved = Saved()
+            saved.remember(execution)
+            self._saved[arn] = saved
             self._save_pause(execution)
             self._remember(execution)
 
@@ -102,12 +143,19 @@ class ExecutionDatabase(SQLiteExecutionStore):
     def delete(self, arn: str) -> None:
         """Remove an execution and what is kept beside it."""
         with self._connection() as conn:
-            for table in ("executions", "invocation_errors", "pauses", "pause_records"):
+            for table in (
+                "executions",
+                execution_parts.TABLE,
+                "invocation_errors",
+                "pauses",
+                "pause_records",
+                "pause_events",
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE durable_execution_arn = ?", (arn,))
         self._cache.pop(arn, None)
         self._pauses.pop(arn, None)
         self._pause_records.pop(arn, None)
-        self._json.pop(arn, None)
+        self._saved.pop(arn, None)
 
     def update(self, execution: Execution) -> None:
         self.save(execution)
@@ -117,7 +165,7 @@ class ExecutionDatabase(SQLiteExecutionStore):
         self._cache.move_to_end(execution.durable_execution_arn)
         while len(self._cache) > CACHED_EXECUTIONS:
             gone, _ = self._cache.popitem(last=False)
-            self._json.pop(gone, None)
+            self._saved.pop(gone, None)
 
     @classmethod
     def open(cls, data_dir: Path) -> ExecutionDatabase:
@@ -147,6 +195,7 @@ class ExecutionDatabase(SQLiteExecutionStore):
     def _init_db(self) -> None:
         super()._init_db()
         with self._connection() as conn:
+            conn.execute(execution_parts.CREATE_TABLE)
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS invocation_errors (durable_execution_arn TEXT, "
                 "end_timestamp TEXT, error_type TEXT, error_message TEXT)"
@@ -154,6 +203,10 @@ class ExecutionDatabase(SQLiteExecutionStore):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS pauses (durable_execution_arn TEXT PRIMARY KEY, "
                 "state TEXT)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS pause_events (durable_execution_arn TEXT, kind TEXT, "
+                "at TEXT, reason TEXT, timeout_paused INTEGER)"
             )
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS pause_records (durable_execution_arn TEXT PRIMARY "
@@ -194,6 +247,29 @@ class ExecutionDatabase(SQLiteExecutionStore):
                     ),
                 )
             self._pause_records[arn] = record
+
+    def add_pause_event(
+        self, arn: str, kind: str, at: datetime.datetime, reason: str | None, timeout_paused: bool
+    ) -> None:
+        """A pause or resume, for the history (pause_events.py)."""
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO pause_events VALUES (?, ?, ?, ?, ?)",
+                (arn, kind, at.isoformat(), reason, int(timeout_paused)),
+            )
+
+    def pause_events(self, arn: str) -> list[tuple[str, datetime.datetime, str | None, bool]]:
+        """(kind, when, reason, timeout paused) of each pause and resume, oldest first."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT kind, at, reason, timeout_paused FROM pause_events "
+                "WHERE durable_execution_arn = ? ORDER BY rowid",
+                (arn,),
+            ).fetchall()
+        return [
+            (str(kind), datetime.datetime.fromisoformat(at), reason, bool(paused))
+            for kind, at, reason, paused in rows
+        ]
 
     def record_invocation_error(
         self, arn: str, ended: datetime.datetime, error_type: str, error_message: str

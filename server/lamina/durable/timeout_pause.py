@@ -79,23 +79,35 @@ def pause(executor: Any, arn: str, reason: str | None, timeout_paused: bool) -> 
     if record.requested_at is None:
         record = replace(record, requested_at=_now(), reason=reason, timeout_paused=timeout_paused)
         _keep(executor, arn, record)
+        _history(executor, arn, "ExecutionPaused", record.requested_at, reason, timeout_paused)
     if record.holds_timeout:
         executor.hold_timeout(arn)
 
 
-def resume(executor: Any, arn: str) -> None:
+def resume(executor: Any, arn: str, reason: str | None = None) -> None:
     """End the pause: the time it held the timeout extends it, and the timeout runs again."""
     record = _record(executor, arn)
     if record.requested_at is None:
         return
+    now = _now()
     paused = record.paused_seconds
     if record.timeout_paused:
-        paused += (_now() - record.requested_at).total_seconds()
+        paused += (now - record.requested_at).total_seconds()
     _keep(executor, arn, PauseRecord(None, paused_seconds=paused))
+    _history(executor, arn, "ExecutionResumed", now, reason, False)
     if record.timeout_paused:
         left = timeout_left(executor, arn)
         if left is not None:
             executor.arm_timeout(arn, left)
+
+
+def _history(
+    executor: Any, arn: str, kind: str, at: Any, reason: str | None, timeout_paused: bool
+) -> None:
+    """The pause or resume as a history event (pause_events.py), where the store keeps them."""
+    add = getattr(executor._store, "add_pause_event", None)
+    if add is not None:
+        add(arn, kind, at, reason, timeout_paused)
 
 
 def details(executor: Any, arn: str, status: str) -> dict[str, Any]:

@@ -1,0 +1,137 @@
+"""An execution stored in parts: a small row of its own plus one row per operation, update, ...
+
+The testing runner's store writes `json.dumps(execution.to_json_dict())` after each checkpoint,
+one document holding every operation, update and update timestamp the execution ever had, so
+each checkpoint of a long workflow wrote more than the one before. Here the runner's document
+is cut into its growing parts (the lists and per-operation maps below) and a small shell (the
+rest of `to_json_dict`). A save upserts only the parts that changed since the last save of the
+same execution, in the same transaction as the shell, so every acknowledged checkpoint is
+still whole on disk after kill -9. Operations and updates are frozen dataclasses, replaced
+(never changed in place) when they move on, so "changed" is an identity test.
+
+`document()` puts the parts back: it is exactly the runner's `to_json_dict` of the execution.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from typing import Any
+
+TABLE = "execution_parts"
+CREATE_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (durable_execution_arn TEXT NOT NULL, part TEXT NOT "
+    "NULL, key NOT NULL, data TEXT NOT NULL, PRIMARY KEY (durable_execution_arn, part, key)) "
+    "WITHOUT ROWID"
+)
+UPSERT = (
+    f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?) ON CONFLICT (durable_execution_arn, part, key) "
+    "DO UPDATE SET data = excluded.data"
+)
+
+# The runner's document key -> (Execution attribute, how one element becomes JSON-ready).
+LISTS: dict[str, tuple[str, Any]] = {
+    "Operations": ("operations", lambda item: item.to_json_dict()),
+    "Updates": ("updates", lambda item: item.to_dict()),
+    "UpdateTimestamps": ("update_timestamps", lambda item: item.isoformat()),
+    "InvocationCompletions": ("invocation_completions", lambda item: item.to_json_dict()),
+    "UpdatedOperationIds": ("updated_operation_ids", lambda item: item),
+}
+# Maps keyed by operation id, with plain values.
+MAPS: dict[str, str] = {
+    "OperationLastTouchedSeq": "operation_last_touched_seq",
+    "OperationSizeBytes": "operation_size_bytes",
+    "ChainedInvokeChildren": "chained_invoke_children",
+}
+# Lists of plain values compare by value; the rest by identity.
+_BY_VALUE = {"UpdatedOperationIds"}
+
+
+class Saved:
+    """What the database holds of one execution, as of its last save (per execution; the
+    store calls it under its lock)."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list[Any]] = {}
+        self.maps: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def of(cls, execution: Any) -> Saved:
+        saved = cls()
+        saved.remember(execution)
+        return saved
+
+    def remember(self, execution: Any) -> None:
+        self.lists = {part: list(getattr(execution, attr)) for part, (attr, _) in LISTS.items()}
+        self.maps = {part: dict(getattr(execution, attr)) for part, attr in MAPS.items()}
+
+
+def shell_json(execution: Any) -> str:
+    """The runner's document of the execution without its growing parts."""
+    shell = copy.copy(execution)
+    for attr, _ in LISTS.values():
+        setattr(shell, attr, [])
+    for attr in MAPS.values():
+        setattr(shell, attr, {})
+    return json.dumps(shell.to_json_dict())
+
+
+def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -> None:
+    """Upsert the parts that changed since `saved` (everything when it is None)."""
+    arn = execution.durable_execution_arn
+    if saved is None:
+        conn.execute(f"DELETE FROM {TABLE} WHERE durable_execution_arn = ?", (arn,))
+        saved = Saved()
+    rows: list[tuple[str, str, Any, str]] = []
+    for part, (attr, to_json) in LISTS.items():
+        items = getattr(execution, attr)
+        before = saved.lists.get(part, [])
+        by_value = part in _BY_VALUE
+        for index, item in enumerate(items):
+            if index < len(before):
+                old = before[index]
+                if old is item or (by_value and old == item):
+                    continue
+            rows.append((arn, part, index, json.dumps(to_json(item))))
+        if len(before) > len(items):
+            conn.execute(
+                f"DELETE FROM {TABLE} WHERE durable_execution_arn = ? AND part = ? AND key >= ?",
+                (arn, part, len(items)),
+            )
+    for part, attr in MAPS.items():
+        mapping = getattr(execution, attr)
+        before_map = saved.maps.get(part, {})
+        for key, value in mapping.items():
+            if key not in before_map or before_map[key] != value:
+                rows.append((arn, part, str(key), json.dumps(value)))
+        for key in before_map.keys() - mapping.keys():
+            conn.execute(
+                f"DELETE FROM {TABLE} WHERE durable_execution_arn = ? AND part = ? AND key = ?",
+                (arn, part, str(key)),
+            )
+    if rows:
+        conn.executemany(UPSERT, rows)
+
+
+def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, Any], bool]:
+    """The runner's document of the execution, and whether it had parts (an execution saved
+    before parts existed keeps them all in its shell, and is read as it is)."""
+    data: dict[str, Any] = json.loads(shell)
+    rows = conn.execute(
+        f"SELECT part, key, data FROM {TABLE} WHERE durable_execution_arn = ? ORDER BY part, key",
+        (arn,),
+    ).fetchall()
+    if not rows:
+        return data, False
+    for part in LISTS:
+        data[part] = []
+    for part in MAPS:
+        data[part] = {}
+    for part, key, text in rows:
+        value = json.loads(text)
+        if part in LISTS:
+            data[part].append(value)
+        elif part in MAPS:
+            data[part][key] = value
+    return data, True
