@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -258,6 +259,7 @@ def main() -> int:
                 env,
             )
         )
+        serve, dex, instant = (server.proc for server in servers)
         lam = client(serve_endpoint, read_timeout=120)
         common = {"Runtime": "python3.13", "Role": ROLE, "Handler": "app.handler", "Timeout": 60}
         lam.create_function(
