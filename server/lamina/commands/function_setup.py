@@ -84,6 +84,17 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> tuple[P
     return paths
 
 
+def opt_roots(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
+    """The layers' own folders (what Lambda unpacks into /opt): extensions and exec wrappers
+    are found there (runtime/opt_files.py)."""
+    if not spec.layers:
+        return ()
+    from lamina.runtime.layers import layer_roots
+
+    mapped = project.settings.get("layers")
+    return layer_roots(spec.layers, python, mapped if isinstance(mapped, dict) else None)
+
+
 def install_requirements(spec: FunctionSpec, project: Project, python: str) -> tuple[Path, ...]:
     requirements = spec.requirements_file
     if requirements is None:

@@ -21,6 +21,7 @@ from lamina.commands.function_setup import (
     debug_settings,
     install_layers,
     install_requirements,
+    opt_roots,
     setting_mapping,
     setting_text,
 )
@@ -284,6 +285,7 @@ def run_once(
         memory_size=int(memory if memory is not None else spec.memory_size),
         extra_paths=extra_paths,
         layer_paths=install_layers(spec, project, python),
+        opt_roots=opt_roots(spec, project, python),
         mounts=efs_mounts(spec, state_dir(project.root), setting_mapping(project.settings, "efs"))
         if spec.file_systems
         else (),

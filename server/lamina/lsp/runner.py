@@ -195,6 +195,7 @@ class FunctionRunner:
             extra_paths=await self.dependency_paths(spec),
             python=await asyncio.to_thread(self.python_for, spec),
             layer_paths=await self.layer_paths(spec),
+            opt_roots=await asyncio.to_thread(self._opt_roots, spec),
             mounts=await asyncio.to_thread(self._efs_mounts, spec),
         )
 
@@ -206,6 +207,16 @@ class FunctionRunner:
         if not spec.file_systems:
             return ()
         return efs_mounts(spec, state_dir(self.root), mapped if isinstance(mapped, dict) else None)
+
+    def _opt_roots(self, spec: FunctionSpec) -> tuple[Path, ...]:
+        """The layers' own folders: extensions and exec wrappers are found there."""
+        if not spec.layers:
+            return ()
+        from lamina.runtime.layers import layer_roots
+
+        mapped = self.settings.get("layers")
+        python = self.python_for(spec)
+        return layer_roots(spec.layers, python, mapped if isinstance(mapped, dict) else None)
 
     async def layer_paths(self, spec: FunctionSpec) -> tuple[Path, ...]:
         """The function's layers as import folders (runtime/layers.py); warnings logged."""

@@ -41,6 +41,9 @@ class FunctionConfig:
     ephemeral_storage: int = 512  # MB: the size of the sandbox's private /tmp
     # EFS: (LocalMountPath, local folder) pairs the sandbox binds (runtime/efs.py).
     mounts: tuple[tuple[str, Path], ...] = ()
+    # The layers' own folders, what Lambda unpacks into /opt, in order (layers.layer_roots):
+    # where extensions and exec wrappers are found (runtime/opt_files.py).
+    opt_roots: tuple[Path, ...] = ()
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python

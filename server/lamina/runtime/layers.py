@@ -40,11 +40,7 @@ def layer_paths(
     python_level: list[Path] = []
     warnings: list[str] = []
     for layer in reversed(layers):  # the last layer wins in the merged /opt
-        root = layer.content_dir
-        if root is None and layer.arn is not None and mapped and mapped.get(layer.arn):
-            root = Path(str(mapped[layer.arn])).expanduser()
-        if root is None and layer.arn is not None and is_powertools(layer.arn):
-            root = powertools_layer(layer.arn, describe_interpreter(python))
+        root = _root(layer, python, mapped)
         if root is None:
             warnings.append(
                 f"layer {layer.name} is not available locally: the function runs without it "
@@ -61,6 +57,25 @@ def layer_paths(
         python_level.append(root / "python")
     found = tuple(path for path in (*site_level, *python_level) if path.is_dir())
     return found, warnings
+
+
+def layer_roots(
+    layers: list[LayerSpec], python: str, mapped: Mapping[str, object] | None = None
+) -> tuple[Path, ...]:
+    """The folders Lambda would unpack into /opt, in the function's order (the last wins): what
+    extensions (`extensions/`) and wrappers (`/opt/...`) are found in (runtime/opt_files.py).
+    A BuildMethod layer has none: SAM's build puts all of it under python/."""
+    roots = (_root(layer, python, mapped) for layer in layers if layer.build_method is None)
+    return tuple(root for root in roots if root is not None and root.is_dir())
+
+
+def _root(layer: LayerSpec, python: str, mapped: Mapping[str, object] | None) -> Path | None:
+    root = layer.content_dir
+    if root is None and layer.arn is not None and mapped and mapped.get(layer.arn):
+        root = Path(str(mapped[layer.arn])).expanduser()
+    if root is None and layer.arn is not None and is_powertools(layer.arn):
+        root = powertools_layer(layer.arn, describe_interpreter(python))
+    return root
 
 
 def _installed(requirements: Path, python: str, version: str, cache_dir: Path) -> Path:

@@ -129,6 +129,9 @@ def main(argv: list[str], script: str) -> None:
     if argv[2:3] == ["awslambdaric"]:  # `bootstrap.py HANDLER awslambdaric`
         _run_awslambdaric(argv[1])
         return
+    if os.environ.pop("LAMINA_RUNTIME_CLIENT", "") == "awslambdaric":  # behind a wrapper
+        _run_awslambdaric(os.environ.get("_HANDLER", ""))
+        return
     sys.stdout = _WriteThrough(sys.stdout)
     sys.stderr = _WriteThrough(sys.stderr)
     client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
