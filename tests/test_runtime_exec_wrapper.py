@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,63 @@ async def test_run_sh_behind_a_web_adapter_layer_serves(
     assert json.loads(first.payload)["body"].startswith("web app at /hello")
     assert json.loads(second.payload)["body"].startswith("web app at /again")
     assert second.init_duration_ms is None  # warm: the same web app answered
+
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  AdapterLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: adapter/
+  WebFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: app/
+      Handler: run.sh
+      Runtime: python{version}
+      Layers:
+        - !Ref AdapterLayer
+      Environment:
+        Variables:
+          AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap
+          AWS_LWA_PORT: "{port}"
+"""
+
+
+def test_web_adapter_project_through_the_cli(tmp_path: Path) -> None:
+    """The template's handler `run.sh` is valid (no diagnostic, `lamina functions` shows the
+    program), and `lamina invoke` serves through the adapter layer."""
+    from lamina.project.diagnostics import check_template
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    template = tmp_path / "template.yaml"
+    template.write_text(TEMPLATE.format(version=version, port=free_port()))
+    executable(tmp_path / "adapter" / "bootstrap", ADAPTER_BOOTSTRAP)
+    adapter = tmp_path / "adapter" / "extensions" / "lambda-adapter"
+    executable(adapter, ADAPTER.format(python=sys.executable))
+    executable(tmp_path / "app" / "run.sh", RUN_SH.format(python=sys.executable))
+    (tmp_path / "app" / "server.py").write_text(SERVER)
+    assert check_template(template, template.read_text()) == []
+    lamina = [sys.executable, "-m", "lamina"]
+    listed = subprocess.run(
+        [*lamina, "functions", "--json", "--project-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    row = json.loads(listed.stdout)[0]
+    assert row["handlerProgram"] == "app/run.sh"
+    event = tmp_path / "event.json"
+    event.write_text('{"rawPath": "/from-cli"}')
+    run = subprocess.run(
+        [*lamina, "invoke", "WebFunction", "-e", str(event), "--project-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1])["body"].startswith(
+        "web app at /from-cli"
+    )

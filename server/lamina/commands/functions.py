@@ -43,6 +43,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "handlerFile": f"{relative(location[0], project.root)}:{location[1]}"
                 if location
                 else None,
+                "handlerProgram": relative(spec.code_dir / spec.handler, project.root)
+                if not location and (spec.code_dir / spec.handler).is_file()
+                else None,
                 "timeout": spec.timeout,
                 "memorySize": spec.memory_size,
                 "events": [e.name for e in spec.events],
@@ -77,6 +80,8 @@ def functions(as_json: bool, project_dir: Path) -> None:
             else f"{row['logicalId']} ({row['functionName']})"
         )
         where = row["handlerFile"] or f"{row['codeUri']} (handler file not found)"
+        if row["handlerFile"] is None and row.get("handlerProgram"):
+            where = f"{row['handlerProgram']} (run by an exec wrapper)"
         events = ", ".join(row["events"]) or "-"
         table.add_row(
             str(name),
