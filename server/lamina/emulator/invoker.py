@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lamina.emulator.errors import LambdaError, conflict, throttled
+from lamina.emulator.function_python import FunctionPython
 from lamina.emulator.lookup import version_by_number, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig
 from lamina.emulator.names import Arns
@@ -63,6 +64,7 @@ class Invoker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._update_timers: dict[str, asyncio.TimerHandle] = {}
         self.debugger: Debugger | None = None
+        self.python = FunctionPython()  # each function on its Runtime's interpreter
         store.add_listener(self._on_change)
         store.busy_code_keys = lambda: list(self._busy_code)
 
@@ -109,6 +111,7 @@ class Invoker:
             version=config.version,
             region=self.arns.region,
             account=self.arns.account,
+            python=self.python.for_runtime(config.function_name, config.runtime),
         )
         self._configs[cache_key] = (config, runtime)
         return runtime
