@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from lamina.runtime import sandbox
 from lamina.runtime.config import RuntimeOptions
 from lamina.runtime.invocation import InvocationRequest
 from lamina.runtime.pool import RuntimePool
@@ -54,7 +55,8 @@ class Listener(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-server = HTTPServer(("127.0.0.1", 0), Listener)
+# As AWS's telemetry example: the sandbox names itself sandbox.localdomain.
+server = HTTPServer(("{listen}", 0), Listener)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 status, headers, body = call("POST", "/2020-01-01/extension/register",
     {{"events": ["INVOKE", "SHUTDOWN"]}}, {{"Lambda-Extension-Name": NAME}})
@@ -81,6 +83,8 @@ while True:
         report({{"shutdown": event, "telemetry": received}})
         sys.exit(0)
 """
+
+LISTEN = "sandbox.localdomain" if sandbox.available() else "127.0.0.1"
 
 HANDLER = """
 import os
@@ -132,10 +136,18 @@ def layer(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+@pytest.mark.parametrize("sandboxed", ["1", "0"])
 async def test_extension_registers_gets_invoke_and_shutdown_and_telemetry(
-    write_function: Any, tmp_path: Path, collector: Collector
+    write_function: Any,
+    tmp_path: Path,
+    collector: Collector,
+    monkeypatch: pytest.MonkeyPatch,
+    sandboxed: str,
 ) -> None:
-    ext = layer(tmp_path / "layer", {"extensions/probe": EXTENSION.format(python=sys.executable)})
+    monkeypatch.setenv("LAMINA_SANDBOX", sandboxed)
+    listen = LISTEN if sandboxed == "1" else "127.0.0.1"
+    source = EXTENSION.format(python=sys.executable, listen=listen)
+    ext = layer(tmp_path / "layer", {"extensions/probe": source})
     config = write_function(
         HANDLER, opt_roots=(ext,), environment=(("REPORT_URL", collector.address),)
     )
@@ -218,7 +230,8 @@ async def test_a_later_layer_replaces_an_extension_and_non_executables_are_skipp
     write_function: Any, tmp_path: Path, collector: Collector
 ) -> None:
     first = layer(tmp_path / "l1", {"extensions/probe": "#!/bin/sh\nexit 3\n"})
-    second = layer(tmp_path / "l2", {"extensions/probe": EXTENSION.format(python=sys.executable)})
+    probe = EXTENSION.format(python=sys.executable, listen=LISTEN)
+    second = layer(tmp_path / "l2", {"extensions/probe": probe})
     (second / "extensions" / "README").write_text("not executable\n")
     config = write_function(
         HANDLER, opt_roots=(first, second), environment=(("REPORT_URL", collector.address),)

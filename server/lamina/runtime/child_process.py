@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from lamina.runtime import process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
-from lamina.runtime.opt_files import external_extensions
+from lamina.runtime.opt_files import external_extensions, sandbox_hosts
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
 from lamina.runtime.process_tree import child_setup, kill_tree
 from lamina.runtime.runtime_command import wrapped
@@ -259,7 +259,12 @@ def spawn_child(
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             keep += [*config.opt_roots, Path(command[0]).parent]  # extensions, wrapper
             setup = sandbox.preexec(
-                config.code_dir, keep, tmp_dir, config.ephemeral_storage, config.mounts
+                config.code_dir,
+                keep,
+                tmp_dir,
+                config.ephemeral_storage,
+                config.mounts,
+                sandbox_hosts(tmp_dir) if extensions else None,
             )
         elif config.mounts:
             log.warning(

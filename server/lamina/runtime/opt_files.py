@@ -57,3 +57,15 @@ def resolve(path: str, roots: Sequence[Path], code_dir: Path) -> str:
     elif path == TASK_ROOT or path.startswith(TASK_ROOT + "/"):
         return str(code_dir / path[len(TASK_ROOT) :].lstrip("/"))
     return path
+
+
+def sandbox_hosts(folder: Path) -> Path:
+    """A copy of /etc/hosts that also names `sandbox.localdomain` (the host AWS's telemetry
+    examples listen on), for the sandbox to bind over /etc/hosts."""
+    try:
+        text = Path("/etc/hosts").read_text()
+    except OSError:
+        text = "127.0.0.1 localhost\n"
+    path = folder / "hosts"
+    path.write_text(text.rstrip("\n") + "\n127.0.0.1 sandbox.localdomain sandbox\n")
+    return path

@@ -148,18 +148,24 @@ def preexec(
     scratch: Path,
     tmp_size_mb: int,
     mounts: Sequence[tuple[str, Path]] = (),
+    hosts: Path | None = None,
 ) -> Callable[[], None]:
     """The function the child runs between fork and exec. `keep`: host folders the function needs
     that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
-    old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder)."""
+    old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder);
+    `hosts`: a file bound over /etc/hosts (sandbox.localdomain, for the Telemetry API)."""
     _c()  # in the parent: the child, between fork and exec, must not load libraries
     code, holder = str(code_dir), str(scratch)
     needed = sorted({str(path) for path in keep if _under_tmp(str(path))}, key=len)
     needed += sorted({str(folder) for _, folder in mounts if _under_tmp(str(folder))})
     efs = [(inside, str(folder)) for inside, folder in mounts]
 
+    hosts_file = str(hosts) if hosts is not None else None
+
     def setup() -> None:
         _enter_namespaces()
+        if hosts_file is not None:
+            _mount(hosts_file, "/etc/hosts", None, MS_BIND)
         # /var (and /mnt for EFS): a tmpfs, the host's entries bound back, then /var/task.
         _cover_with_tmpfs("/var", os.path.join(holder, "var"))
         if efs:
