@@ -23,6 +23,7 @@ from lamina.project.intrinsics import (
     to_text,
 )
 from lamina.project.layers import function_layers, read_layer_resources
+from lamina.project.native_wheels import foreign_wheel_warning
 from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
@@ -124,6 +125,9 @@ class _FunctionReader:
         ignored = not_reproduced(properties)
         if ignored:
             self.resolver.warn(logical_id, ignored)
+        foreign = foreign_wheel_warning(code_dir, prop("Architectures"))
+        if foreign:
+            self.resolver.warn(logical_id, foreign)
         handler = prop("Handler")
         if handler is None:
             raise fail("Handler is missing (expected something like 'app.lambda_handler')")
