@@ -35,6 +35,7 @@ from lamina.project.spec import (
     ProjectError,
 )
 from lamina.project.storage import ephemeral_storage, file_system_mounts, not_reproduced
+from lamina.project.warning_groups import grouped
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -145,7 +146,7 @@ class _FunctionReader:
                 prop("MemorySize"), "MemorySize", DEFAULT_MEMORY_MB, fail, logical_id
             ),
             environment=self._environment(prop("Environment"), fail),
-            role=self._role(logical_id, prop("Role")),
+            role=self._role(logical_id, self._quietly(prop, "Role")),
             architectures=self._architectures(prop("Architectures"), fail),
             source="template",
             source_path=self.path,
@@ -246,12 +247,22 @@ class _FunctionReader:
             return logical_id
         return name
 
+    def _quietly(self, prop: _Property, name: str) -> Any:
+        """A property resolved without the resolver's own warnings (its reader says one)."""
+        before = len(self.resolver.warnings)
+        value = prop(name)
+        del self.resolver.warnings[before:]
+        return value
+
     def _role(self, logical_id: str, value: Any) -> str:
+        """The template's role; a role with no local value (`!GetAtt Role.Arn`) is one warning:
+        local runs use Lamina's, and the role matters on AWS only."""
         if value is None:
             return DEFAULT_ROLE
         role = to_text(value)
         if "${" in role:
-            self.resolver.warn(f"{logical_id}.Role", f"using the local role {DEFAULT_ROLE}")
+            message = f"{role} has no local value; local runs use the role {DEFAULT_ROLE}"
+            self.resolver.warn(f"{logical_id}.Role", message)
             return DEFAULT_ROLE
         return role
 
@@ -343,7 +354,7 @@ def read_template(
         if spec is not None:
             result.functions.append(spec)
 
-    result.warnings.extend(resolver.warnings)
+    result.warnings.extend(grouped(resolver.warnings))
     return result
 
 
