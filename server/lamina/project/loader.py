@@ -50,7 +50,7 @@ class Project:
         if split_target(name) is not None:
             return self._find_target(name, [cwd or Path.cwd(), self.root])
         if self.functions:
-            known = f"known: {', '.join(self.functions)}"
+            known = _known_names(name, self.functions)
         else:
             known = "this project defines no functions; use path/to/file.py:function"
         raise ProjectError(f"unknown function '{name}' ({known})")
@@ -148,3 +148,22 @@ def load_project(
     for spec in project.functions.values():
         spec.events = events_for(spec, root)
     return project
+
+
+MAX_LISTED = 8  # functions named in full in an unknown-function message
+
+
+def _known_names(name: str, functions: Mapping[str, FunctionSpec]) -> str:
+    """What to say after an unknown name: the functions whose handler it is, else the close
+    names, and the known ones (all of them in a small project)."""
+    import difflib
+
+    by_handler = [logical for logical, spec in functions.items() if spec.handler == name]
+    if by_handler:
+        return f"it is the handler of {', '.join(by_handler)}: name the function"
+    names = list(functions)
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    if len(names) <= MAX_LISTED:
+        return f"{hint}known: {', '.join(names)}"
+    return f"{hint}{len(names)} functions: `lamina functions` lists them"
