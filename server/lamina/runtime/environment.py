@@ -321,16 +321,15 @@ class ExecutionEnvironment:
         output = self._capture.take()
         if error and error.get("errorType") == "Sandbox.Timedout" and not cold_init_failed:
             output += f"{platform_timestamp()} {request_id} Task timed out after {self.config.timeout:.2f} seconds\n"
-        report = Report(
-            request_id,
-            duration_ms,
-            self.config.memory_size,
-            peak_mb,
-            self.init_duration_ms if cold else None,
-            note="Timeout: suspended while a debugger was attached"
-            if self._timeout_suspended()
-            else "",
+        note = (
+            "Timeout: suspended while a debugger was attached" if self._timeout_suspended() else ""
         )
+        init_ms = self.init_duration_ms if cold else None
+        if cold_init_failed and error is not None and init_ms is not None:
+            # As Lambda reports a failed init: the time and memory the init took, and its error.
+            duration_ms, init_ms = init_ms, None
+            note = f"Status: error\tError Type: {error.get('errorType', 'Runtime.Unknown')}"
+        report = Report(request_id, duration_ms, self.config.memory_size, peak_mb, init_ms, note)
         self._ext.report(request_id, error, report)
         logs = prefix + output + end_line(request_id) + report.line()
         self._current = None
@@ -446,6 +445,8 @@ class ExecutionEnvironment:
         return 202, '{"status":"OK"}'
 
     def on_init_error(self, body: bytes, error_type: str) -> None:
+        if self._status is not None:  # the runtime waits for our answer: still there to measure
+            self._peak_rss = max(self._peak_rss, self._status.peak_rss())
         self._init_error = body
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
