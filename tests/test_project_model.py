@@ -300,3 +300,45 @@ def test_broken_template_stops_loading(tmp_path: Path) -> None:
         load_project(tmp_path)
     assert caught.value.path == path
     assert caught.value.line == 4
+
+
+SKIPPED_ONLY = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  NodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: index.handler
+      Runtime: nodejs20.x
+  OtherNodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: index.handler
+      Runtime: nodejs20.x
+"""
+
+
+def test_a_template_whose_functions_are_all_skipped_says_why(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "template.yaml").write_text(SKIPPED_ONLY)
+    lamina = [sys.executable, "-m", "lamina"]
+    listed = subprocess.run(
+        [*lamina, "functions", "--project-dir", str(tmp_path)], capture_output=True, text=True
+    )
+    assert "NodeFunction: skipped: Runtime nodejs20.x is not a Python runtime" in listed.stderr
+    assert "OtherNodeFunction: skipped: Runtime nodejs20.x" in listed.stderr
+    assert "template.yaml defines 2, all skipped" in listed.stderr
+    assert "no functions found" not in listed.stderr
+    run = subprocess.run(
+        [*lamina, "invoke", "NodeFunction", "--project-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == (
+        "error: function 'NodeFunction' is skipped: Runtime nodejs20.x is not a Python runtime"
+    )

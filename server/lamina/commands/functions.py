@@ -61,6 +61,13 @@ def functions(as_json: bool, project_dir: Path) -> None:
     if not rows and (project.root / "cdk.json").is_file() and project.template_path is None:
         notice(f"no functions: {project.root} is a CDK app without cdk.out; run `cdk synth` first")
         return
+    skipped = [w for w in project.warnings if ": skipped: " in w]
+    if not rows and skipped and project.template_path is not None:
+        notice(
+            f"no functions to run: {relative(project.template_path, project.root)} defines "
+            f"{len(skipped)}, all skipped (the warnings above say why)"
+        )
+        return
     if not rows:
         notice(
             f"no functions found in {project.root} (looked for template.yaml, cdk.out, "

@@ -49,6 +49,9 @@ class Project:
                 return spec
         if split_target(name) is not None:
             return self._find_target(name, [cwd or Path.cwd(), self.root])
+        for warning in self.warnings:
+            if warning.startswith(f"{name}: skipped: "):
+                raise ProjectError(f"function '{name}' is {warning[len(name) + 2 :]}")
         if self.functions:
             known = _known_names(name, self.functions)
         else:

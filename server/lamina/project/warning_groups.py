@@ -3,7 +3,7 @@
 A template's functions often share a placeholder (`!Ref TableName` with no Default, a role
 `!GetAtt`): one warning per function per command buries the rest. `where: message` lines with
 the same message become `message (in where1, where2 and N more)`; a message said about one
-place keeps its `where: message` form.
+place keeps its `where: message` form, and so does each function's `skipped: why`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def grouped(warnings: list[str]) -> list[str]:
     order: list[str] = []
     for warning in warnings:
         where, sep, message = warning.partition(": ")
-        if not sep or " " in where:  # not a `where: message` line: as it is
+        if not sep or " " in where or message.startswith("skipped: "):  # kept as it is
             key = "\0" + warning
             places.setdefault(key, [])
         else:
