@@ -34,7 +34,12 @@ from lamina.project.spec import (
     LayerSpec,
     ProjectError,
 )
-from lamina.project.storage import ephemeral_storage, file_system_mounts, not_reproduced
+from lamina.project.storage import (
+    ephemeral_storage,
+    file_system_mounts,
+    not_reproduced,
+    reserved_concurrency,
+)
 from lamina.project.warning_groups import grouped
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -169,6 +174,9 @@ class _FunctionReader:
             ),
             template_events=self._events(prop),
             durable_config=_mapping(prop("DurableConfig")),
+            reserved_concurrency=reserved_concurrency(
+                prop("ReservedConcurrentExecutions"), lambda m: self.resolver.warn(logical_id, m)
+            ),
         )
 
     def _code_dir(self, logical_id: str, kind: str, prop: _Property, skip: _Skip) -> Path | None:

@@ -44,6 +44,8 @@ class FunctionConfig:
     # The layers' own folders, what Lambda unpacks into /opt, in order (layers.layer_roots):
     # where extensions and exec wrappers are found (runtime/opt_files.py).
     opt_roots: tuple[Path, ...] = ()
+    # ReservedConcurrentExecutions: the pool throttles invocations beyond it (None: no limit).
+    reserved_concurrency: int | None = None
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python
@@ -59,6 +61,7 @@ class FunctionConfig:
             memory_size=int(spec.memory_size),
             environment=tuple(sorted(spec.environment.items())),
             ephemeral_storage=spec.ephemeral_storage,
+            reserved_concurrency=spec.reserved_concurrency,
         )
         return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
 
