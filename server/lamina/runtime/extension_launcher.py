@@ -14,11 +14,10 @@ cost ~50 ms here on every cold start), and works on Python 3.9: it runs under th
 Python. HTTP/1.1 by hand over `_socket`, as the bootstrap's client does.
 """
 
+import _socket
 import os
 import select
 import sys
-
-import _socket
 
 LAMINA_PREFIX = "/2020-01-01/lamina/extensions"
 POLL_S = 0.01  # how often an extension's early exit is looked for while waiting
@@ -73,6 +72,11 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _object(**fields: str) -> str:
+    """A JSON object of already-encoded values (no json module: see above)."""
+    return "{" + ", ".join(f"{_quoted(key)}: {value}" for key, value in fields.items()) + "}"
+
+
 def _start(path: str, env: dict, log_fd: int) -> int:  # type: ignore[type-arg]
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
@@ -94,9 +98,9 @@ def main(argv: list) -> None:  # type: ignore[type-arg]
             started[_start(path, env, log_fd)] = name
         except OSError as e:
             os.write(log_fd, f"{name}: cannot start extension: {e.strerror}\n".encode())
-            _post("/exited", '{"name": %s, "status": 127}' % _quoted(name))
-    pids = ", ".join(f"{_quoted(name)}: {pid}" for pid, name in started.items())
-    _post("/started", '{"pids": {%s}}' % pids)
+            _post("/exited", _object(name=_quoted(name), status="127"))
+    pids = _object(**{name: str(pid) for pid, name in started.items()})
+    _post("/started", _object(pids=pids))
     sock = _connect()
     _request(sock, "GET", "/ready")
     while not select.select([sock], [], [], POLL_S)[0]:
@@ -109,7 +113,7 @@ def main(argv: list) -> None:  # type: ignore[type-arg]
                 break
             name = started.pop(pid, "?")
             code = os.waitstatus_to_exitcode(status)
-            _post("/exited", '{"name": %s, "status": %d}' % (_quoted(name), code))
+            _post("/exited", _object(name=_quoted(name), status=str(code)))
     answer = _read_all(sock)
     sock.close()
     if b'"ok": true' not in answer:
