@@ -7,6 +7,7 @@ The function's own events come first; a project event with the same name is hidd
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 from lamina.project.spec import FunctionSpec, ProjectError, SampleEvent
@@ -34,16 +35,41 @@ def event_folders(spec: FunctionSpec, project_root: Path) -> list[Path]:
     return folders
 
 
-def events_for(spec: FunctionSpec, project_root: Path) -> list[SampleEvent]:
-    """The function's sample events: its own first, then the project's; names are unique."""
+def events_for(
+    spec: FunctionSpec, project_root: Path, functions: Collection[str] = ()
+) -> list[SampleEvent]:
+    """The function's sample events: its own first, then the project's; names are unique.
+    `functions`: the project's logical ids. A project event named after one of them (its
+    kebab-case name, as `lamina new` names events, alone or followed by `-...`) is that
+    function's only; the others are everyone's."""
     events: list[SampleEvent] = []
     names: set[str] = set()
+    project_folder = Path(os.path.abspath(project_root / EVENTS_FOLDER))
+    owners = _kebab_names({*functions, spec.logical_id}) if len(functions) > 1 else {}
     for folder in event_folders(spec, project_root):
         for event in _events_in(folder):
+            if owners and folder == project_folder:
+                owner = _owner(event.name, owners)
+                if owner is not None and owner != spec.logical_id:
+                    continue  # another function's event
             if event.name not in names:
                 names.add(event.name)
                 events.append(event)
     return events
+
+
+def _kebab_names(functions: Collection[str]) -> dict[str, str]:
+    from lamina.project.scaffold_kinds import FunctionNames
+
+    return {FunctionNames.from_logical_id(name).kebab: name for name in functions}
+
+
+def _owner(event: str, owners: dict[str, str]) -> str | None:
+    """The function an event is named after (the longest name that fits), if any."""
+    name = event.lower()
+    fits = [kebab for kebab in owners if name == kebab or name.startswith(f"{kebab}-")]
+    fits += [kebab for kebab, logical in owners.items() if name == logical.lower()]
+    return owners[max(fits, key=len)] if fits else None
 
 
 def _existing_file(name_or_path: str, bases: list[Path]) -> Path | None:

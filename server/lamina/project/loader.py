@@ -149,7 +149,7 @@ def load_project(
             project.functions[spec.logical_id] = spec
 
     for spec in project.functions.values():
-        spec.events = events_for(spec, root)
+        spec.events = events_for(spec, root, project.functions)
     return project
 
 
