@@ -241,3 +241,67 @@ def test_web_adapter_project_through_the_cli(tmp_path: Path) -> None:
     assert json.loads(run.stdout.strip().splitlines()[-1])["body"].startswith(
         "web app at /from-cli"
     )
+
+
+# An internal extension as tracing agents bring one: the wrapper puts a folder of its layer on
+# PYTHONPATH, whose sitecustomize (run by site.py on Lambda) registers with the Extensions API
+# from a thread of the runtime's own process and follows INVOKE events.
+HOOK_WRAPPER = """\
+#!/bin/sh
+export PYTHONPATH="$(dirname "$0")/hooks"
+export HOOKED=by-wrapper
+exec "$@"
+"""
+SITECUSTOMIZE = """
+import http.client, json, os, threading
+seen = []
+def _api():
+    host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)
+    return http.client.HTTPConnection(host, int(port))
+c = _api()
+c.request("POST", "/2020-01-01/extension/register", body='{"events": ["INVOKE"]}',
+          headers={"Lambda-Extension-Name": "agent"})
+r = c.getresponse(); r.read()
+_id = r.getheader("Lambda-Extension-Identifier")
+def _loop():
+    c = _api()
+    while True:
+        c.request("GET", "/2020-01-01/extension/event/next",
+                  headers={"Lambda-Extension-Identifier": _id})
+        seen.append(json.loads(c.getresponse().read())["requestId"])
+threading.Thread(target=_loop, daemon=True).start()
+"""
+AGENT_HANDLER = """
+import os, sys, time
+def handler(event, context):
+    import sitecustomize
+    deadline = time.time() + 5
+    while context.aws_request_id not in sitecustomize.seen and time.time() < deadline:
+        time.sleep(0.01)
+    return {"hooked": os.environ.get("HOOKED"), "seen": list(sitecustomize.seen),
+            "layer_on_path": any(p.endswith("/python") and "agent" in p for p in sys.path)}
+"""
+
+
+async def test_internal_extension_through_a_wrapper_and_pythonpath(
+    write_function: Any, tmp_path: Path
+) -> None:
+    layer = tmp_path / "agent"
+    executable(layer / "wrapper", HOOK_WRAPPER)
+    (layer / "hooks").mkdir()
+    (layer / "hooks" / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    (layer / "python").mkdir()
+    config = write_function(
+        AGENT_HANDLER,
+        opt_roots=(layer,),
+        layer_paths=(layer / "python",),
+        environment=(("AWS_LAMBDA_EXEC_WRAPPER", "/opt/wrapper"),),
+    )
+    async with RuntimePool(RuntimeOptions()) as pool:
+        first = await pool.invoke(config, InvocationRequest.from_json({}))
+        second = await pool.invoke(config, InvocationRequest.from_json({}))
+    answer = json.loads(second.payload)
+    assert answer["hooked"] == "by-wrapper"
+    assert answer["seen"] == [first.request_id, second.request_id]
+    # The wrapper set PYTHONPATH, so Lambda's bootstrap put no /opt/python on sys.path.
+    assert answer["layer_on_path"] is False

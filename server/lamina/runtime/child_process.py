@@ -236,6 +236,8 @@ def spawn_child(
             )
         )
         env["LAMINA_SYS_PATH"] = os.pathsep.join(lambda_sys_path(config, packages))
+        if config.layer_paths:  # dropped by the bootstrap if a wrapper sets PYTHONPATH
+            env["LAMINA_OPT_PATH"] = os.pathsep.join(str(path) for path in config.layer_paths)
         if debug is not None:
             env.update(debug.child_environment())
         read_fd, write_fd = os.pipe()
