@@ -305,3 +305,35 @@ async def test_internal_extension_through_a_wrapper_and_pythonpath(
     assert answer["seen"] == [first.request_id, second.request_id]
     # The wrapper set PYTHONPATH, so Lambda's bootstrap put no /opt/python on sys.path.
     assert answer["layer_on_path"] is False
+
+
+def test_lamina_api_serves_a_run_sh_function_behind_the_adapter_layer(tmp_path: Path) -> None:
+    """`lamina api` runs each function as `lamina invoke` does (its Runtime's Python, its
+    layers, extensions and wrapper): a web app behind the adapter answers an HTTP API route."""
+    import urllib.request
+
+    from gateway.harness import ApiProcess
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    port = free_port()
+
+    def web_adapter_project(root: Path) -> None:
+        template = TEMPLATE.format(version=version, port=port)
+        template += (
+            "      Events:\n        Web:\n          Type: HttpApi\n"
+            "          Properties: {Path: '/{proxy+}', Method: GET}\n"
+        )
+        (root / "template.yaml").write_text(template)
+        executable(root / "adapter" / "bootstrap", ADAPTER_BOOTSTRAP)
+        adapter = root / "adapter" / "extensions" / "lambda-adapter"
+        executable(adapter, ADAPTER.format(python=sys.executable))
+        executable(root / "app" / "run.sh", RUN_SH.format(python=sys.executable))
+        (root / "app" / "server.py").write_text(SERVER)
+
+    api = ApiProcess("http_only", tmp_path, prepare=web_adapter_project)
+    try:
+        with urllib.request.urlopen(f"{api.url}/shop/cart", timeout=60) as answer:
+            assert answer.status == 200
+            assert answer.read().decode().startswith("web app at /shop/cart")
+    finally:
+        api.stop()
