@@ -6,8 +6,9 @@ The function's own events come first; a project event with the same name is hidd
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from lamina.project.spec import FunctionSpec, ProjectError, SampleEvent
@@ -36,16 +37,14 @@ def event_folders(spec: FunctionSpec, project_root: Path) -> list[Path]:
 
 
 def events_for(
-    spec: FunctionSpec, project_root: Path, functions: Collection[str] = ()
+    spec: FunctionSpec, project_root: Path, owners: Mapping[str, str] | None = None
 ) -> list[SampleEvent]:
     """The function's sample events: its own first, then the project's; names are unique.
-    `functions`: the project's logical ids. A project event named after one of them (its
-    kebab-case name, as `lamina new` names events, alone or followed by `-...`) is that
-    function's only; the others are everyone's."""
+    `owners` (event_owners of the project's functions): a project event named after one of
+    them is that function's only; the others are everyone's."""
     events: list[SampleEvent] = []
     names: set[str] = set()
     project_folder = Path(os.path.abspath(project_root / EVENTS_FOLDER))
-    owners = _kebab_names({*functions, spec.logical_id}) if len(functions) > 1 else {}
     for folder in event_folders(spec, project_root):
         for event in _events_in(folder):
             if owners and folder == project_folder:
@@ -58,18 +57,34 @@ def events_for(
     return events
 
 
-def _kebab_names(functions: Collection[str]) -> dict[str, str]:
+def event_owners(functions: Collection[str]) -> dict[str, str]:
+    """Event names -> the function they belong to: each function's kebab-case name (as
+    `lamina new` names events) and its logical id in lower case."""
+    owners: dict[str, str] = {}
+    for name in functions:
+        owners[_kebab(name)] = name
+        owners.setdefault(name.lower(), name)
+    return owners
+
+
+@functools.lru_cache(maxsize=4096)
+def _kebab(logical_id: str) -> str:
     from lamina.project.scaffold_kinds import FunctionNames
 
-    return {FunctionNames.from_logical_id(name).kebab: name for name in functions}
+    return FunctionNames.from_logical_id(logical_id).kebab
 
 
-def _owner(event: str, owners: dict[str, str]) -> str | None:
-    """The function an event is named after (the longest name that fits), if any."""
+def _owner(event: str, owners: Mapping[str, str]) -> str | None:
+    """The function an event is named after: its whole name, else its longest `-` prefix."""
     name = event.lower()
-    fits = [kebab for kebab in owners if name == kebab or name.startswith(f"{kebab}-")]
-    fits += [kebab for kebab, logical in owners.items() if name == logical.lower()]
-    return owners[max(fits, key=len)] if fits else None
+    if name in owners:
+        return owners[name]
+    parts = name.split("-")
+    for end in range(len(parts) - 1, 0, -1):
+        prefix = "-".join(parts[:end])
+        if prefix in owners:
+            return owners[prefix]
+    return None
 
 
 def _existing_file(name_or_path: str, bases: list[Path]) -> Path | None:

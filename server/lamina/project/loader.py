@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lamina.project.events import events_for
+from lamina.project.events import event_owners, events_for
 from lamina.project.formats import read_project_file
 from lamina.project.project_options import ProjectOptions, SamSettings, sam_settings
 from lamina.project.pyproject import (
@@ -148,8 +148,9 @@ def load_project(
                 continue
             project.functions[spec.logical_id] = spec
 
+    owners = event_owners(project.functions) if len(project.functions) > 1 else None
     for spec in project.functions.values():
-        spec.events = events_for(spec, root, project.functions)
+        spec.events = events_for(spec, root, owners)
     return project
 
 
