@@ -718,3 +718,23 @@ def test_properties_local_runs_ignore_are_named_once_per_function(tmp_path: Path
     ]
     traced = result.functions[0]
     assert traced.ephemeral_storage == 1024
+
+
+def test_async_recursion_and_tenancy_settings_are_named_and_reserved_concurrency_is_not(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n"
+        "      ReservedConcurrentExecutions: 2\n      RecursiveLoop: Allow\n"
+        "      EventInvokeConfig: {MaximumRetryAttempts: 0}\n"
+        "      TenancyConfig: {TenantIsolationMode: PER_TENANT}\n"
+    )
+    result = read_template(template)
+    assert result.warnings == [
+        "Fn: not reproduced locally (the function runs without them): EventInvokeConfig, "
+        "RecursiveLoop, TenancyConfig"
+    ]
+    assert result.functions[0].reserved_concurrency == 2

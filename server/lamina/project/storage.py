@@ -74,6 +74,11 @@ NOT_REPRODUCED = (
     "KmsKeyArn",
     "CodeSigningConfigArn",
     "DurableConfig",
+    # Asynchronous invocation settings (retries, destinations), Lambda's recursion guard and
+    # tenant isolation: a local run is one synchronous invocation.
+    "EventInvokeConfig",
+    "RecursiveLoop",
+    "TenancyConfig",
 )
 
 
