@@ -337,3 +337,24 @@ def test_lamina_api_serves_a_run_sh_function_behind_the_adapter_layer(tmp_path: 
             assert answer.read().decode().startswith("web app at /shop/cart")
     finally:
         api.stop()
+
+
+async def test_debug_environment_behind_the_wrapper(write_function: Any, tmp_path: Path) -> None:
+    """`lamina invoke --debug` of a wrapped function: the wrapper sees the command line end with
+    the debug launcher (AWS's example wrapper inserts its option before the last argument)."""
+    from lamina.runtime.debug import DebugSettings
+
+    layer = tmp_path / "layer"
+    executable(layer / "wrapper", WRAPPER)
+    config = write_function(
+        HANDLER, opt_roots=(layer,), environment=(("AWS_LAMBDA_EXEC_WRAPPER", "/opt/wrapper"),)
+    )
+    async with RuntimePool(RuntimeOptions()) as pool:
+        env = await pool.start_debug(config, DebugSettings(wait_for_client=False))
+        result = await pool.invoke_debug(env, InvocationRequest.from_json({}))
+    assert result.ok, result.logs
+    assert json.loads(result.payload) == {
+        "wrapped_by": "wrapper",
+        "optimize": 1,
+        "awslambdaric": False,
+    }

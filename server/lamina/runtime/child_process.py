@@ -246,8 +246,8 @@ def spawn_child(
         command = base = child_command(config, options, debug)
         if extensions or config.opt_roots or "AWS_LAMBDA_EXEC_WRAPPER" in dict(config.environment):
             command = wrapped(base, config, config.interpreter(options), extensions)
-            if base[-1] == "awslambdaric" and command[-1] != "awslambdaric":
-                env["LAMINA_RUNTIME_CLIENT"] = "awslambdaric"
+            if command[-1] != base[-1]:  # behind a wrapper: the client is said by a variable
+                env["LAMINA_RUNTIME_CLIENT"] = options.runtime_client
         if extensions:  # their output: a pipe of its own (function and extension records)
             ext_read, ext_write = os.pipe()
             os.set_blocking(ext_read, False)

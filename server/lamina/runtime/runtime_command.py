@@ -47,6 +47,8 @@ def wrapped(
             command = command[:-1]
         if command[-1] == config.handler and command[-2].endswith((".py", ".pyc")):
             command = command[:-1]  # the handler goes in _HANDLER
+        elif command[-1] == config.handler and command[-3].endswith("debug_launcher.py"):
+            command = command[:-2]  # the debug launcher's client and handler: variables too
         if not os.path.isfile(path):
             command = ["/bin/sh", "-c", 'echo "$1: does not exist"; exit 127', "sh", named]
         elif not os.access(path, os.X_OK):
