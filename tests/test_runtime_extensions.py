@@ -274,3 +274,37 @@ async def test_extensions_api_refuses_unknown_identifiers(
     assert answers["late"][0] == 403  # registration only during init
     assert answers["bad"][0] == 403
     assert os.environ.get("LAMINA_SANDBOX") == sandboxed
+
+
+EXIT_ERROR = """\
+#!{python}
+import http.client, json, os, sys
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/2020-01-01/extension/register", body='{{"events": ["INVOKE"]}}',
+          headers={{"Lambda-Extension-Name": "quitter"}})
+r = c.getresponse(); r.read()
+ext_id = r.getheader("Lambda-Extension-Identifier")
+c.request("GET", "/2020-01-01/extension/event/next", headers={{"Lambda-Extension-Identifier": ext_id}})
+c.getresponse().read()
+c.request("POST", "/2020-01-01/extension/exit/error", body='{{"errorType": "Extension.Gave.Up"}}',
+          headers={{"Lambda-Extension-Identifier": ext_id,
+                   "Lambda-Extension-Function-Error-Type": "Extension.GaveUp"}})
+print("exit/error", c.getresponse().status, flush=True)
+sys.exit(1)
+"""
+
+
+async def test_an_extension_that_reports_exit_error_is_no_longer_waited_for(
+    write_function: Any, tmp_path: Path
+) -> None:
+    ext = layer(
+        tmp_path / "layer", {"extensions/quitter": EXIT_ERROR.format(python=sys.executable)}
+    )
+    config = write_function(HANDLER, opt_roots=(ext,))
+    async with RuntimePool(RuntimeOptions()) as pool:
+        first = await pool.invoke(config, InvocationRequest.from_json({}))
+        second = await pool.invoke(config, InvocationRequest.from_json({}))
+    assert first.ok and second.ok, (first.logs, second.logs)
+    assert "exit/error 202" in first.logs + second.logs
+    assert first.error is None and second.error is None
