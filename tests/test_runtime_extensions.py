@@ -88,6 +88,7 @@ LISTEN = "sandbox.localdomain" if sandbox.available() else "127.0.0.1"
 
 HANDLER = """
 import os
+print("said at init")
 def handler(event, context):
     print("hello from the handler")
     return {"ok": True}
@@ -179,6 +180,7 @@ async def test_extension_registers_gets_invoke_and_shutdown_and_telemetry(
     assert "platform.telemetrySubscription" in types
     lines = [r["record"] for r in telemetry if r["type"] == "function"]
     assert "hello from the handler" in lines
+    assert "said at init" in lines  # made before or while it subscribed: delivered too
     # Its own output is an extension record, not a function one (it didn't subscribe to them).
     assert not any("[probe]" in line for line in lines)
     done = [r["record"] for r in telemetry if r["type"] == "platform.runtimeDone"]

@@ -75,12 +75,13 @@ class ExtensionHooks:
             pass
 
     def output(self, write: Callable[[bytes], None]) -> Callable[[bytes], None]:
-        """The function's output: to the log, and as `function` records once subscribed."""
+        """The function's output: to the log, and as `function` records (kept from the start
+        for a subscription made later in init) once an extension may subscribe."""
         host = self.host
 
         def both(data: bytes) -> None:
             write(data)
-            if host is not None and host.telemetry.subscriptions:
+            if host is not None and host.telemetry.recording:
                 host.telemetry.lines("function", data)
 
         return both

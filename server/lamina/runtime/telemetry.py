@@ -122,14 +122,14 @@ class TelemetryHub:
 
     def lines(self, kind: str, data: bytes) -> None:
         """Output of the function or of an extension, a record per line."""
-        if not self.recording:
+        if not self.recording or (not self.subscriptions and len(self.backlog) >= BACKLOG):
             return
         for line in data.decode("utf-8", "replace").splitlines():
             if line:
                 self._record(kind, kind, line)
 
     def _record(self, kind: str, name: str, record: object) -> None:
-        if not self.recording:
+        if not self.recording or (not self.subscriptions and len(self.backlog) >= BACKLOG):
             return
         encoded = json.dumps({"time": now_iso(), "type": name, "record": record}).encode()
         if len(self.backlog) < BACKLOG:
