@@ -43,9 +43,6 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "handlerFile": f"{relative(location[0], project.root)}:{location[1]}"
                 if location
                 else None,
-                "handlerProgram": relative(spec.code_dir / spec.handler, project.root)
-                if not location and (spec.code_dir / spec.handler).is_file()
-                else None,
                 "timeout": spec.timeout,
                 "memorySize": spec.memory_size,
                 "events": [e.name for e in spec.events],
@@ -55,6 +52,8 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "pythonSource": python_source,
             }
         )
+        if not location and (spec.code_dir / spec.handler).is_file():  # run.sh: a wrapper's
+            rows[-1]["handlerProgram"] = relative(spec.code_dir / spec.handler, project.root)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
