@@ -1,9 +1,10 @@
 """Files a function finds under /opt: its layers' external extensions and exec wrappers.
 
 Lambda unpacks a function's layers into one /opt, a later layer's file replacing an earlier
-one's. Until /opt is one merged folder (layers.py), a path under /opt is looked up in the layers'
-own folders, the last layer first, and `/var/task/...` in the code dir, so that
-`AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap` and `/opt/extensions/<name>` work without it.
+one's; Lamina's merged view of them (runtime/opt_dir.py) is the root these functions get
+(FunctionConfig.opt_roots). A path under /opt is looked up in the roots, the last first, and
+`/var/task/...` in the code dir, so that `AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap` and
+`/opt/extensions/<name>` work with or without the sandbox's /opt.
 """
 
 from __future__ import annotations
