@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 from lamina.runtime import process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
+from lamina.runtime.opt_files import external_extensions, sandbox_hosts
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
 from lamina.runtime.process_tree import child_setup, kill_tree
+from lamina.runtime.runtime_command import wrapped
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ class ChildProcess:
     output_fd: int  # read end of the child's stdout+stderr pipe, non-blocking
     tmp_dir: Path  # the environment's own TMPDIR
     spawned_at: float  # time.perf_counter() just before the spawn
+    # External extensions (runtime/extension_launcher.py): their names, and the read end of
+    # the pipe their output comes through (-1: none).
+    extensions: tuple[str, ...] = ()
+    extension_output_fd: int = -1
 
     @property
     def runtime_api(self) -> str:
@@ -115,6 +121,12 @@ class ChildProcess:
                     loop.remove_reader(self.output_fd)
             os.close(self.output_fd)
             self.output_fd = -1
+        if self.extension_output_fd >= 0:
+            if loop is not None:
+                with contextlib.suppress(Exception):
+                    loop.remove_reader(self.extension_output_fd)
+            os.close(self.extension_output_fd)
+            self.extension_output_fd = -1
         process_limits.release(self.proc.pid)  # and what it started, setsid or not
         _remove_tree(self.tmp_dir)
 
@@ -211,7 +223,8 @@ def spawn_child(
     packages = runtime_packages(config.interpreter(options), runtime=config.runtime)
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    read_fd = write_fd = -1
+    read_fd = write_fd = ext_read = ext_write = -1
+    extensions = external_extensions(config.opt_roots) if config.opt_roots else ()
     try:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
@@ -225,21 +238,32 @@ def spawn_child(
         )
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = initialization_type  # or provisioned-concurrency
         env["LAMINA_SYS_PATH"] = os.pathsep.join(lambda_sys_path(config, packages))
+        if config.layer_paths:  # dropped by the bootstrap if a wrapper sets PYTHONPATH
+            env["LAMINA_OPT_PATH"] = os.pathsep.join(str(path) for path in config.layer_paths)
         if debug is not None:
             env.update(debug.child_environment())
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
-        command = child_command(config, options, debug)
+        command = base = child_command(config, options, debug)
+        if extensions or config.opt_roots or "AWS_LAMBDA_EXEC_WRAPPER" in dict(config.environment):
+            command = wrapped(base, config, config.interpreter(options), extensions)
+            if command[-1] != base[-1]:  # behind a wrapper: the client is said by a variable
+                env["LAMINA_RUNTIME_CLIENT"] = options.runtime_client
+        if extensions:  # their output: a pipe of its own (function and extension records)
+            ext_read, ext_write = os.pipe()
+            os.set_blocking(ext_read, False)
+            env["LAMINA_EXTENSION_LOG_FD"] = str(ext_write)
         setup = None
         if options.sandbox and sandbox.enabled():
             # What it needs from the host, by real path: its import path, the interpreter's
             # folder, Lamina's bootstrap (or debug launcher).
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
-            keep += [Path(command[0]).parent, Path(command[3]).parent]
+            keep += [Path(base[0]).parent, Path(base[3]).parent]
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             if config.opt is not None:  # /opt, and the layer folders its links point into
                 keep += [config.opt.path, *config.opt.sources]
+            keep += [*config.opt_roots, Path(command[0]).parent]  # extensions, wrapper
             setup = sandbox.preexec(
                 config.code_dir,
                 keep,
@@ -247,6 +271,7 @@ def spawn_child(
                 config.ephemeral_storage,
                 config.mounts,
                 opt=None if config.opt is None else config.opt.path,
+                hosts=sandbox_hosts(tmp_dir) if extensions else None,
             )
         elif config.mounts:
             log.warning(
@@ -256,24 +281,31 @@ def spawn_child(
             )
         spawned_at = time.perf_counter()
         try:
-            proc = _popen(command, config, _sandboxed_env(env) if setup else env, write_fd, setup)
+            proc = _popen(
+                command, config, _sandboxed_env(env) if setup else env, write_fd, setup, ext_write
+            )
         except subprocess.SubprocessError:  # the sandbox could not be made here
             if setup is None:
                 raise
             sandbox.failed()
             spawned_at = time.perf_counter()
-            proc = _popen(command, config, env, write_fd, None)
+            proc = _popen(command, config, env, write_fd, None, ext_write)
         process_limits.cap_processes(proc.pid)  # 1,024 processes and threads
     except BaseException:
         listener.close()
         if read_fd >= 0:
             os.close(read_fd)
+        if ext_read >= 0:
+            os.close(ext_read)
         _remove_tree(tmp_dir)
         raise
     finally:
         if write_fd >= 0:
             os.close(write_fd)
-    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at)
+        if ext_write >= 0:
+            os.close(ext_write)
+    names = tuple(extension.name for extension in extensions)
+    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, names, ext_read)
 
 
 def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:
@@ -289,6 +321,7 @@ def _popen(
     env: dict[str, str],
     output_fd: int,
     setup: Callable[[], None] | None,
+    extension_fd: int = -1,
 ) -> subprocess.Popen[bytes]:
     group = _own_process_group()
     if setup is not None:
@@ -307,6 +340,7 @@ def _popen(
         stdin=subprocess.DEVNULL,
         stdout=output_fd,
         stderr=output_fd,
+        pass_fds=(extension_fd,) if extension_fd >= 0 else (),
         **group,
     )
 
