@@ -6,7 +6,11 @@ reach 20 MB (a buffered one stops at 6 MB)."""
 
 from __future__ import annotations
 
+import io
 import json
+import stat
+import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -154,3 +158,33 @@ def test_a_response_stream_url_passes_chunks_as_the_function_writes_them(
         release.touch()
         received += b"".join(pieces)
     assert received == b"one released two"
+
+
+def bootstrap_zip(script: str) -> bytes:
+    """A deployment package holding one executable `bootstrap`, as a custom runtime ships."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("bootstrap")
+        info.create_system = 3  # unix: external_attr carries the mode
+        info.external_attr = (stat.S_IFREG | 0o755) << 16
+        archive.writestr(info, script)
+    return buffer.getvalue()
+
+
+def test_a_provided_al2023_bootstrap_streams_through_invoke_with_response_stream(
+    lam: Any, deploy: Callable[..., str]
+) -> None:
+    # The same runtime loop, as the package's executable `bootstrap` on an OS-only runtime.
+    script = "#!" + sys.executable + "\n" + STREAMER
+    name = deploy(
+        Runtime="provided.al2023",
+        Handler="unused.handler",
+        Code={"ZipFile": bootstrap_zip(script)},
+        Timeout=30,
+    )
+    got = list(stream(lam, name, {"words": ["one ", "two"]})["EventStream"])
+    assert got == [
+        {"PayloadChunk": {"Payload": b"one "}},
+        {"PayloadChunk": {"Payload": b"two"}},
+        {"InvokeComplete": {}},
+    ]

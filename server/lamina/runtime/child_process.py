@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lamina.runtime import process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.custom_runtime import bootstrap_command, is_custom_runtime
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
 from lamina.runtime.process_tree import child_setup, kill_tree
@@ -228,13 +229,20 @@ def spawn_child(
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
-        command = child_command(config, options, debug)
+        custom = is_custom_runtime(config.runtime)
+        if custom:  # provided.al2023/al2: the function's own bootstrap is the runtime
+            env.pop("AWS_EXECUTION_ENV", None)  # Lambda sets none for OS-only runtimes
+            command = bootstrap_command(config)
+        else:
+            command = child_command(config, options, debug)
         setup = None
         if options.sandbox and sandbox.enabled():
             # What it needs from the host, by real path: its import path, the interpreter's
-            # folder, Lamina's bootstrap (or debug launcher).
+            # folder, Lamina's bootstrap (or debug launcher); a custom runtime its code.
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
-            keep += [Path(command[0]).parent, Path(command[3]).parent]
+            keep.append(Path(command[0]).parent)
+            if not custom:
+                keep.append(Path(command[3]).parent)
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             if config.opt is not None:  # /opt, and the layer folders its links point into
                 keep += [config.opt.path, *config.opt.sources]
