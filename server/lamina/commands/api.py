@@ -316,7 +316,6 @@ def run_api(project: Project, options: ApiOptions) -> int:
     import signal
 
     from lamina.event_loop import run_event_loop
-    from lamina.gateway.gc_tuning import freeze_startup_heap
     from lamina.project import ProjectError
 
     on_request: Callable[[RequestRecord], None] = print_request
@@ -340,7 +339,6 @@ def run_api(project: Project, options: ApiOptions) -> int:
                 loop.add_signal_handler(sig, stop.set)
         sys.stdout.write("\n".join(server.banner_lines()) + "\n")
         sys.stdout.flush()
-        freeze_startup_heap()  # fewer full-collection pauses in the request path (gc_tuning)
         try:
             await stop.wait()
         finally:
