@@ -57,14 +57,14 @@ def test_the_bootstrap_streams_through_the_function_url(custom: ApiProcess, tmp_
     assert received == b"one released two"
 
 
-def invoke(root: Path) -> dict[str, object]:
-    (root / "event.json").write_text("{}")
+def invoke(root: Path, event: str = "{}", sandbox: str = "0") -> dict[str, object]:
+    (root / "event.json").write_text(event)
     done = subprocess.run(
         [sys.executable, "-m", "lamina", "invoke", "Custom", "-e", "event.json"],
         cwd=root,
         capture_output=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "LAMINA_SANDBOX": "0"},
+        env={"PATH": "/usr/bin:/bin", "LAMINA_SANDBOX": sandbox},
     )
     answer: dict[str, object] = json.loads(done.stdout.decode().strip().splitlines()[-1])
     return answer
@@ -102,3 +102,17 @@ def test_a_bootstrap_that_is_not_executable(app: Path) -> None:
     answer = invoke(app)
     assert answer["errorType"] == "Runtime.InvalidEntrypoint"
     assert "permission denied" in str(answer["errorMessage"])
+
+
+def test_the_bootstrap_runs_in_the_sandbox_at_var_task(app: Path) -> None:
+    from lamina.runtime import sandbox
+
+    if not sandbox.enabled():
+        pytest.skip("no user and mount namespaces here")
+    answer = invoke(app, '{"rawPath": "/direct"}', sandbox="1")
+    assert answer == {
+        "handler": "greeting.hello",
+        "task_root": "/var/task",
+        "execution_env": None,
+        "path": "/direct",
+    }
