@@ -188,3 +188,16 @@ def test_a_provided_al2023_bootstrap_streams_through_invoke_with_response_stream
         {"PayloadChunk": {"Payload": b"two"}},
         {"InvokeComplete": {}},
     ]
+
+
+def test_a_python_function_behind_a_response_stream_url_answers_whole(
+    lam: Any, deploy: Callable[..., str]
+) -> None:
+    # A managed Python runtime never streams: its answer comes whole, as on AWS.
+    name = deploy(answer="whole")
+    url = lam.create_function_url_config(
+        FunctionName=name, AuthType="NONE", InvokeMode="RESPONSE_STREAM"
+    )["FunctionUrl"]
+    response = requests.get(url + "x", timeout=30)
+    assert response.status_code == 200
+    assert response.json()["answer"] == "whole"
