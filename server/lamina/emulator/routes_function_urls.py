@@ -31,7 +31,7 @@ from lamina.emulator.lookup import find_function, version_config
 from lamina.emulator.store import FunctionStore
 from lamina.gateway.front import Gateway
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, URL_PREFIX, FunctionUrl
-from lamina.gateway.http_server import to_http_request
+from lamina.gateway.http_server import send_stream, to_http_request
 from lamina.gateway.routes import RouteTable
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
@@ -166,7 +166,13 @@ def _front(emu: Emulator) -> Gateway:
             return None
         return config.function_url()
 
-    async def invoke(function: str, event: bytes, request_id: str) -> InvocationResult:
+    async def invoke(
+        function: str,
+        event: bytes,
+        request_id: str,
+        on_chunk: Callable[[bytes], None] | None = None,
+    ) -> InvocationResult:
+        """`on_chunk` hears a streamed answer's bytes as the runtime sends them."""
         name, _, qualifier = function.partition(":")
         state = emu.store.get(name)
         if state is None:
@@ -178,14 +184,17 @@ def _front(emu: Emulator) -> Gateway:
         result = await emu.invoker.invoke(
             target,
             InvocationRequest(
-                payload=event, request_id=request_id, invoked_function_arn=target.invoked_arn
+                payload=event,
+                request_id=request_id,
+                invoked_function_arn=target.invoked_arn,
+                on_chunk=on_chunk,
             ),
         )
         elapsed = (time.perf_counter() - started) * 1000
         emu.invocation_log.invoked(state.name, "FunctionUrl", result, elapsed)
         return result
 
-    return Gateway(RouteTable(), invoke, function_urls=find)
+    return Gateway(RouteTable(), invoke, function_urls=find, invoke_streaming=invoke)
 
 
 _FRONTS: weakref.WeakKeyDictionary[FunctionStore, Gateway] = weakref.WeakKeyDictionary()
@@ -202,6 +211,8 @@ async def function_url(request: web.Request) -> web.StreamResponse:
         answer = await front.handle(to_http_request(request, body))
     except LambdaError as e:  # throttled, pending...: what Lambda's invoke said
         return e.response()
+    if answer.stream is not None:  # RESPONSE_STREAM: the body as the function writes it
+        return await send_stream(request, answer)
     response = web.Response(status=answer.status, body=answer.body)
     for header, value in answer.headers:
         response.headers.add(header, value)

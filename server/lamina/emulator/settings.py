@@ -93,9 +93,10 @@ def function_settings(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
                 f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
                 f"enum value set: [{', '.join(AWS_RUNTIMES)}] or be a valid ARN"
             )
-        if not _PYTHON_RUNTIME.match(runtime):
+        if not _PYTHON_RUNTIME.match(runtime) and not runtime.startswith("provided"):
             raise invalid(
-                f"lamina serve runs Python functions only; runtime {runtime!r} is not supported"
+                f"lamina serve runs Python functions and OS-only runtimes (provided.al2023, "
+                f"provided.al2: a bootstrap) only; runtime {runtime!r} is not supported"
             )
         out["runtime"] = runtime
     if handler is not None:

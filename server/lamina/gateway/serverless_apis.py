@@ -10,6 +10,8 @@ become a small template document that template_apis reads like any other:
   `requestContext.stage: dev` and `requestContext.path: /dev/hello` as on AWS; Lamina serves the
   routes without the stage prefix, as `sam local start-api` and `lamina api` do for SAM.
 - `httpApi` events belong to its HTTP API (`HttpApi`) on stage `$default`, payload 2.0.
+- Their `cors`, `authorizer` and `private` settings, `provider.httpApi` and the API keys are
+  added in SAM's shape (serverless_auth).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lamina.gateway.serverless_auth import service_api_settings
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.serverless import SERVERLESS_FILE_NAMES, read_serverless
 from lamina.project.serverless_variables import VariableResolver
@@ -43,12 +46,14 @@ def serverless_document(path: Path) -> CfnDocument:
     """serverless.yml's API events as a template: the two APIs and each function's events
     (Raises ProjectError as reading the service does)."""
     service = read_serverless(path)
+    extra = service_api_settings(path, {s.function_name: s.logical_id for s in service.functions})
     resources: dict[str, Any] = {
         REST_API: {
             "Type": "AWS::Serverless::Api",
-            "Properties": {"StageName": service_stage(path)},
+            "Properties": {"StageName": service_stage(path), **extra.rest},
         },
-        HTTP_API: {"Type": "AWS::Serverless::HttpApi", "Properties": {}},
+        HTTP_API: {"Type": "AWS::Serverless::HttpApi", "Properties": extra.http},
+        **extra.resources,
     }
     lines = {}
     for spec in service.functions:
@@ -58,6 +63,7 @@ def serverless_document(path: Path) -> CfnDocument:
             if kind not in ("Api", "HttpApi"):
                 continue
             properties = dict(event.get("Properties") or {})
+            properties.update(extra.events.get((spec.logical_id, name), {}))
             if kind == "Api":
                 properties.setdefault("RestApiId", {"Ref": REST_API})
             else:

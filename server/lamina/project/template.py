@@ -119,7 +119,7 @@ class _FunctionReader:
         if runtime is None:
             runtime = LOCAL_RUNTIME
             self.resolver.warn(logical_id, f"no Runtime; assuming {LOCAL_RUNTIME}")
-        if not isinstance(runtime, str) or not runtime.startswith("python"):
+        if not isinstance(runtime, str) or not runtime.startswith(("python", "provided")):
             skip(f"Runtime {to_text(runtime)} is not a Python runtime")
             return None
         inline = properties.get("InlineCode") if kind == SERVERLESS_FUNCTION else None

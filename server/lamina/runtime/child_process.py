@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lamina.runtime import process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.custom_runtime import bootstrap_command, is_custom_runtime
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.opt_files import external_extensions, sandbox_hosts
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
@@ -245,8 +246,15 @@ def spawn_child(
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
-        command = base = child_command(config, options, debug)
-        if extensions or config.opt_roots or "AWS_LAMBDA_EXEC_WRAPPER" in dict(config.environment):
+        custom = is_custom_runtime(config.runtime)
+        if custom:  # provided.al2023/al2: the function's own bootstrap is the runtime
+            env.pop("AWS_EXECUTION_ENV", None)  # Lambda sets none for OS-only runtimes
+            command = base = bootstrap_command(config)
+        else:
+            command = base = child_command(config, options, debug)
+        wrapper = "AWS_LAMBDA_EXEC_WRAPPER" in dict(config.environment)
+        # Lambda applies exec wrappers to its managed runtimes only (not to provided.*).
+        if not custom and (extensions or config.opt_roots or wrapper):
             command = wrapped(base, config, config.interpreter(options), extensions)
             if command[-1] != base[-1]:  # behind a wrapper: the client is said by a variable
                 env["LAMINA_RUNTIME_CLIENT"] = options.runtime_client
@@ -257,9 +265,11 @@ def spawn_child(
         setup = None
         if options.sandbox and sandbox.enabled():
             # What it needs from the host, by real path: its import path, the interpreter's
-            # folder, Lamina's bootstrap (or debug launcher).
+            # folder, Lamina's bootstrap (or debug launcher); a custom runtime its code.
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
-            keep += [Path(base[0]).parent, Path(base[3]).parent]
+            keep.append(Path(base[0]).parent)
+            if not custom:
+                keep.append(Path(base[3]).parent)
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             if config.opt is not None:  # /opt, and the layer folders its links point into
                 keep += [config.opt.path, *config.opt.sources]

@@ -96,6 +96,7 @@ class ExecutionEnvironment:
         self._init_error: bytes | None = None
         self._current: str | None = None  # request id in flight
         self._on_chunk: Callable[[bytes], None] | None = None  # its streamed chunks' listener
+        self._streamed = -1  # bytes of the current invocation streamed so far (-1: none)
         self._outcome: asyncio.Future[_Outcome] | None = None
         self._exited: asyncio.Future[int] | None = None
         self._frozen = False
@@ -220,6 +221,7 @@ class ExecutionEnvironment:
         self.state = EnvironmentState.BUSY
         self._current = request.request_id
         self._on_chunk = request.on_chunk
+        self._streamed = -1
         self._outcome = asyncio.get_running_loop().create_future()
         try:
             return await self._run(request, cold=self.invocations == 1)
@@ -441,14 +443,24 @@ class ExecutionEnvironment:
 
     def on_stream_chunk(self, request_id: str, data: bytes) -> None:
         """A streamed response's chunk, as it comes: to the invocation's `on_chunk`."""
-        if request_id == self._current and self._on_chunk is not None:
+        if request_id != self._current:
+            return
+        self._streamed = max(self._streamed, 0) + len(data)
+        # Past the 20 MB limit nothing more reaches the caller; the response then fails.
+        if self._on_chunk is not None and self._streamed <= sandbox_errors.MAX_STREAMED_BYTES:
             self._on_chunk(data)
 
     def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
         if request_id != self._current:
             return 400, _api_error("InvalidRequestID", "Invalid request ID")
-        if len(body) > sandbox_errors.MAX_RESPONSE_BYTES:
-            self._settle(_Outcome.error(sandbox_errors.response_too_large(request_id, len(body))))
+        limit = (
+            sandbox_errors.MAX_RESPONSE_BYTES
+            if self._streamed < 0
+            else sandbox_errors.MAX_STREAMED_BYTES
+        )
+        if len(body) > limit:
+            error = sandbox_errors.response_too_large(request_id, len(body), limit)
+            self._settle(_Outcome.error(error))
             return 413, _api_error("RequestEntityTooLarge", "Response payload too large")
         self._settle(_Outcome(True, body, content_type))
         return 202, '{"status":"OK"}'

@@ -8,6 +8,8 @@ from typing import Any
 
 # Lambda's limit on a synchronous response: 6 MB, plus the 100 bytes of slack it really allows.
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+# A streamed response's limit (Lambda's quotas: "20 MB for streamed responses").
+MAX_STREAMED_BYTES = 20 * 1024 * 1024
 
 # Lambda's service is written in Go; it names signals the way Go's os.ProcessState does.
 _GO_SIGNAL_NAMES = {
@@ -64,11 +66,13 @@ def timed_out(request_id: str, timeout_s: float) -> dict[str, Any]:
     )
 
 
-def response_too_large(request_id: str, size: int) -> dict[str, Any]:
+def response_too_large(
+    request_id: str, size: int, limit: int = MAX_RESPONSE_BYTES
+) -> dict[str, Any]:
     return error_json(
         "Function.ResponseSizeTooLarge",
         f"Response payload size ({size} bytes) exceeded maximum allowed payload size "
-        f"({MAX_RESPONSE_BYTES} bytes).",
+        f"({limit} bytes).",
         request_id,
     )
 
