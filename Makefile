@@ -84,6 +84,8 @@ e2e: install vsix $(SAM_VENV)/bin/sam
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends kate xvfb xdotool imagemagick; }
 	LAMINA_E2E=1 LAMINA_E2E_VSIX=$(VSIX) LAMINA_E2E_OUT=build/e2e-vscode $(BIN)/pytest -q -s tests/e2e
+	# The tests marked slow, which make test leaves out (tests/conftest.py).
+	LAMINA_E2E=1 $(BIN)/pytest -q -m slow tests --ignore=tests/e2e
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,17 @@ from processes import kill_all, live_launchers, wait_gone
 from lamina.runtime.config import FunctionConfig
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `slow` run in `make e2e` (LAMINA_E2E=1) beside the editor suites: `make test`
+    leaves them out, to stay near its 15 minutes."""
+    if os.environ.get("LAMINA_E2E") == "1":
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 @pytest.fixture(autouse=True)
 def no_debug_environment_outlives_its_test() -> Iterator[None]:
     """A debug environment waits for an editor forever unless Lamina ends it: one left behind by a

@@ -135,6 +135,7 @@ def test_pause_resume_and_delete_through_the_cli(
     assert gone.returncode != 0 and "ResourceNotFoundException" in gone.stderr
 
 
+@pytest.mark.slow  # it waits out an 8 s execution timeout
 def test_a_paused_timeout_is_held_and_extended(
     lam: Any, durable_function: Callable[..., str], tmp_path: Path
 ) -> None:

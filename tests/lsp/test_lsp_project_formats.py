@@ -157,6 +157,7 @@ def stop_at(config: dict, path: Path, line: int) -> dict:
         client.close()
 
 
+@pytest.mark.slow  # about 20 s a format
 @pytest.mark.parametrize("name", sorted(DEBUGGED))
 async def test_a_breakpoint_in_the_source_of_each_format(name, tmp_path, start_client):
     root = copy_project(name, tmp_path)
