@@ -101,3 +101,37 @@ def test_json_filter_patterns_pick_one_executions_lines(lam: Any, logs: Any) -> 
     assert other.value.response["Error"]["Code"] == "ResourceNotFoundException"
     # the emulator goes on serving after refusing those
     assert lam.invoke(FunctionName=name, Payload=b'{"arn": "c", "n": 4}')["StatusCode"] == 200
+
+
+LOGGER_HANDLER = """
+import logging
+logger = logging.getLogger("orders")
+def handler(event, context):
+    logger.info("step %s started", event["n"], extra={"executionArn": event["arn"]})
+    logger.debug("not at INFO")
+    return event["n"]
+"""
+
+
+def test_json_log_format_writes_records_a_json_pattern_finds(lam: Any, logs: Any) -> None:
+    """LoggingConfig LogFormat JSON: the runtime writes awslambdaric's JSON records, with the
+    record's `extra` fields, at ApplicationLogLevel and above."""
+    name = unique()
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role="arn:aws:iam::123456789012:role/lamina-test",
+        Handler="app.handler",
+        Code={"ZipFile": handler_zip(extra={"app.py": LOGGER_HANDLER})},
+        LoggingConfig={"LogFormat": "JSON"},
+    )
+    response = lam.invoke(FunctionName=name, Payload=b'{"arn": "arn-x", "n": 7}')
+    request_id = response["ResponseMetadata"]["RequestId"]
+    pattern = '{ $.executionArn = "arn-x" }'
+    [line] = _messages(logs, logGroupName=f"/aws/lambda/{name}", filterPattern=pattern)
+    record = json.loads(line)
+    assert record["message"] == "step 7 started"
+    assert record["level"] == "INFO" and record["logger"] == "orders"
+    assert record["requestId"] == request_id
+    assert record["timestamp"].endswith("Z")
+    assert "not at INFO" not in "\n".join(_messages(logs, logGroupName=f"/aws/lambda/{name}"))

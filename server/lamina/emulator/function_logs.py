@@ -10,12 +10,14 @@ still go to its terminal).
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from lamina.emulator.log_filter import compile_pattern
+from lamina.emulator.model import VersionConfig
 from lamina.runtime.invocation import InvocationResult
 
 MAX_EVENTS = 10_000  # per function
@@ -90,3 +92,15 @@ class FunctionLogs:
                 return found, found[-1].sequence
             found.append(event)
         return found, None
+
+
+def logging_environment(config: VersionConfig) -> tuple[tuple[str, str], ...]:
+    """The variables Lambda sets from a function's LoggingConfig: with LogFormat JSON, the
+    runtime writes JSON records (AWS_LAMBDA_LOG_FORMAT) at ApplicationLogLevel and above
+    (AWS_LAMBDA_LOG_LEVEL, INFO unless given)."""
+    given = dict(config.echoed).get("LoggingConfig")
+    settings = json.loads(given) if given else {}
+    if not isinstance(settings, dict) or str(settings.get("LogFormat", "")).upper() != "JSON":
+        return ()
+    level = str(settings.get("ApplicationLogLevel") or "INFO")
+    return (("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("AWS_LAMBDA_LOG_LEVEL", level))
