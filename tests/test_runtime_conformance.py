@@ -247,3 +247,45 @@ async def test_bytes_response_and_non_json_event(write_function: Any) -> None:
         assert result.ok
         assert result.payload == b"plain text"
         assert result.content_type == "application/unknown"
+
+
+JSON_LOG_HANDLER = """
+import logging
+logger = logging.getLogger("orders")
+def handler(event, context):
+    logger.info("step %s", 1, extra={"executionArn": "arn-1", "attempt": 2})
+    logger.info({"kind": "dict message"})
+    logger.debug("below the level")
+    try:
+        raise KeyError("gone")
+    except KeyError:
+        logger.exception("it failed")
+    return 1
+"""
+
+
+async def test_json_log_format_matches_awslambdaric(write_function: Any) -> None:
+    """AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig LogFormat JSON): the same records, field by
+    field, but for their timestamps."""
+    config = write_function(
+        JSON_LOG_HANDLER,
+        environment=(("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("AWS_LAMBDA_LOG_LEVEL", "INFO")),
+    )
+    seen = {}
+    for client in CLIENTS:
+        request = InvocationRequest(payload=b"{}")
+        result = await run(config, client, request)
+        assert result.ok, result.payload
+        records = [json.loads(line) for line in result.logs.splitlines() if line.startswith("{")]
+        for record in records:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record.pop("timestamp"))
+            assert record.pop("requestId") == request.request_id
+        seen[client] = json.loads(json.dumps(records).replace(str(config.code_dir), "<code>"))
+    assert seen["lamina"] == seen["awslambdaric"]
+    first, second, third = seen["lamina"]
+    assert first == {
+        "level": "INFO", "message": "step 1", "logger": "orders", "executionArn": "arn-1",
+        "attempt": 2,
+    }  # fmt: skip
+    assert second["message"] == {"kind": "dict message"}
+    assert third["errorType"] == "KeyError" and third["location"] == "<code>/app.py:handler:11"

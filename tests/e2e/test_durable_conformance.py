@@ -20,7 +20,7 @@ pytest.importorskip("aws_durable_execution_conformance_tests")
 
 GROUPS = {
     "skip-time": (
-        ["step", "wait", "wait_for_condition", "child", "parallel", "map"],
+        ["step", "wait", "wait_for_condition", "child", "parallel", "map", "invoke", "plugin"],
         ("--skip-time",),
     ),
     "real-time": (["callback", "wait_for_callback"], ()),

@@ -19,6 +19,7 @@ from lamina.emulator import (
     routes_invoke,
     routes_invoke_stream,
     routes_layers,
+    routes_logs,
     routes_permissions,
     routes_provisioned,
     routes_resource_policy,
@@ -44,6 +45,7 @@ ROUTE_TABLES = (
     routes_resource_policy.routes,
     routes_durable.routes,
     routes_layers.routes,
+    routes_logs.routes,  # CloudWatch Logs' FilterLogEvents over the functions' output
 )
 
 

@@ -11,6 +11,13 @@ refreshed when the code changes, so one attach configuration keeps working acros
 `pathMappings` map that copy to the function's source dir when the function carries the tag
 `lamina:source` (set by `--deploy-samples` and by clients that deploy from a source tree);
 otherwise they map it to itself, and breakpoints go on the copy's files.
+
+A durable function's invocations of one execution (the first and every replay after a wait, a
+retry or a callback) all run in one debug environment, as `lamina.debug` does in the editor:
+the editor attaches once, and a breakpoint after a one-day wait is hit in the replay, in the
+same session. The environment ends when the execution's invocation answers SUCCEEDED or
+FAILED, when an invocation crashes, or when another execution of the function starts (one
+port, one session at a time).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from lamina.emulator.model import VersionConfig
 from lamina.emulator.store import FunctionStore
 from lamina.runtime.config import FunctionConfig
 from lamina.runtime.debug import DebugSettings, attach_configuration
+from lamina.runtime.environment import ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool
 
@@ -54,6 +62,8 @@ class FunctionDebugger:
         self.invocation_log = invocation_log
         self.root = store.data_dir / "debug"
         self.session_id = f"serve-{uuid.uuid4().hex[:8]}"
+        # A durable execution's debug environment: (execution ARN, code key, environment).
+        self._durable: tuple[str, str, ExecutionEnvironment] | None = None
 
     @property
     def code_dir(self) -> Path:
@@ -93,6 +103,16 @@ class FunctionDebugger:
     async def invoke(
         self, config: VersionConfig, runtime: FunctionConfig, request: InvocationRequest
     ) -> InvocationResult:
+        execution = durable_execution_arn(request.payload)
+        if execution is not None:
+            return await self._invoke_durable(execution, config, runtime, request)
+        await self.end_durable_session()
+        env = await self._start(config, runtime, request)
+        return await self.pool.invoke_debug(env, request)
+
+    async def _start(
+        self, config: VersionConfig, runtime: FunctionConfig, request: InvocationRequest
+    ) -> ExecutionEnvironment:
         code_dir = await asyncio.to_thread(self._stage_code, runtime.code_dir, config.code_key)
         debug_config = dataclasses.replace(runtime, code_dir=code_dir)
         settings = DebugSettings(port=self.port, wait_for_client=True, suspend_timeout=True)
@@ -102,7 +122,43 @@ class FunctionDebugger:
             f"127.0.0.1:{env.debug_port}; attach with {json.dumps(self.attach_configuration())}"
         )
         self.invocation_log.flush()
-        return await self.pool.invoke_debug(env, request)
+        return env
+
+    async def _invoke_durable(
+        self,
+        execution: str,
+        config: VersionConfig,
+        runtime: FunctionConfig,
+        request: InvocationRequest,
+    ) -> InvocationResult:
+        session = self._durable
+        if session is not None and session != (execution, config.code_key, session[2]):
+            await self.end_durable_session()  # another execution, or the code changed
+            session = None
+        if session is None:
+            env = await self._start(config, runtime, request)
+            session = self._durable = (execution, config.code_key, env)
+            self.invocation_log.line(
+                f"debug {self.function}: every invocation of {execution} runs in this session"
+            )
+        else:
+            self.invocation_log.line(
+                f"debug {self.function}: request {request.request_id} replays {execution} "
+                "in the attached session"
+            )
+        try:
+            result = await session[2].invoke(request)
+        except BaseException:
+            await self.end_durable_session()
+            raise
+        if not result.ok or durable_status(result.payload) in ("SUCCEEDED", "FAILED"):
+            await self.end_durable_session()
+        return result
+
+    async def end_durable_session(self) -> None:
+        session, self._durable = self._durable, None
+        if session is not None:
+            await self.pool.end_debug(session[2])
 
     def _stage_code(self, unpacked: Path, code_key: str) -> Path:
         """Copy the function's code to its stable debug dir, unless it is there already."""
@@ -123,3 +179,24 @@ class FunctionDebugger:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
         return target
+
+
+def durable_execution_arn(payload: bytes) -> str | None:
+    """The execution a durable invocation's input names (its `DurableExecutionArn`), if it is
+    one: checked on the bytes first, so a plain event is not parsed."""
+    if b'"DurableExecutionArn"' not in payload or b'"CheckpointToken"' not in payload:
+        return None
+    try:
+        value = json.loads(payload).get("DurableExecutionArn")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def durable_status(payload: bytes) -> str | None:
+    """A durable invocation's output Status (SUCCEEDED, FAILED or PENDING)."""
+    try:
+        value = json.loads(payload).get("Status")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from lamina.emulator.function_logs import FunctionLogs
 from lamina.runtime.invocation import InvocationResult
 
 log = logging.getLogger("lamina.emulator.invoke")
@@ -27,10 +28,12 @@ class InvocationLog:
         self._flush: asyncio.TimerHandle | None = None
         self._second = 0
         self._clock = ""
+        self.function_logs = FunctionLogs()  # each function's output, for FilterLogEvents
 
     def invoked(
         self, function: str, kind: str, result: InvocationResult, elapsed_ms: float
     ) -> None:
+        self.function_logs.add(function, result)
         error = result.error or {}
         outcome = "ok" if result.ok else f"error {error.get('errorType', 'Unknown')}"
         cold = " (cold)" if result.cold else ""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lamina.emulator.errors import LambdaError, conflict, throttled
+from lamina.emulator.function_logs import logging_environment
 from lamina.emulator.function_python import FunctionPython
 from lamina.emulator.lookup import version_by_number, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig
@@ -114,7 +115,7 @@ class Invoker:
             runtime=config.runtime,
             timeout=float(config.timeout),
             memory_size=config.memory_size,
-            environment=config.environment,
+            environment=config.environment + logging_environment(config),
             version=config.version,
             region=self.arns.region,
             account=self.arns.account,

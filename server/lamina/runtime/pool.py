@@ -174,6 +174,11 @@ class RuntimePool:
             self._debugging.discard(env)
             await env.kill()
 
+    async def end_debug(self, env: ExecutionEnvironment) -> None:
+        """End a debug environment that ran several invocations (`env.invoke` each time)."""
+        self._debugging.discard(env)
+        await env.kill()
+
     async def retire(self, function_name: str | None = None, version: str | None = None) -> int:
         """Retire environments (of one function, or one version of it, or all): idle ones end
         now, busy ones when their invocation ends. The next invoke starts cold on fresh state."""

@@ -185,3 +185,32 @@ def mixed_inside_and_after(event, context: DurableContext):  # 3-18
     outer = context.step(lambda _: result)
     context.wait(ONE_SECOND)
     return outer
+
+
+def _replay_logger(child):
+    """The child's logger with replay logging on: it logs while replaying too, with the
+    execution's fields (executionArn...) that CloudWatch's JSON filter picks."""
+    return child.logger.with_is_replaying(lambda: False)
+
+
+@durable_execution
+def large_payload_logged(event, context: DurableContext):  # 3-11
+    def body(child):
+        _replay_logger(child).info(f"child input {event}")
+        small = child.step(lambda _: event)
+        return small * (300 * 1024 // max(1, len(small)) + 1)  # over 256 KB: ReplayChildren
+
+    result = context.run_in_child_context(body, name="large")
+    context.wait(ONE_SECOND)
+    return len(result)
+
+
+@durable_execution
+def logger_only(event, context: DurableContext):  # 3-17
+    def body(child):
+        _replay_logger(child).info(f"child input {event}")
+        return event
+
+    result = context.run_in_child_context(body, name="logger_only")
+    context.wait(ONE_SECOND)
+    return result
