@@ -142,11 +142,22 @@ def save_document(client: LanguageClient, path: Path) -> None:
     )
 
 
-async def execute(client: LanguageClient, command: str, argument: Any = None) -> Any:
+# A command that has not answered by then is stuck: fail with its name, well before
+# pytest-timeout ends the whole session (an install of the runtime's packages fits easily).
+EXECUTE_LIMIT_S = 300.0
+
+
+async def execute(
+    client: LanguageClient, command: str, argument: Any = None, limit: float = EXECUTE_LIMIT_S
+) -> Any:
     arguments = None if argument is None else [argument]
-    return await client.workspace_execute_command_async(
+    request = client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=command, arguments=arguments)
     )
+    try:
+        return await asyncio.wait_for(request, limit)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"{command} never answered (waited {limit:.0f} s): a hang") from None
 
 
 async def lenses(client: LanguageClient, path: Path) -> list[types.CodeLens]:

@@ -93,6 +93,10 @@ class ExecutionEnvironment:
         self._api = RuntimeApiServer(self, owner=lambda: self.pid)
         self._capture = OutputCapture(options.max_log_bytes)
         self._init_done: asyncio.Future[None] | None = None
+        # Set when start() is over: the child runs and is watched (or start failed, or a kill
+        # came first). The init limit counts from here, not from a package-set install.
+        self._running: asyncio.Future[None] | None = None
+        self._killed = False
         self._init_error: bytes | None = None
         self._current: str | None = None  # request id in flight
         self._on_chunk: Callable[[bytes], None] | None = None  # its streamed chunks' listener
@@ -130,13 +134,26 @@ class ExecutionEnvironment:
         loop = asyncio.get_running_loop()
         self._init_done = loop.create_future()
         self._exited = loop.create_future()
+        self._running = loop.create_future()
         if self.debug is not None:
             self._debugger_listening = loop.create_future()
+        try:
+            await self._start_child(loop)
+        except BaseException as e:
+            # An invoke that leased this environment while it started must not wait forever.
+            self.state = EnvironmentState.DEAD
+            self._running.set_exception(e if isinstance(e, Exception) else EnvironmentGone())
+            self._running.exception()  # retrieved: the caller of start() gets it too
+            raise
+        self._running.set_result(None)
+
+    async def _start_child(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._child is None:
             python = self.config.interpreter(self.options)
             runtime = self.config.runtime
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
+            self._stop_if_killed()
             kind = "provisioned-concurrency" if self.provisioned else "on-demand"
             self._child = spawn_child(
                 self.config, self.options, self.credentials_env, self.debug, kind
@@ -146,18 +163,34 @@ class ExecutionEnvironment:
         except BaseException:
             self._child.discard()
             raise
+        if self._killed:  # killed meanwhile: kill() could not wait for a child not yet watched
+            await self._api.close()
+            self._child.discard()
+            self._stop_if_killed()
         self._status = ProcessStatus(self._child.proc.pid)
         self._ext.start(self._child)
         self._child.watch(loop, self._ext.output(self._capture.write), self._on_exit)
 
     async def kill(self) -> None:
-        """End the environment now, whatever it is doing (after the extensions' SHUTDOWN)."""
+        """End the environment now, whatever it is doing (after the extensions' SHUTDOWN; a
+        start() under way stops at its next step and discards its child)."""
+        self._killed = True
         if self.state is not EnvironmentState.DEAD and self._current is None:
             await self._ext.shutdown("spindown")
         self._signal(signal.SIGKILL)
-        if self._exited is not None and self._returncode() is None:
+        if (
+            self._exited is not None
+            and self._returncode() is None
+            and self._running is not None
+            and self._running.done()
+            and not self._running.exception()
+        ):  # only a watched child's exit is ever reported
             await asyncio.shield(self._exited)
         await self._cleanup()
+
+    def _stop_if_killed(self) -> None:
+        if self._killed:
+            raise EnvironmentGone("the environment was stopped while it started")
 
     def _looks_gone(self) -> bool:
         if self.state is EnvironmentState.DEAD or self._api.runtime_gone():
@@ -269,6 +302,15 @@ class ExecutionEnvironment:
         assert self._init_done is not None and self._outcome is not None
         # A debug environment's init waits for the editor to attach: no limit on that.
         init_timeout = None if self.debug is not None else self.options.init_timeout
+        assert self._running is not None
+        # Starting may install the runtime's package set first (once per Python, seconds): that
+        # is not the function's init, so its limit counts from when the child runs. A start
+        # that failed or was stopped raises here, as it would for an invoke that spawned.
+        try:
+            await asyncio.shield(self._running)
+        except BaseException:
+            self.state = EnvironmentState.DEAD
+            raise
         try:
             await asyncio.wait_for(asyncio.shield(self._init_done), init_timeout)
         except asyncio.TimeoutError:

@@ -102,7 +102,8 @@ class RuntimePool:
         slots = [s for s in self._slots.get(config, []) if s.usable()]
         if not slots and not self._closed:
             await self._retire_other_configs(config)
-            await self._spawn(config)
+            with contextlib.suppress(EnvironmentGone):  # stopped (retired, closed) as it started
+                await self._spawn(config)
 
     async def provision(self, config: FunctionConfig, count: int) -> int:
         """Provisioned concurrency: keep `count` environments of `config` initialised ahead.
@@ -289,7 +290,9 @@ class RuntimePool:
         try:
             await env.start()
         except BaseException:
-            self._slots[config].remove(slot)
+            slots = self._slots.get(config, [])
+            if slot in slots:  # a kill during the start may have removed it already
+                slots.remove(slot)
             raise
         return slot
 
