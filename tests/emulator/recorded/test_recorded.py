@@ -31,6 +31,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_settings,
     cases_sqs,
     cases_streams,
+    cases_urls,
     cases_versions,
 )
 from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
