@@ -20,6 +20,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_aliases,
     cases_concurrency,
     cases_config,
+    cases_event_invoke,
     cases_functions,
     cases_functions_more,
     cases_layers,
