@@ -34,6 +34,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_streams,
     cases_urls,
     cases_versions,
+    cases_vpc,
 )
 from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
 from emulator.recorded.scope import KNOWN_DIFFERENCES, not_served_reason, out_of_scope_reason
