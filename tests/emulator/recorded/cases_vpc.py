@@ -3,6 +3,7 @@ standing in for AWS's (the suite's emulator runs with --sqs-endpoint, which serv
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -28,9 +29,9 @@ def vpc_config(ctx: CaseContext, _: str | None) -> None:
         for cidr in ("10.0.0.0/24", "10.0.1.0/24")
     ]
     for group in groups:
-        ctx.cleanups.append(lambda group=group: ec2.delete_security_group(GroupId=group))
+        ctx.cleanups.append(functools.partial(ec2.delete_security_group, GroupId=group))
     for subnet in subnets:
-        ctx.cleanups.append(lambda subnet=subnet: ec2.delete_subnet(SubnetId=subnet))
+        ctx.cleanups.append(functools.partial(ec2.delete_subnet, SubnetId=subnet))
     name = ctx.name()
     vpc_1 = {"SubnetIds": [subnets[0]], "SecurityGroupIds": [groups[0]]}
     ctx.match(
@@ -45,7 +46,7 @@ def vpc_config(ctx: CaseContext, _: str | None) -> None:
     waiter = lam.get_waiter("function_updated_v2")
     waiter.wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     ctx.match("update_vpcconfig_get_function_response", lam.get_function(FunctionName=name))
-    empty = {"SubnetIds": [], "SecurityGroupIds": []}
+    empty: dict[str, list[str]] = {"SubnetIds": [], "SecurityGroupIds": []}
     ctx.match(
         "delete_vpcconfig_update_response",
         lam.update_function_configuration(FunctionName=name, VpcConfig=empty),
