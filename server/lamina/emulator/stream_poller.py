@@ -35,6 +35,7 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.lookup import find_function
 from lamina.emulator.sqs_client import SqsClients
+from lamina.emulator.stream_client import StreamClients
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
 log = logging.getLogger("lamina.emulator.esm")
@@ -308,10 +309,30 @@ class StreamPoller:
                 "streamArn": self.source.arn,
             },
         }
-        region, account, name = sqs_queue(mapping.on_failure)
         try:
-            await self.sqs.send(region, account, name, json.dumps(record))
+            if ":sns:" in mapping.on_failure:
+                await _sns(self.sqs.endpoint).call(
+                    mapping.on_failure.split(":")[3],
+                    "publish",
+                    TopicArn=mapping.on_failure,
+                    Message=json.dumps(record),
+                )
+            else:
+                region, account, name = sqs_queue(mapping.on_failure)
+                await self.sqs.send(region, account, name, json.dumps(record))
         except Exception as e:
             log.warning(
                 "event source mapping %s: the OnFailure destination failed: %s", self.uuid, e
             )
+
+
+_SNS: dict[str | None, StreamClients] = {}
+
+
+def _sns(fallback_endpoint: str | None) -> StreamClients:
+    """SNS clients for on-failure topics: AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL, else the
+    queue endpoint (one local stand-in serves both), as for the streams."""
+    clients = _SNS.get(fallback_endpoint)
+    if clients is None:
+        clients = _SNS[fallback_endpoint] = StreamClients("sns", fallback_endpoint)
+    return clients

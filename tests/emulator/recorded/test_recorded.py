@@ -32,6 +32,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_revisions,
     cases_settings,
     cases_sqs,
+    cases_stream_destinations,
     cases_streams,
     cases_urls,
     cases_versions,
@@ -52,7 +53,12 @@ ALL_REBUILT = [(path, case) for path, case in counted_cases() if case in CASES]
 # The cases that put messages or records on moto and wait for the function (a few seconds
 # each) run in full in `make e2e` (tests/e2e/test_recorded_full.py); `make test` runs one
 # case of each of their tests, and every other case.
-SLOW_MODULES = {cases_sqs.__name__, cases_streams.__name__, cases_dead_letter.__name__}
+SLOW_MODULES = {
+    cases_sqs.__name__,
+    cases_streams.__name__,
+    cases_dead_letter.__name__,
+    cases_stream_destinations.__name__,
+}
 FULL = os.environ.get("LAMINA_E2E") == "1"
 
 
