@@ -87,10 +87,11 @@ def stream_settings(body: dict[str, Any]) -> dict[str, Any]:
             )
         on_failure = (config.get("OnFailure") or {}).get("Destination")
         if on_failure is not None and not re.match(
-            r"^arn:aws[a-zA-Z-]*:(sqs|sns):", str(on_failure)
+            r"^arn:aws[a-zA-Z-]*:(sqs|sns|s3):", str(on_failure)
         ):
             raise invalid(
-                "lamina serve sends failed stream batches to SQS queues and SNS topics only, "
+                "lamina serve sends failed stream batches to SQS queues, SNS topics and S3 buckets "
+                "only, "
                 f"not {on_failure}"
             )
         out["on_failure"] = on_failure or None

@@ -27,7 +27,6 @@ import zlib
 from typing import Any, Protocol
 
 from lamina.emulator.batch_failures import failed_items
-from lamina.emulator.destinations import sqs_queue
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.esm_model import EventSourceMapping
 from lamina.emulator.event_sources import EventSourceMappings
@@ -35,7 +34,7 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.lookup import find_function
 from lamina.emulator.sqs_client import SqsClients
-from lamina.emulator.stream_client import StreamClients
+from lamina.emulator.stream_failures import send_failure
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
 log = logging.getLogger("lamina.emulator.esm")
@@ -309,30 +308,18 @@ class StreamPoller:
                 "streamArn": self.source.arn,
             },
         }
+        event = {"Records": [self.source.event_record(shard, r) for r in batch]}
         try:
-            if ":sns:" in mapping.on_failure:
-                await _sns(self.sqs.endpoint).call(
-                    mapping.on_failure.split(":")[3],
-                    "publish",
-                    TopicArn=mapping.on_failure,
-                    Message=json.dumps(record),
-                )
-            else:
-                region, account, name = sqs_queue(mapping.on_failure)
-                await self.sqs.send(region, account, name, json.dumps(record))
+            await send_failure(
+                mapping.on_failure,
+                record,
+                event,
+                self.sqs,
+                self.uuid,
+                shard,
+                self.invoker.arns.region,
+            )
         except Exception as e:
             log.warning(
                 "event source mapping %s: the OnFailure destination failed: %s", self.uuid, e
             )
-
-
-_SNS: dict[str | None, StreamClients] = {}
-
-
-def _sns(fallback_endpoint: str | None) -> StreamClients:
-    """SNS clients for on-failure topics: AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL, else the
-    queue endpoint (one local stand-in serves both), as for the streams."""
-    clients = _SNS.get(fallback_endpoint)
-    if clients is None:
-        clients = _SNS[fallback_endpoint] = StreamClients("sns", fallback_endpoint)
-    return clients
