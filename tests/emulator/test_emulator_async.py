@@ -215,12 +215,13 @@ def test_event_invoke_config_api(lam: Any, deploy: Any, lambda_model: Any) -> No
     got = lam.get_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST")
     assert got["MaximumEventAgeInSeconds"] == 120 and "LastModified" in got
 
+    elsewhere = deploy()  # a destination function must exist (AWS: "...ARN ... is invalid.")
     updated = lam.update_function_event_invoke_config(
         FunctionName=name,
-        DestinationConfig={"OnFailure": {"Destination": ARN + "elsewhere"}},
+        DestinationConfig={"OnFailure": {"Destination": ARN + elsewhere}},
     )
     assert updated["MaximumRetryAttempts"] == 1, "Update keeps what it does not name"
-    assert updated["DestinationConfig"]["OnFailure"] == {"Destination": ARN + "elsewhere"}
+    assert updated["DestinationConfig"]["OnFailure"] == {"Destination": ARN + elsewhere}
     replaced = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=2)
     assert "MaximumEventAgeInSeconds" not in replaced, "Put replaces the whole configuration"
     assert replaced["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}

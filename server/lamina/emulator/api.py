@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lamina.emulator.code_signing import CodeSigningConfigs
     from lamina.emulator.event_sources import EventSourceMappings
     from lamina.emulator.layers import LayerVersions
+    from lamina.emulator.vpc_config import VpcLookup
 
 __all__ = ["boolean", "integer", "required_string", "string", "string_map"]  # from params.py
 
@@ -63,6 +64,7 @@ class Emulator:
     warming: set[tuple[str, str]] = field(default_factory=set)
     durable: DurableService | None = None  # None without the durable extra
     layers: LayerVersions | None = None  # PublishLayerVersion and friends (layers.py)
+    vpc: VpcLookup | None = None  # VpcConfig's EC2 checks (vpc_config.py)
 
 
 EMULATOR = web.AppKey("emulator", Emulator)

@@ -34,9 +34,11 @@ from lamina.emulator.destinations import (
     EVENT_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
     SUCCESS,
+    dead_letter,
     delivery,
     invocation_record,
     is_queue_destination,
+    queue_attributes,
     sqs_queue,
 )
 from lamina.emulator.errors import LambdaError
@@ -301,10 +303,19 @@ class AsyncEventQueue:
     ) -> None:
         destination = config.on_failure
         follow: tuple[AsyncEvent, ...] = ()
+        # The DeadLetterConfig of the version that ran gets the event too (an SQS queue).
+        ran = queued.last_result.executed_version if queued.last_result else None
+        dead = state.versions.get(ran or "", state.latest).echoed_dict().get("DeadLetterConfig")
+        dead_arn = dead.get("TargetArn") if isinstance(dead, dict) else None
+        payload = b""
+        if destination or dead_arn:
+            payload = await self._payload(queued) or b""
         if destination:
-            payload = await self._payload(queued)
-            record = self._record(queued, state, condition, payload or b"")
+            record = self._record(queued, state, condition, payload)
             follow = (self._onward(queued, destination, record),)
+        letter = dead_letter(dead_arn, payload, queued.request_id, queued.last_result)
+        if letter is not None:
+            follow = (*follow, letter)
         self.invocation_log.line(
             f"event {queued.request_id} for {state.name} discarded ({condition}, "
             f"{queued.attempts} attempt(s))" + (f"; sent to {destination}" if destination else "")
@@ -346,7 +357,13 @@ class AsyncEventQueue:
             return
         region, account, name = sqs_queue(queued.function_name)
         try:
-            await self.sqs.send(region, account, name, payload.decode("utf-8", "replace"))
+            await self.sqs.send(
+                region,
+                account,
+                name,
+                payload.decode("utf-8", "replace"),
+                queue_attributes(queued.client_context),
+            )
         except Exception as e:
             queued.attempts += 1
             if time.time() - queued.accepted_at >= DEFAULT_EVENT_INVOKE.age_limit_s:

@@ -110,3 +110,35 @@ def _json_or_text(data: bytes) -> Any:
         return json.loads(text) if text else None
     except ValueError:
         return text
+
+
+def dead_letter(
+    target_arn: object, payload: bytes, request_id: str, result: InvocationResult | None
+) -> AsyncEvent | None:
+    """The queued delivery of a discarded event to the function's DeadLetterConfig queue: the
+    event itself as the body, with AWS's RequestID, ErrorCode and ErrorMessage attributes
+    (recorded). They travel in the delivery's client_context (unused by a queue delivery), so
+    the journal keeps them across a crash. None when the target isn't an SQS queue (Lamina
+    doesn't deliver to SNS)."""
+    if not isinstance(target_arn, str) or not _SQS_ARN.match(target_arn):
+        return None
+    attributes: dict[str, dict[str, str]] = {
+        "RequestID": {"DataType": "String", "StringValue": request_id}
+    }
+    if result is not None and not result.ok:
+        message = (result.error or {}).get("errorMessage")
+        attributes["ErrorCode"] = {"DataType": "Number", "StringValue": "200"}
+        if message:
+            attributes["ErrorMessage"] = {"DataType": "String", "StringValue": str(message)}
+    return AsyncEvent(target_arn, None, payload, client_context=json.dumps(attributes))
+
+
+def queue_attributes(client_context: str | None) -> dict[str, Any] | None:
+    """The message attributes a queue delivery carries (see dead_letter)."""
+    if not client_context:
+        return None
+    try:
+        attributes = json.loads(client_context)
+    except ValueError:
+        return None
+    return attributes if isinstance(attributes, dict) else None

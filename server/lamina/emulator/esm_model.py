@@ -51,7 +51,7 @@ MAX_WINDOW_S = 300
 _SQS_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}(\.fifo)?$")
 _OTHER_SOURCE = re.compile(r"^arn:aws[a-zA-Z-]*:(kinesis|dynamodb|kafka|mq|docdb|rds):")
 # Members that Lamina takes and ignores (they change nothing a local poller does).
-IGNORED_MEMBERS = frozenset({"Tags", "MetricsConfig", "LoggingConfig", "FunctionName", "UUID"})
+IGNORED_MEMBERS = frozenset({"MetricsConfig", "LoggingConfig", "FunctionName", "UUID"})
 HANDLED_MEMBERS = frozenset(
     {
         "EventSourceArn",
@@ -61,6 +61,7 @@ HANDLED_MEMBERS = frozenset(
         "FunctionResponseTypes",
         "ScalingConfig",
         "FilterCriteria",
+        "Tags",  # CreateEventSourceMapping's, kept for ListTags (routes_esm)
     }
 )
 

@@ -8,7 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from lamina.emulator.api import Emulator, api, json_response, paginate, read_json, string
+from lamina.emulator.api import (
+    Emulator,
+    api,
+    json_response,
+    paginate,
+    read_json,
+    string,
+    string_map,
+)
 from lamina.emulator.errors import LambdaError, conflict, invalid, not_found, validation
 from lamina.emulator.esm_model import (
     DELETING,
@@ -23,6 +31,7 @@ from lamina.emulator.esm_model import (
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.lookup import find_function, version_config
 from lamina.emulator.names import parse_function_ref
+from lamina.emulator.routes_functions import MAX_TAGS
 
 routes = web.RouteTableDef()
 PATH = "/2015-03-31/event-source-mappings"
@@ -65,6 +74,14 @@ def _duplicate(emu: Emulator, mapping: EventSourceMapping) -> None:
         )
 
 
+def _create_tags(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """CreateEventSourceMapping's Tags, kept as TagResource would (ListTags shows them)."""
+    tags = string_map(body, "Tags") or {}
+    if len(tags) > MAX_TAGS:
+        raise invalid("Number of tags exceeds resource tag limit.")
+    return tuple(tags.items())
+
+
 @routes.post(PATH)
 @api
 async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
@@ -85,7 +102,10 @@ async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
         name, qualifier = _function(emu, raw_function)
         mapping = EventSourceMapping(new_uuid(), source, name, qualifier)
         mapping = dataclasses.replace(
-            mapping, **settings(body, mapping), last_modified=round(time.time(), 3)
+            mapping,
+            **settings(body, mapping),
+            last_modified=round(time.time(), 3),
+            tags=_create_tags(body),
         )
         _duplicate(emu, mapping)
         if mappings.probe is not None:

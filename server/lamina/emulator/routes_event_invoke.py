@@ -23,13 +23,16 @@ from lamina.emulator.api import (
 )
 from lamina.emulator.destinations import check_destination
 from lamina.emulator.errors import LambdaError, invalid, not_found
-from lamina.emulator.lookup import check_region, find_function, find_unqualified, version_config
+from lamina.emulator.lookup import check_region, find_unqualified
 from lamina.emulator.model import LATEST, EventInvokeConfig, FunctionState
 from lamina.emulator.names import Arns, parse_function_ref
 
 routes = web.RouteTableDef()
 PATH = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
 _UNSET = object()
+NO_FUNCTION = "The function doesn't exist."
+# The services AWS takes as asynchronous invocation destinations.
+DESTINATION_SERVICES = frozenset({"lambda", "sqs", "sns", "events", "s3"})
 
 
 def config_json(arns: Arns, name: str, qualifier: str, config: EventInvokeConfig) -> dict[str, Any]:
@@ -78,17 +81,62 @@ def apply(current: EventInvokeConfig, body: dict[str, Any]) -> EventInvokeConfig
         value = _destination(body, member)
         if value is not _UNSET:
             changes[field] = value
-    if len(changes) == 1:
-        raise invalid("You must specify at least one of error handling or destination setting.")
     return dataclasses.replace(current, **changes)
 
 
+def _require_setting(body: dict[str, Any]) -> None:
+    """AWS checks this before it looks for the function."""
+    members = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+    if all(body.get(member) is None for member in members):
+        raise invalid("You must specify at least one of error handling or destination setting.")
+
+
+def _java(config: dict[str, Any]) -> str:
+    """A DestinationConfig as AWS's message prints it (a Java toString)."""
+
+    def one(member: str) -> str:
+        target = config.get(member)
+        if not isinstance(target, dict):
+            return "null"
+        return f"{member}(destination={target.get('Destination') or 'null'})"
+
+    return f"DestinationConfig(onSuccess={one('OnSuccess')}, onFailure={one('OnFailure')})"
+
+
+def _check_destinations(emu: Emulator, state: FunctionState, body: dict[str, Any]) -> None:
+    """What AWS refuses before Lamina's own check (check_destination): a service that can't be
+    a destination, the function itself, a function that doesn't exist (recorded words)."""
+    config = body.get("DestinationConfig")
+    if not isinstance(config, dict):
+        return
+    for member in ("OnSuccess", "OnFailure"):
+        target = config.get(member)
+        arn = target.get("Destination") if isinstance(target, dict) else None
+        if not isinstance(arn, str) or not arn.startswith("arn:"):
+            continue
+        service = arn.split(":")[2] if arn.count(":") >= 2 else ""
+        if service not in DESTINATION_SERVICES:
+            raise invalid(f"The provided destination config {_java(config)} is invalid.")
+        if service == "lambda":
+            name, _ = parse_function_ref(arn)
+            if name == state.name:
+                raise invalid("You can't specify the function as a destination for itself.")
+            if emu.store.get(name) is None:
+                raise invalid(f"The destination ARN {arn} is invalid.")
+
+
 def _target(emu: Emulator, request: web.Request) -> tuple[FunctionState, str]:
-    state, qualifier = find_function(
-        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
-    )
-    version_config(state, emu.arns, qualifier)  # 404 for an unknown version or alias
-    return state, qualifier or LATEST
+    """The function and qualifier of Put/Update; a missing one is AWS's 404 for them."""
+    raw = request.match_info["FunctionName"]
+    name, qualifier = parse_function_ref(raw, request.query.get("Qualifier"))
+    check_region(emu.arns, raw)
+    state = emu.store.get(name)
+    if state is None:
+        raise not_found(NO_FUNCTION)
+    qualifier = qualifier or LATEST
+    if qualifier != LATEST and qualifier not in state.versions and qualifier not in state.aliases:
+        raise not_found(NO_FUNCTION)
+    return state, qualifier
 
 
 def _missing(emu: Emulator, name: str, qualifier: str) -> LambdaError:
@@ -99,8 +147,10 @@ def _missing(emu: Emulator, name: str, qualifier: str) -> LambdaError:
 
 async def _save(emu: Emulator, request: web.Request, replace: bool) -> web.StreamResponse:
     body = await read_json(request, "PutFunctionEventInvokeConfig")
+    _require_setting(body)
     async with emu.store.lock:
         state, qualifier = _target(emu, request)
+        _check_destinations(emu, state, body)
         current = state.event_invoke.get(qualifier)
         if current is None and not replace:
             raise _missing(emu, state.name, qualifier)
@@ -140,10 +190,16 @@ async def get_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
 @routes.delete(PATH)
 @api
 async def delete_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+    name, qualifier = parse_function_ref(
+        request.match_info["FunctionName"], request.query.get("Qualifier")
+    )
+    check_region(emu.arns, request.match_info["FunctionName"])
+    qualifier = qualifier or LATEST
     async with emu.store.lock:
-        state, qualifier = _target(emu, request)
-        if qualifier not in state.event_invoke:
-            raise _missing(emu, state.name, qualifier)
+        state = emu.store.get(name)
+        # As Get, AWS answers that the config is missing even when the function is.
+        if state is None or qualifier not in state.event_invoke:
+            raise _missing(emu, name, qualifier)
         configs = {q: c for q, c in state.event_invoke.items() if q != qualifier}
         await emu.store.save(state.evolve(event_invoke=configs))
     return empty_response(204)
@@ -152,7 +208,12 @@ async def delete_config(request: web.Request, emu: Emulator) -> web.StreamRespon
 @routes.get(PATH + "/list")
 @api
 async def list_configs(request: web.Request, emu: Emulator) -> web.StreamResponse:
-    state = find_unqualified(emu.store, emu.arns, request.match_info["FunctionName"])
+    raw = request.match_info["FunctionName"]
+    name, qualifier = parse_function_ref(raw)
+    if qualifier is None and emu.store.get(name) is None:
+        check_region(emu.arns, raw)
+        raise not_found(NO_FUNCTION)
+    state = find_unqualified(emu.store, emu.arns, raw)
     items: list[tuple[str, Any]] = [
         (qualifier, config_json(emu.arns, state.name, qualifier, config))
         for qualifier, config in sorted(state.event_invoke.items())

@@ -22,12 +22,14 @@ from lamina.emulator.api import (
     api,
     empty_response,
     json_response,
+    paginate,
     read_json,
     string,
 )
 from lamina.emulator.errors import LambdaError, conflict, not_found, validation
 from lamina.emulator.function_urls import new_config, registry_for
-from lamina.emulator.lookup import find_function, version_config
+from lamina.emulator.lookup import check_region
+from lamina.emulator.names import parse_function_ref
 from lamina.emulator.store import FunctionStore
 from lamina.gateway.front import Gateway
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, URL_PREFIX, FunctionUrl
@@ -40,6 +42,9 @@ routes = web.RouteTableDef()
 URL_API = "/2021-10-31/functions/{FunctionName}"
 INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
 MISSING = "The resource you requested does not exist."
+# What Create/Update/ListFunctionUrlConfigs answer for a function or alias that doesn't exist
+# (Get and Delete answer MISSING), as AWS recorded.
+NO_FUNCTION = "Function does not exist"
 
 
 def _auth_type(body: dict[str, Any], required: bool) -> str | None:
@@ -62,13 +67,15 @@ def _invoke_mode(body: dict[str, Any]) -> str | None:
     return value
 
 
-def _target(request: web.Request, emu: Emulator) -> tuple[str, str, str]:
-    """(function name, qualifier or "", the function ARN the answers name)."""
-    state, qualifier = find_function(
-        emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
-    )
-    if qualifier:
-        version_config(state, emu.arns, qualifier)  # 404 for an unknown alias
+def _target(request: web.Request, emu: Emulator, missing: str) -> tuple[str, str, str]:
+    """(function name, qualifier or "", the function ARN the answers name). A function or
+    alias that doesn't exist is 404 `missing` (the words differ by operation on AWS)."""
+    raw = request.match_info["FunctionName"]
+    name, qualifier = parse_function_ref(raw, request.query.get("Qualifier"))
+    check_region(emu.arns, raw)
+    state = emu.store.get(name)
+    if state is None or (qualifier and qualifier not in state.aliases):
+        raise not_found(missing)
     return state.name, qualifier or "", emu.arns.function(state.name, qualifier)
 
 
@@ -80,7 +87,7 @@ def _base_url(request: web.Request) -> str:
 @api
 async def create_function_url_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "CreateFunctionUrlConfig")
-    name, qualifier, arn = _target(request, emu)
+    name, qualifier, arn = _target(request, emu, NO_FUNCTION)
     auth = _auth_type(body, required=True)
     assert auth is not None
     registry = registry_for(emu.store)
@@ -97,7 +104,7 @@ async def create_function_url_config(request: web.Request, emu: Emulator) -> web
 @routes.get(URL_API + "/url")
 @api
 async def get_function_url_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
-    name, qualifier, arn = _target(request, emu)
+    name, qualifier, arn = _target(request, emu, MISSING)
     config = registry_for(emu.store).get(name, qualifier)
     if config is None:
         raise not_found(MISSING)
@@ -108,7 +115,7 @@ async def get_function_url_config(request: web.Request, emu: Emulator) -> web.St
 @api
 async def update_function_url_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "UpdateFunctionUrlConfig")
-    name, qualifier, arn = _target(request, emu)
+    name, qualifier, arn = _target(request, emu, NO_FUNCTION)
     registry = registry_for(emu.store)
     config = registry.get(name, qualifier)
     if config is None:
@@ -124,13 +131,16 @@ async def update_function_url_config(request: web.Request, emu: Emulator) -> web
         changes["cors"] = body["Cors"]
     config = config.updated(**changes)
     await registry.save(config)
-    return json_response(config.shape(_base_url(request), arn, with_modified=True))
+    shape = config.shape(_base_url(request), arn, with_modified=True)
+    if config.invoke_mode is None:
+        del shape["InvokeMode"]  # AWS's answer names it only once it was set (recorded)
+    return json_response(shape)
 
 
 @routes.delete(URL_API + "/url")
 @api
 async def delete_function_url_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
-    name, qualifier, _ = _target(request, emu)
+    name, qualifier, _ = _target(request, emu, MISSING)
     registry = registry_for(emu.store)
     config = registry.get(name, qualifier)
     if config is None:
@@ -145,13 +155,17 @@ async def list_function_url_configs(request: web.Request, emu: Emulator) -> web.
     name = request.match_info["FunctionName"]
     state = emu.store.get(name.rsplit(":", 1)[-1] if name.startswith("arn:") else name)
     if state is None:
-        raise not_found("Function does not exist")
+        raise not_found(NO_FUNCTION)
     base = _base_url(request)
-    configs = [
-        c.shape(base, emu.arns.function(c.function, c.qualifier or None), with_modified=True)
-        for c in registry_for(emu.store).of_function(state.name)
-    ]
-    return json_response({"FunctionUrlConfigs": configs})
+    items = []
+    for c in registry_for(emu.store).of_function(state.name):
+        arn = emu.arns.function(c.function, c.qualifier or None)
+        items.append((arn, c.shape(base, arn, with_modified=True)))
+    page, marker = paginate(sorted(items, key=lambda item: item[0]), request)
+    result: dict[str, Any] = {"FunctionUrlConfigs": page}
+    if marker:
+        result["NextMarker"] = marker
+    return json_response(result)
 
 
 # --- the URLs -----------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
             f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
             f"constraint: Member must have length less than or equal to {MAX_NAME_LENGTH}",
         )
+    if emu.vpc is not None:
+        await emu.vpc.complete(emu.arns.region, body)
     settings = function_settings(body, creating=True)
     check_function_layers(emu, settings)
     provider = provider_of(body.get("CapacityProviderConfig"))
@@ -350,6 +352,8 @@ async def update_function_code(request: web.Request, emu: Emulator) -> web.Strea
 @api
 async def update_function_configuration(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "UpdateFunctionConfiguration")
+    if emu.vpc is not None:
+        await emu.vpc.complete(emu.arns.region, body)
     settings = function_settings(body, creating=False)
     check_function_layers(emu, settings)
     revision = string(body, "RevisionId")

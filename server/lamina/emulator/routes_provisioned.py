@@ -31,10 +31,9 @@ from lamina.emulator.api import (
     validate_params,
 )
 from lamina.emulator.errors import LambdaError, conflict, function_not_found, invalid, not_found
-from lamina.emulator.model import LATEST, FunctionState, timestamp
+from lamina.emulator.model import LATEST, FunctionState, VersionConfig, timestamp
 from lamina.emulator.names import is_alias_name, parse_function_ref
 from lamina.emulator.routes_permissions import ACCOUNT_CONCURRENCY, MIN_UNRESERVED
-from lamina.runtime.config import FunctionConfig
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -97,11 +96,19 @@ def _version_of(state: FunctionState, qualifier: str) -> str:
 
 
 async def _provision(
-    emu: Emulator, key: tuple[str, str], runtime: FunctionConfig, count: int
+    emu: Emulator, key: tuple[str, str], config: VersionConfig, count: int
 ) -> None:
-    """Start `count` provisioned environments and wait until each has run its init."""
+    """Start `count` provisioned environments and wait until each has run its init. The
+    version's layers are made ready first, so the environments start with their /opt."""
     _failed.discard(key)
-    ready = await emu.pool.provision(runtime, count)
+    try:
+        if emu.invoker.prepare_layers is not None:
+            await emu.invoker.prepare_layers(config)
+        runtime = emu.invoker.runtime_config(config)
+        ready = await emu.pool.provision(runtime, count)
+    except Exception:
+        _failed.add(key)  # FAILED, not READY with nothing behind it
+        raise
     if ready < count:
         _failed.add(key)
 
@@ -164,9 +171,8 @@ def _prewarm(emu: Emulator, state: FunctionState, qualifier: str, version: str) 
         return
     key = (state.name, qualifier)
     emu.warming.add(key)
-    runtime = emu.invoker.runtime_config(config)
     count = state.provisioned[qualifier][0]
-    task = asyncio.get_running_loop().create_task(_provision(emu, key, runtime, count))
+    task = asyncio.get_running_loop().create_task(_provision(emu, key, config, count))
     _prewarms.add(task)
 
     def done(task: asyncio.Task[None]) -> None:

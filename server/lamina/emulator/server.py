@@ -39,6 +39,7 @@ from lamina.emulator.sqs_client import SqsClients
 from lamina.emulator.sqs_poller import SqsPoller
 from lamina.emulator.store import DataDirBusy, FunctionStore
 from lamina.emulator.stream_pollers import StreamPollers
+from lamina.emulator.vpc_config import VpcLookup
 from lamina.event_loop import run_event_loop
 from lamina.listen_address import is_loopback
 from lamina.project.spec import DEFAULT_ACCOUNT
@@ -184,6 +185,7 @@ class EmulatorServer:
             capacity_providers=capacity_providers,
             layers=layers,
         )
+        self.emulator.vpc = VpcLookup(options.sqs_endpoint)
         if options.debug_function:
             port = options.debug_port or _free_port()
             self.debugger = FunctionDebugger(

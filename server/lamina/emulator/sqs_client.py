@@ -101,6 +101,14 @@ class SqsClients:
     async def url(self, region: str, account: str, name: str) -> str:
         return await asyncio.to_thread(self.queue_url, region, account, name)
 
-    async def send(self, arn_region: str, account: str, name: str, body: str) -> None:
+    async def send(
+        self,
+        arn_region: str,
+        account: str,
+        name: str,
+        body: str,
+        attributes: dict[str, Any] | None = None,
+    ) -> None:
         url = await self.url(arn_region, account, name)
-        await self.call(arn_region, "send_message", QueueUrl=url, MessageBody=body)
+        extra = {"MessageAttributes": attributes} if attributes else {}
+        await self.call(arn_region, "send_message", QueueUrl=url, MessageBody=body, **extra)

@@ -86,9 +86,13 @@ def stream_settings(body: dict[str, Any]) -> dict[str, Any]:
                 "InvalidRequestContentException", "DestinationConfig must be an object"
             )
         on_failure = (config.get("OnFailure") or {}).get("Destination")
-        if on_failure is not None and not re.match(r"^arn:aws[a-zA-Z-]*:sqs:", str(on_failure)):
+        if on_failure is not None and not re.match(
+            r"^arn:aws[a-zA-Z-]*:(sqs|sns|s3):", str(on_failure)
+        ):
             raise invalid(
-                f"lamina serve sends failed stream batches to SQS queues only, not {on_failure}"
+                "lamina serve sends failed stream batches to SQS queues, SNS topics and S3 buckets "
+                "only, "
+                f"not {on_failure}"
             )
         out["on_failure"] = on_failure or None
     return out

@@ -27,7 +27,6 @@ import zlib
 from typing import Any, Protocol
 
 from lamina.emulator.batch_failures import failed_items
-from lamina.emulator.destinations import sqs_queue
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.esm_model import EventSourceMapping
 from lamina.emulator.event_sources import EventSourceMappings
@@ -35,6 +34,7 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.lookup import find_function
 from lamina.emulator.sqs_client import SqsClients
+from lamina.emulator.stream_failures import send_failure
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 
 log = logging.getLogger("lamina.emulator.esm")
@@ -308,9 +308,17 @@ class StreamPoller:
                 "streamArn": self.source.arn,
             },
         }
-        region, account, name = sqs_queue(mapping.on_failure)
+        event = {"Records": [self.source.event_record(shard, r) for r in batch]}
         try:
-            await self.sqs.send(region, account, name, json.dumps(record))
+            await send_failure(
+                mapping.on_failure,
+                record,
+                event,
+                self.sqs,
+                self.uuid,
+                shard,
+                self.invoker.arns.region,
+            )
         except Exception as e:
             log.warning(
                 "event source mapping %s: the OnFailure destination failed: %s", self.uuid, e

@@ -247,7 +247,11 @@ def _check(rule: Rule, value: Any, errors: list[str]) -> None:
             for item in value:
                 _check(item_rule, item, bad)
             if bad:
-                constraints = [*_constraints(item_rule), "Member must not be null"]
+                constraints = _constraints(item_rule)
+                # AWS leaves it out for members that may be empty (min 0: VpcConfig's ids),
+                # and names it for the others (Layers, Architectures), as recorded.
+                if item_rule.min != 0:
+                    constraints.append("Member must not be null")
                 if item_rule.enum:
                     constraints.insert(
                         0, f"Member must satisfy enum value set: [{', '.join(item_rule.enum)}]"

@@ -227,11 +227,18 @@ class RuntimePool:
         self._start_reaper()
         if self._latest.get((config.function_name, config.version)) is not config:
             await self._retire_other_configs(config)
-        # The warm path: an idle environment ready to take the event.
+        # The warm path: an idle environment ready to take the event, a provisioned one first
+        # (as on Lambda, on-demand environments serve only what provisioned ones can't).
+        warm = None
         for slot in self._slots.get(config, ()):
             if not slot.leased and slot.env.state is EnvironmentState.READY and slot.usable():
-                slot.leased = True
-                return slot
+                if slot.provisioned:
+                    warm = slot
+                    break
+                warm = warm or slot
+        if warm is not None:
+            warm.leased = True
+            return warm
         freed = self._freed.get(config)
         if freed is None:
             freed = self._freed[config] = asyncio.Condition()
@@ -242,7 +249,7 @@ class RuntimePool:
                     await self._remove(config, slot)
             # Prefer a warm environment, then one still in init (prewarmed).
             free = [s for s in slots if not s.leased and s.usable()]
-            free.sort(key=lambda s: s.env.state is not EnvironmentState.READY)
+            free.sort(key=lambda s: (s.env.state is not EnvironmentState.READY, not s.provisioned))
             if free:
                 free[0].leased = True
                 return free[0]

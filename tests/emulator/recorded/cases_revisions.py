@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from emulator.harness import wait_until
 from emulator.recorded.context import CaseContext, case, code_zip
+from emulator.recorded.sources import queue
 
 R = "TestLambdaRevisions"
 T = "TestLambdaTag"
@@ -113,8 +115,6 @@ def create_tag_on_fn_create(ctx: CaseContext, _: str | None) -> None:
 
 
 def _mapping_arn(ctx: CaseContext) -> str:
-    from emulator.recorded.sources import queue
-
     name = ctx.name()
     ctx.create_function(name)
     created = ctx.lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue(ctx)[1])
@@ -178,3 +178,22 @@ def tag_nonexisting_resource(ctx: CaseContext, _: str | None) -> None:
         "not_found_exception_untag", ctx.error(lam.untag_resource, Resource=arn, TagKeys=["A"])
     )
     ctx.match("not_found_exception_list", ctx.error(lam.list_tags, Resource=arn))
+
+
+@case(f"{T}::test_create_tag_on_esm_create")
+def create_tag_on_esm_create(ctx: CaseContext, _: str | None) -> None:
+    lam, name = ctx.lam, ctx.name()
+    _, queue_arn = queue(ctx)
+    ctx.create_function(name)
+    created = lam.create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName=name, BatchSize=1, Tags={"testtag": "tag-x"}
+    )
+    mapping = created["UUID"]
+    ctx.cleanups.append(lambda: lam.delete_event_source_mapping(UUID=mapping))
+
+    def active() -> bool:
+        return bool(lam.get_event_source_mapping(UUID=mapping)["State"] != "Creating")
+
+    wait_until(active)
+    ctx.match("get_event_source_mapping_with_tag", active())
+    ctx.match("list_tags_result", lam.list_tags(Resource=created["EventSourceMappingArn"]))

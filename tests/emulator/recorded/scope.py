@@ -24,11 +24,6 @@ OUT_OF_SCOPE: list[tuple[str, str]] = [
         "which can't be rebuilt byte for byte (the layer sizes it adds up are counted: "
         "test_emulator_layers.py)",
     ),
-    (r"^TestLambdaUrl::", "Function URLs: the HTTP front issue's (counted once it lands)"),
-    (
-        r"\[get_function_url_config\]$",
-        "Function URLs: the HTTP front issue's (counted once it lands)",
-    ),
     (
         r"test_function_name_and_qualifier_validation\[(qualifier_too_long[01]|"
         r"function_name_and_qualifier_too_long)-",

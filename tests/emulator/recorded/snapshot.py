@@ -31,7 +31,7 @@ ESM_FILES = tuple(
 RECORDED_ACCOUNT = "111111111111"
 OUR_ACCOUNT = "123456789012"
 # Values the recordings replaced without a placeholder in angle brackets.
-WILDCARDS = {"date", "datetime", "sent-timestamp", "sender-id"}
+WILDCARDS = {"date", "datetime", "sent-timestamp", "sender-id", "lambda-url"}
 # Placeholders that LocalStack puts for every value of a key (not one value each): they match
 # any value, every time.
 KEY_PLACEHOLDERS = {

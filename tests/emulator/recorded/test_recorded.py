@@ -20,6 +20,8 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_aliases,
     cases_concurrency,
     cases_config,
+    cases_dead_letter,
+    cases_event_invoke,
     cases_functions,
     cases_functions_more,
     cases_layers,
@@ -30,8 +32,11 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_revisions,
     cases_settings,
     cases_sqs,
+    cases_stream_destinations,
     cases_streams,
+    cases_urls,
     cases_versions,
+    cases_vpc,
 )
 from emulator.recorded.context import CASES, MID_TRANSITION, CaseContext
 from emulator.recorded.scope import KNOWN_DIFFERENCES, not_served_reason, out_of_scope_reason
@@ -48,7 +53,12 @@ ALL_REBUILT = [(path, case) for path, case in counted_cases() if case in CASES]
 # The cases that put messages or records on moto and wait for the function (a few seconds
 # each) run in full in `make e2e` (tests/e2e/test_recorded_full.py); `make test` runs one
 # case of each of their tests, and every other case.
-SLOW_MODULES = {cases_sqs.__name__, cases_streams.__name__}
+SLOW_MODULES = {
+    cases_sqs.__name__,
+    cases_streams.__name__,
+    cases_dead_letter.__name__,
+    cases_stream_destinations.__name__,
+}
 FULL = os.environ.get("LAMINA_E2E") == "1"
 
 
