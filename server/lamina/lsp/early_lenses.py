@@ -30,7 +30,7 @@ from lamina.lsp.file_size_limit import over_limit
 from lamina.lsp.prebuilt_json import PrebuiltJson
 from lamina.lsp.server import LaminaServer
 
-GRACE = 0.5  # seconds a lens request waits for the load before it answers early
+GRACE = 0.3  # seconds a lens request waits for the load before it answers early
 _FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 _TYPE = re.compile(r"Type[ \t]*:[ \t]*['\"]?([A-Za-z0-9:]+)")
 _RUNTIME = re.compile(r"Runtime[ \t]*:[ \t]*['\"]?([A-Za-z0-9.\-]+)")
@@ -119,10 +119,12 @@ def _refresh_when_loaded(ls: LaminaServer) -> None:
 
 async def early_answer(ls: LaminaServer, uri: str) -> PrebuiltJson | None:
     """The lenses to answer with before the project has loaded, or None: wait for the load (it
-    ended within the grace, the client can't refresh, or the document isn't one this reads)."""
+    ended within the grace, the client can't refresh, or the document isn't one this reads).
+    A template's scan runs during the grace, so the early answer costs little more than it."""
+    index = ls.state.index
     if not ls.capability("workspace.code_lens.refresh_support"):
         return None
-    if await _loaded_within(ls, GRACE):
+    if index.started and not index.loading:
         return None
     document = ls.workspace.text_documents.get(uri)
     path_text = to_fs_path(uri)
@@ -133,16 +135,22 @@ async def early_answer(ls: LaminaServer, uri: str) -> PrebuiltJson | None:
     if over_limit(ls, uri, source):
         return None
     if path.suffix == ".py":
-        answer = PrebuiltJson("[]")  # which functions are handlers: the model says
-    elif path.suffix in (".yaml", ".yml") and ls.state.index.is_project_file(path):
-        functions = await asyncio.to_thread(function_lines, source)
+        scanning = None  # which functions are handlers: the model says
+    elif path.suffix in (".yaml", ".yml") and index.is_project_file(path):
+        scanning = asyncio.ensure_future(asyncio.to_thread(function_lines, source))
+    else:
+        return None
+    if await _loaded_within(ls, GRACE):
+        return None  # (a scan under way ends on its own; its result is dropped)
+    if scanning is None:
+        answer = PrebuiltJson("[]")
+    else:
+        functions = await scanning
         if functions is None:
             return None
         current = ls.workspace.text_documents.get(uri)
         if current is None or current.version != version:
             raise JsonRpcContentModified(f"{uri} changed while its lenses were being made")
         answer = early_json(source, functions)
-    else:
-        return None
     _refresh_when_loaded(ls)
     return answer
