@@ -6,7 +6,7 @@ grace (small projects load within it and get their complete lenses at once), and
 be asked to ask again (`workspace/codeLens/refresh`), the request is answered with what the
 editor's text shows without the model: on a block-style template, `▶ Run` · `⚙ Debug` · `⇪ Sync`
 over each function resource (found by project/template_lines' line scan and the resource's
-`Type`); on a handler file, nothing yet. Once the load ends, the client is told to refresh and
+`Type`); on a handler file, nothing yet. Only a big template (BIG_TEMPLATE) answers early. Once the load ends, the client is told to refresh and
 gets the complete lenses (events, routes, shared handlers).
 
 These lenses' arguments are the logical id alone, as the complete ones are; a command run from
@@ -31,6 +31,9 @@ from lamina.lsp.prebuilt_json import PrebuiltJson
 from lamina.lsp.server import LaminaServer
 
 GRACE = 0.3  # seconds a lens request waits for the load before it answers early
+# Only a big template answers early (about 2,000 functions of six lines; their load takes about
+# half a second): a small project's lenses, even on a slow machine, come whole and at once.
+BIG_TEMPLATE = 256 * 1024  # characters
 _FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 _TYPE = re.compile(r"Type[ \t]*:[ \t]*['\"]?([A-Za-z0-9:]+)")
 _RUNTIME = re.compile(r"Runtime[ \t]*:[ \t]*['\"]?([A-Za-z0-9.\-]+)")
@@ -101,6 +104,21 @@ async def _loaded_within(ls: LaminaServer, seconds: float) -> bool:
     return bool(done)
 
 
+def _big_template_on_disk(ls: LaminaServer) -> bool:
+    """Whether the template being loaded (the setting's, else the root's) is a big one."""
+    options = ls.state.index.options
+    root = ls.state.root
+    chosen = options.template if options is not None else None
+    candidates = [chosen] if chosen is not None else [root / "template.yaml", root / "template.yml"]
+    for template in candidates:
+        try:
+            if (root / template).stat().st_size >= BIG_TEMPLATE:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _refresh_when_loaded(ls: LaminaServer) -> None:
     """Ask the client for its lenses again once the load under way (and any after it) ends."""
     key = id(ls)
@@ -135,8 +153,12 @@ async def early_answer(ls: LaminaServer, uri: str) -> PrebuiltJson | None:
     if over_limit(ls, uri, source):
         return None
     if path.suffix == ".py":
+        if not _big_template_on_disk(ls):
+            return None
         scanning = None  # which functions are handlers: the model says
     elif path.suffix in (".yaml", ".yml") and index.is_project_file(path):
+        if len(source) < BIG_TEMPLATE:
+            return None
         scanning = asyncio.ensure_future(asyncio.to_thread(function_lines, source))
     else:
         return None
