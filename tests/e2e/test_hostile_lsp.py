@@ -215,7 +215,8 @@ def test_first_lenses_come_before_the_load_ends_then_a_refresh(tmp_path: Path) -
     Debug and Sync over each function, read from its lines) before the project has loaded: their
     answer comes before the server's refresh, which it sends once the load ends; asked again,
     the lenses are the complete ones (with each function's Event lens). A lens run before the
-    load ends waits for it, and runs the function it names."""
+    load ends waits for it, and runs the function it names. The handler file, asked meanwhile,
+    gets no lenses until the model says which functions use it."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text(
         "def handler(event, context):\n    return 1\n\n\n"
@@ -290,6 +291,12 @@ def test_first_lenses_come_before_the_load_ends_then_a_refresh(tmp_path: Path) -
         item = {"uri": uri, "languageId": "yaml", "version": 1, "text": template.read_text()}
         send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
         send({"id": 2, "method": "textDocument/codeLens", "params": lens})
+        handler = tmp_path / "src" / "app.py"
+        code = {"uri": handler.as_uri(), "languageId": "python", "version": 1}
+        code["text"] = handler.read_text()
+        send({"method": "textDocument/didOpen", "params": {"textDocument": code}})
+        handler_lens = {"textDocument": {"uri": handler.as_uri()}}
+        send({"id": 5, "method": "textDocument/codeLens", "params": handler_lens})
         first = position(answer_to(2))
         early = events[first]
         assert len(early["result"]) == 30_003, len(early["result"])
@@ -302,7 +309,11 @@ def test_first_lenses_come_before_the_load_ends_then_a_refresh(tmp_path: Path) -
         titles = {lens["command"]["title"] for lens in early["result"]}
         assert titles == {"▶ Run", "⚙ Debug", "⇪ Sync"}, titles
         assert early["result"][0]["range"]["start"]["line"] == 1  # `  Function0:`
+        assert events[position(answer_to(5))]["result"] == []
+        assert position(answer_to(5)) < refresh
         send({"id": events[refresh]["id"], "result": None})  # the client takes the refresh
+        send({"id": 6, "method": "textDocument/codeLens", "params": handler_lens})
+        assert "Other" in names(events[position(answer_to(6))])
         send({"id": 3, "method": "textDocument/codeLens", "params": lens})
         complete = events[position(answer_to(3))]
         assert len(complete["result"]) == 40_004
