@@ -9,7 +9,9 @@
 2. A 10,000-function template: time to its lenses, asked again and after an edit that moves
    every line, until the answer's last byte came (and until this Python client had parsed it,
    which is most of the time on a loaded machine: 7.5 MB of JSON); the server's CPU per request;
-   the first lenses after didOpen (with the project load); the server's peak RSS.
+   the first lenses after didOpen (the project loads meanwhile: a client that takes
+   `workspace/codeLens/refresh` gets Run/Debug/Sync read from the template's lines, then a
+   refresh once the load ends, then the complete lenses); the server's peak RSS.
    Goals: <= 1 s, <= 300 MB in all. The peer is a 200-function template in the same run.
    `--part 2` runs only this part.
 3. The warm invoke with sealed environments (the Runtime API checks each connection's process
@@ -67,6 +69,9 @@ class RawClient:
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._sample, daemon=True).start()
         self.next_id = 1
+        self.last_sent = 0.0  # when the last request was sent
+        self.refreshed_at: list[float] = []  # when the server sent workspace/codeLens/refresh
+        self._writing = threading.Lock()
 
     def _read(self) -> None:
         stdout = self.proc.stdout
@@ -82,7 +87,12 @@ class RawClient:
             body = stdout.read(length)
             at = time.perf_counter()
             message = json.loads(body)
-            if "id" in message and "method" not in message:
+            if message.get("method") == "workspace/codeLens/refresh":
+                with self.arrived:
+                    self.refreshed_at.append(at)
+                    self.arrived.notify_all()
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            elif "id" in message and "method" not in message:
                 with self.arrived:
                     self.arrived_at[message["id"]] = at
                     self.answers[message["id"]] = message
@@ -102,8 +112,9 @@ class RawClient:
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(frame(message))
-        self.proc.stdin.flush()
+        with self._writing:
+            self.proc.stdin.write(frame(message))
+            self.proc.stdin.flush()
 
     def request(self, method: str, params: Any, timeout: float = 120) -> dict[str, Any]:
         return self.timed_request(method, params, timeout)[0]
@@ -115,7 +126,7 @@ class RawClient:
         Python client's json.loads of a 7 MB answer is most of that on a loaded machine)."""
         msg_id = self.next_id
         self.next_id += 1
-        sent = time.perf_counter()
+        sent = self.last_sent = time.perf_counter()
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
         with self.arrived:
             if not self.arrived.wait_for(lambda: msg_id in self.answers, timeout):
@@ -127,9 +138,11 @@ class RawClient:
                 parsed - sent,
             )
 
-    def start(self, root: Path) -> None:
+    def start(self, root: Path, refresh: bool = False) -> None:
+        capabilities = {"workspace": {"codeLens": {"refreshSupport": True}}} if refresh else {}
         self.request(
-            "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}
+            "initialize",
+            {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities},
         )
         self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 
@@ -223,7 +236,10 @@ def memory_against_size(quick: bool) -> list[tuple[str, int, int]]:
 
 @dataclass
 class LensRun:
-    first: float  # didOpen to the lenses (the project loads meanwhile)
+    first: float  # didOpen to the first lenses (the project loads meanwhile)
+    first_count: int  # how many (Run/Debug/Sync only, when they came before the load ended)
+    refreshed: float  # didOpen to the server's refresh (the load ended); 0: none came
+    complete: float  # didOpen to the complete lenses (asked again after the refresh)
     came: list[float]  # the same request again: until the answer's last byte came
     parsed: list[float]  # ... and until this (Python) client had parsed it
     server_cpu: list[float]  # the server's CPU time per request
@@ -245,11 +261,24 @@ def template_lenses(functions: int, rounds: int) -> LensRun:
         path.write_text(template(functions))
         client = RawClient(root)
         try:
-            client.start(root)
+            client.start(root, refresh=True)
             started = time.perf_counter()
             client.open(path, "yaml")
-            lenses = client.lenses(path)  # waits for the project to load
-            run = LensRun(time.perf_counter() - started, [], [], [], [], [], len(lenses), 0, 0)
+            answer, came, _ = client.timed_request(  # before the load ends, if it is slow
+                "textDocument/codeLens", {"textDocument": {"uri": path.as_uri()}}
+            )
+            first = came + (client.last_sent - started)  # its last byte, not yet json.loads'd
+            lenses = list(answer.get("result") or [])
+            first_count = len(lenses)
+            if first_count != 4 * functions:  # early ones: a refresh comes once the load ends
+                with client.arrived:
+                    client.arrived.wait_for(lambda: bool(client.refreshed_at), 120)
+            refreshed = client.refreshed_at[0] - started if client.refreshed_at else 0.0
+            lenses = client.lenses(path)  # complete now
+            complete = time.perf_counter() - started
+            run = LensRun(
+                first, first_count, refreshed, complete, [], [], [], [], [], len(lenses), 0, 0
+            )
             run.size = len(json.dumps(lenses, ensure_ascii=True, separators=(",", ":")))
             server = psutil.Process(client.proc.pid)
 
@@ -361,9 +390,16 @@ def lens_part(rounds: int) -> None:
         f"{median(large.edited) / median(small.edited):.1f}x (after an edit) the 200-function "
         f"template; {'met' if goal <= 1 else 'NOT met'}: <= 1 s"
     )
+    for label, run in (("200 functions", small), ("10,000 functions", large)):
+        refreshed = f"refresh at {run.refreshed:.2f} s" if run.refreshed else "no refresh"
+        print(
+            f"   {label:<17} first lenses after didOpen: {run.first:.2f} s ({run.first_count} "
+            f"lenses), {refreshed}, complete lenses at {run.complete:.2f} s ({run.count})"
+        )
     print(
-        f"   first lenses after didOpen (the project loads meanwhile): {small.first:.2f} s / "
-        f"{large.first:.2f} s (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        f"   first lenses on 10,000 functions {large.first / small.first:.1f}x the 200-function "
+        f"template's; {'met' if large.first <= 1 else 'NOT met'}: <= 1 s "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     peak = large.peak
     print(f"   peak RSS {peak / 1e6:.0f} MB ({'met' if peak <= 300e6 else 'NOT met'}: <= 300 MB)")

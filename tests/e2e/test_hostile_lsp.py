@@ -208,3 +208,122 @@ def test_a_save_in_the_middle_of_a_huge_load_stops_it(tmp_path: Path) -> None:
     finally:
         server.kill()
         server.wait()
+
+
+def test_first_lenses_come_before_the_load_ends_then_a_refresh(tmp_path: Path) -> None:
+    """A client that takes `workspace/codeLens/refresh` gets the template's first lenses (Run,
+    Debug and Sync over each function, read from its lines) before the project has loaded: their
+    answer comes before the server's refresh, which it sends once the load ends; asked again,
+    the lenses are the complete ones (with each function's Event lens). A lens run before the
+    load ends waits for it, and runs the function it names. The handler file, asked meanwhile,
+    gets no lenses until the model says which functions use it."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "def handler(event, context):\n    return 1\n\n\n"
+        "def other(event, context):\n    return 'other'\n"
+    )
+    template = tmp_path / "template.yaml"
+    other = "  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n"
+    template.write_text(template_text("Function") + other + "      Handler: app.other\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "lsp"], cwd=tmp_path, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    events: list[dict[str, Any]] = []  # every message from the server, in order
+    arrived = threading.Condition()
+
+    def read() -> None:
+        stdout = server.stdout
+        assert stdout is not None
+        while True:
+            header = b""
+            while not header.endswith(b"\r\n\r\n"):
+                byte = stdout.read(1)
+                if not byte:
+                    return
+                header += byte
+            length = int(header.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            message = json.loads(stdout.read(length))
+            with arrived:
+                events.append(message)
+                arrived.notify_all()
+
+    threading.Thread(target=read, daemon=True).start()
+    process = psutil.Process(server.pid)
+    peak = 0
+
+    def send(message: dict[str, Any]) -> None:
+        assert server.stdin is not None
+        server.stdin.write(frame({"jsonrpc": "2.0", **message}))
+        server.stdin.flush()
+
+    def position(test: Any, seconds: float = 300) -> int:
+        """The index in `events` of the first message that passes `test`, once it came."""
+        nonlocal peak
+        deadline = time.monotonic() + seconds
+        with arrived:
+            while True:
+                for index, message in enumerate(events):
+                    if test(message):
+                        return index
+                assert time.monotonic() < deadline, f"not come: {events[-3:]}"
+                peak = max(peak, process.memory_info().rss)
+                arrived.wait(0.05)
+
+    def answer_to(msg_id: int) -> Any:
+        return lambda m: m.get("id") == msg_id and "method" not in m
+
+    def names(answer: Any) -> set[str]:
+        return {lens["command"]["arguments"][0]["function"] for lens in answer["result"]}
+
+    def is_refresh(message: dict[str, Any]) -> bool:
+        return message.get("method") == "workspace/codeLens/refresh"
+
+    uri = template.as_uri()
+    lens = {"textDocument": {"uri": uri}}
+    try:
+        capabilities = {"workspace": {"codeLens": {"refreshSupport": True}}}
+        params = {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": capabilities}
+        send({"id": 1, "method": "initialize", "params": params})
+        position(answer_to(1))
+        send({"method": "initialized", "params": {}})
+        item = {"uri": uri, "languageId": "yaml", "version": 1, "text": template.read_text()}
+        send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
+        send({"id": 2, "method": "textDocument/codeLens", "params": lens})
+        handler = tmp_path / "src" / "app.py"
+        code = {"uri": handler.as_uri(), "languageId": "python", "version": 1}
+        code["text"] = handler.read_text()
+        send({"method": "textDocument/didOpen", "params": {"textDocument": code}})
+        handler_lens = {"textDocument": {"uri": handler.as_uri()}}
+        send({"id": 5, "method": "textDocument/codeLens", "params": handler_lens})
+        first = position(answer_to(2))
+        early = events[first]
+        assert len(early["result"]) == 30_003, len(early["result"])
+        run = {"command": "lamina.run", "arguments": [{"function": "Other"}]}
+        send({"id": 4, "method": "workspace/executeCommand", "params": run})
+        refresh = position(is_refresh)
+        assert first < refresh, "the first lenses waited for the load"
+        everything = {f"Function{i}" for i in range(10_000)} | {"Other"}
+        assert names(early) == everything
+        titles = {lens["command"]["title"] for lens in early["result"]}
+        assert titles == {"▶ Run", "⚙ Debug", "⇪ Sync"}, titles
+        assert early["result"][0]["range"]["start"]["line"] == 1  # `  Function0:`
+        assert events[position(answer_to(5))]["result"] == []
+        assert position(answer_to(5)) < refresh
+        send({"id": events[refresh]["id"], "result": None})  # the client takes the refresh
+        send({"id": 6, "method": "textDocument/codeLens", "params": handler_lens})
+        assert "Other" in names(events[position(answer_to(6))])
+        send({"id": 3, "method": "textDocument/codeLens", "params": lens})
+        complete = events[position(answer_to(3))]
+        assert len(complete["result"]) == 40_004
+        assert names(complete) == everything
+        ran = position(answer_to(4))
+        assert events[ran]["result"]["payload"] == "other", events[ran]
+        assert ran > refresh, "the run did not wait for the load"
+        assert sum(1 for m in events if is_refresh(m)) == 1
+        print(f"first lenses then a refresh: peak RSS {peak >> 20} MB")
+        assert peak <= 300 * 1024 * 1024
+    finally:
+        server.kill()
+        server.wait()

@@ -20,6 +20,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 from pygls.uris import to_fs_path
 
+from lamina.lsp.early_lenses import early_answer
 from lamina.lsp.event_selections import event_label
 from lamina.lsp.file_size_limit import over_limit
 from lamina.lsp.handler_defs import FunctionDef, is_test_file, top_level_functions
@@ -240,6 +241,9 @@ def register(server: LaminaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def code_lens(ls: LaminaServer, params: types.CodeLensParams) -> PrebuiltJson:
         uri = params.text_document.uri
+        early = await early_answer(ls, uri)  # before a slow load ends: what the text shows
+        if early is not None:
+            return early
         fragment = await _lens_fragment(ls, uri)
         return joined_json(fragment, before=await extra_lenses(ls, uri))
 

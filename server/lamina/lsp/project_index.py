@@ -119,6 +119,11 @@ class ProjectIndex:
         return self._loading is not None
 
     @property
+    def loading(self) -> bool:
+        """Whether a load is under way (a lens request may answer before it ends)."""
+        return self._loading is not None and not self._loading.done()
+
+    @property
     def last_good(self) -> LoadedProject | None:
         return self._loaded
 
