@@ -56,6 +56,8 @@ STORE = "durable-editor"
 KEPT_ENDED = 50  # ended executions lamina.durableExecutions still lists
 
 Invoke = Callable[[bytes], Awaitable["InvocationResult"]]
+# Run once the store is open, under the lock that starts hold (durable_resume.py registers one).
+OPENED: list[Callable[[EditorDurable, LocalDurableApi], Awaitable[object]]] = []
 _LIVE = ("RUNNING", "PAUSING", "PAUSED")
 
 
@@ -139,6 +141,8 @@ class EditorDurable:
                 )
                 await api.open()
                 self.api, self._skip_time = api, skip_time
+                for opened in OPENED:  # before any start: what the store holds still running
+                    await opened(self, api)
             return self.api
 
     async def _run(self, function_name: str, body: bytes) -> FunctionOutcome:
@@ -183,6 +187,19 @@ class EditorDurable:
             self.by_name.pop(name, None)
             raise
         self.ls.tasks.spawn(self._follow(api, followed), f"durable execution {followed.arn}")
+        return followed
+
+    def follows(self, arn: str) -> bool:
+        return _execution_name(arn) in self.by_name
+
+    def adopt(
+        self, api: LocalDurableApi, request: RunRequest, invoke: Invoke, arn: str
+    ) -> FollowedExecution:
+        """Follow an execution of the store that this session did not start (one a previous
+        language server left running); the caller then resumes it in the service."""
+        followed = FollowedExecution(request, invoke, arn=arn)
+        self.by_name[_execution_name(arn)] = followed
+        self.ls.tasks.spawn(self._follow(api, followed), f"durable execution {arn}")
         return followed
 
     async def _follow(self, api: LocalDurableApi, followed: FollowedExecution) -> None:
