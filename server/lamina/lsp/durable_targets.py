@@ -29,17 +29,10 @@ if TYPE_CHECKING:
 
 async def find_spec(ls: LaminaServer, identifier: str) -> FunctionSpec | None:
     """The project's function a chained invoke names (None: no such function)."""
-    from aws_durable_execution_sdk_python_testing.child_dispatcher import parse_function_target
+    from lamina.durable.chained import spec_named
 
-    try:
-        name = parse_function_target(identifier).name
-    except ValueError:
-        return None
     project = await ls.state.index.project()
-    for spec in project.functions.values():
-        if name in (spec.function_name, spec.logical_id):
-            return spec
-    return None
+    return spec_named(project.functions.values(), identifier)
 
 
 def with_endpoint(config: FunctionConfig, endpoint: str) -> FunctionConfig:
