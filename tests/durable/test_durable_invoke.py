@@ -131,3 +131,27 @@ def test_the_stored_document_is_the_runners(project: Path, tmp_path: Path) -> No
     finally:
         database.close()
     assert max(len(d["Operations"]) for d in documents) >= 4  # the one just run, at least
+
+
+def test_chained_invokes_reach_the_projects_other_functions(tmp_path: Path) -> None:
+    """`context.invoke` under `lamina invoke`: a plain function by its FunctionName runs once
+    per call, a durable one by its logical id is a child execution, an unknown one fails."""
+    from durable.test_durable_lsp_chained import chained_project
+
+    root = chained_project(tmp_path / "chained")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"target": "plain-target", "missing": "no-such-function"}))
+    done = invoke(root, "Chain", "-e", str(event), "--skip-time")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["first"] == {"n": 10, "function": "plain-target"}
+    assert result["second"] == {"n": 110, "function": "plain-target"}
+    assert "no-such-function" in result["missing"]
+
+    event.write_text(json.dumps({"target": "Child", "missing": "nope"}))
+    done = invoke(root, "Chain", "-e", str(event), "--skip-time")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["first"] == {"n": 100, "child": True}
+    assert result["second"] == {"n": 10100, "child": True}
+    assert "ChainedInvokeSucceeded" in done.stderr

@@ -17,6 +17,7 @@ import click
 from lamina.commands.console import exit_now, fail, notice, print_logs
 
 if TYPE_CHECKING:
+    from lamina.durable.local_run import FindConfig
     from lamina.project import FunctionSpec, Project
 
 # Signs the SDK's checkpoint calls when the developer has no credentials (Lamina's checkpoint
@@ -79,6 +80,7 @@ def invoke_durable(
         return dict(credentials_env), expiry
 
     options = RuntimeOptions(python=python, runtime_client=runtime_client, max_concurrency=1)
+    targets = chained_targets(project)
 
     async def go() -> object:
         async with RuntimePool(options, credentials=provider) as pool:
@@ -90,6 +92,7 @@ def invoke_durable(
                 skip_time=skip_time,
                 durable_config=spec.durable_config or {},
                 resume_arn=resume_arn,
+                targets=targets,
             )
 
     try:
@@ -99,6 +102,27 @@ def invoke_durable(
     except KeyboardInterrupt:
         fail("interrupted", 130)
     report(run)
+
+
+def chained_targets(project: Project) -> FindConfig:
+    """The project's other functions for `context.invoke`, each set up (its interpreter,
+    requirements and layers, as `lamina api` runs it) on first use."""
+    from lamina.commands.function_setup import function_config
+    from lamina.durable.chained import spec_named
+    from lamina.durable.local_run import ChainedTarget
+
+    found: dict[str, ChainedTarget] = {}
+
+    async def find(identifier: str) -> ChainedTarget | None:
+        spec = spec_named(project.functions.values(), identifier)
+        if spec is None:
+            return None
+        if spec.logical_id not in found:
+            config = await asyncio.to_thread(function_config, spec, project)
+            found[spec.logical_id] = ChainedTarget(config, spec.durable_config)
+        return found[spec.logical_id]
+
+    return find
 
 
 def report(run: object) -> NoReturn:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +26,14 @@ from aws_durable_execution_sdk_python_testing.child_dispatcher import (
     RunInvocation,
     StartChild,
     function_not_found,
+    parse_function_target,
     result_outcome,
     timed_out_outcome,
 )
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
 
 from lamina.durable.function_runner import FunctionNotFound, RunFunction
+from lamina.project.spec import FunctionSpec
 
 # DurableConfig's defaults (botocore's model) when a durable target gives none.
 DEFAULT_CHILD_TIMEOUT = 86400
@@ -49,6 +51,21 @@ class Target:
 
 # (function name, qualifier or None) -> the function, or None when there is no such function
 FindTarget = Callable[[str, str | None], Coroutine[Any, Any, Target | None]]
+
+
+def bare_name(identifier: str) -> str:
+    """A function's name as Invoke is given it (bare, `name:qualifier`, a partial or full ARN)."""
+    try:
+        return str(parse_function_target(identifier).name)
+    except ValueError:
+        return identifier
+
+
+def spec_named(functions: Iterable[FunctionSpec], identifier: str) -> FunctionSpec | None:
+    """The project's function a chained invoke names: by its function name (FunctionName,
+    else the logical id) or its logical id."""
+    name = bare_name(identifier)
+    return next((f for f in functions if name in (f.function_name, f.logical_id)), None)
 
 
 class LaminaChildDispatcher:

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from lamina.durable.chained import FindTarget
 from lamina.durable.function_runner import RunFunction
 from lamina.durable.service import DurableService, StartRequest, describe
 from lamina.durable.wire import API_PREFIX
@@ -71,8 +72,20 @@ class ExecutionState:
 
 
 class LocalDurableApi:
-    def __init__(self, data_dir: Path, run: RunFunction, *, skip_time: bool, region: str) -> None:
-        self.service = DurableService(data_dir, run, skip_time=skip_time, region=region)
+    def __init__(
+        self,
+        data_dir: Path,
+        run: RunFunction,
+        *,
+        skip_time: bool,
+        region: str,
+        find_target: FindTarget | None = None,
+    ) -> None:
+        """`find_target`: what a chained invoke's target is (`run` runs it); without it, a
+        chained invoke fails as one of an unknown function."""
+        self.service = DurableService(
+            data_dir, run, skip_time=skip_time, region=region, find_target=find_target
+        )
         self.endpoint = ""
         self._runner: web.AppRunner | None = None
 

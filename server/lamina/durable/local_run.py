@@ -11,11 +11,13 @@ that ended meanwhile completes at once, one still ahead runs on, or skips with -
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lamina.durable.function_runner import FunctionOutcome
+from lamina.durable.chained import Target, bare_name
+from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome
 from lamina.durable.local_api import LONG_WAIT_S, LocalDurableApi
 from lamina.durable.service import DEFAULT_EXECUTION_TIMEOUT, DurableService, StartRequest
 from lamina.runtime.config import FunctionConfig
@@ -23,6 +25,18 @@ from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool
 
 POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class ChainedTarget:
+    """Another function of the project, as a chained invoke reaches it."""
+
+    config: FunctionConfig
+    durable_config: dict[str, Any] | None
+
+
+# (the name a chained invoke gives) -> that function of the project, or None when there is none
+FindConfig = Callable[[str], Coroutine[Any, Any, ChainedTarget | None]]
 
 
 @dataclass
@@ -46,22 +60,39 @@ async def run_execution(
     skip_time: bool,
     durable_config: dict[str, Any],
     resume_arn: str | None = None,
+    targets: FindConfig | None = None,
 ) -> DurableRun:
     """Run a new execution (or, with `resume_arn`, continue one this data dir holds) until it
-    ends or is left waiting on a timer beyond LONG_WAIT_S."""
+    ends or is left waiting on a timer beyond LONG_WAIT_S. `targets` finds the project's other
+    functions for chained invokes (without it, they fail as unknown functions)."""
     invocations: list[InvocationResult] = []
     endpoint: list[str] = []
 
     async def run(function_name: str, body: bytes) -> FunctionOutcome:
-        env = dict(config.environment)
-        env["AWS_ENDPOINT_URL_LAMBDA"] = endpoint[0]
-        configured = replace(config, environment=tuple(sorted(env.items())))
+        target, durable = config, True
+        if bare_name(function_name) != config.function_name:
+            found = None if targets is None else await targets(function_name)
+            if found is None:
+                raise FunctionNotFound(function_name)
+            target, durable = found.config, found.durable_config is not None
+        env = dict(target.environment)
+        if durable:  # a plain target's own Lambda client keeps its endpoint
+            env["AWS_ENDPOINT_URL_LAMBDA"] = endpoint[0]
+        configured = replace(target, environment=tuple(sorted(env.items())))
         result = await pool.invoke(configured, InvocationRequest(payload=body))
         invocations.append(result)
         error_type = None if result.ok else str((result.error or {}).get("errorType", "Unknown"))
         return FunctionOutcome(result.payload, result.request_id, error_type)
 
-    api = LocalDurableApi(data_dir, run, skip_time=skip_time, region=config.region)
+    async def find(function_name: str, qualifier: str | None) -> Target | None:
+        if bare_name(function_name) == config.function_name:
+            return Target(durable_config)
+        found = None if targets is None else await targets(function_name)
+        return None if found is None else Target(found.durable_config)
+
+    api = LocalDurableApi(
+        data_dir, run, skip_time=skip_time, region=config.region, find_target=find
+    )
     endpoint.append(await api.open())
     service = api.service
     try:

@@ -160,6 +160,11 @@ class DurableService:
             self._resume(arn)
         return arns
 
+    def running_arns(self) -> list[str]:
+        """The executions of this store that have not ended."""
+        assert self._store is not None
+        return self._store.running_arns()
+
     def start(self, request: StartRequest) -> str:
         """Start an execution; its first invocation is scheduled at once. Returns its ARN."""
         name = request.execution_name or str(uuid.uuid4())

@@ -16,6 +16,7 @@ from lamina.lsp import (
     debug_command,
     documents,
     durable_callbacks,
+    durable_resume,
     durable_runs,
     lifecycle,
     project_commands,
@@ -37,6 +38,7 @@ FEATURES: tuple[ModuleType, ...] = (
     api_commands,
     durable_runs,
     durable_callbacks,
+    durable_resume,
 )
 
 

@@ -27,13 +27,14 @@ import logging
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from lamina.lsp.code_lenses import refresh_lenses
 from lamina.lsp.debug_command import DEBUG_READY, debug_settings
+from lamina.lsp.durable_targets import run_project_function, target_finder, with_endpoint
 from lamina.lsp.errors import UserError
 from lamina.lsp.invocation_result import invocation_result
 from lamina.lsp.progress import Progress
@@ -55,6 +56,8 @@ STORE = "durable-editor"
 KEPT_ENDED = 50  # ended executions lamina.durableExecutions still lists
 
 Invoke = Callable[[bytes], Awaitable["InvocationResult"]]
+# Run once the store is open, under the lock that starts hold (durable_resume.py registers one).
+OPENED: list[Callable[[EditorDurable, LocalDurableApi], Awaitable[object]]] = []
 _LIVE = ("RUNNING", "PAUSING", "PAUSED")
 
 
@@ -129,19 +132,28 @@ class EditorDurable:
                 from lamina.project.workspace import state_dir
 
                 data_dir = state_dir(self.ls.state.root) / STORE
-                api = LocalDurableApi(data_dir, self._run, skip_time=skip_time, region=region)
+                api = LocalDurableApi(
+                    data_dir,
+                    self._run,
+                    skip_time=skip_time,
+                    region=region,
+                    find_target=target_finder(self.ls),
+                )
                 await api.open()
                 self.api, self._skip_time = api, skip_time
+                for opened in OPENED:  # before any start: what the store holds still running
+                    await opened(self, api)
             return self.api
 
     async def _run(self, function_name: str, body: bytes) -> FunctionOutcome:
         """One invocation for the executor: in the lane of the execution it belongs to."""
         from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome
 
-        arn = str(json.loads(body).get("DurableExecutionArn", ""))
-        followed = self.by_name.get(_execution_name(arn))
-        if followed is None:
-            raise FunctionNotFound(f"{function_name} (not started from this editor session)")
+        followed = self.by_name.get(_execution_name(_arn_of(body)))
+        if followed is None:  # a chained invoke's target, or a child execution's invocation
+            if self.api is None:
+                raise FunctionNotFound(function_name)
+            return await run_project_function(self.ls, function_name, body, self.api.endpoint)
         result = await followed.invoke(body)
         spec = followed.request.spec
         outcome = invocation_result(
@@ -175,6 +187,19 @@ class EditorDurable:
             self.by_name.pop(name, None)
             raise
         self.ls.tasks.spawn(self._follow(api, followed), f"durable execution {followed.arn}")
+        return followed
+
+    def follows(self, arn: str) -> bool:
+        return _execution_name(arn) in self.by_name
+
+    def adopt(
+        self, api: LocalDurableApi, request: RunRequest, invoke: Invoke, arn: str
+    ) -> FollowedExecution:
+        """Follow an execution of the store that this session did not start (one a previous
+        language server left running); the caller then resumes it in the service."""
+        followed = FollowedExecution(request, invoke, arn=arn)
+        self.by_name[_execution_name(arn)] = followed
+        self.ls.tasks.spawn(self._follow(api, followed), f"durable execution {arn}")
         return followed
 
     async def _follow(self, api: LocalDurableApi, followed: FollowedExecution) -> None:
@@ -244,6 +269,15 @@ class EditorDurable:
             await ending()
 
 
+def _arn_of(body: bytes) -> str:
+    """The DurableExecutionArn of a durable invocation's input ("" for any other payload)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return ""
+    return str(document.get("DurableExecutionArn", "")) if isinstance(document, dict) else ""
+
+
 def _execution_name(arn: str) -> str:
     """arn:...:function:NAME:VERSION/durable-execution/EXECUTION_NAME/ID -> EXECUTION_NAME."""
     return arn.partition("/durable-execution/")[2].split("/", 1)[0]
@@ -269,14 +303,6 @@ def durable_of(ls: LaminaServer) -> EditorDurable:
     return found
 
 
-def _with_endpoint(config: FunctionConfig, endpoint: str) -> FunctionConfig:
-    env = dict(config.environment)
-    env["AWS_ENDPOINT_URL_LAMBDA"] = endpoint
-    env.setdefault("AWS_ACCESS_KEY_ID", "LAMINALOCALACCESSKEY")
-    env.setdefault("AWS_SECRET_ACCESS_KEY", "lamina-local-secret-access-key")
-    return replace(config, environment=tuple(sorted(env.items())))
-
-
 async def run_durable(ls: LaminaServer, request: RunRequest) -> dict[str, Any]:
     """`lamina.run` on a durable function: the execution until it ends or waits on the world."""
     durable = durable_of(ls)
@@ -284,7 +310,7 @@ async def run_durable(ls: LaminaServer, request: RunRequest) -> dict[str, Any]:
     async with command_work(ls, f"Running {name}", f"Run of {name}"):
         config = await config_for(ls, request)
         api = await durable.open(config.region)
-        config = _with_endpoint(config, api.endpoint)
+        config = with_endpoint(config, api.endpoint)
         runner = ls.state.runner
         spec = request.spec
 
@@ -324,7 +350,7 @@ async def debug_durable(ls: LaminaServer, request: RunRequest) -> dict[str, Any]
     async with command_work(ls, f"Debugging {name}", f"Debugging {name}"):
         config = await config_for(ls, request)
         api = await durable.open(config.region)
-        config = _with_endpoint(config, api.endpoint)
+        config = with_endpoint(config, api.endpoint)
         env = await ls.state.runner.start_debug(config, debug)
     lane = _DebugLane(ls, env)
     try:

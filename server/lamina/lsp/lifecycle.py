@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -17,9 +17,13 @@ from pygls.uris import to_fs_path
 from lamina.lsp.server import LaminaServer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
     from lamina.lsp.workspace_state import WorkspaceState
 
 log = logging.getLogger(__name__)
+# Work a feature does once the workspace has started (durable_resume.py registers one).
+AFTER_START: list[Callable[[LaminaServer], Coroutine[Any, Any, object]]] = []
 
 
 def workspace_root(params: types.InitializeParams) -> Path:
@@ -84,6 +88,8 @@ async def start_workspace(ls: LaminaServer) -> None:
     from lamina.lsp.cdk_synth import offer_synth
 
     ls.tasks.spawn(offer_synth(ls), "offer cdk synth")  # a question must not hold the start
+    for after_start in AFTER_START:
+        ls.tasks.spawn(after_start(ls), after_start.__name__)
 
 
 def register(server: LaminaServer) -> None:

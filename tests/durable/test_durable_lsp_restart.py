@@ -1,0 +1,104 @@
+"""Executions the editor started go on after the language server restarts (`python -m lamina
+lsp` over stdio, twice on one workspace): one waiting on a one-hour timer completes once the
+second server skips time, without running its first step again; one waiting for a callback is
+listed again and completes when the callback is sent to the second server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from lsp.lsp_harness import execute, make_client, server_env, wait_for
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from durable.test_durable_lsp import durable_project
+
+
+@contextlib.asynccontextmanager
+async def editor(root: Path, *, skip_time: bool) -> AsyncIterator[LanguageClient]:
+    client = make_client(apply_edits=False)
+    client.durable_executions = []  # type: ignore[attr-defined]
+
+    @client.feature("lamina/durableExecution")
+    def durable_execution(params: Any) -> None:
+        client.durable_executions.append(params)  # type: ignore[attr-defined]
+
+    client.set_configuration({"durable": {"skipTime": skip_time}}, section="lamina")
+    await client.start_io(
+        sys.executable,
+        "-m",
+        "lamina",
+        "lsp",
+        env=server_env({"LAMINA_SANDBOX": "0"}),
+        cwd=str(root),
+    )
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        )
+    )
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), 10)
+        await client.stop()
+
+
+async def test_executions_go_on_after_a_restart(tmp_path: Path) -> None:
+    root = durable_project(tmp_path / "project")
+    ledger = tmp_path / "ledger"
+    callback_file = tmp_path / "callback-id"
+    orders_event = {"x": 20, "ledger": str(ledger), "wait_seconds": 3600}
+    async with editor(root, skip_time=False) as first:
+        sleeping = await asyncio.wait_for(
+            execute(first, "lamina.run", {"function": "Orders", "eventJson": orders_event}), 240
+        )
+        assert sleeping["status"] == "RUNNING" and sleeping["wakesAt"], sleeping
+        waiting = await asyncio.wait_for(
+            execute(
+                first,
+                "lamina.run",
+                {"function": "Approvals", "eventJson": {"callback_file": str(callback_file)}},
+            ),
+            240,
+        )
+        assert waiting["status"] == "RUNNING", waiting
+        [pending] = waiting["pendingCallbacks"]
+    assert ledger.read_text().split() == ["add"]
+
+    async with editor(root, skip_time=True) as second:
+        # The one-hour wait ends at once; the step before it does not run again.
+        ended = await wait_for(lambda: second.durable_executions, 120)
+        assert ended[0].executionArn == sleeping["executionArn"], ended
+        assert ended[0].status == "SUCCEEDED"
+        assert ledger.read_text().split() == ["add", "double"]
+
+        def approvals() -> list[dict[str, Any]]:
+            return [e for e in listed if e["function"] == "Approvals" and e["pendingCallbacks"]]
+
+        listed: list[dict[str, Any]] = []
+        for _ in range(200):
+            listed = await execute(second, "lamina.durableExecutions", {})
+            if approvals():
+                break
+            await asyncio.sleep(0.2)
+        [resumed] = approvals()
+        assert resumed["executionArn"] == waiting["executionArn"]
+        assert resumed["status"] == "RUNNING"
+        assert [c["callbackId"] for c in resumed["pendingCallbacks"]] == [pending["callbackId"]]
+
+        sent = await execute(
+            second, "lamina.sendCallback", {"function": "Approvals", "result": "yes"}
+        )
+        assert sent["executionArn"] == waiting["executionArn"]
+        done = await wait_for(lambda: second.durable_executions[1:], 120)
+        assert done[0].status == "SUCCEEDED"
+        assert done[0].result.approved == "yes"
