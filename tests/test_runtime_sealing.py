@@ -102,8 +102,8 @@ async def test_in_the_sandbox_another_environments_address_cant_be_read(tmp_path
             config(code, "victim"), InvocationRequest.from_json({"secret": "x"})
         )
         (environment,) = pool.environments(config(code, "victim"))
-        stolen = await pool.invoke(
-            config(code, "thief"), InvocationRequest.from_json({"pid": environment.pid})
+        stolen = await pool.invoke(  # the runtime's host pid: its environ holds the address
+            config(code, "thief"), InvocationRequest.from_json({"pid": environment.runtime_pid})
         )
     assert warm.ok, warm.payload
     assert not stolen.ok

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lamina.runtime import process_limits, sandbox
+from lamina.runtime import pid_namespace, process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
@@ -42,6 +42,12 @@ class ChildProcess:
     output_fd: int  # read end of the child's stdout+stderr pipe, non-blocking
     tmp_dir: Path  # the environment's own TMPDIR
     spawned_at: float  # time.perf_counter() just before the spawn
+    cap: process_limits.Cap | None = None  # its pids cgroup, if any
+    runtime_pid: int = 0  # the runtime's host pid: proc.pid, or below it in a PID namespace
+
+    def __post_init__(self) -> None:
+        if not self.runtime_pid:
+            self.runtime_pid = self.proc.pid
 
     @property
     def runtime_api(self) -> str:
@@ -115,7 +121,8 @@ class ChildProcess:
                     loop.remove_reader(self.output_fd)
             os.close(self.output_fd)
             self.output_fd = -1
-        process_limits.release(self.proc.pid)  # and what it started, setsid or not
+        if self.cap is not None:
+            process_limits.release(self.cap)  # and what it started, setsid or not
         _remove_tree(self.tmp_dir)
 
     def discard(self) -> None:
@@ -211,6 +218,7 @@ def spawn_child(
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     read_fd = write_fd = -1
+    cap: process_limits.Cap | None = None
     try:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
@@ -230,14 +238,21 @@ def spawn_child(
         os.set_blocking(read_fd, False)
         command = child_command(config, options, debug)
         setup = None
-        if options.sandbox and sandbox.enabled():
+        isolated = options.sandbox and sandbox.enabled()
+        cap = process_limits.plan(user_namespace=isolated)  # 1,024 processes and threads
+        if isolated:
             # What it needs from the host, by real path: its import path, the interpreter's
             # folder, Lamina's bootstrap (or debug launcher).
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
             keep += [Path(command[0]).parent, Path(command[3]).parent]
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             setup = sandbox.preexec(
-                config.code_dir, keep, tmp_dir, config.ephemeral_storage, config.mounts
+                config.code_dir,
+                keep,
+                tmp_dir,
+                config.ephemeral_storage,
+                config.mounts,
+                max_processes=cap.rlimit,
             )
         elif config.mounts:
             log.warning(
@@ -247,15 +262,20 @@ def spawn_child(
             )
         spawned_at = time.perf_counter()
         try:
-            proc = _popen(command, config, _sandboxed_env(env) if setup else env, write_fd, setup)
+            environment = _sandboxed_env(env) if setup else env
+            proc = _popen(command, config, environment, write_fd, cap, setup)
         except subprocess.SubprocessError:  # the sandbox could not be made here
             if setup is None:
                 raise
             sandbox.failed()
+            setup = None
             spawned_at = time.perf_counter()
-            proc = _popen(command, config, env, write_fd, None)
-        process_limits.cap_processes(proc.pid)  # 1,024 processes and threads
+            proc = _popen(command, config, env, write_fd, cap, None)
+        # In a PID namespace the runtime is the outer process's grandchild.
+        runtime = pid_namespace.runtime_pid(proc.pid) if setup else proc.pid
     except BaseException:
+        if cap is not None:
+            process_limits.release(cap)
         listener.close()
         if read_fd >= 0:
             os.close(read_fd)
@@ -264,7 +284,7 @@ def spawn_child(
     finally:
         if write_fd >= 0:
             os.close(write_fd)
-    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at)
+    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, cap, runtime)
 
 
 def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:
@@ -279,17 +299,20 @@ def _popen(
     config: FunctionConfig,
     env: dict[str, str],
     output_fd: int,
+    cap: process_limits.Cap,
     setup: Callable[[], None] | None,
 ) -> subprocess.Popen[bytes]:
     group = _own_process_group()
-    if setup is not None:
-        first = group.pop("preexec_fn", None)
+    first = group.pop("preexec_fn", None)
 
-        def prepare() -> None:
-            if first is not None:  # Lamina's own set-up (process_tree), then the sandbox
-                first()
+    def prepare() -> None:
+        if first is not None:  # Lamina's own set-up (process_tree), the cgroup, the sandbox
+            first()
+        cap.join()  # before the sandbox forks the namespace's init
+        if setup is not None:
             setup()
 
+    if first is not None or cap.cgroup is not None or setup is not None:
         group["preexec_fn"] = prepare
     return subprocess.Popen(
         command,

@@ -97,11 +97,17 @@ class ExecutionEnvironment:
         self._cleanup_task: asyncio.Future[None] | None = None
         self._memory_timer: asyncio.TimerHandle | None = None
         self._peak_rss = 0
-        self._status: ProcessStatus | None = None
+        self._status: ProcessStatus | None = None  # the runtime's
+        self._outer_status: ProcessStatus | None = None  # the outer process's, in a PID namespace
 
     @property
     def pid(self) -> int | None:
         return self._child.proc.pid if self._child else None
+
+    @property
+    def runtime_pid(self) -> int | None:
+        """The runtime's own pid (below `pid` when the environment has a PID namespace)."""
+        return self._child.runtime_pid if self._child else None
 
     @property
     def tmp_dir(self) -> Path | None:
@@ -135,7 +141,9 @@ class ExecutionEnvironment:
         except BaseException:
             self._child.discard()
             raise
-        self._status = ProcessStatus(self._child.proc.pid)
+        self._status = ProcessStatus(self._child.runtime_pid)
+        if self._child.runtime_pid != self._child.proc.pid:
+            self._outer_status = ProcessStatus(self._child.proc.pid)
         self._child.watch(loop, self._capture.write, self._on_exit)
 
     async def kill(self) -> None:
@@ -148,7 +156,8 @@ class ExecutionEnvironment:
     def _looks_gone(self) -> bool:
         if self.state is EnvironmentState.DEAD or self._api.runtime_gone():
             return True
-        return self._status is not None and self._status.is_ending()
+        statuses = (self._status, self._outer_status)
+        return any(status is not None and status.is_ending() for status in statuses)
 
     def _signal(self, sig: int) -> None:
         if self._child is not None:
@@ -183,8 +192,9 @@ class ExecutionEnvironment:
         if self._memory_timer is not None:
             self._memory_timer.cancel()
         await self._api.close()
-        if self._status is not None:
-            self._status.close()
+        for status in (self._status, self._outer_status):
+            if status is not None:
+                status.close()
         if self._child is not None:
             self._drain_output()
             self._child.close(asyncio.get_running_loop())
@@ -357,7 +367,7 @@ class ExecutionEnvironment:
         self._kill_soon()
 
     def _poll_memory(self) -> None:
-        pid = self.pid
+        pid = self.runtime_pid
         if pid is None or self._current is None:
             return
         rss = rss_bytes(pid)
