@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lamina.runtime import pid_namespace, process_limits, sandbox
+from lamina.runtime import fork_server, pid_namespace, process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
@@ -37,17 +37,27 @@ if TYPE_CHECKING:  # not imported at run time: the CLI spawns the child before a
 
 @dataclass
 class ChildProcess:
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | fork_server.ForkedProcess
     listener: socket.socket  # the Runtime API's socket, already listening
     output_fd: int  # read end of the child's stdout+stderr pipe, non-blocking
     tmp_dir: Path  # the environment's own TMPDIR
     spawned_at: float  # time.perf_counter() just before the spawn
     cap: process_limits.Cap | None = None  # its pids cgroup, if any
-    runtime_pid: int = 0  # the runtime's host pid: proc.pid, or below it in a PID namespace
+    namespaced: bool = False  # in a PID namespace: the runtime is the grandchild of `proc`
+    _runtime: int = 0
 
-    def __post_init__(self) -> None:
-        if not self.runtime_pid:
-            self.runtime_pid = self.proc.pid
+    @property
+    def runtime_pid(self) -> int:
+        """The runtime's host pid: `proc.pid`, or, in a PID namespace, the pid found below it
+        (once the runtime exists; a forked child makes it just after the fork server answers)."""
+        if not self.namespaced:
+            return self.proc.pid
+        if not self._runtime:
+            found = pid_namespace.runtime_pid(self.proc.pid)
+            if found == self.proc.pid:
+                return found
+            self._runtime = found
+        return self._runtime
 
     @property
     def runtime_api(self) -> str:
@@ -94,6 +104,13 @@ class ChildProcess:
 
         loop.add_reader(self.output_fd, read)
         proc = self.proc
+        if isinstance(proc, fork_server.ForkedProcess):  # the fork server reports its exit
+
+            def exited_in_thread() -> None:
+                loop.call_soon_threadsafe(on_exit)
+
+            proc.add_exit_callback(exited_in_thread)
+            return
         try:
             pidfd = os.pidfd_open(proc.pid)
         except (AttributeError, OSError):
@@ -212,7 +229,10 @@ def spawn_child(
     options: RuntimeOptions,
     credentials_env: dict[str, str],
     debug: DebugSettings | None = None,
+    forked: bool = False,
 ) -> ChildProcess:
+    """Start an environment's child: exec'd (bootstrap.py), or, with `forked`, forked from a
+    pre-started interpreter (runtime/fork_server.py) where one is ready for it."""
     # Installed once per interpreter; then cached.
     packages = runtime_packages(config.interpreter(options), runtime=config.runtime)
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
@@ -238,6 +258,7 @@ def spawn_child(
         os.set_blocking(read_fd, False)
         command = child_command(config, options, debug)
         setup = None
+        keep: list[Path] = []
         isolated = options.sandbox and sandbox.enabled()
         cap = process_limits.plan(user_namespace=isolated)  # 1,024 processes and threads
         if isolated:
@@ -261,8 +282,15 @@ def spawn_child(
                 ", ".join(inside for inside, _ in config.mounts),
             )
         spawned_at = time.perf_counter()
+        environment = _sandboxed_env(env) if setup else env
+        if forked and debug is None and options.runtime_client == "lamina":
+            request = _fork_request(config, environment, cap, setup is not None, tmp_dir, keep)
+            request["script"] = command[3]  # what sys.argv[0] would be: bootstrap.py or its .pyc
+            child = _fork(command[0], request, write_fd, setup is not None)
+            if child is not None:
+                return ChildProcess(child, listener, read_fd, tmp_dir, spawned_at, cap, bool(setup))
+            spawned_at = time.perf_counter()
         try:
-            environment = _sandboxed_env(env) if setup else env
             proc = _popen(command, config, environment, write_fd, cap, setup)
         except subprocess.SubprocessError:  # the sandbox could not be made here
             if setup is None:
@@ -271,8 +299,6 @@ def spawn_child(
             setup = None
             spawned_at = time.perf_counter()
             proc = _popen(command, config, env, write_fd, cap, None)
-        # In a PID namespace the runtime is the outer process's grandchild.
-        runtime = pid_namespace.runtime_pid(proc.pid) if setup else proc.pid
     except BaseException:
         if cap is not None:
             process_limits.release(cap)
@@ -284,7 +310,52 @@ def spawn_child(
     finally:
         if write_fd >= 0:
             os.close(write_fd)
-    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, cap, runtime)
+    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, cap, setup is not None)
+
+
+def _fork_request(
+    config: FunctionConfig,
+    env: dict[str, str],
+    cap: process_limits.Cap,
+    isolated: bool,
+    scratch: Path,
+    keep: list[Path],
+) -> dict[str, Any]:
+    """What the fork server's child needs to do what Popen and the preexec do on the exec path."""
+    request: dict[str, Any] = {
+        "cwd": str(config.code_dir),
+        "env": env,
+        "args": [config.handler],
+        "cgroup": str(cap.cgroup) if cap.cgroup else None,
+        "sandbox": None,
+    }
+    if isolated:
+        request["sandbox"] = {
+            "code_dir": str(config.code_dir),
+            "keep": [str(path) for path in keep],
+            "scratch": str(scratch),
+            "tmp_size_mb": config.ephemeral_storage,
+            "mounts": [(inside, str(folder)) for inside, folder in config.mounts],
+            "max_processes": cap.rlimit,
+        }
+    return request
+
+
+def _fork(
+    python: str, request: dict[str, Any], output_fd: int, isolated: bool
+) -> fork_server.ForkedProcess | None:
+    """The child forked by a ready fork server; None: take the exec path. The sandbox is only
+    forked once this machine is known to allow it (the exec path finds out and falls back; a
+    forked child could only fail)."""
+    if not sys.platform.startswith("linux") or (isolated and not sandbox.available()):
+        return None
+    server = fork_server.server_for(python, request["env"])
+    if server is None:
+        return None
+    try:
+        return server.spawn(request, output_fd)
+    except OSError:
+        return None
 
 
 def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:

@@ -107,6 +107,8 @@ class RuntimeOptions:
     freeze: bool = True
     # The filesystem as on Lambda (runtime/sandbox.py) where namespaces are available.
     sandbox: bool = True
+    # New environments forked from a pre-started interpreter (runtime/fork_server.py).
+    fork_server: bool = True
     max_concurrency: int = 4  # environments per function version
     idle_timeout: float = 600.0  # seconds before an idle environment is reaped
     init_timeout: float = 10.0  # Lambda's on-demand init phase limit

@@ -135,14 +135,20 @@ class ExecutionEnvironment:
             runtime = self.config.runtime
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
-            self._child = spawn_child(self.config, self.options, self.credentials_env, self.debug)
+            self._child = spawn_child(
+                self.config,
+                self.options,
+                self.credentials_env,
+                self.debug,
+                forked=self.options.fork_server,
+            )
         try:
             await self._api.start(self._child.listener)
         except BaseException:
             self._child.discard()
             raise
-        self._status = ProcessStatus(self._child.runtime_pid)
-        if self._child.runtime_pid != self._child.proc.pid:
+        self._status = ProcessStatus(self._child.runtime_pid)  # the outer one, until init
+        if self._child.namespaced:
             self._outer_status = ProcessStatus(self._child.proc.pid)
         self._child.watch(loop, self._capture.write, self._on_exit)
 
@@ -409,6 +415,7 @@ class ExecutionEnvironment:
     def on_next(self) -> None:
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
+            self._watch_runtime()
             if self.state is EnvironmentState.INIT:  # a cold invoke may already have made it BUSY
                 self.state = EnvironmentState.READY
             self._init_done.set_result(None)
@@ -421,6 +428,13 @@ class ExecutionEnvironment:
             # threads stop here and resume at the next invoke.
             self._frozen = True
             self._signal(signal.SIGSTOP)
+
+    def _watch_runtime(self) -> None:
+        """In a PID namespace the runtime surely exists once it asks for an event: watch it."""
+        runtime = self.runtime_pid
+        if self._status is not None and runtime is not None and self._status.pid != runtime:
+            self._status.close()
+            self._status = ProcessStatus(runtime)
 
     def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
         if request_id != self._current:
@@ -441,6 +455,7 @@ class ExecutionEnvironment:
         self._init_error = body
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
+            self._watch_runtime()
             self._init_done.set_result(None)
 
 

@@ -34,7 +34,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lamina.runtime import pid_namespace
+try:
+    from lamina.runtime import pid_namespace
+except ImportError:  # loaded by path in the fork server (runtime/zygote.py), outside Lamina
+    import pid_namespace  # type: ignore[import-not-found,no-redef]
 
 log = logging.getLogger(__name__)
 
