@@ -284,9 +284,11 @@ def spawn_child(
         spawned_at = time.perf_counter()
         environment = _sandboxed_env(env) if setup else env
         if forked and debug is None and options.runtime_client == "lamina":
-            request = _fork_request(config, environment, cap, setup is not None, tmp_dir, keep)
+            request = fork_server.request_for(
+                config, environment, cap, setup is not None, tmp_dir, keep
+            )
             request["script"] = command[3]  # what sys.argv[0] would be: bootstrap.py or its .pyc
-            child = _fork(command[0], request, write_fd, setup is not None)
+            child = fork_server.fork(command[0], request, write_fd, setup is not None)
             if child is not None:
                 return ChildProcess(child, listener, read_fd, tmp_dir, spawned_at, cap, bool(setup))
             spawned_at = time.perf_counter()
@@ -311,51 +313,6 @@ def spawn_child(
         if write_fd >= 0:
             os.close(write_fd)
     return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, cap, setup is not None)
-
-
-def _fork_request(
-    config: FunctionConfig,
-    env: dict[str, str],
-    cap: process_limits.Cap,
-    isolated: bool,
-    scratch: Path,
-    keep: list[Path],
-) -> dict[str, Any]:
-    """What the fork server's child needs to do what Popen and the preexec do on the exec path."""
-    request: dict[str, Any] = {
-        "cwd": str(config.code_dir),
-        "env": env,
-        "args": [config.handler],
-        "cgroup": str(cap.cgroup) if cap.cgroup else None,
-        "sandbox": None,
-    }
-    if isolated:
-        request["sandbox"] = {
-            "code_dir": str(config.code_dir),
-            "keep": [str(path) for path in keep],
-            "scratch": str(scratch),
-            "tmp_size_mb": config.ephemeral_storage,
-            "mounts": [(inside, str(folder)) for inside, folder in config.mounts],
-            "max_processes": cap.rlimit,
-        }
-    return request
-
-
-def _fork(
-    python: str, request: dict[str, Any], output_fd: int, isolated: bool
-) -> fork_server.ForkedProcess | None:
-    """The child forked by a ready fork server; None: take the exec path. The sandbox is only
-    forked once this machine is known to allow it (the exec path finds out and falls back; a
-    forked child could only fail)."""
-    if not sys.platform.startswith("linux") or (isolated and not sandbox.available()):
-        return None
-    server = fork_server.server_for(python, request["env"])
-    if server is None:
-        return None
-    try:
-        return server.spawn(request, output_fd)
-    except OSError:
-        return None
 
 
 def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:

@@ -25,12 +25,15 @@ import logging
 import os
 import socket
 import subprocess
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lamina.runtime import process_limits, sandbox
+from lamina.runtime.config import FunctionConfig
 from lamina.runtime.process_tree import child_setup
 
 log = logging.getLogger(__name__)
@@ -197,6 +200,51 @@ def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
         except OSError as e:
             log.info("no fork server for %s: %s", python, e)
     return None
+
+
+def request_for(
+    config: FunctionConfig,
+    env: dict[str, str],
+    cap: process_limits.Cap,
+    isolated: bool,
+    scratch: Path,
+    keep: list[Path],
+) -> dict[str, Any]:
+    """What the fork server's child needs to do what Popen and the preexec do on the exec path."""
+    request: dict[str, Any] = {
+        "cwd": str(config.code_dir),
+        "env": env,
+        "args": [config.handler],
+        "cgroup": str(cap.cgroup) if cap.cgroup else None,
+        "sandbox": None,
+    }
+    if isolated:
+        request["sandbox"] = {
+            "code_dir": str(config.code_dir),
+            "keep": [str(path) for path in keep],
+            "scratch": str(scratch),
+            "tmp_size_mb": config.ephemeral_storage,
+            "mounts": [(inside, str(folder)) for inside, folder in config.mounts],
+            "max_processes": cap.rlimit,
+        }
+    return request
+
+
+def fork(
+    python: str, request: dict[str, Any], output_fd: int, isolated: bool
+) -> ForkedProcess | None:
+    """The child forked by a ready fork server; None: take the exec path. The sandbox is only
+    forked once this machine is known to allow it (the exec path finds out and falls back; a
+    forked child could only fail)."""
+    if not sys.platform.startswith("linux") or (isolated and not sandbox.available()):
+        return None
+    server = server_for(python, request["env"])
+    if server is None:
+        return None
+    try:
+        return server.spawn(request, output_fd)
+    except OSError:
+        return None
 
 
 @atexit.register
