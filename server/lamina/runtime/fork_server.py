@@ -9,7 +9,7 @@ keyed: the interpreter, and the variables read while Python starts (`PYTHON*`, `
 `LD_*`) or while the client is imported (`AWS_EXECUTION_ENV`); a fork server is started with
 exactly those. The first cold start of a new key runs the exec path (bootstrap.py) while its
 fork server starts beside it; later ones fork. At most `MAX_SERVERS` run, the least recently
-used is stopped first; each dies with Lamina (PR_SET_PDEATHSIG), and its children with it.
+used is stopped first (`LAMINA_FORK_SERVER=0` turns them off); each dies with Lamina (PR_SET_PDEATHSIG), and its children with it.
 
 Lamina isn't the children's parent, so each is watched through `ForkedProcess`, which looks like
 the part of `subprocess.Popen` the environment uses: its exit status comes from the fork server,
@@ -180,6 +180,8 @@ def startup_env(env: dict[str, str]) -> dict[str, str]:
 def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
     """The ready fork server for this interpreter and start-up variables, or None (then one is
     started for next time, and this environment takes the exec path)."""
+    if os.environ.get("LAMINA_FORK_SERVER", "1") == "0":  # turned off: every cold start execs
+        return None
     wanted = startup_env(env)
     key = (python, tuple(sorted(wanted.items())))
     with _lock:
