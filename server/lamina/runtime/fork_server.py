@@ -237,8 +237,11 @@ def fork(
 ) -> ForkedProcess | None:
     """The child forked by a ready fork server; None: take the exec path. The sandbox is only
     forked once this machine is known to allow it (the exec path finds out and falls back; a
-    forked child could only fail)."""
+    forked child could only fail). A function with AWS_LAMBDA_EXEC_WRAPPER execs: the wrapper
+    runs the runtime's command line, which a fork has none of."""
     if not sys.platform.startswith("linux") or (isolated and not sandbox.available()):
+        return None
+    if "AWS_LAMBDA_EXEC_WRAPPER" in request["env"]:
         return None
     server = server_for(python, request["env"])
     if server is None:
