@@ -199,3 +199,13 @@ def test_sigkill_to_lamina_ends_the_fork_server_and_its_environments(tmp_path: P
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == [], f"outlived a Lamina killed with SIGKILL: {left}"
+
+
+async def test_a_function_with_an_exec_wrapper_is_execd(write_function: Any) -> None:
+    """The wrapper is handed the runtime's command line (AWS_LAMBDA_EXEC_WRAPPER), which only an
+    exec'd environment has."""
+    await fork_server_ready(write_function(PROBE), RuntimeOptions(sandbox=False))
+    wrapped = write_function(PROBE, environment=(("AWS_LAMBDA_EXEC_WRAPPER", "/opt/wrapper.sh"),))
+    result, forked = await cold(wrapped, RuntimeOptions(sandbox=False), {})
+    assert result.ok, result.payload
+    assert forked is False
