@@ -20,8 +20,9 @@ Lamina addresses the runtime by its host pid (memory, peak RSS, the REPORT line)
 environment by the outer pid (the freeze, kill_tree, the Runtime API's sealing by process tree):
 `runtime_pid` finds the runtime's host pid below the outer one.
 
-Everything here runs in a forked copy of Lamina between fork and exec: no logging, no imports
-(they are made at load), nothing that takes a lock another thread may have held.
+Everything here runs in a forked copy of Lamina between fork and exec, or in a child of the fork
+server (runtime/zygote.py) before it runs the client: no logging, no imports (they are made at
+load), nothing that takes a lock another thread may have held.
 """
 
 from __future__ import annotations
