@@ -99,7 +99,7 @@ async def test_a_forked_environment_sees_what_an_exec_one_sees(
     if isolated and not sandbox.available():
         pytest.skip("no user, mount and PID namespaces here")
     config = write_function(PROBE)
-    options = RuntimeOptions(sandbox=isolated)
+    options = RuntimeOptions(sandbox=isolated, fork_server=True)
     forked = await forked_cold(config, options, {})
     execd, was_forked = await cold(config, RuntimeOptions(sandbox=isolated, fork_server=False), {})
     assert not was_forked
@@ -115,14 +115,18 @@ async def test_a_forked_environment_sees_what_an_exec_one_sees(
 
 async def test_errors_are_the_same_forked_or_execd(write_function: Any) -> None:
     config = write_function(PROBE)
-    forked = await forked_cold(config, RuntimeOptions(), {"fail": True})  # fails, stays up
+    forked = await forked_cold(
+        config, RuntimeOptions(fork_server=True), {"fail": True}
+    )  # fails, stays up
     execd, _ = await cold(config, RuntimeOptions(fork_server=False), {"fail": True})
     assert not forked.ok and not execd.ok
     assert forked.error is not None and execd.error is not None
     assert {**forked.error, "requestId": ""} == {**execd.error, "requestId": ""}
     assert forked.error is not None and forked.error["errorType"] == "ValueError"
     missing = write_function(PROBE, handler="nowhere.handler")
-    forked, _ = await cold(missing, RuntimeOptions(), {})  # the fork server is ready
+    forked, _ = await cold(
+        missing, RuntimeOptions(fork_server=True), {}
+    )  # the fork server is ready
     execd, _ = await cold(missing, RuntimeOptions(fork_server=False), {})
     assert forked.error == execd.error
     assert forked.error is not None
@@ -130,13 +134,13 @@ async def test_errors_are_the_same_forked_or_execd(write_function: Any) -> None:
 
 
 async def test_an_exit_code_reaches_lamina(write_function: Any) -> None:
-    await fork_server_ready(write_function(PROBE), RuntimeOptions(sandbox=False))
+    await fork_server_ready(write_function(PROBE), RuntimeOptions(sandbox=False, fork_server=True))
     exiting = write_function(
         PROBE,
         handler="bye.handler",
         files={"bye.py": "import sys\ndef handler(event, context):\n    sys.exit(3)\n"},
     )
-    result, _ = await cold(exiting, RuntimeOptions(sandbox=False), {})
+    result, _ = await cold(exiting, RuntimeOptions(sandbox=False, fork_server=True), {})
     assert result.error is not None
     assert result.error["errorType"] == "Runtime.ExitError"
     assert "exit status 3" in result.error["errorMessage"]
@@ -152,7 +156,7 @@ from lamina.runtime.pool import RuntimePool
 
 async def main():
     config = FunctionConfig(function_name="fn", handler="app.handler", code_dir=Path(sys.argv[1]))
-    pool = RuntimePool(RuntimeOptions(max_concurrency=40))
+    pool = RuntimePool(RuntimeOptions(max_concurrency=40, fork_server=True))
     envs = []
     for _ in range(40):  # until one environment was forked
         await pool.invoke(config, InvocationRequest.from_json({}))
@@ -204,8 +208,8 @@ def test_sigkill_to_lamina_ends_the_fork_server_and_its_environments(tmp_path: P
 async def test_a_function_with_an_exec_wrapper_is_execd(write_function: Any) -> None:
     """The wrapper is handed the runtime's command line (AWS_LAMBDA_EXEC_WRAPPER), which only an
     exec'd environment has."""
-    await fork_server_ready(write_function(PROBE), RuntimeOptions(sandbox=False))
+    await fork_server_ready(write_function(PROBE), RuntimeOptions(sandbox=False, fork_server=True))
     wrapped = write_function(PROBE, environment=(("AWS_LAMBDA_EXEC_WRAPPER", "/opt/wrapper.sh"),))
-    result, forked = await cold(wrapped, RuntimeOptions(sandbox=False), {})
+    result, forked = await cold(wrapped, RuntimeOptions(sandbox=False, fork_server=True), {})
     assert result.ok, result.payload
     assert forked is False

@@ -94,8 +94,11 @@ class ForkServer:
         try:
             self.proc = subprocess.Popen(
                 [python, "-S", "-B", str(ZYGOTE), str(theirs.fileno())],
+                # Never Lamina's own stdout or stderr (the language server's protocol and log):
+                # each environment gets its own output pipe; the server itself has nothing to say.
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 env=env,
                 pass_fds=(theirs.fileno(),),
                 preexec_fn=_own_group_dying_with_us(),
