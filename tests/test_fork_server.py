@@ -206,14 +206,48 @@ def test_sigkill_to_lamina_ends_the_fork_server_and_its_environments(tmp_path: P
     assert left == [], f"outlived a Lamina killed with SIGKILL: {left}"
 
 
-async def test_a_function_with_an_exec_wrapper_is_execd(write_function: Any) -> None:
+@pytest.mark.parametrize("isolated", [False, True], ids=["plain", "sandbox"])
+async def test_a_function_with_an_exec_wrapper_or_an_extension_is_execd(
+    write_function: Any, tmp_path: Path, isolated: bool
+) -> None:
     """The wrapper is handed the runtime's command line (AWS_LAMBDA_EXEC_WRAPPER), which only an
-    exec'd environment has."""
-    await fork_server_ready(write_function(PROBE), RuntimeOptions(sandbox=False, fork_server=True))
-    wrapped = write_function(PROBE, environment=(("AWS_LAMBDA_EXEC_WRAPPER", "/opt/wrapper.sh"),))
-    result, forked = await cold(wrapped, RuntimeOptions(sandbox=False, fork_server=True), {})
-    assert result.ok, result.payload
-    assert forked is False
+    exec'd environment has; extensions are started by the launcher the runtime then becomes."""
+    if isolated and not sandbox.available():
+        pytest.skip("no user, mount and PID namespaces here")
+    options = RuntimeOptions(sandbox=isolated, fork_server=True)
+    await fork_server_ready(write_function(PROBE), options)
+    layer = tmp_path / "layer"
+    (layer / "extensions").mkdir(parents=True)
+    wrapper = layer / "wrapper.sh"
+    wrapper.write_text('#!/bin/sh\nexport WRAPPED=yes\nexec "$@"\n')
+    extension = layer / "extensions" / "quiet"  # registers for nothing, then waits
+    extension.write_text(
+        textwrap.dedent(f"""\
+        #!{sys.executable}
+        import http.client, os
+        c = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
+        c.request("POST", "/2020-01-01/extension/register", body='{{"events": []}}',
+                  headers={{"Lambda-Extension-Name": "quiet"}})
+        r = c.getresponse()
+        r.read()
+        ext_id = r.getheader("Lambda-Extension-Identifier")
+        c.request("GET", "/2020-01-01/extension/event/next",
+                  headers={{"Lambda-Extension-Identifier": ext_id}})
+        c.getresponse().read()
+        """)
+    )
+    for path in (wrapper, extension):
+        path.chmod(0o755)
+    variables = (("AWS_LAMBDA_EXEC_WRAPPER", "/opt/wrapper.sh"),)
+    for config in (
+        write_function(PROBE, environment=variables, opt_roots=(layer,)),
+        write_function(PROBE, opt_roots=(layer,)),
+    ):
+        result, forked = await cold(config, options, {})
+        assert result.ok, result.payload
+        assert forked is False
+        wrapped = ("WRAPPED", "yes") in [tuple(pair) for pair in json.loads(result.payload)["env"]]
+        assert wrapped is bool(config.environment)
 
 
 OPT_READER = """

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from process_table import alive, wait_gone
 
-from lamina.runtime import sandbox
+from lamina.runtime import pid_namespace, sandbox
 from lamina.runtime.config import RuntimeOptions
 from lamina.runtime.invocation import InvocationRequest
 from lamina.runtime.pool import RuntimePool
@@ -145,3 +145,59 @@ def test_sigkill_to_lamina_ends_every_process_the_handler_started(tmp_path: Path
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == [], "the handler's daemons outlived a Lamina killed with SIGKILL"
+
+
+# An extension that registers for nothing and waits; it tells the handler its own pid.
+QUIET_EXTENSION = """\
+#!{python}
+import http.client, os
+c = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
+c.request("POST", "/2020-01-01/extension/register", body='{{"events": []}}',
+          headers={{"Lambda-Extension-Name": "quiet"}})
+r = c.getresponse(); r.read()
+ext_id = r.getheader("Lambda-Extension-Identifier")
+with open("/tmp/quiet.pid", "w") as f:
+    f.write(str(os.getpid()))
+c.request("GET", "/2020-01-01/extension/event/next",
+          headers={{"Lambda-Extension-Identifier": ext_id}})
+c.getresponse().read()
+"""
+
+EXTENSION_PIDS = """
+import os
+def handler(event, context):
+    with open("/tmp/quiet.pid") as f:
+        return {"extension": int(f.read()), "ppid": os.getppid(), "pid": os.getpid()}
+"""
+
+
+async def test_extensions_are_children_of_the_runtime_inside_the_namespace(
+    write_function: Any, tmp_path: Path
+) -> None:
+    """Extensions sit in the environment's namespace below the runtime, and the pid their
+    launcher reports (the namespace's) is found on the host, so SHUTDOWN waits for the right
+    process."""
+    ext = tmp_path / "layer" / "extensions" / "quiet"
+    ext.parent.mkdir(parents=True)
+    ext.write_text(QUIET_EXTENSION.format(python=sys.executable))
+    ext.chmod(0o755)
+    config = write_function(EXTENSION_PIDS, opt_roots=(tmp_path / "layer",))
+    async with RuntimePool(RuntimeOptions(sandbox=True)) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json({}))
+        assert result.ok, result.payload
+        seen = json.loads(result.payload)
+        assert seen["pid"] == 2 and seen["ppid"] == 1 and 2 < seen["extension"] < 10
+        env = pool.environments(config)[0]
+        assert env._ext.host is not None and env._ext.host.pids == {"quiet": seen["extension"]}
+        assert env._child is not None
+        inside = pid_namespace.host_pids(env._child.runtime_pid)
+        host_pid = inside[seen["extension"]]
+        assert "extensions/quiet" in Path(f"/proc/{host_pid}/cmdline").read_text()
+        still_there = env._ext._alive_check()
+        assert still_there(seen["extension"])
+        os.kill(host_pid, signal.SIGKILL)
+        for _ in range(200):
+            if not still_there(seen["extension"]):
+                break
+            time.sleep(0.02)
+        assert not still_there(seen["extension"])

@@ -89,3 +89,34 @@ def test_find_event_without_any_events(tmp_path: Path) -> None:
         f"no event 'event' for function F (no *.json events in {tmp_path / 'src' / 'events'} "
         f"or {tmp_path / 'events'})"
     )
+
+
+def test_project_events_named_after_a_function_are_that_functions_only(tmp_path: Path) -> None:
+    from lamina.lsp.event_selections import event_label
+    from lamina.project import load_project
+
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        + "".join(
+            f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            f"      CodeUri: src/\n      Handler: app.{name.lower()}\n      Runtime: python3.12\n"
+            for name in ("HelloWorldFunction", "Orders", "OrdersWorker")
+        )
+    )
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "def helloworldfunction(e, c): pass\ndef orders(e, c): pass\ndef ordersworker(e, c): pass\n"
+    )
+    (tmp_path / "events").mkdir()
+    for name in ("event", "hello-world-get", "orders", "orders-big", "orders-worker-batch"):
+        (tmp_path / "events" / f"{name}.json").write_text("{}")
+    functions = load_project(tmp_path).functions
+    offered = {name: [e.name for e in spec.events] for name, spec in functions.items()}
+    assert offered == {
+        "HelloWorldFunction": ["event", "hello-world-get"],
+        "Orders": ["event", "orders", "orders-big"],
+        "OrdersWorker": ["event", "orders-worker-batch"],
+    }
+    # The language server's default event is the function's own, not the project's first.
+    assert event_label(functions["HelloWorldFunction"], {}, None) == "hello-world-get"  # type: ignore[arg-type]
+    assert event_label(functions["OrdersWorker"], {}, None) == "orders-worker-batch"  # type: ignore[arg-type]

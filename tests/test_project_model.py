@@ -203,6 +203,37 @@ def test_find_unknown_name_lists_known_functions(project_root: Path) -> None:
     )
 
 
+def test_find_a_near_miss_or_a_handler_string_says_what_was_meant(project_root: Path) -> None:
+    project = load_project(project_root)
+    with pytest.raises(ProjectError) as caught:
+        project.find("HelloWorldFunc")
+    assert str(caught.value).startswith(
+        "unknown function 'HelloWorldFunc' (did you mean HelloWorldFunction? known: "
+    )
+    handler = project.functions["Orders"].handler
+    owners = [n for n, spec in project.functions.items() if spec.handler == handler]
+    with pytest.raises(ProjectError) as caught:
+        project.find(handler)
+    assert str(caught.value) == (
+        f"unknown function '{handler}' (it is the handler of {', '.join(owners)}: "
+        "name the function)"
+    )
+
+
+def test_find_in_a_large_project_names_close_matches_only(tmp_path: Path) -> None:
+    functions = "".join(
+        f"  Fn{i:02d}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n"
+        for i in range(20)
+    )
+    (tmp_path / "template.yaml").write_text("Resources:\n" + functions)
+    with pytest.raises(ProjectError) as caught:
+        load_project(tmp_path).find("Fn1")
+    message = str(caught.value)
+    assert "did you mean" in message and "20 functions: `lamina functions` lists them" in message
+    assert "Fn19" not in message.split("did you mean", 1)[0]
+
+
 def test_find_in_an_empty_project(tmp_path: Path) -> None:
     project = load_project(tmp_path)
     assert project.functions == {}
@@ -269,3 +300,45 @@ def test_broken_template_stops_loading(tmp_path: Path) -> None:
         load_project(tmp_path)
     assert caught.value.path == path
     assert caught.value.line == 4
+
+
+SKIPPED_ONLY = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  NodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: index.handler
+      Runtime: nodejs20.x
+  OtherNodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: index.handler
+      Runtime: nodejs20.x
+"""
+
+
+def test_a_template_whose_functions_are_all_skipped_says_why(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "template.yaml").write_text(SKIPPED_ONLY)
+    lamina = [sys.executable, "-m", "lamina"]
+    listed = subprocess.run(
+        [*lamina, "functions", "--project-dir", str(tmp_path)], capture_output=True, text=True
+    )
+    assert "NodeFunction: skipped: Runtime nodejs20.x is not a Python runtime" in listed.stderr
+    assert "OtherNodeFunction: skipped: Runtime nodejs20.x" in listed.stderr
+    assert "template.yaml defines 2, all skipped" in listed.stderr
+    assert "no functions found" not in listed.stderr
+    run = subprocess.run(
+        [*lamina, "invoke", "NodeFunction", "--project-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == (
+        "error: function 'NodeFunction' is skipped: Runtime nodejs20.x is not a Python runtime"
+    )

@@ -254,24 +254,68 @@ def test_hello_world_function_with_globals_and_intrinsics(sam_app: Path) -> None
     }
 
 
+def said(warnings: list[str], where: str, message: str) -> bool:
+    """`where: message`, or the message said once for several places, this one among them."""
+    return f"{where}: {message}" in warnings or any(
+        w.startswith(f"{message} (in ") and where in w for w in warnings
+    )
+
+
 def test_unresolved_values_are_warned_about_with_function_and_property(sam_app: Path) -> None:
     warnings = read_template(sam_app).warnings
-    assert (
-        "HelloWorldFunction.Environment.Variables.TABLE_NAME: Ref OrdersTable refers to a "
-        "resource, which has no local value; using '${Ref:OrdersTable}'"
-    ) in warnings
-    assert (
-        "HelloWorldFunction.Environment.Variables.TABLE_ARN: GetAtt OrdersTable.Arn has no "
-        "local value; using '${GetAtt:OrdersTable.Arn}'"
-    ) in warnings
-    assert (
-        "HelloWorldFunction.Environment.Variables.IMPORTED: Fn::ImportValue shared-vpc-id comes "
-        "from another stack, which has no local value; using '${ImportValue:shared-vpc-id}'"
-    ) in warnings
-    assert (
-        "HelloWorldFunction.Environment.Variables.KEY: Ref ApiKey: the parameter has no "
-        "Default; using '${Ref:ApiKey}'"
-    ) in warnings
+    where = "HelloWorldFunction.Environment.Variables."
+    assert said(
+        warnings,
+        where + "TABLE_NAME",
+        "Ref OrdersTable refers to a resource, which has no local value; using '${Ref:OrdersTable}'",
+    )
+    assert said(
+        warnings,
+        where + "TABLE_ARN",
+        "GetAtt OrdersTable.Arn has no local value; using '${GetAtt:OrdersTable.Arn}'",
+    )
+    assert said(
+        warnings,
+        where + "IMPORTED",
+        "Fn::ImportValue shared-vpc-id comes from another stack, which has no local value; "
+        "using '${ImportValue:shared-vpc-id}'",
+    )
+    assert said(
+        warnings, where + "KEY", "Ref ApiKey: the parameter has no Default; using '${Ref:ApiKey}'"
+    )
+
+
+def test_placeholder_warnings_are_said_once_for_all_functions(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    functions = "".join(
+        f"""
+  Fn{i}:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: app.handler
+      Runtime: python3.12
+      Role: !GetAtt AppRole.Arn
+      Environment:
+        Variables:
+          TABLE: !Ref TableName
+"""
+        for i in range(5)
+    )
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  TableName:\n    Type: String\n"
+        "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n" + functions
+    )
+    warnings = read_template(template).warnings
+    about_table = [w for w in warnings if "TableName" in w]
+    about_role = [w for w in warnings if "Role" in w]
+    assert len(about_table) == 1 and "(in Fn0.Environment.Variables.TABLE, " in about_table[0]
+    assert about_table[0].endswith("and 2 more)")
+    # The role: one line (not a placeholder warning and a fallback warning) for all five.
+    assert about_role == [
+        f"${{GetAtt:AppRole.Arn}} has no local value; local runs use the role {DEFAULT_ROLE} "
+        "(in Fn0.Role, Fn1.Role, Fn2.Role and 2 more)"
+    ]
 
 
 def test_long_form_intrinsics_and_function_wins_over_globals(sam_app: Path) -> None:
@@ -295,7 +339,8 @@ def test_role_from_a_resource_falls_back_to_the_local_role(sam_app: Path) -> Non
     spec = result.functions[2]
     assert spec.role == DEFAULT_ROLE
     assert spec.code_dir == sam_app.parent
-    assert f"RoleFromResourceFunction.Role: using the local role {DEFAULT_ROLE}" in result.warnings
+    roles = [w for w in result.warnings if "RoleFromResourceFunction.Role" in w]
+    assert len(roles) == 1 and f"local runs use the role {DEFAULT_ROLE}" in roles[0]
 
 
 def test_lambda_function_resource_gets_no_globals(sam_app: Path) -> None:
@@ -676,3 +721,23 @@ def test_properties_local_runs_ignore_are_named_once_per_function(tmp_path: Path
     ]
     traced = result.functions[0]
     assert traced.ephemeral_storage == 1024
+
+
+def test_async_recursion_and_tenancy_settings_are_named_and_reserved_concurrency_is_not(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n"
+        "      ReservedConcurrentExecutions: 2\n      RecursiveLoop: Allow\n"
+        "      EventInvokeConfig: {MaximumRetryAttempts: 0}\n"
+        "      TenancyConfig: {TenantIsolationMode: PER_TENANT}\n"
+    )
+    result = read_template(template)
+    assert result.warnings == [
+        "Fn: not reproduced locally (the function runs without them): EventInvokeConfig, "
+        "RecursiveLoop, TenancyConfig"
+    ]
+    assert result.functions[0].reserved_concurrency == 2

@@ -119,11 +119,11 @@ def build_api_server(
 ) -> ApiServer:
     """The ApiServer for a project's template, with each function's requirements installed.
     Raises ProjectError for a broken template or one without API events."""
-    from lamina.commands.function_setup import install_layers, install_requirements
+    from lamina.commands.function_setup import function_config
     from lamina.gateway.api_server import ApiServer
     from lamina.gateway.template_apis import read_template_apis
     from lamina.project import ProjectError
-    from lamina.runtime.config import FunctionConfig, RuntimeOptions
+    from lamina.runtime.config import RuntimeOptions
 
     if project.template_path is None:
         raise ProjectError(f"no template.yaml in {project.root}: lamina api serves its API events")
@@ -143,10 +143,7 @@ def build_api_server(
     runtime_client = str(project.settings.get("runtimeClient", "lamina"))
     configs = {}
     for name in apis.functions():
-        spec = project.functions[name]
-        extra = install_requirements(spec, project, python)
-        layers = install_layers(spec, project, python)  # the merged /opt, as lamina invoke
-        configs[name] = FunctionConfig.from_spec(spec, extra_paths=extra, **layers)
+        configs[name] = function_config(project.functions[name], project)
     if options.runtime is None:
         options.runtime = RuntimeOptions(python=python, runtime_client=runtime_client)
     if options.tls_dir is None:

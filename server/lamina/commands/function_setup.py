@@ -13,6 +13,7 @@ from lamina.commands.console import fail, notice
 
 if TYPE_CHECKING:
     from lamina.project import FunctionSpec, Project
+    from lamina.runtime.config import FunctionConfig
     from lamina.runtime.debug import DebugSettings
 
 
@@ -126,3 +127,25 @@ def install_requirements(spec: FunctionSpec, project: Project, python: str) -> t
         return (ensure_dependencies(requirements, python, cache),)
     except DependencyInstallError as e:
         fail(str(e))
+
+
+def function_config(spec: FunctionSpec, project: Project) -> FunctionConfig:
+    """What `lamina api` runs a function with, as `lamina invoke` would: the template Runtime's
+    interpreter, its requirements, its layers (import folders, extensions, wrappers) and EFS
+    mounts."""
+    from lamina.project.workspace import state_dir
+    from lamina.runtime.config import FunctionConfig
+    from lamina.runtime.efs import efs_mounts
+
+    python = choose_python(spec, project.settings, None, False)
+    mounts: tuple[tuple[str, Path], ...] = ()
+    if spec.file_systems:
+        mapped = setting_mapping(project.settings, "efs")
+        mounts = efs_mounts(spec, state_dir(project.root), mapped)
+    return FunctionConfig.from_spec(
+        spec,
+        python=python,
+        extra_paths=install_requirements(spec, project, python),
+        mounts=mounts,
+        **install_layers(spec, project, python),
+    )

@@ -53,11 +53,20 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "pythonSource": python_source,
             }
         )
+        if not location and (spec.code_dir / spec.handler).is_file():  # run.sh: a wrapper's
+            rows[-1]["handlerProgram"] = relative(spec.code_dir / spec.handler, project.root)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows and (project.root / "cdk.json").is_file() and project.template_path is None:
         notice(f"no functions: {project.root} is a CDK app without cdk.out; run `cdk synth` first")
+        return
+    skipped = [w for w in project.warnings if ": skipped: " in w]
+    if not rows and skipped and project.template_path is not None:
+        notice(
+            f"no functions to run: {relative(project.template_path, project.root)} defines "
+            f"{len(skipped)}, all skipped (the warnings above say why)"
+        )
         return
     if not rows:
         notice(
@@ -78,6 +87,8 @@ def functions(as_json: bool, project_dir: Path) -> None:
             else f"{row['logicalId']} ({row['functionName']})"
         )
         where = row["handlerFile"] or f"{row['codeUri']} (handler file not found)"
+        if row["handlerFile"] is None and row.get("handlerProgram"):
+            where = f"{row['handlerProgram']} (run by an exec wrapper)"
         events = ", ".join(row["events"]) or "-"
         table.add_row(
             str(name),

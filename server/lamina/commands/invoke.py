@@ -298,6 +298,10 @@ def run_once(
         if spec.file_systems
         else (),
     )
+    if config.reserved_concurrency == 0:  # Lambda throttles it before any code runs
+        from lamina.runtime.throttling import FunctionThrottled
+
+        fail(str(FunctionThrottled(spec.logical_id, 0)))
     options = RuntimeOptions(
         python=python, runtime_client=runtime_client, freeze=freeze, max_concurrency=1
     )

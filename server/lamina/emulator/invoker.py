@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lamina.emulator.errors import LambdaError, conflict, throttled
+from lamina.emulator.function_python import FunctionPython
 from lamina.emulator.lookup import version_by_number, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig
 from lamina.emulator.names import Arns
@@ -69,6 +70,7 @@ class Invoker:
         self.opt_for: Callable[[VersionConfig], OptDir | None] | None = None
         # Fetches what `opt_for` needs before a version's first invoke (other accounts' layers).
         self.prepare_layers: Callable[[VersionConfig], Awaitable[None]] | None = None
+        self.python = FunctionPython()  # each function on its Runtime's interpreter
         store.add_listener(self._on_change)
         store.busy_code_keys = lambda: list(self._busy_code)
 
@@ -118,6 +120,9 @@ class Invoker:
             account=self.arns.account,
             opt=opt,
             layer_paths=opt_sys_path(opt, config.runtime.removeprefix("python")) if opt else (),
+            # Extensions (/opt/extensions) and exec wrappers are found in the merged view.
+            opt_roots=(opt.path,) if opt else (),
+            python=self.python.for_runtime(config.function_name, config.runtime),
         )
         self._configs[cache_key] = (config, runtime)
         return runtime

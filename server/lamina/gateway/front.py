@@ -57,6 +57,7 @@ from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.config import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
+from lamina.runtime.throttling import FunctionThrottled
 
 log = logging.getLogger("lamina.gateway")
 
@@ -279,6 +280,14 @@ class Gateway:
         except asyncio.TimeoutError:
             record.problem = f"no answer within the integration timeout ({timeout_ms(route)} ms)"
             return message_response(504, "Endpoint request timed out")
+        except FunctionThrottled as e:  # Lambda's 429 is API Gateway's integration failure: 500
+            record.problem = str(e)
+            text = (
+                "Internal server error"
+                if route.api.kind is ApiKind.REST
+                else "Internal Server Error"
+            )
+            return message_response(500, text)
         record.logs = result.logs
         if not result.ok:
             error = result.error or {}

@@ -259,10 +259,13 @@ class FunctionRunner:
         self, spec: FunctionSpec, config: FunctionConfig, payload: bytes
     ) -> InvocationResult:
         from lamina.runtime.invocation import InvocationRequest
+        from lamina.runtime.throttling import FunctionThrottled
 
         await self._forget_stale(spec)
         try:
             return await self.pool().invoke(config, InvocationRequest(payload=payload))
+        except FunctionThrottled as e:  # ReservedConcurrentExecutions, as Lambda refuses it
+            raise RunError(str(e)) from None
         except FileNotFoundError as e:
             message = f"cannot start the Python interpreter {config.python or self.python!r}: {e.strerror}"
             raise RunError(message) from None

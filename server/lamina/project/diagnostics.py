@@ -216,6 +216,8 @@ def _check_code(
         return
     if handler is None or not isinstance(handler.value, str):
         return
+    if (code_dir / handler.value.strip()).is_file():
+        return  # a program such as run.sh, which an exec wrapper runs (the Lambda Web Adapter)
     if module is None or not function_name:
         message = f"Handler must look like module.function, not {handler.value!r}"
         report(handler, "handler-invalid", message)

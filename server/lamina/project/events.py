@@ -6,7 +6,9 @@ The function's own events come first; a project event with the same name is hidd
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from lamina.project.spec import FunctionSpec, ProjectError, SampleEvent
@@ -34,16 +36,55 @@ def event_folders(spec: FunctionSpec, project_root: Path) -> list[Path]:
     return folders
 
 
-def events_for(spec: FunctionSpec, project_root: Path) -> list[SampleEvent]:
-    """The function's sample events: its own first, then the project's; names are unique."""
+def events_for(
+    spec: FunctionSpec, project_root: Path, owners: Mapping[str, str] | None = None
+) -> list[SampleEvent]:
+    """The function's sample events: its own first, then the project's; names are unique.
+    `owners` (event_owners of the project's functions): a project event named after one of
+    them is that function's only; the others are everyone's."""
     events: list[SampleEvent] = []
     names: set[str] = set()
+    project_folder = Path(os.path.abspath(project_root / EVENTS_FOLDER))
     for folder in event_folders(spec, project_root):
         for event in _events_in(folder):
+            if owners and folder == project_folder:
+                owner = _owner(event.name, owners)
+                if owner is not None and owner != spec.logical_id:
+                    continue  # another function's event
             if event.name not in names:
                 names.add(event.name)
                 events.append(event)
     return events
+
+
+def event_owners(functions: Collection[str]) -> dict[str, str]:
+    """Event names -> the function they belong to: each function's kebab-case name (as
+    `lamina new` names events) and its logical id in lower case."""
+    owners: dict[str, str] = {}
+    for name in functions:
+        owners[_kebab(name)] = name
+        owners.setdefault(name.lower(), name)
+    return owners
+
+
+@functools.lru_cache(maxsize=4096)
+def _kebab(logical_id: str) -> str:
+    from lamina.project.scaffold_kinds import FunctionNames
+
+    return FunctionNames.from_logical_id(logical_id).kebab
+
+
+def _owner(event: str, owners: Mapping[str, str]) -> str | None:
+    """The function an event is named after: its whole name, else its longest `-` prefix."""
+    name = event.lower()
+    if name in owners:
+        return owners[name]
+    parts = name.split("-")
+    for end in range(len(parts) - 1, 0, -1):
+        prefix = "-".join(parts[:end])
+        if prefix in owners:
+            return owners[prefix]
+    return None
 
 
 def _existing_file(name_or_path: str, bases: list[Path]) -> Path | None:

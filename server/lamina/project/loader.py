@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lamina.project.events import events_for
+from lamina.project.events import event_owners, events_for
 from lamina.project.formats import read_project_file
 from lamina.project.load_cancel import checkpoint
 from lamina.project.project_options import ProjectOptions, SamSettings, sam_settings
@@ -50,8 +50,11 @@ class Project:
                 return spec
         if split_target(name) is not None:
             return self._find_target(name, [cwd or Path.cwd(), self.root])
+        for warning in self.warnings:
+            if warning.startswith(f"{name}: skipped: "):
+                raise ProjectError(f"function '{name}' is {warning[len(name) + 2 :]}")
         if self.functions:
-            known = f"known: {', '.join(self.functions)}"
+            known = _known_names(name, self.functions)
         else:
             known = "this project defines no functions; use path/to/file.py:function"
         raise ProjectError(f"unknown function '{name}' ({known})")
@@ -146,7 +149,27 @@ def load_project(
                 continue
             project.functions[spec.logical_id] = spec
 
+    owners = event_owners(project.functions) if len(project.functions) > 1 else None
     for spec in project.functions.values():
         checkpoint()
-        spec.events = events_for(spec, root)
+        spec.events = events_for(spec, root, owners)
     return project
+
+
+MAX_LISTED = 8  # functions named in full in an unknown-function message
+
+
+def _known_names(name: str, functions: Mapping[str, FunctionSpec]) -> str:
+    """What to say after an unknown name: the functions whose handler it is, else the close
+    names, and the known ones (all of them in a small project)."""
+    import difflib
+
+    by_handler = [logical for logical, spec in functions.items() if spec.handler == name]
+    if by_handler:
+        return f"it is the handler of {', '.join(by_handler)}: name the function"
+    names = list(functions)
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    if len(names) <= MAX_LISTED:
+        return f"{hint}known: {', '.join(names)}"
+    return f"{hint}{len(names)} functions: `lamina functions` lists them"

@@ -90,6 +90,9 @@ class FunctionSpec:
     template_events: dict[str, Any] = field(default_factory=dict)
     # The template's DurableConfig (ExecutionTimeout, RetentionPeriodInDays): a durable function.
     durable_config: dict[str, Any] | None = None
+    # ReservedConcurrentExecutions: at most this many invocations at once; Lambda throttles
+    # the rest (0: every one).
+    reserved_concurrency: int | None = None
 
     def __post_init__(self) -> None:
         if not self.function_name:

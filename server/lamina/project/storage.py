@@ -67,14 +67,33 @@ NOT_REPRODUCED = (
     "Tracing",
     "VpcConfig",
     "DeadLetterQueue",
-    "ReservedConcurrentExecutions",
     "ProvisionedConcurrencyConfig",
     "SnapStart",
     "LoggingConfig",
     "RuntimeManagementConfig",
     "KmsKeyArn",
     "CodeSigningConfigArn",
+    # Asynchronous invocation settings (retries, destinations), Lambda's recursion guard and
+    # tenant isolation: a local run is one synchronous invocation.
+    "EventInvokeConfig",
+    "RecursiveLoop",
+    "TenancyConfig",
 )
+
+
+def reserved_concurrency(value: Any, warn: Callable[[str], None]) -> int | None:
+    """ReservedConcurrentExecutions: honoured by local runs (runtime/pool.py throttles beyond
+    it, as Lambda does); a value that isn't a whole number >= 0 is ignored with a word."""
+    if value is None:
+        return None
+    try:
+        count = int(str(value))
+    except ValueError:
+        count = -1
+    if count < 0:
+        warn(f"ReservedConcurrentExecutions {to_text(value)} is not a whole number >= 0; ignored")
+        return None
+    return count
 
 
 def not_reproduced(properties: Mapping[str, Any]) -> str | None:

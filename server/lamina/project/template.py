@@ -25,6 +25,7 @@ from lamina.project.intrinsics import (
 )
 from lamina.project.layers import function_layers, read_layer_resources
 from lamina.project.load_cancel import checkpoint
+from lamina.project.native_wheels import foreign_wheel_warning
 from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
@@ -35,7 +36,13 @@ from lamina.project.spec import (
     LayerSpec,
     ProjectError,
 )
-from lamina.project.storage import ephemeral_storage, file_system_mounts, not_reproduced
+from lamina.project.storage import (
+    ephemeral_storage,
+    file_system_mounts,
+    not_reproduced,
+    reserved_concurrency,
+)
+from lamina.project.warning_groups import grouped
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -127,6 +134,9 @@ class _FunctionReader:
         ignored = not_reproduced(properties)
         if ignored:
             self.resolver.warn(logical_id, ignored)
+        foreign = foreign_wheel_warning(code_dir, prop("Architectures"))
+        if foreign:
+            self.resolver.warn(logical_id, foreign)
         handler = prop("Handler")
         if handler is None:
             raise fail("Handler is missing (expected something like 'app.lambda_handler')")
@@ -144,7 +154,7 @@ class _FunctionReader:
                 prop("MemorySize"), "MemorySize", DEFAULT_MEMORY_MB, fail, logical_id
             ),
             environment=self._environment(prop("Environment"), fail),
-            role=self._role(logical_id, prop("Role")),
+            role=self._role(logical_id, self._quietly(prop, "Role")),
             architectures=self._architectures(prop("Architectures"), fail),
             source="template",
             source_path=self.path,
@@ -167,6 +177,9 @@ class _FunctionReader:
             ),
             template_events=self._events(prop),
             durable_config=_mapping(prop("DurableConfig")),
+            reserved_concurrency=reserved_concurrency(
+                prop("ReservedConcurrentExecutions"), lambda m: self.resolver.warn(logical_id, m)
+            ),
         )
 
     def _inline_dir(self, logical_id: str, name: str, source: Any, skip: _Skip) -> Path | None:
@@ -260,12 +273,22 @@ class _FunctionReader:
             return logical_id
         return name
 
+    def _quietly(self, prop: _Property, name: str) -> Any:
+        """A property resolved without the resolver's own warnings (its reader says one)."""
+        before = len(self.resolver.warnings)
+        value = prop(name)
+        del self.resolver.warnings[before:]
+        return value
+
     def _role(self, logical_id: str, value: Any) -> str:
+        """The template's role; a role with no local value (`!GetAtt Role.Arn`) is one warning:
+        local runs use Lamina's, and the role matters on AWS only."""
         if value is None:
             return DEFAULT_ROLE
         role = to_text(value)
         if "${" in role:
-            self.resolver.warn(f"{logical_id}.Role", f"using the local role {DEFAULT_ROLE}")
+            message = f"{role} has no local value; local runs use the role {DEFAULT_ROLE}"
+            self.resolver.warn(f"{logical_id}.Role", message)
             return DEFAULT_ROLE
         return role
 
@@ -358,7 +381,7 @@ def read_template(
         if spec is not None:
             result.functions.append(spec)
 
-    result.warnings.extend(resolver.warnings)
+    result.warnings.extend(grouped(resolver.warnings))
     return result
 
 

@@ -45,7 +45,7 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 # awslambdaric sends an X-Ray error header of up to 1 MB with each error.
 MAX_HEAD_BYTES = 4 * 1024 * 1024
 _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
-_REASONS |= {413: "Payload Too Large", 500: "Internal Server Error"}
+_REASONS |= {409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
 _ACCEPTED = '{"status":"OK"}'
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 _CHUNKED = -2  # the head's length for a Transfer-Encoding: chunked body
@@ -58,6 +58,10 @@ class PendingEvent:
     request_id: str
     body: bytes
     headers: dict[str, str]
+
+
+# A route beside the Runtime API: (connection, method, path, headers, body).
+Route = Callable[["_Connection", str, str, dict[str, str], bytes], None]
 
 
 class RuntimeApiListener(Protocol):
@@ -97,12 +101,24 @@ class RuntimeApiServer:
         self._parked: _Connection | None = None  # the connection waiting on /next
         self._disconnected = False  # the runtime hung up while parked on /next
         self._connections: set[_Connection] = set()
+        self._routes: list[tuple[str, Route]] = []  # other APIs on this port (add_route)
 
     async def start(self, listener: socket.socket) -> None:
         """Serve on a socket bound (and maybe already connected to) before the loop ran."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _Connection(self), sock=listener)
         self.port = listener.getsockname()[1]
+
+    def add_route(self, prefix: str, route: Route) -> None:
+        """Serve requests whose path starts with `prefix` (not the Runtime API's own) with
+        `route`, which answers through the connection, or parks it (the Extensions API)."""
+        self._routes.append((prefix, route))
+
+    def _route(self, path: str) -> Route | None:
+        for prefix, route in self._routes:
+            if path.startswith(prefix):
+                return route
+        return None
 
     @property
     def address(self) -> str:
@@ -267,7 +283,10 @@ class _Connection(asyncio.Protocol):
                 if request is None:
                     return
                 method, path, headers, body = request
-                if method == "GET" and path == NEXT_PATH:
+                route = self.server._route(path) if self.server._routes else None
+                if route is not None:
+                    route(self, method, path, headers, body)
+                elif method == "GET" and path == NEXT_PATH:
                     self.server._next(self)
                 elif method == "POST":
                     status, answer = self.server._post(path, headers, body)

@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 from lamina.runtime import fork_server, pid_namespace, process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import LAUNCHER, DebugSettings
+from lamina.runtime.opt_files import external_extensions, sandbox_hosts
 from lamina.runtime.package_set import RuntimePackages, runtime_packages
 from lamina.runtime.process_tree import child_setup, kill_tree
+from lamina.runtime.runtime_command import wrapped
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,10 @@ class ChildProcess:
     spawned_at: float  # time.perf_counter() just before the spawn
     cap: process_limits.Cap | None = None  # its pids cgroup, if any
     namespaced: bool = False  # in a PID namespace: the runtime is the grandchild of `proc`
+    # External extensions (runtime/extension_launcher.py): their names, and the read end of
+    # the pipe their output comes through (-1: none).
+    extensions: tuple[str, ...] = ()
+    extension_output_fd: int = -1
     _runtime: int = 0
 
     @property
@@ -138,6 +144,12 @@ class ChildProcess:
                     loop.remove_reader(self.output_fd)
             os.close(self.output_fd)
             self.output_fd = -1
+        if self.extension_output_fd >= 0:
+            if loop is not None:
+                with contextlib.suppress(Exception):
+                    loop.remove_reader(self.extension_output_fd)
+            os.close(self.extension_output_fd)
+            self.extension_output_fd = -1
         if self.cap is not None:
             process_limits.release(self.cap)  # and what it started, setsid or not
         _remove_tree(self.tmp_dir)
@@ -238,8 +250,9 @@ def spawn_child(
     packages = runtime_packages(config.interpreter(options), runtime=config.runtime)
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    read_fd = write_fd = -1
+    read_fd = write_fd = ext_read = ext_write = -1
     cap: process_limits.Cap | None = None
+    extensions = external_extensions(config.opt_roots) if config.opt_roots else ()
     try:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
@@ -253,12 +266,22 @@ def spawn_child(
         )
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = initialization_type  # or provisioned-concurrency
         env["LAMINA_SYS_PATH"] = os.pathsep.join(lambda_sys_path(config, packages))
+        if config.layer_paths:  # dropped by the bootstrap if a wrapper sets PYTHONPATH
+            env["LAMINA_OPT_PATH"] = os.pathsep.join(str(path) for path in config.layer_paths)
         if debug is not None:
             env.update(debug.child_environment())
         read_fd, write_fd = os.pipe()
         _widen_pipe(read_fd)
         os.set_blocking(read_fd, False)
-        command = child_command(config, options, debug)
+        command = base = child_command(config, options, debug)
+        if extensions or config.opt_roots or "AWS_LAMBDA_EXEC_WRAPPER" in dict(config.environment):
+            command = wrapped(base, config, config.interpreter(options), extensions)
+            if command[-1] != base[-1]:  # behind a wrapper: the client is said by a variable
+                env["LAMINA_RUNTIME_CLIENT"] = options.runtime_client
+        if extensions:  # their output: a pipe of its own (function and extension records)
+            ext_read, ext_write = os.pipe()
+            os.set_blocking(ext_read, False)
+            env["LAMINA_EXTENSION_LOG_FD"] = str(ext_write)
         setup = None
         keep: list[Path] = []
         isolated = options.sandbox and sandbox.enabled()
@@ -267,10 +290,11 @@ def spawn_child(
             # What it needs from the host, by real path: its import path, the interpreter's
             # folder, Lamina's bootstrap (or debug launcher).
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
-            keep += [Path(command[0]).parent, Path(command[3]).parent]
+            keep += [Path(base[0]).parent, Path(base[3]).parent]
             keep.append(BOOTSTRAP.parent)  # the runtime client package, next to bootstrap.py
             if config.opt is not None:  # /opt, and the layer folders its links point into
                 keep += [config.opt.path, *config.opt.sources]
+            keep += [*config.opt_roots, Path(command[0]).parent]  # extensions, wrapper
             setup = sandbox.preexec(
                 config.code_dir,
                 keep,
@@ -278,6 +302,7 @@ def spawn_child(
                 config.ephemeral_storage,
                 config.mounts,
                 opt=None if config.opt is None else config.opt.path,
+                hosts=sandbox_hosts(tmp_dir) if extensions else None,
                 max_processes=cap.rlimit,
             )
         elif config.mounts:
@@ -288,7 +313,9 @@ def spawn_child(
             )
         spawned_at = time.perf_counter()
         environment = _sandboxed_env(env) if setup else env
-        if forked and debug is None and options.runtime_client == "lamina":
+        # Extensions and exec wrappers exec: they are handed the runtime's command line.
+        plain = command == base and not extensions
+        if forked and plain and debug is None and options.runtime_client == "lamina":
             request = fork_server.request_for(
                 config, environment, cap, setup is not None, tmp_dir, keep
             )
@@ -298,26 +325,41 @@ def spawn_child(
                 return ChildProcess(child, listener, read_fd, tmp_dir, spawned_at, cap, bool(setup))
             spawned_at = time.perf_counter()
         try:
-            proc = _popen(command, config, environment, write_fd, cap, setup)
+            proc = _popen(command, config, environment, write_fd, cap, setup, ext_write)
         except subprocess.SubprocessError:  # the sandbox could not be made here
             if setup is None:
                 raise
             sandbox.failed()
             setup = None
             spawned_at = time.perf_counter()
-            proc = _popen(command, config, env, write_fd, cap, None)
+            proc = _popen(command, config, env, write_fd, cap, None, ext_write)
     except BaseException:
         if cap is not None:
             process_limits.release(cap)
         listener.close()
         if read_fd >= 0:
             os.close(read_fd)
+        if ext_read >= 0:
+            os.close(ext_read)
         _remove_tree(tmp_dir)
         raise
     finally:
         if write_fd >= 0:
             os.close(write_fd)
-    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, cap, setup is not None)
+        if ext_write >= 0:
+            os.close(ext_write)
+    names = tuple(extension.name for extension in extensions)
+    return ChildProcess(
+        proc,
+        listener,
+        read_fd,
+        tmp_dir,
+        spawned_at,
+        cap,
+        setup is not None,
+        extensions=names,
+        extension_output_fd=ext_read,
+    )
 
 
 def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:
@@ -334,6 +376,7 @@ def _popen(
     output_fd: int,
     cap: process_limits.Cap,
     setup: Callable[[], None] | None,
+    extension_fd: int = -1,
 ) -> subprocess.Popen[bytes]:
     group = _own_process_group()
     first = group.pop("preexec_fn", None)
@@ -354,6 +397,7 @@ def _popen(
         stdin=subprocess.DEVNULL,
         stdout=output_fd,
         stderr=output_fd,
+        pass_fds=(extension_fd,) if extension_fd >= 0 else (),
         **group,
     )
 

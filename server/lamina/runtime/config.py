@@ -44,6 +44,12 @@ class FunctionConfig:
     mounts: tuple[tuple[str, Path], ...] = ()
     # The layers merged into one /opt (runtime/opt_dir.py); the sandbox binds it at /opt.
     opt: OptDir | None = None
+    # The folders standing for /opt, in order (a later one's file wins): where extensions and
+    # exec wrappers are found (runtime/opt_files.py). The merged view's own folder when there is
+    # one (FunctionLayers.config_fields).
+    opt_roots: tuple[Path, ...] = ()
+    # ReservedConcurrentExecutions: the pool throttles invocations beyond it (None: no limit).
+    reserved_concurrency: int | None = None
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python
@@ -59,6 +65,7 @@ class FunctionConfig:
             memory_size=int(spec.memory_size),
             environment=tuple(sorted(spec.environment.items())),
             ephemeral_storage=spec.ephemeral_storage,
+            reserved_concurrency=spec.reserved_concurrency,
         )
         return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
 

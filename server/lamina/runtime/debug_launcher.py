@@ -61,7 +61,10 @@ def _end_with_parent() -> None:
 
 
 def main(argv: list[str]) -> None:
-    client, handler = argv[1], argv[2]
+    # Behind an exec wrapper both come as variables (runtime_command.py), so that the wrapper
+    # sees the interpreter's command line end with this script, as on Lambda.
+    client = argv[1] if len(argv) > 2 else os.environ.pop("LAMINA_RUNTIME_CLIENT", "lamina")
+    handler = argv[2] if len(argv) > 2 else os.environ.get("_HANDLER", "")
     _end_with_parent()
     here = os.path.dirname(os.path.abspath(__file__))
     debugpy = _import_debugpy()

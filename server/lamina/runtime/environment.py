@@ -23,6 +23,7 @@ from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.environment_watch import EnvironmentWatch
+from lamina.runtime.extension_hooks import ExtensionHooks
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.invocation_messages import (
     Outcome,
@@ -90,6 +91,7 @@ class ExecutionEnvironment:
         self._cleaned = False
         self._cleanup_task: asyncio.Future[None] | None = None
         self._watch: EnvironmentWatch | None = None  # memory, liveness, the freeze
+        self._ext = ExtensionHooks(self)  # extensions and telemetry (extension_hooks.py)
 
     @property
     def pid(self) -> int | None:
@@ -141,10 +143,13 @@ class ExecutionEnvironment:
             self._child.discard()
             raise
         self._watch = EnvironmentWatch(self._child)
-        self._child.watch(loop, self._capture.write, self._on_exit)
+        self._ext.start(self._child)
+        self._child.watch(loop, self._ext.output(self._capture.write), self._on_exit)
 
     async def kill(self) -> None:
-        """End the environment now, whatever it is doing."""
+        """End the environment now, whatever it is doing (after the extensions' SHUTDOWN)."""
+        if self.state is not EnvironmentState.DEAD and self._current is None:
+            await self._ext.shutdown("spindown")
         self._signal(signal.SIGKILL)
         if self._exited is not None and self._returncode() is None:
             await asyncio.shield(self._exited)
@@ -185,6 +190,7 @@ class ExecutionEnvironment:
         if self._cleaned:
             return
         self._cleaned = True
+        self._ext.close()
         await self._api.close()
         if self._watch is not None:
             self._watch.close()
@@ -196,6 +202,7 @@ class ExecutionEnvironment:
         """Read whatever the child wrote so far, synchronously, so that the log is complete."""
         while self._child is not None and (data := self._child.read_output()):
             self._capture.write(data)
+        self._ext.drain()
 
     # --- invoking -----------------------------------------------------------------------------
 
@@ -242,6 +249,9 @@ class ExecutionEnvironment:
             )
             try:
                 await self._outcome
+                if not await self._ext.invoke_done(request.request_id, started):
+                    self._outcome = loop.create_future()  # extensions ran past the timeout
+                    self._on_timeout(request.request_id, 0.0)
             finally:
                 if self._timeout_timer is not None:
                     self._timeout_timer.cancel()
@@ -283,6 +293,8 @@ class ExecutionEnvironment:
 
     def _deliver(self, request: InvocationRequest) -> None:
         headers = event_headers(request, self.config.arn, self.config.timeout)
+        deadline_ms = int(headers["Lambda-Runtime-Deadline-Ms"])
+        self._ext.invoke(request.request_id, deadline_ms, headers)
         # The event first, then the thaw: the runtime wakes once, with its answer already there.
         self._api.deliver(PendingEvent(request.request_id, request.payload, headers))
         if self._watch is not None:
@@ -305,16 +317,17 @@ class ExecutionEnvironment:
         output = self._capture.take()
         if error and error.get("errorType") == "Sandbox.Timedout" and not cold_init_failed:
             output += f"{platform_timestamp()} {request_id} Task timed out after {self.config.timeout:.2f} seconds\n"
-        report = Report(
-            request_id,
-            duration_ms,
-            self.config.memory_size,
-            peak_mb,
-            self.init_duration_ms if cold and not self.provisioned else None,
-            note="Timeout: suspended while a debugger was attached"
-            if self._timeout_suspended()
-            else "",
+        note = (
+            "Timeout: suspended while a debugger was attached" if self._timeout_suspended() else ""
         )
+        # A provisioned environment's init happened before any request: no Init Duration.
+        init_ms = self.init_duration_ms if cold and not self.provisioned else None
+        if cold_init_failed and error is not None and init_ms is not None:
+            # As Lambda reports a failed init: the time and memory the init took, and its error.
+            duration_ms, init_ms = init_ms, None
+            note = f"Status: error\tError Type: {error.get('errorType', 'Runtime.Unknown')}"
+        report = Report(request_id, duration_ms, self.config.memory_size, peak_mb, init_ms, note)
+        self._ext.report(request_id, error, report)
         logs = prefix + output + end_line(request_id) + report.line()
         self._current = None
         self.last_used = time.monotonic()
@@ -372,6 +385,12 @@ class ExecutionEnvironment:
     # --- RuntimeApiListener: called by the Runtime API server ----------------------------------
 
     def on_next(self) -> None:
+        if self._ext.hold_next(self._runtime_waits):
+            return  # an extension is still at work: init or the invocation isn't over yet
+        self._runtime_waits()
+
+    def _runtime_waits(self) -> None:
+        """The runtime and every extension wait in their /next."""
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
             if self._watch is not None:
@@ -410,3 +429,5 @@ class ExecutionEnvironment:
             if self._watch is not None:
                 self._watch.runtime_started()
             self._init_done.set_result(None)
+        if self._watch is not None:  # the runtime waits for our answer: still there to measure
+            self._watch.note_peak()

@@ -41,6 +41,10 @@ class EnvironmentWatch:
     def peak_rss(self) -> int:
         return max(self._peak_rss, self._runtime.peak_rss())
 
+    def note_peak(self) -> None:
+        """Keep the runtime's peak now, while it is still there to measure (a failed init)."""
+        self._peak_rss = self.peak_rss()
+
     def start_polling(
         self, limit_bytes: int, running: Callable[[], bool], over: Callable[[], None]
     ) -> None:

@@ -38,8 +38,11 @@ class FunctionLayers:
     warnings: list[str]
 
     def config_fields(self) -> dict[str, object]:
-        """FunctionConfig's fields for these layers."""
-        return {"layer_paths": self.paths, "opt": self.opt}
+        """FunctionConfig's fields for these layers. The merged view is where extensions
+        (`/opt/extensions/`) and exec wrappers (`/opt/...`) are found too, a later layer's
+        file winning as on Lambda (runtime/opt_files.py)."""
+        opt_roots = () if self.opt is None else (self.opt.path,)
+        return {"layer_paths": self.paths, "opt": self.opt, "opt_roots": opt_roots}
 
 
 def function_layers(

@@ -158,3 +158,29 @@ def runtime_pid(outer: int) -> int:
             return outer
         pid = int(children[0])
     return pid
+
+
+def host_pids(runtime: int) -> dict[int, int]:
+    """The runtime's children (an environment's external extensions), by their pid inside the
+    namespace (what they and the extension launcher see) -> their host pid (what Lamina can
+    look up). Read from /proc/<child>/status's NSpid line; {} where there is none."""
+    found: dict[int, int] = {}
+    try:
+        tasks = os.listdir(f"/proc/{runtime}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{runtime}/task/{task}/children", encoding="ascii") as f:
+                children = f.read().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                with open(f"/proc/{child}/status", encoding="ascii", errors="replace") as f:
+                    nspid = next((line for line in f if line.startswith("NSpid:")), "")
+            except OSError:
+                continue
+            if nspid.split()[1:]:
+                found[int(nspid.split()[-1])] = int(child)
+    return found

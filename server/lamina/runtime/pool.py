@@ -20,6 +20,7 @@ from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.throttling import FunctionThrottled
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,30 @@ class RuntimePool:
         self._reaper: asyncio.Task[None] | None = None
         self._debugging: set[ExecutionEnvironment] = set()
         self._closed = False
+        self._in_flight: Counter[str] = Counter()  # per function name, under a reserved limit
 
     # --- public API -------------------------------------------------------------------------
 
     async def invoke(self, config: FunctionConfig, request: InvocationRequest) -> InvocationResult:
+        """Run one invocation. Raises FunctionThrottled beyond the function's reserved
+        concurrency, as Lambda refuses it (TooManyRequestsException) before any code runs."""
+        if config.reserved_concurrency is not None:
+            return await self._within_reserved(config, request)
+        return await self._invoke(config, request)
+
+    async def _within_reserved(
+        self, config: FunctionConfig, request: InvocationRequest
+    ) -> InvocationResult:
+        name = config.function_name
+        if self._in_flight[name] >= (config.reserved_concurrency or 0):
+            raise FunctionThrottled(name, config.reserved_concurrency or 0)
+        self._in_flight[name] += 1
+        try:
+            return await self._invoke(config, request)
+        finally:
+            self._in_flight[name] -= 1
+
+    async def _invoke(self, config: FunctionConfig, request: InvocationRequest) -> InvocationResult:
         while True:
             slot = await self._acquire(config)
             try:

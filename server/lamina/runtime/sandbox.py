@@ -161,13 +161,15 @@ def preexec(
     tmp_size_mb: int,
     mounts: Sequence[tuple[str, Path]] = (),
     opt: Path | None = None,
+    hosts: Path | None = None,
     max_processes: int | None = None,
 ) -> Callable[[], None]:
     """The function the child runs between fork and exec. `keep`: host folders the function needs
     that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
     old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder);
-    `opt`: the merged layers view bound at /opt, or None; `max_processes`: RLIMIT_NPROC inside
-    the user namespace (process_limits), or None."""
+    `opt`: the merged layers view bound at /opt, or None; `hosts`: a file bound over /etc/hosts
+    (sandbox.localdomain, for the Telemetry API); `max_processes`: RLIMIT_NPROC inside the user
+    namespace (process_limits), or None."""
     _c()  # in the parent: the child, between fork and exec, must not load libraries
     code, holder = str(code_dir), str(scratch)
     needed = _outermost(str(path) for path in keep if _under_tmp(str(path)))
@@ -179,8 +181,12 @@ def preexec(
     if opt is not None and opt_view is None:
         _say_once("no /opt on this host: layers are on sys.path, but /opt paths don't exist")
 
+    hosts_file = str(hosts) if hosts is not None else None
+
     def setup() -> None:
         _enter_namespaces()
+        if hosts_file is not None:
+            _mount(hosts_file, "/etc/hosts", None, MS_BIND)
         # /var (and /mnt for EFS): a tmpfs, the host's entries bound back, then /var/task.
         _cover_with_tmpfs("/var", os.path.join(holder, "var"))
         if efs:

@@ -105,7 +105,13 @@ def use_lambda_sys_path(script: str) -> None:
             sys.path.insert(0, os.getcwd())
         return
     prefix = [folder for folder in folders.split(os.pathsep) if folder]
+    layers = os.environ.pop("LAMINA_OPT_PATH", "")
+    pythonpath = os.environ.get("PYTHONPATH")
+    if pythonpath and layers:  # set by an exec wrapper: Lambda's bootstrap then adds no /opt
+        prefix = [folder for folder in prefix if folder not in layers.split(os.pathsep)]
     sys.path[:] = prefix + sys.path[1:]
+    if pythonpath:
+        _site_customize(pythonpath)
     # Lambda's bootstrap runs site.addsitedir on these, so their .pth files count (namespace
     # packages installed with pip --target, for one).
     site_dirs = [folder for folder in prefix if _has_pth(folder)]
@@ -114,6 +120,36 @@ def use_lambda_sys_path(script: str) -> None:
 
         for folder in site_dirs:
             site.addsitedir(folder)
+
+
+def _site_customize(pythonpath: str) -> None:
+    """Lambda's interpreter runs site.py (Lamina's runs with -S), which imports a
+    `sitecustomize` found on PYTHONPATH: how wrappers such as OpenTelemetry's bring internal
+    extensions in. Only PYTHONPATH's folders are looked at, as on Lambda, where the task root
+    isn't on sys.path yet when site.py runs."""
+    folders = [folder for folder in pythonpath.split(os.pathsep) if folder]
+    for folder in folders:
+        if os.path.isfile(os.path.join(folder, "sitecustomize.py")) or os.path.isfile(
+            os.path.join(folder, "sitecustomize", "__init__.py")
+        ):
+            break
+    else:
+        return
+    from importlib.machinery import PathFinder
+    from importlib.util import module_from_spec
+
+    spec = PathFinder.find_spec("sitecustomize", folders)
+    if spec is None or spec.loader is None:
+        return
+    module = module_from_spec(spec)
+    sys.modules["sitecustomize"] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:  # what site.py does with a failing sitecustomize
+        del sys.modules["sitecustomize"]
+        sys.stderr.write(
+            f"Error in sitecustomize; set PYTHONVERBOSE for traceback:\n{type(e).__name__}: {e}\n"
+        )
 
 
 def _has_pth(folder: str) -> bool:
@@ -128,6 +164,9 @@ def main(argv: list[str], script: str) -> None:
     use_lambda_sys_path(script)
     if argv[2:3] == ["awslambdaric"]:  # `bootstrap.py HANDLER awslambdaric`
         _run_awslambdaric(argv[1])
+        return
+    if os.environ.pop("LAMINA_RUNTIME_CLIENT", "") == "awslambdaric":  # behind a wrapper
+        _run_awslambdaric(os.environ.get("_HANDLER", ""))
         return
     sys.stdout = _WriteThrough(sys.stdout)
     sys.stderr = _WriteThrough(sys.stderr)
