@@ -5,7 +5,7 @@ against the same pool without them and against a bare pipe worker, in one run, i
     .venv/bin/python bench/fidelity.py --quick
 
 Cold start: spawn to the first result of a trivial handler, through the runtime pool (a fresh pool
-each time). Warm: p50 and p99 of invokes on one warm environment. The pipe worker is the same
+each time), forked from the fork server (runtime/fork_server.py) and, for comparison, exec'd. Warm: p50 and p99 of invokes on one warm environment. The pipe worker is the same
 peer bench/runtime.py uses. Prints medians and ratios; never fails on a slow number.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -51,9 +52,9 @@ def pipe_worker_cold(code: Path) -> float:
     return elapsed * 1000
 
 
-async def pool_cold(config: FunctionConfig, isolated: bool) -> float:
+async def pool_cold(config: FunctionConfig, isolated: bool, forked: bool = True) -> float:
     started = time.perf_counter()
-    async with RuntimePool(RuntimeOptions(sandbox=isolated)) as pool:
+    async with RuntimePool(RuntimeOptions(sandbox=isolated, fork_server=forked)) as pool:
         result = await pool.invoke(config, InvocationRequest.from_json({}))
         elapsed = time.perf_counter() - started
     assert result.ok, result.payload
@@ -86,18 +87,33 @@ async def main() -> None:
     (code / "app.py").write_text(HANDLER)
     config = FunctionConfig(function_name="bench", handler="app.handler", code_dir=code)
     print(f"sandbox available here: {sandbox.available()}")
-    await pool_cold(config, True)  # installs/loads the package set once, outside the figures
-    cold: dict[str, list[float]] = {"pipe worker": [], "sandbox on": [], "sandbox off": []}
-    for _ in range(colds):  # interleaved, so machine load hits all three alike
+    for isolated in (True, False):  # the package set once, and the fork servers started
+        for _ in range(3):
+            await pool_cold(config, isolated)
+            await asyncio.sleep(0.2)
+    cold: dict[str, list[float]] = {
+        "pipe worker": [],
+        "sandbox on": [],
+        "sandbox off": [],
+        "on, exec": [],
+        "off, exec": [],
+    }
+    for _ in range(colds):  # interleaved, so machine load hits all alike
         cold["pipe worker"].append(pipe_worker_cold(code))
         cold["sandbox on"].append(await pool_cold(config, True))
         cold["sandbox off"].append(await pool_cold(config, False))
+        cold["on, exec"].append(await pool_cold(config, True, forked=False))
+        cold["off, exec"].append(await pool_cold(config, False, forked=False))
+
     warm = {"sandbox on": [], "sandbox off": []}  # type: dict[str, list[float]]
     for _ in range(3):
         for name, isolated in (("sandbox on", True), ("sandbox off", False)):
             warm[name] += await pool_warm(config, isolated, warms // 3)
     base = statistics.median(cold["pipe worker"])
-    print(f"\n== cold start, spawn to first result ({colds} each)")
+    print(
+        f"\n== cold start, spawn to first result ({colds} each; forked from the fork server "
+        f"unless 'exec'; load average {os.getloadavg()[0]:.1f})"
+    )
     for name, values in cold.items():
         median = statistics.median(values)
         print(f"{name:12}  median {median:7.1f} ms   vs pipe worker {median / base:5.2f}x")

@@ -16,6 +16,8 @@ from dap_client import DapClient
 from ports import free_port
 from processes import kill_all, live_launchers, wait_gone
 
+from lamina.runtime.process_tree import descendants
+
 HANDLER = """\
 def handler(event, context):
     greeting = "hello " + event["name"]
@@ -90,7 +92,9 @@ def test_a_debug_environment_ends_when_lamina_is_killed(tmp_path: Path) -> None:
     launchers: set[int] = set()
     try:
         read_attach_config(proc)  # the launcher is listening and waits for an editor
-        launchers = {pid for pid, ppid in live_launchers().items() if ppid == proc.pid}
+        # Below Lamina: its child, or that child's grandchild in a PID namespace (the sandbox).
+        below = set(descendants(proc.pid))
+        launchers = {pid for pid in live_launchers() if pid in below}
         assert len(launchers) == 1
     finally:
         proc.kill()

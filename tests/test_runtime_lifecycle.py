@@ -21,6 +21,7 @@ from lamina.runtime.pool import RuntimePool
 COUNTER = """
 import os, tempfile, time
 count = 0
+ENVIRONMENT = os.urandom(8).hex()  # one per environment (its pid is 2 in each PID namespace)
 def handler(event, context):
     global count
     count += 1
@@ -30,7 +31,7 @@ def handler(event, context):
         with open(cache, "w") as f:
             f.write("x")
     time.sleep(event.get("sleep", 0))
-    return {"count": count, "cached": cached, "tmp": tempfile.gettempdir(), "pid": os.getpid()}
+    return {"count": count, "cached": cached, "tmp": tempfile.gettempdir(), "env": ENVIRONMENT}
 """
 
 REPORT = re.compile(
@@ -53,7 +54,7 @@ async def test_warm_reuse_keeps_globals_and_temp_dir(client: str, write_function
     bodies = [body(r) for r in results]
     assert [b["count"] for b in bodies] == [1, 2, 3]
     assert [b["cached"] for b in bodies] == [False, True, True]
-    assert len({b["pid"] for b in bodies}) == 1
+    assert len({b["env"] for b in bodies}) == 1
     if sandbox.available():  # a private /tmp, as on Lambda (runtime/sandbox.py)
         assert bodies[0]["tmp"] == "/tmp"
     else:  # the environment's own temp dir
@@ -79,13 +80,13 @@ async def test_concurrent_invokes_get_separate_environments(write_function: Any)
             *(pool.invoke(config, InvocationRequest.from_json({"sleep": 0.2})) for _ in range(3))
         )
         assert len(pool.environments(config)) == 2
-    pids = {body(r)["pid"] for r in first}
-    assert len(pids) == 2
+    environments = {body(r)["env"] for r in first}
+    assert len(environments) == 2
     # Each environment has its own temp dir: a private /tmp in the sandbox, else its own folder.
     assert [body(r)["cached"] for r in first] == [False, False]
     if not sandbox.available():
         assert len({body(r)["tmp"] for r in first}) == 2
-    assert {body(r)["pid"] for r in more} == pids
+    assert {body(r)["env"] for r in more} == environments
 
 
 THREAD = """

@@ -13,10 +13,12 @@ from lamina.runtime.environment import EnvironmentState
 from lamina.runtime.invocation import InvocationRequest
 from lamina.runtime.pool import RuntimePool
 
+# ENV names the environment (in the sandbox every runtime is pid 2 of its own namespace).
 TYPE = """
 import os
+ENV = os.urandom(8).hex()
 def handler(event, context):
-    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"], "pid": os.getpid()}
+    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"], "env": ENV}
 """
 
 
@@ -34,7 +36,7 @@ async def test_provisioned_environments(write_function: Any) -> None:
         )
         answers = [json.loads(r.payload) for r in results]
         assert {a["type"] for a in answers} == {"provisioned-concurrency"}
-        assert len({a["pid"] for a in answers}) == 2  # both served at once, no third one
+        assert len({a["env"] for a in answers}) == 2  # both served at once, no third one
         assert pool.environments(config) == envs
         assert all(not r.cold and "Init Duration" not in r.logs for r in results)
         assert await pool.provision(config, 2) == 2  # idempotent: no new environment

@@ -75,7 +75,9 @@ async def test_a_handler_cannot_take_another_environments_event(tmp_path: Path) 
     victim = config(code, "victim", timeout=4.0)
     thief = config(code, "thief", timeout=8.0)
     # Without the sandbox (where namespaces are missing) the address can be read: sealing holds.
-    async with RuntimePool(RuntimeOptions(sandbox=False)) as pool:
+    # Exec'd, as `lamina invoke` starts it (a forked environment's /proc/<pid>/environ shows
+    # only its fork server's start-up variables, so the address isn't even there to read).
+    async with RuntimePool(RuntimeOptions(sandbox=False, fork_server=False)) as pool:
         warm = await pool.invoke(victim, InvocationRequest.from_json({"secret": "warm"}))
         assert warm.ok, warm.payload
         (environment,) = pool.environments(victim)
@@ -102,8 +104,8 @@ async def test_in_the_sandbox_another_environments_address_cant_be_read(tmp_path
             config(code, "victim"), InvocationRequest.from_json({"secret": "x"})
         )
         (environment,) = pool.environments(config(code, "victim"))
-        stolen = await pool.invoke(
-            config(code, "thief"), InvocationRequest.from_json({"pid": environment.pid})
+        stolen = await pool.invoke(  # the runtime's host pid: its environ holds the address
+            config(code, "thief"), InvocationRequest.from_json({"pid": environment.runtime_pid})
         )
     assert warm.ok, warm.payload
     assert not stolen.ok

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -225,11 +226,36 @@ def write_echo_project(root: Path, events: dict[str, str] | None = None) -> Path
     return root
 
 
-def children_of(pid: int) -> list[Any]:
+def command_lines_below(pid: int) -> list[str]:
+    """The command line of every process below `pid` (a runtime in a PID namespace is the
+    grandchild of its environment's process, which is a copy of Lamina)."""
     import psutil
 
+    found = []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for process in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                found.append(" ".join(process.cmdline()))
+    return found
+
+
+def children_of(pid: int) -> list[Any]:
+    """One process per environment below `pid`: its children, and the children of its fork
+    servers (runtime/fork_server.py, which live as long as the language server), not the init
+    and runtime below each in a PID namespace (the sandbox)."""
+    import psutil
+
+    def fork_server(process: Any) -> bool:
+        try:
+            return any(arg.endswith("zygote.py") for arg in process.cmdline())
+        except psutil.Error:
+            return False
+
     try:
-        return psutil.Process(pid).children(recursive=True)
+        found = []
+        for child in psutil.Process(pid).children():
+            found += child.children() if fork_server(child) else [child]
+        return found
     except psutil.NoSuchProcess:
         return []
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lamina.runtime import process_limits, sandbox
+from lamina.runtime import fork_server, pid_namespace, process_limits, sandbox
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.custom_runtime import bootstrap_command, is_custom_runtime
 from lamina.runtime.debug import LAUNCHER, DebugSettings
@@ -40,15 +40,31 @@ if TYPE_CHECKING:  # not imported at run time: the CLI spawns the child before a
 
 @dataclass
 class ChildProcess:
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | fork_server.ForkedProcess
     listener: socket.socket  # the Runtime API's socket, already listening
     output_fd: int  # read end of the child's stdout+stderr pipe, non-blocking
     tmp_dir: Path  # the environment's own TMPDIR
     spawned_at: float  # time.perf_counter() just before the spawn
+    cap: process_limits.Cap | None = None  # its pids cgroup, if any
+    namespaced: bool = False  # in a PID namespace: the runtime is the grandchild of `proc`
     # External extensions (runtime/extension_launcher.py): their names, and the read end of
     # the pipe their output comes through (-1: none).
     extensions: tuple[str, ...] = ()
     extension_output_fd: int = -1
+    _runtime: int = 0
+
+    @property
+    def runtime_pid(self) -> int:
+        """The runtime's host pid: `proc.pid`, or, in a PID namespace, the pid found below it
+        (once the runtime exists; a forked child makes it just after the fork server answers)."""
+        if not self.namespaced:
+            return self.proc.pid
+        if not self._runtime:
+            found = pid_namespace.runtime_pid(self.proc.pid)
+            if found == self.proc.pid:
+                return found
+            self._runtime = found
+        return self._runtime
 
     @property
     def runtime_api(self) -> str:
@@ -95,6 +111,13 @@ class ChildProcess:
 
         loop.add_reader(self.output_fd, read)
         proc = self.proc
+        if isinstance(proc, fork_server.ForkedProcess):  # the fork server reports its exit
+
+            def exited_in_thread() -> None:
+                loop.call_soon_threadsafe(on_exit)
+
+            proc.add_exit_callback(exited_in_thread)
+            return
         try:
             pidfd = os.pidfd_open(proc.pid)
         except (AttributeError, OSError):
@@ -128,7 +151,8 @@ class ChildProcess:
                     loop.remove_reader(self.extension_output_fd)
             os.close(self.extension_output_fd)
             self.extension_output_fd = -1
-        process_limits.release(self.proc.pid)  # and what it started, setsid or not
+        if self.cap is not None:
+            process_limits.release(self.cap)  # and what it started, setsid or not
         _remove_tree(self.tmp_dir)
 
     def discard(self) -> None:
@@ -219,12 +243,16 @@ def spawn_child(
     credentials_env: dict[str, str],
     debug: DebugSettings | None = None,
     initialization_type: str = "on-demand",
+    forked: bool = False,
 ) -> ChildProcess:
+    """Start an environment's child: exec'd (bootstrap.py), or, with `forked`, forked from a
+    pre-started interpreter (runtime/fork_server.py) where one is ready for it."""
     # Installed once per interpreter; then cached.
     packages = runtime_packages(config.interpreter(options), runtime=config.runtime)
     tmp_dir = Path(tempfile.mkdtemp(prefix="lamina-env-"))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     read_fd = write_fd = ext_read = ext_write = -1
+    cap: process_limits.Cap | None = None
     extensions = external_extensions(config.opt_roots) if config.opt_roots else ()
     try:
         listener.bind(("127.0.0.1", 0))
@@ -263,7 +291,10 @@ def spawn_child(
             os.set_blocking(ext_read, False)
             env["LAMINA_EXTENSION_LOG_FD"] = str(ext_write)
         setup = None
-        if options.sandbox and sandbox.enabled():
+        keep: list[Path] = []
+        isolated = options.sandbox and sandbox.enabled()
+        cap = process_limits.plan(user_namespace=isolated)  # 1,024 processes and threads
+        if isolated:
             # What it needs from the host, by real path: its import path, the interpreter's
             # folder, Lamina's bootstrap (or debug launcher); a custom runtime its code.
             keep = [Path(p) for p in lambda_sys_path(config, packages)]
@@ -282,6 +313,7 @@ def spawn_child(
                 config.mounts,
                 opt=None if config.opt is None else config.opt.path,
                 hosts=sandbox_hosts(tmp_dir) if extensions else None,
+                max_processes=cap.rlimit,
             )
         elif config.mounts:
             log.warning(
@@ -290,18 +322,30 @@ def spawn_child(
                 ", ".join(inside for inside, _ in config.mounts),
             )
         spawned_at = time.perf_counter()
-        try:
-            proc = _popen(
-                command, config, _sandboxed_env(env) if setup else env, write_fd, setup, ext_write
+        environment = _sandboxed_env(env) if setup else env
+        # Extensions and exec wrappers exec: they are handed the runtime's command line.
+        plain = command == base and not extensions
+        if forked and plain and debug is None and options.runtime_client == "lamina":
+            request = fork_server.request_for(
+                config, environment, cap, setup is not None, tmp_dir, keep
             )
+            request["script"] = command[3]  # what sys.argv[0] would be: bootstrap.py or its .pyc
+            child = fork_server.fork(command[0], request, write_fd, setup is not None)
+            if child is not None:
+                return ChildProcess(child, listener, read_fd, tmp_dir, spawned_at, cap, bool(setup))
+            spawned_at = time.perf_counter()
+        try:
+            proc = _popen(command, config, environment, write_fd, cap, setup, ext_write)
         except subprocess.SubprocessError:  # the sandbox could not be made here
             if setup is None:
                 raise
             sandbox.failed()
+            setup = None
             spawned_at = time.perf_counter()
-            proc = _popen(command, config, env, write_fd, None, ext_write)
-        process_limits.cap_processes(proc.pid)  # 1,024 processes and threads
+            proc = _popen(command, config, env, write_fd, cap, None, ext_write)
     except BaseException:
+        if cap is not None:
+            process_limits.release(cap)
         listener.close()
         if read_fd >= 0:
             os.close(read_fd)
@@ -315,7 +359,17 @@ def spawn_child(
         if ext_write >= 0:
             os.close(ext_write)
     names = tuple(extension.name for extension in extensions)
-    return ChildProcess(proc, listener, read_fd, tmp_dir, spawned_at, names, ext_read)
+    return ChildProcess(
+        proc,
+        listener,
+        read_fd,
+        tmp_dir,
+        spawned_at,
+        cap,
+        setup is not None,
+        extensions=names,
+        extension_output_fd=ext_read,
+    )
 
 
 def _sandboxed_env(env: dict[str, str]) -> dict[str, str]:
@@ -330,18 +384,21 @@ def _popen(
     config: FunctionConfig,
     env: dict[str, str],
     output_fd: int,
+    cap: process_limits.Cap,
     setup: Callable[[], None] | None,
     extension_fd: int = -1,
 ) -> subprocess.Popen[bytes]:
     group = _own_process_group()
-    if setup is not None:
-        first = group.pop("preexec_fn", None)
+    first = group.pop("preexec_fn", None)
 
-        def prepare() -> None:
-            if first is not None:  # Lamina's own set-up (process_tree), then the sandbox
-                first()
+    def prepare() -> None:
+        if first is not None:  # Lamina's own set-up (process_tree), the cgroup, the sandbox
+            first()
+        cap.join()  # before the sandbox forks the namespace's init
+        if setup is not None:
             setup()
 
+    if first is not None or cap.cgroup is not None or setup is not None:
         group["preexec_fn"] = prepare
     return subprocess.Popen(
         command,

@@ -5,7 +5,7 @@ In Lambda the runtime finds the execution role's temporary credentials in its en
 variables from one of three sources:
 
 - ``--assume-role ARN``: STS AssumeRole on that role, from the base credentials of ``--profile``
-  or of the developer's default chain. These expire; :meth:`CredentialSource.current` assumes the
+  or of the developer's default chain (runtime/assume_role.py). These expire; :meth:`CredentialSource.current` assumes the
   role again once fewer than :data:`REFRESH_MARGIN_S` seconds remain.
 - ``--profile NAME``: that profile's credentials, resolved by botocore (static keys, SSO,
   ``credential_process``, a profile that assumes a role, ...).
@@ -15,18 +15,28 @@ variables from one of three sources:
 has two fast paths that never import it: credentials in the environment, and nothing configured at
 all. botocore is imported lazily, and only ever called in a worker thread from async code.
 
-Credentials never appear in a repr, a log line or an exception message.
+Credentials never appear in a repr, a log line or an exception message. The types every source
+shares are in runtime/credential_types.py.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
+
+from lamina.runtime.assume_role import ASSUME_ROLE_DURATION_S, AssumeRoleSource, session_name_for
+from lamina.runtime.credential_types import (
+    REFRESH_MARGIN_S,
+    Credentials,
+    CredentialsError,
+    CredentialSource,
+    as_utc,
+    botocore_session,
+    describe,
+    files_hint,
+    profile_not_found,
+)
 
 __all__ = [
     "CREDENTIAL_ENV_VARS",
@@ -37,12 +47,6 @@ __all__ = [
     "credential_source",
 ]
 
-logger = logging.getLogger(__name__)
-
-#: Refresh credentials once fewer than this many seconds remain before they expire.
-REFRESH_MARGIN_S = 300.0
-#: How long assumed-role credentials are asked to last (the default role maximum is 1 h).
-ASSUME_ROLE_DURATION_S = 3600
 
 #: Variables through which an SDK in the child could find credentials other than the ones Lamina
 #: gives it. Whoever builds an environment's variables should drop these from the inherited
@@ -99,93 +103,6 @@ _BOTOCORE_METHODS = {
     "ec2-credentials-file": "AWS_CREDENTIAL_FILE",
     "boto-config": "boto config file",
 }
-_SESSION_NAME_BAD_CHARS = re.compile(r"[^\w+=,.@-]")
-
-
-class CredentialsError(Exception):
-    """Credentials could not be had. The message is one line for the user and holds no secret."""
-
-
-@dataclass(frozen=True, repr=False)
-class Credentials:
-    """One set of AWS credentials. Its repr shows only the last 4 characters of the key id."""
-
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None
-    expiry: datetime | None  # UTC, tz-aware; None when they do not expire (or nobody said when)
-    source: str  # where they came from, for humans: "assumed role arn:...", "profile dev", ...
-
-    def __repr__(self) -> str:
-        expiry = self.expiry.isoformat() if self.expiry is not None else None
-        return (
-            f"Credentials(access_key_id='****{self.access_key_id[-4:]}', "
-            f"secret_access_key='****', session_token={'****' if self.session_token else None}, "
-            f"expiry={expiry}, source={self.source!r})"
-        )
-
-    __str__ = __repr__
-
-    def as_env(self) -> dict[str, str]:
-        """The variables Lambda sets for the execution role's credentials."""
-        env = {
-            "AWS_ACCESS_KEY_ID": self.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
-        }
-        if self.session_token:
-            env["AWS_SESSION_TOKEN"] = self.session_token
-        return env
-
-
-class CredentialSource:
-    """Where an execution environment's credentials come from.
-
-    Call :meth:`current` each time an environment is started. It returns cached credentials
-    while they are fresh and fetches new ones (in a worker thread) when they are about to expire.
-    An environment keeps the credentials it was started with, so before reusing a warm one, check
-    ``source.needs_refresh(env_credentials)`` and replace the environment when it says True.
-
-    :attr:`notice` is a line to show the user (or None). For the developer's default chain it is
-    known only after the first :meth:`current`.
-    """
-
-    def __init__(self, notice: str | None = None) -> None:
-        self.notice = notice
-        self._lock = threading.Lock()
-        self._loaded = False
-        self._cached: Credentials | None = None
-
-    async def current(self) -> Credentials | None:
-        """Fresh credentials, or None when the function runs without any.
-
-        Raises :class:`CredentialsError`. Blocking work (botocore, STS) runs in a thread.
-        """
-        if self._loaded and not self.needs_refresh(self._cached):
-            return self._cached
-        import asyncio  # here, not at the top: the CLI resolves credentials before asyncio loads
-
-        return await asyncio.to_thread(self.current_sync)
-
-    def current_sync(self) -> Credentials | None:
-        """:meth:`current` for code that is not async; it may block on the network."""
-        with self._lock:
-            if not self._loaded or self.needs_refresh(self._cached):
-                self._cached = self._load()
-                self._loaded = True
-            return self._cached
-
-    def needs_refresh(self, creds: Credentials | None, margin_s: float = REFRESH_MARGIN_S) -> bool:
-        """True when ``creds`` expire in fewer than ``margin_s`` seconds (or already have) and
-        this source can get newer ones, i.e. when an environment holding them should be replaced.
-        """
-        if creds is None or creds.expiry is None:
-            return False
-        remaining = creds.expiry - datetime.now(timezone.utc)
-        return remaining < timedelta(seconds=margin_s)
-
-    def _load(self) -> Credentials | None:
-        """Fetch credentials; called under the lock, in a worker thread when called from async."""
-        raise NotImplementedError
 
 
 class _FixedSource(CredentialSource):
@@ -219,21 +136,21 @@ class _BotocoreSource(CredentialSource):
 
         try:
             if self._resolved is None:
-                self._session = _botocore_session(self._profile)
+                self._session = botocore_session(self._profile)
                 self._resolved = self._session.get_credentials()
             if self._resolved is None:
                 if self._profile is not None:
                     raise CredentialsError(
-                        f"AWS profile '{self._profile}' has no credentials ({_files_hint()})"
+                        f"AWS profile '{self._profile}' has no credentials ({files_hint()})"
                     )
                 self.notice = NO_CREDENTIALS_NOTICE
                 return None
             frozen = self._resolved.get_frozen_credentials()
         except botocore.exceptions.ProfileNotFound as exc:
-            raise CredentialsError(_profile_not_found(exc)) from None
+            raise CredentialsError(profile_not_found(exc)) from None
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             what = f"AWS profile '{self._profile}'" if self._profile else "your default AWS"
-            raise CredentialsError(f"cannot load {what} credentials: {_describe(exc)}") from None
+            raise CredentialsError(f"cannot load {what} credentials: {describe(exc)}") from None
         if self._profile is not None:
             source = f"profile {self._profile}"
         else:
@@ -247,89 +164,8 @@ class _BotocoreSource(CredentialSource):
             access_key_id=frozen.access_key,
             secret_access_key=frozen.secret_key,
             session_token=frozen.token or None,
-            expiry=_as_utc(getattr(self._resolved, "_expiry_time", None)),
+            expiry=as_utc(getattr(self._resolved, "_expiry_time", None)),
             source=source,
-        )
-
-
-class _AssumeRoleSource(CredentialSource):
-    """STS AssumeRole on the function's role, assumed again shortly before the session expires."""
-
-    def __init__(
-        self,
-        role_arn: str,
-        profile: str | None,
-        region: str | None,
-        endpoint_url: str | None,
-        session_name: str,
-        duration_s: int,
-    ) -> None:
-        super().__init__()
-        self.role_arn = role_arn
-        self._profile = profile
-        self._region = region
-        self._endpoint_url = endpoint_url
-        self._session_name = session_name
-        self._duration_s = duration_s
-        self._sts: Any = None
-
-    def _load(self) -> Credentials | None:
-        import botocore.exceptions
-
-        try:
-            if self._sts is None:
-                self._sts = self._create_sts_client()
-            response = self._sts.assume_role(
-                RoleArn=self.role_arn,
-                RoleSessionName=self._session_name,
-                DurationSeconds=self._duration_s,
-            )
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise CredentialsError(_profile_not_found(exc)) from None
-        except botocore.exceptions.NoCredentialsError:
-            raise CredentialsError(
-                f"cannot assume role {self.role_arn}: no base AWS credentials found "
-                "(pass --profile, or configure your default credentials)"
-            ) from None
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise CredentialsError(
-                f"cannot assume role {self.role_arn}: {_describe(exc)}"
-            ) from None
-        issued = response["Credentials"]
-        base = f"profile {self._profile}" if self._profile else "your default credentials"
-        creds = Credentials(
-            access_key_id=issued["AccessKeyId"],
-            secret_access_key=issued["SecretAccessKey"],
-            session_token=issued.get("SessionToken"),
-            expiry=_as_utc(issued.get("Expiration")),
-            source=f"assumed role {self.role_arn} (from {base})",
-        )
-        logger.info(
-            "assumed role %s as session %s; expires %s",
-            self.role_arn,
-            self._session_name,
-            creds.expiry.isoformat() if creds.expiry else "never",
-        )
-        return creds
-
-    def _create_sts_client(self) -> Any:
-        import botocore.config
-
-        session = _botocore_session(self._profile)
-        region = (
-            self._region
-            or os.environ.get("AWS_REGION")
-            or session.get_config_variable("region")
-            or "us-east-1"
-        )
-        config = botocore.config.Config(
-            connect_timeout=5,
-            read_timeout=20,
-            retries={"max_attempts": 3, "mode": "standard"},
-        )
-        # endpoint_url=None lets botocore resolve it, honouring AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL.
-        return session.create_client(
-            "sts", region_name=region, endpoint_url=self._endpoint_url, config=config
         )
 
 
@@ -349,8 +185,8 @@ def credential_source(
     ``lamina-<function>`` to see it in CloudTrail. ``endpoint_url`` is the STS endpoint.
     """
     if assume_role:
-        name = _session_name(session_name or f"lamina-{_user()}-{os.getpid()}")
-        return _AssumeRoleSource(assume_role, profile, region, endpoint_url, name, duration_s)
+        name = session_name_for(session_name)
+        return AssumeRoleSource(assume_role, profile, region, endpoint_url, name, duration_s)
     if profile:
         return _BotocoreSource(profile)
     env_creds = _credentials_from_environ()
@@ -394,12 +230,6 @@ def _anything_configured() -> bool:
     return any(os.path.isfile(os.path.expanduser(path)) for path in files)
 
 
-def _botocore_session(profile: str | None) -> Any:
-    import botocore.session
-
-    return botocore.session.Session(profile=profile)
-
-
 def _default_chain_notice(source: str) -> str:
     return (
         f"using your default AWS credentials ({source}); "
@@ -407,54 +237,10 @@ def _default_chain_notice(source: str) -> str:
     )
 
 
-def _files_hint() -> str:
-    config = os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
-    shared = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
-    return f"in {config} or {shared}"
-
-
-def _profile_not_found(exc: Exception) -> str:
-    profile = getattr(exc, "kwargs", {}).get("profile", "?")
-    return f"AWS profile '{profile}' not found ({_files_hint()})"
-
-
-def _describe(exc: Exception) -> str:
-    """One line for a botocore error: the AWS error code and message, or the botocore message."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error") or {}
-        code = error.get("Code") or type(exc).__name__
-        message = error.get("Message") or ""
-        return f"{code}: {message}".rstrip(": ").replace("\n", " ")
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
-
-
-def _as_utc(value: object) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
 def _parse_expiry(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return _as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+        return as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
     except ValueError:
         return None
-
-
-def _user() -> str:
-    try:
-        import getpass  # here: it pulls in termios, which the common path never needs
-
-        return getpass.getuser()
-    except Exception:  # no login name and no passwd entry, e.g. in some containers
-        return "user"
-
-
-def _session_name(name: str) -> str:
-    """A valid RoleSessionName: 2-64 characters of [\\w+=,.@-]."""
-    return _SESSION_NAME_BAD_CHARS.sub("-", name)[:64].ljust(2, "-")

@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import json
 import logging
-import os
 import signal
 import time
 from collections.abc import Callable
@@ -24,14 +22,19 @@ from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import DebugSettings
+from lamina.runtime.environment_watch import EnvironmentWatch
 from lamina.runtime.extension_hooks import ExtensionHooks
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.invocation_messages import (
+    Outcome,
+    api_error,
+    event_headers,
+    parse_error,
+)
 from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
-from lamina.runtime.process_memory import ProcessStatus, rss_bytes
 
 log = logging.getLogger(__name__)
 
-MEMORY_POLL_S = 0.01
 _MB = 1024 * 1024
 
 
@@ -44,19 +47,6 @@ class EnvironmentState(enum.Enum):
 
 class EnvironmentGone(Exception):
     """The environment died while idle: the invocation was not started, so it can go elsewhere."""
-
-
-class _Outcome:
-    """How an invocation ended: a response body, or an error JSON."""
-
-    def __init__(self, ok: bool, body: bytes, content_type: str = "application/json") -> None:
-        self.ok = ok
-        self.body = body
-        self.content_type = content_type
-
-    @classmethod
-    def error(cls, error: dict[str, Any]) -> _Outcome:
-        return cls(False, sandbox_errors.encode(error))
 
 
 class ExecutionEnvironment:
@@ -101,19 +91,21 @@ class ExecutionEnvironment:
         self._current: str | None = None  # request id in flight
         self._on_chunk: Callable[[bytes], None] | None = None  # its streamed chunks' listener
         self._streamed = -1  # bytes of the current invocation streamed so far (-1: none)
-        self._outcome: asyncio.Future[_Outcome] | None = None
+        self._outcome: asyncio.Future[Outcome] | None = None
         self._exited: asyncio.Future[int] | None = None
-        self._frozen = False
         self._cleaned = False
         self._cleanup_task: asyncio.Future[None] | None = None
-        self._memory_timer: asyncio.TimerHandle | None = None
-        self._peak_rss = 0
-        self._status: ProcessStatus | None = None
+        self._watch: EnvironmentWatch | None = None  # memory, liveness, the freeze
         self._ext = ExtensionHooks(self)  # extensions and telemetry (extension_hooks.py)
 
     @property
     def pid(self) -> int | None:
         return self._child.proc.pid if self._child else None
+
+    @property
+    def runtime_pid(self) -> int | None:
+        """The runtime's own pid (below `pid` when the environment has a PID namespace)."""
+        return self._child.runtime_pid if self._child else None
 
     @property
     def tmp_dir(self) -> Path | None:
@@ -156,7 +148,12 @@ class ExecutionEnvironment:
             self._stop_if_killed()
             kind = "provisioned-concurrency" if self.provisioned else "on-demand"
             self._child = spawn_child(
-                self.config, self.options, self.credentials_env, self.debug, kind
+                self.config,
+                self.options,
+                self.credentials_env,
+                self.debug,
+                kind,
+                forked=self.options.fork_server,
             )
         try:
             await self._api.start(self._child.listener)
@@ -167,7 +164,7 @@ class ExecutionEnvironment:
             await self._api.close()
             self._child.discard()
             self._stop_if_killed()
-        self._status = ProcessStatus(self._child.proc.pid)
+        self._watch = EnvironmentWatch(self._child)
         self._ext.start(self._child)
         self._child.watch(loop, self._ext.output(self._capture.write), self._on_exit)
 
@@ -195,7 +192,7 @@ class ExecutionEnvironment:
     def _looks_gone(self) -> bool:
         if self.state is EnvironmentState.DEAD or self._api.runtime_gone():
             return True
-        return self._status is not None and self._status.is_ending()
+        return self._watch is not None and self._watch.looks_gone()
 
     def _signal(self, sig: int) -> None:
         if self._child is not None:
@@ -209,9 +206,9 @@ class ExecutionEnvironment:
             self._init_done.set_result(None)
         if self._current is not None:
             if self._init_error is not None and self.invocations == 1:
-                self._settle(_Outcome(False, self._init_error))
+                self._settle(Outcome(False, self._init_error))
             else:
-                self._settle(_Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
+                self._settle(Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
         self._api.cancel_pending()
         if self._debugger_listening is not None and not self._debugger_listening.done():
             self._debugger_listening.set_exception(
@@ -227,12 +224,10 @@ class ExecutionEnvironment:
         if self._cleaned:
             return
         self._cleaned = True
-        if self._memory_timer is not None:
-            self._memory_timer.cancel()
         self._ext.close()
         await self._api.close()
-        if self._status is not None:
-            self._status.close()
+        if self._watch is not None:
+            self._watch.close()
         if self._child is not None:
             self._drain_output()
             self._child.close(asyncio.get_running_loop())
@@ -283,7 +278,10 @@ class ExecutionEnvironment:
                     request.request_id,
                     started + self.config.timeout,
                 )
-            self._memory_timer = loop.call_later(MEMORY_POLL_S, self._poll_memory)
+            assert self._watch is not None
+            self._watch.start_polling(
+                self.config.memory_size * _MB, lambda: self._current is not None, self._over_memory
+            )
             try:
                 await self._outcome
                 if not await self._ext.invoke_done(request.request_id, started):
@@ -292,7 +290,7 @@ class ExecutionEnvironment:
             finally:
                 if self._timeout_timer is not None:
                     self._timeout_timer.cancel()
-                self._memory_timer.cancel()
+                self._watch.stop_polling()
         outcome = self._outcome.result()
         duration_ms = (time.perf_counter() - started) * 1000
         self._drain_output()
@@ -319,7 +317,7 @@ class ExecutionEnvironment:
                 "Phase: init\tStatus: timeout\n".encode()
             )
             self._settle(
-                _Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout))
+                Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout))
             )
             await self.kill()
             return
@@ -332,44 +330,33 @@ class ExecutionEnvironment:
                     await self.kill()
             if not self._outcome.done():
                 if self._init_error is not None:
-                    self._settle(_Outcome(False, self._init_error))
+                    self._settle(Outcome(False, self._init_error))
                 else:
                     code = self._returncode() or 1
-                    self._settle(_Outcome.error(sandbox_errors.exit_error(request_id, code)))
+                    self._settle(Outcome.error(sandbox_errors.exit_error(request_id, code)))
 
     def _deliver(self, request: InvocationRequest) -> None:
-        deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
-        headers = {
-            "Content-Type": request.content_type,
-            "Lambda-Runtime-Aws-Request-Id": request.request_id,
-            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-            "Lambda-Runtime-Invoked-Function-Arn": request.invoked_function_arn or self.config.arn,
-            "Lambda-Runtime-Trace-Id": request.trace_id or _new_trace_id(),
-        }
-        if request.client_context:
-            headers["Lambda-Runtime-Client-Context"] = request.client_context
-        if request.cognito_identity:
-            headers["Lambda-Runtime-Cognito-Identity"] = request.cognito_identity
+        headers = event_headers(request, self.config.arn, self.config.timeout)
+        deadline_ms = int(headers["Lambda-Runtime-Deadline-Ms"])
         self._ext.invoke(request.request_id, deadline_ms, headers)
         # The event first, then the thaw: the runtime wakes once, with its answer already there.
         self._api.deliver(PendingEvent(request.request_id, request.payload, headers))
-        if self._frozen:
-            self._frozen = False
-            self._signal(signal.SIGCONT)
+        if self._watch is not None:
+            self._watch.thaw()
 
     def _finish(
         self,
         request: InvocationRequest,
-        outcome: _Outcome,
+        outcome: Outcome,
         prefix: str,
         duration_ms: float,
         cold: bool,
     ) -> InvocationResult:
         request_id = request.request_id
-        error = None if outcome.ok else _parse_error(outcome.body)
+        error = None if outcome.ok else parse_error(outcome.body)
         killed_for_memory = bool(error and error.get("errorType") == "Runtime.OutOfMemory")
         cold_init_failed = cold and self._init_error is not None
-        peak = max(self._peak_rss, self._status.peak_rss() if self._status else 0)
+        peak = self._watch.peak_rss() if self._watch else 0
         peak_mb = self.config.memory_size if killed_for_memory else -(-peak // _MB)
         output = self._capture.take()
         if error and error.get("errorType") == "Sandbox.Timedout" and not cold_init_failed:
@@ -390,22 +377,9 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         if self.state is not EnvironmentState.DEAD:  # fatal errors have already marked it DEAD
             self.state = EnvironmentState.READY
-        return InvocationResult(
-            request_id=request_id,
-            ok=outcome.ok,
-            payload=outcome.body,
-            content_type=outcome.content_type,
-            error=error,
-            logs=logs,
-            duration_ms=duration_ms,
-            billed_duration_ms=report.billed_duration_ms,
-            memory_size_mb=self.config.memory_size,
-            max_memory_used_mb=peak_mb,
-            init_duration_ms=report.init_duration_ms,
-            executed_version=self.config.version,
-        )
+        return outcome.result(error, logs, report, self.config.version)
 
-    def _settle(self, outcome: _Outcome) -> None:
+    def _settle(self, outcome: Outcome) -> None:
         if self._outcome is not None and not self._outcome.done():
             self._outcome.set_result(outcome)
 
@@ -418,20 +392,13 @@ class ExecutionEnvironment:
                 early, self._on_timeout, request_id, deadline
             )
             return
-        self._settle(_Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
+        self._settle(Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
         self._kill_soon()
 
-    def _poll_memory(self) -> None:
-        pid = self.pid
-        if pid is None or self._current is None:
-            return
-        rss = rss_bytes(pid)
-        self._peak_rss = max(self._peak_rss, rss)
-        if rss > self.config.memory_size * _MB:
-            self._settle(_Outcome.error(sandbox_errors.out_of_memory(self._current)))
-            self._kill_soon()
-            return
-        self._memory_timer = asyncio.get_running_loop().call_later(MEMORY_POLL_S, self._poll_memory)
+    def _over_memory(self) -> None:
+        if self._current is not None:
+            self._settle(Outcome.error(sandbox_errors.out_of_memory(self._current)))
+        self._kill_soon()
 
     def _kill_soon(self) -> None:
         self.state = EnvironmentState.DEAD
@@ -470,18 +437,14 @@ class ExecutionEnvironment:
         """The runtime and every extension wait in their /next."""
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
+            if self._watch is not None:
+                self._watch.runtime_started()
             if self.state is EnvironmentState.INIT:  # a cold invoke may already have made it BUSY
                 self.state = EnvironmentState.READY
             self._init_done.set_result(None)
-        if (
-            self.freeze_between_invokes
-            and not self._frozen
-            and self.state is not EnvironmentState.DEAD
-        ):
-            # Lambda freezes the sandbox once the runtime asks for the next event: background
-            # threads stop here and resume at the next invoke.
-            self._frozen = True
-            self._signal(signal.SIGSTOP)
+        alive = self.state is not EnvironmentState.DEAD
+        if self.freeze_between_invokes and alive and self._watch is not None:
+            self._watch.freeze()
 
     def on_stream_chunk(self, request_id: str, data: bytes) -> None:
         """A streamed response's chunk, as it comes: to the invocation's `on_chunk`."""
@@ -494,7 +457,7 @@ class ExecutionEnvironment:
 
     def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
         if request_id != self._current:
-            return 400, _api_error("InvalidRequestID", "Invalid request ID")
+            return 400, api_error("InvalidRequestID", "Invalid request ID")
         limit = (
             sandbox_errors.MAX_RESPONSE_BYTES
             if self._streamed < 0
@@ -502,39 +465,23 @@ class ExecutionEnvironment:
         )
         if len(body) > limit:
             error = sandbox_errors.response_too_large(request_id, len(body), limit)
-            self._settle(_Outcome.error(error))
-            return 413, _api_error("RequestEntityTooLarge", "Response payload too large")
-        self._settle(_Outcome(True, body, content_type))
+            self._settle(Outcome.error(error))
+            return 413, api_error("RequestEntityTooLarge", "Response payload too large")
+        self._settle(Outcome(True, body, content_type))
         return 202, '{"status":"OK"}'
 
     def on_invocation_error(self, request_id: str, body: bytes) -> tuple[int, str]:
         if request_id != self._current:
-            return 400, _api_error("InvalidRequestID", "Invalid request ID")
-        self._settle(_Outcome(False, body))
+            return 400, api_error("InvalidRequestID", "Invalid request ID")
+        self._settle(Outcome(False, body))
         return 202, '{"status":"OK"}'
 
     def on_init_error(self, body: bytes, error_type: str) -> None:
-        if self._status is not None:  # the runtime waits for our answer: still there to measure
-            self._peak_rss = max(self._peak_rss, self._status.peak_rss())
         self._init_error = body
         if self._init_done is not None and not self._init_done.done():
             self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
+            if self._watch is not None:
+                self._watch.runtime_started()
             self._init_done.set_result(None)
-
-
-def _parse_error(body: bytes) -> dict[str, Any]:
-    try:
-        error = json.loads(body)
-    except ValueError:
-        error = None
-    if isinstance(error, dict):
-        return error
-    return {"errorType": "Runtime.Unknown", "errorMessage": body.decode("utf-8", "replace")}
-
-
-def _api_error(error_type: str, message: str) -> str:
-    return json.dumps({"errorType": error_type, "errorMessage": message})
-
-
-def _new_trace_id() -> str:
-    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Parent={os.urandom(8).hex()};Sampled=0"
+        if self._watch is not None:  # the runtime waits for our answer: still there to measure
+            self._watch.note_peak()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from lamina.runtime import pid_namespace
 from lamina.runtime.extensions_api import (
     EXTENSION_PREFIX,
     LAMINA_PREFIX,
@@ -43,9 +44,7 @@ class ExtensionHooks:
         """Serve the APIs, start the init phase's records, and read the extensions' output."""
         env, config = self.env, self.env.config
         facts = FunctionFacts(config.function_name, config.version, config.handler, config.account)
-        host = self.host = ExtensionHost(
-            facts, child.extensions, self._init_error, lambda: not env._frozen
-        )
+        host = self.host = ExtensionHost(facts, child.extensions, self._init_error, self._awake)
         for prefix in (EXTENSION_PREFIX, LAMINA_PREFIX, TELEMETRY_PATH):
             env._api.add_route(prefix, host.route)
         self.records = PlatformRecords(host.telemetry, config.function_name, config.version)
@@ -58,6 +57,11 @@ class ExtensionHooks:
                     asyncio.get_running_loop().remove_reader(fd)
 
             asyncio.get_running_loop().add_reader(fd, read)
+
+    def _awake(self) -> bool:
+        """Not frozen between invokes (telemetry batches wait for the thaw)."""
+        watch = self.env._watch
+        return watch is None or not watch.frozen
 
     def _read_extensions(self) -> bytes | None:
         """The extensions' output so far: to the log, and as `extension` records."""
@@ -168,11 +172,18 @@ class ExtensionHooks:
         host = self.host
         if host is None or not host.wants_shutdown():
             return
-        env = self.env
-        if env._frozen:
-            env._frozen = False
-            env._signal(signal.SIGCONT)
-        await host.shutdown(reason, _alive)
+        if self.env._watch is not None:
+            self.env._watch.thaw()
+        await host.shutdown(reason, self._alive_check())
+
+    def _alive_check(self) -> Callable[[int], bool]:
+        """Whether an extension, by the pid its launcher reported, still runs. In a PID namespace
+        that pid is the namespace's own: look it up by its host pid."""
+        child = self.env._child
+        if child is None or not child.namespaced:
+            return _alive
+        inside = pid_namespace.host_pids(child.runtime_pid)
+        return lambda pid: pid in inside and _alive(inside[pid])
 
     def close(self) -> None:
         if self.host is not None:

@@ -1,16 +1,18 @@
 """Lambda's cap of 1,024 processes and threads per execution environment.
 
 `RLIMIT_NPROC` counts per user and isn't enforced for root, and a PID namespace has no count, so
-the cap is a `pids` cgroup per environment: `lamina-<lamina pid>-<child pid>` below Lamina's own
+the cap is a `pids` cgroup per environment: `lamina-<lamina pid>-<n>` below Lamina's own
 cgroup in the pids hierarchy (cgroup v1 `/sys/fs/cgroup/pids`, or a v2 cgroup with `pids` in
-its parent's subtree_control), with `pids.max` = 1024. The environment's process joins it the
-moment it is spawned, before its handler is even imported, so everything it forks, `setsid`
+its parent's subtree_control), with `pids.max` = 1024. The environment's process joins it between
+fork and exec, before it forks anything (its PID namespace's init included), so everything it forks, `setsid`
 or not, counts; a fork beyond the cap fails with EAGAIN, as on Lambda. The cgroup is removed
 when the environment is closed, after whatever still runs in it is killed; ones left by a Lamina that was killed are swept on the next use.
 
-Where no pids cgroup is writable (no root, no delegation), the cap is off and Lamina says so
-once (in the log of `lamina serve` and `lamina lsp`). (RLIMIT_NPROC inside a user namespace mapped to a non-root uid would be the next choice:
-not built here; see docs/security.md.)
+Where no pids cgroup is writable (no root, no delegation) but the environment has its own user
+namespace (the sandbox) and Lamina does not run as root, the cap is RLIMIT_NPROC, set inside that
+namespace: since Linux 5.14 it counts per (user namespace, uid), so only the environment's own
+processes and threads count. Otherwise the cap is off. Either is said once (in the log of
+`lamina serve` and `lamina lsp`); see docs/security.md.
 """
 
 from __future__ import annotations
@@ -71,33 +73,89 @@ def _sweep(parent: Path) -> None:
                 folder.rmdir()
 
 
-def cap_processes(pid: int) -> Path | None:
-    """Put the environment whose process is `pid` under the cap; the cgroup, or None (off)."""
+class Cap:
+    """How one environment is capped: a pids cgroup its child joins between fork and exec
+    (before it forks anything), else RLIMIT_NPROC inside its user namespace, else nothing."""
+
+    def __init__(self, cgroup: Path | None, rlimit: int | None) -> None:
+        self.cgroup = cgroup
+        self.rlimit = rlimit
+
+    def join(self) -> None:
+        """In the child, between fork and exec: move this process into the cgroup."""
+        if self.cgroup is None:
+            return
+        with contextlib.suppress(OSError):  # checked by plan(); never fail a spawn over it
+            fd = os.open(str(self.cgroup / "cgroup.procs"), os.O_WRONLY)
+            try:
+                os.write(fd, f"{os.getpid()}\n".encode())
+            finally:
+                os.close(fd)
+
+
+_count = 0
+
+
+def plan(user_namespace: bool) -> Cap:
+    """The cap for the next environment. `user_namespace`: whether it gets its own user
+    namespace (the sandbox), where RLIMIT_NPROC counts only its own processes."""
+    global _count
     parent = _own_pids_cgroup()
-    if parent is None or not (parent / "cgroup.procs").exists():
-        _say_off("no pids cgroup on this system")
-        return None
-    _sweep(parent)
-    folder = parent / f"{_PREFIX}{os.getpid()}-{pid}"
+    reason = "no pids cgroup on this system"
+    if parent is not None and (parent / "cgroup.procs").exists():
+        _sweep(parent)
+        _count += 1
+        folder = parent / f"{_PREFIX}{os.getpid()}-{_count}"
+        try:
+            folder.mkdir(exist_ok=True)
+            (folder / "pids.max").write_text(f"{MAX_PROCESSES}\n")
+            return Cap(folder, None)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            reason = f"the pids cgroup {parent} is not writable ({e.strerror or e})"
+    if user_namespace and rlimit_counts_per_namespace():
+        _say_rlimit()
+        return Cap(None, MAX_PROCESSES)
+    _say_off(reason)
+    return Cap(None, None)
+
+
+def rlimit_counts_per_namespace() -> bool:
+    """Whether RLIMIT_NPROC set inside an environment's user namespace caps that environment
+    alone: never for the host's root (the kernel does not enforce it for root, whatever the
+    namespace), and only where the kernel counts per namespace."""
+    return os.getuid() != 0 and kernel_counts_nproc_per_namespace()
+
+
+def kernel_counts_nproc_per_namespace() -> bool:
+    """RLIMIT_NPROC counts per user *and user namespace* since Linux 5.14 (ucounts), so inside
+    an environment's own namespace it counts that environment's processes and threads only."""
     try:
-        folder.mkdir(exist_ok=True)
-        (folder / "pids.max").write_text(f"{MAX_PROCESSES}\n")
-        (folder / "cgroup.procs").write_text(f"{pid}\n")
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-        _say_off(f"the pids cgroup {parent} is not writable ({e.strerror or e})")
-        return None
-    return folder
+        major, minor = (int(part) for part in os.uname().release.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (5, 14)
 
 
-def release(pid: int) -> None:
+def _say_rlimit() -> None:
+    global _said_off
+    if not _said_off:
+        _said_off = True
+        log.info(
+            "no writable pids cgroup: each environment's %d processes are capped by RLIMIT_NPROC "
+            "in its own user namespace",
+            MAX_PROCESSES,
+        )
+
+
+def release(cap: Cap) -> None:
     """End whatever still runs in the environment's cgroup (a `setsid` child, a double fork)
     and remove the cgroup: the environment has ended, so everything it started ends too."""
-    parent = _own_pids_cgroup()
-    if parent is None:
+    folder = cap.cgroup
+    if folder is None:
         return
-    folder = parent / f"{_PREFIX}{os.getpid()}-{pid}"
+    cap.cgroup = None
     for _ in range(100):  # killed processes leave within milliseconds
         try:
             folder.rmdir()

@@ -20,8 +20,8 @@ kernel), the first spawn finds out, says so once, and environments run as before
 
 - the function's layers merged read-only at `/opt` (runtime/opt_dir.py builds the view; on
   sys.path they stay at the view's real path, as the code does).
-
-Not yet: a PID namespace.
+- its own PID namespace (runtime/pid_namespace.py): the runtime is pid 2 below an init that ends
+  every process the function started when the environment ends, and /proc lists only them.
 """
 
 from __future__ import annotations
@@ -29,9 +29,15 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import resource
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+try:
+    from lamina.runtime import pid_namespace
+except ImportError:  # loaded by path in the fork server (runtime/zygote.py), outside Lamina
+    import pid_namespace  # type: ignore[import-not-found,no-redef]
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +114,9 @@ def failed() -> None:
 
 
 _UNAVAILABLE = (
-    "no user and mount namespaces here: environments see the host's filesystem "
-    "(the code dir is writable, /var/task does not exist, /tmp is shared)"
+    "no user, mount and PID namespaces here: environments see the host's filesystem "
+    "(the code dir is writable, /var/task does not exist, /tmp is shared) and its processes, "
+    "and a process a function detaches (setsid) can outlive a Lamina killed with SIGKILL"
 )
 
 
@@ -139,7 +146,8 @@ def available() -> bool:
 
 def _enter_namespaces() -> None:
     uid, gid = os.getuid(), os.getgid()
-    _check(_c().unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+    flags = CLONE_NEWUSER | CLONE_NEWNS | pid_namespace.CLONE_NEWPID
+    _check(_c().unshare(flags), "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
@@ -154,11 +162,14 @@ def preexec(
     mounts: Sequence[tuple[str, Path]] = (),
     opt: Path | None = None,
     hosts: Path | None = None,
+    max_processes: int | None = None,
 ) -> Callable[[], None]:
     """The function the child runs between fork and exec. `keep`: host folders the function needs
     that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
     old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder);
-    `hosts`: a file bound over /etc/hosts (sandbox.localdomain, for the Telemetry API)."""
+    `opt`: the merged layers view bound at /opt, or None; `hosts`: a file bound over /etc/hosts
+    (sandbox.localdomain, for the Telemetry API); `max_processes`: RLIMIT_NPROC inside the user
+    namespace (process_limits), or None."""
     _c()  # in the parent: the child, between fork and exec, must not load libraries
     code, holder = str(code_dir), str(scratch)
     needed = _outermost(str(path) for path in keep if _under_tmp(str(path)))
@@ -203,6 +214,9 @@ def preexec(
         if opt_view is not None:
             _bind_read_only(opt_view, OPT)
         os.chdir(TASK_ROOT)
+        if max_processes is not None:  # set after unshare: it counts this namespace's uid only
+            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+        pid_namespace.become_init(_c())  # returns in the runtime, pid 2 of its own namespace
 
     return setup
 

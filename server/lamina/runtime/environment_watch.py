@@ -1,0 +1,93 @@
+"""An environment's processes as Lamina watches them: the memory limit and peak, whether they
+are already ending, and Lambda's freeze between invokes.
+
+The runtime's memory is read from its own pid: the environment's child itself, or, in a PID
+namespace, the runtime below it (found once the runtime has asked for an event). Whether the
+environment is ending is read from both: a SIGKILL to the outer process reaches the runtime
+only a moment later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+
+from lamina.runtime.child_process import ChildProcess
+from lamina.runtime.process_memory import ProcessStatus, rss_bytes
+
+MEMORY_POLL_S = 0.01
+
+
+class EnvironmentWatch:
+    def __init__(self, child: ChildProcess) -> None:
+        self._child = child
+        self._runtime = ProcessStatus(child.runtime_pid)  # the outer process's, until init
+        self._outer = ProcessStatus(child.proc.pid) if child.namespaced else None
+        self._peak_rss = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self.frozen = False
+
+    def runtime_started(self) -> None:
+        """The runtime surely exists once it asks for an event: watch it from now on."""
+        runtime = self._child.runtime_pid
+        if self._runtime.pid != runtime:
+            self._runtime.close()
+            self._runtime = ProcessStatus(runtime)
+
+    def looks_gone(self) -> bool:
+        return any(status is not None and status.is_ending() for status in self._statuses())
+
+    def peak_rss(self) -> int:
+        return max(self._peak_rss, self._runtime.peak_rss())
+
+    def note_peak(self) -> None:
+        """Keep the runtime's peak now, while it is still there to measure (a failed init)."""
+        self._peak_rss = self.peak_rss()
+
+    def start_polling(
+        self, limit_bytes: int, running: Callable[[], bool], over: Callable[[], None]
+    ) -> None:
+        """Every MEMORY_POLL_S while `running()`: note the runtime's RSS, and call `over` once it
+        exceeds `limit_bytes`."""
+        self._timer = asyncio.get_running_loop().call_later(
+            MEMORY_POLL_S, self._poll, limit_bytes, running, over
+        )
+
+    def _poll(
+        self, limit_bytes: int, running: Callable[[], bool], over: Callable[[], None]
+    ) -> None:
+        if not running():
+            return
+        rss = rss_bytes(self._child.runtime_pid)
+        self._peak_rss = max(self._peak_rss, rss)
+        if rss > limit_bytes:
+            over()
+            return
+        self.start_polling(limit_bytes, running, over)
+
+    def stop_polling(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def freeze(self) -> None:
+        """Lambda freezes the sandbox once the runtime asks for the next event: background
+        threads stop here and resume at the next invoke."""
+        if not self.frozen:
+            self.frozen = True
+            self._child.signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.frozen:
+            self.frozen = False
+            self._child.signal(signal.SIGCONT)
+
+    def close(self) -> None:
+        self.stop_polling()
+        for status in self._statuses():
+            if status is not None:
+                status.close()
+
+    def _statuses(self) -> tuple[ProcessStatus | None, ...]:
+        return (self._runtime, self._outer)
