@@ -51,6 +51,7 @@ class CodeStore:
         self._lock = threading.Lock()
         self._pins: Counter[str] = Counter()
         self._refs: dict[str, frozenset[str]] = {}
+        self._ref_counts: Counter[str] = Counter()  # key -> how many owners refer to it
 
     # --- what is in use -------------------------------------------------------------------------
 
@@ -68,13 +69,23 @@ class CodeStore:
         """The keys `owner` (a function) refers to; none removes the owner."""
         frozen = frozenset(keys)
         with self._lock:
+            old = self._refs.pop(owner, frozenset())
             if frozen:
                 self._refs[owner] = frozen
-            else:
-                self._refs.pop(owner, None)
+            self._ref_counts.update(frozen)
+            self._ref_counts.subtract(old)
+            for key in old - frozen:
+                if self._ref_counts[key] <= 0:
+                    del self._ref_counts[key]
+
+    def referenced(self, key: str) -> bool:
+        """Whether an owner (a function, a layer version) refers to `key`."""
+        with self._lock:
+            return key in self._ref_counts
 
     def _in_use(self, key: str) -> bool:
-        return key in self._pins or any(key in keys for keys in self._refs.values())
+        # Counted, not searched: with many functions, a search per request was its cost.
+        return key in self._pins or key in self._ref_counts
 
     # --- storing --------------------------------------------------------------------------------
 

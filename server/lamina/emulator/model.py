@@ -42,6 +42,12 @@ def timestamp(epoch: float | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
+def _fields_of(obj: Any) -> dict[str, Any]:
+    """A flat dataclass's fields as a dict: dataclasses.asdict without its recursive deep copy
+    (a third of a control-plane request's CPU, for fields that are plain values anyway)."""
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+
+
 @dataclass(frozen=True)
 class VersionConfig:
     """One version of a function ($LATEST or a published number), as FunctionConfiguration."""
@@ -109,7 +115,8 @@ class VersionConfig:
         return {key: json.loads(text) for key, text in self.echoed}
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _fields_of(self)
+        data["architectures"] = list(self.architectures)
         data["environment"] = [list(pair) for pair in self.environment]
         data["echoed"] = [list(pair) for pair in self.echoed]
         return data
@@ -134,7 +141,7 @@ class Alias:
     revision_id: str = field(default_factory=new_revision_id)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _fields_of(self)
         data["weights"] = [list(pair) for pair in self.weights]
         return data
 

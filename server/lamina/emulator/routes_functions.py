@@ -60,7 +60,7 @@ async def ingest(emu: Emulator, data: bytes) -> CodeObject:
 def release(emu: Emulator, stored: CodeObject) -> None:
     """Unpin an upload once its commit is done (or failed: then it is removed)."""
     emu.store.unpin(stored.key)
-    if stored.key not in emu.store.referenced_code():
+    if not emu.store.code.referenced(stored.key):
         emu.store.collect_garbage()
 
 

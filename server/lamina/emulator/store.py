@@ -120,12 +120,6 @@ class FunctionStore:
     def all(self) -> list[FunctionState]:
         return [self._functions[name] for name in self.names()]
 
-    def referenced_code(self) -> set[str]:
-        keys: set[str] = set()
-        for state in self._functions.values():
-            keys |= state.code_keys()
-        return keys
-
     # --- code -----------------------------------------------------------------------------------
 
     async def ingest(self, data: bytes) -> CodeObject:

@@ -1,0 +1,53 @@
+"""Stored code is kept while any function refers to it, and removed once none does: two functions
+share one upload; deleting one keeps the code, updating the other away from it removes it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from emulator.harness import ROLE, handler_zip, make_client, start_emulator, unique
+
+GC_WAIT_S = 30.0  # the store removes unused code ~2 s after the change; generous under load
+
+
+def stored_keys(data: Path) -> set[str]:
+    return {p.stem for p in (data / "code").glob("*.zip")}
+
+
+def wait_for_keys(data: Path, expected: set[str]) -> set[str]:
+    deadline = time.monotonic() + GC_WAIT_S
+    while (keys := stored_keys(data)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return keys
+
+
+def test_shared_code_is_kept_until_no_function_refers_to_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = start_emulator(data)
+    try:
+        lam = make_client(server.endpoint, read_timeout=10)
+        shared = handler_zip("shared")
+        first, second = unique("refs-a"), unique("refs-b")
+        for name in (first, second):
+            lam.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=ROLE,
+                Handler="app.handler",
+                Code={"ZipFile": shared},
+            )
+        (shared_key,) = stored_keys(data)
+        lam.delete_function(FunctionName=first)
+        time.sleep(3)  # past the collector's delay: the shared code must still be there
+        assert stored_keys(data) == {shared_key}
+        assert json.loads(lam.invoke(FunctionName=second)["Payload"].read())["answer"] == "shared"
+
+        lam.update_function_code(FunctionName=second, ZipFile=handler_zip("new"))
+        (new_key,) = stored_keys(data) - {shared_key}
+        assert wait_for_keys(data, {new_key}) == {new_key}
+        assert not (data / "unpacked" / shared_key).exists()
+        assert json.loads(lam.invoke(FunctionName=second)["Payload"].read())["answer"] == "new"
+    finally:
+        server.stop()
