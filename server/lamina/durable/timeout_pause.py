@@ -36,8 +36,11 @@ class PauseRecord:
 NOT_PAUSED = PauseRecord(None)
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+def _now(executor: Any) -> datetime.datetime:
+    """The executor's clock, which the runner stamps its events with: under --skip-time it is
+    ahead of the wall clock by the time skipped, so pauses must be stamped by it too."""
+    clock = getattr(executor, "_clock", None)
+    return clock.now() if clock is not None else datetime.datetime.now(datetime.timezone.utc)
 
 
 def _record(executor: Any, arn: str) -> PauseRecord:
@@ -70,14 +73,16 @@ def timeout_left(executor: Any, arn: str) -> float | None:
     if record.holds_timeout:
         return None
     ends = deadline(executor.get_execution(arn), record)
-    return None if ends is None else max((ends - _now()).total_seconds(), 0.0)
+    return None if ends is None else max((ends - _now(executor)).total_seconds(), 0.0)
 
 
 def pause(executor: Any, arn: str, reason: str | None, timeout_paused: bool) -> None:
     """Record the pause (a repeated one leaves the first unchanged), then hold the timeout."""
     record = _record(executor, arn)
     if record.requested_at is None:
-        record = replace(record, requested_at=_now(), reason=reason, timeout_paused=timeout_paused)
+        record = replace(
+            record, requested_at=_now(executor), reason=reason, timeout_paused=timeout_paused
+        )
         _keep(executor, arn, record)
         _history(executor, arn, "ExecutionPaused", record.requested_at, reason, timeout_paused)
     if record.holds_timeout:
@@ -89,7 +94,7 @@ def resume(executor: Any, arn: str, reason: str | None = None) -> None:
     record = _record(executor, arn)
     if record.requested_at is None:
         return
-    now = _now()
+    now = _now(executor)
     paused = record.paused_seconds
     if record.timeout_paused:
         paused += (now - record.requested_at).total_seconds()
