@@ -152,14 +152,23 @@ def test_async_settings_and_event_source_mappings(
         Code={"ZipFile": handler_zip("one")},
     )
     arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    # Another function as the destination: AWS refuses the function itself, and so does Lamina.
+    lam.create_function(
+        FunctionName=f"{name}-sink",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": handler_zip("sink")},
+    )
+    sink = f"{arn}-sink"
     put = lam.put_function_event_invoke_config(
         FunctionName=name,
         MaximumRetryAttempts=1,
         MaximumEventAgeInSeconds=300,
-        DestinationConfig={"OnFailure": {"Destination": arn}},
+        DestinationConfig={"OnFailure": {"Destination": sink}},
     )
     assert (put["MaximumRetryAttempts"], put["MaximumEventAgeInSeconds"]) == (1, 300)
-    assert put["DestinationConfig"]["OnFailure"] == {"Destination": arn}
+    assert put["DestinationConfig"]["OnFailure"] == {"Destination": sink}
     # AWS reports the unqualified function's settings with the $LATEST ARN; moto leaves it off.
     assert put["FunctionArn"] == (arn + ":$LATEST" if kind == "lamina" else arn)
     updated = lam.update_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)

@@ -55,7 +55,7 @@ def test_provisioned_environments_serve_before_on_demand_ones(lam: Any) -> None:
         assert "Init Duration" not in base64.b64decode(got["LogResult"]).decode()
         answer = json.loads(got["Payload"].read())
         assert answer["type"] == "provisioned-concurrency", answer
-        assert answer["pid"] != first["pid"]
+        assert answer["env"] != first["env"]
     assert mark.read_text() == "on-demand\nprovisioned-concurrency\n"  # no init since
 
 
