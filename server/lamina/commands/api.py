@@ -287,7 +287,8 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         watcher = await watch_code(api, loop)
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too (a closed terminal): stopping ends every environment, none is orphaned.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         sys.stdout.write(banner(emulator) + "\n" + "\n".join(api.banner_lines()) + "\n")
@@ -331,7 +332,8 @@ def run_api(project: Project, options: ApiOptions) -> int:
         loop = asyncio.get_running_loop()
         watcher = await watch_code(server, loop)
         stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too (a closed terminal): stopping ends every environment, none is orphaned.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         sys.stdout.write("\n".join(server.banner_lines()) + "\n")
