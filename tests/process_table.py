@@ -3,7 +3,10 @@ And a handler that leaves a `setsid` child behind, as a daemon would."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 # The handler records its pid and starts a child in a new session (as a daemon would), then
 # sleeps: the invoke is still running when the signal comes.
@@ -48,3 +51,14 @@ def listeners_on(port: int) -> bool:
                 if fields[1].endswith(wanted) and fields[3] == "0A":  # LISTEN
                     return True
     return False
+
+
+def read_pids(path: Path, log: Callable[[], str], seconds: float = 60.0) -> dict[str, int]:
+    """The pids HANDLER wrote, once it has written them (`log` explains a handler that never did)."""
+    deadline = time.monotonic() + seconds
+    while not path.exists() or not path.read_text():
+        assert time.monotonic() < deadline, log()
+        time.sleep(0.05)
+    time.sleep(0.1)  # the setsid child is started by then
+    pids: dict[str, int] = json.loads(path.read_text())
+    return pids

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
-from process_table import HANDLER, wait_gone
+from process_table import HANDLER, read_pids, wait_gone
 
 from emulator.harness import ROLE, make_client, start_emulator, unique
 from lamina.deploy.package import build_zip
@@ -41,12 +40,7 @@ def test_a_signal_to_lamina_serve_leaves_no_process(tmp_path: Path, sig: signal.
             InvocationType="Event",
             Payload=json.dumps({"pids": str(pids_file)}).encode(),
         )
-        deadline = time.monotonic() + 60
-        while not pids_file.exists() or not pids_file.read_text():
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.05)
-        time.sleep(0.1)
-        pids = json.loads(pids_file.read_text())
+        pids = read_pids(pids_file, server.log)
         server.proc.send_signal(sig)
         server.proc.wait(timeout=30)
     finally:

@@ -5,17 +5,15 @@ afterwards (as tests/emulator/test_emulator_signals.py does for `lamina serve`).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-from process_table import HANDLER, wait_gone
+from process_table import HANDLER, read_pids, wait_gone
 
 from gateway.harness import ApiProcess
 
@@ -45,12 +43,7 @@ def test_a_signal_to_lamina_api_leaves_no_process(tmp_path: Path, sig: signal.Si
     caller = threading.Thread(target=request, daemon=True)
     caller.start()
     try:
-        deadline = time.monotonic() + 60
-        while not pids_file.exists() or not pids_file.read_text():
-            assert time.monotonic() < deadline, api.stderr()
-            time.sleep(0.05)
-        time.sleep(0.1)
-        pids = json.loads(pids_file.read_text())
+        pids = read_pids(pids_file, api.stderr)
         api.proc.send_signal(sig)
         api.proc.wait(timeout=30)
     finally:
