@@ -14,12 +14,13 @@ from pathlib import Path
 INLINE_FILE_NAME = "index.py"
 
 
-def _cache_dir() -> Path:
+def lamina_cache_dir(name: str) -> Path:
+    """The folder `name` of Lamina's per-user cache (LAMINA_CACHE_DIR, else ~/.cache/lamina)."""
     explicit = os.environ.get("LAMINA_CACHE_DIR")
     if explicit:
-        return Path(explicit) / "inline"
+        return Path(explicit) / name
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "lamina" / "inline"
+    return Path(base) / "lamina" / name
 
 
 def inline_code_dir(source: str) -> Path:
@@ -28,7 +29,7 @@ def inline_code_dir(source: str) -> Path:
     import tempfile
 
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
-    folder = _cache_dir() / digest
+    folder = lamina_cache_dir("inline") / digest
     target = folder / INLINE_FILE_NAME
     if not target.is_file():
         folder.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,7 @@ from lamina.project.storage import (
     reserved_concurrency,
 )
 from lamina.project.warning_groups import grouped
+from lamina.project.zip_code import unpacked_code
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -223,8 +224,7 @@ class _FunctionReader:
             return None
         code_dir = Path(os.path.normpath(self.base_dir / text))
         if code_dir.suffix == ".zip" and code_dir.is_file():
-            skip(f"the code is a .zip file ({text}); point it at the source folder")
-            return None
+            return unpacked_code(code_dir, text, skip)
         if not code_dir.is_dir():
             self.resolver.warn(logical_id, f"code folder {text!r} does not exist ({code_dir})")
         return code_dir
