@@ -24,7 +24,7 @@ from lamina.commands.project_flags import project_flags
 )
 def functions(as_json: bool, project_dir: Path) -> None:
     """List the functions the project defines (SAM, CDK, Serverless, Terraform, pyproject)."""
-    from lamina.project.discovery import find_handler_location
+    from lamina.project.discovery import find_handler_location, module_file
 
     project = load(project_dir)
     for warning in project.warnings:
@@ -55,6 +55,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
         )
         if not location and (spec.code_dir / spec.handler).is_file():  # run.sh: a wrapper's
             rows[-1]["handlerProgram"] = relative(spec.code_dir / spec.handler, project.root)
+        module = module_file(spec.code_dir, spec.module) if not location and spec.module else None
+        if module is not None:  # the file is there, the function is not
+            rows[-1]["handlerModule"] = relative(module, project.root)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -87,6 +90,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
             else f"{row['logicalId']} ({row['functionName']})"
         )
         where = row["handlerFile"] or f"{row['codeUri']} (handler file not found)"
+        if row["handlerFile"] is None and row.get("handlerModule"):
+            function = str(row["handler"]).rpartition(".")[2]
+            where = f"{row['handlerModule']} (no function {function!r})"
         if row["handlerFile"] is None and row.get("handlerProgram"):
             where = f"{row['handlerProgram']} (run by an exec wrapper)"
         events = ", ".join(row["events"]) or "-"
