@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from lamina.commands.console import fail, load, notice
+from lamina.commands.project_flags import project_flags
 
 if TYPE_CHECKING:
     import asyncio
@@ -27,8 +28,14 @@ if TYPE_CHECKING:
 
 
 @click.command()
+@project_flags("local_start_api")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True)
+@click.option(
+    "--env-vars",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Environment overrides: SAM's JSON file ({LogicalId: {...}, Parameters: {...}}).",
+)
 @click.option(
     "--warm",
     is_flag=True,
@@ -60,6 +67,7 @@ def api(
     project_dir: Path,
     debug_target: str | None = None,
     save_events: bool = False,
+    env_vars: Path | None = None,
 ) -> None:
     """Serve the template's API Gateway routes locally (like `sam local start-api`)."""
     from lamina.gateway.api_server import ApiOptions
@@ -70,10 +78,24 @@ def api(
     project = load(project_dir)
     for warning in project.warnings:
         notice(f"warning: {warning}")
+    if env_vars is not None:
+        override_environments(project, env_vars)
     options = ApiOptions(host=host, port=port, warm=warm, save_events=save_events)
     if debug_target:
         options.debug = debug_target_for(project, debug_target)
     sys.exit(run_api(project, options))
+
+
+def override_environments(project: Project, env_vars: Path) -> None:
+    """--env-vars: each function's variables, over the template's (as lamina invoke does)."""
+    from lamina.project import ProjectError
+    from lamina.project.env_vars_file import load_env_overrides
+
+    try:
+        for spec in project.functions.values():  # a new dict: specs may share one
+            spec.environment = {**spec.environment, **load_env_overrides(env_vars, spec)}
+    except ProjectError as e:
+        fail(str(e))
 
 
 def debug_target_for(project: Project, text: str) -> DebugTarget:
