@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lamina.project import read_template
+from lamina.project.diagnostics import check_template
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -112,3 +113,45 @@ def test_lamina_invoke_runs_a_zipped_function(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"zipped": "archive", "tag": str(tmp_path)}
     assert "skipped" not in out.stderr
+
+
+ONE_FILE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OneFile:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/function.py
+      Handler: function.lambda_handler
+      Runtime: python3.12
+"""
+
+
+def test_a_codeuri_naming_one_file_runs_that_file_alone(tmp_path: Path, cache: Path) -> None:
+    """cloudtrail-eventbridge-lambda-dynamodb-sam's shape: `sam deploy` zips the one file alone,
+    so its siblings are not importable on AWS, and are not here either."""
+    (tmp_path / "src").mkdir()
+    source = tmp_path / "src" / "function.py"
+    source.write_text("def lambda_handler(event, context):\n    return 1\n")
+    (tmp_path / "src" / "sibling.py").write_text("x = 1\n")
+    (tmp_path / "template.yaml").write_text(ONE_FILE)
+    result = read_template(tmp_path / "template.yaml")
+    assert not result.warnings, result.warnings
+    code_dir = result.functions[0].code_dir
+    assert code_dir.parent == cache / "single-file"
+    assert sorted(p.name for p in code_dir.iterdir()) == ["function.py"]
+    source.write_text("def lambda_handler(event, context):\n    return 2\n")
+    again = read_template(tmp_path / "template.yaml").functions[0].code_dir
+    assert again == code_dir
+    assert "return 2" in (code_dir / "function.py").read_text()
+
+
+def test_the_language_server_does_not_call_a_one_file_codeuri_missing(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "function.py").write_text("def lambda_handler(event, context): ...\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(ONE_FILE)
+    assert [d.code for d in check_template(template, ONE_FILE)] == []
+    template.write_text(ONE_FILE.replace("src/function.py", "src/gone.py"))
+    codes = [d.code for d in check_template(template, template.read_text())]
+    assert codes == ["code-uri-missing"]

@@ -208,6 +208,8 @@ def _check_code(
     if handler is not None and isinstance(handler.value, str) and "." in handler.value:
         module, _, function_name = handler.value.strip().rpartition(".")
     if code is not None and not files.is_dir(code_dir):
+        if code_dir.is_file():
+            return  # one file, which SAM zips alone (zip_code)
         fixes = tuple(
             Fix(f"Change to {candidate}", (TextReplacement(path, code.span, candidate),))
             for candidate in _folders_with_module(path.parent, module)

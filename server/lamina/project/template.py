@@ -223,7 +223,7 @@ class _FunctionReader:
             skip(f"the code is in S3 ({text}); Lamina needs local code")
             return None
         code_dir = Path(os.path.normpath(self.base_dir / text))
-        if code_dir.suffix == ".zip" and code_dir.is_file():
+        if code_dir.is_file():  # a .zip, or one file that SAM zips alone
             return unpacked_code(code_dir, text, skip)
         if not code_dir.is_dir():
             self.resolver.warn(logical_id, f"code folder {text!r} does not exist ({code_dir})")

@@ -1,9 +1,13 @@
-"""Functions whose CodeUri (or Code) is a .zip file rather than a folder.
+"""Functions whose CodeUri (or Code) is a file rather than a folder.
 
-SAM deploys such an archive as it is, and `sam local invoke` runs it unpacked. Lamina unpacks it
-once into its per-user cache, in a folder named by the archive's SHA-256 (a rebuilt archive gets
-a new folder), and runs the function from there. The archive is unpacked as the emulator
-unpacks an uploaded one (deploy.package): nothing may land outside the folder.
+A .zip file: SAM deploys the archive as it is, and `sam local invoke` runs it unpacked. Lamina
+unpacks it once into its per-user cache, in a folder named by the archive's SHA-256 (a rebuilt
+archive gets a new folder), and runs the function from there. The archive is unpacked as the
+emulator unpacks an uploaded one (deploy.package): nothing may land outside the folder.
+
+Any other file (`CodeUri: src/function.py`): `sam deploy` (and `aws cloudformation package`)
+zips that one file alone, so on AWS it is the only file beside the handler. Lamina copies it
+into a cache folder named by the file's path, refreshed each time the template is read.
 """
 
 from __future__ import annotations
@@ -42,10 +46,35 @@ def zip_code_dir(archive: Path) -> Path:
     return folder
 
 
-def unpacked_code(archive: Path, label: str, skip: Callable[[str], None]) -> Path | None:
-    """zip_code_dir(archive), else None after `skip` says why (`label`: the template's text)."""
+def single_file_dir(source: Path) -> Path:
+    """A folder holding a copy of `source` alone, current with it. Raises OSError."""
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(str(source).encode("utf-8")).hexdigest()[:20]
+    folder = lamina_cache_dir("single-file") / key
+    target = folder / source.name
+    data = source.read_bytes()
+    if not target.is_file() or target.read_bytes() != data:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    return folder
+
+
+def unpacked_code(path: Path, label: str, skip: Callable[[str], None]) -> Path | None:
+    """The folder a CodeUri that is a file runs from (`label`: the template's text), else None
+    after `skip` says why."""
+    if path.suffix != ".zip":
+        try:
+            return single_file_dir(path)
+        except OSError as error:
+            skip(f"the code file {label} can't be copied to Lamina's cache: {error}")
+            return None
     try:
-        return zip_code_dir(archive)
+        return zip_code_dir(path)
     except (OSError, ValueError) as error:
         skip(f"the code archive {label} can't be unpacked: {error}")
         return None
