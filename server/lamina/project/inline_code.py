@@ -23,18 +23,24 @@ def lamina_cache_dir(name: str) -> Path:
     return Path(base) / "lamina" / name
 
 
+def write_replacing(target: Path, data: bytes) -> None:
+    """Write `target` whole or not at all (a temporary file, then a rename). Raises OSError."""
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, target)
+
+
 def inline_code_dir(source: str) -> Path:
     """The folder holding `source` as index.py (created on first use). Raises OSError."""
     import hashlib  # here, not at import: most templates have no inline code
-    import tempfile
 
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
     folder = lamina_cache_dir("inline") / digest
     target = folder / INLINE_FILE_NAME
     if not target.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(source)
-        os.replace(temporary, target)
+        write_replacing(target, source.encode("utf-8"))
     return folder

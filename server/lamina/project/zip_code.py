@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from lamina.project.inline_code import lamina_cache_dir
+from lamina.project.inline_code import lamina_cache_dir, write_replacing
 
 
 def zip_code_dir(archive: Path) -> Path:
@@ -49,18 +49,13 @@ def zip_code_dir(archive: Path) -> Path:
 def single_file_dir(source: Path) -> Path:
     """A folder holding a copy of `source` alone, current with it. Raises OSError."""
     import hashlib
-    import tempfile
 
     key = hashlib.sha256(str(source).encode("utf-8")).hexdigest()[:20]
     folder = lamina_cache_dir("single-file") / key
     target = folder / source.name
     data = source.read_bytes()
     if not target.is_file() or target.read_bytes() != data:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
+        write_replacing(target, data)
     return folder
 
 
