@@ -34,11 +34,11 @@ from aws_durable_execution_sdk_python_testing.clock import Clock, RealClock
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
 from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
-from aws_durable_execution_sdk_python_testing.worker.registry import ExecutionRegistry
 
 from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
+from lamina.durable.lanes import BorrowingRegistry
 from lamina.durable.store import ExecutionDatabase
 from lamina.durable.timeout_pause import timeout_left
 from lamina.durable.wire import DurableWire
@@ -123,7 +123,7 @@ class DurableService:
             invoker=invoker,
             checkpoint_processor=processor,
             invocation_timeout_seconds=INVOCATION_TIMEOUT,
-            registry=ExecutionRegistry(store, scheduler),
+            registry=BorrowingRegistry(store, scheduler),
             clock=clock,
             child_dispatcher=dispatcher,
             region=self.region,
@@ -230,9 +230,11 @@ class DurableService:
         """One request to the durable API (wire.py), as an aiohttp response."""
         if self._wire is None:
             self._wire = DurableWire(self.executor)
-        on_the_lane = self._wire.checkpoint(method, raw_path, body)
-        if on_the_lane is not None:
-            status, headers, payload = await asyncio.wrap_future(on_the_lane)
+        checkpoint = self._wire.checkpoint(method, raw_path, body)
+        if isinstance(checkpoint, tuple):
+            status, headers, payload = checkpoint
+        elif checkpoint is not None:
+            status, headers, payload = await asyncio.wrap_future(checkpoint)
         else:
             status, headers, payload = await self.call(
                 self._wire.handle, method, raw_path, query, body
