@@ -28,6 +28,7 @@ from lamina.durable.lanes import NOT_HERE, BorrowingRegistry
 
 API_PREFIX = "/2025-12-01/"
 CHAINED_INVOKE = b"CHAINED_INVOKE"
+CACHED_ROUTES = 1024
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -62,6 +63,8 @@ class DurableWire:
             r.CallbackHeartbeatRoute: h.SendDurableExecutionCallbackHeartbeatHandler(executor),
         }
 
+        # An execution's checkpoints all have one path: parsed and validated once.
+        self._checkpoint_routes: dict[str, r.CheckpointDurableExecutionRoute] = {}
         self._on_the_lane = h.CheckpointDurableExecutionHandler(
             _OnTheLane(executor)  # type: ignore[arg-type]
         )
@@ -73,17 +76,25 @@ class DurableWire:
         None: not a checkpoint (use handle())."""
         if method != "POST" or not raw_path.endswith("/checkpoint"):
             return None
+        route = self._checkpoint_routes.get(raw_path)
+        if route is None:
+            try:
+                found = self.router.find_route(raw_path, method)
+            except AwsApiException:
+                return None
+            if not isinstance(found, r.CheckpointDurableExecutionRoute):
+                return None
+            try:
+                self.executor._validate_execution_arn(found.arn)
+            except AwsApiException as e:
+                return _shape(HTTPResponse.create_error_from_exception(e))
+            if len(self._checkpoint_routes) >= CACHED_ROUTES:
+                self._checkpoint_routes.clear()
+            route = self._checkpoint_routes[raw_path] = found
         try:
-            route = self.router.find_route(raw_path, method)
-        except AwsApiException:
-            return None
-        if not isinstance(route, r.CheckpointDurableExecutionRoute):
-            return None
-        try:
-            self.executor._validate_execution_arn(route.arn)
-        except AwsApiException as e:
+            request = HTTPRequest.from_bytes(body_bytes=body, method=method, path=route)
+        except AwsApiException as e:  # a body that is not JSON
             return _shape(HTTPResponse.create_error_from_exception(e))
-        request = HTTPRequest.from_bytes(body_bytes=body, method=method, path=route)
         task = CallableTask(lambda: _shape(self._on_the_lane.handle(route, request)))
         registry = self.executor._registry
         # A chained invoke's checkpoint asks the caller's event loop about its target and
