@@ -3,6 +3,7 @@ in one run.
 
     .venv/bin/python bench/durable.py             # ~1 min on 2 cores
     .venv/bin/python bench/durable.py --quick     # fewer rounds
+    .venv/bin/python bench/durable.py --checkpoints-only   # part 2 alone
     .venv/bin/python bench/durable.py --json out.json
 
 1. A 100-step workflow with a one-day wait (50 steps, the wait, 50 steps), start to result,
@@ -198,10 +199,33 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
+def print_workflow(
+    rounds: int,
+    lamina_s: list[float],
+    dex_s: list[float],
+    lamina_cpu: list[float],
+    dex_cpu: list[float],
+) -> None:
+    lamina_med, dex_med = statistics.median(lamina_s), statistics.median(dex_s)
+    ratio_workflow = lamina_med / dex_med
+    lamina_cpu_med, dex_cpu_med = statistics.median(lamina_cpu), statistics.median(dex_cpu)
+    print(
+        f"1. 100-step workflow + 1-day wait, start to result (median of {rounds}): "
+        f"Lamina {lamina_med * 1000:.0f} ms, dex-local-runner {dex_med * 1000:.0f} ms, "
+        f"ratio {ratio_workflow:.2f}  [<= 1 s: {verdict(lamina_med <= 1.0)}; "
+        f"<= peer: {verdict(ratio_workflow <= 1.0)}]"
+    )
+    print(
+        f"   CPU per workflow (median): Lamina {lamina_cpu_med * 1000:.0f} ms, dex-local-runner "
+        f"{dex_cpu_med * 1000:.0f} ms, ratio {lamina_cpu_med / dex_cpu_med:.2f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--checkpoints-only", action="store_true", help="skip the workflow")
     args = parser.parse_args()
     rounds, checkpoints = (3, 100) if args.quick else (7, 400)
     tmp = Path(tempfile.mkdtemp(prefix="lamina-bench-durable-"))
@@ -285,18 +309,18 @@ def main() -> int:
         dex_client = client(dex_endpoint, read_timeout=120)
 
         # 1. The 100-step workflow, alternating; the first round of each warms it up.
-        lamina_workflow(lam)
-        dex_workflow(dex_endpoint, dex_client, 0)
         lamina_s, dex_s = [], []
         lamina_cpu, dex_cpu = [], []
-        for n in range(rounds):
+        if not args.checkpoints_only:
+            lamina_workflow(lam)
+            dex_workflow(dex_endpoint, dex_client, 0)
+        for n in range(0 if args.checkpoints_only else rounds):
             before = tree_cpu(serve.pid)
             lamina_s.append(lamina_workflow(lam))
             lamina_cpu.append(tree_cpu(serve.pid) - before)
             before = tree_cpu(serve.pid, dex.pid)
             dex_s.append(dex_workflow(dex_endpoint, dex_client, n + 1))
             dex_cpu.append(tree_cpu(serve.pid, dex.pid) - before)
-        lamina_med, dex_med = statistics.median(lamina_s), statistics.median(dex_s)
 
         # 2. Checkpoint round trips on a live execution, then the instant server.
         lam.invoke(FunctionName="sleeper", InvocationType="Event", Payload=b"{}")
@@ -330,25 +354,15 @@ def main() -> int:
         for server in servers:
             server.close()
 
-    ratio_workflow = lamina_med / dex_med
     ratio_cp = lamina_cp / instant_cp
-    lamina_cpu_med, dex_cpu_med = statistics.median(lamina_cpu), statistics.median(dex_cpu)
     cp_cpu_lamina, cp_cpu_instant = cpu_lamina / len(lamina_rt), cpu_instant / len(instant_rt)
     load = os.getloadavg()[0]
     print(
         "durable functions: lamina serve --skip-time vs dex-local-runner --skip-time "
         f"(load average {load:.1f} on {os.cpu_count()} cores)"
     )
-    print(
-        f"1. 100-step workflow + 1-day wait, start to result (median of {rounds}): "
-        f"Lamina {lamina_med * 1000:.0f} ms, dex-local-runner {dex_med * 1000:.0f} ms, "
-        f"ratio {ratio_workflow:.2f}  [<= 1 s: {verdict(lamina_med <= 1.0)}; "
-        f"<= peer: {verdict(ratio_workflow <= 1.0)}]"
-    )
-    print(
-        f"   CPU per workflow (median): Lamina {lamina_cpu_med * 1000:.0f} ms, dex-local-runner "
-        f"{dex_cpu_med * 1000:.0f} ms, ratio {lamina_cpu_med / dex_cpu_med:.2f}"
-    )
+    if lamina_s:
+        print_workflow(rounds, lamina_s, dex_s, lamina_cpu, dex_cpu)
     print(
         f"2. checkpoint round trip (median of {len(lamina_rt)}): Lamina "
         f"{lamina_cp * 1000:.2f} ms, instant server {instant_cp * 1000:.2f} ms, ratio "

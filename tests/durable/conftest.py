@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from emulator.harness import ROLE, EmulatorProcess, make_client, start_emulator, unique
+from lsp.lsp_harness import StartClient, client_starter
 
 from lamina.deploy.bundle import DependencyPlatform, PackageBuilder
 from lamina.project.spec import FunctionSpec
@@ -66,3 +68,19 @@ def create_durable(lam: Any, handler: str, **config: Any) -> str:
 @pytest.fixture
 def durable_function(lam: Any) -> Callable[..., str]:
     return lambda handler, **config: create_durable(lam, handler, **config)
+
+
+# The editor the durable language-server tests drive: skipping time unless told otherwise,
+# and without the sandbox's private /tmp (see no_private_tmp).
+NO_SANDBOX = {"LAMINA_SANDBOX": "0"}
+
+
+def editor_settings(*, skip_time: bool = True) -> dict[str, Any]:
+    return {"durable": {"skipTime": skip_time}}
+
+
+@pytest_asyncio.fixture
+async def start_client() -> AsyncIterator[StartClient]:
+    """lsp_harness.client_starter as a fixture: start_client(root, ...) -> a started editor."""
+    async with client_starter() as start:
+        yield start

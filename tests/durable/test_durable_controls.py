@@ -167,9 +167,11 @@ def test_a_paused_timeout_is_held_and_extended(
 def test_a_pause_that_keeps_the_timeout_running_times_out(
     lam: Any, durable_function: Callable[..., str], tmp_path: Path
 ) -> None:
-    name = durable_function("callback_workflow", ExecutionTimeout=5)
+    # Long enough for a cold start on a loaded machine (5 s was not, at load 9-11 on 2 cores:
+    # the execution timed out before the handler reached its callback).
+    name = durable_function("callback_workflow", ExecutionTimeout=12)
     arn, _ = start_waiting(lam, name, tmp_path)
     lam.pause_durable_execution(DurableExecutionArn=arn, ExecutionTimeoutPaused=False)
     paused = lam.get_durable_execution(DurableExecutionArn=arn)
     assert paused["PauseDetails"]["ExecutionTimeoutPaused"] is False
-    wait_until(lambda: status(lam, arn) == "TIMED_OUT")
+    wait_until(lambda: status(lam, arn) == "TIMED_OUT", timeout=60)

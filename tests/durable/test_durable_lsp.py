@@ -6,22 +6,19 @@ happens; an execution waiting for a callback shows it in a lens and a code actio
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import shutil
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from lsp.lsp_harness import execute, lenses, make_client, open_document, server_env, wait_for
+from lsp.lsp_harness import StartClient, execute, lenses, open_document, wait_for
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from durable.conftest import FUNCTIONS
+from durable.conftest import FUNCTIONS, NO_SANDBOX, editor_settings
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -56,43 +53,13 @@ def durable_project(root: Path) -> Path:
 
 
 @pytest_asyncio.fixture
-async def client(tmp_path: Path) -> AsyncIterator[LanguageClient]:
+async def client(tmp_path: Path, start_client: StartClient) -> LanguageClient:
     root = durable_project(tmp_path / "project")
-    client = make_client(apply_edits=False)
-    client.durable_events = []  # type: ignore[attr-defined]
-    client.durable_executions = []  # type: ignore[attr-defined]
-
-    @client.feature("lamina/durableEvent")
-    def durable_event(params: Any) -> None:
-        client.durable_events.append(params)  # type: ignore[attr-defined]
-
-    @client.feature("lamina/durableExecution")
-    def durable_execution(params: Any) -> None:
-        client.durable_executions.append(params)  # type: ignore[attr-defined]
-
-    client.set_configuration({"durable": {"skipTime": True}}, section="lamina")
-    await client.start_io(
-        sys.executable,
-        "-m",
-        "lamina",
-        "lsp",
-        env=server_env({"LAMINA_SANDBOX": "0"}),
-        cwd=str(root),
-    )
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        )
+    client = await start_client(
+        root, configuration=editor_settings(), apply_edits=False, env=NO_SANDBOX
     )
     client.root = root  # type: ignore[attr-defined]
-    try:
-        yield client
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), 10)
-        await client.stop()
+    return client
 
 
 async def test_run_reports_each_event_and_the_result(client: Any, tmp_path: Path) -> None:

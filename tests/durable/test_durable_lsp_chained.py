@@ -6,19 +6,15 @@ the operation as on AWS."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from lsp.lsp_harness import execute, make_client, server_env
-from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from lsp.lsp_harness import StartClient, execute, wait_for
+from pytest_lsp import LanguageClient
 
-from durable.conftest import FUNCTIONS
+from durable.conftest import FUNCTIONS, NO_SANDBOX, editor_settings
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -77,31 +73,11 @@ def chained_project(root: Path) -> Path:
 
 
 @pytest_asyncio.fixture
-async def client(tmp_path: Path) -> AsyncIterator[LanguageClient]:
+async def client(tmp_path: Path, start_client: StartClient) -> LanguageClient:
     root = chained_project(tmp_path / "project")
-    client = make_client(apply_edits=False)
-    client.set_configuration({"durable": {"skipTime": True}}, section="lamina")
-    await client.start_io(
-        sys.executable,
-        "-m",
-        "lamina",
-        "lsp",
-        env=server_env({"LAMINA_SANDBOX": "0"}),
-        cwd=str(root),
+    return await start_client(
+        root, configuration=editor_settings(), apply_edits=False, env=NO_SANDBOX
     )
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        )
-    )
-    try:
-        yield client
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), 10)
-        await client.stop()
 
 
 async def test_invoke_of_a_plain_function_by_its_function_name(client: Any) -> None:
@@ -137,3 +113,23 @@ async def test_invoke_of_a_durable_function_is_a_child_execution(client: Any) ->
     # The server goes on: the plain target still answers a run of its own.
     plain = await execute(client, "lamina.run", {"function": "Plain", "eventJson": {"n": 4}})
     assert plain["ok"] and plain["payload"] == {"n": 40, "function": "plain-target"}
+
+
+async def test_under_debug_the_targets_are_said_to_run_outside_the_debugger(
+    tmp_path: Path, start_client: StartClient
+) -> None:
+    root = chained_project(tmp_path / "project")
+    settings = {**editor_settings(), "debug": {"waitForClient": False}}  # no editor attaches
+    client = await start_client(root, configuration=settings, apply_edits=False, env=NO_SANDBOX)
+    event = {"target": "plain-target", "missing": "no-such-function"}
+    attach = await asyncio.wait_for(
+        execute(client, "lamina.debug", {"function": "Chain", "eventJson": event}), 240
+    )
+    assert attach["request"] == "attach"
+    ended = await wait_for(lambda: client.durable_executions, 240)
+    assert ended[0].status == "SUCCEEDED", ended
+    said = [m.message for m in client.messages if "outside the debugger" in m.message]
+    # Once, though the target ran twice; the unknown name is no function, so nothing to say.
+    assert len(said) == 1, [m.message for m in client.messages]
+    assert said[0].startswith("Lamina: plain-target, invoked from the debugged execution of Chain")
+    assert len([r for r in client.invocation_results if r.function == "Plain"]) == 2

@@ -7,49 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from lsp.lsp_harness import execute, make_client, server_env, wait_for
-from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from lsp.lsp_harness import client_starter, execute, wait_for
+from pytest_lsp import LanguageClient
 
+from durable.conftest import NO_SANDBOX, editor_settings
 from durable.test_durable_lsp import durable_project
 
 
 @contextlib.asynccontextmanager
 async def editor(root: Path, *, skip_time: bool) -> AsyncIterator[LanguageClient]:
-    client = make_client(apply_edits=False)
-    client.durable_executions = []  # type: ignore[attr-defined]
-
-    @client.feature("lamina/durableExecution")
-    def durable_execution(params: Any) -> None:
-        client.durable_executions.append(params)  # type: ignore[attr-defined]
-
-    client.set_configuration({"durable": {"skipTime": skip_time}}, section="lamina")
-    await client.start_io(
-        sys.executable,
-        "-m",
-        "lamina",
-        "lsp",
-        env=server_env({"LAMINA_SANDBOX": "0"}),
-        cwd=str(root),
-    )
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        )
-    )
-    try:
-        yield client
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), 10)
-        await client.stop()
+    """A language server on `root`, shut down when the block ends."""
+    async with client_starter() as start:
+        settings = editor_settings(skip_time=skip_time)
+        yield await start(root, configuration=settings, apply_edits=False, env=NO_SANDBOX)
 
 
 async def test_executions_go_on_after_a_restart(tmp_path: Path) -> None:

@@ -107,6 +107,8 @@ def test_every_save_reads_back_as_the_runners_document(finished: Any, tmp_path: 
     with sqlite3.connect(state / "durable-executions.sqlite3") as conn:
         (shell,) = conn.execute("SELECT data FROM executions").fetchone()
     assert json.loads(shell)["Operations"] == [] and json.loads(shell)["Updates"] == []
+    # The input is a part of its own, not encoded again in the shell at every save.
+    assert finished.start_input.input and "Input" not in json.loads(shell)["StartInput"]
 
 
 def test_an_execution_stored_whole_is_read_and_then_saved_in_parts(
@@ -137,3 +139,36 @@ def test_an_execution_stored_whole_is_read_and_then_saved_in_parts(
     with sqlite3.connect(state / "durable-executions.sqlite3") as conn:
         (shell,) = conn.execute("SELECT data FROM executions").fetchone()
     assert json.loads(shell)["Operations"] == []
+
+
+def test_an_input_kept_in_the_shell_by_an_earlier_lamina_moves_to_its_part(
+    finished: Any, tmp_path: Path
+) -> None:
+    from lamina.durable.store import ExecutionDatabase
+
+    state = tmp_path / "state"
+    arn = finished.durable_execution_arn
+    database = ExecutionDatabase.open(state)
+    try:
+        database.save(finished)
+    finally:
+        database.close()
+    # As the Lamina before the input's own part wrote it: parts, and the input in the shell.
+    with sqlite3.connect(state / "durable-executions.sqlite3") as conn:
+        (shell,) = conn.execute("SELECT data FROM executions").fetchone()
+        old = json.loads(shell)
+        old["StartInput"]["Input"] = finished.start_input.input
+        conn.execute("UPDATE executions SET data = ?", (json.dumps(old),))
+        conn.execute("DELETE FROM execution_parts WHERE part = 'Input'")
+    assert read_back(state, arn) == runners_document(finished)
+    database = ExecutionDatabase.open(state)
+    try:
+        loaded = database.load(arn)
+        loaded.token_sequence += 1  # a checkpoint
+        database.save(loaded)
+    finally:
+        database.close()
+    assert read_back(state, arn) == runners_document(loaded)
+    with sqlite3.connect(state / "durable-executions.sqlite3") as conn:
+        (shell,) = conn.execute("SELECT data FROM executions").fetchone()
+    assert "Input" not in json.loads(shell)["StartInput"]

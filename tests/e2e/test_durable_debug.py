@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dap_client import DapClient
+from durable.conftest import start_client  # noqa: F401 (the fixture the client fixture uses)
 from durable.test_durable_lsp import client  # noqa: F401, F811 (the fixture: lamina lsp, skipTime on)
 from lsp.lsp_harness import execute, wait_for
 

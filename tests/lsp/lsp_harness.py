@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pytest_lsp import LanguageClient, make_test_lsp_client
+from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -20,6 +21,8 @@ INVOCATION_RESULT = "lamina/invocationResult"
 DEBUG_READY = "lamina/debugReady"
 SYNC_STATUS = "lamina/syncStatus"
 API_STATUS = "lamina/apiStatus"
+DURABLE_EVENT = "lamina/durableEvent"
+DURABLE_EXECUTION = "lamina/durableExecution"
 
 StartClient = Callable[..., Awaitable[LanguageClient]]
 
@@ -96,6 +99,17 @@ def make_client(apply_edits: bool) -> LanguageClient:
     def api_status(params: Any) -> None:
         client.api_statuses.append(params)  # type: ignore[attr-defined]
 
+    client.durable_events = []  # type: ignore[attr-defined]
+    client.durable_executions = []  # type: ignore[attr-defined]
+
+    @client.feature(DURABLE_EVENT)
+    def durable_event(params: Any) -> None:
+        client.durable_events.append(params)  # type: ignore[attr-defined]
+
+    @client.feature(DURABLE_EXECUTION)
+    def durable_execution(params: Any) -> None:
+        client.durable_executions.append(params)  # type: ignore[attr-defined]
+
     client.registrations = []  # type: ignore[attr-defined]
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
@@ -117,6 +131,51 @@ def make_client(apply_edits: bool) -> LanguageClient:
             return types.ApplyWorkspaceEditResult(applied=True)
 
     return client
+
+
+@contextlib.asynccontextmanager
+async def client_starter() -> AsyncIterator[StartClient]:
+    """start(root, editor="visual-studio-code", init_options=None, configuration=None,
+    apply_edits=True, env=None, experimental=None) -> an initialized client talking to a fresh
+    `lamina lsp`; each one started is shut down when the block ends."""
+    clients: list[LanguageClient] = []
+
+    async def start(
+        root: Path,
+        editor: str = "visual-studio-code",
+        init_options: Any = None,
+        configuration: dict[str, Any] | None = None,
+        apply_edits: bool = True,
+        env: dict[str, str] | None = None,
+        experimental: Any = None,
+    ) -> LanguageClient:
+        client = make_client(apply_edits)
+        if configuration is not None:
+            client.set_configuration(configuration, section="lamina")
+        await client.start_io(
+            sys.executable, "-m", "lamina", "lsp", env=server_env(env), cwd=str(root)
+        )
+        clients.append(client)
+        capabilities = client_capabilities(editor)
+        if experimental is not None:
+            capabilities.experimental = experimental
+        client.initialize_result = await client.initialize_session(  # type: ignore[attr-defined]
+            types.InitializeParams(
+                capabilities=capabilities,
+                root_uri=root.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+                initialization_options=init_options,
+            )
+        )
+        return client
+
+    try:
+        yield start
+    finally:
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.shutdown_session(), 10)
+            await client.stop()
 
 
 def open_document(client: LanguageClient, path: Path, version: int = 1) -> str:

@@ -93,6 +93,7 @@ def invoke_durable(
                 durable_config=spec.durable_config or {},
                 resume_arn=resume_arn,
                 targets=targets,
+                notice=notice,
             )
 
     try:

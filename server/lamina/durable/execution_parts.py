@@ -9,6 +9,9 @@ same execution, in the same transaction as the shell, so every acknowledged chec
 still whole on disk after kill -9. Operations and updates are frozen dataclasses, replaced
 (never changed in place) when they move on, so "changed" is an identity test.
 
+The execution's input (`StartInput.Input`, up to the Invoke's 6 MB) is a part of its own too,
+written once: in the shell it would be encoded and written again at every checkpoint.
+
 `document()` puts the parts back: it is exactly the runner's `to_json_dict` of the execution.
 """
 
@@ -46,6 +49,7 @@ MAPS: dict[str, str] = {
 }
 # Lists of plain values compare by value; the rest by identity.
 _BY_VALUE = {"UpdatedOperationIds"}
+INPUT = "Input"  # StartInput's Input, a part of its own (key 0)
 
 
 class Saved:
@@ -55,6 +59,7 @@ class Saved:
     def __init__(self) -> None:
         self.lists: dict[str, list[Any]] = {}
         self.maps: dict[str, dict[str, Any]] = {}
+        self.start_input: Any = None  # the StartInput whose Input the parts hold
 
     @classmethod
     def of(cls, execution: Any) -> Saved:
@@ -65,6 +70,7 @@ class Saved:
     def remember(self, execution: Any) -> None:
         self.lists = {part: list(getattr(execution, attr)) for part, (attr, _) in LISTS.items()}
         self.maps = {part: dict(getattr(execution, attr)) for part, attr in MAPS.items()}
+        self.start_input = execution.start_input
 
 
 def shell_json(execution: Any) -> str:
@@ -74,7 +80,9 @@ def shell_json(execution: Any) -> str:
         setattr(shell, attr, [])
     for attr in MAPS.values():
         setattr(shell, attr, {})
-    return json.dumps(shell.to_json_dict())
+    document = shell.to_json_dict()
+    document["StartInput"].pop(INPUT, None)
+    return json.dumps(document)
 
 
 def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -> None:
@@ -110,18 +118,24 @@ def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -
                 f"DELETE FROM {TABLE} WHERE durable_execution_arn = ? AND part = ? AND key = ?",
                 (arn, part, str(key)),
             )
+    start = execution.start_input
+    if start is not saved.start_input and start.input is not None:
+        rows.append((arn, INPUT, 0, json.dumps(start.input)))
     if rows:
         conn.executemany(UPSERT, rows)
 
 
 def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, Any], bool]:
-    """The runner's document of the execution, and whether it had parts (an execution saved
-    before parts existed keeps them all in its shell, and is read as it is)."""
+    """The runner's document of the execution, and whether it is stored in parts as this
+    module writes them (an execution saved before parts existed keeps them all in its shell,
+    and one saved before the input was a part keeps that there: each is read as it is, and
+    written whole at its next save)."""
     data: dict[str, Any] = json.loads(shell)
     rows = conn.execute(
         f"SELECT part, key, data FROM {TABLE} WHERE durable_execution_arn = ? ORDER BY part, key",
         (arn,),
     ).fetchall()
+    inline_input = INPUT in data.get("StartInput", {})
     if not rows:
         return data, False
     for part in LISTS:
@@ -134,4 +148,6 @@ def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, 
             data[part].append(value)
         elif part in MAPS:
             data[part][key] = value
-    return data, True
+        elif part == INPUT:
+            data["StartInput"][INPUT] = value
+    return data, not inline_input

@@ -43,6 +43,19 @@ class PendingCallback:
         return {"callbackId": self.callback_id, "name": self.name, "operationId": self.operation_id}
 
 
+def pending_callbacks(execution: Any) -> list[PendingCallback]:
+    """The callbacks the execution waits for."""
+    from aws_durable_execution_sdk_python.lambda_service import OperationStatus, OperationType
+
+    return [
+        PendingCallback(op.callback_details.callback_id, op.name, op.operation_id)
+        for op in execution.operations
+        if op.operation_type is OperationType.CALLBACK
+        and op.status is OperationStatus.STARTED
+        and op.callback_details is not None
+    ]
+
+
 @dataclass
 class ExecutionState:
     """An execution as a follower sees it, at one moment."""
@@ -108,7 +121,7 @@ class LocalDurableApi:
         runner = self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         sock.setblocking(False)
-        await web.SockSite(runner, sock).start()
+        await service.front_site(runner, sock).start()  # checkpoints: before aiohttp
         return self.endpoint
 
     async def start(self, request: StartRequest) -> str:
@@ -119,11 +132,6 @@ class LocalDurableApi:
         return await self.service.call(self._state, arn, seen)
 
     def _state(self, arn: str, seen: int) -> ExecutionState:
-        from aws_durable_execution_sdk_python.lambda_service import (
-            OperationStatus,
-            OperationType,
-        )
-
         service = self.service
         executor = service.executor
         execution = service.execution(arn)
@@ -132,19 +140,12 @@ class LocalDurableApi:
         events = executor.get_execution_history(
             arn, include_execution_data=True, max_items=100_000
         ).events
-        callbacks = [
-            PendingCallback(op.callback_details.callback_id, op.name, op.operation_id)
-            for op in execution.operations
-            if op.operation_type is OperationType.CALLBACK
-            and op.status is OperationStatus.STARTED
-            and op.callback_details is not None
-        ]
         return ExecutionState(
             arn=arn,
             status=str(status),
             invoking=executor.is_invoking(arn),
             new_events=[event.to_dict() for event in events[seen:]],
-            callbacks=callbacks,
+            callbacks=pending_callbacks(execution),
             wakes_at=executor._earliest_pending_timestamp(execution),
             result=outcome["Result"],
             error=outcome["Error"],

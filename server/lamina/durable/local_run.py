@@ -18,7 +18,7 @@ from typing import Any
 
 from lamina.durable.chained import Target, bare_name
 from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome
-from lamina.durable.local_api import LONG_WAIT_S, LocalDurableApi
+from lamina.durable.local_api import LONG_WAIT_S, LocalDurableApi, pending_callbacks
 from lamina.durable.service import DEFAULT_EXECUTION_TIMEOUT, DurableService, StartRequest
 from lamina.runtime.config import FunctionConfig
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
@@ -61,10 +61,13 @@ async def run_execution(
     durable_config: dict[str, Any],
     resume_arn: str | None = None,
     targets: FindConfig | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> DurableRun:
     """Run a new execution (or, with `resume_arn`, continue one this data dir holds) until it
     ends or is left waiting on a timer beyond LONG_WAIT_S. `targets` finds the project's other
-    functions for chained invokes (without it, they fail as unknown functions)."""
+    functions for chained invokes (without it, they fail as unknown functions). `notice` is told,
+    once per callback, how to send one the execution waits for (nothing else would: time
+    skipping never skips a pending callback)."""
     invocations: list[InvocationResult] = []
     endpoint: list[str] = []
 
@@ -108,7 +111,11 @@ async def run_execution(
             arn = resume_arn
             await service.call(_resume, service, arn, config.function_name)
         wakes_at = None
+        told: set[str] = set()
         while not await service.wait(arn, POLL_S):
+            if notice is not None:
+                for line in await service.call(_callbacks_to_tell, service, arn, told):
+                    notice(line.format(endpoint=endpoint[0]))
             if not skip_time:
                 wakes_at = await service.call(_long_wait, service, arn)
                 if wakes_at is not None:
@@ -142,6 +149,25 @@ def _resume(service: DurableService, arn: str, function_name: str) -> None:
     if execution.is_complete:
         raise ResumeError(f"{arn} has ended ({execution.current_status().value})")
     service.resume(arn)
+
+
+def _callbacks_to_tell(service: DurableService, arn: str, told: set[str]) -> list[str]:
+    """A line for each callback the execution now waits for and `told` does not hold yet;
+    `{endpoint}` stands for the checkpoint API's URL."""
+    if service.executor.is_invoking(arn):
+        return []  # the handler may still be sending it itself
+    lines = []
+    for callback in pending_callbacks(service.execution(arn)):
+        if callback.callback_id in told:
+            continue
+        told.add(callback.callback_id)
+        name = f" '{callback.name}'" if callback.name else ""
+        lines.append(
+            f"waiting for callback{name}: send it with `lamina callback succeed "
+            f"{callback.callback_id} --result JSON --endpoint-url {{endpoint}}` (or fail, "
+            "heartbeat) while this command runs"
+        )
+    return lines
 
 
 def _long_wait(service: DurableService, arn: str) -> datetime.datetime | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,11 +35,12 @@ from aws_durable_execution_sdk_python_testing.clock import Clock, RealClock
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
 from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
-from aws_durable_execution_sdk_python_testing.worker.registry import ExecutionRegistry
 
 from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
+from lamina.durable.fast_front import DurableFrontSite
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
+from lamina.durable.lanes import BorrowingRegistry
 from lamina.durable.store import ExecutionDatabase
 from lamina.durable.timeout_pause import timeout_left
 from lamina.durable.wire import DurableWire
@@ -123,7 +125,7 @@ class DurableService:
             invoker=invoker,
             checkpoint_processor=processor,
             invocation_timeout_seconds=INVOCATION_TIMEOUT,
-            registry=ExecutionRegistry(store, scheduler),
+            registry=BorrowingRegistry(store, scheduler),
             clock=clock,
             child_dispatcher=dispatcher,
             region=self.region,
@@ -226,16 +228,27 @@ class DurableService:
             if not future.done():
                 future.set_result(None)
 
-    async def respond(self, method: str, raw_path: str, query: str, body: bytes) -> web.Response:
-        """One request to the durable API (wire.py), as an aiohttp response."""
+    @property
+    def wire(self) -> DurableWire:
         if self._wire is None:
             self._wire = DurableWire(self.executor)
-        on_the_lane = self._wire.checkpoint(method, raw_path, body)
-        if on_the_lane is not None:
-            status, headers, payload = await asyncio.wrap_future(on_the_lane)
+        return self._wire
+
+    def front_site(self, runner: web.BaseRunner, sock: socket.socket, **kw: Any) -> web.SockSite:
+        """The site to serve the emulator's socket with: checkpoints are answered before
+        aiohttp sees them (fast_front.py)."""
+        return DurableFrontSite(runner, sock, lambda *a: self.wire.checkpoint(*a), **kw)
+
+    async def respond(self, method: str, raw_path: str, query: str, body: bytes) -> web.Response:
+        """One request to the durable API (wire.py), as an aiohttp response."""
+        checkpoint = self.wire.checkpoint(method, raw_path, body)
+        if isinstance(checkpoint, tuple):
+            status, headers, payload = checkpoint
+        elif checkpoint is not None:
+            status, headers, payload = await asyncio.wrap_future(checkpoint)
         else:
             status, headers, payload = await self.call(
-                self._wire.handle, method, raw_path, query, body
+                self.wire.handle, method, raw_path, query, body
             )
         return web.Response(
             status=status, body=payload, content_type="application/json", headers=headers

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 from aws_durable_execution_sdk_python_testing.exceptions import (
@@ -24,8 +24,11 @@ from aws_durable_execution_sdk_python_testing.web.models import HTTPRequest, HTT
 from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import CallableTask
 
 from lamina.durable import controls, timeout_pause
+from lamina.durable.lanes import NOT_HERE, BorrowingRegistry
 
 API_PREFIX = "/2025-12-01/"
+CHAINED_INVOKE = b"CHAINED_INVOKE"
+CACHED_ROUTES = 1024
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -60,32 +63,47 @@ class DurableWire:
             r.CallbackHeartbeatRoute: h.SendDurableExecutionCallbackHeartbeatHandler(executor),
         }
 
+        # An execution's checkpoints all have one path: parsed and validated once.
+        self._checkpoint_routes: dict[str, r.CheckpointDurableExecutionRoute] = {}
         self._on_the_lane = h.CheckpointDurableExecutionHandler(
             _OnTheLane(executor)  # type: ignore[arg-type]
         )
 
-    def checkpoint(self, method: str, raw_path: str, body: bytes) -> Future[Answer] | None:
-        """A CheckpointDurableExecution, handed straight to the execution's lane (the runner
-        serializes an execution's checkpoints there) and answered from it: no thread of the
-        caller's waits for the lane, which saves two thread switches per checkpoint (what a
-        loaded machine makes slow). None: not a checkpoint (use handle())."""
+    def checkpoint(self, method: str, raw_path: str, body: bytes) -> Answer | Future[Answer] | None:
+        """A CheckpointDurableExecution, on the execution's lane (the runner serializes an
+        execution's checkpoints there): in this thread when the lane is idle (lanes.py), else
+        handed to the lane and answered from it; no thread of the caller's waits for the lane.
+        None: not a checkpoint (use handle())."""
         if method != "POST" or not raw_path.endswith("/checkpoint"):
             return None
+        route = self._checkpoint_routes.get(raw_path)
+        if route is None:
+            try:
+                found = self.router.find_route(raw_path, method)
+            except AwsApiException:
+                return None
+            if not isinstance(found, r.CheckpointDurableExecutionRoute):
+                return None
+            try:
+                self.executor._validate_execution_arn(found.arn)
+            except AwsApiException as e:
+                return _shape(HTTPResponse.create_error_from_exception(e))
+            if len(self._checkpoint_routes) >= CACHED_ROUTES:
+                self._checkpoint_routes.clear()
+            route = self._checkpoint_routes[raw_path] = found
         try:
-            route = self.router.find_route(raw_path, method)
-        except AwsApiException:
-            return None
-        if not isinstance(route, r.CheckpointDurableExecutionRoute):
-            return None
-        try:
-            self.executor._validate_execution_arn(route.arn)
-        except AwsApiException as e:
-            done: Future[Answer] = Future()
-            done.set_result(_shape(HTTPResponse.create_error_from_exception(e)))
-            return done
-        request = HTTPRequest.from_bytes(body_bytes=body, method=method, path=route)
+            request = HTTPRequest.from_bytes(body_bytes=body, method=method, path=route)
+        except AwsApiException as e:  # a body that is not JSON
+            return _shape(HTTPResponse.create_error_from_exception(e))
         task = CallableTask(lambda: _shape(self._on_the_lane.handle(route, request)))
-        future: Future[Answer] = self.executor._registry.submit(route.arn, task)
+        registry = self.executor._registry
+        # A chained invoke's checkpoint asks the caller's event loop about its target and
+        # waits for the answer: never in that loop's own thread.
+        if isinstance(registry, BorrowingRegistry) and CHAINED_INVOKE not in body:
+            answer = registry.run_here(route.arn, task)
+            if answer is not NOT_HERE:
+                return cast(Answer, answer)
+        future: Future[Answer] = registry.submit(route.arn, task)
         return future
 
     def handle(self, method: str, raw_path: str, query: str, body: bytes) -> Answer:

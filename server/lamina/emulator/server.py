@@ -221,7 +221,9 @@ class EmulatorServer:
                 await self.stop()
                 raise
         try:
-            await web.SockSite(self._runner, sock, backlog=1024, shutdown_timeout=2.0).start()
+            durable = self.emulator.durable  # it answers checkpoints before aiohttp does
+            site = web.SockSite if durable is None else durable.front_site
+            await site(self._runner, sock, backlog=1024, shutdown_timeout=2.0).start()
         except OSError as e:
             sock.close()
             await self.stop()

@@ -109,6 +109,7 @@ class EditorDurable:
         self._skip_time = False
         self._lock = asyncio.Lock()
         self.by_name: dict[str, FollowedExecution] = {}  # execution name -> execution
+        self._told_outside: set[str] = set()  # targets said to run outside the debugger
 
     def followed(self) -> list[FollowedExecution]:
         return list(self.by_name.values())
@@ -153,6 +154,7 @@ class EditorDurable:
         if followed is None:  # a chained invoke's target, or a child execution's invocation
             if self.api is None:
                 raise FunctionNotFound(function_name)
+            self._say_outside_the_debugger(function_name)
             return await run_project_function(self.ls, function_name, body, self.api.endpoint)
         result = await followed.invoke(body)
         spec = followed.request.spec
@@ -163,6 +165,24 @@ class EditorDurable:
         self.ls.protocol.notify(INVOCATION_RESULT, outcome)
         error_type = None if result.ok else str((result.error or {}).get("errorType", "Unknown"))
         return FunctionOutcome(result.payload, result.request_id, error_type)
+
+    def _say_outside_the_debugger(self, target: str) -> None:
+        """Once per target: while an execution is debugged, the functions it invokes run in
+        environments of their own, without debugpy."""
+        debugged = [
+            f.function
+            for f in self.followed()
+            if isinstance(f.invoke, _DebugLane) and f.status in _LIVE
+        ]
+        if not debugged or target in self._told_outside:
+            return
+        self._told_outside.add(target)
+        self.ls.show(
+            f"Lamina: {target}, invoked from the debugged execution of {debugged[0]}, runs "
+            "outside the debugger (only the debugged function's own invocations run under "
+            f"debugpy); debug {target} on its own to stop in it",
+            types.MessageType.Warning,
+        )
 
     async def start(
         self, request: RunRequest, config: FunctionConfig, invoke: Invoke
