@@ -53,6 +53,16 @@ def test_private_needs_one_of_the_services_api_keys(service: ApiProcess) -> None
     assert get(service, "/open").status_code == 200  # no key asked elsewhere
 
 
+def test_authorizer_aws_iam_needs_a_signature(service: ApiProcess) -> None:
+    unsigned = get(service, "/iam")
+    assert (unsigned.status_code, unsigned.json()) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
+    service.wait_for_log("GET /iam 403")
+    assert "AWS_IAM: the request is not signed" in service.stderr()
+
+
 def test_an_httpapi_lambda_authorizer_from_provider_httpapi(service: ApiProcess) -> None:
     allowed = get(service, "/v2/simple", Authorization="yes")
     assert allowed.status_code == 200

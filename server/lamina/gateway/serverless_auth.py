@@ -6,7 +6,7 @@ shape so that template_apis and template_auth read them as they read a SAM templ
 |---|---|
 | `http: {cors: true \\| {origin(s), headers, methods, allowCredentials, maxAge}}` | the REST API's `Cors` (one for the API: see docs/http.md) |
 | `http: {authorizer: fn \\| arn \\| {name, arn, type, identitySource, resultTtlInSeconds, identityValidationExpression}}` | `Auth.Authorizers.<name>` (TOKEN or REQUEST) and the event's `Auth.Authorizer` |
-| `http: {authorizer: aws_iam}` | the event's `Auth.Authorizer: AWS_IAM` (not checked locally, as for SAM) |
+| `http: {authorizer: aws_iam}` | the event's `Auth.Authorizer: AWS_IAM` (its SigV4 signature checked, see iam_auth) |
 | `http: {private: true}` | the event's `Auth.ApiKeyRequired`; `provider.apiGateway.apiKeys` values as `AWS::ApiGateway::ApiKey` |
 | `provider.httpApi.cors: true \\| {allowedOrigins, ...}` | the HTTP API's `CorsConfiguration` |
 | `provider.httpApi.authorizers.<name>` (JWT `issuerUrl`/`audience`, or `type: request` with `functionName`/`functionArn`) | the HTTP API's `Auth.Authorizers.<name>` |
