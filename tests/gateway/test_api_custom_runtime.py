@@ -116,3 +116,22 @@ def test_the_bootstrap_runs_in_the_sandbox_at_var_task(app: Path) -> None:
         "execution_env": None,
         "path": "/direct",
     }
+
+
+def test_debug_on_a_custom_runtime_says_why_not(app: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina", "api", "--port", "0", "--debug", "Custom"],
+        cwd=app,
+        capture_output=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "LAMINA_SANDBOX": "0"},
+    )
+    assert done.returncode == 2
+    errors = done.stderr.decode().strip().splitlines()
+    assert errors == [
+        "error: --debug: Custom runs on provided.al2023: its bootstrap is its own runtime, and "
+        "debugpy can hold only Lamina's Python runtime client, so nothing would wait for a "
+        "debugger. Start the bootstrap's own debugger from it instead (see "
+        "docs/custom-runtimes.md)"
+    ]
+    assert done.stdout == b""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -51,6 +52,16 @@ def test_private_needs_one_of_the_services_api_keys(service: ApiProcess) -> None
     assert get(service, "/keyed", **{"x-api-key": "another"}).status_code == 403
     assert get(service, "/keyed", **{"x-api-key": "partner-key-0123456789"}).status_code == 200
     assert get(service, "/open").status_code == 200  # no key asked elsewhere
+
+
+def test_authorizer_aws_iam_needs_a_signature(service: ApiProcess) -> None:
+    unsigned = get(service, "/iam")
+    assert (unsigned.status_code, unsigned.json()) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
+    service.wait_for_log("GET /iam 403")
+    assert "AWS_IAM: the request is not signed" in service.stderr()
 
 
 def test_an_httpapi_lambda_authorizer_from_provider_httpapi(service: ApiProcess) -> None:
@@ -107,3 +118,39 @@ def test_provider_httpapi_cors_answers_and_decorates(service: ApiProcess) -> Non
     assert answer.headers["Access-Control-Allow-Origin"] == "http://app.example"
     other = get(service, "/v2/open", Origin="http://elsewhere.example")
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+LEFT_OUT_EVENTS = """
+      - http:
+          path: templated
+          method: post
+          request:
+            template: {application/json: '{"body": $input.json("$")}'}
+            parameters: {querystrings: {page: true}}
+      - http: {path: templated2, method: get, request: {parameters: {headers: {X-Id: true}}}}
+      - http: {path: nonproxy, method: get, integration: lambda}
+      - http: {path: outside, method: get, authorizer: {type: CUSTOM, authorizerId: abc123}}
+      - httpApi: {path: /v2/outside, method: get, authorizer: {id: xyz789}}
+"""
+
+
+def test_what_is_left_out_is_named_once_and_the_routes_still_answer(tmp_path: Path) -> None:
+    def add_events(root: Path) -> None:
+        text = (root / "serverless.yml").read_text()
+        marker = "      - httpApi: GET /v2/open\n"
+        (root / "serverless.yml").write_text(text.replace(marker, marker + LEFT_OUT_EVENTS[1:]))
+
+    api = ApiProcess("sls_auth", tmp_path, prepare=add_events)
+    try:
+        for path in ("/templated2", "/nonproxy", "/outside", "/v2/outside"):
+            assert get(api, path).status_code == 200, path
+        log = api.stderr()
+    finally:
+        api.stop()
+    warnings = [line for line in log.splitlines() if "warning: serverless.yml" in line]
+    assert len(warnings) == 4, log
+    request_warning = next(w for w in warnings if "request (templates" in w)
+    assert request_warning.endswith("(echo events[8], echo events[9])")
+    assert any("integration other than lambda-proxy" in w and "events[10]" in w for w in warnings)
+    assert any("authorizerId" in w and "events[11]" in w for w in warnings)
+    assert any("httpApi authorizer given by id" in w and "events[12]" in w for w in warnings)

@@ -105,7 +105,7 @@ def debug_target_for(project: Project, text: str) -> DebugTarget:
     import uuid
 
     from lamina.commands.function_setup import debug_settings
-    from lamina.gateway.function_runner import DebugTarget
+    from lamina.gateway.function_runner import DebugTarget, debug_refusal
     from lamina.project import ProjectError
     from lamina.runtime.debug import attach_configuration
 
@@ -113,9 +113,13 @@ def debug_target_for(project: Project, text: str) -> DebugTarget:
     if not name or (port_text and not port_text.isdigit()) or int(port_text or 0) > 65535:
         fail(f"--debug {text!r}: expected FUNCTION or FUNCTION:PORT")
     try:
-        function = project.find(name).logical_id
+        spec = project.find(name)
     except ProjectError as e:
         fail(f"--debug: {e}")
+    function = spec.logical_id
+    refusal = debug_refusal(function, spec.runtime)
+    if refusal is not None:
+        fail(f"--debug: {refusal}")
     port = int(port_text or 0)
     if port == 0:  # one port for the whole session, so one attach configuration keeps working
         with socket.socket() as sock:

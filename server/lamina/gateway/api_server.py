@@ -19,6 +19,7 @@ from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import create_app
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.local_tls import ensure_certificates, server_context
+from lamina.gateway.route_auth import known_secrets
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
 from lamina.gateway.template_apis import TemplateApis, used_functions
 from lamina.gateway.websocket_apis import WebSocketApi
@@ -103,6 +104,7 @@ class ApiServer:
             check_code=self.runner.check,
             longest_run_s=self.runner.longest_run_s,
             invoke_streaming=self.runner.invoke,
+            iam_secret=known_secrets(credentials),
         )
         self.runner.on_change = lambda function: self.gateway.forget_authorizations()
         if options.debug is not None:

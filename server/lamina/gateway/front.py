@@ -9,23 +9,15 @@ and 502 for a handler error or a malformed result, with one log line that says w
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from lamina.gateway.authorizers import (
-    UNAUTHORIZED,
-    Denied,
-    authorizer_event,
-    identity_values,
-    judge,
-    method_arn,
-)
+from lamina.gateway.authorizers import Denied
 from lamina.gateway.cors import decorate, is_preflight, preflight_response
 from lamina.gateway.function_urls import (
     AUTH_IAM,
@@ -37,8 +29,8 @@ from lamina.gateway.function_urls import (
     split_function_url,
 )
 from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.iam_auth import SecretOf
 from lamina.gateway.integration_timeout import LateInvocations, timeout_ms, within
-from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
 from lamina.gateway.nonproxy import call_non_proxy
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
@@ -51,11 +43,11 @@ from lamina.gateway.responses import (
     v1_response,
     v2_response,
 )
+from lamina.gateway.route_auth import Invoke, RouteAuthorization, environment_secret
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_key_id
 from lamina.gateway.url_streaming import StreamingInvoke, start_stream
 from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
-from lamina.runtime.config import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
 from lamina.runtime.throttling import FunctionThrottled
 
@@ -63,9 +55,6 @@ log = logging.getLogger("lamina.gateway")
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invoke limit (request and response)
-
-# (function logical id, event JSON bytes, request id) -> the invocation's result
-Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
 
 
 @dataclass
@@ -108,12 +97,13 @@ class Gateway:
         check_code: Callable[[str], None] = lambda function: None,
         longest_run_s: Callable[[str], float | None] = lambda function: None,
         invoke_streaming: StreamingInvoke | None = None,
+        iam_secret: SecretOf = environment_secret,
     ) -> None:
         """`function_urls` finds a Function URL by its url id (None: this front serves none);
         `check_code(function)` notices a save before a kept authorizer answer is used;
         `longest_run_s(function)` bounds one invoke (init plus the function's Timeout) when the
-        runtime enforces it (None: unknown), so shorter-lived functions need no timer here."""
-        self.check_code = check_code
+        runtime enforces it (None: unknown), so shorter-lived functions need no timer here;
+        `iam_secret(access key)` is the secret AWS_IAM routes check signatures with."""
         self.longest_run_s = longest_run_s
         # RESPONSE_STREAM Function URLs pass streamed answers through with it (None: buffered).
         self.invoke_streaming = invoke_streaming
@@ -125,7 +115,7 @@ class Gateway:
         # A debugger holding a function pauses its timeout (see `paused`).
         self.paused: set[str] = set()
         self._late = LateInvocations()
-        self._authorizations: dict[tuple[str, ...], tuple[float, Any]] = {}
+        self.authorization = RouteAuthorization(invoke, account_id, check_code, iam_secret)
         self.usage = UsageMeter()  # usage plans' throttles and quotas, per API key
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
@@ -248,11 +238,10 @@ class Gateway:
             identity.update(apiKey=api_key, apiKeyId=api_key_id(api_key or ""))
         if route.authorizer is not None:
             try:
-                context = await self._authorize(route, built, request_id)
+                await self.authorization.apply(route, request, built, request_id)
             except Denied as e:
                 record.problem = f"authorizer {route.authorizer.name}: {e}"
                 return e.response
-            built["requestContext"]["authorizer"] = context  # type: ignore[index]
         if route.integration is not None:
             return await self._non_proxy(route, request, built, request_id, record)
         event = orjson.dumps(built)
@@ -331,51 +320,6 @@ class Gateway:
         keys = route.api.api_keys
         return bool(key) and (not keys or key in keys)
 
-    async def _authorize(
-        self, route: Route, event: dict[str, Any], request_id: str
-    ) -> dict[str, Any]:
-        """Run the route's Lambda authorizer: the context for the function's event, or Denied."""
-        authorizer = route.authorizer
-        assert authorizer is not None
-        headers = event.get("headers") or {}
-        if isinstance(authorizer, JwtAuthorizer):
-            claims = await asyncio.to_thread(check_jwt, authorizer, headers)
-            return {"jwt": claims} if route.payload_version == "2.0" else claims
-        query = event.get("queryStringParameters") or {}
-        identity = identity_values(authorizer, headers, query)
-        if identity is None:
-            raise Denied(UNAUTHORIZED, "no identity source in the request")
-        context = event["requestContext"]
-        path = context.get("http", {}).get("path") or event.get("path") or "/"
-        arn = method_arn(
-            default_region(), self.account_id, context["apiId"], context["stage"],
-            context.get("httpMethod") or context["http"]["method"], path,
-        )  # fmt: skip
-        # As API Gateway: an authorizer's answer is kept for ReauthorizeEvery seconds per
-        # identity (and judged against each request's ARN); a code change forgets them all.
-        key = (authorizer.name, authorizer.function, *identity)
-        self.check_code(authorizer.function)  # a save forgets kept answers (on_change)
-        cached = self._authorizations.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return judge(authorizer, cached[1], arn)
-        payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
-        result = await self._invoke(authorizer.function, payload, new_request_id())
-        if not result.ok:
-            error = result.error or {}
-            if error.get("errorMessage") == "Unauthorized":
-                raise Denied(UNAUTHORIZED, "the authorizer raised Unauthorized")
-            raise Denied(
-                message_response(500, "Internal Server Error"),
-                f"the authorizer failed: {error.get('errorType')}: {error.get('errorMessage')}",
-            )
-        try:
-            answer = json.loads(result.payload)
-        except ValueError:
-            answer = None
-        if authorizer.ttl_s > 0 and identity:
-            self._authorizations[key] = (time.monotonic() + authorizer.ttl_s, answer)
-        return judge(authorizer, answer, arn)
-
     def _stream_ended(
         self, record: RequestRecord, result: InvocationResult | None, how: str
     ) -> None:
@@ -386,8 +330,8 @@ class Gateway:
             self.on_request(record)
 
     def forget_authorizations(self) -> None:
-        """Drop every cached authorizer answer (an authorizer's code changed)."""
-        self._authorizations.clear()
+        """Drop every kept authorizer answer (an authorizer's code changed)."""
+        self.authorization.forget()
 
     async def _invoke_in_time(
         self, route: Route, event: bytes, request_id: str

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lamina.project.spec import FunctionSpec
 from lamina.runtime.config import FunctionConfig
+from lamina.runtime.custom_runtime import is_custom_runtime
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool
@@ -35,6 +36,17 @@ class DebugTarget:
     function: str  # logical id
     settings: DebugSettings
     announce: Callable[[int, str], None]  # (debugpy's port, request id)
+
+
+def debug_refusal(function: str, runtime: str) -> str | None:
+    """Why FUNCTION's requests can't be held under debugpy (None: they can)."""
+    if not is_custom_runtime(runtime):
+        return None
+    return (
+        f"{function} runs on {runtime}: its bootstrap is its own runtime, and debugpy can hold "
+        "only Lamina's Python runtime client, so nothing would wait for a debugger. Start the "
+        "bootstrap's own debugger from it instead (see docs/custom-runtimes.md)"
+    )
 
 
 def _stamp(path: Path | str) -> tuple[int, int]:

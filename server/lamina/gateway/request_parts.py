@@ -42,13 +42,22 @@ def grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
+_last_time: tuple[int, str] = (-1, "")  # (second, its requestTime): requests share a second
+
+
 def request_time(epoch_ms: int) -> str:
     """API Gateway's requestTime: `06/Dec/2026:22:52:10 +0000` (English months, any locale)."""
-    t = time.gmtime(epoch_ms / 1000)
-    return (
+    global _last_time
+    second = epoch_ms // 1000
+    if _last_time[0] == second:
+        return _last_time[1]
+    t = time.gmtime(second)
+    text = (
         f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
     )
+    _last_time = (second, text)
+    return text
 
 
 def media_type(request: HttpRequest) -> str:

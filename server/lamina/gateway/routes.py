@@ -15,6 +15,7 @@ from functools import cached_property
 
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cors import CorsRules
+from lamina.gateway.iam_auth import IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration
 from lamina.gateway.usage_plans import UsagePlan
@@ -62,7 +63,7 @@ class Route:
     payload_version: str = "1.0"  # "1.0" or "2.0"
     timeout_ms: int | None = None  # the integration timeout, where the template sets one
     source_line: int | None = None  # the line of the event (or path) in the template
-    authorizer: Authorizer | JwtAuthorizer | None = None
+    authorizer: Authorizer | JwtAuthorizer | IamAuthorizer | None = None
     api_key_required: bool = False
     integration: NonProxyIntegration | None = None  # type: aws (else a Lambda proxy)
 

@@ -42,9 +42,9 @@ def service_stage(path: Path) -> str:
     return VariableResolver(data, path.parent).stage
 
 
-def serverless_document(path: Path) -> CfnDocument:
-    """serverless.yml's API events as a template: the two APIs and each function's events
-    (Raises ProjectError as reading the service does)."""
+def serverless_document(path: Path) -> tuple[CfnDocument, list[str]]:
+    """serverless.yml's API events as a template (the two APIs and each function's events),
+    and warnings for what it leaves out (Raises ProjectError as reading the service does)."""
     service = read_serverless(path)
     extra = service_api_settings(path, {s.function_name: s.logical_id for s in service.functions})
     resources: dict[str, Any] = {
@@ -75,4 +75,4 @@ def serverless_document(path: Path) -> CfnDocument:
         }
         if spec.source_line is not None:
             lines[spec.logical_id] = spec.source_line
-    return CfnDocument({"Resources": resources}, resource_lines=lines)
+    return CfnDocument({"Resources": resources}, resource_lines=lines), extra.warnings

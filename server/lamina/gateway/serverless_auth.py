@@ -6,11 +6,17 @@ shape so that template_apis and template_auth read them as they read a SAM templ
 |---|---|
 | `http: {cors: true \\| {origin(s), headers, methods, allowCredentials, maxAge}}` | the REST API's `Cors` (one for the API: see docs/http.md) |
 | `http: {authorizer: fn \\| arn \\| {name, arn, type, identitySource, resultTtlInSeconds, identityValidationExpression}}` | `Auth.Authorizers.<name>` (TOKEN or REQUEST) and the event's `Auth.Authorizer` |
-| `http: {authorizer: aws_iam}` | the event's `Auth.Authorizer: AWS_IAM` (not checked locally, as for SAM) |
+| `http: {authorizer: aws_iam}` | the event's `Auth.Authorizer: AWS_IAM` (its SigV4 signature checked, see iam_auth) |
 | `http: {private: true}` | the event's `Auth.ApiKeyRequired`; `provider.apiGateway.apiKeys` values as `AWS::ApiGateway::ApiKey` |
 | `provider.httpApi.cors: true \\| {allowedOrigins, ...}` | the HTTP API's `CorsConfiguration` |
 | `provider.httpApi.authorizers.<name>` (JWT `issuerUrl`/`audience`, or `type: request` with `functionName`/`functionArn`) | the HTTP API's `Auth.Authorizers.<name>` |
 | `httpApi: {authorizer: {name, scopes} \\| name}` | the event's `Auth.Authorizer` (and `AuthorizationScopes`) |
+
+Named once in a warning and otherwise left out (the route is served as a Lambda proxy without
+them): `http` events' `request` (templates, parameters, schemas), `integration: lambda`
+(non-proxy), and an authorizer given by id (`authorizer: {authorizerId: ...}` / `{type: CUSTOM}`,
+`httpApi: {authorizer: {id: ...}}`): an authorizer made outside the service, which no function
+here answers.
 
 A Lambda authorizer is a function of the service, named by its key (`functionName`, a string
 `authorizer`) or by its deployed ARN; another ARN is passed on, and template_auth warns that no
@@ -46,6 +52,7 @@ class ServiceApiSettings:
     http: dict[str, Any] = field(default_factory=dict)  # the HTTP API's
     events: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # their Auth
     resources: dict[str, Any] = field(default_factory=dict)  # API keys
+    warnings: list[str] = field(default_factory=list)  # what is left out, each named once
 
 
 def service_api_settings(path: Path, deployed_names: Mapping[str, str]) -> ServiceApiSettings:
@@ -66,6 +73,9 @@ def service_api_settings(path: Path, deployed_names: Mapping[str, str]) -> Servi
             reader.function_events(str(key), function.get("events"))
     reader.http_api(provider.get("httpApi"))
     reader.api_keys(provider.get("apiGateway"), provider.get("apiKeys"))
+    settings.warnings.extend(
+        f"{path.name}: {what} ({', '.join(where)})" for what, where in reader.left_out.items()
+    )
     return settings
 
 
@@ -75,16 +85,22 @@ class _Reader:
         self.deployed_names = deployed_names
         self.rest_cors: dict[str, Any] | None = None
         self.http_methods: set[str] = set()
+        self.left_out: dict[str, list[str]] = {}  # why -> the events it concerns
+        self.where = ""  # the event being read: `function events[n]`
+
+    def leave_out(self, why: str) -> None:
+        self.left_out.setdefault(why, []).append(self.where)
 
     def function_events(self, key: str, events: Any) -> None:
         """Numbered as project/serverless_events names them (`Api<n>`, `HttpApi<n>`)."""
         counts = {"Api": 0, "HttpApi": 0}
-        for event in events if isinstance(events, list) else ():
+        for index, event in enumerate(events if isinstance(events, list) else ()):
             if not isinstance(event, Mapping) or len(event) != 1:
                 continue
             kind, value = next(iter(event.items()))
             if kind not in ("http", "httpApi"):
                 continue
+            self.where = f"{key} events[{index}]"
             sam_type = "Api" if kind == "http" else "HttpApi"
             counts[sam_type] += 1
             name = f"{sam_type}{counts[sam_type]}"
@@ -102,8 +118,26 @@ class _Reader:
         auth: dict[str, Any] = {}
         if event.get("private") is True:
             auth["ApiKeyRequired"] = True
+        if isinstance(event.get("request"), Mapping):
+            self.leave_out(
+                "http events' request (templates, parameters, schemas) is not applied locally"
+            )
+        if str(event.get("integration", "lambda-proxy")).lower() not in (
+            "lambda-proxy",
+            "aws_proxy",
+        ):
+            self.leave_out(
+                "http events' integration other than lambda-proxy is served as lambda-proxy"
+            )
         authorizer = event.get("authorizer")
-        if authorizer:
+        if isinstance(authorizer, Mapping) and (
+            authorizer.get("authorizerId") or str(authorizer.get("type", "")).upper() == "CUSTOM"
+        ):
+            self.leave_out(
+                "an authorizer given by authorizerId is made outside the service and not run "
+                "here: the route is served without it"
+            )
+        elif authorizer:
             auth["Authorizer"] = self.rest_authorizer(authorizer)
         return auth
 
@@ -188,6 +222,12 @@ class _Reader:
         given = authorizer if isinstance(authorizer, Mapping) else {"name": authorizer}
         if str(given.get("type", "")).lower() == "aws_iam":
             return {"Authorizer": "AWS_IAM"}
+        if given.get("id") and not given.get("name"):
+            self.leave_out(
+                "an httpApi authorizer given by id is made outside the service and not run "
+                "here: the route is served without it"
+            )
+            return {}
         auth: dict[str, Any] = {"Authorizer": str(given.get("name") or given.get("id") or "")}
         if given.get("scopes"):
             auth["AuthorizationScopes"] = list(given["scopes"])

@@ -357,7 +357,13 @@ def read_template_apis(
     Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
     Raises ProjectError when the template is broken. A serverless.yml is read through its
     functions' events (serverless_apis)."""
-    document = serverless_document(path) if is_serverless_file(path) else load_cfn_yaml(path)
+    left_out: list[str] = []
+    if is_serverless_file(path):
+        document, left_out = serverless_document(path)
+    else:
+        document = load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
         raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
-    return _Reader(path, document, functions, jwks).read()
+    apis = _Reader(path, document, functions, jwks).read()
+    apis.warnings.extend(left_out)
+    return apis

@@ -9,12 +9,13 @@ from dataclasses import replace
 from typing import Any
 
 from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import Api, ApiKind
 from lamina.project.intrinsics import to_text
 from lamina.project.template import merge_globals
 
-AnyAuthorizer = Authorizer | JwtAuthorizer
+AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
 
 
@@ -169,7 +170,9 @@ class TemplateAuth:
         name = default
         if isinstance(event_auth, Mapping) and event_auth.get("Authorizer"):
             name = to_text(event_auth["Authorizer"])
-        if name is None or name in ("NONE", "AWS_IAM"):
+        if name == AWS_IAM:
+            return IamAuthorizer(http_api=api.kind is ApiKind.HTTP)
+        if name is None or name == "NONE":
             return None
         if name not in found:
             self.warn(where, f"authorizer {name} is not a Lambda authorizer of {api.logical_id}")

@@ -20,6 +20,7 @@ from lsprotocol import types
 from lamina.lsp.arguments import CommandArguments
 from lamina.lsp.code_lenses import EXTRA_LENSES
 from lamina.lsp.errors import UserError
+from lamina.lsp.project_index import normalized
 from lamina.lsp.server import LaminaServer
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ async def debug_api(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
     import socket
     import uuid
 
-    from lamina.gateway.function_runner import DebugTarget
+    from lamina.gateway.function_runner import DebugTarget, debug_refusal
     from lamina.runtime.debug import DebugSettings, attach_configuration
 
     function = args.required_text("function")
@@ -211,6 +212,9 @@ async def debug_api(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
         raise UserError("Lamina: the API is not running (lamina.startApi first)")
     if function not in server.runner.configs:
         raise UserError(f"Lamina: no route of the API runs {function}")
+    refusal = debug_refusal(function, server.runner.configs[function].runtime)
+    if refusal is not None:
+        raise UserError(f"Lamina: {refusal}")
     with socket.socket() as sock:  # one port for the session: one attach configuration
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -241,7 +245,11 @@ def _port(args: CommandArguments) -> int:
 def route_lenses(
     ls: LaminaServer, path: Path, loaded: LoadedProject | None
 ) -> list[types.CodeLens]:
-    """`🌐 METHOD /path` over the function resources (template) and handlers (Python files)."""
+    """`🌐 METHOD /path` over the function resources (template) and handlers (Python files; a
+    custom runtime's `bootstrap`), with "Debug its requests" where debugpy can hold them."""
+    from lamina.gateway.function_runner import debug_refusal
+    from lamina.runtime.custom_runtime import is_custom_runtime
+
     if loaded is None:
         return []
     apis = template_apis(loaded)
@@ -265,6 +273,10 @@ def route_lenses(
             found = (spec.source_line - 1, 2)  # under the resource's logical id
         elif function in handlers:
             found = _def_line(spec.handler_path, spec.function)
+        elif is_custom_runtime(spec.runtime) and normalized(path) == normalized(
+            spec.code_dir / "bootstrap"
+        ):
+            found = (0, 0)  # the bootstrap is the runtime: its first line
         if found is None:
             continue
         where = types.Range(types.Position(*found), types.Position(*found))
@@ -279,6 +291,7 @@ def route_lenses(
         if (
             running is not None
             and function not in offered
+            and debug_refusal(function, spec.runtime) is None
             and not (
                 debugging and running.runner.debug.function == function  # type: ignore[union-attr]
             )

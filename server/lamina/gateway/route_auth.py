@@ -1,0 +1,137 @@
+"""Who may call a route: its Lambda, JWT or `AWS_IAM` authorizer, run before the function.
+
+Each kind puts what it learned where API Gateway puts it (`requestContext.authorizer`, and for
+`AWS_IAM` `requestContext.identity`), or raises Denied with the answer to send instead. A
+Lambda authorizer's answer is kept for `ReauthorizeEvery` seconds per identity (and judged
+against each request's ARN); a code change forgets them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from lamina.gateway.authorizers import (
+    UNAUTHORIZED,
+    Authorizer,
+    Denied,
+    authorizer_event,
+    identity_values,
+    judge,
+    method_arn,
+)
+from lamina.gateway.http_types import HttpRequest
+from lamina.gateway.iam_auth import IamAuthorizer, SecretOf, verify
+from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
+from lamina.gateway.responses import message_response
+from lamina.gateway.routes import Route
+from lamina.runtime.config import default_region
+from lamina.runtime.invocation import InvocationResult, new_request_id
+from lamina.runtime.pool import CredentialsProvider
+
+# (function logical id, event JSON bytes, request id) -> the invocation's result
+Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
+
+
+def _secret_in(env: Mapping[str, str], access_key: str) -> str | None:
+    if access_key and access_key == env.get("AWS_ACCESS_KEY_ID"):
+        return env.get("AWS_SECRET_ACCESS_KEY") or None
+    return None
+
+
+async def environment_secret(access_key: str) -> str | None:
+    """The secret of the access key in this process's environment (AWS_ACCESS_KEY_ID)."""
+    return _secret_in(os.environ, access_key)
+
+
+def known_secrets(credentials: CredentialsProvider | None) -> SecretOf:
+    """This process's environment's key, then the functions' own (a profile's, an assumed
+    role's): the keys a developer's client here signs with."""
+
+    async def secret_of(access_key: str) -> str | None:
+        found = _secret_in(os.environ, access_key)
+        if found is None and credentials is not None:
+            found = _secret_in((await credentials())[0], access_key)
+        return found
+
+    return secret_of
+
+
+class RouteAuthorization:
+    def __init__(
+        self,
+        invoke: Invoke,
+        account_id: str,
+        check_code: Callable[[str], None],
+        secret_of: SecretOf = environment_secret,
+    ) -> None:
+        """`check_code(function)` notices a save before a kept authorizer answer is used;
+        `secret_of(access key)` knows the secrets `AWS_IAM` routes check signatures with."""
+        self._invoke = invoke
+        self.account_id = account_id
+        self.check_code = check_code
+        self.secret_of = secret_of
+        self._kept: dict[tuple[str, ...], tuple[float, Any]] = {}
+
+    def forget(self) -> None:
+        """Drop every kept authorizer answer (an authorizer's code changed)."""
+        self._kept.clear()
+
+    async def apply(
+        self, route: Route, request: HttpRequest, event: dict[str, Any], request_id: str
+    ) -> None:
+        """Run the route's authorizer and fill in `event`'s requestContext, or raise Denied."""
+        authorizer = route.authorizer
+        assert authorizer is not None
+        context = event["requestContext"]
+        if isinstance(authorizer, IamAuthorizer):
+            caller = await verify(authorizer, request, self.secret_of, self.account_id)
+            if "identity" in context:  # payload 1.0
+                context["identity"].update(caller.identity())
+            else:
+                context["authorizer"] = {"iam": caller.iam()}
+            return
+        if isinstance(authorizer, JwtAuthorizer):
+            claims = await asyncio.to_thread(check_jwt, authorizer, event.get("headers") or {})
+            context["authorizer"] = {"jwt": claims} if route.payload_version == "2.0" else claims
+            return
+        context["authorizer"] = await self._lambda(authorizer, event)
+
+    async def _lambda(self, authorizer: Authorizer, event: dict[str, Any]) -> dict[str, Any]:
+        """A Lambda authorizer's verdict: the context for the function's event, or Denied."""
+        query = event.get("queryStringParameters") or {}
+        identity = identity_values(authorizer, event.get("headers") or {}, query)
+        if identity is None:
+            raise Denied(UNAUTHORIZED, "no identity source in the request")
+        context = event["requestContext"]
+        path = context.get("http", {}).get("path") or event.get("path") or "/"
+        arn = method_arn(
+            default_region(), self.account_id, context["apiId"], context["stage"],
+            context.get("httpMethod") or context["http"]["method"], path,
+        )  # fmt: skip
+        key = (authorizer.name, authorizer.function, *identity)
+        self.check_code(authorizer.function)  # a save forgets kept answers (on_change)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] > time.monotonic():
+            return judge(authorizer, kept[1], arn)
+        payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
+        result = await self._invoke(authorizer.function, payload, new_request_id())
+        if not result.ok:
+            error = result.error or {}
+            if error.get("errorMessage") == "Unauthorized":
+                raise Denied(UNAUTHORIZED, "the authorizer raised Unauthorized")
+            raise Denied(
+                message_response(500, "Internal Server Error"),
+                f"the authorizer failed: {error.get('errorType')}: {error.get('errorMessage')}",
+            )
+        try:
+            answer = json.loads(result.payload)
+        except ValueError:
+            answer = None
+        if authorizer.ttl_s > 0 and identity:
+            self._kept[key] = (time.monotonic() + authorizer.ttl_s, answer)
+        return judge(authorizer, answer, arn)

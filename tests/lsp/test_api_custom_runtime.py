@@ -1,0 +1,48 @@
+"""The API from the editor for a `provided.al2023` function (its `bootstrap` is the runtime):
+route lenses in the template and over the bootstrap, no "Debug its requests" lens, and
+lamina.debugApi says why not while the API goes on answering."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import requests
+from lsp_harness import StartClient, execute, lenses, open_document
+from ports import free_port
+from pygls.exceptions import JsonRpcException
+
+APP = Path(__file__).resolve().parents[1] / "gateway" / "apps" / "custom_runtime"
+
+
+async def titles_at(client: object, path: Path) -> list[tuple[int, str]]:
+    found = await lenses(client, path)  # type: ignore[arg-type]
+    return [(lens.range.start.line, lens.command.title) for lens in found if lens.command]
+
+
+async def test_a_custom_runtime_functions_routes_in_the_editor(
+    tmp_path: Path, start_client: StartClient
+) -> None:
+    root = tmp_path / "custom"
+    shutil.copytree(APP, root)
+    client = await start_client(root)
+    started = await execute(client, "lamina.startApi", {"port": free_port()})
+    template = root / "template.yaml"
+    open_document(client, template)
+    in_template = [title for _, title in await titles_at(client, template)]
+    assert "🌐 ▶ GET /hello" in in_template and "🌐 ▶ Function URL" in in_template
+    assert "⚙ Debug its requests" not in in_template
+    bootstrap = root / "src" / "bootstrap"
+    open_document(client, bootstrap)
+    assert await titles_at(client, bootstrap) == [(0, "🌐 ▶ GET /hello"), (0, "🌐 ▶ Function URL")]
+
+    try:
+        await execute(client, "lamina.debugApi", {"function": "Custom"})
+    except JsonRpcException as e:
+        assert "Custom runs on provided.al2023: its bootstrap is its own runtime" in str(e)
+    else:
+        raise AssertionError("lamina.debugApi held a custom runtime's requests")
+    response = await asyncio.to_thread(requests.get, started["url"] + "/hello", timeout=60)
+    assert response.status_code == 200, response.text
+    assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
