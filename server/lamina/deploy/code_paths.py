@@ -2,8 +2,9 @@
 
 A file counts for a function when it is inside the function's code dir and not left out by its
 `.laminaignore` (or the built-in excludes). A function's `.laminaignore` itself counts too: it
-changes what the package holds. The project's own files (template, pyproject.toml,
-samconfig.toml at the root) are reported separately: they change the model, not the code.
+changes what the package holds. The project's own files at the root (template, pyproject.toml,
+samconfig.toml, serverless.yml, Terraform's: lamina/project_files.py) are reported separately:
+they change the model, not the code.
 """
 
 from __future__ import annotations
@@ -13,18 +14,7 @@ from pathlib import Path
 
 from lamina.deploy.ignore_rules import IGNORE_FILE_NAME, IgnoreRules
 from lamina.project.spec import FunctionSpec
-
-PROJECT_FILE_NAMES = frozenset(
-    {
-        "template.yaml",
-        "template.yml",
-        "template.json",
-        "pyproject.toml",
-        "samconfig.toml",
-        "samconfig.yaml",
-        "samconfig.yml",
-    }
-)
+from lamina.project_files import is_project_file_name
 
 
 class CodePathIndex:
@@ -45,9 +35,7 @@ class CodePathIndex:
 
     def is_project_file(self, path: str) -> bool:
         absolute = os.path.abspath(path)
-        return os.path.dirname(absolute) == self.root and os.path.basename(absolute) in (
-            PROJECT_FILE_NAMES
-        )
+        return os.path.dirname(absolute) == self.root and is_project_file_name(Path(absolute))
 
     def functions_for(self, path: str) -> list[str]:
         """The logical ids whose package holds (or would hold) `path`."""

@@ -4,10 +4,11 @@
    S3 above 50 MB, on AWS).
 2. Push Handler, Timeout, MemorySize and Environment when the template's differ. On AWS an
    environment value the template only has as a placeholder (`${Ref:Table}`: CloudFormation
-   resolved it at deploy time) keeps its deployed value.
+   resolved it at deploy time) keeps its deployed value (function_changes.py).
 3. Wait until the update is done: on the emulator by polling GetFunctionConfiguration every
    10 ms, on AWS with `function_updated_v2`'s rules (LastUpdateStatus Successful; Failed fails).
-4. Optionally publish a version and point an alias at it; a protected alias is never moved.
+4. Optionally publish a version and point an alias at it (function_versions.py); a protected
+   alias is never moved.
 
 On the emulator a missing function is created from the project model and tagged
 `lamina:source=<abs CodeUri>`. On AWS a missing function is an error: sync never creates or
@@ -21,13 +22,14 @@ else changed the function meanwhile, the service refuses (PreconditionFailed) an
 from __future__ import annotations
 
 import base64
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lamina.deploy.bundle import Package, megabytes
+from lamina.deploy.function_changes import configuration_changes
+from lamina.deploy.function_versions import point_alias, publish_version
 from lamina.deploy.package import MAX_ZIPPED_BYTES
 from lamina.deploy.project_identity import PROJECT_ROOT_TAG, PROJECT_TAG, ownership_conflict
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
@@ -40,7 +42,6 @@ SOURCE_TAG = "lamina:source"
 EMULATOR_POLL_S = 0.01
 AWS_POLL_S = 1.0  # the function_updated_v2 waiter's delay
 WAIT_TIMEOUT_S = 300.0
-_PLACEHOLDER = re.compile(r"\$\{(Ref|GetAtt|ImportValue|Resolve|[A-Za-z:]+):[^}]*\}")
 
 Progress = Callable[[SyncState], None]
 
@@ -82,40 +83,6 @@ class DeployOutcome:
         if self.alias is not None:
             parts.append(f"alias {self.alias}")
         return ", ".join(parts)
-
-
-def desired_environment(
-    spec: FunctionSpec, remote: dict[str, str], kind: SyncTarget
-) -> dict[str, str]:
-    wanted = dict(spec.environment)
-    if kind is SyncTarget.AWS:
-        for key, value in list(wanted.items()):
-            if _PLACEHOLDER.search(value):
-                if key in remote:
-                    wanted[key] = remote[key]
-                else:
-                    del wanted[key]
-    return wanted
-
-
-def configuration_changes(
-    spec: FunctionSpec, remote: dict[str, Any], kind: SyncTarget, layers: list[str] | None = None
-) -> dict[str, Any]:
-    """The UpdateFunctionConfiguration parameters that differ between template and function."""
-    changes: dict[str, Any] = {}
-    if remote.get("Handler") != spec.handler:
-        changes["Handler"] = spec.handler
-    if remote.get("Timeout") != spec.timeout:
-        changes["Timeout"] = spec.timeout
-    if remote.get("MemorySize") != spec.memory_size:
-        changes["MemorySize"] = spec.memory_size
-    deployed = dict((remote.get("Environment") or {}).get("Variables") or {})
-    wanted = desired_environment(spec, deployed, kind)
-    if wanted != deployed:
-        changes["Environment"] = {"Variables": wanted}
-    if layers is not None and [item["Arn"] for item in remote.get("Layers") or ()] != layers:
-        changes["Layers"] = layers  # the version ARNs LayerPublisher gave
-    return changes
 
 
 class FunctionDeployer:
@@ -208,9 +175,10 @@ class FunctionDeployer:
         version = alias_name = None
         alias = self.options.alias
         if self.options.publish or alias:
-            version = self._publish(name, package.code_sha256)
+            version = publish_version(self._call, self.lam, name, package.code_sha256)
+            self.forget(name)  # publishing may move $LATEST's RevisionId
             if alias:
-                self._point_alias(name, alias, version)
+                point_alias(self._call, self.lam, name, alias, version)
                 alias_name = alias
         return DeployOutcome(
             name,
@@ -370,41 +338,4 @@ class FunctionDeployer:
                 self.lam.get_function_configuration,
                 f"{name}: GetFunctionConfiguration",
                 FunctionName=name,
-            )
-
-    # --- versions and aliases ---------------------------------------------------------------
-
-    def _publish(self, name: str, code_sha256: str) -> str:
-        published = self._call(
-            self.lam.publish_version,
-            f"{name}: PublishVersion",
-            FunctionName=name,
-            CodeSha256=code_sha256,
-        )
-        self.forget(name)  # publishing may move $LATEST's RevisionId
-        return str(published["Version"])
-
-    def _point_alias(self, name: str, alias: str, version: str) -> None:
-        try:
-            current = self._call(
-                self.lam.get_alias, f"{name}: GetAlias", FunctionName=name, Name=alias
-            )
-        except SyncError as e:
-            if e.code != "ResourceNotFoundException":
-                raise
-            self._call(
-                self.lam.create_alias,
-                f"{name}: CreateAlias",
-                FunctionName=name,
-                Name=alias,
-                FunctionVersion=version,
-            )
-            return
-        if current.get("FunctionVersion") != version:
-            self._call(
-                self.lam.update_alias,
-                f"{name}: UpdateAlias",
-                FunctionName=name,
-                Name=alias,
-                FunctionVersion=version,
             )

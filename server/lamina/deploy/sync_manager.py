@@ -22,36 +22,24 @@ import functools
 import logging
 import sys
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any
 
+from lamina.deploy.active_target import ActiveTarget, activate
 from lamina.deploy.bundle import DependencyPlatform, PackageBuilder
 from lamina.deploy.code_paths import CodePathIndex
 from lamina.deploy.emulator_autostart import EmulatorLauncher, EmulatorStartError
 from lamina.deploy.file_watch import FileWatcher
-from lamina.deploy.function_deployer import DeployOptions, DeployOutcome, FunctionDeployer
-from lamina.deploy.function_names import FunctionNames, SamConfig, read_samconfig
-from lamina.deploy.layer_publisher import LayerPublisher, for_target
-from lamina.deploy.project_identity import project_id
+from lamina.deploy.function_deployer import DeployOutcome
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_session import FunctionSyncSession, Progress
 from lamina.deploy.sync_settings import DEFAULT_DEBOUNCE_S, SyncSettings, SyncTarget
 from lamina.deploy.sync_status import StatusListener, SyncState, SyncStatus
-from lamina.deploy.targets import TargetClients, emulator_endpoint, make_clients
+from lamina.deploy.targets import emulator_endpoint
 from lamina.project.loader import Project
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.workspace import state_dir
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _ActiveTarget:
-    clients: TargetClients
-    deployer: FunctionDeployer
-    names: FunctionNames
-    emulator_checked: bool = False
-    layers: LayerPublisher | None = None
 
 
 def _deploy_fields(spec: FunctionSpec) -> tuple[Any, ...]:
@@ -97,7 +85,7 @@ class SyncManager:
         self._launcher = EmulatorLauncher(self._state_dir)
         self._index = CodePathIndex(project.root, project.functions)
         self._sessions: dict[tuple[SyncTarget, str], FunctionSyncSession] = {}
-        self._active: dict[SyncTarget, _ActiveTarget] = {}
+        self._active: dict[SyncTarget, ActiveTarget] = {}
         self._activating = asyncio.Lock()
         self._emulator_lock = asyncio.Lock()
         self._watcher: FileWatcher | None = None
@@ -294,50 +282,21 @@ class SyncManager:
         if self._listener is not None:
             self._listener(status)
 
-    async def _activate(self, kind: SyncTarget) -> _ActiveTarget:
+    async def _activate(self, kind: SyncTarget) -> ActiveTarget:
         async with self._activating:
             active = self._active.get(kind)
             if active is not None:
                 return active
-            settings = self.settings.replace(target=kind)
-            samconfig = (
-                await asyncio.to_thread(read_samconfig, self.project.root)
-                if kind is SyncTarget.AWS
-                else SamConfig()
-            )
             if kind is SyncTarget.EMULATOR:
                 endpoint: str | None = self.emulator_endpoint()
             else:  # --endpoint-url with --target aws: Lambda's endpoint (as the AWS CLI has it)
                 endpoint = self.endpoint_url if kind is self.settings.target else None
-            clients = await asyncio.to_thread(
-                make_clients,
-                settings,
+            active = await activate(
+                self.settings.replace(target=kind),
+                self.project,
                 endpoint,
-                samconfig.region,
-                samconfig.profile,
-            )
-            options = DeployOptions(
-                publish=settings.publish,
-                alias=settings.alias,
-                protected_aliases=settings.protected_aliases,
-                s3_bucket=settings.s3_bucket,
-                project_id=await asyncio.to_thread(project_id, self.project.root),
-                project_root=str(self.project.root),
-                force=settings.force,
-            )
-            layers = for_target(  # the project's local layers, published when they change
-                clients.lambda_client,
                 self.retry,
-                kind is SyncTarget.EMULATOR,
                 self._state_dir / "cache",
-                settings,
-                self.project.settings,
-            )
-            active = _ActiveTarget(
-                clients,
-                FunctionDeployer(clients, options, self.retry),
-                FunctionNames(settings, samconfig),
-                layers=layers,
             )
             self._active[kind] = active
             return active
@@ -366,7 +325,6 @@ class SyncManager:
             else:
                 name = active.names.resolve(spec, lambda: clients.client("cloudformation"))
             package = self._builder.build(spec, platform)
-            assert active.layers is not None
             layers = active.layers.layer_arns(spec) if spec.layers else None
             return active.deployer.deploy(spec, name, package, report, layers)
 

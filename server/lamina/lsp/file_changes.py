@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from lamina.lsp.project_index import is_project_file_name, normalized
+from lamina.lsp.project_index import normalized
+from lamina.project_files import is_project_file_name
 
 if TYPE_CHECKING:
     from lamina.lsp.server import LaminaServer
@@ -131,7 +132,7 @@ class FileChanges:
             self._seen[normalized(path)] = _stamp(path)
 
     def project_files(self) -> list[Path]:
-        from lamina.lsp.project_index import PROJECT_FILES
+        from lamina.project_files import PROJECT_FILES
 
         return [self.state.root / name for name in PROJECT_FILES]
 

@@ -42,7 +42,7 @@ def workspace_root(params: types.InitializeParams) -> Path:
 def project_root(folder: Path) -> Path:
     """The workspace folder, or the project folder above it when the editor opened a subfolder
     (eglot roots a folder without version control at the open file's folder)."""
-    from lamina.lsp.project_index import PROJECT_FILES
+    from lamina.project_files import PROJECT_FILES
 
     if any((folder / name).is_file() for name in PROJECT_FILES):
         return folder  # the usual case, without importing the project readers

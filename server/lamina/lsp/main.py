@@ -9,6 +9,7 @@ every execution environment it started is killed.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import os
@@ -32,36 +33,40 @@ _LEVELS = {
 
 
 class ClientLogHandler(logging.Handler):
-    """Lamina's log records as window/logMessage (from any thread). A record it sends is marked
-    `sent_to_client`, so stderr (which editors such as VS Code show in the same log) skips it."""
+    """Lamina's log records as window/logMessage, from any thread: a record said on another
+    thread is handed to the loop that serves the client (the protocol notes it when it gets its
+    writer). A record it sends is marked `sent_to_client`, so stderr (which editors such as VS
+    Code show in the same log) skips it; one said before there is a client goes to stderr."""
 
     def __init__(self, server: LaminaServer) -> None:
         super().__init__(logging.INFO)
         self.server = server
-        self.loop: Any = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        if getattr(self.server.protocol, "writer", None) is None:
+        protocol = self.server.protocol
+        loop = protocol.loop
+        if protocol.writer is None or loop is None or loop.is_closed():
             return
         try:
             kind = _LEVELS.get(record.levelno, types.MessageType.Log)
             message = self.format(record)
-            import asyncio
-
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is not None:
-                self.loop = running
+            if _running_loop() is loop:
                 self.server.log_to_client(message, kind)
-            elif self.loop is not None and not self.loop.is_closed():
-                self.loop.call_soon_threadsafe(self.server.log_to_client, message, kind)
             else:
-                return
+                try:
+                    loop.call_soon_threadsafe(self.server.log_to_client, message, kind)
+                except RuntimeError:  # the loop closed meanwhile: stderr has it
+                    return
             record.sent_to_client = True
         except Exception:  # logging must never take the server down
             self.handleError(record)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _configure_logging(server: LaminaServer) -> None:

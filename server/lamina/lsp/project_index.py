@@ -18,34 +18,13 @@ from typing import TYPE_CHECKING
 
 from lamina.project.load_cancel import LoadSuperseded, checkpoint, stop_when
 from lamina.project.spec import FunctionSpec, ProjectError
+from lamina.project_files import is_project_file_name
 
 if TYPE_CHECKING:
     from lamina.project.loader import Project
     from lamina.project.project_options import ProjectOptions
 
 log = logging.getLogger(__name__)
-PROJECT_FILES = (
-    "template.yaml",
-    "template.yml",
-    "template.json",
-    "pyproject.toml",
-    "samconfig.toml",
-    "samconfig.yaml",
-    "samconfig.yml",
-    "serverless.yml",
-    "serverless.yaml",
-)
-PROJECT_SUFFIXES = (".tf", ".tfvars")  # Terraform: every file of the root folder counts
-
-
-def is_project_file_name(path: Path) -> bool:
-    """A file whose change may change the functions (wherever it is: templates nest)."""
-    return (
-        path.name in PROJECT_FILES
-        or path.suffix in PROJECT_SUFFIXES
-        or path.name.endswith((".tf.json", ".tfvars.json"))
-        or (path.name == "manifest.json" and path.parent.name == "cdk.out")
-    )
 
 
 def normalized(path: Path | str) -> str:

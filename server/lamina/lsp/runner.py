@@ -15,7 +15,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,10 +219,10 @@ class FunctionRunner:
         from lamina.runtime.package_set import cache_root
 
         mapped = self.settings.get("layers")
+        # Its progress is logged from the download's thread: ClientLogHandler takes it to the
+        # editor's log as it comes.
         download = LayerDownloader(
-            cache_root() / "layers",
-            self.settings.text("credentials.profile"),
-            _progress_on(asyncio.get_running_loop()),
+            cache_root() / "layers", self.settings.text("credentials.profile")
         )
         try:
             found = await asyncio.to_thread(
@@ -344,17 +344,3 @@ class FunctionRunner:
         for env in [*self._pool.environments(), *self._debugging]:
             if env.pid is not None:
                 kill_tree(env.pid)  # its setsid children and debugpy too, not only its group
-
-
-def _progress_on(loop: asyncio.AbstractEventLoop) -> Callable[[str], Callable[..., None]]:
-    """A layer download's progress as log lines said from the event loop's thread (the download
-    runs in another), so they reach the editor's log (window/logMessage) as they come."""
-    from lamina.deploy.download_progress import DownloadProgress
-
-    def say(line: str) -> None:
-        loop.call_soon_threadsafe(log.warning, "%s", line)
-
-    def progress(arn: str) -> DownloadProgress:
-        return DownloadProgress(f"layer {arn}", say)
-
-    return progress

@@ -42,6 +42,14 @@ class LaminaProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         self.running_requests: dict[Any, asyncio.Task[Any]] = {}
         self._sending = False
+        # The loop that talks to the client: what other threads hand their messages to.
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def set_writer(self, writer: Any, include_headers: bool = True) -> None:
+        """Both transports set the writer on the loop that serves the client: note that loop."""
+        super().set_writer(writer, include_headers)
+        with contextlib.suppress(RuntimeError):
+            self.loop = asyncio.get_running_loop()
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         task = self.running_requests.pop(msg_id, None)

@@ -160,10 +160,10 @@ class ClosingStdoutWriter(StdoutWriter):
 def serve_stdio(server: LaminaServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Serve until `exit` (then return) or the end of stdin (then end the process)."""
     server._stop_event = threading.Event()
-    server.protocol.set_writer(ClosingStdoutWriter(stdout))
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
+        server.protocol.set_writer(ClosingStdoutWriter(stdout))  # on the loop: it notes it
         inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         ended = threading.Event()
         reader = threading.Thread(

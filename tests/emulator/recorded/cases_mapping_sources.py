@@ -9,7 +9,7 @@ from typing import Any
 
 from emulator.harness import wait_until
 from emulator.recorded.context import CaseContext, case
-from emulator.recorded.sources import aws, parsed, queue
+from emulator.recorded.sources import await_enabled, aws, parsed, queue
 
 SQS = "TestSQSEventSourceMapping"
 KINESIS = "TestKinesisSource"
@@ -25,6 +25,19 @@ def _mapping(response: dict[str, Any]) -> dict[str, Any]:
         response = {**response, "LastModified": modified.isoformat()}
     parsed_response: dict[str, Any] = parsed(response)  # FilterCriteria patterns as objects
     return parsed_response
+
+
+def mapped(
+    ctx: CaseContext, key: str | None = "create_event_source_mapping_response", **params: Any
+) -> str:
+    """CreateEventSourceMapping with `params` (deleted after the case), its answer matched as
+    `key` (None: not matched), then once it is Enabled: its UUID."""
+    created = ctx.lam.create_event_source_mapping(**params)
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    if key is not None:
+        ctx.match(key, _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    return str(created["UUID"])
 
 
 def _queue(ctx: CaseContext) -> str:

@@ -10,21 +10,19 @@ from datetime import datetime
 from typing import Any
 
 from emulator.harness import wait_until
-from emulator.recorded.cases_mapping_sources import _mapping, kinesis_stream
+from emulator.recorded.cases_mapping_sources import kinesis_stream
 from emulator.recorded.cases_streams import (
     DYNAMODB,
     DYNAMODB_ANSWER,
     KINESIS,
-    RAISING,
     dynamodb_stream,
+    failing_mapping,
 )
 from emulator.recorded.context import CaseContext, case
 from emulator.recorded.sources import (
-    await_enabled,
     aws,
     parsed,
     queue,
-    recording_function,
 )
 
 # SNS's own envelope (moto server's here), passed on by SNS, not the emulator.
@@ -52,20 +50,7 @@ def _sns_on_failure(ctx: CaseContext, arn: str, put: Callable[[], Any]) -> None:
     """A raising function mapped to the stream `arn` with an SNS on-failure topic; `put` writes
     the record that fails; the record that reaches the topic's queue is matched."""
     url, topic = _topic_to_queue(ctx)
-    name = ctx.name("lambda_func")
-    recording_function(ctx, name, RAISING)
-    created = ctx.lam.create_event_source_mapping(
-        FunctionName=name,
-        BatchSize=1,
-        StartingPosition="TRIM_HORIZON",
-        EventSourceArn=arn,
-        MaximumBatchingWindowInSeconds=1,
-        MaximumRetryAttempts=1,
-        DestinationConfig={"OnFailure": {"Destination": topic}},
-    )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match("create_event_source_mapping_response", _mapping(created))
-    await_enabled(ctx, created["UUID"])
+    failing_mapping(ctx, arn, topic)
     put()
     sqs = aws(ctx, "sqs")
     got: dict[str, Any] = {}
@@ -114,20 +99,7 @@ def _s3_on_failure(ctx: CaseContext, arn: str, info_key: str, put: Callable[[], 
         s3.delete_bucket(Bucket=bucket)
 
     ctx.cleanups.append(empty_bucket)
-    name = ctx.name("lambda_func")
-    recording_function(ctx, name, RAISING)
-    created = ctx.lam.create_event_source_mapping(
-        FunctionName=name,
-        BatchSize=1,
-        StartingPosition="TRIM_HORIZON",
-        EventSourceArn=arn,
-        MaximumBatchingWindowInSeconds=1,
-        MaximumRetryAttempts=1,
-        DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}},
-    )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match("create_event_source_mapping_response", _mapping(created))
-    await_enabled(ctx, created["UUID"])
+    uuid = failing_mapping(ctx, arn, f"arn:aws:s3:::{bucket}")
     put()
     wait_until(lambda: bool(s3.list_objects_v2(Bucket=bucket).get("Contents")), timeout=60)
     objects = s3.list_objects_v2(Bucket=bucket)["Contents"]
@@ -137,9 +109,8 @@ def _s3_on_failure(ctx: CaseContext, arn: str, info_key: str, put: Callable[[], 
     ctx.match("record_body", body)
     when = datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00"))
     shard = body[info_key]["shardId"]
-    assert key.startswith(
-        f"aws/lambda/{created['UUID']}/{shard}/{when:%Y/%m/%d}/{when:%Y-%m-%dT%H.%M.%S}"
-    ), key
+    folder = f"aws/lambda/{uuid}/{shard}/{when:%Y/%m/%d}/{when:%Y-%m-%dT%H.%M.%S}"
+    assert key.startswith(folder), key
 
 
 @case(f"{KINESIS}::test_kinesis_event_source_mapping_with_s3_on_failure_destination")

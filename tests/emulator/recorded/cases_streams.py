@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from emulator.recorded.cases_mapping_sources import _mapping, kinesis_stream
+from emulator.recorded.cases_mapping_sources import _mapping, kinesis_stream, mapped
 from emulator.recorded.context import CaseContext, case
 from emulator.recorded.sources import (
     RECORDING_ECHO,
-    await_enabled,
     aws,
     events,
     parsed,
@@ -74,7 +73,8 @@ def kinesis_success(ctx: CaseContext, param: str | None) -> None:
     name = ctx.name("lambda_func")
     out = recording_function(ctx, name, answering(SUCCESSES[str(param)]))
     arn = kinesis_stream(ctx)
-    created = ctx.lam.create_event_source_mapping(
+    mapped(
+        ctx,
         EventSourceArn=arn,
         FunctionName=name,
         StartingPosition="TRIM_HORIZON",
@@ -83,9 +83,6 @@ def kinesis_success(ctx: CaseContext, param: str | None) -> None:
         FunctionResponseTypes=["ReportBatchItemFailures"],
         MaximumRetryAttempts=2,
     )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match("create_event_source_mapping_response", _mapping(created))
-    await_enabled(ctx, created["UUID"])
     _put_hello(ctx, arn)
     ctx.match("kinesis_events", events(out, 1))
 
@@ -96,7 +93,8 @@ def kinesis_failure(ctx: CaseContext, param: str | None) -> None:
     out = recording_function(ctx, name, answering(FAILURES[str(param)]))
     arn = kinesis_stream(ctx)
     url, destination = queue(ctx)
-    created = ctx.lam.create_event_source_mapping(
+    mapped(
+        ctx,
         EventSourceArn=arn,
         FunctionName=name,
         StartingPosition="TRIM_HORIZON",
@@ -106,9 +104,6 @@ def kinesis_failure(ctx: CaseContext, param: str | None) -> None:
         MaximumRetryAttempts=2,
         DestinationConfig={"OnFailure": {"Destination": destination}},
     )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match("create_event_source_mapping_response", _mapping(created))
-    await_enabled(ctx, created["UUID"])
     _put_hello(ctx, arn)
     ctx.match("sqs_payload", _failure_messages(ctx, url))
     ctx.match("kinesis_events", events(out, 3))
@@ -158,7 +153,9 @@ def dynamodb_success(ctx: CaseContext, param: str | None) -> None:
     name = ctx.name("lambda_func")
     out = recording_function(ctx, name, answering(SUCCESSES[str(param)]))
     table, stream = dynamodb_stream(ctx)
-    created = ctx.lam.create_event_source_mapping(
+    mapped(
+        ctx,
+        key=None,
         EventSourceArn=stream,
         FunctionName=name,
         StartingPosition="TRIM_HORIZON",
@@ -167,8 +164,6 @@ def dynamodb_success(ctx: CaseContext, param: str | None) -> None:
         FunctionResponseTypes=["ReportBatchItemFailures"],
         MaximumRetryAttempts=2,
     )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    await_enabled(ctx, created["UUID"])
     aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
     ctx.match("dynamodb_events", events(out, 1))
 
@@ -179,7 +174,9 @@ def dynamodb_failure(ctx: CaseContext, param: str | None) -> None:
     out = recording_function(ctx, name, answering(FAILURES[str(param)]))
     table, stream = dynamodb_stream(ctx)
     url, destination = queue(ctx)
-    created = ctx.lam.create_event_source_mapping(
+    mapped(
+        ctx,
+        key=None,
         FunctionName=name,
         BatchSize=3,
         StartingPosition="TRIM_HORIZON",
@@ -189,8 +186,6 @@ def dynamodb_failure(ctx: CaseContext, param: str | None) -> None:
         DestinationConfig={"OnFailure": {"Destination": destination}},
         FunctionResponseTypes=["ReportBatchItemFailures"],
     )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    await_enabled(ctx, created["UUID"])
     aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
     ctx.match("destination_queue_messages", _failure_messages(ctx, url))
     ctx.match("dynamodb_events", events(out, 4))
@@ -303,7 +298,8 @@ def dynamodb_event_filter(ctx: CaseContext, param: str | None) -> None:
     name = ctx.name("lambda_func")
     out = recording_function(ctx, name)
     table, stream = dynamodb_stream(ctx, "id", "table_creation_response", "NEW_AND_OLD_IMAGES")
-    created = ctx.lam.create_event_source_mapping(
+    mapped(
+        ctx,
         FunctionName=name,
         BatchSize=1,
         StartingPosition="TRIM_HORIZON",
@@ -312,9 +308,6 @@ def dynamodb_event_filter(ctx: CaseContext, param: str | None) -> None:
         MaximumRetryAttempts=1,
         FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]},
     )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match("create_event_source_mapping_response", _mapping(created))
-    await_enabled(ctx, created["UUID"])
     dynamodb = aws(ctx, "dynamodb")
     dynamodb.put_item(TableName=table, Item=first)
     ctx.match("lambda-log-events", events(out, 1))
@@ -329,11 +322,7 @@ def _echo_mapping(ctx: CaseContext, key: str, arn: str, **params: Any) -> tuple[
     the create answer is matched as `key`."""
     name = ctx.name("lambda_func")
     out = recording_function(ctx, name)
-    created = ctx.lam.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, **params)
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match(key, _mapping(created))
-    await_enabled(ctx, created["UUID"])
-    return name, out, str(created["UUID"])
+    return name, out, mapped(ctx, key, FunctionName=name, EventSourceArn=arn, **params)
 
 
 @case(f"{KINESIS}::test_create_kinesis_event_source_mapping")
@@ -479,13 +468,13 @@ RAISING = RECORDING_ECHO.replace(
 )
 
 
-def _failing_mapping(ctx: CaseContext, arn: str) -> tuple[str, str]:
-    """A raising function mapped to `arn` with one retry and an SQS on-failure queue: (queue
-    URL, UUID); the create answer is matched."""
+def failing_mapping(ctx: CaseContext, arn: str, destination: str) -> str:
+    """A raising function mapped to the stream `arn` with one retry and `destination` (a queue,
+    topic or bucket ARN) on failure: the mapping's UUID; the create answer is matched."""
     name = ctx.name("lambda_func")
     recording_function(ctx, name, RAISING)
-    url, destination = queue(ctx)
-    created = ctx.lam.create_event_source_mapping(
+    return mapped(
+        ctx,
         FunctionName=name,
         BatchSize=1,
         StartingPosition="TRIM_HORIZON",
@@ -494,10 +483,12 @@ def _failing_mapping(ctx: CaseContext, arn: str) -> tuple[str, str]:
         MaximumRetryAttempts=1,
         DestinationConfig={"OnFailure": {"Destination": destination}},
     )
-    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
-    ctx.match("create_event_source_mapping_response", _mapping(created))
-    await_enabled(ctx, created["UUID"])
-    return url, str(created["UUID"])
+
+
+def _failing_mapping(ctx: CaseContext, arn: str) -> tuple[str, str]:
+    """failing_mapping with an SQS on-failure queue: (queue URL, UUID)."""
+    url, destination = queue(ctx)
+    return url, failing_mapping(ctx, arn, destination)
 
 
 @case(f"{KINESIS}::test_kinesis_event_source_mapping_with_on_failure_destination_config")
