@@ -251,7 +251,8 @@ def spawn_child(
         spawned_at = time.perf_counter()
         environment = _sandboxed_env(env) if setup else env
         # Extensions and exec wrappers exec: they are handed the runtime's command line.
-        plain = command == base and not extensions
+        # A custom runtime's bootstrap is the function's own program: never a fork of ours.
+        plain = command == base and not extensions and not custom
         if forked and plain and debug is None and options.runtime_client == "lamina":
             request = fork_server.request_for(
                 config, environment, cap, setup is not None, tmp_dir, keep
