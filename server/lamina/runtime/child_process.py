@@ -235,7 +235,6 @@ def spawn_child(
             setup = sandbox.preexec(
                 config.code_dir,
                 keep,
-                tmp_dir,
                 config.ephemeral_storage,
                 config.mounts,
                 opt=None if config.opt is None else config.opt.path,
@@ -254,9 +253,7 @@ def spawn_child(
         # A custom runtime's bootstrap is the function's own program: never a fork of ours.
         plain = command == base and not extensions and not custom
         if forked and plain and debug is None and options.runtime_client == "lamina":
-            request = fork_server.request_for(
-                config, environment, cap, setup is not None, tmp_dir, keep
-            )
+            request = fork_server.request_for(config, environment, cap, setup is not None, keep)
             request["script"] = command[3]  # what sys.argv[0] would be: bootstrap.py or its .pyc
             child = fork_server.fork(command[0], request, write_fd, setup is not None)
             if child is not None:
