@@ -190,6 +190,53 @@ async def test_extension_registers_gets_invoke_and_shutdown_and_telemetry(
     assert report["metrics"]["memorySizeMB"] == 128 and "initDurationMs" in report["metrics"]
 
 
+SLOW_OR_GREEDY = """
+import time
+def handler(event, context):
+    if event.get("eat"):
+        hoard = []
+        while True:
+            hoard.append(bytearray(16 * 1024 * 1024))
+            time.sleep(0.01)
+    time.sleep(event.get("sleep", 0))
+    return {"ok": True}
+"""
+
+
+@pytest.mark.parametrize(
+    ("event", "error_type", "reason"),
+    [
+        ({"sleep": 30}, "Sandbox.Timedout", "timeout"),
+        ({"eat": True}, "Runtime.OutOfMemory", "failure"),
+    ],
+    ids=["timeout", "out-of-memory"],
+)
+async def test_a_reset_sends_shutdown_with_its_reason(
+    write_function: Any,
+    tmp_path: Path,
+    collector: Collector,
+    event: dict[str, Any],
+    error_type: str,
+    reason: str,
+) -> None:
+    """As Lambda resets an environment after a timeout or a failure, the extensions registered
+    for SHUTDOWN hear why (the Extensions API's Shutdown phase), before they are killed."""
+    source = EXTENSION.format(python=sys.executable, listen=LISTEN)
+    ext = layer(tmp_path / "layer", {"extensions/probe": source})
+    config = write_function(
+        SLOW_OR_GREEDY,
+        opt_roots=(ext,),
+        environment=(("REPORT_URL", collector.address),),
+        timeout=2.0,
+        memory_size=128,
+    )
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json(event))
+    assert not result.ok and json.loads(result.payload)["errorType"] == error_type, result.payload
+    shutdown = collector.first("shutdown")
+    assert shutdown["eventType"] == "SHUTDOWN" and shutdown["shutdownReason"] == reason
+
+
 INIT_ERROR = """\
 #!{python}
 import http.client, json, os

@@ -83,6 +83,12 @@ class ChildProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
 
+    def signal_runtime(self, sig: int) -> None:
+        """Signal the runtime's process alone (not its extensions, nor its namespace's init)."""
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.runtime_pid, sig)
+
     def read_output(self) -> bytes | None:
         """What the child wrote since the last read: b"" if nothing yet, None at end of output."""
         if self.output_fd < 0:

@@ -165,7 +165,9 @@ class ExecutionEnvironment:
         """End the environment now, whatever it is doing (after the extensions' SHUTDOWN; a
         start() under way stops at its next step and discards its child)."""
         self._killed = True
-        if self.state is not EnvironmentState.DEAD and self._current is None:
+        if self._ext.resetting is not None:  # a reset's SHUTDOWN: let the extensions finish
+            await asyncio.shield(self._ext.resetting)
+        elif self.state is not EnvironmentState.DEAD and self._current is None:
             await self._ext.shutdown("spindown")
         self._signal(signal.SIGKILL)
         if self._exited is not None and self._returncode() is None and self._init.running:
@@ -360,12 +362,19 @@ class ExecutionEnvironment:
             )
             return
         self._settle(Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
-        self._kill_soon()
+        self._reset("timeout")
 
     def _over_memory(self) -> None:
         if self._current is not None:
             self._settle(Outcome.error(sandbox_errors.out_of_memory(self._current)))
-        self._kill_soon()
+        self._reset("failure")
+
+    def _reset(self, reason: str) -> None:
+        """End the environment after a timeout or a failure (with a SHUTDOWN to its extensions
+        first, extension_hooks.reset)."""
+        self.state = EnvironmentState.DEAD
+        if not self._ext.reset(reason, self._kill_soon):
+            self._kill_soon()
 
     def _kill_soon(self) -> None:
         self.state = EnvironmentState.DEAD

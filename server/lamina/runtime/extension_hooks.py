@@ -60,6 +60,7 @@ class ExtensionHooks:
         self.host: ExtensionHost | None = None
         self.records: PlatformRecords | None = None
         self._invoke_started = 0.0
+        self.resetting: asyncio.Future[None] | None = None  # a reset's SHUTDOWN, then the kill
 
     def start(self, child: ChildProcess, watch: EnvironmentWatch) -> None:
         """Serve the APIs, start the init phase's records, and read the extensions' output."""
@@ -186,6 +187,25 @@ class ExtensionHooks:
             metrics["initDurationMs"] = round(report.init_duration_ms, 3)
         error_type = str(error.get("errorType", "")) if error else None
         self.records.report(request_id, error_type, metrics)
+
+    def reset(self, reason: str, kill: Callable[[], None]) -> bool:
+        """After a timeout ("timeout") or a failure ("failure"), as Lambda resets an environment:
+        the runtime stops at once, the extensions registered for SHUTDOWN get it with `reason`
+        (and their 2 s), then `kill`. False, with nothing done, if no extension asked for it."""
+        host = self.host
+        if host is None or not host.wants_shutdown() or self.resetting is not None:
+            return False
+        if self._child is not None:
+            self._child.signal_runtime(signal.SIGSTOP)
+
+        async def shut_down() -> None:
+            try:
+                await self.shutdown(reason)
+            finally:
+                kill()
+
+        self.resetting = asyncio.ensure_future(shut_down())
+        return True
 
     async def shutdown(self, reason: str) -> None:
         """SHUTDOWN to the extensions that asked for it, before the environment is killed."""
