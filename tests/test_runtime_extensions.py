@@ -237,6 +237,37 @@ async def test_a_reset_sends_shutdown_with_its_reason(
     assert shutdown["eventType"] == "SHUTDOWN" and shutdown["shutdownReason"] == reason
 
 
+HOARDER = """\
+#!{python}
+import http.client, os
+hoard = b"\\x01" * (96 * 1024 * 1024)  # resident: every page written
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/2020-01-01/extension/register", body='{{"events": ["INVOKE"]}}',
+          headers={{"Lambda-Extension-Name": "hoarder"}})
+r = c.getresponse(); r.read()
+ext_id = r.getheader("Lambda-Extension-Identifier")
+while True:
+    c.request("GET", "/2020-01-01/extension/event/next",
+              headers={{"Lambda-Extension-Identifier": ext_id}})
+    c.getresponse().read()
+"""
+
+
+@pytest.mark.parametrize("sandboxed", ["1", "0"])
+async def test_an_extensions_memory_counts_in_max_memory_used(
+    write_function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandboxed: str
+) -> None:
+    """Lambda's Max Memory Used is the whole sandbox's: the runtime's and its extensions'."""
+    monkeypatch.setenv("LAMINA_SANDBOX", sandboxed)
+    ext = layer(tmp_path / "layer", {"extensions/hoarder": HOARDER.format(python=sys.executable)})
+    config = write_function(HANDLER, opt_roots=(ext,), memory_size=512)
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json({}))
+    assert result.ok, result.payload
+    assert result.max_memory_used_mb >= 100, result.logs
+
+
 INIT_ERROR = """\
 #!{python}
 import http.client, json, os

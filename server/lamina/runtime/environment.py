@@ -157,7 +157,7 @@ class ExecutionEnvironment:
             await self._api.close()
             self._child.discard()
             self._stop_if_killed()
-        self._watch = EnvironmentWatch(self._child)
+        self._watch = EnvironmentWatch(self._child, self._ext.extension_pids)
         self._ext.start(self._child, self._watch)
         self._child.watch(loop, self._ext.output(self._capture.write), self._on_exit)
 

@@ -61,6 +61,7 @@ class ExtensionHooks:
         self.records: PlatformRecords | None = None
         self._invoke_started = 0.0
         self.resetting: asyncio.Future[None] | None = None  # a reset's SHUTDOWN, then the kill
+        self._host_pids: tuple[tuple[int, ...], list[int]] = ((), [])  # (reported, host pids)
 
     def start(self, child: ChildProcess, watch: EnvironmentWatch) -> None:
         """Serve the APIs, start the init phase's records, and read the extensions' output."""
@@ -215,6 +216,23 @@ class ExtensionHooks:
         if self._watch is not None:
             self._watch.thaw()
         await host.shutdown(reason, self._alive_check())
+
+    def extension_pids(self) -> list[int]:
+        """The host pids of the external extensions, as their launcher reported them (looked
+        up once per report in a PID namespace, where the reported pids are the namespace's)."""
+        host, child = self.host, self._child
+        if host is None or child is None or not host.pids:
+            return []
+        reported = tuple(host.pids.values())
+        if reported != self._host_pids[0]:
+            pids = list(reported)
+            if child.namespaced:
+                inside = pid_namespace.host_pids(child.runtime_pid)
+                pids = [inside[pid] for pid in reported if pid in inside]
+            if len(pids) < len(reported):
+                return pids  # one has ended meanwhile (or isn't seen yet): look again next time
+            self._host_pids = (reported, pids)
+        return self._host_pids[1]
 
     def _alive_check(self) -> Callable[[int], bool]:
         """Whether an extension, by the pid its launcher reported, still runs. In a PID namespace
