@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import logging
 import signal
 import time
@@ -20,6 +21,7 @@ from lamina.runtime import package_set, sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.deadline import Deadline
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.debugger_link import DebuggerLink
 from lamina.runtime.environment_watch import EnvironmentWatch
@@ -75,7 +77,7 @@ class ExecutionEnvironment:
             options.freeze if freeze is None else freeze
         ) and debug is None
         self._debugger = DebuggerLink(debug) if debug is not None else None
-        self._timeout_timer: asyncio.TimerHandle | None = None
+        self._deadline = Deadline()  # the current invocation's timeout
         self.state = EnvironmentState.INIT
         self.invocations = 0
         self.last_used = time.monotonic()
@@ -255,15 +257,10 @@ class ExecutionEnvironment:
         prefix += start_line(request.request_id, self.config.version)
         started = time.perf_counter()
         if not answer.outcome.done():  # init went well
-            loop = asyncio.get_running_loop()
             self._deliver(request)
             if not self._timeout_suspended():
-                self._timeout_timer = loop.call_later(
-                    self.config.timeout,
-                    self._on_timeout,
-                    request.request_id,
-                    started + self.config.timeout,
-                )
+                timed_out = functools.partial(self._on_timeout, request.request_id)
+                self._deadline.arm(started + self.config.timeout, timed_out)
             assert self._watch is not None
             self._watch.start_polling(
                 self.config.memory_size * _MB, lambda: self._current is not None, self._over_memory
@@ -272,10 +269,9 @@ class ExecutionEnvironment:
                 result = await answer.outcome
                 if not await self._ext.invoke_done(request.request_id, started, result):
                     answer.reopen()  # the extensions ran past the timeout
-                    self._on_timeout(request.request_id, 0.0)
+                    self._on_timeout(request.request_id)
             finally:
-                if self._timeout_timer is not None:
-                    self._timeout_timer.cancel()
+                self._deadline.cancel()
                 self._watch.stop_polling()
         outcome = answer.outcome.result()
         duration_ms = (time.perf_counter() - started) * 1000
@@ -352,14 +348,8 @@ class ExecutionEnvironment:
         if self._answer is not None:
             self._answer.settle(outcome)
 
-    def _on_timeout(self, request_id: str, deadline: float) -> None:
+    def _on_timeout(self, request_id: str) -> None:
         if self._current != request_id:
-            return
-        early = deadline - time.perf_counter()
-        if early > 0:  # a timer may fire a little early (uvloop counts whole milliseconds)
-            self._timeout_timer = asyncio.get_running_loop().call_later(
-                early, self._on_timeout, request_id, deadline
-            )
             return
         self._settle(Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
         self._reset("timeout")
@@ -397,8 +387,8 @@ class ExecutionEnvironment:
         if self._debugger is None:
             return
         self._debugger.on_event(event, payload)
-        if self._timeout_suspended() and self._timeout_timer is not None:
-            self._timeout_timer.cancel()
+        if self._timeout_suspended():
+            self._deadline.cancel()
 
     def _spawned_at(self) -> float:
         return self._child.spawned_at if self._child else time.perf_counter()
