@@ -190,6 +190,66 @@ async def test_extension_registers_gets_invoke_and_shutdown_and_telemetry(
     assert report["metrics"]["memorySizeMB"] == 128 and "initDurationMs" in report["metrics"]
 
 
+# The same, subscribed over TCP: records come a line each (NDJSON).
+TCP_EXTENSION = """\
+#!{python}
+import http.client, json, os, socket, sys, threading, time
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+lines = []
+
+def call(method, path, body=None, headers=None):
+    host, port = API.rsplit(":", 1)
+    c = http.client.HTTPConnection(host, int(port))
+    c.request(method, path, body=json.dumps(body) if body is not None else None,
+              headers=headers or {{}})
+    r = c.getresponse()
+    return r.status, dict(r.getheaders()), r.read()
+
+def serve(server):
+    while True:
+        conn, _ = server.accept()
+        with conn, conn.makefile("rb") as stream:
+            lines.extend(json.loads(line) for line in stream if line.strip())
+
+server = socket.create_server(("{listen}", 0))
+threading.Thread(target=serve, args=(server,), daemon=True).start()
+_, headers, _ = call("POST", "/2020-01-01/extension/register", {{"events": ["SHUTDOWN"]}},
+                     {{"Lambda-Extension-Name": "tcp"}})
+ext_id = headers["Lambda-Extension-Identifier"]
+status, _, body = call("PUT", "/2022-07-01/telemetry", {{
+    "schemaVersion": "2022-12-13",
+    "destination": {{"protocol": "TCP", "URI": f"tcp://sandbox.localdomain:{{server.getsockname()[1]}}"}},
+    "types": ["platform", "function"],
+    "buffering": {{"timeoutMs": 25, "maxBytes": 262144, "maxItems": 1000}},
+}}, {{"Lambda-Extension-Identifier": ext_id}})
+call("GET", "/2020-01-01/extension/event/next", headers={{"Lambda-Extension-Identifier": ext_id}})
+time.sleep(0.5)
+host, port = os.environ["REPORT_URL"].rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/", body=json.dumps({{"subscribed": status, "lines": lines}}))
+c.getresponse().read()
+"""
+
+
+async def test_telemetry_reaches_a_tcp_destination_a_record_a_line(
+    write_function: Any, tmp_path: Path, collector: Collector
+) -> None:
+    source = TCP_EXTENSION.format(python=sys.executable, listen=LISTEN)
+    ext = layer(tmp_path / "layer", {"extensions/tcp": source})
+    config = write_function(
+        HANDLER, opt_roots=(ext,), environment=(("REPORT_URL", collector.address),)
+    )
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json({}))
+    assert result.ok, result.payload
+    assert collector.first("subscribed") == 200
+    records = collector.first("lines")
+    types = [record["type"] for record in records]
+    assert "platform.start" in types and "platform.report" in types, types
+    function_lines = [r["record"] for r in records if r["type"] == "function"]
+    assert "hello from the handler" in function_lines
+
+
 SLOW_OR_GREEDY = """
 import time
 def handler(event, context):

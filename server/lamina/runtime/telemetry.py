@@ -1,12 +1,13 @@
 """The Telemetry API (2022-07-01): an extension subscribes a listener, and the environment's
-platform, function and extension records reach it by HTTP POST, in batches.
+platform, function and extension records reach it in batches: by HTTP POST (a JSON array), or
+over TCP (newline-delimited JSON, a record a line, on a connection made for the batch).
 
-`PUT /2022-07-01/telemetry` with `{schemaVersion, destination: {protocol: HTTP, URI}, types,
+`PUT /2022-07-01/telemetry` with `{schemaVersion, destination: {protocol: HTTP|TCP, URI}, types,
 buffering: {maxItems, maxBytes, timeoutMs}}`, the header `Lambda-Extension-Identifier`. A batch
 goes out when it holds maxItems records or maxBytes, after timeoutMs, when the runtime is done
 with an invocation, and at SHUTDOWN. Records made before the subscription (the init phase's)
 are delivered to it too, as on Lambda. `sandbox.localdomain` (the host name AWS's examples
-listen on) means 127.0.0.1 here. TCP destinations are refused with a clear error: not yet.
+listen on) means 127.0.0.1 here.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Subscription:
     max_items: int
     max_bytes: int
     timeout_s: float
+    tcp: bool = False  # NDJSON over TCP, not HTTP POST
     buffer: list[bytes] = field(default_factory=list)
     size: int = 0
     timer: asyncio.TimerHandle | None = None
@@ -68,11 +70,14 @@ def parse_subscription(extension: str, body: bytes) -> Subscription:
     if request.get("schemaVersion") not in SCHEMAS:
         raise SubscriptionError(f"schemaVersion must be one of {', '.join(SCHEMAS)}")
     destination = request.get("destination")
-    if not isinstance(destination, dict) or destination.get("protocol") != "HTTP":
-        raise SubscriptionError("destination.protocol must be HTTP (Lamina has no TCP delivery)")
+    protocol = destination.get("protocol") if isinstance(destination, dict) else None
+    if protocol not in ("HTTP", "TCP"):
+        raise SubscriptionError("destination.protocol must be HTTP or TCP")
+    assert isinstance(destination, dict)
     uri = urlsplit(str(destination.get("URI", "")))
-    if uri.scheme != "http" or not uri.hostname or uri.port is None:
-        raise SubscriptionError("destination.URI must be http://sandbox.localdomain:PORT/...")
+    scheme = "http" if protocol == "HTTP" else "tcp"
+    if uri.scheme != scheme or not uri.hostname or uri.port is None:
+        raise SubscriptionError(f"destination.URI must be {scheme}://sandbox.localdomain:PORT")
     if uri.hostname not in LOCAL_HOSTS:
         raise SubscriptionError("destination.URI must name the sandbox (sandbox.localdomain)")
     types = request.get("types")
@@ -94,6 +99,7 @@ def parse_subscription(extension: str, body: bytes) -> Subscription:
         values["maxItems"],
         values["maxBytes"],
         values["timeoutMs"] / 1000,
+        tcp=protocol == "TCP",
     )
 
 
@@ -172,9 +178,9 @@ class TelemetryHub:
     async def _send_all(self, subscription: Subscription) -> None:
         while subscription.batches:
             batch = subscription.batches.pop(0)
-            body = b"[" + b",".join(batch) + b"]"
+            send = _stream if subscription.tcp else _post
             try:
-                await asyncio.wait_for(_post(subscription, body), 30)
+                await asyncio.wait_for(send(subscription, batch), 30)
             except (OSError, asyncio.TimeoutError) as e:
                 log.info("telemetry for %s not delivered: %s", subscription.extension, e)
 
@@ -195,7 +201,8 @@ class TelemetryHub:
         self.subscriptions.clear()
 
 
-async def _post(subscription: Subscription, body: bytes) -> None:
+async def _post(subscription: Subscription, batch: list[bytes]) -> None:
+    body = b"[" + b",".join(batch) + b"]"
     reader, writer = await asyncio.open_connection(subscription.host, subscription.port)
     try:
         head = (
@@ -258,3 +265,13 @@ class PlatformRecords:
     def report(self, request_id: str, error_type: str | None, metrics: dict[str, Any]) -> None:
         record = {"requestId": request_id, "status": runtime_status(error_type), "metrics": metrics}
         self.hub.platform("report", record)
+
+
+async def _stream(subscription: Subscription, batch: list[bytes]) -> None:
+    """A batch to a TCP destination: a record a line (NDJSON), then the connection closes."""
+    _, writer = await asyncio.open_connection(subscription.host, subscription.port)
+    try:
+        writer.write(b"".join(record + b"\n" for record in batch))
+        await writer.drain()
+    finally:
+        writer.close()
