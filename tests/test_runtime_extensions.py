@@ -190,7 +190,8 @@ async def test_extension_registers_gets_invoke_and_shutdown_and_telemetry(
     assert report["metrics"]["memorySizeMB"] == 128 and "initDurationMs" in report["metrics"]
 
 
-# The same, subscribed over TCP: records come a line each (NDJSON).
+# The same, subscribed over TCP (records come a line each, NDJSON), through the Telemetry API
+# or the Logs API (its subscription has no schemaVersion).
 TCP_EXTENSION = """\
 #!{python}
 import http.client, json, os, socket, sys, threading, time
@@ -216,12 +217,14 @@ threading.Thread(target=serve, args=(server,), daemon=True).start()
 _, headers, _ = call("POST", "/2020-01-01/extension/register", {{"events": ["SHUTDOWN"]}},
                      {{"Lambda-Extension-Name": "tcp"}})
 ext_id = headers["Lambda-Extension-Identifier"]
-status, _, body = call("PUT", "/2022-07-01/telemetry", {{
-    "schemaVersion": "2022-12-13",
+subscription = {{
     "destination": {{"protocol": "TCP", "URI": f"tcp://sandbox.localdomain:{{server.getsockname()[1]}}"}},
     "types": ["platform", "function"],
     "buffering": {{"timeoutMs": 25, "maxBytes": 262144, "maxItems": 1000}},
-}}, {{"Lambda-Extension-Identifier": ext_id}})
+}}
+if "{schema}":
+    subscription["schemaVersion"] = "{schema}"
+status, _, body = call("PUT", "{path}", subscription, {{"Lambda-Extension-Identifier": ext_id}})
 call("GET", "/2020-01-01/extension/event/next", headers={{"Lambda-Extension-Identifier": ext_id}})
 time.sleep(0.5)
 host, port = os.environ["REPORT_URL"].rsplit(":", 1)
@@ -231,10 +234,23 @@ c.getresponse().read()
 """
 
 
-async def test_telemetry_reaches_a_tcp_destination_a_record_a_line(
-    write_function: Any, tmp_path: Path, collector: Collector
+@pytest.mark.parametrize(
+    ("path", "schema", "subscribed"),
+    [
+        ("/2022-07-01/telemetry", "2022-12-13", "platform.telemetrySubscription"),
+        ("/2020-08-15/logs", "", "platform.logsSubscription"),
+    ],
+    ids=["telemetry-api", "logs-api"],
+)
+async def test_records_reach_a_tcp_destination_a_record_a_line(
+    write_function: Any,
+    tmp_path: Path,
+    collector: Collector,
+    path: str,
+    schema: str,
+    subscribed: str,
 ) -> None:
-    source = TCP_EXTENSION.format(python=sys.executable, listen=LISTEN)
+    source = TCP_EXTENSION.format(python=sys.executable, listen=LISTEN, path=path, schema=schema)
     ext = layer(tmp_path / "layer", {"extensions/tcp": source})
     config = write_function(
         HANDLER, opt_roots=(ext,), environment=(("REPORT_URL", collector.address),)
@@ -246,6 +262,7 @@ async def test_telemetry_reaches_a_tcp_destination_a_record_a_line(
     records = collector.first("lines")
     types = [record["type"] for record in records]
     assert "platform.start" in types and "platform.report" in types, types
+    assert subscribed in types
     function_lines = [r["record"] for r in records if r["type"] == "function"]
     assert "hello from the handler" in function_lines
 

@@ -22,6 +22,7 @@ from lamina.runtime.config import FunctionConfig
 from lamina.runtime.extensions_api import (
     EXTENSION_PREFIX,
     LAMINA_PREFIX,
+    LOGS_PATH,
     TELEMETRY_PATH,
     ExtensionHost,
     FunctionFacts,
@@ -68,7 +69,7 @@ class ExtensionHooks:
         self._child, self._watch, config = child, watch, self.config
         facts = FunctionFacts(config.function_name, config.version, config.handler, config.account)
         host = self.host = ExtensionHost(facts, child.extensions, self._init_error, self._awake)
-        for prefix in (EXTENSION_PREFIX, LAMINA_PREFIX, TELEMETRY_PATH):
+        for prefix in (EXTENSION_PREFIX, LAMINA_PREFIX, TELEMETRY_PATH, LOGS_PATH):
             self._api.add_route(prefix, host.route)
         self.records = PlatformRecords(host.telemetry, config.function_name, config.version)
         self.records.init_start()

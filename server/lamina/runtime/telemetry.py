@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TYPES = ("platform", "function", "extension")
 SCHEMAS = ("2022-07-01", "2022-12-13", "2025-01-29")
+LOGS_SCHEMAS = ("2020-08-15", "2021-03-18", "2022-07-01")  # the Logs API's, optional
 # AWS's limits and defaults for `buffering`.
 LIMITS = {"maxItems": (1000, 10000, 10000), "maxBytes": (262144, 1048576, 262144)}
 LIMITS["timeoutMs"] = (25, 30000, 1000)
@@ -53,6 +54,7 @@ class Subscription:
     max_bytes: int
     timeout_s: float
     tcp: bool = False  # NDJSON over TCP, not HTTP POST
+    logs_api: bool = False  # made through the Logs API (2020-08-15)
     buffer: list[bytes] = field(default_factory=list)
     size: int = 0
     timer: asyncio.TimerHandle | None = None
@@ -60,14 +62,18 @@ class Subscription:
     batches: list[list[bytes]] = field(default_factory=list)
 
 
-def parse_subscription(extension: str, body: bytes) -> Subscription:
+def parse_subscription(extension: str, body: bytes, logs_api: bool = False) -> Subscription:
+    """A Telemetry API subscription, or (`logs_api`) a Logs API one: the same body, whose
+    schemaVersion may be left out."""
     try:
         request = json.loads(body or b"{}")
     except ValueError:
         raise SubscriptionError("the subscription is not JSON") from None
     if not isinstance(request, dict):
         raise SubscriptionError("the subscription must be a JSON object")
-    if request.get("schemaVersion") not in SCHEMAS:
+    if not (logs_api and request.get("schemaVersion") is None) and (
+        request.get("schemaVersion") not in (LOGS_SCHEMAS if logs_api else SCHEMAS)
+    ):
         raise SubscriptionError(f"schemaVersion must be one of {', '.join(SCHEMAS)}")
     destination = request.get("destination")
     protocol = destination.get("protocol") if isinstance(destination, dict) else None
@@ -100,6 +106,7 @@ def parse_subscription(extension: str, body: bytes) -> Subscription:
         values["maxBytes"],
         values["timeoutMs"] / 1000,
         tcp=protocol == "TCP",
+        logs_api=logs_api,
     )
 
 
@@ -121,7 +128,8 @@ class TelemetryHub:
             if kind in subscription.types:
                 self._add(subscription, record)
         name = subscription.extension
-        self.platform("telemetrySubscription", {"name": name, "state": "Subscribed"})
+        event = "logsSubscription" if subscription.logs_api else "telemetrySubscription"
+        self.platform(event, {"name": name, "state": "Subscribed"})
 
     def platform(self, event: str, record: dict[str, Any]) -> None:
         self._record("platform", f"platform.{event}", record)
