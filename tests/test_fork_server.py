@@ -270,3 +270,38 @@ async def test_a_forked_sandboxed_environment_has_its_layers_at_opt(
     result = await forked_cold(config, RuntimeOptions(sandbox=True, fork_server=True), {})
     assert result.ok, result.payload
     assert json.loads(result.payload) == {"layer": "from the layer", "pid": 2}
+
+
+CUSTOM_BOOTSTRAP = """#!/usr/bin/env python3
+import http.client, json, os
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+api = http.client.HTTPConnection(host, int(port))
+while True:
+    api.request("GET", "/2018-06-01/runtime/invocation/next")
+    answer = api.getresponse()
+    answer.read()
+    request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+    path = f"/2018-06-01/runtime/invocation/{request_id}/response"
+    api.request("POST", path, json.dumps({"bootstrap": "its own", "pid": os.getpid()}))
+    api.getresponse().read()
+"""
+
+
+async def test_a_custom_runtime_runs_its_own_bootstrap_beside_a_ready_fork_server(
+    write_function: Any, tmp_path: Path
+) -> None:
+    """provided.*: the function's `bootstrap` is the runtime, so it is exec'd even when a fork
+    server of Lamina's runtime client is ready (a fork would run ours instead)."""
+    options = RuntimeOptions(sandbox=False, fork_server=True)
+    await fork_server_ready(write_function(PROBE), options)
+    code = tmp_path / "custom"
+    code.mkdir()
+    (code / "bootstrap").write_text(CUSTOM_BOOTSTRAP)
+    (code / "bootstrap").chmod(0o755)
+    config = FunctionConfig(
+        function_name="custom", handler="any.thing", code_dir=code, runtime="provided.al2023"
+    )
+    result, forked = await cold(config, options, {})
+    assert result.ok, result.payload
+    assert json.loads(result.payload)["bootstrap"] == "its own"
+    assert forked is False

@@ -741,3 +741,17 @@ def test_async_recursion_and_tenancy_settings_are_named_and_reserved_concurrency
         "RecursiveLoop, TenancyConfig"
     ]
     assert result.functions[0].reserved_concurrency == 2
+
+
+def test_a_plain_functions_dead_letter_config_and_key_are_named(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Code: .\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      DeadLetterConfig: {TargetArn: arn:aws:sqs:us-east-1:123456789012:dlq}\n"
+        "      KmsKeyArn: arn:aws:kms:us-east-1:123456789012:key/k\n"
+    )
+    result = read_template(template)
+    assert result.warnings == [
+        "Fn: not reproduced locally (the function runs without them): DeadLetterConfig, KmsKeyArn"
+    ]

@@ -190,6 +190,161 @@ async def test_extension_registers_gets_invoke_and_shutdown_and_telemetry(
     assert report["metrics"]["memorySizeMB"] == 128 and "initDurationMs" in report["metrics"]
 
 
+# The same, subscribed over TCP (records come a line each, NDJSON), through the Telemetry API
+# or the Logs API (its subscription has no schemaVersion).
+TCP_EXTENSION = """\
+#!{python}
+import http.client, json, os, socket, sys, threading, time
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+lines = []
+
+def call(method, path, body=None, headers=None):
+    host, port = API.rsplit(":", 1)
+    c = http.client.HTTPConnection(host, int(port))
+    c.request(method, path, body=json.dumps(body) if body is not None else None,
+              headers=headers or {{}})
+    r = c.getresponse()
+    return r.status, dict(r.getheaders()), r.read()
+
+def serve(server):
+    while True:
+        conn, _ = server.accept()
+        with conn, conn.makefile("rb") as stream:
+            lines.extend(json.loads(line) for line in stream if line.strip())
+
+server = socket.create_server(("{listen}", 0))
+threading.Thread(target=serve, args=(server,), daemon=True).start()
+_, headers, _ = call("POST", "/2020-01-01/extension/register", {{"events": ["SHUTDOWN"]}},
+                     {{"Lambda-Extension-Name": "tcp"}})
+ext_id = headers["Lambda-Extension-Identifier"]
+subscription = {{
+    "destination": {{"protocol": "TCP", "URI": f"tcp://sandbox.localdomain:{{server.getsockname()[1]}}"}},
+    "types": ["platform", "function"],
+    "buffering": {{"timeoutMs": 25, "maxBytes": 262144, "maxItems": 1000}},
+}}
+if "{schema}":
+    subscription["schemaVersion"] = "{schema}"
+status, _, body = call("PUT", "{path}", subscription, {{"Lambda-Extension-Identifier": ext_id}})
+call("GET", "/2020-01-01/extension/event/next", headers={{"Lambda-Extension-Identifier": ext_id}})
+time.sleep(0.5)
+host, port = os.environ["REPORT_URL"].rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/", body=json.dumps({{"subscribed": status, "lines": lines}}))
+c.getresponse().read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "schema", "subscribed"),
+    [
+        ("/2022-07-01/telemetry", "2022-12-13", "platform.telemetrySubscription"),
+        ("/2020-08-15/logs", "", "platform.logsSubscription"),
+    ],
+    ids=["telemetry-api", "logs-api"],
+)
+async def test_records_reach_a_tcp_destination_a_record_a_line(
+    write_function: Any,
+    tmp_path: Path,
+    collector: Collector,
+    path: str,
+    schema: str,
+    subscribed: str,
+) -> None:
+    source = TCP_EXTENSION.format(python=sys.executable, listen=LISTEN, path=path, schema=schema)
+    ext = layer(tmp_path / "layer", {"extensions/tcp": source})
+    config = write_function(
+        HANDLER, opt_roots=(ext,), environment=(("REPORT_URL", collector.address),)
+    )
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json({}))
+    assert result.ok, result.payload
+    assert collector.first("subscribed") == 200
+    records = collector.first("lines")
+    types = [record["type"] for record in records]
+    assert "platform.start" in types and "platform.report" in types, types
+    assert subscribed in types
+    function_lines = [r["record"] for r in records if r["type"] == "function"]
+    assert "hello from the handler" in function_lines
+
+
+SLOW_OR_GREEDY = """
+import time
+def handler(event, context):
+    if event.get("eat"):
+        hoard = []
+        while True:
+            hoard.append(bytearray(16 * 1024 * 1024))
+            time.sleep(0.01)
+    time.sleep(event.get("sleep", 0))
+    return {"ok": True}
+"""
+
+
+@pytest.mark.parametrize(
+    ("event", "error_type", "reason"),
+    [
+        ({"sleep": 30}, "Sandbox.Timedout", "timeout"),
+        ({"eat": True}, "Runtime.OutOfMemory", "failure"),
+    ],
+    ids=["timeout", "out-of-memory"],
+)
+async def test_a_reset_sends_shutdown_with_its_reason(
+    write_function: Any,
+    tmp_path: Path,
+    collector: Collector,
+    event: dict[str, Any],
+    error_type: str,
+    reason: str,
+) -> None:
+    """As Lambda resets an environment after a timeout or a failure, the extensions registered
+    for SHUTDOWN hear why (the Extensions API's Shutdown phase), before they are killed."""
+    source = EXTENSION.format(python=sys.executable, listen=LISTEN)
+    ext = layer(tmp_path / "layer", {"extensions/probe": source})
+    config = write_function(
+        SLOW_OR_GREEDY,
+        opt_roots=(ext,),
+        environment=(("REPORT_URL", collector.address),),
+        timeout=2.0,
+        memory_size=128,
+    )
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json(event))
+    assert not result.ok and json.loads(result.payload)["errorType"] == error_type, result.payload
+    shutdown = collector.first("shutdown")
+    assert shutdown["eventType"] == "SHUTDOWN" and shutdown["shutdownReason"] == reason
+
+
+HOARDER = """\
+#!{python}
+import http.client, os
+hoard = b"\\x01" * (96 * 1024 * 1024)  # resident: every page written
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/2020-01-01/extension/register", body='{{"events": ["INVOKE"]}}',
+          headers={{"Lambda-Extension-Name": "hoarder"}})
+r = c.getresponse(); r.read()
+ext_id = r.getheader("Lambda-Extension-Identifier")
+while True:
+    c.request("GET", "/2020-01-01/extension/event/next",
+              headers={{"Lambda-Extension-Identifier": ext_id}})
+    c.getresponse().read()
+"""
+
+
+@pytest.mark.parametrize("sandboxed", ["1", "0"])
+async def test_an_extensions_memory_counts_in_max_memory_used(
+    write_function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandboxed: str
+) -> None:
+    """Lambda's Max Memory Used is the whole sandbox's: the runtime's and its extensions'."""
+    monkeypatch.setenv("LAMINA_SANDBOX", sandboxed)
+    ext = layer(tmp_path / "layer", {"extensions/hoarder": HOARDER.format(python=sys.executable)})
+    config = write_function(HANDLER, opt_roots=(ext,), memory_size=512)
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json({}))
+    assert result.ok, result.payload
+    assert result.max_memory_used_mb >= 100, result.logs
+
+
 INIT_ERROR = """\
 #!{python}
 import http.client, json, os

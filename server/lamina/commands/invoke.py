@@ -302,8 +302,12 @@ def run_once(
         from lamina.runtime.throttling import FunctionThrottled
 
         fail(str(FunctionThrottled(spec.logical_id, 0)))
-    options = RuntimeOptions(
-        python=python, runtime_client=runtime_client, freeze=freeze, max_concurrency=1
+    options = RuntimeOptions(  # one run: a fork server would start for nothing
+        python=python,
+        runtime_client=runtime_client,
+        freeze=freeze,
+        max_concurrency=1,
+        fork_server=False,
     )
     source = credential_source(
         assume_role, profile, config.region, session_name=f"lamina-{spec.function_name}"

@@ -67,6 +67,7 @@ NOT_REPRODUCED = (
     "Tracing",
     "VpcConfig",
     "DeadLetterQueue",
+    "DeadLetterConfig",  # AWS::Lambda::Function's spelling
     "ProvisionedConcurrencyConfig",
     "SnapStart",
     "LoggingConfig",

@@ -28,27 +28,18 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from lamina.runtime import peer_process
-from lamina.runtime.chunked_body import (
-    STREAM_ERROR_TYPE,
-    BadChunkedBody,
-    ChunkedBody,
-    streamed_error,
-)
+from lamina.runtime.chunked_body import STREAM_ERROR_TYPE, streamed_error
+from lamina.runtime.request_reader import BadRequest, Request, RequestReader, error_json
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/2018-06-01/runtime"
 DEBUG_PREFIX = "/2018-06-01/lamina/debug/"
 NEXT_PATH = f"{PREFIX}/invocation/next"
-# A runtime may post any size; we read up to this and refuse larger bodies without reading them.
-MAX_BODY_BYTES = 64 * 1024 * 1024
-# awslambdaric sends an X-Ray error header of up to 1 MB with each error.
-MAX_HEAD_BYTES = 4 * 1024 * 1024
 _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 _REASONS |= {409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
 _ACCEPTED = '{"status":"OK"}'
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
-_CHUNKED = -2  # the head's length for a Transfer-Encoding: chunked body
 
 
 @dataclass
@@ -178,7 +169,7 @@ class RuntimeApiServer:
             message = (
                 "State transition from Ready to Ready failed for runtime. Error: a /next waits"
             )
-            connection.write(403, _error_json("InvalidStateTransition", message).encode())
+            connection.write(403, error_json("InvalidStateTransition", message).encode())
             return
         self._disconnected = False
         event, self._pending = self._pending, None
@@ -226,7 +217,7 @@ class RuntimeApiServer:
                 return self.listener.on_response(request_id, body, content_type)
             if kind == "error":
                 return self.listener.on_invocation_error(request_id, body)
-        return 404, _error_json("NotFound", f"no route for POST {path}")
+        return 404, error_json("NotFound", f"no route for POST {path}")
 
 
 class _Connection(asyncio.Protocol):
@@ -239,10 +230,7 @@ class _Connection(asyncio.Protocol):
         self._answering = False  # a post's answer is about to go out: the same
         self._out: list[bytes] | None = None  # answers to send in one write (see _process)
         self._fd = -1
-        self._buffer = bytearray()
-        self._scanned = 0  # where to resume looking for the end of the head
-        self._head: tuple[str, str, dict[str, str], int] | None = None  # waiting for its body
-        self._chunked: ChunkedBody | None = None  # the chunked body being read
+        self._reader = RequestReader(server._stream_sink)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport (uvloop's does not subclass asyncio.Transport, hence the cast).
@@ -254,7 +242,7 @@ class _Connection(asyncio.Protocol):
         self.server._connections.add(self)
         if not self.server._admits(transport):
             log.warning("refused a Runtime API connection from outside the environment")
-            message = _error_json("AccessDenied", "this Runtime API serves another environment")
+            message = error_json("AccessDenied", "this Runtime API serves another environment")
             self._send(_response(403, message.encode()))
             self.close()
 
@@ -264,7 +252,7 @@ class _Connection(asyncio.Protocol):
         self.server._hung_up(self)
 
     def data_received(self, data: bytes) -> None:
-        self._buffer += data
+        self._reader.buffer += data
         if not self.parked and not self._answering:
             self._process()
 
@@ -297,7 +285,7 @@ class _Connection(asyncio.Protocol):
                     reply = _response(status, answer.encode())
                     asyncio.get_running_loop().call_soon(self._answer, reply)
                 else:
-                    message = _error_json("NotFound", f"no route for {method} {path}")
+                    message = error_json("NotFound", f"no route for {method} {path}")
                     self.write(404, message.encode())
         finally:
             self._out = None
@@ -313,69 +301,16 @@ class _Connection(asyncio.Protocol):
         elif data and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
-    def _take_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
+    def _take_request(self) -> Request | None:
         """The next complete request in the buffer, if there is one. A request the server can't
         take (a head too long, a body too big, a bad length) ends the connection."""
-        buffer = self._buffer
-        if self._head is None:
-            end = buffer.find(b"\r\n\r\n", self._scanned)
-            if end < 0:
-                if len(buffer) > MAX_HEAD_BYTES:
-                    self.close()
-                else:
-                    self._scanned = max(0, len(buffer) - 3)
-                return None
-            lines = buffer[:end].decode("latin-1").split("\r\n")
-            del buffer[: end + 4]
-            self._scanned = 0
-            method, path, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
-            headers: dict[str, str] = {}
-            for line in lines[1:]:
-                if line:
-                    name, _, value = line.partition(":")
-                    headers[name.strip().lower()] = value.strip()
-            try:
-                length = int(headers.get("content-length", "0") or 0)
-            except ValueError:
-                length = -1
-            if length < 0:
-                self.write(400, _error_json("InvalidRequest", "Bad Content-Length").encode())
-                self.close()
-                return None
-            if length > MAX_BODY_BYTES:
-                self.write(413, _error_json("RequestEntityTooLarge", "Payload too large").encode())
-                self.close()
-                return None
-            if "chunked" in headers.get("transfer-encoding", "").lower():
-                length = _CHUNKED  # a streamed response: see chunked_body
-                self._chunked = ChunkedBody(MAX_BODY_BYTES, self.server._stream_sink(path))
-            self._head = (method, path, headers, length)
-        method, path, headers, length = self._head
-        if length == _CHUNKED:
-            return self._take_chunked(method, path, headers)
-        if len(buffer) < length:
-            return None
-        self._head = None
-        if not length:
-            return method, path, headers, b""
-        body = bytes(buffer[:length])
-        del buffer[:length]
-        return method, path, headers, body
-
-    def _take_chunked(
-        self, method: str, path: str, headers: dict[str, str]
-    ) -> tuple[str, str, dict[str, str], bytes] | None:
-        """A chunked body, once whole; its trailers join the headers."""
-        assert self._chunked is not None
         try:
-            if not self._chunked.feed(self._buffer):
-                return None
-        except BadChunkedBody as e:
-            self.write(400, _error_json("InvalidRequest", str(e)).encode())
+            return self._reader.take()
+        except BadRequest as e:
+            if e.status:
+                self.write(e.status, e.body)
             self.close()
             return None
-        chunked, self._chunked, self._head = self._chunked, None, None
-        return method, path, {**headers, **chunked.trailers}, bytes(chunked.body)
 
     def send_event(self, event: PendingEvent) -> bool:
         """Answer the parked /next with an event; False if the connection is gone."""
@@ -384,7 +319,7 @@ class _Connection(asyncio.Protocol):
             return False
         self.parked = False
         self.write(200, event.body, event.headers)
-        if self._buffer:  # the runtime sent more while it waited: handle it after this
+        if self._reader.buffer:  # the runtime sent more while it waited: handle it after this
             asyncio.get_running_loop().call_soon(self._process)
         return True
 
@@ -429,7 +364,3 @@ def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -
     else:
         head += "Content-Type: application/json\r\n"
     return head.encode("latin-1") + b"\r\n" + body
-
-
-def _error_json(error_type: str, message: str) -> str:
-    return json.dumps({"errorType": error_type, "errorMessage": message})

@@ -18,7 +18,7 @@ import sys
 
 
 def _client_folder() -> str:
-    # This script may run from a precompiled .pyc elsewhere (child_process.bootstrap_script); its
+    # This script may run from a precompiled .pyc elsewhere (child_command.bootstrap_script); its
     # code objects still carry the source's path.
     return os.path.dirname(os.path.abspath(_client_folder.__code__.co_filename))
 

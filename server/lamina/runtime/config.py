@@ -117,10 +117,9 @@ class RuntimeOptions:
     freeze: bool = True
     # The filesystem as on Lambda (runtime/sandbox.py) where namespaces are available.
     sandbox: bool = True
-    # New environments forked from a pre-started interpreter (runtime/fork_server.py). Opt-in
-    # (LAMINA_FORK_SERVER=1) until an intermittent hang of the language server tests with it on
-    # is understood (docs/fidelity.md).
-    fork_server: bool = field(default_factory=lambda: os.environ.get("LAMINA_FORK_SERVER") == "1")
+    # New environments forked from a pre-started interpreter (runtime/fork_server.py); on unless
+    # LAMINA_FORK_SERVER=0 (docs/fidelity.md, "Cold starts: the fork server").
+    fork_server: bool = field(default_factory=lambda: os.environ.get("LAMINA_FORK_SERVER") != "0")
     max_concurrency: int = 4  # environments per function version
     idle_timeout: float = 600.0  # seconds before an idle environment is reaped
     init_timeout: float = 10.0  # Lambda's on-demand init phase limit

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import logging
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +21,27 @@ from lamina.runtime import package_set, sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.deadline import Deadline
 from lamina.runtime.debug import DebugSettings
+from lamina.runtime.debugger_link import DebuggerLink
 from lamina.runtime.environment_watch import EnvironmentWatch
 from lamina.runtime.extension_hooks import ExtensionHooks
+from lamina.runtime.init_phase import InitPhase, InitTimedOut
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.invocation_answer import InvocationAnswer
 from lamina.runtime.invocation_messages import (
     Outcome,
     api_error,
     event_headers,
     parse_error,
 )
-from lamina.runtime.log_lines import OutputCapture, Report, end_line, platform_timestamp, start_line
+from lamina.runtime.invocation_report import closing, init_timeout_line
+from lamina.runtime.log_lines import OutputCapture, end_line, start_line
 
 log = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
+_INVALID_REQUEST_ID = 400, api_error("InvalidRequestID", "Invalid request ID")
 
 
 class EnvironmentState(enum.Enum):
@@ -70,33 +76,25 @@ class ExecutionEnvironment:
         self.freeze_between_invokes = (
             options.freeze if freeze is None else freeze
         ) and debug is None
-        self.debug_port: int | None = None
-        self.debugger_attached = False
-        self._debugger_listening: asyncio.Future[int] | None = None
-        self._timeout_timer: asyncio.TimerHandle | None = None
+        self._debugger = DebuggerLink(debug) if debug is not None else None
+        self._deadline = Deadline()  # the current invocation's timeout
         self.state = EnvironmentState.INIT
         self.invocations = 0
         self.last_used = time.monotonic()
         self.retired = False  # set by the pool: finish the current invocation, then go
-        self.init_duration_ms: float | None = None
         self._child = child  # spawned ahead of start(), or by it
         self._api = RuntimeApiServer(self, owner=lambda: self.pid)
         self._capture = OutputCapture(options.max_log_bytes)
-        self._init_done: asyncio.Future[None] | None = None
-        # Set when start() is over: the child runs and is watched (or start failed, or a kill
-        # came first). The init limit counts from here, not from a package-set install.
-        self._running: asyncio.Future[None] | None = None
+        self._init = InitPhase()
         self._killed = False
-        self._init_error: bytes | None = None
         self._current: str | None = None  # request id in flight
-        self._on_chunk: Callable[[bytes], None] | None = None  # its streamed chunks' listener
-        self._streamed = -1  # bytes of the current invocation streamed so far (-1: none)
-        self._outcome: asyncio.Future[Outcome] | None = None
+        self._answer: InvocationAnswer | None = None  # the last invocation's, as it comes
         self._exited: asyncio.Future[int] | None = None
         self._cleaned = False
         self._cleanup_task: asyncio.Future[None] | None = None
         self._watch: EnvironmentWatch | None = None  # memory, liveness, the freeze
-        self._ext = ExtensionHooks(self)  # extensions and telemetry (extension_hooks.py)
+        # Extensions and the Telemetry API (extension_hooks.py).
+        self._ext = ExtensionHooks(config, self._api, self._capture.write, self.on_init_error)
 
     @property
     def pid(self) -> int | None:
@@ -115,6 +113,10 @@ class ExecutionEnvironment:
     def runtime_api(self) -> str:
         return self._child.runtime_api if self._child else ""
 
+    @property
+    def init_duration_ms(self) -> float | None:
+        return self._init.duration_ms
+
     def _returncode(self) -> int | None:
         return self._child.proc.returncode if self._child else None
 
@@ -124,36 +126,29 @@ class ExecutionEnvironment:
         """Spawn the child (unless it was spawned ahead) and serve its Runtime API. Init runs on
         its own; `invoke` waits for it."""
         loop = asyncio.get_running_loop()
-        self._init_done = loop.create_future()
+        self._init.begin(loop)
         self._exited = loop.create_future()
-        self._running = loop.create_future()
-        if self.debug is not None:
-            self._debugger_listening = loop.create_future()
+        if self._debugger is not None:
+            self._debugger.start(loop)
         try:
             await self._start_child(loop)
         except BaseException as e:
             # An invoke that leased this environment while it started must not wait forever.
             self.state = EnvironmentState.DEAD
-            self._running.set_exception(e if isinstance(e, Exception) else EnvironmentGone())
-            self._running.exception()  # retrieved: the caller of start() gets it too
+            self._init.started(e if isinstance(e, Exception) else EnvironmentGone())
             raise
-        self._running.set_result(None)
+        self._init.started()
 
     async def _start_child(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._child is None:
-            python = self.config.interpreter(self.options)
-            runtime = self.config.runtime
+            python, runtime = self.config.interpreter(self.options), self.config.runtime
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
             self._stop_if_killed()
             kind = "provisioned-concurrency" if self.provisioned else "on-demand"
+            forked = self.options.fork_server
             self._child = spawn_child(
-                self.config,
-                self.options,
-                self.credentials_env,
-                self.debug,
-                kind,
-                forked=self.options.fork_server,
+                self.config, self.options, self.credentials_env, self.debug, kind, forked
             )
         try:
             await self._api.start(self._child.listener)
@@ -164,24 +159,21 @@ class ExecutionEnvironment:
             await self._api.close()
             self._child.discard()
             self._stop_if_killed()
-        self._watch = EnvironmentWatch(self._child)
-        self._ext.start(self._child)
+        self._watch = EnvironmentWatch(self._child, self._ext.extension_pids)
+        self._ext.start(self._child, self._watch)
         self._child.watch(loop, self._ext.output(self._capture.write), self._on_exit)
 
     async def kill(self) -> None:
         """End the environment now, whatever it is doing (after the extensions' SHUTDOWN; a
         start() under way stops at its next step and discards its child)."""
         self._killed = True
-        if self.state is not EnvironmentState.DEAD and self._current is None:
+        if self._ext.resetting is not None:  # a reset's SHUTDOWN: let the extensions finish
+            await asyncio.shield(self._ext.resetting)
+        elif self.state is not EnvironmentState.DEAD and self._current is None:
             await self._ext.shutdown("spindown")
         self._signal(signal.SIGKILL)
-        if (
-            self._exited is not None
-            and self._returncode() is None
-            and self._running is not None
-            and self._running.done()
-            and not self._running.exception()
-        ):  # only a watched child's exit is ever reported
+        if self._exited is not None and self._returncode() is None and self._init.running:
+            # only a watched child's exit is ever reported
             await asyncio.shield(self._exited)
         await self._cleanup()
 
@@ -202,18 +194,15 @@ class ExecutionEnvironment:
         returncode = self._returncode() or 0
         self._drain_output()
         self.state = EnvironmentState.DEAD
-        if self._init_done is not None and not self._init_done.done():
-            self._init_done.set_result(None)
+        self._init.end()
         if self._current is not None:
-            if self._init_error is not None and self.invocations == 1:
-                self._settle(Outcome(False, self._init_error))
+            if self._init.error is not None and self.invocations == 1:
+                self._settle(Outcome(False, self._init.error))
             else:
                 self._settle(Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
         self._api.cancel_pending()
-        if self._debugger_listening is not None and not self._debugger_listening.done():
-            self._debugger_listening.set_exception(
-                RuntimeError(f"the debug environment exited ({returncode}) before debugpy listened")
-            )
+        if self._debugger is not None:
+            self._debugger.exited(returncode)
         if self._exited is not None and not self._exited.done():
             self._exited.set_result(returncode)
         # A strong reference until done: the loop keeps only weak ones to tasks.
@@ -241,16 +230,14 @@ class ExecutionEnvironment:
     # --- invoking -----------------------------------------------------------------------------
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
-        assert self._init_done is not None, "start() first"
+        assert self._init.begun, "start() first"
         if self.invocations and self._looks_gone():
             self.state = EnvironmentState.DEAD
             raise EnvironmentGone(f"environment {self.pid} is gone")
         self.invocations += 1
         self.state = EnvironmentState.BUSY
         self._current = request.request_id
-        self._on_chunk = request.on_chunk
-        self._streamed = -1
-        self._outcome = asyncio.get_running_loop().create_future()
+        self._answer = InvocationAnswer(request.request_id, request.on_chunk)
         try:
             return await self._run(request, cold=self.invocations == 1)
         except asyncio.CancelledError:
@@ -260,7 +247,8 @@ class ExecutionEnvironment:
             raise
 
     async def _run(self, request: InvocationRequest, cold: bool) -> InvocationResult:
-        assert self._outcome is not None
+        answer = self._answer
+        assert answer is not None
         prefix = ""
         if cold:
             await self._await_init(request.request_id)
@@ -268,69 +256,54 @@ class ExecutionEnvironment:
             prefix = self._capture.take()
         prefix += start_line(request.request_id, self.config.version)
         started = time.perf_counter()
-        if not self._outcome.done():  # init went well
-            loop = asyncio.get_running_loop()
+        if not answer.outcome.done():  # init went well
             self._deliver(request)
             if not self._timeout_suspended():
-                self._timeout_timer = loop.call_later(
-                    self.config.timeout,
-                    self._on_timeout,
-                    request.request_id,
-                    started + self.config.timeout,
-                )
+                timed_out = functools.partial(self._on_timeout, request.request_id)
+                self._deadline.arm(started + self.config.timeout, timed_out)
             assert self._watch is not None
             self._watch.start_polling(
                 self.config.memory_size * _MB, lambda: self._current is not None, self._over_memory
             )
             try:
-                await self._outcome
-                if not await self._ext.invoke_done(request.request_id, started):
-                    self._outcome = loop.create_future()  # extensions ran past the timeout
-                    self._on_timeout(request.request_id, 0.0)
+                result = await answer.outcome
+                if not await self._ext.invoke_done(request.request_id, started, result):
+                    answer.reopen()  # the extensions ran past the timeout
+                    self._on_timeout(request.request_id)
             finally:
-                if self._timeout_timer is not None:
-                    self._timeout_timer.cancel()
+                self._deadline.cancel()
                 self._watch.stop_polling()
-        outcome = self._outcome.result()
+        outcome = answer.outcome.result()
         duration_ms = (time.perf_counter() - started) * 1000
         self._drain_output()
         return self._finish(request, outcome, prefix, duration_ms, cold)
 
     async def _await_init(self, request_id: str) -> None:
-        assert self._init_done is not None and self._outcome is not None
+        assert self._answer is not None
         # A debug environment's init waits for the editor to attach: no limit on that.
-        init_timeout = None if self.debug is not None else self.options.init_timeout
-        assert self._running is not None
-        # Starting may install the runtime's package set first (once per Python, seconds): that
-        # is not the function's init, so its limit counts from when the child runs. A start
-        # that failed or was stopped raises here, as it would for an invoke that spawned.
-        try:
-            await asyncio.shield(self._running)
-        except BaseException:
-            self.state = EnvironmentState.DEAD
-            raise
-        try:
-            await asyncio.wait_for(asyncio.shield(self._init_done), init_timeout)
-        except asyncio.TimeoutError:
-            self._capture.write(
-                f"INIT_REPORT Init Duration: {self.options.init_timeout * 1000:.2f} ms\t"
-                "Phase: init\tStatus: timeout\n".encode()
-            )
+        limit = None if self.debug is not None else self.options.init_timeout
+        try:  # a start that failed or was stopped raises here, as for an invoke that spawned
+            await self._init.wait(limit)
+        except InitTimedOut:
+            self._capture.write(init_timeout_line(self.options.init_timeout))
             self._settle(
                 Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout))
             )
             await self.kill()
             return
-        if self.state is EnvironmentState.DEAD or self._init_error is not None:
+        except BaseException:
+            self.state = EnvironmentState.DEAD
+            raise
+        if self.state is EnvironmentState.DEAD or self._init.error is not None:
             # Init failed. The runtime client posted the error (or simply died); report it.
             if self._exited is not None and self._returncode() is None:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self._exited), 1.0)
                 if self._returncode() is None:
                     await self.kill()
-            if not self._outcome.done():
-                if self._init_error is not None:
-                    self._settle(Outcome(False, self._init_error))
+            if not self._answer.outcome.done():
+                if self._init.error is not None:
+                    self._settle(Outcome(False, self._init.error))
                 else:
                     code = self._returncode() or 1
                     self._settle(Outcome.error(sandbox_errors.exit_error(request_id, code)))
@@ -354,23 +327,15 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         request_id = request.request_id
         error = None if outcome.ok else parse_error(outcome.body)
-        killed_for_memory = bool(error and error.get("errorType") == "Runtime.OutOfMemory")
-        cold_init_failed = cold and self._init_error is not None
         peak = self._watch.peak_rss() if self._watch else 0
-        peak_mb = self.config.memory_size if killed_for_memory else -(-peak // _MB)
-        output = self._capture.take()
-        if error and error.get("errorType") == "Sandbox.Timedout" and not cold_init_failed:
-            output += f"{platform_timestamp()} {request_id} Task timed out after {self.config.timeout:.2f} seconds\n"
-        note = (
-            "Timeout: suspended while a debugger was attached" if self._timeout_suspended() else ""
-        )
         # A provisioned environment's init happened before any request: no Init Duration.
         init_ms = self.init_duration_ms if cold and not self.provisioned else None
-        if cold_init_failed and error is not None and init_ms is not None:
-            # As Lambda reports a failed init: the time and memory the init took, and its error.
-            duration_ms, init_ms = init_ms, None
-            note = f"Status: error\tError Type: {error.get('errorType', 'Runtime.Unknown')}"
-        report = Report(request_id, duration_ms, self.config.memory_size, peak_mb, init_ms, note)
+        init_failed = cold and self._init.error is not None
+        suspended = self._timeout_suspended()
+        lines, report = closing(
+            request_id, self.config, error, duration_ms, peak, init_ms, init_failed, suspended
+        )
+        output = self._capture.take() + lines
         self._ext.report(request_id, error, report)
         logs = prefix + output + end_line(request_id) + report.line()
         self._current = None
@@ -380,25 +345,26 @@ class ExecutionEnvironment:
         return outcome.result(error, logs, report, self.config.version)
 
     def _settle(self, outcome: Outcome) -> None:
-        if self._outcome is not None and not self._outcome.done():
-            self._outcome.set_result(outcome)
+        if self._answer is not None:
+            self._answer.settle(outcome)
 
-    def _on_timeout(self, request_id: str, deadline: float) -> None:
+    def _on_timeout(self, request_id: str) -> None:
         if self._current != request_id:
             return
-        early = deadline - time.perf_counter()
-        if early > 0:  # a timer may fire a little early (uvloop counts whole milliseconds)
-            self._timeout_timer = asyncio.get_running_loop().call_later(
-                early, self._on_timeout, request_id, deadline
-            )
-            return
         self._settle(Outcome.error(sandbox_errors.timed_out(request_id, self.config.timeout)))
-        self._kill_soon()
+        self._reset("timeout")
 
     def _over_memory(self) -> None:
         if self._current is not None:
             self._settle(Outcome.error(sandbox_errors.out_of_memory(self._current)))
-        self._kill_soon()
+        self._reset("failure")
+
+    def _reset(self, reason: str) -> None:
+        """End the environment after a timeout or a failure (with a SHUTDOWN to its extensions
+        first, extension_hooks.reset)."""
+        self.state = EnvironmentState.DEAD
+        if not self._ext.reset(reason, self._kill_soon):
+            self._kill_soon()
 
     def _kill_soon(self) -> None:
         self.state = EnvironmentState.DEAD
@@ -406,22 +372,23 @@ class ExecutionEnvironment:
         self._signal(signal.SIGKILL)
 
     def _timeout_suspended(self) -> bool:
-        return bool(self.debug and self.debug.suspend_timeout and self.debugger_attached)
+        return self._debugger is not None and self._debugger.suspends_timeout
+
+    @property
+    def debug_port(self) -> int | None:
+        return self._debugger.port if self._debugger is not None else None
 
     async def wait_for_debugger_port(self) -> int:
         """debugpy's port, once the child's debugpy is listening."""
-        assert self._debugger_listening is not None, "start() a debug environment first"
-        return await asyncio.shield(self._debugger_listening)
+        assert self._debugger is not None, "start() a debug environment first"
+        return await self._debugger.listening()
 
     def on_debugger(self, event: str, payload: dict[str, Any]) -> None:
-        if event == "listening" and self._debugger_listening is not None:
-            self.debug_port = int(payload.get("port", 0))
-            if not self._debugger_listening.done():
-                self._debugger_listening.set_result(self.debug_port)
-        elif event == "attached":
-            self.debugger_attached = True
-            if self._timeout_suspended() and self._timeout_timer is not None:
-                self._timeout_timer.cancel()
+        if self._debugger is None:
+            return
+        self._debugger.on_event(event, payload)
+        if self._timeout_suspended():
+            self._deadline.cancel()
 
     def _spawned_at(self) -> float:
         return self._child.spawned_at if self._child else time.perf_counter()
@@ -435,53 +402,33 @@ class ExecutionEnvironment:
 
     def _runtime_waits(self) -> None:
         """The runtime and every extension wait in their /next."""
-        if self._init_done is not None and not self._init_done.done():
-            self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
+        if self._init.finish(self._spawned_at()):
             if self._watch is not None:
                 self._watch.runtime_started()
             if self.state is EnvironmentState.INIT:  # a cold invoke may already have made it BUSY
                 self.state = EnvironmentState.READY
-            self._init_done.set_result(None)
         alive = self.state is not EnvironmentState.DEAD
         if self.freeze_between_invokes and alive and self._watch is not None:
             self._watch.freeze()
 
     def on_stream_chunk(self, request_id: str, data: bytes) -> None:
         """A streamed response's chunk, as it comes: to the invocation's `on_chunk`."""
-        if request_id != self._current:
-            return
-        self._streamed = max(self._streamed, 0) + len(data)
-        # Past the 20 MB limit nothing more reaches the caller; the response then fails.
-        if self._on_chunk is not None and self._streamed <= sandbox_errors.MAX_STREAMED_BYTES:
-            self._on_chunk(data)
+        if self._answer is not None and request_id == self._current:
+            self._answer.chunk(data)
 
     def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
-        if request_id != self._current:
-            return 400, api_error("InvalidRequestID", "Invalid request ID")
-        limit = (
-            sandbox_errors.MAX_RESPONSE_BYTES
-            if self._streamed < 0
-            else sandbox_errors.MAX_STREAMED_BYTES
-        )
-        if len(body) > limit:
-            error = sandbox_errors.response_too_large(request_id, len(body), limit)
-            self._settle(Outcome.error(error))
-            return 413, api_error("RequestEntityTooLarge", "Response payload too large")
-        self._settle(Outcome(True, body, content_type))
-        return 202, '{"status":"OK"}'
+        if self._answer is None or request_id != self._current:
+            return _INVALID_REQUEST_ID
+        return self._answer.response(body, content_type)
 
     def on_invocation_error(self, request_id: str, body: bytes) -> tuple[int, str]:
-        if request_id != self._current:
-            return 400, api_error("InvalidRequestID", "Invalid request ID")
-        self._settle(Outcome(False, body))
-        return 202, '{"status":"OK"}'
+        if self._answer is None or request_id != self._current:
+            return _INVALID_REQUEST_ID
+        return self._answer.error(body)
 
     def on_init_error(self, body: bytes, error_type: str) -> None:
-        self._init_error = body
-        if self._init_done is not None and not self._init_done.done():
-            self.init_duration_ms = (time.perf_counter() - self._spawned_at()) * 1000
-            if self._watch is not None:
-                self._watch.runtime_started()
-            self._init_done.set_result(None)
+        self._init.error = body
+        if self._init.finish(self._spawned_at()) and self._watch is not None:
+            self._watch.runtime_started()
         if self._watch is not None:  # the runtime waits for our answer: still there to measure
             self._watch.note_peak()

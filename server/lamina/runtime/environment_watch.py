@@ -20,8 +20,13 @@ MEMORY_POLL_S = 0.01
 
 
 class EnvironmentWatch:
-    def __init__(self, child: ChildProcess) -> None:
+    def __init__(
+        self, child: ChildProcess, extensions: Callable[[], list[int]] = lambda: []
+    ) -> None:
+        """`extensions`: the host pids of its extensions now (they share its memory)."""
         self._child = child
+        self._extensions = extensions
+        self._extension_status: dict[int, ProcessStatus] = {}
         self._runtime = ProcessStatus(child.runtime_pid)  # the outer process's, until init
         self._outer = ProcessStatus(child.proc.pid) if child.namespaced else None
         self._peak_rss = 0
@@ -39,7 +44,18 @@ class EnvironmentWatch:
         return any(status is not None and status.is_ending() for status in self._statuses())
 
     def peak_rss(self) -> int:
-        return max(self._peak_rss, self._runtime.peak_rss())
+        """The environment's peak: the runtime's, plus its extensions' (as Lambda counts the
+        whole sandbox). Each process's own peak, summed: at most their joint peak."""
+        return max(self._peak_rss, self._runtime.peak_rss() + self._extensions_peak())
+
+    def _extensions_peak(self) -> int:
+        pids = self._extensions()
+        if not pids:
+            return 0
+        for pid in pids:
+            if pid not in self._extension_status:
+                self._extension_status[pid] = ProcessStatus(pid)
+        return sum(self._extension_status[pid].peak_rss() for pid in pids)
 
     def note_peak(self) -> None:
         """Keep the runtime's peak now, while it is still there to measure (a failed init)."""
@@ -60,6 +76,7 @@ class EnvironmentWatch:
         if not running():
             return
         rss = rss_bytes(self._child.runtime_pid)
+        rss += sum(rss_bytes(pid) for pid in self._extensions())
         self._peak_rss = max(self._peak_rss, rss)
         if rss > limit_bytes:
             over()
@@ -85,7 +102,7 @@ class EnvironmentWatch:
 
     def close(self) -> None:
         self.stop_polling()
-        for status in self._statuses():
+        for status in (*self._statuses(), *self._extension_status.values()):
             if status is not None:
                 status.close()
 

@@ -18,35 +18,59 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lamina.runtime import pid_namespace
+from lamina.runtime.config import FunctionConfig
 from lamina.runtime.extensions_api import (
     EXTENSION_PREFIX,
     LAMINA_PREFIX,
+    LOGS_PATH,
     TELEMETRY_PATH,
     ExtensionHost,
     FunctionFacts,
 )
+from lamina.runtime.invocation_messages import Outcome
 from lamina.runtime.log_lines import Report
 from lamina.runtime.telemetry import PlatformRecords
 
 if TYPE_CHECKING:
+    from lamina.runtime.api_server import RuntimeApiServer
     from lamina.runtime.child_process import ChildProcess
-    from lamina.runtime.environment import ExecutionEnvironment
+    from lamina.runtime.environment_watch import EnvironmentWatch
+
+# What an extension's failed init tells the environment: (the error's body, its type).
+InitErrorSink = Callable[[bytes, str], None]
 
 
 class ExtensionHooks:
-    def __init__(self, env: ExecutionEnvironment) -> None:
-        self.env = env
+    """Given what it needs of its environment, nothing more: the function's configuration, the
+    Runtime API server (whose port serves the other APIs), where the log goes, and whom to tell
+    of an extension's failed init; at start, the child and its watch."""
+
+    def __init__(
+        self,
+        config: FunctionConfig,
+        api: RuntimeApiServer,
+        log: Callable[[bytes], None],
+        on_init_error: InitErrorSink,
+    ) -> None:
+        self.config = config
+        self._api = api
+        self._log = log
+        self._on_init_error = on_init_error
+        self._child: ChildProcess | None = None
+        self._watch: EnvironmentWatch | None = None
         self.host: ExtensionHost | None = None
         self.records: PlatformRecords | None = None
         self._invoke_started = 0.0
+        self.resetting: asyncio.Future[None] | None = None  # a reset's SHUTDOWN, then the kill
+        self._host_pids: tuple[tuple[int, ...], list[int]] = ((), [])  # (reported, host pids)
 
-    def start(self, child: ChildProcess) -> None:
+    def start(self, child: ChildProcess, watch: EnvironmentWatch) -> None:
         """Serve the APIs, start the init phase's records, and read the extensions' output."""
-        env, config = self.env, self.env.config
+        self._child, self._watch, config = child, watch, self.config
         facts = FunctionFacts(config.function_name, config.version, config.handler, config.account)
         host = self.host = ExtensionHost(facts, child.extensions, self._init_error, self._awake)
-        for prefix in (EXTENSION_PREFIX, LAMINA_PREFIX, TELEMETRY_PATH):
-            env._api.add_route(prefix, host.route)
+        for prefix in (EXTENSION_PREFIX, LAMINA_PREFIX, TELEMETRY_PATH, LOGS_PATH):
+            self._api.add_route(prefix, host.route)
         self.records = PlatformRecords(host.telemetry, config.function_name, config.version)
         self.records.init_start()
         fd = child.extension_output_fd
@@ -60,17 +84,17 @@ class ExtensionHooks:
 
     def _awake(self) -> bool:
         """Not frozen between invokes (telemetry batches wait for the thaw)."""
-        watch = self.env._watch
+        watch = self._watch
         return watch is None or not watch.frozen
 
     def _read_extensions(self) -> bytes | None:
         """The extensions' output so far: to the log, and as `extension` records."""
-        child = self.env._child
+        child = self._child
         if child is None or child.extension_output_fd < 0 or self.host is None:
             return None
         data = _read(child.extension_output_fd)
         if data:
-            self.env._capture.write(data)
+            self._log(data)
             self.host.telemetry.lines("extension", data)
         return data
 
@@ -110,7 +134,7 @@ class ExtensionHooks:
         if host is not None and host.in_init:
             host.init_done()
             if self.records is not None and host.telemetry.recording:
-                self.records.init_done(None, _since(self.env._spawned_at()))
+                self.records.init_done(None, _since(self._spawned_at()))
 
     def _init_error(self, body: bytes, error_type: str) -> None:
         """An extension failed init: so does the environment, with that error."""
@@ -118,9 +142,13 @@ class ExtensionHooks:
         if host is not None and host.in_init:
             host.init_done()
             if self.records is not None:
-                self.records.init_done(error_type, _since(self.env._spawned_at()))
-        self.env.on_init_error(body, error_type)
-        self.env._signal(signal.SIGKILL)
+                self.records.init_done(error_type, _since(self._spawned_at()))
+        self._on_init_error(body, error_type)
+        if self._child is not None:
+            self._child.signal(signal.SIGKILL)
+
+    def _spawned_at(self) -> float:
+        return self._child.spawned_at if self._child else time.perf_counter()
 
     def invoke(self, request_id: str, deadline_ms: int, headers: dict[str, str]) -> None:
         host = self.host
@@ -133,23 +161,18 @@ class ExtensionHooks:
             self.records.start(request_id, trace)
         host.invoke(request_id, deadline_ms, arn, trace)
 
-    async def invoke_done(self, request_id: str, started: float) -> bool:
-        """The runtime has answered: wait for the extensions (within the function's timeout).
-        False if they ran past it."""
+    async def invoke_done(self, request_id: str, started: float, result: Outcome) -> bool:
+        """The runtime has answered with `result`: wait for the extensions (within the
+        function's timeout). False if they ran past it."""
         host = self.host
         if host is None or not host.telemetry.recording and not host.active:
             return True
-        outcome = self.env._outcome
-        error_type, size = None, 0
-        if outcome is not None and outcome.done():
-            result = outcome.result()
-            size = len(result.body)
-            if not result.ok:
-                error_type = _error_type(result.body)
+        size = len(result.body)
+        error_type = None if result.ok else _error_type(result.body)
         if self.records is not None:
             self.records.runtime_done(request_id, error_type, _since(started), size)
         host.telemetry.flush()
-        remaining = started + self.env.config.timeout - time.perf_counter()
+        remaining = started + self.config.timeout - time.perf_counter()
         return await host.wait_idle(remaining)
 
     def report(self, request_id: str, error: dict[str, Any] | None, report: Report) -> None:
@@ -167,19 +190,55 @@ class ExtensionHooks:
         error_type = str(error.get("errorType", "")) if error else None
         self.records.report(request_id, error_type, metrics)
 
+    def reset(self, reason: str, kill: Callable[[], None]) -> bool:
+        """After a timeout ("timeout") or a failure ("failure"), as Lambda resets an environment:
+        the runtime stops at once, the extensions registered for SHUTDOWN get it with `reason`
+        (and their 2 s), then `kill`. False, with nothing done, if no extension asked for it."""
+        host = self.host
+        if host is None or not host.wants_shutdown() or self.resetting is not None:
+            return False
+        if self._child is not None:
+            self._child.signal_runtime(signal.SIGSTOP)
+
+        async def shut_down() -> None:
+            try:
+                await self.shutdown(reason)
+            finally:
+                kill()
+
+        self.resetting = asyncio.ensure_future(shut_down())
+        return True
+
     async def shutdown(self, reason: str) -> None:
         """SHUTDOWN to the extensions that asked for it, before the environment is killed."""
         host = self.host
         if host is None or not host.wants_shutdown():
             return
-        if self.env._watch is not None:
-            self.env._watch.thaw()
+        if self._watch is not None:
+            self._watch.thaw()
         await host.shutdown(reason, self._alive_check())
+
+    def extension_pids(self) -> list[int]:
+        """The host pids of the external extensions, as their launcher reported them (looked
+        up once per report in a PID namespace, where the reported pids are the namespace's)."""
+        host, child = self.host, self._child
+        if host is None or child is None or not host.pids:
+            return []
+        reported = tuple(host.pids.values())
+        if reported != self._host_pids[0]:
+            pids = list(reported)
+            if child.namespaced:
+                inside = pid_namespace.host_pids(child.runtime_pid)
+                pids = [inside[pid] for pid in reported if pid in inside]
+            if len(pids) < len(reported):
+                return pids  # one has ended meanwhile (or isn't seen yet): look again next time
+            self._host_pids = (reported, pids)
+        return self._host_pids[1]
 
     def _alive_check(self) -> Callable[[int], bool]:
         """Whether an extension, by the pid its launcher reported, still runs. In a PID namespace
         that pid is the namespace's own: look it up by its host pid."""
-        child = self.env._child
+        child = self._child
         if child is None or not child.namespaced:
             return _alive
         inside = pid_namespace.host_pids(child.runtime_pid)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 EXTENSION_PREFIX = "/2020-01-01/extension"
 LAMINA_PREFIX = "/2020-01-01/lamina/extensions"
 TELEMETRY_PATH = "/2022-07-01/telemetry"
+LOGS_PATH = "/2020-08-15/logs"  # the Logs API: deprecated, still used by older extensions
 EVENTS = ("INVOKE", "SHUTDOWN")
 SHUTDOWN_S = 2.0  # Lambda's shutdown phase with external extensions
 
@@ -174,8 +175,8 @@ class ExtensionHost:
     def route(
         self, connection: Connection, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> None:
-        if path == TELEMETRY_PATH and method == "PUT":
-            self._subscribe(connection, headers, body)
+        if path in (TELEMETRY_PATH, LOGS_PATH) and method == "PUT":
+            self._subscribe(connection, headers, body, logs_api=path == LOGS_PATH)
         elif path.startswith(LAMINA_PREFIX):
             self._launcher(connection, method, path[len(LAMINA_PREFIX) :], body)
         elif path == f"{EXTENSION_PREFIX}/register" and method == "POST":
@@ -270,12 +271,14 @@ class ExtensionHost:
             ext.gone = True
             self._check_idle()
 
-    def _subscribe(self, connection: Connection, headers: dict[str, str], body: bytes) -> None:
+    def _subscribe(
+        self, connection: Connection, headers: dict[str, str], body: bytes, logs_api: bool
+    ) -> None:
         ext = self._extension(connection, headers)
         if ext is None:
             return
         try:
-            subscription = parse_subscription(ext.name, body)
+            subscription = parse_subscription(ext.name, body, logs_api)
         except SubscriptionError as e:
             connection.write(400, _error("ValidationError", str(e)))
             return

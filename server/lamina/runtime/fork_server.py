@@ -212,7 +212,6 @@ def request_for(
     env: dict[str, str],
     cap: process_limits.Cap,
     isolated: bool,
-    scratch: Path,
     keep: list[Path],
 ) -> dict[str, Any]:
     """What the fork server's child needs to do what Popen and the preexec do on the exec path."""
@@ -227,7 +226,6 @@ def request_for(
         request["sandbox"] = {
             "code_dir": str(config.code_dir),
             "keep": [str(path) for path in keep],
-            "scratch": str(scratch),
             "tmp_size_mb": config.ephemeral_storage,
             "mounts": [(inside, str(folder)) for inside, folder in config.mounts],
             "opt": None if config.opt is None else str(config.opt.path),

@@ -26,12 +26,13 @@ kernel), the first spawn finds out, says so once, and environments run as before
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
 import resource
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 try:
@@ -50,7 +51,6 @@ MS_REMOUNT = 32
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
-MNT_DETACH = 2
 TASK_ROOT = "/var/task"
 OPT = "/opt"
 DEFAULT_EPHEMERAL_MB = 512
@@ -157,7 +157,6 @@ def _enter_namespaces() -> None:
 def preexec(
     code_dir: Path,
     keep: Sequence[Path],
-    scratch: Path,
     tmp_size_mb: int,
     mounts: Sequence[tuple[str, Path]] = (),
     opt: Path | None = None,
@@ -165,13 +164,12 @@ def preexec(
     max_processes: int | None = None,
 ) -> Callable[[], None]:
     """The function the child runs between fork and exec. `keep`: host folders the function needs
-    that may live under /tmp; `scratch`: an empty folder of this environment on the host (its
-    old TMPDIR), used while the mounts are made; `mounts`: EFS (/mnt/<name>, local folder);
+    that may live under /tmp; `mounts`: EFS (/mnt/<name>, local folder);
     `opt`: the merged layers view bound at /opt, or None; `hosts`: a file bound over /etc/hosts
     (sandbox.localdomain, for the Telemetry API); `max_processes`: RLIMIT_NPROC inside the user
     namespace (process_limits), or None."""
     _c()  # in the parent: the child, between fork and exec, must not load libraries
-    code, holder = str(code_dir), str(scratch)
+    code = str(code_dir)
     needed = _outermost(str(path) for path in keep if _under_tmp(str(path)))
     needed += sorted({str(folder) for _, folder in mounts if _under_tmp(str(folder))})
     efs = [(inside, str(folder)) for inside, folder in mounts]
@@ -188,27 +186,21 @@ def preexec(
         if hosts_file is not None:
             _mount(hosts_file, "/etc/hosts", None, MS_BIND)
         # /var (and /mnt for EFS): a tmpfs, the host's entries bound back, then /var/task.
-        _cover_with_tmpfs("/var", os.path.join(holder, "var"))
+        _cover_with_tmpfs("/var")
         if efs:
-            _cover_with_tmpfs("/mnt", os.path.join(holder, "mnt"))
+            _cover_with_tmpfs("/mnt")
             for inside, folder in efs:
                 os.mkdir(inside)
                 _mount(folder, inside, None, MS_BIND | MS_REC)
         os.mkdir(TASK_ROOT)
         _bind_read_only(code, TASK_ROOT)
-        # /tmp: the host's, parked under /var while a private tmpfs goes over it.
-        parked = "/var/.lamina-host-tmp"
-        os.mkdir(parked)
-        _mount("/tmp", parked, None, MS_BIND | MS_REC)
-        for name in ("var", "mnt"):
-            if os.path.isdir(os.path.join(holder, name)):
-                _check(_c().umount2(os.path.join(holder, name).encode(), MNT_DETACH), "umount")
-        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size_mb}m,mode=1777")
-        for path in needed:
-            os.makedirs(path, exist_ok=True)
-            _mount(parked + path[len("/tmp") :], path, None, MS_BIND | MS_REC)
-        _check(_c().umount2(parked.encode(), MNT_DETACH), "umount host /tmp")
-        os.rmdir(parked)
+        # /tmp: a private tmpfs, with what the function needs of the host's bound back.
+        with _covered("/tmp") as host_tmp:
+            size = f"size={tmp_size_mb}m,mode=1777"
+            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
+            for path in needed:
+                os.makedirs(path, exist_ok=True)
+                _mount(host_tmp + path[len("/tmp") :], path, None, MS_BIND | MS_REC)
         # The code at its real path is read-only too: a write fails with EROFS as on Lambda.
         _bind_read_only(code, code)
         if opt_view is not None:
@@ -227,14 +219,26 @@ def _say_once(message: str) -> None:
         log.warning("%s", message)
 
 
-def _cover_with_tmpfs(root: str, holder: str) -> None:
+@contextlib.contextmanager
+def _covered(root: str) -> Iterator[str]:
+    """A path that still reaches the host's `root` once something is mounted over it: through
+    a descriptor held meanwhile (/proc/self/fd/N). No mount is made to keep the host's view, so
+    none is left to undo: each umount costs an RCU grace period (ms) in the kernel."""
+    fd = os.open(root, os.O_PATH | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{fd}"
+    finally:
+        os.close(fd)
+
+
+def _cover_with_tmpfs(root: str) -> None:
     """A tmpfs over `root` holding the host's entries, bound back: new mount points can be made
-    there without touching the host. `holder` keeps the host's view meanwhile."""
-    os.mkdir(holder)
-    _mount(root, holder, None, MS_BIND | MS_REC)
-    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
-    for entry in os.scandir(holder):
-        _bind_back(entry, os.path.join(holder, entry.name), os.path.join(root, entry.name))
+    there without touching the host."""
+    with _covered(root) as host:
+        entries = list(os.scandir(root))
+        _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+        for entry in entries:
+            _bind_back(entry, os.path.join(host, entry.name), os.path.join(root, entry.name))
 
 
 # statvfs flags that a read-only remount must keep (a user namespace may not drop them).

@@ -1,12 +1,13 @@
 """The Telemetry API (2022-07-01): an extension subscribes a listener, and the environment's
-platform, function and extension records reach it by HTTP POST, in batches.
+platform, function and extension records reach it in batches: by HTTP POST (a JSON array), or
+over TCP (newline-delimited JSON, a record a line, on a connection made for the batch).
 
-`PUT /2022-07-01/telemetry` with `{schemaVersion, destination: {protocol: HTTP, URI}, types,
+`PUT /2022-07-01/telemetry` with `{schemaVersion, destination: {protocol: HTTP|TCP, URI}, types,
 buffering: {maxItems, maxBytes, timeoutMs}}`, the header `Lambda-Extension-Identifier`. A batch
 goes out when it holds maxItems records or maxBytes, after timeoutMs, when the runtime is done
 with an invocation, and at SHUTDOWN. Records made before the subscription (the init phase's)
 are delivered to it too, as on Lambda. `sandbox.localdomain` (the host name AWS's examples
-listen on) means 127.0.0.1 here. TCP destinations are refused with a clear error: not yet.
+listen on) means 127.0.0.1 here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TYPES = ("platform", "function", "extension")
 SCHEMAS = ("2022-07-01", "2022-12-13", "2025-01-29")
+LOGS_SCHEMAS = ("2020-08-15", "2021-03-18", "2022-07-01")  # the Logs API's, optional
 # AWS's limits and defaults for `buffering`.
 LIMITS = {"maxItems": (1000, 10000, 10000), "maxBytes": (262144, 1048576, 262144)}
 LIMITS["timeoutMs"] = (25, 30000, 1000)
@@ -51,6 +53,8 @@ class Subscription:
     max_items: int
     max_bytes: int
     timeout_s: float
+    tcp: bool = False  # NDJSON over TCP, not HTTP POST
+    logs_api: bool = False  # made through the Logs API (2020-08-15)
     buffer: list[bytes] = field(default_factory=list)
     size: int = 0
     timer: asyncio.TimerHandle | None = None
@@ -58,21 +62,28 @@ class Subscription:
     batches: list[list[bytes]] = field(default_factory=list)
 
 
-def parse_subscription(extension: str, body: bytes) -> Subscription:
+def parse_subscription(extension: str, body: bytes, logs_api: bool = False) -> Subscription:
+    """A Telemetry API subscription, or (`logs_api`) a Logs API one: the same body, whose
+    schemaVersion may be left out."""
     try:
         request = json.loads(body or b"{}")
     except ValueError:
         raise SubscriptionError("the subscription is not JSON") from None
     if not isinstance(request, dict):
         raise SubscriptionError("the subscription must be a JSON object")
-    if request.get("schemaVersion") not in SCHEMAS:
+    if not (logs_api and request.get("schemaVersion") is None) and (
+        request.get("schemaVersion") not in (LOGS_SCHEMAS if logs_api else SCHEMAS)
+    ):
         raise SubscriptionError(f"schemaVersion must be one of {', '.join(SCHEMAS)}")
     destination = request.get("destination")
-    if not isinstance(destination, dict) or destination.get("protocol") != "HTTP":
-        raise SubscriptionError("destination.protocol must be HTTP (Lamina has no TCP delivery)")
+    protocol = destination.get("protocol") if isinstance(destination, dict) else None
+    if protocol not in ("HTTP", "TCP"):
+        raise SubscriptionError("destination.protocol must be HTTP or TCP")
+    assert isinstance(destination, dict)
     uri = urlsplit(str(destination.get("URI", "")))
-    if uri.scheme != "http" or not uri.hostname or uri.port is None:
-        raise SubscriptionError("destination.URI must be http://sandbox.localdomain:PORT/...")
+    scheme = "http" if protocol == "HTTP" else "tcp"
+    if uri.scheme != scheme or not uri.hostname or uri.port is None:
+        raise SubscriptionError(f"destination.URI must be {scheme}://sandbox.localdomain:PORT")
     if uri.hostname not in LOCAL_HOSTS:
         raise SubscriptionError("destination.URI must name the sandbox (sandbox.localdomain)")
     types = request.get("types")
@@ -94,6 +105,8 @@ def parse_subscription(extension: str, body: bytes) -> Subscription:
         values["maxItems"],
         values["maxBytes"],
         values["timeoutMs"] / 1000,
+        tcp=protocol == "TCP",
+        logs_api=logs_api,
     )
 
 
@@ -115,7 +128,8 @@ class TelemetryHub:
             if kind in subscription.types:
                 self._add(subscription, record)
         name = subscription.extension
-        self.platform("telemetrySubscription", {"name": name, "state": "Subscribed"})
+        event = "logsSubscription" if subscription.logs_api else "telemetrySubscription"
+        self.platform(event, {"name": name, "state": "Subscribed"})
 
     def platform(self, event: str, record: dict[str, Any]) -> None:
         self._record("platform", f"platform.{event}", record)
@@ -172,9 +186,9 @@ class TelemetryHub:
     async def _send_all(self, subscription: Subscription) -> None:
         while subscription.batches:
             batch = subscription.batches.pop(0)
-            body = b"[" + b",".join(batch) + b"]"
+            send = _stream if subscription.tcp else _post
             try:
-                await asyncio.wait_for(_post(subscription, body), 30)
+                await asyncio.wait_for(send(subscription, batch), 30)
             except (OSError, asyncio.TimeoutError) as e:
                 log.info("telemetry for %s not delivered: %s", subscription.extension, e)
 
@@ -195,7 +209,8 @@ class TelemetryHub:
         self.subscriptions.clear()
 
 
-async def _post(subscription: Subscription, body: bytes) -> None:
+async def _post(subscription: Subscription, batch: list[bytes]) -> None:
+    body = b"[" + b",".join(batch) + b"]"
     reader, writer = await asyncio.open_connection(subscription.host, subscription.port)
     try:
         head = (
@@ -258,3 +273,13 @@ class PlatformRecords:
     def report(self, request_id: str, error_type: str | None, metrics: dict[str, Any]) -> None:
         record = {"requestId": request_id, "status": runtime_status(error_type), "metrics": metrics}
         self.hub.platform("report", record)
+
+
+async def _stream(subscription: Subscription, batch: list[bytes]) -> None:
+    """A batch to a TCP destination: a record a line (NDJSON), then the connection closes."""
+    _, writer = await asyncio.open_connection(subscription.host, subscription.port)
+    try:
+        writer.write(b"".join(record + b"\n" for record in batch))
+        await writer.drain()
+    finally:
+        writer.close()

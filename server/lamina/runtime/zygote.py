@@ -68,7 +68,6 @@ def _child(request: dict, output_fd: int, control: socket.socket, parent: int) -
         _SANDBOX.preexec(
             sandbox["code_dir"],
             sandbox["keep"],
-            sandbox["scratch"],
             sandbox["tmp_size_mb"],
             [tuple(mount) for mount in sandbox["mounts"]],
             opt=sandbox.get("opt"),

@@ -1,0 +1,99 @@
+"""An HTTP/1.1 request reader for the Runtime API's connections: takes whole requests out of the
+bytes a connection has received, a head, then a body by Content-Length or chunked (a streamed
+response, see chunked_body). A request the server can't take raises BadRequest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from lamina.runtime.chunked_body import BadChunkedBody, ChunkedBody
+
+# A runtime may post any size; we read up to this and refuse larger bodies without reading them.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+# awslambdaric sends an X-Ray error header of up to 1 MB with each error.
+MAX_HEAD_BYTES = 4 * 1024 * 1024
+_CHUNKED = -2  # the head's length for a Transfer-Encoding: chunked body
+
+Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers (lower-cased), body
+# Where a chunked body's chunks go as they come, by the request's path (None: nowhere).
+StreamSink = Callable[[str], Callable[[bytes], None] | None]
+
+
+class BadRequest(Exception):
+    """The request can't be taken: answer `status` with `body` (if any) and end the connection."""
+
+    def __init__(self, status: int = 0, error_type: str = "", message: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = error_json(error_type, message).encode() if status else b""
+
+
+class RequestReader:
+    def __init__(self, stream_sink: StreamSink) -> None:
+        self.buffer = bytearray()  # what the connection received and no request took yet
+        self._stream_sink = stream_sink
+        self._scanned = 0  # where to resume looking for the end of the head
+        self._head: tuple[str, str, dict[str, str], int] | None = None  # waiting for its body
+        self._chunked: ChunkedBody | None = None  # the chunked body being read
+
+    def take(self) -> Request | None:
+        """The next complete request in the buffer, if there is one."""
+        buffer = self.buffer
+        if self._head is None:
+            end = buffer.find(b"\r\n\r\n", self._scanned)
+            if end < 0:
+                if len(buffer) > MAX_HEAD_BYTES:
+                    raise BadRequest()  # no answer: the head never ends
+                self._scanned = max(0, len(buffer) - 3)
+                return None
+            lines = buffer[:end].decode("latin-1").split("\r\n")
+            del buffer[: end + 4]
+            self._scanned = 0
+            self._head = self._read_head(lines)
+        method, path, headers, length = self._head
+        if length == _CHUNKED:
+            return self._take_chunked(method, path, headers)
+        if len(buffer) < length:
+            return None
+        self._head = None
+        if not length:
+            return method, path, headers, b""
+        body = bytes(buffer[:length])
+        del buffer[:length]
+        return method, path, headers, body
+
+    def _read_head(self, lines: list[str]) -> tuple[str, str, dict[str, str], int]:
+        method, path, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        try:
+            length = int(headers.get("content-length", "0") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise BadRequest(400, "InvalidRequest", "Bad Content-Length")
+        if length > MAX_BODY_BYTES:
+            raise BadRequest(413, "RequestEntityTooLarge", "Payload too large")
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            length = _CHUNKED  # a streamed response: see chunked_body
+            self._chunked = ChunkedBody(MAX_BODY_BYTES, self._stream_sink(path))
+        return method, path, headers, length
+
+    def _take_chunked(self, method: str, path: str, headers: dict[str, str]) -> Request | None:
+        """A chunked body, once whole; its trailers join the headers."""
+        assert self._chunked is not None
+        try:
+            if not self._chunked.feed(self.buffer):
+                return None
+        except BadChunkedBody as e:
+            raise BadRequest(400, "InvalidRequest", str(e)) from None
+        chunked, self._chunked, self._head = self._chunked, None, None
+        return method, path, {**headers, **chunked.trailers}, bytes(chunked.body)
+
+
+def error_json(error_type: str, message: str) -> str:
+    return json.dumps({"errorType": error_type, "errorMessage": message})
