@@ -68,15 +68,7 @@ NEWER_TAG_PATTERN = (
     "the Resource pattern in botocore's current model (with network-connector, without layer) "
     "is newer than the one AWS printed when this was recorded; Lamina follows the model"
 )
-MD5_OF_ATTRIBUTES = (
-    "AWS's recordings of the same day disagree: the SQS event record has "
-    "md5OfMessageAttributes: null when read from the function's log (TestSQSEventSourceMapping) "
-    "and lacks it when the function forwards the event through a queue (this case); Lamina "
-    "sends null, as the log shows the event itself"
-)
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "test_failing_lambda_retries_after_visibility_timeout": MD5_OF_ATTRIBUTES,
-    "test_redrive_policy_with_failing_lambda": MD5_OF_ATTRIBUTES,
     "TestLambdaTag::test_tag_exceptions[lambda_function]": NEWER_TAG_PATTERN,
     "TestLambdaTag::test_tag_exceptions[event_source_mapping]": NEWER_TAG_PATTERN,
     "TestLambdaTag::test_tag_exceptions[capacity_provider]": NEWER_TAG_PATTERN,

@@ -32,6 +32,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_revisions,
     cases_settings,
     cases_sqs,
+    cases_sqs_forwarding,
     cases_stream_destinations,
     cases_streams,
     cases_urls,
@@ -55,6 +56,7 @@ ALL_REBUILT = [(path, case) for path, case in counted_cases() if case in CASES]
 # case of each of their tests, and every other case.
 SLOW_MODULES = {
     cases_sqs.__name__,
+    cases_sqs_forwarding.__name__,
     cases_streams.__name__,
     cases_dead_letter.__name__,
     cases_stream_destinations.__name__,
