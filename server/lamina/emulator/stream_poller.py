@@ -11,7 +11,8 @@ failed batch is retried:
   succeeds or its records expire), then it goes to the OnFailure destination with AWS's record
   (condition RetryAttemptsExhausted), and the shard moves on;
 - records older than MaximumRecordAgeInSeconds are skipped to the destination (RecordAgeExceeded);
-- with ReportBatchItemFailures, the batch is retried from the first failed sequence number.
+- with ReportBatchItemFailures, the batch is retried from the first failed sequence number
+  (a new batch when that is not the first record: its retries are counted afresh).
 The checkpoint advances only past records that succeeded or went to the destination.
 """
 
@@ -210,6 +211,11 @@ class StreamPoller:
                 continue
             self.mappings.record_result(self.uuid, "PROBLEM: Function call failed")
             batch = batch[failed_from:]
+            if failed_from:
+                # The records before the first failed one succeeded: the rest is a new batch,
+                # with retries of its own (AWS's recordings: approximateInvokeCount counts them).
+                pending.insert(0, (batch, 0))
+                continue
             if mapping.bisect and len(batch) > 1:
                 half = len(batch) // 2
                 pending[0:0] = [(batch[:half], attempts), (batch[half:], attempts)]

@@ -34,6 +34,7 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_sqs,
     cases_sqs_forwarding,
     cases_stream_destinations,
+    cases_stream_item_failures,
     cases_streams,
     cases_urls,
     cases_versions,
@@ -60,6 +61,7 @@ SLOW_MODULES = {
     cases_streams.__name__,
     cases_dead_letter.__name__,
     cases_stream_destinations.__name__,
+    cases_stream_item_failures.__name__,
 }
 FULL = os.environ.get("LAMINA_E2E") == "1"
 
