@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS stream_checkpoints (
 );
 """
 IDLE_S = 0.2  # between empty reads of a shard
+SETTLE_S = 0.02  # before the read that ends a batch without a window
 RETRY_S = 0.2  # before a failed batch is tried again
 MAX_RETRY_S = 5.0
 
@@ -146,12 +147,19 @@ class StreamPoller:
         while iterator is not None and (mapping := self._current()) is not None:
             batch: list[dict[str, Any]] = []
             deadline = time.monotonic() + mapping.window_s
+            settled = False
             while iterator is not None and len(batch) < mapping.batch_size:
                 records, iterator = await self.source.records(
                     iterator, mapping.batch_size - len(batch)
                 )
                 batch.extend(records)
                 if not records:
+                    if batch and not settled:
+                        # One more read a moment later: a PutRecords still being written
+                        # (moto writes its records one by one) is one batch, as on AWS.
+                        settled = True
+                        await asyncio.sleep(SETTLE_S)
+                        continue
                     if batch or time.monotonic() >= deadline:
                         break
                     await asyncio.sleep(IDLE_S)

@@ -1,7 +1,8 @@
 """Rebuilt report-batch-item-failures cases of LocalStack's Kinesis and DynamoDB Streams mapping
 files: six records, the last of which the function reports failed every time. AWS retries it as
 a batch of its own (MaximumRetryAttempts of them), then sends it to the on-failure queue. The
-handlers are written here, after what LocalStack's do."""
+handlers are written here, after what LocalStack's do. And Kinesis's strict order: a second
+batch waits for the first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import time
 from typing import Any
 
 from emulator.recorded.cases_mapping_sources import _mapping, kinesis_stream
-from emulator.recorded.cases_streams import DYNAMODB, KINESIS, _failure_messages, dynamodb_stream
+from emulator.recorded.cases_streams import (
+    DYNAMODB,
+    KINESIS,
+    PARALLEL,
+    _failure_messages,
+    dynamodb_stream,
+)
 from emulator.recorded.context import CaseContext, case
 from emulator.recorded.sources import RECORDING_ECHO, await_enabled, aws, events, queue
 
@@ -90,3 +97,44 @@ def dynamodb_report_batch_item_failures(ctx: CaseContext, _: str | None) -> None
         "dynamodb_records",
         _flattened(out, lambda record: record["dynamodb"]["Keys"]["my_partition_key"]["S"]),
     )
+
+
+# PARALLEL, sleeping a while (as LocalStack's lambda_parallel.py does), noting in $CASE_OUT
+# when another invocation was running at the time.
+SLOW_PARALLEL = PARALLEL.replace(
+    "def handler(event, context):\n",
+    "def handler(event, context):\n"
+    "    running = os.path.join(os.environ['CASE_OUT'], 'running')\n"
+    "    if os.path.exists(running):\n"
+    "        open(os.path.join(os.environ['CASE_OUT'], 'overlap'), 'w').close()\n"
+    "    open(running, 'w').close()\n",
+).replace("    return event\n", "    time.sleep(1)\n    os.remove(running)\n    return event\n")
+
+
+@case(f"{KINESIS}::test_kinesis_event_source_mapping_with_async_invocation")
+def kinesis_async_invocation(ctx: CaseContext, _: str | None) -> None:
+    from emulator.recorded.sources import recording_function
+
+    arn = kinesis_stream(ctx)
+    name = ctx.name("lambda_func")
+    out = recording_function(ctx, name, SLOW_PARALLEL)
+    created = ctx.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST", BatchSize=10
+    )
+    ctx.cleanups.append(lambda: ctx.lam.delete_event_source_mapping(UUID=created["UUID"]))
+    ctx.match("create_event_source_mapping_response", _mapping(created))
+    await_enabled(ctx, created["UUID"])
+    kinesis = aws(ctx, "kinesis")
+    for i in range(2):
+        kinesis.put_records(
+            StreamARN=arn,
+            Records=[
+                {"Data": json.dumps({"record_id": j}).encode(), "PartitionKey": f"test_{i}"}
+                for j in range(10)
+            ],
+        )
+    got = events(out, 2)
+    ctx.match("invocation_events", got)
+    # Strict order per shard: the second batch started only after the first one ended.
+    assert got[0]["event"]["Records"][0]["kinesis"]["partitionKey"] == "test_0"
+    assert not (out / "overlap").exists()
