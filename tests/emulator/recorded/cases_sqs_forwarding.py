@@ -6,6 +6,7 @@ LocalStack's do (they send the event, or its records, and their result to a queu
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from emulator.harness import wait_until
@@ -314,7 +315,9 @@ def fifo_message_group_parallelism(ctx: CaseContext, _: str | None) -> None:
     assert not (out / "overlap").exists()
 
 
-def _forwarded_records(ctx: CaseContext, url: str, count: int) -> tuple[int, list[Any]]:
+def _forwarded_records(
+    ctx: CaseContext, url: str, count: int, key: Callable[[Any], Any] = lambda r: r["body"]
+) -> tuple[int, list[Any]]:
     """The batches the function forwarded to `url`, once they hold `count` records:
     (how many batches, the records sorted by body, as LocalStack's SortingTransformer)."""
     sqs = aws(ctx, "sqs")
@@ -328,7 +331,7 @@ def _forwarded_records(ctx: CaseContext, url: str, count: int) -> tuple[int, lis
         return sum(len(batch) for batch in batches) >= count
 
     wait_until(all_there, 60)
-    records = sorted((r for batch in batches for r in batch), key=lambda r: r["body"])
+    records = sorted((r for batch in batches for r in batch), key=key)
     return len(batches), records
 
 
