@@ -135,3 +135,24 @@ def test_json_log_format_writes_records_a_json_pattern_finds(lam: Any, logs: Any
     assert record["requestId"] == request_id
     assert record["timestamp"].endswith("Z")
     assert "not at INFO" not in "\n".join(_messages(logs, logGroupName=f"/aws/lambda/{name}"))
+
+
+def test_a_post_to_the_root_that_is_no_logs_call_is_not_found(emulator: Any, logs: Any) -> None:
+    import urllib.error
+    import urllib.request
+
+    def post(headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(emulator.endpoint + "/", data=b"{}", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    assert post({})[0] == 404
+    status, _ = post({"X-Amz-Target": "DynamoDB_20120810.ListTables"})
+    assert status == 404
+    # A Logs operation Lamina does not serve is still named as such.
+    status, body = post({"X-Amz-Target": "Logs_20140328.PutLogEvents"})
+    assert status == 400 and "PutLogEvents" in body["message"]
+    assert logs.describe_log_groups()["logGroups"] is not None  # and it goes on serving

@@ -63,6 +63,8 @@ class Emulator:
     # (function, qualifier) of provisioned concurrency configs whose environment is starting.
     warming: set[tuple[str, str]] = field(default_factory=set)
     durable: DurableService | None = None  # None without the durable extra
+    # Opens `durable` on first use (durable_functions.durable_service); None once it has.
+    durable_opener: Callable[[], None] | None = None
     layers: LayerVersions | None = None  # PublishLayerVersion and friends (layers.py)
     vpc: VpcLookup | None = None  # VpcConfig's EC2 checks (vpc_config.py)
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from lamina.durable.availability import missing_reason
-from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome, RunFunction
 from lamina.emulator.api import Emulator
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.lookup import find_function
@@ -27,6 +26,7 @@ from lamina.runtime.invocation import InvocationRequest
 
 if TYPE_CHECKING:
     from lamina.durable.chained import FindTarget
+    from lamina.durable.function_runner import FunctionOutcome, RunFunction
     from lamina.durable.service import DurableService, StartRequest
 
 log = logging.getLogger("lamina.emulator")
@@ -42,6 +42,8 @@ def durable_config(config: VersionConfig) -> dict[str, Any] | None:
 
 def handler_runner(emu: Emulator) -> RunFunction:
     """What the durable service calls to run one invocation of a durable function's handler."""
+
+    from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome
 
     async def run(function_name: str, payload: bytes) -> FunctionOutcome:
         try:
@@ -81,23 +83,43 @@ def target_finder(emu: Emulator) -> FindTarget:
 
 
 def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
-    """Start the durable execution service beside the emulator (`emu.durable`), resuming the
-    executions a stop interrupted. Without the durable extra, durable routes say what's missing."""
+    """Set up the durable execution service beside the emulator. It opens (and imports the
+    durable SDK, a few MB) at once when a previous run left executions to resume, else on first
+    use (`durable_service`). Without the durable extra, durable routes say what's missing."""
     reason = missing_reason()
     if reason is not None:
         log.info("lamina serve: %s", reason)
         return
-    from lamina.durable.service import DurableService
 
-    service = DurableService(
-        data_dir / DURABLE_DIR,
-        handler_runner(emu),
-        skip_time=skip_time,
-        region=emu.arns.region,
-        find_target=target_finder(emu),
-    )
-    service.open()
-    emu.durable = service
+    def open_now() -> None:
+        from lamina.durable.service import DurableService
+
+        opened = DurableService(
+            data_dir / DURABLE_DIR,
+            handler_runner(emu),
+            skip_time=skip_time,
+            region=emu.arns.region,
+            find_target=target_finder(emu),
+        )
+        opened.open()
+        emu.durable = opened
+
+    if (data_dir / DURABLE_DIR).exists():
+        open_now()
+    else:
+        emu.durable_opener = open_now
+
+
+def durable_service(emu: Emulator) -> DurableService:
+    """The durable service, opened on first use; a ServiceException without the durable extra."""
+    if emu.durable is None and emu.durable_opener is not None:
+        opener, emu.durable_opener = emu.durable_opener, None
+        opener()
+    if emu.durable is None:
+        raise LambdaError(
+            "ServiceException", missing_reason() or "durable executions are not running"
+        )
+    return emu.durable
 
 
 # Invoke of a durable function starts an execution. RequestResponse waits for it up to Lambda's
@@ -121,11 +143,7 @@ async def start_execution(
     headers: Mapping[str, str],
     invocation_type: str,
 ) -> web.Response:
-    service = emu.durable
-    if service is None:
-        raise LambdaError(
-            "ServiceException", missing_reason() or "durable executions are not running"
-        )
+    service = durable_service(emu)
     from lamina.durable.service import (
         DEFAULT_EXECUTION_TIMEOUT,
         DEFAULT_RETENTION_DAYS,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from lamina.emulator.api import Emulator, api, read_body
-from lamina.emulator.errors import LambdaError
+from lamina.emulator.durable_functions import durable_service
 
 routes = web.RouteTableDef()
 
@@ -24,13 +24,7 @@ MAX_DURABLE_REQUEST = 6 * 1024 * 1024
 @routes.route("*", API_PREFIX + "{tail:.*}")
 @api
 async def durable_api(request: web.Request, emu: Emulator) -> web.StreamResponse:
-    service = emu.durable
-    if service is None:
-        from lamina.durable.availability import missing_reason
-
-        raise LambdaError(
-            "ServiceException", missing_reason() or "durable executions are not running"
-        )
+    service = durable_service(emu)
     body = await read_body(request, MAX_DURABLE_REQUEST, "Durable")
     return await service.respond(
         request.method, request.rel_url.raw_path, request.query_string, body

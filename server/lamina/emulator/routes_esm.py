@@ -20,6 +20,7 @@ from lamina.emulator.api import (
 from lamina.emulator.errors import LambdaError, conflict, invalid, not_found, validation
 from lamina.emulator.esm_model import (
     DELETING,
+    DISABLED,
     TRANSITIONS,
     EventSourceMapping,
     MappingFilter,
@@ -107,6 +108,8 @@ async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
             last_modified=round(time.time(), 3),
             tags=_create_tags(body),
         )
+        if not mapping.enabled:  # AWS answers a mapping created disabled as Disabled at once
+            mapping = dataclasses.replace(mapping, state=DISABLED)
         _duplicate(emu, mapping)
         if mappings.probe is not None:
             await mappings.probe(mapping)

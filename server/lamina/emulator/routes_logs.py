@@ -2,7 +2,7 @@
 each function's output (function_logs.py), in the Logs API's JSON 1.1 protocol
 (`X-Amz-Target: Logs_20140328.<Operation>`), so a boto3 `logs` client with the emulator as its
 endpoint reads `/aws/lambda/<function>` as it would on AWS. Other Logs operations get one
-clear error."""
+clear error; a POST / that is no Logs call is answered 404, as any unknown path."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aiohttp import web
 
 from lamina.emulator.api import EMULATOR
 from lamina.emulator.function_logs import MAX_PAGE
+from lamina.emulator.unsupported import unsupported
 
 routes = web.RouteTableDef()
 TARGET_PREFIX = "Logs_20140328."
@@ -99,7 +100,8 @@ OPERATIONS = {
 async def logs_operation(request: web.Request) -> web.StreamResponse:
     target = request.headers.get("X-Amz-Target", "")
     if not target.startswith(TARGET_PREFIX):
-        return _error("UnknownOperationException", f"Lamina does not serve {target or 'POST /'}")
+        # Not a Logs call: answered as any path the emulator does not serve (404).
+        return await unsupported(request)
     name = target[len(TARGET_PREFIX) :]
     operation = OPERATIONS.get(name)
     if operation is None:

@@ -42,8 +42,14 @@ SCALING_CHECK_S = 1.0
 WINDOW_SLACK_S = 0.005
 
 
-def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:
-    """One message as Lambda's SQS event record."""
+def sqs_record(
+    message: dict[str, Any], arn: str, region: str, windowed: bool = True
+) -> dict[str, Any]:
+    """One message as Lambda's SQS event record.
+
+    A message without attributes has `md5OfMessageAttributes: null` when the mapping has a
+    batching window and no such key without one: AWS's recordings of the same day show both,
+    and that is the line between them (docs/emulator.md)."""
     record: dict[str, Any] = {
         "messageId": message["MessageId"],
         "receiptHandle": message["ReceiptHandle"],
@@ -52,10 +58,11 @@ def sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]
         "messageAttributes": {
             name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
         },
-        # null when the message has no attributes, as AWS sends it (recorded SQS events)
         "md5OfMessageAttributes": message.get("MD5OfMessageAttributes") or None,
         "md5OfBody": message.get("MD5OfBody", ""),
     }
+    if record["md5OfMessageAttributes"] is None and not windowed:
+        del record["md5OfMessageAttributes"]
     record.update({"eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": region})
     return record
 
@@ -202,7 +209,8 @@ class SqsPoller:
     ) -> None:
         invoker = self.invoker
         arn = mapping.event_source_arn
-        records = [sqs_record(m, arn, region) for m in messages]
+        windowed = bool(mapping.window_s)
+        records = [sqs_record(m, arn, region, windowed) for m in messages]
         if mapping.filters:
             # Messages no filter accepts are deleted unseen, as Lambda does.
             kept = [passes(mapping.filters, sqs_view(r)) for r in records]

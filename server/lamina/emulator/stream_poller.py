@@ -11,7 +11,8 @@ failed batch is retried:
   succeeds or its records expire), then it goes to the OnFailure destination with AWS's record
   (condition RetryAttemptsExhausted), and the shard moves on;
 - records older than MaximumRecordAgeInSeconds are skipped to the destination (RecordAgeExceeded);
-- with ReportBatchItemFailures, the batch is retried from the first failed sequence number.
+- with ReportBatchItemFailures, the batch is retried from the first failed sequence number
+  (a new batch when that is not the first record: its retries are counted afresh).
 The checkpoint advances only past records that succeeded or went to the destination.
 """
 
@@ -23,6 +24,7 @@ import json
 import logging
 import sqlite3
 import time
+import uuid
 import zlib
 from typing import Any, Protocol
 
@@ -48,8 +50,11 @@ CREATE TABLE IF NOT EXISTS stream_checkpoints (
 );
 """
 IDLE_S = 0.2  # between empty reads of a shard
-RETRY_S = 0.2  # before a failed batch is tried again
-MAX_RETRY_S = 5.0
+SETTLE_S = 0.02  # before the read that ends a batch without a window
+# Before a failed batch is tried again: 0.5 s, doubling. AWS's recording of a record that kept
+# failing for its 60 s MaximumRecordAgeInSeconds shows approximateInvokeCount 8 (docs/emulator.md).
+RETRY_S = 0.5
+MAX_RETRY_S = 60.0
 
 
 class StreamSource(Protocol):
@@ -143,21 +148,7 @@ class StreamPoller:
             shard, mapping.starting_position or "LATEST", after, mapping.starting_timestamp
         )
         while iterator is not None and (mapping := self._current()) is not None:
-            batch: list[dict[str, Any]] = []
-            deadline = time.monotonic() + mapping.window_s
-            while iterator is not None and len(batch) < mapping.batch_size:
-                records, iterator = await self.source.records(
-                    iterator, mapping.batch_size - len(batch)
-                )
-                batch.extend(records)
-                if not records:
-                    if batch or time.monotonic() >= deadline:
-                        break
-                    await asyncio.sleep(IDLE_S)
-                elif mapping.window_s and time.monotonic() >= deadline:
-                    break
-                # Without a window, records that keep coming join the batch (a PutRecords seen
-                # half-written is one batch, as AWS delivers it) until a read finds none.
+            batch, iterator = await self._read_batch(mapping, iterator)
             if not batch:
                 await asyncio.sleep(IDLE_S)  # no window: do not spin on an idle shard
                 continue
@@ -170,6 +161,39 @@ class StreamPoller:
             if wanted:
                 await self._lanes(mapping, shard, wanted)
             await self._save(shard, self.source.sequence(batch[-1]))
+
+    async def _read_batch(
+        self, mapping: EventSourceMapping, iterator: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One batch's records, up to BatchSize: with a window, those that come within
+        MaximumBatchingWindowInSeconds of the first one; without, those that keep coming (a
+        PutRecords seen half-written is one batch, as AWS delivers it) until a read, and one
+        more a moment later (moto writes a PutRecords one record at a time), find none."""
+        batch: list[dict[str, Any]] = []
+        deadline = 0.0
+        settled = False
+        while iterator is not None and len(batch) < mapping.batch_size:
+            records, iterator = await self.source.records(iterator, mapping.batch_size - len(batch))
+            if records and not batch:
+                deadline = time.monotonic() + mapping.window_s
+            batch.extend(records)
+            if records:
+                if mapping.window_s and time.monotonic() >= deadline:
+                    break
+                continue
+            if not batch:
+                break  # an idle shard: the caller waits
+            if not mapping.window_s:
+                if settled:
+                    break
+                settled = True
+                await asyncio.sleep(SETTLE_S)
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            await asyncio.sleep(min(IDLE_S, left))
+        return batch, iterator
 
     async def _lanes(
         self, mapping: EventSourceMapping, shard: str, batch: list[dict[str, Any]]
@@ -193,7 +217,7 @@ class StreamPoller:
                 expired = [r for r in batch if self.source.arrival(r) < oldest]
                 if expired:
                     await self._discard(
-                        mapping, shard, expired, "RecordAgeExceeded", attempts, last
+                        mapping, shard, expired, "RecordAgeExceeded", attempts + 1, last
                     )
                     batch = [r for r in batch if self.source.arrival(r) >= oldest]
                     if not batch:
@@ -210,6 +234,11 @@ class StreamPoller:
                 continue
             self.mappings.record_result(self.uuid, "PROBLEM: Function call failed")
             batch = batch[failed_from:]
+            if failed_from:
+                # The records before the first failed one succeeded: the rest is a new batch,
+                # with retries of its own (AWS's recordings: approximateInvokeCount counts them).
+                pending.insert(0, (batch, 0))
+                continue
             if mapping.bisect and len(batch) > 1:
                 half = len(batch) // 2
                 pending[0:0] = [(batch[:half], attempts), (batch[half:], attempts)]
@@ -283,19 +312,23 @@ class StreamPoller:
             return
         result, function_arn = last if last is not None else (None, "")
         first, final = batch[0], batch[-1]
-        record = {
+        record: dict[str, Any] = {
             "requestContext": {
-                "requestId": result.request_id if result is not None else "",
-                "functionArn": function_arn,
+                "requestId": result.request_id if result is not None else str(uuid.uuid4()),
+                "functionArn": function_arn
+                or self.invoker.arns.function(mapping.function_name, mapping.qualifier),
                 "condition": condition,
                 "approximateInvokeCount": invokes,
             },
-            "responseContext": {
+        }
+        if condition != "RecordAgeExceeded":  # AWS's record of an expired one has none
+            record["responseContext"] = {
                 "statusCode": 200,
                 "executedVersion": mapping.qualifier or "$LATEST",
                 # null without one, as AWS records it
                 "functionError": result.function_error if result is not None else None,
-            },
+            }
+        record |= {
             "version": "1.0",
             "timestamp": _iso(time.time()),
             self.source.batch_info_key: {

@@ -50,7 +50,7 @@ def _put_hello(ctx: CaseContext, arn: str) -> None:
     aws(ctx, "kinesis").put_record(Data=b"hello", PartitionKey="test", StreamARN=arn)
 
 
-def _failure_messages(ctx: CaseContext, url: str) -> dict[str, Any]:
+def _failure_messages(ctx: CaseContext, url: str, timeout: float = 60) -> dict[str, Any]:
     """The first receive that brings the on-failure record (bodies parsed, as LocalStack's
     snapshot shows them)."""
     from emulator.harness import wait_until
@@ -63,7 +63,7 @@ def _failure_messages(ctx: CaseContext, url: str) -> dict[str, Any]:
         got = sqs.receive_message(QueueUrl=url)
         return bool(got.get("Messages"))
 
-    wait_until(received, timeout=60)
+    wait_until(received, timeout=timeout)
     result: dict[str, Any] = parsed(got)
     return result
 

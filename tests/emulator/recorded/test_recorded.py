@@ -29,10 +29,13 @@ from emulator.recorded import (  # noqa: F401 - they register their cases
     cases_mapping_sources,
     cases_mappings,
     cases_permissions,
+    cases_record_age,
     cases_revisions,
     cases_settings,
     cases_sqs,
+    cases_sqs_forwarding,
     cases_stream_destinations,
+    cases_stream_item_failures,
     cases_streams,
     cases_urls,
     cases_versions,
@@ -55,10 +58,16 @@ ALL_REBUILT = [(path, case) for path, case in counted_cases() if case in CASES]
 # case of each of their tests, and every other case.
 SLOW_MODULES = {
     cases_sqs.__name__,
+    cases_sqs_forwarding.__name__,
     cases_streams.__name__,
     cases_dead_letter.__name__,
     cases_stream_destinations.__name__,
+    cases_stream_item_failures.__name__,
 }
+# Cases that wait out a minute (MaximumRecordAgeInSeconds), or two visibility timeouts of 8 s:
+# only in the full run.
+FULL_RUN_ONLY = {cases_record_age.__name__}
+FULL_RUN_ONLY_CASES = {"test_report_batch_item_failures"}
 FULL = os.environ.get("LAMINA_E2E") == "1"
 
 
@@ -67,6 +76,8 @@ def _sample(rebuilt: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
     out = []
     for path, case in rebuilt:
         function = CASES[case][0]
+        if function.__module__ in FULL_RUN_ONLY or case in FULL_RUN_ONLY_CASES:
+            continue
         if function.__module__ in SLOW_MODULES:
             if function in seen:
                 continue
