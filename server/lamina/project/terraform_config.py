@@ -17,16 +17,20 @@ from lamina.project.spec import ProjectError
 
 S3_OBJECT_RESOURCES = ("aws_s3_object", "aws_s3_bucket_object")
 EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
+_MARKER_SPACES = re.compile(r"^([ \t]*[A-Za-z_]\w*)[ \t]+$", re.M)
 UNRESOLVED = "\x00"  # stands for "$" in a kept expression, so it isn't resolved again
 
 
 def _cache_file(text: str) -> Path:
-    """Where the parse of `text` is kept: python-hcl2 takes about 10 ms per block (lark), so a
-    200-function configuration is parsed once per change, not at every start."""
+    """Where the parse of `text` is kept: what python-hcl2 reads takes it about 10 ms per block
+    (lark), so a configuration is parsed once per change, not at every start."""
     import hashlib
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = hashlib.sha256(f"{_parser_stamp()}\0{text}".encode()).hexdigest()
+    from lamina.project.terraform_hcl import READER_VERSION
+
+    stamp = f"{_parser_stamp()}\0{READER_VERSION}"
+    key = hashlib.sha256(f"{stamp}\0{text}".encode()).hexdigest()
     return Path(base) / "lamina" / "hcl2" / f"{key}.json"
 
 
@@ -64,7 +68,9 @@ def _parse(path: Path) -> dict[str, Any]:
         return cached
     except (OSError, ValueError):
         pass
-    parsed = _parse_hcl(text, path)
+    from lamina.project.terraform_hcl import parse
+
+    parsed = parse(text, path, _parse_hcl)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -75,16 +81,21 @@ def _parse(path: Path) -> dict[str, Any]:
     return parsed
 
 
-def _parse_hcl(text: str, path: Path) -> dict[str, Any]:
+def _parse_hcl(text: str, path: Path, first_line: int = 1) -> dict[str, Any]:
+    """python-hcl2's values of `text`, which starts at line `first_line` of `path`."""
     import hcl2
 
     options = hcl2.SerializationOptions(
         with_comments=False, explicit_blocks=False, strip_string_quotes=True
     )
+    # Terraform allows spaces after a heredoc's closing marker; python-hcl2 doesn't (a line
+    # holding one word is otherwise only ever inside a heredoc).
+    text = _MARKER_SPACES.sub(r"\1", text)
     try:
         return dict(hcl2.loads(text, serialization_options=options))
     except Exception as error:  # lark's errors carry the line; their classes vary by version
         line = getattr(error, "line", None)
+        line = line + first_line - 1 if isinstance(line, int) else None
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ProjectError(f"invalid HCL: {message}", path, line) from None
 
