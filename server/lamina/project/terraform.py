@@ -41,7 +41,7 @@ from lamina.project.terraform_config import (
     configuration_files,
 )
 from lamina.project.terraform_layers import function_layers, layer_versions
-from lamina.project.terraform_modules import is_local_source, read_local_module
+from lamina.project.terraform_modules import ModuleCall, read_module
 
 LAMBDA_RESOURCE = "aws_lambda_function"
 LAMBDA_MODULE_SOURCE = "terraform-aws-modules/lambda/aws"
@@ -70,10 +70,14 @@ def read_terraform(
     environ: Mapping[str, str] | None = None,
     variables: Mapping[str, Any] | None = None,
     depth: int = 0,
+    root: Path | None = None,
+    module_key: str = "",
 ) -> TemplateFunctions:
     """The functions of the *.tf files in `folder`, with `variables` as `-var NAME=VALUE`s
-    (a local module's inputs when `depth` > 0). Raises ProjectError naming file and line."""
+    (a module's inputs when `depth` > 0; `root` is then the root module's folder and
+    `module_key` the module's dotted name). Raises ProjectError naming file and line."""
     folder = Path(os.path.abspath(folder))
+    root = folder if root is None else root
     environ = os.environ if environ is None else environ
     config = Configuration(folder, environ, variables)
     result = TemplateFunctions(path=find_terraform_file(folder) or folder / "main.tf")
@@ -95,23 +99,22 @@ def read_terraform(
         for name, body in blocks(document, "module"):
             line = _line(text, rf'module\s+"{re.escape(name)}"')
             source = str(body.get("source", "")) if isinstance(body, Mapping) else ""
-            if is_local_source(source):
-                functions, warnings = read_local_module(
-                    name, source, body, folder, environ, config.resolve, read_terraform, depth
-                )
-                result.functions.extend(functions)
-                result.warnings.extend(warnings)
-                continue
-            if not source.startswith(LAMBDA_MODULE_SOURCE):
-                result.warnings.append(
-                    f"module.{name} ({source or 'no source'}): modules are not followed; "
-                    "functions defined inside it are not listed"
-                )
-                continue
-            spec = _module_function(config, name, body, result)
-            if spec is not None:
-                spec.source_path, spec.source_line = path, line
-                result.functions.append(spec)
+            key = f"{module_key}.{name}" if module_key else name
+            for index, instance in instances(config, f"module.{name}", body):
+                config.instance = instance
+                if source.startswith(LAMBDA_MODULE_SOURCE):  # read from its arguments
+                    spec = _module_function(config, f"{name}{index}", body, result)
+                    if spec is not None:
+                        spec.source_path, spec.source_line = path, line
+                        result.functions.append(spec)
+                else:
+                    call = ModuleCall(f"{name}{index}", key, source, body, root, depth)
+                    functions, warnings = read_module(
+                        call, folder, environ, config.resolve, read_terraform
+                    )
+                    result.functions.extend(functions)
+                    result.warnings.extend(warnings)
+                config.instance = {}
     result.warnings.extend(config.warnings)
     return result
 
@@ -168,7 +171,9 @@ def _function(
     if body.get("s3_bucket") or body.get("s3_key"):
         code_dir = _code_from_s3_object(config, body.get("s3_key"), address, result)
     else:
-        code_dir = _code_from_filename(config, body.get("filename"), address, result)
+        code_dir = _code_from_filename(
+            config, body.get("filename"), address, result, values.get("handler")
+        )
     if code_dir is None:
         return None
     environment = values.get("environment") or [{}]
@@ -230,9 +235,14 @@ def _code_from_s3_object(
 
 
 def _code_from_filename(
-    config: Configuration, filename: Any, address: str, result: TemplateFunctions
+    config: Configuration,
+    filename: Any,
+    address: str,
+    result: TemplateFunctions,
+    handler: Any = None,
 ) -> Path | None:
-    """The folder an archive_file zipped, or the folder `filename` names."""
+    """The folder an archive_file zipped, or the folder `filename` names; for a zip built
+    outside Terraform, the folder beside it that holds the handler's module."""
     raw = str(filename or "")
     archive = re.fullmatch(r"\$\{data\.archive_file\.([\w-]+)\.output_path\}", raw)
     if archive is None:  # a literal zip path: the archive_file that writes it, if any
@@ -247,11 +257,7 @@ def _code_from_filename(
             ):
                 return _archive_source(config, archive_name, body, address, result)
         if written.endswith(".zip") or not written:
-            result.warnings.append(
-                f"{address}: skipped: the code is {written or 'not given'} (a zip built "
-                "outside Terraform); use an archive_file with source_dir"
-            )
-            return None
+            return _beside_zip(config, written, handler, address, result)
         return Path(os.path.normpath(config.folder / written))
     name = archive.group(1)
     archive_body = config.archives.get(name)
@@ -259,6 +265,29 @@ def _code_from_filename(
         result.warnings.append(f"{address}: skipped: no data.archive_file.{name} here")
         return None
     return _archive_source(config, name, archive_body, address, result)
+
+
+def _beside_zip(
+    config: Configuration, written: str, handler: Any, address: str, result: TemplateFunctions
+) -> Path | None:
+    """A zip built outside Terraform (a build script, or committed): its sources are taken from
+    the folder named like the zip, or the zip's own folder, when it holds the handler's module
+    (`app.handler` -> app.py). Lamina runs sources, never the zip."""
+    zip_path = Path(os.path.normpath(config.folder / written)) if written else None
+    module = str(handler).rpartition(".")[0].replace(".", "/") if handler else ""
+    for folder in [zip_path.with_suffix(""), zip_path.parent] if zip_path and module else []:
+        if (folder / f"{module}.py").is_file() or (folder / module / "__init__.py").is_file():
+            result.warnings.append(
+                f"{address}: the code is {written}, a zip built outside Terraform; running "
+                f"{module}.py from {folder}, the folder beside it that holds the handler"
+            )
+            return folder
+    beside = f" and no folder beside it holds {module}.py" if module and written else ""
+    result.warnings.append(
+        f"{address}: skipped: the code is {written or 'not given'} (a zip built outside "
+        f"Terraform){beside}; use an archive_file with source_dir"
+    )
+    return None
 
 
 def _archive_source(
