@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +72,16 @@ def read_terraform(
     depth: int = 0,
     root: Path | None = None,
     module_key: str = "",
+    var_files: Sequence[Path] = (),
 ) -> TemplateFunctions:
     """The functions of the *.tf files in `folder`, with `variables` as `-var NAME=VALUE`s
     (a module's inputs when `depth` > 0; `root` is then the root module's folder and
-    `module_key` the module's dotted name). Raises ProjectError naming file and line."""
+    `module_key` the module's dotted name) and `var_files` as `-var-file`s. Raises
+    ProjectError naming file and line."""
     folder = Path(os.path.abspath(folder))
     root = folder if root is None else root
     environ = os.environ if environ is None else environ
-    config = Configuration(folder, environ, variables)
+    config = Configuration(folder, environ, variables, var_files)
     result = TemplateFunctions(path=find_terraform_file(folder) or folder / "main.tf")
     for path, document in config.documents:
         text = path.read_text(encoding="utf-8")

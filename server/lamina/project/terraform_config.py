@@ -1,6 +1,6 @@
 """A Terraform configuration folder as values: its *.tf files parsed (python-hcl2, the parses
 cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
-then the command line's -var values: Terraform's order, later winning), locals, archive_file data sources and aws_s3_object uploads,
+then the command line's -var-file files and -var values: Terraform's order, later winning), locals, archive_file data sources and aws_s3_object uploads,
 and the resolution of expressions to what a local run can know.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,7 @@ class Configuration:
         folder: Path,
         environ: Mapping[str, str],
         variables: Mapping[str, Any] | None = None,
+        var_files: Sequence[Path] = (),
     ) -> None:
         self.folder = folder
         self.documents = [
@@ -168,11 +169,16 @@ class Configuration:
                 if isinstance(archives, Mapping):
                     self.archives.update(archives)
         # Terraform's order, later winning: defaults, TF_VAR_ environment variables,
-        # terraform.tfvars(.json), *.auto.tfvars(.json), then -var on the command line.
+        # terraform.tfvars(.json), *.auto.tfvars(.json), then the command line's -var-file
+        # files and -var values.
         for key, value in environ.items():
             if key.startswith("TF_VAR_"):
                 self.variables[key[len("TF_VAR_") :]] = value
         for tfvars in self._tfvars_files():
+            self.variables.update(_parse(tfvars))
+        for tfvars in var_files:
+            if not tfvars.is_file():
+                raise ProjectError("no such variables file (from --var-file)", tfvars)
             self.variables.update(_parse(tfvars))
         self.variables.update(variables or {})
 
