@@ -45,8 +45,16 @@ def read_project_file(
     var_files: Sequence[Path] = (),
 ) -> TemplateFunctions:
     """Read `path` with the reader its name calls for. Raises ProjectError naming the file."""
-    from lamina.project.serverless_files import SERVERLESS_FILE_NAMES, UNREAD_FILE_NAMES
+    from lamina.project.serverless_files import (
+        COMPOSE_FILE_NAMES,
+        SERVERLESS_FILE_NAMES,
+        UNREAD_FILE_NAMES,
+    )
 
+    if path.name in COMPOSE_FILE_NAMES:
+        from lamina.project.serverless_compose import read_compose
+
+        return read_compose(path, options=parameter_overrides)
     if path.name in (*SERVERLESS_FILE_NAMES, *UNREAD_FILE_NAMES):
         from lamina.project.serverless import read_serverless
 

@@ -32,6 +32,7 @@ from lamina.project.serverless_files import (
 )
 from lamina.project.serverless_layers import function_layers, service_layers
 from lamina.project.serverless_package import package_warnings
+from lamina.project.serverless_plugins import plugin_warnings
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
@@ -44,9 +45,11 @@ def read_serverless(
     path: Path,
     environ: Mapping[str, str] | None = None,
     options: Mapping[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> TemplateFunctions:
     """The functions of one serverless.yml, with `options` as the framework's command-line
-    options (`stage`, `region`, any `${opt:NAME}`). Raises ProjectError naming file and line."""
+    options (`stage`, `region`, any `${opt:NAME}`) and `params` as serverless-compose.yml's
+    for the service. Raises ProjectError naming file and line."""
     path = Path(os.path.abspath(path))
     if path.name in UNREAD_FILE_NAMES:
         raise ProjectError(
@@ -59,7 +62,7 @@ def read_serverless(
     data = document.data
     if not isinstance(data, Mapping):
         raise ProjectError("serverless.yml must be a mapping (service, provider, functions)", path)
-    resolver = VariableResolver(data, path.parent, environ, options)
+    resolver = VariableResolver(data, path.parent, environ, options, params)
     provider = resolver.resolve(data.get("provider") or {}, "provider")
     if not isinstance(provider, Mapping):
         raise ProjectError("provider must be a mapping", path, document.section_line("provider"))
@@ -94,6 +97,7 @@ def read_serverless(
         result.functions.append(spec)
         handler_file = spec.handler_path.relative_to(spec.code_dir).as_posix()
         result.warnings.extend(package_warnings(str(key), settings, package, handler_file))
+    result.warnings.extend(plugin_warnings(data.get("plugins"), data.get("custom")))
     result.warnings.extend(resolver.warnings)
     return result
 

@@ -3,10 +3,12 @@
 Resolved: `${self:a.b}` (and `${a.b}`, v4's short form), `${sls:stage}`, `${sls:instanceId}`,
 `${opt:NAME}` (the command line's --stage and --parameter-overrides NAME=VALUE; stage and
 region default to the provider's, else dev and us-east-1), `${env:NAME}`,
-`${file(./x.yml):a.b}`, `${aws:region}`, `${aws:accountId}`, `${strToBool(...)}`, and each
+`${file(./x.yml):a.b}`, `${aws:region}`, `${aws:accountId}`, `${strToBool(...)}`, `${param:NAME}`
+(serverless-compose.yml's params for the service, then the service's `params:` for the stage,
+then its `params.default`), and each
 with a fallback: `${opt:stage, 'dev'}`, `${env:X, ${self:custom.x}}`. Innermost first, so
 variables inside variables work. What only a deployed account has (`${ssm:...}`, `${cf:...}`,
-`${s3:...}`, `${param:...}`, ...) stays as written and a warning says where.
+`${s3:...}`, a param no one sets, ...) stays as written and a warning says where.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class VariableResolver:
         service_dir: Path,
         environ: Mapping[str, str] | None = None,
         options: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.document = document
         self.service_dir = service_dir
@@ -62,6 +65,11 @@ class VariableResolver:
             or DEFAULT_REGION
         )
         self._stage_known = True
+        declared = document.get("params")
+        by_stage = declared if isinstance(declared, Mapping) else {}
+        self.params: dict[str, Any] = {}
+        for given in (by_stage.get("default"), by_stage.get(self.stage), params):
+            self.params.update(given if isinstance(given, Mapping) else {})
 
     def _plain(self, value: Any, where: str) -> str | None:
         if value is None:
@@ -117,6 +125,8 @@ class VariableResolver:
             return {**known, **self.options}.get(name)
         if kind == "env":
             return self.environ.get(name)
+        if kind == "param":
+            return self.params.get(name)
         if kind == "aws":
             return {"region": self.region, "accountId": DEFAULT_ACCOUNT}.get(name)
         match = _FILE_SOURCE.match(source)
