@@ -40,6 +40,7 @@ from lamina.project.terraform_config import (
     blocks,
     configuration_files,
 )
+from lamina.project.terraform_instances import dynamic_environment, instances
 from lamina.project.terraform_layers import function_layers, layer_versions
 from lamina.project.terraform_modules import ModuleCall, read_module
 
@@ -121,39 +122,6 @@ def read_terraform(
     return result
 
 
-def instances(
-    config: Configuration, address: str, body: Mapping[str, Any]
-) -> list[tuple[str, dict[str, Any]]]:
-    """(address suffix, count/each values) per instance: `count = 2` gives [0] and [1],
-    `for_each` over a map or a set of strings gives ["key"] each; no count/for_each, one."""
-    if "count" in body:
-        count = config.resolve(body["count"], f"{address}.count")
-        if isinstance(count, str) and count.isdigit():
-            count = int(count)
-        if not isinstance(count, int) or isinstance(count, bool):
-            config.warnings.append(f"{address}: skipped: count {count!r} is not a known number")
-            return []
-        return [(f"[{i}]", {"count.index": i}) for i in range(count)]
-    if "for_each" not in body:
-        return [("", {})]
-    raw = body["for_each"]
-    if isinstance(raw, str):  # toset(...)/tomap(...) around a list, variable or local
-        raw = re.sub(r"^\$\{to(?:set|map)\((.*)\)\}$", r"${\1}", raw.strip(), flags=re.S)
-        if re.fullmatch(r"\$\{\[.*\]\}", raw, flags=re.S):
-            import contextlib
-            import json
-
-            with contextlib.suppress(ValueError):  # not JSON: resolved (and warned about) below
-                raw = json.loads(raw[2:-1])
-    each = config.resolve(raw, f"{address}.for_each")
-    if isinstance(each, list) and all(isinstance(item, str) for item in each):
-        each = {item: item for item in each}
-    if not isinstance(each, Mapping) or any(UNRESOLVED in str(key) for key in each):
-        config.warnings.append(f"{address}: skipped: for_each is not a known map or set of strings")
-        return []
-    return [(f'["{key}"]', {"each.key": key, "each.value": each[key]}) for key in each]
-
-
 def _line(text: str, pattern: str) -> int | None:
     match = re.search(pattern, text)
     return text.count("\n", 0, match.start()) + 1 if match else None
@@ -178,7 +146,7 @@ def _function(
         )
     if code_dir is None:
         return None
-    environment = values.get("environment") or [{}]
+    environment = values.get("environment") or dynamic_environment(config, body, address)
     variables = environment[0].get("variables", {}) if isinstance(environment, list) else {}
     spec = _spec(address, name, values, code_dir, variables, result)
     if spec is not None and "layers" in body:

@@ -146,6 +146,7 @@ class Configuration:
             (path, _parse_configuration(path)) for path in configuration_files(folder)
         ]
         # count.index, each.key and each.value while one instance of a counted resource is read
+        # (<iterator>.key and .value in a dynamic block's content)
         self.instance: dict[str, Any] = {}
         self.variables: dict[str, Any] = {}
         self.locals: dict[str, Any] = {}
@@ -208,7 +209,7 @@ class Configuration:
         if depth > 10:
             return self._unresolved(expression, where, "refers to itself")
         kind, _, name = expression.partition(".")
-        if kind in ("count", "each") and self.instance:
+        if self.instance and (kind in ("count", "each") or f"{kind}.value" in self.instance):
             return self._instance_value(expression, where)
         if kind == "var" and name in self.variables:
             return self.resolve(self.variables[name], where, depth + 1)
