@@ -71,7 +71,7 @@ def read_serverless(
     service = resolver.resolve(data.get("service"), "service")
     if isinstance(service, Mapping):  # v2's `service: {name: ...}`
         service = service.get("name")
-    functions = data.get("functions") or {}
+    functions = _functions(data.get("functions"), resolver)
     if not isinstance(functions, Mapping):
         line = document.section_line("functions")
         raise ProjectError("functions must be a mapping of function names", path, line)
@@ -152,6 +152,22 @@ def _function(
         source="serverless",
         template_events=sam_events(key, settings.get("events"), resolver.warnings),
     )
+
+
+def _functions(raw: Any, resolver: VariableResolver) -> Any:
+    """`functions:` as a mapping: written in place, from `${file(...)}`, or a list of both
+    (the framework merges them, in order)."""
+    if isinstance(raw, str) and "${" in raw:
+        raw = resolver.resolve(raw, "functions")
+    if isinstance(raw, list):
+        merged: dict[str, Any] = {}
+        for part in raw:
+            part = resolver.resolve(part, "functions") if isinstance(part, str) else part
+            if not isinstance(part, Mapping):
+                return raw
+            merged.update(part)
+        return merged
+    return raw or {}
 
 
 def _environment(value: Any) -> dict[str, str]:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.project.cfn_yaml import cfn_loader_class
 from lamina.project.spec import DEFAULT_ACCOUNT, ProjectError
 
 DEFAULT_STAGE = "dev"
@@ -100,6 +101,8 @@ class VariableResolver:
         return text.replace(_UNRESOLVED_MARK, "$") if isinstance(text, str) else text
 
     def _variable(self, body: str, where: str) -> Any:
+        if body.startswith("AWS::"):  # CloudFormation's, in a Fn::Sub: the framework leaves it
+            return f"{_UNRESOLVED_MARK}{{{body}}}"
         source, fallback = _split_fallback(body)
         value = self._source(source, where)
         if value is None and fallback is not None:
@@ -164,7 +167,8 @@ class VariableResolver:
         file_path = Path(os.path.normpath(self.service_dir / str(relative)))
         try:
             text = file_path.read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
+            # CloudFormation's tags (!Ref, !GetAtt...) as serverless.yml itself takes them
+            data = yaml.load(text, Loader=cfn_loader_class())  # noqa: S506 - a SafeLoader
         except (OSError, UnicodeDecodeError) as error:
             raise ProjectError(f"{where}: cannot read {file_path}: {error}") from None
         except yaml.YAMLError as error:

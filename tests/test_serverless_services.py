@@ -1,4 +1,5 @@
-"""serverless-compose.yml services, `${param:...}`, and the plugins a service lists."""
+"""serverless-compose.yml services, `${param:...}`, the plugins a service lists, and functions
+kept in another file."""
 
 from __future__ import annotations
 
@@ -112,3 +113,36 @@ def test_plugins_are_named_once_with_what_lamina_does_instead(tmp_path: Path) ->
         "billing: plugins: serverless-iam-roles-per-function: its per-function roles are not "
         "assumed locally; runs use your credentials",
     ]
+
+
+FUNCTIONS_IN_A_FILE = """\
+service: split
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: sqs:*
+          Resource: !Sub arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:jobs
+functions: ${file(resources/functions.yml)}
+"""
+FUNCTIONS_FILE = """\
+worker:
+  handler: worker.run
+  environment:
+    QUEUE: !Ref JobsQueue
+"""
+
+
+def test_functions_from_a_file_with_cloudformation_tags(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(FUNCTIONS_IN_A_FILE)
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "functions.yml").write_text(FUNCTIONS_FILE)
+    (tmp_path / "worker.py").write_text("def run(event, context):\n    return 1\n")
+    project = load_project(tmp_path)
+    assert list(project.functions) == ["worker"]
+    assert project.functions["worker"].environment == {"QUEUE": json.dumps({"Ref": "JobsQueue"})}
+    # CloudFormation's own ${AWS::Region} in a Fn::Sub is not a framework variable.
+    assert not [w for w in project.warnings if "AWS::" in w]
