@@ -9,6 +9,7 @@ the text's hash, written once and never inside the project, and runs the functio
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 INLINE_FILE_NAME = "index.py"
@@ -24,16 +25,27 @@ def _cache_dir() -> Path:
 
 def inline_code_dir(source: str) -> Path:
     """The folder holding `source` as index.py (created on first use). Raises OSError."""
+    return inline_files_dir({INLINE_FILE_NAME: source})
+
+
+def inline_files_dir(files: Mapping[str, str]) -> Path:
+    """The folder holding `files` ({relative name: text}; created on first use, named by their
+    hash). Raises OSError, or ValueError for a name that would leave the folder."""
     import hashlib  # here, not at import: most templates have no inline code
     import tempfile
 
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha256(repr(sorted(files.items())).encode("utf-8")).hexdigest()[:20]
     folder = _cache_dir() / digest
-    target = folder / INLINE_FILE_NAME
-    if not target.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    for name, text in files.items():
+        parts = Path(name).parts
+        if not parts or Path(name).is_absolute() or ".." in parts:
+            raise ValueError(f"{name!r} is not a name inside the code folder")
+        target = folder.joinpath(*parts)
+        if target.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(source)
+            out.write(text)
         os.replace(temporary, target)
     return folder

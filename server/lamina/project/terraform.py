@@ -32,6 +32,7 @@ from lamina.project.spec import (
     FunctionSpec,
 )
 from lamina.project.template import TemplateFunctions
+from lamina.project.terraform_archive_sources import archive_sources_dir
 from lamina.project.terraform_config import (
     S3_OBJECT_RESOURCES,
     UNRESOLVED,
@@ -267,14 +268,20 @@ def _archive_source(
     address: str,
     result: TemplateFunctions,
 ) -> Path | None:
-    values = config.resolve(body, f"data.archive_file.{name}")
+    paths = {key: body[key] for key in ("source_dir", "source_file") if key in body}
+    values = config.resolve(paths, f"data.archive_file.{name}")
     if isinstance(values.get("source_dir"), str):
         return Path(os.path.normpath(config.folder / values["source_dir"]))
     if isinstance(values.get("source_file"), str):
         return Path(os.path.normpath(config.folder / values["source_file"])).parent
+    if body.get("source"):
+        where = f"data.archive_file.{name}"
+        folder = archive_sources_dir(config, body["source"], where, result.warnings)
+        if folder is not None:
+            return folder
     result.warnings.append(
-        f"{address}: skipped: data.archive_file.{name} has no source_dir or source_file "
-        "(source blocks are not read)"
+        f"{address}: skipped: data.archive_file.{name} has no source_dir, source_file or "
+        "source blocks Lamina can write"
     )
     return None
 
