@@ -1,5 +1,6 @@
 """Terraform's -var-file as `--var-file`: read after terraform.tfvars and *.auto.tfvars, in the
-order given, before -var values (`--parameter-overrides`), as Terraform orders them."""
+order given, before -var values (`--parameter-overrides`), as Terraform orders them; and the
+values Terraform itself gives: `terraform.workspace`, `path.root` in a module."""
 
 from __future__ import annotations
 
@@ -59,3 +60,42 @@ def test_a_missing_var_file_is_one_error_naming_it(root: Path) -> None:
     out = lamina("functions", "--var-file", "envs/none.tfvars", cwd=root)
     assert out.returncode != 0
     assert "none.tfvars" in out.stderr and "Traceback" not in out.stderr
+
+
+WORKSPACE_ROOT = """\
+module "api" {
+  source = "./modules/api"
+}
+"""
+WORKSPACE_MODULE = """\
+resource "aws_lambda_function" "handler" {
+  function_name = "api-${terraform.workspace}"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "${path.root}/src"
+  environment {
+    variables = { MODULE = path.module }
+  }
+}
+"""
+
+
+def test_workspace_and_paths_as_terraform_gives_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TF_WORKSPACE", raising=False)
+    root = tmp_path / "app"
+    (root / "modules" / "api").mkdir(parents=True)
+    (root / "src").mkdir()
+    (root / "main.tf").write_text(WORKSPACE_ROOT)
+    (root / "modules" / "api" / "main.tf").write_text(WORKSPACE_MODULE)
+    spec = load_project(root).functions["module.api.handler"]
+    assert spec.function_name == "api-default"
+    assert spec.code_dir == root / "src"  # path.root: the root module's folder
+    assert spec.environment == {"MODULE": str(root / "modules" / "api")}
+    (root / ".terraform").mkdir()
+    (root / ".terraform" / "environment").write_text("staging")  # terraform workspace select
+    assert load_project(root).functions["module.api.handler"].function_name == "api-staging"
+    monkeypatch.setenv("TF_WORKSPACE", "prod")
+    assert load_project(root).functions["module.api.handler"].function_name == "api-prod"

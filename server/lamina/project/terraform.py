@@ -83,7 +83,7 @@ def read_terraform(
     folder = Path(os.path.abspath(folder))
     root = folder if root is None else root
     environ = os.environ if environ is None else environ
-    config = Configuration(folder, environ, variables, var_files)
+    config = Configuration(folder, environ, variables, var_files, root)
     result = TemplateFunctions(path=find_terraform_file(folder) or folder / "main.tf")
     for path, document in config.documents:
         text = path.read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
-"""A Terraform configuration folder as values: its *.tf files parsed (python-hcl2, the parses
-cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
-then the command line's -var-file files and -var values: Terraform's order, later winning), locals, archive_file data sources and aws_s3_object uploads,
+"""A Terraform configuration folder as values: its *.tf files parsed (terraform_hcl, with
+python-hcl2 for what it leaves; the parses cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
+then the command line's -var-file files and -var values: Terraform's order, later winning),
+`terraform.workspace`, locals, archive_file data sources and aws_s3_object uploads,
 and the resolution of expressions to what a local run can know.
 """
 
@@ -140,8 +141,11 @@ class Configuration:
         environ: Mapping[str, str],
         variables: Mapping[str, Any] | None = None,
         var_files: Sequence[Path] = (),
+        root: Path | None = None,
     ) -> None:
         self.folder = folder
+        self.root = folder if root is None else root  # the root module's: path.root, path.cwd
+        self.environ = environ
         self.documents = [
             (path, _parse_configuration(path)) for path in configuration_files(folder)
         ]
@@ -215,8 +219,12 @@ class Configuration:
             return self.resolve(self.variables[name], where, depth + 1)
         if kind == "local" and name in self.locals:
             return self.resolve(self.locals[name], where, depth + 1)
-        if expression in ("path.module", "path.root", "path.cwd"):
+        if expression == "path.module":
             return str(self.folder)
+        if expression in ("path.root", "path.cwd"):
+            return str(self.root)
+        if expression == "terraform.workspace":
+            return self._workspace()
         if kind == "var":
             return self._unresolved(expression, where, "the variable has no value here")
         if kind == "data" and name.startswith("terraform_remote_state."):
@@ -224,6 +232,16 @@ class Configuration:
         if kind == "module":
             return self._unresolved(expression, where, "module outputs are not read")
         return self._unresolved(expression, where, "a value only known once applied")
+
+    def _workspace(self) -> str:
+        """TF_WORKSPACE, else the one `terraform workspace select` recorded, else default."""
+        if self.environ.get("TF_WORKSPACE"):
+            return self.environ["TF_WORKSPACE"]
+        try:
+            selected = (self.root / ".terraform" / "environment").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return "default"
+        return selected.strip() or "default"
 
     def _instance_value(self, expression: str, where: str) -> Any:
         """count.index, each.key, each.value and each.value.a.b of the instance being read."""
