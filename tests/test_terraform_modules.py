@@ -159,3 +159,33 @@ def test_a_zip_built_outside_terraform_runs_from_the_sources_beside_it(tmp_path:
     out = lamina("invoke", "named", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == "orders"
+
+
+LAMBDA_MODULE_FROM_GIT = """\
+module "orders" {
+  source        = "github.com/terraform-aws-modules/terraform-aws-lambda?ref=9acd322"
+  function_name = "orders"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  source_path   = "${path.module}/src"
+}
+
+module "deps_layer" {
+  source       = "git::https://github.com/terraform-aws-modules/terraform-aws-lambda.git?ref=v7"
+  create_layer = true
+  layer_name   = "deps"
+  source_path  = "${path.module}/layer"
+}
+"""
+
+
+def test_the_lambda_module_from_its_repository_is_read_from_its_arguments(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "main.tf").write_text(LAMBDA_MODULE_FROM_GIT)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    project = load_project(tmp_path)
+    assert list(project.functions) == ["orders"]  # the layer module makes no function
+    assert project.functions["orders"].code_dir == tmp_path / "src"
+    assert not [w for w in project.warnings if "deps_layer" in w or "not installed" in w]

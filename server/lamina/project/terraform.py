@@ -47,6 +47,12 @@ from lamina.project.terraform_modules import ModuleCall, read_module
 
 LAMBDA_RESOURCE = "aws_lambda_function"
 LAMBDA_MODULE_SOURCE = "terraform-aws-modules/lambda/aws"
+# The same module from its repository: github.com/terraform-aws-modules/terraform-aws-lambda,
+# git::https://github.com/...terraform-aws-lambda.git?ref=..., with or without a subfolder.
+_LAMBDA_MODULE_REPOSITORY = re.compile(
+    r"^(?:git::)?(?:https://|ssh://git@|git@)?github\.com[/:]terraform-aws-modules/"
+    r"terraform-aws-lambda(?:\.git)?(?:\?|$)"
+)
 _FUNCTION_KEYS = (
     "handler",
     "runtime",
@@ -59,6 +65,12 @@ _FUNCTION_KEYS = (
     "package_type",
 )
 _MODULE_KEYS = (*_FUNCTION_KEYS, "source_path", "environment_variables")
+
+
+def is_lambda_module(source: str) -> bool:
+    """terraform-aws-modules/lambda/aws, from the registry or its GitHub repository."""
+    source = source.removeprefix("registry.terraform.io/")
+    return source.startswith(LAMBDA_MODULE_SOURCE) or bool(_LAMBDA_MODULE_REPOSITORY.match(source))
 
 
 def find_terraform_file(folder: Path) -> Path | None:
@@ -106,7 +118,7 @@ def read_terraform(
             key = f"{module_key}.{name}" if module_key else name
             for index, instance in instances(config, f"module.{name}", body):
                 config.instance = instance
-                if source.startswith(LAMBDA_MODULE_SOURCE):  # read from its arguments
+                if is_lambda_module(source):  # read from its arguments
                     spec = _module_function(config, f"{name}{index}", body, result)
                     if spec is not None:
                         spec.source_path, spec.source_line = path, line
@@ -166,6 +178,11 @@ def _module_function(
     config: Configuration, name: str, body: Mapping[str, Any], result: TemplateFunctions
 ) -> FunctionSpec | None:
     address = f"module.{name}"
+    flags = {key: config.resolve(body.get(key, default), f"{address}.{key}")
+             for key, default in (("create", True), ("create_function", True),
+                                  ("create_layer", False))}  # fmt: skip
+    if flags != {"create": True, "create_function": True, "create_layer": False}:
+        return None  # the module makes a layer, or nothing: no function (as the module decides)
     values = _values(config, body, address, _MODULE_KEYS)
     source_path = values.get("source_path")
     if not isinstance(source_path, str) or UNRESOLVED in source_path:
