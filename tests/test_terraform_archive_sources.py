@@ -4,12 +4,19 @@ into Lamina's cache as the zip would hold them, and run from there."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pytest import MonkeyPatch
 from test_cli import lamina
 
 from lamina.project import load_project
+
+# Runs use the user's cache, so Lambda's runtime packages are installed once for every test;
+# what the test reads in-process goes to its own folder.
+SHARED_CACHE = {
+    "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+}
 
 CONFIGURATION = """\
 variable "greeting" {
@@ -76,7 +83,7 @@ def test_source_blocks_are_written_and_run(tmp_path: Path, monkeypatch: MonkeyPa
         "aws_lambda_function.unknown: skipped: data.archive_file.unknown has no source_dir, "
         "source_file or source blocks Lamina can write"
     ) in project.warnings
-    out = lamina("invoke", "inline", cwd=root)
+    out = lamina("invoke", "inline", cwd=root, env=SHARED_CACHE)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == "HELLO"
 

@@ -5,6 +5,7 @@ whose code is a zip built outside Terraform."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ from test_cli import lamina
 from test_project_constructs import API_MODULE
 
 from lamina.project import load_project
+
+# Runs use the user's cache, so Lambda's runtime packages are installed once for every test;
+# what the test reads in-process goes to its own folder.
+SHARED_CACHE = {
+    "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+}
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +71,7 @@ def test_an_installed_git_module_is_read_from_where_terraform_init_put_it(
         "`terraform init` so that .terraform/modules holds it; functions defined inside it are "
         "not listed"
     ) in project.warnings
-    out = lamina("invoke", "module.api.handler", cwd=tmp_path)
+    out = lamina("invoke", "module.api.handler", cwd=tmp_path, env=SHARED_CACHE)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"stage": "prod"}
 
@@ -109,7 +116,7 @@ def test_counted_modules_give_one_function_per_instance(tmp_path: Path) -> None:
     ]
     named = {spec.function_name: spec.memory_size for spec in project.functions.values()}
     assert named == {"api-s0": 128, "api-s1": 128, "api-eu": 512, "api-us": 1024}
-    out = lamina("invoke", "api-us", cwd=tmp_path)
+    out = lamina("invoke", "api-us", cwd=tmp_path, env=SHARED_CACHE)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"stage": "us"}
 
@@ -156,7 +163,7 @@ def test_a_zip_built_outside_terraform_runs_from_the_sources_beside_it(tmp_path:
         "aws_lambda_function.nothing: skipped: the code is gone.zip (a zip built outside "
         "Terraform) and no folder beside it holds gone.py; use an archive_file with source_dir"
     ) in project.warnings
-    out = lamina("invoke", "named", cwd=tmp_path)
+    out = lamina("invoke", "named", cwd=tmp_path, env=SHARED_CACHE)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == "orders"
 
