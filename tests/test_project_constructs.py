@@ -12,13 +12,16 @@ import pytest
 from test_cli import lamina
 
 from lamina.project import load_project
+from lamina.runtime.package_set import cache_root
 
 PROJECTS = Path(__file__).parent / "projects"
 
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Terraform parse cache goes to the test's own folder, not the user's ~/.cache."""
+    """The Terraform parse cache goes to the test's own folder, not the user's ~/.cache; runs
+    keep Lambda's runtime packages in the shared cache (installed once, not per test)."""
+    monkeypatch.setenv("LAMINA_CACHE_DIR", str(cache_root()))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 

@@ -14,13 +14,16 @@ from test_cli import lamina
 
 from lamina.project import ProjectError, load_project
 from lamina.project.project_options import ProjectOptions
+from lamina.runtime.package_set import cache_root
 
 PROJECTS = Path(__file__).parent / "projects"
 
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The Terraform parse cache goes to the test's own folder, not the user's ~/.cache."""
+    """The Terraform parse cache goes to the test's own folder, not the user's ~/.cache; runs
+    keep Lambda's runtime packages in the shared cache (installed once, not per test)."""
+    monkeypatch.setenv("LAMINA_CACHE_DIR", str(cache_root()))
     cache = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     return cache

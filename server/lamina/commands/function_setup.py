@@ -79,7 +79,7 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
     download = LayerDownloader(
         cache_root() / "layers",
         setting_text(project.settings, "credentials.profile"),
-        _stderr_progress,
+        stderr_progress,
     )
     try:
         found = function_layers(
@@ -96,7 +96,7 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
     return found.config_fields()
 
 
-def _stderr_progress(arn: str) -> Callable[..., None]:
+def stderr_progress(arn: str) -> Callable[..., None]:
     """A first layer download's progress on stderr: one line rewritten on a terminal."""
     import click
 

@@ -1,6 +1,6 @@
 """The options that say how a command reads the project: -t/--template, --parameter-overrides,
 --config-env and --config-file (SAM CLI's names and meanings, so muscle memory works), and
---stage (the Serverless Framework's). Parameter overrides are also a serverless.yml's
+--stage (the Serverless Framework's), --var-file (Terraform's). Parameter overrides are also a serverless.yml's
 `${opt:NAME}` values and a Terraform configuration's `-var NAME=VALUE`s.
 
 They are gathered into one ProjectOptions kept on the click context, which `console.load`
@@ -69,6 +69,16 @@ def project_flags(sam_command: str = "local_invoke") -> Callable[[_Command], _Co
                 "--parameter-overrides stage=STAGE).",
             ),
             click.option(
+                "--var-file",
+                "var_files",
+                multiple=True,
+                type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False,
+                callback=_remember,
+                help="A Terraform variables file (Terraform's -var-file; may be repeated), over "
+                "terraform.tfvars and *.auto.tfvars.",
+            ),
+            click.option(
                 "--config-file",
                 "config_file",
                 type=click.Path(dir_okay=False, path_type=Path),
@@ -106,4 +116,5 @@ def current_project_options() -> ProjectOptions | None:
         config_env=given.get("config_env") or "default",
         config_file=Path(os.path.abspath(config_file)) if config_file else None,
         sam_command=given.get("sam_command", "local_invoke"),
+        var_files=tuple(Path(os.path.abspath(path)) for path in given.get("var_files") or ()),
     )

@@ -58,6 +58,20 @@ def pull(
         f"pulled {pulled.name} into {pulled.folder}: {pulled.files} files in src/, "
         f"template.yaml ({pulled.logical_id})"
     )
-    for layer in pulled.layers:
-        notice(f"layer {layer} is listed, not downloaded: map it with the `layers` setting")
+    _download_layers(pulled.layers, clients.lambda_client, profile)
     notice(f"next: cd {pulled.folder} && lamina invoke {pulled.logical_id}")
+
+
+def _download_layers(arns: list[str], client: object, profile: str | None) -> None:
+    """Each layer, from where the function was pulled, into the cache runs read layers from
+    (so the pulled function runs at once, offline, even with layers only the emulator has)."""
+    from lamina.commands.function_setup import stderr_progress
+    from lamina.deploy.layer_download import LayerDownloader, LayerDownloadError
+    from lamina.runtime.package_set import cache_root
+
+    download = LayerDownloader(cache_root() / "layers", profile, stderr_progress, client)
+    for arn in arns:
+        try:
+            notice(f"layer {arn}: in {download(arn)}; runs use it")
+        except LayerDownloadError as e:
+            notice(f"warning: {e}")

@@ -64,11 +64,18 @@ def log_progress(arn: str) -> DownloadProgress:
 
 class LayerDownloader:
     def __init__(
-        self, cache_dir: Path, profile: str | None = None, progress: ProgressFor = log_progress
+        self,
+        cache_dir: Path,
+        profile: str | None = None,
+        progress: ProgressFor = log_progress,
+        client: Any = None,
     ) -> None:
+        """`client`: the Lambda client to ask (`lamina pull`'s target), else one per ARN's
+        region as below."""
         self.cache_dir = cache_dir
         self.profile = profile
         self.progress = progress
+        self.client = client
 
     def folder_for(self, arn: str) -> Path:
         parts = arn.split(":")
@@ -114,6 +121,8 @@ class LayerDownloader:
             return None  # not downloaded (or by an older Lamina, which kept no sizes)
 
     def _client(self, region: str) -> Any:
+        if self.client is not None:
+            return self.client
         import boto3
 
         endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL")

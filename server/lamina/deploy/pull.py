@@ -5,8 +5,9 @@ configuration and a presigned URL of the code (code_location fetches it); the co
 the emulator's uploads) into `<folder>/src/`, and `<folder>/template.yaml` describes the
 function (FunctionName, Handler, Runtime, Timeout, MemorySize, Architectures, Environment,
 Layers), so `lamina invoke`, the lenses, debugging and `lamina sync` work on it at once, and
-sync sends it back under the same name. Layers are listed, not downloaded: map each ARN to a
-local folder with the `layers` setting to run with them.
+sync sends it back under the same name. Its layers are listed by ARN; `lamina pull` then
+downloads each from the same target into the shared layer cache (deploy/layer_download), where
+runs find them.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ a file, or a folder holding one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lamina.project.template import TemplateFunctions, find_template
@@ -42,10 +42,19 @@ def read_project_file(
     stack_name: str | None = None,
     region: str | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    var_files: Sequence[Path] = (),
 ) -> TemplateFunctions:
     """Read `path` with the reader its name calls for. Raises ProjectError naming the file."""
-    from lamina.project.serverless_files import SERVERLESS_FILE_NAMES, UNREAD_FILE_NAMES
+    from lamina.project.serverless_files import (
+        COMPOSE_FILE_NAMES,
+        SERVERLESS_FILE_NAMES,
+        UNREAD_FILE_NAMES,
+    )
 
+    if path.name in COMPOSE_FILE_NAMES:
+        from lamina.project.serverless_compose import read_compose
+
+        return read_compose(path, options=parameter_overrides)
     if path.name in (*SERVERLESS_FILE_NAMES, *UNREAD_FILE_NAMES):
         from lamina.project.serverless import read_serverless
 
@@ -57,7 +66,7 @@ def read_project_file(
     if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
         from lamina.project.terraform import read_terraform
 
-        return read_terraform(path.parent, variables=parameter_overrides)
+        return read_terraform(path.parent, variables=parameter_overrides, var_files=var_files)
     from lamina.project.sam_project import read_sam_project
 
     return read_sam_project(

@@ -9,6 +9,7 @@ the text's hash, written once and never inside the project, and runs the functio
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 INLINE_FILE_NAME = "index.py"
@@ -36,11 +37,21 @@ def write_replacing(target: Path, data: bytes) -> None:
 
 def inline_code_dir(source: str) -> Path:
     """The folder holding `source` as index.py (created on first use). Raises OSError."""
+    return inline_files_dir({INLINE_FILE_NAME: source})
+
+
+def inline_files_dir(files: Mapping[str, str]) -> Path:
+    """The folder holding `files` ({relative name: text}; created on first use, named by their
+    hash). Raises OSError, or ValueError for a name that would leave the folder."""
     import hashlib  # here, not at import: most templates have no inline code
 
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha256(repr(sorted(files.items())).encode("utf-8")).hexdigest()[:20]
     folder = lamina_cache_dir("inline") / digest
-    target = folder / INLINE_FILE_NAME
-    if not target.is_file():
-        write_replacing(target, source.encode("utf-8"))
+    for name, text in files.items():
+        parts = Path(name).parts
+        if not parts or Path(name).is_absolute() or ".." in parts:
+            raise ValueError(f"{name!r} is not a name inside the code folder")
+        target = folder.joinpath(*parts)
+        if not target.is_file():
+            write_replacing(target, text.encode("utf-8"))
     return folder

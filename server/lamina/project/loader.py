@@ -130,6 +130,7 @@ def load_project(
             stack_name=stack_name or _stack_name(project.settings),
             region=sam.region,
             parameter_overrides=sam.parameter_overrides,
+            var_files=options.var_files,
         )
         project.template_path = from_template.path
         project.warnings.extend(from_template.warnings)

@@ -46,6 +46,7 @@ class ProjectOptions:
     config_env: str = DEFAULT_CONFIG_ENV
     config_file: Path | None = None
     sam_command: str = LOCAL_INVOKE_COMMAND
+    var_files: tuple[Path, ...] = ()  # Terraform's -var-file, in the order given
 
     def replace(self, **changes: Any) -> ProjectOptions:
         return dataclasses.replace(self, **changes)

@@ -32,6 +32,7 @@ from lamina.project.serverless_files import (
 )
 from lamina.project.serverless_layers import function_layers, service_layers
 from lamina.project.serverless_package import package_warnings
+from lamina.project.serverless_plugins import plugin_warnings
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
@@ -44,9 +45,11 @@ def read_serverless(
     path: Path,
     environ: Mapping[str, str] | None = None,
     options: Mapping[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> TemplateFunctions:
     """The functions of one serverless.yml, with `options` as the framework's command-line
-    options (`stage`, `region`, any `${opt:NAME}`). Raises ProjectError naming file and line."""
+    options (`stage`, `region`, any `${opt:NAME}`) and `params` as serverless-compose.yml's
+    for the service. Raises ProjectError naming file and line."""
     path = Path(os.path.abspath(path))
     if path.name in UNREAD_FILE_NAMES:
         raise ProjectError(
@@ -59,7 +62,7 @@ def read_serverless(
     data = document.data
     if not isinstance(data, Mapping):
         raise ProjectError("serverless.yml must be a mapping (service, provider, functions)", path)
-    resolver = VariableResolver(data, path.parent, environ, options)
+    resolver = VariableResolver(data, path.parent, environ, options, params)
     provider = resolver.resolve(data.get("provider") or {}, "provider")
     if not isinstance(provider, Mapping):
         raise ProjectError("provider must be a mapping", path, document.section_line("provider"))
@@ -68,7 +71,7 @@ def read_serverless(
     service = resolver.resolve(data.get("service"), "service")
     if isinstance(service, Mapping):  # v2's `service: {name: ...}`
         service = service.get("name")
-    functions = data.get("functions") or {}
+    functions = _functions(data.get("functions"), resolver)
     if not isinstance(functions, Mapping):
         line = document.section_line("functions")
         raise ProjectError("functions must be a mapping of function names", path, line)
@@ -94,6 +97,7 @@ def read_serverless(
         result.functions.append(spec)
         handler_file = spec.handler_path.relative_to(spec.code_dir).as_posix()
         result.warnings.extend(package_warnings(str(key), settings, package, handler_file))
+    result.warnings.extend(plugin_warnings(data.get("plugins"), data.get("custom")))
     result.warnings.extend(resolver.warnings)
     return result
 
@@ -148,6 +152,22 @@ def _function(
         source="serverless",
         template_events=sam_events(key, settings.get("events"), resolver.warnings),
     )
+
+
+def _functions(raw: Any, resolver: VariableResolver) -> Any:
+    """`functions:` as a mapping: written in place, from `${file(...)}`, or a list of both
+    (the framework merges them, in order)."""
+    if isinstance(raw, str) and "${" in raw:
+        raw = resolver.resolve(raw, "functions")
+    if isinstance(raw, list):
+        merged: dict[str, Any] = {}
+        for part in raw:
+            part = resolver.resolve(part, "functions") if isinstance(part, str) else part
+            if not isinstance(part, Mapping):
+                return raw
+            merged.update(part)
+        return merged
+    return raw or {}
 
 
 def _environment(value: Any) -> dict[str, str]:

@@ -3,10 +3,12 @@
 Resolved: `${self:a.b}` (and `${a.b}`, v4's short form), `${sls:stage}`, `${sls:instanceId}`,
 `${opt:NAME}` (the command line's --stage and --parameter-overrides NAME=VALUE; stage and
 region default to the provider's, else dev and us-east-1), `${env:NAME}`,
-`${file(./x.yml):a.b}`, `${aws:region}`, `${aws:accountId}`, `${strToBool(...)}`, and each
+`${file(./x.yml):a.b}`, `${aws:region}`, `${aws:accountId}`, `${strToBool(...)}`, `${param:NAME}`
+(serverless-compose.yml's params for the service, then the service's `params:` for the stage,
+then its `params.default`), and each
 with a fallback: `${opt:stage, 'dev'}`, `${env:X, ${self:custom.x}}`. Innermost first, so
 variables inside variables work. What only a deployed account has (`${ssm:...}`, `${cf:...}`,
-`${s3:...}`, `${param:...}`, ...) stays as written and a warning says where.
+`${s3:...}`, a param no one sets, ...) stays as written and a warning says where.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.project.cfn_yaml import cfn_loader_class
 from lamina.project.spec import DEFAULT_ACCOUNT, ProjectError
 
 DEFAULT_STAGE = "dev"
@@ -37,6 +40,7 @@ class VariableResolver:
         service_dir: Path,
         environ: Mapping[str, str] | None = None,
         options: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.document = document
         self.service_dir = service_dir
@@ -62,6 +66,11 @@ class VariableResolver:
             or DEFAULT_REGION
         )
         self._stage_known = True
+        declared = document.get("params")
+        by_stage = declared if isinstance(declared, Mapping) else {}
+        self.params: dict[str, Any] = {}
+        for given in (by_stage.get("default"), by_stage.get(self.stage), params):
+            self.params.update(given if isinstance(given, Mapping) else {})
 
     def _plain(self, value: Any, where: str) -> str | None:
         if value is None:
@@ -92,6 +101,8 @@ class VariableResolver:
         return text.replace(_UNRESOLVED_MARK, "$") if isinstance(text, str) else text
 
     def _variable(self, body: str, where: str) -> Any:
+        if body.startswith("AWS::"):  # CloudFormation's, in a Fn::Sub: the framework leaves it
+            return f"{_UNRESOLVED_MARK}{{{body}}}"
         source, fallback = _split_fallback(body)
         value = self._source(source, where)
         if value is None and fallback is not None:
@@ -117,6 +128,8 @@ class VariableResolver:
             return {**known, **self.options}.get(name)
         if kind == "env":
             return self.environ.get(name)
+        if kind == "param":
+            return self.params.get(name)
         if kind == "aws":
             return {"region": self.region, "accountId": DEFAULT_ACCOUNT}.get(name)
         match = _FILE_SOURCE.match(source)
@@ -154,7 +167,8 @@ class VariableResolver:
         file_path = Path(os.path.normpath(self.service_dir / str(relative)))
         try:
             text = file_path.read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
+            # CloudFormation's tags (!Ref, !GetAtt...) as serverless.yml itself takes them
+            data = yaml.load(text, Loader=cfn_loader_class())  # noqa: S506 - a SafeLoader
         except (OSError, UnicodeDecodeError) as error:
             raise ProjectError(f"{where}: cannot read {file_path}: {error}") from None
         except yaml.YAMLError as error:

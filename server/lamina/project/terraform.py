@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from lamina.project.spec import (
     FunctionSpec,
 )
 from lamina.project.template import TemplateFunctions
+from lamina.project.terraform_archive_sources import archive_sources_dir
 from lamina.project.terraform_config import (
     S3_OBJECT_RESOURCES,
     UNRESOLVED,
@@ -40,11 +41,18 @@ from lamina.project.terraform_config import (
     blocks,
     configuration_files,
 )
+from lamina.project.terraform_instances import dynamic_environment, instances
 from lamina.project.terraform_layers import function_layers, layer_versions
-from lamina.project.terraform_modules import is_local_source, read_local_module
+from lamina.project.terraform_modules import ModuleCall, read_module
 
 LAMBDA_RESOURCE = "aws_lambda_function"
 LAMBDA_MODULE_SOURCE = "terraform-aws-modules/lambda/aws"
+# The same module from its repository: github.com/terraform-aws-modules/terraform-aws-lambda,
+# git::https://github.com/...terraform-aws-lambda.git?ref=..., with or without a subfolder.
+_LAMBDA_MODULE_REPOSITORY = re.compile(
+    r"^(?:git::)?(?:https://|ssh://git@|git@)?github\.com[/:]terraform-aws-modules/"
+    r"terraform-aws-lambda(?:\.git)?(?:\?|$)"
+)
 _FUNCTION_KEYS = (
     "handler",
     "runtime",
@@ -59,6 +67,12 @@ _FUNCTION_KEYS = (
 _MODULE_KEYS = (*_FUNCTION_KEYS, "source_path", "environment_variables")
 
 
+def is_lambda_module(source: str) -> bool:
+    """terraform-aws-modules/lambda/aws, from the registry or its GitHub repository."""
+    source = source.removeprefix("registry.terraform.io/")
+    return source.startswith(LAMBDA_MODULE_SOURCE) or bool(_LAMBDA_MODULE_REPOSITORY.match(source))
+
+
 def find_terraform_file(folder: Path) -> Path | None:
     """The first *.tf or *.tf.json file of `folder` (by name), or None."""
     files = configuration_files(folder)
@@ -70,12 +84,18 @@ def read_terraform(
     environ: Mapping[str, str] | None = None,
     variables: Mapping[str, Any] | None = None,
     depth: int = 0,
+    root: Path | None = None,
+    module_key: str = "",
+    var_files: Sequence[Path] = (),
 ) -> TemplateFunctions:
     """The functions of the *.tf files in `folder`, with `variables` as `-var NAME=VALUE`s
-    (a local module's inputs when `depth` > 0). Raises ProjectError naming file and line."""
+    (a module's inputs when `depth` > 0; `root` is then the root module's folder and
+    `module_key` the module's dotted name) and `var_files` as `-var-file`s. Raises
+    ProjectError naming file and line."""
     folder = Path(os.path.abspath(folder))
+    root = folder if root is None else root
     environ = os.environ if environ is None else environ
-    config = Configuration(folder, environ, variables)
+    config = Configuration(folder, environ, variables, var_files, root)
     result = TemplateFunctions(path=find_terraform_file(folder) or folder / "main.tf")
     for path, document in config.documents:
         text = path.read_text(encoding="utf-8")
@@ -95,58 +115,24 @@ def read_terraform(
         for name, body in blocks(document, "module"):
             line = _line(text, rf'module\s+"{re.escape(name)}"')
             source = str(body.get("source", "")) if isinstance(body, Mapping) else ""
-            if is_local_source(source):
-                functions, warnings = read_local_module(
-                    name, source, body, folder, environ, config.resolve, read_terraform, depth
-                )
-                result.functions.extend(functions)
-                result.warnings.extend(warnings)
-                continue
-            if not source.startswith(LAMBDA_MODULE_SOURCE):
-                result.warnings.append(
-                    f"module.{name} ({source or 'no source'}): modules are not followed; "
-                    "functions defined inside it are not listed"
-                )
-                continue
-            spec = _module_function(config, name, body, result)
-            if spec is not None:
-                spec.source_path, spec.source_line = path, line
-                result.functions.append(spec)
+            key = f"{module_key}.{name}" if module_key else name
+            for index, instance in instances(config, f"module.{name}", body):
+                config.instance = instance
+                if is_lambda_module(source):  # read from its arguments
+                    spec = _module_function(config, f"{name}{index}", body, result)
+                    if spec is not None:
+                        spec.source_path, spec.source_line = path, line
+                        result.functions.append(spec)
+                else:
+                    call = ModuleCall(f"{name}{index}", key, source, body, root, depth)
+                    functions, warnings = read_module(
+                        call, folder, environ, config.resolve, read_terraform
+                    )
+                    result.functions.extend(functions)
+                    result.warnings.extend(warnings)
+                config.instance = {}
     result.warnings.extend(config.warnings)
     return result
-
-
-def instances(
-    config: Configuration, address: str, body: Mapping[str, Any]
-) -> list[tuple[str, dict[str, Any]]]:
-    """(address suffix, count/each values) per instance: `count = 2` gives [0] and [1],
-    `for_each` over a map or a set of strings gives ["key"] each; no count/for_each, one."""
-    if "count" in body:
-        count = config.resolve(body["count"], f"{address}.count")
-        if isinstance(count, str) and count.isdigit():
-            count = int(count)
-        if not isinstance(count, int) or isinstance(count, bool):
-            config.warnings.append(f"{address}: skipped: count {count!r} is not a known number")
-            return []
-        return [(f"[{i}]", {"count.index": i}) for i in range(count)]
-    if "for_each" not in body:
-        return [("", {})]
-    raw = body["for_each"]
-    if isinstance(raw, str):  # toset(...)/tomap(...) around a list, variable or local
-        raw = re.sub(r"^\$\{to(?:set|map)\((.*)\)\}$", r"${\1}", raw.strip(), flags=re.S)
-        if re.fullmatch(r"\$\{\[.*\]\}", raw, flags=re.S):
-            import contextlib
-            import json
-
-            with contextlib.suppress(ValueError):  # not JSON: resolved (and warned about) below
-                raw = json.loads(raw[2:-1])
-    each = config.resolve(raw, f"{address}.for_each")
-    if isinstance(each, list) and all(isinstance(item, str) for item in each):
-        each = {item: item for item in each}
-    if not isinstance(each, Mapping) or any(UNRESOLVED in str(key) for key in each):
-        config.warnings.append(f"{address}: skipped: for_each is not a known map or set of strings")
-        return []
-    return [(f'["{key}"]', {"each.key": key, "each.value": each[key]}) for key in each]
 
 
 def _line(text: str, pattern: str) -> int | None:
@@ -168,10 +154,12 @@ def _function(
     if body.get("s3_bucket") or body.get("s3_key"):
         code_dir = _code_from_s3_object(config, body.get("s3_key"), address, result)
     else:
-        code_dir = _code_from_filename(config, body.get("filename"), address, result)
+        code_dir = _code_from_filename(
+            config, body.get("filename"), address, result, values.get("handler")
+        )
     if code_dir is None:
         return None
-    environment = values.get("environment") or [{}]
+    environment = values.get("environment") or dynamic_environment(config, body, address)
     variables = environment[0].get("variables", {}) if isinstance(environment, list) else {}
     spec = _spec(address, name, values, code_dir, variables, result)
     if spec is not None and "layers" in body:
@@ -190,6 +178,11 @@ def _module_function(
     config: Configuration, name: str, body: Mapping[str, Any], result: TemplateFunctions
 ) -> FunctionSpec | None:
     address = f"module.{name}"
+    flags = {key: config.resolve(body.get(key, default), f"{address}.{key}")
+             for key, default in (("create", True), ("create_function", True),
+                                  ("create_layer", False))}  # fmt: skip
+    if flags != {"create": True, "create_function": True, "create_layer": False}:
+        return None  # the module makes a layer, or nothing: no function (as the module decides)
     values = _values(config, body, address, _MODULE_KEYS)
     source_path = values.get("source_path")
     if not isinstance(source_path, str) or UNRESOLVED in source_path:
@@ -230,9 +223,14 @@ def _code_from_s3_object(
 
 
 def _code_from_filename(
-    config: Configuration, filename: Any, address: str, result: TemplateFunctions
+    config: Configuration,
+    filename: Any,
+    address: str,
+    result: TemplateFunctions,
+    handler: Any = None,
 ) -> Path | None:
-    """The folder an archive_file zipped, or the folder `filename` names."""
+    """The folder an archive_file zipped, or the folder `filename` names; for a zip built
+    outside Terraform, the folder beside it that holds the handler's module."""
     raw = str(filename or "")
     archive = re.fullmatch(r"\$\{data\.archive_file\.([\w-]+)\.output_path\}", raw)
     if archive is None:  # a literal zip path: the archive_file that writes it, if any
@@ -247,11 +245,7 @@ def _code_from_filename(
             ):
                 return _archive_source(config, archive_name, body, address, result)
         if written.endswith(".zip") or not written:
-            result.warnings.append(
-                f"{address}: skipped: the code is {written or 'not given'} (a zip built "
-                "outside Terraform); use an archive_file with source_dir"
-            )
-            return None
+            return _beside_zip(config, written, handler, address, result)
         return Path(os.path.normpath(config.folder / written))
     name = archive.group(1)
     archive_body = config.archives.get(name)
@@ -261,6 +255,29 @@ def _code_from_filename(
     return _archive_source(config, name, archive_body, address, result)
 
 
+def _beside_zip(
+    config: Configuration, written: str, handler: Any, address: str, result: TemplateFunctions
+) -> Path | None:
+    """A zip built outside Terraform (a build script, or committed): its sources are taken from
+    the folder named like the zip, or the zip's own folder, when it holds the handler's module
+    (`app.handler` -> app.py). Lamina runs sources, never the zip."""
+    zip_path = Path(os.path.normpath(config.folder / written)) if written else None
+    module = str(handler).rpartition(".")[0].replace(".", "/") if handler else ""
+    for folder in [zip_path.with_suffix(""), zip_path.parent] if zip_path and module else []:
+        if (folder / f"{module}.py").is_file() or (folder / module / "__init__.py").is_file():
+            result.warnings.append(
+                f"{address}: the code is {written}, a zip built outside Terraform; running "
+                f"{module}.py from {folder}, the folder beside it that holds the handler"
+            )
+            return folder
+    beside = f" and no folder beside it holds {module}.py" if module and written else ""
+    result.warnings.append(
+        f"{address}: skipped: the code is {written or 'not given'} (a zip built outside "
+        f"Terraform){beside}; use an archive_file with source_dir"
+    )
+    return None
+
+
 def _archive_source(
     config: Configuration,
     name: str,
@@ -268,14 +285,20 @@ def _archive_source(
     address: str,
     result: TemplateFunctions,
 ) -> Path | None:
-    values = config.resolve(body, f"data.archive_file.{name}")
+    paths = {key: body[key] for key in ("source_dir", "source_file") if key in body}
+    values = config.resolve(paths, f"data.archive_file.{name}")
     if isinstance(values.get("source_dir"), str):
         return Path(os.path.normpath(config.folder / values["source_dir"]))
     if isinstance(values.get("source_file"), str):
         return Path(os.path.normpath(config.folder / values["source_file"])).parent
+    if body.get("source"):
+        where = f"data.archive_file.{name}"
+        folder = archive_sources_dir(config, body["source"], where, result.warnings)
+        if folder is not None:
+            return folder
     result.warnings.append(
-        f"{address}: skipped: data.archive_file.{name} has no source_dir or source_file "
-        "(source blocks are not read)"
+        f"{address}: skipped: data.archive_file.{name} has no source_dir, source_file or "
+        "source blocks Lamina can write"
     )
     return None
 

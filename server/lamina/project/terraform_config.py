@@ -1,6 +1,7 @@
-"""A Terraform configuration folder as values: its *.tf files parsed (python-hcl2, the parses
-cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
-then the command line's -var values: Terraform's order, later winning), locals, archive_file data sources and aws_s3_object uploads,
+"""A Terraform configuration folder as values: its *.tf files parsed (terraform_hcl, with
+python-hcl2 for what it leaves; the parses cached by content), its variables (defaults, then TF_VAR_x, terraform.tfvars, *.auto.tfvars,
+then the command line's -var-file files and -var values: Terraform's order, later winning),
+`terraform.workspace`, locals, archive_file data sources and aws_s3_object uploads,
 and the resolution of expressions to what a local run can know.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,20 @@ from lamina.project.spec import ProjectError
 
 S3_OBJECT_RESOURCES = ("aws_s3_object", "aws_s3_bucket_object")
 EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
+_MARKER_SPACES = re.compile(r"^([ \t]*[A-Za-z_]\w*)[ \t]+$", re.M)
 UNRESOLVED = "\x00"  # stands for "$" in a kept expression, so it isn't resolved again
 
 
 def _cache_file(text: str) -> Path:
-    """Where the parse of `text` is kept: python-hcl2 takes about 10 ms per block (lark), so a
-    200-function configuration is parsed once per change, not at every start."""
+    """Where the parse of `text` is kept: what python-hcl2 reads takes it about 10 ms per block
+    (lark), so a configuration is parsed once per change, not at every start."""
     import hashlib
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = hashlib.sha256(f"{_parser_stamp()}\0{text}".encode()).hexdigest()
+    from lamina.project.terraform_hcl import READER_VERSION
+
+    stamp = f"{_parser_stamp()}\0{READER_VERSION}"
+    key = hashlib.sha256(f"{stamp}\0{text}".encode()).hexdigest()
     return Path(base) / "lamina" / "hcl2" / f"{key}.json"
 
 
@@ -64,7 +69,9 @@ def _parse(path: Path) -> dict[str, Any]:
         return cached
     except (OSError, ValueError):
         pass
-    parsed = _parse_hcl(text, path)
+    from lamina.project.terraform_hcl import parse
+
+    parsed = parse(text, path, _parse_hcl)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -75,16 +82,21 @@ def _parse(path: Path) -> dict[str, Any]:
     return parsed
 
 
-def _parse_hcl(text: str, path: Path) -> dict[str, Any]:
+def _parse_hcl(text: str, path: Path, first_line: int = 1) -> dict[str, Any]:
+    """python-hcl2's values of `text`, which starts at line `first_line` of `path`."""
     import hcl2
 
     options = hcl2.SerializationOptions(
         with_comments=False, explicit_blocks=False, strip_string_quotes=True
     )
+    # Terraform allows spaces after a heredoc's closing marker; python-hcl2 doesn't (a line
+    # holding one word is otherwise only ever inside a heredoc).
+    text = _MARKER_SPACES.sub(r"\1", text)
     try:
         return dict(hcl2.loads(text, serialization_options=options))
     except Exception as error:  # lark's errors carry the line; their classes vary by version
         line = getattr(error, "line", None)
+        line = line + first_line - 1 if isinstance(line, int) else None
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ProjectError(f"invalid HCL: {message}", path, line) from None
 
@@ -128,12 +140,17 @@ class Configuration:
         folder: Path,
         environ: Mapping[str, str],
         variables: Mapping[str, Any] | None = None,
+        var_files: Sequence[Path] = (),
+        root: Path | None = None,
     ) -> None:
         self.folder = folder
+        self.root = folder if root is None else root  # the root module's: path.root, path.cwd
+        self.environ = environ
         self.documents = [
             (path, _parse_configuration(path)) for path in configuration_files(folder)
         ]
         # count.index, each.key and each.value while one instance of a counted resource is read
+        # (<iterator>.key and .value in a dynamic block's content)
         self.instance: dict[str, Any] = {}
         self.variables: dict[str, Any] = {}
         self.locals: dict[str, Any] = {}
@@ -157,11 +174,16 @@ class Configuration:
                 if isinstance(archives, Mapping):
                     self.archives.update(archives)
         # Terraform's order, later winning: defaults, TF_VAR_ environment variables,
-        # terraform.tfvars(.json), *.auto.tfvars(.json), then -var on the command line.
+        # terraform.tfvars(.json), *.auto.tfvars(.json), then the command line's -var-file
+        # files and -var values.
         for key, value in environ.items():
             if key.startswith("TF_VAR_"):
                 self.variables[key[len("TF_VAR_") :]] = value
         for tfvars in self._tfvars_files():
+            self.variables.update(_parse(tfvars))
+        for tfvars in var_files:
+            if not tfvars.is_file():
+                raise ProjectError("no such variables file (from --var-file)", tfvars)
             self.variables.update(_parse(tfvars))
         self.variables.update(variables or {})
 
@@ -191,14 +213,18 @@ class Configuration:
         if depth > 10:
             return self._unresolved(expression, where, "refers to itself")
         kind, _, name = expression.partition(".")
-        if kind in ("count", "each") and self.instance:
+        if self.instance and (kind in ("count", "each") or f"{kind}.value" in self.instance):
             return self._instance_value(expression, where)
         if kind == "var" and name in self.variables:
             return self.resolve(self.variables[name], where, depth + 1)
         if kind == "local" and name in self.locals:
             return self.resolve(self.locals[name], where, depth + 1)
-        if expression in ("path.module", "path.root", "path.cwd"):
+        if expression == "path.module":
             return str(self.folder)
+        if expression in ("path.root", "path.cwd"):
+            return str(self.root)
+        if expression == "terraform.workspace":
+            return self._workspace()
         if kind == "var":
             return self._unresolved(expression, where, "the variable has no value here")
         if kind == "data" and name.startswith("terraform_remote_state."):
@@ -206,6 +232,16 @@ class Configuration:
         if kind == "module":
             return self._unresolved(expression, where, "module outputs are not read")
         return self._unresolved(expression, where, "a value only known once applied")
+
+    def _workspace(self) -> str:
+        """TF_WORKSPACE, else the one `terraform workspace select` recorded, else default."""
+        if self.environ.get("TF_WORKSPACE"):
+            return self.environ["TF_WORKSPACE"]
+        try:
+            selected = (self.root / ".terraform" / "environment").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return "default"
+        return selected.strip() or "default"
 
     def _instance_value(self, expression: str, where: str) -> Any:
         """count.index, each.key, each.value and each.value.a.b of the instance being read."""
