@@ -38,14 +38,28 @@ class ProcessStatus:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._fd = -1
+        self._statm = -1  # opened at the first rss(): only a running handler's is polled
         if _HAS_PROC:
             with contextlib.suppress(OSError):
                 self._fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        for fd in (self._fd, self._statm):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._statm = -1
+
+    def rss(self) -> int:
+        """Current resident set size (0 once gone): /proc/<pid>/statm, held open, costs a
+        third of a status read (the memory limit's poll, every few ms of a running handler)."""
+        if self._fd < 0:
+            return rss_bytes(self.pid)
+        try:
+            if self._statm < 0:
+                self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
+            return int(os.pread(self._statm, 256, 0).split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            return 0
 
     def _read(self) -> bytes | None:
         try:
