@@ -119,6 +119,30 @@ async def test_background_thread_is_frozen_between_invokes(
         assert advanced >= 40, advanced  # about 100 ticks in a second
 
 
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/status") as f:
+        return next(line.split()[1] for line in f if line.startswith("State:"))
+
+
+async def test_idle_environment_is_stopped_and_an_invoke_resumes_it(write_function: Any) -> None:
+    """The freeze is a real SIGSTOP soon after `/next` (FREEZE_AFTER_S), lifted by the next
+    event; an event sooner than that finds the runtime still running."""
+    config = write_function(THREAD)
+    async with RuntimePool(RuntimeOptions(freeze=True)) as pool:
+        body(await pool.invoke(config, InvocationRequest()))
+        (env,) = pool.environments(config)
+        assert env.runtime_pid is not None
+        for _ in range(200):  # the freeze is deferred a moment: wait for it, no clock asserted
+            if _state(env.runtime_pid) == "T":
+                break
+            await asyncio.sleep(0.01)
+        assert _state(env.runtime_pid) == "T"
+        for _ in range(5):  # back to back: answered, frozen or not
+            assert isinstance(body(await pool.invoke(config, InvocationRequest())), int)
+        await asyncio.sleep(0.5)
+        assert _state(env.runtime_pid) == "T"
+
+
 async def test_child_killed_mid_invoke_reports_exit_error_then_recovers(
     write_function: Any,
 ) -> None:

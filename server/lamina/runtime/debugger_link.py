@@ -31,14 +31,16 @@ class DebuggerLink:
                 RuntimeError(f"the debug environment exited ({returncode}) before debugpy listened")
             )
 
-    def on_event(self, event: str, payload: dict[str, Any]) -> None:
-        """The launcher's report: "listening" (with debugpy's port) or "attached"."""
+    def on_event(self, event: str, payload: dict[str, Any]) -> bool:
+        """The launcher's report: "listening" (with debugpy's port) or "attached". True if the
+        timeout is now suspended."""
         if event == "listening":
             self.port = int(payload.get("port", 0))
             if self._listening is not None and not self._listening.done():
                 self._listening.set_result(self.port)
         elif event == "attached":
             self.attached = True
+        return self.suspends_timeout
 
     @property
     def suspends_timeout(self) -> bool:

@@ -8,13 +8,10 @@ life: init, invocations, the freeze between them, the timeout and memory limit, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import functools
-import logging
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 from lamina.runtime import package_set, sandbox_errors
@@ -26,7 +23,8 @@ from lamina.runtime.debug import DebugSettings
 from lamina.runtime.debugger_link import DebuggerLink
 from lamina.runtime.environment_watch import EnvironmentWatch
 from lamina.runtime.extension_hooks import ExtensionHooks
-from lamina.runtime.init_phase import InitPhase, InitTimedOut
+from lamina.runtime.init_phase import InitPhase
+from lamina.runtime.init_wait import ChildEnd, await_init
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.invocation_answer import InvocationAnswer
 from lamina.runtime.invocation_messages import (
@@ -35,10 +33,8 @@ from lamina.runtime.invocation_messages import (
     event_headers,
     parse_error,
 )
-from lamina.runtime.invocation_report import closing, init_timeout_line
+from lamina.runtime.invocation_report import closing
 from lamina.runtime.log_lines import OutputCapture, end_line, start_line
-
-log = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
 _INVALID_REQUEST_ID = 400, api_error("InvalidRequestID", "Invalid request ID")
@@ -76,7 +72,7 @@ class ExecutionEnvironment:
         self.freeze_between_invokes = (
             options.freeze if freeze is None else freeze
         ) and debug is None
-        self._debugger = DebuggerLink(debug) if debug is not None else None
+        self.debugger = DebuggerLink(debug) if debug is not None else None
         self._deadline = Deadline()  # the current invocation's timeout
         self.state = EnvironmentState.INIT
         self.invocations = 0
@@ -106,10 +102,6 @@ class ExecutionEnvironment:
         return self._child.runtime_pid if self._child else None
 
     @property
-    def tmp_dir(self) -> Path | None:
-        return self._child.tmp_dir if self._child else None
-
-    @property
     def runtime_api(self) -> str:
         return self._child.runtime_api if self._child else ""
 
@@ -128,8 +120,8 @@ class ExecutionEnvironment:
         loop = asyncio.get_running_loop()
         self._init.begin(loop)
         self._exited = loop.create_future()
-        if self._debugger is not None:
-            self._debugger.start(loop)
+        if self.debugger is not None:
+            self.debugger.start(loop)
         try:
             await self._start_child(loop)
         except BaseException as e:
@@ -201,8 +193,8 @@ class ExecutionEnvironment:
             else:
                 self._settle(Outcome.error(sandbox_errors.exit_error(self._current, returncode)))
         self._api.cancel_pending()
-        if self._debugger is not None:
-            self._debugger.exited(returncode)
+        if self.debugger is not None:
+            self.debugger.exited(returncode)
         if self._exited is not None and not self._exited.done():
             self._exited.set_result(returncode)
         # A strong reference until done: the loop keeps only weak ones to tasks.
@@ -279,34 +271,18 @@ class ExecutionEnvironment:
         return self._finish(request, outcome, prefix, duration_ms, cold)
 
     async def _await_init(self, request_id: str) -> None:
-        assert self._answer is not None
         # A debug environment's init waits for the editor to attach: no limit on that.
         limit = None if self.debug is not None else self.options.init_timeout
+        dead = lambda: self.state is EnvironmentState.DEAD  # noqa: E731
+        child = ChildEnd(self._exited, self._returncode, dead, self.kill)
         try:  # a start that failed or was stopped raises here, as for an invoke that spawned
-            await self._init.wait(limit)
-        except InitTimedOut:
-            self._capture.write(init_timeout_line(self.options.init_timeout))
-            self._settle(
-                Outcome.error(sandbox_errors.timed_out(request_id, self.options.init_timeout))
-            )
-            await self.kill()
-            return
+            await await_init(
+                self._init, request_id, limit, self.options.init_timeout, child,
+                self._settle, self._capture.write,
+            )  # fmt: skip
         except BaseException:
             self.state = EnvironmentState.DEAD
             raise
-        if self.state is EnvironmentState.DEAD or self._init.error is not None:
-            # Init failed. The runtime client posted the error (or simply died); report it.
-            if self._exited is not None and self._returncode() is None:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._exited), 1.0)
-                if self._returncode() is None:
-                    await self.kill()
-            if not self._answer.outcome.done():
-                if self._init.error is not None:
-                    self._settle(Outcome(False, self._init.error))
-                else:
-                    code = self._returncode() or 1
-                    self._settle(Outcome.error(sandbox_errors.exit_error(request_id, code)))
 
     def _deliver(self, request: InvocationRequest) -> None:
         headers = event_headers(request, self.config.arn, self.config.timeout)
@@ -372,26 +348,16 @@ class ExecutionEnvironment:
         self._signal(signal.SIGKILL)
 
     def _timeout_suspended(self) -> bool:
-        return self._debugger is not None and self._debugger.suspends_timeout
+        return self.debugger is not None and self.debugger.suspends_timeout
 
     @property
     def debug_port(self) -> int | None:
-        return self._debugger.port if self._debugger is not None else None
-
-    async def wait_for_debugger_port(self) -> int:
-        """debugpy's port, once the child's debugpy is listening."""
-        assert self._debugger is not None, "start() a debug environment first"
-        return await self._debugger.listening()
+        """debugpy's port (see `debugger.listening()` to wait for it)."""
+        return self.debugger.port if self.debugger is not None else None
 
     def on_debugger(self, event: str, payload: dict[str, Any]) -> None:
-        if self._debugger is None:
-            return
-        self._debugger.on_event(event, payload)
-        if self._timeout_suspended():
-            self._deadline.cancel()
-
-    def _spawned_at(self) -> float:
-        return self._child.spawned_at if self._child else time.perf_counter()
+        if self.debugger is not None and self.debugger.on_event(event, payload):
+            self._deadline.cancel()  # an attached debugger stops the function's clock
 
     # --- RuntimeApiListener: called by the Runtime API server ----------------------------------
 
@@ -402,7 +368,7 @@ class ExecutionEnvironment:
 
     def _runtime_waits(self) -> None:
         """The runtime and every extension wait in their /next."""
-        if self._init.finish(self._spawned_at()):
+        if self._init.finish(self._child):
             if self._watch is not None:
                 self._watch.runtime_started()
             if self.state is EnvironmentState.INIT:  # a cold invoke may already have made it BUSY
@@ -417,18 +383,16 @@ class ExecutionEnvironment:
             self._answer.chunk(data)
 
     def on_response(self, request_id: str, body: bytes, content_type: str) -> tuple[int, str]:
-        if self._answer is None or request_id != self._current:
-            return _INVALID_REQUEST_ID
-        return self._answer.response(body, content_type)
+        answer = self._answer if request_id == self._current else None
+        return answer.response(body, content_type) if answer is not None else _INVALID_REQUEST_ID
 
     def on_invocation_error(self, request_id: str, body: bytes) -> tuple[int, str]:
-        if self._answer is None or request_id != self._current:
-            return _INVALID_REQUEST_ID
-        return self._answer.error(body)
+        answer = self._answer if request_id == self._current else None
+        return answer.error(body) if answer is not None else _INVALID_REQUEST_ID
 
     def on_init_error(self, body: bytes, error_type: str) -> None:
         self._init.error = body
-        if self._init.finish(self._spawned_at()) and self._watch is not None:
-            self._watch.runtime_started()
+        self._init.finish(self._child)
         if self._watch is not None:  # the runtime waits for our answer: still there to measure
+            self._watch.runtime_started()
             self._watch.note_peak()

@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Protocol
+
+
+class SpawnedChild(Protocol):
+    @property
+    def spawned_at(self) -> float: ...
 
 
 class InitTimedOut(Exception):
@@ -44,10 +50,12 @@ class InitPhase:
         self._running.set_exception(error)
         self._running.exception()  # retrieved: the caller of start() gets it too
 
-    def finish(self, spawned_at: float) -> bool:
-        """The runtime is ready (or has failed): True the first time, with the duration taken."""
+    def finish(self, child: SpawnedChild | None) -> bool:
+        """The runtime is ready (or has failed): True the first time, with the duration taken
+        since the child's spawn."""
         if self._done is None or self._done.done():
             return False
+        spawned_at = child.spawned_at if child is not None else time.perf_counter()
         self.duration_ms = (time.perf_counter() - spawned_at) * 1000
         self._done.set_result(None)
         return True

@@ -157,7 +157,8 @@ class RuntimePool:
         self._debugging.add(env)
         try:
             await env.start()
-            await env.wait_for_debugger_port()
+            assert env.debugger is not None
+            await env.debugger.listening()
         except BaseException:
             self._debugging.discard(env)
             await env.kill()

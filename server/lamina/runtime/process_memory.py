@@ -14,6 +14,7 @@ import sys
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _HAS_PROC = sys.platform.startswith("linux")
 _SIGKILL_BIT = 1 << 8
+_PF_EXITING = 0x4  # include/linux/sched.h
 
 
 def rss_bytes(pid: int) -> int:
@@ -38,14 +39,30 @@ class ProcessStatus:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._fd = -1
+        self._statm = -1  # opened at the first rss(): only a running handler's is polled
+        self._stat = -1  # held from the start: a pid reused later is another process's
         if _HAS_PROC:
             with contextlib.suppress(OSError):
                 self._fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+                self._stat = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        for fd in (self._fd, self._statm, self._stat):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._statm = self._stat = -1
+
+    def rss(self) -> int:
+        """Current resident set size (0 once gone): /proc/<pid>/statm, held open, costs a
+        third of a status read (the memory limit's poll, every few ms of a running handler)."""
+        if self._fd < 0:
+            return rss_bytes(self.pid)
+        try:
+            if self._statm < 0:
+                self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
+            return int(os.pread(self._statm, 256, 0).split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            return 0
 
     def _read(self) -> bytes | None:
         try:
@@ -65,20 +82,25 @@ class ProcessStatus:
 
     def is_ending(self) -> bool:
         """True if the process exited or has a SIGKILL pending: a kill from outside is queued at
-        once but takes effect a moment later, before its sockets close."""
-        if self._fd < 0:
+        once but takes effect a moment later, before its sockets close.
+
+        Read from /proc/<pid>/stat (half the kernel's work of a status read, once per invoke):
+        its state; its pending signals (field 31), where the kernel puts SIGKILL on every thread
+        as soon as the kill is sent (complete_signal); and, once the thread has taken the signal
+        off that list, PF_EXITING in its flags (field 9)."""
+        if self._stat < 0:
             return False
-        data = self._read()
-        if data is None:
+        try:
+            data = os.pread(self._stat, 1024, 0)
+        except OSError:  # the process is gone (reaped)
             return True
-        if _field(data, b"State")[:1] in (b"Z", b"X"):
+        fields = data[data.rfind(b")") + 2 :].split()  # after "pid (comm) "
+        if not fields or fields[0] in (b"Z", b"X"):
             return True
         try:
-            pending = int(_field(data, b"SigPnd") or b"0", 16)
-            pending |= int(_field(data, b"ShdPnd") or b"0", 16)
-        except ValueError:
+            return bool(int(fields[28]) & _SIGKILL_BIT or int(fields[6]) & _PF_EXITING)
+        except (IndexError, ValueError):
             return False
-        return bool(pending & _SIGKILL_BIT)
 
 
 def _field(status: bytes, name: bytes) -> bytes:
