@@ -16,7 +16,7 @@ DurableConfig run its whole execution, as `lamina invoke` does, inside the langu
 - `lamina.debug` starts one debug environment and runs every invocation of the execution in
   it: the first run and each replay after a wait or a callback reach the same debugpy, so a
   breakpoint after a wait is hit without attaching again. The environment ends with the
-  execution.
+  execution. The functions it invokes run under debugpy too (durable_target_debug.py).
 """
 
 from __future__ import annotations
