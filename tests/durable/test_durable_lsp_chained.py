@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from lsp.lsp_harness import StartClient, execute, wait_for
+from lsp.lsp_harness import StartClient, execute, plain, wait_for
+from ports import free_port
 from pytest_lsp import LanguageClient
 
 from durable.conftest import FUNCTIONS, NO_SANDBOX, editor_settings
@@ -115,12 +116,9 @@ async def test_invoke_of_a_durable_function_is_a_child_execution(client: Any) ->
     assert plain["ok"] and plain["payload"] == {"n": 40, "function": "plain-target"}
 
 
-async def test_under_debug_the_targets_are_said_to_run_outside_the_debugger(
-    tmp_path: Path, start_client: StartClient
-) -> None:
-    root = chained_project(tmp_path / "project")
-    settings = {**editor_settings(), "debug": {"waitForClient": False}}  # no editor attaches
-    client = await start_client(root, configuration=settings, apply_edits=False, env=NO_SANDBOX)
+async def debug_chain(client: Any) -> list[Any]:
+    """lamina.debug on Chain (its target: plain-target) until the execution ends; no editor
+    attaches (debug.waitForClient is off). The `lamina/debugReady` notifications sent."""
     event = {"target": "plain-target", "missing": "no-such-function"}
     attach = await asyncio.wait_for(
         execute(client, "lamina.debug", {"function": "Chain", "eventJson": event}), 240
@@ -128,8 +126,38 @@ async def test_under_debug_the_targets_are_said_to_run_outside_the_debugger(
     assert attach["request"] == "attach"
     ended = await wait_for(lambda: client.durable_executions, 240)
     assert ended[0].status == "SUCCEEDED", ended
+    assert len([r for r in client.invocation_results if r.function == "Plain"]) == 2
+    return [plain(r) for r in client.debug_ready]
+
+
+async def test_under_debug_each_invocation_of_a_target_gets_a_debugger(
+    tmp_path: Path, start_client: StartClient
+) -> None:
+    root = chained_project(tmp_path / "project")
+    settings = {**editor_settings(), "debug": {"waitForClient": False}}  # no editor attaches
+    client = await start_client(root, configuration=settings, apply_edits=False, env=NO_SANDBOX)
+    ready = await debug_chain(client)
+    # The execution's own debugpy, then one per invocation of the target, each on its port.
+    assert [r["lamina"]["function"] for r in ready] == ["Chain", "Plain", "Plain"]
+    assert len({r["connect"]["port"] for r in ready}) == 3
+    assert ready[1]["name"] == "Lamina: debug Plain (invoked from Chain)"
+    assert not [m.message for m in client.messages if "outside the debugger" in m.message]
+
+
+async def test_under_debug_a_target_without_a_debugger_is_said_to_run_outside_it(
+    tmp_path: Path, start_client: StartClient
+) -> None:
+    """A fixed debug.port: the execution's debugpy holds it, so the target's cannot start."""
+    root = chained_project(tmp_path / "project")
+    debug = {"waitForClient": False, "port": free_port()}
+    settings = {**editor_settings(), "debug": debug}
+    client = await start_client(root, configuration=settings, apply_edits=False, env=NO_SANDBOX)
+    ready = await debug_chain(client)
+    assert [r["lamina"]["function"] for r in ready] == ["Chain"]
     said = [m.message for m in client.messages if "outside the debugger" in m.message]
     # Once, though the target ran twice; the unknown name is no function, so nothing to say.
     assert len(said) == 1, [m.message for m in client.messages]
-    assert said[0].startswith("Lamina: plain-target, invoked from the debugged execution of Chain")
-    assert len([r for r in client.invocation_results if r.function == "Plain"]) == 2
+    assert said[0].startswith(
+        "Lamina: Plain, invoked from the debugged execution of Chain, runs outside the debugger: "
+    )
+    assert f"lamina.debug.port is fixed ({debug['port']})" in said[0]

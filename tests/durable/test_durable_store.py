@@ -111,6 +111,52 @@ def test_every_save_reads_back_as_the_runners_document(finished: Any, tmp_path: 
     assert finished.start_input.input and "Input" not in json.loads(shell)["StartInput"]
 
 
+def row_columns(state: Path) -> Any:
+    with sqlite3.connect(state / "durable-executions.sqlite3") as conn:
+        return conn.execute(
+            "SELECT function_name, execution_name, status, start_timestamp, end_timestamp "
+            "FROM executions"
+        ).fetchall()
+
+
+def test_the_runners_row_follows_the_execution_from_running_to_its_end(
+    finished: Any, tmp_path: Path
+) -> None:
+    """A save sets only the row's columns that changed (status, end timestamp); a reader of
+    the row (the runner's queries, resume after a restart, retention) sees them as the
+    runner's own REPLACE would have left them."""
+    from aws_durable_execution_sdk_python_testing.execution import Execution
+
+    from lamina.durable.store import ExecutionDatabase
+
+    state = tmp_path / "state"
+    first = dataclasses.replace(finished.operations[0], end_timestamp=None)
+    growing = Execution(finished.durable_execution_arn, finished.start_input, [first])
+    started = first.start_timestamp.timestamp()
+    names = (finished.start_input.function_name, finished.start_input.execution_name)
+    database = ExecutionDatabase.open(state)
+    try:
+        for k in range(3):  # the first save inserts the row, the next ones update it
+            growing.token_sequence = k
+            database.save(growing)
+            assert row_columns(state) == [(*names, "RUNNING", started, None)]
+            assert read_back(state, growing.durable_execution_arn) == runners_document(growing)
+        assert database.running_arns() == [growing.durable_execution_arn]
+        growing.operations = [finished.operations[0]]
+        growing.is_complete, growing.close_status = True, finished.close_status
+        database.save(growing)
+    finally:
+        database.close()
+    ended = finished.operations[0].end_timestamp.timestamp()
+    assert row_columns(state) == [(*names, finished.close_status.value, started, ended)]
+    reopened = ExecutionDatabase.open(state)
+    try:
+        assert reopened.running_arns() == []
+        assert reopened.expired_arns(ended + 86400 * 400) == [growing.durable_execution_arn]
+    finally:
+        reopened.close()
+
+
 def test_an_execution_stored_whole_is_read_and_then_saved_in_parts(
     finished: Any, tmp_path: Path
 ) -> None:

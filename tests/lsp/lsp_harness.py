@@ -72,6 +72,17 @@ def apply_workspace_edit(edit: types.WorkspaceEdit) -> None:
         apply(Path(to_fs_path(uri) or ""), list(edits))
 
 
+def plain(value: Any) -> Any:
+    """A notification's params (pygls' named tuples) as plain JSON values."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def make_client(apply_edits: bool) -> LanguageClient:
     client = make_test_lsp_client()
     client.invocation_results = []  # type: ignore[attr-defined]

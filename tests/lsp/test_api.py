@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import requests
-from lsp_harness import StartClient, execute, lenses, open_document, wait_for
+from lsp_harness import StartClient, execute, lenses, open_document, plain, wait_for
 from ports import free_port
 
 
@@ -84,15 +83,6 @@ async def test_start_api_without_api_events_is_one_clear_error(
         raise AssertionError("lamina.startApi started an API with no routes")
     # The server goes on: a second command still answers.
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": False}
-
-
-def plain(value: Any) -> Any:
-    """A notification's params (pygls gives named tuples) as plain JSON values."""
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 async def test_debug_a_functions_api_requests_from_the_editor(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from dap_client import DapClient
-from lsp_harness import ECHO_TEMPLATE, execute, wait_for, write_echo_project
+from lsp_harness import ECHO_TEMPLATE, execute, plain, wait_for, write_echo_project
 
 ITEMS_BREAK_LINE = 169  # samples/http-api/src/items_api.py: logger.info("%s %s", method, path)
 ECHO_BREAK_LINE = 8  # lsp_harness.ECHO_HANDLER: print("echo got", event)
@@ -20,17 +20,6 @@ def handler(event, context):
     doubled = event["n"] * 2
     return {"doubled": doubled}
 """
-
-
-def plain(value: Any) -> Any:
-    """A notification's params (pygls' named tuples) as plain JSON values."""
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def drive(

@@ -17,7 +17,6 @@ written once: in the shell it would be encoded and written again at every checkp
 
 from __future__ import annotations
 
-import copy
 import json
 import sqlite3
 from typing import Any
@@ -49,6 +48,7 @@ MAPS: dict[str, str] = {
 }
 # Lists of plain values compare by value; the rest by identity.
 _BY_VALUE = {"UpdatedOperationIds"}
+_EMPTY: dict[str, Any] = {attr: [] for attr, _ in LISTS.values()} | dict.fromkeys(MAPS.values(), {})
 INPUT = "Input"  # StartInput's Input, a part of its own (key 0)
 
 
@@ -60,6 +60,8 @@ class Saved:
         self.lists: dict[str, list[Any]] = {}
         self.maps: dict[str, dict[str, Any]] = {}
         self.start_input: Any = None  # the StartInput whose Input the parts hold
+        # The runner's row's status and end timestamp as saved (None: not known).
+        self.columns: tuple[str, float | None] | None = None
 
     @classmethod
     def of(cls, execution: Any) -> Saved:
@@ -75,11 +77,8 @@ class Saved:
 
 def shell_json(execution: Any) -> str:
     """The runner's document of the execution without its growing parts."""
-    shell = copy.copy(execution)
-    for attr, _ in LISTS.values():
-        setattr(shell, attr, [])
-    for attr in MAPS.values():
-        setattr(shell, attr, {})
+    shell = object.__new__(type(execution))  # a copy whose growing parts are empty
+    shell.__dict__ = {**execution.__dict__, **_EMPTY}
     document = shell.to_json_dict()
     document["StartInput"].pop(INPUT, None)
     return json.dumps(document)

@@ -96,25 +96,31 @@ class ExecutionDatabase(SQLiteExecutionStore):
             started = execution.get_operation_execution_started()
             document = execution_parts.shell_json(execution)
             saved = self._saved.pop(arn, None)  # dropped if the transaction fails
+            status = execution.current_status().value
+            ended = started.end_timestamp.timestamp() if started.end_timestamp else None
             with self._connection() as conn:
                 execution_parts.write_parts(conn, execution, saved)
-                conn.execute(
-                    "INSERT OR REPLACE INTO executions (durable_execution_arn, function_name, "
-                    "execution_name, status, start_timestamp, end_timestamp, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        arn,
-                        execution.start_input.function_name,
-                        execution.start_input.execution_name,
-                        execution.current_status().value,
-                        started.start_timestamp.timestamp() if started.start_timestamp else None,
-                        started.end_timestamp.timestamp() if started.end_timestamp else None,
-                        document,
-                    ),
-                )
+                if not _update_row(conn, arn, saved, (status, ended), document):
+                    conn.execute(
+                        "INSERT OR REPLACE INTO executions (durable_execution_arn, function_name, "
+                        "execution_name, status, start_timestamp, end_timestamp, data) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            arn,
+                            execution.start_input.function_name,
+                            execution.start_input.execution_name,
+                            status,
+                            started.start_timestamp.timestamp()
+                            if started.start_timestamp
+                            else None,
+                            ended,
+                            document,
+                        ),
+                    )
             if saved is None:
                 saved = Saved()
             saved.remember(execution)
+            saved.columns = (status, ended)
             self._saved[arn] = saved
             self._save_pause(execution)
             self._remember(execution)
@@ -316,3 +322,28 @@ class ExecutionDatabase(SQLiteExecutionStore):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def _update_row(
+    conn: sqlite3.Connection,
+    arn: str,
+    saved: Saved | None,
+    columns: tuple[str, float | None],
+    document: str,
+) -> bool:
+    """Update the runner's row of an execution saved before, setting only the columns that
+    changed: the row's four indexes are then left alone at most checkpoints (a REPLACE
+    deletes and re-inserts the row and every index entry). False when there is no such row."""
+    if saved is None:
+        return False
+    if saved.columns == columns:
+        cursor = conn.execute(
+            "UPDATE executions SET data = ? WHERE durable_execution_arn = ?", (document, arn)
+        )
+    else:
+        cursor = conn.execute(
+            "UPDATE executions SET status = ?, end_timestamp = ?, data = ? "
+            "WHERE durable_execution_arn = ?",
+            (*columns, document, arn),
+        )
+    return cursor.rowcount == 1

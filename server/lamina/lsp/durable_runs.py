@@ -16,7 +16,7 @@ DurableConfig run its whole execution, as `lamina invoke` does, inside the langu
 - `lamina.debug` starts one debug environment and runs every invocation of the execution in
   it: the first run and each replay after a wait or a callback reach the same debugpy, so a
   breakpoint after a wait is hit without attaching again. The environment ends with the
-  execution.
+  execution. The functions it invokes run under debugpy too (durable_target_debug.py).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from lsprotocol import types
 
 from lamina.lsp.code_lenses import refresh_lenses
 from lamina.lsp.debug_command import DEBUG_READY, debug_settings
+from lamina.lsp.durable_target_debug import Debugged
 from lamina.lsp.durable_targets import run_project_function, target_finder, with_endpoint
 from lamina.lsp.errors import UserError
 from lamina.lsp.invocation_result import invocation_result
@@ -154,8 +155,10 @@ class EditorDurable:
         if followed is None:  # a chained invoke's target, or a child execution's invocation
             if self.api is None:
                 raise FunctionNotFound(function_name)
-            self._say_outside_the_debugger(function_name)
-            return await run_project_function(self.ls, function_name, body, self.api.endpoint)
+            debugged = self._debugged()
+            debug = None if debugged is None else Debugged(debugged, self._say_outside)
+            endpoint = self.api.endpoint
+            return await run_project_function(self.ls, function_name, body, endpoint, debug)
         result = await followed.invoke(body)
         spec = followed.request.spec
         outcome = invocation_result(
@@ -166,21 +169,22 @@ class EditorDurable:
         error_type = None if result.ok else str((result.error or {}).get("errorType", "Unknown"))
         return FunctionOutcome(result.payload, result.request_id, error_type)
 
-    def _say_outside_the_debugger(self, target: str) -> None:
-        """Once per target: while an execution is debugged, the functions it invokes run in
-        environments of their own, without debugpy."""
-        debugged = [
-            f.function
-            for f in self.followed()
-            if isinstance(f.invoke, _DebugLane) and f.status in _LIVE
-        ]
-        if not debugged or target in self._told_outside:
+    def _debugged(self) -> str | None:
+        """The function of a live execution the editor debugs (its chained invokes' targets
+        are debugged too), if any."""
+        for f in self.followed():
+            if isinstance(f.invoke, _DebugLane) and f.status in _LIVE:
+                return f.function
+        return None
+
+    def _say_outside(self, target: str, reason: str) -> None:
+        """Once per target: a target of a debugged execution whose debugger did not start."""
+        if target in self._told_outside:
             return
         self._told_outside.add(target)
         self.ls.show(
-            f"Lamina: {target}, invoked from the debugged execution of {debugged[0]}, runs "
-            "outside the debugger (only the debugged function's own invocations run under "
-            f"debugpy); debug {target} on its own to stop in it",
+            f"Lamina: {target}, invoked from the debugged execution of {self._debugged()}, "
+            f"runs outside the debugger: {reason}",
             types.MessageType.Warning,
         )
 

@@ -8,7 +8,8 @@ template's other functions, as on `lamina serve`.
   AWS's ResourceNotFoundException.
 - `run_project_function(ls, name, body)` runs such a target (a plain function's one invocation,
   or each invocation of a child execution) in a warm environment of the language server's
-  runner, its result reported as a `lamina/invocationResult` like any run.
+  runner, or under debugpy when a debugged execution invoked it (durable_target_debug.py),
+  its result reported as a `lamina/invocationResult` like any run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from lamina.lsp.durable_target_debug import Debugged, invoke_debugged
 from lamina.lsp.invocation_result import invocation_result
 from lamina.lsp.run_command import INVOCATION_RESULT, RunRequest, config_for
 from lamina.lsp.server import LaminaServer
@@ -56,10 +58,11 @@ def target_finder(ls: LaminaServer) -> FindTarget:
 
 
 async def run_project_function(
-    ls: LaminaServer, identifier: str, body: bytes, endpoint: str
+    ls: LaminaServer, identifier: str, body: bytes, endpoint: str, debug: Debugged | None = None
 ) -> FunctionOutcome:
     """One invocation of a chained invoke's target (FunctionNotFound when there is none); a
-    durable target's AWS_ENDPOINT_URL_LAMBDA is `endpoint`, the checkpoint API."""
+    durable target's AWS_ENDPOINT_URL_LAMBDA is `endpoint`, the checkpoint API. With `debug`
+    (an execution the editor debugs invoked it), the invocation runs under debugpy."""
     from lamina.durable.function_runner import FunctionNotFound, FunctionOutcome
 
     spec = await find_spec(ls, identifier)
@@ -69,7 +72,10 @@ async def run_project_function(
     config = await config_for(ls, request)
     if spec.durable_config is not None:
         config = with_endpoint(config, endpoint)
-    result = await ls.state.runner.invoke(spec, config, body)
+    if debug is None:
+        result = await ls.state.runner.invoke(spec, config, body)
+    else:
+        result = await invoke_debugged(ls, spec, config, body, debug)
     outcome = invocation_result(result, spec.logical_id, request.event, [spec.code_dir])
     ls.log_to_client(result.logs.rstrip("\n") or f"(no logs from {spec.logical_id})")
     ls.protocol.notify(INVOCATION_RESULT, outcome)
