@@ -152,7 +152,8 @@ class Gateway:
         found = self.table.match_any_method(request.path)
         if found is None or found.route.api.cors is None:
             return None
-        return preflight_response(found.route.api.cors, request)
+        methods = self.table.methods_on(found.route)
+        return preflight_response(found.route.api.cors, request, methods)
 
     def _not_found(self) -> HttpResponse:
         if ApiKind.REST in self.table.kinds():
