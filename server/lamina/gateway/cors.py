@@ -115,8 +115,8 @@ def preflight_response(
     if not rules.http_api:
         # SAM's mock integration: the configured values, whatever the Origin.
         headers.append(("Access-Control-Allow-Origin", rules.allow_origins[0]))
-        methods = ",".join(rules.allow_methods) or path_allow_methods(path_methods)
-        headers.append(("Access-Control-Allow-Methods", methods))
+        allowed = ",".join(rules.allow_methods) or path_allow_methods(path_methods)
+        headers.append(("Access-Control-Allow-Methods", allowed))
         if rules.allow_headers:
             headers.append(("Access-Control-Allow-Headers", ",".join(rules.allow_headers)))
         if rules.max_age is not None:
