@@ -22,6 +22,16 @@ async def titles_at(client: object, path: Path) -> list[tuple[int, str]]:
     return [(lens.range.start.line, lens.command.title) for lens in found if lens.command]
 
 
+async def debug_is_refused(client: object, command: str) -> None:
+    """`command` on the custom runtime's function answers an error saying why."""
+    try:
+        await execute(client, command, {"function": "Custom"})  # type: ignore[arg-type]
+    except JsonRpcException as e:
+        assert "Custom runs on provided.al2023: its bootstrap is its own runtime" in str(e)
+    else:
+        raise AssertionError(f"{command} started a debugger for a custom runtime")
+
+
 async def test_a_custom_runtime_functions_routes_in_the_editor(
     tmp_path: Path, start_client: StartClient
 ) -> None:
@@ -38,12 +48,7 @@ async def test_a_custom_runtime_functions_routes_in_the_editor(
     open_document(client, bootstrap)
     assert await titles_at(client, bootstrap) == [(0, "🌐 ▶ GET /hello"), (0, "🌐 ▶ Function URL")]
 
-    try:
-        await execute(client, "lamina.debugApi", {"function": "Custom"})
-    except JsonRpcException as e:
-        assert "Custom runs on provided.al2023: its bootstrap is its own runtime" in str(e)
-    else:
-        raise AssertionError("lamina.debugApi held a custom runtime's requests")
+    await debug_is_refused(client, "lamina.debugApi")
     response = await asyncio.to_thread(requests.get, started["url"] + "/hello", timeout=60)
     assert response.status_code == 200, response.text
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
@@ -80,9 +85,4 @@ async def test_run_works_and_debug_says_why_not_on_a_custom_runtime(
         "execution_env": None,
         "path": "/r",
     }
-    try:
-        await execute(client, "lamina.debug", {"function": "Custom"})
-    except JsonRpcException as e:
-        assert "Custom runs on provided.al2023: its bootstrap is its own runtime" in str(e)
-    else:
-        raise AssertionError("lamina.debug started a debugger for a custom runtime")
+    await debug_is_refused(client, "lamina.debug")
