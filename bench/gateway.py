@@ -10,7 +10,8 @@ by the floor with the same JSON. serverless-offline 13.x on Serverless 3 (14.x n
 which needs a login) is npm-installed once into build/bench-serverless/ (not committed).
 
 Measured: p50/p99 latency with 1 client, throughput with 1 and 4 clients, process start to the
-first answer, and save → the next request answering with the new code. The servers take turns
+first answer, and save → the next request answering with the new code. The WebSocket round trip
+is bench/gateway_ws.py's. The servers take turns
 (floor, lamina, peer) round after round, so machine load hits all three; medians over rounds.
 A slow number never fails the run; the exit status is 1 only when something could not be
 measured.
@@ -71,43 +72,6 @@ functions:
     handler: handler.handler
     events:
       - http: {path: hello, method: get}
-"""
-
-WS_HANDLER = """import boto3
-
-_clients = {}
-
-
-def handler(event, context):
-    ctx = event["requestContext"]
-    endpoint = f"https://{ctx['domainName']}/{ctx['stage']}"
-    client = _clients.get(endpoint)
-    if client is None:
-        client = _clients[endpoint] = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint)
-    client.post_to_connection(ConnectionId=ctx["connectionId"], Data=event["body"].encode())
-    return {"statusCode": 200}
-"""
-
-WS_TEMPLATE = """Transform: AWS::Serverless-2016-10-31
-Resources:
-  Echo:
-    Type: AWS::ApiGatewayV2::Api
-    Properties: {Name: echo, ProtocolType: WEBSOCKET, RouteSelectionExpression: "$request.body.action"}
-  DefaultRoute:
-    Type: AWS::ApiGatewayV2::Route
-    Properties: {ApiId: !Ref Echo, RouteKey: $default, Target: !Join ["/", [integrations, !Ref Integ]]}
-  Integ:
-    Type: AWS::ApiGatewayV2::Integration
-    Properties:
-      ApiId: !Ref Echo
-      IntegrationType: AWS_PROXY
-      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${EchoFunction.Arn}/invocations
-  Stage:
-    Type: AWS::ApiGatewayV2::Stage
-    Properties: {StageName: Prod, ApiId: !Ref Echo}
-  EchoFunction:
-    Type: AWS::Serverless::Function
-    Properties: {Runtime: python3.11, CodeUri: ., Handler: ws.handler}
 """
 
 FLOOR = """import sys
@@ -279,64 +243,6 @@ def save_to_new_code(port: int, handler: Path, round_no: int) -> float:
             raise RuntimeError("the new code never answered")
 
 
-def websocket_round_trips(work: Path, env: dict[str, str], count: int) -> list[float]:
-    """Seconds per message → handler → PostToConnection → client, on a warm connection."""
-    import asyncio
-
-    import aiohttp
-
-    app = work / "ws"
-    app.mkdir()
-    (app / "ws.py").write_text(WS_HANDLER)
-    (app / "template.yaml").write_text(WS_TEMPLATE)
-    port = free_port()
-    ws_env = dict(env, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
-    log = open(work / "ws.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lamina", "api", "--port", str(port), "--warm"],
-        cwd=app, stdout=log, stderr=subprocess.STDOUT, env=ws_env, start_new_session=True,
-    )  # fmt: skip
-
-    async def run() -> list[float]:
-        async with aiohttp.ClientSession() as session:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket = await session.ws_connect(f"ws://127.0.0.1:{port}/Prod")
-                    break
-                except aiohttp.ClientError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("lamina api (WebSocket) did not start") from None
-                    await asyncio.sleep(0.05)
-            times = []
-            for i in range(count + 20):
-                t0 = time.perf_counter()
-                await socket.send_str(f'{{"n": {i}}}')
-                message = await asyncio.wait_for(socket.receive(), timeout=30)
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    raise RuntimeError(f"unexpected frame {message}")
-                if i >= 20:  # the first ones warm boto3's client and the TLS connection
-                    times.append(time.perf_counter() - t0)
-            await socket.close()
-            return times
-
-    try:
-        return asyncio.run(run())
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
-
-
-def handler_durations(log: Path) -> list[float]:
-    """The REPORT Durations (ms) in a lamina api log: the handler's own time, PostToConnection
-    through boto3 included, to set against the round trip."""
-    import re
-
-    text = log.read_text(errors="replace")
-    return [float(ms) for ms in re.findall(r"REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", text)]
-
-
 def install_peer(npm_dir: Path) -> Path | None:
     binary = npm_dir / "node_modules" / "serverless" / "bin" / "serverless.js"
     if binary.is_file():
@@ -444,14 +350,6 @@ def main() -> int:
                     failures.append(f"{name}: {e}")
                 finally:
                     server.stop()
-        try:
-            trips = websocket_round_trips(work, env, 100 if args.quick else 500)
-            results.setdefault("lamina", {})["ws_p50_ms"] = [percentile(trips, 0.5) * 1000]
-            durations = handler_durations(work / "ws.log")[20:]  # after the warm-up messages
-            if durations:
-                results["lamina"]["ws_handler_ms"] = [statistics.median(durations)]
-        except (RuntimeError, OSError) as e:
-            failures.append(f"websocket: {e}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -514,10 +412,7 @@ def report(results: dict[str, dict[str, list[float]]], count: int, rounds: int) 
     goal("req/s 4 clients vs the floor", ratio("rps_4", "floor"), 0.6, True)
     goal("start → first answer vs serverless-offline", ratio("start_s", "serverless-offline"), 0.3)
     goal("save → new code answers (ms)", med("lamina", "reload_ms"), 25.0)
-    goal("WebSocket round trip p50 (ms)", med("lamina", "ws_p50_ms"), 2.0)
-    handler = med("lamina", "ws_handler_ms")
-    if handler is not None:
-        print(f"    of which the handler's own Duration (boto3 PostToConnection): {handler:.2f} ms")
+    print("  (the WebSocket round trip: bench/gateway_ws.py, against serverless-offline too)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ APIs' preflight and response headers as API Gateway adds them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 
 from gateway.harness import ApiProcess
@@ -51,3 +53,30 @@ def test_an_http_api_preflight_and_response_headers(shop: ApiProcess) -> None:
     assert answer.status_code == 200
     assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert answer.headers["Access-Control-Expose-Headers"] == "x-version"
+
+
+def _without_allow_methods(root: Path) -> None:
+    template = root / "template.yaml"
+    lines = template.read_text().splitlines(keepends=True)
+    template.write_text("".join(line for line in lines if "AllowMethods: \"'" not in line))
+
+
+def test_a_rest_cors_without_allow_methods_answers_with_the_paths_methods(
+    tmp_path: Path,
+) -> None:
+    """SAM's add_cors fills Access-Control-Allow-Methods from the path's methods and OPTIONS,
+    sorted; a path with ANY gets every method (found on Powertools' event_handler_rest/sam)."""
+    api = ApiProcess("shop", tmp_path, prepare=_without_allow_methods)
+    try:
+        assert preflight(api, "/items/1").headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
+        assert preflight(api, "/result").headers["Access-Control-Allow-Methods"] == "OPTIONS,POST"
+        anything = preflight(api, "/files/a/b.txt")
+        assert anything.status_code == 200
+        assert (
+            anything.headers["Access-Control-Allow-Methods"]
+            == "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+        )
+        # The HTTP API's CorsConfiguration keeps its own list.
+        assert preflight(api, "/v2/items/1").headers["Access-Control-Allow-Methods"] == "GET,POST"
+    finally:
+        api.stop()

@@ -118,9 +118,14 @@ def test_the_bootstrap_runs_in_the_sandbox_at_var_task(app: Path) -> None:
     }
 
 
-def test_debug_on_a_custom_runtime_says_why_not(app: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["api", "--port", "0", "--debug", "Custom"], ["invoke", "Custom", "--debug"]],
+    ids=["api", "invoke"],
+)
+def test_debug_on_a_custom_runtime_says_why_not(app: Path, command: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "lamina", "api", "--port", "0", "--debug", "Custom"],
+        [sys.executable, "-m", "lamina", *command],
         cwd=app,
         capture_output=True,
         timeout=60,

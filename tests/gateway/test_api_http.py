@@ -170,6 +170,8 @@ def test_an_unknown_route_of_an_http_api_is_404(http_only: ApiProcess) -> None:
         response = requests.request(method, http_only.url + path, timeout=30)
         assert response.status_code == 404
         assert response.json() == {"message": "Not Found"}
+        assert "apigw-requestid" in response.headers
+        assert "x-amzn-RequestId" not in response.headers
 
 
 def test_lamina_api_without_api_events_says_so(tmp_path: Path) -> None:
@@ -230,3 +232,20 @@ def test_a_template_change_is_taken_in_on_the_next_request(tmp_path: Path) -> No
         api.wait_for_log("still serving the routes it had")
     finally:
         api.stop()
+
+
+def test_an_http_api_names_its_request_id_apigw_requestid(shop: ApiProcess) -> None:
+    """HTTP APIs answer with `apigw-requestid` (the event's requestContext.requestId), where REST
+    APIs send x-amzn-RequestId (docs/http.md says where that comes from)."""
+    response = requests.get(shop.url + "/v2/items/9", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["apigw-requestid"] == response.json()["requestContext"]["requestId"]
+    assert "x-amzn-RequestId" not in response.headers
+    preflight = requests.options(
+        shop.url + "/v2/items/9",
+        headers={"Origin": "http://app.example", "Access-Control-Request-Method": "GET"},
+        timeout=30,
+    )
+    assert preflight.status_code == 204
+    assert "apigw-requestid" in preflight.headers
+    assert "x-amzn-RequestId" not in preflight.headers

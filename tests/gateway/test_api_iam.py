@@ -142,3 +142,20 @@ def test_an_http_api_route_puts_the_caller_in_authorizer_iam(iam: ApiProcess) ->
 def test_an_http_api_route_with_payload_1_fills_the_identity(iam: ApiProcess) -> None:
     identity = answer(send(signed("GET", iam.url + "/h/old")))["identity"]
     assert (identity["accessKey"], identity["userArn"]) == (KEY, USER_ARN)
+
+
+def test_openapi_sigv4_security_schemes_are_aws_iam(iam: ApiProcess) -> None:
+    """An inline DefinitionBody whose operation (or document) security names a scheme with
+    `x-amazon-apigateway-authtype: awsSigv4` is AWS_IAM; `security: []` opts an operation out."""
+    got = answer(send(signed("POST", iam.url + "/o/signed", b"{}")))
+    assert got["identity"]["userArn"] == USER_ARN
+    unsigned = requests.post(iam.url + "/o/signed", data=b"{}", timeout=30)
+    assert unsigned.status_code == 403
+    assert unsigned.json() == {"message": "Missing Authentication Token"}
+    assert answer(requests.get(iam.url + "/o/open", timeout=30))["identity"]["accessKey"] is None
+
+    got = answer(send(signed("GET", iam.url + "/oh/signed")))
+    assert got["authorizer"]["iam"]["userArn"] == USER_ARN
+    unsigned = requests.get(iam.url + "/oh/signed", timeout=30)
+    assert (unsigned.status_code, unsigned.json()) == (403, {"message": "Forbidden"})
+    assert answer(requests.get(iam.url + "/oh/open", timeout=30))["authorizer"] is None

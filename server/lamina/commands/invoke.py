@@ -148,6 +148,12 @@ def invoke(
             environment.update(load_env_overrides(env_vars, spec))
     except ProjectError as e:
         fail(str(e))
+    if debug or debug_port is not None:
+        from lamina.gateway.function_runner import debug_refusal
+
+        refusal = debug_refusal(spec.logical_id, spec.runtime)
+        if refusal is not None:
+            fail(f"--debug: {refusal}")
     settings = project.settings
     chosen_python = choose_python(spec, settings, python, strict_runtime)
     if spec.durable_config is not None:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lamina.gateway.http_types import HttpRequest, HttpResponse
@@ -92,13 +93,30 @@ def is_preflight(request: HttpRequest) -> bool:
     )
 
 
-def preflight_response(rules: CorsRules, request: HttpRequest) -> HttpResponse:
+# SAM's list for a path with an ANY method (samtranslator's SwaggerEditor._ALL_HTTP_METHODS).
+_ALL_HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def path_allow_methods(path_methods: Iterable[str]) -> str:
+    """What SAM's add_cors writes when `Cors` has no AllowMethods: the path's methods and
+    OPTIONS, upper case, sorted; every method when the path has ANY."""
+    methods = {m.upper() for m in path_methods}
+    if "ANY" in methods:
+        return ",".join(_ALL_HTTP_METHODS)
+    return ",".join(sorted(methods | {"OPTIONS"}))
+
+
+def preflight_response(
+    rules: CorsRules, request: HttpRequest, path_methods: Iterable[str] = ()
+) -> HttpResponse:
+    """The preflight's answer; `path_methods` are the methods the matched path has (REST
+    APIs without AllowMethods answer with them, as SAM's generated OPTIONS method does)."""
     headers: list[tuple[str, str]] = []
     if not rules.http_api:
         # SAM's mock integration: the configured values, whatever the Origin.
         headers.append(("Access-Control-Allow-Origin", rules.allow_origins[0]))
-        if rules.allow_methods:
-            headers.append(("Access-Control-Allow-Methods", ",".join(rules.allow_methods)))
+        allowed = ",".join(rules.allow_methods) or path_allow_methods(path_methods)
+        headers.append(("Access-Control-Allow-Methods", allowed))
         if rules.allow_headers:
             headers.append(("Access-Control-Allow-Headers", ",".join(rules.allow_headers)))
         if rules.max_age is not None:

@@ -69,7 +69,8 @@ class RequestRecord:
     event: bytes | None = None
     problem: str | None = None
     logs: str = ""  # the function's log lines (START ... REPORT)
-    # API Gateway's request id: requestContext.requestId and the x-amzn-RequestId header.
+    # API Gateway's request id: requestContext.requestId and the x-amzn-RequestId header
+    # (apigw-requestid from HTTP APIs).
     request_id: str = field(default_factory=new_request_id)
 
     def summary(self) -> str:
@@ -77,6 +78,15 @@ class RequestRecord:
         target = f" → {self.function}" if self.function else ""
         line = f"{self.method} {self.path} {self.status}{target} {self.duration_ms:.1f} ms"
         return f"{line}: {self.problem}" if self.problem else line
+
+
+def not_found(kind: ApiKind) -> HttpResponse:
+    """No route: REST's 403 (when the port serves a REST API), else the HTTP API's 404."""
+    if kind is ApiKind.REST:
+        return message_response(
+            403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+        )
+    return message_response(404, "Not Found")
 
 
 def internal_error(kind: ApiKind) -> HttpResponse:
@@ -124,12 +134,15 @@ class Gateway:
         url = split_function_url(request) if self.function_urls is not None else None
         match = None if url is not None else self.table.match(request.method, request.path)
         preflight = self._preflight(request, match) if url is None else None
+        # Which kind answers: HTTP APIs name their request id apigw-requestid.
+        kind = ApiKind.FUNCTION_URL
         if preflight is not None:
-            response = preflight
+            response, kind = preflight
         elif url is not None:
             response = await self._function_url(request, url[0], url[1], record)
         elif match is None:
-            response = self._not_found()
+            kind = ApiKind.REST if ApiKind.REST in self.table.kinds() else ApiKind.HTTP
+            response = not_found(kind)
         elif len(request.body) > MAX_REQUEST_BYTES:
             response = message_response(413, "Request Too Long")
             record.problem = f"the body is {len(request.body)} bytes; API Gateway takes 10 MB"
@@ -138,28 +151,28 @@ class Gateway:
             response = await self._call(request, match, record)
             if match.route.api.cors is not None:
                 decorate(match.route.api.cors, request, response)
-        response.headers.append(("x-amzn-RequestId", record.request_id))
+        if match is not None:
+            kind = match.route.api.kind
+        id_header = "apigw-requestid" if kind is ApiKind.HTTP else "x-amzn-RequestId"
+        response.headers.append((id_header, record.request_id))
         record.status = response.status
         record.duration_ms = (time.perf_counter() - started) * 1000
         if self.on_request is not None:
             self.on_request(record)
         return response
 
-    def _preflight(self, request: HttpRequest, match: RouteMatch | None) -> HttpResponse | None:
-        """The gateway's answer to a CORS preflight, unless a route of its own takes OPTIONS."""
+    def _preflight(
+        self, request: HttpRequest, match: RouteMatch | None
+    ) -> tuple[HttpResponse, ApiKind] | None:
+        """The gateway's answer to a CORS preflight (and the kind of API that gave it), unless a
+        route of its own takes OPTIONS."""
         if not is_preflight(request) or (match is not None and match.route.method == "OPTIONS"):
             return None
         found = self.table.match_any_method(request.path)
         if found is None or found.route.api.cors is None:
             return None
-        return preflight_response(found.route.api.cors, request)
-
-    def _not_found(self) -> HttpResponse:
-        if ApiKind.REST in self.table.kinds():
-            return message_response(
-                403, "Missing Authentication Token", "MissingAuthenticationTokenException"
-            )
-        return message_response(404, "Not Found")
+        methods = self.table.methods_on(found.route)
+        return preflight_response(found.route.api.cors, request, methods), found.route.api.kind
 
     def build_event(
         self,

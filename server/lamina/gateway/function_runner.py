@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamina.project.lambda_runtimes import is_custom_runtime
 from lamina.project.spec import FunctionSpec
 from lamina.runtime.config import FunctionConfig
-from lamina.runtime.custom_runtime import is_custom_runtime
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool

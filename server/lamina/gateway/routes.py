@@ -182,6 +182,14 @@ class RouteTable:
                 return RouteMatch(compiled.route, params)
         return None
 
+    def methods_on(self, route: Route) -> list[str]:
+        """The methods of `route`'s API on `route`'s path (ANY stays ANY)."""
+        return [
+            c.route.method
+            for c in self._compiled
+            if c.route.api is route.api and c.route.path == route.path
+        ]
+
     def kinds(self) -> set[ApiKind]:
         return {c.route.api.kind for c in self._compiled}
 

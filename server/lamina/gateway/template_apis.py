@@ -310,7 +310,7 @@ class _Reader:
                     int(timeout) if timeout else None,
                     line,
                     f"{where}.paths.{path}.{method}",
-                    self.auth.route_authorizer(api, None, f"{where}.paths.{path}"),
+                    self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                 )
 

@@ -19,6 +19,30 @@ AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
 
 
+def sigv4_required(body: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
+    """Whether an OpenAPI operation's `security` (else the document's) names a scheme with
+    `x-amazon-apigateway-authtype: awsSigv4` (OpenAPI 3 `components.securitySchemes` or
+    Swagger 2 `securityDefinitions`): API Gateway's AWS_IAM, as SAM writes it."""
+    components = body.get("components")
+    schemes: dict[str, Any] = {}
+    for found in (
+        body.get("securityDefinitions"),
+        components.get("securitySchemes") if isinstance(components, Mapping) else None,
+    ):
+        if isinstance(found, Mapping):
+            schemes.update(found)
+    sigv4 = {
+        name
+        for name, scheme in schemes.items()
+        if isinstance(scheme, Mapping)
+        and str(scheme.get("x-amazon-apigateway-authtype", "")).lower() == "awssigv4"
+    }
+    security = operation.get("security", body.get("security"))
+    if not sigv4 or not isinstance(security, list):
+        return False
+    return any(isinstance(entry, Mapping) and sigv4 & set(entry) for entry in security)
+
+
 def function_in_uri(uri: Any) -> str | None:
     """The function an integration URI or FunctionArn names: `${Fn.Arn}` in a Sub, or
     GetAtt Fn.Arn (read before intrinsics are resolved)."""
@@ -164,6 +188,15 @@ class TemplateAuth:
             identity_header=to_text(identity.get("Header") or "Authorization"),
             jwks=self.jwks.get(issuer),
         )
+
+    def operation_authorizer(
+        self, api: Api, body: Mapping[str, Any], operation: Mapping[str, Any], where: str
+    ) -> AnyAuthorizer | None:
+        """An inline OpenAPI operation's: AWS_IAM when its security names a SigV4 scheme, else
+        the API's default."""
+        if sigv4_required(body, operation):
+            return IamAuthorizer(http_api=api.kind is ApiKind.HTTP)
+        return self.route_authorizer(api, None, where)
 
     def route_authorizer(self, api: Api, event_auth: Any, where: str) -> AnyAuthorizer | None:
         found, default = self.auth.get(api.logical_id, ({}, None))

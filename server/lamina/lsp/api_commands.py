@@ -248,7 +248,7 @@ def route_lenses(
     """`🌐 METHOD /path` over the function resources (template) and handlers (Python files; a
     custom runtime's `bootstrap`), with "Debug its requests" where debugpy can hold them."""
     from lamina.gateway.function_runner import debug_refusal
-    from lamina.runtime.custom_runtime import is_custom_runtime
+    from lamina.project.lambda_runtimes import is_custom_runtime
 
     if loaded is None:
         return []

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from lamina.lsp.arguments import CommandArguments
+from lamina.lsp.errors import UserError
 from lamina.lsp.run_command import (
     RunRequest,
     command_work,
@@ -48,10 +49,14 @@ DURABLE_DEBUG: list[Callable[[LaminaServer, RunRequest], Awaitable[dict[str, Any
 
 
 async def start_debugging(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
+    from lamina.gateway.function_runner import debug_refusal
     from lamina.runtime.debug import attach_configuration
     from lamina.runtime.invocation import InvocationRequest
 
     request = await resolve_for(ls, args)
+    refusal = debug_refusal(request.spec.logical_id, request.spec.runtime)
+    if refusal is not None:
+        raise UserError(f"Lamina: {refusal}")
     if request.spec.durable_config is not None and DURABLE_DEBUG:
         return await DURABLE_DEBUG[0](ls, request)
     spec = request.spec

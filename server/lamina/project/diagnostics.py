@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from lamina.project.lambda_runtimes import (
     DEPRECATED_PYTHON_RUNTIMES,
     SUPPORTED_PYTHON_RUNTIMES,
+    is_custom_runtime,
     is_python_runtime,
     local_runtime,
 )
@@ -141,7 +142,7 @@ def _check_function(
 
     def report(value: PropertyValue, code: str, message: str, *fixes: Fix) -> None:
         prefix = "Globals.Function: " if value.from_globals else ""
-        severity = Severity.INFORMATION if code == "runtime-not-python" else Severity.ERROR
+        severity = Severity.INFORMATION if code in _NOT_CHECKED else Severity.ERROR
         found.append(ProjectDiagnostic(path, value.span, severity, code, prefix + message, fixes))
 
     runtime = properties.get("Runtime")
@@ -153,8 +154,8 @@ def _check_function(
                 f"Use {local_runtime()}",
                 (TextReplacement(path, runtime.span, local_runtime()),),
             )
-            report(runtime, code, message, *(() if code == "runtime-not-python" else (fix,)))
-            if code == "runtime-not-python":
+            report(runtime, code, message, *(() if code in _NOT_CHECKED else (fix,)))
+            if code in _NOT_CHECKED:
                 return found
     for name, (low, high), unit in (
         ("Timeout", TIMEOUT_RANGE, "seconds"),
@@ -173,10 +174,21 @@ def _check_function(
     return found
 
 
+# Runtimes whose code Lamina doesn't check (an information, not an error; no fix offered).
+_NOT_CHECKED = ("runtime-custom", "runtime-not-python")
+
+
 def runtime_problem(runtime: str) -> tuple[str, str] | None:
     """(code, message) when `runtime` isn't one a Python function can use today."""
+    if is_custom_runtime(runtime):
+        return "runtime-custom", (
+            f"Runtime {runtime}: Lamina runs this function's bootstrap as its runtime; the "
+            "handler isn't checked and Debug doesn't apply (debugpy holds only Python runtimes)"
+        )
     if not is_python_runtime(runtime):
-        return "runtime-not-python", f"Runtime {runtime} is not Python: Lamina skips this function"
+        return "runtime-not-python", (
+            f"Runtime {runtime} is neither Python nor an OS-only runtime: Lamina skips this function"
+        )
     if runtime in SUPPORTED_PYTHON_RUNTIMES:
         return None
     supported = ", ".join(SUPPORTED_PYTHON_RUNTIMES)

@@ -1,4 +1,4 @@
-"""The Python runtimes AWS Lambda offers, for checks and for new functions."""
+"""The Python runtimes AWS Lambda offers, for checks and for new functions; which are custom."""
 
 from __future__ import annotations
 
@@ -26,3 +26,8 @@ def local_runtime() -> str:
 
 def is_python_runtime(runtime: str) -> bool:
     return runtime.startswith("python")
+
+
+def is_custom_runtime(runtime: str) -> bool:
+    """An OS-only runtime (`provided.al2023`, `provided.al2`): the code's `bootstrap` runs."""
+    return runtime.startswith("provided")

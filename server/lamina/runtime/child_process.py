@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lamina.project.lambda_runtimes import is_custom_runtime
 from lamina.runtime import fork_server, pid_namespace, process_limits, sandbox
 from lamina.runtime.child_command import BOOTSTRAP, child_command, lambda_sys_path
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
-from lamina.runtime.custom_runtime import bootstrap_command, is_custom_runtime
+from lamina.runtime.custom_runtime import bootstrap_command
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.opt_files import external_extensions, sandbox_hosts
 from lamina.runtime.package_set import runtime_packages

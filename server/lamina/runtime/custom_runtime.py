@@ -20,7 +20,6 @@ from pathlib import Path
 
 from lamina.runtime.config import FunctionConfig
 
-CUSTOM_RUNTIME_PREFIX = "provided"
 INVALID_ENTRYPOINT = "Runtime.InvalidEntrypoint"
 # ELF e_machine values for the architectures Lambda runs.
 _ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
@@ -38,10 +37,6 @@ connection.getresponse().read()
 print(sys.argv[2], file=sys.stderr)
 sys.exit(1)
 """
-
-
-def is_custom_runtime(runtime: str) -> bool:
-    return runtime.startswith(CUSTOM_RUNTIME_PREFIX)
 
 
 def bootstrap_command(config: FunctionConfig) -> list[str]:
