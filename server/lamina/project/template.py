@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.project.architectures import DEFAULT_ARCHITECTURES, architectures_error
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.inline_code import inline_code_dir
 from lamina.project.intrinsics import (
@@ -48,7 +49,6 @@ from lamina.project.zip_code import unpacked_code
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
-DEFAULT_ARCHITECTURES = ("x86_64",)
 
 _Property = Callable[[str], Any]  # a function's property, merged and resolved
 _Failure = Callable[[str], ProjectError]  # an error naming the function, file and line
@@ -299,7 +299,11 @@ class _FunctionReader:
             return [value]
         if not isinstance(value, list) or not value:
             raise fail(f"Architectures must be a list like [x86_64], not {value!r}")
-        return [to_text(item) for item in value]
+        items = [to_text(item) for item in value]
+        error = architectures_error(items)
+        if error:
+            raise fail(error)
+        return items
 
 
 def _mapping_section(document: CfnDocument, path: Path, name: str) -> Mapping[str, Any]:
