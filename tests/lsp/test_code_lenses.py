@@ -237,3 +237,31 @@ def test_every_sample_is_covered() -> None:
     assert sorted(p.name for p in SAMPLES.iterdir() if (p / "template.yaml").exists()) == sorted(
         SAMPLE_HANDLERS
     )
+
+
+async def test_a_missing_template_handler_leaves_the_files_other_def_without_a_lens(
+    tmp_path, start_client
+):
+    """The template names app.handler, app.py has only lambda_handler: a Run lens on it would
+    run a function the template does not. The template's resource keeps its lens (that run
+    fails as Lambda does) and the diagnostic names the missing function."""
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+    )
+    app = tmp_path / "app.py"
+    app.write_text("def lambda_handler(event, context):\n    return 1\n")
+    client = await start_client(tmp_path)
+    open_document(client, app)
+    assert await lenses(client, app) == []
+    assert by_line(await lenses(client, tmp_path / "template.yaml")) == {
+        1: [*TITLES, "{ } Event: none"]
+    }
+    other = tmp_path / "other.py"  # a file no template names keeps its handler lens
+    other.write_text("def lambda_handler(event, context):\n    return 2\n")
+    open_document(client, other)
+    assert by_line(await lenses(client, other)) == {0: [*TITLES, "{ } Event: none"]}

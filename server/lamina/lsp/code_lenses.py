@@ -109,10 +109,12 @@ def python_lenses(
     lenses: list[LensGroup] = []
     covered: set[str] = set()
     specs = loaded.specs_for_file(path) if loaded else []
+    handler_missing = False
     for spec in specs:
         definition = definitions.get(spec.function)
-        if definition is None:
-            continue  # imported or assigned: no lens on imports
+        if definition is None:  # imported or assigned: no lens on imports
+            handler_missing = handler_missing or _unbound(source, spec.function)
+            continue
         shared = sum(1 for other in specs if other.function == spec.function) > 1
         covered.add(definition.name)
         lenses.append(
@@ -130,7 +132,10 @@ def python_lenses(
         relative = path.relative_to(root)
     except ValueError:
         relative = path
-    if is_test_file(relative):
+    if is_test_file(relative) or handler_missing:
+        # A template's Handler names a function this file lacks (its diagnostic says so, and
+        # the resource's own lens runs it, failing as Lambda does): a lens on another def here
+        # would run a function the template never runs.
         return lenses
     for definition in definitions.values():
         if definition.name in covered or not definition.looks_like_handler:
@@ -147,6 +152,17 @@ def python_lenses(
             )
         )
     return lenses
+
+
+def _unbound(source: str, name: str) -> bool:
+    """True when nothing at the file's top level binds `name` (no def, import or assignment)."""
+    from lamina.project.discovery import parse_module, top_level_bindings
+
+    module = parse_module(source)
+    if module is None:
+        return False
+    bindings = top_level_bindings(module)
+    return name not in bindings and "*" not in bindings
 
 
 def _target_label(ls: LaminaServer, path: Path, target: str) -> str | None:
