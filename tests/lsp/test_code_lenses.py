@@ -265,3 +265,35 @@ async def test_a_missing_template_handler_leaves_the_files_other_def_without_a_l
     other.write_text("def lambda_handler(event, context):\n    return 2\n")
     open_document(client, other)
     assert by_line(await lenses(client, other)) == {0: [*TITLES, "{ } Event: none"]}
+
+
+async def test_the_source_beside_a_zipped_code_uri_says_run_runs_the_archive(
+    tmp_path, start_client
+):
+    """CodeUri: src/app.zip with src/app.py beside it: the lens on app.py runs the template's
+    function, which runs the archive, and its title says so (an edit to app.py is not run)."""
+    import zipfile
+
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/app.zip\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+    )
+    (tmp_path / "src").mkdir()
+    app = tmp_path / "src" / "app.py"
+    app.write_text("def handler(event, context):\n    return 'edited, not zipped'\n")
+    with zipfile.ZipFile(tmp_path / "src" / "app.zip", "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 'zipped'\n")
+    client = await start_client(tmp_path)
+    open_document(client, app)
+    found = await lenses(client, app)
+    assert by_line(found) == {0: ["▶ Run app.zip (not this file)", *TITLES[1:], "{ } Event: none"]}
+    assert [list(lens.command.arguments or []) for lens in found if lens.command] == [
+        [{"function": "Fn"}]
+    ] * 4
+    result = await execute(client, "lamina.run", {"function": "Fn"})
+    assert result["payload"] == "zipped"

@@ -109,13 +109,17 @@ def python_lenses(
     lenses: list[LensGroup] = []
     covered: set[str] = set()
     specs = loaded.specs_for_file(path) if loaded else []
+    zipped = loaded.specs_from_archive(path) if loaded else []
     handler_missing = False
-    for spec in specs:
+    for spec in specs + zipped:
         definition = definitions.get(spec.function)
         if definition is None:  # imported or assigned: no lens on imports
-            handler_missing = handler_missing or _unbound(source, spec.function)
+            handler_missing = handler_missing or (spec in specs and _unbound(source, spec.function))
             continue
-        shared = sum(1 for other in specs if other.function == spec.function) > 1
+        shared = sum(1 for other in specs + zipped if other.function == spec.function) > 1
+        title = f" {spec.logical_id}" if shared else ""
+        if spec.code_archive is not None:  # Run runs the archive, not this file's text
+            title += f" {spec.code_archive.name} (not this file)"
         covered.add(definition.name)
         lenses.append(
             LensGroup(
@@ -124,7 +128,7 @@ def python_lenses(
                 definition.end_column,
                 spec.logical_id,
                 _label(ls, spec),
-                f" {spec.logical_id}" if shared else "",
+                title,
             )
         )
     root = ls.state.root

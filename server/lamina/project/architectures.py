@@ -4,8 +4,27 @@ AWS-validated snapshots), so a template Lambda would reject fails the same way a
 
 from __future__ import annotations
 
+from typing import Any
+
+from lamina.project.intrinsics import to_text
+
 DEFAULT_ARCHITECTURES = ("x86_64",)
 LAMBDA_ARCHITECTURES = ("x86_64", "arm64")
+
+
+def function_architectures(value: Any) -> list[str]:
+    """A template's `Architectures` as a list; ValueError saying why Lambda would reject it."""
+    if value is None:
+        return list(DEFAULT_ARCHITECTURES)
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"Architectures must be a list like [x86_64], not {value!r}")
+    items = [to_text(item) for item in value]
+    error = architectures_error(items)
+    if error:
+        raise ValueError(error)
+    return items
 
 
 def architectures_error(items: list[str]) -> str | None:
