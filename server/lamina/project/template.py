@@ -24,7 +24,7 @@ from lamina.project.intrinsics import (
     intrinsic_name,
     to_text,
 )
-from lamina.project.layers import function_layers, read_layer_resources
+from lamina.project.layers import custom_build_warning, function_layers, read_layer_resources
 from lamina.project.load_cancel import checkpoint
 from lamina.project.native_wheels import foreign_wheel_warning
 from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
@@ -378,6 +378,8 @@ def read_template(
         condition = resource.get("Condition")
         if isinstance(condition, str) and not resolver.condition(condition, str(logical_id)):
             resolver.warn(str(logical_id), f"condition {condition} is false; loaded anyway")
+        if (unbuilt := custom_build_warning(resource)) is not None:
+            resolver.warn(str(logical_id), unbuilt)
         spec = reader.read(str(logical_id), kind, properties, line)
         if spec is not None:
             result.functions.append(spec)
