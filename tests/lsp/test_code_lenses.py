@@ -17,6 +17,14 @@ SAMPLE_HANDLERS = {
     "with-deps": ("src/upload_notifier.py", "handler", "UploadNotifierFunction"),
 }
 TITLES = ["▶ Run", "⚙ Debug", "⇪ Sync"]
+APP_HANDLER_TEMPLATE = """\
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+"""
 
 
 def def_line(path: Path, name: str) -> int:
@@ -125,14 +133,7 @@ async def test_no_lenses_on_helpers_imports_or_tests(tmp_path, start_client):
 
 
 async def test_template_handler_bound_by_an_import_gets_no_python_lens(tmp_path, start_client):
-    (tmp_path / "template.yaml").write_text(
-        "Resources:\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      Handler: app.handler\n"
-        "      Runtime: python3.12\n"
-    )
+    (tmp_path / "template.yaml").write_text(APP_HANDLER_TEMPLATE)
     (tmp_path / "impl.py").write_text("def handler(event, context):\n    return 1\n")
     (tmp_path / "app.py").write_text("from impl import handler\n")
     client = await start_client(tmp_path)
@@ -245,14 +246,7 @@ async def test_a_missing_template_handler_leaves_the_files_other_def_without_a_l
     """The template names app.handler, app.py has only lambda_handler: a Run lens on it would
     run a function the template does not. The template's resource keeps its lens (that run
     fails as Lambda does) and the diagnostic names the missing function."""
-    (tmp_path / "template.yaml").write_text(
-        "Resources:\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      Handler: app.handler\n"
-        "      Runtime: python3.12\n"
-    )
+    (tmp_path / "template.yaml").write_text(APP_HANDLER_TEMPLATE)
     app = tmp_path / "app.py"
     app.write_text("def lambda_handler(event, context):\n    return 1\n")
     client = await start_client(tmp_path)
