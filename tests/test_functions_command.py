@@ -32,7 +32,8 @@ def test_a_handler_missing_from_its_file_names_the_file_not_a_missing_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Powertools' logger example: `Handler: inject_lambda_context.handler` for a file whose
-    function is `lambda_handler`. The file is there; the function is not."""
+    function is `lambda_handler`. The file is there; the function is not. Its idempotency
+    example's `Handler: app.py` is the same (function 'py'), not a program an exec wrapper runs."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def lambda_handler(event, context):\n    return 1\n")
     (tmp_path / "template.yaml").write_text(
@@ -44,6 +45,9 @@ def test_a_handler_missing_from_its_file_names_the_file_not_a_missing_file(
         "  NoFile:\n"
         "    Type: AWS::Serverless::Function\n"
         "    Properties: {CodeUri: src, Handler: gone.handler, Runtime: python3.12}\n"
+        "  FileName:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src, Handler: app.py, Runtime: python3.12}\n"
     )
     rows = {
         row["logicalId"]: row
@@ -52,9 +56,12 @@ def test_a_handler_missing_from_its_file_names_the_file_not_a_missing_file(
     assert rows["Misnamed"]["handlerFile"] is None
     assert rows["Misnamed"]["handlerModule"] == "src/app.py"
     assert "handlerModule" not in rows["NoFile"]
+    assert rows["FileName"]["handlerModule"] == "src/app.py"
+    assert "handlerProgram" not in rows["FileName"]
     monkeypatch.setenv("COLUMNS", "250")  # a table wide enough that no cell wraps
     out = lamina("functions", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     table = " ".join(out.stdout.split())
     assert "(no function 'handler')" in table
+    assert "src/app.py (no function 'py')" in table and "exec wrapper" not in table
     assert "src (handler file not found)" in table

@@ -284,6 +284,11 @@ def test_invalid_toml_names_file_and_line(tmp_path: Path) -> None:
         ('handler = "a.b"\ntimeout = "10"', "'timeout' must be a whole number, not '10'"),
         ('handler = "a.b"\nruntime = "nodejs20.x"', "runtime 'nodejs20.x' is not a Python runtime"),
         ('handler = "a.b"\nenvironment = "X=1"', "'environment' must be a table, not 'X=1'"),
+        (
+            'handler = "a.b"\narchitectures = ["x86_64", "arm64"]',
+            "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to "
+            "satisfy constraint: Member must have length less than or equal to 1",
+        ),
     ],
 )
 def test_broken_pyproject_functions(tmp_path: Path, table: str, message: str) -> None:

@@ -538,6 +538,23 @@ def test_handler_from_globals_is_enough(tmp_path: Path) -> None:
             "function 'A': Timeout must be a whole number, not 'soon'",
         ),
         (
+            "Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Handler: a.b\n      Runtime: python3.12\n      Architectures: [x86_64, arm64]\n",
+            2,
+            "function 'A': 1 validation error detected: Value '[x86_64, arm64]' at "
+            "'architectures' failed to satisfy constraint: Member must have length less than "
+            "or equal to 1",
+        ),
+        (
+            "Globals:\n  Function:\n    Architectures: [X86_64]\nResources:\n  A:\n"
+            "    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Handler: a.b\n      Runtime: python3.12\n",
+            5,
+            "function 'A': 1 validation error detected: Value '[X86_64]' at 'architectures' "
+            "failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy "
+            "enum value set: [x86_64, arm64], Member must not be null]",
+        ),
+        (
             "Globals:\n  Function: 3\nResources: {}\n",
             1,
             "Globals.Function must be a mapping of properties",

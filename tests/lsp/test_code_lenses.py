@@ -17,6 +17,14 @@ SAMPLE_HANDLERS = {
     "with-deps": ("src/upload_notifier.py", "handler", "UploadNotifierFunction"),
 }
 TITLES = ["▶ Run", "⚙ Debug", "⇪ Sync"]
+APP_HANDLER_TEMPLATE = """\
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+"""
 
 
 def def_line(path: Path, name: str) -> int:
@@ -125,14 +133,7 @@ async def test_no_lenses_on_helpers_imports_or_tests(tmp_path, start_client):
 
 
 async def test_template_handler_bound_by_an_import_gets_no_python_lens(tmp_path, start_client):
-    (tmp_path / "template.yaml").write_text(
-        "Resources:\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      Handler: app.handler\n"
-        "      Runtime: python3.12\n"
-    )
+    (tmp_path / "template.yaml").write_text(APP_HANDLER_TEMPLATE)
     (tmp_path / "impl.py").write_text("def handler(event, context):\n    return 1\n")
     (tmp_path / "app.py").write_text("from impl import handler\n")
     client = await start_client(tmp_path)
@@ -237,3 +238,56 @@ def test_every_sample_is_covered() -> None:
     assert sorted(p.name for p in SAMPLES.iterdir() if (p / "template.yaml").exists()) == sorted(
         SAMPLE_HANDLERS
     )
+
+
+async def test_a_missing_template_handler_leaves_the_files_other_def_without_a_lens(
+    tmp_path, start_client
+):
+    """The template names app.handler, app.py has only lambda_handler: a Run lens on it would
+    run a function the template does not. The template's resource keeps its lens (that run
+    fails as Lambda does) and the diagnostic names the missing function."""
+    (tmp_path / "template.yaml").write_text(APP_HANDLER_TEMPLATE)
+    app = tmp_path / "app.py"
+    app.write_text("def lambda_handler(event, context):\n    return 1\n")
+    client = await start_client(tmp_path)
+    open_document(client, app)
+    assert await lenses(client, app) == []
+    assert by_line(await lenses(client, tmp_path / "template.yaml")) == {
+        1: [*TITLES, "{ } Event: none"]
+    }
+    other = tmp_path / "other.py"  # a file no template names keeps its handler lens
+    other.write_text("def lambda_handler(event, context):\n    return 2\n")
+    open_document(client, other)
+    assert by_line(await lenses(client, other)) == {0: [*TITLES, "{ } Event: none"]}
+
+
+async def test_the_source_beside_a_zipped_code_uri_says_run_runs_the_archive(
+    tmp_path, start_client
+):
+    """CodeUri: src/app.zip with src/app.py beside it: the lens on app.py runs the template's
+    function, which runs the archive, and its title says so (an edit to app.py is not run)."""
+    import zipfile
+
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/app.zip\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+    )
+    (tmp_path / "src").mkdir()
+    app = tmp_path / "src" / "app.py"
+    app.write_text("def handler(event, context):\n    return 'edited, not zipped'\n")
+    with zipfile.ZipFile(tmp_path / "src" / "app.zip", "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 'zipped'\n")
+    client = await start_client(tmp_path)
+    open_document(client, app)
+    found = await lenses(client, app)
+    assert by_line(found) == {0: ["▶ Run app.zip (not this file)", *TITLES[1:], "{ } Event: none"]}
+    assert [list(lens.command.arguments or []) for lens in found if lens.command] == [
+        [{"function": "Fn"}]
+    ] * 4
+    result = await execute(client, "lamina.run", {"function": "Fn"})
+    assert result["payload"] == "zipped"

@@ -41,6 +41,8 @@ Resources:
       Handler: app.one_argument
       Runtime: python3.12
       MemorySize: 20000
+      Architectures:
+        - arm64
   WrongFolder:
     Type: AWS::Serverless::Function
     Properties:
@@ -281,3 +283,31 @@ async def test_emacs_gets_no_fix_it_could_not_apply(project, start_client):
     assert [a.title for a in await fixes(client, template, found["timeout-out-of-range"])] == [
         "Set Timeout to 900"
     ]
+
+
+async def test_architectures_lambda_rejects(tmp_path, start_client):
+    """Lambda takes one architecture, x86_64 or arm64: the list is marked with CreateFunction's
+    own message (the load stops with it too, naming the function)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    text = (
+        "Resources:\n"
+        "  Both:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Architectures: [x86_64, arm64]\n"
+    )
+    template = tmp_path / "template.yaml"
+    template.write_text(text)
+    client = await start_client(tmp_path)
+    open_document(client, template)
+    (diagnostic,) = await diagnostics_of(client, template, 1)
+    assert diagnostic.code == "architectures-invalid"
+    assert at(diagnostic) == span(text, "      Architectures: [x86_64, arm64]", "[x86_64, arm64]")
+    assert diagnostic.message == (
+        "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to "
+        "satisfy constraint: Member must have length less than or equal to 1"
+    )

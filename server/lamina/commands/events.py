@@ -52,7 +52,8 @@ def events_list(project_dir: Path) -> None:
 @click.option(
     "--function",
     metavar="FUNCTION",
-    help="Fill in the method, path, resource and stage of FUNCTION's API route (and the source).",
+    help="Fill in the method, path, resource and stage of FUNCTION's API route (and the source); "
+    "without one, the source of its other events (Schedule, SQS, S3, ...).",
 )
 @click.option("--route", metavar="'METHOD /path'", help="With --function: which of its routes.")
 @click.option(

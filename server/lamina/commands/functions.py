@@ -53,11 +53,11 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "pythonSource": python_source,
             }
         )
-        if not location and (spec.code_dir / spec.handler).is_file():  # run.sh: a wrapper's
-            rows[-1]["handlerProgram"] = relative(spec.code_dir / spec.handler, project.root)
         module = module_file(spec.code_dir, spec.module) if not location and spec.module else None
-        if module is not None:  # the file is there, the function is not
+        if module is not None:  # the file is there, the function is not (`Handler: app.py`)
             rows[-1]["handlerModule"] = relative(module, project.root)
+        elif not location and (spec.code_dir / spec.handler).is_file():  # run.sh: a wrapper's
+            rows[-1]["handlerProgram"] = relative(spec.code_dir / spec.handler, project.root)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

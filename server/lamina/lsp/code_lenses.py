@@ -110,12 +110,23 @@ def python_lenses(
     lenses: list[LensGroup] = []
     covered: set[str] = set()
     specs = loaded.specs_for_file(path) if loaded else []
-    users = Counter(spec.function for spec in specs)  # once: 10,000 functions may share a file
-    for spec in specs:
+    zipped = loaded.specs_from_archive(path) if loaded else []
+    from_source = {id(spec) for spec in specs}
+    users = Counter(spec.function for spec in specs + zipped)  # once: 10,000 may share a file
+    unbound: dict[str, bool] = {}  # per name, not per function: parsing is the cost
+    handler_missing = False
+    for spec in specs + zipped:
         definition = definitions.get(spec.function)
-        if definition is None:
-            continue  # imported or assigned: no lens on imports
+        if definition is None:  # imported or assigned: no lens on imports
+            if id(spec) in from_source and not handler_missing:
+                if spec.function not in unbound:
+                    unbound[spec.function] = _unbound(source, spec.function)
+                handler_missing = unbound[spec.function]
+            continue
         shared = users[spec.function] > 1
+        title = f" {spec.logical_id}" if shared else ""
+        if spec.code_archive is not None:  # Run runs the archive, not this file's text
+            title += f" {spec.code_archive.name} (not this file)"
         covered.add(definition.name)
         lenses.append(
             LensGroup(
@@ -124,7 +135,7 @@ def python_lenses(
                 definition.end_column,
                 spec.logical_id,
                 _label(ls, spec),
-                f" {spec.logical_id}" if shared else "",
+                title,
             )
         )
     root = ls.state.root
@@ -132,7 +143,10 @@ def python_lenses(
         relative = path.relative_to(root)
     except ValueError:
         relative = path
-    if is_test_file(relative):
+    if is_test_file(relative) or handler_missing:
+        # A template's Handler names a function this file lacks (its diagnostic says so, and
+        # the resource's own lens runs it, failing as Lambda does): a lens on another def here
+        # would run a function the template never runs.
         return lenses
     for definition in definitions.values():
         if definition.name in covered or not definition.looks_like_handler:
@@ -149,6 +163,17 @@ def python_lenses(
             )
         )
     return lenses
+
+
+def _unbound(source: str, name: str) -> bool:
+    """True when nothing at the file's top level binds `name` (no def, import or assignment)."""
+    from lamina.project.discovery import parse_module, top_level_bindings
+
+    module = parse_module(source)
+    if module is None:
+        return False
+    bindings = top_level_bindings(module)
+    return name not in bindings and "*" not in bindings
 
 
 def _target_label(ls: LaminaServer, path: Path, target: str) -> str | None:

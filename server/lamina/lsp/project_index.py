@@ -40,6 +40,9 @@ class LoadedProject:
     code_dirs: list[tuple[str, FunctionSpec]] = field(default_factory=list)
     by_source_file: dict[str, list[FunctionSpec]] = field(default_factory=dict)
     source_files: set[str] = field(default_factory=set)  # every file the model was read from
+    # A zipped CodeUri's handler module beside the archive (src/app.py for src/app.zip): the
+    # source it was likely built from, which Run does not run.
+    by_archive_source: dict[str, list[FunctionSpec]] = field(default_factory=dict)
 
     @classmethod
     def index(cls, project: Project) -> LoadedProject:
@@ -49,6 +52,9 @@ class LoadedProject:
             checkpoint()
             loaded.by_handler_file.setdefault(normalized(spec.handler_path), []).append(spec)
             loaded.code_dirs.append((normalized(spec.code_dir), spec))
+            if spec.code_archive is not None:
+                source = spec.code_archive.parent / spec.handler_path.relative_to(spec.code_dir)
+                loaded.by_archive_source.setdefault(normalized(source), []).append(spec)
             if spec.source_path is not None:
                 loaded.by_source_file.setdefault(normalized(spec.source_path), []).append(spec)
         sources = [project.template_path, project.samconfig_path, *map(Path, loaded.by_source_file)]
@@ -57,6 +63,10 @@ class LoadedProject:
 
     def specs_for_file(self, path: Path) -> list[FunctionSpec]:
         return self.by_handler_file.get(normalized(path), [])
+
+    def specs_from_archive(self, path: Path) -> list[FunctionSpec]:
+        """Functions run from a .zip whose handler module sits unzipped at `path`."""
+        return self.by_archive_source.get(normalized(path), [])
 
     def specs_defined_in(self, path: Path) -> list[FunctionSpec]:
         """Functions whose definition was read from `path` (a template, pyproject.toml, ...)."""

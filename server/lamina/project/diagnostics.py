@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from lamina.project.architectures import architectures_error
 from lamina.project.lambda_runtimes import (
     DEPRECATED_PYTHON_RUNTIMES,
     SUPPORTED_PYTHON_RUNTIMES,
@@ -170,6 +171,10 @@ def _check_function(
             message = f"{name} must be {low}-{high} {unit} in Lambda, not {number:g}"
             fix = Fix(f"Set {name} to {bound}", (TextReplacement(path, value.span, str(bound)),))
             report(value, f"{name.lower()}-out-of-range", message, fix)
+    architectures = properties.get("Architectures")
+    error = architectures_error(list(architectures.items or ())) if architectures else None
+    if architectures is not None and error:
+        report(architectures, "architectures-invalid", error)
     _check_code(path, function, report, open_sources, files or _FileFacts())
     return found
 

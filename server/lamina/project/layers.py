@@ -47,6 +47,9 @@ def read_layer_resources(
             continue
         metadata = resource.get("Metadata")
         build = metadata.get("BuildMethod") if isinstance(metadata, Mapping) else None
+        unbuilt = custom_build_warning(resource)
+        if unbuilt:
+            warn(str(logical_id), unbuilt)
         layers[str(logical_id)] = LayerSpec(
             str(logical_id),
             content_dir=folder,
@@ -59,6 +62,21 @@ def read_layer_resources(
             ),
         )
     return layers
+
+
+def custom_build_warning(resource: Mapping[str, Any]) -> str | None:
+    """What a resource's `Metadata.BuildMethod` that Lamina does not run (makefile, esbuild, ...)
+    leaves undone: `sam build` would have built its folder; Lamina runs the folder as it is."""
+    metadata = resource.get("Metadata")
+    build = metadata.get("BuildMethod") if isinstance(metadata, Mapping) else None
+    if not isinstance(build, str) or build.startswith("python"):
+        return None
+    target = metadata.get("BuildTarget") if isinstance(metadata, Mapping) else None
+    what = f"the {target} target" if isinstance(target, str) else f"BuildMethod {build}"
+    return (
+        f"Metadata.BuildMethod {build} is not run: Lamina uses the folder as it is, without what "
+        f"{what} of `sam build` adds"
+    )
 
 
 def _layer_name(value: Any, warn: Callable[[str], None]) -> str | None:

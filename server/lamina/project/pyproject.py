@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.project.architectures import architectures_error
 from lamina.project.intrinsics import to_text
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
@@ -163,6 +164,9 @@ def _function_spec(
         architectures = [architectures]
     if not isinstance(architectures, list) or not all(isinstance(a, str) for a in architectures):
         raise fail(f"'architectures' must be a list of strings, not {architectures!r}")
+    architecture_error = architectures_error(architectures)
+    if architecture_error:
+        raise fail(architecture_error)
 
     return FunctionSpec(
         logical_id=name,

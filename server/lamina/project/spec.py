@@ -93,6 +93,8 @@ class FunctionSpec:
     # ReservedConcurrentExecutions: at most this many invocations at once; Lambda throttles
     # the rest (0: every one).
     reserved_concurrency: int | None = None
+    # A CodeUri that is a .zip: the archive code_dir was unpacked from (its edits are not run).
+    code_archive: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.function_name:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.project.architectures import function_architectures
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.inline_code import inline_code_dir
 from lamina.project.intrinsics import (
@@ -23,7 +24,7 @@ from lamina.project.intrinsics import (
     intrinsic_name,
     to_text,
 )
-from lamina.project.layers import function_layers, read_layer_resources
+from lamina.project.layers import custom_build_warning, function_layers, read_layer_resources
 from lamina.project.load_cancel import checkpoint
 from lamina.project.native_wheels import foreign_wheel_warning
 from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
@@ -48,7 +49,6 @@ from lamina.project.zip_code import unpacked_code
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
-DEFAULT_ARCHITECTURES = ("x86_64",)
 
 _Property = Callable[[str], Any]  # a function's property, merged and resolved
 _Failure = Callable[[str], ProjectError]  # an error naming the function, file and line
@@ -99,6 +99,7 @@ class _FunctionReader:
         self.base_dir = path.parent
         self.resolver = resolver
         self.layers = layers  # the template's local layer resources
+        self.archive: Path | None = None  # the .zip the last function's code was unpacked from
 
     def read(
         self, logical_id: str, kind: str, properties: Mapping[str, Any], line: int | None
@@ -123,6 +124,7 @@ class _FunctionReader:
         if not isinstance(runtime, str) or not runtime.startswith(("python", "provided")):
             skip(f"Runtime {to_text(runtime)} is not a Python runtime")
             return None
+        self.archive = None
         inline = properties.get("InlineCode") if kind == SERVERLESS_FUNCTION else None
         code_dir = (
             self._inline_dir(logical_id, "InlineCode", inline, skip)
@@ -157,6 +159,7 @@ class _FunctionReader:
             environment=self._environment(prop("Environment"), fail),
             role=self._role(logical_id, self._quietly(prop, "Role")),
             architectures=self._architectures(prop("Architectures"), fail),
+            code_archive=self.archive,
             source="template",
             source_path=self.path,
             source_line=line,
@@ -223,6 +226,7 @@ class _FunctionReader:
             skip(f"the code is in S3 ({text}); Lamina needs local code")
             return None
         code_dir = Path(os.path.normpath(self.base_dir / text))
+        self.archive = code_dir if code_dir.suffix == ".zip" else None
         if code_dir.is_file():  # a .zip, or one file that SAM zips alone
             return unpacked_code(code_dir, text, skip)
         if not code_dir.is_dir():
@@ -273,6 +277,12 @@ class _FunctionReader:
             return logical_id
         return name
 
+    def _architectures(self, value: Any, fail: _Failure) -> list[str]:
+        try:
+            return function_architectures(value)
+        except ValueError as error:
+            raise fail(str(error)) from None
+
     def _quietly(self, prop: _Property, name: str) -> Any:
         """A property resolved without the resolver's own warnings (its reader says one)."""
         before = len(self.resolver.warnings)
@@ -291,15 +301,6 @@ class _FunctionReader:
             self.resolver.warn(f"{logical_id}.Role", message)
             return DEFAULT_ROLE
         return role
-
-    def _architectures(self, value: Any, fail: _Failure) -> list[str]:
-        if value is None:
-            return list(DEFAULT_ARCHITECTURES)
-        if isinstance(value, str):
-            return [value]
-        if not isinstance(value, list) or not value:
-            raise fail(f"Architectures must be a list like [x86_64], not {value!r}")
-        return [to_text(item) for item in value]
 
 
 def _mapping_section(document: CfnDocument, path: Path, name: str) -> Mapping[str, Any]:
@@ -377,6 +378,8 @@ def read_template(
         condition = resource.get("Condition")
         if isinstance(condition, str) and not resolver.condition(condition, str(logical_id)):
             resolver.warn(str(logical_id), f"condition {condition} is false; loaded anyway")
+        if (unbuilt := custom_build_warning(resource)) is not None:
+            resolver.warn(str(logical_id), unbuilt)
         spec = reader.read(str(logical_id), kind, properties, line)
         if spec is not None:
             result.functions.append(spec)

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
-CHECKED_PROPERTIES = ("Handler", "Runtime", "CodeUri", "Code", "Timeout", "MemorySize")
+CHECKED_PROPERTIES = (
+    "Handler",
+    "Runtime",
+    "CodeUri",
+    "Code",
+    "Timeout",
+    "MemorySize",
+    "Architectures",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class PropertyValue:
     value: str | int | float | bool | None
     span: TextSpan
     from_globals: bool = False
+    items: tuple[str, ...] | None = None  # a list of plain scalars (Architectures), as written
 
 
 @dataclass
@@ -83,6 +92,16 @@ def _scalar(node: yaml.Node) -> str | int | float | bool | None:
     if tag.startswith("!"):
         return None  # an intrinsic function: its value is only known to CloudFormation
     return str(node.value) if not tag.endswith(":null") else None
+
+
+def _scalars(node: yaml.Node) -> tuple[str, ...] | None:
+    """A sequence whose items are all plain scalars, as text; else None."""
+    import yaml
+
+    if not isinstance(node, yaml.SequenceNode):
+        return None
+    items = [_scalar(item) for item in node.value]
+    return tuple(str(i) for i in items) if all(i is not None for i in items) else None
 
 
 def _get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -141,7 +160,7 @@ def function_resources(text: str, path: Path) -> list[FunctionResource]:
             if entry is not None:
                 value_node = entry[1]
                 function.properties[name] = PropertyValue(
-                    _scalar(value_node), _span(value_node), from_globals
+                    _scalar(value_node), _span(value_node), from_globals, _scalars(value_node)
                 )
         found.append(function)
     return found
