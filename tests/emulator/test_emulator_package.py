@@ -1,5 +1,5 @@
-"""deploy/package.py on its own: deterministic zips, CodeSha256, and safe_unzip's refusals (with
-the reason each one gives)."""
+"""deploy/package.py and zip_archive/unpack.py on their own: deterministic zips, CodeSha256, and
+safe_unzip's refusals (with the reason each one gives)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from emulator.harness import bomb, lying_bomb, plain_zip, symlink_zip
-from lamina.deploy.package import PackageError, build_zip, code_sha256, safe_unzip
+from lamina.deploy.package import build_zip, code_sha256
+from lamina.zip_archive.limits import PackageError
+from lamina.zip_archive.unpack import safe_unzip
 
 
 def make_tree(root: Path) -> None:

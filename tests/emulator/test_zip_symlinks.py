@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lamina.deploy.package import PackageError, unpack_package
+from lamina.zip_archive.limits import PackageError
+from lamina.zip_archive.unpack import unpack_package
 
 LINK = object()
 

@@ -13,9 +13,9 @@ import pytest
 
 from lamina.deploy.bundle import DependencyPlatform, PackageBuilder, PackageTooLarge
 from lamina.deploy.ignore_rules import IgnoreRules, list_code_files, parse_rules
-from lamina.deploy.package import safe_unzip
 from lamina.deploy.zip_splice import split_zip
 from lamina.project.spec import FunctionSpec
+from lamina.zip_archive.unpack import safe_unzip
 from sync.sync_harness import handler_source, offline_requirements, pure_wheel, zip_names
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lamina.deploy.ignore_rules import CodeFile, IgnoreRules, list_code_files, parse_rules
-from lamina.deploy.package import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, PackageError, code_sha256
+from lamina.deploy.package import code_sha256
 from lamina.deploy.zip_splice import (
     EMPTY,
     ZipParts,
@@ -35,6 +35,7 @@ from lamina.deploy.zip_splice import (
     write_entries,
 )
 from lamina.project.spec import FunctionSpec
+from lamina.zip_archive.limits import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, PackageError
 
 _DEPENDENCY_RULES = IgnoreRules(parse_rules("__pycache__/\n*.pyc\n*.pyo\n/.lamina-complete\n"))
 _MEMORY_CACHE_SIZE = 4

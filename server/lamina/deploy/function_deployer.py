@@ -30,13 +30,13 @@ from typing import Any
 from lamina.deploy.bundle import Package, megabytes
 from lamina.deploy.function_changes import configuration_changes
 from lamina.deploy.function_versions import point_alias, publish_version
-from lamina.deploy.package import MAX_ZIPPED_BYTES
 from lamina.deploy.project_identity import PROJECT_ROOT_TAG, PROJECT_TAG, ownership_conflict
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
 from lamina.deploy.sync_settings import SyncTarget
 from lamina.deploy.sync_status import SyncState
 from lamina.deploy.targets import TargetClients
 from lamina.project.spec import FunctionSpec
+from lamina.zip_archive.limits import MAX_ZIPPED_BYTES
 
 SOURCE_TAG = "lamina:source"
 EMULATOR_POLL_S = 0.01

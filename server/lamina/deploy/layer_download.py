@@ -2,7 +2,7 @@
 
 `GetLayerVersionByArn` names the layer version's content (`Content.Location`, a pre-signed URL
 on AWS, the emulator's own download URL under `lamina serve`); the zip is fetched, checked
-against `Content.CodeSha256`, unpacked safely (deploy.package) and kept per ARN:
+against `Content.CodeSha256`, unpacked safely (zip_archive.unpack) and kept per ARN:
 
     ~/.cache/lamina/layers/arn/<region>/<account>/<name>/<version>/
 
@@ -29,8 +29,9 @@ from typing import Any
 
 from lamina.cache_counters import count
 from lamina.deploy.download_progress import DownloadProgress, size_text
-from lamina.deploy.package import PackageError, unpack_package
 from lamina.listen_address import is_loopback
+from lamina.zip_archive.limits import PackageError
+from lamina.zip_archive.unpack import unpack_package
 
 log = logging.getLogger(__name__)
 

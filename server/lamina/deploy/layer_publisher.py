@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from lamina.deploy.bundle import DependencyPlatform
-from lamina.deploy.package import PackageError, build_zip, code_sha256
+from lamina.deploy.package import build_zip, code_sha256
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
 from lamina.deploy.sync_settings import SyncSettings
 from lamina.project.spec import FunctionSpec, LayerSpec
+from lamina.zip_archive.limits import PackageError
 
 
 class LayerPublisher:

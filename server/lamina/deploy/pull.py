@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from lamina.deploy.code_location import DownloadError, download_code
-from lamina.deploy.package import PackageError, safe_unzip
 from lamina.deploy.sync_errors import SyncError, classify
 from lamina.deploy.targets import TargetClients
+from lamina.zip_archive.limits import PackageError
+from lamina.zip_archive.unpack import safe_unzip
 
 CODE_FOLDER = "src"
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lamina.deploy.ignore_rules import CodeFile
-from lamina.deploy.package import EXEC_MODE, FILE_MODE, FIXED_DATE_TIME, PackageError
+from lamina.deploy.package import FIXED_DATE_TIME
+from lamina.zip_archive.limits import EXEC_MODE, FILE_MODE, PackageError
 
 COMPRESS_LEVEL = 6
 _SAMPLE_BYTES = 64 * 1024

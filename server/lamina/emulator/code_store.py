@@ -1,6 +1,6 @@
 """The content-addressed code store: `code/<sha256 hex>.zip`, unpacked once to `unpacked/<hex>/`.
 
-A zip is checked by unpacking it (deploy.package.unpack_package) into a temporary dir inside the
+A zip is checked by unpacking it (zip_archive.unpack.unpack_package) into a temporary dir inside the
 store; only then is it written (temp file, os.replace) and the dir renamed into place. So a
 key that exists is complete, a refused upload leaves nothing behind, and a SIGKILL at any moment
 leaves at most temporary files, which `clean_temp` removes at the next start. The zip is the
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lamina.deploy.package import unpack_package
+from lamina.zip_archive.unpack import unpack_package
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lamina.deploy.layer_download import LayerDownloader
-from lamina.deploy.package import MAX_UNZIPPED_BYTES
 from lamina.emulator.errors import invalid
 from lamina.emulator.layers import LayerVersions, function_layer_arns
 from lamina.emulator.model import VersionConfig
 from lamina.runtime.opt_dir import LayerSource, OptDir, merged_opt
+from lamina.zip_archive.limits import MAX_UNZIPPED_BYTES
 
 log = logging.getLogger(__name__)
 

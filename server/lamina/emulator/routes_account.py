@@ -7,12 +7,12 @@ import time
 
 from aiohttp import web
 
-from lamina.deploy.package import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES
 from lamina.emulator.api import Emulator, api, empty_response, json_response, read_json, string_map
 from lamina.emulator.errors import LambdaError, function_not_found, invalid, not_found
 from lamina.emulator.model import FunctionState, new_revision_id
 from lamina.emulator.names import parse_function_arn
 from lamina.emulator.routes_permissions import ACCOUNT_CONCURRENCY
+from lamina.zip_archive.limits import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES
 
 routes = web.RouteTableDef()
 TAGS = "/2017-03-31/tags/{Resource}"

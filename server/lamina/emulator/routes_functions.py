@@ -8,7 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from lamina.deploy.package import PackageError
 from lamina.emulator.api import (
     MAX_UPLOAD_REQUEST_BYTES,
     Emulator,
@@ -37,6 +36,7 @@ from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revi
 from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
 from lamina.emulator.settings import architectures, function_settings, merge_echoed, zip_from
 from lamina.emulator.shapes import concurrency, function_configuration, is_updating
+from lamina.zip_archive.limits import PackageError
 
 routes = web.RouteTableDef()
 PREFIX = "/2015-03-31/functions"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies
-from lamina.deploy.package import PackageError, build_zip
+from lamina.deploy.package import build_zip
 from lamina.emulator.api import Emulator
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.function_debugger import SOURCE_TAG
@@ -29,6 +29,7 @@ from lamina.emulator.routes_functions import ingest, release
 from lamina.emulator.settings import ROLE_PATTERN, architectures, environment
 from lamina.project import ProjectError, load_project
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec
+from lamina.zip_archive.limits import PackageError
 
 log = logging.getLogger("lamina.emulator")
 

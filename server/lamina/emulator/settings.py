@@ -9,10 +9,10 @@ import json
 import re
 from typing import Any
 
-from lamina.deploy.package import MAX_ZIPPED_BYTES
 from lamina.emulator.api import integer, required_string, string
 from lamina.emulator.errors import LambdaError, entity_too_large, invalid, validation
 from lamina.emulator.model import ECHOED_MEMBERS
+from lamina.zip_archive.limits import MAX_ZIPPED_BYTES
 
 ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 _ROLE = re.compile(f"^{ROLE_PATTERN}$")

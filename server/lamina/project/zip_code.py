@@ -3,7 +3,7 @@
 A .zip file: SAM deploys the archive as it is, and `sam local invoke` runs it unpacked. Lamina
 unpacks it once into its per-user cache, in a folder named by the archive's SHA-256 (a rebuilt
 archive gets a new folder), and runs the function from there. The archive is unpacked as the
-emulator unpacks an uploaded one (deploy.package): nothing may land outside the folder.
+emulator unpacks an uploaded one (zip_archive.unpack): nothing may land outside the folder.
 
 Any other file (`CodeUri: src/function.py`): `sam deploy` (and `aws cloudformation package`)
 zips that one file alone, so on AWS it is the only file beside the handler. Lamina copies it
@@ -23,10 +23,10 @@ from lamina.project.inline_code import lamina_cache_dir, write_replacing
 
 def zip_code_dir(archive: Path) -> Path:
     """The folder holding `archive` unpacked (made on first use). Raises OSError, or
-    deploy.package.PackageError (a ValueError) for a file that is not a safe zip."""
+    zip_archive.limits.PackageError (a ValueError) for a file that is not a safe zip."""
     import hashlib
 
-    from lamina.deploy.package import unpack_package
+    from lamina.zip_archive.unpack import unpack_package
 
     data = archive.read_bytes()
     folder = lamina_cache_dir("zipped") / hashlib.sha256(data).hexdigest()[:20]
