@@ -38,8 +38,11 @@ def load(project_dir: Path) -> Project:
 
 
 def relative(path: Path, root: Path) -> str:
+    base = _resolved(root)
+    if path.is_absolute() and ".." not in path.parts and path.is_relative_to(base):
+        return str(path.relative_to(base)) or "."  # no lstat walk: the text already says it
     try:
-        return str(path.resolve().relative_to(_resolved(root))) or "."
+        return str(path.resolve().relative_to(base)) or "."
     except ValueError:
         return str(path)
 
