@@ -20,6 +20,10 @@ plugins:
 custom:
   pythonRequirements:
     layer: true
+  serverless-offline:
+    httpPort: 4000
+    host: 0.0.0.0
+    prefix: /api/
 params:
   default:
     level: INFO
@@ -104,8 +108,10 @@ def test_plugins_are_named_once_with_what_lamina_does_instead(tmp_path: Path) ->
     plugins = [w for w in warnings if w.partition(": ")[2].startswith(("plugins", "custom."))]
     assert plugins == [
         "orders: plugins: serverless-offline: not needed: `lamina api` serves the http and "
-        "httpApi events, and `lamina serve` the Lambda API (its custom.serverless-offline "
-        "settings are not read)",
+        "httpApi events, and `lamina serve` the Lambda API; its URLs differ from "
+        "serverless-offline's: the http events' paths have no stage in front, no /api prefix, "
+        "port 3000, not 4000 (give --port 4000), 127.0.0.1, not 0.0.0.0 (--host, with "
+        "--allow-remote)",
         "orders: plugins: serverless-my-company-plugin is not run; what it changes when the "
         "service is packaged or deployed is not reproduced locally",
         "orders: custom.pythonRequirements.layer: the requirements layer is not built; "
@@ -146,3 +152,17 @@ def test_functions_from_a_file_with_cloudformation_tags(tmp_path: Path) -> None:
     assert project.functions["worker"].environment == {"QUEUE": json.dumps({"Ref": "JobsQueue"})}
     # CloudFormation's own ${AWS::Region} in a Fn::Sub is not a framework variable.
     assert not [w for w in project.warnings if "AWS::" in w]
+
+
+def test_serverless_offline_settings_that_match_lamina_api_are_not_named() -> None:
+    from lamina.project.serverless_plugins import plugin_warnings
+
+    same = {"serverless-offline": {"noPrependStageInUrl": True, "httpPort": 3000}}
+    assert plugin_warnings(["serverless-offline"], same) == [
+        "plugins: serverless-offline: not needed: `lamina api` serves the http and httpApi "
+        "events, and `lamina serve` the Lambda API"
+    ]
+    (default,) = plugin_warnings(["serverless-offline"], {})
+    assert default.endswith(
+        "its URLs differ from serverless-offline's: the http events' paths have no stage in front"
+    )

@@ -55,7 +55,7 @@ def test_a_missing_var_file_is_one_error_naming_it(root: Path) -> None:
         load_project(root, options=ProjectOptions(var_files=(missing,)))
     assert (error.value.path, error.value.message) == (
         missing,
-        "no such variables file (from --var-file)",
+        "no such variables file (from --var-file or lamina.terraform.varFiles)",
     )
     out = lamina("functions", "--var-file", "envs/none.tfvars", cwd=root)
     assert out.returncode != 0

@@ -118,6 +118,30 @@ async def test_the_template_setting_and_a_change_to_it(tmp_path, start_client):
     await until(client, ["EchoFunction"])
 
 
+async def test_terraform_var_files_setting_and_a_change_to_it(tmp_path, start_client):
+    root = copy_project("terraform-orders", tmp_path)
+    (root / "env").mkdir()
+    (root / "env" / "prod.tfvars").write_text('stage = "prod"\nmemory = 1024\n')
+    settings = {"terraform": {"varFiles": ["env/prod.tfvars"]}}
+    client = await start_client(root, configuration=settings)
+    rows = {row["logicalId"]: row for row in await execute(client, "lamina.listFunctions", {})}
+    assert (rows["orders"]["functionName"], rows["orders"]["memorySize"]) == (
+        "orders-prod-create",
+        1024,
+    )
+    # Without the setting: the variables' defaults and terraform.tfvars, without a restart.
+    client.set_configuration({}, section="lamina")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+    deadline = time.monotonic() + 15  # a bound on waiting, not a speed check
+    while True:
+        rows = {r["logicalId"]: r for r in await execute(client, "lamina.listFunctions", {})}
+        if rows["orders"]["functionName"] == "orders-dev-create":
+            break
+        assert time.monotonic() < deadline, rows["orders"]
+        await asyncio.sleep(0.1)
+    assert rows["orders"]["memorySize"] == 256
+
+
 async def until(client, expected: list[str]) -> None:
     """Wait for the template's functions to become `expected`."""
 

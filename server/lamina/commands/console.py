@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -37,10 +38,20 @@ def load(project_dir: Path) -> Project:
 
 
 def relative(path: Path, root: Path) -> str:
+    base = _resolved(root)
+    if path.is_absolute() and ".." not in path.parts and path.is_relative_to(base):
+        return str(path.relative_to(base)) or "."  # no lstat walk: the text already says it
     try:
-        return str(path.resolve().relative_to(root.resolve())) or "."
+        return str(path.resolve().relative_to(base)) or "."
     except ValueError:
         return str(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(root: Path) -> Path:
+    """The project root, resolved once: `lamina functions` names 200 functions' files
+    against the same root, and each resolve is a walk of lstat calls."""
+    return root.resolve()
 
 
 def exit_now(code: int) -> NoReturn:

@@ -76,7 +76,9 @@ async def refresh_settings(ls: LaminaServer) -> None:
     ls.settings = settings
     template = settings.text("template")
     chosen = ls.root / template if template and ls.root is not None else None
-    if ls.state.index.set_template(chosen) and ls.state.index.started:
+    names = settings.get("terraform.varFiles")  # relative to the workspace, as `template`
+    var_files = tuple(ls.root / name for name in names) if ls.root is not None else ()
+    if ls.state.index.set_options(chosen, var_files) and ls.state.index.started:
         ls.state.index.reload()
         changed_default_event = True  # the lenses follow the new model
     if ls.initialized:

@@ -178,13 +178,15 @@ class ProjectIndex:
             raise ProjectError(f"cannot load the project in {self.root}")
         return loaded.project
 
-    def set_template(self, template: Path | None) -> bool:
-        """Read the project from `template` (None: the usual search); True when that changed."""
+    def set_options(self, template: Path | None, var_files: tuple[Path, ...] = ()) -> bool:
+        """Read the project from `template` (None: the usual search), with Terraform's
+        `var_files`; True when that changed."""
         from lamina.project.project_options import ProjectOptions
 
-        if template == (self.options.template if self.options else None):
+        options = ProjectOptions(template=template, var_files=var_files)
+        if options == (self.options or ProjectOptions()):
             return False
-        self.options = ProjectOptions(template=template)
+        self.options = options
         return True
 
     def is_project_file(self, path: Path) -> bool:

@@ -52,6 +52,8 @@ SPECS: tuple[SettingSpec, ...] = (
     # Bytes above which a file gets no lenses or diagnostics (parsing it could exhaust memory).
     SettingSpec("lsp.maxFileSize", "int", 2 * 1024 * 1024, minimum=0),
     SettingSpec("template", "string"),  # the project file, relative to the workspace root
+    # Terraform's -var-file files, relative to the workspace root, later ones winning.
+    SettingSpec("terraform.varFiles", "string-list", ()),
     SettingSpec("durable.skipTime", "bool", False),  # durable functions: waits end at once
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}

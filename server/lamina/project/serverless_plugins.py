@@ -15,7 +15,7 @@ _KNOWN = {
     "serverless-python-requirements": "",  # requirements.txt is installed as for any function
     "serverless-offline": (
         "not needed: `lamina api` serves the http and httpApi events, and `lamina serve` the "
-        "Lambda API (its custom.serverless-offline settings are not read)"
+        "Lambda API"
     ),
     "serverless-iam-roles-per-function": (
         "its per-function roles are not assumed locally; runs use your credentials"
@@ -53,7 +53,8 @@ def plugin_warnings(plugins: Any, custom: Any) -> list[str]:
                 "deployed is not reproduced locally"
             )
         elif note:
-            warnings.append(f"plugins: {name}: {note}")
+            offline = _offline_urls(custom) if name == "serverless-offline" else ""
+            warnings.append(f"plugins: {name}: {note}{offline}")
     requirements = custom.get("pythonRequirements") if isinstance(custom, Mapping) else None
     if isinstance(requirements, Mapping) and requirements.get("layer"):
         warnings.append(
@@ -61,3 +62,25 @@ def plugin_warnings(plugins: Any, custom: Any) -> list[str]:
             "requirements.txt is installed for each function as without it"
         )
     return warnings
+
+
+def _offline_urls(custom: Any) -> str:
+    """Where `lamina api`'s URLs differ from those custom.serverless-offline gives (its
+    defaults: httpPort 3000, host localhost, prefix "", noPrependStageInUrl false)."""
+    found = custom.get("serverless-offline") if isinstance(custom, Mapping) else None
+    settings: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    differences = []
+    if settings.get("noPrependStageInUrl") is not True:  # `lamina api`: /hello, not /dev/hello
+        differences.append("the http events' paths have no stage in front")
+    prefix = str(settings.get("prefix") or "").strip("/")
+    if prefix:
+        differences.append(f"no /{prefix} prefix")
+    port = settings.get("httpPort")
+    if port is not None and str(port) != "3000":
+        differences.append(f"port 3000, not {port} (give --port {port})")
+    host = settings.get("host")
+    if host is not None and str(host) not in ("localhost", "127.0.0.1"):
+        differences.append(f"127.0.0.1, not {host} (--host, with --allow-remote)")
+    if not differences:
+        return ""
+    return "; its URLs differ from serverless-offline's: " + ", ".join(differences)

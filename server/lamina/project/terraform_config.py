@@ -183,7 +183,9 @@ class Configuration:
             self.variables.update(_parse(tfvars))
         for tfvars in var_files:
             if not tfvars.is_file():
-                raise ProjectError("no such variables file (from --var-file)", tfvars)
+                raise ProjectError(
+                    "no such variables file (from --var-file or lamina.terraform.varFiles)", tfvars
+                )
             self.variables.update(_parse(tfvars))
         self.variables.update(variables or {})
 
