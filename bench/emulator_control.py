@@ -14,10 +14,9 @@ import argparse
 import statistics
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-from emulator import ROLE, control_round, package
+from emulator import ROLE, control_functions, control_round, package
 from serving import Server, clean_env, client, free_port, lamina_serve
 
 OPS = ("Create", "UpdateCode", "Publish", "CreateAlias", "Get")
@@ -55,16 +54,8 @@ def main() -> int:
             RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}"
         )
         zips = [package(root, i) for i in range(args.rounds + 1)]
-        names = {t: f"cp-{t}-{uuid.uuid4().hex[:6]}" for t in clients}
+        names = control_functions(clients, zips[0])
         samples: dict[str, dict[str, list[float]]] = {t: {op: [] for op in OPS} for t in clients}
-        for target, lam in clients.items():
-            lam.create_function(
-                FunctionName=names[target],
-                Runtime="python3.12",
-                Role=ROLE,
-                Handler="app.handler",
-                Code={"ZipFile": zips[0]},
-            )
         for i in range(args.rounds):
             for target, lam in clients.items():
                 control_round(samples[target], lam, names[target], zips[i], zips[i + 1], f"a{i}")
