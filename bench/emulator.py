@@ -339,15 +339,7 @@ def bench_control_plane(bench: Bench, lamina: Any, moto: Any) -> None:
     targets = {"lamina": lamina, "moto": moto}
     ops = ("Create", "UpdateCode", "Publish", "CreateAlias", "Get")
     samples: dict[str, dict[str, list[float]]] = {t: {op: [] for op in ops} for t in targets}
-    names = {t: f"cp-{t}-{uuid.uuid4().hex[:6]}" for t in targets}
-    for target, lam in targets.items():
-        lam.create_function(
-            FunctionName=names[target],
-            Runtime="python3.12",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zips[0]},
-        )
+    names = control_functions(targets, zips[0])
     for i in range(bench.plan.control):
         for target, lam in targets.items():
             control_round(samples[target], lam, names[target], zips[i], zips[i + 1], f"a{i}")
@@ -363,6 +355,20 @@ def bench_control_plane(bench: Bench, lamina: Any, moto: Any) -> None:
     worst = max(ratios)
     print(f"  worst ratio {fmt_ratio(worst)}   goal <= 1.0: {verdict(worst, 1.0)}")
     bench.numbers["control_plane"] = numbers
+
+
+def control_functions(targets: dict[str, Any], code: bytes) -> dict[str, str]:
+    """One function per target for the control rounds to update: target -> its name."""
+    names = {t: f"cp-{t}-{uuid.uuid4().hex[:6]}" for t in targets}
+    for target, lam in targets.items():
+        lam.create_function(
+            FunctionName=names[target],
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": code},
+        )
+    return names
 
 
 def control_round(

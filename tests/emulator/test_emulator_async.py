@@ -50,7 +50,7 @@ def handler(record, context):
 """
 
 
-def deploy_source(lam: Any, source: str, tmp: Path, name: str | None = None) -> str:
+def deploy_source(lam: Any, source: str, tmp: Path, name: str | None = None, **params: Any) -> str:
     name = name or unique()
     code = tmp / f"code-{name}"
     code.mkdir()
@@ -61,6 +61,7 @@ def deploy_source(lam: Any, source: str, tmp: Path, name: str | None = None) -> 
         Role=ROLE,
         Handler="app.handler",
         Code={"ZipFile": build_zip(code)},
+        **params,
     )
     return name
 

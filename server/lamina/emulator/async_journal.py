@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS async_events (
     accepted_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     due_at REAL NOT NULL,
-    chain INTEGER NOT NULL DEFAULT 0
+    chain INTEGER NOT NULL DEFAULT 0,
+    tenant_id TEXT
 );
 """
 
@@ -62,6 +63,7 @@ class QueuedEvent:
     throttles: int = 0  # in memory only: throttled tries don't count as attempts
     last_result: InvocationResult | None = None  # in memory only
     chain: int = 0  # AsyncEvent.chain
+    tenant_id: str | None = None  # AsyncEvent.tenant_id
 
     @classmethod
     def accepted(cls, event_id: int, event: AsyncEvent, keep_payload: bool) -> QueuedEvent:
@@ -76,13 +78,15 @@ class QueuedEvent:
             due_at=event.accepted_at,
             payload=event.payload if keep_payload else None,
             chain=event.chain,
+            tenant_id=event.tenant_id,
         )
 
 
 def _insert(conn: sqlite3.Connection, event: AsyncEvent) -> int:
     cursor = conn.execute(
         "INSERT INTO async_events (request_id, function_name, qualifier, payload, "
-        "client_context, accepted_at, attempts, due_at, chain) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        "client_context, accepted_at, attempts, due_at, chain, tenant_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
         (
             event.request_id,
             event.function_name,
@@ -92,6 +96,7 @@ def _insert(conn: sqlite3.Connection, event: AsyncEvent) -> int:
             event.accepted_at,
             event.accepted_at,
             event.chain,
+            event.tenant_id,
         ),
     )
     assert cursor.lastrowid is not None
@@ -114,9 +119,13 @@ class AsyncJournal:
                     "ALTER TABLE async_events ADD COLUMN chain INTEGER NOT NULL DEFAULT 0"
                 )
             )
+        if "tenant_id" not in columns:  # a data dir from before tenant isolation
+            self.db.run(
+                lambda conn: conn.execute("ALTER TABLE async_events ADD COLUMN tenant_id TEXT")
+            )
         rows = self.db.query(
             "SELECT id, request_id, function_name, qualifier, client_context, accepted_at, "
-            "attempts, due_at, chain FROM async_events ORDER BY id"
+            "attempts, due_at, chain, tenant_id FROM async_events ORDER BY id"
         )
         return [
             QueuedEvent(
@@ -129,6 +138,7 @@ class AsyncJournal:
                 attempts=int(str(r[6])),
                 due_at=float(str(r[7])),
                 chain=int(str(r[8])),
+                tenant_id=None if r[9] is None else str(r[9]),
             )
             for r in rows
         ]

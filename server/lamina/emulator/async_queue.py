@@ -238,6 +238,7 @@ class AsyncEventQueue:
             request_id=queued.request_id,
             client_context=queued.client_context,
             invoked_function_arn=target.invoked_arn,
+            tenant_id=queued.tenant_id,
         )
         started = time.perf_counter()
         try:

@@ -183,13 +183,19 @@ class CodeStore:
         keep = set(also_keep)
         removed = 0
         for key in self.keys() - keep:
+            # Under the lock only what is quick (an unlink and a rename), so an ingest on the
+            # event loop (store.py) never waits for a tree to be removed.
             with self._lock:
                 if self._in_use(key):
                     continue
                 removed += 1
                 self.zip_path(key).unlink(missing_ok=True)
-                if self.dir_path(key).exists():
-                    _remove_tree(self.dir_path(key))
+                doomed = self.unpacked / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
+                try:
+                    self.dir_path(key).rename(doomed)
+                except FileNotFoundError:
+                    continue
+            _remove_tree(doomed)
         if removed:
             log.debug("removed %d unused code packages", removed)
         return removed

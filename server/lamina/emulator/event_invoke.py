@@ -26,6 +26,7 @@ class AsyncEvent:
     accepted_at: float = field(default_factory=time.time)
     # Hops so far through the emulator's own destinations (recursive loop detection).
     chain: int = 0
+    tenant_id: str | None = None  # X-Amz-Tenant-Id (tenant isolation)
 
 
 class EventDispatcher(Protocol):

@@ -16,7 +16,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from lamina.emulator.errors import LambdaError, conflict, throttled
@@ -62,6 +62,8 @@ class Invoker:
         self.pool = pool
         self.arns = arns
         self._configs: dict[tuple[str, str], tuple[VersionConfig, FunctionConfig]] = {}
+        # Per (function, version, tenant): (the untenanted config, that tenant's copy of it).
+        self._tenants: dict[tuple[str, str, str], tuple[FunctionConfig, FunctionConfig]] = {}
         self._inflight: Counter[str] = Counter()  # per function name
         self._busy_code: Counter[str] = Counter()  # per code key
         self._tasks: set[asyncio.Task[None]] = set()
@@ -128,6 +130,17 @@ class Invoker:
         self._configs[cache_key] = (config, runtime)
         return runtime
 
+    def _tenant_config(self, runtime: FunctionConfig, tenant_id: str) -> FunctionConfig:
+        """The config one tenant's environments run (the same object while it is current, as
+        the pool's fast path wants); the pool keys environments on it, so tenants never share."""
+        key = (runtime.function_name, runtime.version, tenant_id)
+        cached = self._tenants.get(key)
+        if cached is not None and cached[0] is runtime:
+            return cached[1]
+        tenanted = replace(runtime, tenant_id=tenant_id)
+        self._tenants[key] = (runtime, tenanted)
+        return tenanted
+
     # --- invoking -------------------------------------------------------------------------------
 
     def check_invocable(self, target: Target, now: float) -> None:
@@ -160,6 +173,8 @@ class Invoker:
             ):
                 await self.prepare_layers(target.config)
             runtime = self.runtime_config(target.config)
+            if request.tenant_id is not None:
+                runtime = self._tenant_config(runtime, request.tenant_id)
             if debugger is not None and debugger.function == name:
                 return await debugger.invoke(target.config, runtime, request)
             return await self.pool.invoke(runtime, request)
@@ -195,6 +210,8 @@ class Invoker:
             if current is stored:
                 continue
             del self._configs[(fn, version)]
+            for key in [key for key in self._tenants if key[:2] == (fn, version)]:
+                del self._tenants[key]
             warm = any(
                 env.state is not EnvironmentState.DEAD for env in self.pool.environments(runtime)
             )

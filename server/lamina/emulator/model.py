@@ -29,6 +29,7 @@ ECHOED_MEMBERS = (
     "SnapStart",
     "CapacityProviderConfig",
     "DurableConfig",  # durable_functions.py reads it
+    "TenancyConfig",  # tenancy.py reads it; CreateFunction only, as on AWS
 )
 
 

@@ -27,6 +27,7 @@ from lamina.emulator.invoker import Target
 from lamina.emulator.lookup import find_function
 from lamina.emulator.model import LATEST, FunctionState
 from lamina.emulator.routes_functions import PREFIX
+from lamina.emulator.tenancy import TENANT_HEADER, invoke_tenant
 from lamina.runtime.invocation import InvocationRequest
 
 routes = web.RouteTableDef()
@@ -82,6 +83,7 @@ class InvokeCall:
     qualifier: str | None
     target: Target
     context: str | None
+    tenant_id: str | None
 
 
 async def invoke_call(
@@ -113,7 +115,10 @@ async def invoke_call(
     target = emu.invoker.target(state, qualifier)
     emu.invoker.check_invocable(target, time.time())
     context = client_context(headers.get("X-Amz-Client-Context"))
-    return InvokeCall(invocation_type, log_type, payload, state, qualifier, target, context)
+    tenant_id = invoke_tenant(target.config, headers.get(TENANT_HEADER))
+    return InvokeCall(
+        invocation_type, log_type, payload, state, qualifier, target, context, tenant_id
+    )
 
 
 @routes.post(PREFIX + "/{FunctionName}/invocations")
@@ -134,7 +139,7 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
         )
     if invocation_type == "Event":
         # Durable before the 202; the queue runs it (throttling and retries included).
-        event = AsyncEvent(state.name, qualifier, payload, context)
+        event = AsyncEvent(state.name, qualifier, payload, context, tenant_id=call.tenant_id)
         await emu.events.submit(event)
         return web.Response(status=202, headers={"x-amzn-RequestId": event.request_id})
 
@@ -143,7 +148,10 @@ async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
     result = await invoker.invoke(
         target,
         InvocationRequest(
-            payload=payload, client_context=context, invoked_function_arn=target.invoked_arn
+            payload=payload,
+            client_context=context,
+            invoked_function_arn=target.invoked_arn,
+            tenant_id=call.tenant_id,
         ),
     )
     response_headers = {

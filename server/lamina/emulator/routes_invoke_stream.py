@@ -67,6 +67,7 @@ async def invoke_with_response_stream(request: web.Request, emu: Emulator) -> we
         payload=call.payload,
         client_context=call.context,
         invoked_function_arn=target.invoked_arn,
+        tenant_id=call.tenant_id,
         on_chunk=chunks.put_nowait,
     )
     task = asyncio.ensure_future(invoker.invoke(target, invocation))

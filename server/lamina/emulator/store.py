@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 """
 
+# Zips up to this size are checked and unpacked on the event loop (see `FunctionStore.ingest`).
+INLINE_ZIP_BYTES = 64 * 1024
+
 
 class DataDirBusy(Exception):
     """Another process (another `lamina serve`) has the data dir open."""
@@ -123,8 +126,12 @@ class FunctionStore:
     # --- code -----------------------------------------------------------------------------------
 
     async def ingest(self, data: bytes) -> CodeObject:
-        """Check and store a zip off the event loop. The key stays pinned (safe from the garbage
-        collector) until `unpin`; call it after the commit that refers to it, or on failure."""
+        """Check and store a zip: a small one on the event loop (a few file writes cost less than
+        the hop to a worker thread and back), a larger one off it. The key stays pinned (safe
+        from the garbage collector) until `unpin`; call it after the commit that refers to it,
+        or on failure."""
+        if self.db.inline and len(data) <= INLINE_ZIP_BYTES:
+            return self.code.ingest(data)
         return await asyncio.to_thread(self.code.ingest, data)
 
     def unpin(self, key: str) -> None:

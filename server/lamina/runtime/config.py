@@ -50,6 +50,9 @@ class FunctionConfig:
     opt_roots: tuple[Path, ...] = ()
     # ReservedConcurrentExecutions: the pool throttles invocations beyond it (None: no limit).
     reserved_concurrency: int | None = None
+    # Tenant isolation (TenancyConfig PER_TENANT): the tenant this config's environments serve.
+    # The pool keys environments on the whole config, so two tenants never share one.
+    tenant_id: str | None = None
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python

@@ -28,6 +28,7 @@ class InvocationRequest:
     cognito_identity: str | None = None  # JSON text
     trace_id: str | None = None
     invoked_function_arn: str | None = None  # defaults to the function's (qualified) ARN
+    tenant_id: str | None = None  # as the Lambda-Runtime-Aws-Tenant-Id header (tenant isolation)
     # Hears a streamed response's bytes as the runtime sends them (a chunked POST /response).
     on_chunk: Callable[[bytes], None] | None = field(default=None, compare=False)
 

@@ -29,6 +29,8 @@ def event_headers(
         headers["Lambda-Runtime-Client-Context"] = request.client_context
     if request.cognito_identity:
         headers["Lambda-Runtime-Cognito-Identity"] = request.cognito_identity
+    if request.tenant_id:
+        headers["Lambda-Runtime-Aws-Tenant-Id"] = request.tenant_id
     return headers
 
 

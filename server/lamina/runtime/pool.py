@@ -13,6 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from lamina.runtime.child_process import ChildProcess
@@ -57,8 +58,9 @@ class RuntimePool:
         self._slots: dict[FunctionConfig, list[_Slot]] = {}
         self._freed: dict[FunctionConfig, asyncio.Condition] = {}
         self._waiting: Counter[FunctionConfig] = Counter()  # callers waiting on `_freed`
-        # The config last seen for each (function, version): a different one retires the rest.
-        self._latest: dict[tuple[str, str], FunctionConfig] = {}
+        # The config last seen for each (function, version, tenant): a different one retires the
+        # rest (of every tenant).
+        self._latest: dict[tuple[str, str, str | None], FunctionConfig] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._debugging: set[ExecutionEnvironment] = set()
         self._closed = False
@@ -88,6 +90,8 @@ class RuntimePool:
     async def _invoke(self, config: FunctionConfig, request: InvocationRequest) -> InvocationResult:
         while True:
             slot = await self._acquire(config)
+            # The environment's tenant is the one its runtime hears of (none unless isolated).
+            request.tenant_id = config.tenant_id
             try:
                 return await slot.env.invoke(request)
             except EnvironmentGone:
@@ -226,7 +230,7 @@ class RuntimePool:
         if self._closed:
             raise RuntimeError("the runtime pool is closed")
         self._start_reaper()
-        if self._latest.get((config.function_name, config.version)) is not config:
+        if self._latest.get(_version_key(config)) is not config:
             await self._retire_other_configs(config)
         # The warm path: an idle environment ready to take the event, a provisioned one first
         # (as on Lambda, on-demand environments serve only what provisioned ones can't).
@@ -314,20 +318,22 @@ class RuntimePool:
 
     async def _retire_other_configs(self, config: FunctionConfig) -> None:
         """A function version seen with a new config (code, env, memory...) retires the old one's
-        environments, so no invocation runs stale code."""
-        key = (config.function_name, config.version)
+        environments, so no invocation runs stale code. The tenant is not part of what changes:
+        each tenant's environments of the current config stay."""
+        key = _version_key(config)
         if self._latest.get(key) == config:
             return  # the common case, checked without scanning every config
         self._latest[key] = config
+        current = replace(config, tenant_id=None)
         for other in list(self._slots):
-            if other != config and (other.function_name, other.version) == (
-                config.function_name,
-                config.version,
-            ):
-                for slot in list(self._slots[other]):
-                    slot.env.retired = True
-                    if not slot.leased:
-                        await self._remove(other, slot)
+            if (other.function_name, other.version) != key[:2]:
+                continue
+            if replace(other, tenant_id=None) == current:
+                continue  # another tenant's environments of the same config
+            for slot in list(self._slots[other]):
+                slot.env.retired = True
+                if not slot.leased:
+                    await self._remove(other, slot)
 
     # --- reaping ----------------------------------------------------------------------------
 
@@ -357,3 +363,7 @@ class RuntimePool:
                     count += 1
                     await self._remove(config, slot)
         return count
+
+
+def _version_key(config: FunctionConfig) -> tuple[str, str, str | None]:
+    return (config.function_name, config.version, config.tenant_id)

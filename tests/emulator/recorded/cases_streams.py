@@ -1,6 +1,8 @@
-"""Rebuilt cases of LocalStack's Kinesis and DynamoDB Streams mapping files that put records on
-a stream (moto server's) and check what the function got and what reached the on-failure
-destination."""
+"""Rebuilt cases of LocalStack's Kinesis and DynamoDB Streams mapping files on the mappings
+themselves (create, disable, duplicates, a missing stream, a deleted table, on-failure
+destinations, TRIM_HORIZON), and the helpers the other stream case files share: a moto
+DynamoDB table with a stream, the on-failure record's receive. Batch-item reports are in
+cases_stream_batch_reports.py, filtering in cases_stream_filters.py."""
 
 from __future__ import annotations
 
@@ -20,30 +22,6 @@ from emulator.recorded.sources import (
 
 KINESIS = "TestKinesisSource"
 DYNAMODB = "TestDynamoDBEventSourceMapping"
-
-# What the handler answers (LocalStack's create_lambda_with_response puts the value after
-# `return`; the last one raises).
-SUCCESSES = {
-    "empty_string_success": "",
-    "empty_list_success": "[]",
-    "null_success": "None",
-    "empty_dict_success": "{}",
-    "empty_batch_item_failure_success": "{'batchItemFailures': []}",
-    "null_batch_item_failure_success": "{'batchItemFailures': None}",
-}
-FAILURES = {
-    "item_identifier_not_present_failure": "{'batchItemFailures': [{'itemIdentifier': 123}]}",
-    "empty_string_item_identifier_failure": "{'batchItemFailures': [{'itemIdentifier': ''}]}",
-    "null_item_identifier_failure": "{'batchItemFailures': [{'itemIdentifier': None}]}",
-    "invalid_key_foo_failure": "{'batchItemFailures': [{'foo': 123}]}",
-    "invalid_key_foo_null_value_failure": "{'batchItemFailures': [{'foo': None}]}",
-    "unhandled_exception_in_function": "(lambda: 1 / 0)()",
-}
-
-
-def answering(response: str) -> str:
-    """The recording echo handler, returning `response` (Python source) instead of the event."""
-    return RECORDING_ECHO.replace("    return event\n", f"    return {response}\n")
 
 
 def _put_hello(ctx: CaseContext, arn: str) -> None:
@@ -66,47 +44,6 @@ def _failure_messages(ctx: CaseContext, url: str, timeout: float = 60) -> dict[s
     wait_until(received, timeout=timeout)
     result: dict[str, Any] = parsed(got)
     return result
-
-
-@case(f"{KINESIS}::test_kinesis_report_batch_item_success_scenarios", SUCCESSES)
-def kinesis_success(ctx: CaseContext, param: str | None) -> None:
-    name = ctx.name("lambda_func")
-    out = recording_function(ctx, name, answering(SUCCESSES[str(param)]))
-    arn = kinesis_stream(ctx)
-    mapped(
-        ctx,
-        EventSourceArn=arn,
-        FunctionName=name,
-        StartingPosition="TRIM_HORIZON",
-        BatchSize=1,
-        MaximumBatchingWindowInSeconds=1,
-        FunctionResponseTypes=["ReportBatchItemFailures"],
-        MaximumRetryAttempts=2,
-    )
-    _put_hello(ctx, arn)
-    ctx.match("kinesis_events", events(out, 1))
-
-
-@case(f"{KINESIS}::test_kinesis_report_batch_item_failure_scenarios", FAILURES)
-def kinesis_failure(ctx: CaseContext, param: str | None) -> None:
-    name = ctx.name("lambda_func")
-    out = recording_function(ctx, name, answering(FAILURES[str(param)]))
-    arn = kinesis_stream(ctx)
-    url, destination = queue(ctx)
-    mapped(
-        ctx,
-        EventSourceArn=arn,
-        FunctionName=name,
-        StartingPosition="TRIM_HORIZON",
-        BatchSize=1,
-        MaximumBatchingWindowInSeconds=1,
-        FunctionResponseTypes=["ReportBatchItemFailures"],
-        MaximumRetryAttempts=2,
-        DestinationConfig={"OnFailure": {"Destination": destination}},
-    )
-    _put_hello(ctx, arn)
-    ctx.match("sqs_payload", _failure_messages(ctx, url))
-    ctx.match("kinesis_events", events(out, 3))
 
 
 ITEM = {"my_partition_key": {"S": "hello world"}, "binary_key": {"B": b"foobar"}}
@@ -143,54 +80,6 @@ def dynamodb_stream(
     return table, str(stream)
 
 
-DYNAMODB_SUCCESSES = {
-    key: value for key, value in SUCCESSES.items() if key != "empty_string_success"
-}
-
-
-@case(f"{DYNAMODB}::test_dynamodb_report_batch_item_success_scenarios", DYNAMODB_SUCCESSES)
-def dynamodb_success(ctx: CaseContext, param: str | None) -> None:
-    name = ctx.name("lambda_func")
-    out = recording_function(ctx, name, answering(SUCCESSES[str(param)]))
-    table, stream = dynamodb_stream(ctx)
-    mapped(
-        ctx,
-        key=None,
-        EventSourceArn=stream,
-        FunctionName=name,
-        StartingPosition="TRIM_HORIZON",
-        BatchSize=1,
-        MaximumBatchingWindowInSeconds=0,
-        FunctionResponseTypes=["ReportBatchItemFailures"],
-        MaximumRetryAttempts=2,
-    )
-    aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
-    ctx.match("dynamodb_events", events(out, 1))
-
-
-@case(f"{DYNAMODB}::test_dynamodb_report_batch_item_failure_scenarios", FAILURES)
-def dynamodb_failure(ctx: CaseContext, param: str | None) -> None:
-    name = ctx.name("lambda_func")
-    out = recording_function(ctx, name, answering(FAILURES[str(param)]))
-    table, stream = dynamodb_stream(ctx)
-    url, destination = queue(ctx)
-    mapped(
-        ctx,
-        key=None,
-        FunctionName=name,
-        BatchSize=3,
-        StartingPosition="TRIM_HORIZON",
-        EventSourceArn=stream,
-        MaximumBatchingWindowInSeconds=1,
-        MaximumRetryAttempts=3,
-        DestinationConfig={"OnFailure": {"Destination": destination}},
-        FunctionResponseTypes=["ReportBatchItemFailures"],
-    )
-    aws(ctx, "dynamodb").put_item(TableName=table, Item=ITEM)
-    ctx.match("destination_queue_messages", _failure_messages(ctx, url))
-    ctx.match("dynamodb_events", events(out, 4))
-
-
 @case(f"{KINESIS}::test_esm_with_not_existing_kinesis_stream")
 def esm_with_not_existing_kinesis_stream(ctx: CaseContext, _: str | None) -> None:
     name = ctx.name("lambda_func")
@@ -225,96 +114,6 @@ def esm_with_not_existing_dynamodb_stream(ctx: CaseContext, _: str | None) -> No
             StartingPosition="TRIM_HORIZON",
         ),
     )
-
-
-# Parameter id -> (first item, second item, filter, invocations): LocalStack's parameters.
-DYNAMODB_FILTERS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]] = {
-    "insert_same_entry_twice": (
-        {"id": {"S": "id_value"}, "id2": {"S": "id2_value"}},
-        {"id": {"S": "id_value"}, "id2": {"S": "id2_value"}},
-        {"eventName": ["INSERT"]},
-        1,
-    ),
-    "content_or_filter": (
-        {"id": {"S": "id_value"}},
-        {"id": {"S": "id_value"}, "id2": {"S": "id2_new_value"}},
-        {"eventName": ["INSERT", "MODIFY"]},
-        2,
-    ),
-    "content_multiple_filters": (
-        {"id": {"S": "id_value"}},
-        {"id": {"S": "id_value"}, "id2": {"S": "id2_new_value"}},
-        {"eventName": ["INSERT"], "eventSource": ["aws:dynamodb"]},
-        1,
-    ),
-    "content_filter_type": (
-        {"id": {"S": "id_value_1"}, "presentKey": {"S": "presentValue"}},
-        {"id": {"S": "id_value_2"}},
-        {"dynamodb": {"NewImage": {"presentKey": {"S": ["presentValue"]}}}},
-        1,
-    ),
-    "exists_filter_type": (
-        {"id": {"S": "id_value_1"}, "presentKey": {"S": "presentValue"}},
-        {"id": {"S": "id_value_2"}},
-        {"dynamodb": {"NewImage": {"presentKey": {"S": [{"exists": True}]}}}},
-        1,
-    ),
-    "exists_false_filter": (
-        {"id": {"S": "id_value_1"}},
-        {"id": {"S": "id_value_2"}, "presentKey": {"S": "presentValue"}},
-        {"dynamodb": {"NewImage": {"presentKey": [{"exists": False}]}}},
-        2,
-    ),
-    "numeric_filter": (
-        {"id": {"S": "id_value_1"}, "numericFilter": {"N": "42"}},
-        {"id": {"S": "id_value_2"}, "numericFilter": {"N": "101"}},
-        {
-            "dynamodb": {
-                "NewImage": {
-                    "numericFilter": {"N": [{"numeric": [">", 100]}, {"anything-but": "101"}]}
-                }
-            }
-        },
-        1,
-    ),
-    "prefix_filter": (
-        {"id": {"S": "id_value_1"}, "prefix": {"S": "us-1-other-suffix"}},
-        {"id": {"S": "id_value_1"}, "prefix": {"S": "other-suffix"}},
-        {"dynamodb": {"NewImage": {"prefix": {"S": [{"prefix": "us-1"}]}}}},
-        1,
-    ),
-    "date_time_conversion": (
-        {"id": {"S": "id_value_1"}},
-        {"id": {"S": "id_value_2"}},
-        {"dynamodb": {"ApproximateCreationDateTime": [{"numeric": [">", 0]}]}},
-        2,
-    ),
-}
-
-
-@case(f"{DYNAMODB}::test_dynamodb_event_filter", DYNAMODB_FILTERS)
-def dynamodb_event_filter(ctx: CaseContext, param: str | None) -> None:
-    first, second, pattern, calls = DYNAMODB_FILTERS[str(param)]
-    name = ctx.name("lambda_func")
-    out = recording_function(ctx, name)
-    table, stream = dynamodb_stream(ctx, "id", "table_creation_response", "NEW_AND_OLD_IMAGES")
-    mapped(
-        ctx,
-        FunctionName=name,
-        BatchSize=1,
-        StartingPosition="TRIM_HORIZON",
-        EventSourceArn=stream,
-        MaximumBatchingWindowInSeconds=1,
-        MaximumRetryAttempts=1,
-        FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]},
-    )
-    dynamodb = aws(ctx, "dynamodb")
-    dynamodb.put_item(TableName=table, Item=first)
-    ctx.match("lambda-log-events", events(out, 1))
-    dynamodb.put_item(TableName=table, Item=second)
-    got = events(out, calls, settle=1.0)
-    assert len(got) == calls, got
-    ctx.match("lambda-multiple-log-events", got)
 
 
 def _echo_mapping(ctx: CaseContext, key: str, arn: str, **params: Any) -> tuple[str, Any, str]:
@@ -543,39 +342,3 @@ def kinesis_trim_horizon(ctx: CaseContext, _: str | None) -> None:
     ctx.match("create_event_source_mapping_response", _mapping(created))
     put("test_3")
     ctx.match("invocation_events", events(out, 3))
-
-
-@case("TestKinesisEventFiltering::test_kinesis_event_filtering_json_pattern")
-def kinesis_filtering_json_pattern(ctx: CaseContext, _: str | None) -> None:
-    import base64
-
-    arn = kinesis_stream(ctx)
-    outs = []
-    keys = ("create_event_source_mapping_response", "create_event_source_mapping_2_response")
-    for index, key in enumerate(keys, start=1):
-        _, out, _ = _echo_mapping(
-            ctx,
-            key,
-            arn,
-            BatchSize=1,
-            StartingPosition="TRIM_HORIZON",
-            MaximumBatchingWindowInSeconds=1,
-            MaximumRetryAttempts=1,
-            FilterCriteria={
-                "Filters": [
-                    {"Pattern": json.dumps({"data": {"event_type": [f"function_{index}"]}})}
-                ]
-            },
-        )
-        outs.append(out)
-    kinesis = aws(ctx, "kinesis")
-    for index, message in ((1, "foo"), (2, "bar")):
-        data = json.dumps({"event_type": f"function_{index}", "message": message}).encode()
-        kinesis.put_record(StreamARN=arn, Data=data, PartitionKey="custom")
-    got = [events(out, 1, settle=1.0) for out in outs]
-    assert [len(g) for g in got] == [1, 1], got  # each function once, its own record only
-    decoded = [
-        json.loads(base64.b64decode(record["kinesis"]["data"])) for record in got[0][0]["Records"]
-    ]
-    # As LocalStack's kinesis_log.py reports what the first function got.
-    ctx.match("kinesis-record-lambda-payload", json.dumps(decoded))

@@ -1,0 +1,50 @@
+"""Tenant isolation (CreateFunction's TenancyConfig, `TenantIsolationMode: PER_TENANT`): which
+functions are isolated, and the tenant id an invoke must carry (X-Amz-Tenant-Id). The runtime
+pool keys environments per tenant (FunctionConfig.tenant_id), so two tenants never share one.
+
+AWS's exact messages for a missing or unexpected tenant id are not in the recordings; the codes
+and wording here are Lamina's choice (docs/emulator.md says so)."""
+
+from __future__ import annotations
+
+import re
+
+from lamina.emulator.errors import LambdaError, validation
+from lamina.emulator.model import VersionConfig
+
+TENANT_HEADER = "X-Amz-Tenant-Id"
+_PATTERN = r"[a-zA-Z0-9\._:\/=+\-@ ]+"  # botocore's TenantId: 1 to 256 of these
+_VALID = re.compile(_PATTERN)
+
+
+def tenant_isolated(config: VersionConfig) -> bool:
+    """Created with a TenancyConfig (PER_TENANT is its only mode)."""
+    return any(member == "TenancyConfig" for member, _ in config.echoed)
+
+
+def invoke_tenant(config: VersionConfig, tenant_id: str | None) -> str | None:
+    """The tenant an invoke runs for: required by an isolated function, refused by others."""
+    if tenant_id is not None:
+        if len(tenant_id) > 256:
+            raise validation(
+                tenant_id, "tenantId", "Member must have length less than or equal to 256"
+            )
+        if tenant_id and not _VALID.fullmatch(tenant_id):
+            raise validation(
+                tenant_id, "tenantId", f"Member must satisfy regular expression pattern: {_PATTERN}"
+            )
+    if tenant_isolated(config):
+        if not tenant_id:
+            raise LambdaError(
+                "InvalidParameterValueException",
+                "The invoked function is enabled with tenancy configuration. "
+                "Add a valid tenant ID in your request and try again.",
+            )
+        return tenant_id
+    if tenant_id:
+        raise LambdaError(
+            "InvalidParameterValueException",
+            "The invoked function is not enabled with tenancy configuration. "
+            "Remove the tenant ID from your request and try again.",
+        )
+    return None
