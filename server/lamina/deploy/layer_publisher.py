@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lamina.deploy.bundle import DependencyPlatform
 from lamina.deploy.package import PackageError, build_zip, code_sha256
-from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
+from lamina.deploy.sync_errors import RetryingCall, RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_settings import SyncSettings
 from lamina.project.spec import FunctionSpec, LayerSpec
 
@@ -45,6 +45,7 @@ class LayerPublisher:
     ) -> None:
         self.lam = lam
         self.retry = retry
+        self.call = RetryingCall(retry)
         self.platform = platform
         self.cache_dir = cache_dir
         self.python = python
@@ -72,9 +73,6 @@ class LayerPublisher:
                 continue
             arns.append(self._publish(spec, layer))
         return arns
-
-    def call(self, method: Callable[..., Any], where: str, **params: Any) -> Any:
-        return call_with_retries(method, policy=self.retry, where=where, **params)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
