@@ -24,7 +24,7 @@ from lamina.commands.function_setup import (
     setting_mapping,
     setting_text,
 )
-from lamina.commands.project_flags import project_flags
+from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
     from lamina.project import FunctionSpec, Project
@@ -75,12 +75,7 @@ if TYPE_CHECKING:
 @click.option(
     "--debug-port", type=click.IntRange(0, 65535), help="debugpy's port (default: any free one)."
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 @click.option(
     "--endpoint-url",
     metavar="URL",
