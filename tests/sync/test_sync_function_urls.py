@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -121,3 +124,26 @@ async def test_aws_gets_the_url_with_one_public_warning_and_keeps_hand_made_ones
     manager2, _ = aws_manager(root2, functions={"Hello": other})
     assert await sync_message(manager2) == "code updated"
     assert lam.get_function_url_config(FunctionName=other)["AuthType"] == "AWS_IAM"
+
+
+def test_the_cli_says_on_stderr_that_it_made_a_public_url_on_aws(
+    tmp_path: Path, lam: Any, existing: Any, moto_endpoint: str
+) -> None:
+    name = existing()
+    spec = {"FunctionUrlConfig": {"AuthType": "NONE"}}
+    pyproject = f'[tool.lamina.sync.functions]\nHello = "{name}"\n'
+    root = write_project(tmp_path / "p", {"Hello": spec}, pyproject=pyproject)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # moto_aws's credentials and endpoint
+    result = subprocess.run(
+        [sys.executable, "-m", "lamina", "sync", "--target", "aws", "--project-dir", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "public URL created" in result.stdout, result.stdout
+    url = lam.get_function_url_config(FunctionName=name)["FunctionUrl"]
+    assert f"{name}: created a PUBLIC Function URL" in result.stderr, result.stderr
+    assert url in result.stderr and result.stderr.count("PUBLIC") == 1

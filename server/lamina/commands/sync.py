@@ -52,6 +52,11 @@ def sync(
     handler = logging.StreamHandler()
     handler.setLevel(logging.ERROR)
     logging.getLogger("lamina").addHandler(handler)
+    # ...and the warning that sync made a public Function URL on AWS, which nothing else shows.
+    urls = logging.getLogger("lamina.deploy.function_urls")
+    urls.propagate = False
+    urls.addHandler(logging.StreamHandler())
+    urls.setLevel(logging.WARNING)
 
     project = load(project_dir)
     for warning in project.warnings:
