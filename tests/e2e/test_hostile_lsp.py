@@ -4,6 +4,7 @@ middle of its load stops that load; times and memory are printed, not asserted."
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,7 +68,11 @@ def test_a_save_in_the_middle_of_a_huge_load_stops_it(tmp_path: Path, start_serv
 
     def save(version: int, name: str) -> None:
         text = template_text(name)
-        template.write_text(text)
+        # Whole at once (as editors that save atomically write): the server's file watcher
+        # must not load a half-written template and call that the load under way.
+        staged = template.with_suffix(".tmp")
+        staged.write_text(text)
+        os.replace(staged, template)
         change = {
             "textDocument": {"uri": uri, "version": version},
             "contentChanges": [{"text": text}],
