@@ -91,8 +91,17 @@ class RawLsp:
                 if m.get("method") == "window/logMessage"
             ]
 
-    def cpu_seconds(self) -> float:
-        return float(sum(self._ps.cpu_times()[:2]))
+    def log_count(self, text: str) -> int:
+        """How many of the server's log lines so far contain `text`."""
+        return sum(text in line for line in self.logs())
+
+    def wait_log(self, text: str, count: int, seconds: float = 300) -> None:
+        """Until `count` of the server's log lines contain `text`."""
+        deadline = time.monotonic() + seconds
+        with self._arrived:
+            while self.log_count(text) < count:
+                assert time.monotonic() < deadline, f"not logged {count} times: {text!r}"
+                self._arrived.wait(0.01)
 
     def rss(self) -> int:
         return int(self._ps.memory_info().rss)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator.harness import EmulatorProcess, make_client, start_emulator
+from emulator.harness import EmulatorProcess, handler_zip, make_client, start_emulator
 
-from sync.sync_harness import ROLE_NAME
+from lamina.deploy.sync_manager import SyncManager
+from lamina.deploy.sync_settings import SyncSettings, SyncTarget
+from lamina.project import load_project
+from sync.sync_harness import FAST_RETRY, ROLE_ARN, ROLE_NAME, Recorder
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +52,68 @@ def no_aws_endpoint_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("AWS_ENDPOINT_URL"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+async def managers() -> AsyncIterator[list[SyncManager]]:
+    """Managers a test made; closed at the end, whatever happened."""
+    made: list[SyncManager] = []
+    yield made
+    for manager in made:
+        await manager.close()
+
+
+@pytest.fixture
+def make_manager(
+    managers: list[SyncManager],
+) -> Callable[..., tuple[SyncManager, Recorder]]:
+    def make(root: Path, endpoint: str, **options: Any) -> tuple[SyncManager, Recorder]:
+        recorder = Recorder()
+        settings = SyncSettings(emulator_endpoint=endpoint, **options.pop("settings", {}))
+        manager = SyncManager(load_project(root), settings, recorder, **options)
+        managers.append(manager)
+        return manager, recorder
+
+    return make
+
+
+@pytest.fixture
+async def aws_manager(
+    moto_aws: Any,
+) -> AsyncIterator[Callable[..., tuple[SyncManager, Recorder]]]:
+    made: list[SyncManager] = []
+
+    def make(root: Path, **settings: Any) -> tuple[SyncManager, Recorder]:
+        recorder = Recorder()
+        options = SyncSettings(target=SyncTarget.AWS, region="us-east-1").replace(**settings)
+        manager = SyncManager(load_project(root), options, recorder, retry=FAST_RETRY)
+        made.append(manager)
+        return manager, recorder
+
+    yield make
+    for manager in made:
+        await manager.close()
+
+
+@pytest.fixture
+def lam(moto_aws: Any) -> Any:
+    return moto_aws.client("lambda")
+
+
+@pytest.fixture
+def existing(lam: Any) -> Callable[..., str]:
+    """existing(**CreateFunction params) -> the name of a function created in moto."""
+
+    def create(**params: Any) -> str:
+        options: dict[str, Any] = {
+            "FunctionName": f"aws-{uuid.uuid4().hex[:10]}",
+            "Runtime": "python3.12",
+            "Role": ROLE_ARN,
+            "Handler": "app.handler",
+            "Code": {"ZipFile": handler_zip("deployed")},
+        }
+        options.update(params)
+        lam.create_function(**options)
+        return str(options["FunctionName"])
+
+    return create

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lamina.deploy.sync_errors import RetryPolicy
 from lamina.deploy.sync_status import SyncState, SyncStatus
 
+FAST_RETRY = RetryPolicy(attempts=2, base_delay_s=0.01)
 ROLE_NAME = "lamina-sync-test"
 ROLE_ARN = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
 

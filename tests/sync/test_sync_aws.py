@@ -7,21 +7,14 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator.harness import handler_zip
 
-from lamina.deploy.sync_errors import RetryPolicy
-from lamina.deploy.sync_manager import SyncManager
-from lamina.deploy.sync_settings import SyncSettings, SyncTarget
 from lamina.deploy.sync_status import SyncState
 from lamina.project import load_project
-from sync.sync_harness import ROLE_ARN, Recorder, handler_source, write_project
-
-FAST_RETRY = RetryPolicy(attempts=2, base_delay_s=0.01)
+from sync.sync_harness import ROLE_ARN, handler_source, write_project
 
 
 def unique(prefix: str = "aws") -> str:
@@ -30,48 +23,6 @@ def unique(prefix: str = "aws") -> str:
 
 def sha(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
-
-
-@pytest.fixture
-def lam(moto_aws: Any) -> Any:
-    return moto_aws.client("lambda")
-
-
-@pytest.fixture
-def existing(lam: Any) -> Callable[..., str]:
-    """existing(**CreateFunction params) -> the name of a function created in moto."""
-
-    def create(**params: Any) -> str:
-        options: dict[str, Any] = {
-            "FunctionName": unique(),
-            "Runtime": "python3.12",
-            "Role": ROLE_ARN,
-            "Handler": "app.handler",
-            "Code": {"ZipFile": handler_zip("deployed")},
-        }
-        options.update(params)
-        lam.create_function(**options)
-        return str(options["FunctionName"])
-
-    return create
-
-
-@pytest.fixture
-async def aws_manager(
-    moto_aws: Any,
-) -> AsyncIterator[Callable[..., tuple[SyncManager, Recorder]]]:
-    made: list[SyncManager] = []
-
-    def make(root: Path, **settings: Any) -> tuple[SyncManager, Recorder]:
-        recorder = Recorder()
-        options = SyncSettings(target=SyncTarget.AWS, region="us-east-1").replace(**settings)
-        manager = SyncManager(load_project(root), options, recorder, retry=FAST_RETRY)
-        made.append(manager)
-        return manager, recorder
-
-    yield make
-    for manager in made:
-        await manager.close()
 
 
 async def test_updates_an_existing_function_and_skips_unchanged_code(

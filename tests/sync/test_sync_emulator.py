@@ -4,7 +4,6 @@ with the new code; one deploy at a time; bursts coalesced; failures reported onc
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,41 +11,13 @@ import pytest
 from emulator.harness import EmulatorProcess, make_client, start_emulator
 from ports import free_port
 
-from lamina.deploy.sync_errors import RetryPolicy
-from lamina.deploy.sync_manager import SyncManager
-from lamina.deploy.sync_settings import SyncSettings
 from lamina.deploy.sync_status import SyncState
 from lamina.project import load_project
-from sync.sync_harness import Recorder, handler_source, invoke_json, write_project
-
-FAST_RETRY = RetryPolicy(attempts=2, base_delay_s=0.01)
+from sync.sync_harness import FAST_RETRY, handler_source, invoke_json, write_project
 
 
 def unique(prefix: str = "sync") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-async def managers() -> AsyncIterator[list[SyncManager]]:
-    """Managers a test made; closed at the end, whatever happened."""
-    made: list[SyncManager] = []
-    yield made
-    for manager in made:
-        await manager.close()
-
-
-@pytest.fixture
-def make_manager(
-    managers: list[SyncManager],
-) -> Callable[..., tuple[SyncManager, Recorder]]:
-    def make(root: Path, endpoint: str, **options: Any) -> tuple[SyncManager, Recorder]:
-        recorder = Recorder()
-        settings = SyncSettings(emulator_endpoint=endpoint, **options.pop("settings", {}))
-        manager = SyncManager(load_project(root), settings, recorder, **options)
-        managers.append(manager)
-        return manager, recorder
-
-    return make
 
 
 async def test_a_save_deploys_and_the_next_invoke_runs_the_new_code(

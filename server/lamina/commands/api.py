@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from lamina.commands.console import fail, load, notice
-from lamina.commands.project_flags import project_flags
+from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
     import asyncio
@@ -53,12 +53,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Save each function's last request event to events/last-request-FUNCTION.json.",
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 def api(
     host: str,
     port: int,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail, load, relative
-from lamina.commands.project_flags import project_flags
+from lamina.commands.project_flags import project_dir_option, project_flags
 
 
 @click.group()
@@ -18,12 +18,7 @@ def events() -> None:
 
 @events.command("list")
 @project_flags()
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 def events_list(project_dir: Path) -> None:
     """List the event sources `generate` knows, and the project's own sample events."""
     from lamina.events import list_sources
@@ -56,12 +51,7 @@ def events_list(project_dir: Path) -> None:
     "without one, the source of its other events (Schedule, SQS, S3, ...).",
 )
 @click.option("--route", metavar="'METHOD /path'", help="With --function: which of its routes.")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 def events_generate(
     source: str | None,
     overrides: tuple[str, ...],

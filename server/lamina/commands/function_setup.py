@@ -14,6 +14,7 @@ from lamina.commands.console import fail, notice
 if TYPE_CHECKING:
     from lamina.project import FunctionSpec, Project
     from lamina.runtime.config import FunctionConfig
+    from lamina.runtime.credential_types import Credentials, CredentialSource
     from lamina.runtime.debug import DebugSettings
 
 
@@ -129,15 +130,18 @@ def install_requirements(spec: FunctionSpec, project: Project, python: str) -> t
         fail(str(e))
 
 
-def function_config(spec: FunctionSpec, project: Project) -> FunctionConfig:
-    """What `lamina api` runs a function with, as `lamina invoke` would: the template Runtime's
-    interpreter, its requirements, its layers (import folders, extensions, wrappers) and EFS
-    mounts."""
+def function_config(
+    spec: FunctionSpec, project: Project, python: str | None = None, **overrides: object
+) -> FunctionConfig:
+    """What `lamina api` and `lamina invoke` (plain and durable) run a function with: the
+    interpreter (`python`, else the template Runtime's), its requirements, its layers (import
+    folders, extensions, wrappers) and EFS mounts; `overrides` replace the spec's values
+    (invoke_overrides)."""
     from lamina.project.workspace import state_dir
     from lamina.runtime.config import FunctionConfig
     from lamina.runtime.efs import efs_mounts
 
-    python = choose_python(spec, project.settings, None, False)
+    python = python or choose_python(spec, project.settings, None, False)
     mounts: tuple[tuple[str, Path], ...] = ()
     if spec.file_systems:
         mapped = setting_mapping(project.settings, "efs")
@@ -148,4 +152,32 @@ def function_config(spec: FunctionSpec, project: Project) -> FunctionConfig:
         extra_paths=install_requirements(spec, project, python),
         mounts=mounts,
         **install_layers(spec, project, python),
+        **overrides,
     )
+
+
+def invoke_overrides(
+    spec: FunctionSpec, environment: dict[str, str], timeout: float | None, memory: int | None
+) -> dict[str, object]:
+    """`lamina invoke`'s --env-vars/--timeout/--memory over the spec's values."""
+    return {
+        "environment": tuple(sorted(environment.items())),
+        "timeout": float(timeout if timeout is not None else spec.timeout),
+        "memory_size": int(memory if memory is not None else spec.memory_size),
+    }
+
+
+def local_credentials(
+    spec: FunctionSpec, config: FunctionConfig, assume_role: str | None, profile: str | None
+) -> tuple[CredentialSource, Credentials | None]:
+    """The credentials a local run gets (--assume-role, --profile, else the default chain),
+    and their source (its `notice`, for the user); a problem is one line and exit 2."""
+    from lamina.runtime.credentials import CredentialsError, credential_source
+
+    source = credential_source(
+        assume_role, profile, config.region, session_name=f"lamina-{spec.function_name}"
+    )
+    try:
+        return source, source.current_sync()
+    except CredentialsError as e:
+        fail(str(e))

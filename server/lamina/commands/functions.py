@@ -10,18 +10,13 @@ from typing import Any
 import click
 
 from lamina.commands.console import load, notice, relative
-from lamina.commands.project_flags import project_flags
+from lamina.commands.project_flags import project_dir_option, project_flags
 
 
 @click.command()
 @project_flags()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 def functions(as_json: bool, project_dir: Path) -> None:
     """List the functions the project defines (SAM, CDK, Serverless, Terraform, pyproject)."""
     from lamina.project.discovery import find_handler_location, module_file

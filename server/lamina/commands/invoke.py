@@ -19,12 +19,12 @@ from lamina.commands.console import exit_now, fail, load, notice, print_logs
 from lamina.commands.function_setup import (
     choose_python,
     debug_settings,
-    install_layers,
-    install_requirements,
-    setting_mapping,
+    function_config,
+    invoke_overrides,
+    local_credentials,
     setting_text,
 )
-from lamina.commands.project_flags import project_flags
+from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
     from lamina.project import FunctionSpec, Project
@@ -75,12 +75,7 @@ if TYPE_CHECKING:
 @click.option(
     "--debug-port", type=click.IntRange(0, 65535), help="debugpy's port (default: any free one)."
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 @click.option(
     "--endpoint-url",
     metavar="URL",
@@ -281,28 +276,16 @@ def run_once(
     profile: str | None,
     debug: DebugSettings | None = None,
 ) -> InvocationResult:
-    from lamina.project.workspace import state_dir
     from lamina.runtime.child_process import spawn_child
-    from lamina.runtime.config import FunctionConfig, RuntimeOptions
-    from lamina.runtime.credentials import CredentialsError, credential_source
-    from lamina.runtime.efs import efs_mounts
+    from lamina.runtime.config import RuntimeOptions
     from lamina.runtime.package_set import InterpreterError, runtime_packages
 
     try:  # a bad --python is one line and exit 2, before anything uses it
         runtime_packages(python)
     except InterpreterError as e:
         fail(str(e))
-    extra_paths = install_requirements(spec, project, python)
-    config = FunctionConfig.from_spec(
-        spec,
-        environment=tuple(sorted(environment.items())),
-        timeout=float(timeout if timeout is not None else spec.timeout),
-        memory_size=int(memory if memory is not None else spec.memory_size),
-        extra_paths=extra_paths,
-        **install_layers(spec, project, python),
-        mounts=efs_mounts(spec, state_dir(project.root), setting_mapping(project.settings, "efs"))
-        if spec.file_systems
-        else (),
+    config = function_config(
+        spec, project, python, **invoke_overrides(spec, environment, timeout, memory)
     )
     if config.reserved_concurrency == 0:  # Lambda throttles it before any code runs
         from lamina.runtime.throttling import FunctionThrottled
@@ -315,13 +298,7 @@ def run_once(
         max_concurrency=1,
         fork_server=False,
     )
-    source = credential_source(
-        assume_role, profile, config.region, session_name=f"lamina-{spec.function_name}"
-    )
-    try:
-        creds = source.current_sync()
-    except CredentialsError as e:
-        fail(str(e))
+    source, creds = local_credentials(spec, config, assume_role, profile)
     # SIGTERM and SIGHUP (a closed terminal) end the run as Ctrl+C does: the pool is closed on
     # the way out, so the environment, its subprocesses and debugpy end with us.
     for sig in (signal.SIGTERM, signal.SIGHUP):

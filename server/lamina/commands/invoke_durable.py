@@ -48,26 +48,16 @@ def invoke_durable(
     reason = missing_reason()
     if reason is not None:
         fail(f"{spec.logical_id}: {reason}")
-    from lamina.commands.function_setup import install_requirements
+    from lamina.commands.function_setup import function_config, invoke_overrides, local_credentials
     from lamina.durable.local_run import ResumeError, run_execution
     from lamina.project.workspace import state_dir
-    from lamina.runtime.config import FunctionConfig, RuntimeOptions
-    from lamina.runtime.credentials import CredentialsError, credential_source
+    from lamina.runtime.config import RuntimeOptions
     from lamina.runtime.pool import RuntimePool
 
-    extra_paths = install_requirements(spec, project, python)
-    config = FunctionConfig.from_spec(
-        spec,
-        environment=tuple(sorted(environment.items())),
-        timeout=float(timeout if timeout is not None else spec.timeout),
-        memory_size=int(memory if memory is not None else spec.memory_size),
-        extra_paths=extra_paths,
+    config = function_config(
+        spec, project, python, **invoke_overrides(spec, environment, timeout, memory)
     )
-    source = credential_source(assume_role, profile, config.region)
-    try:
-        creds = source.current_sync()
-    except CredentialsError as e:
-        fail(str(e))
+    _, creds = local_credentials(spec, config, assume_role, profile)
     notice(
         f"{spec.logical_id} is a durable function: its AWS_ENDPOINT_URL_LAMBDA points at "
         "Lamina's checkpoint API, so the SDK's calls (and any Lambda client the handler makes) "

@@ -8,18 +8,14 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail, relative
+from lamina.commands.project_flags import project_dir_option
 
 
 @click.command()
 @click.argument("template", metavar="TEMPLATE")
 @click.argument("name", metavar="FUNCTION_NAME")
 @click.option("--path", "code_path", metavar="DIR", help="The code folder (CodeUri), default src.")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 def new(template: str, name: str, code_path: str | None, project_dir: Path) -> None:
     """Create a function from TEMPLATE: plain, http-api, sqs, s3, eventbridge or scheduled.
 

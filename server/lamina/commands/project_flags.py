@@ -23,6 +23,15 @@ _META_KEY = "lamina.project_options"
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
+# Where the project is: every command that reads one takes it the same way.
+project_dir_option = click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+
+
 def project_flags(sam_command: str = "local_invoke") -> Callable[[_Command], _Command]:
     """The project options, for a command that reads samconfig's `sam_command` section."""
 

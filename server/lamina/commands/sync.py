@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail, load, notice
-from lamina.commands.project_flags import project_flags
+from lamina.commands.project_flags import project_dir_option, project_flags
 
 
 @click.command()
@@ -30,12 +30,7 @@ from lamina.commands.project_flags import project_flags
     is_flag=True,
     help="On a shared emulator, deploy over a function another project made.",
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-)
+@project_dir_option
 def sync(
     functions: tuple[str, ...],
     target: str | None,
@@ -57,6 +52,11 @@ def sync(
     handler = logging.StreamHandler()
     handler.setLevel(logging.ERROR)
     logging.getLogger("lamina").addHandler(handler)
+    # ...and the warning that sync made a public Function URL on AWS, which nothing else shows.
+    urls = logging.getLogger("lamina.deploy.function_urls")
+    urls.propagate = False
+    urls.addHandler(logging.StreamHandler())
+    urls.setLevel(logging.WARNING)
 
     project = load(project_dir)
     for warning in project.warnings:

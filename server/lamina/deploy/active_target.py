@@ -12,9 +12,10 @@ from pathlib import Path
 
 from lamina.deploy.function_deployer import DeployOptions, FunctionDeployer
 from lamina.deploy.function_names import FunctionNames, SamConfig, read_samconfig
+from lamina.deploy.function_urls import FunctionUrlSync
 from lamina.deploy.layer_publisher import LayerPublisher, for_target
 from lamina.deploy.project_identity import project_id
-from lamina.deploy.sync_errors import RetryPolicy
+from lamina.deploy.sync_errors import RetryingCall, RetryPolicy
 from lamina.deploy.sync_settings import SyncSettings, SyncTarget
 from lamina.deploy.targets import TargetClients, make_clients
 from lamina.project.loader import Project
@@ -26,6 +27,7 @@ class ActiveTarget:
     deployer: FunctionDeployer
     names: FunctionNames
     layers: LayerPublisher
+    urls: FunctionUrlSync
     emulator_checked: bool = False
 
 
@@ -69,4 +71,5 @@ async def activate(
         FunctionDeployer(clients, options, retry),
         FunctionNames(settings, samconfig),
         layers,
+        FunctionUrlSync(clients.lambda_client, RetryingCall(retry), kind is SyncTarget.EMULATOR),
     )

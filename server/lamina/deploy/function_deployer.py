@@ -31,7 +31,7 @@ from lamina.deploy.bundle import Package, megabytes
 from lamina.deploy.function_changes import configuration_changes
 from lamina.deploy.function_versions import point_alias, publish_version
 from lamina.deploy.project_identity import PROJECT_ROOT_TAG, PROJECT_TAG, ownership_conflict
-from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
+from lamina.deploy.sync_errors import RetryingCall, RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_settings import SyncTarget
 from lamina.deploy.sync_status import SyncState
 from lamina.deploy.targets import TargetClients
@@ -67,6 +67,7 @@ class DeployOutcome:
     code_updated: bool = False
     config_updated: bool = False
     alias: str | None = None
+    url: str | None = None  # what sync did to the function's URL (deploy/function_urls.py)
 
     def summary(self) -> str:
         parts = []
@@ -82,6 +83,8 @@ class DeployOutcome:
             parts.append(f"version {self.version}")
         if self.alias is not None:
             parts.append(f"alias {self.alias}")
+        if self.url is not None:
+            parts.append(self.url)
         return ", ".join(parts)
 
 
@@ -99,14 +102,12 @@ class FunctionDeployer:
         self.options = options
         self.retry = retry or RetryPolicy()
         self.lam = clients.lambda_client
+        self._call = RetryingCall(self.retry)
         self._known: dict[str, dict[str, Any]] = {}  # name -> its configuration, as last seen
 
     @property
     def local(self) -> bool:
         return self.clients.kind is SyncTarget.EMULATOR
-
-    def _call(self, method: Callable[..., Any], where: str, **params: Any) -> Any:
-        return call_with_retries(method, policy=self.retry, where=where, **params)
 
     def forget(self, name: str) -> None:
         self._known.pop(name, None)

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lamina.deploy.bundle import DependencyPlatform
 from lamina.deploy.package import build_zip, code_sha256
-from lamina.deploy.sync_errors import RetryPolicy, SyncError, call_with_retries, permanent
+from lamina.deploy.sync_errors import RetryingCall, RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_settings import SyncSettings
 from lamina.project.spec import FunctionSpec, LayerSpec
 from lamina.zip_archive.limits import PackageError
@@ -46,6 +46,7 @@ class LayerPublisher:
     ) -> None:
         self.lam = lam
         self.retry = retry
+        self.call = RetryingCall(retry)
         self.platform = platform
         self.cache_dir = cache_dir
         self.python = python
@@ -73,9 +74,6 @@ class LayerPublisher:
                 continue
             arns.append(self._publish(spec, layer))
         return arns
-
-    def call(self, method: Callable[..., Any], where: str, **params: Any) -> Any:
-        return call_with_retries(method, policy=self.retry, where=where, **params)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:

@@ -154,3 +154,14 @@ def call_with_retries(
             delay = policy.delay(attempt - 1, error)
             log.debug("retrying in %.2fs after: %s", delay, error.message)
             sleep(delay)
+
+
+@dataclass(frozen=True)
+class RetryingCall:
+    """`call(method, where, **params)`: one boto3 call, retried under `policy` (what the
+    deployer, the layer publisher and the URL sync share)."""
+
+    policy: RetryPolicy
+
+    def __call__(self, method: Callable[..., T], where: str, **params: Any) -> T:
+        return call_with_retries(method, policy=self.policy, where=where, **params)

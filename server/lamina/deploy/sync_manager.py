@@ -18,6 +18,7 @@ deployed to AWS unless the settings (or `set_target`) say `aws`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import sys
@@ -326,7 +327,9 @@ class SyncManager:
                 name = active.names.resolve(spec, lambda: clients.client("cloudformation"))
             package = self._builder.build(spec, platform)
             layers = active.layers.layer_arns(spec) if spec.layers else None
-            return active.deployer.deploy(spec, name, package, report, layers)
+            outcome = active.deployer.deploy(spec, name, package, report, layers)
+            url = active.urls.apply(spec, name)
+            return dataclasses.replace(outcome, url=url) if url else outcome
 
         try:
             return await asyncio.to_thread(deploy)

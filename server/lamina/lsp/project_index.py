@@ -133,6 +133,9 @@ class ProjectIndex:
         while True:
             generation = self._generation
             self.loads += 1
+            # Said once the load is under way: a change from here on stops it at its next safe
+            # point (tests wait for this line rather than for time to pass).
+            log.info("loading the project (load %d)", self.loads)
             try:
                 superseded = functools.partial(self._superseded, generation)
                 loaded = await asyncio.to_thread(_load_indexed, self.root, self.options, superseded)
