@@ -102,3 +102,29 @@ def test_a_debug_environment_ends_when_lamina_is_killed(tmp_path: Path) -> None:
     left = wait_gone(launchers)
     kill_all(left)
     assert not left
+
+
+def test_a_debug_port_in_use_is_one_clear_error(tmp_path: Path) -> None:
+    """Another process holds --debug-port: one line naming the port, exit 2, no launcher left."""
+    import socket
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(HANDLER))
+    (tmp_path / "event.json").write_text('{"name": "nobody"}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    before = set(live_launchers())
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "lamina", "invoke", "app.py:handler", "--event", "event.json",
+             "--debug-port", str(port)],
+            cwd=tmp_path, capture_output=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    stderr = done.stderr.decode()
+    assert done.returncode == 2, stderr
+    assert f"error: the debugger did not start: port {port} is in use\n" in stderr
+    assert "Traceback" not in stderr and done.stdout == b""
+    left = wait_gone(set(live_launchers()) - before)
+    kill_all(left)
+    assert not left

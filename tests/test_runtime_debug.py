@@ -196,3 +196,28 @@ async def test_an_interpreter_without_debugpy_gets_laminas_copy(write_function: 
         seen = await driver
     assert (seen["reason"], seen["line"]) == ("breakpoint", BREAK_LINE)
     assert json.loads(result.payload)["total"] == 21
+
+
+async def test_a_port_in_use_fails_at_once_and_discards_the_environment(
+    write_function: Any,
+) -> None:
+    """debugpy binds in a thread of its own and would wait for that thread forever: the launcher
+    reports why instead, the environment ends, and the pool goes on."""
+    import socket
+
+    from processes import live_launchers, wait_gone
+
+    config = write_function(HANDLER)
+    before = set(live_launchers())
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        async with RuntimePool() as pool:
+            with pytest.raises(RuntimeError) as caught:
+                await asyncio.wait_for(pool.start_debug(config, DebugSettings(port=port)), 60)
+            assert str(caught.value) == f"port {port} is in use"
+            assert pool.environments(config) == []
+            plain = await pool.invoke(config, InvocationRequest.from_json({"a": 2, "b": 3}))
+    assert json.loads(plain.payload)["total"] == 5
+    assert not wait_gone(set(live_launchers()) - before)

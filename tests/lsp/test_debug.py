@@ -189,3 +189,20 @@ async def test_unknown_function_is_one_clear_error(echo, start_client):
     with pytest.raises(JsonRpcException) as caught:
         await debug(client, function="Nope")
     assert "Nope" in caught.value.message
+
+
+async def test_a_debug_port_in_use_is_one_clear_error(echo, start_client):
+    import socket
+
+    from pygls.exceptions import JsonRpcException
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        client = await start_client(echo, configuration={"debug": {"port": port}})
+        with pytest.raises(JsonRpcException) as caught:
+            await debug(client, function="EchoFunction", eventJson={"name": "held"})
+    assert f"port {port} is in use" in caught.value.message, caught.value.message
+    run = await execute(client, "lamina.run", {"function": "EchoFunction", "event": "hello"})
+    assert run["ok"] is True and run["payload"]["event"] == {"name": "hello"}

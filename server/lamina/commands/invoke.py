@@ -324,7 +324,10 @@ def run_once(
             if debug is None:
                 await pool.adopt(config, child, expiry)
                 return await pool.invoke(config, request)
-            env = await pool.start_debug(config, debug, child)
+            try:
+                env = await pool.start_debug(config, debug, child)
+            except RuntimeError as e:  # debugpy did not listen (its port in use, ...): discarded
+                fail(f"the debugger did not start: {e}")
             announce_debugger(env.debug_port or 0, spec.logical_id, request.request_id, debug)
             return await pool.invoke_debug(env, request)
 

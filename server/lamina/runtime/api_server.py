@@ -70,8 +70,8 @@ class RuntimeApiListener(Protocol):
     def on_init_error(self, body: bytes, error_type: str) -> None: ...
 
     def on_debugger(self, event: str, payload: dict[str, Any]) -> None:
-        """A debug environment's launcher reports debugpy's port ("listening"), or that the
-        editor has attached ("attached"). Lamina's own path, beside the Runtime API."""
+        """A debug environment's launcher reports debugpy's port ("listening"), why debugpy
+        could not listen ("failed"), or that the editor has attached ("attached"). Lamina's own path, beside the Runtime API."""
 
 
 @functools.cache

@@ -9,6 +9,7 @@ are hit too.
 from __future__ import annotations
 
 import _socket
+import errno
 import json
 import os
 import sys
@@ -60,6 +61,37 @@ def _end_with_parent() -> None:
     watcher.start()
 
 
+def _failure(error: BaseException, port: int) -> str:
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return f"port {port} is in use"
+    return f"debugpy cannot listen on 127.0.0.1:{port}: {error}"
+
+
+def _listen(debugpy: Any, port: int) -> int:
+    """debugpy's port. debugpy binds its socket in a thread of its own and, if that fails (a port
+    already in use), waits for it forever: watch that thread, tell the parent why, and end."""
+
+    def failed(error: BaseException) -> None:
+        try:
+            _tell_parent("failed", {"error": _failure(error, port)})
+        finally:
+            os._exit(1)
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        failed(args.exc_value or RuntimeError("debugpy's server thread failed"))
+
+    previous, threading.excepthook = threading.excepthook, hook
+    try:
+        # Loopback only, always: a debug port runs any code it is sent.
+        # The adapter runs in this process: no second Python to start (about half a second).
+        _, bound = debugpy.listen(("127.0.0.1", port), in_process_debug_adapter=True)
+    except Exception as e:
+        failed(e)
+    finally:
+        threading.excepthook = previous
+    return int(bound)
+
+
 def main(argv: list[str]) -> None:
     # Behind an exec wrapper both come as variables (runtime_command.py), so that the wrapper
     # sees the interpreter's command line end with this script, as on Lambda.
@@ -68,11 +100,7 @@ def main(argv: list[str]) -> None:
     _end_with_parent()
     here = os.path.dirname(os.path.abspath(__file__))
     debugpy = _import_debugpy()
-    # Loopback only, always: a debug port runs any code it is sent.
-    # The adapter runs in this process: no second Python to start (about half a second).
-    _, port = debugpy.listen(
-        ("127.0.0.1", int(os.environ.get("LAMINA_DEBUG_PORT", "0"))), in_process_debug_adapter=True
-    )
+    port = _listen(debugpy, int(os.environ.get("LAMINA_DEBUG_PORT", "0")))
     _tell_parent("listening", {"port": port})
     if os.environ.get("LAMINA_DEBUG_WAIT", "1") == "1":
         debugpy.wait_for_client()

@@ -32,12 +32,16 @@ class DebuggerLink:
             )
 
     def on_event(self, event: str, payload: dict[str, Any]) -> bool:
-        """The launcher's report: "listening" (with debugpy's port) or "attached". True if the
-        timeout is now suspended."""
+        """The launcher's report: "listening" (with debugpy's port), "failed" (with why) or
+        "attached". True if the timeout is now suspended."""
         if event == "listening":
             self.port = int(payload.get("port", 0))
             if self._listening is not None and not self._listening.done():
                 self._listening.set_result(self.port)
+        elif event == "failed":  # debugpy could not listen: the launcher ends after this
+            error = str(payload.get("error") or "debugpy could not listen")
+            if self._listening is not None and not self._listening.done():
+                self._listening.set_exception(RuntimeError(error))
         elif event == "attached":
             self.attached = True
         return self.suspends_timeout
