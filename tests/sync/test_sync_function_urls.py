@@ -17,6 +17,7 @@ import pytest
 from emulator.harness import EmulatorProcess
 
 from lamina.deploy.sync_status import SyncState
+from lamina.project import load_project
 from sync.sync_harness import write_project
 
 URL_LOGGER = "lamina.deploy.function_urls"
@@ -83,6 +84,28 @@ async def test_the_emulator_gets_the_templates_url_and_follows_its_changes(
     write_project(root, {"Hello": spec})
     assert await sync_message(manager) == "code unchanged, URL deleted"
     assert not_found(emulator_lambda, name)
+
+
+async def test_a_url_only_template_edit_redeploys_on_reload(
+    tmp_path: Path, sync_emulator: EmulatorProcess, emulator_lambda: Any, make_manager: Any
+) -> None:
+    name = unique("urlauto")
+    spec: dict[str, Any] = {"FunctionName": name, "FunctionUrlConfig": {"AuthType": "AWS_IAM"}}
+    root = write_project(tmp_path / "p", {"Hello": spec})
+    manager, _ = make_manager(root, sync_emulator.endpoint)
+    assert manager.auto_sync  # the emulator's default
+    assert await sync_message(manager) == "created, URL created"
+
+    spec["FunctionUrlConfig"] = {"AuthType": "AWS_IAM", "Cors": {"AllowOrigins": ["*"]}}
+    write_project(root, {"Hello": spec})
+    assert manager.set_project(load_project(root)) == ["Hello"]
+    await manager.wait_idle()
+    assert manager.statuses[("emulator", "Hello")].message == "code unchanged, URL updated"
+    assert emulator_lambda.get_function_url_config(FunctionName=name)["Cors"] == {
+        "AllowOrigins": ["*"]
+    }
+    # Reloading the same template: nothing to deploy.
+    assert manager.set_project(load_project(root)) == []
 
 
 async def test_aws_gets_the_url_with_one_public_warning_and_keeps_hand_made_ones(

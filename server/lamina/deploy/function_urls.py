@@ -25,38 +25,14 @@ from typing import Any
 
 from lamina.deploy.sync_errors import RetryingCall, SyncError
 from lamina.project.cfn_yaml import load_cfn_yaml
+from lamina.project.function_url_config import UrlConfig, normal_url_config, url_config_of
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.template import SERVERLESS_FUNCTION, merge_globals
 
 log = logging.getLogger(__name__)
 
-CORS_FIELDS = (
-    "AllowCredentials",
-    "AllowHeaders",
-    "AllowMethods",
-    "AllowOrigins",
-    "ExposeHeaders",
-    "MaxAge",
-)
 PUBLIC_STATEMENT = "FunctionURLAllowPublicAccess"  # the Sid SAM's permission gets
-
-UrlConfig = dict[str, Any]  # CreateFunctionUrlConfig's AuthType, Cors, InvokeMode
-
-
-def _cors(raw: Any) -> dict[str, Any]:
-    """A Cors mapping without its empty fields (what AWS leaves out of its answers)."""
-    if not isinstance(raw, Mapping):
-        return {}
-    return {key: raw[key] for key in CORS_FIELDS if raw.get(key) not in (None, [], False)}
-
-
-def _normal(config: Mapping[str, Any]) -> UrlConfig:
-    return {
-        "AuthType": str(config.get("AuthType") or "NONE"),
-        "Cors": _cors(config.get("Cors")),
-        "InvokeMode": str(config.get("InvokeMode") or "BUFFERED"),
-    }
 
 
 def read_url_configs(template: Path) -> dict[str, UrlConfig]:
@@ -76,8 +52,9 @@ def read_url_configs(template: Path) -> dict[str, UrlConfig]:
             continue
         where = f"{logical_id}.FunctionUrlConfig"
         config = resolver.resolve(properties["FunctionUrlConfig"], where)
-        if config is not NO_VALUE and isinstance(config, Mapping):
-            found[str(logical_id)] = _normal(config)
+        normal = None if config is NO_VALUE else url_config_of(config)
+        if normal is not None:
+            found[str(logical_id)] = normal
     return found
 
 
@@ -140,7 +117,7 @@ class FunctionUrlSync:
             self._declared.add(name)
             if current is None:
                 return self._create(name, wanted)
-            if _normal(current) != wanted:
+            if normal_url_config(current) != wanted:
                 self.call(
                     self.lam.update_function_url_config,
                     f"{name}: UpdateFunctionUrlConfig",

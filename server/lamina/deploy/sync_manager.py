@@ -53,6 +53,7 @@ def _deploy_fields(spec: FunctionSpec) -> tuple[Any, ...]:
         spec.memory_size,
         sorted(spec.environment.items()),
         tuple(spec.architectures),
+        spec.url_config,
     )
 
 

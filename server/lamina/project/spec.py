@@ -95,6 +95,8 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     # A CodeUri that is a .zip: the archive code_dir was unpacked from (its edits are not run).
     code_archive: Path | None = None
+    # The template's FunctionUrlConfig, resolved and in function_url_config's normal shape.
+    url_config: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.function_name:

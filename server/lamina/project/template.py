@@ -16,6 +16,7 @@ from typing import Any
 
 from lamina.project.architectures import function_architectures
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
+from lamina.project.function_url_config import url_config_of
 from lamina.project.inline_code import inline_code_dir
 from lamina.project.intrinsics import (
     NO_VALUE,
@@ -181,6 +182,7 @@ class _FunctionReader:
             ),
             template_events=self._events(prop),
             durable_config=_mapping(prop("DurableConfig")),
+            url_config=url_config_of(prop("FunctionUrlConfig")),
             reserved_concurrency=reserved_concurrency(
                 prop("ReservedConcurrentExecutions"), lambda m: self.resolver.warn(logical_id, m)
             ),
