@@ -83,6 +83,9 @@ if TYPE_CHECKING:
 )
 @click.option("--qualifier", metavar="Q", help="With --endpoint-url: a version or alias.")
 @click.option(
+    "--tenant-id", metavar="ID", help="The tenant to run for (TenancyConfig: PER_TENANT functions)."
+)
+@click.option(
     "--skip-time",
     is_flag=True,
     help="Durable functions: waits, retry back-off and timeouts end at once.",
@@ -113,6 +116,7 @@ def invoke(
     strict_runtime: bool = False,
     skip_time: bool = False,
     resume_arn: str | None = None,
+    tenant_id: str | None = None,
 ) -> None:
     """Run FUNCTION (a logical id, a function name, or path/to/file.py:function) once, locally.
 
@@ -124,7 +128,7 @@ def invoke(
     if function is None:
         fail("missing FUNCTION (a logical id, a function name, or path/to/file.py:function)")
     if endpoint_url:
-        invoke_deployed(function, event, endpoint_url, qualifier, profile, project_dir)
+        invoke_deployed(function, event, endpoint_url, qualifier, profile, project_dir, tenant_id)
     if qualifier:
         fail("--qualifier needs --endpoint-url (a local run has no versions)")
     from lamina.project import ProjectError
@@ -143,6 +147,7 @@ def invoke(
             environment.update(load_env_overrides(env_vars, spec))
     except ProjectError as e:
         fail(str(e))
+    tenant = local_tenant(spec, tenant_id)
     if debug or debug_port is not None:
         from lamina.gateway.function_runner import debug_refusal
 
@@ -183,6 +188,7 @@ def invoke(
         assume_role=assume_role or setting_text(settings, "credentials.assumeRole"),
         profile=profile or setting_text(settings, "credentials.profile"),
         debug=debug_settings(settings, debug_port) if debug or debug_port is not None else None,
+        tenant_id=tenant,
     )
     print_logs(result.logs)
     sys.stdout.buffer.write(result.payload + b"\n")
@@ -202,6 +208,7 @@ def invoke_deployed(
     qualifier: str | None,
     profile: str | None,
     project_dir: Path,
+    tenant_id: str | None = None,
 ) -> NoReturn:
     """`lamina invoke --endpoint-url`: through the Lambda API, with boto3."""
     from lamina.emulator.client import RemoteInvokeError, invoke_remote, read_event
@@ -209,7 +216,7 @@ def invoke_deployed(
     try:
         payload = read_event(event, function, project_dir)
         deployed = deployed_name(function, project_dir)
-        result = invoke_remote(deployed, payload, endpoint_url, qualifier, profile)
+        result = invoke_remote(deployed, payload, endpoint_url, qualifier, profile, tenant_id)
     except RemoteInvokeError as e:
         fail(str(e))
     print_logs(result.logs)
@@ -229,6 +236,20 @@ def deployed_name(function: str, project_dir: Path) -> str:
     except ProjectError:
         return function
     return spec.function_name if spec is not None else function
+
+
+def local_tenant(spec: FunctionSpec, tenant_id: str | None) -> str | None:
+    """--tenant-id checked as the emulator checks X-Amz-Tenant-Id (emulator/tenancy.py):
+    required by a TenancyConfig function, refused by any other, with the emulator's error."""
+    if tenant_id is None and not spec.tenant_isolation:
+        return None  # the usual case: the emulator's modules (aiohttp) are not imported
+    from lamina.emulator.errors import LambdaError
+    from lamina.emulator.tenancy import checked_tenant
+
+    try:
+        return checked_tenant(spec.tenant_isolation, tenant_id)
+    except LambdaError as e:
+        fail(f"{e.code}: {e.message}")
 
 
 def run_configuration(
@@ -275,6 +296,7 @@ def run_once(
     assume_role: str | None,
     profile: str | None,
     debug: DebugSettings | None = None,
+    tenant_id: str | None = None,
 ) -> InvocationResult:
     from lamina.runtime.child_process import spawn_child
     from lamina.runtime.config import RuntimeOptions
@@ -287,6 +309,10 @@ def run_once(
     config = function_config(
         spec, project, python, **invoke_overrides(spec, environment, timeout, memory)
     )
+    if tenant_id is not None:
+        from dataclasses import replace
+
+        config = replace(config, tenant_id=tenant_id)
     if config.reserved_concurrency == 0:  # Lambda throttles it before any code runs
         from lamina.runtime.throttling import FunctionThrottled
 

@@ -60,6 +60,7 @@ def invoke_remote(
     endpoint_url: str | None,
     qualifier: str | None = None,
     profile: str | None = None,
+    tenant_id: str | None = None,
 ) -> RemoteResult:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -67,6 +68,8 @@ def invoke_remote(
     params: dict[str, Any] = {"FunctionName": function, "Payload": payload, "LogType": "Tail"}
     if qualifier:
         params["Qualifier"] = qualifier
+    if tenant_id:
+        params["TenantId"] = tenant_id
     try:
         response = client.invoke(**params)
     except ClientError as e:

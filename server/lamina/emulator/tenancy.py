@@ -24,6 +24,12 @@ def tenant_isolated(config: VersionConfig) -> bool:
 
 def invoke_tenant(config: VersionConfig, tenant_id: str | None) -> str | None:
     """The tenant an invoke runs for: required by an isolated function, refused by others."""
+    return checked_tenant(tenant_isolated(config), tenant_id)
+
+
+def checked_tenant(isolated: bool, tenant_id: str | None) -> str | None:
+    """invoke_tenant for a function known to be isolated or not (`lamina invoke` reads that
+    from the template's TenancyConfig)."""
     if tenant_id is not None:
         if len(tenant_id) > 256:
             raise validation(
@@ -33,7 +39,7 @@ def invoke_tenant(config: VersionConfig, tenant_id: str | None) -> str | None:
             raise validation(
                 tenant_id, "tenantId", f"Member must satisfy regular expression pattern: {_PATTERN}"
             )
-    if tenant_isolated(config):
+    if isolated:
         if not tenant_id:
             raise LambdaError(
                 "InvalidParameterValueException",

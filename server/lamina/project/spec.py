@@ -97,6 +97,8 @@ class FunctionSpec:
     code_archive: Path | None = None
     # The template's FunctionUrlConfig, resolved and in function_url_config's normal shape.
     url_config: dict[str, Any] | None = None
+    # TenancyConfig (PER_TENANT): every invoke names its tenant (emulator/tenancy.py's rules).
+    tenant_isolation: bool = False
 
     def __post_init__(self) -> None:
         if not self.function_name:

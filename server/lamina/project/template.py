@@ -183,6 +183,7 @@ class _FunctionReader:
             template_events=self._events(prop),
             durable_config=_mapping(prop("DurableConfig")),
             url_config=url_config_of(prop("FunctionUrlConfig")),
+            tenant_isolation=prop("TenancyConfig") is not None,
             reserved_concurrency=reserved_concurrency(
                 prop("ReservedConcurrentExecutions"), lambda m: self.resolver.warn(logical_id, m)
             ),
