@@ -13,6 +13,7 @@ from lsp_harness import StartClient, execute, lenses, open_document, wait_for
 from lsprotocol import types
 from ports import free_port
 from pygls.exceptions import JsonRpcException
+from test_source_actions import code_actions, line_of
 
 APP = Path(__file__).resolve().parents[1] / "gateway" / "apps" / "custom_runtime"
 
@@ -86,3 +87,27 @@ async def test_run_works_and_debug_says_why_not_on_a_custom_runtime(
         "path": "/r",
     }
     await debug_is_refused(client, "lamina.debug")
+
+
+async def test_debug_is_not_offered_on_a_custom_runtime(
+    tmp_path: Path, start_client: StartClient
+) -> None:
+    """No `⚙ Debug` lens and no Debug source action over a provided.al2023 function (they
+    could only refuse); Run and Sync stay."""
+    root = tmp_path / "custom"
+    shutil.copytree(APP, root)
+    client = await start_client(root)
+    template = root / "template.yaml"
+    open_document(client, template)
+    line = line_of(template, "Custom:")
+    on_resource = [title for at, title in await titles_at(client, template) if at == line]
+    assert [t for t in on_resource if not t.startswith("🌐")] == [
+        "▶ Run",
+        "⇪ Sync",
+        "{ } Event: none",
+    ]
+
+    actions = [a["title"] for a in await code_actions(client, template, line)]
+    assert any(title.startswith("Lamina: Run Custom") for title in actions), actions
+    assert "Lamina: Sync Custom" in actions
+    assert not any(title.startswith("Lamina: Debug") for title in actions), actions

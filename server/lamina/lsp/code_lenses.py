@@ -29,6 +29,7 @@ from lamina.lsp.lens_groups import LensGroup, groups_json, joined_json, lens_obj
 from lamina.lsp.prebuilt_json import PrebuiltJson
 from lamina.lsp.server import LaminaServer
 from lamina.lsp.top_level_scan import Superseded
+from lamina.project.lambda_runtimes import is_custom_runtime
 
 if TYPE_CHECKING:
     from lamina.lsp.project_index import LoadedProject
@@ -136,6 +137,7 @@ def python_lenses(
                 spec.logical_id,
                 _label(ls, spec),
                 title,
+                not is_custom_runtime(spec.runtime),
             )
         )
     root = ls.state.root
@@ -224,7 +226,10 @@ def project_file_lenses(
         start = len(text) - len(text.lstrip())
         own_id = spec.logical_id.rsplit("/", 1)[-1]
         end = start + len(own_id) if own_id in text else len(text)
-        lenses.append(LensGroup(line - 1, start, end, spec.logical_id, _label(ls, spec), ""))
+        debuggable = not is_custom_runtime(spec.runtime)
+        lenses.append(
+            LensGroup(line - 1, start, end, spec.logical_id, _label(ls, spec), "", debuggable)
+        )
     return lenses
 
 

@@ -1,5 +1,5 @@
 """The four lenses over one handler or function resource (`▶ Run` · `⚙ Debug` · `⇪ Sync` ·
-`{ } Event: <name>`), as lsprotocol objects or straight as JSON text.
+`{ } Event: <name>`; no `⚙ Debug` on a custom runtime), as lsprotocol objects or straight as JSON text.
 
 The JSON rendering exists for size: a 10,000-function template has 40,000 lenses, and building
 and converting that many lsprotocol objects took seconds; the text takes a fraction of that.
@@ -27,10 +27,18 @@ class LensGroup(NamedTuple):
     function: str  # a logical id or a `path:function` target
     label: str | None  # the event a run uses (None: no event)
     title: str  # added to `▶ Run`, where several functions share a handler
+    # False on a custom runtime (`provided.*`): debugpy can't hold its bootstrap, no `⚙ Debug`.
+    debuggable: bool = True
 
-    def titles(self) -> tuple[str, str, str, str]:
+    def commands(self) -> list[tuple[str, str]]:
+        """(title, command) of each lens of the group."""
         event = self.label if self.label is not None else "none"
-        return (f"▶ Run{self.title}", "⚙ Debug", "⇪ Sync", f"{{ }} Event: {event}")
+        titles = (f"▶ Run{self.title}", "⚙ Debug", "⇪ Sync", f"{{ }} Event: {event}")
+        return [
+            (title, command)
+            for title, command in zip(titles, _COMMANDS, strict=True)
+            if self.debuggable or command != "lamina.debug"
+        ]
 
 
 def lens_objects(groups: list[LensGroup]) -> list[types.CodeLens]:
@@ -41,7 +49,7 @@ def lens_objects(groups: list[LensGroup]) -> list[types.CodeLens]:
             end=types.Position(line=group.line, character=group.end),
         )
         arguments: list[Any] = [{"function": group.function}]
-        for title, command in zip(group.titles(), _COMMANDS, strict=True):
+        for title, command in group.commands():
             lenses.append(types.CodeLens(where, types.Command(title, command, arguments=arguments)))
     return lenses
 
@@ -69,7 +77,7 @@ def groups_json(groups: list[LensGroup]) -> str:
             f'"end":{{"line":{group.line},"character":{group.end}}}}}'
         )
         arguments = f'[{{"function":{json_string(group.function)}}}]'
-        for title, command in zip(group.titles(), _COMMANDS, strict=True):
+        for title, command in group.commands():
             parts.append(
                 f'{{{where},"command":{{"title":{json_string(title)},'
                 f'"command":"{command}","arguments":{arguments}}}}}'

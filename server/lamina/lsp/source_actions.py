@@ -27,6 +27,7 @@ from pygls.uris import to_fs_path
 
 from lamina.lsp.event_selections import event_label
 from lamina.lsp.server import LaminaServer
+from lamina.project.lambda_runtimes import is_custom_runtime
 from lamina.project.spec import ProjectError
 
 if TYPE_CHECKING:
@@ -83,11 +84,12 @@ def function_actions(ls: LaminaServer, spec: FunctionSpec, function: str) -> lis
     label = event_label(spec, ls.state.selections, ls.settings.text("defaultEvent"))
     with_event = f" (event {label})" if label else " (event {})"
     target = {"function": function}
-    actions = [
-        _action(f"Run {function}{with_event}", SOURCE_KIND, "lamina.run", target),
-        _action(f"Debug {function}{with_event}", SOURCE_KIND, "lamina.debug", target),
-        _action(f"Sync {function}", SOURCE_KIND, "lamina.sync", target),
-    ]
+    actions = [_action(f"Run {function}{with_event}", SOURCE_KIND, "lamina.run", target)]
+    if not is_custom_runtime(spec.runtime):  # debugpy can't hold a custom runtime's bootstrap
+        actions.append(
+            _action(f"Debug {function}{with_event}", SOURCE_KIND, "lamina.debug", target)
+        )
+    actions.append(_action(f"Sync {function}", SOURCE_KIND, "lamina.sync", target))
     for event in spec.events[:SHOWN_EVENTS]:
         actions.append(
             _action(
