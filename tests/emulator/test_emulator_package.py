@@ -17,7 +17,7 @@ import pytest
 from emulator.harness import bomb, lying_bomb, plain_zip, symlink_zip
 from lamina.deploy.package import build_zip, code_sha256
 from lamina.zip_archive.limits import PackageError
-from lamina.zip_archive.unpack import safe_unzip
+from lamina.zip_archive.unpack import safe_unzip, verify_package
 
 
 def make_tree(root: Path) -> None:
@@ -58,21 +58,37 @@ def test_safe_unzip_round_trip(tmp_path: Path) -> None:
     assert written == sum(p.stat().st_size for p in (tmp_path / "out").rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize(
-    ("package", "reason"),
-    [
-        (lambda: plain_zip({"../evil.py": b"x"}), "outside the package"),
-        (lambda: plain_zip({"/abs/evil.py": b"x"}), "absolute path"),
-        (lambda: plain_zip({"C:\\evil.py": b"x"}), "absolute path"),
-        (lambda: symlink_zip("up", ".", {"up/../../evil.py": b"x"}), "outside the package"),
-        (lambda: plain_zip({"a.py": b"1", "sub/b.py": b"2"}), None),  # benign
-        (lambda: symlink_zip("s", "nowhere", {"s/x.py": b"x"}), "cannot be created"),
-        (lambda: symlink_zip("s", "app.py", {"s/x.py": b"x"}), "cannot be created"),
-        (lambda: bomb(), "Unzipped size must be smaller than 262144000 bytes"),
-        (lambda: lying_bomb(), "corrupt"),
-        (lambda: b"nope", "not a zip file"),
-    ],
-)
+def duplicate_zip() -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        archive.writestr("a.py", "1")
+        archive.writestr("a.py", "2")
+    return buffer.getvalue()
+
+
+def bad_crc_zip() -> bytes:
+    data = bytearray(plain_zip({"app.py": b"x = 1\n"}, zipfile.ZIP_STORED))
+    at = bytes(data).index(b"x = 1")
+    data[at] = ord("y")  # the stored bytes no longer match the CRC
+    return bytes(data)
+
+
+CASES = [
+    (lambda: plain_zip({"../evil.py": b"x"}), "outside the package"),
+    (lambda: plain_zip({"/abs/evil.py": b"x"}), "absolute path"),
+    (lambda: plain_zip({"C:\\evil.py": b"x"}), "absolute path"),
+    (lambda: symlink_zip("up", ".", {"up/../../evil.py": b"x"}), "outside the package"),
+    (lambda: plain_zip({"a.py": b"1", "sub/b.py": b"2"}), None),  # benign
+    (lambda: symlink_zip("s", "nowhere", {"s/x.py": b"x"}), "cannot be created"),
+    (lambda: symlink_zip("s", "app.py", {"s/x.py": b"x"}), "cannot be created"),
+    (lambda: bomb(), "Unzipped size must be smaller than 262144000 bytes"),
+    (lambda: lying_bomb(), "corrupt"),
+    (lambda: b"nope", "not a zip file"),
+]
+
+
+@pytest.mark.parametrize(("package", "reason"), CASES)
 def test_safe_unzip_refusals(tmp_path: Path, package: object, reason: str | None) -> None:
     data = package()  # type: ignore[operator]
     dest = tmp_path / "dest"
@@ -85,15 +101,38 @@ def test_safe_unzip_refusals(tmp_path: Path, package: object, reason: str | None
 
 
 def test_duplicate_entries_and_size_caps(tmp_path: Path) -> None:
-    buffer = io.BytesIO()
-    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
-        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
-        archive.writestr("a.py", "1")
-        archive.writestr("a.py", "2")
     with pytest.raises(PackageError, match="appears twice"):
-        safe_unzip(buffer.getvalue(), tmp_path / "dup")
+        safe_unzip(duplicate_zip(), tmp_path / "dup")
     small = plain_zip({"a.bin": b"\0" * 5000})
     with pytest.raises(PackageError, match="Unzipped size"):
         safe_unzip(small, tmp_path / "cap", max_unzipped=4000)
     with pytest.raises(PackageError, match="at most"):
         safe_unzip(small, tmp_path / "zcap", max_zipped=10)
+
+
+@pytest.mark.parametrize(
+    "package",
+    [case[0] for case in CASES]
+    + [
+        duplicate_zip,
+        bad_crc_zip,
+        lambda: plain_zip({"a": b"1", "a/b.py": b"2"}),  # a file where a folder must go
+        lambda: plain_zip({"a/": b"", "a/b.py": b"2"}),  # benign: an explicit folder
+    ],
+)
+def test_verify_refuses_what_unpack_refuses(tmp_path: Path, package: object) -> None:
+    # The emulator checks small uploads with verify_package and unpacks them on first invoke:
+    # a zip that one refuses, the other must refuse too, and verifying writes nothing.
+    data = package()  # type: ignore[operator]
+    try:
+        verified: int | None = verify_package(data)
+    except PackageError:
+        verified = None
+    assert not list(tmp_path.iterdir())
+    try:
+        written: int | None = safe_unzip(data, tmp_path / "dest")
+    except PackageError:
+        written = None
+    assert verified == written
+    with pytest.raises(PackageError, match="at most"):
+        verify_package(data, max_zipped=len(data) - 1)

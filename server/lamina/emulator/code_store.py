@@ -1,10 +1,13 @@
 """The content-addressed code store: `code/<sha256 hex>.zip`, unpacked once to `unpacked/<hex>/`.
 
-A zip is checked by unpacking it (zip_archive.unpack.unpack_package) into a temporary dir inside the
-store; only then is it written (temp file, os.replace) and the dir renamed into place. So a
-key that exists is complete, a refused upload leaves nothing behind, and a SIGKILL at any moment
-leaves at most temporary files, which `clean_temp` removes at the next start. The zip is the
-durable copy; an unpacked dir that went missing is unpacked again from it.
+A zip is checked at upload without writing a file (zip_archive.unpack.verify_package: names,
+duplicates, links, every entry inflated and its CRC checked, so a bad zip gets its one clear error
+then); only then is it written (temp file, os.replace). A small zip is unpacked on first use
+(`ensure_unpacked`, from an invoke or a layer), a large one at upload (in a worker thread), into a
+temporary dir inside the store renamed into place. So a key that exists is complete, a refused
+upload leaves nothing behind, and a SIGKILL at any moment leaves at most temporary files, which
+`clean_temp` removes at the next start. The zip is the durable copy; an unpacked dir is made, or
+made again, from it whenever it is missing.
 
 Unused code is removed by `collect`. A key is in use while something refers to it (`set_refs`,
 kept by the function store) or while an upload of it is pinned (from before its ingest until the
@@ -27,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lamina.zip_archive.unpack import unpack_package
+from lamina.zip_archive.unpack import unpack_package, verify_package
 
 log = logging.getLogger(__name__)
 
@@ -99,20 +102,18 @@ class CodeStore:
     def dir_path(self, key: str) -> Path:
         return self.unpacked / key
 
-    def has(self, key: str) -> bool:
-        return self.zip_path(key).is_file() and self.dir_path(key).is_dir()
-
-    def ingest(self, data: bytes) -> CodeObject:
-        """Check and store a zip (blocking: run it in a thread). Raises PackageError. The key is
-        left pinned: `unpin` it once the metadata that refers to it is committed."""
+    def ingest(self, data: bytes, unpack: bool = True) -> CodeObject:
+        """Check and store a zip (blocking: run it in a thread); with `unpack` False it is
+        unpacked on first use instead of now. Raises PackageError. The key is left pinned: `unpin`
+        it once the metadata that refers to it is committed."""
         digest = hashlib.sha256(data).digest()
         key = digest.hex()
         sha = base64.b64encode(digest).decode("ascii")
         self.pin(key)
         try:
-            if self.has(key):
+            if self.zip_path(key).is_file() and (not unpack or self.dir_path(key).is_dir()):
                 return CodeObject(sha, key, len(data))
-            unpacked_size = self._unpack(data, key)
+            unpacked_size = self._unpack(data, key) if unpack else verify_package(data)
             self._write_zip(data, key)
         except BaseException:
             self.unpin(key)
@@ -189,13 +190,17 @@ class CodeStore:
                 if self._in_use(key):
                     continue
                 removed += 1
-                self.zip_path(key).unlink(missing_ok=True)
+                # The dir first: whoever sees the zip gone sees its dir gone too. (A dir never
+                # unpacked, as code unpacked on first use may be, has nothing to rename.)
                 doomed = self.unpacked / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
                 try:
                     self.dir_path(key).rename(doomed)
+                    moved = True
                 except FileNotFoundError:
-                    continue
-            _remove_tree(doomed)
+                    moved = False
+                self.zip_path(key).unlink(missing_ok=True)
+            if moved:
+                _remove_tree(doomed)
         if removed:
             log.debug("removed %d unused code packages", removed)
         return removed

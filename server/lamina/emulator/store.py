@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 """
 
-# Zips up to this size are checked and unpacked on the event loop (see `FunctionStore.ingest`).
+# Zips up to this size are checked on the event loop and unpacked on first use, at most a few
+# file writes there (see `FunctionStore.ingest`); larger ones are unpacked in a worker thread.
 INLINE_ZIP_BYTES = 64 * 1024
 
 
@@ -131,8 +132,8 @@ class FunctionStore:
         from the garbage collector) until `unpin`; call it after the commit that refers to it,
         or on failure."""
         if self.db.inline and len(data) <= INLINE_ZIP_BYTES:
-            return self.code.ingest(data)
-        return await asyncio.to_thread(self.code.ingest, data)
+            return self.code.ingest(data, unpack=False)
+        return await asyncio.to_thread(self.code.ingest, data, True)
 
     def unpin(self, key: str) -> None:
         self.code.unpin(key)

@@ -19,6 +19,7 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from lamina.zip_archive.limits import (
     DIR_MODE,
@@ -147,6 +148,68 @@ def unpack_package(
     return result
 
 
+def verify_package(
+    data: bytes,
+    max_unzipped: int = MAX_UNZIPPED_BYTES,
+    max_zipped: int = MAX_ZIPPED_BYTES,
+) -> int:
+    """Refuse, with the PackageError `unpack_package` would raise, a zip it would refuse, without
+    writing anything: names and paths, duplicates, writes through a link, the bytes each entry
+    really inflates to (CRC checked). Returns the unpacked size."""
+    if len(data) > max_zipped:
+        raise PackageError(f"the zip is {len(data)} bytes; at most {max_zipped} may be uploaded")
+    written = 0
+    files: set[str] = set()  # files and links
+    dirs: set[str] = set()  # explicit dirs and every parent
+    with open_zip(data) as archive:
+        for info in check_archive(archive, max_unzipped):
+            name = _checked_name(info.filename)
+            if not name:
+                continue
+            parts = name.split("/")
+            dirs.update("/".join(parts[:i]) for i in range(1, len(parts)))
+            if info.is_dir():
+                dirs.add(name)
+                continue
+            if name in files:
+                raise PackageError(f"zip entry {name!r} appears twice")
+            files.add(name)
+            if _is_symlink(info):
+                _link_text(archive, info, name)
+            else:
+                written = _inflate(archive, info, name, written, max_unzipped, None)
+    clashes = sorted(files & dirs)  # a file or link that other entries would be written below
+    if clashes:
+        raise PackageError(f"zip entry {clashes[0]!r} would be written through a symlink or file")
+    return written
+
+
+def _inflate(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    written: int,
+    max_unzipped: int,
+    out: BinaryIO | None,
+) -> int:
+    """Inflate one entry into `out` (or nowhere), counting the bytes against the limit."""
+    try:
+        with archive.open(info) as src:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > max_unzipped:
+                    raise PackageError(f"Unzipped size must be smaller than {max_unzipped} bytes")
+                if out is not None:
+                    out.write(chunk)
+    except PackageError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as e:
+        raise PackageError(f"zip entry {name!r} is corrupt: {e}") from None
+    except (OSError, ValueError, RuntimeError) as e:
+        raise PackageError(f"zip entry {name!r} cannot be unpacked: {e}") from None
+    return written
+
+
 def _inside(root: str, path: str) -> bool:
     return path == root or path.startswith(root + os.sep)
 
@@ -226,21 +289,7 @@ def _write_file(
         raise PackageError(f"zip entry {name!r} appears twice") from None
     except OSError as e:
         raise PackageError(f"zip entry {name!r} cannot be written: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as out, archive.open(info) as src:
-            while True:
-                chunk = src.read(_CHUNK)
-                if not chunk:
-                    break
-                written += len(chunk)
-                if written > max_unzipped:
-                    raise PackageError(f"Unzipped size must be smaller than {max_unzipped} bytes")
-                out.write(chunk)
-    except PackageError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as e:
-        raise PackageError(f"zip entry {name!r} is corrupt: {e}") from None
-    except (OSError, ValueError, RuntimeError) as e:
-        raise PackageError(f"zip entry {name!r} cannot be unpacked: {e}") from None
+    with os.fdopen(fd, "wb") as out:
+        written = _inflate(archive, info, name, written, max_unzipped, out)
     os.chmod(target, _file_mode(info))
     return written
