@@ -78,6 +78,9 @@ class TemplateFunctions:
     functions: list[FunctionSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     nested: list[NestedStack] = field(default_factory=list)  # local child templates, unread
+    # serverless-offline's loopback host and httpPort: `lamina api`'s defaults (serverless.yml)
+    api_host: str | None = None
+    api_port: int | None = None
 
 
 class _FunctionReader:
