@@ -65,3 +65,43 @@ def test_a_handler_missing_from_its_file_names_the_file_not_a_missing_file(
     assert "(no function 'handler')" in table
     assert "src/app.py (no function 'py')" in table and "exec wrapper" not in table
     assert "src (handler file not found)" in table
+
+
+def test_template_event_sources_show_beside_the_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function triggered by SQS and a schedule isn't "no events" because it has no
+    events/*.json sample: the table and --json name the template's sources, then the samples."""
+    for code in ("worker", "quiet"):
+        (tmp_path / code).mkdir()
+        (tmp_path / code / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Worker:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: worker\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Events:\n"
+        "        Jobs: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:jobs}}\n"
+        "        Retries: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:r}}\n"
+        "        Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}\n"
+        "  Quiet:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: quiet, Handler: app.handler, Runtime: python3.12}\n"
+    )
+    (tmp_path / "worker" / "events").mkdir()
+    (tmp_path / "worker" / "events" / "job.json").write_text('{"Records": []}')
+    out = lamina("functions", "--json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = {row["logicalId"]: row for row in json.loads(out.stdout)}
+    assert rows["Worker"]["eventSources"] == ["SQS", "SQS", "Schedule"]
+    assert rows["Quiet"]["eventSources"] == []
+    monkeypatch.setenv("COLUMNS", "250")
+    out = lamina("functions", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = {line.split()[1]: line for line in out.stdout.splitlines() if "app.handler" in line}
+    assert "SQS ×2, Schedule; samples: job" in lines["Worker"]
+    assert lines["Quiet"].rstrip(" │").endswith("-")

@@ -108,10 +108,9 @@ def test_plugins_are_named_once_with_what_lamina_does_instead(tmp_path: Path) ->
     plugins = [w for w in warnings if w.partition(": ")[2].startswith(("plugins", "custom."))]
     assert plugins == [
         "orders: plugins: serverless-offline: not needed: `lamina api` serves the http and "
-        "httpApi events, and `lamina serve` the Lambda API; its URLs differ from "
-        "serverless-offline's: the http events' paths have no stage in front, no /api prefix, "
-        "port 3000, not 4000 (give --port 4000), 127.0.0.1, not 0.0.0.0 (--host, with "
-        "--allow-remote)",
+        "httpApi events (on its httpPort, when set), and `lamina serve` the Lambda API; its "
+        "URLs differ from serverless-offline's: the http events' paths have no stage in front, "
+        "no /api prefix, 127.0.0.1, not 0.0.0.0 (--host, with --allow-remote)",
         "orders: plugins: serverless-my-company-plugin is not run; what it changes when the "
         "service is packaged or deployed is not reproduced locally",
         "orders: custom.pythonRequirements.layer: the requirements layer is not built; "
@@ -160,7 +159,7 @@ def test_serverless_offline_settings_that_match_lamina_api_are_not_named() -> No
     same = {"serverless-offline": {"noPrependStageInUrl": True, "httpPort": 3000}}
     assert plugin_warnings(["serverless-offline"], same) == [
         "plugins: serverless-offline: not needed: `lamina api` serves the http and httpApi "
-        "events, and `lamina serve` the Lambda API"
+        "events (on its httpPort, when set), and `lamina serve` the Lambda API"
     ]
     (default,) = plugin_warnings(["serverless-offline"], {})
     assert default.endswith(

@@ -96,3 +96,52 @@ def test_events_generate_fills_in_a_serverless_route(tmp_path: Path) -> None:
     assert (event["resource"], event["httpMethod"]) == ("/orders/{id}", "GET")
     assert event["requestContext"]["stage"] == "staging"
     assert event["requestContext"]["path"] == "/staging" + event["path"]
+
+
+def _api_banner(root: Path, *args: str) -> str:
+    """The first line `lamina api` prints in `root` (it is stopped right after)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "api", *args],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        return proc.stdout.readline()
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+        assert "Traceback" not in stderr, stderr
+
+
+def test_serverless_offlines_http_port_is_the_default_port(tmp_path: Path) -> None:
+    """serverless-offline's users call its httpPort: `lamina api` listens there unless --port
+    says otherwise; a port given by a variable counts once resolved."""
+    from ports import free_port
+
+    root = tmp_path / "sls"
+    shutil.copytree(APPS / "sls_service", root)
+    offline, other = free_port(), free_port()
+    config = root / "serverless.yml"
+    config.write_text(
+        config.read_text()
+        + "plugins: [serverless-offline]\n"
+        + "custom:\n  port: "
+        + str(offline)
+        + "\n  serverless-offline: {httpPort: '${self:custom.port}', host: 127.0.0.1}\n"
+    )
+    banner = _api_banner(root)
+    assert banner.startswith("lamina api: serving 5 route(s) on ")
+    assert banner.rstrip().endswith(f"http://127.0.0.1:{offline}")
+    assert _api_banner(root, "--port", str(other)).rstrip().endswith(f":{other}")
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina", "functions"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "serverless-offline: not needed" in done.stderr
+    assert "--port" not in done.stderr and "port 3000" not in done.stderr

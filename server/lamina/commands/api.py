@@ -30,7 +30,13 @@ if TYPE_CHECKING:
 @click.command()
 @project_flags("local_start_api")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=3000,
+    show_default=True,
+    help="The port (a serverless.yml's custom.serverless-offline.httpPort, when it sets one).",
+)
 @click.option(
     "--env-vars",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -75,10 +81,28 @@ def api(
         notice(f"warning: {warning}")
     if env_vars is not None:
         override_environments(project, env_vars)
+    host, port = _offline_defaults(project, host, port)
     options = ApiOptions(host=host, port=port, warm=warm, save_events=save_events)
     if debug_target:
         options.debug = debug_target_for(project, debug_target)
     sys.exit(run_api(project, options))
+
+
+def _offline_defaults(project: Project, host: str, port: int) -> tuple[str, int]:
+    """serverless-offline's httpPort (and loopback host), where --host/--port aren't given on
+    the command line or in samconfig: the address its users' clients already call."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context()
+    if project.api_port is not None and context.get_parameter_source("port") is (
+        ParameterSource.DEFAULT
+    ):
+        port = project.api_port
+    if project.api_host is not None and context.get_parameter_source("host") is (
+        ParameterSource.DEFAULT
+    ):
+        host = project.api_host
+    return host, port
 
 
 def override_environments(project: Project, env_vars: Path) -> None:

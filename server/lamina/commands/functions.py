@@ -11,6 +11,7 @@ import click
 
 from lamina.commands.console import load, notice, relative
 from lamina.commands.project_flags import project_dir_option, project_flags
+from lamina.commands.source_event import event_types
 
 
 @click.command()
@@ -42,6 +43,7 @@ def functions(as_json: bool, project_dir: Path) -> None:
                 "timeout": spec.timeout,
                 "memorySize": spec.memory_size,
                 "events": [e.name for e in spec.events],
+                "eventSources": event_types(spec.template_events),
                 "source": spec.source,
                 "python": python,
                 "pythonVersion": python_version,
@@ -90,7 +92,7 @@ def functions(as_json: bool, project_dir: Path) -> None:
             where = f"{row['handlerModule']} (no function {function!r})"
         if row["handlerFile"] is None and row.get("handlerProgram"):
             where = f"{row['handlerProgram']} (run by an exec wrapper)"
-        events = ", ".join(row["events"]) or "-"
+        events = _events_cell(row["eventSources"], row["events"])
         table.add_row(
             str(name),
             str(row["handler"]),
@@ -103,6 +105,16 @@ def functions(as_json: bool, project_dir: Path) -> None:
         )
     # Piped output gets full-width rows rather than rich's 80-column truncation.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _events_cell(sources: list[str], samples: list[str]) -> str:
+    """The template's event sources (`SQS ×2, Schedule`), then the events/*.json samples."""
+    counts = {kind: sources.count(kind) for kind in sources}  # template order, each type once
+    kinds = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in counts.items())
+    parts = [kinds] if kinds else []
+    if samples:
+        parts.append(f"samples: {', '.join(samples)}")
+    return "; ".join(parts) or "-"
 
 
 _SOME_FUNCTION = "\0"  # stands for the function's name in a choice shared by one runtime

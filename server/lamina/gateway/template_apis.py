@@ -30,8 +30,8 @@ from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
+from lamina.project.sam_globals import merge_globals
 from lamina.project.spec import ProjectError
-from lamina.project.template import merge_globals
 
 IMPLICIT_REST = "ServerlessRestApi"
 IMPLICIT_HTTP = "ServerlessHttpApi"

@@ -13,7 +13,7 @@ from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import Api, ApiKind
 from lamina.project.intrinsics import to_text
-from lamina.project.template import merge_globals
+from lamina.project.sam_globals import merge_globals
 
 AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")

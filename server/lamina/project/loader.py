@@ -35,6 +35,9 @@ class Project:
     pyproject_path: Path | None = None
     samconfig_path: Path | None = None
     options: ProjectOptions = field(default_factory=ProjectOptions)  # to reload it the same way
+    # Where `lamina api` listens unless told (serverless.yml's custom.serverless-offline).
+    api_host: str | None = None
+    api_port: int | None = None
 
     def find(self, name: str, cwd: Path | None = None) -> FunctionSpec:
         """The function meant by a logical id, a function name, or a `file.py[:function]` target.
@@ -134,6 +137,7 @@ def load_project(
         )
         project.template_path = from_template.path
         project.warnings.extend(from_template.warnings)
+        project.api_host, project.api_port = from_template.api_host, from_template.api_port
         for spec in from_template.functions:
             project.functions[spec.logical_id] = spec
 

@@ -32,7 +32,7 @@ from lamina.project.serverless_files import (
 )
 from lamina.project.serverless_layers import function_layers, service_layers
 from lamina.project.serverless_package import package_warnings
-from lamina.project.serverless_plugins import plugin_warnings
+from lamina.project.serverless_plugins import offline_address, plugin_names, plugin_warnings
 from lamina.project.serverless_variables import VariableResolver
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec, ProjectError
 from lamina.project.template import TemplateFunctions
@@ -97,7 +97,13 @@ def read_serverless(
         result.functions.append(spec)
         handler_file = spec.handler_path.relative_to(spec.code_dir).as_posix()
         result.warnings.extend(package_warnings(str(key), settings, package, handler_file))
-    result.warnings.extend(plugin_warnings(data.get("plugins"), data.get("custom")))
+    custom = data.get("custom")
+    if isinstance(custom, Mapping) and "serverless-offline" in custom:
+        offline = resolver.resolve(custom["serverless-offline"], "custom.serverless-offline")
+        custom = {**custom, "serverless-offline": offline}
+    result.warnings.extend(plugin_warnings(data.get("plugins"), custom))
+    if "serverless-offline" in plugin_names(data.get("plugins")):
+        result.api_host, result.api_port = offline_address(custom)
     result.warnings.extend(resolver.warnings)
     return result
 

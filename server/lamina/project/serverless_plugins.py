@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lamina.listen_address import is_loopback
+
 # Plugin -> what Lamina does in its place.
 _KNOWN = {
     "serverless-python-requirements": "",  # requirements.txt is installed as for any function
     "serverless-offline": (
-        "not needed: `lamina api` serves the http and httpApi events, and `lamina serve` the "
-        "Lambda API"
+        "not needed: `lamina api` serves the http and httpApi events (on its httpPort, when "
+        "set), and `lamina serve` the Lambda API"
     ),
     "serverless-iam-roles-per-function": (
         "its per-function roles are not assumed locally; runs use your credentials"
@@ -64,6 +66,22 @@ def plugin_warnings(plugins: Any, custom: Any) -> list[str]:
     return warnings
 
 
+def offline_address(custom: Any) -> tuple[str | None, int | None]:
+    """custom.serverless-offline's (host, httpPort), as `lamina api`'s defaults: the host only
+    when it is a loopback address other than localhost (127.0.0.1 already is Lamina's), the port
+    only when it is a port number; None for what it doesn't give."""
+    found = custom.get("serverless-offline") if isinstance(custom, Mapping) else None
+    if not isinstance(found, Mapping):
+        return None, None
+    host, port = found.get("host"), found.get("httpPort")
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    valid = isinstance(port, int) and not isinstance(port, bool) and 0 < port <= 65535
+    usable_port = port if valid else None
+    usable_host = str(host) if host and is_loopback(str(host)) and host != "localhost" else None
+    return usable_host, usable_port
+
+
 def _offline_urls(custom: Any) -> str:
     """Where `lamina api`'s URLs differ from those custom.serverless-offline gives (its
     defaults: httpPort 3000, host localhost, prefix "", noPrependStageInUrl false)."""
@@ -76,10 +94,10 @@ def _offline_urls(custom: Any) -> str:
     if prefix:
         differences.append(f"no /{prefix} prefix")
     port = settings.get("httpPort")
-    if port is not None and str(port) != "3000":
-        differences.append(f"port 3000, not {port} (give --port {port})")
+    if port is not None and offline_address(custom)[1] is None:
+        differences.append(f"port 3000, not {port!r}, which is no port number")
     host = settings.get("host")
-    if host is not None and str(host) not in ("localhost", "127.0.0.1"):
+    if host is not None and not is_loopback(str(host)):
         differences.append(f"127.0.0.1, not {host} (--host, with --allow-remote)")
     if not differences:
         return ""

@@ -22,13 +22,18 @@ from lamina.project.intrinsics import (
     NO_VALUE,
     IntrinsicResolver,
     StackContext,
-    intrinsic_name,
     to_text,
 )
 from lamina.project.layers import custom_build_warning, function_layers, read_layer_resources
 from lamina.project.load_cancel import checkpoint
 from lamina.project.native_wheels import foreign_wheel_warning
 from lamina.project.nested_stacks import NESTED_STACK_KINDS, NestedStack, nested_stack
+from lamina.project.sam_globals import (
+    function_globals_of,
+    mapping_section,
+    merge_globals,
+    with_global_layers,
+)
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
     DEFAULT_ROLE,
@@ -73,21 +78,9 @@ class TemplateFunctions:
     functions: list[FunctionSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     nested: list[NestedStack] = field(default_factory=list)  # local child templates, unread
-
-
-def merge_globals(globals_value: Any, own_value: Any) -> Any:
-    """SAM's Globals merge: plain mappings merge key by key (own wins); otherwise own wins."""
-    if (
-        isinstance(globals_value, Mapping)
-        and isinstance(own_value, Mapping)
-        and intrinsic_name(globals_value) is None
-        and intrinsic_name(own_value) is None
-    ):
-        merged = dict(globals_value)
-        for key, value in own_value.items():
-            merged[key] = merge_globals(globals_value[key], value) if key in merged else value
-        return merged
-    return own_value
+    # serverless-offline's loopback host and httpPort: `lamina api`'s defaults (serverless.yml)
+    api_host: str | None = None
+    api_port: int | None = None
 
 
 class _FunctionReader:
@@ -306,26 +299,6 @@ class _FunctionReader:
         return role
 
 
-def _mapping_section(document: CfnDocument, path: Path, name: str) -> Mapping[str, Any]:
-    value = document.data.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        line = document.section_line(name)
-        raise ProjectError(f"{name} must be a mapping, not {type(value).__name__}", path, line)
-    return value
-
-
-def _function_globals(document: CfnDocument, path: Path) -> Mapping[str, Any]:
-    function_globals = _mapping_section(document, path, "Globals").get("Function")
-    if function_globals is None:
-        return {}
-    if not isinstance(function_globals, Mapping):
-        line = document.section_line("Globals")
-        raise ProjectError("Globals.Function must be a mapping of properties", path, line)
-    return function_globals
-
-
 def read_template(
     path: Path,
     *,
@@ -345,8 +318,8 @@ def read_template(
     if not isinstance(document.data, Mapping):
         raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
 
-    resources = _mapping_section(document, path, "Resources")
-    function_globals = _function_globals(document, path)
+    resources = mapping_section(document, path, "Resources")
+    function_globals = function_globals_of(document, path)
     context = StackContext.from_environment(stack_name)
     if region:
         context = StackContext(region=region, stack_name=context.stack_name)
@@ -375,7 +348,7 @@ def read_template(
         if not isinstance(properties, Mapping):
             raise ProjectError(f"resource '{logical_id}': Properties must be a mapping", path, line)
         if kind == SERVERLESS_FUNCTION:
-            properties = _with_global_layers(
+            properties = with_global_layers(
                 merge_globals(function_globals, properties), function_globals
             )
         condition = resource.get("Condition")
@@ -389,16 +362,6 @@ def read_template(
 
     result.warnings.extend(grouped(resolver.warnings))
     return result
-
-
-def _with_global_layers(
-    properties: Mapping[str, Any], function_globals: Mapping[str, Any]
-) -> Mapping[str, Any]:
-    """SAM adds a function's own Layers after Globals' (lists merge; they don't replace)."""
-    global_layers, own = function_globals.get("Layers"), properties.get("Layers")
-    if isinstance(global_layers, list) and isinstance(own, list) and own is not global_layers:
-        return {**properties, "Layers": [*global_layers, *own]}
-    return properties
 
 
 def _mapping(value: object) -> dict[str, Any] | None:
