@@ -108,6 +108,7 @@ async def serve_and_drive() -> None:
         server.cancel_pending()
         assert await read_answers(sock, 1) == [(202, b'{"status":"OK"}')]
         assert await asyncio.get_running_loop().sock_recv(sock, 1) == b""
+        assert listener.nexts == 3  # each /next reached the listener once
     finally:
         await server.close()
         sock.close()
