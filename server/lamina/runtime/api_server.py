@@ -229,6 +229,7 @@ class _Connection(asyncio.Protocol):
         self.parked = False  # waiting on /next: what comes meanwhile waits too
         self._answering = False  # a post's answer is about to go out: the same
         self._out: list[bytes] | None = None  # answers to send in one write (see _process)
+        self._held = b""  # answers pipelined before the parked /next: they go with its event
         self._fd = -1
         self._reader = RequestReader(server._stream_sink)
 
@@ -258,9 +259,9 @@ class _Connection(asyncio.Protocol):
 
     def _process(self, first: bytes = b"") -> None:
         """Handle the complete requests in the buffer, in order, and send their answers (after
-        `first`) in one write at the end. So a result posted together with the next `/next`
-        (Lamina's bootstrap pipelines them) is acknowledged after the freeze that `/next` brings:
-        the frozen runtime isn't woken just to read its 202."""
+        `first`) in one write at the end. A result posted together with the next `/next`
+        (Lamina's bootstrap pipelines them) is acknowledged with the event that answers that
+        `/next` (see `send_event`): the waiting runtime isn't woken just to read its 202."""
         out = self._out = [first] if first else []
         try:
             while not self.parked and not self._answering:
@@ -276,6 +277,12 @@ class _Connection(asyncio.Protocol):
                     route(self, method, path, headers, body)
                 elif method == "GET" and path == NEXT_PATH:
                     self.server._next(self)
+                    if self.parked and out:
+                        # A result posted together with this /next (Lamina's bootstrap): its
+                        # answer goes with the next event, in one write, so the waiting runtime
+                        # wakes once per invoke, not once more just to read a 202.
+                        self._held = b"".join(out)
+                        out.clear()
                 elif method == "POST":
                     status, answer = self.server._post(path, headers, body)
                     # Answered on the loop's next turn, after whatever the post woke up: a
@@ -318,7 +325,8 @@ class _Connection(asyncio.Protocol):
         if transport is None or transport.is_closing():
             return False
         self.parked = False
-        self.write(200, event.body, event.headers)
+        held, self._held = self._held, b""
+        self._send(held + _response(200, event.body, event.headers))
         if self._reader.buffer:  # the runtime sent more while it waited: handle it after this
             asyncio.get_running_loop().call_soon(self._process)
         return True
@@ -350,9 +358,11 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None:
             return
-        if self._out and not transport.is_closing():
-            transport.write(b"".join(self._out))
-            self._out.clear()
+        if (self._held or self._out) and not transport.is_closing():
+            transport.write(self._held + b"".join(self._out or ()))
+            self._held = b""
+            if self._out:
+                self._out.clear()
         transport.close()
 
 
