@@ -33,6 +33,7 @@ from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.lookup import find_function, version_config
 from lamina.emulator.names import parse_function_ref
 from lamina.emulator.routes_functions import MAX_TAGS
+from lamina.emulator.tenancy import refuse_isolated
 
 routes = web.RouteTableDef()
 PATH = "/2015-03-31/event-source-mappings"
@@ -46,6 +47,7 @@ def mappings_of(emu: Emulator) -> EventSourceMappings:
 def _function(emu: Emulator, raw: str) -> tuple[str, str | None]:
     state, qualifier = find_function(emu.store, emu.arns, raw)
     version_config(state, emu.arns, qualifier)  # 404 for an unknown version or alias
+    refuse_isolated(state.latest, "Event source mapping")
     return state.name, qualifier
 
 

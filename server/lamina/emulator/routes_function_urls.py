@@ -31,6 +31,7 @@ from lamina.emulator.function_urls import new_config, registry_for
 from lamina.emulator.lookup import check_region
 from lamina.emulator.names import parse_function_ref
 from lamina.emulator.store import FunctionStore
+from lamina.emulator.tenancy import refuse_isolated
 from lamina.gateway.front import Gateway
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, URL_PREFIX, FunctionUrl
 from lamina.gateway.http_server import send_stream, to_http_request
@@ -90,6 +91,9 @@ async def create_function_url_config(request: web.Request, emu: Emulator) -> web
     name, qualifier, arn = _target(request, emu, NO_FUNCTION)
     auth = _auth_type(body, required=True)
     assert auth is not None
+    state = emu.store.get(name)
+    assert state is not None  # _target found it
+    refuse_isolated(state.latest, "Function URL")
     registry = registry_for(emu.store)
     if registry.get(name, qualifier) is not None:
         raise conflict(

@@ -36,6 +36,7 @@ from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revi
 from lamina.emulator.names import foreign_account, is_version_number, parse_function_ref
 from lamina.emulator.settings import architectures, function_settings, merge_echoed, zip_from
 from lamina.emulator.shapes import concurrency, function_configuration, is_updating
+from lamina.emulator.tenancy import refuse_snapstart
 from lamina.zip_archive.limits import PackageError
 
 routes = web.RouteTableDef()
@@ -169,6 +170,7 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
                 environment_set="environment" in settings,
                 **settings,
             )
+            refuse_snapstart(latest)
             state = FunctionState(name=name, latest=latest, tags=tags)
             new_versions = []
             shown, qualifier, transition = latest, None, "create"
@@ -376,6 +378,7 @@ async def update_function_configuration(request: web.Request, emu: Emulator) -> 
             update_done_at=now + emu.update_delay_s if emu.update_delay_s else 0.0,
             environment_set=latest.environment_set or "environment" in settings,
         )
+        refuse_snapstart(new_latest)
         await emu.store.save(
             state.evolve(latest=new_latest, previous_latest=latest if emu.update_delay_s else None)
         )

@@ -34,6 +34,7 @@ from lamina.emulator.errors import LambdaError, conflict, function_not_found, in
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, timestamp
 from lamina.emulator.names import is_alias_name, parse_function_ref
 from lamina.emulator.routes_permissions import ACCOUNT_CONCURRENCY, MIN_UNRESERVED
+from lamina.emulator.tenancy import refuse_isolated
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -127,6 +128,7 @@ async def put_provisioned_concurrency_config(
     assert requested is not None  # required by the model
     async with emu.store.lock:
         state, qualifier = _target(emu, request, putting=True)
+        refuse_isolated(state.latest, "Provisioned concurrency")
         version = _version_of(state, qualifier)
         for other in state.provisioned:
             if other == qualifier:

@@ -2,8 +2,11 @@
 functions are isolated, and the tenant id an invoke must carry (X-Amz-Tenant-Id). The runtime
 pool keys environments per tenant (FunctionConfig.tenant_id), so two tenants never share one.
 
-AWS's exact messages for a missing or unexpected tenant id are not in the recordings; the codes
-and wording here are Lamina's choice (docs/emulator.md says so)."""
+It also refuses what AWS's docs say tenancy doesn't combine with: provisioned concurrency,
+function URLs, event source mappings and SnapStart.
+
+AWS's exact messages for a missing or unexpected tenant id, and for those refusals, are not in
+the recordings; the codes and wording here are Lamina's choice (docs/emulator.md says so)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,24 @@ _VALID = re.compile(_PATTERN)
 def tenant_isolated(config: VersionConfig) -> bool:
     """Created with a TenancyConfig (PER_TENANT is its only mode)."""
     return any(member == "TenancyConfig" for member, _ in config.echoed)
+
+
+def refuse_isolated(config: VersionConfig, feature: str) -> None:
+    """AWS's refusal of `feature` (provisioned concurrency, a function URL, an event source
+    mapping) on a function created with tenant isolation."""
+    if tenant_isolated(config):
+        raise LambdaError(
+            "InvalidParameterValueException",
+            f"{feature} is not supported for functions with tenant isolation mode enabled.",
+        )
+
+
+def refuse_snapstart(config: VersionConfig) -> None:
+    """CreateFunction/UpdateFunctionConfiguration: SnapStart (ApplyOn other than None) on an
+    isolated function is refused."""
+    snapstart = config.echoed_dict().get("SnapStart")
+    if isinstance(snapstart, dict) and snapstart.get("ApplyOn", "None") != "None":
+        refuse_isolated(config, "SnapStart")
 
 
 def invoke_tenant(config: VersionConfig, tenant_id: str | None) -> str | None:
