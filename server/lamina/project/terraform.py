@@ -11,10 +11,11 @@ Read with python-hcl2 (a maintained HCL2 parser; see terraform_config for values
 - the `terraform-aws-modules/lambda/aws` module (`source_path`, `handler`, `runtime`, ...).
 - values: literals, `var.x` (the variable's default, then terraform.tfvars, *.auto.tfvars,
   then TF_VAR_x, as Terraform orders them), `local.x`, `path.module`/`path.root`/`path.cwd`,
-  and strings that interpolate them.
+  strings that interpolate them, and conditionals, `merge`, `templatefile` and `file` over them
+  (terraform_expressions).
 
 Not resolved, each named in one warning: computed values (`aws_dynamodb_table.t.name`),
-functions, other modules (not followed), remote state, code in S3, a
+other functions, other modules (not followed), remote state, code in S3, a
 prebuilt zip that is missing.
 """
 
@@ -36,12 +37,11 @@ from lamina.project.template import TemplateFunctions
 from lamina.project.terraform_archive_sources import archive_sources_dir
 from lamina.project.terraform_config import (
     S3_OBJECT_RESOURCES,
-    UNRESOLVED,
     Configuration,
-    as_text,
     blocks,
     configuration_files,
 )
+from lamina.project.terraform_expressions import UNRESOLVED, as_text
 from lamina.project.terraform_instances import dynamic_environment, instances
 from lamina.project.terraform_layers import function_layers, layer_versions
 from lamina.project.terraform_modules import ModuleCall, read_module
