@@ -196,3 +196,51 @@ def test_the_lambda_module_from_its_repository_is_read_from_its_arguments(
     assert list(project.functions) == ["orders"]  # the layer module makes no function
     assert project.functions["orders"].code_dir == tmp_path / "src"
     assert not [w for w in project.warnings if "deps_layer" in w or "not installed" in w]
+
+
+COMMITTED_ZIPS = """\
+resource "aws_lambda_function" "committed" {
+  function_name = "committed"
+  handler       = "pkg.app.handler"
+  runtime       = "python3.12"
+  filename      = "${path.module}/dist/committed.zip"
+}
+
+resource "aws_lambda_function" "broken" {
+  function_name = "broken"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "dist/broken.zip"
+}
+"""
+
+
+def test_a_committed_zip_with_no_sources_beside_it_runs_unpacked(tmp_path: Path) -> None:
+    import zipfile
+
+    (tmp_path / "main.tf").write_text(COMMITTED_ZIPS)
+    (tmp_path / "dist").mkdir()
+    with zipfile.ZipFile(tmp_path / "dist" / "committed.zip", "w") as archive:
+        archive.writestr("pkg/__init__.py", "")
+        archive.writestr("pkg/app.py", "def handler(e, c):\n    return {'from': 'zip', **e}\n")
+    (tmp_path / "dist" / "broken.zip").write_bytes(b"not a zip at all")
+    project = load_project(tmp_path)
+    assert list(project.functions) == ["committed"]
+    code_dir = project.functions["committed"].code_dir
+    assert (code_dir / "pkg" / "app.py").is_file()
+    assert tmp_path / "xdg-cache" in code_dir.parents  # the per-user cache, not the project
+    assert any(
+        w.startswith(
+            "aws_lambda_function.committed: the code is only "
+            f"{tmp_path}/dist/committed.zip, a zip built outside Terraform; running it unpacked"
+        )
+        for w in project.warnings
+    ), project.warnings
+    broken = [w for w in project.warnings if w.startswith("aws_lambda_function.broken")]
+    assert len(broken) == 1, project.warnings  # one clear refusal
+    assert broken[0].startswith(
+        "aws_lambda_function.broken: skipped: the code archive dist/broken.zip can't be unpacked: "
+    )
+    out = lamina("invoke", "committed", "-e", "-", stdin='{"n": 1}', cwd=tmp_path, env=SHARED_CACHE)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"from": "zip", "n": 1}

@@ -11,10 +11,12 @@ Read with python-hcl2 (a maintained HCL2 parser; see terraform_config for values
 - the `terraform-aws-modules/lambda/aws` module (`source_path`, `handler`, `runtime`, ...).
 - values: literals, `var.x` (the variable's default, then terraform.tfvars, *.auto.tfvars,
   then TF_VAR_x, as Terraform orders them), `local.x`, `path.module`/`path.root`/`path.cwd`,
-  and strings that interpolate them.
+  strings that interpolate them, and conditionals, `merge`, `templatefile` and `file` over them
+  (terraform_expressions).
 
 Not resolved, each named in one warning: computed values (`aws_dynamodb_table.t.name`),
-functions, other modules (not followed), remote state, code in S3 or a prebuilt zip.
+other functions, other modules (not followed), remote state, code in S3, a
+prebuilt zip that is missing.
 """
 
 from __future__ import annotations
@@ -35,15 +37,15 @@ from lamina.project.template import TemplateFunctions
 from lamina.project.terraform_archive_sources import archive_sources_dir
 from lamina.project.terraform_config import (
     S3_OBJECT_RESOURCES,
-    UNRESOLVED,
     Configuration,
-    as_text,
     blocks,
     configuration_files,
 )
+from lamina.project.terraform_expressions import UNRESOLVED, as_text
 from lamina.project.terraform_instances import dynamic_environment, instances
 from lamina.project.terraform_layers import function_layers, layer_versions
 from lamina.project.terraform_modules import ModuleCall, read_module
+from lamina.project.zip_code import unpacked_code
 
 LAMBDA_RESOURCE = "aws_lambda_function"
 LAMBDA_MODULE_SOURCE = "terraform-aws-modules/lambda/aws"
@@ -260,7 +262,8 @@ def _beside_zip(
 ) -> Path | None:
     """A zip built outside Terraform (a build script, or committed): its sources are taken from
     the folder named like the zip, or the zip's own folder, when it holds the handler's module
-    (`app.handler` -> app.py). Lamina runs sources, never the zip."""
+    (`app.handler` -> app.py); else a zip that exists runs unpacked (zip_code: per-user cache,
+    keyed by its hash; an unsafe archive is refused)."""
     zip_path = Path(os.path.normpath(config.folder / written)) if written else None
     module = str(handler).rpartition(".")[0].replace(".", "/") if handler else ""
     for folder in [zip_path.with_suffix(""), zip_path.parent] if zip_path and module else []:
@@ -270,12 +273,26 @@ def _beside_zip(
                 f"{module}.py from {folder}, the folder beside it that holds the handler"
             )
             return folder
+    if zip_path is not None and zip_path.is_file():  # committed, no sources: run it unpacked
+        unpacked = unpacked_code(zip_path, written, lambda why: _skip(result, address, why))
+        if unpacked is not None:
+            result.warnings.append(
+                f"{address}: the code is only {written}, a zip built outside Terraform; "
+                f"running it unpacked from {unpacked} (edit the sources the zip is built from)"
+            )
+        return unpacked
     beside = f" and no folder beside it holds {module}.py" if module and written else ""
-    result.warnings.append(
-        f"{address}: skipped: the code is {written or 'not given'} (a zip built outside "
-        f"Terraform){beside}; use an archive_file with source_dir"
+    _skip(
+        result,
+        address,
+        f"the code is {written or 'not given'} (a zip built outside Terraform){beside}; "
+        "use an archive_file with source_dir",
     )
     return None
+
+
+def _skip(result: TemplateFunctions, address: str, why: str) -> None:
+    result.warnings.append(f"{address}: skipped: {why}")
 
 
 def _archive_source(

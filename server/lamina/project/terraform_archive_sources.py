@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.inline_code import inline_files_dir
-from lamina.project.terraform_config import UNRESOLVED, Configuration
+from lamina.project.terraform_config import Configuration
+from lamina.project.terraform_expressions import UNRESOLVED
 
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z_]\w*)\n(.*?)\n?[ \t]*\2[ \t]*", re.S)
 _FILE_CALL = re.compile(r'\$\{file\("([^"]*)"\)\}')

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.spec import ProjectError
+from lamina.project.terraform_expressions import (
+    UNRESOLVED,
+    Unresolved,
+    interpolation_only,
+    render,
+)
 
 S3_OBJECT_RESOURCES = ("aws_s3_object", "aws_s3_bucket_object")
-EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 _MARKER_SPACES = re.compile(r"^([ \t]*[A-Za-z_]\w*)[ \t]+$", re.M)
-UNRESOLVED = "\x00"  # stands for "$" in a kept expression, so it isn't resolved again
+_REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*")
 
 
 def _cache_file(text: str) -> Path:
@@ -203,13 +208,21 @@ class Configuration:
             return [self.resolve(item, where, depth) for item in value]
         if not isinstance(value, str) or "${" not in value:
             return value
-        whole = EXPRESSION.fullmatch(value)
-        if whole is not None:
-            return self._expression(whole.group(1).strip(), where, depth)
-        text = EXPRESSION.sub(
-            lambda match: as_text(self._expression(match.group(1).strip(), where, depth)), value
-        )
-        return text.replace(UNRESOLVED, "$")
+        whole = interpolation_only(value)
+        if whole is not None and _REFERENCE.fullmatch(whole):
+            return self._expression(whole, where, depth)
+        warned = len(self.warnings)
+        try:
+            result = render(value, lambda name: self._expression(name, where, depth), self.folder)
+        except Unresolved as why:  # one warning, naming the whole value, says why
+            del self.warnings[warned:]
+            if whole is not None:
+                return self._unresolved(whole, where, str(why))
+            self.warnings.append(f"{where}: {value} is not resolved ({why})")
+            return value
+        if whole is None and isinstance(result, str):
+            return result.replace(UNRESOLVED, "$")
+        return result
 
     def _expression(self, expression: str, where: str, depth: int) -> Any:
         if depth > 10:
@@ -261,9 +274,3 @@ class Configuration:
     def _unresolved(self, expression: str, where: str, why: str) -> str:
         self.warnings.append(f"{where}: ${{{expression}}} is not resolved ({why})")
         return f"{UNRESOLVED}{{{expression}}}"
-
-
-def as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)

@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lamina.project.terraform_config import UNRESOLVED, Configuration
+from lamina.project.terraform_config import Configuration
+from lamina.project.terraform_expressions import UNRESOLVED
 
 
 def instances(
