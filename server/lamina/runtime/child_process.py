@@ -54,6 +54,7 @@ class ChildProcess:
     extensions: tuple[str, ...] = ()
     extension_output_fd: int = -1
     _runtime: int = 0
+    _init: int = 0  # in a PID namespace: its init's host pid, found with the runtime's
 
     @property
     def runtime_pid(self) -> int:
@@ -62,11 +63,36 @@ class ChildProcess:
         if not self.namespaced:
             return self.proc.pid
         if not self._runtime:
-            found = pid_namespace.runtime_pid(self.proc.pid)
+            init, found = pid_namespace.namespace_pids(self.proc.pid)
             if found == self.proc.pid:
                 return found
-            self._runtime = found
+            self._init, self._runtime = init, found
         return self._runtime
+
+    def extension_parents(self) -> tuple[int, ...]:
+        """Whose children the external extensions are: the runtime's, or, in a PID namespace
+        whose runtime has exited, its init's too."""
+        runtime = self.runtime_pid
+        return (runtime, self._init) if self._init else (runtime,)
+
+    def lingering(self) -> bool:
+        """Whether the child has exited leaving its PID namespace's init, and with it the
+        extensions, for their SHUTDOWN (pid_namespace._linger)."""
+        exited = self.proc.returncode is not None
+        return exited and bool(self._init) and pid_namespace.is_namespace_init(self._init)
+
+    def tree_root(self) -> int:
+        """The root of the environment's process tree: the child, or its lingering init."""
+        return self._init if self.lingering() else self.proc.pid
+
+    def end_rest(self) -> None:
+        """After the child has exited: kill what it left (a lingering PID namespace's init,
+        and with it the namespace; the process group)."""
+        if self.lingering():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self._init, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     @property
     def runtime_api(self) -> str:

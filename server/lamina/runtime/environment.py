@@ -79,7 +79,9 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.retired = False  # set by the pool: finish the current invocation, then go
         self._child = child  # spawned ahead of start(), or by it
-        self._api = RuntimeApiServer(self, owner=lambda: self.pid)
+        self._api = RuntimeApiServer(
+            self, owner=lambda: self._child.tree_root() if self._child else None
+        )
         self._capture = OutputCapture(options.max_log_bytes)
         self._init = InitPhase()
         self._killed = False
@@ -187,6 +189,7 @@ class ExecutionEnvironment:
         self._drain_output()
         self.state = EnvironmentState.DEAD
         self._init.end()
+        self._ext.runtime_exited(self._current is not None and self._init.error is None)
         if self._current is not None:
             if self._init.error is not None and self.invocations == 1:
                 self._settle(Outcome(False, self._init.error))
@@ -205,7 +208,7 @@ class ExecutionEnvironment:
         if self._cleaned:
             return
         self._cleaned = True
-        self._ext.close()
+        await self._ext.finish()  # after the extensions' SHUTDOWN, if under way
         await self._api.close()
         if self._watch is not None:
             self._watch.close()

@@ -199,7 +199,22 @@ class ExtensionHooks:
             return False
         if self._child is not None:
             self._child.signal_runtime(signal.SIGSTOP)
+        self._shut_down_then(reason, kill)
+        return True
 
+    def runtime_exited(self, mid_invoke: bool) -> None:
+        """The runtime exited by itself. Mid-invoke that is a failure: the extensions registered
+        for SHUTDOWN get it (and their 2 s; in a PID namespace its init keeps them for that,
+        pid_namespace._linger) before what is left is killed. Otherwise that is killed now."""
+        child, host = self._child, self.host
+        if child is None or self.resetting is not None:  # a reset's kill ends it all
+            return
+        if mid_invoke and child.lingering() and host is not None and host.wants_shutdown():
+            self._shut_down_then("failure", child.end_rest)
+        else:
+            child.end_rest()
+
+    def _shut_down_then(self, reason: str, kill: Callable[[], None]) -> None:
         async def shut_down() -> None:
             try:
                 await self.shutdown(reason)
@@ -207,7 +222,6 @@ class ExtensionHooks:
                 kill()
 
         self.resetting = asyncio.ensure_future(shut_down())
-        return True
 
     async def shutdown(self, reason: str) -> None:
         """SHUTDOWN to the extensions that asked for it, before the environment is killed."""
@@ -241,8 +255,14 @@ class ExtensionHooks:
         child = self._child
         if child is None or not child.namespaced:
             return _alive
-        inside = pid_namespace.host_pids(child.runtime_pid)
+        inside = pid_namespace.host_pids(*child.extension_parents())
         return lambda pid: pid in inside and _alive(inside[pid])
+
+    async def finish(self) -> None:
+        """Close, once a SHUTDOWN under way is over (it needs the Runtime API server)."""
+        if self.resetting is not None:
+            await asyncio.shield(self.resetting)
+        self.close()
 
     def close(self) -> None:
         if self.host is not None:

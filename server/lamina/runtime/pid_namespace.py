@@ -13,7 +13,10 @@ sandbox's unshare (runtime/sandbox.py), becomes three:
   forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the runtime, and exits when
   the runtime exits. When a namespace's init ends, the kernel kills every process left in it:
   a `setsid` or double-forked child of the handler ends with the environment, even when Lamina
-  itself was killed with SIGKILL.
+  itself was killed with SIGKILL. Where processes are left when the runtime exits by itself
+  (extensions), the init reports the exit at once (so does the outer, which then exits) but
+  stays, no longer tied to the outer, for the Extensions API's SHUTDOWN (`failure`): until
+  Lamina kills it (by its host pid, `ChildProcess.end_rest`), or LINGER_S at most.
 - the *runtime* (pid 2): it returns from here and execs the runtime client, as before.
 
 Lamina addresses the runtime by its host pid (memory, peak RSS, the REPORT line) and the whole
@@ -45,6 +48,7 @@ _FORWARDED = (
 )
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 2, 4, 8
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
+LINGER_S = 3  # the SHUTDOWN's 2 s, and time for Lamina to see the exit and send it
 
 
 def become_init(libc: object) -> None:
@@ -70,7 +74,7 @@ def become_init(libc: object) -> None:
         os.close(status_w)
         os.close(alive_r)
         return
-    _init(runtime, status_w)  # never returns
+    _init(runtime, status_w, libc)  # never returns
 
 
 def _mount_proc(libc: object) -> None:
@@ -101,15 +105,17 @@ def _outer(init: int, status_r: int, alive_w: int) -> None:
             signal.signal(sig, signal.SIG_DFL)  # killed: the init follows (PR_SET_PDEATHSIG)
         _close_all_but(status_r, alive_w)
         reported = b""
-        while chunk := os.read(status_r, 64):  # until the init exits
+        while chunk := os.read(status_r, 64):  # until the init exits, or lingers (_init)
             reported += chunk
+        if reported:
+            _exit_as(int(reported))  # a lingering init is reaped by whoever adopts it
         _, own = os.waitpid(init, 0)
-        _exit_as(int(reported) if reported else own)
+        _exit_as(own)
     finally:
         os._exit(255)
 
 
-def _init(runtime: int, status_w: int) -> None:
+def _init(runtime: int, status_w: int, libc: object) -> None:
     try:
         _quiet_signals()
 
@@ -124,10 +130,38 @@ def _init(runtime: int, status_w: int) -> None:
         while True:
             pid, status = os.wait()  # reaps orphans too
             if pid == runtime:
-                os.write(status_w, str(status).encode())
-                os._exit(0)  # the kernel now ends every process left in the namespace
+                break
+        if _others_left():
+            _linger(status, status_w, libc)
+        os.write(status_w, str(status).encode())
+        os._exit(0)  # the kernel now ends every process left in the namespace
     finally:
         os._exit(255)
+
+
+def _others_left() -> bool:
+    """Whether the init still has children (the runtime's orphans, extensions among them);
+    those that have already ended are reaped on the way."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        return False
+    return True
+
+
+def _linger(status: int, status_w: int, libc: object) -> None:
+    """Report the runtime's exit and keep the namespace up, for its extensions' SHUTDOWN, until
+    they are all gone or LINGER_S has passed (or Lamina kills us); then exit."""
+    libc.prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)  # type: ignore[attr-defined]  # outlive the outer
+    signal.signal(signal.SIGALRM, lambda _sig, _frame: os._exit(0))
+    signal.alarm(LINGER_S)
+    os.write(status_w, str(status).encode())
+    os.close(status_w)
+    with contextlib.suppress(ChildProcessError):
+        while True:
+            os.wait()
+    os._exit(0)
 
 
 def _exit_as(status: int) -> None:
@@ -147,40 +181,68 @@ def _exit_as(status: int) -> None:
 def runtime_pid(outer: int) -> int:
     """The runtime's host pid below the outer process (outer -> init -> runtime), or `outer`
     itself when it has no PID namespace below it (or the runtime has already exited)."""
-    pid = outer
+    return namespace_pids(outer)[1]
+
+
+def namespace_pids(outer: int) -> tuple[int, int]:
+    """The host pids of the namespace's init and runtime below the outer process, or `outer`
+    twice when they aren't both there."""
+    found = [outer]
     for _ in range(2):
+        pid = found[-1]
         try:
             with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
                 children = f.read().split()
         except OSError:
-            return outer
+            return outer, outer
         if len(children) != 1:
-            return outer
-        pid = int(children[0])
-    return pid
+            return outer, outer
+        found.append(int(children[0]))
+    return found[1], found[2]
 
 
-def host_pids(runtime: int) -> dict[int, int]:
-    """The runtime's children (an environment's external extensions), by their pid inside the
-    namespace (what they and the extension launcher see) -> their host pid (what Lamina can
-    look up). Read from /proc/<child>/status's NSpid line; {} where there is none."""
-    found: dict[int, int] = {}
+def is_namespace_init(pid: int) -> bool:
+    """Whether host pid `pid` is (still) a PID namespace's init: its NSpid ends in 1."""
+    nspid = _nspid(pid)
+    return len(nspid) > 1 and nspid[-1] == "1"
+
+
+def _nspid(pid: int) -> list[str]:
+    """Its pid in each namespace it is in, the host's first ([] once it is gone)."""
     try:
-        tasks = os.listdir(f"/proc/{runtime}/task")
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            return next((line for line in f if line.startswith("NSpid:")), "").split()[1:]
+    except OSError:
+        return []
+
+
+def host_pids(*parents: int) -> dict[int, int]:
+    """The children of `parents` (the runtime's are an environment's external extensions; once
+    the runtime has exited, they are the init's), by their pid inside the namespace (what they
+    and the extension launcher see) -> their host pid (what Lamina can look up). Read from
+    /proc/<child>/status's NSpid line; {} where there is none."""
+    found: dict[int, int] = {}
+    children: list[str] = []
+    for parent in parents:
+        children.extend(_children(parent))
+    for child in children:
+        nspid = _nspid(int(child))
+        if nspid:
+            found[int(nspid[-1])] = int(child)
+    return found
+
+
+def _children(pid: int) -> list[str]:
+    """The children of every thread of `pid` ([] once it is gone)."""
+    found: list[str] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
     for task in tasks:
         try:
-            with open(f"/proc/{runtime}/task/{task}/children", encoding="ascii") as f:
-                children = f.read().split()
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found.extend(f.read().split())
         except OSError:
             continue
-        for child in children:
-            try:
-                with open(f"/proc/{child}/status", encoding="ascii", errors="replace") as f:
-                    nspid = next((line for line in f if line.startswith("NSpid:")), "")
-            except OSError:
-                continue
-            if nspid.split()[1:]:
-                found[int(nspid.split()[-1])] = int(child)
     return found
