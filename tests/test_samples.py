@@ -441,17 +441,24 @@ def handler_line(path: Path) -> int:
 
 
 FUNCTIONS = {
-    "http-api": ("ItemsFunction", "items-api", "items_api", 10, 256),
-    "sqs-batch": ("OrdersWorkerFunction", "OrdersWorkerFunction", "orders_worker", 30, 256),
-    "warm-cache": ("RatesFunction", "warm-cache-rates", "exchange_rates", 5, 128),
-    "with-deps": ("UploadNotifierFunction", "UploadNotifierFunction", "upload_notifier", 10, 128),
+    "http-api": ("ItemsFunction", "items-api", "items_api", 10, 256, "HttpApi"),
+    "sqs-batch": ("OrdersWorkerFunction", "OrdersWorkerFunction", "orders_worker", 30, 256, "SQS"),
+    "warm-cache": ("RatesFunction", "warm-cache-rates", "exchange_rates", 5, 128, "Schedule"),
+    "with-deps": (
+        "UploadNotifierFunction",
+        "UploadNotifierFunction",
+        "upload_notifier",
+        10,
+        128,
+        "S3",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_functions_json(sample: Callable[[str], Path], name: str) -> None:
     project = sample(name)
-    logical_id, function_name, module, timeout, memory = FUNCTIONS[name]
+    logical_id, function_name, module, timeout, memory, source = FUNCTIONS[name]
     proc = lamina("functions", "--json", cwd=project)
     assert (proc.returncode, proc.stderr) == (0, "")
     events = sorted((p for p in (project / "events").glob("*.json")), key=lambda p: p.stem.lower())
@@ -472,6 +479,7 @@ def test_functions_json(sample: Callable[[str], Path], name: str) -> None:
             "timeout": timeout,
             "memorySize": memory,
             "events": [p.stem for p in events],
+            "eventSources": [source],  # the template's event, by its SAM type
             "source": "template",
         }
     ]
