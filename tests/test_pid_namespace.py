@@ -6,6 +6,7 @@ table is read to find what the handler started."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -102,6 +103,55 @@ async def test_the_runtime_pid_is_the_runtimes_own(write_function: Any) -> None:
             ns_pids = next(line for line in f if line.startswith("NSpid:")).split()[1:]
     assert ns_pids == [str(env.runtime_pid), "2"]
     assert json.loads(result.payload).startswith("2 (")
+
+
+# A handler that leaves a subprocess running (not detached: it is the function's own).
+CHILD = """
+import subprocess, sys
+
+def handler(event, context):
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", event["marker"]])
+    return "started"
+"""
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rpartition(")")[2].split()[0]
+
+
+async def test_the_freeze_stops_the_functions_processes_and_not_the_namespace(
+    write_function: Any,
+) -> None:
+    """Between invokes the runtime and its subprocesses are stopped (SIGSTOP to their group);
+    the outer process and the namespace's init are not, so each freeze and thaw wakes only
+    the function's processes. An invoke resumes them all."""
+    config = write_function(CHILD)
+    marker = f"lamina-test-{uuid.uuid4()}"
+    async with RuntimePool(RuntimeOptions(freeze=True)) as pool:
+        await pool.invoke(config, InvocationRequest.from_json({"marker": marker}))
+        (env,) = pool.environments()
+        assert env.pid is not None and env.runtime_pid is not None
+        init, runtime = pid_namespace.namespace_pids(env.pid)
+        assert runtime == env.runtime_pid and init not in (env.pid, runtime)
+        (subprocess_pid,) = wait_for_one(marker)
+        deadline = time.monotonic() + 30
+        while {_state(runtime), _state(subprocess_pid)} != {"T"}:  # the freeze is deferred
+            assert time.monotonic() < deadline, (_state(runtime), _state(subprocess_pid))
+            await asyncio.sleep(0.01)
+        assert _state(env.pid) != "T" and _state(init) != "T"
+        await pool.invoke(config, InvocationRequest.from_json({"marker": marker}))
+        # Resumed by the invoke (and frozen again soon after: seen as a state change, or as a
+        # second subprocess that a stopped runtime could not have started).
+        assert len(wait_for_one(marker, at_least=2)) >= 2
+
+
+def wait_for_one(marker: str, at_least: int = 1) -> list[int]:
+    deadline = time.monotonic() + 60
+    while len(found := with_marker(marker)) < at_least:
+        assert time.monotonic() < deadline, f"the handler's subprocess never started: {found}"
+        time.sleep(0.05)
+    return found
 
 
 @pytest.mark.parametrize(

@@ -100,15 +100,16 @@ class ChildProcess:
         return f"{host}:{port}"
 
     def signal(self, sig: int) -> None:
-        """Signal the child's process group (the function's own subprocesses too); SIGKILL
-        goes to its whole process tree, `setsid` children included."""
+        """Signal the function's process group (its own subprocesses too): the child's, or in
+        a PID namespace the runtime's (pid_namespace), which leaves the outer process and the
+        init asleep. SIGKILL goes to the whole process tree, `setsid` children included."""
         if self.proc.returncode is not None:
             return
         if sig == signal.SIGKILL:
             kill_tree(self.proc.pid)
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
+            os.killpg(self.runtime_pid, sig)
 
     def signal_runtime(self, sig: int) -> None:
         """Signal the runtime's process alone (not its extensions, nor its namespace's init)."""

@@ -17,11 +17,12 @@ sandbox's unshare (runtime/sandbox.py), becomes three:
   (extensions), the init reports the exit at once (so does the outer, which then exits) but
   stays, no longer tied to the outer, for the Extensions API's SHUTDOWN (`failure`): until
   Lamina kills it (by its host pid, `ChildProcess.end_rest`), or LINGER_S at most.
-- the *runtime* (pid 2): it returns from here and execs the runtime client, as before.
+- the *runtime* (pid 2): it leads a process group of its own (the function's processes), returns
+  from here and execs the runtime client, as before.
 
-Lamina addresses the runtime by its host pid (memory, peak RSS, the REPORT line) and the whole
-environment by the outer pid (the freeze, kill_tree, the Runtime API's sealing by process tree):
-`runtime_pid` finds the runtime's host pid below the outer one.
+Lamina addresses the runtime by its host pid (memory, peak RSS, the REPORT line, and its group:
+the freeze between invokes) and the whole environment by the outer pid (kill_tree, the Runtime
+API's sealing by process tree): `runtime_pid` finds the runtime's host pid below the outer one.
 
 Everything here runs in a forked copy of Lamina between fork and exec, or in a child of the fork
 server (runtime/zygote.py) before it runs the client: no logging, no imports (they are made at
@@ -73,6 +74,10 @@ def become_init(libc: object) -> None:
     if runtime == 0:
         os.close(status_w)
         os.close(alive_r)
+        # The function's processes (the runtime, its extensions, the handler's subprocesses)
+        # form a group of their own, so the freeze between invokes stops and resumes only them:
+        # the outer process and the init sleep on, instead of being woken twice per invoke.
+        os.setpgid(0, 0)
         return
     _init(runtime, status_w, libc)  # never returns
 
