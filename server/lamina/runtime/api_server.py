@@ -22,6 +22,7 @@ import asyncio
 import functools
 import json
 import logging
+import select
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 40
 _REASONS |= {409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
 _ACCEPTED = '{"status":"OK"}'
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
+_RDHUP = getattr(select, "POLLRDHUP", 0)  # the peer shut its end (Linux)
 
 
 @dataclass
@@ -231,6 +233,7 @@ class _Connection(asyncio.Protocol):
         self._out: list[bytes] | None = None  # answers to send in one write (see _process)
         self._held = b""  # answers pipelined before the parked /next: they go with its event
         self._fd = -1
+        self._poll: select.poll | None = None  # watches `_fd` for the runtime's hang-up
         self._reader = RequestReader(server._stream_sink)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -250,6 +253,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
         self._fd = -1
+        self._poll = None
         self.server._hung_up(self)
 
     def data_received(self, data: bytes) -> None:
@@ -338,6 +342,14 @@ class _Connection(asyncio.Protocol):
             return True
         if self._fd < 0:  # no socket to look at: trust the loop
             return False
+        if _RDHUP:  # Linux: one poll(2) of the descriptor, registered once per connection
+            if self._poll is None:
+                self._poll = select.poll()
+                self._poll.register(self._fd, _RDHUP)
+            try:
+                return bool(self._poll.poll(0))  # POLLRDHUP, or POLLHUP, POLLERR, POLLNVAL
+            except OSError:
+                return True
         # The transport's own socket object may not offer recv (uvloop's doesn't), so peek
         # through a socket object that borrows the descriptor.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, self._fd)
