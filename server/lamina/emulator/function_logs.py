@@ -18,13 +18,12 @@ from typing import Any
 
 from lamina.emulator.log_filter import compile_pattern
 from lamina.emulator.model import VersionConfig
-from lamina.runtime.invocation import InvocationResult
 
 MAX_EVENTS = 10_000  # per function
 MAX_PAGE = 10_000  # FilterLogEvents' own cap on `limit`
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LogEvent:
     sequence: int  # across all functions: the paging key
     timestamp: int  # epoch ms
@@ -47,18 +46,19 @@ class FunctionLogs:
         self._groups: dict[str, deque[LogEvent]] = {}
         self._sequence = 0
 
-    def add(self, function: str, result: InvocationResult) -> None:
-        if not result.logs:
+    def add(self, function: str, logs: str, version: str, request_id: str, at: float) -> None:
+        """An invocation's output (`logs`), stamped with `at` (epoch seconds: when it ended)."""
+        if not logs:
             return
-        now = int(time.time() * 1000)
+        now = int(at * 1000)
         stream = (
-            time.strftime("%Y/%m/%d", time.gmtime(now / 1000))
-            + f"/[{result.executed_version}]{result.request_id.replace('-', '')}"
+            time.strftime("%Y/%m/%d", time.gmtime(at))
+            + f"/[{version}]{request_id.replace('-', '')}"
         )
         events = self._groups.get(function)
         if events is None:
             events = self._groups[function] = deque(maxlen=self._max)
-        for line in result.logs.splitlines():
+        for line in logs.splitlines():
             if line.strip():
                 self._sequence += 1
                 events.append(LogEvent(self._sequence, now, stream, line + "\n"))
