@@ -63,13 +63,24 @@ def check_payload(payload: bytes) -> bytes:
     if not payload:
         return b"{}"
     try:
-        json.loads(payload)
+        json.loads(_json_text(payload))
     except ValueError as e:
         raise LambdaError(
             "InvalidRequestContentException",
             f"Could not parse request body into json: Could not parse payload into json: {e}",
         ) from None
     return payload
+
+
+def _json_text(payload: bytes) -> str | bytes:
+    """A UTF-8 payload decoded in C; any other (a BOM, UTF-16 or -32, bad UTF-8) as it is, for
+    json.loads to sniff its encoding as before (which costs more than the decode)."""
+    if payload.startswith(b"\xef\xbb\xbf") or b"\x00" in payload[:4]:
+        return payload
+    try:
+        return payload.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return payload
 
 
 @dataclass(slots=True)
