@@ -7,7 +7,8 @@
 What it measures, on a trivial handler (`return {"ok": True}`) deployed to a fresh data dir:
 
 1. Warm Invoke latency (p50, p99) through boto3 (one client, reused) and through a raw keep-alive
-   http.client connection.
+   http.client connection; and the CPU each raw invoke cost `lamina serve` and the function's
+   processes (from /proc: load inflates it far less than it does a latency).
 2. Throughput: a separate load process (asyncio, keep-alive connections, loopback only, bounded
    in connections and seconds) sends Invoke requests for a fixed time; invokes per second.
 3. Control-plane calls (CreateFunction, UpdateFunctionCode, PublishVersion, CreateAlias,
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serving import Server, client, free_port, lamina_serve, marks_path
+from serving import Server, client, cpu_us, free_port, lamina_serve, marks_path
 
 from lamina.deploy.package import build_zip
 
@@ -172,9 +173,10 @@ def timed(call: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def invoke_samples(
-    bench: Bench, lam: Any, port: int, label: str
+    bench: Bench, lam: Any, port: int, label: str, pid: int | None = None
 ) -> tuple[list[float], list[float]]:
-    """(boto3 samples, raw keep-alive samples) against one endpoint."""
+    """(boto3 samples, raw keep-alive samples) against one endpoint; with the server's `pid`,
+    the CPU its raw invokes cost goes to bench.numbers["invoke_cpu_us"]."""
     for _ in range(30):
         lam.invoke(FunctionName=FUNCTION)["Payload"].read()
     boto: list[float] = []
@@ -189,7 +191,10 @@ def invoke_samples(
 
     conn = http.client.HTTPConnection("127.0.0.1", port)
     raw: list[float] = []
+    cpu_before = None
     for i in range(bench.plan.raw_invokes + 50):
+        if i == 50 and pid is not None:  # after the warm-up, as the samples
+            cpu_before = cpu_us(pid)
         t0 = time.perf_counter()
         conn.request("POST", INVOKE_PATH, body=b"{}", headers={"Content-Type": "application/json"})
         response = conn.getresponse()
@@ -201,12 +206,15 @@ def invoke_samples(
         if i >= 50:
             raw.append(ms)
     conn.close()
+    if cpu_before is not None and pid is not None and raw:
+        server, below = (now - then for now, then in zip(cpu_us(pid), cpu_before, strict=True))
+        bench.numbers["invoke_cpu_us"] = {"server": server / len(raw), "function": below / len(raw)}
     return boto, raw
 
 
-def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int) -> None:
+def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int, pid: int) -> None:
     section("1. Warm Invoke latency (and the client's floor: a server that answers at once)")
-    boto, raw = invoke_samples(bench, lam, port, "lamina")
+    boto, raw = invoke_samples(bench, lam, port, "lamina", pid)
     floor_boto, floor_raw = invoke_samples(bench, floor, floor_port, "floor")
     print(f"  {'':<24} {'n':>5} {'p50':>10} {'p99':>10} {'floor p50':>10} {'p50 - floor':>12}")
     for label, key, xs, base, goal in (
@@ -226,6 +234,12 @@ def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int
             f"  {label:<24} {len(xs):>5} {fmt_ms(p50):>10} {fmt_ms(p99):>10} "
             f"{fmt_ms(base50):>10} {fmt_ms(server_side):>12}"
             f"   goal p50 <= {goal} ms: {verdict(p50, goal)}"
+        )
+    cpu = bench.numbers.get("invoke_cpu_us")
+    if cpu:  # what load moves least: compare code with this, not with a latency, on a busy box
+        print(
+            f"  CPU per raw invoke: lamina serve {cpu['server']:.0f} us, the function's "
+            f"processes {cpu['function']:.0f} us (/proc schedstat)"
         )
 
 
@@ -541,7 +555,7 @@ def run(bench: Bench) -> None:
             Code={"ZipFile": package(root, "bench")},
             Timeout=30,
         )
-        bench_latency(bench, lam, port, floor, floor_port)
+        bench_latency(bench, lam, port, floor, floor_port, lamina_server.proc.pid)
         bench_throughput(bench, port, floor_port)
         floor_server.close()
         bench_control_plane(bench, lam, moto)
