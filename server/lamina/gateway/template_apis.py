@@ -351,12 +351,16 @@ class _Reader:
 
 
 def read_template_apis(
-    path: Path, functions: set[str], jwks: Mapping[str, str] | None = None
+    path: Path,
+    functions: set[str],
+    jwks: Mapping[str, str] | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> TemplateApis:
     """The routes of the template at `path` to the functions named in `functions` (logical ids
     Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
     Raises ProjectError when the template is broken. A serverless.yml is read through its
-    functions' events (serverless_apis)."""
+    functions' events (serverless_apis), with `options` (the command line's `--stage` and
+    parameter overrides) as the framework's options."""
     unread = _format_without_routes(path)
     if unread is not None:
         return TemplateApis(
@@ -367,7 +371,7 @@ def read_template_apis(
         )
     left_out: list[str] = []
     if is_serverless_file(path):
-        document, left_out = serverless_document(path)
+        document, left_out = serverless_document(path, options)
     else:
         document = load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
