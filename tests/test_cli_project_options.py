@@ -94,3 +94,48 @@ def test_each_mistake_is_one_line(app: Path, args: list[str], message: str) -> N
     assert out.stderr.startswith("error: ") and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_new_adds_to_the_template_samconfig_names(app: Path) -> None:
+    """Not a template.yaml at the root, which samconfig's template would hide."""
+    out = lamina("new", "plain", "HelloFunction", cwd=app)
+    assert out.returncode == 0, out.stderr
+    assert "updated infra/template.yaml" in out.stdout
+    assert not (app / "template.yaml").exists()
+    assert "CodeUri: ../src/" in (app / "infra" / "template.yaml").read_text()
+    out = lamina("invoke", "HelloFunction", "--event", "hello", cwd=app)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"message": "Hello, world!"}
+
+
+def test_new_with_the_template_option(app: Path) -> None:
+    nested = app / "apps" / "payments"
+    (nested / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources: {}\n")
+    out = lamina("new", "plain", "Refunds", "-t", str(nested / "template.yaml"), cwd=app)
+    assert out.returncode == 0, out.stderr
+    assert "updated apps/payments/template.yaml" in out.stdout
+    assert "Refunds:" in (nested / "template.yaml").read_text()
+    assert "Refunds:" not in (app / "infra" / "template.yaml").read_text()
+
+
+@pytest.mark.parametrize("project", ["serverless-orders", "terraform-orders", "sam-json"])
+def test_new_refuses_a_project_it_cannot_add_to_and_writes_nothing(
+    project: str, tmp_path: Path
+) -> None:
+    if project == "sam-json":
+        root = FIXTURE.parent / "sam-samconfig" / "apps" / "payments"
+        project_file = "template.json"
+    else:
+        root = FIXTURE.parent / project
+        project_file = "serverless.yml" if project.startswith("serverless") else "main.tf"
+    copy = tmp_path / project
+    shutil.copytree(root, copy)
+    before = sorted(p.relative_to(copy) for p in copy.rglob("*"))
+    out = lamina("new", "plain", "HelloFunction", cwd=copy)
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        f"error: {copy / project_file}: the project's functions are defined here, and Lamina "
+        "adds new functions only to a SAM template in YAML: add the function to this file "
+        "yourself"
+    )
+    assert sorted(p.relative_to(copy) for p in copy.rglob("*")) == before

@@ -117,3 +117,39 @@ def test_what_local_values_cannot_decide_is_named_once(tmp_path: Path) -> None:
         "(template directives (%{...}) are not read)",
     ], project.warnings
     assert unknown.environment["UPPER"] == "${upper(var.stage)}"
+
+
+def test_remote_state_and_module_outputs_are_named_as_not_resolved(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    (tmp_path / "main.tf").write_text(
+        """\
+data "terraform_remote_state" "network" {
+  backend = "s3"
+}
+
+resource "aws_lambda_function" "orders" {
+  function_name = "orders"
+  filename      = "src"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  environment {
+    variables = {
+      VPC   = data.terraform_remote_state.network.outputs.vpc_id
+      QUEUE = module.queues.url
+    }
+  }
+}
+"""
+    )
+    project = load_project(tmp_path)
+    assert project.functions["orders"].environment == {
+        "VPC": "${data.terraform_remote_state.network.outputs.vpc_id}",
+        "QUEUE": "${module.queues.url}",
+    }
+    where = "aws_lambda_function.orders.environment.variables"
+    assert [w for w in project.warnings if w.startswith(where)] == [
+        f"{where}.VPC: ${{data.terraform_remote_state.network.outputs.vpc_id}} is not resolved "
+        "(remote state is not read)",
+        f"{where}.QUEUE: ${{module.queues.url}} is not resolved (module outputs are not read)",
+    ], project.warnings

@@ -38,6 +38,10 @@ def run_emacs_driver(tmp_path: Path, driver: str, package: str) -> tuple[Path, d
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "HOME": str(tmp_path / "home"),
+            # Lambda's runtime packages are installed once per user, as for any other test, not
+            # again under the test's HOME: that install can outlast eglot's 10 s request
+            # timeout on a busy machine (Run failed with "Timed out").
+            "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"),
         }
     )
     command = [emacs, "--batch", "-l", str(HERE / driver)]

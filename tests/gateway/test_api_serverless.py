@@ -96,6 +96,11 @@ def test_events_generate_fills_in_a_serverless_route(tmp_path: Path) -> None:
     assert (event["resource"], event["httpMethod"]) == ("/orders/{id}", "GET")
     assert event["requestContext"]["stage"] == "staging"
     assert event["requestContext"]["path"] == "/staging" + event["path"]
+    # From another folder, with the project options every command takes (-t, --stage).
+    command += ["-t", str(root / "serverless.yml"), "--stage", "prod"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["requestContext"]["stage"] == "prod"
 
 
 def _api_banner(root: Path, *args: str) -> str:
@@ -145,3 +150,22 @@ def test_serverless_offlines_http_port_is_the_default_port(tmp_path: Path) -> No
     )
     assert "serverless-offline: not needed" in done.stderr
     assert "--port" not in done.stderr and "port 3000" not in done.stderr
+
+
+def test_the_stage_option_is_the_stage_the_routes_are_served_on(tmp_path: Path) -> None:
+    """`lamina api --stage prod`, as `serverless offline --stage prod`: the REST API's stage
+    is prod, not provider.stage's default."""
+    root = tmp_path / "sls"
+    shutil.copytree(APPS / "sls_service", root)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "api", "--port", "0", "--stage", "prod"],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        banner = [proc.stdout.readline() for _ in range(2)]
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    assert "serving 5 route(s)" in banner[0], stderr
+    assert "(REST ApiGatewayRestApi, stage prod, payload 1.0)" in banner[1]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import boto3
+import pytest
 import requests
 from botocore.config import Config
 from ports import free_port
@@ -18,16 +19,19 @@ from ports import free_port
 from gateway.harness import APPS
 
 
-def test_serve_with_api_answers_both(tmp_path: Path) -> None:
+@pytest.mark.parametrize("template_option", [False, True], ids=["in-the-folder", "with-t"])
+def test_serve_with_api_answers_both(tmp_path: Path, template_option: bool) -> None:
     root = tmp_path / "shop"
     shutil.copytree(APPS / "shop", root)
     emulator_port, api_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     log = (tmp_path / "serve.log").open("wb")
+    # The template from another folder, as `-t` gives it to every command.
+    where = ["-t", str(root / "template.yaml")] if template_option else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "lamina", "serve", "--port", str(emulator_port),
-         "--data-dir", str(tmp_path / "data"), "--api", "--api-port", str(api_port)],
-        cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env,
+         "--data-dir", str(tmp_path / "data"), "--api", "--api-port", str(api_port), *where],
+        cwd=tmp_path if template_option else root, stdout=log, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30

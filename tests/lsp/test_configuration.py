@@ -43,6 +43,21 @@ async def test_initialization_options_when_the_client_cannot_be_asked(echo, star
     assert await event_of_a_run(client) == {"name": "other"}
 
 
+@pytest.mark.parametrize("given", ["pulled", "initializationOptions"])
+async def test_the_first_lenses_name_the_event_the_settings_choose(given, echo, start_client):
+    """No title is made before the client's settings are in: the very first lens request,
+    sent right after didOpen, already shows the `defaultEvent` they name."""
+    settings = {"defaultEvent": "other"}
+    if given == "pulled":
+        client = await start_client(echo, configuration=settings)
+    else:
+        client = await start_client(echo, editor=NEOVIM_DEBIAN, init_options={"lamina": settings})
+    handler = echo / "src" / "app.py"
+    open_document(client, handler)
+    titles = [lens.command.title for lens in await lenses(client, handler) if lens.command]
+    assert titles[-1] == "{ } Event: other"
+
+
 async def test_pyproject_settings_under_the_editors(echo, start_client):
     (echo / "pyproject.toml").write_text('[tool.lamina]\ndefaultEvent = "other"\n')
     client = await start_client(echo)

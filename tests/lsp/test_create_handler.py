@@ -164,3 +164,33 @@ def test_lamina_new_from_the_cli(tmp_path: Path) -> None:
     )  # fmt: skip
     assert again.returncode == 2
     assert again.stderr.startswith("error: ") and "exists already" in again.stderr
+
+
+async def test_create_adds_to_the_template_the_setting_names(tmp_path, start_client):
+    """The `template` setting's template, not a new template.yaml at the root (which the
+    setting would hide)."""
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "stack.yaml").write_text(COMMENTED_TEMPLATE.replace("src/", "../src/"))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "existing.py").write_text("def handler(event, context):\n    return 1\n")
+    client = await start_client(tmp_path, configuration={"template": "infra/stack.yaml"})
+    answer = await create(client, template="plain", name="Hello")
+    assert (tmp_path / "infra" / "stack.yaml").as_uri() in answer["files"]
+    assert not (tmp_path / "template.yaml").exists()
+    rows = await execute(client, "lamina.listFunctions", {})
+    assert {"ExistingFunction", "Hello"} <= {row["logicalId"] for row in rows}
+    result = await execute(client, "lamina.run", {"function": "Hello"})
+    assert result["ok"], result
+
+
+async def test_create_in_a_serverless_service_is_refused_and_writes_nothing(tmp_path, start_client):
+    (tmp_path / "serverless.yml").write_text(
+        "service: orders\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  create:\n    handler: app.handler\n"
+    )
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    client = await start_client(tmp_path)
+    with pytest.raises(JsonRpcException) as caught:
+        await create(client, template="plain", name="Hello")
+    assert "serverless.yml: the project's functions are defined here" in caught.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "serverless.yml"]

@@ -113,7 +113,7 @@ def test_pull_from_aws_downloads_the_code_configuration_and_layers(
     GetFunction answers with the code's Location in Lambda's own bucket on amazonaws.com, which
     moto doesn't serve, so the test puts the zip there in moto's S3, as Lambda keeps it; with
     S3 pointed at a local endpoint, Lamina reads the location from that endpoint and sends
-    nothing to AWS's hosts. Then the pulled project runs."""
+    nothing to AWS's hosts. Then the pulled project runs, and syncs back."""
     name = unique("legacy")
     s3 = moto_aws.client("s3")
     code = handler_zip("in moto")
@@ -169,6 +169,18 @@ def test_pull_from_aws_downloads_the_code_configuration_and_layers(
         "from moto",
         "512",
     )
+
+    # Synced back to AWS under the same name: the edited code replaces the deployed one (moto
+    # runs no code, so the new code is told by its hash, which sync prints).
+    deployed = aws_lambda.get_function_configuration(FunctionName=name)["CodeSha256"]
+    handler = project / "src" / "app.py"
+    handler.write_text(handler.read_text().replace("'in moto'", "'edited locally'"))
+    synced = lamina(
+        "sync", "--target", "aws", cwd=project, env={**env, "AWS_DEFAULT_REGION": "us-east-1"}
+    )
+    assert synced.returncode == 0, synced.stderr
+    now = aws_lambda.get_function_configuration(FunctionName=name)["CodeSha256"]
+    assert now != deployed and now in synced.stdout
 
 
 def test_pull_from_aws_when_the_code_cannot_be_fetched_is_one_line(

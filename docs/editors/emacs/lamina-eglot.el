@@ -9,6 +9,9 @@
 (add-to-list 'eglot-server-programs
              '((python-mode python-ts-mode yaml-mode yaml-ts-mode) . ("lamina" "lsp")))
 
+;; A Run or Debug answers when the run ends; eglot gives up after 10 s by default ("Timed out").
+(setq jsonrpc-default-request-timeout 120)
+
 ;; Settings, answered to workspace/configuration.
 (setq-default eglot-workspace-configuration
               '(:lamina (:sync (:target "emulator"))))

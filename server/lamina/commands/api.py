@@ -175,7 +175,8 @@ def build_api_server(
     from lamina.gateway.jwt_authorizers import jwks_setting
 
     jwks = jwks_setting(project.settings, project.root)
-    apis = read_template_apis(project.template_path, set(project.functions), jwks)
+    overrides = project.options.parameter_overrides  # a serverless.yml's --stage, ${opt:...}
+    apis = read_template_apis(project.template_path, set(project.functions), jwks, overrides)
     for warning in apis.warnings:
         notice(f"warning: {warning}")
     if not apis.routes and not apis.function_urls and not apis.websocket_apis:
@@ -208,7 +209,7 @@ def build_api_server(
     )
     template = project.template_path
     server.watch_template(
-        template, lambda: read_template_apis(template, set(project.functions), jwks)
+        template, lambda: read_template_apis(template, set(project.functions), jwks, overrides)
     )
     return server
 

@@ -51,6 +51,7 @@ def events_list(project_dir: Path) -> None:
     "without one, the source of its other events (Schedule, SQS, S3, ...).",
 )
 @click.option("--route", metavar="'METHOD /path'", help="With --function: which of its routes.")
+@project_flags()  # the project --function reads
 @project_dir_option
 def events_generate(
     source: str | None,

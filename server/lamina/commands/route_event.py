@@ -28,7 +28,9 @@ def route_values(
     if project.template_path is None:
         fail("--function needs the project's template.yaml (its API events)")
     try:
-        apis = read_template_apis(project.template_path, set(project.functions))
+        apis = read_template_apis(
+            project.template_path, set(project.functions), None, project.options.parameter_overrides
+        )
     except ProjectError as e:
         fail(str(e))
     routes = [r for r in apis.routes if r.function == logical_id]

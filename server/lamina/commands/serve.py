@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail
+from lamina.commands.project_flags import project_flags
 
 
 @click.command()
@@ -59,6 +60,7 @@ from lamina.commands.console import fail
     help="Durable functions: waits, retry back-off and timeouts end at once (history keeps "
     "their durations).",
 )
+@project_flags("local_start_api")  # the project --api serves
 def serve(
     host: str,
     port: int,

@@ -16,6 +16,7 @@ become a small template document that template_apis reads like any other:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,24 +34,28 @@ def is_serverless_file(path: Path) -> bool:
     return path.name in SERVERLESS_FILE_NAMES
 
 
-def service_stage(path: Path) -> str:
-    """The stage serverless.yml deploys to: `provider.stage` resolved, else the framework's
-    default (dev)."""
+def service_stage(path: Path, options: Mapping[str, str] | None = None) -> str:
+    """The stage serverless.yml deploys to: `--stage` (in `options`, the framework's
+    command-line options), else `provider.stage` resolved, else the framework's default (dev)."""
     data = load_cfn_yaml(path, entries="functions").data
     if not isinstance(data, dict):
-        return VariableResolver({}, path.parent).stage
-    return VariableResolver(data, path.parent).stage
+        return VariableResolver({}, path.parent, options=options).stage
+    return VariableResolver(data, path.parent, options=options).stage
 
 
-def serverless_document(path: Path) -> tuple[CfnDocument, list[str]]:
+def serverless_document(
+    path: Path, options: Mapping[str, str] | None = None
+) -> tuple[CfnDocument, list[str]]:
     """serverless.yml's API events as a template (the two APIs and each function's events),
-    and warnings for what it leaves out (Raises ProjectError as reading the service does)."""
-    service = read_serverless(path)
-    extra = service_api_settings(path, {s.function_name: s.logical_id for s in service.functions})
+    read with `options` as the framework's command-line options (`--stage`, `${opt:...}`), and
+    warnings for what it leaves out (Raises ProjectError as reading the service does)."""
+    service = read_serverless(path, options=options)
+    names = {s.function_name: s.logical_id for s in service.functions}
+    extra = service_api_settings(path, names, options)
     resources: dict[str, Any] = {
         REST_API: {
             "Type": "AWS::Serverless::Api",
-            "Properties": {"StageName": service_stage(path), **extra.rest},
+            "Properties": {"StageName": service_stage(path, options), **extra.rest},
         },
         HTTP_API: {"Type": "AWS::Serverless::HttpApi", "Properties": extra.http},
         **extra.resources,

@@ -55,14 +55,17 @@ class ServiceApiSettings:
     warnings: list[str] = field(default_factory=list)  # what is left out, each named once
 
 
-def service_api_settings(path: Path, deployed_names: Mapping[str, str]) -> ServiceApiSettings:
+def service_api_settings(
+    path: Path, deployed_names: Mapping[str, str], options: Mapping[str, str] | None = None
+) -> ServiceApiSettings:
     """What serverless.yml at `path` says about its APIs' CORS, authorizers and keys;
-    `deployed_names` maps each function's deployed name to its key (for authorizer ARNs)."""
+    `deployed_names` maps each function's deployed name to its key (for authorizer ARNs),
+    `options` are the framework's command-line options (`--stage`, `${opt:...}`)."""
     data = load_cfn_yaml(path, entries="functions").data
     settings = ServiceApiSettings()
     if not isinstance(data, Mapping):
         return settings
-    resolver = VariableResolver(data, path.parent)
+    resolver = VariableResolver(data, path.parent, options=options)
     provider = resolver.resolve(data.get("provider") or {}, "provider")
     provider = provider if isinstance(provider, Mapping) else {}
     reader = _Reader(settings, deployed_names)

@@ -351,15 +351,27 @@ class _Reader:
 
 
 def read_template_apis(
-    path: Path, functions: set[str], jwks: Mapping[str, str] | None = None
+    path: Path,
+    functions: set[str],
+    jwks: Mapping[str, str] | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> TemplateApis:
     """The routes of the template at `path` to the functions named in `functions` (logical ids
     Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
     Raises ProjectError when the template is broken. A serverless.yml is read through its
-    functions' events (serverless_apis)."""
+    functions' events (serverless_apis), with `options` (the command line's `--stage` and
+    parameter overrides) as the framework's options."""
+    unread = _format_without_routes(path)
+    if unread is not None:
+        return TemplateApis(
+            warnings=[
+                f"{path}: the API Gateway resources of {unread} are not read: lamina api serves "
+                "the API events of a SAM template or a serverless.yml"
+            ]
+        )
     left_out: list[str] = []
     if is_serverless_file(path):
-        document, left_out = serverless_document(path)
+        document, left_out = serverless_document(path, options)
     else:
         document = load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
@@ -367,3 +379,18 @@ def read_template_apis(
     apis = _Reader(path, document, functions, jwks).read()
     apis.warnings.extend(left_out)
     return apis
+
+
+def _format_without_routes(path: Path) -> str | None:
+    """What a project file is, when its routes are not read: a CDK app's cloud assembly or a
+    Terraform configuration (their functions are, through project/formats)."""
+    from lamina.project.formats import CDK_MANIFEST
+
+    if path.name == CDK_MANIFEST:
+        return "a CDK app (AWS::ApiGateway*, AWS::Lambda::Url in its stacks)"
+    if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
+        return (
+            "a Terraform configuration (aws_api_gateway_*, aws_apigatewayv2_*, "
+            "aws_lambda_function_url)"
+        )
+    return None

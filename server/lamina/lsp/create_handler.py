@@ -148,18 +148,32 @@ async def show_handler(ls: LaminaServer, plan: ScaffoldPlan) -> None:
     ls.show(f"Created {plan.logical_id}: {plan.handler_file}:{plan.handler_line}")
 
 
+async def _project_file(ls: LaminaServer) -> Path | None:
+    """The file the project is read from (the `template` setting's, samconfig's, ...); when it
+    does not load, the one it would be read from."""
+    from lamina.project.formats import find_project_file
+
+    await ls.state.settings_ready.wait()  # the `template` setting chooses the file
+    loaded = await ls.state.index.current()
+    if loaded is not None:
+        return loaded.project.template_path
+    options = ls.state.index.options
+    if options is not None and options.template is not None:
+        return options.template
+    return find_project_file(ls.state.root)
+
+
 def register(server: LaminaServer) -> None:
     @server.command("lamina.createHandler")
     async def create_handler(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
-        from lamina.project.scaffold import plan_function
-        from lamina.project.template import TEMPLATE_FILE_NAMES, find_template
+        from lamina.project.scaffold import plan_function, template_to_extend
 
         args = CommandArguments("lamina.createHandler", arguments)
         kind, name = args.required_text("template"), args.required_text("name")
         root = ls.state.root
-        template = find_template(root) or root / TEMPLATE_FILE_NAMES[0]
-        open_template = ls.workspace.text_documents.get(_uri(template))
         try:
+            template = template_to_extend(root, await _project_file(ls))
+            open_template = ls.workspace.text_documents.get(_uri(template))
             plan = await asyncio.to_thread(
                 plan_function,
                 root,
@@ -167,6 +181,7 @@ def register(server: LaminaServer) -> None:
                 name,
                 args.text("path"),
                 template_text=open_template.source if open_template else None,
+                template_path=template,
             )
             how = await apply_plan(ls, plan)
         except ProjectError as e:

@@ -151,6 +151,26 @@ def _posix(path: Path, base: Path) -> str:
     return PurePosixPath(*path.relative_to(base).parts).as_posix()
 
 
+def template_to_extend(root: Path, project_file: Path | None) -> Path:
+    """The template a new function is added to: the one the project is read from (wherever
+    --template, the `template` setting or samconfig put it), else a new template.yaml in
+    `root`. A project read from a JSON template, a CDK assembly, serverless.yml or Terraform
+    is refused (one line naming the file): a template.yaml beside it would hide its
+    functions, and Lamina writes only YAML templates."""
+    if project_file is None:
+        return Path(os.path.abspath(root)) / TEMPLATE_FILE_NAMES[0]
+    from lamina.project.serverless_files import COMPOSE_FILE_NAMES, SERVERLESS_FILE_NAMES
+
+    is_yaml = project_file.suffix in (".yaml", ".yml")
+    if is_yaml and project_file.name not in (*SERVERLESS_FILE_NAMES, *COMPOSE_FILE_NAMES):
+        return project_file
+    raise ProjectError(
+        "the project's functions are defined here, and Lamina adds new functions only to a "
+        "SAM template in YAML: add the function to this file yourself",
+        project_file,
+    )
+
+
 def plan_function(
     root: Path,
     kind: str,
@@ -158,10 +178,12 @@ def plan_function(
     path: str | None = None,
     *,
     template_text: str | None = None,
+    template_path: Path | None = None,
 ) -> ScaffoldPlan:
     """Everything a new function needs, as file texts (nothing is written).
 
-    `template_text` is the template's text when an editor holds unsaved changes to it.
+    `template_path` is the template to add to (template_to_extend's answer; default: the one
+    in `root`), `template_text` its text when an editor holds unsaved changes to it.
     Raises ProjectError (one line) for a bad kind, name or path, a file that exists already,
     or a template it can't add to.
     """
@@ -176,9 +198,11 @@ def plan_function(
         if existing.exists():
             raise ProjectError(f"{existing.relative_to(root)} exists already", existing)
 
-    template_path = find_template(root) or root / TEMPLATE_FILE_NAMES[0]
+    if template_path is None:
+        template_path = template_to_extend(root, find_template(root))
     original = template_text if template_text is not None else _read(template_path)
-    relative = _posix(code_folder, template_path.parent)
+    # CodeUri is relative to the template, which may sit in another folder (infra/).
+    relative = Path(os.path.relpath(code_folder, template_path.parent)).as_posix()
     code_uri = f"{relative}/" if relative not in ("", ".") else "./"
     data = parse_cfn_yaml(original, template_path).data if original else None
     properties = _function_properties(kind, names, code_uri, _function_globals(data))
