@@ -1,6 +1,7 @@
-"""`lamina api` on a CDK app and a Terraform configuration, whose functions Lamina reads but
-whose API Gateway resources it does not: one warning naming the file and what is not read, one
-error, no traceback (the Terraform file was parsed as YAML: "invalid YAML")."""
+"""`lamina api` on a Terraform configuration, whose functions Lamina reads but whose API Gateway
+resources it does not: one warning naming the file and what is not read, one error, no
+traceback (the Terraform file was parsed as YAML: "invalid YAML"). A CDK app's APIs are read
+(test_api_cdk); one without any says so in the same error, with no warning."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ PROJECTS = Path(__file__).resolve().parents[1] / "projects"
 @pytest.mark.parametrize(
     ("name", "project_file", "what"),
     [
-        ("cdk-orders", "cdk.out/manifest.json", "a CDK app"),
+        ("cdk-orders", "cdk.out/manifest.json", None),
         ("terraform-orders", "main.tf", "a Terraform configuration"),
     ],
 )
-def test_api_on_a_format_whose_routes_are_not_read_says_so(
-    name: str, project_file: str, what: str, tmp_path: Path
+def test_api_on_a_project_without_routes_says_so(
+    name: str, project_file: str, what: str | None, tmp_path: Path
 ) -> None:
     root = tmp_path / name
     shutil.copytree(PROJECTS / name, root)
@@ -40,7 +41,10 @@ def test_api_on_a_format_whose_routes_are_not_read_says_so(
     assert out.returncode == 2
     path = root / project_file
     lines = out.stderr.splitlines()
-    assert f"lamina: warning: {path}: the API Gateway resources of {what} (" in out.stderr
+    if what is None:  # read, and none there
+        assert "the API Gateway resources of" not in out.stderr
+    else:
+        assert f"lamina: warning: {path}: the API Gateway resources of {what} (" in out.stderr
     assert lines[-1] == (
         f"error: {path}: the template has no API events (Events of Type Api or HttpApi) nor "
         "FunctionUrlConfig to serve"

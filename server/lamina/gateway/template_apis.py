@@ -1,353 +1,24 @@
-"""The APIs and routes of a SAM template: what `lamina api` serves.
+"""What `lamina api` serves from a project file: the reader its format calls for.
 
-- `Events: Type: Api` (REST, payload 1.0) and `Type: HttpApi` (payload 2.0 unless
-  `PayloadFormatVersion: "1.0"`; no Path and Method means the `$default` route).
-- Without `RestApiId`/`ApiId` an event belongs to SAM's implicit API: `ServerlessRestApi`,
-  deployed as stage `Prod`, or `ServerlessHttpApi` on stage `$default`.
-- `AWS::Serverless::Api` / `AWS::Serverless::HttpApi`: `StageName`, `BinaryMediaTypes`,
-  `Variables`/`StageVariables`, and routes from an inline OpenAPI `DefinitionBody` (or a local
-  `DefinitionUri` file) whose `x-amazon-apigateway-integration` points at a function.
-- `Globals.Api` / `Globals.HttpApi` apply under each API's own properties.
+- a SAM template (and plain CloudFormation resources in it): template_reader;
+- a serverless.yml: its `http`/`httpApi` events as a template (serverless_apis), then the same;
+- a CDK app's cloud assembly (cdk.out/manifest.json): each stack's template (cdk_apis);
+- a Terraform configuration: not read yet, one warning says so.
+
+Every reader fills the same TemplateApis: one route table, one payload code.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from lamina.gateway.authorizers import Authorizer
-from lamina.gateway.cors import http_rules, rest_rules
-from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
-from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
-from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.serverless_apis import is_serverless_file, serverless_document
-from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
-from lamina.gateway.usage_plans import UsagePlan, usage_plan
-from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
-from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
-from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
-from lamina.project.sam_globals import merge_globals
+from lamina.gateway.template_reader import TemplateApis, TemplateReader, used_functions
+from lamina.project.cfn_yaml import load_cfn_yaml
 from lamina.project.spec import ProjectError
 
-IMPLICIT_REST = "ServerlessRestApi"
-IMPLICIT_HTTP = "ServerlessHttpApi"
-SERVERLESS_FUNCTION = "AWS::Serverless::Function"
-_API_TYPES = {"AWS::Serverless::Api": ApiKind.REST, "AWS::Serverless::HttpApi": ApiKind.HTTP}
-_OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
-_ANY_METHOD = "x-amazon-apigateway-any-method"
-
-
-@dataclass
-class TemplateApis:
-    routes: list[Route] = field(default_factory=list)
-    function_urls: list[FunctionUrl] = field(default_factory=list)
-    websocket_apis: list[WebSocketApi] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def functions(self) -> set[str]:
-        """Every function the APIs run: routes', URLs' and authorizers'."""
-        names = used_functions(self.routes, self.function_urls)
-        names.update(f for api in self.websocket_apis for _, f in api.routes)
-        return names
-
-
-def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
-    names = {route.function for route in routes}
-    names.update(
-        route.authorizer.function
-        for route in routes
-        if route.authorizer is not None and isinstance(route.authorizer, Authorizer)
-    )
-    names.update(url.function for url in urls)
-    return names
-
-
-def non_proxy(integration: Mapping[str, Any]) -> NonProxyIntegration | None:
-    """A `type: aws` (non-proxy) integration's templates and responses; None for aws_proxy."""
-    if str(integration.get("type", "aws_proxy")).lower() != "aws":
-        return None
-    return integration_from_openapi(dict(integration))
-
-
-class _Reader:
-    def __init__(
-        self,
-        path: Path,
-        document: CfnDocument,
-        functions: set[str],
-        jwks: Mapping[str, str] | None = None,
-    ) -> None:
-        self.path = path
-        self.document = document
-        self.functions = functions
-        data = document.data
-        self.resources: Mapping[str, Any] = data.get("Resources") or {}
-        self.globals: Mapping[str, Any] = data.get("Globals") or {}
-        self.resolver = IntrinsicResolver(data)
-        self.apis: dict[str, Api] = {}
-        self.result = TemplateApis()
-        self.auth = TemplateAuth(
-            self.resources, self.globals, functions, jwks or {}, self.value, self.warn
-        )
-
-    def value(self, raw: Any, where: str) -> Any:
-        value = self.resolver.resolve(raw, where)
-        return None if value is NO_VALUE else value
-
-    def warn(self, where: str, message: str) -> None:
-        self.result.warnings.append(f"{where}: {message}")
-
-    # --- APIs ---------------------------------------------------------------------------------
-
-    def api(self, logical_id: str, kind: ApiKind) -> Api:
-        if logical_id in self.apis:
-            return self.apis[logical_id]
-        resource = self.resources.get(logical_id)
-        own = (resource or {}).get("Properties") or {}
-        props = merge_globals(self.globals.get("Api" if kind is ApiKind.REST else "HttpApi"), own)
-        if not isinstance(props, Mapping):
-            props = {}
-        default_stage = "$default" if kind is ApiKind.HTTP else "Prod"
-        stage = to_text(self.value(props.get("StageName"), f"{logical_id}.StageName") or "")
-        if logical_id in (IMPLICIT_REST, IMPLICIT_HTTP) or not stage:
-            stage = default_stage
-        variables = self.value(
-            props.get("Variables" if kind is ApiKind.REST else "StageVariables"),
-            f"{logical_id}.Variables",
-        )
-        binary = self.value(props.get("BinaryMediaTypes"), f"{logical_id}.BinaryMediaTypes")
-        api = Api(
-            logical_id=logical_id,
-            kind=kind,
-            stage=stage,
-            binary_media_types=tuple(to_text(t) for t in binary or ()),
-            stage_variables=tuple(
-                sorted((str(k), to_text(v)) for k, v in (variables or {}).items())
-            ),
-            source_line=self.document.resource_line(logical_id),
-            api_keys=self.auth.api_keys,
-            usage_plan=self.usage_plan(logical_id, kind, props),
-            cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
-            if kind is ApiKind.REST
-            else http_rules(
-                self.value(props.get("CorsConfiguration"), f"{logical_id}.CorsConfiguration")
-            ),
-        )
-        self.apis[logical_id] = api
-        self.auth.read_authorizers(logical_id, kind, props.get("Auth"))
-        return api
-
-    def usage_plan(
-        self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]
-    ) -> UsagePlan | None:
-        auth = props.get("Auth")
-        if kind is not ApiKind.REST or not isinstance(auth, Mapping):
-            return None
-        where = f"{logical_id}.Auth.UsagePlan"
-        config = self.value(auth.get("UsagePlan"), where)
-        return usage_plan(logical_id, config, lambda message: self.warn(where, message))
-
-    def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
-        if raw is None:
-            return self.api(IMPLICIT_REST if kind is ApiKind.REST else IMPLICIT_HTTP, kind)
-        name = raw.get("Ref") if isinstance(raw, Mapping) else raw
-        resource = self.resources.get(str(name)) if isinstance(name, str) else None
-        if resource is None or _API_TYPES.get(resource.get("Type")) is not kind:
-            self.warn(where, f"refers to {to_text(raw)}, which is not an API of this kind here")
-            return None
-        return self.api(str(name), kind)
-
-    # --- events -------------------------------------------------------------------------------
-
-    def function_events(self, logical_id: str, properties: Mapping[str, Any]) -> None:
-        events = properties.get("Events") or {}
-        if not isinstance(events, Mapping):
-            return
-        line = self.document.resource_line(logical_id)
-        for name, event in events.items():
-            if not isinstance(event, Mapping):
-                continue
-            kind = {"Api": ApiKind.REST, "HttpApi": ApiKind.HTTP}.get(str(event.get("Type")))
-            if kind is None:
-                continue
-            where = f"{logical_id}.Events.{name}"
-            props = event.get("Properties") or {}
-            api = self.referenced_api(
-                props.get("RestApiId" if kind is ApiKind.REST else "ApiId"), kind, where
-            )
-            if api is None:
-                continue
-            path = self.value(props.get("Path"), f"{where}.Path")
-            method = self.value(props.get("Method"), f"{where}.Method")
-            if kind is ApiKind.REST and (not path or not method):
-                self.warn(where, "an Api event needs Path and Method; skipped")
-                continue
-            version = "1.0" if kind is ApiKind.REST else "2.0"
-            if kind is ApiKind.HTTP:
-                version = to_text(self.value(props.get("PayloadFormatVersion"), where) or "2.0")
-            timeout = self.value(props.get("TimeoutInMillis"), f"{where}.TimeoutInMillis")
-            self.add(
-                api,
-                to_text(method or ANY),
-                to_text(path) if path else DEFAULT_ROUTE,
-                logical_id,
-                version,
-                int(timeout) if timeout else None,
-                line,
-                where,
-                self.auth.route_authorizer(api, props.get("Auth"), where),
-                self.auth.key_required(api, props.get("Auth"), where),
-            )
-
-    def add(
-        self,
-        api: Api,
-        method: str,
-        path: str,
-        function: str,
-        version: str,
-        timeout_ms: int | None,
-        line: int | None,
-        where: str,
-        authorizer: AnyAuthorizer | None = None,
-        api_key_required: bool = False,
-        integration: NonProxyIntegration | None = None,
-    ) -> None:
-        method = method.upper()
-        if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
-            method = ANY
-        if path != DEFAULT_ROUTE and not path.startswith("/"):
-            path = "/" + path
-        if path == "/$default":
-            path = DEFAULT_ROUTE
-        if function not in self.functions:
-            self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
-            return
-        route = Route(
-            api,
-            method,
-            path,
-            function,
-            version,
-            timeout_ms,
-            line,
-            authorizer,
-            api_key_required,
-            integration,
-        )
-        for known in self.result.routes:
-            if (known.method, known.path) == (method, path):
-                self.warn(where, f"{route.route_key} is already served by {known.function}")
-                return
-        self.result.routes.append(route)
-
-    def function_url(self, logical_id: str, properties: Mapping[str, Any]) -> None:
-        config = self.value(properties.get("FunctionUrlConfig"), f"{logical_id}.FunctionUrlConfig")
-        if not isinstance(config, Mapping):
-            return
-        where = f"{logical_id}.FunctionUrlConfig"
-        if logical_id not in self.functions:
-            self.warn(where, f"function {logical_id} is not one Lamina runs here; URL skipped")
-            return
-        auth = to_text(config.get("AuthType") or AUTH_NONE)
-        if auth not in (AUTH_NONE, AUTH_IAM):
-            self.warn(where, f"AuthType {auth} is not NONE or AWS_IAM; using NONE")
-            auth = AUTH_NONE
-        name = to_text(self.value(properties.get("FunctionName"), where) or logical_id)
-        self.result.function_urls.append(
-            FunctionUrl(
-                url_id=url_id_for(name),
-                function=logical_id,
-                auth_type=auth,
-                invoke_mode=to_text(config.get("InvokeMode") or "BUFFERED"),
-                cors=http_rules(config.get("Cors")),
-            )
-        )
-
-    # --- OpenAPI definitions ------------------------------------------------------------------
-
-    def definitions(self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]) -> None:
-        body = props.get("DefinitionBody")
-        where = f"{logical_id}.DefinitionBody"
-        if body is None and isinstance(props.get("DefinitionUri"), str):
-            body = self.definition_file(props["DefinitionUri"], logical_id)
-            where = f"{logical_id}.DefinitionUri"
-        if not isinstance(body, Mapping):
-            return
-        if "Fn::Transform" in body:  # AWS::Include: the file named in its Location
-            location = ((body["Fn::Transform"] or {}).get("Parameters") or {}).get("Location")
-            body = self.definition_file(location, logical_id) if location else None
-            if not isinstance(body, Mapping):
-                return
-        paths = body.get("paths") or {}
-        api = self.api(logical_id, kind)
-        line = self.document.resource_line(logical_id)
-        for path, operations in paths.items() if isinstance(paths, Mapping) else ():
-            if not isinstance(operations, Mapping):
-                continue
-            for method, operation in operations.items():
-                if method not in (*_OPENAPI_METHODS, _ANY_METHOD) or not isinstance(
-                    operation, Mapping
-                ):
-                    continue
-                integration = operation.get("x-amazon-apigateway-integration") or {}
-                function = function_in_uri(integration.get("uri"))
-                if function is None:
-                    continue
-                default = "1.0" if kind is ApiKind.REST else "2.0"
-                version = str(integration.get("payloadFormatVersion") or default)
-                timeout = integration.get("timeoutInMillis")
-                self.add(
-                    api,
-                    ANY if method == _ANY_METHOD else method,
-                    str(path),
-                    function,
-                    version,
-                    int(timeout) if timeout else None,
-                    line,
-                    f"{where}.paths.{path}.{method}",
-                    self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
-                    integration=non_proxy(integration) if kind is ApiKind.REST else None,
-                )
-
-    def definition_file(self, location: Any, logical_id: str) -> Any:
-        if not isinstance(location, str) or location.startswith("s3://"):
-            self.warn(logical_id, f"definition {to_text(location)} is not a local file; skipped")
-            return None
-        file = Path(os.path.normpath(self.path.parent / location))
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as e:
-            self.warn(logical_id, f"cannot read {file}: {e.strerror}")
-            return None
-        if file.suffix == ".json":
-            return json.loads(text)
-        return load_cfn_yaml(file).data
-
-    # --- the whole template -------------------------------------------------------------------
-
-    def read(self) -> TemplateApis:
-        function_globals = self.globals.get("Function") or {}
-        for logical_id, resource in self.resources.items():
-            if not isinstance(resource, Mapping):
-                continue
-            kind = resource.get("Type")
-            props = resource.get("Properties") or {}
-            if kind == SERVERLESS_FUNCTION and isinstance(props, Mapping):
-                merged = merge_globals(function_globals, props)
-                self.function_events(str(logical_id), merged)
-                self.function_url(str(logical_id), merged)
-            elif kind in _API_TYPES and isinstance(props, Mapping):
-                self.definitions(str(logical_id), _API_TYPES[kind], props)
-        self.result.websocket_apis = read_websocket_apis(
-            self.resources, self.functions, self.value, self.warn
-        )
-        self.result.warnings.extend(self.resolver.warnings)
-        return self.result
+__all__ = ["TemplateApis", "read_template_apis", "used_functions"]
 
 
 def read_template_apis(
@@ -356,17 +27,23 @@ def read_template_apis(
     jwks: Mapping[str, str] | None = None,
     options: Mapping[str, str] | None = None,
 ) -> TemplateApis:
-    """The routes of the template at `path` to the functions named in `functions` (logical ids
-    Lamina can run); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks setting).
-    Raises ProjectError when the template is broken. A serverless.yml is read through its
+    """The routes of the project file at `path` to the functions named in `functions` (the
+    names Lamina runs them by); `jwks` maps a JWT issuer to its JWKS file or URL (the api.jwks
+    setting). Raises ProjectError when the file is broken. A serverless.yml is read through its
     functions' events (serverless_apis), with `options` (the command line's `--stage` and
     parameter overrides) as the framework's options."""
-    unread = _format_without_routes(path)
-    if unread is not None:
+    from lamina.project.formats import CDK_MANIFEST
+
+    if path.name == CDK_MANIFEST:
+        from lamina.gateway.cdk_apis import read_cdk_apis
+
+        return read_cdk_apis(path, functions, jwks)
+    if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
         return TemplateApis(
             warnings=[
-                f"{path}: the API Gateway resources of {unread} are not read: lamina api serves "
-                "the API events of a SAM template or a serverless.yml"
+                f"{path}: the API Gateway resources of a Terraform configuration "
+                "(aws_api_gateway_*, aws_apigatewayv2_*, aws_lambda_function_url) are not read: "
+                "lamina api serves the APIs of a SAM template, a CDK app or a serverless.yml"
             ]
         )
     left_out: list[str] = []
@@ -376,21 +53,6 @@ def read_template_apis(
         document = load_cfn_yaml(path)
     if not isinstance(document.data, Mapping):
         raise ProjectError("a template must be a mapping of sections (Resources, ...)", path, 1)
-    apis = _Reader(path, document, functions, jwks).read()
+    apis = TemplateReader(path, document, functions, jwks).read()
     apis.warnings.extend(left_out)
     return apis
-
-
-def _format_without_routes(path: Path) -> str | None:
-    """What a project file is, when its routes are not read: a CDK app's cloud assembly or a
-    Terraform configuration (their functions are, through project/formats)."""
-    from lamina.project.formats import CDK_MANIFEST
-
-    if path.name == CDK_MANIFEST:
-        return "a CDK app (AWS::ApiGateway*, AWS::Lambda::Url in its stacks)"
-    if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
-        return (
-            "a Terraform configuration (aws_api_gateway_*, aws_apigatewayv2_*, "
-            "aws_lambda_function_url)"
-        )
-    return None

@@ -44,9 +44,13 @@ def sigv4_required(body: Mapping[str, Any], operation: Mapping[str, Any]) -> boo
 
 
 def function_in_uri(uri: Any) -> str | None:
-    """The function an integration URI or FunctionArn names: `${Fn.Arn}` in a Sub, or
-    GetAtt Fn.Arn (read before intrinsics are resolved)."""
+    """The function an integration URI or FunctionArn names: `${Fn.Arn}` in a Sub, GetAtt
+    Fn.Arn, or either among the parts of a Join (as `cdk synth` writes the URI of a REST
+    API's Lambda integration); read before intrinsics are resolved."""
     if isinstance(uri, Mapping):
+        join = uri.get("Fn::Join")
+        if isinstance(join, list) and len(join) == 2 and isinstance(join[1], list):
+            return next(filter(None, (function_in_uri(part) for part in join[1])), None)
         if "Fn::Sub" in uri:
             sub = uri["Fn::Sub"]
             text = sub[0] if isinstance(sub, list) and sub else sub

@@ -52,7 +52,7 @@ class WebSocketApi:
         return "$default"
 
 
-def _ref(value: Any) -> str | None:
+def logical_ref(value: Any) -> str | None:
     """The logical id a Ref, or an `integrations/<Ref>` Join or Sub, points at."""
     if isinstance(value, Mapping):
         if "Ref" in value:
@@ -86,15 +86,15 @@ def read_websocket_apis(
     }
     integrations = of_type("Integration")
     stages = of_type("Stage")
-    answered = {_ref(r.get("RouteId")) for r in of_type("RouteResponse").values()}
+    answered = {logical_ref(r.get("RouteId")) for r in of_type("RouteResponse").values()}
     found = []
     for name, props in apis.items():
         routes = []
         two_way = set()
         for route_name, route in of_type("Route").items():
-            if _ref(route.get("ApiId")) != name:
+            if logical_ref(route.get("ApiId")) != name:
                 continue
-            integration = integrations.get(_ref(route.get("Target")) or "")
+            integration = integrations.get(logical_ref(route.get("Target")) or "")
             function = function_in_uri((integration or {}).get("IntegrationUri"))
             if function is None or function not in functions:
                 warn(route_name, "its integration names no function Lamina runs here; skipped")
@@ -107,7 +107,7 @@ def read_websocket_apis(
             (
                 str(value(s.get("StageName"), f"{k}.StageName"))
                 for k, s in stages.items()
-                if _ref(s.get("ApiId")) == name
+                if logical_ref(s.get("ApiId")) == name
             ),
             "production",
         )

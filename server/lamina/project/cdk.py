@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,9 @@ def _load_json(path: Path) -> Any:
         raise ProjectError(f"not a cloud assembly manifest: {error}", path, line) from None
 
 
-def _read_assembly(assembly: Path, index: SourceIndex, into: TemplateFunctions, depth: int) -> None:
+def stack_templates(assembly: Path, depth: int = 0) -> Iterator[tuple[Path, str]]:
+    """(template, stack name) of each stack of the assembly and of its nested assemblies (a
+    Stage's), in manifest order. Raises ProjectError for a broken manifest."""
     manifest_path = assembly / "manifest.json"
     manifest = _load_json(manifest_path)
     artifacts = manifest.get("artifacts") if isinstance(manifest, Mapping) else None
@@ -89,13 +91,31 @@ def _read_assembly(assembly: Path, index: SourceIndex, into: TemplateFunctions, 
         if kind == NESTED_ASSEMBLY_ARTIFACT and depth < _MAX_DEPTH:  # a Stage
             folder = properties.get("directoryName")
             if isinstance(folder, str):
-                _read_assembly(assembly / folder, index, into, depth + 1)
+                yield from stack_templates(assembly / folder, depth + 1)
         elif kind == STACK_ARTIFACT:
             template_file = properties.get("templateFile")
             if not isinstance(template_file, str):
                 raise ProjectError(f"artifact '{name}' has no templateFile", manifest_path)
-            stack_name = properties.get("stackName") or name
-            _read_stack(assembly / template_file, str(stack_name), index, into, depth=0)
+            yield assembly / template_file, str(properties.get("stackName") or name)
+
+
+def construct_name(logical_id: str, resource: Mapping[str, Any]) -> str:
+    """The name Lamina gives a stack's function: its construct path without `/Resource`."""
+    metadata = resource.get("Metadata") or {}
+    return str(metadata.get(CDK_PATH) or logical_id).removesuffix(_RESOURCE_SUFFIX)
+
+
+def nested_template(assembly: Path, resource: Mapping[str, Any]) -> Path | None:
+    """The template of a nested stack resource, in the assembly (None for another resource)."""
+    child = (resource.get("Metadata") or {}).get(ASSET_PATH)
+    if resource.get("Type") == NESTED_STACK and isinstance(child, str) and child.endswith(".json"):
+        return assembly / child
+    return None
+
+
+def _read_assembly(assembly: Path, index: SourceIndex, into: TemplateFunctions, depth: int) -> None:
+    for template, stack_name in stack_templates(assembly, depth):
+        _read_stack(template, stack_name, index, into, depth=0)
 
 
 def _read_stack(
@@ -120,15 +140,15 @@ def _read_stack(
         metadata = resource.get("Metadata") or {}
         properties = resource.get("Properties")
         kind = resource.get("Type")
-        child = metadata.get(ASSET_PATH)
-        if kind == NESTED_STACK and isinstance(child, str) and child.endswith(".json"):
+        child = nested_template(assembly, resource)
+        if child is not None:
             if depth < _MAX_DEPTH:
-                children.append(assembly / child)
+                children.append(child)
             del resources[logical_id]  # read here, from the assembly, not as a SAM nested stack
             continue
         if kind != LAMBDA_FUNCTION or not isinstance(properties, dict):
             continue
-        path = str(metadata.get(CDK_PATH) or logical_id).removesuffix(_RESOURCE_SUFFIX)
+        path = construct_name(str(logical_id), resource)
         names[str(logical_id)] = path
         properties.pop("Role", None)  # a GetAtt of the stack's role: the local role stands in
         asset = metadata.get(ASSET_PATH)

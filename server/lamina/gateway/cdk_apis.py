@@ -1,0 +1,85 @@
+"""The APIs of a CDK app: each stack template of its cloud assembly (cdk.out), nested stacks
+and Stages' assemblies included, read by template_reader as any template is.
+
+`cdk synth` writes the APIs as plain CloudFormation (cfn_apis): `AWS::ApiGateway*`,
+`AWS::ApiGatewayV2*` (HTTP and WebSocket) and `AWS::Lambda::Url`. Their integrations name a
+function by its logical id in the stack (`Fn::GetAtt [Orders5A7C1F2B, Arn]`); Lamina knows
+the function by its construct path (`OrdersStack/Orders`, project/cdk), so each stack's ids
+are mapped to those names. The routes of all stacks make one table, as `lamina api` serves
+every API on one port.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lamina.gateway.template_reader import TemplateApis, TemplateReader
+from lamina.project.cdk import CDK_PATH, construct_name, nested_template, stack_templates
+from lamina.project.cfn_yaml import parse_cfn_json
+from lamina.project.spec import ProjectError
+from lamina.project.template import LAMBDA_FUNCTION
+
+_MAX_DEPTH = 5  # of nested stacks, as project/cdk reads them
+
+
+def read_cdk_apis(
+    manifest: Path, functions: set[str], jwks: Mapping[str, str] | None = None
+) -> TemplateApis:
+    """The routes, URLs and WebSocket APIs of every stack in the assembly of `manifest`, to
+    the functions named in `functions` (construct paths). Raises ProjectError when the
+    manifest or a template is broken."""
+    result = TemplateApis()
+    assembly = Path(os.path.abspath(manifest.parent))
+    for template, _stack in stack_templates(assembly):
+        _read_stack(template, functions, jwks, result, depth=0)
+    return result
+
+
+def _read_stack(
+    template: Path,
+    functions: set[str],
+    jwks: Mapping[str, str] | None,
+    result: TemplateApis,
+    depth: int,
+) -> None:
+    try:
+        text = template.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError(f"cannot read: {error}", template) from None
+    document = parse_cfn_json(text, template)
+    resources = document.data.get("Resources") if isinstance(document.data, Mapping) else None
+    if not isinstance(resources, Mapping):
+        return
+    names: dict[str, str] = {}
+    children: list[Path] = []
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping):
+            continue
+        if resource.get("Type") == LAMBDA_FUNCTION:
+            names[str(logical_id)] = construct_name(str(logical_id), resource)
+        child = nested_template(template.parent, resource)
+        if child is not None and depth < _MAX_DEPTH:
+            children.append(child)
+    before = len(result.warnings)
+    TemplateReader(template, document, functions, jwks, names=names, result=result).read()
+    result.warnings[before:] = [_by_path(w, resources) for w in result.warnings[before:]]
+    for child in children:
+        _read_stack(child, functions, jwks, result, depth + 1)
+
+
+def _by_path(warning: str, resources: Mapping[str, Any]) -> str:
+    """A warning about a resource, named by its construct path (what the app's code calls it)
+    rather than by the logical id `cdk synth` made up."""
+    logical_id, sep, rest = warning.partition(":")
+    logical_id, dot, field = logical_id.partition(".")
+    resource = resources.get(logical_id)
+    if (
+        not sep
+        or not isinstance(resource, Mapping)
+        or CDK_PATH not in (resource.get("Metadata") or {})
+    ):
+        return warning
+    return construct_name(logical_id, resource) + dot + field + sep + rest
