@@ -5,16 +5,21 @@ says), a Function URL. Functions are named by construct path, as everywhere else
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from gateway.harness import ApiProcess
+from lamina.gateway.cdk_apis import read_cdk_apis
 
 
 def _fresh_assembly(root: Path) -> None:
@@ -114,3 +119,70 @@ def test_one_port_serves_both_apis_so_the_rest_proxy_takes_other_paths(shop: Api
     # port serves every API: what API Gateway's two hosts would tell apart is one table here.
     event = requests.put(shop.url + "/orders/7", timeout=30).json()["event"]
     assert event["resource"] == "/{proxy+}" and event["requestContext"]["stage"] == "prod"
+
+
+def test_events_generate_fills_in_a_cdk_functions_route(shop: ApiProcess) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lamina", "events", "generate", "--function", "ShopStack/Orders"],
+        cwd=shop.root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    event = json.loads(out.stdout)
+    assert (event["version"], event["routeKey"]) == ("2.0", "GET /orders/{id}")
+
+
+def _function(path: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"Handler": "handler.handler", "Runtime": "python3.12", "Code": "src"},
+        "Metadata": {"aws:cdk:path": f"{path}/Resource"},
+    }
+
+
+def test_a_nested_stacks_http_route_and_a_websocket_api_name_construct_paths(
+    tmp_path: Path,
+) -> None:
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    uri = {"Fn::Join": ["", ["arn:aws:apigateway:", {"Ref": "AWS::Region"},
+           ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["ChatAB12", "Arn"]},
+           "/invocations"]]}  # fmt: skip
+    target = {"Fn::Join": ["", ["integrations/", {"Ref": "WsInt"}]]}
+    top = {
+        "ChatAB12": _function("Top/Chat"),
+        "Ws": {"Type": "AWS::ApiGatewayV2::Api",
+               "Properties": {"ProtocolType": "WEBSOCKET", "Name": "ws"}},
+        "WsInt": {"Type": "AWS::ApiGatewayV2::Integration",
+                  "Properties": {"ApiId": {"Ref": "Ws"}, "IntegrationType": "AWS_PROXY",
+                                 "IntegrationUri": uri}},
+        "WsConnect": {"Type": "AWS::ApiGatewayV2::Route",
+                      "Properties": {"ApiId": {"Ref": "Ws"}, "RouteKey": "$connect",
+                                     "Target": target}},
+        "Inner": {"Type": "AWS::CloudFormation::Stack", "Properties": {},
+                  "Metadata": {"aws:asset:path": "TopInner.nested.template.json"}},
+    }  # fmt: skip
+    inner = {
+        "Ping1234": _function("Top/Inner/Ping"),
+        "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "HTTP"}},
+        "HttpInt": {"Type": "AWS::ApiGatewayV2::Integration",
+                    "Properties": {"ApiId": {"Ref": "Http"}, "IntegrationType": "AWS_PROXY",
+                                   "IntegrationUri": {"Fn::GetAtt": ["Ping1234", "Arn"]},
+                                   "PayloadFormatVersion": "2.0"}},
+        "HttpPing": {"Type": "AWS::ApiGatewayV2::Route",
+                     "Properties": {"ApiId": {"Ref": "Http"}, "RouteKey": "$default",
+                                    "Target": {"Fn::Join": ["", ["integrations/",
+                                                                 {"Ref": "HttpInt"}]]}}},
+    }  # fmt: skip
+    (assembly / "Top.template.json").write_text(json.dumps({"Resources": top}))
+    (assembly / "TopInner.nested.template.json").write_text(json.dumps({"Resources": inner}))
+    manifest = {"artifacts": {"Top": {"type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "Top.template.json"}}}}  # fmt: skip
+    (assembly / "manifest.json").write_text(json.dumps(manifest))
+    apis = read_cdk_apis(assembly / "manifest.json", {"Top/Chat", "Top/Inner/Ping"})
+    assert apis.warnings == []
+    assert [(r.route_key, r.function, r.payload_version) for r in apis.routes] == [
+        ("$default", "Top/Inner/Ping", "2.0")
+    ]
+    assert [(w.logical_id, w.routes) for w in apis.websocket_apis] == [
+        ("Ws", (("$connect", "Top/Chat"),))
+    ]

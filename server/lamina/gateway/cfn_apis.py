@@ -37,6 +37,8 @@ _MAX_DEPTH = 64  # of nested REST resources
 
 Value = Callable[[Any, str], Any]
 Warn = Callable[[str, str], None]
+Line = Callable[[str], int | None]
+Typed = Mapping[str, Mapping[str, Mapping[str, Any]]]  # type → logical id → properties
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,7 @@ class CfnApis:
     urls: list[RawUrl] = field(default_factory=list)
 
 
-def read_cfn_apis(
-    resources: Mapping[str, Any], value: Value, warn: Warn, line: Callable[[str], int | None]
-) -> CfnApis:
+def read_cfn_apis(resources: Mapping[str, Any], value: Value, warn: Warn, line: Line) -> CfnApis:
     typed: dict[str, dict[str, Mapping[str, Any]]] = {}
     for logical_id, resource in resources.items():
         if isinstance(resource, Mapping) and isinstance(resource.get("Properties"), Mapping):
@@ -87,9 +87,7 @@ def read_cfn_apis(
     return found
 
 
-def _for_api(
-    typed: Mapping[str, Mapping[str, Mapping[str, Any]]], kind: str, key: str, api: str
-) -> dict[str, Mapping[str, Any]]:
+def _for_api(typed: Typed, kind: str, key: str, api: str) -> dict[str, Mapping[str, Any]]:
     """The resources of type `kind` whose `key` refers to the API `api`."""
     return {k: p for k, p in typed.get(kind, {}).items() if logical_ref(p.get(key)) == api}
 
@@ -101,14 +99,7 @@ def _auth_warning(props: Mapping[str, Any], name: str, warn: Warn, value: Value)
 
 
 class _Rest:
-    def __init__(
-        self,
-        typed: Mapping[str, Mapping[str, Mapping[str, Any]]],
-        value: Value,
-        warn: Warn,
-        line: Callable[[str], int | None],
-        found: CfnApis,
-    ) -> None:
+    def __init__(self, typed: Typed, value: Value, warn: Warn, line: Line, found: CfnApis) -> None:
         self.typed, self.value, self.warn, self.line, self.found = typed, value, warn, line, found
         self.resources = typed.get(REST + "Resource", {})
 
@@ -176,13 +167,7 @@ class _Rest:
         self.found.routes.append(route)
 
 
-def _http_routes(
-    typed: Mapping[str, Mapping[str, Mapping[str, Any]]],
-    value: Value,
-    warn: Warn,
-    line: Callable[[str], int | None],
-    found: CfnApis,
-) -> None:
+def _http_routes(typed: Typed, value: Value, warn: Warn, line: Line, found: CfnApis) -> None:
     integrations = typed.get(V2 + "Integration", {})
     for api_name, api_props in typed.get(V2 + "Api", {}).items():
         if to_text(api_props.get("ProtocolType") or "").upper() != "HTTP":
