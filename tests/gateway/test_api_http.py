@@ -191,9 +191,8 @@ def test_lamina_api_without_api_events_says_so(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
-        f"error: {tmp_path / 'template.yaml'}: the template has no API events "
-        "(Events of Type Api or HttpApi) "
-        "nor FunctionUrlConfig to serve"
+        f"error: {tmp_path / 'template.yaml'}: nothing to serve: no API events "
+        "(Events of Type Api or HttpApi), API Gateway resources nor Function URLs"
     )
 
 

@@ -181,8 +181,8 @@ def build_api_server(
         notice(f"warning: {warning}")
     if not apis.routes and not apis.function_urls and not apis.websocket_apis:
         raise ProjectError(
-            "the template has no API events (Events of Type Api or HttpApi) "
-            "nor FunctionUrlConfig to serve",
+            "nothing to serve: no API events (Events of Type Api or HttpApi), API Gateway "
+            "resources nor Function URLs",
             project.template_path,
         )
     python = str(project.settings.get("python") or sys.executable)

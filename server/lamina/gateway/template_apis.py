@@ -3,7 +3,8 @@
 - a SAM template (and plain CloudFormation resources in it): template_reader;
 - a serverless.yml: its `http`/`httpApi` events as a template (serverless_apis), then the same;
 - a CDK app's cloud assembly (cdk.out/manifest.json): each stack's template (cdk_apis);
-- a Terraform configuration: not read yet, one warning says so.
+- a Terraform configuration: its `aws_api_gateway*` and `aws_lambda_function_url` resources,
+  as the CloudFormation resources they stand for (terraform_apis), then the same.
 
 Every reader fills the same TemplateApis: one route table, one payload code.
 """
@@ -39,13 +40,9 @@ def read_template_apis(
 
         return read_cdk_apis(path, functions, jwks)
     if path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json")):
-        return TemplateApis(
-            warnings=[
-                f"{path}: the API Gateway resources of a Terraform configuration "
-                "(aws_api_gateway_*, aws_apigatewayv2_*, aws_lambda_function_url) are not read: "
-                "lamina api serves the APIs of a SAM template, a CDK app or a serverless.yml"
-            ]
-        )
+        from lamina.gateway.terraform_apis import read_terraform_apis
+
+        return read_terraform_apis(path, functions, jwks, options)
     left_out: list[str] = []
     if is_serverless_file(path):
         document, left_out = serverless_document(path, options)

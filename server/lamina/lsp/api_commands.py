@@ -118,7 +118,7 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
     if apis is None or not (apis.routes or apis.function_urls or apis.websocket_apis):
         raise UserError(
             f"Lamina: {loaded.project.template_path.name} has no API events "
-            "(Events of Type Api or HttpApi) nor FunctionUrlConfig"
+            "(Events of Type Api or HttpApi), API Gateway resources nor Function URLs"
         )
     functions = loaded.project.functions
     configs = {name: await ls.state.runner.config_for(functions[name]) for name in apis.functions()}

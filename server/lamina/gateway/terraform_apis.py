@@ -1,0 +1,247 @@
+"""The APIs of a Terraform configuration, as the CloudFormation resources they stand for, so
+`lamina api` serves them as it serves a CDK app's (cfn_apis, through template_reader):
+
+- HTTP (and WebSocket) APIs: `aws_apigatewayv2_api` (`protocol_type`, `cors_configuration`,
+  `route_selection_expression`), `aws_apigatewayv2_stage` (`name`, `stage_variables`),
+  `aws_apigatewayv2_integration` (`integration_type`, `integration_uri`,
+  `payload_format_version`: 1.0 unless set, as Terraform's default, `timeout_milliseconds`),
+  `aws_apigatewayv2_route` (`route_key`, `target = "integrations/${...id}"`).
+- REST APIs: `aws_api_gateway_rest_api` (`binary_media_types`), `aws_api_gateway_resource`
+  (`parent_id`: the API's `root_resource_id` or another resource's `id`, `path_part`),
+  `aws_api_gateway_method` (`http_method`, `authorization`) with the
+  `aws_api_gateway_integration` of the same resource and method (`type`, `uri`,
+  `timeout_milliseconds`), `aws_api_gateway_stage` (`stage_name`, `variables`), or a
+  `aws_api_gateway_deployment`'s `stage_name`.
+- `aws_lambda_function_url` (`function_name`, `authorization_type`, `invoke_mode`, `cors`).
+
+A function is referred to as `aws_lambda_function.<name>.<attribute>` (invoke_arn, arn,
+function_name) or `module.<name>.<output>` (the lambda module's): the names Lamina gives the
+functions of the root module (project/terraform). Only the root module's resources are read;
+a counted (`count`, `for_each`) API resource is read once, as if it were not counted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lamina.gateway.template_reader import TemplateApis, TemplateReader
+from lamina.project.cfn_yaml import CfnDocument
+from lamina.project.terraform_config import Configuration
+from lamina.project.terraform_expressions import UNRESOLVED
+
+_REFERENCE = re.compile(
+    r"\$\{((?:aws_[a-z0-9_]+|module)\.[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.([a-z_]+)"
+)
+_FUNCTION_OWNERS = ("aws_lambda_function.", "module.")
+V2 = "AWS::ApiGatewayV2::"
+REST = "AWS::ApiGateway::"
+# CloudFormation's CORS keys for Terraform's (cors_configuration, cors).
+_CORS = {
+    "allow_credentials": "AllowCredentials",
+    "allow_headers": "AllowHeaders",
+    "allow_methods": "AllowMethods",
+    "allow_origins": "AllowOrigins",
+    "expose_headers": "ExposeHeaders",
+    "max_age": "MaxAge",
+}
+
+
+def read_terraform_apis(
+    path: Path,
+    functions: set[str],
+    jwks: Mapping[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> TemplateApis:
+    """The routes and URLs of the configuration in `path`'s folder, with `variables` as
+    `-var`s. Raises ProjectError naming file and line for a syntax error."""
+    config = Configuration(Path(os.path.abspath(path.parent)), os.environ, variables)
+    resources: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for _file, document in config.documents:
+        for entry in document.get("resource") or []:
+            for kind, named in entry.items() if isinstance(entry, Mapping) else ():
+                for name, body in named.items() if isinstance(named, Mapping) else ():
+                    if isinstance(body, Mapping) and kind in _TRANSLATIONS:
+                        address = f"{kind}.{name}"
+                        cfn_type, props = _TRANSLATIONS[kind](_Body(config, address, body))
+                        resources[address] = {"Type": cfn_type, "Properties": props}
+                    if kind == "aws_lambda_function" and isinstance(body, Mapping):
+                        names[f"{kind}.{name}"] = name
+                        resources[f"{kind}.{name}"] = _function(config, name, body)
+        for entry in document.get("module") or []:
+            for name in entry if isinstance(entry, Mapping) else ():
+                names[f"module.{name}"] = name
+    _join_rest_integrations(resources)
+    template = CfnDocument({"Resources": resources})
+    apis = TemplateReader(path, template, functions, jwks, names=names).read()
+    apis.warnings.extend(config.warnings)
+    return apis
+
+
+def _function(config: Configuration, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The function's FunctionName, when known before it is applied (its URL's id is made of
+    it, as for SAM); project/terraform has already warned about one that is not."""
+    warned = len(config.warnings)
+    function_name = config.resolve(body.get("function_name"), name)
+    del config.warnings[warned:]
+    known = (
+        isinstance(function_name, str)
+        and "${" not in function_name
+        and UNRESOLVED not in function_name
+    )
+    props = {"FunctionName": function_name} if known else {}
+    return {"Type": "AWS::Lambda::Function", "Properties": props}
+
+
+class _Body:
+    """One resource's arguments: references as CloudFormation's, the rest resolved."""
+
+    def __init__(self, config: Configuration, address: str, body: Mapping[str, Any]) -> None:
+        self.config, self.address, self.body = config, address, body
+
+    def value(self, key: str, default: Any = None) -> Any:
+        raw = self.body.get(key, default)
+        found = _REFERENCE.search(raw) if isinstance(raw, str) else None
+        if found is None:
+            return self.config.resolve(raw, f"{self.address}.{key}")
+        address, attribute = found.groups()
+        if attribute == "root_resource_id":
+            return {"Fn::GetAtt": [address, "RootResourceId"]}
+        if address.startswith(_FUNCTION_OWNERS):
+            return {"Fn::GetAtt": [address, "Arn"]}
+        return {"Ref": address}
+
+    def cors(self, key: str) -> dict[str, Any] | None:
+        blocks = self.body.get(key)
+        block = blocks[0] if isinstance(blocks, list) and blocks else blocks
+        if not isinstance(block, Mapping):
+            return None
+        resolved = self.config.resolve(dict(block), f"{self.address}.{key}")
+        return {_CORS[k]: v for k, v in resolved.items() if k in _CORS}
+
+    def present(self, **props: Any) -> dict[str, Any]:
+        return {key: value for key, value in props.items() if value is not None}
+
+
+def _v2_api(b: _Body) -> tuple[str, dict[str, Any]]:
+    return V2 + "Api", b.present(
+        ProtocolType=b.value("protocol_type"),
+        RouteSelectionExpression=b.value("route_selection_expression"),
+        CorsConfiguration=b.cors("cors_configuration"),
+    )
+
+
+def _v2_stage(b: _Body) -> tuple[str, dict[str, Any]]:
+    return V2 + "Stage", b.present(
+        ApiId=b.value("api_id"),
+        StageName=b.value("name"),
+        StageVariables=b.value("stage_variables"),
+    )
+
+
+def _v2_integration(b: _Body) -> tuple[str, dict[str, Any]]:
+    return V2 + "Integration", b.present(
+        ApiId=b.value("api_id"),
+        IntegrationType=b.value("integration_type"),
+        IntegrationUri=b.value("integration_uri"),
+        PayloadFormatVersion=b.value("payload_format_version", "1.0"),
+        TimeoutInMillis=b.value("timeout_milliseconds"),
+    )
+
+
+def _v2_route(b: _Body) -> tuple[str, dict[str, Any]]:
+    return V2 + "Route", b.present(
+        ApiId=b.value("api_id"),
+        RouteKey=b.value("route_key"),
+        Target=b.value("target"),
+        AuthorizationType=b.value("authorization_type"),
+    )
+
+
+def _rest_api(b: _Body) -> tuple[str, dict[str, Any]]:
+    return REST + "RestApi", b.present(BinaryMediaTypes=b.value("binary_media_types"))
+
+
+def _rest_resource(b: _Body) -> tuple[str, dict[str, Any]]:
+    return REST + "Resource", b.present(
+        RestApiId=b.value("rest_api_id"),
+        ParentId=b.value("parent_id"),
+        PathPart=b.value("path_part"),
+    )
+
+
+def _rest_method(b: _Body) -> tuple[str, dict[str, Any]]:
+    return REST + "Method", b.present(
+        RestApiId=b.value("rest_api_id"),
+        ResourceId=b.value("resource_id"),
+        HttpMethod=b.value("http_method"),
+        AuthorizationType=b.value("authorization"),
+    )
+
+
+def _rest_integration(b: _Body) -> tuple[str, dict[str, Any]]:
+    return "Terraform::ApiGateway::Integration", b.present(  # joined to its Method below
+        ResourceId=b.value("resource_id"),
+        HttpMethod=b.value("http_method"),
+        Type=b.value("type"),
+        Uri=b.value("uri"),
+        TimeoutInMillis=b.value("timeout_milliseconds"),
+    )
+
+
+def _rest_stage(b: _Body) -> tuple[str, dict[str, Any]]:
+    return REST + "Stage", b.present(
+        RestApiId=b.value("rest_api_id"),
+        StageName=b.value("stage_name"),
+        Variables=b.value("variables"),
+    )
+
+
+def _rest_deployment(b: _Body) -> tuple[str, dict[str, Any]]:
+    return REST + "Deployment", b.present(
+        RestApiId=b.value("rest_api_id"), StageName=b.value("stage_name")
+    )
+
+
+def _function_url(b: _Body) -> tuple[str, dict[str, Any]]:
+    return "AWS::Lambda::Url", b.present(
+        TargetFunctionArn=b.value("function_name"),
+        AuthType=b.value("authorization_type"),
+        InvokeMode=b.value("invoke_mode"),
+        Cors=b.cors("cors"),
+    )
+
+
+_TRANSLATIONS = {
+    "aws_apigatewayv2_api": _v2_api,
+    "aws_apigatewayv2_stage": _v2_stage,
+    "aws_apigatewayv2_integration": _v2_integration,
+    "aws_apigatewayv2_route": _v2_route,
+    "aws_api_gateway_rest_api": _rest_api,
+    "aws_api_gateway_resource": _rest_resource,
+    "aws_api_gateway_method": _rest_method,
+    "aws_api_gateway_integration": _rest_integration,
+    "aws_api_gateway_stage": _rest_stage,
+    "aws_api_gateway_deployment": _rest_deployment,
+    "aws_lambda_function_url": _function_url,
+}
+
+
+def _join_rest_integrations(resources: dict[str, Any]) -> None:
+    """Each aws_api_gateway_integration into the Method of its resource and method, as
+    CloudFormation's Method holds its Integration. `http_method` may name the method
+    (`aws_api_gateway_method.m.http_method`) or repeat its verb."""
+    methods = {k: r["Properties"] for k, r in resources.items() if r["Type"] == REST + "Method"}
+    for address in [k for k, r in resources.items() if r["Type"].startswith("Terraform::")]:
+        integration = resources.pop(address)["Properties"]
+        verb = integration.pop("HttpMethod", None)
+        resource = integration.pop("ResourceId", None)
+        for name, method in methods.items():
+            if verb == {"Ref": name} or (
+                resource == method.get("ResourceId") and verb == method.get("HttpMethod")
+            ):
+                method["Integration"] = integration
