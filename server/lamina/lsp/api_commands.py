@@ -69,8 +69,9 @@ def _may_have_routes(path: Path) -> bool:
     """False when the template can't define a route, URL or WebSocket API: every one of them
     names an `Api` (Api, HttpApi, AWS::ApiGateway*, WebSocket ApiId) or a `Url` (FunctionUrlConfig,
     AWS::Lambda::Url). Parsing a 10,000-function template for its routes took seconds, on the
-    event loop, in the first lens request. A CDK app's manifest names none: its stacks may."""
-    if path.name == "manifest.json":
+    event loop, in the first lens request. A CDK app's manifest names none (its stacks may),
+    nor need a Terraform configuration's main.tf (its APIs may be in another file)."""
+    if path.name == "manifest.json" or path.name.endswith((".tf", ".tf.json")):
         return True
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
