@@ -186,3 +186,19 @@ def test_a_nested_stacks_http_route_and_a_websocket_api_name_construct_paths(
     assert [(w.logical_id, w.routes) for w in apis.websocket_apis] == [
         ("Ws", (("$connect", "Top/Chat"),))
     ]
+
+
+def test_the_rest_apis_mock_options_method_answers_the_preflight(shop: ApiProcess) -> None:
+    # defaultCorsPreflightOptions: an OPTIONS method whose MOCK integration answers with the
+    # Access-Control-* headers; the proxy's function is not called for it.
+    response = requests.options(
+        shop.url + "/items/1",
+        headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert response.headers["Access-Control-Allow-Methods"] == (
+        "OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD"
+    )
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    assert response.content == b""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lamina.gateway.cors import http_rules
+from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
@@ -35,6 +35,14 @@ PROXY = "AWS_PROXY"
 CDK_REST_STAGE = "prod"  # a RestApi's stage when the template deploys none (CDK's default)
 _MAX_DEPTH = 64  # of nested REST resources
 
+# The preflight's Access-Control-* response headers, as SAM's REST `Cors` keys.
+_PREFLIGHT = {
+    "allow-origin": "AllowOrigin",
+    "allow-methods": "AllowMethods",
+    "allow-headers": "AllowHeaders",
+    "max-age": "MaxAge",
+    "allow-credentials": "AllowCredentials",
+}
 Value = Callable[[Any, str], Any]
 Warn = Callable[[str, str], None]
 Line = Callable[[str], int | None]
@@ -131,6 +139,7 @@ class _Rest:
     def read(self) -> None:
         for api_name, api_props in self.typed.get(REST + "RestApi", {}).items():
             stage, variables = self.stage(api_name)
+            methods = _for_api(self.typed, REST + "Method", "RestApiId", api_name)
             binary = self.value(api_props.get("BinaryMediaTypes"), f"{api_name}.BinaryMediaTypes")
             api = Api(
                 logical_id=api_name,
@@ -139,9 +148,31 @@ class _Rest:
                 binary_media_types=tuple(to_text(t) for t in binary or ()),
                 stage_variables=variables,
                 source_line=self.line(api_name),
+                cors=rest_rules(self.preflight(methods)),
             )
-            for name, props in _for_api(self.typed, REST + "Method", "RestApiId", api_name).items():
+            for name, props in methods.items():
                 self.method(api, name, props)
+
+    def preflight(self, methods: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+        """The CORS an OPTIONS method's MOCK integration answers with (CDK's
+        `defaultCorsPreflightOptions`), as SAM's `Cors` keys; the first such method's."""
+        for name, props in methods.items():
+            integration = props.get("Integration") or {}
+            verb = to_text(self.value(props.get("HttpMethod"), name) or "").upper()
+            if verb != "OPTIONS" or str(integration.get("Type", "")).upper() != "MOCK":
+                continue
+            answers = integration.get("IntegrationResponses") or [{}]
+            headers = self.value(answers[0].get("ResponseParameters"), name) or {}
+            prefix = "method.response.header.access-control-"
+            found = {
+                _PREFLIGHT[k.lower()[len(prefix) :]]: v
+                for k, v in headers.items()
+                if k.lower().startswith(prefix) and k.lower()[len(prefix) :] in _PREFLIGHT
+            }
+            if "AllowCredentials" in found:
+                found["AllowCredentials"] = str(found["AllowCredentials"]).strip("'") == "true"
+            return found or None
+        return None
 
     def method(self, api: Api, name: str, props: Mapping[str, Any]) -> None:
         integration = props.get("Integration")

@@ -23,7 +23,11 @@ webhook = lambda_.Function(
     function_name="shop-webhook",
 )
 rest = apigw.LambdaRestApi(
-    stack, "ShopApi", handler=items, deploy_options=apigw.StageOptions(variables={"color": "blue"})
+    stack,
+    "ShopApi",
+    handler=items,
+    deploy_options=apigw.StageOptions(variables={"color": "blue"}),
+    default_cors_preflight_options=apigw.CorsOptions(allow_origins=["https://shop.example"]),
 )
 rest.root.add_resource("legacy").add_method("GET", apigw.HttpIntegration("https://example.com/"))
 http = apigwv2.HttpApi(stack, "HttpApi")
