@@ -41,6 +41,10 @@ def test_what_is_not_served_is_named_by_address(shop: ApiProcess) -> None:
         "(only AWS_PROXY is served)"
     ) in log
     assert "are not read" not in log
+    assert (
+        f"warning: {shop.root}: not read, lamina api serves the APIs without them: "
+        "aws_apigatewayv2_authorizer.jwt\n"
+    ) in log
 
 
 def test_a_rest_proxy_method_gets_the_1_0_event_on_the_stage(shop: ApiProcess) -> None:

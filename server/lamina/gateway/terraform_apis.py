@@ -37,6 +37,15 @@ _REFERENCE = re.compile(
     r"\$\{((?:aws_[a-z0-9_]+|module)\.[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.([a-z_]+)"
 )
 _FUNCTION_OWNERS = ("aws_lambda_function.", "module.")
+_API_KINDS = ("aws_api_gateway_", "aws_apigatewayv2_")
+# What only a non-proxy integration or the deployment itself needs: nothing to say about them.
+_AROUND = (
+    "aws_api_gateway_method_response",
+    "aws_api_gateway_integration_response",
+    "aws_api_gateway_account",
+    "aws_api_gateway_method_settings",
+    "aws_apigatewayv2_deployment",
+)
 V2 = "AWS::ApiGatewayV2::"
 REST = "AWS::ApiGateway::"
 # CloudFormation's CORS keys for Terraform's (cors_configuration, cors).
@@ -61,10 +70,13 @@ def read_terraform_apis(
     config = Configuration(Path(os.path.abspath(path.parent)), os.environ, variables)
     resources: dict[str, Any] = {}
     names: dict[str, str] = {}
+    unread: list[str] = []
     for _file, document in config.documents:
         for entry in document.get("resource") or []:
             for kind, named in entry.items() if isinstance(entry, Mapping) else ():
                 for name, body in named.items() if isinstance(named, Mapping) else ():
+                    if kind.startswith(_API_KINDS) and kind not in (*_TRANSLATIONS, *_AROUND):
+                        unread.append(f"{kind}.{name}")
                     if isinstance(body, Mapping) and kind in _TRANSLATIONS:
                         address = f"{kind}.{name}"
                         cfn_type, props = _TRANSLATIONS[kind](_Body(config, address, body))
@@ -79,6 +91,11 @@ def read_terraform_apis(
     template = CfnDocument({"Resources": resources})
     apis = TemplateReader(path, template, functions, jwks, names=names).read()
     apis.warnings.extend(config.warnings)
+    if unread:
+        apis.warnings.append(
+            f"{path.parent}: not read, lamina api serves the APIs without them: "
+            + ", ".join(unread)
+        )
     return apis
 
 
