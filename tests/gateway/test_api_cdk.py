@@ -158,6 +158,9 @@ def test_a_nested_stacks_http_route_and_a_websocket_api_name_construct_paths(
         "WsConnect": {"Type": "AWS::ApiGatewayV2::Route",
                       "Properties": {"ApiId": {"Ref": "Ws"}, "RouteKey": "$connect",
                                      "Target": target}},
+        "WsAuth": {"Type": "AWS::ApiGatewayV2::Authorizer",
+                   "Properties": {"ApiId": {"Ref": "Ws"}, "AuthorizerType": "REQUEST"},
+                   "Metadata": {"aws:cdk:path": "Top/Ws/Auth/Resource"}},
         "Inner": {"Type": "AWS::CloudFormation::Stack", "Properties": {},
                   "Metadata": {"aws:asset:path": "TopInner.nested.template.json"}},
     }  # fmt: skip
@@ -179,7 +182,10 @@ def test_a_nested_stacks_http_route_and_a_websocket_api_name_construct_paths(
                 "properties": {"templateFile": "Top.template.json"}}}}  # fmt: skip
     (assembly / "manifest.json").write_text(json.dumps(manifest))
     apis = read_cdk_apis(assembly / "manifest.json", {"Top/Chat", "Top/Inner/Ping"})
-    assert apis.warnings == []
+    assert apis.warnings == [
+        f"{assembly / 'manifest.json'}: not read, lamina api serves the APIs without them: "
+        "Top/Ws/Auth (AWS::ApiGatewayV2::Authorizer)"
+    ]
     assert [(r.route_key, r.function, r.payload_version) for r in apis.routes] == [
         ("$default", "Top/Inner/Ping", "2.0")
     ]

@@ -23,6 +23,13 @@ from lamina.project.spec import ProjectError
 from lamina.project.template import LAMBDA_FUNCTION
 
 _MAX_DEPTH = 5  # of nested stacks, as project/cdk reads them
+_API_TYPES = ("AWS::ApiGateway::", "AWS::ApiGatewayV2::")
+# Read (cfn_apis, websocket_apis), or what changes nothing here: the CloudWatch role's Account,
+# a Deployment's, responses and models of non-proxy integrations.
+_READ_OR_AROUND = {
+    "RestApi", "Resource", "Method", "Stage", "Deployment", "Api", "Route", "Integration",
+    "RouteResponse", "Account", "IntegrationResponse", "Model", "GatewayResponse",
+}  # fmt: skip
 
 
 def read_cdk_apis(
@@ -33,8 +40,13 @@ def read_cdk_apis(
     manifest or a template is broken."""
     result = TemplateApis()
     assembly = Path(os.path.abspath(manifest.parent))
+    unread: list[str] = []
     for template, _stack in stack_templates(assembly):
-        _read_stack(template, functions, jwks, result, depth=0)
+        _read_stack(template, functions, jwks, result, unread, depth=0)
+    if unread:
+        result.warnings.append(
+            f"{manifest}: not read, lamina api serves the APIs without them: " + ", ".join(unread)
+        )
     return result
 
 
@@ -43,6 +55,7 @@ def _read_stack(
     functions: set[str],
     jwks: Mapping[str, str] | None,
     result: TemplateApis,
+    unread: list[str],
     depth: int,
 ) -> None:
     try:
@@ -58,7 +71,10 @@ def _read_stack(
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping):
             continue
-        if resource.get("Type") == LAMBDA_FUNCTION:
+        kind = str(resource.get("Type"))
+        if kind.startswith(_API_TYPES) and kind.split("::")[-1] not in _READ_OR_AROUND:
+            unread.append(f"{construct_name(str(logical_id), resource)} ({kind})")
+        if kind == LAMBDA_FUNCTION:
             names[str(logical_id)] = construct_name(str(logical_id), resource)
         child = nested_template(template.parent, resource)
         if child is not None and depth < _MAX_DEPTH:
@@ -67,7 +83,7 @@ def _read_stack(
     TemplateReader(template, document, functions, jwks, names=names, result=result).read()
     result.warnings[before:] = [_by_path(w, resources) for w in result.warnings[before:]]
     for child in children:
-        _read_stack(child, functions, jwks, result, depth + 1)
+        _read_stack(child, functions, jwks, result, unread, depth + 1)
 
 
 def _by_path(warning: str, resources: Mapping[str, Any]) -> str:
