@@ -208,3 +208,43 @@ def test_the_rest_apis_mock_options_method_answers_the_preflight(shop: ApiProces
     )
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
     assert response.content == b""
+
+
+def test_broken_api_resources_are_each_named_and_the_rest_is_served(tmp_path: Path) -> None:
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    api = {"Ref": "Rest"}
+    proxy = {"Type": "AWS_PROXY", "Uri": {"Fn::GetAtt": ["Fn1", "Arn"]}}
+    resources = {
+        "Fn1": _function("S/Fn"),
+        "Rest": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+        "Stage": {"Type": "AWS::ApiGateway::Stage",
+                  "Properties": {"RestApiId": api, "StageName": "v1", "Variables": "oops"}},
+        "Lost": {"Type": "AWS::ApiGateway::Method",
+                 "Properties": {"RestApiId": api, "HttpMethod": "GET", "Integration": proxy,
+                                "ResourceId": {"Ref": "Nowhere"}}},
+        "Slow": {"Type": "AWS::ApiGateway::Method",
+                 "Properties": {"RestApiId": api, "HttpMethod": "GET",
+                                "Integration": {**proxy, "TimeoutInMillis": "soon"},
+                                "ResourceId": {"Fn::GetAtt": ["Rest", "RootResourceId"]}}},
+        "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "HTTP"}},
+        "Orphan": {"Type": "AWS::ApiGatewayV2::Route",
+                   "Properties": {"ApiId": {"Ref": "Http"}, "RouteKey": "GET /x",
+                                  "Target": "integrations/none"}},
+        "Url": {"Type": "AWS::Lambda::Url", "Properties": {"TargetFunctionArn": "arn:aws:x"}},
+    }  # fmt: skip
+    (assembly / "S.template.json").write_text(json.dumps({"Resources": resources}))
+    manifest = {"artifacts": {"S": {"type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "S.template.json"}}}}  # fmt: skip
+    (assembly / "manifest.json").write_text(json.dumps(manifest))
+    apis = read_cdk_apis(assembly / "manifest.json", {"S/Fn"})
+    assert [(r.route_key, r.function, r.timeout_ms, r.api.stage) for r in apis.routes] == [
+        ("GET /", "S/Fn", None, "v1")
+    ]
+    assert apis.routes[0].api.stage_variables == ()
+    assert sorted(apis.warnings) == [
+        "Lost: its resource path is not one this template defines; skipped",
+        "Orphan: its Target is no integration of this template; skipped",
+        "Slow: TimeoutInMillis soon is not a number; the default is used",
+        "Url: its TargetFunctionArn names no function of this template; skipped",
+    ]

@@ -100,6 +100,20 @@ def _for_api(typed: Typed, kind: str, key: str, api: str) -> dict[str, Mapping[s
     return {k: p for k, p in typed.get(kind, {}).items() if logical_ref(p.get(key)) == api}
 
 
+def _pairs(variables: Any) -> tuple[tuple[str, str], ...]:
+    """Stage variables as sorted pairs (none when they are not a mapping)."""
+    items = variables.items() if isinstance(variables, Mapping) else ()
+    return tuple(sorted((str(k), to_text(v)) for k, v in items))
+
+
+def _millis(timeout: Any, name: str, warn: Warn) -> int | None:
+    try:
+        return int(timeout) if timeout else None
+    except (TypeError, ValueError):
+        warn(name, f"TimeoutInMillis {to_text(timeout)} is not a number; the default is used")
+        return None
+
+
 def _auth_warning(props: Mapping[str, Any], name: str, warn: Warn, value: Value) -> None:
     auth = to_text(value(props.get("AuthorizationType"), name) or "NONE")
     if auth.upper() != "NONE":
@@ -127,8 +141,7 @@ class _Rest:
 
     def stage(self, api: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         for name, props in _for_api(self.typed, REST + "Stage", "RestApiId", api).items():
-            variables = self.value(props.get("Variables"), f"{name}.Variables") or {}
-            pairs = tuple(sorted((str(k), to_text(v)) for k, v in variables.items()))
+            pairs = _pairs(self.value(props.get("Variables"), f"{name}.Variables"))
             return to_text(self.value(props.get("StageName"), f"{name}.StageName")), pairs
         for name, props in _for_api(self.typed, REST + "Deployment", "RestApiId", api).items():
             stage = self.value(props.get("StageName"), f"{name}.StageName")
@@ -161,8 +174,11 @@ class _Rest:
             verb = to_text(self.value(props.get("HttpMethod"), name) or "").upper()
             if verb != "OPTIONS" or str(integration.get("Type", "")).upper() != "MOCK":
                 continue
-            answers = integration.get("IntegrationResponses") or [{}]
-            headers = self.value(answers[0].get("ResponseParameters"), name) or {}
+            answers = integration.get("IntegrationResponses")
+            first = answers[0] if isinstance(answers, list) and answers else {}
+            headers = self.value((first or {}).get("ResponseParameters"), name)
+            if not isinstance(headers, Mapping):
+                return None
             prefix = "method.response.header.access-control-"
             found = {
                 _PREFLIGHT[k.lower()[len(prefix) :]]: v
@@ -193,7 +209,7 @@ class _Rest:
         timeout = self.value(integration.get("TimeoutInMillis"), name)
         method = to_text(self.value(props.get("HttpMethod"), f"{name}.HttpMethod") or ANY)
         route = RawRoute(
-            api, method, path, function, "1.0", int(timeout) if timeout else None, name
+            api, method, path, function, "1.0", _millis(timeout, name, self.warn), name
         )
         self.found.routes.append(route)
 
@@ -213,9 +229,7 @@ def _http_routes(typed: Typed, value: Value, warn: Warn, line: Line, found: CfnA
             logical_id=api_name,
             kind=ApiKind.HTTP,
             stage=stage,
-            stage_variables=tuple(
-                sorted((str(k), to_text(v)) for k, v in value(variables, api_name).items())
-            ),
+            stage_variables=_pairs(value(variables, api_name)),
             source_line=line(api_name),
             cors=http_rules(value(api_props.get("CorsConfiguration"), api_name)),
         )
@@ -239,6 +253,6 @@ def _http_routes(typed: Typed, value: Value, warn: Warn, line: Line, found: CfnA
             found.routes.append(
                 RawRoute(
                     api, method, path.strip(), function, version,
-                    int(timeout) if timeout else None, name,
+                    _millis(timeout, name, warn), name,
                 )
             )  # fmt: skip
