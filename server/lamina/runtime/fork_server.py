@@ -82,7 +82,8 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._socket = ours
         self._children: dict[int, ForkedProcess] = {}
-        self._replies: list[ForkedProcess] = []
+        self._replies: list[tuple[ForkedProcess, bool]] = []  # and whether a spare took it
+        self._spares: dict[str, process_limits.Cap] = {}  # kind -> the cap its spare joined
         self._reply = threading.Condition()
         self._ready = threading.Event()
         self._closed = False
@@ -119,10 +120,11 @@ class ForkServer:
             if kind == "ready":
                 self._ready.set()
             elif kind == "pid":  # registered here, before its exit can be read
-                child = ForkedProcess(int(rest))
+                number, _, spare = rest.partition(" ")
+                child = ForkedProcess(int(number))
                 self._children[child.pid] = child
                 with self._reply:
-                    self._replies.append(child)
+                    self._replies.append((child, spare == "spare"))
                     self._reply.notify()
             elif kind == "exit":
                 pid, status = (int(part) for part in rest.split())
@@ -140,14 +142,48 @@ class ForkServer:
     def ready(self) -> bool:
         return self._ready.is_set() and not self._closed and self.proc.poll() is None
 
-    def spawn(self, request: dict[str, Any], output_fd: int) -> ForkedProcess:
-        """Start one environment; raises OSError if the server is gone."""
+    def spawn(
+        self, request: dict[str, Any], output_fd: int, cap: process_limits.Cap
+    ) -> ForkedProcess:
+        """Start one environment (handed to the spare of its kind, if one is ready: then `cap`
+        becomes the spare's, whose cgroup it has joined), and make a spare ready for the next
+        one; raises OSError if the server is gone."""
+        kind = _kind(request)
         with self._reply:
-            socket.send_fds(self._socket, [json.dumps(request).encode()], [output_fd])
+            message = json.dumps({**request, "kind": kind}).encode()
+            socket.send_fds(self._socket, [message], [output_fd])
             while not self._replies:
                 if self._closed or not self._reply.wait(10):
                     raise OSError("the fork server did not answer")
-            return self._replies.pop(0)
+            child, took_spare = self._replies.pop(0)
+            spare = self._spares.pop(kind, None)
+            if took_spare and spare is not None:
+                planned = process_limits.Cap(cap.cgroup, None)
+                cap.cgroup, cap.rlimit = spare.cgroup, spare.rlimit
+                process_limits.release(planned)  # never joined: an empty folder
+            elif spare is not None:
+                process_limits.release(spare)  # that spare is gone
+            self._make_spare(kind, request["sandbox"] is not None)
+            return child
+
+    def _make_spare(self, kind: str, isolated: bool) -> None:
+        """Ask for a spare for the next cold start of this kind, with a pids cgroup of its own."""
+        cap = process_limits.plan(user_namespace=isolated)
+        if _kind_of(cap, isolated) != kind:  # the cap changed meanwhile: no spare
+            process_limits.release(cap)
+            return
+        spare = {
+            "spare": kind,
+            "cgroup": _cgroup(cap),
+            "sandbox": isolated,
+            "max_processes": cap.rlimit,
+        }
+        try:
+            self._socket.send(json.dumps(spare).encode())
+        except OSError:
+            process_limits.release(cap)
+            return
+        self._spares[kind] = cap
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -157,6 +193,8 @@ class ForkServer:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5)
         self._socket.close()
+        while self._spares:  # they die with the server (PR_SET_PDEATHSIG)
+            process_limits.release(self._spares.popitem()[1])
 
 
 def _own_group_dying_with_us() -> Callable[[], None]:
@@ -169,6 +207,25 @@ def _own_group_dying_with_us() -> Callable[[], None]:
             setup()
 
     return prepare
+
+
+def _kind(request: dict[str, Any]) -> str:
+    """What a spare must have done ahead to take this request: the sandbox or not, which cap."""
+    sandbox = request["sandbox"]
+    rlimit = None if sandbox is None else sandbox["max_processes"]
+    return _kind_name(request["cgroup"] is not None, sandbox is not None, rlimit)
+
+
+def _kind_of(cap: process_limits.Cap, isolated: bool) -> str:
+    return _kind_name(cap.cgroup is not None, isolated, cap.rlimit)
+
+
+def _kind_name(cgroup: bool, isolated: bool, rlimit: int | None) -> str:
+    return f"{'sandbox' if isolated else 'plain'} {'cgroup' if cgroup else 'no-cgroup'} {rlimit}"
+
+
+def _cgroup(cap: process_limits.Cap) -> str | None:
+    return str(cap.cgroup) if cap.cgroup else None
 
 
 def startup_env(env: dict[str, str]) -> dict[str, str]:
@@ -219,7 +276,7 @@ def request_for(
         "cwd": str(config.code_dir),
         "env": env,
         "args": [config.handler],
-        "cgroup": str(cap.cgroup) if cap.cgroup else None,
+        "cgroup": _cgroup(cap),
         "sandbox": None,
     }
     if isolated:
@@ -235,7 +292,11 @@ def request_for(
 
 
 def fork(
-    python: str, request: dict[str, Any], output_fd: int, isolated: bool
+    python: str,
+    request: dict[str, Any],
+    output_fd: int,
+    isolated: bool,
+    cap: process_limits.Cap,
 ) -> ForkedProcess | None:
     """The child forked by a ready fork server; None: take the exec path. The sandbox is only
     forked once this machine is known to allow it (the exec path finds out and falls back; a
@@ -249,9 +310,16 @@ def fork(
     if server is None:
         return None
     try:
-        return server.spawn(request, output_fd)
+        return server.spawn(request, output_fd, cap)
     except OSError:
         return None
+
+
+def spare_cgroups() -> set[Path]:
+    """The pids cgroups the spares have joined (each becomes the next environment's)."""
+    with _lock:
+        servers = list(_servers.values())
+    return {cap.cgroup for s in servers for cap in list(s._spares.values()) if cap.cgroup}
 
 
 @atexit.register
