@@ -28,6 +28,7 @@ import functools
 import gc
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -137,7 +138,10 @@ _spares: dict = {}  # type: ignore[type-arg]  # kind's name -> _Spare
 
 def _wait_as_spare(line: socket.socket, other_end: socket.socket) -> None:
     other_end.close()
-    _own_pages()
+    # Not at once: the cold start this spare follows is still running its init, on the same
+    # cores. A request that comes meanwhile takes the spare as it is.
+    if not select.select([line], [], [], _OWN_PAGES_AFTER_S)[0]:
+        _own_pages()
     data, fds, _, _ = socket.recv_fds(line, 1 << 20, 1)
     if not data or not fds:  # the fork server is gone, or stopped this spare
         os._exit(0)
@@ -182,6 +186,7 @@ def _own_pages() -> None:
         os.close(pagemap)
 
 
+_OWN_PAGES_AFTER_S = 0.1
 _POPULATE_WRITE = 23  # MADV_POPULATE_WRITE
 _LARGEST_REGION = 1 << 28
 
