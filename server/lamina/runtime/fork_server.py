@@ -84,6 +84,7 @@ class ForkServer:
         self._children: dict[int, ForkedProcess] = {}
         self._replies: list[tuple[ForkedProcess, bool]] = []  # and whether a spare took it
         self._spares: dict[str, process_limits.Cap] = {}  # kind -> the cap its spare joined
+        self._wanted: dict[str, bool] = {}  # kinds (-> isolated) asked for while it started
         self._reply = threading.Condition()
         self._ready = threading.Event()
         self._closed = False
@@ -118,7 +119,11 @@ class ForkServer:
                 break
             kind, _, rest = message.decode().partition(" ")
             if kind == "ready":
-                self._ready.set()
+                with self._reply:
+                    self._ready.set()
+                    for wanted, isolated in self._wanted.items():
+                        self._make_spare(wanted, isolated)
+                    self._wanted.clear()
             elif kind == "pid":  # registered here, before its exit can be read
                 number, _, spare = rest.partition(" ")
                 child = ForkedProcess(int(number))
@@ -165,6 +170,15 @@ class ForkServer:
                 process_limits.release(spare)  # that spare is gone
             self._make_spare(kind, request["sandbox"] is not None)
             return child
+
+    def want_spare(self, kind: str, isolated: bool) -> None:
+        """A cold start of this kind went the exec path while the server started: have a spare
+        ready for the next one as soon as the server is."""
+        with self._reply:
+            if not self._ready.is_set():
+                self._wanted[kind] = isolated
+            elif kind not in self._spares:
+                self._make_spare(kind, isolated)
 
     def _make_spare(self, kind: str, isolated: bool) -> None:
         """Ask for a spare for the next cold start of this kind, with a pids cgroup of its own."""
@@ -237,9 +251,12 @@ def startup_env(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
+def server_for(
+    python: str, env: dict[str, str], kind: str | None = None, isolated: bool = False
+) -> ForkServer | None:
     """The ready fork server for this interpreter and start-up variables, or None (then one is
-    started for next time, and this environment takes the exec path)."""
+    started for next time, with a spare of `kind` once ready, and this environment takes the
+    exec path)."""
     if os.environ.get("LAMINA_FORK_SERVER", "1") == "0":  # turned off: every cold start execs
         return None
     wanted = startup_env(env)
@@ -251,6 +268,8 @@ def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
                 _servers.move_to_end(key)
                 return server
             if server.proc.poll() is None and not server._closed:
+                if kind is not None:
+                    server.want_spare(kind, isolated)
                 return None  # still starting
             server.stop()
             del _servers[key]
@@ -258,7 +277,9 @@ def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
             _, oldest = _servers.popitem(last=False)
             oldest.stop()
         try:
-            _servers[key] = ForkServer(python, wanted)
+            _servers[key] = server = ForkServer(python, wanted)
+            if kind is not None:
+                server.want_spare(kind, isolated)
         except OSError as e:
             log.info("no fork server for %s: %s", python, e)
     return None
@@ -306,7 +327,7 @@ def fork(
         return None
     if "AWS_LAMBDA_EXEC_WRAPPER" in request["env"]:
         return None
-    server = server_for(python, request["env"])
+    server = server_for(python, request["env"], _kind(request), isolated)
     if server is None:
         return None
     try:

@@ -17,6 +17,7 @@ processes and threads count. Otherwise the cap is off. Either is said once (in t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -166,6 +167,14 @@ def release(cap: Cap) -> None:
             _kill_members(folder)
             time.sleep(0.005)
     log.warning("cannot remove %s: processes are still in it", folder)
+
+
+async def release_off_loop(cap: Cap | None) -> None:
+    """`release`, in a thread: removing a cgroup that just held processes can take the kernel
+    tens of milliseconds (more while killed processes wait for a core to exit on), which must
+    not stall the event loop, where a new environment may be starting meanwhile."""
+    if cap is not None and cap.cgroup is not None:
+        await asyncio.to_thread(release, cap)
 
 
 def _kill_members(folder: Path) -> None:
