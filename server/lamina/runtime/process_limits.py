@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import signal
@@ -94,19 +95,17 @@ class Cap:
                 os.close(fd)
 
 
-_count = 0
+_numbers = itertools.count(1)  # next() is atomic: the fork server's reader thread plans too
 
 
 def plan(user_namespace: bool) -> Cap:
     """The cap for the next environment. `user_namespace`: whether it gets its own user
     namespace (the sandbox), where RLIMIT_NPROC counts only its own processes."""
-    global _count
     parent = _own_pids_cgroup()
     reason = "no pids cgroup on this system"
     if parent is not None and (parent / "cgroup.procs").exists():
         _sweep(parent)
-        _count += 1
-        folder = parent / f"{_PREFIX}{os.getpid()}-{_count}"
+        folder = parent / f"{_PREFIX}{os.getpid()}-{next(_numbers)}"
         try:
             folder.mkdir(exist_ok=True)
             (folder / "pids.max").write_text(f"{MAX_PROCESSES}\n")

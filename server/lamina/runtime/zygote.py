@@ -191,13 +191,23 @@ _POPULATE_WRITE = 23  # MADV_POPULATE_WRITE
 _LARGEST_REGION = 1 << 28
 
 
-def _forked(control: socket.socket, parent: int, kind: dict, then: Callable[[], None]) -> int:  # type: ignore[type-arg]
+def _forked(
+    control: socket.socket,
+    parent: int,
+    kind: dict,  # type: ignore[type-arg]
+    then: Callable[[], None],
+    output_fd: int | None = None,
+) -> int:
     """Fork a child that gets `_ready` for `kind`, then does `then()`; its pid (SIGCHLD is
-    blocked meanwhile, so its exit is told only after its pid)."""
+    blocked meanwhile, so its exit is told only after its pid). `output_fd`: where the child's
+    output goes from the start (a sandbox that fails says why in the function's log)."""
     gc.freeze()  # the child's collections never touch (and so copy) the server's objects
     pid = os.fork()
     if pid == 0:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
+        if output_fd is not None:
+            os.dup2(output_fd, 1)
+            os.dup2(output_fd, 2)
         _ready(kind, control, parent)
         then()
         sys.exit(0)  # the runtime client returned: the interpreter exits as a script's would
@@ -268,7 +278,8 @@ def main() -> None:
             control.send(f"pid {spare.pid} spare".encode())
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
             continue
-        pid = _forked(control, parent, _kind(request), functools.partial(_run, request, fds[0]))
+        run = functools.partial(_run, request, fds[0])
+        pid = _forked(control, parent, _kind(request), run, output_fd=fds[0])
         os.close(fds[0])
         children.add(pid)
         control.send(f"pid {pid}".encode())
