@@ -7,13 +7,20 @@ import json
 import time
 from pathlib import Path
 
-from emulator.harness import ROLE, handler_zip, make_client, start_emulator, unique
+from emulator.harness import (
+    ROLE,
+    handler_zip,
+    make_client,
+    start_emulator,
+    stored_code_keys,
+    unique,
+)
 
 GC_WAIT_S = 30.0  # the store removes unused code ~2 s after the change; generous under load
 
 
 def stored_keys(data: Path) -> set[str]:
-    return {p.stem for p in (data / "code").glob("*.zip")}
+    return stored_code_keys(data)
 
 
 def wait_for_keys(data: Path, expected: set[str]) -> set[str]:
