@@ -91,18 +91,22 @@ class CodeStore:
             if self._pins[key] <= 0:
                 del self._pins[key]
 
-    def set_refs(self, owner: str, keys: Iterable[str]) -> None:
-        """The keys `owner` (a function) refers to; none removes the owner."""
+    def set_refs(self, owner: str, keys: Iterable[str]) -> frozenset[str]:
+        """The keys `owner` (a function) refers to; none removes the owner. Returns the keys it
+        referred to until now."""
         frozen = frozenset(keys)
         with self._lock:
             old = self._refs.pop(owner, frozenset())
             if frozen:
                 self._refs[owner] = frozen
+            if frozen == old:
+                return old
             self._ref_counts.update(frozen)
             self._ref_counts.subtract(old)
             for key in old - frozen:
                 if self._ref_counts[key] <= 0:
                     del self._ref_counts[key]
+        return old
 
     def referenced(self, key: str) -> bool:
         """Whether an owner (a function, a layer version) refers to `key`."""
@@ -137,7 +141,8 @@ class CodeStore:
         sha = base64.b64encode(digest).decode("ascii")
         self.pin(key)
         try:
-            if self.has_zip(key):
+            # Rows only: the same bytes stored as a file (by an older Lamina) get a row too.
+            if key in self._rows:
                 return CodeObject(sha, key, len(data)), False
             unpacked_size = verify_package(data)
         except BaseException:

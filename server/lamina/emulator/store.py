@@ -179,15 +179,19 @@ class FunctionStore:
                 "ON CONFLICT(name) DO UPDATE SET data = excluded.data",
                 (state.name, meta),
             )
-            conn.executemany("INSERT INTO versions (name, version, data) VALUES (?, ?, ?)", added)
-            conn.executemany("DELETE FROM versions WHERE name = ? AND version = ?", removed)
+            if added:
+                conn.executemany(
+                    "INSERT INTO versions (name, version, data) VALUES (?, ?, ?)", added
+                )
+            if removed:
+                conn.executemany("DELETE FROM versions WHERE name = ? AND version = ?", removed)
 
         await self.db.run_async(write)
-        previous = self._functions.get(state.name)
         self._functions[state.name] = state
-        self.code.set_refs(state.name, state.code_keys())
+        keys = state.code_keys()
+        dropped = self.code.set_refs(state.name, keys) - keys
         self._notify(state.name, state)
-        if previous is not None and previous.code_keys() - state.code_keys():
+        if dropped:
             self.collect_garbage()
 
     async def delete(self, name: str) -> None:
