@@ -6,7 +6,8 @@ main: before/after a change in one run) or with every SQLite write in a worker t
 
 Each round makes one of each call (CreateFunction, UpdateFunctionCode, PublishVersion,
 CreateAlias, GetFunction) against each server, interleaved so shared-machine noise falls on all
-alike. Prints medians and each lamina variant's ratio to moto's median. The baseline's server/
+alike. Prints medians and each lamina variant's ratio to moto's median, and each server's CPU
+time per round (steadier than latency when other jobs load the machine). The baseline's server/
 is exported with `git archive` to a temp dir and put first on its PYTHONPATH.
 """
 
@@ -78,9 +79,11 @@ def main() -> int:
         zips = [package(root, i) for i in range(args.rounds + 1)]
         names = control_functions(clients, zips[0])
         samples: dict[str, dict[str, list[float]]] = {t: {op: [] for op in OPS} for t in clients}
+        cpu_before = {name: cpu_seconds(server) for name, server in servers.items()}
         for i in range(args.rounds):
             for target, lam in clients.items():
                 control_round(samples[target], lam, names[target], zips[i], zips[i + 1], f"a{i}")
+        cpu = {n: (cpu_seconds(s) - cpu_before[n]) * 1000 / args.rounds for n, s in servers.items()}
         print(f"{args.rounds} rounds, medians in ms; ratio = lamina / moto; {load()}")
         header = "".join(f" {t:>8}" for t in clients)
         ratios = "".join(f" {t[:5] + '/m':>7}" for t in variants)
@@ -90,10 +93,22 @@ def main() -> int:
             cells = "".join(f" {medians[t]:8.2f}" for t in clients)
             shares = "".join(f" {medians[t] / medians['moto']:7.2f}" for t in variants)
             print(f"  {op:<12}{cells}{shares}")
+        # CPU time waits for no run queue: the steadier figure on a loaded machine.
+        cells = "".join(f" {cpu[t]:8.2f}" for t in clients)
+        shares = "".join(f" {cpu[t] / cpu['moto']:7.2f}" for t in variants)
+        print(f"  {'server CPU':<12}{cells}{shares}   (ms per round of the five calls)")
     finally:
         for server in servers.values():
             server.close()
     return 0
+
+
+def cpu_seconds(server: Server) -> float:
+    """User and system CPU time the server's process has used so far."""
+    import psutil
+
+    times = psutil.Process(server.proc.pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def load() -> str:
