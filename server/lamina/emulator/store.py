@@ -133,8 +133,8 @@ class FunctionStore:
 
     async def ingest(self, data: bytes) -> CodeObject:
         """Check and store a zip: a small one on the event loop, as a row committed before this
-        returns (a WAL append: creating, writing and renaming a file cost UpdateFunctionCode
-        most of its time), a larger one as a file, off the loop. The key stays pinned (safe
+        returns (a WAL append; creating, writing and renaming a file cost more CPU and waited on
+        the file system's journal: docs/emulator.md, Speed), a larger one as a file, off the loop. The key stays pinned (safe
         from the garbage collector) until `unpin`; call it after the commit that refers to it,
         or on failure."""
         if not (self.db.inline and len(data) <= INLINE_ZIP_BYTES):
