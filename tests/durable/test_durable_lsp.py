@@ -132,9 +132,10 @@ async def test_send_callback_from_a_lens_and_a_code_action(client: Any, tmp_path
     assert ended[0].status == "SUCCEEDED"
     assert json.loads(json.dumps(ended[0].result._asdict())) == {"approved": "yes"}
 
-    # The callback has completed: sending it again is AWS's error, and the server goes on.
+    # The callback has completed: sending it again is AWS's error (a closed callback), and the
+    # server goes on.
     with pytest.raises(JsonRpcException) as again:
         await execute(client, "lamina.sendCallback", arguments)
-    assert "ResourceNotFoundException" in str(again.value)
+    assert "CallbackTimeoutException" in str(again.value)
     after = await execute(client, "lamina.durableExecutions", {})
     assert [e["status"] for e in after] == ["SUCCEEDED"]
