@@ -75,6 +75,9 @@ async def test_run_reports_each_event_and_the_result(client: Any, tmp_path: Path
     assert "WaitStarted            sleep  (86400 s wait)" in history
     assert "StepSucceeded          double  -> 42" in history
     assert ledger.read_text().split() == ["add", "double"]
+    # The editor's log says where the handler's Lambda calls go.
+    said = [m.message for m in client.log_messages if done["executionArn"] in m.message]
+    assert any("AWS_ENDPOINT_URL_LAMBDA" in m and "http://127.0.0.1:" in m for m in said), said
 
     # As it happened: one notification per history event, in order, then the end.
     ended = await wait_for(lambda: client.durable_executions, 30)
