@@ -1,6 +1,6 @@
 """Bad input to a durable function on `lamina serve` and under `lamina invoke`: code changed
-between invocations (a non-deterministic replay), a step result beyond the checkpoint's size
-limit. Each ends the execution with an error that names the cause, and what was checkpointed
+between invocations (a non-deterministic replay), a step result beyond AWS's 256 KB or the
+6 MB a durable API request may carry. Each ends the execution with an error that names the cause, and what was checkpointed
 before stays as it was."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from emulator.harness import wait_until
 
 from durable.conftest import FUNCTIONS, durable_zip
@@ -49,25 +50,66 @@ def test_a_non_deterministic_replay_fails_the_execution_naming_the_operation(
     assert after[-1]["EventType"] == "ExecutionFailed"
 
 
+@pytest.mark.parametrize(
+    ("size", "error"),
+    [
+        # AWS's limit for one step's result (payload_limits.py)
+        (
+            300_000,
+            "InvalidParameterValueException) when calling the CheckpointDurableExecution "
+            "operation: STEP output payload size must be less than or equal to 262144 bytes",
+        ),
+        # the emulator's for a durable API request
+        (TOO_LARGE, "RequestTooLargeException) when calling the CheckpointDurableExecution"),
+    ],
+    ids=["over-256-KB", "over-6-MB"],
+)
 def test_a_step_result_over_the_limit_fails_the_execution(
-    lam: Any, durable_function: Callable[..., str]
+    lam: Any, durable_function: Callable[..., str], size: int, error: str
 ) -> None:
     name = durable_function("big_step")
     lam.update_function_configuration(FunctionName=name, MemorySize=512)
-    response = lam.invoke(FunctionName=name, Payload=json.dumps({"size": TOO_LARGE}).encode())
+    response = lam.invoke(FunctionName=name, Payload=json.dumps({"size": size}).encode())
     assert response["FunctionError"] == "Unhandled"
-    error = json.loads(response["Payload"].read())
-    assert "RequestTooLargeException" in error["errorMessage"], error
-    assert "CheckpointDurableExecution" in error["errorMessage"]
+    answer = json.loads(response["Payload"].read())
+    assert error in answer["errorMessage"], answer
 
     arn = response["DurableExecutionArn"]
     assert status(lam, arn) == "FAILED"
     events = history(lam, arn)
     kinds = [e["EventType"] for e in events]
     # The step before it succeeded and stays so; the big one never did.
-    assert kinds.count("StepSucceeded") == 1 and kinds[-1] == "ExecutionFailed"
-    started = [e["Name"] for e in events if e["EventType"] == "StepStarted"]
-    assert started == ["first", "big"]
+    succeeded = [e["Name"] for e in events if e["EventType"] == "StepSucceeded"]
+    assert succeeded == ["first"] and kinds[-1] == "ExecutionFailed"
+
+
+def test_the_limit_counts_bytes_and_applies_to_steps_and_child_contexts() -> None:
+    from aws_durable_execution_sdk_python.lambda_service import (
+        OperationAction,
+        OperationType,
+        OperationUpdate,
+    )
+    from aws_durable_execution_sdk_python_testing.exceptions import (
+        InvalidParameterValueException,
+    )
+
+    from lamina.durable.payload_limits import OUTPUT_LIMIT_BYTES, check_output_sizes
+
+    def update(kind: OperationType, payload: str) -> OperationUpdate:
+        return OperationUpdate("1", kind, OperationAction.SUCCEED, payload=payload)
+
+    at_limit = "x" * OUTPUT_LIMIT_BYTES
+    check_output_sizes([update(OperationType.STEP, at_limit)])
+    # Fewer characters than the limit, more bytes (two per character in UTF-8).
+    wide = "\u00e9" * (OUTPUT_LIMIT_BYTES // 2 + 1)
+    for kind, payload in ((OperationType.STEP, at_limit + "x"), (OperationType.CONTEXT, wide)):
+        with pytest.raises(InvalidParameterValueException) as refused:
+            check_output_sizes([update(OperationType.STEP, "ok"), update(kind, payload)])
+        assert str(refused.value) == (
+            f"{kind.value} output payload size must be less than or equal to 262144 bytes"
+        )
+    # The execution's own result is not a step's: its limit is the response's.
+    check_output_sizes([update(OperationType.EXECUTION, at_limit * 2)])
 
 
 TEMPLATE = """\
