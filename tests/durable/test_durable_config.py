@@ -4,6 +4,7 @@ that start after it changed (their ExecutionTimeout)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,21 @@ def test_durable_config_out_of_bounds_is_refused(
     error = refused.value.response["Error"]
     assert error["Code"] == "ValidationException"
     assert f"at '{member}' failed to satisfy constraint" in error["Message"]
+
+
+def test_a_synchronous_invoke_answers_with_the_execution_timing_out(
+    lam: Any, durable_function: Callable[..., str], tmp_path: Path
+) -> None:
+    """RequestResponse waits up to the ExecutionTimeout when it is under 15 minutes: the
+    execution's own timeout ends it (--skip-time never skips that), and the answer is that
+    outcome, not "still running"."""
+    name = durable_function("callback_workflow", ExecutionTimeout=3)
+    payload = {"callback_file": str(tmp_path / "callback-id")}
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload).encode())
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    arn = response["DurableExecutionArn"]
+    execution = lam.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "TIMED_OUT"
+    assert error["errorMessage"] == execution["Error"]["ErrorMessage"]
+    assert "timed out after 3 seconds" in error["errorMessage"], error
