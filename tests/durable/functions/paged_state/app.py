@@ -14,6 +14,9 @@ def handler(event, context: DurableContext):
     parts = [context.step(lambda _, c=c: c * SIZE, name=f"part-{c}") for c in PARTS]
     context.wait(Duration.from_seconds(86400), name="sleep")
     return context.step(
-        lambda _: {"lengths": sorted({len(p) for p in parts}), "heads": "".join(p[0] for p in parts)},
+        lambda _: {
+            "lengths": sorted({len(p) for p in parts}),
+            "heads": "".join(p[0] for p in parts),
+        },
         name="summary",
     )
