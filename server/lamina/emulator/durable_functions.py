@@ -126,6 +126,8 @@ def durable_service(emu: Emulator) -> DurableService:
 # synchronous limit (15 minutes, less if the execution timeout is lower); Event answers 202 at
 # once. Both give the execution's ARN in X-Amz-Durable-Execution-Arn, as AWS does.
 SYNC_LIMIT_S = 900
+# How long past its ExecutionTimeout a synchronous Invoke waits for the execution to end.
+TIMEOUT_GRACE_S = 5
 ARN_HEADER = "X-Amz-Durable-Execution-Arn"
 NAME_HEADER = "X-Amz-Durable-Execution-Name"
 # AWS's testing runner marks its own handler invocations with this header; with it, an Invoke of
@@ -163,13 +165,15 @@ async def start_execution(
     response_headers = {ARN_HEADER: arn, "x-amzn-RequestId": str(uuid.uuid4())}
     if invocation_type == "Event":
         return web.Response(status=202, headers=response_headers)
-    if not await service.wait(arn, min(SYNC_LIMIT_S, timeout)):
+    # An execution cannot outlive its ExecutionTimeout: under the 15 minutes, wait for it to
+    # end (its timeout fires on the service's timer, a moment after this wait would).
+    limit = min(SYNC_LIMIT_S, timeout + TIMEOUT_GRACE_S)
+    if not await service.wait(arn, limit):
         response_headers["X-Amz-Function-Error"] = "Unhandled"
         error = {
             "errorType": "Sandbox.Timedout",
             "errorMessage": f"The durable execution {arn} is still running after the "
-            f"{min(SYNC_LIMIT_S, timeout)} s a synchronous invocation may wait; follow it "
-            "with GetDurableExecution",
+            f"{limit} s a synchronous invocation may wait; follow it with GetDurableExecution",
         }
         return web.json_response(error, headers=response_headers)
     from lamina.durable.service import describe
