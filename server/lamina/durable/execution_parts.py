@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lamina.durable.fast_json import dumps_text, loads
@@ -109,11 +109,8 @@ def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -
     for part, attr in MAPS.items():
         mapping = getattr(execution, attr)
         before_map = saved.maps.get(part, {})
-        if mapping == before_map:
-            continue
-        for key, value in mapping.items():
-            if before_map.get(key, _ABSENT) != value:
-                rows.append((arn, part, str(key), dumps_text(value)))
+        for key, value in changed_items(mapping, before_map):
+            rows.append((arn, part, str(key), dumps_text(value)))
         for key in before_map.keys() - mapping.keys():
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE durable_execution_arn = ? AND part = ? AND key = ?",
@@ -134,6 +131,15 @@ def changed_indexes(items: list[Any], before: list[Any], by_value: bool) -> Iter
     common = min(len(items), len(before))
     differ = itertools.compress(range(common), map(changed, items, before))
     return itertools.chain(differ, range(common, len(items)))
+
+
+def changed_items(mapping: dict[str, Any], before: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    """The entries of `mapping` that `before` does not have as they are, compared in C when
+    the values are hashable (the maps hold numbers, mostly)."""
+    try:
+        return mapping.items() - before.items()
+    except TypeError:  # an unhashable value
+        return [(k, v) for k, v in mapping.items() if before.get(k, _ABSENT) != v]
 
 
 def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, Any], bool]:
