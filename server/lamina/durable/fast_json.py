@@ -4,6 +4,7 @@ than json at the shell and parts a save writes, and at a checkpoint's request an
 What orjson refuses and json takes (integers beyond 64 bits; NaN to read) goes to json. Unlike
 json, orjson writes NaN and infinities as null (JSON has none; nothing durable holds them).
 Datetimes are epoch seconds, as the testing runner's own serializer writes them in answers.
+Text is UTF-8 where json wrote \\u escapes: the same JSON to any reader (botocore, the SDK).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def _timestamp(value: Any) -> float:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON bytes (TypeError for what JSON cannot hold)."""
+    """Compact JSON bytes (TypeError or ValueError, as json raises them, for what JSON cannot
+    hold)."""
     try:
         return orjson.dumps(value, default=_timestamp, option=_OPTIONS)
     except orjson.JSONEncodeError:

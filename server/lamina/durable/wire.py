@@ -167,5 +167,5 @@ def _payload(response: HTTPResponse) -> bytes:
     orjson; the runner's serializer's own error for what JSON cannot hold."""
     try:
         return fast_json.dumps(response.body)
-    except TypeError:
+    except (TypeError, ValueError):
         return response.body_to_bytes()
