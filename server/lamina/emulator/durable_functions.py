@@ -9,6 +9,7 @@ GetFunction/GetFunctionConfiguration like Lambda does).
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -25,7 +26,10 @@ from lamina.emulator.model import VersionConfig
 from lamina.runtime.invocation import InvocationRequest
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from lamina.durable.chained import FindTarget
+    from lamina.durable.fast_front import Answer
     from lamina.durable.function_runner import FunctionOutcome, RunFunction
     from lamina.durable.service import DurableService, StartRequest
 
@@ -108,6 +112,24 @@ def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
         open_now()
     else:
         emu.durable_opener = open_now
+
+
+def serving_site(
+    emu: Emulator, runner: web.BaseRunner, sock: socket.socket, **kw: Any
+) -> web.BaseSite:
+    """The site for the emulator's socket. With the durable extra, checkpoints are answered
+    before aiohttp sees them (durable/fast_front.py), also when the service opens later, on
+    first use: until it is open there is no execution to checkpoint, and the front hands
+    them to aiohttp, whose route answers (fast_front.py imports no durable SDK)."""
+    if missing_reason() is not None:
+        return web.SockSite(runner, sock, **kw)
+    from lamina.durable.fast_front import DurableFrontSite
+
+    def checkpoint(method: str, raw_path: str, body: bytes) -> Answer | Future[Answer] | None:
+        service = emu.durable
+        return None if service is None else service.wire.checkpoint(method, raw_path, body)
+
+    return DurableFrontSite(runner, sock, checkpoint, **kw)
 
 
 def durable_service(emu: Emulator) -> DurableService:
