@@ -177,8 +177,8 @@ class PlainHttp(asyncio.Protocol):
         length = 0
         for line in lines[1:]:
             name, colon, value = line.partition(b":")
-            if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
-                return None  # malformed, or obsolete line folding
+            if not colon or not name or b" " in name or b"\t" in name:
+                return None  # malformed, or obsolete line folding (a line starting blank)
             lower = name.lower()
             if lower in _HAND_OFF:
                 return None
