@@ -33,6 +33,7 @@ log = logging.getLogger("lamina.gateway")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 MAX_HEAD_BYTES = 64 * 1024  # beyond: aiohttp's answer (431/400)
+KEEP_ALIVE_S = 75.0  # an idle kept connection is closed after this long (aiohttp's default)
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 # Request headers that this layer leaves to aiohttp.
@@ -102,6 +103,7 @@ class PlainHttp(asyncio.Protocol):
         self._closed = False
         self._peer = "127.0.0.1"
         self._drained: asyncio.Future[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None
         self.transport: asyncio.Transport | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------
@@ -112,14 +114,20 @@ class PlainHttp(asyncio.Protocol):
         if peer:
             self._peer = peer[0]
         self._connections.add(self)
+        self._wait_idle()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        if self._idle is not None:
+            self._idle.cancel()
         self._connections.discard(self)
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
     def data_received(self, data: bytes) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
         self._buffer += data
         if not self._busy:
             self._next()
@@ -140,6 +148,12 @@ class PlainHttp(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def _wait_idle(self) -> None:
+        """Close the connection if the client sends nothing for KEEP_ALIVE_S (idle between
+        requests, or stalled in one)."""
+        if self._idle is None:
+            self._idle = asyncio.get_running_loop().call_later(KEEP_ALIVE_S, self.close)
+
     # --- requests --------------------------------------------------------------------------
 
     def _next(self) -> None:
@@ -147,8 +161,10 @@ class PlainHttp(asyncio.Protocol):
         buffer = self._buffer
         end = buffer.find(b"\r\n\r\n")
         if end < 0:
-            if len(buffer) > MAX_HEAD_BYTES:
-                self._hand_off()
+            if len(buffer) > MAX_HEAD_BYTES or b"\n\n" in buffer:
+                self._hand_off()  # too long, or lines ended by a bare LF
+            else:
+                self._wait_idle()
             return
         parsed = self._parse(bytes(buffer[:end]))
         if parsed is None:
@@ -156,6 +172,7 @@ class PlainHttp(asyncio.Protocol):
             return
         method, target, version, headers, length = parsed
         if len(buffer) < end + 4 + length:
+            self._wait_idle()
             return  # the body is still coming
         body = bytes(buffer[end + 4 : end + 4 + length])
         del buffer[: end + 4 + length]
@@ -199,6 +216,9 @@ class PlainHttp(asyncio.Protocol):
         if transport is None or self._closed:
             return
         self._connections.discard(self)
+        if self._idle is not None:
+            self._idle.cancel()  # aiohttp keeps its own time
+            self._idle = None
         handler = self._aiohttp()
         transport.set_protocol(handler)
         handler.connection_made(transport)
@@ -229,8 +249,7 @@ class PlainHttp(asyncio.Protocol):
         if self._paused:
             self._paused = False
             self.transport.resume_reading()
-        if self._buffer:
-            self._next()
+        self._next()
 
     @staticmethod
     def _keep_alive(request: HttpRequest) -> bool:
