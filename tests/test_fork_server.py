@@ -114,6 +114,75 @@ async def test_a_forked_environment_sees_what_an_exec_one_sees(
         assert seen["pid"] == 2 and seen["proc"] == 2
 
 
+def started_before(pid: int, uptime_s: float) -> bool:
+    """Whether process `pid` was started before the system's uptime was `uptime_s`."""
+    with open(f"/proc/{pid}/stat") as f:
+        start_ticks = int(f.read().rpartition(")")[2].split()[19])
+    return start_ticks < uptime_s * os.sysconf("SC_CLK_TCK")
+
+
+def uptime() -> float:
+    with open("/proc/uptime") as f:
+        return float(f.read().split()[0])
+
+
+@pytest.mark.parametrize("isolated", [False, True], ids=["plain", "sandbox"])
+async def test_the_next_cold_start_is_a_spare_made_ahead_that_sees_what_an_exec_one_sees(
+    write_function: Any, isolated: bool
+) -> None:
+    """After a forked start, the fork server makes a spare ready (forked, in its pids cgroup,
+    namespaces entered): the next cold start of that kind is its process, started before it."""
+    if isolated and not sandbox.available():
+        pytest.skip("no user, mount and PID namespaces here")
+    config = write_function(PROBE)
+    options = RuntimeOptions(sandbox=isolated, fork_server=True)
+    await forked_cold(config, options, {})
+    await asyncio.sleep(0.1)  # a clock tick or more: /proc's start times count in ticks
+    before = uptime()
+    async with RuntimePool(options) as pool:
+        result = await pool.invoke(config, InvocationRequest.from_json({}))
+        (env,) = pool.environments(config)
+        assert env._child is not None and isinstance(env._child.proc, fork_server.ForkedProcess)
+        assert started_before(env._child.proc.pid, before)
+        cap = env._child.cap
+        assert cap is not None
+        cgroup = cap.cgroup
+        if cgroup is not None:  # the spare's, joined ahead: the environment's now
+            members = (cgroup / "cgroup.procs").read_text().split()
+            assert str(env._child.proc.pid) in members
+    if cgroup is not None:
+        assert not cgroup.exists()  # removed with the environment
+    execd, _ = await cold(config, RuntimeOptions(sandbox=isolated, fork_server=False), {})
+    assert result.ok and execd.ok, (result.payload, execd.payload)
+    assert comparable(result) == comparable(execd)
+    seen = json.loads(result.payload)
+    assert seen["fds"] == ["0", "1", "2", "3", "4"], seen["fds"]
+    if isolated:
+        assert seen["pid"] == 2 and seen["proc"] == 2
+
+
+@pytest.mark.parametrize("isolated", [False, True], ids=["plain", "sandbox"])
+async def test_a_spare_killed_from_outside_costs_nothing_but_its_head_start(
+    write_function: Any, isolated: bool
+) -> None:
+    if isolated and not sandbox.available():
+        pytest.skip("no user, mount and PID namespaces here")
+    config = write_function(PROBE)
+    options = RuntimeOptions(sandbox=isolated, fork_server=True)
+    await forked_cold(config, options, {})
+    spares = []
+    for server in fork_server._servers.values():
+        pid = server.proc.pid
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            spares += [int(child) for child in f.read().split()]
+    assert spares
+    for spare in spares:
+        os.kill(spare, signal.SIGKILL)
+    assert wait_gone(spares) == []
+    result = await forked_cold(config, options, {})
+    assert result.ok, result.payload
+
+
 async def test_errors_are_the_same_forked_or_execd(write_function: Any) -> None:
     config = write_function(PROBE)
     forked = await forked_cold(

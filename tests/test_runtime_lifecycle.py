@@ -11,6 +11,7 @@ import signal
 from typing import Any
 
 import pytest
+from process_table import alive
 
 from lamina.runtime import sandbox
 from lamina.runtime.config import RuntimeOptions
@@ -255,6 +256,28 @@ async def test_retire_ends_idle_environments_and_new_code_runs(write_function: A
         assert env.state is EnvironmentState.DEAD
         result = await pool.invoke(config, InvocationRequest())
         assert result.cold and result.payload == b'"v2"'
+
+
+async def test_retire_without_waiting_starts_the_next_before_the_old_one_has_ended(
+    write_function: Any,
+) -> None:
+    """A save's path: the old environment leaves the pool at once and ends in the background;
+    the next invoke runs the new code in a new one; close() waits for the old one's end."""
+    config = write_function("def handler(event, context):\n    return 'v1'\n")
+    pool = RuntimePool()
+    try:
+        assert (await pool.invoke(config, InvocationRequest())).payload == b'"v1"'
+        (old,) = pool.environments(config)
+        old_pid = old.pid
+        (config.code_dir / "app.py").write_text("def handler(event, context):\n    return 'v2'\n")
+        assert await pool.retire(config.function_name, wait=False) == 1
+        assert pool.environments(config) == []
+        result = await pool.invoke(config, InvocationRequest())
+        assert result.cold and result.payload == b'"v2"'
+        assert pool.environments(config) != [old]
+    finally:
+        await pool.close()
+    assert old.state is EnvironmentState.DEAD and old_pid is not None and not alive(old_pid)
 
 
 async def test_idle_environments_are_reaped(write_function: Any) -> None:

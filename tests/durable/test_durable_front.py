@@ -29,6 +29,31 @@ def connection(server: EmulatorProcess) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
 
 
+def test_the_front_answers_once_the_service_has_opened_on_first_use(
+    skip_time_emulator: EmulatorProcess,
+) -> None:
+    """The service opens on first use when the data dir has no durable state yet (as in this
+    fixture's); the front must take checkpoints from then on. aiohttp names itself in a
+    `Server` header; the front's answer has none, and carries a request id as AWS's do."""
+    conn = connection(skip_time_emulator)
+    try:  # any durable API call opens the service
+        listed = ask(conn, "GET", "/2025-12-01/functions/nobody/durable-executions")
+        assert listed[0] == 200 or listed[1] == "ResourceNotFoundException", listed
+    finally:
+        conn.close()
+    conn = connection(skip_time_emulator)
+    try:
+        conn.request("POST", CHECKPOINT, body=BODY, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+    finally:
+        conn.close()
+    assert response.status == 404
+    assert response.getheader("x-amzn-ErrorType") == "ResourceNotFoundException"
+    assert response.getheader("Server") is None, response.getheaders()
+    assert response.getheader("x-amzn-RequestId")
+
+
 def test_a_connection_is_handed_to_aiohttp_at_its_first_other_request(
     skip_time_emulator: EmulatorProcess,
 ) -> None:

@@ -64,6 +64,8 @@ def test_whole_execution_with_skip_time(project: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"result": 42}
     assert done.stderr.count("REPORT RequestId:") == 2  # the first run, then the replay
+    # Said before it runs: the handler's own Lambda client reaches Lamina too.
+    assert "Orders is a durable function: its AWS_ENDPOINT_URL_LAMBDA points at" in done.stderr
     history = done.stderr.split("--- history of ", 1)[1]
     assert "WaitStarted            sleep  (86400 s wait)" in history
     assert "StepSucceeded          double  -> 42" in history

@@ -75,6 +75,9 @@ async def test_run_reports_each_event_and_the_result(client: Any, tmp_path: Path
     assert "WaitStarted            sleep  (86400 s wait)" in history
     assert "StepSucceeded          double  -> 42" in history
     assert ledger.read_text().split() == ["add", "double"]
+    # The editor's log says where the handler's Lambda calls go.
+    said = [m.message for m in client.log_messages if done["executionArn"] in m.message]
+    assert any("AWS_ENDPOINT_URL_LAMBDA" in m and "http://127.0.0.1:" in m for m in said), said
 
     # As it happened: one notification per history event, in order, then the end.
     ended = await wait_for(lambda: client.durable_executions, 30)
@@ -132,9 +135,10 @@ async def test_send_callback_from_a_lens_and_a_code_action(client: Any, tmp_path
     assert ended[0].status == "SUCCEEDED"
     assert json.loads(json.dumps(ended[0].result._asdict())) == {"approved": "yes"}
 
-    # The callback has completed: sending it again is AWS's error, and the server goes on.
+    # The callback has completed: sending it again is AWS's error (a closed callback), and the
+    # server goes on.
     with pytest.raises(JsonRpcException) as again:
         await execute(client, "lamina.sendCallback", arguments)
-    assert "ResourceNotFoundException" in str(again.value)
+    assert "CallbackTimeoutException" in str(again.value)
     after = await execute(client, "lamina.durableExecutions", {})
     assert [e["status"] for e in after] == ["SUCCEEDED"]

@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -93,6 +94,18 @@ def raw_zip(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def stored_code_keys(data_dir: Path) -> set[str]:
+    """The keys of the zips a data dir holds: small ones are rows of the database's code_zips
+    table, larger ones files in code/ (read while the server runs: SQLite's WAL allows it)."""
+    keys = {p.stem for p in (data_dir / "code").glob("*.zip")}
+    conn = sqlite3.connect(f"file:{data_dir / 'emulator.sqlite3'}?mode=ro", uri=True)
+    try:
+        keys.update(str(key) for (key,) in conn.execute("SELECT key FROM code_zips"))
+    finally:
+        conn.close()
+    return keys
 
 
 def unique(prefix: str = "fn") -> str:

@@ -9,7 +9,14 @@ import threading
 import time
 from pathlib import Path
 
-from emulator.harness import ROLE, handler_zip, make_client, start_emulator, unique
+from emulator.harness import (
+    ROLE,
+    handler_zip,
+    make_client,
+    start_emulator,
+    stored_code_keys,
+    unique,
+)
 from lamina.deploy.package import code_sha256
 
 UPDATES = 100
@@ -65,7 +72,7 @@ def test_sigkill_during_updates(tmp_path: Path) -> None:
         # No half-written leftovers, and only the current code is kept.
         assert not list((data / "code").glob(".tmp-*"))
         assert not list((data / "unpacked").glob(".tmp-*"))
-        assert len(list((data / "code").glob("*.zip"))) == 1
+        assert len(stored_code_keys(data)) == 1
         # It goes on working.
         lam.update_function_code(FunctionName=name, ZipFile=handler_zip("after"))
         assert json.loads(lam.invoke(FunctionName=name)["Payload"].read())["answer"] == "after"

@@ -21,6 +21,7 @@ from emulator.harness import (
     make_client,
     plain_zip,
     start_emulator,
+    stored_code_keys,
     symlink_zip,
     unique,
 )
@@ -52,11 +53,12 @@ def hostile() -> dict[str, bytes]:
 
 
 def snapshot(data_dir: Path) -> list[str]:
+    """The store's files and its stored zips (small ones are database rows)."""
     files = []
     for folder in ("code", "unpacked"):
         for path in sorted((data_dir / folder).rglob("*")):
             files.append(str(path.relative_to(data_dir)))
-    return files
+    return files + sorted(stored_code_keys(data_dir))
 
 
 def evil_files(root: Path) -> list[Path]:

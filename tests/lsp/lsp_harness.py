@@ -250,6 +250,37 @@ async def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
         await asyncio.sleep(0.02)
 
 
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines()) if text in line)
+
+
+async def code_actions(
+    client: Any,
+    path: Path,
+    line: int,
+    only: list[str] | None = None,
+    diagnostics: list[types.Diagnostic] | None = None,
+) -> list[dict[str, Any]]:
+    """The actions as JSON: lsprotocol's client-side hook reads any action that has a command
+    as a bare Command (losing its kind), so the answer is read without it."""
+    at = types.Range(
+        start=types.Position(line=line, character=0), end=types.Position(line=line, character=0)
+    )
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+        range=diagnostics[0].range if diagnostics else at,
+        context=types.CodeActionContext(diagnostics=diagnostics or [], only=only),
+    )
+    protocol = client.protocol
+    original = protocol.get_result_type
+    protocol.get_result_type = lambda method: None
+    try:
+        raw = await protocol.send_request_async(types.TEXT_DOCUMENT_CODE_ACTION, params)
+    finally:
+        protocol.get_result_type = original
+    return [a._asdict() if hasattr(a, "_asdict") else a for a in raw or []]
+
+
 ECHO_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31

@@ -9,11 +9,18 @@ import shutil
 from pathlib import Path
 
 import requests
-from lsp_harness import StartClient, execute, lenses, open_document, wait_for
+from lsp_harness import (
+    StartClient,
+    code_actions,
+    execute,
+    lenses,
+    line_of,
+    open_document,
+    wait_for,
+)
 from lsprotocol import types
 from ports import free_port
 from pygls.exceptions import JsonRpcException
-from test_source_actions import code_actions, line_of
 
 APP = Path(__file__).resolve().parents[1] / "gateway" / "apps" / "custom_runtime"
 

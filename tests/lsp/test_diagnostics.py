@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from lsp_harness import (
     apply_workspace_edit,
+    code_actions,
     execute,
     open_document,
     save_document,
@@ -107,24 +108,6 @@ async def fixes(client, path: Path, diagnostic: types.Diagnostic) -> list[types.
         )
     )
     return [a for a in actions or [] if isinstance(a, types.CodeAction)]
-
-
-async def command_fixes(client, path: Path, diagnostic: types.Diagnostic) -> list[dict]:
-    """Code actions with a command, as JSON: lsprotocol's client-side hook reads any action that
-    has a command as a bare Command, so these are read without it."""
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
-        range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic]),
-    )
-    protocol = client.protocol
-    original = protocol.get_result_type
-    protocol.get_result_type = lambda method: None
-    try:
-        raw = await protocol.send_request_async(types.TEXT_DOCUMENT_CODE_ACTION, params)
-    finally:
-        protocol.get_result_type = original
-    return [a._asdict() if hasattr(a, "_asdict") else a for a in raw or []]
 
 
 async def test_template_checks_with_exact_ranges(project, start_client):
@@ -265,7 +248,8 @@ async def test_requirements_not_installed(sample, start_client):
     assert diagnostic.code == "requirement-not-installed"
     assert diagnostic.severity == types.DiagnosticSeverity.Warning
     assert at(diagnostic) == (2, 0, len("lamina-test-missing-package"))
-    (action,) = await command_fixes(client, requirements, diagnostic)
+    line = diagnostic.range.start.line
+    (action,) = await code_actions(client, requirements, line, diagnostics=[diagnostic])
     assert action["kind"] == "quickfix"
     command = action["command"]
     command = command._asdict() if hasattr(command, "_asdict") else command

@@ -4,11 +4,16 @@ none in a quick-fix request or when the client asks only for other kinds."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from lsp_harness import execute, open_document, wait_for, write_echo_project
-from lsprotocol import types
+from lsp_harness import (
+    code_actions,
+    execute,
+    line_of,
+    open_document,
+    wait_for,
+    write_echo_project,
+)
 
 FUNCTION_TITLES = [
     "Lamina: Run EchoFunction (event hello)",
@@ -25,38 +30,8 @@ PROJECT_TITLES = [
     "Lamina: Sync target: aws (now emulator)",
     "Lamina: Start the emulator",
     "Lamina: Stop the emulator",
+    "Lamina: Create handler…",
 ]
-
-
-def line_of(path: Path, text: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines()) if text in line)
-
-
-async def code_actions(
-    client: Any,
-    path: Path,
-    line: int,
-    only: list[str] | None = None,
-    diagnostics: list[types.Diagnostic] | None = None,
-) -> list[dict[str, Any]]:
-    """The actions as JSON: lsprotocol's client-side hook reads any action that has a command
-    as a bare Command (losing its kind), so the answer is read without it."""
-    at = types.Range(
-        start=types.Position(line=line, character=0), end=types.Position(line=line, character=0)
-    )
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
-        range=diagnostics[0].range if diagnostics else at,
-        context=types.CodeActionContext(diagnostics=diagnostics or [], only=only),
-    )
-    protocol = client.protocol
-    original = protocol.get_result_type
-    protocol.get_result_type = lambda method: None
-    try:
-        raw = await protocol.send_request_async(types.TEXT_DOCUMENT_CODE_ACTION, params)
-    finally:
-        protocol.get_result_type = original
-    return [a._asdict() if hasattr(a, "_asdict") else a for a in raw or []]
 
 
 def titles(actions: list[dict[str, Any]]) -> list[str]:

@@ -17,9 +17,13 @@ written once: in the shell it would be encoded and written again at every checkp
 
 from __future__ import annotations
 
-import json
+import itertools
+import operator
 import sqlite3
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from lamina.durable.fast_json import dumps_text, loads
 
 TABLE = "execution_parts"
 CREATE_TABLE = (
@@ -50,6 +54,7 @@ MAPS: dict[str, str] = {
 _BY_VALUE = {"UpdatedOperationIds"}
 _EMPTY: dict[str, Any] = {attr: [] for attr, _ in LISTS.values()} | dict.fromkeys(MAPS.values(), {})
 INPUT = "Input"  # StartInput's Input, a part of its own (key 0)
+_ABSENT = object()
 
 
 class Saved:
@@ -81,7 +86,7 @@ def shell_json(execution: Any) -> str:
     shell.__dict__ = {**execution.__dict__, **_EMPTY}
     document = shell.to_json_dict()
     document["StartInput"].pop(INPUT, None)
-    return json.dumps(document)
+    return dumps_text(document)
 
 
 def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -> None:
@@ -94,13 +99,8 @@ def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -
     for part, (attr, to_json) in LISTS.items():
         items = getattr(execution, attr)
         before = saved.lists.get(part, [])
-        by_value = part in _BY_VALUE
-        for index, item in enumerate(items):
-            if index < len(before):
-                old = before[index]
-                if old is item or (by_value and old == item):
-                    continue
-            rows.append((arn, part, index, json.dumps(to_json(item))))
+        for index in changed_indexes(items, before, part in _BY_VALUE):
+            rows.append((arn, part, index, dumps_text(to_json(items[index]))))
         if len(before) > len(items):
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE durable_execution_arn = ? AND part = ? AND key >= ?",
@@ -109,9 +109,8 @@ def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -
     for part, attr in MAPS.items():
         mapping = getattr(execution, attr)
         before_map = saved.maps.get(part, {})
-        for key, value in mapping.items():
-            if key not in before_map or before_map[key] != value:
-                rows.append((arn, part, str(key), json.dumps(value)))
+        for key, value in changed_items(mapping, before_map):
+            rows.append((arn, part, str(key), dumps_text(value)))
         for key in before_map.keys() - mapping.keys():
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE durable_execution_arn = ? AND part = ? AND key = ?",
@@ -119,9 +118,28 @@ def write_parts(conn: sqlite3.Connection, execution: Any, saved: Saved | None) -
             )
     start = execution.start_input
     if start is not saved.start_input and start.input is not None:
-        rows.append((arn, INPUT, 0, json.dumps(start.input)))
+        rows.append((arn, INPUT, 0, dumps_text(start.input)))
     if rows:
         conn.executemany(UPSERT, rows)
+
+
+def changed_indexes(items: list[Any], before: list[Any], by_value: bool) -> Iterator[int]:
+    """The positions in `items` whose element is not the one `before` had there (by identity,
+    or by value), then those past its end. The comparison runs in C (map, compress): a save
+    of a long execution compares every element it has, at every checkpoint."""
+    changed = operator.ne if by_value else operator.is_not
+    common = min(len(items), len(before))
+    differ = itertools.compress(range(common), map(changed, items, before))
+    return itertools.chain(differ, range(common, len(items)))
+
+
+def changed_items(mapping: dict[str, Any], before: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    """The entries of `mapping` that `before` does not have as they are, compared in C when
+    the values are hashable (the maps hold numbers, mostly)."""
+    try:
+        return mapping.items() - before.items()
+    except TypeError:  # an unhashable value
+        return [(k, v) for k, v in mapping.items() if before.get(k, _ABSENT) != v]
 
 
 def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, Any], bool]:
@@ -129,7 +147,7 @@ def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, 
     module writes them (an execution saved before parts existed keeps them all in its shell,
     and one saved before the input was a part keeps that there: each is read as it is, and
     written whole at its next save)."""
-    data: dict[str, Any] = json.loads(shell)
+    data: dict[str, Any] = loads(shell)
     rows = conn.execute(
         f"SELECT part, key, data FROM {TABLE} WHERE durable_execution_arn = ? ORDER BY part, key",
         (arn,),
@@ -142,7 +160,7 @@ def document(conn: sqlite3.Connection, arn: str, shell: str) -> tuple[dict[str, 
     for part in MAPS:
         data[part] = {}
     for part, key, text in rows:
-        value = json.loads(text)
+        value = loads(text)
         if part in LISTS:
             data[part].append(value)
         elif part in MAPS:

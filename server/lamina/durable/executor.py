@@ -11,6 +11,8 @@
 - The history's InvocationCompletedDetails and a retried step's attempt (history.py).
 - A chained invoke's target starts after the invocation that asked for it ends.
 - Terminal transitions are reported to `on_terminal`, so a waiting Invoke needs no thread.
+- A callback call that names no open callback gets AWS's error (callback_errors.py).
+- A step or child context result over 256 KB is refused as AWS refuses it (payload_limits.py).
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import Cal
 from aws_durable_execution_sdk_python_testing.worker.status import InvocationState
 
 from lamina.durable import pause_events
+from lamina.durable.callback_errors import CallbackErrors
 from lamina.durable.history import complete_history
+from lamina.durable.payload_limits import CheckpointLimits
 
 CHAINED_DISPATCH_HOLD_S = 2.0
 _HANDLER_RUNNING: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -63,7 +67,7 @@ class SkipWhenIdleClock(SkipClock):
         return delay
 
 
-class LaminaExecutor(Executor):
+class LaminaExecutor(CheckpointLimits, CallbackErrors, Executor):
     on_terminal: Callable[[str], None] | None = None
 
     def _create_execution(

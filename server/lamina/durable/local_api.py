@@ -27,6 +27,9 @@ from lamina.durable.function_runner import RunFunction
 from lamina.durable.service import DurableService, StartRequest, describe
 from lamina.durable.wire import API_PREFIX
 
+# `lamina serve`'s limit for a durable API request (a checkpoint's step result included).
+MAX_BODY = 6 * 1024 * 1024
+
 # Lambda's synchronous limit: a timer further away than this is a wait to come back to later.
 LONG_WAIT_S = 900
 
@@ -109,10 +112,16 @@ class LocalDurableApi:
         self.endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
         self.service.open()
         service = self.service
-        app = web.Application(client_max_size=7 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY + 1)
 
         async def durable_api(request: web.Request) -> web.StreamResponse:
-            body = await request.read()
+            too_large = request.content_length is not None and request.content_length > MAX_BODY
+            try:
+                body = b"" if too_large else await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                too_large = True
+            if too_large:  # as `lamina serve` answers (emulator/routes_durable.py)
+                return _too_large()
             return await service.respond(
                 request.method, request.rel_url.raw_path, request.query_string, body
             )
@@ -156,3 +165,14 @@ class LocalDurableApi:
             await self._runner.cleanup()
             self._runner = None
         await asyncio.to_thread(self.service.close)
+
+
+def _too_large() -> web.Response:
+    """The error `lamina serve` gives a durable request over MAX_BODY (RequestTooLargeException,
+    413), which the SDK reports as the checkpoint's error."""
+    message = f"Request must be smaller than {MAX_BODY} bytes for the Durable operation"
+    return web.json_response(
+        {"message": message, "Type": "User"},
+        status=413,
+        headers={"x-amzn-ErrorType": "RequestTooLargeException"},
+    )

@@ -23,7 +23,7 @@ from aws_durable_execution_sdk_python_testing.web import routes as r
 from aws_durable_execution_sdk_python_testing.web.models import HTTPRequest, HTTPResponse
 from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import CallableTask
 
-from lamina.durable import controls, timeout_pause
+from lamina.durable import controls, fast_json, timeout_pause
 from lamina.durable.lanes import NOT_HERE, BorrowingRegistry
 
 API_PREFIX = "/2025-12-01/"
@@ -92,7 +92,7 @@ class DurableWire:
                 self._checkpoint_routes.clear()
             route = self._checkpoint_routes[raw_path] = found
         try:
-            request = HTTPRequest.from_bytes(body_bytes=body, method=method, path=route)
+            request = _checkpoint_request(body, route)
         except AwsApiException as e:  # a body that is not JSON
             return _shape(HTTPResponse.create_error_from_exception(e))
         task = CallableTask(lambda: _shape(self._on_the_lane.handle(route, request)))
@@ -139,8 +139,20 @@ class DurableWire:
         return _shape(response)
 
 
+def _checkpoint_request(body: bytes, route: r.Route) -> HTTPRequest:
+    """The request as the runner's HTTPRequest.from_bytes makes it, parsed by orjson; what
+    that does not take goes to the runner's own parse (and its error)."""
+    try:
+        parsed = fast_json.loads(body) if body else {}
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return HTTPRequest.from_bytes(body_bytes=body, method="POST", path=route)
+    return HTTPRequest(method="POST", path=route, headers={}, query_params={}, body=parsed)
+
+
 def _shape(response: HTTPResponse) -> Answer:
-    payload = response.body_to_bytes() if response.body else b""
+    payload = _payload(response) if response.body else b""
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
     error_code = response.body.get("Type") if response.status_code >= 400 else None
     if isinstance(error_code, str):
@@ -148,3 +160,12 @@ def _shape(response: HTTPResponse) -> Answer:
         # (as Lamina's own errors set it), so boto3 raises the modelled exception.
         headers["x-amzn-ErrorType"] = error_code
     return response.status_code, headers, payload
+
+
+def _payload(response: HTTPResponse) -> bytes:
+    """The body as the runner's JSONSerializer writes it (datetimes as epoch seconds), by
+    orjson; the runner's serializer's own error for what JSON cannot hold."""
+    try:
+        return fast_json.dumps(response.body)
+    except (TypeError, ValueError):
+        return response.body_to_bytes()

@@ -9,6 +9,7 @@ GetFunction/GetFunctionConfiguration like Lambda does).
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -25,7 +26,10 @@ from lamina.emulator.model import VersionConfig
 from lamina.runtime.invocation import InvocationRequest
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from lamina.durable.chained import FindTarget
+    from lamina.durable.fast_front import Answer
     from lamina.durable.function_runner import FunctionOutcome, RunFunction
     from lamina.durable.service import DurableService, StartRequest
 
@@ -110,6 +114,24 @@ def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
         emu.durable_opener = open_now
 
 
+def serving_site(
+    emu: Emulator, runner: web.BaseRunner, sock: socket.socket, **kw: Any
+) -> web.BaseSite:
+    """The site for the emulator's socket. With the durable extra, checkpoints are answered
+    before aiohttp sees them (durable/fast_front.py), also when the service opens later, on
+    first use: until it is open there is no execution to checkpoint, and the front hands
+    them to aiohttp, whose route answers (fast_front.py imports no durable SDK)."""
+    if missing_reason() is not None:
+        return web.SockSite(runner, sock, **kw)
+    from lamina.durable.fast_front import DurableFrontSite
+
+    def checkpoint(method: str, raw_path: str, body: bytes) -> Answer | Future[Answer] | None:
+        service = emu.durable
+        return None if service is None else service.wire.checkpoint(method, raw_path, body)
+
+    return DurableFrontSite(runner, sock, checkpoint, **kw)
+
+
 def durable_service(emu: Emulator) -> DurableService:
     """The durable service, opened on first use; a ServiceException without the durable extra."""
     if emu.durable is None and emu.durable_opener is not None:
@@ -126,6 +148,8 @@ def durable_service(emu: Emulator) -> DurableService:
 # synchronous limit (15 minutes, less if the execution timeout is lower); Event answers 202 at
 # once. Both give the execution's ARN in X-Amz-Durable-Execution-Arn, as AWS does.
 SYNC_LIMIT_S = 900
+# How long past its ExecutionTimeout a synchronous Invoke waits for the execution to end.
+TIMEOUT_GRACE_S = 5
 ARN_HEADER = "X-Amz-Durable-Execution-Arn"
 NAME_HEADER = "X-Amz-Durable-Execution-Name"
 # AWS's testing runner marks its own handler invocations with this header; with it, an Invoke of
@@ -163,13 +187,15 @@ async def start_execution(
     response_headers = {ARN_HEADER: arn, "x-amzn-RequestId": str(uuid.uuid4())}
     if invocation_type == "Event":
         return web.Response(status=202, headers=response_headers)
-    if not await service.wait(arn, min(SYNC_LIMIT_S, timeout)):
+    # An execution cannot outlive its ExecutionTimeout: under the 15 minutes, wait for it to
+    # end (its timeout fires on the service's timer, a moment after this wait would).
+    limit = min(SYNC_LIMIT_S, timeout + TIMEOUT_GRACE_S)
+    if not await service.wait(arn, limit):
         response_headers["X-Amz-Function-Error"] = "Unhandled"
         error = {
             "errorType": "Sandbox.Timedout",
             "errorMessage": f"The durable execution {arn} is still running after the "
-            f"{min(SYNC_LIMIT_S, timeout)} s a synchronous invocation may wait; follow it "
-            "with GetDurableExecution",
+            f"{limit} s a synchronous invocation may wait; follow it with GetDurableExecution",
         }
         return web.json_response(error, headers=response_headers)
     from lamina.durable.service import describe

@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lamina.deploy.layer_download import LayerDownloader
+from lamina.emulator.code_store import CodeStore
 from lamina.emulator.errors import invalid
 from lamina.emulator.layers import LayerVersions, function_layer_arns
 from lamina.emulator.model import VersionConfig
@@ -73,7 +73,7 @@ def check_unzipped_total(emu: Emulator, code_key: str, settings_or_layers: Any) 
         else:  # another account's: counted once it is in the shared cache
             sizes = _downloads().cached_sizes(str(item["Arn"]))
             foreign += sizes[1] if sizes else 0
-    total = foreign + sum(_unzipped_size(emu.store.code.zip_path(key)) for key in keys)
+    total = foreign + sum(_unzipped_size(emu.store.code, key) for key in keys)
     if total > MAX_UNZIPPED_BYTES:
         raise invalid(
             "Function code combined with layers exceeds the maximum allowed size of "
@@ -82,13 +82,9 @@ def check_unzipped_total(emu: Emulator, code_key: str, settings_or_layers: Any) 
 
 
 @functools.lru_cache(maxsize=1024)
-def _unzipped_size(path: Path) -> int:
+def _unzipped_size(code: CodeStore, key: str) -> int:
     """The unzipped size a stored zip declares (its content never changes: cached)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return sum(info.file_size for info in archive.infolist())
-    except (OSError, zipfile.BadZipFile):
-        return 0
+    return code.unzipped_size(key)
 
 
 class FunctionLayerDirs:

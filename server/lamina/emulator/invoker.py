@@ -243,7 +243,7 @@ class Invoker:
 
     async def _refresh(self, name: str, gone: list[str], fresh: list[FunctionConfig]) -> None:
         for version in gone:
-            await self.pool.retire(name, version)
+            await self.pool.retire(name, version, wait=False)  # they end as the new ones start
         for runtime in fresh:
             await self.pool.prewarm(runtime)
 

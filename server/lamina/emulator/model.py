@@ -142,9 +142,14 @@ class Alias:
     revision_id: str = field(default_factory=new_revision_id)
 
     def to_json(self) -> dict[str, Any]:
-        data = _fields_of(self)
-        data["weights"] = [list(pair) for pair in self.weights]
-        return data
+        # Spelled out, not _fields_of: every save of a function writes all its aliases.
+        return {
+            "name": self.name,
+            "function_version": self.function_version,
+            "description": self.description,
+            "weights": [list(pair) for pair in self.weights],
+            "revision_id": self.revision_id,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Alias:

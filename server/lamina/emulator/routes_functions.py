@@ -209,7 +209,10 @@ async def get_function(request: web.Request, emu: Emulator) -> web.StreamRespons
 @api
 async def download_code(request: web.Request, emu: Emulator) -> web.StreamResponse:
     """GetFunction's Code.Location: the stored zip."""
-    path = emu.store.code.zip_path(request.match_info["key"])
+    key = request.match_info["key"]
+    if emu.store.code.is_row(key):
+        return web.Response(body=emu.store.code.read_zip(key), content_type="application/zip")
+    path = emu.store.code.zip_path(key)
     if not path.is_file():
         raise LambdaError("ResourceNotFoundException", "No such code package")
     return web.FileResponse(path, headers={"Content-Type": "application/zip"})

@@ -24,6 +24,7 @@ from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, Async
 from lamina.emulator.capacity_providers import CapacityProviders
 from lamina.emulator.code_signing import CodeSigningConfigs
 from lamina.emulator.durable_functions import open_service as open_durable_service
+from lamina.emulator.durable_functions import serving_site
 from lamina.emulator.event_sources import EventSourceMappings
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
@@ -221,9 +222,11 @@ class EmulatorServer:
                 await self.stop()
                 raise
         try:
-            durable = self.emulator.durable  # it answers checkpoints before aiohttp does
-            site = web.SockSite if durable is None else durable.front_site
-            await site(self._runner, sock, backlog=1024, shutdown_timeout=2.0).start()
+            # Checkpoints are answered before aiohttp sees them (durable/fast_front.py).
+            site = serving_site(
+                self.emulator, self._runner, sock, backlog=1024, shutdown_timeout=2.0
+            )
+            await site.start()
         except OSError as e:
             sock.close()
             await self.stop()

@@ -36,8 +36,9 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 """
 
-# Zips up to this size are checked on the event loop and unpacked on first use, at most a few
-# file writes there (see `FunctionStore.ingest`); larger ones are unpacked in a worker thread.
+# Zips up to this size are checked on the event loop, stored as a database row (one commit, no
+# file) and unpacked on first use (see `FunctionStore.ingest`); larger ones are written and
+# unpacked in a worker thread.
 INLINE_ZIP_BYTES = 64 * 1024
 
 
@@ -55,8 +56,10 @@ class FunctionStore:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file: IO[str] | None = None
         self.db = Database(data_dir / "emulator.sqlite3")
-        self.code = CodeStore(data_dir)
+        self.code = CodeStore(data_dir, self.db)
         self.lock = asyncio.Lock()
+        # Serializes adding and removing code rows (both on the loop; see `ingest`, `_collect`).
+        self._rows_lock = asyncio.Lock()
         self._functions: dict[str, FunctionState] = {}
         self._listeners: list[ChangeListener] = []
         self._gc_task: asyncio.Task[None] | None = None
@@ -74,6 +77,7 @@ class FunctionStore:
         would each trust their own in-memory copy."""
         self._hold_lock()
         self.db.ensure_schema(SCHEMA)
+        self.code.open()
         versions: dict[str, dict[str, VersionConfig]] = {}
         for name, _number, data in self.db.query("SELECT name, version, data FROM versions"):
             config = VersionConfig.from_json(json.loads(str(data)))
@@ -86,6 +90,7 @@ class FunctionStore:
             load()
         self.code.clean_temp()
         self.code.collect()
+        self.db.run(self.code.rows_deleter(self.code.take_unused_rows()))
 
     def close(self) -> None:
         if self._gc_task is not None:
@@ -127,13 +132,23 @@ class FunctionStore:
     # --- code -----------------------------------------------------------------------------------
 
     async def ingest(self, data: bytes) -> CodeObject:
-        """Check and store a zip: a small one on the event loop (a few file writes cost less than
-        the hop to a worker thread and back), a larger one off it. The key stays pinned (safe
+        """Check and store a zip: a small one on the event loop, as a row committed before this
+        returns (a WAL append; creating, writing and renaming a file cost more CPU and waited on
+        the file system's journal: docs/emulator.md, Speed), a larger one as a file, off the loop. The key stays pinned (safe
         from the garbage collector) until `unpin`; call it after the commit that refers to it,
         or on failure."""
-        if self.db.inline and len(data) <= INLINE_ZIP_BYTES:
-            return self.code.ingest(data, unpack=False)
-        return await asyncio.to_thread(self.code.ingest, data, True)
+        if not (self.db.inline and len(data) <= INLINE_ZIP_BYTES):
+            return await asyncio.to_thread(self.code.ingest, data, True)
+        async with self._rows_lock:  # the collector removes no row meanwhile
+            stored, fresh = self.code.check(data)
+            if fresh:
+                try:
+                    await self.db.run_async(self.code.row_writer(stored.key, data))
+                except BaseException:
+                    self.code.unpin(stored.key)
+                    raise
+                self.code.row_written(stored.key)
+            return stored
 
     def unpin(self, key: str) -> None:
         self.code.unpin(key)
@@ -164,15 +179,19 @@ class FunctionStore:
                 "ON CONFLICT(name) DO UPDATE SET data = excluded.data",
                 (state.name, meta),
             )
-            conn.executemany("INSERT INTO versions (name, version, data) VALUES (?, ?, ?)", added)
-            conn.executemany("DELETE FROM versions WHERE name = ? AND version = ?", removed)
+            if added:
+                conn.executemany(
+                    "INSERT INTO versions (name, version, data) VALUES (?, ?, ?)", added
+                )
+            if removed:
+                conn.executemany("DELETE FROM versions WHERE name = ? AND version = ?", removed)
 
         await self.db.run_async(write)
-        previous = self._functions.get(state.name)
         self._functions[state.name] = state
-        self.code.set_refs(state.name, state.code_keys())
+        keys = state.code_keys()
+        dropped = self.code.set_refs(state.name, keys) - keys
         self._notify(state.name, state)
-        if previous is not None and previous.code_keys() - state.code_keys():
+        if dropped:
             self.collect_garbage()
 
     async def delete(self, name: str) -> None:
@@ -210,7 +229,11 @@ class FunctionStore:
         while True:
             self._gc_again = False
             busy = set(self.busy_code_keys())  # code of invocations still running
-            await asyncio.to_thread(self.code.collect, busy)
+            await asyncio.to_thread(self.code.collect, busy)  # files and unpacked dirs
+            async with self._rows_lock:
+                doomed = self.code.take_unused_rows(busy)
+                if doomed:
+                    await self.db.run_async(self.code.rows_deleter(doomed))
             if not self._gc_again:
                 return
 

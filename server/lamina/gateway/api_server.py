@@ -16,9 +16,10 @@ from aiohttp import web
 from lamina.gateway.front import Gateway, RequestRecord
 from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
-from lamina.gateway.http_server import create_app
+from lamina.gateway.http_server import CLIENT_MAX_SIZE, create_app
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.local_tls import ensure_certificates, server_context
+from lamina.gateway.plain_http import PlainListener, listen_plain
 from lamina.gateway.route_auth import known_secrets
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
 from lamina.gateway.template_apis import TemplateApis, used_functions
@@ -117,6 +118,7 @@ class ApiServer:
             self.gateway.account_id,
         )
         self._runner: web.AppRunner | None = None
+        self._plain: PlainListener | None = None
         self.port = options.port
         self.tls_port: int | None = None
         # (template path, its reader): routes are read again when the template changes.
@@ -164,7 +166,7 @@ class ApiServer:
         return f"http://{self.options.host}:{self.port}"
 
     async def start(self) -> None:
-        handle = self._reloading if self.reload_template is not None else self.gateway
+        handle = self._reloading if self.reload_template is not None else self.gateway.handle
         app = create_app(handle, self.websockets.routes() if self.websocket_apis else None)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
@@ -172,15 +174,22 @@ class ApiServer:
             # TLS first: a WebSocket client must not connect before domainName is known.
             if self.websocket_apis:
                 await self._start_tls(runner)
-            site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True)
-            await site.start()
+            # Plain requests skip aiohttp's request machinery (plain_http.py); WebSocket
+            # connections and @connections calls go to the app's own routes.
+            assert runner.server is not None
+            self._plain = await listen_plain(
+                handle,
+                runner.server,
+                self.websockets.serves,
+                self.options.host,
+                self.options.port,
+                CLIENT_MAX_SIZE,
+            )
         except OSError:
             await runner.cleanup()
             raise
         self._runner = runner
-        self.port = next(
-            (a[1] for a in runner.addresses if a[1] != self.tls_port), self.options.port
-        )
+        self.port = self._plain.port
         if self.options.warm:
             await self.runner.warm()
 
@@ -219,6 +228,9 @@ class ApiServer:
 
     async def stop(self) -> None:
         await self.websockets.close()
+        if self._plain is not None:
+            await self._plain.close()
+            self._plain = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

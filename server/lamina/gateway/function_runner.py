@@ -3,7 +3,9 @@
 A save is live on the next request: `code_changed` (from a file watcher) retires a function's
 environments and starts a fresh one at once, so the next request finds new code already
 initialised. Before each call the handler file's mtime is checked too, so a request that
-arrives before the watcher's event still runs the saved code.
+arrives before the watcher's event still runs the saved code. Whichever sees a save first
+starts the one new environment; the old ones end in the background (their kill is no part of
+the new one's start).
 
 Under `--debug FUNCTION` each request to that function gets a fresh debug environment (as
 `lamina invoke --debug`), one at a time, from the workspace's own files, so breakpoints set in
@@ -119,9 +121,9 @@ class FunctionRunner:
         """`on_chunk` hears a streamed answer's bytes as the runtime sends them."""
         config = self.configs[function]
         self.check(function)
-        if function in self._stale:
+        if function in self._stale:  # saved, and no environment started since: start one
             self._stale.discard(function)
-            await self.pool.retire(config.function_name)
+            await self.pool.retire(config.function_name, wait=False)
         request = InvocationRequest(payload=event, request_id=request_id, on_chunk=on_chunk)
         if self.debug is not None and self.debug.function == function:
             async with self._debug_turn:
@@ -153,9 +155,11 @@ class FunctionRunner:
             task.add_done_callback(self._tasks.discard)
 
     async def _restart(self, name: str, config: FunctionConfig) -> None:
+        if name not in self._stale:
+            return  # a request came first, and started the new environment itself
+        self._stale.discard(name)
         try:
-            self._stale.discard(name)
-            if await self.pool.retire(config.function_name):
+            if await self.pool.retire(config.function_name, wait=False):
                 await self.pool.prewarm(config)
         except Exception as e:  # a broken save shows on the next request instead
             log.info("%s: restarting after a change failed: %s", name, e)

@@ -14,7 +14,7 @@ from lamina.gateway.http_types import HttpRequest, HttpResponse
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 # Slightly above API Gateway's limit, so the gateway sees the body and answers 413 itself.
-_CLIENT_MAX_SIZE = MAX_REQUEST_BYTES + 1024 * 1024
+CLIENT_MAX_SIZE = MAX_REQUEST_BYTES + 1024 * 1024
 
 
 def to_http_request(request: web.Request, body: bytes) -> HttpRequest:
@@ -63,7 +63,7 @@ def create_app(
             response.headers.add(name, value)
         return response
 
-    app = web.Application(client_max_size=_CLIENT_MAX_SIZE)
+    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
     app.add_routes(extra_routes or [])
     app.router.add_route("*", "/{tail:.*}", handle)
     return app

@@ -24,7 +24,8 @@ class HttpRequest:
         by_name = self._by_name
         if by_name is None:
             by_name = self._by_name = {key.lower(): value for key, value in self.headers}
-        return by_name.get(name.lower())
+        value = by_name.get(name)  # callers ask in lower case: no lower() for them
+        return value if value is not None or name.islower() else by_name.get(name.lower())
 
     @property
     def host(self) -> str:

@@ -75,12 +75,14 @@ def v1_event(
     headers, multi_headers = event_headers(request, lower=not rest)
     pairs = query_pairs(request.query)
     multi_query = grouped(pairs)
-    kind = media_type(request)
-    if rest:
-        binary = matches_media_type(kind, api.binary_media_types)
-    else:
-        binary = not is_text_media_type(kind)
-    body, encoded = body_field(request.body, binary)
+    body, encoded = None, False
+    if request.body:  # the media type matters only for a body
+        kind = media_type(request)
+        if rest:
+            binary = matches_media_type(kind, api.binary_media_types)
+        else:
+            binary = not is_text_media_type(kind)
+        body, encoded = body_field(request.body, binary)
     resource = route.path if route.path != "$default" else path
     host = request.host
     context: dict[str, Any] = {

@@ -85,8 +85,9 @@ def v2_event(
     if api.stage_variables:
         event["stageVariables"] = dict(api.stage_variables)
     event["requestContext"] = context
-    body, encoded = body_field(request.body, not is_text_media_type(media_type(request)))
-    if body is not None:
-        event["body"] = body
+    encoded = False
+    if request.body:  # the media type matters only for a body
+        binary = not is_text_media_type(media_type(request))
+        event["body"], encoded = body_field(request.body, binary)
     event["isBase64Encoded"] = encoded
     return event

@@ -68,7 +68,8 @@ def _parse(payload: bytes) -> Any:
         raise BadResult("the result is not JSON") from None
 
 
-def _merged_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
+def _merged_headers(result: dict[str, Any]) -> tuple[list[tuple[str, str]], bool]:
+    """The answer's headers, and whether they name a Content-Type."""
     single = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
     if not isinstance(single, dict):
@@ -82,17 +83,22 @@ def _merged_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
         texts = [_header_text(v, f"multiValueHeaders.{name}") for v in values]
         merged[name.lower()] = (name, texts)
     for name, value in single.items():
-        text = _header_text(value, f"headers.{name}")
-        entry = merged.setdefault(name.lower(), (name, []))
-        if text not in entry[1]:
+        text = value if type(value) is str else _header_text(value, f"headers.{name}")
+        key = name.lower()
+        entry = merged.get(key)
+        if entry is None:
+            merged[key] = (name, [text])
+        elif text not in entry[1]:
             entry[1].append(text)
     out: list[tuple[str, str]] = []
-    for name, values in merged.values():
-        if name.lower() == "set-cookie":  # never folded: each cookie its own line
+    for key, (name, values) in merged.items():
+        if key == "set-cookie":  # never folded: each cookie its own line
             out.extend((name, v) for v in values)
+        elif len(values) == 1:
+            out.append((name, values[0]))
         elif values:
             out.append((name, ", ".join(values)))
-    return out
+    return out, "content-type" in merged and bool(merged["content-type"][1])
 
 
 def _body(result: dict[str, Any], decode: bool) -> bytes:
@@ -110,15 +116,15 @@ def _body(result: dict[str, Any], decode: bool) -> bytes:
 
 
 def _structured(result: dict[str, Any], allowed: frozenset[str], decode: bool) -> HttpResponse:
-    unknown = sorted(set(result) - allowed)
-    if unknown:
+    if not allowed.issuperset(result):
+        unknown = sorted(set(result) - allowed)
         raise BadResult(f"unexpected field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
-    headers = _merged_headers(result)
+    headers, typed = _merged_headers(result)
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list):
         raise BadResult("cookies must be a list of strings")
     headers.extend(("Set-Cookie", _header_text(c, "cookies")) for c in cookies)
-    if not any(name.lower() == "content-type" for name, _ in headers):
+    if not typed:
         headers.insert(0, ("Content-Type", JSON))
     return HttpResponse(_status(result.get("statusCode")), headers, _body(result, decode))
 

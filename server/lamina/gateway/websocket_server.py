@@ -62,6 +62,14 @@ class WebSocketGateway:
             table.append(web.route(method, "/@connections/{id}", self.manage))
         return table
 
+    def serves(self, path: str) -> bool:
+        """Whether `path` may be one of `routes()`' (its first segment a stage or @connections):
+        the plain HTTP layer leaves those requests to aiohttp."""
+        if not self.apis:
+            return False
+        first = path[1:].partition("/")[0]
+        return first == "@connections" or any(first == api.stage for api in self.apis)
+
     async def _call(self, connection: Connection, route_key: str, event: dict[str, Any]) -> Any:
         function = connection.api.function_for(route_key)
         if function is None:

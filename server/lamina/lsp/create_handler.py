@@ -1,6 +1,8 @@
 """`lamina.createHandler {template, name, path?}`: scaffold a function (lamina.project.scaffold)
 and apply it through workspace/applyEdit; what the client can't do (create files, or any
-edit) is written to disk instead. Then the new handler opens (window/showDocument)."""
+edit) is written to disk instead. Then the new handler opens (window/showDocument).
+`{pick: true, template?, path?}` (the code action's) chooses a free name instead: see
+create_handler_pick."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from lamina.lsp.arguments import CommandArguments
+from lamina.lsp.create_handler_pick import created_message, pick_kind_and_name
 from lamina.lsp.errors import UserError
 from lamina.lsp.server import LaminaServer
 from lamina.project.spec import ProjectError
@@ -128,7 +131,8 @@ async def apply_plan(ls: LaminaServer, plan: ScaffoldPlan) -> str:
     return "+".join(how for how, used in (("workspaceEdit", by_edit), ("files", on_disk)) if used)
 
 
-async def show_handler(ls: LaminaServer, plan: ScaffoldPlan) -> None:
+async def show_handler(ls: LaminaServer, plan: ScaffoldPlan, told: bool = False) -> None:
+    """Open the new handler; without window/showDocument, say where it is (unless `told`)."""
     line = plan.handler_line - 1
     if ls.capability("window.show_document.support"):
         try:
@@ -145,10 +149,11 @@ async def show_handler(ls: LaminaServer, plan: ScaffoldPlan) -> None:
             return
         except Exception as e:
             log.info("window/showDocument failed: %s", e)
-    ls.show(f"Created {plan.logical_id}: {plan.handler_file}:{plan.handler_line}")
+    if not told:
+        ls.show(f"Created {plan.logical_id}: {plan.handler_file}:{plan.handler_line}")
 
 
-async def _project_file(ls: LaminaServer) -> Path | None:
+async def project_file(ls: LaminaServer) -> Path | None:
     """The file the project is read from (the `template` setting's, samconfig's, ...); when it
     does not load, the one it would be read from."""
     from lamina.project.formats import find_project_file
@@ -169,18 +174,29 @@ def register(server: LaminaServer) -> None:
         from lamina.project.scaffold import plan_function, template_to_extend
 
         args = CommandArguments("lamina.createHandler", arguments)
-        kind, name = args.required_text("template"), args.required_text("name")
+        pick = bool(args.flag("pick"))
+        kind = args.text("template") if pick else args.required_text("template")
+        name = None if pick else args.required_text("name")
         root = ls.state.root
         try:
-            template = template_to_extend(root, await _project_file(ls))
+            template = template_to_extend(root, await project_file(ls))
             open_template = ls.workspace.text_documents.get(_uri(template))
+            template_text = open_template.source if open_template else None
+            if pick:
+                picked = await pick_kind_and_name(
+                    ls, kind, args.text("path"), template, template_text
+                )
+                if picked is None:
+                    return {"function": None, "cancelled": True}
+                kind, name = picked
+            assert kind is not None and name is not None
             plan = await asyncio.to_thread(
                 plan_function,
                 root,
                 kind,
                 name,
                 args.text("path"),
-                template_text=open_template.source if open_template else None,
+                template_text=template_text,
                 template_path=template,
             )
             how = await apply_plan(ls, plan)
@@ -189,7 +205,13 @@ def register(server: LaminaServer) -> None:
             raise UserError(str(e)) from None
         await ls.state.changes.handle([f.path for f in plan.files])
         ls.state.selections.set(plan.logical_id, plan.event_file.stem)
-        await show_handler(ls, plan)
+        if pick:
+            ls.show(
+                created_message(
+                    root, plan.logical_id, plan.kind, template, plan.handler_file, plan.handler_line
+                )
+            )
+        await show_handler(ls, plan, told=pick)
         return {
             "function": plan.logical_id,
             "template": plan.kind,

@@ -342,7 +342,10 @@ async def run_durable(ls: LaminaServer, request: RunRequest) -> dict[str, Any]:
             return await runner.invoke(spec, config, body)
 
         followed = await durable.start(request, config, invoke)
-        ls.log_to_client(f"Lamina: {name} is a durable function; execution {followed.arn}")
+        ls.log_to_client(
+            f"Lamina: {name} is a durable function; execution {followed.arn}; its "
+            f"AWS_ENDPOINT_URL_LAMBDA (any Lambda client it makes) is Lamina's, {api.endpoint}"
+        )
         await followed.settled.wait()
     return followed.summary()
 

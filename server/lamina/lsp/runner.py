@@ -250,7 +250,7 @@ class FunctionRunner:
         stamp = self._stamp(spec)
         name = spec.function_name
         if name in self._stamps and self._stamps[name] != stamp:
-            count = await self.pool().retire(name)
+            count = await self.pool().retire(name, wait=False)  # the old ones end meanwhile
             if count:
                 log.info("%s changed on disk: %d environment(s) retired", spec.handler_path, count)
         self._stamps[name] = stamp
@@ -314,7 +314,7 @@ class FunctionRunner:
         self._stamps.pop(function_name, None)
         if self._pool is None:
             return 0
-        return await self._pool.retire(function_name)
+        return await self._pool.retire(function_name, wait=False)  # the old ones end meanwhile
 
     async def retire_using(self, path: Path) -> list[str]:
         """Retire the functions whose code folder holds `path`; returns their names."""

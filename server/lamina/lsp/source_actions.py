@@ -11,8 +11,10 @@ the serverless.yml key, ...), for each function there:
     Lamina: Next event for OrdersFunction               lamina.selectEvent
     Lamina: Save run configuration "OrdersFunction …"   lamina.saveRunConfiguration
 
-and anywhere, the project's commands (sync all, auto sync, target, emulator start/stop). Each title is computed after the client's settings are read (the event
-a run takes depends on `defaultEvent`).
+and anywhere, the project's commands (sync all, auto sync, target, emulator start/stop); in the
+template new functions go to and in the project's Python files, "Create handler…"
+(lamina.createHandler {pick: true}: see create_handler_pick). Each title is computed after the
+client's settings are read (the event a run takes depends on `defaultEvent`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from lamina.lsp.create_handler import project_file
+from lamina.lsp.create_handler_pick import CREATE_TITLE, offered_in
 from lamina.lsp.event_selections import event_label
 from lamina.lsp.server import LaminaServer
 from lamina.project.lambda_runtimes import is_custom_runtime
@@ -136,6 +140,21 @@ def project_actions(ls: LaminaServer) -> list[types.CodeAction]:
     ]
 
 
+async def _create_offered(ls: LaminaServer, uri: str) -> bool:
+    """Whether "Create handler…" belongs in this document's menu: not where Lamina can't add
+    a function (a project read from serverless.yml, Terraform, CDK, a JSON template)."""
+    from lamina.project.scaffold import template_to_extend
+
+    path_text = to_fs_path(uri)
+    if not path_text:
+        return False
+    try:
+        template = template_to_extend(ls.state.root, await project_file(ls))
+    except ProjectError:
+        return False
+    return offered_in(Path(path_text), ls.state.root, template)
+
+
 async def _functions_on_lines(ls: LaminaServer, uri: str, first: int, last: int) -> list[str]:
     """The functions whose lenses stand on the requested lines, in order, once each."""
     from lamina.lsp.code_lenses import document_lenses
@@ -178,4 +197,6 @@ async def source_actions(
                     continue
             actions += function_actions(ls, spec, function)
     actions += project_actions(ls)
+    if await _create_offered(ls, params.text_document.uri):
+        actions.append(_action(CREATE_TITLE, SOURCE_KIND, "lamina.createHandler", {"pick": True}))
     return [action for action in actions if kind_requested(only, _kind_text(action.kind or ""))]

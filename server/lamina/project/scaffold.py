@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +26,7 @@ from lamina.project.run_configurations import write_text_atomically
 from lamina.project.scaffold_kinds import (
     ALIASES,
     KINDS,
+    NEW_NAMES,
     FunctionNames,
     YamlLines,
     extra_resource_ids,
@@ -171,6 +173,47 @@ def template_to_extend(root: Path, project_file: Path | None) -> Path:
     )
 
 
+def _new_files(root: Path, code_folder: Path, names: FunctionNames) -> tuple[Path, Path, Path]:
+    """The handler, its sample event and its unit test."""
+    return (
+        code_folder / f"{names.module}.py",
+        root / "events" / f"{names.kebab}.json",
+        root / "tests" / f"test_{names.module}.py",
+    )
+
+
+def free_name(
+    root: Path,
+    kind: str,
+    path: str | None = None,
+    *,
+    template_text: str | None = None,
+    template_path: Path | None = None,
+    limit: int = 999,
+) -> str:
+    """The first of the kind's new names (NewFunction, NewFunction2, ...) that no resource of
+    the template and no file the plan would write has taken. The arguments are
+    plan_function's; raises ProjectError for a bad kind or path, or a broken template."""
+    root = Path(os.path.abspath(root))
+    kind = resolve_kind(kind)
+    code_folder = _code_folder(root, path)
+    if template_path is None:
+        template_path = template_to_extend(root, find_template(root))
+    original = template_text if template_text is not None else _read(template_path)
+    data = parse_cfn_yaml(original, template_path).data if original else None
+    resources = data.get("Resources") if isinstance(data, Mapping) else None
+    taken = set(resources) if isinstance(resources, Mapping) else set()
+    base = NEW_NAMES[kind]
+    for number in range(1, limit + 1):
+        name = base if number == 1 else f"{base}{number}"
+        names = FunctionNames.from_logical_id(name)
+        if taken.isdisjoint([name, *extra_resource_ids(kind, names)]) and not any(
+            file.exists() for file in _new_files(root, code_folder, names)
+        ):
+            return name
+    raise ProjectError(f"{base} to {base}{limit} are all taken: name the function yourself")
+
+
 def plan_function(
     root: Path,
     kind: str,
@@ -191,9 +234,7 @@ def plan_function(
     kind = resolve_kind(kind)
     names = FunctionNames.from_logical_id(check_logical_id(name))
     code_folder = _code_folder(root, path)
-    handler_file = code_folder / f"{names.module}.py"
-    event_file = root / "events" / f"{names.kebab}.json"
-    test_file = root / "tests" / f"test_{names.module}.py"
+    handler_file, event_file, test_file = _new_files(root, code_folder, names)
     for existing in (handler_file, event_file, test_file):
         if existing.exists():
             raise ProjectError(f"{existing.relative_to(root)} exists already", existing)

@@ -18,6 +18,16 @@ KINDS: dict[str, str] = {
     "eventbridge": "an EventBridge rule target",
     "scheduled": "a scheduled (rate/cron) function",
 }
+# The name a new function of each kind gets when the editor can't ask for one (then NewFunction2,
+# NewFunction3, ...); the user renames it afterwards.
+NEW_NAMES: dict[str, str] = {
+    "plain": "NewFunction",
+    "http-api": "NewHttpApiFunction",
+    "sqs": "NewSqsFunction",
+    "s3": "NewS3Function",
+    "eventbridge": "NewEventBridgeFunction",
+    "scheduled": "NewScheduledFunction",
+}
 ALIASES = {
     "basic": "plain",
     "http": "http-api",

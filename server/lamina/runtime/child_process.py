@@ -289,7 +289,7 @@ def spawn_child(
         if forked and plain and debug is None and options.runtime_client == "lamina":
             request = fork_server.request_for(config, environment, cap, setup is not None, keep)
             request["script"] = command[3]  # what sys.argv[0] would be: bootstrap.py or its .pyc
-            child = fork_server.fork(command[0], request, write_fd, setup is not None)
+            child = fork_server.fork(command[0], request, write_fd, setup is not None, cap)
             if child is not None:
                 return ChildProcess(child, listener, read_fd, tmp_dir, spawned_at, cap, bool(setup))
             spawned_at = time.perf_counter()

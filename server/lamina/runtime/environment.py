@@ -14,7 +14,7 @@ import signal
 import time
 from typing import Any
 
-from lamina.runtime import package_set, sandbox_errors
+from lamina.runtime import package_set, process_limits, sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess, spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
@@ -170,6 +170,8 @@ class ExecutionEnvironment:
             # only a watched child's exit is ever reported
             await asyncio.shield(self._exited)
         await self._cleanup()
+        if self._cleanup_task is not None:  # the exit's own cleanup may have begun first
+            await asyncio.shield(self._cleanup_task)
 
     def _stop_if_killed(self) -> None:
         if self._killed:
@@ -214,6 +216,7 @@ class ExecutionEnvironment:
             self._watch.close()
         if self._child is not None:
             self._drain_output()
+            await process_limits.release_off_loop(self._child.cap)  # off the loop: it can be slow
             self._child.close(asyncio.get_running_loop())
 
     def _drain_output(self) -> None:

@@ -82,7 +82,9 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._socket = ours
         self._children: dict[int, ForkedProcess] = {}
-        self._replies: list[ForkedProcess] = []
+        self._replies: list[tuple[ForkedProcess, bool]] = []  # and whether a spare took it
+        self._spares: dict[str, process_limits.Cap] = {}  # kind -> the cap its spare joined
+        self._wanted: dict[str, bool] = {}  # kinds (-> isolated) asked for while it started
         self._reply = threading.Condition()
         self._ready = threading.Event()
         self._closed = False
@@ -117,12 +119,17 @@ class ForkServer:
                 break
             kind, _, rest = message.decode().partition(" ")
             if kind == "ready":
-                self._ready.set()
+                with self._reply:
+                    self._ready.set()
+                    for wanted, isolated in self._wanted.items():
+                        self._make_spare(wanted, isolated)
+                    self._wanted.clear()
             elif kind == "pid":  # registered here, before its exit can be read
-                child = ForkedProcess(int(rest))
+                number, _, spare = rest.partition(" ")
+                child = ForkedProcess(int(number))
                 self._children[child.pid] = child
                 with self._reply:
-                    self._replies.append(child)
+                    self._replies.append((child, spare == "spare"))
                     self._reply.notify()
             elif kind == "exit":
                 pid, status = (int(part) for part in rest.split())
@@ -140,14 +147,57 @@ class ForkServer:
     def ready(self) -> bool:
         return self._ready.is_set() and not self._closed and self.proc.poll() is None
 
-    def spawn(self, request: dict[str, Any], output_fd: int) -> ForkedProcess:
-        """Start one environment; raises OSError if the server is gone."""
+    def spawn(
+        self, request: dict[str, Any], output_fd: int, cap: process_limits.Cap
+    ) -> ForkedProcess:
+        """Start one environment (handed to the spare of its kind, if one is ready: then `cap`
+        becomes the spare's, whose cgroup it has joined), and make a spare ready for the next
+        one; raises OSError if the server is gone."""
+        kind = _kind(request)
         with self._reply:
-            socket.send_fds(self._socket, [json.dumps(request).encode()], [output_fd])
+            message = json.dumps({**request, "kind": kind}).encode()
+            socket.send_fds(self._socket, [message], [output_fd])
             while not self._replies:
                 if self._closed or not self._reply.wait(10):
                     raise OSError("the fork server did not answer")
-            return self._replies.pop(0)
+            child, took_spare = self._replies.pop(0)
+            spare = self._spares.pop(kind, None)
+            if took_spare and spare is not None:
+                planned = process_limits.Cap(cap.cgroup, None)
+                cap.cgroup, cap.rlimit = spare.cgroup, spare.rlimit
+                process_limits.release(planned)  # never joined: an empty folder
+            elif spare is not None:
+                process_limits.release(spare)  # that spare is gone
+            self._make_spare(kind, request["sandbox"] is not None)
+            return child
+
+    def want_spare(self, kind: str, isolated: bool) -> None:
+        """A cold start of this kind went the exec path while the server started: have a spare
+        ready for the next one as soon as the server is."""
+        with self._reply:
+            if not self._ready.is_set():
+                self._wanted[kind] = isolated
+            elif kind not in self._spares:
+                self._make_spare(kind, isolated)
+
+    def _make_spare(self, kind: str, isolated: bool) -> None:
+        """Ask for a spare for the next cold start of this kind, with a pids cgroup of its own."""
+        cap = process_limits.plan(user_namespace=isolated)
+        if _kind_of(cap, isolated) != kind:  # the cap changed meanwhile: no spare
+            process_limits.release(cap)
+            return
+        spare = {
+            "spare": kind,
+            "cgroup": _cgroup(cap),
+            "sandbox": isolated,
+            "max_processes": cap.rlimit,
+        }
+        try:
+            self._socket.send(json.dumps(spare).encode())
+        except OSError:
+            process_limits.release(cap)
+            return
+        self._spares[kind] = cap
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -157,6 +207,8 @@ class ForkServer:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5)
         self._socket.close()
+        while self._spares:  # they die with the server (PR_SET_PDEATHSIG)
+            process_limits.release(self._spares.popitem()[1])
 
 
 def _own_group_dying_with_us() -> Callable[[], None]:
@@ -171,6 +223,25 @@ def _own_group_dying_with_us() -> Callable[[], None]:
     return prepare
 
 
+def _kind(request: dict[str, Any]) -> str:
+    """What a spare must have done ahead to take this request: the sandbox or not, which cap."""
+    sandbox = request["sandbox"]
+    rlimit = None if sandbox is None else sandbox["max_processes"]
+    return _kind_name(request["cgroup"] is not None, sandbox is not None, rlimit)
+
+
+def _kind_of(cap: process_limits.Cap, isolated: bool) -> str:
+    return _kind_name(cap.cgroup is not None, isolated, cap.rlimit)
+
+
+def _kind_name(cgroup: bool, isolated: bool, rlimit: int | None) -> str:
+    return f"{'sandbox' if isolated else 'plain'} {'cgroup' if cgroup else 'no-cgroup'} {rlimit}"
+
+
+def _cgroup(cap: process_limits.Cap) -> str | None:
+    return str(cap.cgroup) if cap.cgroup else None
+
+
 def startup_env(env: dict[str, str]) -> dict[str, str]:
     """The variables an environment's interpreter reads before its fork could change them."""
     return {
@@ -180,9 +251,12 @@ def startup_env(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
+def server_for(
+    python: str, env: dict[str, str], kind: str | None = None, isolated: bool = False
+) -> ForkServer | None:
     """The ready fork server for this interpreter and start-up variables, or None (then one is
-    started for next time, and this environment takes the exec path)."""
+    started for next time, with a spare of `kind` once ready, and this environment takes the
+    exec path)."""
     if os.environ.get("LAMINA_FORK_SERVER", "1") == "0":  # turned off: every cold start execs
         return None
     wanted = startup_env(env)
@@ -194,6 +268,8 @@ def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
                 _servers.move_to_end(key)
                 return server
             if server.proc.poll() is None and not server._closed:
+                if kind is not None:
+                    server.want_spare(kind, isolated)
                 return None  # still starting
             server.stop()
             del _servers[key]
@@ -201,7 +277,9 @@ def server_for(python: str, env: dict[str, str]) -> ForkServer | None:
             _, oldest = _servers.popitem(last=False)
             oldest.stop()
         try:
-            _servers[key] = ForkServer(python, wanted)
+            _servers[key] = server = ForkServer(python, wanted)
+            if kind is not None:
+                server.want_spare(kind, isolated)
         except OSError as e:
             log.info("no fork server for %s: %s", python, e)
     return None
@@ -219,7 +297,7 @@ def request_for(
         "cwd": str(config.code_dir),
         "env": env,
         "args": [config.handler],
-        "cgroup": str(cap.cgroup) if cap.cgroup else None,
+        "cgroup": _cgroup(cap),
         "sandbox": None,
     }
     if isolated:
@@ -235,7 +313,11 @@ def request_for(
 
 
 def fork(
-    python: str, request: dict[str, Any], output_fd: int, isolated: bool
+    python: str,
+    request: dict[str, Any],
+    output_fd: int,
+    isolated: bool,
+    cap: process_limits.Cap,
 ) -> ForkedProcess | None:
     """The child forked by a ready fork server; None: take the exec path. The sandbox is only
     forked once this machine is known to allow it (the exec path finds out and falls back; a
@@ -245,13 +327,20 @@ def fork(
         return None
     if "AWS_LAMBDA_EXEC_WRAPPER" in request["env"]:
         return None
-    server = server_for(python, request["env"])
+    server = server_for(python, request["env"], _kind(request), isolated)
     if server is None:
         return None
     try:
-        return server.spawn(request, output_fd)
+        return server.spawn(request, output_fd, cap)
     except OSError:
         return None
+
+
+def spare_cgroups() -> set[Path]:
+    """The pids cgroups the spares have joined (each becomes the next environment's)."""
+    with _lock:
+        servers = list(_servers.values())
+    return {cap.cgroup for s in servers for cap in list(s._spares.values()) if cap.cgroup}
 
 
 @atexit.register

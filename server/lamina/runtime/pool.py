@@ -65,6 +65,7 @@ class RuntimePool:
         self._debugging: set[ExecutionEnvironment] = set()
         self._closed = False
         self._in_flight: Counter[str] = Counter()  # per function name, under a reserved limit
+        self._ending: set[asyncio.Future[None]] = set()  # kills of retire(wait=False)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -185,9 +186,14 @@ class RuntimePool:
         self._debugging.discard(env)
         await env.kill()
 
-    async def retire(self, function_name: str | None = None, version: str | None = None) -> int:
+    async def retire(
+        self, function_name: str | None = None, version: str | None = None, wait: bool = True
+    ) -> int:
         """Retire environments (of one function, or one version of it, or all): idle ones end
-        now, busy ones when their invocation ends. The next invoke starts cold on fresh state."""
+        now, busy ones when their invocation ends. The next invoke starts cold on fresh state.
+        With `wait=False` the idle ones leave the pool at once and end in the background (a
+        save's new environment need not wait for the old one's kill); close() waits for them."""
+        ending: list[ExecutionEnvironment] = []
         count = 0
         for config, slots in list(self._slots.items()):
             if function_name is not None and config.function_name != function_name:
@@ -198,7 +204,14 @@ class RuntimePool:
                 count += 1
                 slot.env.retired = True
                 if not slot.leased:
-                    await self._remove(config, slot)
+                    self._forget(config, slot)
+                    ending.append(slot.env)
+        if wait:
+            await _kill_all(ending)
+        elif ending:
+            task = asyncio.ensure_future(_kill_all(ending))
+            self._ending.add(task)
+            task.add_done_callback(self._ending.discard)
         return count
 
     def environments(self, config: FunctionConfig | None = None) -> list[ExecutionEnvironment]:
@@ -217,6 +230,8 @@ class RuntimePool:
         for env in list(self._debugging):
             await env.kill()
         self._debugging.clear()
+        if self._ending:  # retired without waiting: ended before the pool is
+            await asyncio.gather(*self._ending, return_exceptions=True)
 
     async def __aenter__(self) -> RuntimePool:
         return self
@@ -309,12 +324,15 @@ class RuntimePool:
         return slot
 
     async def _remove(self, config: FunctionConfig, slot: _Slot) -> None:
+        self._forget(config, slot)
+        await slot.env.kill()
+
+    def _forget(self, config: FunctionConfig, slot: _Slot) -> None:
         slots = self._slots.get(config, [])
         if slot in slots:
             slots.remove(slot)
         if not slots:
             self._slots.pop(config, None)
-        await slot.env.kill()
 
     async def _retire_other_configs(self, config: FunctionConfig) -> None:
         """A function version seen with a new config (code, env, memory...) retires the old one's
@@ -363,6 +381,11 @@ class RuntimePool:
                     count += 1
                     await self._remove(config, slot)
         return count
+
+
+async def _kill_all(envs: list[ExecutionEnvironment]) -> None:
+    for env in envs:
+        await env.kill()
 
 
 def _version_key(config: FunctionConfig) -> tuple[str, str, str | None]:

@@ -17,7 +17,9 @@ processes and threads count. Otherwise the cap is off. Either is said once (in t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import signal
@@ -93,19 +95,17 @@ class Cap:
                 os.close(fd)
 
 
-_count = 0
+_numbers = itertools.count(1)  # next() is atomic: the fork server's reader thread plans too
 
 
 def plan(user_namespace: bool) -> Cap:
     """The cap for the next environment. `user_namespace`: whether it gets its own user
     namespace (the sandbox), where RLIMIT_NPROC counts only its own processes."""
-    global _count
     parent = _own_pids_cgroup()
     reason = "no pids cgroup on this system"
     if parent is not None and (parent / "cgroup.procs").exists():
         _sweep(parent)
-        _count += 1
-        folder = parent / f"{_PREFIX}{os.getpid()}-{_count}"
+        folder = parent / f"{_PREFIX}{os.getpid()}-{next(_numbers)}"
         try:
             folder.mkdir(exist_ok=True)
             (folder / "pids.max").write_text(f"{MAX_PROCESSES}\n")
@@ -166,6 +166,14 @@ def release(cap: Cap) -> None:
             _kill_members(folder)
             time.sleep(0.005)
     log.warning("cannot remove %s: processes are still in it", folder)
+
+
+async def release_off_loop(cap: Cap | None) -> None:
+    """`release`, in a thread: removing a cgroup that just held processes can take the kernel
+    tens of milliseconds (more while killed processes wait for a core to exit on), which must
+    not stall the event loop, where a new environment may be starting meanwhile."""
+    if cap is not None and cap.cgroup is not None:
+        await asyncio.to_thread(release, cap)
 
 
 def _kill_members(folder: Path) -> None:

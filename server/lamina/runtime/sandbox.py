@@ -168,6 +168,44 @@ def preexec(
     `opt`: the merged layers view bound at /opt, or None; `hosts`: a file bound over /etc/hosts
     (sandbox.localdomain, for the Telemetry API); `max_processes`: RLIMIT_NPROC inside the user
     namespace (process_limits), or None."""
+    lambda_view = view(code_dir, keep, tmp_size_mb, mounts, opt, hosts)
+
+    def setup() -> None:
+        _enter_namespaces()
+        lambda_view()
+        own_processes(max_processes)  # returns in the runtime, pid 2 of its own namespace
+
+    return setup
+
+
+def enter(max_processes: int | None) -> None:
+    """The part of the sandbox that is the same for every function, done ahead by a fork
+    server's spare (runtime/zygote.py): the namespaces, and the PID namespace's init. Returns in
+    the runtime (pid 2); `view(...)()` then makes the function's filesystem, in the same mount
+    namespace."""
+    _c()
+    _enter_namespaces()
+    own_processes(max_processes)
+
+
+def own_processes(max_processes: int | None) -> None:
+    """The cap (RLIMIT_NPROC, set after unshare: it counts this namespace's uid only), then the
+    PID namespace's init; returns in the runtime, pid 2 of its own namespace."""
+    if max_processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+    pid_namespace.become_init(_c())
+
+
+def view(
+    code_dir: Path | str,
+    keep: Sequence[Path | str],
+    tmp_size_mb: int,
+    mounts: Sequence[tuple[str, Path | str]] = (),
+    opt: Path | str | None = None,
+    hosts: Path | None = None,
+) -> Callable[[], None]:
+    """The function's filesystem as on Lambda, made inside the namespaces (see `preexec`): what
+    the child runs once they are entered; it ends in /var/task."""
     _c()  # in the parent: the child, between fork and exec, must not load libraries
     code = str(code_dir)
     needed = _outermost(str(path) for path in keep if _under_tmp(str(path)))
@@ -181,8 +219,7 @@ def preexec(
 
     hosts_file = str(hosts) if hosts is not None else None
 
-    def setup() -> None:
-        _enter_namespaces()
+    def make() -> None:
         if hosts_file is not None:
             _mount(hosts_file, "/etc/hosts", None, MS_BIND)
         # /var (and /mnt for EFS): a tmpfs, the host's entries bound back, then /var/task.
@@ -206,11 +243,8 @@ def preexec(
         if opt_view is not None:
             _bind_read_only(opt_view, OPT)
         os.chdir(TASK_ROOT)
-        if max_processes is not None:  # set after unshare: it counts this namespace's uid only
-            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
-        pid_namespace.become_init(_c())  # returns in the runtime, pid 2 of its own namespace
 
-    return setup
+    return make
 
 
 def _say_once(message: str) -> None:

@@ -1,0 +1,323 @@
+"""lamina api's listener: plain HTTP/1.x requests straight to the gateway, the rest to aiohttp.
+
+aiohttp's request machinery (its Request and Response objects, the router, the writer) cost
+about 190 µs of CPU a request on the bench machine, more than the gateway and the route's
+event together, and lamina api's loop serves every client and every environment on one core.
+This protocol reads the common request (a request line, headers, a Content-Length body) itself
+and writes the answer in one send. Anything else is handed to aiohttp on the same connection,
+before a byte of it is answered: WebSocket upgrades and the @connections routes (`to_aiohttp`),
+chunked or `Expect: 100-continue` request bodies, a body over aiohttp's limit (its 413), and
+whatever looks malformed (its 400). A connection handed over stays with aiohttp.
+
+The answer's framing is this layer's: the function's own Content-Length, Transfer-Encoding and
+Connection headers are replaced (a wrong Content-Length would hang the client), as API Gateway
+does. Date is added where absent, and Content-Type application/octet-stream where a body has
+none (as aiohttp did).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
+from http import HTTPStatus
+
+from aiohttp import web
+
+from lamina.gateway.http_types import HttpRequest, HttpResponse
+
+log = logging.getLogger("lamina.gateway")
+
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+MAX_HEAD_BYTES = 64 * 1024  # beyond: aiohttp's answer (431/400)
+KEEP_ALIVE_S = 75.0  # an idle kept connection is closed after this long (aiohttp's default)
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+# Request headers that this layer leaves to aiohttp.
+_HAND_OFF = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
+_NO_BODY = frozenset({204, 304})
+
+_date: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The Date header's value (made once a second)."""
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, formatdate(now, usegmt=True))
+    return _date[1]
+
+
+def response_bytes(answer: HttpResponse, version: str, head_only: bool, streamed: bool) -> bytes:
+    """The status line and headers (and the body, unless streamed or HEAD). A streamed body is
+    sent chunked to HTTP/1.1 clients, and until the connection closes to HTTP/1.0 ones."""
+    status = answer.status
+    lines = [f"{version} {status} {_REASONS.get(status, '')}"]
+    has_type = has_date = False
+    for name, value in answer.headers:
+        lower = name.lower()
+        if lower in _FRAMING:
+            continue
+        has_type = has_type or lower == "content-type"
+        has_date = has_date or lower == "date"
+        lines.append(f"{name}: {value}")
+    no_body = status in _NO_BODY or status < 200
+    if streamed:
+        if version != "HTTP/1.0":
+            lines.append("Transfer-Encoding: chunked")
+    elif not no_body:
+        lines.append(f"Content-Length: {len(answer.body)}")
+    if not has_type and not no_body and (streamed or answer.body):
+        lines.append("Content-Type: application/octet-stream")
+    if not has_date:
+        lines.append(f"Date: {http_date()}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    if head_only or streamed or no_body:
+        return head
+    return head + answer.body
+
+
+class PlainHttp(asyncio.Protocol):
+    """One client connection: requests one at a time, in order (pipelined ones wait)."""
+
+    def __init__(
+        self,
+        handle: Handler,
+        aiohttp_server: web.Server,
+        to_aiohttp: Callable[[str], bool],
+        max_body: int,
+        connections: set[PlainHttp],
+    ) -> None:
+        self._handle = handle
+        self._aiohttp = aiohttp_server
+        self._to_aiohttp = to_aiohttp
+        self._max_body = max_body
+        self._connections = connections
+        self._buffer = bytearray()
+        self._busy = False
+        self._paused = False
+        self._closed = False
+        self._peer = "127.0.0.1"
+        self._drained: asyncio.Future[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None
+        self.transport: asyncio.Transport | None = None
+
+    # --- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a TCP transport (uvloop's too)
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self._peer = peer[0]
+        self._connections.add(self)
+        self._wait_idle()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        if self._idle is not None:
+            self._idle.cancel()
+        self._connections.discard(self)
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        self._buffer += data
+        if not self._busy:
+            self._next()
+        elif len(self._buffer) > MAX_HEAD_BYTES and not self._paused:
+            self._paused = True  # a pipelining client waits until this answer is out
+            assert self.transport is not None
+            self.transport.pause_reading()
+
+    def pause_writing(self) -> None:
+        if self._drained is None or self._drained.done():
+            self._drained = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def _wait_idle(self) -> None:
+        """Close the connection if the client sends nothing for KEEP_ALIVE_S (idle between
+        requests, or stalled in one)."""
+        if self._idle is None:
+            self._idle = asyncio.get_running_loop().call_later(KEEP_ALIVE_S, self.close)
+
+    # --- requests --------------------------------------------------------------------------
+
+    def _next(self) -> None:
+        """Start the next whole request in the buffer, if there is one."""
+        buffer = self._buffer
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buffer) > MAX_HEAD_BYTES or b"\n\n" in buffer:
+                self._hand_off()  # too long, or lines ended by a bare LF
+            else:
+                self._wait_idle()
+            return
+        parsed = self._parse(bytes(buffer[:end]))
+        if parsed is None:
+            self._hand_off()
+            return
+        method, target, version, headers, length = parsed
+        if len(buffer) < end + 4 + length:
+            self._wait_idle()
+            return  # the body is still coming
+        body = bytes(buffer[end + 4 : end + 4 + length])
+        del buffer[: end + 4 + length]
+        path, _, query = target.partition("?")
+        request = HttpRequest(method, path, query, headers, body, self._peer, version)
+        self._busy = True
+        asyncio.ensure_future(self._answer(request))
+
+    def _parse(self, head: bytes) -> tuple[str, str, str, list[tuple[str, str]], int] | None:
+        """(method, target, version, headers, body length), or None for aiohttp to answer."""
+        lines = head.split(b"\r\n")
+        parts = lines[0].split(b" ")
+        if len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+            return None
+        method, target = parts[0], parts[1]
+        if not method.isalpha() or not method.isupper() or not target.startswith(b"/"):
+            return None
+        headers: list[tuple[str, str]] = []
+        length = 0
+        for line in lines[1:]:
+            name, colon, value = line.partition(b":")
+            if not colon or not name or b" " in name or b"\t" in name:
+                return None  # malformed, or obsolete line folding (a line starting blank)
+            lower = name.lower()
+            if lower in _HAND_OFF:
+                return None
+            value = value.strip(b" \t")
+            if lower == b"content-length":
+                if not value.isdigit() or length:
+                    return None  # not a number, or a second one
+                length = int(value)
+            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        text_target = target.decode("latin-1")
+        if length > self._max_body or self._to_aiohttp(text_target.partition("?")[0]):
+            return None
+        return method.decode("ascii"), text_target, parts[2].decode("ascii"), headers, length
+
+    def _hand_off(self) -> None:
+        """The rest of this connection is aiohttp's (from the request not yet answered)."""
+        transport = self.transport
+        if transport is None or self._closed:
+            return
+        self._connections.discard(self)
+        if self._idle is not None:
+            self._idle.cancel()  # aiohttp keeps its own time
+            self._idle = None
+        handler = self._aiohttp()
+        transport.set_protocol(handler)
+        handler.connection_made(transport)
+        if self._paused:
+            transport.resume_reading()
+        data, self._buffer = bytes(self._buffer), bytearray()
+        handler.data_received(data)
+
+    async def _answer(self, request: HttpRequest) -> None:
+        keep_alive = self._keep_alive(request)
+        try:
+            answer = await self._handle(request)
+        except Exception:  # as aiohttp: a 500, and the server goes on
+            log.exception("lamina api: %s %s failed", request.method, request.path)
+            answer = HttpResponse(500, [("Content-Type", "text/plain")], b"500 Internal Error")
+            keep_alive = False
+        try:
+            keep_alive = await self._send(answer, request) and keep_alive
+        except Exception:  # a stream that failed part-way: the client sees it cut short
+            log.exception("lamina api: %s %s: the answer failed", request.method, request.path)
+            keep_alive = False
+        if self._closed or self.transport is None:
+            return
+        if not keep_alive:
+            self.transport.close()
+            return
+        self._busy = False
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        self._next()
+
+    @staticmethod
+    def _keep_alive(request: HttpRequest) -> bool:
+        connection = (request.header("connection") or "").lower()
+        if request.protocol == "HTTP/1.0":
+            return "keep-alive" in connection
+        return "close" not in connection
+
+    async def _send(self, answer: HttpResponse, request: HttpRequest) -> bool:
+        """Write the answer; False when the connection can't be kept (an HTTP/1.0 stream ends
+        with it)."""
+        transport = self.transport
+        if self._closed or transport is None:
+            return False
+        head_only = request.method == "HEAD"
+        streamed = answer.stream is not None and not head_only
+        transport.write(response_bytes(answer, request.protocol, head_only, streamed))
+        if not streamed:
+            return True
+        assert answer.stream is not None
+        chunked = request.protocol != "HTTP/1.0"
+        async for piece in answer.stream:
+            if self._closed:
+                return False
+            if piece:
+                transport.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            if self._drained is not None and not self._drained.done():
+                await self._drained
+        if chunked and not self._closed:
+            transport.write(b"0\r\n\r\n")
+        return chunked
+
+
+class PlainListener:
+    """The plain HTTP listener: PlainHttp connections, aiohttp's `server` behind them."""
+
+    def __init__(self, server: asyncio.Server, connections: set[PlainHttp]) -> None:
+        self._server = server
+        self._connections = connections
+
+    @property
+    def port(self) -> int:
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def close(self) -> None:
+        """Stop listening and close the connections still this layer's (aiohttp closes those
+        it took over)."""
+        self._server.close()
+        for connection in list(self._connections):
+            connection.close()
+        await self._server.wait_closed()
+
+
+async def listen_plain(
+    handle: Handler,
+    aiohttp_server: web.Server,
+    to_aiohttp: Callable[[str], bool],
+    host: str,
+    port: int,
+    max_body: int,
+) -> PlainListener:
+    """Listen on host:port; `to_aiohttp(path)` names the paths aiohttp's own routes serve."""
+    connections: set[PlainHttp] = set()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: PlainHttp(handle, aiohttp_server, to_aiohttp, max_body, connections),
+        host,
+        port,
+        reuse_address=True,
+    )
+    return PlainListener(server, connections)
