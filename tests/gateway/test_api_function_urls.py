@@ -4,6 +4,7 @@ path prefix (and by Host header), with AWS_IAM's signature check."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import requests
 from botocore.auth import SigV4Auth
@@ -11,6 +12,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from gateway.harness import ApiProcess
+from lamina.gateway.function_urls import url_id_for
+from lamina.gateway.template_apis import read_template_apis
 
 
 def function_url(api: ApiProcess, function: str) -> str:
@@ -68,3 +71,26 @@ def test_aws_iam_needs_a_sigv4_signature(shop: ApiProcess) -> None:
     signed = requests.get(url, headers=dict(request.headers), timeout=30)
     assert signed.status_code == 200
     assert signed.text == "me"
+
+
+def test_an_aws_lambda_url_resource_in_a_sam_template_is_read_as_function_url_config_is(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Hook:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: src}\n"
+        "  HookUrl:\n"
+        "    Type: AWS::Lambda::Url\n"
+        "    Properties: {TargetFunctionArn: !Ref Hook, AuthType: AWS_IAM,"
+        " InvokeMode: RESPONSE_STREAM}\n"
+    )
+    apis = read_template_apis(template, {"Hook"})
+    assert apis.warnings == []
+    assert [(u.function, u.auth_type, u.invoke_mode) for u in apis.function_urls] == [
+        ("Hook", "AWS_IAM", "RESPONSE_STREAM")
+    ]
+    assert apis.function_urls[0].url_id == url_id_for("Hook")
