@@ -1,0 +1,61 @@
+"""Messages found on real projects, as the language server gives them (issue 16): lenses over a
+handler several functions share say which function each acts on, and a run of a target whose
+function is missing fails with Lambda's Runtime.HandlerNotFound, the answer `lamina invoke`
+gives."""
+
+from __future__ import annotations
+
+from lsp_harness import execute, lenses, open_document
+
+SHARED_HANDLER_TEMPLATE = """\
+Resources:
+  ReadFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+  WriteFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+  OtherFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: other.handler
+      Runtime: python3.12
+"""
+
+
+async def test_every_lens_over_a_shared_handler_names_its_function(tmp_path, start_client):
+    (tmp_path / "template.yaml").write_text(SHARED_HANDLER_TEMPLATE)
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "other.py").write_text("def handler(event, context):\n    return 2\n")
+    client = await start_client(tmp_path)
+    open_document(client, tmp_path / "app.py")
+    found = await lenses(client, tmp_path / "app.py")
+    seen = []
+    for lens in found:
+        assert lens.command is not None and lens.range.start.line == 0
+        seen.append((lens.command.title, list(lens.command.arguments or [])))
+    assert seen == [
+        (title.format(name=name), [{"function": name}])
+        for name in ("ReadFunction", "WriteFunction")
+        for title in ("▶ Run {name}", "⚙ Debug {name}", "⇪ Sync {name}", "{{ }} Event {name}: none")
+    ]
+    # A handler only one function uses keeps the short titles.
+    open_document(client, tmp_path / "other.py")
+    titles = [lens.command.title for lens in await lenses(client, tmp_path / "other.py")]
+    assert titles == ["▶ Run", "⚙ Debug", "⇪ Sync", "{ } Event: none"]
+
+
+async def test_a_missing_function_runs_and_fails_with_handler_not_found(tmp_path, start_client):
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    client = await start_client(tmp_path)
+    result = await execute(client, "lamina.run", {"function": "app.py:missing"})
+    assert result["ok"] is False, result
+    assert (result["error"]["errorType"], result["error"]["errorMessage"]) == (
+        "Runtime.HandlerNotFound",
+        "Handler 'missing' missing on module 'app'",
+    )
+    assert "Error Type: Runtime.HandlerNotFound" in result["logs"]
