@@ -59,3 +59,37 @@ async def test_a_missing_function_runs_and_fails_with_handler_not_found(tmp_path
         "Handler 'missing' missing on module 'app'",
     )
     assert "Error Type: Runtime.HandlerNotFound" in result["logs"]
+
+
+EVENTS_TEMPLATE = """\
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: hello.handler
+      Runtime: python3.12
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: orders.handler
+      Runtime: python3.12
+"""
+
+
+async def test_each_functions_default_event_is_its_own(tmp_path, start_client):
+    """Project events named after a function (`orders-big` for Orders) are that function's
+    only; the others (`event`) are everyone's: a function's lens and run use its own first."""
+    (tmp_path / "template.yaml").write_text(EVENTS_TEMPLATE)
+    for name in ("hello", "orders"):
+        (tmp_path / f"{name}.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "events").mkdir()
+    for name in ("event", "hello-world-get", "orders-big"):
+        (tmp_path / "events" / f"{name}.json").write_text(f'{{"from": "{name}"}}')
+    client = await start_client(tmp_path)
+    for module, event in (("hello", "hello-world-get"), ("orders", "orders-big")):
+        open_document(client, tmp_path / f"{module}.py")
+        titles = [lens.command.title for lens in await lenses(client, tmp_path / f"{module}.py")]
+        assert titles[-1] == f"{{ }} Event: {event}"
+    for function, event in (("HelloWorldFunction", "hello-world-get"), ("Orders", "orders-big")):
+        result = await execute(client, "lamina.run", {"function": function})
+        assert (result["event"], result["payload"]) == (event, {"from": event})
