@@ -49,11 +49,6 @@ def choose_python(
     return choice.path
 
 
-def setting_mapping(settings: dict[str, object], key: str) -> dict[str, object] | None:
-    value = settings.get(key)
-    return value if isinstance(value, dict) else None
-
-
 def setting_text(settings: dict[str, object], key: str) -> str | None:
     """A dotted setting from [tool.lamina], as a nested table or a quoted dotted key."""
     value: object = settings.get(key)
@@ -72,11 +67,12 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
         return {}
     from lamina.deploy.layer_download import LayerDownloader
     from lamina.pip_target import DependencyInstallError
+    from lamina.project.folder_settings import folder_mapping
     from lamina.project.workspace import cache_dir
     from lamina.runtime.layers import function_layers
     from lamina.runtime.package_set import cache_root
 
-    mapped = project.settings.get("layers")
+    mapped = folder_mapping(project.settings.get("layers"), project.root)
     download = LayerDownloader(
         cache_root() / "layers",
         setting_text(project.settings, "credentials.profile"),
@@ -87,7 +83,7 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
             spec.layers,
             python,
             cache_dir(project.root),
-            mapped if isinstance(mapped, dict) else None,
+            mapped,
             download,
         )
     except DependencyInstallError as e:
@@ -137,6 +133,7 @@ def function_config(
     interpreter (`python`, else the template Runtime's), its requirements, its layers (import
     folders, extensions, wrappers) and EFS mounts; `overrides` replace the spec's values
     (invoke_overrides)."""
+    from lamina.project.folder_settings import folder_mapping
     from lamina.project.workspace import state_dir
     from lamina.runtime.config import FunctionConfig
     from lamina.runtime.efs import efs_mounts
@@ -144,7 +141,7 @@ def function_config(
     python = python or choose_python(spec, project.settings, None, False)
     mounts: tuple[tuple[str, Path], ...] = ()
     if spec.file_systems:
-        mapped = setting_mapping(project.settings, "efs")
+        mapped = folder_mapping(project.settings.get("efs"), project.root)
         mounts = efs_mounts(spec, state_dir(project.root), mapped)
     return FunctionConfig.from_spec(
         spec,
