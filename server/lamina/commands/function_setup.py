@@ -25,21 +25,26 @@ def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettin
 
 
 def choose_python(
-    spec: FunctionSpec, settings: dict[str, object], explicit: str | None, strict: bool
+    spec: FunctionSpec,
+    settings: dict[str, object],
+    explicit: str | None,
+    strict: bool,
+    root: Path,
 ) -> str:
     """The interpreter for the template's Runtime (runtime/interpreters.py); its warnings on
     stderr, once; no match under --strict-runtime, or a --python that can't run, is exit 2."""
+    from lamina.project.folder_settings import interpreter_mapping, interpreter_path
     from lamina.runtime.interpreters import choose_interpreter
     from lamina.runtime.package_set import InterpreterError
 
-    interpreters = settings.get("interpreters")
+    python_setting = setting_text(settings, "python")
     try:
         choice = choose_interpreter(
             spec.logical_id,
             spec.runtime,
             explicit=explicit,
-            interpreters=interpreters if isinstance(interpreters, dict) else None,
-            python_setting=setting_text(settings, "python"),
+            interpreters=interpreter_mapping(settings.get("interpreters"), root),
+            python_setting=interpreter_path(python_setting, root) if python_setting else None,
             strict=strict or str(settings.get("strictRuntime", "")).lower() in ("true", "1"),
         )
     except InterpreterError as e:
@@ -138,7 +143,7 @@ def function_config(
     from lamina.runtime.config import FunctionConfig
     from lamina.runtime.efs import efs_mounts
 
-    python = python or choose_python(spec, project.settings, None, False)
+    python = python or choose_python(spec, project.settings, None, False, project.root)
     mounts: tuple[tuple[str, Path], ...] = ()
     if spec.file_systems:
         mapped = folder_mapping(project.settings.get("efs"), project.root)

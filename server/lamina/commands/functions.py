@@ -29,7 +29,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
     choices: dict[str, Any] = {}  # runtime -> its interpreter choice: one search per runtime
     for spec in project.functions.values():
         location = find_handler_location(spec)
-        python, python_version, python_source = _interpreter(spec, project.settings, choices)
+        python, python_version, python_source = _interpreter(
+            spec, project.settings, choices, project.root
+        )
         rows.append(
             {
                 "logicalId": spec.logical_id,
@@ -138,22 +140,22 @@ _SOME_FUNCTION = "\0"  # stands for the function's name in a choice shared by on
 
 
 def _interpreter(
-    spec: Any, settings: dict[str, object], choices: dict[str, Any]
+    spec: Any, settings: dict[str, object], choices: dict[str, Any], root: Path
 ) -> tuple[str | None, str | None, str | None]:
     """The interpreter `lamina invoke` would run the function on (its warnings, once each).
     The search (PATH, pyenv, uv, conda) is made once per runtime and kept in `choices`."""
+    from lamina.project.folder_settings import interpreter_mapping, interpreter_path
     from lamina.runtime.interpreters import choose_interpreter
     from lamina.runtime.package_set import InterpreterError
 
     if spec.runtime not in choices:
-        interpreters = settings.get("interpreters")
         python = settings.get("python")
         try:
             choices[spec.runtime] = choose_interpreter(
                 _SOME_FUNCTION,
                 spec.runtime,
-                interpreters=interpreters if isinstance(interpreters, dict) else None,
-                python_setting=str(python) if python else None,
+                interpreters=interpreter_mapping(settings.get("interpreters"), root),
+                python_setting=interpreter_path(str(python), root) if python else None,
             )
         except InterpreterError as e:
             choices[spec.runtime] = e

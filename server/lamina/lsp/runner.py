@@ -119,15 +119,15 @@ class FunctionRunner:
         known = self._interpreters.get(key)
         if known is not None:
             return known
+        from lamina.project.folder_settings import interpreter_mapping
         from lamina.runtime.interpreters import choose_interpreter
         from lamina.runtime.package_set import InterpreterError
 
-        mapped = self.settings.get("interpreters")
         try:
             choice = choose_interpreter(
                 spec.logical_id,
                 spec.runtime,
-                interpreters=mapped if isinstance(mapped, dict) else None,
+                interpreters=interpreter_mapping(self.settings.get("interpreters"), self.root),
                 python_setting=self.settings.text("python"),
                 strict=bool(self.settings.get("strictRuntime")),
             )
