@@ -62,8 +62,10 @@ def test_a_handler_missing_from_its_file_names_the_file_not_a_missing_file(
     out = lamina("functions", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     table = " ".join(out.stdout.split())
-    assert "(no function 'handler')" in table
-    assert "src/app.py (no function 'py')" in table and "exec wrapper" not in table
+    assert "(no function 'handler'; handlers there: lambda_handler)" in table
+    assert "src/app.py (no function 'py'; handlers there: lambda_handler)" in table
+    assert "exec wrapper" not in table
+    assert rows["Misnamed"]["handlersThere"] == ["lambda_handler"]
     assert "src (handler file not found)" in table
 
 

@@ -44,6 +44,8 @@ def test_two_projects_with_one_function_name(
     assert refused.returncode != 0
     assert f"belongs to another project ({first})" in refused.stdout + refused.stderr
     assert "sync.namePrefix" in refused.stdout + refused.stderr and "--force" in refused.stdout
+    assert f"this project is {second}" in refused.stdout + refused.stderr  # both projects named
+    assert "FunctionName in the template" in refused.stdout + refused.stderr  # all 3 ways out
     assert invoke_json(emulator_lambda, name)["answer"] == "one"  # untouched
 
     # The first project syncs on as before; the second takes over only with --force.

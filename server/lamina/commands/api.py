@@ -180,6 +180,13 @@ def build_api_server(
     for warning in apis.warnings:
         notice(f"warning: {warning}")
     if not apis.routes and not apis.function_urls and not apis.websocket_apis:
+        skipped = sum("route skipped" in warning for warning in apis.warnings)
+        if skipped:  # there are API events, for functions Lamina doesn't run (nodejs, images)
+            raise ProjectError(
+                f"nothing to serve: the template's {skipped} API route(s) are all skipped "
+                "(the warnings above say why)",
+                project.template_path,
+            )
         raise ProjectError(
             "nothing to serve: no API events (Events of Type Api or HttpApi), API Gateway "
             "resources nor Function URLs",

@@ -25,21 +25,26 @@ def debug_settings(settings: dict[str, object], port: int | None) -> DebugSettin
 
 
 def choose_python(
-    spec: FunctionSpec, settings: dict[str, object], explicit: str | None, strict: bool
+    spec: FunctionSpec,
+    settings: dict[str, object],
+    explicit: str | None,
+    strict: bool,
+    root: Path,
 ) -> str:
     """The interpreter for the template's Runtime (runtime/interpreters.py); its warnings on
     stderr, once; no match under --strict-runtime, or a --python that can't run, is exit 2."""
+    from lamina.project.folder_settings import interpreter_mapping, interpreter_path
     from lamina.runtime.interpreters import choose_interpreter
     from lamina.runtime.package_set import InterpreterError
 
-    interpreters = settings.get("interpreters")
+    python_setting = setting_text(settings, "python")
     try:
         choice = choose_interpreter(
             spec.logical_id,
             spec.runtime,
             explicit=explicit,
-            interpreters=interpreters if isinstance(interpreters, dict) else None,
-            python_setting=setting_text(settings, "python"),
+            interpreters=interpreter_mapping(settings.get("interpreters"), root),
+            python_setting=interpreter_path(python_setting, root) if python_setting else None,
             strict=strict or str(settings.get("strictRuntime", "")).lower() in ("true", "1"),
         )
     except InterpreterError as e:
@@ -47,11 +52,6 @@ def choose_python(
     for warning in choice.warnings:
         notice(f"warning: {warning}")
     return choice.path
-
-
-def setting_mapping(settings: dict[str, object], key: str) -> dict[str, object] | None:
-    value = settings.get(key)
-    return value if isinstance(value, dict) else None
 
 
 def setting_text(settings: dict[str, object], key: str) -> str | None:
@@ -72,11 +72,12 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
         return {}
     from lamina.deploy.layer_download import LayerDownloader
     from lamina.pip_target import DependencyInstallError
+    from lamina.project.folder_settings import folder_mapping
     from lamina.project.workspace import cache_dir
     from lamina.runtime.layers import function_layers
     from lamina.runtime.package_set import cache_root
 
-    mapped = project.settings.get("layers")
+    mapped = folder_mapping(project.settings.get("layers"), project.root)
     download = LayerDownloader(
         cache_root() / "layers",
         setting_text(project.settings, "credentials.profile"),
@@ -87,7 +88,7 @@ def install_layers(spec: FunctionSpec, project: Project, python: str) -> dict[st
             spec.layers,
             python,
             cache_dir(project.root),
-            mapped if isinstance(mapped, dict) else None,
+            mapped,
             download,
         )
     except DependencyInstallError as e:
@@ -137,14 +138,15 @@ def function_config(
     interpreter (`python`, else the template Runtime's), its requirements, its layers (import
     folders, extensions, wrappers) and EFS mounts; `overrides` replace the spec's values
     (invoke_overrides)."""
+    from lamina.project.folder_settings import folder_mapping
     from lamina.project.workspace import state_dir
     from lamina.runtime.config import FunctionConfig
     from lamina.runtime.efs import efs_mounts
 
-    python = python or choose_python(spec, project.settings, None, False)
+    python = python or choose_python(spec, project.settings, None, False, project.root)
     mounts: tuple[tuple[str, Path], ...] = ()
     if spec.file_systems:
-        mapped = setting_mapping(project.settings, "efs")
+        mapped = folder_mapping(project.settings.get("efs"), project.root)
         mounts = efs_mounts(spec, state_dir(project.root), mapped)
     return FunctionConfig.from_spec(
         spec,

@@ -29,7 +29,9 @@ def functions(as_json: bool, project_dir: Path) -> None:
     choices: dict[str, Any] = {}  # runtime -> its interpreter choice: one search per runtime
     for spec in project.functions.values():
         location = find_handler_location(spec)
-        python, python_version, python_source = _interpreter(spec, project.settings, choices)
+        python, python_version, python_source = _interpreter(
+            spec, project.settings, choices, project.root
+        )
         rows.append(
             {
                 "logicalId": spec.logical_id,
@@ -53,6 +55,7 @@ def functions(as_json: bool, project_dir: Path) -> None:
         module = module_file(spec.code_dir, spec.module) if not location and spec.module else None
         if module is not None:  # the file is there, the function is not (`Handler: app.py`)
             rows[-1]["handlerModule"] = relative(module, project.root)
+            rows[-1]["handlersThere"] = _handlers_in(module)
         elif not location and (spec.code_dir / spec.handler).is_file():  # run.sh: a wrapper's
             rows[-1]["handlerProgram"] = relative(spec.code_dir / spec.handler, project.root)
     if as_json:
@@ -89,7 +92,8 @@ def functions(as_json: bool, project_dir: Path) -> None:
         where = row["handlerFile"] or f"{row['codeUri']} (handler file not found)"
         if row["handlerFile"] is None and row.get("handlerModule"):
             function = str(row["handler"]).rpartition(".")[2]
-            where = f"{row['handlerModule']} (no function {function!r})"
+            there = ", ".join(row["handlersThere"]) or "none"
+            where = f"{row['handlerModule']} (no function {function!r}; handlers there: {there})"
         if row["handlerFile"] is None and row.get("handlerProgram"):
             where = f"{row['handlerProgram']} (run by an exec wrapper)"
         events = _events_cell(row["eventSources"], row["events"])
@@ -103,8 +107,23 @@ def functions(as_json: bool, project_dir: Path) -> None:
             f"{row['memorySize']} MB",
             events,
         )
-    # Piped output gets full-width rows rather than rich's 80-column truncation.
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    # Piped output (grep, less, a file) keeps every cell whole, paths included: the table takes
+    # its natural width, however wide, rather than rich's 80 columns or an ellipsis.
+    Console(width=None if sys.stdout.isatty() else _PIPED_WIDTH).print(table)
+
+
+def _handlers_in(module: Path) -> list[str]:
+    """The handler-shaped functions a module does define, to name beside a missing one."""
+    from lamina.project.discovery import handler_candidates
+
+    try:
+        source = module.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [name for name, _line in handler_candidates(source)]
+
+
+_PIPED_WIDTH = 100_000  # wider than any table: it is never filled, the rows stop at their end
 
 
 def _events_cell(sources: list[str], samples: list[str]) -> str:
@@ -121,22 +140,22 @@ _SOME_FUNCTION = "\0"  # stands for the function's name in a choice shared by on
 
 
 def _interpreter(
-    spec: Any, settings: dict[str, object], choices: dict[str, Any]
+    spec: Any, settings: dict[str, object], choices: dict[str, Any], root: Path
 ) -> tuple[str | None, str | None, str | None]:
     """The interpreter `lamina invoke` would run the function on (its warnings, once each).
     The search (PATH, pyenv, uv, conda) is made once per runtime and kept in `choices`."""
+    from lamina.project.folder_settings import interpreter_mapping, interpreter_path
     from lamina.runtime.interpreters import choose_interpreter
     from lamina.runtime.package_set import InterpreterError
 
     if spec.runtime not in choices:
-        interpreters = settings.get("interpreters")
         python = settings.get("python")
         try:
             choices[spec.runtime] = choose_interpreter(
                 _SOME_FUNCTION,
                 spec.runtime,
-                interpreters=interpreters if isinstance(interpreters, dict) else None,
-                python_setting=str(python) if python else None,
+                interpreters=interpreter_mapping(settings.get("interpreters"), root),
+                python_setting=interpreter_path(str(python), root) if python else None,
             )
         except InterpreterError as e:
             choices[spec.runtime] = e

@@ -155,7 +155,7 @@ def invoke(
         if refusal is not None:
             fail(f"--debug: {refusal}")
     settings = project.settings
-    chosen_python = choose_python(spec, settings, python, strict_runtime)
+    chosen_python = choose_python(spec, settings, python, strict_runtime, project.root)
     if spec.durable_config is not None:
         from lamina.commands.invoke_durable import invoke_durable
 

@@ -65,6 +65,7 @@ async def activate(
         cache_dir,
         settings,
         project.settings,
+        project.root,
     )
     return ActiveTarget(
         clients,

@@ -167,10 +167,13 @@ def for_target(
     cache_dir: Path,
     settings: SyncSettings,
     project_settings: Mapping[str, object],
+    project_root: Path,
 ) -> LayerPublisher:
     """The publisher for one target: on the emulator (`local`) with the local platform,
     sync.namePrefix and the `layers` setting's mapped folders; on AWS for Lambda's platform."""
-    mapped = project_settings.get("layers") if local else None
+    from lamina.project.folder_settings import folder_mapping
+
+    mapped = folder_mapping(project_settings.get("layers"), project_root) if local else None
     return LayerPublisher(
         lam,
         retry,
@@ -178,5 +181,5 @@ def for_target(
         cache_dir,
         settings.python or sys.executable,
         (settings.name_prefix or "") if local else "",
-        mapped if isinstance(mapped, dict) else None,
+        mapped,
     )

@@ -117,6 +117,12 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
         raise UserError("Lamina: no template.yaml here; the API serves its API events")
     apis = await asyncio.to_thread(template_apis, loaded)
     if apis is None or not (apis.routes or apis.function_urls or apis.websocket_apis):
+        skipped = [w for w in (apis.warnings if apis else ()) if "route skipped" in w]
+        if skipped:  # API events, for functions Lamina doesn't run (nodejs, images)
+            raise UserError(
+                f"Lamina: nothing to serve: the {len(skipped)} API route(s) of "
+                f"{loaded.project.template_path.name} are all skipped ({skipped[0]})"
+            )
         raise UserError(
             f"Lamina: {loaded.project.template_path.name} has no API events "
             "(Events of Type Api or HttpApi), API Gateway resources nor Function URLs"

@@ -138,6 +138,7 @@ def python_lenses(
                 _label(ls, spec),
                 title,
                 not is_custom_runtime(spec.runtime),
+                shared,
             )
         )
     root = ls.state.root

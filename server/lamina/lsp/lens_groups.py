@@ -29,11 +29,19 @@ class LensGroup(NamedTuple):
     title: str  # added to `▶ Run`, where several functions share a handler
     # False on a custom runtime (`provided.*`): debugpy can't hold its bootstrap, no `⚙ Debug`.
     debuggable: bool = True
+    # True where several functions share the handler: each lens names the function it acts on.
+    named: bool = False
 
     def commands(self) -> list[tuple[str, str]]:
         """(title, command) of each lens of the group."""
         event = self.label if self.label is not None else "none"
-        titles = (f"▶ Run{self.title}", "⚙ Debug", "⇪ Sync", f"{{ }} Event: {event}")
+        who = f" {self.function}" if self.named else ""
+        titles = (
+            f"▶ Run{self.title}",
+            f"⚙ Debug{who}",
+            f"⇪ Sync{who}",
+            f"{{ }} Event{who}: {event}",
+        )
         return [
             (title, command)
             for title, command in zip(titles, _COMMANDS, strict=True)

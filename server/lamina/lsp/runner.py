@@ -119,15 +119,15 @@ class FunctionRunner:
         known = self._interpreters.get(key)
         if known is not None:
             return known
+        from lamina.project.folder_settings import interpreter_mapping
         from lamina.runtime.interpreters import choose_interpreter
         from lamina.runtime.package_set import InterpreterError
 
-        mapped = self.settings.get("interpreters")
         try:
             choice = choose_interpreter(
                 spec.logical_id,
                 spec.runtime,
-                interpreters=mapped if isinstance(mapped, dict) else None,
+                interpreters=interpreter_mapping(self.settings.get("interpreters"), self.root),
                 python_setting=self.settings.text("python"),
                 strict=bool(self.settings.get("strictRuntime")),
             )
@@ -199,13 +199,14 @@ class FunctionRunner:
         )
 
     def _efs_mounts(self, spec: FunctionSpec) -> tuple[tuple[str, Path], ...]:
+        from lamina.project.folder_settings import folder_mapping
         from lamina.project.workspace import state_dir
         from lamina.runtime.efs import efs_mounts
 
-        mapped = self.settings.get("efs")
         if not spec.file_systems:
             return ()
-        return efs_mounts(spec, state_dir(self.root), mapped if isinstance(mapped, dict) else None)
+        mapped = folder_mapping(self.settings.get("efs"), self.root)
+        return efs_mounts(spec, state_dir(self.root), mapped)
 
     async def layer_fields(self, spec: FunctionSpec) -> dict[str, object]:
         """FunctionConfig's layer fields (runtime/layers.py: the merged /opt and its sys.path
@@ -214,11 +215,12 @@ class FunctionRunner:
             return {}
         from lamina.deploy.layer_download import LayerDownloader
         from lamina.pip_target import DependencyInstallError
+        from lamina.project.folder_settings import folder_mapping
         from lamina.project.workspace import cache_dir
         from lamina.runtime.layers import function_layers
         from lamina.runtime.package_set import cache_root
 
-        mapped = self.settings.get("layers")
+        mapped = folder_mapping(self.settings.get("layers"), self.root)
         # Its progress is logged from the download's thread: ClientLogHandler takes it to the
         # editor's log as it comes.
         download = LayerDownloader(
@@ -230,7 +232,7 @@ class FunctionRunner:
                 spec.layers,
                 await asyncio.to_thread(self.python_for, spec),
                 cache_dir(self.root),
-                mapped if isinstance(mapped, dict) else None,
+                mapped,
                 download,
             )
         except DependencyInstallError as e:
