@@ -1,6 +1,7 @@
 """Where a JWT authorizer's keys come from: a JWKS URL in the api.jwks setting (fetched from a
 real HTTP server on loopback, once for many requests), and no JWKS at all (one warning that
-signatures go unchecked, while the issuer, audience and expiry still are)."""
+signatures go unchecked, while the issuer, audience and expiry still are); a JWKS URL that
+does not answer is the token's 401 (with a log line naming it), not a server error."""
 
 from __future__ import annotations
 
@@ -123,5 +124,27 @@ def test_without_a_jwks_one_warning_and_the_rest_still_checked(
         warnings = [line for line in log.splitlines() if "JWT signatures are NOT checked" in line]
         assert len(warnings) == 1, log
         assert ISSUER in warnings[0]
+    finally:
+        api.stop()
+
+
+def test_a_jwks_url_that_does_not_answer_is_401_and_says_why(
+    tmp_path: Path, keys: tuple[Any, Any]
+) -> None:
+    from ports import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/.well-known/jwks.json"  # nothing listens there
+    api = ApiProcess("jwt", tmp_path, prepare=with_jwks(dead))
+    try:
+        response = get_me(api, token(keys[0]))
+        assert response.status_code == 401, response.text
+        assert response.json() == {"message": "Unauthorized"}
+        log = api.wait_for_log("GET /me 401")
+        line = next(line for line in log.splitlines() if "GET /me 401" in line)
+        assert f"authorizer Jwt: invalid token: JWKS {dead}: Fail to fetch" in line, line
+        challenge = response.headers["www-authenticate"]
+        assert challenge.startswith('Bearer scope="" error="invalid_token" error_description="')
+        assert challenge.count('"') == 6, challenge  # the description's own quotes replaced
+        assert get_me(api, token(keys[0])).status_code == 401  # the server goes on
     finally:
         api.stop()

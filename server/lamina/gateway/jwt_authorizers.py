@@ -39,6 +39,8 @@ class JwtAuthorizer:
 
 
 def unauthorized(description: str) -> HttpResponse:
+    # Kept a valid quoted string in one header line, whatever the error said.
+    description = " ".join(description.replace("\\", "/").replace('"', "'").split())
     response = message_response(401, "Unauthorized")
     response.headers.append(
         (
@@ -66,7 +68,10 @@ def _signing_key(authorizer: JwtAuthorizer, token: str) -> Any:
             )
         return None
     if source.startswith(("http://", "https://")):
-        return _jwks_client(source).get_signing_key_from_jwt(token).key
+        try:
+            return _jwks_client(source).get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientError as e:  # unreachable, not a JWKS, or no key for the kid
+            raise jwt.InvalidTokenError(f"JWKS {source}: {e}") from None
     keys = jwt.PyJWKSet.from_dict(json.loads(Path(source).read_text(encoding="utf-8")))
     kid = jwt.get_unverified_header(token).get("kid")
     for key in keys.keys:
