@@ -148,3 +148,21 @@ def test_a_jwks_url_that_does_not_answer_is_401_and_says_why(
         assert get_me(api, token(keys[0])).status_code == 401  # the server goes on
     finally:
         api.stop()
+
+
+def test_a_jwks_file_without_keys_is_401_and_says_why(
+    tmp_path: Path, keys: tuple[Any, Any]
+) -> None:
+    def empty_jwks(root: Path) -> None:
+        with_jwks("empty-jwks.json")(root)
+        (root / "empty-jwks.json").write_text('{"keys": []}')
+
+    api = ApiProcess("jwt", tmp_path, prepare=empty_jwks)
+    try:
+        response = get_me(api, token(keys[0]))
+        assert response.status_code == 401, response.text
+        log = api.wait_for_log("GET /me 401")
+        line = next(line for line in log.splitlines() if "GET /me 401" in line)
+        assert "authorizer Jwt: invalid token:" in line and "did not contain any keys" in line
+    finally:
+        api.stop()

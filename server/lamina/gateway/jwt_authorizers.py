@@ -109,7 +109,7 @@ def check_jwt(authorizer: JwtAuthorizer, headers: dict[str, str]) -> dict[str, A
             options={"verify_signature": key is not None, "verify_aud": False, "verify_iss": True},
             leeway=0,
         )
-    except (jwt.InvalidTokenError, OSError, ValueError) as e:
+    except (jwt.PyJWTError, OSError, ValueError) as e:  # PyJWTError: a bad JWKS too
         raise Denied(unauthorized(str(e)), f"invalid token: {e}") from None
     audiences = claims.get("aud", claims.get("client_id"))
     listed = audiences if isinstance(audiences, list) else [audiences]
