@@ -1,9 +1,11 @@
 """lamina api from a real browser: headless Chromium loads a page from another origin, which
 calls an HTTP API (CORS preflight and credentials answered by the gateway), a REST API (whose
-proxy answer has no CORS headers, so the browser blocks it, as on AWS) and a WebSocket chat."""
+proxy answer has no CORS headers, so the browser blocks it, as on AWS) and a WebSocket chat
+with a Python client, each getting the other's message through PostToConnection."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.server
 import json
@@ -13,11 +15,38 @@ import subprocess
 import threading
 from pathlib import Path
 
+import aiohttp
 from gateway.harness import ApiProcess
 from ports import free_port
 
 PAGE = Path(__file__).parent / "gateway_page"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class PythonChatter:
+    """A Python WebSocket client in the chat, on a thread of its own: it answers the page's
+    message with its own, and keeps what it received."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.received: list[str] = []
+        self.connected = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._chat()), daemon=True)
+        self.thread.start()
+        assert self.connected.wait(timeout=60), "the Python client could not connect"
+
+    async def _chat(self) -> None:
+        async with aiohttp.ClientSession() as session, session.ws_connect(self.url) as socket:
+            self.connected.set()
+            while len(self.received) < 2:
+                message = await asyncio.wait_for(socket.receive(), timeout=90)
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    return
+                self.received.append(str(message.data))
+                if message.data == "hello from chromium":
+                    await socket.send_str(
+                        json.dumps({"action": "sendmessage", "data": "hello from python"})
+                    )
 
 
 def test_cors_and_websockets_from_a_page_on_another_origin(tmp_path: Path) -> None:
@@ -57,7 +86,9 @@ def test_cors_and_websockets_from_a_page_on_another_origin(tmp_path: Path) -> No
         env={"AWS_ACCESS_KEY_ID": "e2e", "AWS_SECRET_ACCESS_KEY": "e2e"},
     )  # fmt: skip
     try:
-        url = f"{origin}/index.html?api={shop.url}&ws={chat.url.replace('http', 'ws')}/Prod"
+        socket_url = f"{chat.url.replace('http', 'ws')}/Prod"
+        python = PythonChatter(socket_url)
+        url = f"{origin}/index.html?api={shop.url}&ws={socket_url}"
         browser = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              f"--user-data-dir={tmp_path / 'profile'}", url],
@@ -80,5 +111,8 @@ def test_cors_and_websockets_from_a_page_on_another_origin(tmp_path: Path) -> No
         "http": "200 GET /v2/items/{id}",
         "rest": "blocked",
         "ws": "hello from chromium",
+        "wsFromPython": "hello from python",
     }
+    python.thread.join(timeout=30)
+    assert python.received == ["hello from chromium", "hello from python"]
     assert "OPTIONS /v2/items/7 204" in shop.stderr()  # the preflight, answered by the gateway

@@ -54,6 +54,9 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
     assert route[0].command is not None and route[0].command.arguments is not None
     opened = await execute(client, "lamina.openRoute", route[0].command.arguments[0])
     assert opened == {"url": f"http://127.0.0.1:{port}/{{proxy+}}"}
+    # The editor (VS Code's capabilities) is asked to open it in the browser.
+    shown = await wait_for(lambda: client.shown_documents)
+    assert (shown[-1].uri, shown[-1].external) == (opened["url"], True)
 
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
     assert await execute(client, "lamina.stopApi", {}) == {"stopped": False}

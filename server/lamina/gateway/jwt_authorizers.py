@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ class JwtAuthorizer:
 
 
 def unauthorized(description: str) -> HttpResponse:
+    # Kept a valid quoted string in one header line, whatever the error said.
+    description = " ".join(description.replace("\\", "/").replace('"', "'").split())
     response = message_response(401, "Unauthorized")
     response.headers.append(
         (
@@ -65,13 +68,25 @@ def _signing_key(authorizer: JwtAuthorizer, token: str) -> Any:
             )
         return None
     if source.startswith(("http://", "https://")):
-        return jwt.PyJWKClient(source, cache_keys=True).get_signing_key_from_jwt(token).key
+        try:
+            return _jwks_client(source).get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientError as e:  # unreachable, not a JWKS, or no key for the kid
+            raise jwt.InvalidTokenError(f"JWKS {source}: {e}") from None
     keys = jwt.PyJWKSet.from_dict(json.loads(Path(source).read_text(encoding="utf-8")))
     kid = jwt.get_unverified_header(token).get("kid")
     for key in keys.keys:
         if kid is None or key.key_id == kid:
             return key.key
     raise jwt.InvalidTokenError(f"no key {kid!r} in {source}")
+
+
+@lru_cache(maxsize=32)
+def _jwks_client(url: str) -> Any:
+    """One client per JWKS URL, so the key set is fetched once and kept (PyJWT keeps it five
+    minutes, and fetches again for a `kid` it does not know), not once a request."""
+    import jwt
+
+    return jwt.PyJWKClient(url, cache_keys=True)
 
 
 def check_jwt(authorizer: JwtAuthorizer, headers: dict[str, str]) -> dict[str, Any]:
@@ -90,10 +105,11 @@ def check_jwt(authorizer: JwtAuthorizer, headers: dict[str, str]) -> dict[str, A
             key=key,
             algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"],
             issuer=authorizer.issuer or None,  # "": the issuer is not known here
-            options={"verify_signature": key is not None, "verify_aud": False},
+            # Said outright: without a signature check PyJWT checks no claim unless told to.
+            options={"verify_signature": key is not None, "verify_aud": False, "verify_iss": True},
             leeway=0,
         )
-    except (jwt.InvalidTokenError, OSError, ValueError) as e:
+    except (jwt.PyJWTError, OSError, ValueError) as e:  # PyJWTError: a bad JWKS too
         raise Denied(unauthorized(str(e)), f"invalid token: {e}") from None
     audiences = claims.get("aud", claims.get("client_id"))
     listed = audiences if isinstance(audiences, list) else [audiences]

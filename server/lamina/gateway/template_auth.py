@@ -17,6 +17,8 @@ from lamina.project.sam_globals import merge_globals
 
 AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_FUNCTION_IN_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
+_FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
 
 def sigv4_required(body: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
@@ -61,6 +63,28 @@ def function_in_uri(uri: Any) -> str | None:
             name = target[0] if isinstance(target, list) else str(target).split(".")[0]
             return str(name)
     return None
+
+
+def function_in_arn(
+    uri: Any, resources: Mapping[str, Any], value: Callable[[Any, str], Any]
+) -> str | None:
+    """The function a literal integration URI names (`…:function:NAME/invocations`), as a
+    `DefinitionUri` file has it (SAM runs no intrinsics there): the function whose logical id
+    or `FunctionName` is NAME, else NAME itself (the caller says it is not one of the template's)."""
+    found = _FUNCTION_IN_ARN.search(uri) if isinstance(uri, str) else None
+    if found is None:
+        return None
+    name = found.group(1)
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping) or resource.get("Type") not in _FUNCTION_TYPES:
+            continue
+        props = resource.get("Properties") or {}
+        if logical_id == name or (
+            isinstance(props, Mapping)
+            and to_text(value(props.get("FunctionName"), f"{logical_id}.FunctionName")) == name
+        ):
+            return str(logical_id)
+    return name
 
 
 class TemplateAuth:

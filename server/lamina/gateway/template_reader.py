@@ -28,7 +28,12 @@ from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
-from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
+from lamina.gateway.template_auth import (
+    AnyAuthorizer,
+    TemplateAuth,
+    function_in_arn,
+    function_in_uri,
+)
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
@@ -322,7 +327,8 @@ class TemplateReader:
                 ):
                     continue
                 integration = operation.get("x-amazon-apigateway-integration") or {}
-                function = function_in_uri(integration.get("uri"))
+                uri = integration.get("uri")
+                function = function_in_uri(uri) or function_in_arn(uri, self.resources, self.value)
                 if function is None:
                     continue
                 default = "1.0" if kind is ApiKind.REST else "2.0"

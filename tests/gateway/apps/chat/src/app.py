@@ -44,3 +44,14 @@ def send_message(event, context):
         except client.exceptions.GoneException:
             _update(lambda c, gone=connection_id: c.discard(gone))
     return {"statusCode": 200, "body": "Data sent."}
+
+
+def shout(event, context):
+    # A client built without an endpoint: AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI points it
+    # at lamina api's HTTPS listener (trusted through AWS_CA_BUNDLE).
+    client = boto3.client("apigatewaymanagementapi")
+    data = json.loads(event["body"])["data"]
+    client.post_to_connection(
+        ConnectionId=event["requestContext"]["connectionId"], Data=data.upper().encode()
+    )
+    return {"statusCode": 200}
