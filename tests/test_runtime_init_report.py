@@ -31,7 +31,7 @@ async def test_report_after_a_failed_init(write_function: Any, client: str) -> N
     report = result.logs.splitlines()[-1]
     match = re.match(
         r"REPORT RequestId: \S+\tDuration: (\d+\.\d\d) ms\tBilled Duration: (\d+) ms\t"
-        r"Memory Size: 128 MB\tMax Memory Used: (\d+) MB\tStatus: error\tError Type: RuntimeError$",
+        r"Memory Size: 128 MB\tMax Memory Used: (\d+) MB\tStatus: error\tError Type: RuntimeError\t$",
         report,
     )
     assert match, report

@@ -30,7 +30,7 @@ LOG_LINE = re.compile(
 )
 REPORT_LINE = re.compile(
     r"^REPORT RequestId: (?P<id>\S+)\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
-    r"Memory Size: (?P<memory>\d+) MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms$"
+    r"Memory Size: (?P<memory>\d+) MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms\t$"
 )
 
 

@@ -162,9 +162,12 @@ class CodeSigningConfigs:
         self._configs[config.arn] = config
 
     def check_upload(self, arn: str | None) -> None:
-        """Refuse an unsigned upload to a function whose configuration enforces signing."""
+        """Before CreateFunction or UpdateFunctionCode stores anything: the function's
+        configuration must exist, and one that enforces signing refuses the (unsigned) upload."""
         if arn is None:
             return
         config = self._configs.get(arn)
-        if config is not None and config.untrusted_artifact_on_deployment == "Enforce":
+        if config is None:
+            raise missing_for_function(arn)
+        if config.untrusted_artifact_on_deployment == "Enforce":
             raise unsigned_code(arn)

@@ -87,7 +87,7 @@ def _create_tags(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 @routes.post(PATH)
 @api
-async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def create_event_source_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "CreateEventSourceMapping")
     source = check_source_arn(body.get("EventSourceArn"))
     destinations = body.get("DestinationConfig")
@@ -121,13 +121,13 @@ async def create_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
 
 @routes.get(PATH + "/{UUID}")
 @api
-async def get_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def get_event_source_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
     return json_response(_find(emu, request.match_info["UUID"]).shape(emu.arns))
 
 
 @routes.put(PATH + "/{UUID}")
 @api
-async def update_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def update_event_source_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "UpdateEventSourceMapping")
     mappings = mappings_of(emu)
     async with mappings.lock:
@@ -150,7 +150,7 @@ async def update_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
 
 @routes.delete(PATH + "/{UUID}")
 @api
-async def delete_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def delete_event_source_mapping(request: web.Request, emu: Emulator) -> web.StreamResponse:
     mappings = mappings_of(emu)
     async with mappings.lock:
         mapping = _find(emu, request.match_info["UUID"])
@@ -160,7 +160,7 @@ async def delete_mapping(request: web.Request, emu: Emulator) -> web.StreamRespo
 
 @routes.get(PATH)
 @api
-async def list_mappings(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def list_event_source_mappings(request: web.Request, emu: Emulator) -> web.StreamResponse:
     wanted = MappingFilter(source_arn=request.query.get("EventSourceArn") or None)
     raw_function = request.query.get("FunctionName")
     if raw_function:

@@ -161,19 +161,25 @@ async def _save(emu: Emulator, request: web.Request, replace: bool) -> web.Strea
 
 @routes.put(PATH)
 @api
-async def put_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def put_function_event_invoke_config(
+    request: web.Request, emu: Emulator
+) -> web.StreamResponse:
     return await _save(emu, request, replace=True)
 
 
 @routes.post(PATH)
 @api
-async def update_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def update_function_event_invoke_config(
+    request: web.Request, emu: Emulator
+) -> web.StreamResponse:
     return await _save(emu, request, replace=False)
 
 
 @routes.get(PATH)
 @api
-async def get_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def get_function_event_invoke_config(
+    request: web.Request, emu: Emulator
+) -> web.StreamResponse:
     # AWS answers that the config is missing even when the function or version is.
     name, qualifier = parse_function_ref(
         request.match_info["FunctionName"], request.query.get("Qualifier")
@@ -189,7 +195,9 @@ async def get_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
 
 @routes.delete(PATH)
 @api
-async def delete_config(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def delete_function_event_invoke_config(
+    request: web.Request, emu: Emulator
+) -> web.StreamResponse:
     name, qualifier = parse_function_ref(
         request.match_info["FunctionName"], request.query.get("Qualifier")
     )
@@ -207,7 +215,9 @@ async def delete_config(request: web.Request, emu: Emulator) -> web.StreamRespon
 
 @routes.get(PATH + "/list")
 @api
-async def list_configs(request: web.Request, emu: Emulator) -> web.StreamResponse:
+async def list_function_event_invoke_configs(
+    request: web.Request, emu: Emulator
+) -> web.StreamResponse:
     raw = request.match_info["FunctionName"]
     name, qualifier = parse_function_ref(raw)
     if qualifier is None and emu.store.get(name) is None:

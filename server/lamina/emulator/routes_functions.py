@@ -139,6 +139,9 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
     provider = provider_of(body.get("CapacityProviderConfig"))
     if provider is not None and emu.capacity_providers is not None:
         emu.capacity_providers.get(provider)  # AWS's 404 for a provider that does not exist
+    signing = string(body, "CodeSigningConfigArn")
+    if emu.code_signing is not None:
+        emu.code_signing.check_upload(signing)
     tags = string_map(body, "Tags") or {}
     if len(tags) > MAX_TAGS:
         raise invalid("Number of tags exceeds resource tag limit.")
@@ -171,7 +174,9 @@ async def create_function(request: web.Request, emu: Emulator) -> web.StreamResp
                 **settings,
             )
             refuse_snapstart(latest)
-            state = FunctionState(name=name, latest=latest, tags=tags)
+            state = FunctionState(
+                name=name, latest=latest, tags=tags, code_signing_config_arn=signing
+            )
             new_versions = []
             shown, qualifier, transition = latest, None, "create"
             if boolean(body, "Publish"):
@@ -305,7 +310,9 @@ async def delete_function(request: web.Request, emu: Emulator) -> web.StreamResp
 async def update_function_code(request: web.Request, emu: Emulator) -> web.StreamResponse:
     body = await read_json(request, "UpdateFunctionCode", MAX_UPLOAD_REQUEST_BYTES)
     raw = request.match_info["FunctionName"]
-    find_unqualified(emu.store, emu.arns, raw)  # 404 before the upload is unpacked
+    signing = find_unqualified(emu.store, emu.arns, raw).code_signing_config_arn  # 404 first
+    if emu.code_signing is not None:
+        emu.code_signing.check_upload(signing)  # before the upload is unpacked
     data = zip_from(body, "UpdateFunctionCode")
     revision = string(body, "RevisionId")
     arch = body.get("Architectures")

@@ -41,7 +41,8 @@ class Report:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
         if self.note:
             parts.append(self.note)
-        return "\t".join(parts) + "\n"
+        # AWS ends the line with a tab too (its recorded logs: "...Init Duration: 110.10 ms\t\n").
+        return "\t".join(parts) + "\t\n"
 
 
 def platform_timestamp() -> str:

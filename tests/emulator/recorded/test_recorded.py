@@ -151,6 +151,22 @@ def test_recordings_are_there() -> None:
     assert len(all_case_ids()) > 300
 
 
+def test_the_goal_is_reachable() -> None:
+    """Issue 17's goal, 95 % of the counted set identical, as the lists stand: every rebuilt
+    case outside KNOWN_DIFFERENCES must be identical (test_recorded_case), so the known
+    differences, the deliberate gaps and the cases not rebuilt are all that may differ. A list
+    grown past 5 % fails here, even in a sample run."""
+    counted = [case for _, case in counted_cases()]
+    may_differ = {
+        case
+        for case in counted
+        if case in KNOWN_DIFFERENCES or case not in CASES or not_served_reason(case)
+    }
+    assert set(KNOWN_DIFFERENCES) <= set(counted), "a known difference outside the counted set"
+    identical = len(counted) - len(may_differ)
+    assert identical / len(counted) >= 0.95, (identical, len(counted), sorted(may_differ))
+
+
 def write_report() -> None:
     every = all_case_ids()
     counted = counted_cases()
