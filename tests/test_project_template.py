@@ -772,3 +772,27 @@ def test_a_plain_functions_dead_letter_config_and_key_are_named(tmp_path: Path) 
     assert result.warnings == [
         "Fn: not reproduced locally (the function runs without them): DeadLetterConfig, KmsKeyArn"
     ]
+
+
+def test_policies_and_permissions_boundary_are_named_once_as_not_enforced(tmp_path: Path) -> None:
+    # Locally the function runs with the developer's credentials: what its role would deny on
+    # Lambda works here, so the template's IAM properties are named (once, for all functions).
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  A:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      {CodeUri: ., Handler: app.handler, Runtime: python3.12,"
+        " Policies: [AWSLambdaBasicExecutionRole]}\n"
+        "  B:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      {CodeUri: ., Handler: app.handler, Runtime: python3.12,"
+        " Policies: [{S3ReadPolicy: {BucketName: b}}],"
+        " PermissionsBoundary: 'arn:aws:iam::123456789012:policy/boundary'}\n"
+        "  C:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      {CodeUri: ., Handler: app.handler, Runtime: python3.12}\n"
+    )
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    warnings = read_template(template).warnings
+    about_iam = [w for w in warnings if "not enforced locally" in w]
+    assert len(about_iam) == 1, warnings
+    assert about_iam[0].endswith("(in A.Policies, B.Policies, B.PermissionsBoundary)")
+    assert "C." not in about_iam[0]

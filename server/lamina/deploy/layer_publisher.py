@@ -19,7 +19,6 @@ Blocking (boto3, pip, zipping): run it in a thread, as FunctionDeployer runs.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 from lamina.deploy.bundle import DependencyPlatform
 from lamina.deploy.package import build_zip, code_sha256
 from lamina.deploy.sync_errors import RetryingCall, RetryPolicy, SyncError, permanent
-from lamina.deploy.sync_settings import SyncSettings
+from lamina.deploy.sync_settings import SyncSettings, sync_python
 from lamina.project.spec import FunctionSpec, LayerSpec
 from lamina.zip_archive.limits import PackageError
 
@@ -179,7 +178,7 @@ def for_target(
         retry,
         DependencyPlatform.LOCAL if local else DependencyPlatform.LAMBDA,
         cache_dir,
-        settings.python or sys.executable,
+        sync_python(settings, project_root),
         (settings.name_prefix or "") if local else "",
         mapped,
     )

@@ -21,7 +21,6 @@ import asyncio
 import dataclasses
 import functools
 import logging
-import sys
 from collections.abc import Coroutine
 from typing import Any
 
@@ -33,7 +32,7 @@ from lamina.deploy.file_watch import FileWatcher
 from lamina.deploy.function_deployer import DeployOutcome
 from lamina.deploy.sync_errors import RetryPolicy, SyncError, permanent
 from lamina.deploy.sync_session import FunctionSyncSession, Progress
-from lamina.deploy.sync_settings import DEFAULT_DEBOUNCE_S, SyncSettings, SyncTarget
+from lamina.deploy.sync_settings import DEFAULT_DEBOUNCE_S, SyncSettings, SyncTarget, sync_python
 from lamina.deploy.sync_status import StatusListener, SyncState, SyncStatus
 from lamina.deploy.targets import emulator_endpoint
 from lamina.project.loader import Project
@@ -83,7 +82,9 @@ class SyncManager:
         self._listener = listener
         self._auto_override: bool | None = None
         self._state_dir = state_dir(project.root)
-        self._builder = PackageBuilder(self._state_dir / "cache", settings.python or sys.executable)
+        self._builder = PackageBuilder(
+            self._state_dir / "cache", sync_python(settings, project.root)
+        )
         self._launcher = EmulatorLauncher(self._state_dir)
         self._index = CodePathIndex(project.root, project.functions)
         self._sessions: dict[tuple[SyncTarget, str], FunctionSyncSession] = {}

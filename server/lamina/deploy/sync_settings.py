@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 DEFAULT_PROTECTED_ALIASES = ("prod", "production", "live")
@@ -116,3 +118,11 @@ def _flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[dotted] = value
     return flat
+
+
+def sync_python(settings: SyncSettings, project_root: Path) -> str:
+    """The interpreter sync builds dependencies with: the `python` setting (a relative path is
+    the project's, as for runs), else Lamina's own."""
+    from lamina.project.folder_settings import interpreter_path
+
+    return interpreter_path(settings.python, project_root) if settings.python else sys.executable

@@ -82,6 +82,15 @@ NOT_REPRODUCED = (
 )
 
 
+# The permissions a function gets on Lambda: locally it runs with the developer's credentials
+# (or --assume-role's), so a call these would deny works here and fails on Lambda.
+IAM_NOT_ENFORCED = ("Policies", "PermissionsBoundary")
+IAM_NOT_ENFORCED_MESSAGE = (
+    "not enforced locally: the function runs with your credentials (or --assume-role's), so a "
+    "call its role would deny on Lambda works here"
+)
+
+
 def reserved_concurrency(value: Any, warn: Callable[[str], None]) -> int | None:
     """ReservedConcurrentExecutions: honoured by local runs (runtime/pool.py throttles beyond
     it, as Lambda does); a value that isn't a whole number >= 0 is ignored with a word."""

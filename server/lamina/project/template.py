@@ -44,6 +44,8 @@ from lamina.project.spec import (
     ProjectError,
 )
 from lamina.project.storage import (
+    IAM_NOT_ENFORCED,
+    IAM_NOT_ENFORCED_MESSAGE,
     ephemeral_storage,
     file_system_mounts,
     not_reproduced,
@@ -131,6 +133,9 @@ class _FunctionReader:
         ignored = not_reproduced(properties)
         if ignored:
             self.resolver.warn(logical_id, ignored)
+        for name in IAM_NOT_ENFORCED:
+            if properties.get(name) is not None:  # one line for all functions (same message)
+                self.resolver.warn(f"{logical_id}.{name}", IAM_NOT_ENFORCED_MESSAGE)
         foreign = foreign_wheel_warning(code_dir, prop("Architectures"))
         if foreign:
             self.resolver.warn(logical_id, foreign)
