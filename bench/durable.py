@@ -15,7 +15,9 @@ in one run.
    Rounds alternate. Goal: <= 1 s, and no slower than the peer.
 2. One checkpoint round trip, SDK -> Lamina -> SDK: boto3's CheckpointDurableExecution (what the
    SDK calls) against `lamina serve`, chaining tokens of a live execution whose handler is
-   asleep; peer: the same call against a server that answers at once with a canned response.
+   asleep, on a client of its own as the SDK's is; peer: the same call (the same ARN, a token
+   of the same length) against a server that answers at once, the answer Lamina gives (an
+   empty state and the token it was sent, so the same size).
    Goal: <= 1.3x.
 
 Beside wall time it prints CPU time, which load inflates less: per workflow, the CPU of
@@ -74,12 +76,21 @@ def handler(event, context):
     return {"Status": "SUCCEEDED", "Result": "null"}
 """
 INSTANT_SERVER = r"""
-import asyncio, sys
-BODY = b'{"CheckpointToken": "next-token", "NewExecutionState": {"Operations": []}}'
-ANSWER = (
+import asyncio, re, sys
+# The answer Lamina gives a checkpoint without updates, its token the one it was sent (the same
+# length as Lamina's next token): boto3 then parses an answer of the same size from both.
+TOKEN = re.compile(rb'"CheckpointToken": ?"([^"]*)"')
+HEAD = (
     b"HTTP/1.1 200 OK\r\nx-amzn-RequestId: 4c8464f4-53f0-442b-b68c-a0392ffbd8e9\r\n"
-    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY)
-) + BODY
+    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+)
+
+def answer(body):
+    token = TOKEN.search(body)
+    body = b'{"CheckpointToken":"%s","NewExecutionState":{"Operations":[]}}' % (
+        token.group(1) if token else b"next-token"
+    )
+    return HEAD % len(body) + body
 
 class Instant(asyncio.Protocol):
     def connection_made(self, transport):
@@ -95,8 +106,9 @@ class Instant(asyncio.Protocol):
                     length = int(value)
             if len(self.buffer) < end + 4 + length:
                 return
+            body = self.buffer[end + 4 : end + 4 + length]
             self.buffer = self.buffer[end + 4 + length :]
-            self.transport.write(ANSWER)
+            self.transport.write(answer(body))
 
 async def main():
     server = await asyncio.get_running_loop().create_server(Instant, "127.0.0.1", int(sys.argv[1]))
@@ -166,13 +178,13 @@ def checkpoint_round_trips(lam: Any, arn: str, token: str, n: int) -> tuple[list
     return times, token
 
 
-def instant_round_trips(instant: Any, n: int) -> list[float]:
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/n/1"
+def instant_round_trips(instant: Any, arn: str, token: str, n: int) -> list[float]:
+    """The same call as checkpoint_round_trips: the live execution's ARN, a token of its length."""
     times = []
     for _ in range(n):
         started = time.perf_counter()
         instant.checkpoint_durable_execution(
-            DurableExecutionArn=arn, CheckpointToken="token", Updates=[]
+            DurableExecutionArn=arn, CheckpointToken=token, Updates=[]
         )
         times.append(time.perf_counter() - started)
     return times
@@ -330,9 +342,16 @@ def main() -> int:
                 raise SystemExit("the sleeper never started")
             time.sleep(0.05)
         live = json.loads(token_file.read_text())
-        _, current = checkpoint_round_trips(lam, live["arn"], live["token"], 20)  # warm-up
+        sdk = client(serve_endpoint)  # the SDK's client: checkpoints alone on its connections
+        _, current = checkpoint_round_trips(sdk, live["arn"], live["token"], 20)  # warm-up
+        answer = sdk.checkpoint_durable_execution(
+            DurableExecutionArn=live["arn"], CheckpointToken=current, Updates=[]
+        )
+        current = answer["CheckpointToken"]
+        if "server" in answer["ResponseMetadata"]["HTTPHeaders"]:  # aiohttp's header
+            print("note: aiohttp answered the checkpoints, not durable/fast_front.py")
         instant_client = client(instant_endpoint)
-        instant_round_trips(instant_client, 20)
+        instant_round_trips(instant_client, live["arn"], current, 20)
         lamina_rt: list[float] = []
         instant_rt: list[float] = []
         cpu_lamina = cpu_instant = 0.0  # client + server, summed over the blocks
@@ -340,13 +359,15 @@ def main() -> int:
             # (the client's CPU is taken around the calls alone: tree_cpu reads /proc)
             server = tree_cpu(serve.pid)
             own = time.process_time()
-            block, current = checkpoint_round_trips(lam, live["arn"], current, checkpoints // 4)
+            block, current = checkpoint_round_trips(sdk, live["arn"], current, checkpoints // 4)
             cpu_lamina += time.process_time() - own
             cpu_lamina += tree_cpu(serve.pid) - server
             lamina_rt.extend(block)
             server = tree_cpu(instant.pid)
             own = time.process_time()
-            instant_rt.extend(instant_round_trips(instant_client, checkpoints // 4))
+            instant_rt.extend(
+                instant_round_trips(instant_client, live["arn"], current, checkpoints // 4)
+            )
             cpu_instant += time.process_time() - own
             cpu_instant += tree_cpu(instant.pid) - server
         lamina_cp, instant_cp = statistics.median(lamina_rt), statistics.median(instant_rt)
