@@ -73,6 +73,10 @@ class FunctionRunner:
         self._interpreters.clear()  # interpreters, python or strictRuntime may have changed
         if changed:
             await self.close()
+            from lamina.runtime import fork_server
+
+            # Spares made ready under the old settings end too: nothing of them is left.
+            await asyncio.to_thread(fork_server.drop_all_spares)
 
     def _runtime_options(self) -> RuntimeOptions:
         from lamina.runtime.config import RuntimeOptions

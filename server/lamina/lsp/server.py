@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from lamina import __version__
 from lamina.lsp.background import BackgroundTasks
@@ -50,6 +50,19 @@ class LaminaProtocol(LanguageServerProtocol):
         super().set_writer(writer, include_headers)
         with contextlib.suppress(RuntimeError):
             self.loop = asyncio.get_running_loop()
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' own, but over a copy of the pending requests: cancelling one runs its
+        callback at once, which removes it from the dict pygls iterates (a run still pending
+        at shutdown made the shutdown request fail with "dictionary changed size")."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id  # not the shutdown request itself
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         task = self.running_requests.pop(msg_id, None)

@@ -199,6 +199,17 @@ class ForkServer:
             return
         self._spares[kind] = cap
 
+    def drop_spares(self) -> None:
+        """End the spares waiting for a cold start (a pool that closes leaves none behind);
+        the next start of a kind makes its spare again."""
+        with self._reply:
+            if not self._spares:
+                return
+            with contextlib.suppress(OSError):
+                self._socket.send(json.dumps({"drop_spares": True}).encode())
+            while self._spares:  # their cgroups: members killed, folders removed
+                process_limits.release(self._spares.popitem()[1])
+
     def stop(self) -> None:
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
@@ -341,6 +352,13 @@ def spare_cgroups() -> set[Path]:
     with _lock:
         servers = list(_servers.values())
     return {cap.cgroup for s in servers for cap in list(s._spares.values()) if cap.cgroup}
+
+
+def drop_all_spares() -> None:
+    with _lock:
+        servers = list(_servers.values())
+    for server in servers:
+        server.drop_spares()
 
 
 @atexit.register

@@ -17,7 +17,6 @@ processes and threads count. Otherwise the cap is off. Either is said once (in t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import logging
@@ -172,6 +171,8 @@ async def release_off_loop(cap: Cap | None) -> None:
     """`release`, in a thread: removing a cgroup that just held processes can take the kernel
     tens of milliseconds (more while killed processes wait for a core to exit on), which must
     not stall the event loop, where a new environment may be starting meanwhile."""
+    import asyncio  # here: `lamina invoke` spawns its child before asyncio is loaded
+
     if cap is not None and cap.cgroup is not None:
         await asyncio.to_thread(release, cap)
 

@@ -269,6 +269,12 @@ def main() -> None:
             os._exit(0)
         request = json.loads(data)
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])  # reply before any exit
+        if "drop_spares" in request:  # the pool closed: its spares end (their line closes)
+            for spare in _spares.values():
+                spare.line.close()
+            _spares.clear()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
+            continue
         if "spare" in request:  # make one ready for the next cold start of its kind
             children.add(_make_spare(request, control, parent))
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
