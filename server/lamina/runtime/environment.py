@@ -8,6 +8,7 @@ life: init, invocations, the freeze between them, the timeout and memory limit, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import functools
 import signal
@@ -36,6 +37,8 @@ from lamina.runtime.invocation_messages import (
 from lamina.runtime.invocation_report import closing
 from lamina.runtime.log_lines import OutputCapture, end_line, start_line
 
+# How long kill() waits for the SIGKILLed child's exit to be reported before cleaning up anyway.
+KILL_WAIT_S = 5.0
 _MB = 1024 * 1024
 _INVALID_REQUEST_ID = 400, api_error("InvalidRequestID", "Invalid request ID")
 
@@ -167,8 +170,9 @@ class ExecutionEnvironment:
             await self._ext.shutdown("spindown")
         self._signal(signal.SIGKILL)
         if self._exited is not None and self._returncode() is None and self._init.running:
-            # only a watched child's exit is ever reported
-            await asyncio.shield(self._exited)
+            # only a watched child's exit is ever reported; bounded: a kill must end
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._exited), KILL_WAIT_S)
         await self._cleanup()
         if self._cleanup_task is not None:  # the exit's own cleanup may have begun first
             await asyncio.shield(self._cleanup_task)
