@@ -343,7 +343,8 @@ def command_lines_below(pid: int) -> list[str]:
 def children_of(pid: int) -> list[Any]:
     """One process per environment below `pid`: its children, and the children of its fork
     servers (runtime/fork_server.py, which live as long as the language server), not the init
-    and runtime below each in a PID namespace (the sandbox)."""
+    and runtime below each in a PID namespace (the sandbox), nor the spares the fork servers keep
+    ready for the next cold start (named lamina-spare while they wait)."""
     import psutil
 
     def fork_server(process: Any) -> bool:
@@ -352,11 +353,18 @@ def children_of(pid: int) -> list[Any]:
         except psutil.Error:
             return False
 
+    def spare(process: Any) -> bool:  # made ready ahead, not an environment yet
+        try:
+            tree = [process, *process.children(recursive=True)]
+            return any(p.name() == "lamina-spare" for p in tree)
+        except psutil.Error:
+            return False
+
     try:
         found = []
         for child in psutil.Process(pid).children():
             found += child.children() if fork_server(child) else [child]
-        return found
+        return [process for process in found if not spare(process)]
     except psutil.NoSuchProcess:
         return []
 

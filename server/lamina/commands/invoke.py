@@ -325,10 +325,12 @@ def run_once(
         fork_server=False,
     )
     source, creds = local_credentials(spec, config, assume_role, profile)
-    # SIGTERM and SIGHUP (a closed terminal) end the run as Ctrl+C does: the pool is closed on
-    # the way out, so the environment, its subprocesses and debugpy end with us.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.default_int_handler)
+    # Ctrl+C, SIGTERM and SIGHUP (a closed terminal) raise KeyboardInterrupt: the pool is
+    # closed on the way out, so the environment, its subprocesses and debugpy end with us. Not
+    # default_int_handler itself for SIGINT: asyncio.run would then put its own in (it cancels
+    # the main task instead), and lamina invoke hung after SIGINT in CI where SIGTERM never did.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     # Start the child now: the function's init runs while this process imports asyncio and
     # the rest of the runtime, instead of after it.
     try:
@@ -361,6 +363,10 @@ def run_once(
         return asyncio.run(go())
     except KeyboardInterrupt:
         fail("interrupted", 130)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    signal.default_int_handler(signum, frame)  # type: ignore[arg-type]
 
 
 def announce_debugger(port: int, function: str, session_id: str, debug: DebugSettings) -> None:

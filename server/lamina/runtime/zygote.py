@@ -136,8 +136,12 @@ class _Spare:
 _spares: dict = {}  # type: ignore[type-arg]  # kind's name -> _Spare
 
 
+SPARE_NAME = "lamina-spare"  # its name while it waits (`ps` tells it from an environment)
+
+
 def _wait_as_spare(line: socket.socket, other_end: socket.socket) -> None:
     other_end.close()
+    name = _rename(SPARE_NAME)
     # Not at once: the cold start this spare follows is still running its init, on the same
     # cores. A request that comes meanwhile takes the spare as it is.
     if not select.select([line], [], [], _OWN_PAGES_AFTER_S)[0]:
@@ -146,7 +150,20 @@ def _wait_as_spare(line: socket.socket, other_end: socket.socket) -> None:
     if not data or not fds:  # the fork server is gone, or stopped this spare
         os._exit(0)
     line.close()
+    _rename(name)  # an environment now: named as a forked one always was
     _run(json.loads(data), fds[0])
+
+
+def _rename(name: str) -> str:
+    """Set this process's name (/proc/self/comm); the old one, to restore ("" if unknown)."""
+    try:
+        with open("/proc/self/comm", "r+") as comm:
+            old = comm.read().strip()
+            comm.seek(0)
+            comm.write(name)
+        return old
+    except OSError:
+        return ""
 
 
 def _own_pages() -> None:
