@@ -50,7 +50,7 @@ def test_what_is_not_served_is_named_by_construct_path(shop: ApiProcess) -> None
     log = shop.stderr()
     assert (
         "warning: ShopStack/ShopApi/Default/legacy/GET: integration Type HTTP_PROXY is not "
-        "served (only AWS_PROXY)"
+        "served (only AWS_PROXY and AWS)"
     ) in log
     assert "the API Gateway resources of" not in log
     assert requests.get(shop.url + "/legacy", timeout=30).json()["event"]["resource"] == (

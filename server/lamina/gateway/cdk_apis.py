@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lamina.gateway.template_reader import TemplateApis, TemplateReader
+from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.cdk import CDK_PATH, construct_name, nested_template, stack_templates
 from lamina.project.cfn_yaml import parse_cfn_json
 from lamina.project.spec import ProjectError
@@ -24,11 +25,13 @@ from lamina.project.template import LAMBDA_FUNCTION
 
 _MAX_DEPTH = 5  # of nested stacks, as project/cdk reads them
 _API_TYPES = ("AWS::ApiGateway::", "AWS::ApiGatewayV2::")
-# Read (cfn_apis, websocket_apis), or what changes nothing here: the CloudWatch role's Account,
-# a Deployment's, responses and models of non-proxy integrations.
+# Read (cfn_apis, cfn_auth, websocket_apis), or what changes nothing here: the CloudWatch
+# role's Account, a Deployment's, responses and models of non-proxy integrations, the keys a
+# usage plan's keys link.
 _READ_OR_AROUND = {
     "RestApi", "Resource", "Method", "Stage", "Deployment", "Api", "Route", "Integration",
     "RouteResponse", "Account", "IntegrationResponse", "Model", "GatewayResponse",
+    "Authorizer", "UsagePlan", "ApiKey", "UsagePlanKey",
 }  # fmt: skip
 
 
@@ -72,7 +75,9 @@ def _read_stack(
         if not isinstance(resource, Mapping):
             continue
         kind = str(resource.get("Type"))
-        if kind.startswith(_API_TYPES) and kind.split("::")[-1] not in _READ_OR_AROUND:
+        if kind.startswith(_API_TYPES) and (
+            kind.split("::")[-1] not in _READ_OR_AROUND or _guards_websockets(resource, resources)
+        ):
             unread.append(f"{construct_name(str(logical_id), resource)} ({kind})")
         if kind == LAMBDA_FUNCTION:
             names[str(logical_id)] = construct_name(str(logical_id), resource)
@@ -84,6 +89,15 @@ def _read_stack(
     result.warnings[before:] = [_by_path(w, resources) for w in result.warnings[before:]]
     for child in children:
         _read_stack(child, functions, jwks, result, unread, depth + 1)
+
+
+def _guards_websockets(resource: Mapping[str, Any], resources: Mapping[str, Any]) -> bool:
+    """An authorizer of a WebSocket API's `$connect`, which Lamina does not run."""
+    if resource.get("Type") != "AWS::ApiGatewayV2::Authorizer":
+        return False
+    api = resources.get(logical_ref((resource.get("Properties") or {}).get("ApiId")) or "")
+    props = api.get("Properties") if isinstance(api, Mapping) else None
+    return isinstance(props, Mapping) and str(props.get("ProtocolType")).upper() == "WEBSOCKET"
 
 
 def _by_path(warning: str, resources: Mapping[str, Any]) -> str:

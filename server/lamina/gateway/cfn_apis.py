@@ -11,9 +11,12 @@ template may hold them beside its Serverless ones):
   `CorsConfiguration`.
 - Function URLs: `AWS::Lambda::Url` (`TargetFunctionArn`, `AuthType`, `InvokeMode`, `Cors`).
 
+- REST methods whose `Integration` is `Type: AWS` (non-proxy, with mapping templates), and
+  what API Gateway does around the call: authorizers, API keys, usage plans (cfn_auth).
+
 Routes come back with the function's logical id in the template; template_reader adds them to
 the table as it adds SAM's. What is not served (another integration type, an authorizer Lamina
-does not check on these resources) is named in a warning.
+cannot run) is named in a warning.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
+from lamina.gateway.nonproxy import NonProxyIntegration
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
-from lamina.gateway.template_auth import function_in_uri
+from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.intrinsics import to_text
 
@@ -32,6 +37,7 @@ REST = "AWS::ApiGateway::"
 V2 = "AWS::ApiGatewayV2::"
 LAMBDA_URL = "AWS::Lambda::Url"
 PROXY = "AWS_PROXY"
+NON_PROXY = "AWS"
 CDK_REST_STAGE = "prod"  # a RestApi's stage when the template deploys none (CDK's default)
 _MAX_DEPTH = 64  # of nested REST resources
 
@@ -58,6 +64,9 @@ class RawRoute:
     payload_version: str
     timeout_ms: int | None
     resource: str  # the Method's or Route's logical id
+    authorizer: AnyAuthorizer | None = None
+    api_key_required: bool = False
+    integration: NonProxyIntegration | None = None  # Type: AWS (else a Lambda proxy)
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,16 @@ class CfnApis:
     urls: list[RawUrl] = field(default_factory=list)
 
 
-def read_cfn_apis(resources: Mapping[str, Any], value: Value, warn: Warn, line: Line) -> CfnApis:
+def read_cfn_apis(
+    resources: Mapping[str, Any],
+    value: Value,
+    warn: Warn,
+    line: Line,
+    auth: TemplateAuth,
+    function_name: Callable[[str], str | None],
+) -> CfnApis:
+    """`auth` reads authorizers and API keys as for SAM; `function_name(logical id)` is the
+    name Lamina runs a function of this template by, or None (cfn_auth)."""
     typed: dict[str, dict[str, Mapping[str, Any]]] = {}
     for logical_id, resource in resources.items():
         if isinstance(resource, Mapping) and isinstance(resource.get("Properties"), Mapping):
@@ -81,10 +99,11 @@ def read_cfn_apis(resources: Mapping[str, Any], value: Value, warn: Warn, line: 
                 "Properties"
             ]
     found = CfnApis()
+    around = CfnAuth(typed, value, warn, auth, function_name)
     if any(kind.startswith(REST) for kind in typed):
-        _Rest(typed, value, warn, line, found).read()
+        _Rest(typed, value, warn, line, found, around).read()
     if V2 + "Api" in typed:
-        _http_routes(typed, value, warn, line, found)
+        _http_routes(typed, value, warn, line, found, around)
     for name, props in typed.get(LAMBDA_URL, {}).items():
         target = props.get("TargetFunctionArn")
         function = function_in_uri(target) or logical_ref(target)
@@ -114,15 +133,12 @@ def _millis(timeout: Any, name: str, warn: Warn) -> int | None:
         return None
 
 
-def _auth_warning(props: Mapping[str, Any], name: str, warn: Warn, value: Value) -> None:
-    auth = to_text(value(props.get("AuthorizationType"), name) or "NONE")
-    if auth.upper() != "NONE":
-        warn(name, f"AuthorizationType {auth} is not checked on this resource: served without it")
-
-
 class _Rest:
-    def __init__(self, typed: Typed, value: Value, warn: Warn, line: Line, found: CfnApis) -> None:
+    def __init__(
+        self, typed: Typed, value: Value, warn: Warn, line: Line, found: CfnApis, auth: CfnAuth
+    ) -> None:
         self.typed, self.value, self.warn, self.line, self.found = typed, value, warn, line, found
+        self.auth = auth
         self.resources = typed.get(REST + "Resource", {})
 
     def path(self, ref: Any, api: str, depth: int = 0) -> str | None:
@@ -162,6 +178,8 @@ class _Rest:
                 stage_variables=variables,
                 source_line=self.line(api_name),
                 cors=rest_rules(self.preflight(methods)),
+                api_keys=self.auth.api_keys,
+                usage_plan=self.auth.usage_plan(api_name),
             )
             for name, props in methods.items():
                 self.method(api, name, props)
@@ -195,9 +213,9 @@ class _Rest:
         if not isinstance(integration, Mapping):
             return  # a method without an integration (a CORS preflight's MOCK is one)
         kind = to_text(self.value(integration.get("Type"), name) or "")
-        if kind.upper() != PROXY:
+        if kind.upper() not in (PROXY, NON_PROXY):
             if kind.upper() != "MOCK":
-                self.warn(name, f"integration Type {kind} is not served (only AWS_PROXY)")
+                self.warn(name, f"integration Type {kind} is not served (only AWS_PROXY and AWS)")
             return
         function = function_in_uri(integration.get("Uri"))
         path = self.path(props.get("ResourceId"), api.logical_id)
@@ -205,16 +223,20 @@ class _Rest:
             what = "function" if function is None else "resource path"
             self.warn(name, f"its {what} is not one this template defines; skipped")
             return
-        _auth_warning(props, name, self.warn, self.value)
+        authorizer, key_required = self.auth.rest_method(api, name, props)
         timeout = self.value(integration.get("TimeoutInMillis"), name)
         method = to_text(self.value(props.get("HttpMethod"), f"{name}.HttpMethod") or ANY)
         route = RawRoute(
-            api, method, path, function, "1.0", _millis(timeout, name, self.warn), name
-        )
+            api, method, path, function, "1.0", _millis(timeout, name, self.warn), name,
+            authorizer, key_required,
+            self.auth.non_proxy(integration, name) if kind.upper() == NON_PROXY else None,
+        )  # fmt: skip
         self.found.routes.append(route)
 
 
-def _http_routes(typed: Typed, value: Value, warn: Warn, line: Line, found: CfnApis) -> None:
+def _http_routes(
+    typed: Typed, value: Value, warn: Warn, line: Line, found: CfnApis, auth: CfnAuth
+) -> None:
     integrations = typed.get(V2 + "Integration", {})
     for api_name, api_props in typed.get(V2 + "Api", {}).items():
         if to_text(api_props.get("ProtocolType") or "").upper() != "HTTP":
@@ -243,7 +265,7 @@ def _http_routes(typed: Typed, value: Value, warn: Warn, line: Line, found: CfnA
             if kind.upper() != PROXY or function is None:
                 warn(name, f"integration {kind} names no function (only AWS_PROXY is served)")
                 continue
-            _auth_warning(props, name, warn, value)
+            authorizer = auth.route_authorizer(api, name, props, ("CUSTOM", "JWT"))
             key = to_text(value(props.get("RouteKey"), f"{name}.RouteKey"))
             method, _, path = key.partition(" ")
             if key == DEFAULT_ROUTE:
@@ -253,6 +275,6 @@ def _http_routes(typed: Typed, value: Value, warn: Warn, line: Line, found: CfnA
             found.routes.append(
                 RawRoute(
                     api, method, path.strip(), function, version,
-                    _millis(timeout, name, warn), name,
+                    _millis(timeout, name, warn), name, authorizer,
                 )
             )  # fmt: skip

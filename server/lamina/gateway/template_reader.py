@@ -287,15 +287,23 @@ class TemplateReader:
             )
         )
 
+    def runnable(self, logical_id: str) -> str | None:
+        """The name Lamina runs the function `logical_id` names here by, or None."""
+        name = self.names.get(logical_id, logical_id)
+        return name if name in self.functions else None
+
     def cloudformation_apis(self) -> None:
         """The routes and URLs of the template's plain CloudFormation resources (cfn_apis)."""
-        found = read_cfn_apis(self.resources, self.value, self.warn, self.document.resource_line)
+        found = read_cfn_apis(
+            self.resources, self.value, self.warn, self.document.resource_line, self.auth,
+            self.runnable,
+        )  # fmt: skip
         for raw in found.routes:
             function = self.names.get(raw.function, raw.function)
             line = self.document.resource_line(raw.resource)
             self.add(
                 raw.api, raw.method, raw.path, function, raw.payload_version, raw.timeout_ms,
-                line, raw.resource,
+                line, raw.resource, raw.authorizer, raw.api_key_required, raw.integration,
             )  # fmt: skip
         for url in found.urls:
             self.add_url(url.function, url.config, url.resource)

@@ -1,0 +1,138 @@
+"""`lamina api` on a CDK app's guarded APIs (apps/cdk_guarded, in `cdk synth`'s shape): REST
+TOKEN, REQUEST and Cognito authorizers, AWS_IAM, an API key with a usage plan's quota and a
+non-proxy Lambda integration with mapping templates; HTTP API Lambda (simple responses) and
+JWT authorizers. The same gateway core as SAM's templates, read from plain CloudFormation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import jwt
+import pytest
+import requests
+
+from gateway.harness import ApiProcess
+
+KEY = "key-one-0123456789abcdef"
+# No api.jwks setting: signatures are not checked (a warning says so), the rest is.
+SECRET = "any-secret-since-signatures-are-not-checked"
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    api = ApiProcess("cdk_guarded", tmp_path_factory.mktemp("cdk_guarded"))
+    yield api
+    api.stop()
+
+
+def get(api: ApiProcess, path: str, **headers: str) -> requests.Response:
+    return requests.get(api.url + path, headers=headers, timeout=30)
+
+
+def test_guarded_routes_are_served_without_warnings_about_their_guards(
+    guarded: ApiProcess,
+) -> None:
+    assert "serving 8 route(s)" in guarded.banner[0]
+    log = guarded.stderr()
+    assert "is not checked" not in log
+    assert "not read, lamina api serves the APIs without them" not in log
+    # A pool the template creates has no ARN before it is deployed: said once, by path.
+    assert (
+        "warning: GuardedStack/GuardedApi/PoolAuthorizer: UserPoolArn "
+        "${GetAtt:Pool8E9F0A1B.Arn} is not a literal ARN here: any issuer is taken"
+    ) in log
+
+
+def test_a_token_authorizer_guards_its_methods(guarded: ApiProcess) -> None:
+    allowed = get(guarded, "/token", Authorization="allow")
+    assert allowed.status_code == 200
+    assert allowed.json()["authorizer"] == {"principalId": "alice", "kind": "TOKEN"}
+    denied = get(guarded, "/token", Authorization="deny")
+    assert denied.status_code == 403
+    assert denied.json() == {
+        "Message": "User is not authorized to access this resource with an explicit deny"
+    }
+    assert get(guarded, "/token", Authorization="nobody").status_code == 401
+    # IdentityValidationExpression [a-z]+: refused before the authorizer is asked.
+    assert get(guarded, "/token", Authorization="ALLOW").status_code == 401
+    assert get(guarded, "/token").json() == {"message": "Unauthorized"}
+
+
+def test_a_request_authorizer_gets_its_identity_sources(guarded: ApiProcess) -> None:
+    allowed = get(guarded, "/request?tenant=t1", **{"X-Key": "k1"})
+    assert allowed.json()["authorizer"] == {"principalId": "alice", "tenant": "t1"}
+    assert get(guarded, "/request?tenant=t1", **{"X-Key": "k2"}).status_code == 403
+    assert get(guarded, "/request", **{"X-Key": "k1"}).status_code == 401  # no tenant
+
+
+def test_a_cognito_authorizer_takes_a_token_and_passes_its_claims(guarded: ApiProcess) -> None:
+    assert get(guarded, "/pool").status_code == 401
+    claims = {"sub": "u1", "iss": "https://anyone.test", "exp": int(time.time()) + 600}
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    answer = get(guarded, "/pool", Authorization=token)
+    assert answer.status_code == 200
+    assert answer.json()["authorizer"]["claims"]["sub"] == "u1"
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 600}, SECRET, algorithm="HS256")
+    assert get(guarded, "/pool", Authorization=expired).status_code == 401
+
+
+def test_an_iam_method_needs_a_signature(guarded: ApiProcess) -> None:
+    answer = get(guarded, "/iam")
+    assert answer.status_code == 403
+    assert answer.json() == {"message": "Missing Authentication Token"}
+
+
+def test_an_api_key_method_counts_against_its_usage_plan(guarded: ApiProcess) -> None:
+    assert get(guarded, "/keyed").json() == {"message": "Forbidden"}
+    assert get(guarded, "/keyed", **{"x-api-key": "another"}).status_code == 403
+    for _ in range(3):  # the plan's Quota: 3 a day
+        answer = get(guarded, "/keyed", **{"x-api-key": KEY})
+        assert answer.status_code == 200
+        assert answer.json()["apiKey"] == KEY
+    over = get(guarded, "/keyed", **{"x-api-key": KEY})
+    assert (over.status_code, over.json()) == (429, {"message": "Limit Exceeded"})
+    assert over.headers["x-amzn-ErrorType"] == "LimitExceededException"
+
+
+def test_a_non_proxy_integration_maps_the_request_and_the_answer(guarded: ApiProcess) -> None:
+    url = guarded.url + "/lookup"
+    found = requests.post(url, json={"id": 7}, timeout=30)
+    assert (found.status_code, found.json()) == (200, {"found": {"id": 7, "stage": "prod"}})
+    missing = requests.post(url, json={"id": 0}, timeout=30)
+    assert (missing.status_code, missing.json()) == (404, {"error": "item 0 not found"})
+    assert missing.headers["X-Reason"] == "missing"
+    # PassthroughBehavior NEVER: a body with no template for its type is refused.
+    text = {"Content-Type": "text/plain"}
+    assert requests.post(url, data="7", headers=text, timeout=30).status_code == 415
+
+
+def test_an_http_api_lambda_authorizer_with_simple_responses(guarded: ApiProcess) -> None:
+    allowed = get(guarded, "/simple", Authorization="yes")
+    assert allowed.json()["authorizer"] == {"lambda": {"who": "bob", "identity": ["yes"]}}
+    assert get(guarded, "/simple", Authorization="no").json() == {"message": "Forbidden"}
+    assert get(guarded, "/simple").status_code == 401
+
+
+def test_an_http_api_jwt_authorizer_checks_issuer_audience_and_scopes(
+    guarded: ApiProcess,
+) -> None:
+    claims = {
+        "sub": "u2",
+        "iss": "https://issuer.guarded.test",
+        "aud": "guarded",
+        "scope": "orders:read",
+        "exp": int(time.time()) + 600,
+    }
+
+    def status(**changed: str) -> int:
+        token = jwt.encode({**claims, **changed}, SECRET, algorithm="HS256")
+        return get(guarded, "/jwt", Authorization=f"Bearer {token}").status_code
+
+    assert status() == 200
+    assert status(iss="https://other.test") == 401
+    assert status(aud="someone-else") == 401
+    assert status(scope="orders:write") == 403
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    answer = get(guarded, "/jwt", Authorization=f"Bearer {token}").json()
+    assert answer["authorizer"]["jwt"]["claims"]["sub"] == "u2"
