@@ -43,7 +43,7 @@ def test_what_is_not_served_is_named_by_address(shop: ApiProcess) -> None:
     assert "are not read" not in log
     assert (
         f"warning: {shop.root}: not read, lamina api serves the APIs without them: "
-        "aws_apigatewayv2_authorizer.jwt\n"
+        "aws_apigatewayv2_domain_name.api\n"
     ) in log
 
 

@@ -5,13 +5,16 @@
   `route_selection_expression`), `aws_apigatewayv2_stage` (`name`, `stage_variables`),
   `aws_apigatewayv2_integration` (`integration_type`, `integration_uri`,
   `payload_format_version`: 1.0 unless set, as Terraform's default, `timeout_milliseconds`),
-  `aws_apigatewayv2_route` (`route_key`, `target = "integrations/${...id}"`).
+  `aws_apigatewayv2_route` (`route_key`, `target = "integrations/${...id}"`,
+  `authorization_type`, `authorizer_id`, `authorization_scopes`).
 - REST APIs: `aws_api_gateway_rest_api` (`binary_media_types`), `aws_api_gateway_resource`
   (`parent_id`: the API's `root_resource_id` or another resource's `id`, `path_part`),
-  `aws_api_gateway_method` (`http_method`, `authorization`) with the
-  `aws_api_gateway_integration` of the same resource and method (`type`, `uri`,
-  `timeout_milliseconds`), `aws_api_gateway_stage` (`stage_name`, `variables`), or a
-  `aws_api_gateway_deployment`'s `stage_name`.
+  `aws_api_gateway_method` (`http_method`, `authorization`, `authorizer_id`,
+  `authorization_scopes`, `api_key_required`) with the `aws_api_gateway_integration` of the
+  same resource and method (`type`, `uri`, `timeout_milliseconds`, `request_templates`,
+  `request_parameters`, `passthrough_behavior`), `aws_api_gateway_stage` (`stage_name`,
+  `variables`), or a `aws_api_gateway_deployment`'s `stage_name`.
+- Authorizers, API keys, usage plans and integration responses: terraform_auth.
 - `aws_lambda_function_url` (`function_name`, `authorization_type`, `invoke_mode`, `cors`).
 
 A function is referred to as `aws_lambda_function.<name>.<attribute>` (invoke_arn, arn,
@@ -29,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from lamina.gateway.template_reader import TemplateApis, TemplateReader
+from lamina.gateway.terraform_auth import TRANSLATIONS as AUTH_TRANSLATIONS
+from lamina.gateway.terraform_auth import join_integration_responses
 from lamina.project.cfn_yaml import CfnDocument
 from lamina.project.terraform_config import Configuration
 from lamina.project.terraform_expressions import UNRESOLVED
@@ -38,10 +43,8 @@ _REFERENCE = re.compile(
 )
 _FUNCTION_OWNERS = ("aws_lambda_function.", "module.")
 _API_KINDS = ("aws_api_gateway_", "aws_apigatewayv2_")
-# What only a non-proxy integration or the deployment itself needs: nothing to say about them.
+# What only the deployment itself needs: nothing to say about them.
 _AROUND = (
-    "aws_api_gateway_method_response",
-    "aws_api_gateway_integration_response",
     "aws_api_gateway_account",
     "aws_api_gateway_method_settings",
     "aws_apigatewayv2_deployment",
@@ -87,6 +90,7 @@ def read_terraform_apis(
         for entry in document.get("module") or []:
             for name in entry if isinstance(entry, Mapping) else ():
                 names[f"module.{name}"] = name
+    join_integration_responses(resources)
     _join_rest_integrations(resources)
     template = CfnDocument({"Resources": resources})
     apis = TemplateReader(path, template, functions, jwks, names=names).read()
@@ -143,6 +147,13 @@ class _Body:
     def present(self, **props: Any) -> dict[str, Any]:
         return {key: value for key, value in props.items() if value is not None}
 
+    def blocks(self, key: str) -> list[_Body]:
+        """A nested block's (or blocks') arguments, read as the resource's are."""
+        found = self.body.get(key)
+        found = found if isinstance(found, list) else [found]
+        where = f"{self.address}.{key}"
+        return [_Body(self.config, where, block) for block in found if isinstance(block, Mapping)]
+
 
 def _v2_api(b: _Body) -> tuple[str, dict[str, Any]]:
     return V2 + "Api", b.present(
@@ -176,6 +187,8 @@ def _v2_route(b: _Body) -> tuple[str, dict[str, Any]]:
         RouteKey=b.value("route_key"),
         Target=b.value("target"),
         AuthorizationType=b.value("authorization_type"),
+        AuthorizerId=b.value("authorizer_id"),
+        AuthorizationScopes=b.value("authorization_scopes"),
     )
 
 
@@ -197,6 +210,9 @@ def _rest_method(b: _Body) -> tuple[str, dict[str, Any]]:
         ResourceId=b.value("resource_id"),
         HttpMethod=b.value("http_method"),
         AuthorizationType=b.value("authorization"),
+        AuthorizerId=b.value("authorizer_id"),
+        AuthorizationScopes=b.value("authorization_scopes"),
+        ApiKeyRequired=b.value("api_key_required"),
     )
 
 
@@ -207,6 +223,9 @@ def _rest_integration(b: _Body) -> tuple[str, dict[str, Any]]:
         Type=b.value("type"),
         Uri=b.value("uri"),
         TimeoutInMillis=b.value("timeout_milliseconds"),
+        RequestTemplates=b.value("request_templates"),
+        RequestParameters=b.value("request_parameters"),
+        PassthroughBehavior=b.value("passthrough_behavior"),
     )
 
 
@@ -245,6 +264,7 @@ _TRANSLATIONS = {
     "aws_api_gateway_stage": _rest_stage,
     "aws_api_gateway_deployment": _rest_deployment,
     "aws_lambda_function_url": _function_url,
+    **AUTH_TRANSLATIONS,
 }
 
 
