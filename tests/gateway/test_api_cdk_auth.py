@@ -33,7 +33,7 @@ def get(api: ApiProcess, path: str, **headers: str) -> requests.Response:
 def test_guarded_routes_are_served_without_warnings_about_their_guards(
     guarded: ApiProcess,
 ) -> None:
-    assert "serving 8 route(s)" in guarded.banner[0]
+    assert "serving 9 route(s)" in guarded.banner[0]
     log = guarded.stderr()
     assert "is not checked" not in log
     assert "not read, lamina api serves the APIs without them" not in log
@@ -136,3 +136,28 @@ def test_an_http_api_jwt_authorizer_checks_issuer_audience_and_scopes(
     token = jwt.encode(claims, SECRET, algorithm="HS256")
     answer = get(guarded, "/jwt", Authorization=f"Bearer {token}").json()
     assert answer["authorizer"]["jwt"]["claims"]["sub"] == "u2"
+
+
+def test_a_jwt_authorizer_of_a_pool_the_app_creates_checks_what_it_can(
+    guarded: ApiProcess,
+) -> None:
+    """The issuer and audience are a user pool's and its client's, known once deployed: any
+    issuer and audience are taken (a warning says so); expiry is still checked."""
+    log = guarded.stderr()
+    where = "warning: GuardedStack/GuardedHttp/MembersAuthorizer: "
+    assert (
+        where + "Issuer https://cognito-idp.us-east-1.amazonaws.com/${Ref:Pool8E9F0A1B} is only "
+        "known once deployed: any issuer is taken"
+    ) in log
+    assert (
+        where + "Audience ${Ref:PoolClient3E4F5A6B} is only known once deployed: any audience "
+        "is taken"
+    ) in log
+    claims = {"sub": "m1", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X"}
+    fresh = jwt.encode({**claims, "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+    answer = get(guarded, "/members", Authorization=fresh)
+    assert answer.status_code == 200
+    assert answer.json()["authorizer"]["jwt"]["claims"]["sub"] == "m1"
+    stale = jwt.encode({**claims, "exp": int(time.time()) - 60}, SECRET, algorithm="HS256")
+    assert get(guarded, "/members", Authorization=stale).status_code == 401
+    assert get(guarded, "/members").status_code == 401

@@ -37,7 +37,7 @@ def token(**claims: object) -> str:
 
 
 def test_every_guard_is_read(guarded: ApiProcess) -> None:
-    assert "serving 7 route(s)" in guarded.banner[0]
+    assert "serving 8 route(s)" in guarded.banner[0]
     log = guarded.stderr()
     assert "is not checked" not in log
     assert "served without it" not in log
@@ -105,3 +105,15 @@ def test_http_api_lambda_and_jwt_authorizers(guarded: ApiProcess) -> None:
     assert get(guarded, "/jwt", Authorization="Bearer " + narrow).status_code == 403
     stranger = token(**{**claims, "aud": "someone-else"}, scope="orders:read")
     assert get(guarded, "/jwt", Authorization="Bearer " + stranger).status_code == 401
+
+
+def test_a_jwt_authorizer_of_a_pool_the_configuration_creates(guarded: ApiProcess) -> None:
+    """Its issuer and audience are only known once applied: any are taken, with a warning."""
+    log = guarded.stderr()
+    where = "warning: aws_apigatewayv2_authorizer.members: "
+    assert where + "Issuer ${Ref:aws_cognito_user_pool.members} is only known once" in log
+    assert where + "Audience ${aws_cognito_user_pool_client.web.id} is only known once" in log
+    member = token(sub="m1", iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X")
+    answer = get(guarded, "/members", Authorization=member)
+    assert answer.json()["authorizer"]["jwt"]["claims"]["sub"] == "m1"
+    assert get(guarded, "/members").status_code == 401

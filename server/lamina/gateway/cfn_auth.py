@@ -35,6 +35,7 @@ from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_i
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.intrinsics import to_text
+from lamina.project.terraform_expressions import UNRESOLVED
 
 REST_AUTHORIZER = "AWS::ApiGateway::Authorizer"
 V2_AUTHORIZER = "AWS::ApiGatewayV2::Authorizer"
@@ -111,16 +112,15 @@ class CfnAuth:
         if kind == "JWT" and http:
             jwt = self.value(props.get("JwtConfiguration"), f"{ref}.JwtConfiguration") or {}
             config = {
-                "JwtConfiguration": {
-                    "issuer": jwt.get("Issuer") or "",
-                    "audience": jwt.get("Audience") or [],
-                },
+                "JwtConfiguration": self.jwt_configuration(jwt, ref),
                 "IdentitySource": sources[0] if sources else "$request.header.Authorization",
             }
             return self.auth.jwt_authorizer(ref, config, ref)
         if kind == "COGNITO_USER_POOLS" and not http:
             header = headers[0] if headers else "Authorization"
-            pool = {"UserPoolArn": props.get("ProviderARNs"), "Identity": {"Header": header}}
+            arns = self.value(props.get("ProviderARNs"), f"{ref}.ProviderARNs")
+            arns = [_shown(a) for a in arns] if isinstance(arns, list) else arns
+            pool = {"UserPoolArn": arns, "Identity": {"Header": header}}
             return self.auth.cognito_authorizer(ref, pool, ref)
         if kind not in ("TOKEN", "REQUEST"):
             self.warn(ref, f"authorizer type {kind} is not checked here: served without it")
@@ -146,6 +146,24 @@ class CfnAuth:
             simple_responses=_flag(self.value(props.get("EnableSimpleResponses"), ref)),
             ttl_s=_int(ttl, HTTP_TTL_S if http else REST_TTL_S),
         )
+
+    def jwt_configuration(self, jwt: Any, ref: str) -> dict[str, Any]:
+        """`Issuer` and `Audience` as SAM's `issuer` and `audience`. One that only exists once
+        deployed (a user pool's id, an app client's: `Ref`s CDK and Terraform write) can't be
+        checked: any issuer, or any audience, is taken, with a warning."""
+        jwt = jwt if isinstance(jwt, Mapping) else {}
+        issuer = _shown(jwt.get("Issuer") or "")
+        if _deployed_only(issuer):
+            self.warn(ref, f"Issuer {issuer} is only known once deployed: any issuer is taken")
+            issuer = ""
+        raw = jwt.get("Audience") or []
+        audiences = [_shown(a) for a in (raw if isinstance(raw, list) else [raw])]
+        unknown = [a for a in audiences if _deployed_only(a)]
+        if unknown:
+            self.warn(ref, f"Audience {', '.join(unknown)} is only known once deployed: any "
+                      "audience is taken")  # fmt: skip
+            audiences = []
+        return {"issuer": issuer, "audience": audiences}
 
     # --- usage plans ----------------------------------------------------------------------------
 
@@ -191,6 +209,16 @@ class CfnAuth:
 
 def _warn_at(warn: Callable[[str, str], None], where: str) -> Callable[[str], None]:
     return lambda message: warn(where, message)
+
+
+def _shown(value: Any) -> str:
+    """A resolved value as text, Terraform's unresolved marker shown as the `$` it stands for."""
+    return to_text(value).replace(UNRESOLVED, "$")
+
+
+def _deployed_only(text: str) -> bool:
+    """Whether a resolved value holds a placeholder for what only a deployment has."""
+    return "${" in text
 
 
 def _sources(raw: Any) -> list[str]:

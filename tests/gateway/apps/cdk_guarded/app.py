@@ -28,13 +28,15 @@ request = apigw.RequestAuthorizer(
         apigw.IdentitySource.query_string("tenant"),
     ],
 )
-pool = apigw.CognitoUserPoolsAuthorizer(
-    stack, "PoolAuthorizer", cognito_user_pools=[cognito.UserPool(stack, "Pool")]
+pool = cognito.UserPool(stack, "Pool")
+client = cognito.UserPoolClient(stack, "PoolClient", user_pool=pool)
+pool_authorizer = apigw.CognitoUserPoolsAuthorizer(
+    stack, "PoolAuthorizer", cognito_user_pools=[pool]
 )
 echoes = apigw.LambdaIntegration(echo)
 api.root.add_resource("token").add_method("GET", echoes, authorizer=token)
 api.root.add_resource("request").add_method("GET", echoes, authorizer=request)
-api.root.add_resource("pool").add_method("GET", echoes, authorizer=pool)
+api.root.add_resource("pool").add_method("GET", echoes, authorizer=pool_authorizer)
 api.root.add_resource("keyed").add_method("GET", echoes, api_key_required=True)
 api.root.add_resource("iam").add_method(
     "GET", echoes, authorization_type=apigw.AuthorizationType.IAM
@@ -64,6 +66,13 @@ simple = HttpLambdaAuthorizer(
 )
 jwt = HttpJwtAuthorizer("JwtAuthorizer", "https://issuer.guarded.test", jwt_audience=["guarded"])
 integration = HttpLambdaIntegration("Echo", echo)
+# As aws-samples' HTTP API + Cognito pattern writes it: the pool's issuer and the client's
+# audience are only known once deployed.
+members = HttpJwtAuthorizer(
+    "MembersAuthorizer",
+    f"https://cognito-idp.{stack.region}.amazonaws.com/{pool.user_pool_id}",
+    jwt_audience=[client.user_pool_client_id],
+)
 http.add_routes(
     path="/simple", methods=[apigwv2.HttpMethod.GET], integration=integration, authorizer=simple
 )
@@ -73,5 +82,8 @@ http.add_routes(
     integration=integration,
     authorizer=jwt,
     authorization_scopes=["orders:read"],
+)
+http.add_routes(
+    path="/members", methods=[apigwv2.HttpMethod.GET], integration=integration, authorizer=members
 )
 app.synth()

@@ -54,3 +54,33 @@ resource "aws_apigatewayv2_route" "jwt" {
   authorizer_id        = aws_apigatewayv2_authorizer.jwt.id
   authorization_scopes = ["orders:read"]
 }
+
+# A JWT authorizer of a user pool the configuration creates: its issuer and audience are only
+# known once applied.
+resource "aws_cognito_user_pool" "members" {
+  name = "guarded-members"
+}
+
+resource "aws_cognito_user_pool_client" "web" {
+  name         = "web"
+  user_pool_id = aws_cognito_user_pool.members.id
+}
+
+resource "aws_apigatewayv2_authorizer" "members" {
+  api_id           = aws_apigatewayv2_api.http.id
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+  name             = "members"
+  jwt_configuration {
+    audience = [aws_cognito_user_pool_client.web.id]
+    issuer   = "https://${aws_cognito_user_pool.members.endpoint}"
+  }
+}
+
+resource "aws_apigatewayv2_route" "members" {
+  api_id             = aws_apigatewayv2_api.http.id
+  route_key          = "GET /members"
+  target             = "integrations/${aws_apigatewayv2_integration.echo.id}"
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.members.id
+}
