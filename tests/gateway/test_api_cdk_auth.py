@@ -5,14 +5,18 @@ JWT authorizers. The same gateway core as SAM's templates, read from plain Cloud
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 import requests
 
 from gateway.harness import ApiProcess
+from lamina.gateway.cdk_apis import read_cdk_apis
 
 KEY = "key-one-0123456789abcdef"
 # No api.jwks setting: signatures are not checked (a warning says so), the rest is.
@@ -161,3 +165,50 @@ def test_a_jwt_authorizer_of_a_pool_the_app_creates_checks_what_it_can(
     stale = jwt.encode({**claims, "exp": int(time.time()) - 60}, SECRET, algorithm="HS256")
     assert get(guarded, "/members", Authorization=stale).status_code == 401
     assert get(guarded, "/members").status_code == 401
+
+
+def test_guards_that_cannot_run_are_named_and_the_rest_is_read(tmp_path: Path) -> None:
+    """Broken or foreign guards: one warning each, by construct path; the routes stay."""
+
+    def meta(path: str) -> dict[str, Any]:
+        return {"Metadata": {"aws:cdk:path": f"Odd/{path}/Resource"}}
+
+    uri = {"Fn::GetAtt": ["Fn", "Arn"]}
+    api = {"Ref": "Api"}
+    root = {"Fn::GetAtt": ["Api", "RootResourceId"]}
+
+    def method(verb: str, **props: Any) -> dict[str, Any]:
+        integration = {"Type": "AWS_PROXY", "Uri": uri}
+        return {"Type": "AWS::ApiGateway::Method", **meta(f"Api/Default/{verb}"),
+                "Properties": {"RestApiId": api, "ResourceId": root, "HttpMethod": verb,
+                               "Integration": integration, **props}}  # fmt: skip
+
+    resources = {
+        "Fn": {"Type": "AWS::Lambda::Function", **meta("Fn"),
+               "Properties": {"Handler": "h.h", "Runtime": "python3.12", "Code": "src"}},
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+        "Foreign": {"Type": "AWS::ApiGateway::Authorizer", **meta("Api/Foreign"),
+                    "Properties": {"RestApiId": api, "Type": "TOKEN", "AuthorizerUri":
+                                   "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/"
+                                   "functions/arn:aws:lambda:us-east-1:1:function:x/invocations"}},
+        "Plan": {"Type": "AWS::ApiGateway::UsagePlan",
+                 "Properties": {"ApiStages": "not a list", "Quota": {"Limit": "many"}}},
+        "Get": method("GET", AuthorizationType="CUSTOM", AuthorizerId={"Ref": "Foreign"}),
+        "Put": method("PUT", AuthorizationType="CUSTOM", AuthorizerId={"Ref": "Missing"}),
+        "Post": method("POST", AuthorizationType="MAGIC", ApiKeyRequired="true"),
+    }  # fmt: skip
+    (tmp_path / "Odd.template.json").write_text(json.dumps({"Resources": resources}))
+    manifest = {"artifacts": {"Odd": {"type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "Odd.template.json"}}}}  # fmt: skip
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    apis = read_cdk_apis(tmp_path / "manifest.json", {"Odd/Fn"})
+    assert apis.warnings == [
+        "Odd/Api/Foreign: AuthorizerUri names no function Lamina runs here; served without it",
+        "Odd/Api/Default/PUT: AuthorizerId names no authorizer of this template: served without it",
+        "Odd/Api/Default/POST: ApiKeyRequired, but no AWS::ApiGateway::ApiKey Value here: any key",
+        "Odd/Api/Default/POST: AuthorizationType MAGIC is not checked here: served without it",
+    ]
+    assert [(r.method, r.authorizer, r.api_key_required) for r in apis.routes] == [
+        ("GET", None, False), ("PUT", None, False), ("POST", None, True),
+    ]  # fmt: skip
+    assert apis.routes[0].api.usage_plan is None
