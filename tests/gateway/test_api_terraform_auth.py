@@ -111,7 +111,8 @@ def test_a_jwt_authorizer_of_a_pool_the_configuration_creates(guarded: ApiProces
     """Its issuer and audience are only known once applied: any are taken, with a warning."""
     log = guarded.stderr()
     where = "warning: aws_apigatewayv2_authorizer.members: "
-    assert where + "Issuer ${Ref:aws_cognito_user_pool.members} is only known once" in log
+    assert where + "Issuer https://${aws_cognito_user_pool.members.endpoint} is only" in log
+    assert "is not resolved" not in log  # said once, by the authorizer
     assert where + "Audience ${aws_cognito_user_pool_client.web.id} is only known once" in log
     member = token(sub="m1", iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X")
     answer = get(guarded, "/members", Authorization=member)

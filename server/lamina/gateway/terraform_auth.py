@@ -34,11 +34,25 @@ TTL_S = 300  # authorizer_result_ttl_in_seconds unless set, REST and HTTP APIs a
 class Body(Protocol):
     """One resource's arguments (terraform_apis._Body): references as CloudFormation's."""
 
+    config: Any  # the Configuration, which resolves expressions
+    address: str
+    body: Mapping[str, Any]
+
     def value(self, key: str, default: Any = None) -> Any: ...
 
     def present(self, **props: Any) -> dict[str, Any]: ...
 
     def blocks(self, key: str) -> list[Body]: ...
+
+
+def _text(b: Body, key: str) -> Any:
+    """An argument resolved as text: a reference to what only exists once applied (a user
+    pool's endpoint, an app client's id) stays visible in it, for cfn_auth to say so (once:
+    the configuration's own warning about it is dropped)."""
+    warned = len(b.config.warnings)
+    found = b.config.resolve(b.body.get(key), f"{b.address}.{key}")
+    del b.config.warnings[warned:]
+    return found
 
 
 def _first(b: Body, key: str) -> Body | None:
@@ -70,7 +84,7 @@ def _v2_authorizer(b: Body) -> tuple[str, dict[str, Any]]:
         AuthorizerResultTtlInSeconds=b.value("authorizer_result_ttl_in_seconds", TTL_S),
         JwtConfiguration=None
         if jwt is None
-        else jwt.present(Audience=jwt.value("audience"), Issuer=jwt.value("issuer")),
+        else jwt.present(Audience=_text(jwt, "audience"), Issuer=_text(jwt, "issuer")),
     )
 
 
