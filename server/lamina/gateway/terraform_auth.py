@@ -68,7 +68,7 @@ def _rest_authorizer(b: Body) -> tuple[str, dict[str, Any]]:
         IdentitySource=b.value("identity_source", "method.request.header.Authorization"),
         IdentityValidationExpression=b.value("identity_validation_expression"),
         AuthorizerResultTtlInSeconds=b.value("authorizer_result_ttl_in_seconds", TTL_S),
-        ProviderARNs=b.value("provider_arns"),
+        ProviderARNs=_text(b, "provider_arns"),
     )
 
 
