@@ -88,20 +88,22 @@ class CfnAuth:
             self.warn(name, f"AuthorizationType {auth} is not checked here: served without it")
             return None
         ref = logical_ref(props.get("AuthorizerId")) or ""
-        if ref not in self._authorizers:
-            self._authorizers[ref] = self.authorizer(api, ref, name)
+        kind = V2_AUTHORIZER if api.kind is ApiKind.HTTP else REST_AUTHORIZER
+        if ref not in self.typed.get(kind, {}):
+            self.warn(name, "AuthorizerId names no authorizer of this template: served without it")
+            return None
+        if ref not in self._authorizers:  # one warning about an authorizer, its users' many
+            self._authorizers[ref] = self.authorizer(api, ref)
         chosen = self._authorizers[ref]
         scopes = self.value(props.get("AuthorizationScopes"), f"{name}.AuthorizationScopes")
         if isinstance(chosen, JwtAuthorizer) and isinstance(scopes, list) and scopes:
             chosen = replace(chosen, scopes=tuple(to_text(s) for s in scopes))
         return chosen
 
-    def authorizer(self, api: Api, ref: str, user: str) -> AnyAuthorizer | None:
+    def authorizer(self, api: Api, ref: str) -> AnyAuthorizer | None:
+        """The authorizer resource `ref` (of the API's kind), or None when it can't run here."""
         http = api.kind is ApiKind.HTTP
-        props = self.typed.get(V2_AUTHORIZER if http else REST_AUTHORIZER, {}).get(ref)
-        if props is None:
-            self.warn(user, "AuthorizerId names no authorizer of this template: served without it")
-            return None
+        props = self.typed[V2_AUTHORIZER if http else REST_AUTHORIZER][ref]
         kind = to_text(
             self.value(props.get("AuthorizerType" if http else "Type"), ref) or "TOKEN"
         ).upper()
