@@ -60,5 +60,7 @@ def test_without_namespaces_a_run_says_so_once_and_runs_as_before(tmp_path: Path
     assert (tmp_path / "src" / "written.txt").exists()
     said = [line for line in out.stderr.splitlines() if "namespaces here" in line]
     assert len(said) == 1, out.stderr
+    # As every other warning of the lamina command reads.
+    assert said[0].startswith("lamina: warning: no user, mount and PID namespaces here"), said
     assert "the code dir is writable, /var/task does not exist, /tmp is shared" in said[0]
     assert "Traceback" not in out.stderr

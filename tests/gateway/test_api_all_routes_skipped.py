@@ -9,22 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  NodeFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src
-      Handler: app.handler
-      Runtime: nodejs20.x
-      Events:
-        Hello: {Type: Api, Properties: {Path: /hello, Method: get}}
-"""
+from skipped_routes_template import NODE_ONLY_API
 
 
 def test_all_routes_skipped_is_said_with_the_reason(tmp_path: Path) -> None:
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "template.yaml").write_text(NODE_ONLY_API)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     out = subprocess.run(
         [sys.executable, "-m", "lamina", "api", "--port", "0"],

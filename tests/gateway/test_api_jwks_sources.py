@@ -120,6 +120,10 @@ def test_without_a_jwks_one_warning_and_the_rest_still_checked(
         assert get_me(api, token(keys[1], iss="https://other.example")).status_code == 401
         assert get_me(api, token(keys[1], aud="another-app")).status_code == 401
         assert get_me(api, token(keys[1], exp=int(time.time()) - 60)).status_code == 401
+        # A hostile expiry is the token's 401, not a failure of Lamina's own.
+        for exp in ("soon", None, [1]):
+            refused = get_me(api, token(keys[1], exp=exp))
+            assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"})
         log = api.stderr()
         warnings = [line for line in log.splitlines() if "JWT signatures are NOT checked" in line]
         assert len(warnings) == 1, log

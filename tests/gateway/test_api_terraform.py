@@ -5,13 +5,19 @@ API (a 2.0 route, a route whose integration says no version: 1.0, Terraform's de
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from gateway.harness import ApiProcess
+from gateway.shop_checks import (
+    assert_banner,
+    function_url_event,
+    http_route_event,
+    rest_proxy_event,
+    v1_integration_event,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +28,14 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
 
 
 def test_the_banner_lists_the_configurations_routes(shop: ApiProcess) -> None:
-    assert "serving 5 route(s)" in shop.banner[0]
-    routes = "\n".join(shop.banner)
-    rest = "→ items  (REST aws_api_gateway_rest_api.shop, stage dev, payload 1.0)"
-    assert re.search(r"ANY /\{proxy\+\} .*" + re.escape(rest), routes)
-    assert re.search(r"GET / .*" + re.escape(rest), routes)
-    http = "→ orders  (HTTP aws_apigatewayv2_api.http, stage $default, payload "
-    assert re.search(r"GET /orders/\{id\} .*" + re.escape(http + "2.0)"), routes)
-    assert re.search(r"POST /v1/orders .*" + re.escape(http + "1.0)"), routes)
-    assert re.search(r"Function URL .*/lambda-url/[a-z]{32}/  → webhook", routes)
-    assert "/legacy" not in routes
+    assert_banner(
+        shop.banner,
+        rest="→ items  (REST aws_api_gateway_rest_api.shop, stage dev, payload 1.0)",
+        root_method="GET",
+        http="→ orders  (HTTP aws_apigatewayv2_api.http, stage $default, payload ",
+        url="webhook",
+    )
+    assert "/legacy" not in "\n".join(shop.banner)
 
 
 def test_what_is_not_served_is_named_by_address(shop: ApiProcess) -> None:
@@ -48,16 +52,7 @@ def test_what_is_not_served_is_named_by_address(shop: ApiProcess) -> None:
 
 
 def test_a_rest_proxy_method_gets_the_1_0_event_on_the_stage(shop: ApiProcess) -> None:
-    answer = requests.get(shop.url + "/items/42?x=1", timeout=30).json()
-    assert answer["function"] == "shop-items-dev"  # function_name, var.stage resolved
-    event = answer["event"]
-    assert (event["resource"], event["path"], event["httpMethod"]) == (
-        "/{proxy+}", "/items/42", "GET",
-    )  # fmt: skip
-    assert event["pathParameters"] == {"proxy": "items/42"}
-    assert event["stageVariables"] == {"color": "blue"}
-    context = event["requestContext"]
-    assert (context["stage"], context["path"]) == ("dev", "/dev/items/42")
+    rest_proxy_event(shop, "shop-items-dev", "dev")  # function_name, var.stage resolved
     root = requests.get(shop.url + "/", timeout=30).json()["event"]
     assert (root["resource"], root["httpMethod"]) == ("/", "GET")
     # The root has GET only: another method there is no route (the proxy needs a segment).
@@ -65,32 +60,12 @@ def test_a_rest_proxy_method_gets_the_1_0_event_on_the_stage(shop: ApiProcess) -
 
 
 def test_an_http_api_route_gets_the_2_0_event(shop: ApiProcess) -> None:
-    answer = requests.get(shop.url + "/orders/7", timeout=30).json()
-    assert answer["function"] == "shop-orders"
-    event = answer["event"]
-    assert (event["version"], event["routeKey"], event["rawPath"]) == (
-        "2.0", "GET /orders/{id}", "/orders/7",
-    )  # fmt: skip
-    assert event["pathParameters"] == {"id": "7"}
-    assert event["requestContext"]["stage"] == "$default"
+    http_route_event(shop, "shop-orders")
 
 
 def test_an_integration_without_payload_version_gets_the_1_0_event(shop: ApiProcess) -> None:
-    event = requests.post(shop.url + "/v1/orders", data="{}", timeout=30).json()["event"]
-    assert event["version"] == "1.0"
-    assert (event["resource"], event["httpMethod"], event["body"]) == ("/v1/orders", "POST", "{}")
+    v1_integration_event(shop)
 
 
 def test_a_function_url_gets_the_2_0_event_and_its_cors(shop: ApiProcess) -> None:
-    line = next(line for line in shop.banner if "Function URL" in line)
-    found = re.search(r"(http://\S+/lambda-url/([a-z]{32})/)", line)
-    assert found, line
-    response = requests.post(
-        found.group(1) + "hook", data="hi", headers={"Origin": "http://a.example"}, timeout=30
-    )
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
-    answer = response.json()
-    assert answer["function"] == "shop-webhook"
-    event = answer["event"]
-    assert (event["version"], event["routeKey"], event["rawPath"]) == ("2.0", "$default", "/hook")
-    assert event["requestContext"]["apiId"] == found.group(2)
+    function_url_event(shop)

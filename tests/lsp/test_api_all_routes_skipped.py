@@ -9,23 +9,11 @@ from pathlib import Path
 from lsp_harness import execute
 from ports import free_port
 from pygls.exceptions import JsonRpcException
-
-TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  NodeFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src
-      Handler: app.handler
-      Runtime: nodejs20.x
-      Events:
-        Hello: {Type: Api, Properties: {Path: /hello, Method: get}}
-"""
+from skipped_routes_template import NODE_ONLY_API
 
 
 async def test_start_api_with_every_route_skipped_says_why(tmp_path: Path, start_client) -> None:
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "template.yaml").write_text(NODE_ONLY_API)
     client = await start_client(tmp_path)
     try:
         await execute(client, "lamina.startApi", {"port": free_port()})

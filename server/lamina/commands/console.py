@@ -24,6 +24,12 @@ def notice(message: str) -> None:
     click.echo(f"lamina: {message}", err=True)
 
 
+def write_stderr(text: str) -> None:
+    """As it is, at once (a server's lines interleave with its functions' logs)."""
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
 def load(project_dir: Path) -> Project:
     """The project in `project_dir` (read as the command's -t/--template, --parameter-overrides,
     --config-env and --config-file say), or one line saying what is broken where."""

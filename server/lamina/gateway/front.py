@@ -9,6 +9,7 @@ and 502 for a handler error or a malformed result, with one log line that says w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -130,6 +131,35 @@ class Gateway:
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
+        try:
+            return await self._answer(request, started)
+        except Exception as e:  # Lamina's own failure: API Gateway's 500, and it goes on serving
+            return self._failed(request, e, started)
+
+    def _failed(self, request: HttpRequest, error: Exception, started: float) -> HttpResponse:
+        """API Gateway's answer to a failure of its own (500, JSON), a request line naming the
+        route and the error, and the traceback at debug."""
+        record = RequestRecord(request.method, request.path, 500, None, 0.0)
+        kind, route = ApiKind.REST, "no route"
+        with contextlib.suppress(Exception):  # matching may be what failed
+            kind = ApiKind.REST if ApiKind.REST in self.table.kinds() else ApiKind.HTTP
+            match = self.table.match(request.method, request.path)
+            if match is not None:
+                kind, record.function = match.route.api.kind, match.route.function
+                route = f"route {match.route.route_key}"
+        record.problem = f"{route}: Lamina failed: {type(error).__name__}: {error}"
+        log.debug("%s %s failed", request.method, request.path, exc_info=error)
+        response = message_response(
+            500, "Internal server error" if kind is ApiKind.REST else "Internal Server Error"
+        )
+        id_header = "apigw-requestid" if kind is ApiKind.HTTP else "x-amzn-RequestId"
+        response.headers.append((id_header, record.request_id))
+        record.duration_ms = (time.perf_counter() - started) * 1000
+        if self.on_request is not None:
+            self.on_request(record)
+        return response
+
+    async def _answer(self, request: HttpRequest, started: float) -> HttpResponse:
         record = RequestRecord(request.method, request.path, 0, None, 0.0)
         url = split_function_url(request) if self.function_urls is not None else None
         match = None if url is not None else self.table.match(request.method, request.path)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ def read_terraform_apis(
                         unread.append(f"{kind}.{name}")
                     if isinstance(body, Mapping) and kind in _TRANSLATIONS:
                         address = f"{kind}.{name}"
-                        cfn_type, props = _TRANSLATIONS[kind](_Body(config, address, body))
+                        cfn_type, props = _translate(kind, _Body(config, address, body))
                         resources[address] = {"Type": cfn_type, "Properties": props}
                     if kind == "aws_lambda_function" and isinstance(body, Mapping):
                         names[f"{kind}.{name}"] = name
@@ -155,117 +155,111 @@ class _Body:
         return [_Body(self.config, where, block) for block in found if isinstance(block, Mapping)]
 
 
-def _v2_api(b: _Body) -> tuple[str, dict[str, Any]]:
-    return V2 + "Api", b.present(
-        ProtocolType=b.value("protocol_type"),
-        RouteSelectionExpression=b.value("route_selection_expression"),
-        CorsConfiguration=b.cors("cors_configuration"),
-    )
-
-
-def _v2_stage(b: _Body) -> tuple[str, dict[str, Any]]:
-    return V2 + "Stage", b.present(
-        ApiId=b.value("api_id"),
-        StageName=b.value("name"),
-        StageVariables=b.value("stage_variables"),
-    )
-
-
-def _v2_integration(b: _Body) -> tuple[str, dict[str, Any]]:
-    return V2 + "Integration", b.present(
-        ApiId=b.value("api_id"),
-        IntegrationType=b.value("integration_type"),
-        IntegrationUri=b.value("integration_uri"),
-        PayloadFormatVersion=b.value("payload_format_version", "1.0"),
-        TimeoutInMillis=b.value("timeout_milliseconds"),
-    )
-
-
-def _v2_route(b: _Body) -> tuple[str, dict[str, Any]]:
-    return V2 + "Route", b.present(
-        ApiId=b.value("api_id"),
-        RouteKey=b.value("route_key"),
-        Target=b.value("target"),
-        AuthorizationType=b.value("authorization_type"),
-        AuthorizerId=b.value("authorizer_id"),
-        AuthorizationScopes=b.value("authorization_scopes"),
-    )
-
-
-def _rest_api(b: _Body) -> tuple[str, dict[str, Any]]:
-    return REST + "RestApi", b.present(BinaryMediaTypes=b.value("binary_media_types"))
-
-
-def _rest_resource(b: _Body) -> tuple[str, dict[str, Any]]:
-    return REST + "Resource", b.present(
-        RestApiId=b.value("rest_api_id"),
-        ParentId=b.value("parent_id"),
-        PathPart=b.value("path_part"),
-    )
-
-
-def _rest_method(b: _Body) -> tuple[str, dict[str, Any]]:
-    return REST + "Method", b.present(
-        RestApiId=b.value("rest_api_id"),
-        ResourceId=b.value("resource_id"),
-        HttpMethod=b.value("http_method"),
-        AuthorizationType=b.value("authorization"),
-        AuthorizerId=b.value("authorizer_id"),
-        AuthorizationScopes=b.value("authorization_scopes"),
-        ApiKeyRequired=b.value("api_key_required"),
-    )
-
-
-def _rest_integration(b: _Body) -> tuple[str, dict[str, Any]]:
-    return "Terraform::ApiGateway::Integration", b.present(  # joined to its Method below
-        ResourceId=b.value("resource_id"),
-        HttpMethod=b.value("http_method"),
-        Type=b.value("type"),
-        Uri=b.value("uri"),
-        TimeoutInMillis=b.value("timeout_milliseconds"),
-        RequestTemplates=b.value("request_templates"),
-        RequestParameters=b.value("request_parameters"),
-        PassthroughBehavior=b.value("passthrough_behavior"),
-    )
-
-
-def _rest_stage(b: _Body) -> tuple[str, dict[str, Any]]:
-    return REST + "Stage", b.present(
-        RestApiId=b.value("rest_api_id"),
-        StageName=b.value("stage_name"),
-        Variables=b.value("variables"),
-    )
-
-
-def _rest_deployment(b: _Body) -> tuple[str, dict[str, Any]]:
-    return REST + "Deployment", b.present(
-        RestApiId=b.value("rest_api_id"), StageName=b.value("stage_name")
-    )
-
-
-def _function_url(b: _Body) -> tuple[str, dict[str, Any]]:
-    return "AWS::Lambda::Url", b.present(
-        TargetFunctionArn=b.value("function_name"),
-        AuthType=b.value("authorization_type"),
-        InvokeMode=b.value("invoke_mode"),
-        Cors=b.cors("cors"),
-    )
-
-
-_TRANSLATIONS = {
-    "aws_apigatewayv2_api": _v2_api,
-    "aws_apigatewayv2_stage": _v2_stage,
-    "aws_apigatewayv2_integration": _v2_integration,
-    "aws_apigatewayv2_route": _v2_route,
-    "aws_api_gateway_rest_api": _rest_api,
-    "aws_api_gateway_resource": _rest_resource,
-    "aws_api_gateway_method": _rest_method,
-    "aws_api_gateway_integration": _rest_integration,
-    "aws_api_gateway_stage": _rest_stage,
-    "aws_api_gateway_deployment": _rest_deployment,
-    "aws_lambda_function_url": _function_url,
+# Each resource Lamina reads: (the CloudFormation type it stands for, {property: argument}); an
+# argument may come with its Terraform default, and a CORS block's keys are CloudFormation's.
+# Resources with nested blocks (terraform_auth's) translate through a function of their own.
+_Translation = (
+    tuple[str, dict[str, str | tuple[str, str]]] | Callable[[Any], tuple[str, dict[str, Any]]]
+)
+_TRANSLATIONS: dict[str, _Translation] = {
+    "aws_apigatewayv2_api": (
+        V2 + "Api",
+        {
+            "ProtocolType": "protocol_type",
+            "RouteSelectionExpression": "route_selection_expression",
+            "CorsConfiguration": "cors_configuration",
+        },
+    ),
+    "aws_apigatewayv2_stage": (
+        V2 + "Stage",
+        {"ApiId": "api_id", "StageName": "name", "StageVariables": "stage_variables"},
+    ),
+    "aws_apigatewayv2_integration": (
+        V2 + "Integration",
+        {
+            "ApiId": "api_id",
+            "IntegrationType": "integration_type",
+            "IntegrationUri": "integration_uri",
+            "PayloadFormatVersion": ("payload_format_version", "1.0"),
+            "TimeoutInMillis": "timeout_milliseconds",
+        },
+    ),
+    "aws_apigatewayv2_route": (
+        V2 + "Route",
+        {
+            "ApiId": "api_id",
+            "RouteKey": "route_key",
+            "Target": "target",
+            "AuthorizationType": "authorization_type",
+            "AuthorizerId": "authorizer_id",
+            "AuthorizationScopes": "authorization_scopes",
+        },
+    ),
+    "aws_api_gateway_rest_api": (REST + "RestApi", {"BinaryMediaTypes": "binary_media_types"}),
+    "aws_api_gateway_resource": (
+        REST + "Resource",
+        {"RestApiId": "rest_api_id", "ParentId": "parent_id", "PathPart": "path_part"},
+    ),
+    "aws_api_gateway_method": (
+        REST + "Method",
+        {
+            "RestApiId": "rest_api_id",
+            "ResourceId": "resource_id",
+            "HttpMethod": "http_method",
+            "AuthorizationType": "authorization",
+            "AuthorizerId": "authorizer_id",
+            "AuthorizationScopes": "authorization_scopes",
+            "ApiKeyRequired": "api_key_required",
+        },
+    ),
+    "aws_api_gateway_integration": (
+        "Terraform::ApiGateway::Integration",  # joined to its Method (_join_rest_integrations)
+        {
+            "ResourceId": "resource_id",
+            "HttpMethod": "http_method",
+            "Type": "type",
+            "Uri": "uri",
+            "TimeoutInMillis": "timeout_milliseconds",
+            "RequestTemplates": "request_templates",
+            "RequestParameters": "request_parameters",
+            "PassthroughBehavior": "passthrough_behavior",
+        },
+    ),
+    "aws_api_gateway_stage": (
+        REST + "Stage",
+        {"RestApiId": "rest_api_id", "StageName": "stage_name", "Variables": "variables"},
+    ),
+    "aws_api_gateway_deployment": (
+        REST + "Deployment",
+        {"RestApiId": "rest_api_id", "StageName": "stage_name"},
+    ),
+    "aws_lambda_function_url": (
+        "AWS::Lambda::Url",
+        {
+            "TargetFunctionArn": "function_name",
+            "AuthType": "authorization_type",
+            "InvokeMode": "invoke_mode",
+            "Cors": "cors",
+        },
+    ),
     **AUTH_TRANSLATIONS,
 }
+_CORS_BLOCKS = frozenset({"cors_configuration", "cors"})
+
+
+def _translate(kind: str, b: _Body) -> tuple[str, dict[str, Any]]:
+    """The CloudFormation type and properties of a `kind` resource (those it sets)."""
+    translation = _TRANSLATIONS[kind]
+    if callable(translation):
+        return translation(b)
+    cfn_type, arguments = translation
+    props = {}
+    for prop, argument in arguments.items():
+        name, default = argument if isinstance(argument, tuple) else (argument, None)
+        value = b.cors(name) if name in _CORS_BLOCKS else b.value(name, default)
+        if value is not None:
+            props[prop] = value
+    return cfn_type, props
 
 
 def _join_rest_integrations(resources: dict[str, Any]) -> None:

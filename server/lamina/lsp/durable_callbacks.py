@@ -23,7 +23,8 @@ from pygls.uris import to_fs_path
 from lamina.lsp import code_actions
 from lamina.lsp.arguments import CommandArguments
 from lamina.lsp.code_lenses import EXTRA_LENSES
-from lamina.lsp.durable_runs import FollowedExecution, durable_of
+from lamina.lsp.durable_executions import durable_of
+from lamina.lsp.durable_followed import FollowedExecution
 from lamina.lsp.errors import UserError
 from lamina.lsp.server import LaminaServer
 from lamina.lsp.source_actions import kind_requested, wants_source_actions

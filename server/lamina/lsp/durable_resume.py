@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from lamina.lsp import durable_runs, lifecycle
-from lamina.lsp.durable_runs import STORE, EditorDurable, durable_of
+from lamina.lsp import durable_executions, lifecycle
+from lamina.lsp.durable_executions import STORE, EditorDurable, durable_of
 from lamina.lsp.durable_targets import find_spec, with_endpoint
 from lamina.lsp.run_command import RunRequest, config_for
 from lamina.lsp.server import LaminaServer
@@ -99,5 +99,5 @@ def _invoker(
 
 
 def register(server: LaminaServer) -> None:
-    durable_runs.OPENED.append(resume_stored)
+    durable_executions.OPENED.append(resume_stored)
     lifecycle.AFTER_START.append(open_stored)

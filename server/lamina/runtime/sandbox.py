@@ -114,9 +114,10 @@ def failed() -> None:
 
 
 _UNAVAILABLE = (
-    "no user, mount and PID namespaces here: environments see the host's filesystem "
-    "(the code dir is writable, /var/task does not exist, /tmp is shared) and its processes, "
-    "and a process a function detaches (setsid) can outlive a Lamina killed with SIGKILL"
+    "lamina: warning: no user, mount and PID namespaces here: environments see the host's "
+    "filesystem (the code dir is writable, /var/task does not exist, /tmp is shared) and its "
+    "processes, and a process a function detaches (setsid) can outlive a Lamina killed with "
+    "SIGKILL"
 )
 
 

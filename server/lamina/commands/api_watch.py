@@ -1,0 +1,47 @@
+"""`lamina api` watches the functions' code folders: a saved file restarts the functions whose
+package holds it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from lamina.deploy.file_watch import FileWatcher
+    from lamina.gateway.api_server import ApiServer
+
+
+def packaged_changes(server: ApiServer) -> Callable[[str], None]:
+    """A watcher callback that restarts functions only for files their package would hold
+    (not __pycache__, .lamina/, .git/... nor what .laminaignore leaves out), and not for the
+    events/ folder."""
+    from lamina.deploy.ignore_rules import IgnoreRules
+
+    rules = {d: IgnoreRules.for_code_dir(d) for d in set(server.runner.code_dirs.values())}
+
+    def on_change(path: str) -> None:
+        changed = Path(path)
+        for code_dir, dir_rules in rules.items():
+            if changed.is_relative_to(code_dir):
+                relative = changed.relative_to(code_dir).as_posix()
+                if relative.startswith("events/"):
+                    continue  # sample events (and --save-events' own writes) are not code
+                if relative != "." and not dir_rules.ignored_path(relative):
+                    server.runner.code_changed(path)
+                    return
+
+    return on_change
+
+
+async def watch_code(server: ApiServer, loop: asyncio.AbstractEventLoop) -> FileWatcher:
+    """Watch the functions' code folders: a change restarts what it touches."""
+    import asyncio
+
+    from lamina.deploy.file_watch import FileWatcher
+
+    watcher = FileWatcher(sorted(set(server.runner.code_dirs.values())), packaged_changes(server))
+    await asyncio.to_thread(watcher.start, loop)
+    return watcher
