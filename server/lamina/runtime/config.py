@@ -53,6 +53,10 @@ class FunctionConfig:
     # Tenant isolation (TenancyConfig PER_TENANT): the tenant this config's environments serve.
     # The pool keys environments on the whole config, so two tenants never share one.
     tenant_id: str | None = None
+    # Lambda Managed Instances (CapacityProviderConfig): how many invocations one environment
+    # serves at once (PerExecutionEnvironmentMaxConcurrency; runtime/managed_environment.py).
+    # None: an on-demand function, one invocation per environment.
+    managed_concurrency: int | None = None
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python
@@ -107,6 +111,8 @@ class FunctionConfig:
             # environments never share one (a literal /tmp path still is shared, as the docs say).
             "TMPDIR": str(tmp_dir),
         }
+        if self.managed_concurrency is not None:
+            env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(self.managed_concurrency)
         env.update(self.environment)
         return env
 

@@ -55,6 +55,9 @@ class EnvironmentGone(Exception):
 
 
 class ExecutionEnvironment:
+    _api_server = RuntimeApiServer  # one invocation at a time (managed_environment.py: several)
+    initialization_type = "on-demand"  # AWS_LAMBDA_INITIALIZATION_TYPE
+
     def __init__(
         self,
         config: FunctionConfig,
@@ -82,7 +85,7 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.retired = False  # set by the pool: finish the current invocation, then go
         self._child = child  # spawned ahead of start(), or by it
-        self._api = RuntimeApiServer(
+        self._api = self._api_server(
             self, owner=lambda: self._child.tree_root() if self._child else None
         )
         self._capture = OutputCapture(options.max_log_bytes)
@@ -142,7 +145,7 @@ class ExecutionEnvironment:
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
             self._stop_if_killed()
-            kind = "provisioned-concurrency" if self.provisioned else "on-demand"
+            kind = "provisioned-concurrency" if self.provisioned else self.initialization_type
             forked = self.options.fork_server
             self._child = spawn_child(
                 self.config, self.options, self.credentials_env, self.debug, kind, forked

@@ -1,0 +1,138 @@
+"""Lambda Managed Instances, really executed: one environment serves up to
+PerExecutionEnvironmentMaxConcurrency invocations at once, under Lamina's bootstrap and under
+awslambdaric 4 alike (each runs that many worker processes).
+
+The handlers meet at a barrier in the environment's own temp dir: all four return only once all
+four are running, so they overlap in time and share one environment (another environment has
+another temp dir), without any clock in the test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.pool import RuntimePool
+
+CLIENTS = ("lamina", "awslambdaric")
+
+HANDLER = """
+import json, os, tempfile, time
+
+def handler(event, context):
+    here = os.path.join(tempfile.gettempdir(), "barrier-" + event["name"])
+    os.makedirs(here, exist_ok=True)
+    open(os.path.join(here, context.aws_request_id), "w").close()
+    while len(os.listdir(here)) < event["wait_for"]:  # the barrier: the others arrive
+        if context.get_remaining_time_in_millis() < 500:
+            return {"barrier": "not met"}
+        time.sleep(0.01)
+    if event.get("fail"):
+        raise ValueError("only this one fails")
+    return {
+        "request_id": context.aws_request_id,
+        "pid": os.getpid(),
+        "runtime_pid": os.getppid(),
+        "stream": os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
+        "max_concurrency": os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"),
+        "init_type": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"),
+    }
+"""
+
+
+def managed(write_function: Any, concurrency: int = 4) -> FunctionConfig:
+    return write_function(HANDLER, timeout=20.0, managed_concurrency=concurrency)  # type: ignore[no-any-return]
+
+
+def request(name: str, wait_for: int, **extra: object) -> InvocationRequest:
+    return InvocationRequest.from_json({"name": name, "wait_for": wait_for, **extra})
+
+
+def answer(result: InvocationResult) -> dict[str, Any]:
+    assert result.ok, (result.payload, result.logs[-2000:])
+    body: dict[str, Any] = json.loads(result.payload)
+    assert "barrier" not in body, result.logs[-2000:]
+    return body
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_four_concurrent_invokes_share_one_environment(
+    client: str, write_function: Any
+) -> None:
+    config = managed(write_function)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        requests = [request("four", 4) for _ in range(4)]
+        results = await asyncio.gather(*(pool.invoke(config, r) for r in requests))
+        bodies = [answer(result) for result in results]
+        assert len(pool.environments(config)) == 1
+        # Each answered on its own request id, by its own worker of one runtime.
+        assert [b["request_id"] for b in bodies] == [r.request_id for r in requests]
+        assert len({b["pid"] for b in bodies}) == 4
+        assert len({b["runtime_pid"] for b in bodies}) == 1
+        assert len({b["stream"] for b in bodies}) == 1
+        assert {b["max_concurrency"] for b in bodies} == {"4"}
+        assert {b["init_type"] for b in bodies} == {"lambda-managed-instances"}
+        for r, result in zip(requests, results, strict=True):
+            assert f"START RequestId: {r.request_id}" in result.logs
+            assert f"REPORT RequestId: {r.request_id}" in result.logs
+        # Warm: the next four go to the same environment, its workers already initialised.
+        again = await asyncio.gather(*(pool.invoke(config, request("again", 4)) for _ in range(4)))
+        assert {answer(result)["stream"] for result in again} == {bodies[0]["stream"]}
+        assert all(result.init_duration_ms is None for result in again)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_a_fifth_invoke_starts_a_second_environment(client: str, write_function: Any) -> None:
+    config = managed(write_function)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        four = [pool.invoke(config, request("full", 4)) for _ in range(4)]
+        fifth = pool.invoke(config, request("alone", 1))
+        results = await asyncio.gather(*four, fifth)
+        bodies = [answer(result) for result in results]
+        assert len({b["stream"] for b in bodies[:4]}) == 1
+        assert bodies[4]["stream"] != bodies[0]["stream"]
+        assert len(pool.environments(config)) == 2
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_an_error_in_one_invocation_leaves_the_others(
+    client: str, write_function: Any
+) -> None:
+    config = managed(write_function)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        failing = request("error", 4, fail=True)
+        others = [request("error", 4) for _ in range(3)]
+        results = await asyncio.gather(*(pool.invoke(config, r) for r in [failing, *others]))
+        assert not results[0].ok
+        assert results[0].error is not None
+        assert results[0].error["errorType"] == "ValueError"
+        assert results[0].error["errorMessage"] == "only this one fails"
+        bodies = [answer(result) for result in results[1:]]
+        assert [b["request_id"] for b in bodies] == [r.request_id for r in others]
+        assert f"REPORT RequestId: {failing.request_id}" in results[0].logs
+        # The environment goes on serving.
+        after = answer(await pool.invoke(config, request("after", 1)))
+        assert after["stream"] == bodies[0]["stream"]
+        assert len(pool.environments(config)) == 1
+
+
+async def test_the_same_answers_from_both_runtime_clients(write_function: Any) -> None:
+    """Lamina's bootstrap and awslambdaric 4 alike: the error JSON of a failing invocation, and
+    what the handlers see."""
+    seen: dict[str, Any] = {}
+    for client in CLIENTS:
+        config = managed(write_function, concurrency=2)
+        async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+            failing = request(client, 2, fail=True)
+            ok = request(client, 2)
+            results = await asyncio.gather(pool.invoke(config, failing), pool.invoke(config, ok))
+            error = dict(results[0].error or {})
+            assert error.pop("requestId", failing.request_id) == failing.request_id
+            text = json.dumps(error).replace(str(config.code_dir), "<code>")
+            body = answer(results[1])
+            seen[client] = (json.loads(text), body["max_concurrency"], body["init_type"])
+    assert seen["lamina"] == seen["awslambdaric"]
