@@ -136,3 +136,75 @@ async def test_the_same_answers_from_both_runtime_clients(write_function: Any) -
             body = answer(results[1])
             seen[client] = (json.loads(text), body["max_concurrency"], body["init_type"])
     assert seen["lamina"] == seen["awslambdaric"]
+
+
+SLEEPER = """
+import os, tempfile, time
+
+def handler(event, context):
+    here = os.path.join(tempfile.gettempdir(), "barrier-" + event["name"])
+    os.makedirs(here, exist_ok=True)
+    open(os.path.join(here, context.aws_request_id), "w").close()
+    while len(os.listdir(here)) < event["wait_for"]:
+        time.sleep(0.01)
+    if event.get("hog_mb"):
+        hog = b"x" * (event["hog_mb"] << 20)  # written: resident
+        time.sleep(10)
+        return len(hog)
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {"pid": os.getpid(), "stream": os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]}
+"""
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_a_timeout_ends_that_invocation_only(client: str, write_function: Any) -> None:
+    """The timeout is per invocation: its caller gets the timeout error, the other invocation
+    and the environment go on (Managed Instances don't stop the handler)."""
+    config = write_function(SLEEPER, timeout=1.0, managed_concurrency=2)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        slow = request("timeout", 2, sleep=3)
+        quick = request("timeout", 2)
+        late, ok = await asyncio.gather(pool.invoke(config, slow), pool.invoke(config, quick))
+        assert late.error is not None
+        assert late.error["errorType"] == "Sandbox.Timedout"
+        assert late.error["errorMessage"] == (
+            f"RequestId: {slow.request_id} Error: Task timed out after 1.00 seconds"
+        )
+        stream = answer(ok)["stream"]
+        again = answer(await pool.invoke(config, request("again", 1)))
+        assert again["stream"] == stream
+        assert len(pool.environments(config)) == 1
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_the_memory_limit_counts_every_worker(client: str, write_function: Any) -> None:
+    """Two workers of 70 MB each fit 128 MB alone, not together: both invocations fail."""
+    config = write_function(SLEEPER, timeout=20.0, memory_size=128, managed_concurrency=2)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        both = [request("memory", 2, hog_mb=70) for _ in range(2)]
+        results = await asyncio.gather(*(pool.invoke(config, r) for r in both))
+        for r, result in zip(both, results, strict=True):
+            assert result.error is not None, result.payload
+            assert result.error["errorType"] == "Runtime.OutOfMemory", result.error
+            assert r.request_id in result.error["errorMessage"]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_an_init_error_ends_every_waiting_invocation(
+    client: str, write_function: Any
+) -> None:
+    """Each worker runs the init and fails; the first error posted is the one every invocation
+    gets (the other workers' posts are refused, as awslambdaric 4 expects)."""
+    source = (
+        "raise RuntimeError('config missing at init')\ndef handler(event, context):\n    return 1\n"
+    )
+    config = write_function(source, managed_concurrency=3)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        results = await asyncio.gather(
+            *(pool.invoke(config, InvocationRequest()) for _ in range(3))
+        )
+        for result in results:
+            assert result.error is not None
+            assert result.error["errorType"] == "RuntimeError"
+            assert result.error["errorMessage"] == "config missing at init"
