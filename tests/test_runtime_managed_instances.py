@@ -208,3 +208,28 @@ async def test_an_init_error_ends_every_waiting_invocation(
             assert result.error is not None
             assert result.error["errorType"] == "RuntimeError"
             assert result.error["errorMessage"] == "config missing at init"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_a_worker_that_dies_fails_its_invocation_only(
+    client: str, write_function: Any
+) -> None:
+    """A worker that exits mid-invocation fails that invocation at once (not at its timeout);
+    the environment serves on with its other workers."""
+    source = SLEEPER.replace(
+        '    if event.get("sleep"):',
+        '    if event.get("exit"):\n        os._exit(3)\n    if event.get("sleep"):',
+    )
+    config = write_function(source, timeout=60.0, managed_concurrency=2)
+    async with RuntimePool(RuntimeOptions(runtime_client=client)) as pool:
+        dying = request("exit", 2, exit=True)
+        living = request("exit", 2)
+        died, lived = await asyncio.gather(pool.invoke(config, dying), pool.invoke(config, living))
+        assert died.error is not None
+        assert died.error["errorType"] == "Runtime.ExitError"
+        assert died.error["errorMessage"] == (
+            f"RequestId: {dying.request_id} Error: Runtime exited without providing a reason"
+        )
+        stream = answer(lived)["stream"]
+        after = answer(await pool.invoke(config, request("after", 1)))
+        assert after["stream"] == stream

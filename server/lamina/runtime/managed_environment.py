@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from typing import Any
 
 from lamina.runtime import process_memory, process_tree, sandbox_errors
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
@@ -149,6 +150,14 @@ class ManagedEnvironment(ExecutionEnvironment):
             return _INVALID_REQUEST_ID
         return answer.error(body)
 
+    def on_worker_lost(self, request_id: str) -> None:
+        """The worker that took this invocation hung up before answering it: it died. The
+        invocation fails at once; the environment goes on with its other workers, as the docs
+        say (the worker is not replaced)."""
+        answer = self._running.get(request_id)
+        if answer is not None and self.state is not EnvironmentState.DEAD:
+            answer.settle(Outcome.error(worker_exited(request_id)))
+
     def _on_exit(self) -> None:
         """The runtime (every worker's parent) ended: every invocation in flight ends with it."""
         returncode = self._returncode() or 0
@@ -161,6 +170,13 @@ class ManagedEnvironment(ExecutionEnvironment):
                 answer.settle(Outcome.error(error))
         self._current = None
         super()._on_exit()
+
+
+def worker_exited(request_id: str) -> dict[str, Any]:
+    """What an invocation whose worker died answers. The worker's exit status belongs to its
+    parent (the runtime), so Lambda's words for an exit without one are used."""
+    message = f"RequestId: {request_id} Error: Runtime exited without providing a reason"
+    return sandbox_errors.error_json("Runtime.ExitError", message, request_id)
 
 
 def new_environment(

@@ -34,6 +34,9 @@ class MultiRuntimeApiServer(RuntimeApiServer):
         self._waiting: deque[_Connection] = deque()  # workers parked on /next, oldest first
         self._queued: deque[PendingEvent] = deque()  # events no worker has taken yet
         self._init_error_taken = False
+        # The invocation each worker holds, by the connection its event went out on: a worker
+        # that hangs up before answering has died with it (see _hung_up).
+        self._holding: dict[_Connection, str] = {}
 
     @property
     def workers_waiting(self) -> int:
@@ -43,7 +46,9 @@ class MultiRuntimeApiServer(RuntimeApiServer):
     def deliver(self, event: PendingEvent) -> None:
         """Hand an event to the first worker waiting in /next, else keep it for the next one."""
         while self._waiting:
-            if self._waiting.popleft().send_event(event):
+            connection = self._waiting.popleft()
+            if connection.send_event(event):
+                self._holding[connection] = event.request_id
                 return
         self._queued.append(event)
 
@@ -69,6 +74,7 @@ class MultiRuntimeApiServer(RuntimeApiServer):
         if self._queued:
             event = self._queued.popleft()
             connection.write(200, event.body, event.headers)
+            self._holding[connection] = event.request_id
             return
         connection.parked = True
         self._waiting.append(connection)
@@ -76,6 +82,9 @@ class MultiRuntimeApiServer(RuntimeApiServer):
 
     def _hung_up(self, connection: _Connection) -> None:
         self._connections.discard(connection)
+        lost = self._holding.pop(connection, None)
+        if lost is not None:
+            self.listener.on_worker_lost(lost)  # type: ignore[attr-defined]
         if connection in self._waiting:
             self._waiting.remove(connection)
             self._disconnected = not self._waiting
@@ -86,4 +95,9 @@ class MultiRuntimeApiServer(RuntimeApiServer):
                 message = "State transition from InitError to InitError failed for runtime."
                 return 403, error_json("InvalidStateTransition", message + " Error: posted")
             self._init_error_taken = True
+        parts = path[len(PREFIX) :].strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "invocation":  # answered: no longer held
+            for connection, request_id in list(self._holding.items()):
+                if request_id == parts[1]:
+                    del self._holding[connection]
         return super()._post(path, headers, body)
