@@ -6,6 +6,7 @@ it): four invocations return only if all four run at once in one environment."""
 
 from __future__ import annotations
 
+import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -86,5 +87,37 @@ def test_four_concurrent_invokes_served_by_one_environment(lam: Any) -> None:
     assert {b["init_type"] for b in ok} == {"lambda-managed-instances"}
     # The environment serves on after the error.
     assert invoke(lam, function, {"name": "after", "wait_for": 1})["stream"] == ok[0]["stream"]
+    lam.delete_function(FunctionName=function)
+    lam.delete_capacity_provider(CapacityProviderName=provider)
+
+
+def test_scaling_config_starts_the_minimum_and_caps_at_the_maximum(lam: Any) -> None:
+    """MinExecutionEnvironments 1: started ahead (no invoke reports an Init Duration);
+    MaxExecutionEnvironments 1: a third invoke of a concurrency of 2 waits for that environment
+    instead of starting another (there its barrier of two would never be met)."""
+    function, provider = managed_function(lam, 2)
+    scaling = {"MinExecutionEnvironments": 1, "MaxExecutionEnvironments": 1}
+    version = lam.publish_version(FunctionName=function)["Version"]
+    lam.put_function_scaling_config(
+        FunctionName=function, Qualifier=version, FunctionScalingConfig=scaling
+    )
+
+    def tailed(event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        response = lam.invoke(
+            FunctionName=function,
+            Qualifier=version,
+            Payload=json.dumps(event).encode(),
+            LogType="Tail",
+        )
+        body: dict[str, Any] = json.loads(response["Payload"].read())
+        assert "barrier" not in body, body
+        return body, base64.b64decode(response["LogResult"]).decode()
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(tailed, [{"name": "capped", "wait_for": 2}] * 3))
+    assert len({body["stream"] for body, _ in results}) == 1
+    for body, logs in results:
+        assert f"REPORT RequestId: {body['request_id']}" in logs
+        assert "Init Duration" not in logs
     lam.delete_function(FunctionName=function)
     lam.delete_capacity_provider(CapacityProviderName=provider)

@@ -56,7 +56,6 @@ class EnvironmentGone(Exception):
 
 class ExecutionEnvironment:
     _api_server = RuntimeApiServer  # one invocation at a time (managed_environment.py: several)
-    initialization_type = "on-demand"  # AWS_LAMBDA_INITIALIZATION_TYPE
 
     def __init__(
         self,
@@ -114,6 +113,11 @@ class ExecutionEnvironment:
         return self._child.runtime_api if self._child else ""
 
     @property
+    def initialization_type(self) -> str:
+        """AWS_LAMBDA_INITIALIZATION_TYPE."""
+        return "provisioned-concurrency" if self.provisioned else "on-demand"
+
+    @property
     def init_duration_ms(self) -> float | None:
         return self._init.duration_ms
 
@@ -145,7 +149,7 @@ class ExecutionEnvironment:
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
             self._stop_if_killed()
-            kind = "provisioned-concurrency" if self.provisioned else self.initialization_type
+            kind = self.initialization_type
             forked = self.options.fork_server
             self._child = spawn_child(
                 self.config, self.options, self.credentials_env, self.debug, kind, forked

@@ -42,18 +42,24 @@ class ManagedEnvironment(ExecutionEnvironment):
     """Serves up to `config.managed_concurrency` invocations at once (`capacity`)."""
 
     _api_server = MultiRuntimeApiServer
-    initialization_type = "lambda-managed-instances"
 
     def __init__(
         self,
         config: FunctionConfig,
         options: RuntimeOptions,
         credentials_env: dict[str, str] | None = None,
+        kept: bool = False,
     ) -> None:
-        super().__init__(config, options, credentials_env, freeze=False)
+        """`kept`: one of the function's MinExecutionEnvironments, started ahead (the pool keeps
+        it as a provisioned one: never reaped for being idle, no Init Duration reported)."""
+        super().__init__(config, options, credentials_env, freeze=False, provisioned=kept)
         self.capacity = max(1, config.managed_concurrency or 1)
         self._running: dict[str, InvocationAnswer] = {}  # request id -> its answer, in flight
         self._memory_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def initialization_type(self) -> str:
+        return "lambda-managed-instances"
 
     # --- invoking -----------------------------------------------------------------------------
 
@@ -188,5 +194,5 @@ def new_environment(
     """The environment a function's config calls for: a Managed Instances one when the function
     names a capacity provider, else an on-demand (or provisioned) one."""
     if config.managed_concurrency is not None:
-        return ManagedEnvironment(config, options, credentials_env)
+        return ManagedEnvironment(config, options, credentials_env, kept=provisioned)
     return ExecutionEnvironment(config, options, credentials_env, provisioned=provisioned)

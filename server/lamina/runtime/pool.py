@@ -78,6 +78,8 @@ class RuntimePool:
         self._closed = False
         self._in_flight: Counter[str] = Counter()  # per function name, under a reserved limit
         self._ending: set[asyncio.Future[None]] = set()  # kills of retire(wait=False)
+        # MaxExecutionEnvironments per (function, version): instead of options.max_concurrency.
+        self._environment_limits: dict[tuple[str, str], int] = {}
 
     # --- public API -------------------------------------------------------------------------
 
@@ -140,6 +142,14 @@ class RuntimePool:
         while any(s.env.state is EnvironmentState.INIT for s in slots):
             await asyncio.sleep(0.01)
         return sum(1 for s in slots if s.usable())
+
+    def limit_environments(self, function_name: str, version: str, limit: int | None) -> None:
+        """At most `limit` environments of a function version (a Managed Instances function's
+        MaxExecutionEnvironments); None: the pool's own limit."""
+        if limit is None:
+            self._environment_limits.pop((function_name, version), None)
+        else:
+            self._environment_limits[(function_name, version)] = max(1, limit)
 
     def unprovision(self, function_name: str, version: str) -> None:
         """The provisioned environments of a function version become ordinary ones."""
@@ -285,7 +295,8 @@ class RuntimePool:
             if free:
                 free[0].leases += 1
                 return free[0]
-            if len(slots) < self.options.max_concurrency:
+            limit = self._environment_limits.get((config.function_name, config.version))
+            if len(slots) < (limit or self.options.max_concurrency):
                 return await self._spawn(config, leased=True)
             self._waiting[config] += 1
             try:
