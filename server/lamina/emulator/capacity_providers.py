@@ -14,6 +14,7 @@ from typing import Any
 from lamina.emulator.database import Database
 from lamina.emulator.errors import conflict, not_found
 from lamina.emulator.model import timestamp
+from lamina.runtime.managed_concurrency import template_concurrency
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS capacity_providers (
@@ -62,29 +63,13 @@ def provider_of(config: Any) -> str | None:
     return arn if isinstance(arn, str) else None
 
 
-# Python's default PerExecutionEnvironmentMaxConcurrency: 16 per vCPU (AWS's Managed Instances
-# Python runtime page); the vCPUs are the memory over ExecutionEnvironmentMemoryGiBPerVCpu (2 by
-# default), at least one.
-PYTHON_CONCURRENCY_PER_VCPU = 16
-DEFAULT_GIB_PER_VCPU = 2.0
-
-
 def environment_concurrency(config: Any, memory_size: int) -> int | None:
-    """How many invocations one environment of a function serves at once: its
+    """How many invocations one environment of a function serves at once (its
     CapacityProviderConfig's PerExecutionEnvironmentMaxConcurrency, or Python's default for its
-    memory; None for a function without a capacity provider (on-demand)."""
+    memory); None for a function without a capacity provider (on-demand)."""
     if provider_of(config) is None:
         return None
-    managed = config["LambdaManagedInstancesCapacityProviderConfig"]
-    given = managed.get("PerExecutionEnvironmentMaxConcurrency")
-    if isinstance(given, int) and given >= 1:
-        return given
-    ratio = managed.get("ExecutionEnvironmentMemoryGiBPerVCpu")
-    gib_per_vcpu = (
-        float(ratio) if isinstance(ratio, int | float) and ratio > 0 else DEFAULT_GIB_PER_VCPU
-    )
-    vcpus = max(1, int(memory_size / 1024 / gib_per_vcpu))
-    return PYTHON_CONCURRENCY_PER_VCPU * vcpus
+    return template_concurrency(config, memory_size)
 
 
 class CapacityProviders:

@@ -73,6 +73,7 @@ class FunctionConfig:
             environment=tuple(sorted(spec.environment.items())),
             ephemeral_storage=spec.ephemeral_storage,
             reserved_concurrency=spec.reserved_concurrency,
+            managed_concurrency=spec.managed_concurrency,
         )
         return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
 

@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 from lamina.runtime import process_memory, process_tree, sandbox_errors
+from lamina.runtime.child_process import ChildProcess
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.deadline import Deadline
 from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
@@ -49,10 +50,13 @@ class ManagedEnvironment(ExecutionEnvironment):
         options: RuntimeOptions,
         credentials_env: dict[str, str] | None = None,
         kept: bool = False,
+        child: ChildProcess | None = None,
     ) -> None:
         """`kept`: one of the function's MinExecutionEnvironments, started ahead (the pool keeps
         it as a provisioned one: never reaped for being idle, no Init Duration reported)."""
-        super().__init__(config, options, credentials_env, freeze=False, provisioned=kept)
+        super().__init__(
+            config, options, credentials_env, freeze=False, child=child, provisioned=kept
+        )
         self.capacity = max(1, config.managed_concurrency or 1)
         self._running: dict[str, InvocationAnswer] = {}  # request id -> its answer, in flight
         self._memory_timer: asyncio.TimerHandle | None = None
@@ -190,9 +194,12 @@ def new_environment(
     options: RuntimeOptions,
     credentials_env: dict[str, str] | None = None,
     provisioned: bool = False,
+    child: ChildProcess | None = None,
 ) -> ExecutionEnvironment:
     """The environment a function's config calls for: a Managed Instances one when the function
     names a capacity provider, else an on-demand (or provisioned) one."""
     if config.managed_concurrency is not None:
-        return ManagedEnvironment(config, options, credentials_env, kept=provisioned)
-    return ExecutionEnvironment(config, options, credentials_env, provisioned=provisioned)
+        return ManagedEnvironment(config, options, credentials_env, provisioned, child)
+    return ExecutionEnvironment(
+        config, options, credentials_env, child=child, provisioned=provisioned
+    )

@@ -166,7 +166,7 @@ class RuntimePool:
     ) -> None:
         """Take in a child spawned ahead of the event loop (see child_process) as an environment
         of `config`, so its init overlaps whatever the caller did meanwhile."""
-        env = ExecutionEnvironment(config, self.options, child=child)
+        env = new_environment(config, self.options, child=child)
         await self._add(config, env, credentials_expiry)
 
     async def start_debug(
@@ -177,6 +177,8 @@ class RuntimePool:
         (`env.debug_port`); run it with `invoke_debug`."""
         if self._closed:
             raise RuntimeError("the runtime pool is closed")
+        # One invocation under the debugger: on demand, even for a Managed Instances function.
+        config = replace(config, managed_concurrency=None)
         creds: dict[str, str] = {}
         if self._credentials is not None and child is None:
             creds, _ = await self._credentials()
