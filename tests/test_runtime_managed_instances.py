@@ -233,3 +233,14 @@ async def test_a_worker_that_dies_fails_its_invocation_only(
         stream = answer(lived)["stream"]
         after = answer(await pool.invoke(config, request("after", 1)))
         assert after["stream"] == stream
+
+
+async def test_init_may_run_past_on_demands_limit(write_function: Any) -> None:
+    """On-demand init ends at 10 s; a Managed Instances one may take the larger of 130 s and the
+    function's timeout."""
+    source = "import time\ntime.sleep(11)\ndef handler(event, context):\n    return 'ready'\n"
+    config = write_function(source, managed_concurrency=1)
+    async with RuntimePool(RuntimeOptions()) as pool:
+        result = await pool.invoke(config, InvocationRequest())
+        assert result.ok, (result.payload, result.logs[-2000:])
+        assert json.loads(result.payload) == "ready"

@@ -6,7 +6,8 @@ Instances"):
   PerExecutionEnvironmentMaxConcurrency) and `AWS_LAMBDA_INITIALIZATION_TYPE=
   lambda-managed-instances`; Python's runtime runs that many worker processes, each with its own
   init, sharing the environment's /tmp.
-- Init is over once the first worker waits in `/next` (multi_api_server.py).
+- Init is over once the first worker waits in `/next` (multi_api_server.py); it may take the
+  larger of 130 s and the function's timeout.
 - No freeze between invocations: the environment runs continuously.
 - The timeout is per invocation: the caller gets the timeout error, the other invocations and the
   environment go on (Lambda doesn't stop the handler; its late result is refused).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from dataclasses import replace
 from typing import Any
 
 from lamina.runtime import process_memory, process_tree, sandbox_errors
@@ -37,6 +39,7 @@ from lamina.runtime.multi_api_server import MultiRuntimeApiServer
 _MB = 1024 * 1024
 _INVALID_REQUEST_ID = 400, api_error("InvalidRequestID", "Invalid request ID")
 MEMORY_POLL_S = 0.05
+MANAGED_INIT_TIMEOUT_S = 130.0
 
 
 class ManagedEnvironment(ExecutionEnvironment):
@@ -54,6 +57,9 @@ class ManagedEnvironment(ExecutionEnvironment):
     ) -> None:
         """`kept`: one of the function's MinExecutionEnvironments, started ahead (the pool keeps
         it as a provisioned one: never reaped for being idle, no Init Duration reported)."""
+        # Init may take the larger of 130 s and the function's timeout (AWS's Managed Instances
+        # execution environment page), not on-demand's 10 s.
+        options = replace(options, init_timeout=max(MANAGED_INIT_TIMEOUT_S, config.timeout))
         super().__init__(
             config, options, credentials_env, freeze=False, child=child, provisioned=kept
         )
