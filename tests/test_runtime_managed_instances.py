@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from lamina.runtime.pool import RuntimePool
 CLIENTS = ("lamina", "awslambdaric")
 
 HANDLER = """
-import json, os, tempfile, time
+import json, logging, os, tempfile, time
 
 def handler(event, context):
     here = os.path.join(tempfile.gettempdir(), "barrier-" + event["name"])
@@ -33,6 +34,7 @@ def handler(event, context):
         time.sleep(0.01)
     if event.get("fail"):
         raise ValueError("only this one fails")
+    logging.warning("worker of %s", context.aws_request_id)
     return {
         "request_id": context.aws_request_id,
         "pid": os.getpid(),
@@ -79,6 +81,12 @@ async def test_four_concurrent_invokes_share_one_environment(
         for r, result in zip(requests, results, strict=True):
             assert f"START RequestId: {r.request_id}" in result.logs
             assert f"REPORT RequestId: {r.request_id}" in result.logs
+        # Each worker's log lines carry its own invocation's request id (the output is one
+        # stream: a line may be in another invocation's log, never under another's id).
+        lines = re.findall(
+            r"\[WARNING\]\t\S+\t(\S+)\tworker of (\S+)", "".join(r.logs for r in results)
+        )
+        assert sorted(lines) == sorted((r.request_id, r.request_id) for r in requests)
         # Warm: the next four go to the same environment, its workers already initialised.
         again = await asyncio.gather(*(pool.invoke(config, request("again", 4)) for _ in range(4)))
         assert {answer(result)["stream"] for result in again} == {bodies[0]["stream"]}
