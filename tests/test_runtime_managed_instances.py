@@ -252,3 +252,34 @@ async def test_init_may_run_past_on_demands_limit(write_function: Any) -> None:
         result = await pool.invoke(config, InvocationRequest())
         assert result.ok, (result.payload, result.logs[-2000:])
         assert json.loads(result.payload) == "ready"
+
+
+async def test_an_event_that_timed_out_waiting_for_a_worker_never_runs(
+    write_function: Any,
+) -> None:
+    """Concurrency 1 in at most one environment: A holds the only worker past its timeout; B, routed in meanwhile, waits for
+    a worker until its own timeout. Once A's handler returns, the worker runs C, never B."""
+    source = """
+import os, tempfile, time
+
+def handler(event, context):
+    open(os.path.join(tempfile.gettempdir(), "ran-" + context.aws_request_id), "w").close()
+    if event.get("hold"):
+        while not os.path.exists(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "release")):
+            time.sleep(0.01)
+    return sorted(n[4:] for n in os.listdir(tempfile.gettempdir()) if n.startswith("ran-"))
+"""
+    config = write_function(source, timeout=1.0, managed_concurrency=1)
+    async with RuntimePool(RuntimeOptions()) as pool:
+        pool.limit_environments(config.function_name, config.version, 1)
+        a, b = InvocationRequest.from_json({"hold": True}), InvocationRequest()
+        results = await asyncio.gather(pool.invoke(config, a), pool.invoke(config, b))
+        for result in results:
+            assert result.error is not None
+            assert result.error["errorType"] == "Sandbox.Timedout"
+        (config.code_dir / "release").write_text("")
+        c = InvocationRequest()
+        ran = await pool.invoke(config, c)
+        assert ran.ok, (ran.payload, ran.logs[-2000:])
+        assert json.loads(ran.payload) == sorted([a.request_id, c.request_id])
+        assert len(pool.environments(config)) == 1

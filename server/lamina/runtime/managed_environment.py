@@ -71,6 +71,12 @@ class ManagedEnvironment(ExecutionEnvironment):
     def initialization_type(self) -> str:
         return "lambda-managed-instances"
 
+    @property
+    def _workers_api(self) -> MultiRuntimeApiServer:
+        api = self._api
+        assert isinstance(api, MultiRuntimeApiServer)
+        return api
+
     # --- invoking -----------------------------------------------------------------------------
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
@@ -86,8 +92,10 @@ class ManagedEnvironment(ExecutionEnvironment):
             return await self._run_one(request, answer, cold)
         finally:
             # A caller that gives up (cancelled) only forgets its invocation: the others in this
-            # environment go on, and the worker's late result is refused, as Lambda does.
+            # environment go on, and the worker's late result is refused, as Lambda does. An
+            # event no worker took yet (all busy, one past its timeout) is taken back.
             self._running.pop(request.request_id, None)
+            self._workers_api.withdraw(request.request_id)
 
     async def _run_one(
         self, request: InvocationRequest, answer: InvocationAnswer, cold: bool

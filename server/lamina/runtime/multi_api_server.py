@@ -52,6 +52,11 @@ class MultiRuntimeApiServer(RuntimeApiServer):
                 return
         self._queued.append(event)
 
+    def withdraw(self, request_id: str) -> None:
+        """Forget an event no worker has taken yet (its invocation ended meanwhile: timed out,
+        or its caller gave up), so that no worker runs it later."""
+        self._queued = deque(event for event in self._queued if event.request_id != request_id)
+
     def runtime_gone(self) -> bool:
         """True once every worker that waited has hung up and none waits (they all died)."""
         alive = deque(c for c in self._waiting if not c.peer_closed())
@@ -83,8 +88,9 @@ class MultiRuntimeApiServer(RuntimeApiServer):
     def _hung_up(self, connection: _Connection) -> None:
         self._connections.discard(connection)
         lost = self._holding.pop(connection, None)
-        if lost is not None:
-            self.listener.on_worker_lost(lost)  # type: ignore[attr-defined]
+        hear = getattr(self.listener, "on_worker_lost", None)
+        if lost is not None and hear is not None:
+            hear(lost)
         if connection in self._waiting:
             self._waiting.remove(connection)
             self._disconnected = not self._waiting
