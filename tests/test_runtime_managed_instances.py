@@ -157,7 +157,7 @@ def handler(event, context):
         time.sleep(0.01)
     if event.get("hog_mb"):
         hog = b"x" * (event["hog_mb"] << 20)  # written: resident
-        time.sleep(10)
+        time.sleep(event.get("hold", 10))
         return len(hog)
     if event.get("sleep"):
         time.sleep(event["sleep"])
@@ -196,6 +196,17 @@ async def test_the_memory_limit_counts_every_worker(client: str, write_function:
             assert result.error is not None, result.payload
             assert result.error["errorType"] == "Runtime.OutOfMemory", result.error
             assert r.request_id in result.error["errorMessage"]
+
+
+async def test_max_memory_used_is_the_environments(write_function: Any) -> None:
+    """The REPORT's Max Memory Used counts every worker: two holding 60 MB at once."""
+    config = write_function(SLEEPER, timeout=20.0, memory_size=512, managed_concurrency=2)
+    async with RuntimePool(RuntimeOptions()) as pool:
+        both = [request("peak", 2, hog_mb=60, hold=1) for _ in range(2)]
+        results = await asyncio.gather(*(pool.invoke(config, r) for r in both))
+        for result in results:
+            assert result.ok, (result.payload, result.logs[-2000:])
+        assert max(result.max_memory_used_mb for result in results) >= 120
 
 
 @pytest.mark.parametrize("client", CLIENTS)

@@ -320,7 +320,7 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         request_id = request.request_id
         error = None if outcome.ok else parse_error(outcome.body)
-        peak = self._watch.peak_rss() if self._watch else 0
+        peak = self._peak_rss()
         # A provisioned environment's init happened before any request: no Init Duration.
         init_ms = self.init_duration_ms if cold and not self.provisioned else None
         init_failed = cold and self._init.error is not None
@@ -336,6 +336,10 @@ class ExecutionEnvironment:
         if self.state is not EnvironmentState.DEAD:  # fatal errors have already marked it DEAD
             self.state = EnvironmentState.READY
         return outcome.result(error, logs, report, self.config.version)
+
+    def _peak_rss(self) -> int:
+        """The peak memory the REPORT line gives (Max Memory Used)."""
+        return self._watch.peak_rss() if self._watch else 0
 
     def _settle(self, outcome: Outcome) -> None:
         if self._answer is not None:

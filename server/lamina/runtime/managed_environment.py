@@ -66,6 +66,7 @@ class ManagedEnvironment(ExecutionEnvironment):
         self.capacity = max(1, config.managed_concurrency or 1)
         self._running: dict[str, InvocationAnswer] = {}  # request id -> its answer, in flight
         self._memory_timer: asyncio.TimerHandle | None = None
+        self._peak = 0  # the environment's (every worker's) resident memory at its highest
 
     @property
     def initialization_type(self) -> str:
@@ -137,6 +138,21 @@ class ManagedEnvironment(ExecutionEnvironment):
 
     # --- the memory limit, over every worker --------------------------------------------------
 
+    def _tree_rss(self) -> int:
+        root = self.runtime_pid
+        if root is None:
+            return 0
+        rss = sum(process_memory.rss_bytes(pid) for pid in process_tree.descendants(root))
+        self._peak = max(self._peak, rss)
+        return rss
+
+    def _peak_rss(self) -> int:
+        """Max Memory Used: the environment's, every worker's memory summed (read once more
+        now: an invocation shorter than the poll was never polled)."""
+        if self.state is not EnvironmentState.DEAD:
+            self._tree_rss()
+        return max(self._peak, super()._peak_rss())
+
     def _watch_memory(self) -> None:
         if self._memory_timer is None:
             loop = asyncio.get_running_loop()
@@ -144,11 +160,9 @@ class ManagedEnvironment(ExecutionEnvironment):
 
     def _poll_memory(self) -> None:
         self._memory_timer = None
-        root = self.runtime_pid
-        if not self._running or root is None or self.state is EnvironmentState.DEAD:
+        if not self._running or self.state is EnvironmentState.DEAD:
             return
-        rss = sum(process_memory.rss_bytes(pid) for pid in [root, *process_tree.descendants(root)])
-        if rss > self.config.memory_size * _MB:
+        if self._tree_rss() > self.config.memory_size * _MB:
             for answer in list(self._running.values()):
                 answer.settle(Outcome.error(sandbox_errors.out_of_memory(answer.request_id)))
             self._reset("failure")
