@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from typing import Any
 
 import pytest
@@ -81,12 +80,17 @@ async def test_four_concurrent_invokes_share_one_environment(
         for r, result in zip(requests, results, strict=True):
             assert f"START RequestId: {r.request_id}" in result.logs
             assert f"REPORT RequestId: {r.request_id}" in result.logs
-        # Each worker's log lines carry its own invocation's request id (the output is one
-        # stream: a line may be in another invocation's log, never under another's id).
-        lines = re.findall(
-            r"\[WARNING\]\t\S+\t(\S+)\tworker of (\S+)", "".join(r.logs for r in results)
-        )
-        assert sorted(lines) == sorted((r.request_id, r.request_id) for r in requests)
+        # Each worker's log records (JSON: Managed Instances log in JSON only) carry its own
+        # invocation's request id (the output is one stream: a record may be in another
+        # invocation's log, never under another's id).
+        records = [
+            json.loads(line)
+            for line in "".join(r.logs for r in results).splitlines()
+            if line.startswith("{") and "worker of" in line
+        ]
+        seen = sorted((r["requestId"], r["message"]) for r in records)
+        assert seen == sorted((r.request_id, f"worker of {r.request_id}") for r in requests)
+        assert {r["level"] for r in records} == {"WARNING"}
         # Warm: the next four go to the same environment, its workers already initialised.
         again = await asyncio.gather(*(pool.invoke(config, request("again", 4)) for _ in range(4)))
         assert {answer(result)["stream"] for result in again} == {bodies[0]["stream"]}

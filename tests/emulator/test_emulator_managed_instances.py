@@ -74,6 +74,9 @@ def invoke(lam: Any, function: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def test_four_concurrent_invokes_served_by_one_environment(lam: Any) -> None:
     function, provider = managed_function(lam, 4)
+    logging = lam.get_function_configuration(FunctionName=function)["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"  # Managed Instances log in JSON only
+    assert logging["ApplicationLogLevel"] == "INFO"
     events = [{"name": "four", "wait_for": 4} for _ in range(3)]
     events.append({"name": "four", "wait_for": 4, "fail": True})
     with ThreadPoolExecutor(4) as pool:

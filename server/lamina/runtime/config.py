@@ -114,6 +114,10 @@ class FunctionConfig:
         }
         if self.managed_concurrency is not None:
             env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(self.managed_concurrency)
+            # Managed Instances log in JSON only (AWS's log format page), INFO unless the
+            # function's LoggingConfig says otherwise (its variables come next).
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = "INFO"
         env.update(self.environment)
         return env
 
