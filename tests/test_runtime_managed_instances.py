@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from lamina.runtime import process_tree
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
+from lamina.runtime.environment_watch import FREEZE_AFTER_S
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.pool import RuntimePool
 
@@ -298,3 +300,34 @@ def handler(event, context):
         assert ran.ok, (ran.payload, ran.logs[-2000:])
         assert json.loads(ran.payload) == sorted([a.request_id, c.request_id])
         assert len(pool.environments(config)) == 1
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter (T: stopped), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(line.split()[1] for line in f if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return None
+
+
+async def test_no_freeze_between_invokes_and_no_orphans(write_function: Any) -> None:
+    """The environment runs on between invocations (never stopped, freeze on or not), and its
+    end takes every worker with it."""
+    config = managed(write_function, concurrency=3)
+    pool = RuntimePool(RuntimeOptions(freeze=True))
+    try:
+        await asyncio.gather(*(pool.invoke(config, request("run", 3)) for _ in range(3)))
+        (env,) = pool.environments(config)
+        assert env.runtime_pid is not None
+        tree = process_tree.descendants(env.runtime_pid)
+        assert len(tree) >= 4  # the runtime and its three workers
+        await asyncio.sleep(FREEZE_AFTER_S + 0.5)  # past the moment an on-demand one stops
+        assert {_state(pid) for pid in tree}.isdisjoint({"T", "t"})
+    finally:
+        await pool.close()
+    for _ in range(500):  # reaped a moment after the kill: wait for it, no clock asserted
+        if all(_state(pid) in (None, "Z") for pid in tree):
+            break
+        await asyncio.sleep(0.01)
+    assert all(_state(pid) in (None, "Z") for pid in tree)
