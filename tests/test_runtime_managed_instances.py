@@ -331,3 +331,20 @@ async def test_no_freeze_between_invokes_and_no_orphans(write_function: Any) -> 
             break
         await asyncio.sleep(0.01)
     assert all(_state(pid) in (None, "Z") for pid in tree)
+
+
+async def test_the_workers_api_is_sealed_to_its_environment(write_function: Any) -> None:
+    """Several /next at once, but only from the environment's own process tree."""
+    config = managed(write_function, concurrency=2)
+    async with RuntimePool(RuntimeOptions()) as pool:
+        answer(await pool.invoke(config, request("sealed", 1)))
+        (env,) = pool.environments(config)
+        host, port = env.runtime_api.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = await reader.read(65536)
+        writer.close()
+        assert reply.startswith(b"HTTP/1.1 403 ")
+        assert b"AccessDenied" in reply
+        again = answer(await pool.invoke(config, request("sealed-again", 1)))
+        assert again["stream"] == answer(await pool.invoke(config, request("third", 1)))["stream"]
