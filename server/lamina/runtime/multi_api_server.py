@@ -15,9 +15,10 @@ routes, the answers' shapes) is the single-invocation server's.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lamina.runtime.api_server import PREFIX, PendingEvent, RuntimeApiServer
+from lamina.runtime.api_server import PREFIX, PendingEvent, RuntimeApiListener, RuntimeApiServer
 from lamina.runtime.request_reader import error_json
 
 if TYPE_CHECKING:
@@ -29,19 +30,16 @@ _INIT_ERROR = f"{PREFIX}/init/error"
 class MultiRuntimeApiServer(RuntimeApiServer):
     """A Runtime API serving up to `AWS_LAMBDA_MAX_CONCURRENCY` invocations at once."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, listener: RuntimeApiListener, owner: Callable[[], int | None] | None = None
+    ) -> None:
+        super().__init__(listener, owner)
         self._waiting: deque[_Connection] = deque()  # workers parked on /next, oldest first
         self._queued: deque[PendingEvent] = deque()  # events no worker has taken yet
         self._init_error_taken = False
         # The invocation each worker holds, by the connection its event went out on: a worker
         # that hangs up before answering has died with it (see _hung_up).
         self._holding: dict[_Connection, str] = {}
-
-    @property
-    def workers_waiting(self) -> int:
-        """How many workers wait in /next now (each takes the next event)."""
-        return sum(1 for connection in self._waiting if not connection.peer_closed())
 
     def deliver(self, event: PendingEvent) -> None:
         """Hand an event to the first worker waiting in /next, else keep it for the next one."""
