@@ -313,6 +313,10 @@ def run_once(
         from dataclasses import replace
 
         config = replace(config, tenant_id=tenant_id)
+    if debug is not None and config.managed_concurrency is not None:
+        from dataclasses import replace
+
+        config = replace(config, managed_concurrency=None)  # under the debugger: on demand
     if config.reserved_concurrency == 0:  # Lambda throttles it before any code runs
         from lamina.runtime.throttling import FunctionThrottled
 
@@ -334,7 +338,8 @@ def run_once(
     # Start the child now: the function's init runs while this process imports asyncio and
     # the rest of the runtime, instead of after it.
     try:
-        child = spawn_child(config, options, creds.as_env() if creds else {}, debug)
+        kind = "on-demand" if config.managed_concurrency is None else "lambda-managed-instances"
+        child = spawn_child(config, options, creds.as_env() if creds else {}, debug, kind)
     except FileNotFoundError as e:
         fail(f"cannot start the Python interpreter {python!r}: {e.strerror}")
     if source.notice:

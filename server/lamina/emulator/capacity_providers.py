@@ -14,6 +14,7 @@ from typing import Any
 from lamina.emulator.database import Database
 from lamina.emulator.errors import conflict, not_found
 from lamina.emulator.model import timestamp
+from lamina.runtime.managed_concurrency import template_concurrency
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS capacity_providers (
@@ -60,6 +61,15 @@ def provider_of(config: Any) -> str | None:
     managed = config.get("LambdaManagedInstancesCapacityProviderConfig")
     arn = managed.get("CapacityProviderArn") if isinstance(managed, dict) else None
     return arn if isinstance(arn, str) else None
+
+
+def environment_concurrency(config: Any, memory_size: int) -> int | None:
+    """How many invocations one environment of a function serves at once (its
+    CapacityProviderConfig's PerExecutionEnvironmentMaxConcurrency, or Python's default for its
+    memory); None for a function without a capacity provider (on-demand)."""
+    if provider_of(config) is None:
+        return None
+    return template_concurrency(config, memory_size)
 
 
 class CapacityProviders:

@@ -97,10 +97,15 @@ class FunctionLogs:
 def logging_environment(config: VersionConfig) -> tuple[tuple[str, str], ...]:
     """The variables Lambda sets from a function's LoggingConfig: with LogFormat JSON, the
     runtime writes JSON records (AWS_LAMBDA_LOG_FORMAT) at ApplicationLogLevel and above
-    (AWS_LAMBDA_LOG_LEVEL, INFO unless given)."""
-    given = dict(config.echoed).get("LoggingConfig")
+    (AWS_LAMBDA_LOG_LEVEL, INFO unless given). Managed Instances (a CapacityProviderConfig) log
+    in JSON whatever the LogFormat."""
+    echoed = dict(config.echoed)
+    given = echoed.get("LoggingConfig")
     settings = json.loads(given) if given else {}
-    if not isinstance(settings, dict) or str(settings.get("LogFormat", "")).upper() != "JSON":
+    if not isinstance(settings, dict):
+        return ()
+    managed = "CapacityProviderConfig" in echoed
+    if not managed and str(settings.get("LogFormat", "")).upper() != "JSON":
         return ()
     level = str(settings.get("ApplicationLogLevel") or "INFO")
     return (("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("AWS_LAMBDA_LOG_LEVEL", level))

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from lamina.emulator.capacity_providers import environment_concurrency
 from lamina.emulator.errors import LambdaError, conflict, throttled
 from lamina.emulator.function_logs import logging_environment
 from lamina.emulator.function_python import FunctionPython
@@ -126,6 +127,9 @@ class Invoker:
             # Extensions (/opt/extensions) and exec wrappers are found in the merged view.
             opt_roots=(opt.path,) if opt else (),
             python=self.python.for_runtime(config.function_name, config.runtime),
+            managed_concurrency=environment_concurrency(
+                config.echoed_dict().get("CapacityProviderConfig"), config.memory_size
+            ),
         )
         self._configs[cache_key] = (config, runtime)
         return runtime

@@ -1,6 +1,7 @@
 """Per-function settings that Lambda stores and Lamina keeps as AWS shows them:
 Put/GetFunctionRecursionConfig, Put/GetRuntimeManagementConfig and Put/GetFunctionScalingConfig
-(Lambda Managed Instances' minimum and maximum environments: kept, not acted on).
+(Lambda Managed Instances' minimum and maximum environments: for a function attached to a
+capacity provider, the pool starts the minimum ahead and starts no more than the maximum).
 
 Lamina runs every function on the Python it finds for its runtime, so a runtime management
 config changes no behaviour here; a recursion config is kept, and `Terminate` is AWS's default.
@@ -13,7 +14,7 @@ from aiohttp import web
 from lamina.emulator.api import Emulator, api, json_response, read_json, required_string, string
 from lamina.emulator.errors import invalid
 from lamina.emulator.lookup import find_function, find_unqualified, version_config
-from lamina.emulator.model import LATEST
+from lamina.emulator.model import LATEST, VersionConfig
 from lamina.emulator.shapes import runtime_version_arn
 
 routes = web.RouteTableDef()
@@ -96,10 +97,26 @@ async def put_function_scaling_config(request: web.Request, emu: Emulator) -> we
         state, qualifier = find_function(
             emu.store, emu.arns, request.match_info["FunctionName"], request.query.get("Qualifier")
         )
-        version_config(state, emu.arns, qualifier)  # 404 for an unknown version or alias
+        config = version_config(state, emu.arns, qualifier)  # 404 for an unknown one
         settings = {**state.scaling, qualifier or LATEST: scaling}
         await emu.store.save(state.evolve(scaling=settings))
+    await _scale(emu, config, low, high)
     return json_response({"FunctionState": "Active"}, 202)
+
+
+async def _scale(emu: Emulator, config: VersionConfig, low: int | None, high: int | None) -> None:
+    """A Managed Instances function's environments: at most `high`, `low` of them kept
+    initialised (started now, never reaped for being idle). An on-demand function: kept only."""
+    runtime = emu.invoker.runtime_config(config)
+    if runtime.managed_concurrency is None:
+        return
+    emu.pool.limit_environments(runtime.function_name, runtime.version, high)
+    if low:
+        if emu.invoker.prepare_layers is not None:
+            await emu.invoker.prepare_layers(config)
+        await emu.pool.provision(runtime, low)
+    else:
+        emu.pool.unprovision(runtime.function_name, runtime.version)
 
 
 @routes.get(SCALING)

@@ -74,6 +74,9 @@ def function_configuration(
             body["VpcConfig"] = {**value, "VpcId": value.get("VpcId", "")}
         else:
             body[member] = value
+    if "CapacityProviderConfig" in body:  # Managed Instances log in JSON only, as AWS shows
+        given = dict(config.echoed_dict().get("LoggingConfig") or {})
+        body["LoggingConfig"] = logging_config(config.function_name, {**given, "LogFormat": "JSON"})
     if full:
         body["RuntimeVersionConfig"] = {
             "RuntimeVersionArn": runtime_version_arn(arns, config.runtime)

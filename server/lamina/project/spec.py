@@ -93,6 +93,9 @@ class FunctionSpec:
     # ReservedConcurrentExecutions: at most this many invocations at once; Lambda throttles
     # the rest (0: every one).
     reserved_concurrency: int | None = None
+    # CapacityProviderConfig (Lambda Managed Instances): invocations per environment
+    # (runtime/managed_concurrency.py); None: an on-demand function.
+    managed_concurrency: int | None = None
     # A CodeUri that is a .zip: the archive code_dir was unpacked from (its edits are not run).
     code_archive: Path | None = None
     # The template's FunctionUrlConfig, resolved and in function_url_config's normal shape.

@@ -53,6 +53,7 @@ from lamina.project.storage import (
 )
 from lamina.project.warning_groups import grouped
 from lamina.project.zip_code import unpacked_code
+from lamina.runtime.managed_concurrency import template_concurrency
 
 TEMPLATE_FILE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -184,6 +185,12 @@ class _FunctionReader:
             tenant_isolation=prop("TenancyConfig") is not None,
             reserved_concurrency=reserved_concurrency(
                 prop("ReservedConcurrentExecutions"), lambda m: self.resolver.warn(logical_id, m)
+            ),
+            managed_concurrency=template_concurrency(
+                prop("CapacityProviderConfig"),
+                self._integer(
+                    prop("MemorySize"), "MemorySize", DEFAULT_MEMORY_MB, fail, logical_id
+                ),
             ),
         )
 

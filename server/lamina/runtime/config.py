@@ -53,6 +53,10 @@ class FunctionConfig:
     # Tenant isolation (TenancyConfig PER_TENANT): the tenant this config's environments serve.
     # The pool keys environments on the whole config, so two tenants never share one.
     tenant_id: str | None = None
+    # Lambda Managed Instances (CapacityProviderConfig): how many invocations one environment
+    # serves at once (PerExecutionEnvironmentMaxConcurrency; runtime/managed_environment.py).
+    # None: an on-demand function, one invocation per environment.
+    managed_concurrency: int | None = None
 
     def interpreter(self, options: RuntimeOptions) -> str:
         return self.python or options.python
@@ -69,6 +73,7 @@ class FunctionConfig:
             environment=tuple(sorted(spec.environment.items())),
             ephemeral_storage=spec.ephemeral_storage,
             reserved_concurrency=spec.reserved_concurrency,
+            managed_concurrency=spec.managed_concurrency,
         )
         return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
 
@@ -107,6 +112,12 @@ class FunctionConfig:
             # environments never share one (a literal /tmp path still is shared, as the docs say).
             "TMPDIR": str(tmp_dir),
         }
+        if self.managed_concurrency is not None:
+            env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(self.managed_concurrency)
+            # Managed Instances log in JSON only (AWS's log format page), INFO unless the
+            # function's LoggingConfig says otherwise (its variables come next).
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = "INFO"
         env.update(self.environment)
         return env
 

@@ -55,6 +55,8 @@ class EnvironmentGone(Exception):
 
 
 class ExecutionEnvironment:
+    _api_server = RuntimeApiServer  # one invocation at a time (managed_environment.py: several)
+
     def __init__(
         self,
         config: FunctionConfig,
@@ -82,7 +84,7 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.retired = False  # set by the pool: finish the current invocation, then go
         self._child = child  # spawned ahead of start(), or by it
-        self._api = RuntimeApiServer(
+        self._api = self._api_server(
             self, owner=lambda: self._child.tree_root() if self._child else None
         )
         self._capture = OutputCapture(options.max_log_bytes)
@@ -109,6 +111,11 @@ class ExecutionEnvironment:
     @property
     def runtime_api(self) -> str:
         return self._child.runtime_api if self._child else ""
+
+    @property
+    def initialization_type(self) -> str:
+        """AWS_LAMBDA_INITIALIZATION_TYPE."""
+        return "provisioned-concurrency" if self.provisioned else "on-demand"
 
     @property
     def init_duration_ms(self) -> float | None:
@@ -142,7 +149,7 @@ class ExecutionEnvironment:
             if not package_set.ready(python, runtime):  # the first time: pip, off the loop
                 await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
             self._stop_if_killed()
-            kind = "provisioned-concurrency" if self.provisioned else "on-demand"
+            kind = self.initialization_type
             forked = self.options.fork_server
             self._child = spawn_child(
                 self.config, self.options, self.credentials_env, self.debug, kind, forked
@@ -313,7 +320,7 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         request_id = request.request_id
         error = None if outcome.ok else parse_error(outcome.body)
-        peak = self._watch.peak_rss() if self._watch else 0
+        peak = self._peak_rss()
         # A provisioned environment's init happened before any request: no Init Duration.
         init_ms = self.init_duration_ms if cold and not self.provisioned else None
         init_failed = cold and self._init.error is not None
@@ -329,6 +336,10 @@ class ExecutionEnvironment:
         if self.state is not EnvironmentState.DEAD:  # fatal errors have already marked it DEAD
             self.state = EnvironmentState.READY
         return outcome.result(error, logs, report, self.config.version)
+
+    def _peak_rss(self) -> int:
+        """The peak memory the REPORT line gives (Max Memory Used)."""
+        return self._watch.peak_rss() if self._watch else 0
 
     def _settle(self, outcome: Outcome) -> None:
         if self._answer is not None:

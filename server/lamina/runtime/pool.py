@@ -21,6 +21,7 @@ from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
+from lamina.runtime.managed_environment import new_environment
 from lamina.runtime.throttling import FunctionThrottled
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,19 @@ class _Slot:
     def __init__(self, env: ExecutionEnvironment, expires: datetime | None) -> None:
         self.env = env
         self.expires = expires
-        self.leased = False
+        self.leases = 0  # invocations it serves now
+        # How many at once: 1, or a Managed Instances environment's concurrency.
+        self.capacity: int = getattr(env, "capacity", 1)
         self.provisioned = env.provisioned  # kept initialised: never reaped for being idle
+
+    @property
+    def leased(self) -> bool:
+        """Serving at least one invocation (not idle)."""
+        return self.leases > 0
+
+    def free(self) -> bool:
+        """Room for one more invocation."""
+        return self.leases < self.capacity
 
     def usable(self) -> bool:
         if self.env.retired or self.env.state is EnvironmentState.DEAD:
@@ -66,6 +78,8 @@ class RuntimePool:
         self._closed = False
         self._in_flight: Counter[str] = Counter()  # per function name, under a reserved limit
         self._ending: set[asyncio.Future[None]] = set()  # kills of retire(wait=False)
+        # MaxExecutionEnvironments per (function, version): instead of options.max_concurrency.
+        self._environment_limits: dict[tuple[str, str], int] = {}
 
     # --- public API -------------------------------------------------------------------------
 
@@ -129,6 +143,14 @@ class RuntimePool:
             await asyncio.sleep(0.01)
         return sum(1 for s in slots if s.usable())
 
+    def limit_environments(self, function_name: str, version: str, limit: int | None) -> None:
+        """At most `limit` environments of a function version (a Managed Instances function's
+        MaxExecutionEnvironments); None: the pool's own limit."""
+        if limit is None:
+            self._environment_limits.pop((function_name, version), None)
+        else:
+            self._environment_limits[(function_name, version)] = max(1, limit)
+
     def unprovision(self, function_name: str, version: str) -> None:
         """The provisioned environments of a function version become ordinary ones."""
         for config, slots in self._slots.items():
@@ -144,7 +166,7 @@ class RuntimePool:
     ) -> None:
         """Take in a child spawned ahead of the event loop (see child_process) as an environment
         of `config`, so its init overlaps whatever the caller did meanwhile."""
-        env = ExecutionEnvironment(config, self.options, child=child)
+        env = new_environment(config, self.options, child=child)
         await self._add(config, env, credentials_expiry)
 
     async def start_debug(
@@ -155,6 +177,8 @@ class RuntimePool:
         (`env.debug_port`); run it with `invoke_debug`."""
         if self._closed:
             raise RuntimeError("the runtime pool is closed")
+        # One invocation under the debugger: on demand, even for a Managed Instances function.
+        config = replace(config, managed_concurrency=None)
         creds: dict[str, str] = {}
         if self._credentials is not None and child is None:
             creds, _ = await self._credentials()
@@ -251,13 +275,13 @@ class RuntimePool:
         # (as on Lambda, on-demand environments serve only what provisioned ones can't).
         warm = None
         for slot in self._slots.get(config, ()):
-            if not slot.leased and slot.env.state is EnvironmentState.READY and slot.usable():
+            if slot.free() and slot.env.state is EnvironmentState.READY and slot.usable():
                 if slot.provisioned:
                     warm = slot
                     break
                 warm = warm or slot
         if warm is not None:
-            warm.leased = True
+            warm.leases += 1
             return warm
         freed = self._freed.get(config)
         if freed is None:
@@ -268,12 +292,13 @@ class RuntimePool:
                 if not slot.leased and not slot.usable():
                     await self._remove(config, slot)
             # Prefer a warm environment, then one still in init (prewarmed).
-            free = [s for s in slots if not s.leased and s.usable()]
+            free = [s for s in slots if s.free() and s.usable()]
             free.sort(key=lambda s: (s.env.state is not EnvironmentState.READY, not s.provisioned))
             if free:
-                free[0].leased = True
+                free[0].leases += 1
                 return free[0]
-            if len(slots) < self.options.max_concurrency:
+            limit = self._environment_limits.get((config.function_name, config.version))
+            if len(slots) < (limit or self.options.max_concurrency):
                 return await self._spawn(config, leased=True)
             self._waiting[config] += 1
             try:
@@ -285,8 +310,8 @@ class RuntimePool:
                     del self._waiting[config]
 
     async def _release(self, config: FunctionConfig, slot: _Slot) -> None:
-        slot.leased = False
-        if not slot.usable():
+        slot.leases -= 1
+        if not slot.leased and not slot.usable():
             await self._remove(config, slot)
         freed = self._freed.get(config)
         if freed is not None and self._waiting[config]:
@@ -300,7 +325,7 @@ class RuntimePool:
         expires = None
         if self._credentials is not None:
             creds, expires = await self._credentials()
-        env = ExecutionEnvironment(config, self.options, creds, provisioned=provisioned)
+        env = new_environment(config, self.options, creds, provisioned=provisioned)
         return await self._add(config, env, expires, leased)
 
     async def _add(
@@ -312,7 +337,7 @@ class RuntimePool:
     ) -> _Slot:
         """Register an environment under `config` and start it."""
         slot = _Slot(env, expires)
-        slot.leased = leased  # before any await, so a concurrent caller can't take it too
+        slot.leases = int(leased)  # before any await, so a concurrent caller can't take it too
         self._slots.setdefault(config, []).append(slot)
         try:
             await env.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _socket
+import os
 
 from .marshalling import to_json
 
@@ -106,6 +107,10 @@ class RuntimeApiClient:
             to_json(error).encode(),
             {"Lambda-Runtime-Function-Error-Type": error["errorType"]},
         )
+        # 403 to a Managed Instances worker: another worker posted the init error first (as
+        # awslambdaric 4's LambdaMultiConcurrentRuntimeClient takes it).
+        if status == 403 and os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
+            return
         if status != 202:
             raise OSError(f"Runtime API /init/error answered {status}: {body!r}")
 

@@ -168,6 +168,9 @@ def main(argv: list[str], script: str) -> None:
     if os.environ.pop("LAMINA_RUNTIME_CLIENT", "") == "awslambdaric":  # behind a wrapper
         _run_awslambdaric(os.environ.get("_HANDLER", ""))
         return
+    workers = os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")
+    if workers:  # Lambda Managed Instances: here on in each worker, with its own init
+        run_workers(int(workers))
     sys.stdout = _WriteThrough(sys.stdout)
     sys.stderr = _WriteThrough(sys.stderr)
     client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
@@ -191,6 +194,28 @@ def main(argv: list[str], script: str) -> None:
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
         handle_invocation(client, handler, headers, body)
+
+
+def run_workers(count: int) -> None:
+    """As awslambdaric 4 with AWS_LAMBDA_MAX_CONCURRENCY: `count` forked worker processes, each
+    loading the handler and polling /next on its own; returns in each worker. The first process
+    only waits for them all, then exits (a worker that dies leaves the others serving)."""
+    children = []
+    for _ in range(max(1, count)):
+        pid = os.fork()
+        if pid == 0:
+            return
+        children.append(pid)
+    for pid in children:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+    sys.exit(0)
 
 
 def _run_awslambdaric(handler: str) -> None:
