@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-from emulator.harness import ROLE, handler_zip, unique
+from emulator.harness import ROLE, handler_zip, make_client, start_emulator, unique
 
 VPC = {"SubnetIds": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]}
 PERMISSIONS = {"CapacityProviderOperatorRoleArn": "arn:aws:iam::123456789012:role/lamina-operator"}
@@ -124,3 +125,39 @@ def test_scaling_config_starts_the_minimum_and_caps_at_the_maximum(lam: Any) -> 
         assert "Init Duration" not in logs
     lam.delete_function(FunctionName=function)
     lam.delete_capacity_provider(CapacityProviderName=provider)
+
+
+def test_scaling_config_acts_again_after_a_restart(tmp_path: Path) -> None:
+    """A stored MaxExecutionEnvironments caps the pool of a restarted `lamina serve` too: a third
+    invoke of a concurrency of 2 waits for the one environment (in a second one its barrier of
+    two would never be met, and it would answer "not met")."""
+    data = tmp_path / "data"
+    server = start_emulator(data)
+    try:
+        lam = make_client(server.endpoint)
+        function, _ = managed_function(lam, 2)
+        version = lam.publish_version(FunctionName=function)["Version"]
+        scaling = {"MinExecutionEnvironments": 1, "MaxExecutionEnvironments": 1}
+        lam.put_function_scaling_config(
+            FunctionName=function, Qualifier=version, FunctionScalingConfig=scaling
+        )
+    finally:
+        server.kill()
+    server = start_emulator(data)
+    try:
+        lam = make_client(server.endpoint)
+        events = [{"name": "restarted", "wait_for": 2}] * 3
+
+        def call(event: dict[str, Any]) -> dict[str, Any]:
+            response = lam.invoke(
+                FunctionName=function, Qualifier=version, Payload=json.dumps(event).encode()
+            )
+            body: dict[str, Any] = json.loads(response["Payload"].read())
+            assert "barrier" not in body, body
+            return body
+
+        with ThreadPoolExecutor(3) as pool:
+            bodies = list(pool.map(call, events))
+        assert len({body["stream"] for body in bodies}) == 1
+    finally:
+        server.stop()

@@ -9,10 +9,13 @@ config changes no behaviour here; a recursion config is kept, and `Terminate` is
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from aiohttp import web
 
 from lamina.emulator.api import Emulator, api, json_response, read_json, required_string, string
-from lamina.emulator.errors import invalid
+from lamina.emulator.errors import LambdaError, invalid
 from lamina.emulator.lookup import find_function, find_unqualified, version_config
 from lamina.emulator.model import LATEST, VersionConfig
 from lamina.emulator.shapes import runtime_version_arn
@@ -81,6 +84,8 @@ async def get_runtime_management_config(request: web.Request, emu: Emulator) -> 
     return json_response(result)
 
 
+log = logging.getLogger(__name__)
+
 SCALING = "/2025-11-30/functions/{FunctionName}/function-scaling-config"
 
 
@@ -102,6 +107,31 @@ async def put_function_scaling_config(request: web.Request, emu: Emulator) -> we
         await emu.store.save(state.evolve(scaling=settings))
     await _scale(emu, config, low, high)
     return json_response({"FunctionState": "Active"}, 202)
+
+
+_resumed: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak references)
+
+
+def resume_scaling(emu: Emulator) -> None:
+    """After a restart, every stored scaling config acts again (its kept environments started,
+    its cap on environments set), as provisioned concurrency's do."""
+    for state in emu.store.all():
+        for qualifier, scaling in state.scaling.items():
+            try:
+                config = version_config(state, emu.arns, qualifier)
+            except LambdaError:  # a version or alias deleted since: nothing to scale
+                continue
+            low = scaling.get("MinExecutionEnvironments")
+            high = scaling.get("MaxExecutionEnvironments")
+            task = asyncio.get_running_loop().create_task(_scale(emu, config, low, high))
+            _resumed.add(task)
+            task.add_done_callback(_resumed_done)
+
+
+def _resumed_done(task: asyncio.Task[None]) -> None:
+    _resumed.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("starting a kept Managed Instances environment failed: %s", task.exception())
 
 
 async def _scale(emu: Emulator, config: VersionConfig, low: int | None, high: int | None) -> None:

@@ -33,6 +33,7 @@ from lamina.emulator.invocation_log import InvocationLog
 from lamina.emulator.invoker import Invoker
 from lamina.emulator.layers import LayerVersions
 from lamina.emulator.names import Arns
+from lamina.emulator.routes_function_settings import resume_scaling
 from lamina.emulator.routes_provisioned import resume_provisioning
 from lamina.emulator.sample_deploy import DeployOutcome, deploy_samples, find_samples_dir
 from lamina.emulator.source_probe import SourceProbe
@@ -196,6 +197,7 @@ class EmulatorServer:
         open_durable_service(self.emulator, options.data_dir, skip_time=options.skip_time)
         await events.start()
         resume_provisioning(self.emulator)  # configs stored before a crash are provisioned again
+        resume_scaling(self.emulator)  # and Managed Instances' kept environments started again
         # botocore's model, for request validation, loads while the emulator starts serving.
         self._preload = asyncio.get_running_loop().create_task(model_validation.preload())
         app = create_app(self.emulator)
