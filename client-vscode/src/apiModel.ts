@@ -70,7 +70,8 @@ export function parseApiDescription(value: unknown): ApiDescription {
 }
 
 /** One node per API (and stage) with its routes under it, in the server's order, then the
- * Function URLs. A route shows its key, the function it runs and its URL. */
+ * Function URLs. A route shows its key, then the function it runs and its URL (visible in the
+ * row, not only in the tooltip: the URL is what a user wants to see and open). */
 export function apiTree(api: ApiDescription): ApiNode[] {
   const groups = new Map<string, ApiNode>();
   for (const route of api.routes) {
@@ -82,7 +83,7 @@ export function apiTree(api: ApiDescription): ApiNode[] {
     }
     group.children!.push({
       label: route.routeKey,
-      description: route.function,
+      description: `${route.function} · ${route.url}`,
       tooltip: `${route.routeKey} → ${route.function}\n${route.url}`,
       url: route.url,
     });

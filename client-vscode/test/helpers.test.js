@@ -208,8 +208,8 @@ test('API view: routes grouped by API and stage in the server order, each with i
   assert.deepEqual(nodes.map((n) => n.label), ['ServerlessRestApi (Prod)', 'HttpApi ($default)', 'Function URLs']);
   const rest = nodes[0].children;
   assert.deepEqual(rest.map((r) => [r.label, r.description, r.url]), [
-    ['GET /items/{id}', 'GetItem', 'http://127.0.0.1:3000/Prod/items/{id}'],
-    ['POST /items', 'PutItem', 'http://127.0.0.1:3000/Prod/items'],
+    ['GET /items/{id}', 'GetItem · http://127.0.0.1:3000/Prod/items/{id}', 'http://127.0.0.1:3000/Prod/items/{id}'],
+    ['POST /items', 'PutItem · http://127.0.0.1:3000/Prod/items', 'http://127.0.0.1:3000/Prod/items'],
   ]);
   assert.equal(nodes[0].url, undefined, 'a group opens nothing');
   const urls = nodes[2].children;

@@ -70,6 +70,29 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
         raise AssertionError("the API still answers after lamina.stopApi")
 
 
+async def test_a_route_lens_starts_the_api_on_the_api_port_setting(
+    sample: Callable[[str], Path], start_client: StartClient
+) -> None:
+    root = sample("http-api")
+    port = free_port()
+    client = await start_client(root, configuration={"api": {"port": port}})
+    handler = root / "src" / "items_api.py"
+    open_document(client, handler)
+    route = [
+        lens
+        for lens in await lenses(client, handler)
+        if lens.command and lens.command.command == "lamina.openRoute"
+    ]
+    assert len(route) == 1 and route[0].command is not None
+    assert route[0].command.arguments is not None
+    # The lens names no port: the API starts where Start API would start it, not on 3000.
+    opened = await execute(client, "lamina.openRoute", route[0].command.arguments[0])
+    assert opened == {"url": f"http://127.0.0.1:{port}/{{proxy+}}"}
+    response = await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/items/1", timeout=60)
+    assert response.status_code == 200 and response.json()["name"] == "Notebook", response.text
+    assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
+
+
 async def test_start_api_without_api_events_is_one_clear_error(
     tmp_path: Path, start_client: StartClient
 ) -> None:
