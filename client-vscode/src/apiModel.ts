@@ -107,3 +107,17 @@ export function apiTree(api: ApiDescription): ApiNode[] {
 export function isRunning(status: unknown): boolean {
   return typeof status === 'object' && status !== null && (status as { running?: unknown }).running === true;
 }
+
+/** `external` (what asExternalUri made of `original`) with the path, query and fragment of
+ * `original` put back where the rewrite dropped them (coder/code-server#7668: `/proxy/3000/` for
+ * `http://127.0.0.1:3000/items/1?x=1`). An external URL that kept them comes back as it is. */
+export function keepPath(original: string, external: string): string {
+  const from = new URL(original);
+  const to = new URL(external);
+  if (from.pathname !== '/' && !to.pathname.endsWith(from.pathname)) {
+    to.pathname = to.pathname.replace(/\/$/, '') + from.pathname;
+  }
+  to.search = to.search || from.search;
+  to.hash = to.hash || from.hash;
+  return to.href === new URL(external).href ? external : to.href;
+}
