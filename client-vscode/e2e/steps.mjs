@@ -1,12 +1,14 @@
-// Steps 1-6 in one code-server on a copy of samples/http-api, step 7 in a second, fresh one. A failed
+// Steps 1-7 in one code-server on a copy of samples/http-api, step 8 in a second, fresh one. A failed
 // step is recorded (message, screenshot, UI state) and the next steps still run, so one run reports
 // all of them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { copyLogs, makeWorkspace, startCodeServer } from './lib/codeserver.mjs';
+import { freePort } from './lib/processes.mjs';
 import { errorText, Failure, findFiles, lineOf, norm, say, secs, short, until } from './lib/util.mjs';
 import { openWorkbench, uiState, problems } from './lib/workbench.mjs';
 import { initLines } from './measure.mjs';
+import { api } from './steps/api.mjs';
 import { createHandler } from './steps/create-handler.mjs';
 import { debug } from './steps/debug.mjs';
 import { lenses, run } from './steps/editor.mjs';
@@ -14,7 +16,7 @@ import { closeInstall, installLamina } from './steps/install.mjs';
 import { LAUNCH_NAME, launchDebug, writeLaunchJson } from './steps/launch.mjs';
 import { sync } from './steps/sync.mjs';
 
-export const STEP_COUNT = 7;
+export const STEP_COUNT = 8;
 
 /** What the steps need to know about the sample: the handler file, its lines, the template. */
 function fixture(ws) {
@@ -50,7 +52,7 @@ async function step(ctx, n, slug, title, fn) {
   } catch (e) {
     const ms = Date.now() - t;
     const message = errorText(e);
-    const { page } = ctx.live; // a step may open another page (step 7)
+    const { page } = ctx.live; // a step may open another page (step 8)
     const ui = await uiState(page);
     const shot = path.join(ctx.out, `step${n}-${slug}-failure.png`);
     await page.screenshot({ path: shot }).catch(() => undefined);
@@ -95,7 +97,9 @@ export async function runSteps(ctx) {
   const ws = makeWorkspace(ctx, 'main');
   const fx = fixture(ws);
   writeLaunchJson(ws); // for step 6
-  const cs = await startCodeServer(ctx, 'main', { workspace: ws, env: { LAMINA_DAP_TRACE: ctx.dapTrace }, trace: true });
+  const apiPort = await freePort(); // step 7's API, not 3000 (the machine may run another)
+  const settings = { 'lamina.api.port': apiPort };
+  const cs = await startCodeServer(ctx, 'main', { workspace: ws, env: { LAMINA_DAP_TRACE: ctx.dapTrace }, trace: true, settings });
   ctx.summary.codeServer = { url: cs.url, emulatorEndpoint: `http://127.0.0.1:${cs.emulatorPort}` };
   const page = await openWorkbench(ctx, cs);
   say('workbench loaded');
@@ -104,7 +108,7 @@ export async function runSteps(ctx) {
     const s = await uiState(page);
     return { ok: !!s.laminaStatus, seen: s };
   }, { timeout: 60000 });
-  const t = { ctx, page, cs, ws, ...fx };
+  const t = { ctx, page, cs, ws, apiPort, ...fx };
   await step(ctx, 1, 'lenses', `open ${fx.handlerName}, see the lenses over the handler`, () => lenses(t));
   ctx.summary.measurements.mainRun = initLines(cs.userDataDir).lines[0] ?? null;
   await step(ctx, 2, 'run', 'click ▶ Run, see the result in the Results view', () => run(t));
@@ -112,6 +116,7 @@ export async function runSteps(ctx) {
   await step(ctx, 4, 'sync', 'edit the handler, Ctrl+S, sync to the emulator', () => sync(t));
   await step(ctx, 5, 'create-handler', 'Lamina: Create Handler saves a new function that runs', () => createHandler(t));
   await step(ctx, 6, 'launch', `F5 on launch.json's "${LAUNCH_NAME}" stops on line ${fx.bodyLine}, F5 continues`, () => launchDebug(t));
+  await step(ctx, 7, 'api', 'API view: Start API, open the route (view, lenses), the handler answers, requests in the output, Stop API', () => api(t));
   ctx.live.where = 'the end';
   try {
     ctx.summary.observations = await observe(page);
@@ -122,10 +127,10 @@ export async function runSteps(ctx) {
   await page.close();
   cs.stop();
   copyLogs(ctx, cs);
-  // Step 7 in a second, fresh code-server whose interpreter has no Lamina.
+  // Step 8 in a second, fresh code-server whose interpreter has no Lamina.
   const inst = { ctx, handlerName: fx.handlerName, defLine: fx.defLine };
   try {
-    await step(ctx, 7, 'install', 'a fresh code-server on a venv without Lamina: "Install Lamina" installs it, the server starts', () => installLamina(inst));
+    await step(ctx, 8, 'install', 'a fresh code-server on a venv without Lamina: "Install Lamina" installs it, the server starts', () => installLamina(inst));
   } finally {
     await closeInstall(ctx, inst);
   }

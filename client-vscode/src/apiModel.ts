@@ -70,7 +70,8 @@ export function parseApiDescription(value: unknown): ApiDescription {
 }
 
 /** One node per API (and stage) with its routes under it, in the server's order, then the
- * Function URLs. A route shows its key, the function it runs and its URL. */
+ * Function URLs. A route shows its key, then the function it runs and its URL (visible in the
+ * row, not only in the tooltip: the URL is what a user wants to see and open). */
 export function apiTree(api: ApiDescription): ApiNode[] {
   const groups = new Map<string, ApiNode>();
   for (const route of api.routes) {
@@ -82,7 +83,7 @@ export function apiTree(api: ApiDescription): ApiNode[] {
     }
     group.children!.push({
       label: route.routeKey,
-      description: route.function,
+      description: `${route.function} · ${route.url}`,
       tooltip: `${route.routeKey} → ${route.function}\n${route.url}`,
       url: route.url,
     });
@@ -105,4 +106,18 @@ export function apiTree(api: ApiDescription): ApiNode[] {
 /** Whether a lamina/apiStatus notification says the API runs. */
 export function isRunning(status: unknown): boolean {
   return typeof status === 'object' && status !== null && (status as { running?: unknown }).running === true;
+}
+
+/** `external` (what asExternalUri made of `original`) with the path, query and fragment of
+ * `original` put back where the rewrite dropped them (coder/code-server#7668: `/proxy/3000/` for
+ * `http://127.0.0.1:3000/items/1?x=1`). An external URL that kept them comes back as it is. */
+export function keepPath(original: string, external: string): string {
+  const from = new URL(original);
+  const to = new URL(external);
+  if (from.pathname !== '/' && !to.pathname.endsWith(from.pathname)) {
+    to.pathname = to.pathname.replace(/\/$/, '') + from.pathname;
+  }
+  to.search = to.search || from.search;
+  to.hash = to.hash || from.hash;
+  return to.href === new URL(external).href ? external : to.href;
 }

@@ -2,6 +2,7 @@
 // `lamina api`'s gateway in its process) and the running API's routes with their URLs.
 import * as vscode from 'vscode';
 import { apiTree, isRunning, parseApiDescription, type ApiNode } from './apiModel';
+import { openInBrowser } from './openUrl';
 
 export const API_VIEW = 'lamina.api';
 type Execute = (command: string, args: unknown) => Promise<unknown>;
@@ -80,7 +81,7 @@ export function registerApiView(context: vscode.ExtensionContext, execute: Execu
   });
   reg('lamina.vscode.openApiRoute', async (node) => {
     if (node?.url) {
-      await vscode.env.openExternal(vscode.Uri.parse(node.url));
+      await openInBrowser(node.url);
     }
   });
   reg('lamina.vscode.copyApiRouteUrl', async (node) => {

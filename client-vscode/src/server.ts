@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import { checkLamina, offerInstall } from './install';
 import { chooseInterpreter, expandPath, InterpreterChoice, serverArgsFrom } from './interpreter';
+import { openInBrowser } from './openUrl';
 
 interface PythonExtensionApi {
   environments?: {
@@ -98,6 +99,14 @@ export class LaminaServer implements vscode.Disposable {
       traceOutputChannel: this.log,
       synchronize: { configurationSection: 'lamina' },
       initializationOptions: vscode.workspace.getConfiguration('lamina', folder?.uri),
+      middleware: {
+        window: {
+          // A route lens's lamina.openRoute asks for its URL in the browser: open it as the API
+          // view does (in code-server, a plain openExternal would drop the route's path).
+          showDocument: async (params, token, next) =>
+            params.external && /^https?:/.test(params.uri) ? { success: await openInBrowser(params.uri) } : next(params, token),
+        },
+      },
     };
     const client = new LanguageClient('lamina', 'Lamina', serverOptions, clientOptions);
     // The Results view shows every run, so the server need not send a summary message too.

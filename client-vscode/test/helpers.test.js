@@ -188,7 +188,7 @@ test('sync model: busy, done, failed and aws warning', () => {
   assert.match(v.tooltip, /AccessDenied/);
 });
 
-const { parseApiDescription, apiTree, isRunning } = require('../out/apiModel.js');
+const { parseApiDescription, apiTree, isRunning, keepPath } = require('../out/apiModel.js');
 
 const started = {
   url: 'http://127.0.0.1:3000',
@@ -208,8 +208,8 @@ test('API view: routes grouped by API and stage in the server order, each with i
   assert.deepEqual(nodes.map((n) => n.label), ['ServerlessRestApi (Prod)', 'HttpApi ($default)', 'Function URLs']);
   const rest = nodes[0].children;
   assert.deepEqual(rest.map((r) => [r.label, r.description, r.url]), [
-    ['GET /items/{id}', 'GetItem', 'http://127.0.0.1:3000/Prod/items/{id}'],
-    ['POST /items', 'PutItem', 'http://127.0.0.1:3000/Prod/items'],
+    ['GET /items/{id}', 'GetItem · http://127.0.0.1:3000/Prod/items/{id}', 'http://127.0.0.1:3000/Prod/items/{id}'],
+    ['POST /items', 'PutItem · http://127.0.0.1:3000/Prod/items', 'http://127.0.0.1:3000/Prod/items'],
   ]);
   assert.equal(nodes[0].url, undefined, 'a group opens nothing');
   const urls = nodes[2].children;
@@ -232,4 +232,14 @@ test('API view: lamina/apiStatus says running only with running: true', () => {
   assert.equal(isRunning({ running: false }), false);
   assert.equal(isRunning(null), false);
   assert.equal(isRunning({ running: 'yes' }), false);
+});
+
+test('keepPath: what a localhost rewrite dropped (code-server: /proxy/<port>/) is put back', () => {
+  const route = 'http://127.0.0.1:3000/items/1?limit=2';
+  assert.equal(keepPath(route, 'http://127.0.0.1:8080/proxy/3000/'), 'http://127.0.0.1:8080/proxy/3000/items/1?limit=2');
+  assert.equal(keepPath('http://127.0.0.1:3000/{proxy+}', 'https://host/proxy/3000/'), 'https://host/proxy/3000/%7Bproxy+%7D');
+  // A rewrite that kept them, or no rewrite at all, is left alone.
+  assert.equal(keepPath(route, 'https://host/proxy/3000/items/1?limit=2'), 'https://host/proxy/3000/items/1?limit=2');
+  assert.equal(keepPath(route, route), route);
+  assert.equal(keepPath('http://127.0.0.1:3000/', 'https://host/proxy/3000/'), 'https://host/proxy/3000/');
 });

@@ -1,7 +1,8 @@
 """The VS Code extension in a real workbench: code-server + headless Chromium, driven by
 client-vscode/e2e/run.mjs (lenses, Run into the Results view, a breakpoint hit through Debug,
-sync on save to the emulator, Create Handler saved and run, launch.json with F5, and Install
-Lamina into an interpreter that lacks it). client-vscode/e2e/install.sh
+sync on save to the emulator, Create Handler saved and run, launch.json with F5, the API view
+(Start API, a route opened from the view and its lenses, Stop API), and Install Lamina into an
+interpreter that lacks it). client-vscode/e2e/install.sh
 installs what it needs (Debian packages, code-server, playwright-core) and returns at once when
 that is done.
 

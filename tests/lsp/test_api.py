@@ -6,10 +6,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 from lsp_harness import StartClient, execute, lenses, open_document, plain, wait_for
 from ports import free_port
+from pytest_lsp import LanguageClient
+
+
+async def handler_route_lens(client: LanguageClient, root: Path) -> Any:
+    """The arguments of the one `lamina.openRoute` lens over the sample's handler."""
+    handler = root / "src" / "items_api.py"
+    open_document(client, handler)
+    route = [
+        lens.command
+        for lens in await lenses(client, handler)
+        if lens.command and lens.command.command == "lamina.openRoute"
+    ]
+    assert len(route) == 1 and route[0].arguments is not None
+    return route[0].arguments[0]
 
 
 async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
@@ -43,16 +58,7 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
     open_document(client, template)
     titles = {lens.command.title for lens in await lenses(client, template) if lens.command}
     assert "🌐 ▶ ANY /{proxy+}" in titles
-    handler = root / "src" / "items_api.py"
-    open_document(client, handler)
-    route = [
-        lens
-        for lens in await lenses(client, handler)
-        if lens.command and lens.command.command == "lamina.openRoute"
-    ]
-    assert len(route) == 1
-    assert route[0].command is not None and route[0].command.arguments is not None
-    opened = await execute(client, "lamina.openRoute", route[0].command.arguments[0])
+    opened = await execute(client, "lamina.openRoute", await handler_route_lens(client, root))
     assert opened == {"url": f"http://127.0.0.1:{port}/{{proxy+}}"}
     # The editor (VS Code's capabilities) is asked to open it in the browser.
     shown = await wait_for(lambda: client.shown_documents)
@@ -68,6 +74,20 @@ async def test_start_the_api_call_a_route_see_the_lenses_and_stop(
         pass
     else:
         raise AssertionError("the API still answers after lamina.stopApi")
+
+
+async def test_a_route_lens_starts_the_api_on_the_api_port_setting(
+    sample: Callable[[str], Path], start_client: StartClient
+) -> None:
+    root = sample("http-api")
+    port = free_port()
+    client = await start_client(root, configuration={"api": {"port": port}})
+    # The lens names no port: the API starts where Start API would start it, not on 3000.
+    opened = await execute(client, "lamina.openRoute", await handler_route_lens(client, root))
+    assert opened == {"url": f"http://127.0.0.1:{port}/{{proxy+}}"}
+    response = await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/items/1", timeout=60)
+    assert response.status_code == 200 and response.json()["name"] == "Notebook", response.text
+    assert await execute(client, "lamina.stopApi", {}) == {"stopped": True}
 
 
 async def test_start_api_without_api_events_is_one_clear_error(

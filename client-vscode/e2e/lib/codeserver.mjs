@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseEnv, freePort, signalGroup, trackEmulatorPort, trackGroup, trackWorkspace } from './processes.mjs';
-import { Failure, say, until } from './util.mjs';
+import { Failure, findFiles, say, until } from './util.mjs';
 
 export const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO = path.resolve(E2E_DIR, '..', '..');
@@ -161,4 +161,11 @@ export function copyLogs(ctx, cs) {
   }
   const emu = path.join(cs.workspace, '.lamina', 'state', 'logs', 'emulator.log');
   if (fs.existsSync(emu)) fs.copyFileSync(emu, path.join(ctx.out, `emulator-${cs.label}.log`));
+}
+
+/** The extension host's Lamina.log (the output channel), all of it. */
+export function laminaLog(userDataDir) {
+  return findFiles(path.join(userDataDir, 'logs'), (p) => /Lamina\.log$/.test(p))
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
 }

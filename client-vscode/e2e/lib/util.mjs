@@ -73,3 +73,16 @@ export function median(xs) {
   if (!v.length) return null;
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
+
+/** fetch with a 60 s timeout: {ok, status, headers, text, body (parsed JSON, else the text)}. */
+export async function call(url, init = {}) {
+  const r = await fetch(url, { signal: AbortSignal.timeout(60000), ...init });
+  const text = await r.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { ok: r.ok, status: r.status, headers: r.headers, text, body };
+}

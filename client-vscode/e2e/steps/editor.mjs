@@ -2,8 +2,8 @@
 import { clickLens, goToLine, lensesAbove, newestRun, quickPick, resultRows, uiState, waitQuickInput } from '../lib/workbench.mjs';
 import { until } from '../lib/util.mjs';
 
-/** Quick Open (Ctrl+P) of src/<fileName>; resolves to the row picked. */
-export async function openFile(page, fileName) {
+/** Quick Open (Ctrl+P) of <dir>/<fileName> (dir '' for the workspace's top); resolves to the row picked. */
+export async function openFile(page, fileName, dir = 'src') {
   // Keyboard focus into the workbench, by a click on the empty editor area only (a click in an
   // open editor could hit a lens).
   if ((await page.locator('.part.editor .monaco-editor').count()) === 0) {
@@ -13,7 +13,7 @@ export async function openFile(page, fileName) {
   await waitQuickInput(page, 'the Quick Open input', () => true);
   // Not tests/test_items_api.py: the row whose label starts with the file name.
   const picked = await quickPick(page, fileName, fileName, (r) => r.startsWith(fileName));
-  await page.locator(`.monaco-editor[data-uri$="/src/${fileName}"]`).waitFor({ state: 'visible', timeout: 15000 });
+  await page.locator(`.monaco-editor[data-uri$="/${dir ? `${dir}/` : ''}${fileName}"]`).waitFor({ state: 'visible', timeout: 15000 });
   return picked;
 }
 

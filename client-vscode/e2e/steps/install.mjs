@@ -1,11 +1,11 @@
-// Step 7: a second, fresh code-server whose lamina.python has no Lamina. The extension says so in
+// Step 8: a second, fresh code-server whose lamina.python has no Lamina. The extension says so in
 // an error notification; "Install Lamina" pip-installs lamina.installSource (a wheel built from
 // this repo) into that interpreter, and the server starts: the lenses appear over the handler.
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyLogs, makeWorkspace, REPO, startCodeServer } from '../lib/codeserver.mjs';
+import { copyLogs, laminaLog, makeWorkspace, REPO, startCodeServer } from '../lib/codeserver.mjs';
 import { importLamina, prepareBareVenv } from '../lib/barevenv.mjs';
-import { Failure, findFiles, norm, say, until } from '../lib/util.mjs';
+import { Failure, norm, say, until } from '../lib/util.mjs';
 import { goToLine, lensesAbove, openWorkbench, uiState } from '../lib/workbench.mjs';
 import { initLines } from '../measure.mjs';
 import { openFile } from './editor.mjs';
@@ -22,13 +22,6 @@ function notifications(page) {
       .filter((n) => n.getClientRects().length > 0)
       .map((n) => ({ message: t(n.querySelector('.notification-list-item-message')), buttons: [...n.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map(t) }));
   });
-}
-
-/** The extension host's Lamina.log (the output channel), all of it. */
-function laminaLog(userDataDir) {
-  return findFiles(path.join(userDataDir, 'logs'), (p) => /Lamina\.log$/.test(p))
-    .map((f) => fs.readFileSync(f, 'utf8'))
-    .join('\n');
 }
 
 /** `inst`: {ctx, handlerName, defLine}; the step sets inst.prep, inst.cs and inst.page. */
@@ -55,7 +48,7 @@ export async function installLamina(inst) {
   await openFile(page, handlerName);
   await goToLine(page, defLine);
   const lensesBefore = (await lensesAbove(page, 'def handler(')).all;
-  await page.screenshot({ path: path.join(ctx.out, 'step7-install-offer.png') });
+  await page.screenshot({ path: path.join(ctx.out, 'step8-install-offer.png') });
 
   const button = page.locator('.notification-list-item').filter({ hasText: want }).locator('.notification-list-item-buttons-container .monaco-button').filter({ hasText: /^\s*Install Lamina\s*$/ });
   await button.first().click({ timeout: 10000 });

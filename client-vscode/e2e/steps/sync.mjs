@@ -2,20 +2,8 @@
 // over plain unsigned HTTP, lists the function and runs the new code.
 import fs from 'node:fs';
 import { RUN_ID } from '../lib/processes.mjs';
-import { Failure, until } from '../lib/util.mjs';
+import { call, Failure, until } from '../lib/util.mjs';
 import { focusEditor, goToLine, uiState } from '../lib/workbench.mjs';
-
-async function call(url, init = {}) {
-  const r = await fetch(url, { signal: AbortSignal.timeout(60000), ...init });
-  const text = await r.text();
-  let body = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { ok: r.ok, status: r.status, headers: r.headers, text, body };
-}
 
 export async function sync(t) {
   const { page, cs, handlerName, handlerFile, editLine, templateName, getItemEvent } = t;

@@ -3,7 +3,7 @@
 resource in the template and over its handler.
 
 The API is `lamina api`'s server (gateway.api_server) in this process, on 127.0.0.1:3000 by
-default; each request goes to the editor's output as one line (plus the function's logs). A
+default (`lamina.api.port`, or the command's `port`); each request goes to the editor's output as one line (plus the function's logs). A
 route lens starts the API when it isn't running, then opens the route's URL in the browser.
 """
 
@@ -175,7 +175,7 @@ async def stop_api(ls: LaminaServer) -> bool:
 async def open_route(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
     function = args.required_text("function")
     route_key = args.text("routeKey")
-    server = await start_api(ls, _port(args))
+    server = await start_api(ls, _port(ls, args))
     for route in server.routes:
         if route.function == function and (route_key is None or route.route_key == route_key):
             url = server.route_url(route)
@@ -244,8 +244,10 @@ async def debug_api(ls: LaminaServer, args: CommandArguments) -> dict[str, Any]:
     return attach_configuration(port, function, session)
 
 
-def _port(args: CommandArguments) -> int:
-    value = args.values.get("port", 3000)
+def _port(ls: LaminaServer, args: CommandArguments) -> int:
+    """The command's `port`, else the `lamina.api.port` setting: a route lens that starts the API
+    uses the port Start API does (it used 3000 whatever the setting said)."""
+    value = args.values.get("port", ls.settings.get("api.port"))
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
         raise UserError(f'{args.command}: "port" must be a port number, not {value!r}')
     return value
@@ -331,7 +333,7 @@ def register(server: LaminaServer) -> None:
     @server.command("lamina.startApi")
     async def start(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:
         args = CommandArguments("lamina.startApi", arguments)
-        return describe(await start_api(ls, _port(args)))
+        return describe(await start_api(ls, _port(ls, args)))
 
     @server.command("lamina.stopApi")
     async def stop(ls: LaminaServer, *arguments: Any) -> dict[str, Any]:

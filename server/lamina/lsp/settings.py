@@ -55,10 +55,12 @@ SPECS: tuple[SettingSpec, ...] = (
     # Terraform's -var-file files, relative to the workspace root, later ones winning.
     SettingSpec("terraform.varFiles", "string-list", ()),
     SettingSpec("durable.skipTime", "bool", False),  # durable functions: waits end at once
+    # The API's port when a command names none (a route lens starting it, as Start API does).
+    SettingSpec("api.port", "int", 3000, minimum=0, maximum=65535),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 # Keys of the `lamina` section that only Lamina's VS Code extension reads.
-CLIENT_KEYS = frozenset({"installSource", "trace.server", "api.port"})  # api.port: the API view's
+CLIENT_KEYS = frozenset({"installSource", "trace.server"})
 
 
 @dataclass(frozen=True)
