@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from http import HTTPStatus
+from ssl import SSLContext
 
 from aiohttp import web
 
@@ -103,7 +104,12 @@ class PlainHttp(asyncio.Protocol):
         self._closed = False
         self._peer = "127.0.0.1"
         self._drained: asyncio.Future[None] | None = None
+        # The keep-alive timer: one a connection, moved on only when it fires (not re-made for
+        # every request), and `_waiting_since`, when the wait for the client began (None: a
+        # request is being answered, or the client just sent something).
         self._idle: asyncio.TimerHandle | None = None
+        self._waiting_since: float | None = None
+        self._loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------
@@ -125,9 +131,7 @@ class PlainHttp(asyncio.Protocol):
             self._drained.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
+        self._waiting_since = None
         self._buffer += data
         if not self._busy:
             self._next()
@@ -151,8 +155,20 @@ class PlainHttp(asyncio.Protocol):
     def _wait_idle(self) -> None:
         """Close the connection if the client sends nothing for KEEP_ALIVE_S (idle between
         requests, or stalled in one)."""
+        self._waiting_since = self._loop.time()
         if self._idle is None:
-            self._idle = asyncio.get_running_loop().call_later(KEEP_ALIVE_S, self.close)
+            self._idle = self._loop.call_later(KEEP_ALIVE_S, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle = None
+        since = self._waiting_since
+        if since is None:
+            return  # answering, or just heard from: the next wait arms the timer again
+        left = since + KEEP_ALIVE_S - self._loop.time()
+        if left <= 0:
+            self.close()
+        else:
+            self._idle = self._loop.call_later(left, self._idle_check)
 
     # --- requests --------------------------------------------------------------------------
 
@@ -179,7 +195,7 @@ class PlainHttp(asyncio.Protocol):
         path, _, query = target.partition("?")
         request = HttpRequest(method, path, query, headers, body, self._peer, version)
         self._busy = True
-        asyncio.ensure_future(self._answer(request))
+        self._loop.create_task(self._answer(request))
 
     def _parse(self, head: bytes) -> tuple[str, str, str, list[tuple[str, str]], int] | None:
         """(method, target, version, headers, body length), or None for aiohttp to answer."""
@@ -311,13 +327,16 @@ async def listen_plain(
     host: str,
     port: int,
     max_body: int,
+    ssl: SSLContext | None = None,
 ) -> PlainListener:
-    """Listen on host:port; `to_aiohttp(path)` names the paths aiohttp's own routes serve."""
+    """Listen on host:port (with TLS given `ssl`); `to_aiohttp(path)` names the paths aiohttp's
+    own routes serve."""
     connections: set[PlainHttp] = set()
     server = await asyncio.get_running_loop().create_server(
         lambda: PlainHttp(handle, aiohttp_server, to_aiohttp, max_body, connections),
         host,
         port,
         reuse_address=True,
+        ssl=ssl,
     )
     return PlainListener(server, connections)
