@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from email.utils import formatdate
@@ -37,8 +38,15 @@ MAX_HEAD_BYTES = 64 * 1024  # beyond: aiohttp's answer (431/400)
 KEEP_ALIVE_S = 75.0  # an idle kept connection is closed after this long (aiohttp's default)
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
-# Request headers that this layer leaves to aiohttp.
-_HAND_OFF = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
+# A head's header lines (each ended by CRLF here), a name and its value without the blanks
+# around it; and the names that frame a body or change the protocol (all but Content-Length are
+# left to aiohttp).
+_TOKEN = r"[-!#$%&'*+.^_`|~0-9A-Za-z]+"
+_HEADER_BLOCK = re.compile(rf"(?:{_TOKEN}:[^\r\n]*\r\n)*")
+_HEADER_LINE = re.compile(rf"({_TOKEN}):[ \t]*([^\r\n]*?)[ \t]*\r\n")
+_FRAMING_NAME = re.compile(
+    r"^(content-length|transfer-encoding|expect|upgrade):", re.IGNORECASE | re.MULTILINE
+)
 _NO_BODY = frozenset({204, 304})
 
 _date: tuple[int, str] = (0, "")
@@ -51,6 +59,14 @@ def http_date() -> str:
     if _date[0] != now:
         _date = (now, formatdate(now, usegmt=True))
     return _date[1]
+
+
+def _content_length(headers: list[tuple[str, str]]) -> int:
+    """The one Content-Length's value; -1 when it is not a number or given twice."""
+    values = [value for name, value in headers if name.lower() == "content-length"]
+    if len(values) != 1 or not values[0].isdigit() or not values[0].isascii():
+        return -1
+    return int(values[0])
 
 
 def response_bytes(answer: HttpResponse, version: str, head_only: bool, streamed: bool) -> bytes:
@@ -199,32 +215,32 @@ class PlainHttp(asyncio.Protocol):
 
     def _parse(self, head: bytes) -> tuple[str, str, str, list[tuple[str, str]], int] | None:
         """(method, target, version, headers, body length), or None for aiohttp to answer."""
-        lines = head.split(b"\r\n")
-        parts = lines[0].split(b" ")
-        if len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+        text = head.decode("latin-1")
+        request_line, _, block = text.partition("\r\n")
+        parts = request_line.split(" ")
+        if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
             return None
-        method, target = parts[0], parts[1]
-        if not method.isalpha() or not method.isupper() or not target.startswith(b"/"):
+        method, target, version = parts
+        if not method.isalpha() or not method.isupper() or not target.startswith("/"):
             return None
         headers: list[tuple[str, str]] = []
         length = 0
-        for line in lines[1:]:
-            name, colon, value = line.partition(b":")
-            if not colon or not name or b" " in name or b"\t" in name:
-                return None  # malformed, or obsolete line folding (a line starting blank)
-            lower = name.lower()
-            if lower in _HAND_OFF:
+        if block:
+            block += "\r\n"
+            # malformed lines, obsolete line folding (a line starting blank), a bare CR or LF:
+            if _HEADER_BLOCK.fullmatch(block) is None:
                 return None
-            value = value.strip(b" \t")
-            if lower == b"content-length":
-                if not value.isdigit() or length:
-                    return None  # not a number, or a second one
-                length = int(value)
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
-        text_target = target.decode("latin-1")
-        if length > self._max_body or self._to_aiohttp(text_target.partition("?")[0]):
+            headers = _HEADER_LINE.findall(block)
+            framing = _FRAMING_NAME.findall(block)
+            if framing:
+                if any(name.lower() != "content-length" for name in framing):
+                    return None  # Transfer-Encoding, Expect, Upgrade
+                length = _content_length(headers)
+                if length < 0:
+                    return None  # not a number, or two of them
+        if length > self._max_body or self._to_aiohttp(target.partition("?")[0]):
             return None
-        return method.decode("ascii"), text_target, parts[2].decode("ascii"), headers, length
+        return method, target, version, headers, length
 
     def _hand_off(self) -> None:
         """The rest of this connection is aiohttp's (from the request not yet answered)."""
