@@ -4,10 +4,11 @@ aiohttp's request machinery (its Request and Response objects, the router, the w
 about 190 µs of CPU a request on the bench machine, more than the gateway and the route's
 event together, and lamina api's loop serves every client and every environment on one core.
 This protocol reads the common request (a request line, headers, a Content-Length body) itself
-and writes the answer in one send. Anything else is handed to aiohttp on the same connection,
-before a byte of it is answered: WebSocket upgrades and the @connections routes (`to_aiohttp`),
-chunked or `Expect: 100-continue` request bodies, a body over aiohttp's limit (its 413), and
-whatever looks malformed (its 400). A connection handed over stays with aiohttp.
+and writes the answer in one send; it also serves the WebSocket APIs' HTTPS listener, where
+handlers' @connections calls arrive. Anything else is handed to aiohttp on the same connection,
+before a byte of it is answered: WebSocket upgrades and sockets (`to_aiohttp`), chunked or
+`Expect: 100-continue` request bodies, a body over aiohttp's limit (its 413), and whatever looks
+malformed (its 400). A connection handed over stays with aiohttp.
 
 The answer's framing is this layer's: the function's own Content-Length, Transfer-Encoding and
 Connection headers are replaced (a wrong Content-Length would hang the client), as API Gateway

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lamina.gateway.request_parts import grouped, query_pairs, request_time
@@ -33,8 +34,12 @@ class WebSocketApi:
     def api_id(self) -> str:
         return api_id_for(self.logical_id)
 
+    @cached_property
+    def _functions(self) -> dict[str, str]:
+        return dict(self.routes)
+
     def function_for(self, route_key: str) -> str | None:
-        return dict(self.routes).get(route_key)
+        return self._functions.get(route_key)
 
     def select_route(self, body: str) -> str:
         """The route key a message selects (`$request.body.<path>`), else `$default`."""
@@ -47,7 +52,7 @@ class WebSocketApi:
                 value = None
             for part in expression[len(prefix) :].split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-            if isinstance(value, str) and value in dict(self.routes):
+            if isinstance(value, str) and value in self._functions:
                 return value
         return "$default"
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 from aiohttp import WSMsgType, web
 
 from lamina.gateway.http_types import HttpRequest, HttpResponse
@@ -66,7 +67,7 @@ class WebSocketGateway:
         if function is None:
             return None
         started = time.perf_counter()
-        result = await self._invoke(function, json.dumps(event).encode(), new_request_id())
+        result = await self._invoke(function, orjson.dumps(event), new_request_id())
         if result.logs:
             self.report(result.logs.rstrip("\n"))
         elapsed = (time.perf_counter() - started) * 1000
@@ -86,7 +87,9 @@ class WebSocketGateway:
                 peer[0] if peer else "127.0.0.1",
                 request.headers.get("User-Agent", ""),
             )
-            headers = [(k, v) for k, v in request.headers.items()]
+            headers = [
+                (str(k), v) for k, v in request.headers.items()
+            ]  # istr keys: orjson takes str
             connect = websocket_event(
                 connection, "$connect", "CONNECT", headers=headers, query=request.query_string
             )
