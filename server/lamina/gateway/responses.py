@@ -141,7 +141,8 @@ def _structured(result: dict[str, Any], allowed: frozenset[str], decode: bool) -
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list):
         raise BadResult("cookies must be a list of strings")
-    headers.extend(("Set-Cookie", _header_text(c, "cookies")) for c in cookies)
+    if cookies:
+        headers.extend(("Set-Cookie", _header_text(c, "cookies")) for c in cookies)
     if not typed:
         headers.insert(0, ("Content-Type", JSON))
     return HttpResponse(_status(result.get("statusCode")), headers, _body(result, decode))
