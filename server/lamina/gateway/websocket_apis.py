@@ -6,8 +6,8 @@ their functions: CONNECT, MESSAGE and DISCONNECT, with `requestContext.connectio
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +16,7 @@ from typing import Any
 from lamina.gateway.request_parts import grouped, query_pairs, request_time
 from lamina.gateway.routes import api_id_for
 from lamina.gateway.template_auth import function_in_uri
+from lamina.runtime.invocation import new_request_id
 
 V2 = "AWS::ApiGatewayV2::"
 
@@ -133,7 +134,7 @@ class Connection:
 
 
 def new_connection_id() -> str:
-    return uuid.uuid4().hex[:12] + "="  # AWS's ids are 12 base64 characters ending in =
+    return os.urandom(6).hex() + "="  # AWS's ids are 12 base64 characters ending in =
 
 
 def websocket_event(
@@ -147,7 +148,7 @@ def websocket_event(
     account_id: str = "",
 ) -> dict[str, Any]:
     now = int(time.time() * 1000)
-    request_id = str(uuid.uuid4())
+    request_id = new_request_id()
     context: dict[str, Any] = {
         "routeKey": route_key,
         "eventType": event_type,
@@ -165,7 +166,7 @@ def websocket_event(
     }
     event: dict[str, Any] = {}
     if event_type == "MESSAGE":
-        context["messageId"] = uuid.uuid4().hex[:12] + "="
+        context["messageId"] = os.urandom(6).hex() + "="
     if event_type == "DISCONNECT":
         context["disconnectStatusCode"] = 1005
         context["disconnectReason"] = ""
