@@ -31,8 +31,8 @@ class WebSocketApi:
     # function's answer goes back to the client.
     two_way: frozenset[str] = frozenset()
 
-    @property
-    def api_id(self) -> str:
+    @cached_property
+    def api_id(self) -> str:  # a hash: made once, not for every message's event
         return api_id_for(self.logical_id)
 
     @cached_property
