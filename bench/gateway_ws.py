@@ -10,7 +10,8 @@ real handlers are: its boto3 `apigatewaymanagementapi` client is made once, at i
 endpoint from AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI (lamina api sets it to its local HTTPS
 listener, which AWS_CA_BUNDLE makes trusted; for serverless-offline the serverless.yml sets it to
 its plain-HTTP `@connections` API). Each function's own Duration (from the servers' logs) is
-printed beside the round trip: the part that is boto3 in the handler.
+printed beside the round trip: the part that is boto3 in the handler; and the server process's
+own CPU per message (without its functions' processes).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import NPM_DIR, free_port, install_peer, percentile
+from gateway import NPM_DIR, cpu_seconds, free_port, install_peer, percentile
 
 WARM_UP = 20  # messages before the measured ones (connections warm)
 
@@ -90,8 +91,10 @@ functions:
 
 def round_trips(
     command: list[str], cwd: Path, url: str, env: dict[str, str], count: int, log: Path
-) -> list[float]:
-    """Seconds per message → handler → PostToConnection → client, after WARM_UP messages."""
+) -> tuple[list[float], float]:
+    """Seconds per message → handler → PostToConnection → client, after WARM_UP messages, and
+    the server process's own CPU seconds per message (its functions' processes not counted:
+    lamina api's share is the message, the event, and the @connections call it answers)."""
     import aiohttp
 
     with open(log, "wb") as out:
@@ -100,7 +103,7 @@ def round_trips(
             start_new_session=True,
         )  # fmt: skip
 
-        async def run() -> list[float]:
+        async def run() -> tuple[list[float], float]:
             async with aiohttp.ClientSession() as session:
                 deadline = time.monotonic() + 90
                 while True:
@@ -112,7 +115,10 @@ def round_trips(
                             raise RuntimeError(f"{command[0]}: no WebSocket at {url}") from None
                         await asyncio.sleep(0.05)
                 times = []
+                cpu = 0.0
                 for i in range(count + WARM_UP):
+                    if i == WARM_UP:
+                        cpu = cpu_seconds([proc.pid])
                     t0 = time.perf_counter()
                     await socket.send_str(f'{{"n": {i}}}')
                     message = await asyncio.wait_for(socket.receive(), timeout=30)
@@ -120,8 +126,9 @@ def round_trips(
                         raise RuntimeError(f"unexpected frame {message}")
                     if i >= WARM_UP:
                         times.append(time.perf_counter() - t0)
+                cpu = (cpu_seconds([proc.pid]) - cpu) / count
                 await socket.close()
-                return times
+                return times, cpu
 
         try:
             return asyncio.run(run())
@@ -142,7 +149,8 @@ def handler_durations(log: Path) -> list[float]:
 def measure(
     work: Path, env: dict[str, str], count: int, rounds: int, peer_js: Path | None
 ) -> tuple[dict[str, dict[str, list[float]]], list[str]]:
-    """{server: {ws_p50_ms, ws_handler_ms: [per round]}} and what could not be measured."""
+    """{server: {ws_p50_ms, ws_handler_ms, server_cpu_us: [per round]}} and what could not be
+    measured."""
     app = work / "ws"
     app.mkdir()
     (app / "ws.py").write_text(WS_HANDLER)
@@ -171,12 +179,14 @@ def measure(
                            str(free_port()), "--lambdaPort", str(free_port())]  # fmt: skip
             log = work / f"ws-{name}-{round_no}.log"
             try:
-                trips = round_trips(command, app, f"ws://127.0.0.1:{port}{stage}", env, count, log)
+                url = f"ws://127.0.0.1:{port}{stage}"
+                trips, cpu = round_trips(command, app, url, env, count, log)
             except (RuntimeError, OSError, TimeoutError) as e:
                 failures.append(f"websocket {name}: {e} (log: {log})")
                 continue
             stats = results.setdefault(name, {})
             stats.setdefault("ws_p50_ms", []).append(percentile(trips, 0.5) * 1000)
+            stats.setdefault("server_cpu_us", []).append(cpu * 1e6)
             durations = handler_durations(log)
             if durations:
                 stats.setdefault("ws_handler_ms", []).append(statistics.median(durations))
@@ -208,7 +218,8 @@ def main() -> int:
         rounds = ", ".join(f"{v:.2f}" for v in stats["ws_p50_ms"])
         handler = stats.get("ws_handler_ms")
         own = f"; the handler's own Duration {statistics.median(handler):.2f} ms" if handler else ""
-        print(f"  {name:20} p50 {p50:.2f} ms (rounds: {rounds}){own}")
+        cpu = statistics.median(stats["server_cpu_us"])
+        print(f"  {name:20} p50 {p50:.2f} ms (rounds: {rounds}){own}; server CPU {cpu:.0f} µs")
     if "lamina" in results and "serverless-offline" in results:
         mine = statistics.median(results["lamina"]["ws_p50_ms"])
         theirs = statistics.median(results["serverless-offline"]["ws_p50_ms"])

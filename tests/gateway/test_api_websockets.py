@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +96,39 @@ async def test_connect_can_refuse_and_the_management_api_answers(chat: ApiProces
         assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         with pytest.raises(client.exceptions.GoneException):
             await asyncio.to_thread(client.get_connection, ConnectionId="nobody000000=")
+
+
+async def test_the_https_listener_answers_the_management_api_itself(chat: ApiProcess) -> None:
+    """The listener handlers reach through `https://{domainName}`: boto3 trusting the local
+    CA, a percent-encoded connection id, 410 for a gone one, 405 for another method."""
+    found = re.search(r"@connections at (https://127\.0\.0\.1:\d+)/Prod", "\n".join(chat.banner))
+    assert found, chat.banner
+    endpoint = found.group(1)
+    ca = chat.root / ".lamina" / "state" / "tls" / "lamina-local-ca.pem"
+    known = chat.root.parent / "connections.json"
+    before = set(json.loads(known.read_text())) if known.exists() else set()
+    async with aiohttp.ClientSession() as session:
+        dave = await session.ws_connect(socket_url(chat))
+        await dave.send_str(json.dumps({"action": "sendmessage", "data": "hey"}))
+        assert await receive(dave) == "hey"
+        (dave_id,) = set(json.loads(known.read_text())) - before
+        client = boto3.client(
+            "apigatewaymanagementapi",
+            endpoint_url=endpoint + "/Prod",
+            region_name="us-east-1",
+            verify=str(ca),
+            **{k.lower(): v for k, v in DUMMY_CREDENTIALS.items()},
+        )
+        # The id ends in '=', which botocore sends as %3D.
+        await asyncio.to_thread(client.post_to_connection, ConnectionId=dave_id, Data=b"x")
+        assert await receive(dave) == "x"
+        got = await asyncio.to_thread(client.get_connection, ConnectionId=dave_id)
+        assert got["Identity"]["SourceIp"] == "127.0.0.1"
+        with pytest.raises(client.exceptions.GoneException):
+            await asyncio.to_thread(
+                client.post_to_connection, ConnectionId="gone00000000=", Data=b"x"
+            )
+        tls = ssl.create_default_context(cafile=str(ca))
+        async with session.put(f"{endpoint}/Prod/@connections/{dave_id}", ssl=tls) as put:
+            assert put.status == 405 and put.headers["Allow"] == "DELETE,GET,POST"
+        await dave.close()

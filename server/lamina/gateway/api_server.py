@@ -16,7 +16,7 @@ from aiohttp import web
 from lamina.gateway.front import Gateway, RequestRecord
 from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
-from lamina.gateway.http_server import CLIENT_MAX_SIZE, create_app
+from lamina.gateway.http_server import CLIENT_MAX_SIZE, Handler, create_app
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.local_tls import ensure_certificates, server_context
 from lamina.gateway.plain_http import PlainListener, listen_plain
@@ -119,6 +119,7 @@ class ApiServer:
         )
         self._runner: web.AppRunner | None = None
         self._plain: PlainListener | None = None
+        self._tls: PlainListener | None = None  # WebSocket APIs' HTTPS listener
         self.port = options.port
         self.tls_port: int | None = None
         # (template path, its reader): routes are read again when the template changes.
@@ -166,17 +167,21 @@ class ApiServer:
         return f"http://{self.options.host}:{self.port}"
 
     async def start(self) -> None:
-        handle = self._reloading if self.reload_template is not None else self.gateway.handle
+        handle: Handler = (
+            self._reloading if self.reload_template is not None else self.gateway.handle
+        )
+        if self.websocket_apis:  # @connections calls are answered before the routes
+            handle = self.websockets.in_front_of(handle)
         app = create_app(handle, self.websockets.routes() if self.websocket_apis else None)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
+        assert runner.server is not None
         try:
             # TLS first: a WebSocket client must not connect before domainName is known.
             if self.websocket_apis:
-                await self._start_tls(runner)
+                await self._start_tls(handle, runner.server)
             # Plain requests skip aiohttp's request machinery (plain_http.py); WebSocket
-            # connections and @connections calls go to the app's own routes.
-            assert runner.server is not None
+            # connections go to the app's own routes.
             self._plain = await listen_plain(
                 handle,
                 runner.server,
@@ -186,6 +191,9 @@ class ApiServer:
                 CLIENT_MAX_SIZE,
             )
         except OSError:
+            if self._tls is not None:
+                await self._tls.close()
+                self._tls = None
             await runner.cleanup()
             raise
         self._runner = runner
@@ -193,26 +201,34 @@ class ApiServer:
         if self.options.warm:
             await self.runner.warm()
 
-    async def _start_tls(self, runner: web.AppRunner) -> None:
+    async def _start_tls(self, handle: Handler, server: web.Server) -> None:
         """The HTTPS listener that `https://{domainName}/{stage}` (a WebSocket event's) reaches,
-        with a local CA the functions trust through AWS_CA_BUNDLE."""
+        with a local CA the functions trust through AWS_CA_BUNDLE. It is the plain HTTP layer
+        too: a handler's PostToConnection is answered without aiohttp's request machinery."""
         folder = self.options.tls_dir or Path(tempfile.mkdtemp(prefix="lamina-tls-"))
         ca, cert, key = await asyncio.to_thread(ensure_certificates, folder)
         wanted = self.options.tls_port
         if wanted is None:
             port = self.options.port
             wanted = port + 443 if port and port + 443 <= 65535 else 0
+        context = server_context(cert, key)
         for port in dict.fromkeys((wanted, 0)):
-            site = web.TCPSite(
-                runner, self.options.host, port, ssl_context=server_context(cert, key)
-            )
             try:
-                await site.start()
+                self._tls = await listen_plain(
+                    handle,
+                    server,
+                    self.websockets.serves,
+                    self.options.host,
+                    port,
+                    CLIENT_MAX_SIZE,
+                    ssl=context,
+                )
                 break
             except OSError:
                 if port == 0 or self.options.tls_port is not None:
                     raise
-        self.tls_port = runner.addresses[0][1] if runner.addresses else wanted
+        assert self._tls is not None
+        self.tls_port = self._tls.port
         domain = f"127.0.0.1:{self.tls_port}"
         self.websockets.domain_name = domain
         extra = {
@@ -228,9 +244,10 @@ class ApiServer:
 
     async def stop(self) -> None:
         await self.websockets.close()
-        if self._plain is not None:
-            await self._plain.close()
-            self._plain = None
+        for listener in (self._plain, self._tls):
+            if listener is not None:
+                await listener.close()
+        self._plain = self._tls = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

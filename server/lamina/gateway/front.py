@@ -163,7 +163,11 @@ class Gateway:
         record = RequestRecord(request.method, request.path, 0, None, 0.0)
         url = split_function_url(request) if self.function_urls is not None else None
         match = None if url is not None else self.table.match(request.method, request.path)
-        preflight = self._preflight(request, match) if url is None else None
+        preflight = (
+            self._preflight(request, match)
+            if url is None and request.method == "OPTIONS"  # only OPTIONS can be one
+            else None
+        )
         # Which kind answers: HTTP APIs name their request id apigw-requestid.
         kind = ApiKind.FUNCTION_URL
         if preflight is not None:

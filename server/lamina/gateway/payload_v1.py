@@ -9,6 +9,7 @@ CloudFront); absent parts are null. REST's `requestContext.path` starts with the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lamina.gateway.http_types import HttpRequest
@@ -21,7 +22,7 @@ from lamina.gateway.request_parts import (
     query_pairs,
     request_time,
 )
-from lamina.gateway.routes import ApiKind, RouteMatch
+from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteMatch
 
 _DROPPED = frozenset({"content-length", "connection"})
 _TITLE_CASED = frozenset({"authorization", "user-agent"})
@@ -43,21 +44,86 @@ def event_headers(request: HttpRequest, lower: bool) -> tuple[dict[str, str], di
     return single, multi
 
 
+_IDENTITY: dict[str, Any] = {
+    "accessKey": None,
+    "accountId": None,
+    "caller": None,
+    "cognitoAuthenticationProvider": None,
+    "cognitoAuthenticationType": None,
+    "cognitoIdentityId": None,
+    "cognitoIdentityPoolId": None,
+    "principalOrgId": None,
+    "sourceIp": None,
+    "user": None,
+    "userAgent": None,
+    "userArn": None,
+}
+
+
 def identity(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "accessKey": None,
-        "accountId": None,
-        "caller": None,
-        "cognitoAuthenticationProvider": None,
-        "cognitoAuthenticationType": None,
-        "cognitoIdentityId": None,
-        "cognitoIdentityPoolId": None,
-        "principalOrgId": None,
-        "sourceIp": request.source_ip,
-        "user": None,
-        "userAgent": request.header("user-agent") or "",
-        "userArn": None,
-    }
+    found = _IDENTITY.copy()  # a copy keeps the keys' order; two are the request's
+    found["sourceIp"] = request.source_ip
+    found["userAgent"] = request.header("user-agent") or ""
+    return found
+
+
+@dataclass(frozen=True)
+class _RouteParts:
+    """What every event of one route shares, made at the route's first request: the event and
+    its requestContext with their keys in order, the request's own values still to be set."""
+
+    rest: bool
+    stage_path: str  # requestContext.path's prefix: "/Prod" on REST APIs
+    event: dict[str, Any]
+    context: dict[str, Any]
+
+
+# The keys in the order API Gateway sends them (recorded events).
+_CONTEXT_KEYS = (
+    "accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod",
+    "identity", "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "resourceId",
+    "resourcePath", "stage",
+)  # fmt: skip
+_EVENT_KEYS = (
+    "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+    "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext",
+    "body", "isBase64Encoded",
+)  # fmt: skip
+
+# id(route) -> (route, its parts): the route is kept with them, so its id is not reused while
+# they are; template reloads make new routes, so the dict is emptied when it grows large.
+_PARTS: dict[int, tuple[Route, _RouteParts]] = {}
+_MAX_PARTS = 4096
+
+
+def _route_parts(route: Route, account_id: str) -> _RouteParts:
+    kept = _PARTS.get(id(route))
+    if kept is not None and kept[0] is route and kept[1].context["accountId"] == account_id:
+        return kept[1]
+    api = route.api
+    rest = api.kind is ApiKind.REST
+    resource = route.path if route.path != DEFAULT_ROUTE else None  # $default: the path's own
+    context: dict[str, Any] = dict.fromkeys(_CONTEXT_KEYS)
+    context.update(
+        accountId=account_id,
+        apiId=api.api_id,
+        resourceId=api.api_id[:6] if rest else None,
+        resourcePath=resource,
+        stage=api.stage,
+    )
+    if rest:
+        context["deploymentId"] = api.api_id[::-1][:6]
+    else:
+        context["authorizer"] = None  # a fresh {"claims": None, "scopes": None} each event
+    event: dict[str, Any] = {} if rest else {"version": "1.0"}
+    event.update(dict.fromkeys(_EVENT_KEYS))
+    event["resource"] = resource
+    event["isBase64Encoded"] = False  # and "body" None: a request without one
+    parts = _RouteParts(rest, f"/{api.stage}" if rest else "", event, context)
+    if len(_PARTS) >= _MAX_PARTS:
+        _PARTS.clear()
+    _PARTS[id(route)] = (route, parts)
+    return parts
 
 
 def v1_event(
@@ -69,57 +135,46 @@ def v1_event(
     account_id: str,
 ) -> dict[str, Any]:
     route = match.route
-    api = route.api
-    rest = api.kind is ApiKind.REST
+    parts = _route_parts(route, account_id)
+    rest = parts.rest
     path = "/" + request.path.lstrip("/")
     headers, multi_headers = event_headers(request, lower=not rest)
-    pairs = query_pairs(request.query)
-    multi_query = grouped(pairs)
-    body, encoded = None, False
+    host = request.host
+    context = parts.context.copy()  # copies keep the keys' order: the same JSON as before
+    context["domainName"] = host
+    context["domainPrefix"] = host.split(".", 1)[0]
+    context["extendedRequestId"] = request_id
+    context["httpMethod"] = request.method
+    context["identity"] = identity(request)
+    context["path"] = parts.stage_path + path
+    context["protocol"] = request.protocol
+    context["requestId"] = request_id
+    context["requestTime"] = request_time(epoch_ms)
+    context["requestTimeEpoch"] = epoch_ms
+    if context["resourcePath"] is None:
+        context["resourcePath"] = path
+    if not rest:
+        context["authorizer"] = {"claims": None, "scopes": None}
+    event = parts.event.copy()
+    if event["resource"] is None:
+        event["resource"] = path
+    event["path"] = path
+    event["httpMethod"] = request.method
+    event["headers"] = headers or None
+    event["multiValueHeaders"] = multi_headers or None
+    if request.query:
+        multi_query = grouped(query_pairs(request.query))
+        if multi_query:
+            event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
+            event["multiValueQueryStringParameters"] = multi_query
+    event["pathParameters"] = match.path_parameters or None
+    event["stageVariables"] = dict(route.api.stage_variables) or None
+    event["requestContext"] = context
     if request.body:  # the media type matters only for a body
         kind = media_type(request)
         if rest:
-            binary = matches_media_type(kind, api.binary_media_types)
+            binary = matches_media_type(kind, route.api.binary_media_types)
         else:
             binary = not is_text_media_type(kind)
-        body, encoded = body_field(request.body, binary)
-    resource = route.path if route.path != "$default" else path
-    host = request.host
-    context: dict[str, Any] = {
-        "accountId": account_id,
-        "apiId": api.api_id,
-        "domainName": host,
-        "domainPrefix": host.split(".", 1)[0],
-        "extendedRequestId": request_id,
-        "httpMethod": request.method,
-        "identity": identity(request),
-        "path": f"/{api.stage}{path}" if rest else path,
-        "protocol": request.protocol,
-        "requestId": request_id,
-        "requestTime": request_time(epoch_ms),
-        "requestTimeEpoch": epoch_ms,
-        "resourceId": api.api_id[:6] if rest else None,
-        "resourcePath": resource,
-        "stage": api.stage,
-    }
-    if rest:
-        context["deploymentId"] = api.api_id[::-1][:6]
-    else:
-        context["authorizer"] = {"claims": None, "scopes": None}
-    event: dict[str, Any] = {
-        "resource": resource,
-        "path": path,
-        "httpMethod": request.method,
-        "headers": headers or None,
-        "multiValueHeaders": multi_headers or None,
-        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-        "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": match.path_parameters or None,
-        "stageVariables": dict(api.stage_variables) or None,
-        "requestContext": context,
-        "body": body,
-        "isBase64Encoded": encoded,
-    }
-    if not rest:
-        event = {"version": "1.0", **event}
+        event["body"], event["isBase64Encoded"] = body_field(request.body, binary)
     return event

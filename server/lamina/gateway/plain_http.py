@@ -4,10 +4,11 @@ aiohttp's request machinery (its Request and Response objects, the router, the w
 about 190 µs of CPU a request on the bench machine, more than the gateway and the route's
 event together, and lamina api's loop serves every client and every environment on one core.
 This protocol reads the common request (a request line, headers, a Content-Length body) itself
-and writes the answer in one send. Anything else is handed to aiohttp on the same connection,
-before a byte of it is answered: WebSocket upgrades and the @connections routes (`to_aiohttp`),
-chunked or `Expect: 100-continue` request bodies, a body over aiohttp's limit (its 413), and
-whatever looks malformed (its 400). A connection handed over stays with aiohttp.
+and writes the answer in one send; it also serves the WebSocket APIs' HTTPS listener, where
+handlers' @connections calls arrive. Anything else is handed to aiohttp on the same connection,
+before a byte of it is answered: WebSocket upgrades and sockets (`to_aiohttp`), chunked or
+`Expect: 100-continue` request bodies, a body over aiohttp's limit (its 413), and whatever looks
+malformed (its 400). A connection handed over stays with aiohttp.
 
 The answer's framing is this layer's: the function's own Content-Length, Transfer-Encoding and
 Connection headers are replaced (a wrong Content-Length would hang the client), as API Gateway
@@ -19,10 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from http import HTTPStatus
+from ssl import SSLContext
 
 from aiohttp import web
 
@@ -36,8 +39,15 @@ MAX_HEAD_BYTES = 64 * 1024  # beyond: aiohttp's answer (431/400)
 KEEP_ALIVE_S = 75.0  # an idle kept connection is closed after this long (aiohttp's default)
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
-# Request headers that this layer leaves to aiohttp.
-_HAND_OFF = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
+# A head's header lines (each ended by CRLF here), a name and its value without the blanks
+# around it; and the names that frame a body or change the protocol (all but Content-Length are
+# left to aiohttp).
+_TOKEN = r"[-!#$%&'*+.^_`|~0-9A-Za-z]+"
+_HEADER_BLOCK = re.compile(rf"(?:{_TOKEN}:[^\r\n]*\r\n)*")
+_HEADER_LINE = re.compile(rf"({_TOKEN}):[ \t]*([^\r\n]*?)[ \t]*\r\n")
+_FRAMING_NAME = re.compile(
+    r"^(content-length|transfer-encoding|expect|upgrade):", re.IGNORECASE | re.MULTILINE
+)
 _NO_BODY = frozenset({204, 304})
 
 _date: tuple[int, str] = (0, "")
@@ -50,6 +60,14 @@ def http_date() -> str:
     if _date[0] != now:
         _date = (now, formatdate(now, usegmt=True))
     return _date[1]
+
+
+def _content_length(headers: list[tuple[str, str]]) -> int:
+    """The one Content-Length's value; -1 when it is not a number or given twice."""
+    values = [value for name, value in headers if name.lower() == "content-length"]
+    if len(values) != 1 or not values[0].isdigit() or not values[0].isascii():
+        return -1
+    return int(values[0])
 
 
 def response_bytes(answer: HttpResponse, version: str, head_only: bool, streamed: bool) -> bytes:
@@ -103,7 +121,12 @@ class PlainHttp(asyncio.Protocol):
         self._closed = False
         self._peer = "127.0.0.1"
         self._drained: asyncio.Future[None] | None = None
+        # The keep-alive timer: one a connection, moved on only when it fires (not re-made for
+        # every request), and `_waiting_since`, when the wait for the client began (None: a
+        # request is being answered, or the client just sent something).
         self._idle: asyncio.TimerHandle | None = None
+        self._waiting_since: float | None = None
+        self._loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------
@@ -125,9 +148,7 @@ class PlainHttp(asyncio.Protocol):
             self._drained.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
+        self._waiting_since = None
         self._buffer += data
         if not self._busy:
             self._next()
@@ -151,8 +172,20 @@ class PlainHttp(asyncio.Protocol):
     def _wait_idle(self) -> None:
         """Close the connection if the client sends nothing for KEEP_ALIVE_S (idle between
         requests, or stalled in one)."""
+        self._waiting_since = self._loop.time()
         if self._idle is None:
-            self._idle = asyncio.get_running_loop().call_later(KEEP_ALIVE_S, self.close)
+            self._idle = self._loop.call_later(KEEP_ALIVE_S, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle = None
+        since = self._waiting_since
+        if since is None:
+            return  # answering, or just heard from: the next wait arms the timer again
+        left = since + KEEP_ALIVE_S - self._loop.time()
+        if left <= 0:
+            self.close()
+        else:
+            self._idle = self._loop.call_later(left, self._idle_check)
 
     # --- requests --------------------------------------------------------------------------
 
@@ -179,36 +212,36 @@ class PlainHttp(asyncio.Protocol):
         path, _, query = target.partition("?")
         request = HttpRequest(method, path, query, headers, body, self._peer, version)
         self._busy = True
-        asyncio.ensure_future(self._answer(request))
+        self._loop.create_task(self._answer(request))
 
     def _parse(self, head: bytes) -> tuple[str, str, str, list[tuple[str, str]], int] | None:
         """(method, target, version, headers, body length), or None for aiohttp to answer."""
-        lines = head.split(b"\r\n")
-        parts = lines[0].split(b" ")
-        if len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+        text = head.decode("latin-1")
+        request_line, _, block = text.partition("\r\n")
+        parts = request_line.split(" ")
+        if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
             return None
-        method, target = parts[0], parts[1]
-        if not method.isalpha() or not method.isupper() or not target.startswith(b"/"):
+        method, target, version = parts
+        if not method.isalpha() or not method.isupper() or not target.startswith("/"):
             return None
         headers: list[tuple[str, str]] = []
         length = 0
-        for line in lines[1:]:
-            name, colon, value = line.partition(b":")
-            if not colon or not name or b" " in name or b"\t" in name:
-                return None  # malformed, or obsolete line folding (a line starting blank)
-            lower = name.lower()
-            if lower in _HAND_OFF:
+        if block:
+            block += "\r\n"
+            # malformed lines, obsolete line folding (a line starting blank), a bare CR or LF:
+            if _HEADER_BLOCK.fullmatch(block) is None:
                 return None
-            value = value.strip(b" \t")
-            if lower == b"content-length":
-                if not value.isdigit() or length:
-                    return None  # not a number, or a second one
-                length = int(value)
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
-        text_target = target.decode("latin-1")
-        if length > self._max_body or self._to_aiohttp(text_target.partition("?")[0]):
+            headers = _HEADER_LINE.findall(block)
+            framing = _FRAMING_NAME.findall(block)
+            if framing:
+                if any(name.lower() != "content-length" for name in framing):
+                    return None  # Transfer-Encoding, Expect, Upgrade
+                length = _content_length(headers)
+                if length < 0:
+                    return None  # not a number, or two of them
+        if length > self._max_body or self._to_aiohttp(target.partition("?")[0]):
             return None
-        return method.decode("ascii"), text_target, parts[2].decode("ascii"), headers, length
+        return method, target, version, headers, length
 
     def _hand_off(self) -> None:
         """The rest of this connection is aiohttp's (from the request not yet answered)."""
@@ -311,13 +344,16 @@ async def listen_plain(
     host: str,
     port: int,
     max_body: int,
+    ssl: SSLContext | None = None,
 ) -> PlainListener:
-    """Listen on host:port; `to_aiohttp(path)` names the paths aiohttp's own routes serve."""
+    """Listen on host:port (with TLS given `ssl`); `to_aiohttp(path)` names the paths aiohttp's
+    own routes serve."""
     connections: set[PlainHttp] = set()
     server = await asyncio.get_running_loop().create_server(
         lambda: PlainHttp(handle, aiohttp_server, to_aiohttp, max_body, connections),
         host,
         port,
         reuse_address=True,
+        ssl=ssl,
     )
     return PlainListener(server, connections)

@@ -76,6 +76,10 @@ def _merged_headers(result: dict[str, Any]) -> tuple[list[tuple[str, str]], bool
         raise BadResult(f"headers must be an object, not {type(single).__name__}")
     if not isinstance(multi, dict):
         raise BadResult(f"multiValueHeaders must be an object, not {type(multi).__name__}")
+    if not multi:
+        plain = _plain_headers(single)
+        if plain is not None:
+            return plain
     merged: dict[str, tuple[str, list[str]]] = {}  # lower name -> (name as given, values)
     for name, values in multi.items():
         if not isinstance(values, list):
@@ -101,6 +105,20 @@ def _merged_headers(result: dict[str, Any]) -> tuple[list[tuple[str, str]], bool
     return out, "content-type" in merged and bool(merged["content-type"][1])
 
 
+def _plain_headers(single: dict[str, Any]) -> tuple[list[tuple[str, str]], bool] | None:
+    """The common answer's headers as they are: string values, no name given twice (in any
+    case); None for anything else, which `_merged_headers` merges."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, value in single.items():
+        key = name.lower()
+        if type(value) is not str or key in seen:
+            return None
+        seen.add(key)
+        out.append((name, value))
+    return out, "content-type" in seen
+
+
 def _body(result: dict[str, Any], decode: bool) -> bytes:
     body = result.get("body")
     if body is None:
@@ -123,7 +141,8 @@ def _structured(result: dict[str, Any], allowed: frozenset[str], decode: bool) -
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list):
         raise BadResult("cookies must be a list of strings")
-    headers.extend(("Set-Cookie", _header_text(c, "cookies")) for c in cookies)
+    if cookies:
+        headers.extend(("Set-Cookie", _header_text(c, "cookies")) for c in cookies)
     if not typed:
         headers.insert(0, ("Content-Type", JSON))
     return HttpResponse(_status(result.get("statusCode")), headers, _body(result, decode))

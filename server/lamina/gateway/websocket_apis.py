@@ -6,15 +6,17 @@ their functions: CONNECT, MESSAGE and DISCONNECT, with `requestContext.connectio
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lamina.gateway.request_parts import grouped, query_pairs, request_time
 from lamina.gateway.routes import api_id_for
 from lamina.gateway.template_auth import function_in_uri
+from lamina.runtime.invocation import new_request_id
 
 V2 = "AWS::ApiGatewayV2::"
 
@@ -29,12 +31,16 @@ class WebSocketApi:
     # function's answer goes back to the client.
     two_way: frozenset[str] = frozenset()
 
-    @property
-    def api_id(self) -> str:
+    @cached_property
+    def api_id(self) -> str:  # a hash: made once, not for every message's event
         return api_id_for(self.logical_id)
 
+    @cached_property
+    def _functions(self) -> dict[str, str]:
+        return dict(self.routes)
+
     def function_for(self, route_key: str) -> str | None:
-        return dict(self.routes).get(route_key)
+        return self._functions.get(route_key)
 
     def select_route(self, body: str) -> str:
         """The route key a message selects (`$request.body.<path>`), else `$default`."""
@@ -47,7 +53,7 @@ class WebSocketApi:
                 value = None
             for part in expression[len(prefix) :].split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-            if isinstance(value, str) and value in dict(self.routes):
+            if isinstance(value, str) and value in self._functions:
                 return value
         return "$default"
 
@@ -128,7 +134,7 @@ class Connection:
 
 
 def new_connection_id() -> str:
-    return uuid.uuid4().hex[:12] + "="  # AWS's ids are 12 base64 characters ending in =
+    return os.urandom(6).hex() + "="  # AWS's ids are 12 base64 characters ending in =
 
 
 def websocket_event(
@@ -142,7 +148,7 @@ def websocket_event(
     account_id: str = "",
 ) -> dict[str, Any]:
     now = int(time.time() * 1000)
-    request_id = str(uuid.uuid4())
+    request_id = new_request_id()
     context: dict[str, Any] = {
         "routeKey": route_key,
         "eventType": event_type,
@@ -160,7 +166,7 @@ def websocket_event(
     }
     event: dict[str, Any] = {}
     if event_type == "MESSAGE":
-        context["messageId"] = uuid.uuid4().hex[:12] + "="
+        context["messageId"] = os.urandom(6).hex() + "="
     if event_type == "DISCONNECT":
         context["disconnectStatusCode"] = 1005
         context["disconnectReason"] = ""

@@ -1,7 +1,8 @@
-"""WebSocket APIs on aiohttp: the connection at `ws://host:port/<stage>`, each frame to its
-route's function, and the `@connections` management API (PostToConnection, GetConnection,
+"""WebSocket APIs: the connection at `ws://host:port/<stage>` (aiohttp's WebSocket), each frame
+to its route's function, and the `@connections` management API (PostToConnection, GetConnection,
 DeleteConnection) at `/<stage>/@connections/<id>` (and `/@connections/<id>`, for SDK clients
-given only the endpoint). The events come from websocket_apis."""
+given only the endpoint), answered through the plain HTTP layer (`in_front_of`). The events come
+from websocket_apis."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import unquote
 
+import orjson
 from aiohttp import WSMsgType, web
 
+from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.websocket_apis import (
     Connection,
     WebSocketApi,
@@ -25,16 +29,16 @@ from lamina.runtime.invocation import InvocationResult, new_request_id
 log = logging.getLogger("lamina.gateway")
 
 Invoke = Callable[[str, bytes, str], Awaitable[InvocationResult]]
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 
 def _iso(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _gone() -> web.Response:
-    return web.json_response(
-        {"message": None}, status=410, headers={"x-amzn-ErrorType": "GoneException"}
-    )
+_JSON = (("Content-Type", "application/json; charset=utf-8"),)
+_TEXT = (("Content-Type", "text/plain; charset=utf-8"),)
+GONE_BODY = b'{"message": null}'
 
 
 class WebSocketGateway:
@@ -56,26 +60,14 @@ class WebSocketGateway:
         table = []
         for api in self.apis:
             table.append(web.get(f"/{api.stage}", self._socket(api)))
-            for method in ("POST", "GET", "DELETE"):
-                table.append(web.route(method, f"/{api.stage}/@connections/{{id}}", self.manage))
-        for method in ("POST", "GET", "DELETE"):
-            table.append(web.route(method, "/@connections/{id}", self.manage))
         return table
-
-    def serves(self, path: str) -> bool:
-        """Whether `path` may be one of `routes()`' (its first segment a stage or @connections):
-        the plain HTTP layer leaves those requests to aiohttp."""
-        if not self.apis:
-            return False
-        first = path[1:].partition("/")[0]
-        return first == "@connections" or any(first == api.stage for api in self.apis)
 
     async def _call(self, connection: Connection, route_key: str, event: dict[str, Any]) -> Any:
         function = connection.api.function_for(route_key)
         if function is None:
             return None
         started = time.perf_counter()
-        result = await self._invoke(function, json.dumps(event).encode(), new_request_id())
+        result = await self._invoke(function, orjson.dumps(event), new_request_id())
         if result.logs:
             self.report(result.logs.rstrip("\n"))
         elapsed = (time.perf_counter() - started) * 1000
@@ -95,7 +87,9 @@ class WebSocketGateway:
                 peer[0] if peer else "127.0.0.1",
                 request.headers.get("User-Agent", ""),
             )
-            headers = [(k, v) for k, v in request.headers.items()]
+            headers = [
+                (str(k), v) for k, v in request.headers.items()
+            ]  # istr keys: orjson takes str
             connect = websocket_event(
                 connection, "$connect", "CONNECT", headers=headers, query=request.query_string
             )
@@ -133,29 +127,61 @@ class WebSocketGateway:
 
         return handle
 
-    async def manage(self, request: web.Request) -> web.StreamResponse:
-        """PostToConnection (POST), GetConnection (GET), DeleteConnection (DELETE)."""
-        found = self.connections.get(request.match_info["id"])
+    def connections_id(self, path: str) -> str | None:
+        """The connection id in an `@connections` path (`/<stage>/@connections/<id>` or
+        `/@connections/<id>`, percent-decoded), or None for any other path."""
+        if not self.apis:
+            return None
+        head, marker, tail = path.partition("/@connections/")
+        if not marker or not tail or "/" in tail:
+            return None
+        if head and not any(head == f"/{api.stage}" for api in self.apis):
+            return None
+        return unquote(tail)
+
+    def serves(self, path: str) -> bool:
+        """Whether `path` is a WebSocket API's socket (`/<stage>`), which aiohttp serves: the
+        plain HTTP layer hands those requests over (`@connections` calls it answers itself)."""
+        return any(path == f"/{api.stage}" for api in self.apis)
+
+    def in_front_of(self, handle: Handler) -> Handler:
+        """`handle`, with `@connections` calls answered here first."""
+
+        async def answer(request: HttpRequest) -> HttpResponse:
+            connection_id = self.connections_id(request.path)
+            if connection_id is None:
+                return await handle(request)
+            return await self.manage(connection_id, request.method, request.body)
+
+        return answer
+
+    async def manage(self, connection_id: str, method: str, data: bytes) -> HttpResponse:
+        """PostToConnection (POST), GetConnection (GET), DeleteConnection (DELETE), answered
+        from the plain HTTP layer (lamina api's loop runs them between a function's frames, so
+        aiohttp's request machinery is left out)."""
+        if method not in ("POST", "GET", "DELETE"):
+            return HttpResponse(
+                405, [("Allow", "DELETE,GET,POST"), *_TEXT], b"405: Method Not Allowed"
+            )
+        found = self.connections.get(connection_id)
         if found is None or found[1].closed:
-            return _gone()
+            return HttpResponse(410, [*_JSON, ("x-amzn-ErrorType", "GoneException")], GONE_BODY)
         connection, socket = found
-        if request.method == "POST":
-            data = await request.read()
+        if method == "POST":
             try:
                 await socket.send_str(data.decode("utf-8"))
             except UnicodeDecodeError:
                 await socket.send_bytes(data)
-            return web.Response(status=200)
-        if request.method == "DELETE":
+            return HttpResponse(200)
+        if method == "DELETE":
             await socket.close()
-            return web.Response(status=204)
-        return web.json_response(  # the wire names of botocore's model (lower camel case)
-            {
-                "connectedAt": _iso(connection.connected_at),
-                "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
-                "lastActiveAt": _iso(connection.last_active_at),
-            }
-        )
+            return HttpResponse(204)
+        body = {  # the wire names of botocore's model (lower camel case)
+            "connectedAt": _iso(connection.connected_at),
+            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+            "lastActiveAt": _iso(connection.last_active_at),
+        }
+        return HttpResponse(200, [*_JSON], json.dumps(body).encode())
 
     async def close(self) -> None:
         for _, socket in list(self.connections.values()):
