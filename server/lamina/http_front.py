@@ -1,0 +1,270 @@
+"""Hot requests answered before aiohttp sees them, on aiohttp's own listening socket.
+
+aiohttp's request, routing, middleware and response machinery costs more CPU than a warm Invoke
+or a durable checkpoint itself. A server's socket takes `FrontSite` instead of aiohttp's
+SockSite: each connection starts with a `Front`, which parses plain requests itself and offers
+each to the `FrontRoute` whose prefix its request line starts with. A route answers (at once, or
+later: a coroutine, an asyncio or a concurrent Future), or declines (None) before it has done
+anything; then, and at the first request no route's prefix matches, the connection is handed to
+aiohttp, for good, with what is buffered (it is then aiohttp's connection as any other: the
+request and what follows go there unchanged).
+
+The front takes only HTTP/1.1 requests with a Content-Length (up to the route's limit), no
+`Expect`, no `Transfer-Encoding` and no Function URL host; anything else goes to aiohttp. Its
+answers carry a Date, no Server header (aiohttp's names itself: that is how tests and benchmarks
+tell who answered), and a fresh x-amzn-RequestId unless the route gives one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import email.utils
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, cast
+
+from aiohttp import web
+
+MAX_HEAD = 16 * 1024
+Answer = tuple[int, dict[str, str], bytes]
+_REASONS = {
+    200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
+    409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests", 500: "Error",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class FrontRequest:
+    method: str
+    path: str  # raw (percent-encoded), without the query
+    query: str  # raw, without the "?"
+    headers: dict[str, str]  # names in lower case (none repeated)
+    body: bytes
+
+
+Reply = (
+    Answer
+    | Coroutine[Any, Any, Answer]
+    | asyncio.Future[Answer]
+    | concurrent.futures.Future[Answer]
+)
+# A request's answer, one to come, or None: not taken (the connection goes to aiohttp).
+Handler = Callable[[FrontRequest], "Reply | None"]
+
+
+@dataclass(frozen=True)
+class FrontRoute:
+    prefix: bytes  # the request line starts with this ("POST /2015-03-31/functions/")
+    handle: Handler
+    max_body: int
+    # What an exception from `handle` or its answer to come answers (the route's error
+    # answer; for a bug, its ServiceException, logged).
+    failed: Callable[[Exception], Answer]
+
+
+class Front(asyncio.Protocol):
+    def __init__(
+        self,
+        fallback: Callable[[], asyncio.BaseProtocol],
+        routes: tuple[FrontRoute, ...],
+        connections: set[Front],
+    ) -> None:
+        self._fallback = fallback
+        self._routes = routes
+        self._connections = connections
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._waiting = False  # an answer is to come: no further request is taken until then
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        self._connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if not self._waiting:
+            self._serve()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def _route(self, buffer: bytearray) -> FrontRoute | None:
+        for route in self._routes:
+            prefix = route.prefix
+            if buffer.startswith(prefix) or prefix.startswith(buffer):
+                return route
+        return None
+
+    def _serve(self) -> None:
+        while self._buffer and not self._waiting and self._transport is not None:
+            buffer = self._buffer
+            route = self._route(buffer)
+            if route is None:
+                self._hand_over()
+                return
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > MAX_HEAD:
+                    self._hand_over()
+                return
+            parsed = _parse_head(bytes(buffer[:end]), route.max_body)
+            if parsed is None:
+                self._hand_over()
+                return
+            request, length, close = parsed
+            if len(buffer) < end + 4 + length:
+                return
+            request.body = bytes(buffer[end + 4 : end + 4 + length])
+            try:
+                reply = route.handle(request)
+            except Exception as e:
+                reply = route.failed(e)
+            if reply is None:
+                self._hand_over()
+                return
+            del buffer[: end + 4 + length]
+            if isinstance(reply, tuple):
+                self._write(reply, close)
+            else:
+                self._wait_for(reply, route, close)
+
+    def _wait_for(self, reply: Reply, route: FrontRoute, close: bool) -> None:
+        self._waiting = True
+        if isinstance(reply, concurrent.futures.Future):
+            loop = asyncio.get_running_loop()
+            reply.add_done_callback(
+                lambda done: loop.call_soon_threadsafe(self._answered, done, route, close)
+            )
+            return
+        future = asyncio.ensure_future(cast(Awaitable[Answer], reply))
+        _pending.add(future)  # a task the loop holds only weakly
+        future.add_done_callback(lambda done: self._answered(done, route, close))
+
+    def _answered(self, done: Any, route: FrontRoute, close: bool) -> None:
+        _pending.discard(done)
+        self._waiting = False
+        try:
+            answer = done.result()
+        except asyncio.CancelledError:  # the server is stopping
+            self.close()
+            return
+        except Exception as e:
+            answer = route.failed(e)
+        self._write(answer, close)
+        self._serve()
+
+    def _write(self, answer: Answer, close: bool) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        status, headers, payload = answer
+        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
+        lines.extend(f"{name}: {value}" for name, value in headers.items())
+        if "Content-Type" not in headers and status != 204:
+            lines.append("Content-Type: application/json")
+        if status != 204:
+            lines.append(f"Content-Length: {len(payload)}")
+        if "x-amzn-RequestId" not in headers:
+            lines.append(f"x-amzn-RequestId: {uuid.uuid4()}")
+        lines.append(_date())
+        if close:
+            lines.append("Connection: close")
+        transport.write("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + payload)
+        if close:
+            transport.close()
+
+    def _hand_over(self) -> None:
+        """aiohttp takes the connection from here on, with what is buffered."""
+        transport = self._transport
+        if transport is None:
+            return
+        self._connections.discard(self)
+        self._transport = None
+        protocol = self._fallback()
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        buffer, self._buffer = bytes(self._buffer), bytearray()
+        if buffer:
+            cast(asyncio.Protocol, protocol).data_received(buffer)
+
+
+_pending: set[Any] = set()
+_clock: list[Any] = [0, ""]
+
+
+def _date() -> str:
+    now = int(time.time())
+    if now != _clock[0]:
+        _clock[0], _clock[1] = now, "Date: " + email.utils.formatdate(now, usegmt=True)
+    return cast(str, _clock[1])
+
+
+def _parse_head(raw: bytes, max_body: int) -> tuple[FrontRequest, int, bool] | None:
+    """A request head the front takes: the request (body to come), its body's length and
+    whether the client closes; None if it goes to aiohttp."""
+    lines = raw.decode("latin-1").split("\r\n")
+    method, _, rest = lines[0].partition(" ")
+    target, _, version = rest.partition(" ")
+    if version != "HTTP/1.1" or not target.startswith("/"):
+        return None
+    path, _, query = target.partition("?")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        name = name.strip().lower()
+        if not colon or name in headers:  # a repeated header: aiohttp's to word
+            return None
+        headers[name] = value.strip()
+    length = headers.get("content-length", "")
+    if (
+        not length.isdigit()
+        or int(length) > max_body
+        or "transfer-encoding" in headers
+        or "expect" in headers
+        or ".lambda-url." in headers.get("host", "")
+    ):
+        return None
+    close = headers.get("connection", "").lower() == "close"
+    return FrontRequest(method, path, query, headers, b""), int(length), close
+
+
+class FrontSite(web.SockSite):
+    """aiohttp's SockSite, with a Front on each connection."""
+
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        sock: socket.socket,
+        routes: tuple[FrontRoute, ...],
+        **kw: Any,
+    ) -> None:
+        super().__init__(runner, sock, **kw)
+        self._routes = routes
+        self._fronts: set[Front] = set()
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        server = self._runner.server
+        assert server is not None
+        fronts, routes = self._fronts, self._routes
+
+        def front() -> Front:
+            return Front(server, routes, fronts)
+
+        self._server = await asyncio.get_running_loop().create_server(
+            front, sock=self._sock, backlog=self._backlog
+        )
+
+    async def stop(self) -> None:
+        await super().stop()
+        for front in list(self._fronts):  # aiohttp's shutdown closes only its own
+            front.close()
