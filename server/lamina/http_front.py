@@ -46,6 +46,8 @@ class FrontRequest:
     body: bytes
 
 
+# (route, where the body starts, the request, its body's length, whether the client closes)
+_Head = tuple["FrontRoute", int, FrontRequest, int, bool]
 Reply = (
     Answer
     | Coroutine[Any, Any, Answer]
@@ -79,6 +81,8 @@ class Front(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._waiting = False  # an answer is to come: no further request is taken until then
+        self._head: _Head | None = None  # a request's head whose body is still to come
+        self._task: asyncio.Future[None] | None = None  # a coroutine's answer, to come
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -107,23 +111,17 @@ class Front(asyncio.Protocol):
     def _serve(self) -> None:
         while self._buffer and not self._waiting and self._transport is not None:
             buffer = self._buffer
-            route = self._route(buffer)
-            if route is None:
-                self._hand_over()
+            head = self._head
+            if head is None:
+                head = self._read_head(buffer)
+                if head is None:
+                    return
+            route, end, request, length, close = head
+            if len(buffer) < end + length:
+                self._head = head  # the body is to come: the head is not parsed again
                 return
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buffer) > MAX_HEAD:
-                    self._hand_over()
-                return
-            parsed = _parse_head(bytes(buffer[:end]), route.max_body)
-            if parsed is None:
-                self._hand_over()
-                return
-            request, length, close = parsed
-            if len(buffer) < end + 4 + length:
-                return
-            request.body = bytes(buffer[end + 4 : end + 4 + length])
+            self._head = None
+            request.body = bytes(buffer[end : end + length])
             try:
                 reply = route.handle(request)
             except Exception as e:
@@ -131,11 +129,30 @@ class Front(asyncio.Protocol):
             if reply is None:
                 self._hand_over()
                 return
-            del buffer[: end + 4 + length]
+            del buffer[: end + length]
             if isinstance(reply, tuple):
                 self._write(reply, close)
             else:
                 self._wait_for(reply, route, close)
+
+    def _read_head(self, buffer: bytearray) -> _Head | None:
+        """The head at the buffer's start, parsed; None if it is to come or goes to aiohttp
+        (then the connection is aiohttp's)."""
+        route = self._route(buffer)
+        if route is None:
+            self._hand_over()
+            return None
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buffer) > MAX_HEAD:
+                self._hand_over()
+            return None
+        parsed = _parse_head(bytes(buffer[:end]), route.max_body)
+        if parsed is None:
+            self._hand_over()
+            return None
+        request, length, close = parsed
+        return route, end + 4, request, length, close
 
     def _wait_for(self, reply: Reply, route: FrontRoute, close: bool) -> None:
         self._waiting = True
@@ -144,19 +161,31 @@ class Front(asyncio.Protocol):
             reply.add_done_callback(
                 lambda done: loop.call_soon_threadsafe(self._answered, done, route, close)
             )
-            return
-        future = asyncio.ensure_future(cast(Awaitable[Answer], reply))
-        _pending.add(future)  # a task the loop holds only weakly
-        future.add_done_callback(lambda done: self._answered(done, route, close))
+        else:  # the task answers as it ends (no callback's turn of the loop after it)
+            self._task = asyncio.ensure_future(
+                self._drive(cast(Awaitable[Answer], reply), route, close)
+            )
 
-    def _answered(self, done: Any, route: FrontRoute, close: bool) -> None:
-        _pending.discard(done)
+    async def _drive(self, reply: Awaitable[Answer], route: FrontRoute, close: bool) -> None:
+        try:
+            answer = await reply
+        except asyncio.CancelledError:  # the server is stopping
+            self.close()
+            raise
+        except Exception as e:
+            answer = route.failed(e)
+        finally:
+            self._task = None
+        self._waiting = False
+        self._write(answer, close)
+        self._serve()
+
+    def _answered(
+        self, done: concurrent.futures.Future[Answer], route: FrontRoute, close: bool
+    ) -> None:
         self._waiting = False
         try:
             answer = done.result()
-        except asyncio.CancelledError:  # the server is stopping
-            self.close()
-            return
         except Exception as e:
             answer = route.failed(e)
         self._write(answer, close)
@@ -178,7 +207,12 @@ class Front(asyncio.Protocol):
         lines.append(_date())
         if close:
             lines.append("Connection: close")
-        transport.write("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + payload)
+        lines.append("\r\n")
+        head = "\r\n".join(lines).encode("latin-1")
+        if len(payload) > 65536:  # not copied into one buffer with the head
+            transport.writelines((head, payload))
+        else:
+            transport.write(head + payload)
         if close:
             transport.close()
 
@@ -197,7 +231,6 @@ class Front(asyncio.Protocol):
             cast(asyncio.Protocol, protocol).data_received(buffer)
 
 
-_pending: set[Any] = set()
 _clock: list[Any] = [0, ""]
 
 

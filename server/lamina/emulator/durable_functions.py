@@ -8,6 +8,7 @@ GetFunction/GetFunctionConfiguration like Lambda does).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -39,8 +40,11 @@ DURABLE_DIR = "durable"
 
 def durable_config(config: VersionConfig) -> dict[str, Any] | None:
     """The version's DurableConfig, or None for a plain function."""
-    value = config.echoed_dict().get("DurableConfig")
-    return value if isinstance(value, dict) else None
+    for member, text in config.echoed:  # not echoed_dict(): this is on every invoke's path
+        if member == "DurableConfig":
+            value = json.loads(text)
+            return value if isinstance(value, dict) else None
+    return None
 
 
 def handler_runner(emu: Emulator) -> RunFunction:

@@ -132,10 +132,7 @@ def checked_call(
     them), in AWS's order: the payload's JSON, the function and qualifier, whether it can run
     now, the client context, the tenant."""
     payload = check_payload(body)
-    state, qualifier = find_function(
-        emu.store, emu.arns, raw_name, qualifier, missing_qualifier=LATEST
-    )
-    target = emu.invoker.target(state, qualifier)
+    state, qualifier, target = emu.invoker.find_target(raw_name, qualifier)
     emu.invoker.check_invocable(target, time.time())
     context = client_context(context_header)
     tenant_id = invoke_tenant(target.config, tenant_header)
