@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import email.utils
+import re
 import socket
 import time
 import uuid
@@ -241,22 +242,25 @@ def _date() -> str:
     return cast(str, _clock[1])
 
 
+# One header line: a token, its colon, the value without the whitespace around it.
+_HEADER = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*\r?$", re.M)
+
+
 def _parse_head(raw: bytes, max_body: int) -> tuple[FrontRequest, int, bool] | None:
     """A request head the front takes: the request (body to come), its body's length and
     whether the client closes; None if it goes to aiohttp."""
-    lines = raw.decode("latin-1").split("\r\n")
-    method, _, rest = lines[0].partition(" ")
+    request_line, _, block = raw.decode("latin-1").partition("\r\n")
+    method, _, rest = request_line.partition(" ")
     target, _, version = rest.partition(" ")
     if version != "HTTP/1.1" or not target.startswith("/"):
         return None
     path, _, query = target.partition("?")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        name = name.strip().lower()
-        if not colon or name in headers:  # a repeated header: aiohttp's to word
-            return None
-        headers[name] = value.strip()
+    pairs = _HEADER.findall(block)
+    headers = {name.lower(): value for name, value in pairs}
+    # Every line a header (no folded line, no space before a colon), none repeated: anything
+    # else is aiohttp's to word.
+    if len(pairs) != (block.count("\n") + 1 if block else 0) or len(headers) != len(pairs):
+        return None
     length = headers.get("content-length", "")
     if (
         not length.isdigit()
