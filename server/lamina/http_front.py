@@ -302,6 +302,12 @@ class FrontSite(web.SockSite):
         )
 
     async def stop(self) -> None:
+        """Stop listening; answers still to come get the runner's shutdown timeout, as
+        aiohttp's handlers do; then every front's connection is closed (aiohttp's shutdown
+        closes only its own)."""
         await super().stop()
-        for front in list(self._fronts):  # aiohttp's shutdown closes only its own
+        pending = [front._task for front in self._fronts if front._task is not None]
+        if pending:
+            await asyncio.wait(pending, timeout=getattr(self._runner, "_shutdown_timeout", 60.0))
+        for front in list(self._fronts):
             front.close()

@@ -9,12 +9,23 @@ import base64
 import http.client
 import json
 import socket
+import threading
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from emulator.harness import ACCOUNT, REGION, EmulatorProcess
+from emulator.harness import (
+    ACCOUNT,
+    REGION,
+    ROLE,
+    EmulatorProcess,
+    handler_zip,
+    make_client,
+    start_emulator,
+    wait_until,
+)
 
 Exchange = tuple[int, dict[str, str], bytes]
 # Headers whose values differ between any two answers (the names must still match).
@@ -201,3 +212,34 @@ def test_a_hostile_or_partial_request_leaves_the_server_serving(
         front.close()
     assert status == 200 and json.loads(body)["answer"] == "sturdy"
     assert "server" not in headers
+
+
+def test_an_invoke_in_flight_is_answered_when_the_server_stops(tmp_path: Path) -> None:
+    """SIGTERM: the front's invokes still running get the shutdown grace aiohttp's handlers
+    get, and their answers go out before the connections close."""
+    server = start_emulator(tmp_path / "data")
+    try:
+        make_client(server.endpoint).create_function(
+            FunctionName="slow",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": handler_zip("slow")},
+        )
+        started, gate = tmp_path / "started", tmp_path / "gate"
+        answers: list[Exchange] = []
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        event = json.dumps({"started": str(started), "gate": str(gate)}).encode()
+        caller = threading.Thread(target=lambda: answers.append(send(conn, path("slow"), event)))
+        caller.start()
+        wait_until(started.exists)
+        server.proc.terminate()
+        threading.Timer(0.3, gate.touch).start()  # the function ends while the server stops
+        caller.join(30)
+        conn.close()
+        assert server.proc.wait(30) == 0
+    finally:
+        server.stop()
+    status, headers, body = answers[0]
+    assert status == 200 and json.loads(body)["answer"] == "slow"
+    assert "server" not in headers  # the front's
