@@ -12,7 +12,8 @@ request and what follows go there unchanged).
 The front takes only HTTP/1.1 requests with a Content-Length (up to the route's limit), no
 `Expect`, no `Transfer-Encoding` and no Function URL host; anything else goes to aiohttp. Its
 answers carry a Date, no Server header (aiohttp's names itself: that is how tests and benchmarks
-tell who answered), and a fresh x-amzn-RequestId unless the route gives one.
+tell who answered), a fresh x-amzn-RequestId unless the route gives one, and a Content-Type
+(application/json unless the route gives one) only with a body, as aiohttp's.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ class Front(asyncio.Protocol):
         status, headers, payload = answer
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
         lines.extend(f"{name}: {value}" for name, value in headers.items())
-        if "Content-Type" not in headers and status != 204:
+        if payload and "Content-Type" not in headers:
             lines.append("Content-Type: application/json")
         if status != 204:
             lines.append(f"Content-Length: {len(payload)}")

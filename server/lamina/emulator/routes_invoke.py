@@ -38,7 +38,6 @@ MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6,291,456
 MAX_ASYNC_PAYLOAD = 1024 * 1024  # 1,048,576
 MAX_CLIENT_CONTEXT = 3583
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")  # in the order AWS's error lists them
-EMPTY_TYPE = "application/octet-stream"  # an empty answer's, as aiohttp gives it
 
 
 def client_context(header: str | None) -> str | None:
@@ -180,7 +179,7 @@ async def queue_event(emu: Emulator, call: InvokeCall) -> Answer:
     state, context = call.state, call.context
     event = AsyncEvent(state.name, call.qualifier, call.payload, context, tenant_id=call.tenant_id)
     await emu.events.submit(event)
-    return 202, {"x-amzn-RequestId": event.request_id, "Content-Type": EMPTY_TYPE}, b""
+    return 202, {"x-amzn-RequestId": event.request_id}, b""
 
 
 async def run_sync(emu: Emulator, call: InvokeCall) -> Answer:
