@@ -38,7 +38,7 @@ from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
 
 from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
-from lamina.durable.fast_front import DurableFrontSite
+from lamina.durable.fast_front import durable_front_site
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.lanes import BorrowingRegistry
 from lamina.durable.store import ExecutionDatabase
@@ -237,7 +237,7 @@ class DurableService:
     def front_site(self, runner: web.BaseRunner, sock: socket.socket, **kw: Any) -> web.SockSite:
         """The site to serve the emulator's socket with: checkpoints are answered before
         aiohttp sees them (fast_front.py)."""
-        return DurableFrontSite(runner, sock, lambda *a: self.wire.checkpoint(*a), **kw)
+        return durable_front_site(runner, sock, lambda *a: self.wire.checkpoint(*a), **kw)
 
     async def respond(self, method: str, raw_path: str, query: str, body: bytes) -> web.Response:
         """One request to the durable API (wire.py), as an aiohttp response."""

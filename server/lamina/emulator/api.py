@@ -67,6 +67,8 @@ class Emulator:
     durable_opener: Callable[[], None] | None = None
     layers: LayerVersions | None = None  # PublishLayerVersion and friends (layers.py)
     vpc: VpcLookup | None = None  # VpcConfig's EC2 checks (vpc_config.py)
+    # Invokes are answered on the server's front (fast_invoke.py) before aiohttp sees them.
+    front_invokes: bool = False
 
 
 EMULATOR = web.AppKey("emulator", Emulator)

@@ -8,8 +8,8 @@ GetFunction/GetFunctionConfiguration like Lambda does).
 
 from __future__ import annotations
 
+import json
 import logging
-import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from lamina.durable.chained import FindTarget
-    from lamina.durable.fast_front import Answer
     from lamina.durable.function_runner import FunctionOutcome, RunFunction
     from lamina.durable.service import DurableService, StartRequest
+    from lamina.http_front import Answer, FrontRoute
 
 log = logging.getLogger("lamina.emulator")
 
@@ -40,8 +40,11 @@ DURABLE_DIR = "durable"
 
 def durable_config(config: VersionConfig) -> dict[str, Any] | None:
     """The version's DurableConfig, or None for a plain function."""
-    value = config.echoed_dict().get("DurableConfig")
-    return value if isinstance(value, dict) else None
+    for member, text in config.echoed:  # not echoed_dict(): this is on every invoke's path
+        if member == "DurableConfig":
+            value = json.loads(text)
+            return value if isinstance(value, dict) else None
+    return None
 
 
 def handler_runner(emu: Emulator) -> RunFunction:
@@ -114,22 +117,20 @@ def open_service(emu: Emulator, data_dir: Path, *, skip_time: bool) -> None:
         emu.durable_opener = open_now
 
 
-def serving_site(
-    emu: Emulator, runner: web.BaseRunner, sock: socket.socket, **kw: Any
-) -> web.BaseSite:
-    """The site for the emulator's socket. With the durable extra, checkpoints are answered
-    before aiohttp sees them (durable/fast_front.py), also when the service opens later, on
-    first use: until it is open there is no execution to checkpoint, and the front hands
-    them to aiohttp, whose route answers (fast_front.py imports no durable SDK)."""
+def checkpoint_routes(emu: Emulator) -> tuple[FrontRoute, ...]:
+    """With the durable extra, the front's checkpoint route (durable/fast_front.py), also when
+    the service opens later, on first use: until it is open there is no execution to
+    checkpoint, and the route declines them to aiohttp, whose route answers (fast_front.py
+    imports no durable SDK)."""
     if missing_reason() is not None:
-        return web.SockSite(runner, sock, **kw)
-    from lamina.durable.fast_front import DurableFrontSite
+        return ()
+    from lamina.durable.fast_front import checkpoint_route
 
     def checkpoint(method: str, raw_path: str, body: bytes) -> Answer | Future[Answer] | None:
         service = emu.durable
         return None if service is None else service.wire.checkpoint(method, raw_path, body)
 
-    return DurableFrontSite(runner, sock, checkpoint, **kw)
+    return (checkpoint_route(checkpoint),)
 
 
 def durable_service(emu: Emulator) -> DurableService:

@@ -67,7 +67,8 @@ class LambdaError(Exception):
         self.extra = extra or {}
         self.headers = headers or {}
 
-    def response(self) -> web.Response:
+    def answer(self) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) as the wire carries them (the front's answer)."""
         body: dict[str, object] = {"message": self.message} if self.message else {}
         if self.error_type:  # some of AWS's errors (code signing's 404) have no Type
             body["Type"] = self.error_type
@@ -79,11 +80,12 @@ class LambdaError(Exception):
             "x-amzn-RequestId": str(uuid.uuid4()),
             **self.headers,
         }
+        return self.status, headers, json.dumps(body).encode()
+
+    def response(self) -> web.Response:
+        status, headers, body = self.answer()
         return web.Response(
-            status=self.status,
-            body=json.dumps(body).encode(),
-            content_type="application/json",
-            headers=headers,
+            status=status, body=body, content_type="application/json", headers=headers
         )
 
 

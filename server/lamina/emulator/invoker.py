@@ -23,7 +23,7 @@ from lamina.emulator.capacity_providers import environment_concurrency
 from lamina.emulator.errors import LambdaError, conflict, throttled
 from lamina.emulator.function_logs import logging_environment
 from lamina.emulator.function_python import FunctionPython
-from lamina.emulator.lookup import version_by_number, version_config
+from lamina.emulator.lookup import find_function, version_by_number, version_config
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig
 from lamina.emulator.names import Arns
 from lamina.emulator.store import FunctionStore
@@ -36,6 +36,7 @@ from lamina.runtime.pool import RuntimePool
 log = logging.getLogger(__name__)
 
 THROTTLE_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
+MAX_FOUND = 4096  # find_target's memory, forgotten at once when full
 
 
 class Debugger(Protocol):
@@ -63,6 +64,8 @@ class Invoker:
         self.pool = pool
         self.arns = arns
         self._configs: dict[tuple[str, str], tuple[VersionConfig, FunctionConfig]] = {}
+        # Per (FunctionName, Qualifier) as an invoke gives them: what find_target found.
+        self._found: dict[tuple[str, str | None], tuple[FunctionState, str | None, Target]] = {}
         # Per (function, version, tenant): (the untenanted config, that tenant's copy of it).
         self._tenants: dict[tuple[str, str, str], tuple[FunctionConfig, FunctionConfig]] = {}
         self._inflight: Counter[str] = Counter()  # per function name
@@ -87,6 +90,27 @@ class Invoker:
         if state.previous_latest is not None and config is state.latest:
             config = state.running_latest(time.time())
         return Target(state, config, self.arns.function(state.name, qualifier))
+
+    def find_target(
+        self, raw_name: str, qualifier: str | None
+    ) -> tuple[FunctionState, str | None, Target]:
+        """Invoke's find_function (404 naming $LATEST when unqualified) and `target`,
+        remembered per (FunctionName, Qualifier) while the function's state is the same one
+        (the store swaps whole states); an alias with weights picks each time."""
+        key = (raw_name, qualifier)
+        found = self._found.get(key)
+        if found is not None and self.store.get(found[0].name) is found[0]:
+            return found
+        state, resolved = find_function(
+            self.store, self.arns, raw_name, qualifier, missing_qualifier=LATEST
+        )
+        target = self.target(state, resolved)
+        alias = state.aliases.get(resolved) if resolved is not None else None
+        if state.previous_latest is None and (alias is None or not alias.weights):
+            if len(self._found) >= MAX_FOUND:
+                self._found.clear()
+            self._found[key] = (state, resolved, target)
+        return state, resolved, target
 
     def _route(
         self, state: FunctionState, alias_name: str, primary: VersionConfig
@@ -172,11 +196,12 @@ class Invoker:
         debugger = self.debugger
         try:
             cached = self._configs.get((name, target.config.version))
-            if self.prepare_layers is not None and (
-                cached is None or cached[0] is not target.config
-            ):
-                await self.prepare_layers(target.config)
-            runtime = self.runtime_config(target.config)
+            if cached is not None and cached[0] is target.config:
+                runtime = cached[1]
+            else:
+                if self.prepare_layers is not None:
+                    await self.prepare_layers(target.config)
+                runtime = self.runtime_config(target.config)
             if request.tenant_id is not None:
                 runtime = self._tenant_config(runtime, request.tenant_id)
             if debugger is not None and debugger.function == name:

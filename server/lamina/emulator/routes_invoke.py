@@ -11,8 +11,10 @@ import base64
 import binascii
 import json
 import time
+import uuid
 from dataclasses import dataclass
 
+import orjson
 from aiohttp import web
 
 from lamina.emulator.api import Emulator, api, json_response, read_body
@@ -63,6 +65,11 @@ def check_payload(payload: bytes) -> bytes:
     if not payload:
         return b"{}"
     try:
+        orjson.loads(payload)  # in C; what it takes json takes too (its error words AWS's)
+        return payload
+    except orjson.JSONDecodeError:
+        pass
+    try:
         json.loads(_json_text(payload))
     except ValueError as e:
         raise LambdaError(
@@ -97,6 +104,46 @@ class InvokeCall:
     tenant_id: str | None
 
 
+def check_types(
+    invocation_type: str | None, log_type: str | None, types: tuple[str, ...]
+) -> tuple[str, str | None]:
+    """The invocation type (RequestResponse if none) and log type, checked."""
+    invocation_type = invocation_type or "RequestResponse"
+    if invocation_type not in types:
+        raise validation(
+            invocation_type,
+            "invocationType",
+            f"Member must satisfy enum value set: [{', '.join(types)}]",
+        )
+    if log_type not in (None, "None", "Tail"):
+        raise validation(log_type, "logType", "Member must satisfy enum value set: [None, Tail]")
+    return invocation_type, log_type
+
+
+def payload_limit(invocation_type: str) -> int:
+    return MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
+
+
+def checked_call(
+    emu: Emulator,
+    types: tuple[str, str | None],
+    body: bytes,
+    raw_name: str,
+    qualifier: str | None,
+    context_header: str | None,
+    tenant_header: str | None,
+) -> InvokeCall:
+    """The checks after the types and the payload's size (the route and the front share
+    them), in AWS's order: the payload's JSON, the function and qualifier, whether it can run
+    now, the client context, the tenant."""
+    payload = check_payload(body)
+    state, qualifier, target = emu.invoker.find_target(raw_name, qualifier)
+    emu.invoker.check_invocable(target, time.time())
+    context = client_context(context_header)
+    tenant_id = invoke_tenant(target.config, tenant_header)
+    return InvokeCall(*types, payload, state, qualifier, target, context, tenant_id)
+
+
 async def invoke_call(
     request: web.Request, emu: Emulator, operation: str, types: tuple[str, ...]
 ) -> InvokeCall:
@@ -104,83 +151,95 @@ async def invoke_call(
     log type, payload (size and JSON), the function and qualifier, whether it can run now, the
     client context."""
     headers = request.headers
-    invocation_type = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-    if invocation_type not in types:
-        raise validation(
-            invocation_type,
-            "invocationType",
-            f"Member must satisfy enum value set: [{', '.join(types)}]",
-        )
-    log_type = headers.get("X-Amz-Log-Type")
-    if log_type not in (None, "None", "Tail"):
-        raise validation(log_type, "logType", "Member must satisfy enum value set: [None, Tail]")
-    limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
-    payload = check_payload(await read_body(request, limit, operation))
-    state, qualifier = find_function(
-        emu.store,
-        emu.arns,
+    checked = check_types(
+        headers.get("X-Amz-Invocation-Type"), headers.get("X-Amz-Log-Type"), types
+    )
+    body = await read_body(request, payload_limit(checked[0]), operation)
+    return checked_call(
+        emu,
+        checked,
+        body,
         request.match_info["FunctionName"],
         request.query.get("Qualifier"),
-        missing_qualifier=LATEST,
+        headers.get("X-Amz-Client-Context"),
+        headers.get(TENANT_HEADER),
     )
-    target = emu.invoker.target(state, qualifier)
-    emu.invoker.check_invocable(target, time.time())
-    context = client_context(headers.get("X-Amz-Client-Context"))
-    tenant_id = invoke_tenant(target.config, headers.get(TENANT_HEADER))
-    return InvokeCall(
-        invocation_type, log_type, payload, state, qualifier, target, context, tenant_id
+
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def dry_run() -> Answer:
+    return 204, {"x-amzn-RequestId": str(uuid.uuid4())}, b""
+
+
+async def queue_event(emu: Emulator, call: InvokeCall) -> Answer:
+    """Event: queued (committed) before the 202; the queue runs it (throttling and retries
+    included)."""
+    state, context = call.state, call.context
+    event = AsyncEvent(state.name, call.qualifier, call.payload, context, tenant_id=call.tenant_id)
+    await emu.events.submit(event)
+    return 202, {"x-amzn-RequestId": event.request_id}, b""
+
+
+async def run_sync(emu: Emulator, call: InvokeCall) -> Answer:
+    """RequestResponse: run it, and answer with the function's result."""
+    invoker, target, state = emu.invoker, call.target, call.state
+    invoker.admit(state)
+    started = time.perf_counter()
+    result = await invoker.invoke(
+        target,
+        InvocationRequest(
+            payload=call.payload,
+            client_context=call.context,
+            invoked_function_arn=target.invoked_arn,
+            tenant_id=call.tenant_id,
+        ),
     )
+    headers = {
+        "X-Amz-Executed-Version": result.executed_version,
+        "x-amzn-RequestId": result.request_id,
+        "Content-Type": _content_type(result.content_type),
+    }
+    if not result.ok:
+        headers["X-Amz-Function-Error"] = "Unhandled"
+    if call.log_type == "Tail":
+        headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail(4096)).decode()
+    emu.invocation_log.invoked(
+        state.name, "RequestResponse", result, (time.perf_counter() - started) * 1000
+    )
+    return 200, headers, result.payload
 
 
 @routes.post(PREFIX + "/{FunctionName}/invocations")
 @api
 async def invoke(request: web.Request, emu: Emulator) -> web.StreamResponse:
     call = await invoke_call(request, emu, "Invoke", INVOCATION_TYPES)
-    invocation_type, log_type, payload = call.invocation_type, call.log_type, call.payload
-    state, qualifier, target, context = call.state, call.qualifier, call.target, call.context
-    headers = request.headers
-    invoker = emu.invoker
-
-    if invocation_type == "DryRun":
-        return web.Response(status=204)
-    durable = durable_config(target.config)
-    if durable is not None and HANDLER_INVOKE_HEADER not in headers:
-        return await start_execution(
-            emu, state.name, qualifier, durable, payload, headers, invocation_type
-        )
-    if invocation_type == "Event":
-        # Durable before the 202; the queue runs it (throttling and retries included).
-        event = AsyncEvent(state.name, qualifier, payload, context, tenant_id=call.tenant_id)
-        await emu.events.submit(event)
-        return web.Response(status=202, headers={"x-amzn-RequestId": event.request_id})
-
-    invoker.admit(state)
-    started = time.perf_counter()
-    result = await invoker.invoke(
-        target,
-        InvocationRequest(
-            payload=payload,
-            client_context=context,
-            invoked_function_arn=target.invoked_arn,
-            tenant_id=call.tenant_id,
-        ),
-    )
-    response_headers = {
-        "X-Amz-Executed-Version": result.executed_version,
-        "x-amzn-RequestId": result.request_id,
-    }
-    if not result.ok:
-        response_headers["X-Amz-Function-Error"] = "Unhandled"
-    if log_type == "Tail":
-        response_headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail(4096)).decode()
-    emu.invocation_log.invoked(
-        state.name, "RequestResponse", result, (time.perf_counter() - started) * 1000
-    )
-    return web.Response(
-        body=result.payload,
-        content_type=_content_type(result.content_type),
-        headers=response_headers,
-    )
+    if call.invocation_type == "DryRun":
+        answer = dry_run()
+    else:
+        durable = durable_config(call.target.config)
+        if durable is not None and HANDLER_INVOKE_HEADER not in request.headers:
+            return await start_execution(
+                emu,
+                call.state.name,
+                call.qualifier,
+                durable,
+                call.payload,
+                request.headers,
+                call.invocation_type,
+            )
+        if call.invocation_type == "Event":
+            answer = await queue_event(emu, call)
+        else:
+            answer = await run_sync(emu, call)
+    status, headers, body = answer
+    response = web.Response(status=status, body=body or None, headers=headers)
+    if emu.front_invokes:
+        # The front (fast_invoke.py) takes this client's next invoke on a new connection: this
+        # one is aiohttp's for good, since it carried another request first.
+        response.force_close()
+    return response
 
 
 def _content_type(value: str) -> str:

@@ -24,8 +24,8 @@ from lamina.emulator.async_queue import AWS_RETRY_DELAYS, AsyncEventQueue, Async
 from lamina.emulator.capacity_providers import CapacityProviders
 from lamina.emulator.code_signing import CodeSigningConfigs
 from lamina.emulator.durable_functions import open_service as open_durable_service
-from lamina.emulator.durable_functions import serving_site
 from lamina.emulator.event_sources import EventSourceMappings
+from lamina.emulator.fast_invoke import serving_site
 from lamina.emulator.function_debugger import FunctionDebugger
 from lamina.emulator.function_env import FunctionEnvironment
 from lamina.emulator.function_layers import FunctionLayerDirs
@@ -224,7 +224,7 @@ class EmulatorServer:
                 await self.stop()
                 raise
         try:
-            # Checkpoints are answered before aiohttp sees them (durable/fast_front.py).
+            # Invokes and checkpoints are answered before aiohttp sees them (http_front.py).
             site = serving_site(
                 self.emulator, self._runner, sock, backlog=1024, shutdown_timeout=2.0
             )

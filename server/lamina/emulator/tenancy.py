@@ -22,7 +22,7 @@ _VALID = re.compile(_PATTERN)
 
 def tenant_isolated(config: VersionConfig) -> bool:
     """Created with a TenancyConfig (PER_TENANT is its only mode)."""
-    return any(member == "TenancyConfig" for member, _ in config.echoed)
+    return bool(config.echoed) and any(member == "TenancyConfig" for member, _ in config.echoed)
 
 
 def refuse_isolated(config: VersionConfig, feature: str) -> None:
