@@ -216,6 +216,7 @@ class ExecutionEnvironment:
         self._cleaned = True
         await self._ext.finish()  # after the extensions' SHUTDOWN, if under way
         await self._api.close()
+        self._deadline.close()
         if self._watch is not None:
             self._watch.close()
         if self._child is not None:
@@ -269,7 +270,8 @@ class ExecutionEnvironment:
             )
             try:
                 result = await answer.outcome
-                if not await self._ext.invoke_done(request.request_id, started, result):
+                ext = self._ext
+                if ext.involved and not await ext.invoke_done(request.request_id, started, result):
                     answer.reopen()  # the extensions ran past the timeout
                     self._on_timeout(request.request_id)
             finally:

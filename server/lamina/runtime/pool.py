@@ -289,7 +289,7 @@ class RuntimePool:
         if not slot.usable():
             await self._remove(config, slot)
         freed = self._freed.get(config)
-        if freed is not None and self._waiting[config]:
+        if freed is not None and self._waiting.get(config):  # (a Counter's [] is slower)
             async with freed:
                 freed.notify()
 
