@@ -100,7 +100,10 @@ class RuntimePool:
                 # hand it to another environment instead of losing it.
                 log.info("environment of %s died while idle; replacing it", config.function_name)
             finally:
-                await self._release(config, slot)
+                if slot.usable() and config not in self._waiting:  # the common case: no await
+                    slot.leased = False
+                else:
+                    await self._release(config, slot)
 
     async def prewarm(self, config: FunctionConfig) -> None:
         """Start one environment ahead of time, unless one is already there."""

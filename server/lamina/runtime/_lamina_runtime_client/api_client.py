@@ -133,9 +133,9 @@ class RuntimeApiClient:
 def encode_request(
     method: str, path: str, body: bytes, headers: dict[str, str] | None = None
 ) -> bytes:
-    head = (
-        f"{method} {API_PREFIX}{path} HTTP/1.1\r\nHost: lambda\r\nContent-Length: {len(body)}\r\n"
-    )
+    head = f"{method} {API_PREFIX}{path} HTTP/1.1\r\nHost: lambda\r\n"
+    if body or method != "GET":  # a GET has no body: no length to say (one header less to parse)
+        head += f"Content-Length: {len(body)}\r\n"
     if headers:
         for name, value in headers.items():
             head += f"{name}: {value}\r\n"
