@@ -100,7 +100,8 @@ class RuntimePool:
                 # hand it to another environment instead of losing it.
                 log.info("environment of %s died while idle; replacing it", config.function_name)
             finally:
-                if slot.usable() and config not in self._waiting:  # the common case: no await
+                waited = self._waiting and config in self._waiting  # (hashing a config costs)
+                if not waited and slot.usable():  # the common case: no await
                     slot.leased = False
                 else:
                     await self._release(config, slot)

@@ -41,6 +41,8 @@ class RequestReader:
         """The next complete request in the buffer, if there is one."""
         buffer = self.buffer
         if self._head is None:
+            if not buffer:
+                return None
             end = buffer.find(b"\r\n\r\n", self._scanned)
             if end < 0:
                 if len(buffer) > MAX_HEAD_BYTES:
