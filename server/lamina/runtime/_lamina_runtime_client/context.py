@@ -49,8 +49,9 @@ class LambdaContext:
         self.client_context = _make_obj(ClientContext, client_context)
         if self.client_context is not None:
             self.client_context.client = _make_obj(Client, self.client_context.client)
-        self.identity = identity = CognitoIdentity()
+        identity: Any = CognitoIdentity()  # its fields are __slots__, set here
         identity.cognito_identity_id = identity.cognito_identity_pool_id = None
+        self.identity = identity
         if cognito_identity is not None:
             self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
             self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
