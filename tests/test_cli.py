@@ -252,7 +252,7 @@ def test_the_child_can_start_before_asyncio_loads() -> None:
     """lamina invoke spawns the function's environment before it imports asyncio, so that the
     function's init overlaps the rest of the CLI's start-up: keep asyncio off that path."""
     probe = (
-        "import sys, lamina.commands.invoke, lamina.runtime.child_process, lamina.runtime.credentials;"
+        "import sys, lamina.commands.invoke, lamina.runtime.child_spawn, lamina.runtime.credentials;"
         "print(sorted(m for m in ('asyncio', 'boto3', 'botocore', 'rich') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

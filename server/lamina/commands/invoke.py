@@ -298,7 +298,7 @@ def run_once(
     debug: DebugSettings | None = None,
     tenant_id: str | None = None,
 ) -> InvocationResult:
-    from lamina.runtime.child_process import spawn_child
+    from lamina.runtime.child_spawn import spawn_child
     from lamina.runtime.config import RuntimeOptions
     from lamina.runtime.package_set import InterpreterError, runtime_packages
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/2018-06-01/runtime"
 DEBUG_PREFIX = "/2018-06-01/lamina/debug/"
 NEXT_PATH = f"{PREFIX}/invocation/next"
+RUNTIME_PATHS = f"{PREFIX}/"
 _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 _REASONS |= {409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
 _ACCEPTED = '{"status":"OK"}'
@@ -276,7 +277,10 @@ class _Connection(asyncio.Protocol):
                 if request is None:
                     return
                 method, path, headers, body = request
-                route = self.server._route(path) if self.server._routes else None
+                # Other APIs on this port (extensions, telemetry) never live under the
+                # Runtime API's own prefix: its requests skip the routes.
+                routed = self.server._routes and not path.startswith(RUNTIME_PATHS)
+                route = self.server._route(path) if routed else None
                 if route is not None:
                     route(self, method, path, headers, body)
                 elif method == "GET" and path == NEXT_PATH:

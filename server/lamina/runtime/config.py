@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -77,7 +78,7 @@ class FunctionConfig:
         )
         return replace(config, **overrides) if overrides else config  # type: ignore[arg-type]
 
-    @property
+    @functools.cached_property  # built for every invoke's event headers: once is enough
     def arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.function_name}"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import functools
 import signal
 import time
@@ -17,41 +16,29 @@ from typing import Any
 
 from lamina.runtime import package_set, process_limits, sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
-from lamina.runtime.child_process import ChildProcess, spawn_child
+from lamina.runtime.child_process import ChildProcess
+from lamina.runtime.child_spawn import spawn_child
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.deadline import Deadline
 from lamina.runtime.debug import DebugSettings
 from lamina.runtime.debugger_link import DebuggerLink
+from lamina.runtime.environment_state import EnvironmentGone, EnvironmentState
 from lamina.runtime.environment_watch import EnvironmentWatch
 from lamina.runtime.extension_hooks import ExtensionHooks
 from lamina.runtime.init_phase import InitPhase
 from lamina.runtime.init_wait import ChildEnd, await_init
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.invocation_answer import InvocationAnswer
-from lamina.runtime.invocation_messages import (
-    Outcome,
-    api_error,
-    event_headers,
-    parse_error,
-)
-from lamina.runtime.invocation_report import closing
-from lamina.runtime.log_lines import OutputCapture, end_line, start_line
+from lamina.runtime.invocation_messages import Outcome, api_error, event_headers
+from lamina.runtime.invocation_report import finished
+from lamina.runtime.log_lines import OutputCapture, start_line
 
 # How long kill() waits for the SIGKILLed child's exit to be reported before cleaning up anyway.
 KILL_WAIT_S = 5.0
 _MB = 1024 * 1024
 _INVALID_REQUEST_ID = 400, api_error("InvalidRequestID", "Invalid request ID")
 
-
-class EnvironmentState(enum.Enum):
-    INIT = "init"
-    READY = "ready"
-    BUSY = "busy"
-    DEAD = "dead"
-
-
-class EnvironmentGone(Exception):
-    """The environment died while idle: the invocation was not started, so it can go elsewhere."""
+__all__ = ["EnvironmentGone", "EnvironmentState", "ExecutionEnvironment"]
 
 
 class ExecutionEnvironment:
@@ -223,6 +210,7 @@ class ExecutionEnvironment:
         self._cleaned = True
         await self._ext.finish()  # after the extensions' SHUTDOWN, if under way
         await self._api.close()
+        self._deadline.close()
         if self._watch is not None:
             self._watch.close()
         if self._child is not None:
@@ -276,7 +264,8 @@ class ExecutionEnvironment:
             )
             try:
                 result = await answer.outcome
-                if not await self._ext.invoke_done(request.request_id, started, result):
+                ext = self._ext
+                if ext.involved and not await ext.invoke_done(request.request_id, started, result):
                     answer.reopen()  # the extensions ran past the timeout
                     self._on_timeout(request.request_id)
             finally:
@@ -318,24 +307,20 @@ class ExecutionEnvironment:
         duration_ms: float,
         cold: bool,
     ) -> InvocationResult:
-        request_id = request.request_id
-        error = None if outcome.ok else parse_error(outcome.body)
         peak = self._peak_rss()
         # A provisioned environment's init happened before any request: no Init Duration.
         init_ms = self.init_duration_ms if cold and not self.provisioned else None
         init_failed = cold and self._init.error is not None
-        suspended = self._timeout_suspended()
-        lines, report = closing(
-            request_id, self.config, error, duration_ms, peak, init_ms, init_failed, suspended
-        )
-        output = self._capture.take() + lines
-        self._ext.report(request_id, error, report)
-        logs = prefix + output + end_line(request_id) + report.line()
+        result, error, report = finished(
+            request.request_id, self.config, outcome, prefix, self._capture.take(),
+            duration_ms, peak, init_ms, init_failed, self._timeout_suspended(),
+        )  # fmt: skip
+        self._ext.report(request.request_id, error, report)
         self._current = None
         self.last_used = time.monotonic()
         if self.state is not EnvironmentState.DEAD:  # fatal errors have already marked it DEAD
             self.state = EnvironmentState.READY
-        return outcome.result(error, logs, report, self.config.version)
+        return result
 
     def _peak_rss(self) -> int:
         """The peak memory the REPORT line gives (Max Memory Used)."""

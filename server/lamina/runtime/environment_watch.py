@@ -35,7 +35,9 @@ class EnvironmentWatch:
         self._outer = ProcessStatus(child.proc.pid) if child.namespaced else None
         self._peak_rss = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._polling: tuple[int, Callable[[], bool], Callable[[], None]] | None = None
         self._freezing: asyncio.TimerHandle | None = None
+        self._idle_since: float | None = None  # when the runtime last asked for an event
         self.frozen = False
 
     def runtime_started(self) -> None:
@@ -46,7 +48,8 @@ class EnvironmentWatch:
             self._runtime = ProcessStatus(runtime)
 
     def looks_gone(self) -> bool:
-        return any(status is not None and status.is_ending() for status in self._statuses())
+        outer = self._outer
+        return self._runtime.is_ending() or (outer is not None and outer.is_ending())
 
     def peak_rss(self) -> int:
         """The environment's peak: the runtime's, plus its extensions' (as Lambda counts the
@@ -73,50 +76,69 @@ class EnvironmentWatch:
         self, limit_bytes: int, running: Callable[[], bool], over: Callable[[], None]
     ) -> None:
         """Every MEMORY_POLL_S while `running()`: note the runtime's RSS, and call `over` once it
-        exceeds `limit_bytes`."""
-        self._timer = asyncio.get_running_loop().call_later(
-            MEMORY_POLL_S, self._poll, limit_bytes, running, over
-        )
+        exceeds `limit_bytes`. The poll's timer outlives `stop_polling` until it next fires, so
+        that invokes in a row share it instead of each making and cancelling one."""
+        self._polling = (limit_bytes, running, over)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(MEMORY_POLL_S, self._poll)
 
-    def _poll(
-        self, limit_bytes: int, running: Callable[[], bool], over: Callable[[], None]
-    ) -> None:
+    def _poll(self) -> None:
+        self._timer = None
+        if self._polling is None:
+            return
+        limit_bytes, running, over = self._polling
         if not running():
             return
         rss = self._runtime.rss() + sum(self._status(pid).rss() for pid in self._extensions())
         self._peak_rss = max(self._peak_rss, rss)
         if rss > limit_bytes:
+            self._polling = None
             over()
             return
-        self.start_polling(limit_bytes, running, over)
+        self._timer = asyncio.get_running_loop().call_later(MEMORY_POLL_S, self._poll)
 
     def stop_polling(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._polling = None
 
     def freeze(self) -> None:
         """Lambda freezes the sandbox once the runtime asks for the next event: background
         threads stop (FREEZE_AFTER_S later, unless an event comes first) and resume at the next
-        invoke."""
-        if not self.frozen and self._freezing is None:
-            self._freezing = asyncio.get_running_loop().call_later(FREEZE_AFTER_S, self._stop)
+        invoke. Under steady traffic one timer serves many invokes: it is armed only when none
+        is, and when it fires for an environment that was thawed since, it is armed again for
+        the rest of its idle time, or not at all if it is busy."""
+        if self.frozen:
+            return
+        loop = asyncio.get_running_loop()
+        self._idle_since = loop.time()
+        if self._freezing is None:
+            self._freezing = loop.call_later(FREEZE_AFTER_S, self._stop)
 
     def _stop(self) -> None:
         self._freezing = None
+        idle_since = self._idle_since
+        if idle_since is None or self.frozen:  # thawed and busy again: freeze() comes later
+            return
+        loop = asyncio.get_running_loop()
+        left = idle_since + FREEZE_AFTER_S - loop.time()
+        if left > 0.0005:  # idle again since the timer was armed: the rest of its idle time
+            self._freezing = loop.call_later(left, self._stop)
+            return
+        self._idle_since = None
         self.frozen = True
         self._child.signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        if self._freezing is not None:
-            self._freezing.cancel()
-            self._freezing = None
+        self._idle_since = None
         if self.frozen:
             self.frozen = False
             self._child.signal(signal.SIGCONT)
 
     def close(self) -> None:
-        self.stop_polling()
+        self._polling = None
+        self._idle_since = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._freezing is not None:
             self._freezing.cancel()
             self._freezing = None

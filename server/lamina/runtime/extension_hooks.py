@@ -161,6 +161,12 @@ class ExtensionHooks:
             self.records.start(request_id, trace)
         host.invoke(request_id, deadline_ms, arn, trace)
 
+    @property
+    def involved(self) -> bool:
+        """Whether an invocation's end concerns any extension (or telemetry subscriber)."""
+        host = self.host
+        return host is not None and (host.telemetry.recording or host.active)
+
     async def invoke_done(self, request_id: str, started: float, result: Outcome) -> bool:
         """The runtime has answered with `result`: wait for the extensions (within the
         function's timeout). False if they ran past it."""

@@ -81,4 +81,5 @@ def api_error(error_type: str, message: str) -> str:
 
 
 def _new_trace_id() -> str:
-    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Parent={os.urandom(8).hex()};Sampled=0"
+    random = os.urandom(20).hex()  # one call for both ids
+    return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"

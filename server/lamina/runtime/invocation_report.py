@@ -1,12 +1,15 @@
 """What closes an invocation's log besides END: Lambda's "Task timed out" line and the REPORT's
-figures, as Lambda gives them after a timeout, an out-of-memory kill or a failed init."""
+figures, as Lambda gives them after a timeout, an out-of-memory kill or a failed init; and the
+invocation's result with its whole log."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lamina.runtime.config import FunctionConfig
-from lamina.runtime.log_lines import Report, platform_timestamp
+from lamina.runtime.invocation import InvocationResult
+from lamina.runtime.invocation_messages import Outcome, parse_error
+from lamina.runtime.log_lines import Report, end_line, platform_timestamp
 
 _MB = 1024 * 1024
 SUSPENDED_NOTE = "Timeout: suspended while a debugger was attached"
@@ -36,6 +39,29 @@ def closing(
         duration_ms, init_ms = init_ms, None
         note = f"Status: error\tError Type: {error.get('errorType', 'Runtime.Unknown')}"
     return lines, Report(request_id, duration_ms, config.memory_size, peak_mb, init_ms, note)
+
+
+def finished(
+    request_id: str,
+    config: FunctionConfig,
+    outcome: Outcome,
+    prefix: str,
+    output: str,
+    duration_ms: float,
+    peak_rss: int,
+    init_ms: float | None,
+    init_failed: bool,
+    suspended: bool,
+) -> tuple[InvocationResult, dict[str, Any] | None, Report]:
+    """An invocation's result, with its whole log: `prefix` (init's output, START), the
+    function's `output`, then what closes it (see `closing`), END and REPORT. Also its error,
+    if any, and the REPORT's figures."""
+    error = None if outcome.ok else parse_error(outcome.body)
+    lines, report = closing(
+        request_id, config, error, duration_ms, peak_rss, init_ms, init_failed, suspended
+    )
+    logs = prefix + output + lines + end_line(request_id) + report.line()
+    return outcome.result(error, logs, report, config.version), error, report
 
 
 def init_timeout_line(seconds: float) -> bytes:

@@ -114,7 +114,11 @@ class RuntimePool:
                 # hand it to another environment instead of losing it.
                 log.info("environment of %s died while idle; replacing it", config.function_name)
             finally:
-                await self._release(config, slot)
+                waited = self._waiting and config in self._waiting  # (hashing a config costs)
+                if not waited and slot.usable():  # the common case: no await
+                    slot.leased = False
+                else:
+                    await self._release(config, slot)
 
     async def prewarm(self, config: FunctionConfig) -> None:
         """Start one environment ahead of time, unless one is already there."""
@@ -314,7 +318,7 @@ class RuntimePool:
         if not slot.leased and not slot.usable():
             await self._remove(config, slot)
         freed = self._freed.get(config)
-        if freed is not None and self._waiting[config]:
+        if freed is not None and self._waiting.get(config):  # (a Counter's [] is slower)
             async with freed:
                 freed.notify()
 

@@ -94,7 +94,7 @@ class ProcessStatus:
             data = os.pread(self._stat, 1024, 0)
         except OSError:  # the process is gone (reaped)
             return True
-        fields = data[data.rfind(b")") + 2 :].split()  # after "pid (comm) "
+        fields = data[data.rfind(b")") + 2 :].split(None, 29)  # after "pid (comm) "
         if not fields or fields[0] in (b"Z", b"X"):
             return True
         try:

@@ -41,16 +41,18 @@ class RequestReader:
         """The next complete request in the buffer, if there is one."""
         buffer = self.buffer
         if self._head is None:
+            if not buffer:
+                return None
             end = buffer.find(b"\r\n\r\n", self._scanned)
             if end < 0:
                 if len(buffer) > MAX_HEAD_BYTES:
                     raise BadRequest()  # no answer: the head never ends
                 self._scanned = max(0, len(buffer) - 3)
                 return None
-            lines = buffer[:end].decode("latin-1").split("\r\n")
+            text = buffer[:end].decode("latin-1")
             del buffer[: end + 4]
             self._scanned = 0
-            self._head = self._read_head(lines)
+            self._head = self._read_head(text)
         method, path, headers, length = self._head
         if length == _CHUNKED:
             return self._take_chunked(method, path, headers)
@@ -63,11 +65,13 @@ class RequestReader:
         del buffer[:length]
         return method, path, headers, body
 
-    def _read_head(self, lines: list[str]) -> tuple[str, str, dict[str, str], int]:
-        method, path, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+    def _read_head(self, text: str) -> tuple[str, str, dict[str, str], int]:
+        request_line, _, fields = text.partition("\r\n")
+        method, _, target = request_line.partition(" ")
+        path = target.partition(" ")[0]
         headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if line:
+        if fields:
+            for line in fields.split("\r\n"):
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
         try:
@@ -78,7 +82,8 @@ class RequestReader:
             raise BadRequest(400, "InvalidRequest", "Bad Content-Length")
         if length > MAX_BODY_BYTES:
             raise BadRequest(413, "RequestEntityTooLarge", "Payload too large")
-        if "chunked" in headers.get("transfer-encoding", "").lower():
+        encoding = headers.get("transfer-encoding")
+        if encoding is not None and "chunked" in encoding.lower():
             length = _CHUNKED  # a streamed response: see chunked_body
             self._chunked = ChunkedBody(MAX_BODY_BYTES, self._stream_sink(path))
         return method, path, headers, length

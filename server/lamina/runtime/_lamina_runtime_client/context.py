@@ -35,20 +35,23 @@ class LambdaContext:
         invoked_function_arn: str | None = None,
         tenant_id: str | None = None,
     ) -> None:
-        env = os.environ
         self.aws_request_id = invoke_id
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        (
+            self.log_group_name,
+            self.log_stream_name,
+            self.function_name,
+            self.memory_limit_in_mb,
+            self.function_version,
+        ) = _context_variables()
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = tenant_id
         self._w3c_fields = _extract_w3c(client_context)
         self.client_context = _make_obj(ClientContext, client_context)
         if self.client_context is not None:
             self.client_context.client = _make_obj(Client, self.client_context.client)
-        self.identity = _make_obj(CognitoIdentity, {})
+        identity: Any = CognitoIdentity()  # its fields are __slots__, set here
+        identity.cognito_identity_id = identity.cognito_identity_pool_id = None
+        self.identity = identity
         if cognito_identity is not None:
             self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
             self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
@@ -79,6 +82,31 @@ class LambdaContext:
             f"tenant_id={self.tenant_id}"
             "])"
         )
+
+
+_CONTEXT_VARIABLES = (
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+)
+_CONTEXT_KEYS = tuple(name.encode() for name in _CONTEXT_VARIABLES)
+_FS_ENCODING = sys.getfilesystemencoding()
+
+
+def _context_variables() -> list[str | None]:
+    """The context's five variables, read on every invoke as awslambdaric does (the function
+    may change them). On POSIX straight from os.environ's own bytes mapping, decoded as
+    os.environ decodes: five os.environ.get calls cost several times more."""
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if type(environ) is not os._Environ or type(data) is not dict or os.name != "posix":
+        return [environ.get(name) for name in _CONTEXT_VARIABLES]
+    return [
+        None if (value := data.get(key)) is None else value.decode(_FS_ENCODING, "surrogateescape")
+        for key in _CONTEXT_KEYS
+    ]
 
 
 class _SlotsRepr:

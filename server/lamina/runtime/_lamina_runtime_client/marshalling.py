@@ -36,11 +36,18 @@ _encoder = json.JSONEncoder(
 to_json = _encoder.encode
 
 
+_decode = json.JSONDecoder().decode  # what json.loads uses when given no options
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 def unmarshal_request(body: bytes, content_type: str | None) -> Any:
     if content_type != "application/json":
         return body
     try:
-        return json.loads(body)
+        if body.startswith(_BOMS) or b"\x00" in body[:4]:
+            return json.loads(body)  # UTF-16, UTF-32 or a BOM: json.loads finds which
+        # What json.loads(body) does for UTF-8 without a BOM, minus its detection and options.
+        return _decode(body.decode("utf-8", "surrogatepass"))
     except Exception as e:
         error = e
     # Lambda's runtime parses with simplejson, whose messages differ from the stdlib's; where it
