@@ -116,7 +116,7 @@ class RuntimePool:
             finally:
                 waited = self._waiting and config in self._waiting  # (hashing a config costs)
                 if not waited and slot.usable():  # the common case: no await
-                    slot.leased = False
+                    slot.leases -= 1
                 else:
                     await self._release(config, slot)
 
