@@ -103,6 +103,8 @@ class TemplateReader:
         self.globals: Mapping[str, Any] = data.get("Globals") or {}
         self.resolver = IntrinsicResolver(data)
         self.apis: dict[str, Api] = {}
+        # (API, method, path) of routes from events: a DefinitionBody operation replaces them (add)
+        self.event_routes: set[tuple[str, str, str]] = set()
         self.result = TemplateApis() if result is None else result
         self.auth = TemplateAuth(
             self.resources, self.globals, functions, jwks or {}, self.value, self.warn
@@ -215,6 +217,7 @@ class TemplateReader:
                 where,
                 self.auth.route_authorizer(api, props.get("Auth"), where),
                 self.auth.key_required(api, props.get("Auth"), where),
+                event=True,
             )
 
     def add(
@@ -230,6 +233,9 @@ class TemplateReader:
         authorizer: AnyAuthorizer | None = None,
         api_key_required: bool = False,
         integration: NonProxyIntegration | None = None,
+        *,
+        event: bool = False,
+        from_definition: bool = False,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -242,21 +248,27 @@ class TemplateReader:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
         route = Route(
-            api,
-            method,
-            path,
-            function,
-            version,
-            timeout_ms,
-            line,
-            authorizer,
-            api_key_required,
+            api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
             integration,
-        )
-        for known in self.result.routes:
-            if (known.method, known.path) == (method, path):
-                self.warn(where, f"{route.route_key} is already served by {known.function}")
-                return
+        )  # fmt: skip
+        key = (api.logical_id, method, path)
+        for index, known in enumerate(self.result.routes):
+            if (known.method, known.path) != (method, path):
+                continue
+            # SAM adds an event's integration to an API's own DefinitionBody only where the body
+            # has none (samtranslator's OpenApiEditor; a REST API's event adds only a permission),
+            # so the body's operation is the one deployed, whichever is read first.
+            if known.api.logical_id == api.logical_id:
+                if from_definition and key in self.event_routes:
+                    self.event_routes.discard(key)
+                    self.result.routes[index] = route
+                    return
+                if event and key not in self.event_routes:
+                    return
+            self.warn(where, f"{route.route_key} is already served by {known.function}")
+            return
+        if event:
+            self.event_routes.add(key)
         self.result.routes.append(route)
 
     def function_url(self, logical_id: str, properties: Mapping[str, Any]) -> None:
@@ -353,6 +365,7 @@ class TemplateReader:
                     f"{where}.paths.{path}.{method}",
                     self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
+                    from_definition=True,
                 )
 
     def definition_file(self, location: Any, logical_id: str) -> Any:
