@@ -169,15 +169,16 @@ class _Rest:
         for api_name, api_props in self.typed.get(REST + "RestApi", {}).items():
             stage, variables = self.stage(api_name)
             methods = _for_api(self.typed, REST + "Method", "RestApiId", api_name)
-            binary = self.value(api_props.get("BinaryMediaTypes"), f"{api_name}.BinaryMediaTypes")
+            raw = self.value(api_props.get("BinaryMediaTypes"), f"{api_name}.BinaryMediaTypes")
+            binary = tuple(to_text(t) for t in raw or ())
             api = Api(
                 logical_id=api_name,
                 kind=ApiKind.REST,
                 stage=stage,
-                binary_media_types=tuple(to_text(t) for t in binary or ()),
+                binary_media_types=binary,
                 stage_variables=variables,
                 source_line=self.line(api_name),
-                cors=rest_rules(self.preflight(methods)),
+                cors=rest_rules(self.preflight(methods), binary),
                 api_keys=self.auth.api_keys,
                 usage_plan=self.auth.usage_plan(api_name),
             )

@@ -24,9 +24,9 @@ from typing import Any
 
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.cfn_apis import read_cfn_apis
-from lamina.gateway.cors import http_rules, rest_rules
+from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
-from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
+from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -71,13 +71,6 @@ def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
     )
     names.update(url.function for url in urls)
     return names
-
-
-def non_proxy(integration: Mapping[str, Any]) -> NonProxyIntegration | None:
-    """A `type: aws` (non-proxy) integration's templates and responses; None for aws_proxy."""
-    if str(integration.get("type", "aws_proxy")).lower() != "aws":
-        return None
-    return integration_from_openapi(dict(integration))
 
 
 class TemplateReader:
@@ -135,25 +128,29 @@ class TemplateReader:
             props.get("Variables" if kind is ApiKind.REST else "StageVariables"),
             f"{logical_id}.Variables",
         )
-        binary = self.value(props.get("BinaryMediaTypes"), f"{logical_id}.BinaryMediaTypes")
+        raw = self.value(props.get("BinaryMediaTypes"), f"{logical_id}.BinaryMediaTypes")
+        binary = tuple(to_text(t) for t in raw or ())
         api = Api(
             logical_id=logical_id,
             kind=kind,
             stage=stage,
-            binary_media_types=tuple(to_text(t) for t in binary or ()),
+            binary_media_types=binary,
             stage_variables=tuple(
                 sorted((str(k), to_text(v)) for k, v in (variables or {}).items())
             ),
             source_line=self.document.resource_line(logical_id),
             api_keys=self.auth.api_keys,
             usage_plan=self.usage_plan(logical_id, kind, props),
-            cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
+            cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"), binary)
             if kind is ApiKind.REST
             else http_rules(
                 self.value(props.get("CorsConfiguration"), f"{logical_id}.CorsConfiguration")
             ),
         )
         self.apis[logical_id] = api
+        if api.cors is not None and not api.cors.http_api and binary_everything(binary):
+            message = "with Cors: API Gateway answers every preflight 500 (its mock OPTIONS method"
+            self.warn(logical_id, f"BinaryMediaTypes */* {message} takes no binary), as here")
         self.auth.read_authorizers(logical_id, kind, props.get("Auth"))
         return api
 
