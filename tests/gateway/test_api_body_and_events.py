@@ -2,7 +2,8 @@
 event of the function names too. SAM adds an event's integration only where the body has none
 (the event then only grants the permission), so the body's operation is the deployed one: its
 non-proxy templates on a REST API, its payload version on an HTTP API. Two events on one route
-are still named as a conflict."""
+are still named as a conflict, and an operation that calls an AWS service instead of a function
+is named as not served."""
 
 from __future__ import annotations
 
@@ -42,3 +43,6 @@ def test_only_the_real_conflict_is_named(api: ApiProcess) -> None:
     warnings = [line for line in api.stderr().splitlines() if line.startswith("lamina: warning")]
     assert any("Twice.Events.Second: GET /twice is already served by Twice" in w for w in warnings)
     assert not [w for w in warnings if "/story" in w or "/notes" in w], warnings
+    queue = "NotesApi.DefinitionBody.paths./queue.post: its SQS-SendMessage integration calls no"
+    assert any(queue in w and w.endswith("not served") for w in warnings), warnings
+    assert "POST /queue" not in "\n".join(api.banner)

@@ -14,15 +14,16 @@
 
 from __future__ import annotations
 
+__all__ = ["TemplateApis", "TemplateReader", "used_functions"]
+
 import dataclasses
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.api_table import TemplateApis, used_functions
 from lamina.gateway.cfn_apis import read_cfn_apis
 from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
@@ -35,7 +36,7 @@ from lamina.gateway.template_auth import (
     function_in_uri,
 )
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
-from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
+from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
 from lamina.project.sam_globals import merge_globals
@@ -46,31 +47,6 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 _API_TYPES = {"AWS::Serverless::Api": ApiKind.REST, "AWS::Serverless::HttpApi": ApiKind.HTTP}
 _OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _ANY_METHOD = "x-amazon-apigateway-any-method"
-
-
-@dataclass
-class TemplateApis:
-    routes: list[Route] = field(default_factory=list)
-    function_urls: list[FunctionUrl] = field(default_factory=list)
-    websocket_apis: list[WebSocketApi] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def functions(self) -> set[str]:
-        """Every function the APIs run: routes', URLs' and authorizers'."""
-        names = used_functions(self.routes, self.function_urls)
-        names.update(f for api in self.websocket_apis for _, f in api.routes)
-        return names
-
-
-def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
-    names = {route.function for route in routes}
-    names.update(
-        route.authorizer.function
-        for route in routes
-        if route.authorizer is not None and isinstance(route.authorizer, Authorizer)
-    )
-    names.update(url.function for url in urls)
-    return names
 
 
 class TemplateReader:
@@ -347,6 +323,7 @@ class TemplateReader:
                 uri = integration.get("uri")
                 function = function_in_uri(uri) or function_in_arn(uri, self.resources, self.value)
                 if function is None:
+                    self.unserved(integration, f"{where}.paths.{path}.{method}")
                     continue
                 default = "1.0" if kind is ApiKind.REST else "2.0"
                 version = str(integration.get("payloadFormatVersion") or default)
@@ -364,6 +341,14 @@ class TemplateReader:
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                     from_definition=True,
                 )
+
+    def unserved(self, integration: Mapping[str, Any], where: str) -> None:
+        """Names an operation whose integration runs no function here (an AWS service's, HTTP);
+        a MOCK (a CORS preflight's) and an operation without one (an event adds it) say nothing."""
+        kind = to_text(integration.get("type") or "")
+        if kind and kind.lower() != "mock":
+            what = to_text(integration.get("integrationSubtype") or "") or f"type {kind}"
+            self.warn(where, f"its {what} integration calls no function here; not served")
 
     def definition_file(self, location: Any, logical_id: str) -> Any:
         if not isinstance(location, str) or location.startswith("s3://"):
