@@ -28,6 +28,7 @@ from typing import Any
 from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.nonproxy import NonProxyIntegration
+from lamina.gateway.request_validation import NOT_VALIDATED
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
@@ -233,6 +234,8 @@ class _Rest:
             self.auth.non_proxy(integration, name) if kind.upper() == NON_PROXY else None,
         )  # fmt: skip
         self.found.routes.append(route)
+        if props.get("RequestValidatorId"):
+            self.warn(name, NOT_VALIDATED)
 
 
 def _http_routes(

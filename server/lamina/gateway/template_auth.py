@@ -17,6 +17,7 @@ from lamina.project.sam_globals import merge_globals
 
 AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_VARIABLE_IN_SUB = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _FUNCTION_IN_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
@@ -57,6 +58,11 @@ def function_in_uri(uri: Any) -> str | None:
             sub = uri["Fn::Sub"]
             text = sub[0] if isinstance(sub, list) and sub else sub
             found = _ARN_IN_SUB.search(text) if isinstance(text, str) else None
+            if found is None and isinstance(text, str) and isinstance(sub, list) and len(sub) > 1:
+                # Sub's list form: `${lambdaArn}` with {lambdaArn: !GetAtt Fn.Arn} beside it.
+                names = sub[1] if isinstance(sub[1], Mapping) else {}
+                parts = (names.get(n) for n in _VARIABLE_IN_SUB.findall(text))
+                return next(filter(None, map(function_in_uri, parts)), None)
             return found.group(1) if found else None
         if "Fn::GetAtt" in uri:
             target = uri["Fn::GetAtt"]

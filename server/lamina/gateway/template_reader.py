@@ -28,6 +28,7 @@ from lamina.gateway.cfn_apis import read_cfn_apis
 from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
+from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -192,6 +193,8 @@ class TemplateReader:
                 self.auth.key_required(api, props.get("Auth"), where),
                 event=True,
             )
+            if kind is ApiKind.REST and sam_event_validates(props):
+                self.warn(where, NOT_VALIDATED)
 
     def add(
         self,
@@ -341,6 +344,8 @@ class TemplateReader:
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                     from_definition=True,
                 )
+                if kind is ApiKind.REST and openapi_validates(body, operation):
+                    self.warn(f"{where}.paths.{path}.{method}", NOT_VALIDATED)
 
     def unserved(self, integration: Mapping[str, Any], where: str) -> None:
         """Names an operation whose integration runs no function here (an AWS service's, HTTP);
