@@ -71,6 +71,22 @@ def function_in_uri(uri: Any) -> str | None:
     return None
 
 
+def known_claims(
+    issuer: str, audiences: list[str], warn: Callable[[str], None]
+) -> tuple[str, list[str]]:
+    """A JWT authorizer's issuer and audiences as they can be checked here: one that only exists
+    once deployed (a placeholder `${…}`: a user pool's id, a nested stack's output) can't be, so
+    any issuer, or any audience, is taken, with a warning."""
+    if "${" in issuer:
+        warn(f"Issuer {issuer} is only known once deployed: any issuer is taken")
+        issuer = ""
+    unknown = [a for a in audiences if "${" in a]
+    if unknown:
+        warn(f"Audience {', '.join(unknown)} is only known once deployed: any audience is taken")
+        audiences = []
+    return issuer, audiences
+
+
 def function_in_arn(
     uri: Any, resources: Mapping[str, Any], value: Callable[[Any, str], Any]
 ) -> str | None:
@@ -187,8 +203,12 @@ class TemplateAuth:
 
     def jwt_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
         jwt = self.value(config.get("JwtConfiguration"), f"{where}.JwtConfiguration") or {}
-        issuer = to_text(jwt.get("issuer") or "")
         audience = jwt.get("audience") or []
+        issuer, audiences = known_claims(
+            to_text(jwt.get("issuer") or ""),
+            [to_text(a) for a in (audience if isinstance(audience, list) else [audience])],
+            lambda message: self.warn(f"{where}.JwtConfiguration", message),
+        )
         source = to_text(config.get("IdentitySource") or "$request.header.Authorization")
         header = (
             source.rsplit(".", 1)[-1] if source.startswith("$request.header.") else "Authorization"
@@ -196,11 +216,11 @@ class TemplateAuth:
         return JwtAuthorizer(
             name=name,
             issuer=issuer,
-            audiences=tuple(
-                to_text(a) for a in (audience if isinstance(audience, list) else [audience])
-            ),
+            audiences=tuple(audiences),
             identity_header=header,
             jwks=self.jwks.get(issuer),
+            # SAM gives the authorizer's own scopes to each route using it without its own.
+            scopes=tuple(to_text(s) for s in config.get("AuthorizationScopes") or ()),
         )
 
     def cognito_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
