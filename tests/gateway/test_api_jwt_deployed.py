@@ -29,7 +29,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
 def token(**claims: Any) -> str:
     body = {"sub": "u1", "iss": "https://cognito-idp.us-east-1.amazonaws.com/pool-1"}
     body.update(client_id="app-client", scope="email openid", exp=int(time.time()) + 600)
-    return jwt.encode({**body, **claims}, "no JWKS here, so the signature is not checked", algorithm="HS256")
+    return jwt.encode(
+        {**body, **claims}, "no JWKS here, so the signature is not checked", algorithm="HS256"
+    )
 
 
 def call(api: ApiProcess, bearer: str) -> requests.Response:
