@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-__all__ = ["TemplateApis", "TemplateReader", "used_functions"]
-
 import dataclasses
 import json
 import os
@@ -41,6 +39,8 @@ from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
 from lamina.project.sam_globals import merge_globals
+
+__all__ = ["TemplateApis", "TemplateReader", "used_functions"]  # TemplateApis lives in api_table
 
 IMPLICIT_REST = "ServerlessRestApi"
 IMPLICIT_HTTP = "ServerlessHttpApi"
