@@ -223,7 +223,7 @@ class _Rest:
         path = self.path(props.get("ResourceId"), api.logical_id)
         if function is None or path is None:
             what = "function" if function is None else "resource path"
-            self.warn(name, f"its {what} is not one this template defines; skipped")
+            self.warn(name, f"its {what} is not one this template defines; route skipped")
             return
         authorizer, key_required = self.auth.rest_method(api, name, props)
         timeout = self.value(integration.get("TimeoutInMillis"), name)

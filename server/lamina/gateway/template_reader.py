@@ -353,7 +353,7 @@ class TemplateReader:
         kind = to_text(integration.get("type") or "")
         if kind and kind.lower() != "mock":
             what = to_text(integration.get("integrationSubtype") or "") or f"type {kind}"
-            self.warn(where, f"its {what} integration calls no function here; not served")
+            self.warn(where, f"its {what} integration calls no function here; route skipped")
 
     def definition_file(self, location: Any, logical_id: str) -> Any:
         if not isinstance(location, str) or location.startswith("s3://"):
