@@ -215,7 +215,7 @@ def test_broken_api_resources_are_each_named_and_the_rest_is_served(tmp_path: Pa
     ]
     assert apis.routes[0].api.stage_variables == ()
     assert sorted(apis.warnings) == [
-        "Lost: its resource path is not one this template defines; skipped",
+        "Lost: its resource path is not one this template defines; route skipped",
         "Orphan: its Target is no integration of this template; skipped",
         "Slow: TimeoutInMillis soon is not a number; the default is used",
         "Url: its TargetFunctionArn names no function of this template; skipped",

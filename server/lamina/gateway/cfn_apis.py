@@ -28,6 +28,7 @@ from typing import Any
 from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.nonproxy import NonProxyIntegration
+from lamina.gateway.request_validation import NOT_VALIDATED
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
@@ -169,15 +170,16 @@ class _Rest:
         for api_name, api_props in self.typed.get(REST + "RestApi", {}).items():
             stage, variables = self.stage(api_name)
             methods = _for_api(self.typed, REST + "Method", "RestApiId", api_name)
-            binary = self.value(api_props.get("BinaryMediaTypes"), f"{api_name}.BinaryMediaTypes")
+            raw = self.value(api_props.get("BinaryMediaTypes"), f"{api_name}.BinaryMediaTypes")
+            binary = tuple(to_text(t) for t in raw or ())
             api = Api(
                 logical_id=api_name,
                 kind=ApiKind.REST,
                 stage=stage,
-                binary_media_types=tuple(to_text(t) for t in binary or ()),
+                binary_media_types=binary,
                 stage_variables=variables,
                 source_line=self.line(api_name),
-                cors=rest_rules(self.preflight(methods)),
+                cors=rest_rules(self.preflight(methods), binary),
                 api_keys=self.auth.api_keys,
                 usage_plan=self.auth.usage_plan(api_name),
             )
@@ -221,7 +223,7 @@ class _Rest:
         path = self.path(props.get("ResourceId"), api.logical_id)
         if function is None or path is None:
             what = "function" if function is None else "resource path"
-            self.warn(name, f"its {what} is not one this template defines; skipped")
+            self.warn(name, f"its {what} is not one this template defines; route skipped")
             return
         authorizer, key_required = self.auth.rest_method(api, name, props)
         timeout = self.value(integration.get("TimeoutInMillis"), name)
@@ -232,6 +234,8 @@ class _Rest:
             self.auth.non_proxy(integration, name) if kind.upper() == NON_PROXY else None,
         )  # fmt: skip
         self.found.routes.append(route)
+        if props.get("RequestValidatorId"):
+            self.warn(name, NOT_VALIDATED)
 
 
 def _http_routes(

@@ -31,7 +31,12 @@ from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
 from lamina.gateway.routes import Api, ApiKind
-from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
+from lamina.gateway.template_auth import (
+    AnyAuthorizer,
+    TemplateAuth,
+    function_in_uri,
+    known_claims,
+)
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.intrinsics import to_text
@@ -154,17 +159,12 @@ class CfnAuth:
         deployed (a user pool's id, an app client's: `Ref`s CDK and Terraform write) can't be
         checked: any issuer, or any audience, is taken, with a warning."""
         jwt = jwt if isinstance(jwt, Mapping) else {}
-        issuer = _shown(jwt.get("Issuer") or "")
-        if _deployed_only(issuer):
-            self.warn(ref, f"Issuer {issuer} is only known once deployed: any issuer is taken")
-            issuer = ""
         raw = jwt.get("Audience") or []
-        audiences = [_shown(a) for a in (raw if isinstance(raw, list) else [raw])]
-        unknown = [a for a in audiences if _deployed_only(a)]
-        if unknown:
-            self.warn(ref, f"Audience {', '.join(unknown)} is only known once deployed: any "
-                      "audience is taken")  # fmt: skip
-            audiences = []
+        issuer, audiences = known_claims(
+            _shown(jwt.get("Issuer") or ""),
+            [_shown(a) for a in (raw if isinstance(raw, list) else [raw])],
+            lambda message: self.warn(ref, message),
+        )
         return {"issuer": issuer, "audience": audiences}
 
     # --- usage plans ----------------------------------------------------------------------------
@@ -216,11 +216,6 @@ def _warn_at(warn: Callable[[str, str], None], where: str) -> Callable[[str], No
 def _shown(value: Any) -> str:
     """A resolved value as text, Terraform's unresolved marker shown as the `$` it stands for."""
     return to_text(value).replace(UNRESOLVED, "$")
-
-
-def _deployed_only(text: str) -> bool:
-    """Whether a resolved value holds a placeholder for what only a deployment has."""
-    return "${" in text
 
 
 def _sources(raw: Any) -> list[str]:

@@ -6,6 +6,10 @@
 - HTTP APIs: API Gateway answers every preflight itself (204; the request's Origin echoed when it
   is allowed) and adds Access-Control-Allow-Origin (and -Credentials, -Expose-Headers) to the
   function's responses, replacing the function's own.
+- A REST API's mock OPTIONS method (SAM's `Cors`, CDK's preflight) has an `application/json`
+  request template and no `contentHandling`: a preflight whose Content-Type is one of the API's
+  BinaryMediaTypes (`*/*`: any, none included) reaches it as binary data, and API Gateway answers
+  500 ("Unable to transform request"; Powertools' docs warn of it, issue 3373).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.gateway.request_parts import matches_media_type
+from lamina.gateway.responses import message_response
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class CorsRules:
     expose_headers: tuple[str, ...] = ()
     max_age: int | None = None
     allow_credentials: bool = False
+    binary_media_types: tuple[str, ...] = ()  # the REST API's, which its mock OPTIONS can't take
 
     def origin_allowed(self, origin: str) -> str | None:
         """The Access-Control-Allow-Origin value for `origin`, or None when it is not allowed."""
@@ -50,15 +57,19 @@ def _items(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in _unquote(value).split(",") if v.strip())
 
 
-def rest_rules(cors: object) -> CorsRules | None:
-    """From an AWS::Serverless::Api's `Cors`: a string (the allowed origin) or a mapping."""
+def rest_rules(cors: object, binary_media_types: tuple[str, ...] = ()) -> CorsRules | None:
+    """From an AWS::Serverless::Api's `Cors`: a string (the allowed origin) or a mapping; with
+    the API's BinaryMediaTypes."""
     if cors is None or cors is False:
         return None
     if not isinstance(cors, dict):
-        return CorsRules(False, allow_origins=(_unquote(cors),))
+        return CorsRules(
+            False, allow_origins=(_unquote(cors),), binary_media_types=binary_media_types
+        )
     max_age = cors.get("MaxAge")
     return CorsRules(
         False,
+        binary_media_types=binary_media_types,
         allow_origins=(_unquote(cors.get("AllowOrigin", "'*'")),),
         allow_methods=_items(cors.get("AllowMethods")),
         allow_headers=_items(cors.get("AllowHeaders")),
@@ -112,6 +123,8 @@ def preflight_response(
     """The preflight's answer; `path_methods` are the methods the matched path has (REST
     APIs without AllowMethods answer with them, as SAM's generated OPTIONS method does)."""
     headers: list[tuple[str, str]] = []
+    if not rules.http_api and binary_preflight(rules.binary_media_types, request):
+        return message_response(500, "Internal server error", "InternalServerErrorException")
     if not rules.http_api:
         # SAM's mock integration: the configured values, whatever the Origin.
         headers.append(("Access-Control-Allow-Origin", rules.allow_origins[0]))
@@ -143,6 +156,19 @@ def preflight_response(
         if rules.allow_credentials:
             headers.append(("Access-Control-Allow-Credentials", "true"))
     return HttpResponse(204, headers, b"")
+
+
+def binary_everything(binary_media_types: tuple[str, ...]) -> bool:
+    """Whether BinaryMediaTypes holds `*/*`, which takes every request as binary data."""
+    return any(t.strip().replace("~1", "/") == "*/*" for t in binary_media_types)
+
+
+def binary_preflight(binary_media_types: tuple[str, ...], request: HttpRequest) -> bool:
+    """Whether a REST API's mock OPTIONS method takes this preflight as binary data."""
+    if binary_everything(binary_media_types):
+        return True
+    kind = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+    return matches_media_type(kind, binary_media_types)
 
 
 def decorate(rules: CorsRules, request: HttpRequest, response: HttpResponse) -> None:

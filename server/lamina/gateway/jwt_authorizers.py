@@ -63,7 +63,7 @@ def _signing_key(authorizer: JwtAuthorizer, token: str) -> Any:
             log.warning(
                 "warning: no JWKS for %s in the api.jwks setting: JWT signatures are NOT checked "
                 "(issuer, audience, expiry and scopes are)",
-                authorizer.issuer,
+                authorizer.issuer or "an issuer only known once deployed",
             )
         return None
     if source.startswith(("http://", "https://")):

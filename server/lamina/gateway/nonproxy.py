@@ -17,7 +17,7 @@ with `type: aws`): mapping templates in and out, and asynchronous invocation.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,13 @@ class NonProxyIntegration:
                 ):
                     return response
         return default or IntegrationResponse("default")
+
+
+def non_proxy(integration: Mapping[str, Any]) -> NonProxyIntegration | None:
+    """A `type: aws` (non-proxy) integration's templates and responses; None for aws_proxy."""
+    if str(integration.get("type", "aws_proxy")).lower() != "aws":
+        return None
+    return integration_from_openapi(dict(integration))
 
 
 def integration_from_openapi(config: dict[str, Any]) -> NonProxyIntegration:

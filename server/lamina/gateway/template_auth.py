@@ -17,6 +17,7 @@ from lamina.project.sam_globals import merge_globals
 
 AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer
 _ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_VARIABLE_IN_SUB = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _FUNCTION_IN_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
@@ -57,12 +58,33 @@ def function_in_uri(uri: Any) -> str | None:
             sub = uri["Fn::Sub"]
             text = sub[0] if isinstance(sub, list) and sub else sub
             found = _ARN_IN_SUB.search(text) if isinstance(text, str) else None
+            if found is None and isinstance(text, str) and isinstance(sub, list) and len(sub) > 1:
+                # Sub's list form: `${lambdaArn}` with {lambdaArn: !GetAtt Fn.Arn} beside it.
+                names = sub[1] if isinstance(sub[1], Mapping) else {}
+                parts = (names.get(n) for n in _VARIABLE_IN_SUB.findall(text))
+                return next(filter(None, map(function_in_uri, parts)), None)
             return found.group(1) if found else None
         if "Fn::GetAtt" in uri:
             target = uri["Fn::GetAtt"]
             name = target[0] if isinstance(target, list) else str(target).split(".")[0]
             return str(name)
     return None
+
+
+def known_claims(
+    issuer: str, audiences: list[str], warn: Callable[[str], None]
+) -> tuple[str, list[str]]:
+    """A JWT authorizer's issuer and audiences as they can be checked here: one that only exists
+    once deployed (a placeholder `${…}`: a user pool's id, a nested stack's output) can't be, so
+    any issuer, or any audience, is taken, with a warning."""
+    if "${" in issuer:
+        warn(f"Issuer {issuer} is only known once deployed: any issuer is taken")
+        issuer = ""
+    unknown = [a for a in audiences if "${" in a]
+    if unknown:
+        warn(f"Audience {', '.join(unknown)} is only known once deployed: any audience is taken")
+        audiences = []
+    return issuer, audiences
 
 
 def function_in_arn(
@@ -181,8 +203,12 @@ class TemplateAuth:
 
     def jwt_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:
         jwt = self.value(config.get("JwtConfiguration"), f"{where}.JwtConfiguration") or {}
-        issuer = to_text(jwt.get("issuer") or "")
         audience = jwt.get("audience") or []
+        issuer, audiences = known_claims(
+            to_text(jwt.get("issuer") or ""),
+            [to_text(a) for a in (audience if isinstance(audience, list) else [audience])],
+            lambda message: self.warn(f"{where}.JwtConfiguration", message),
+        )
         source = to_text(config.get("IdentitySource") or "$request.header.Authorization")
         header = (
             source.rsplit(".", 1)[-1] if source.startswith("$request.header.") else "Authorization"
@@ -190,11 +216,11 @@ class TemplateAuth:
         return JwtAuthorizer(
             name=name,
             issuer=issuer,
-            audiences=tuple(
-                to_text(a) for a in (audience if isinstance(audience, list) else [audience])
-            ),
+            audiences=tuple(audiences),
             identity_header=header,
             jwks=self.jwks.get(issuer),
+            # SAM gives the authorizer's own scopes to each route using it without its own.
+            scopes=tuple(to_text(s) for s in config.get("AuthorizationScopes") or ()),
         )
 
     def cognito_authorizer(self, name: str, config: Mapping[str, Any], where: str) -> JwtAuthorizer:

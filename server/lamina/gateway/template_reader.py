@@ -18,15 +18,15 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.api_table import TemplateApis, used_functions
 from lamina.gateway.cfn_apis import read_cfn_apis
-from lamina.gateway.cors import http_rules, rest_rules
+from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
-from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
+from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
+from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -35,10 +35,12 @@ from lamina.gateway.template_auth import (
     function_in_uri,
 )
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
-from lamina.gateway.websocket_apis import WebSocketApi, read_websocket_apis
+from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
 from lamina.project.sam_globals import merge_globals
+
+__all__ = ["TemplateApis", "TemplateReader", "used_functions"]  # TemplateApis lives in api_table
 
 IMPLICIT_REST = "ServerlessRestApi"
 IMPLICIT_HTTP = "ServerlessHttpApi"
@@ -46,38 +48,6 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 _API_TYPES = {"AWS::Serverless::Api": ApiKind.REST, "AWS::Serverless::HttpApi": ApiKind.HTTP}
 _OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _ANY_METHOD = "x-amazon-apigateway-any-method"
-
-
-@dataclass
-class TemplateApis:
-    routes: list[Route] = field(default_factory=list)
-    function_urls: list[FunctionUrl] = field(default_factory=list)
-    websocket_apis: list[WebSocketApi] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def functions(self) -> set[str]:
-        """Every function the APIs run: routes', URLs' and authorizers'."""
-        names = used_functions(self.routes, self.function_urls)
-        names.update(f for api in self.websocket_apis for _, f in api.routes)
-        return names
-
-
-def used_functions(routes: list[Route], urls: list[FunctionUrl]) -> set[str]:
-    names = {route.function for route in routes}
-    names.update(
-        route.authorizer.function
-        for route in routes
-        if route.authorizer is not None and isinstance(route.authorizer, Authorizer)
-    )
-    names.update(url.function for url in urls)
-    return names
-
-
-def non_proxy(integration: Mapping[str, Any]) -> NonProxyIntegration | None:
-    """A `type: aws` (non-proxy) integration's templates and responses; None for aws_proxy."""
-    if str(integration.get("type", "aws_proxy")).lower() != "aws":
-        return None
-    return integration_from_openapi(dict(integration))
 
 
 class TemplateReader:
@@ -103,6 +73,8 @@ class TemplateReader:
         self.globals: Mapping[str, Any] = data.get("Globals") or {}
         self.resolver = IntrinsicResolver(data)
         self.apis: dict[str, Api] = {}
+        # (API, method, path) of routes from events: a DefinitionBody operation replaces them (add)
+        self.event_routes: set[tuple[str, str, str]] = set()
         self.result = TemplateApis() if result is None else result
         self.auth = TemplateAuth(
             self.resources, self.globals, functions, jwks or {}, self.value, self.warn
@@ -133,25 +105,29 @@ class TemplateReader:
             props.get("Variables" if kind is ApiKind.REST else "StageVariables"),
             f"{logical_id}.Variables",
         )
-        binary = self.value(props.get("BinaryMediaTypes"), f"{logical_id}.BinaryMediaTypes")
+        raw = self.value(props.get("BinaryMediaTypes"), f"{logical_id}.BinaryMediaTypes")
+        binary = tuple(to_text(t) for t in raw or ())
         api = Api(
             logical_id=logical_id,
             kind=kind,
             stage=stage,
-            binary_media_types=tuple(to_text(t) for t in binary or ()),
+            binary_media_types=binary,
             stage_variables=tuple(
                 sorted((str(k), to_text(v)) for k, v in (variables or {}).items())
             ),
             source_line=self.document.resource_line(logical_id),
             api_keys=self.auth.api_keys,
             usage_plan=self.usage_plan(logical_id, kind, props),
-            cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"))
+            cors=rest_rules(self.value(props.get("Cors"), f"{logical_id}.Cors"), binary)
             if kind is ApiKind.REST
             else http_rules(
                 self.value(props.get("CorsConfiguration"), f"{logical_id}.CorsConfiguration")
             ),
         )
         self.apis[logical_id] = api
+        if api.cors is not None and not api.cors.http_api and binary_everything(binary):
+            message = "with Cors: API Gateway answers every preflight 500 (its mock OPTIONS method"
+            self.warn(logical_id, f"BinaryMediaTypes */* {message} takes no binary), as here")
         self.auth.read_authorizers(logical_id, kind, props.get("Auth"))
         return api
 
@@ -215,7 +191,10 @@ class TemplateReader:
                 where,
                 self.auth.route_authorizer(api, props.get("Auth"), where),
                 self.auth.key_required(api, props.get("Auth"), where),
+                event=True,
             )
+            if kind is ApiKind.REST and sam_event_validates(props):
+                self.warn(where, NOT_VALIDATED)
 
     def add(
         self,
@@ -230,6 +209,9 @@ class TemplateReader:
         authorizer: AnyAuthorizer | None = None,
         api_key_required: bool = False,
         integration: NonProxyIntegration | None = None,
+        *,
+        event: bool = False,
+        from_definition: bool = False,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -242,21 +224,27 @@ class TemplateReader:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
         route = Route(
-            api,
-            method,
-            path,
-            function,
-            version,
-            timeout_ms,
-            line,
-            authorizer,
-            api_key_required,
+            api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
             integration,
-        )
-        for known in self.result.routes:
-            if (known.method, known.path) == (method, path):
-                self.warn(where, f"{route.route_key} is already served by {known.function}")
-                return
+        )  # fmt: skip
+        key = (api.logical_id, method, path)
+        for index, known in enumerate(self.result.routes):
+            if (known.method, known.path) != (method, path):
+                continue
+            # SAM adds an event's integration to an API's own DefinitionBody only where the body
+            # has none (samtranslator's OpenApiEditor; a REST API's event adds only a permission),
+            # so the body's operation is the one deployed, whichever is read first.
+            if known.api.logical_id == api.logical_id:
+                if from_definition and key in self.event_routes:
+                    self.event_routes.discard(key)
+                    self.result.routes[index] = route
+                    return
+                if event and key not in self.event_routes:
+                    return
+            self.warn(where, f"{route.route_key} is already served by {known.function}")
+            return
+        if event:
+            self.event_routes.add(key)
         self.result.routes.append(route)
 
     def function_url(self, logical_id: str, properties: Mapping[str, Any]) -> None:
@@ -338,6 +326,7 @@ class TemplateReader:
                 uri = integration.get("uri")
                 function = function_in_uri(uri) or function_in_arn(uri, self.resources, self.value)
                 if function is None:
+                    self.unserved(integration, f"{where}.paths.{path}.{method}")
                     continue
                 default = "1.0" if kind is ApiKind.REST else "2.0"
                 version = str(integration.get("payloadFormatVersion") or default)
@@ -353,7 +342,18 @@ class TemplateReader:
                     f"{where}.paths.{path}.{method}",
                     self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
+                    from_definition=True,
                 )
+                if kind is ApiKind.REST and openapi_validates(body, operation):
+                    self.warn(f"{where}.paths.{path}.{method}", NOT_VALIDATED)
+
+    def unserved(self, integration: Mapping[str, Any], where: str) -> None:
+        """Names an operation whose integration runs no function here (an AWS service's, HTTP);
+        a MOCK (a CORS preflight's) and an operation without one (an event adds it) say nothing."""
+        kind = to_text(integration.get("type") or "")
+        if kind and kind.lower() != "mock":
+            what = to_text(integration.get("integrationSubtype") or "") or f"type {kind}"
+            self.warn(where, f"its {what} integration calls no function here; route skipped")
 
     def definition_file(self, location: Any, logical_id: str) -> Any:
         if not isinstance(location, str) or location.startswith("s3://"):
