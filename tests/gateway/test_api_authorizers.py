@@ -55,6 +55,34 @@ def test_a_token_authorizer_refuses(
     auth.wait_for_log(f"GET /token {status} → EchoFunction")
 
 
+def logged_for(api: ApiProcess, before: int, line: str) -> str:
+    """What the process logged since `before` characters, up to and with the request `line`."""
+    log = api.wait_for_log(line)[before:]
+    return log[: log.index(line) + len(line)]
+
+
+def test_a_failing_authorizers_logs_are_shown(auth: ApiProcess) -> None:
+    before = len(auth.stderr())
+    assert get(auth, "/token", Authorization="broken").status_code == 500
+    log = logged_for(auth, before, "GET /token 500 → EchoFunction")
+    assert log.count("START RequestId") == 1  # the authorizer's; the function never ran
+    assert "token_auth saw broken" in log
+    assert "ValueError" in log and "the authorizer has a bug" in log  # its traceback
+    assert log.index("token_auth saw broken") < log.index("REPORT RequestId")
+
+
+def test_an_authorizers_logs_come_before_the_functions(auth: ApiProcess) -> None:
+    before = len(auth.stderr())
+    # a token of its own: a kept answer (the authorizer's TTL) would not run it
+    assert get(auth, "/token", Authorization="allow-logs").status_code == 200
+    log = logged_for(auth, before, "GET /token 200 → EchoFunction")
+    assert log.count("START RequestId") == 2
+    said = log.index("token_auth saw allow-logs")
+    authorizer_end = log.index("REPORT RequestId")
+    function_start = log.index("START RequestId", authorizer_end)
+    assert said < authorizer_end < function_start < log.rindex("REPORT RequestId")
+
+
 def test_a_request_authorizer_and_a_route_without_one(auth: ApiProcess) -> None:
     allowed = get(auth, "/request?tenant=t1", **{"X-Key": "k1"})
     assert allowed.status_code == 200

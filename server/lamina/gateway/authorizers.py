@@ -48,9 +48,10 @@ class Authorizer:
 class Denied(Exception):
     """The authorizer said no (or failed): the response to send instead of the function's."""
 
-    def __init__(self, response: HttpResponse, why: str) -> None:
+    def __init__(self, response: HttpResponse, why: str, logs: str = "") -> None:
         super().__init__(why)
         self.response = response
+        self.logs = logs  # a Lambda authorizer's log lines (START ... REPORT), if it ran
 
 
 def forbidden(http_api: bool, explicit: bool) -> HttpResponse:

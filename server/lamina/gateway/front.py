@@ -284,10 +284,11 @@ class Gateway:
             identity = built["requestContext"]["identity"]  # type: ignore[index]
             identity.update(apiKey=api_key, apiKeyId=api_key_id(api_key or ""))
         if route.authorizer is not None:
-            try:
-                await self.authorization.apply(route, request, built, request_id)
+            try:  # the authorizer's logs come before the function's
+                record.logs = await self.authorization.apply(route, request, built, request_id)
             except Denied as e:
                 record.problem = f"authorizer {route.authorizer.name}: {e}"
+                record.logs = e.logs
                 return e.response
         if route.integration is not None:
             return await self._non_proxy(route, request, built, request_id, record)
@@ -324,7 +325,7 @@ class Gateway:
                 else "Internal Server Error"
             )
             return message_response(500, text)
-        record.logs = result.logs
+        record.logs += result.logs
         if not result.ok:
             error = result.error or {}
             record.problem = (
@@ -354,7 +355,7 @@ class Gateway:
     ) -> HttpResponse:
         async def invoke(payload: bytes) -> InvocationResult:
             result = await self._invoke(route.function, payload, request_id)
-            record.logs = result.logs
+            record.logs += result.logs
             return result
 
         assert route.integration is not None

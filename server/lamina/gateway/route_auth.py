@@ -83,8 +83,9 @@ class RouteAuthorization:
 
     async def apply(
         self, route: Route, request: HttpRequest, event: dict[str, Any], request_id: str
-    ) -> None:
-        """Run the route's authorizer and fill in `event`'s requestContext, or raise Denied."""
+    ) -> str:
+        """Run the route's authorizer and fill in `event`'s requestContext, or raise Denied.
+        Returns a Lambda authorizer's log lines ("" when none ran; Denied carries them too)."""
         authorizer = route.authorizer
         assert authorizer is not None
         context = event["requestContext"]
@@ -94,15 +95,19 @@ class RouteAuthorization:
                 context["identity"].update(caller.identity())
             else:
                 context["authorizer"] = {"iam": caller.iam()}
-            return
+            return ""
         if isinstance(authorizer, JwtAuthorizer):
             claims = await asyncio.to_thread(check_jwt, authorizer, event.get("headers") or {})
             context["authorizer"] = {"jwt": claims} if route.payload_version == "2.0" else claims
-            return
-        context["authorizer"] = await self._lambda(authorizer, event)
+            return ""
+        context["authorizer"], logs = await self._lambda(authorizer, event)
+        return logs
 
-    async def _lambda(self, authorizer: Authorizer, event: dict[str, Any]) -> dict[str, Any]:
-        """A Lambda authorizer's verdict: the context for the function's event, or Denied."""
+    async def _lambda(
+        self, authorizer: Authorizer, event: dict[str, Any]
+    ) -> tuple[dict[str, Any], str]:
+        """A Lambda authorizer's verdict, the context for the function's event (with the
+        authorizer's logs, "" for a kept answer), or Denied (with them)."""
         query = event.get("queryStringParameters") or {}
         identity = identity_values(authorizer, event.get("headers") or {}, query)
         if identity is None:
@@ -117,16 +122,17 @@ class RouteAuthorization:
         self.check_code(authorizer.function)  # a save forgets kept answers (on_change)
         kept = self._kept.get(key)
         if kept is not None and kept[0] > time.monotonic():
-            return judge(authorizer, kept[1], arn)
+            return judge(authorizer, kept[1], arn), ""
         payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
         result = await self._invoke(authorizer.function, payload, new_request_id())
         if not result.ok:
             error = result.error or {}
             if error.get("errorMessage") == "Unauthorized":
-                raise Denied(UNAUTHORIZED, "the authorizer raised Unauthorized")
+                raise Denied(UNAUTHORIZED, "the authorizer raised Unauthorized", result.logs)
             raise Denied(
                 message_response(500, "Internal Server Error"),
                 f"the authorizer failed: {error.get('errorType')}: {error.get('errorMessage')}",
+                result.logs,
             )
         try:
             answer = json.loads(result.payload)
@@ -134,4 +140,8 @@ class RouteAuthorization:
             answer = None
         if authorizer.ttl_s > 0 and identity:
             self._kept[key] = (time.monotonic() + authorizer.ttl_s, answer)
-        return judge(authorizer, answer, arn)
+        try:
+            return judge(authorizer, answer, arn), result.logs
+        except Denied as e:
+            e.logs = result.logs
+            raise
