@@ -113,6 +113,25 @@ def test_an_unknown_route_is_missing_authentication_token(
     assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
 
 
+def request_line(api: ApiProcess, start: str) -> str:
+    """The request line that starts with `start` (method, path, status)."""
+    api.wait_for_log(start)
+    return next(line for line in api.stderr().splitlines() if line.startswith(start))
+
+
+def test_a_url_with_its_stage_prefix_is_refused_with_a_hint(shop: ApiProcess) -> None:
+    # SAM's implicit API (stage Prod) serves /items/{id}; a URL copied from AWS has the stage.
+    response = requests.get(shop.url + "/Prod/items/42", timeout=30)
+    assert (response.status_code, response.json()) == (
+        403, {"message": "Missing Authentication Token"}
+    )  # fmt: skip
+    line = request_line(shop, "GET /Prod/items/42 403 ")
+    assert line.endswith(": no route; without the stage prefix /Prod this is GET /items/42")
+    # dev is the stage of another API (ImagesApi), which has no /items/{id}: no hint
+    assert requests.get(shop.url + "/dev/items/42", timeout=30).status_code == 403
+    assert ":" not in request_line(shop, "GET /dev/items/42 403 ")
+
+
 def test_an_openapi_definition_body_with_its_stage_and_variables(shop: ApiProcess) -> None:
     event = echo(shop, "/openapi/echo", method="PUT", data="hi")
     assert event["resource"] == "/openapi/echo"

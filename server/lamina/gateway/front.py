@@ -177,6 +177,7 @@ class Gateway:
         elif match is None:
             kind = ApiKind.REST if ApiKind.REST in self.table.kinds() else ApiKind.HTTP
             response = not_found(kind)
+            record.problem = self.table.stage_hint(request.method, request.path)
         elif len(request.body) > MAX_REQUEST_BYTES:
             response = message_response(413, "Request Too Long")
             record.problem = f"the body is {len(request.body)} bytes; API Gateway takes 10 MB"

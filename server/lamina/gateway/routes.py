@@ -170,6 +170,15 @@ class RouteTable:
                 return RouteMatch(route, params)
         return None
 
+    def stage_hint(self, method: str, path: str) -> str | None:
+        """For a path with no route: the route it names once its first segment, a stage of that
+        route's API, is dropped (a URL copied from AWS with its stage: /Prod/hello)."""
+        stage, _, rest = path.lstrip("/").partition("/")
+        match = self.match(method, "/" + rest) if stage else None
+        if match is None or match.route.api.stage != stage:
+            return None
+        return f"no route; without the stage prefix /{stage} this is {method} /{rest}"
+
     def match_any_method(self, path: str) -> RouteMatch | None:
         """The best route for `path` whatever its method (for a CORS preflight)."""
         trimmed = path.strip("/")
