@@ -47,6 +47,8 @@ def test_source_keys() -> None:
         "headers",
         "resource",
         "stage",
+        "api_key",
+        "api_key_id",
         "region",
         "account",
     )

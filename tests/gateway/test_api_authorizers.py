@@ -3,6 +3,9 @@ simple responses and IAM policies, each allowing and denying, with the context p
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,11 +114,32 @@ def test_http_api_iam_policies(auth: ApiProcess) -> None:
 def test_api_keys_where_the_route_requires_one(auth: ApiProcess) -> None:
     key = "dev-key-0123456789abcdef"  # the template's AWS::ApiGateway::ApiKey Value
     accepted = requests.get(auth.url + "/keyed", headers={"x-api-key": key}, timeout=30)
-    assert (accepted.status_code, accepted.text) == (200, key)
+    assert accepted.status_code == 200 and accepted.json()[0] == key
     for headers in ({}, {"x-api-key": "some-other-key"}):
         refused = requests.get(auth.url + "/keyed", headers=headers, timeout=30)
         assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
     auth.wait_for_log("GET /keyed 403 → EchoFunction")
+
+
+def generated_event(api: ApiProcess, route: str) -> Any:
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina", "events", "generate", "--function", "EchoFunction",
+         "--route", route],
+        cwd=api.root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_generated_event_has_the_api_key_a_live_request_has(auth: ApiProcess) -> None:
+    event = generated_event(auth, "GET /keyed")
+    identity = event["requestContext"]["identity"]
+    live = requests.get(auth.url + "/keyed", headers=event["headers"], timeout=30)
+    assert live.status_code == 200, live.text  # the generated x-api-key is one the API takes
+    assert [identity["apiKey"], identity["apiKeyId"]] == live.json()
+    assert live.json()[0] == "dev-key-0123456789abcdef"
+    open_identity = generated_event(auth, "GET /open")["requestContext"]["identity"]
+    assert "apiKey" not in open_identity and "apiKeyId" not in open_identity
 
 
 def test_answers_are_kept_per_identity_until_the_code_changes(auth: ApiProcess) -> None:

@@ -42,7 +42,7 @@ def build_token_authorizer(p: Params, now: datetime) -> Event:
 
 
 def _defaults(**extra: str) -> dict[str, Default]:
-    return _http_defaults(resource="", stage="prod", **extra)
+    return _http_defaults(resource="", stage="prod", api_key="", api_key_id="", **extra)
 
 
 SPECS: tuple[Spec, ...] = (

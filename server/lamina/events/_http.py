@@ -134,9 +134,11 @@ def build_apigateway_rest(p: Params, now: datetime) -> Event:
 
     api_id = hex_id(10)
     domain = f"{api_id}.execute-api.{region}.{dns_suffix(region)}"
-    headers = _merge_headers(
-        _request_headers(domain, body, now, "443", "https"), p.string_map("headers")
-    )
+    api_key = p["api_key"].strip()  # a route with ApiKeyRequired: the x-api-key it was sent
+    headers = _request_headers(domain, body, now, "443", "https")
+    if api_key:
+        headers["x-api-key"] = api_key
+    headers = _merge_headers(headers, p.string_map("headers"))
     pairs = parse_qsl(query, keep_blank_values=True)
     multi_query: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -180,6 +182,11 @@ def build_apigateway_rest(p: Params, now: datetime) -> Event:
                     (v for k, v in headers.items() if k.lower() == "user-agent"), USER_AGENT
                 ),
                 "user": None,
+                **(
+                    {"apiKey": api_key, "apiKeyId": p["api_key_id"].strip() or hex_id(10)}
+                    if api_key
+                    else {}
+                ),
             },
             "domainName": domain,
             "deploymentId": hex_id(6),
@@ -326,7 +333,7 @@ SPECS = (
     Spec(
         "apigateway-rest",
         "API Gateway REST API request (Lambda proxy integration, payload format 1.0)",
-        _http_defaults(resource="", stage="prod"),
+        _http_defaults(resource="", stage="prod", api_key="", api_key_id=""),
         build_apigateway_rest,
         aliases=("apigateway", "api-rest", "rest-api", "apigateway-v1", "api"),
     ),

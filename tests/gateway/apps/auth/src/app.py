@@ -3,7 +3,8 @@ import json
 
 def echo(event, context):
     if event.get("resource") == "/keyed":
-        return {"statusCode": 200, "body": event["requestContext"]["identity"]["apiKey"]}
+        identity = event["requestContext"]["identity"]
+        return {"statusCode": 200, "body": json.dumps([identity["apiKey"], identity["apiKeyId"]])}
     return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
 
 
