@@ -6,6 +6,7 @@ API (a 2.0 route, a route whose integration says no version: 1.0, Terraform's de
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -69,3 +70,44 @@ def test_an_integration_without_payload_version_gets_the_1_0_event(shop: ApiProc
 
 def test_a_function_url_gets_the_2_0_event_and_its_cors(shop: ApiProcess) -> None:
     function_url_event(shop)
+
+
+# A WebSocket API whose only route sends to SQS (an AWS service integration, not run here).
+QUEUE_WEBSOCKET = """
+resource "aws_apigatewayv2_api" "ws" {
+  name                       = "shop-ws"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}
+
+resource "aws_apigatewayv2_stage" "ws" {
+  api_id      = aws_apigatewayv2_api.ws.id
+  name        = "live"
+  auto_deploy = true
+}
+
+resource "aws_apigatewayv2_integration" "to_queue" {
+  api_id             = aws_apigatewayv2_api.ws.id
+  integration_type   = "AWS"
+  integration_method = "POST"
+  integration_uri    = "arn:aws:apigateway:us-east-1:sqs:path/123456789012/messages"
+}
+
+resource "aws_apigatewayv2_route" "default" {
+  api_id    = aws_apigatewayv2_api.ws.id
+  route_key = "$default"
+  target    = "integrations/${aws_apigatewayv2_integration.to_queue.id}"
+}
+"""
+
+
+def test_a_websocket_api_with_no_runnable_route_is_not_counted(tmp_path: Path) -> None:
+    def add_websocket(root: Path) -> None:
+        (root / "ws.tf").write_text(QUEUE_WEBSOCKET)
+
+    api = ApiProcess("tf_shop", tmp_path, prepare=add_websocket)
+    try:
+        assert api.banner[0].startswith("lamina api: serving 5 route(s) on ")  # as without it
+        assert len(api.banner) == 6 and not any("WebSocket" in line for line in api.banner)
+    finally:
+        api.stop()

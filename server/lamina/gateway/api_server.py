@@ -258,7 +258,9 @@ class ApiServer:
         return self.url + path
 
     def banner_lines(self) -> list[str]:
-        count = len(self.routes) + len(self.function_urls) + len(self.websocket_apis)
+        # What is served, one line each: a WebSocket API's routes (none: nothing runs there).
+        websocket_routes = sum(len(api.routes) for api in self.websocket_apis)
+        count = len(self.routes) + len(self.function_urls) + websocket_routes
         lines = [f"lamina api: serving {count} route(s) on {self.url}"]
         width = max((len(r.route_key) for r in self.routes), default=0)
         for route in self.routes:
@@ -271,11 +273,12 @@ class ApiServer:
                 f" payload {route.payload_version})"
             )
         for api in self.websocket_apis:
-            routes = ", ".join(f"{key} → {function}" for key, function in api.routes)
-            lines.append(
-                f"  WebSocket  ws://{self.options.host}:{self.port}/{api.stage}  ({routes});"
-                f" @connections at https://127.0.0.1:{self.tls_port}/{api.stage}"
-            )
+            for key, function in api.routes:
+                lines.append(
+                    f"  WebSocket  ws://{self.options.host}:{self.port}/{api.stage}"
+                    f"  {key} → {function};"
+                    f" @connections at https://127.0.0.1:{self.tls_port}/{api.stage}"
+                )
         for url in self.function_urls.values():
             lines.append(
                 f"  Function URL  {url.local_url(self.url)}  → {url.function}"
