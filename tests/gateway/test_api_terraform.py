@@ -72,6 +72,21 @@ def test_a_function_url_gets_the_2_0_event_and_its_cors(shop: ApiProcess) -> Non
     function_url_event(shop)
 
 
+def test_a_function_url_preflight_without_allow_methods_has_no_empty_header(
+    shop: ApiProcess,
+) -> None:
+    line = next(line for line in shop.banner if "Function URL" in line)
+    url = line.split("Function URL", 1)[1].split()[0]  # its cors block sets allow_origins only
+    response = requests.options(
+        url + "hook",
+        headers={"Origin": "http://a.example", "Access-Control-Request-Method": "PUT"},
+        timeout=30,
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
 # A WebSocket API whose only route sends to SQS (an AWS service integration, not run here).
 QUEUE_WEBSOCKET = """
 resource "aws_apigatewayv2_api" "ws" {

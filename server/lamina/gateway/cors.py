@@ -142,9 +142,10 @@ def preflight_response(
         headers.append(("Access-Control-Allow-Origin", origin))
         wanted = request.header("access-control-request-method") or ""
         methods = rules.allow_methods
-        headers.append(
-            ("Access-Control-Allow-Methods", wanted if "*" in methods else ",".join(methods))
-        )
+        if methods:  # none configured: no header rather than an empty one (docs/http.md, CORS)
+            headers.append(
+                ("Access-Control-Allow-Methods", wanted if "*" in methods else ",".join(methods))
+            )
         asked = request.header("access-control-request-headers")
         if rules.allow_headers:
             allowed = (
