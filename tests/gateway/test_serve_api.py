@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -10,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import boto3
 import pytest
 import requests
@@ -17,6 +20,14 @@ from botocore.config import Config
 from ports import free_port
 
 from gateway.harness import APPS
+
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "lamina-test", "AWS_SECRET_ACCESS_KEY": "lamina-test"}
+
+
+def template_functions(root: Path) -> set[str]:
+    from lamina.project import load_project
+
+    return {spec.function_name for spec in load_project(root).functions.values()}
 
 
 @pytest.mark.parametrize("template_option", [False, True], ids=["in-the-folder", "with-t"])
@@ -52,10 +63,57 @@ def test_serve_with_api_answers_both(tmp_path: Path, template_option: bool) -> N
             aws_secret_access_key="test",
             config=Config(retries={"total_max_attempts": 1}),
         )
-        assert client.list_functions()["Functions"] == []
+        # The template's functions are in the emulator too, under their names.
+        names = {f["FunctionName"] for f in client.list_functions()["Functions"]}
+        assert names == template_functions(root) and names
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "lamina api: serving" in output and f"http://127.0.0.1:{api_port}/items/me" in output
+
+
+def wait_for_api(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=30)
+            return
+        except requests.ConnectionError:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+
+
+async def test_connect_handler_invokes_a_function_that_answers_the_client(tmp_path: Path) -> None:
+    """apigw-websocket-ack-connect-route's shape: $connect invokes another function of the
+    template by its FunctionName (InvocationType Event); that one, run by the emulator, greets
+    the client through PostToConnection over the API's HTTPS listener."""
+    root = tmp_path / "ackconnect"
+    shutil.copytree(APPS / "ackconnect", root)
+    emulator_port, api_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lamina", "serve", "--port", str(emulator_port),
+         "--data-dir", str(tmp_path / "data"), "--api", "--api-port", str(api_port)],
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**env, **DUMMY_CREDENTIALS},
+    )  # fmt: skip
+    try:
+        wait_for_api(proc, api_port, log_path)
+        async with aiohttp.ClientSession() as session:
+            socket = await session.ws_connect(f"ws://127.0.0.1:{api_port}/prod")
+            try:
+                message = await asyncio.wait_for(socket.receive(), timeout=60)
+            except asyncio.TimeoutError:
+                message = None
+            await socket.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        log.close()
+    output = log_path.read_text()
+    assert message is not None and message.type == aiohttp.WSMsgType.TEXT, output
+    assert re.fullmatch(r"hello \S+", message.data), output

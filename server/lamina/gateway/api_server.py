@@ -122,6 +122,8 @@ class ApiServer:
         self._tls: PlainListener | None = None  # WebSocket APIs' HTTPS listener
         self.port = options.port
         self.tls_port: int | None = None
+        # What a function needs to call this API's @connections (set once the TLS port is known).
+        self.service_environment: dict[str, str] = {}
         # (template path, its reader): routes are read again when the template changes.
         self.reload_template: tuple[Path, Callable[[], TemplateApis]] | None = None
         self._template_mtime = 0
@@ -231,13 +233,22 @@ class ApiServer:
         self.tls_port = self._tls.port
         domain = f"127.0.0.1:{self.tls_port}"
         self.websockets.domain_name = domain
-        extra = {
+        self.service_environment = {
             "AWS_CA_BUNDLE": str(ca),
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": f"https://{domain}",
         }
+        self.add_environment(self.service_environment)
+
+    def add_environment(self, variables: dict[str, str], *, keep_own: bool = False) -> None:
+        """Give every function these variables; with `keep_own`, a variable the function's
+        template or --env-vars already sets keeps its value."""
+
+        def merged(own: dict[str, str]) -> dict[str, str]:
+            return {**variables, **own} if keep_own else {**own, **variables}
+
         self.runner.configs = {
             name: replace(
-                config, environment=tuple(sorted({**dict(config.environment), **extra}.items()))
+                config, environment=tuple(sorted(merged(dict(config.environment)).items()))
             )
             for name, config in self.runner.configs.items()
         }
