@@ -89,7 +89,8 @@ def wait_for_api(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
 async def test_connect_handler_invokes_a_function_that_answers_the_client(tmp_path: Path) -> None:
     """apigw-websocket-ack-connect-route's shape: $connect invokes another function of the
     template by its FunctionName (InvocationType Event); that one, run by the emulator, greets
-    the client through PostToConnection over the API's HTTPS listener."""
+    the client through PostToConnection over the API's HTTPS listener. A second one, named by
+    `!Ref AuditFunction` in a variable (no FunctionName: its logical id here), answers too."""
     root = tmp_path / "ackconnect"
     shutil.copytree(APPS / "ackconnect", root)
     emulator_port, api_port = free_port(), free_port()
@@ -105,15 +106,18 @@ async def test_connect_handler_invokes_a_function_that_answers_the_client(tmp_pa
         wait_for_api(proc, api_port, log_path)
         async with aiohttp.ClientSession() as session:
             socket = await session.ws_connect(f"ws://127.0.0.1:{api_port}/prod")
-            try:
-                message = await asyncio.wait_for(socket.receive(), timeout=60)
-            except asyncio.TimeoutError:
-                message = None
+            messages = []
+            for _ in range(2):
+                try:
+                    messages.append(await asyncio.wait_for(socket.receive(), timeout=60))
+                except asyncio.TimeoutError:
+                    break
             await socket.close()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
         log.close()
     output = log_path.read_text()
-    assert message is not None and message.type == aiohttp.WSMsgType.TEXT, output
-    assert re.fullmatch(r"hello \S+", message.data), output
+    assert [m.type for m in messages] == [aiohttp.WSMsgType.TEXT] * 2, output
+    audit, greeting = sorted(m.data for m in messages)
+    assert audit == "audited" and re.fullmatch(r"hello \S+", greeting), output

@@ -163,7 +163,7 @@ async def connect_neighbours(project: Project, emulator: EmulatorServer, api: Ap
     """`lamina serve --api`: the template's functions are deployed into the emulator under their
     names, and the API's functions call Lambda there (unless their own variables say otherwise),
     so a handler that invokes another function of the template reaches it on this machine."""
-    from lamina.emulator.sample_deploy import deploy_project
+    from lamina.emulator.sample_deploy import deploy_project, local_refs
 
     assert emulator.emulator is not None
     cache = emulator.options.data_dir / "cache"
@@ -171,6 +171,7 @@ async def connect_neighbours(project: Project, emulator: EmulatorServer, api: Ap
         if outcome.status.startswith("failed"):
             notice(f"warning: {outcome.function} is not in the emulator: {outcome.status}")
     api.add_environment({"AWS_ENDPOINT_URL_LAMBDA": emulator.endpoint}, keep_own=True)
+    api.change_environments(lambda own: local_refs(own, project))
 
 
 def run_api(project: Project, options: ApiOptions) -> int:

@@ -81,13 +81,21 @@ async def deploy_project(emu: Emulator, project: Project, cache_dir: Path) -> li
     for spec in project.functions.values():
         try:
             data = await asyncio.to_thread(package_function, spec, cache_dir)
-            status = await deploy_function(emu, spec, data)
+            local = dataclasses.replace(spec, environment=local_refs(spec.environment, project))
+            status = await deploy_function(emu, local, data)
         except (PackageError, DependencyInstallError, OSError) as e:
             status = f"failed: {e}"
         except LambdaError as e:
             status = f"failed: {e.code}: {e.message}"
         outcomes.append(DeployOutcome(spec.function_name, project.root.name, status))
     return outcomes
+
+
+def local_refs(environment: dict[str, str], project: Project) -> dict[str, str]:
+    """The variables with each `!Ref OtherFunction` the template can't name (the placeholder
+    `${Ref:OtherFunction}`, no FunctionName) replaced by the name that function has here."""
+    names = {f"${{Ref:{key}}}": spec.function_name for key, spec in project.functions.items()}
+    return {key: names.get(value, value) for key, value in environment.items()}
 
 
 def _settings(spec: FunctionSpec) -> dict[str, object]:

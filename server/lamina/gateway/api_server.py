@@ -242,13 +242,16 @@ class ApiServer:
     def add_environment(self, variables: dict[str, str], *, keep_own: bool = False) -> None:
         """Give every function these variables; with `keep_own`, a variable the function's
         template or --env-vars already sets keeps its value."""
+        if keep_own:
+            self.change_environments(lambda own: {**variables, **own})
+        else:
+            self.change_environments(lambda own: {**own, **variables})
 
-        def merged(own: dict[str, str]) -> dict[str, str]:
-            return {**variables, **own} if keep_own else {**own, **variables}
-
+    def change_environments(self, change: Callable[[dict[str, str]], dict[str, str]]) -> None:
+        """Each function's variables become `change(its variables)`."""
         self.runner.configs = {
             name: replace(
-                config, environment=tuple(sorted(merged(dict(config.environment)).items()))
+                config, environment=tuple(sorted(change(dict(config.environment)).items()))
             )
             for name, config in self.runner.configs.items()
         }
