@@ -19,7 +19,7 @@ import requests
 from botocore.config import Config
 from ports import free_port
 
-from gateway.harness import APPS
+from gateway.harness import APPS, ApiProcess
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "lamina-test", "AWS_SECRET_ACCESS_KEY": "lamina-test"}
 
@@ -121,3 +121,20 @@ async def test_connect_handler_invokes_a_function_that_answers_the_client(tmp_pa
     assert [m.type for m in messages] == [aiohttp.WSMsgType.TEXT] * 2, output
     audit, greeting = sorted(m.data for m in messages)
     assert audit == "audited" and re.fullmatch(r"hello \S+", greeting), output
+
+
+def test_lamina_api_alone_says_where_lambda_calls_go(tmp_path: Path) -> None:
+    """Under `lamina api` a handler's Lambda call goes to AWS (as with sam local start-api): the
+    banner says so once, naming the functions no route runs and `lamina serve --api`."""
+    api = ApiProcess("ackconnect", tmp_path)
+    try:
+        assert api.proc.stdout is not None
+        note = api.proc.stdout.readline().decode()
+    finally:
+        api.stop()
+    assert "$connect → OnConnectFunction" in "\n".join(api.banner)
+    assert note.strip() == (
+        "note: a handler's Lambda calls go to AWS, not to AuditFunction, "
+        "PostToConnectionFunction here; `lamina serve --api` runs them in the emulator beside "
+        "the API"
+    )

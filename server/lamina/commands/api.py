@@ -174,6 +174,21 @@ async def connect_neighbours(project: Project, emulator: EmulatorServer, api: Ap
     api.change_environments(lambda own: local_refs(own, project))
 
 
+def lambda_calls_note(project: Project, server: ApiServer) -> list[str]:
+    """Where a handler's Lambda calls go, said once when the template has functions no route
+    runs (those a handler may invoke): to AWS, as with sam local start-api."""
+    others = sorted(set(project.functions) - set(server.runner.configs))
+    pointed = any(
+        "AWS_ENDPOINT_URL_LAMBDA" in dict(c.environment) for c in server.runner.configs.values()
+    )
+    if not others or pointed:  # (--env-vars may point them at an emulator)
+        return []
+    return [
+        f"  note: a handler's Lambda calls go to AWS, not to {', '.join(others)} here; "
+        "`lamina serve --api` runs them in the emulator beside the API"
+    ]
+
+
 def run_api(project: Project, options: ApiOptions) -> int:
     import asyncio
     import contextlib
@@ -202,7 +217,8 @@ def run_api(project: Project, options: ApiOptions) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        sys.stdout.write("\n".join(server.banner_lines()) + "\n")
+        sys.stdout.write("\n".join([*server.banner_lines(), *lambda_calls_note(project, server)]))
+        sys.stdout.write("\n")
         sys.stdout.flush()
         try:
             await stop.wait()
