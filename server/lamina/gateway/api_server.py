@@ -18,7 +18,7 @@ from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import CLIENT_MAX_SIZE, Handler, create_app
 from lamina.gateway.http_types import HttpRequest, HttpResponse
-from lamina.gateway.local_tls import ensure_certificates, server_context
+from lamina.gateway.local_tls import ensure_certificates, server_context, trust_bundle
 from lamina.gateway.plain_http import PlainListener, listen_plain
 from lamina.gateway.route_auth import known_secrets
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
@@ -233,8 +233,9 @@ class ApiServer:
         self.tls_port = self._tls.port
         domain = f"127.0.0.1:{self.tls_port}"
         self.websockets.domain_name = domain
+        bundle = await asyncio.to_thread(trust_bundle, folder, ca)
         self.service_environment = {
-            "AWS_CA_BUNDLE": str(ca),
+            "AWS_CA_BUNDLE": str(bundle),
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": f"https://{domain}",
         }
         self.add_environment(self.service_environment)
