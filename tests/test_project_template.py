@@ -796,3 +796,27 @@ def test_policies_and_permissions_boundary_are_named_once_as_not_enforced(tmp_pa
     assert len(about_iam) == 1, warnings
     assert about_iam[0].endswith("(in A.Policies, B.Policies, B.PermissionsBoundary)")
     assert "C." not in about_iam[0]
+
+
+def test_a_function_with_a_known_name_is_referred_to_by_it() -> None:
+    """`!Ref OtherFunction` is the FunctionName when the template says it; otherwise it stays a
+    placeholder (on AWS the stack names the function)."""
+    function = "AWS::Serverless::Function"
+    template = {
+        "Resources": {
+            "Named": {"Type": function, "Properties": {"FunctionName": "orders-worker"}},
+            "Plain": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "Stacked": {
+                "Type": function,
+                "Properties": {"FunctionName": {"Fn::Sub": "${Table}-fn"}},
+            },
+            "Loop": {"Type": function, "Properties": {"FunctionName": {"Ref": "Loop"}}},
+            "Table": {"Type": "AWS::DynamoDB::Table"},
+        }
+    }
+    resolver = IntrinsicResolver(template, StackContext())
+    assert resolver.resolve({"Ref": "Named"}, "F.A") == "orders-worker"
+    assert resolver.resolve({"Ref": "Plain"}, "F.B") == "${Ref:Plain}"
+    assert resolver.resolve({"Ref": "Stacked"}, "F.C") == "${Ref:Stacked}"
+    assert resolver.resolve({"Ref": "Loop"}, "F.D") == "${Ref:Loop}"
+    assert resolver.resolve({"Ref": "Table"}, "F.E") == "${Ref:Table}"

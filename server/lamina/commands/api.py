@@ -18,8 +18,8 @@ from lamina.commands.console import fail, load, notice, write_stderr
 from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
-    from lamina.emulator.server import ServeOptions
-    from lamina.gateway.api_server import ApiOptions
+    from lamina.emulator.server import EmulatorServer, ServeOptions
+    from lamina.gateway.api_server import ApiOptions, ApiServer
     from lamina.gateway.front import RequestRecord
     from lamina.project import Project
 
@@ -127,11 +127,14 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
     async def serve() -> None:
         emulator = EmulatorServer(serve_options, invocation_sink=write_stderr)
         await emulator.start()
+        await connect_neighbours(project, emulator, api)
         try:
             await api.start()
         except OSError as e:
             await emulator.stop()
             fail(f"cannot listen on {serve_options.host}:{api_port}: {e.strerror}")
+        # The emulator's functions answer the API's WebSocket clients as its own functions do.
+        emulator.function_env.extra = dict(api.service_environment)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         watcher = await watch_code(api, loop)
@@ -154,6 +157,36 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
         sys.stderr.write(f"error: {e}\n")
         return 2
     return 0
+
+
+async def connect_neighbours(project: Project, emulator: EmulatorServer, api: ApiServer) -> None:
+    """`lamina serve --api`: the template's functions are deployed into the emulator under their
+    names, and the API's functions call Lambda there (unless their own variables say otherwise),
+    so a handler that invokes another function of the template reaches it on this machine."""
+    from lamina.emulator.sample_deploy import deploy_project, local_refs
+
+    assert emulator.emulator is not None
+    cache = emulator.options.data_dir / "cache"
+    for outcome in await deploy_project(emulator.emulator, project, cache):
+        if outcome.status.startswith("failed"):
+            notice(f"warning: {outcome.function} is not in the emulator: {outcome.status}")
+    api.add_environment({"AWS_ENDPOINT_URL_LAMBDA": emulator.endpoint}, keep_own=True)
+    api.change_environments(lambda own: local_refs(own, project))
+
+
+def lambda_calls_note(project: Project, server: ApiServer) -> list[str]:
+    """Where a handler's Lambda calls go, said once when the template has functions no route
+    runs (those a handler may invoke): to AWS, as with sam local start-api."""
+    others = sorted(set(project.functions) - set(server.runner.configs))
+    pointed = any(
+        "AWS_ENDPOINT_URL_LAMBDA" in dict(c.environment) for c in server.runner.configs.values()
+    )
+    if not others or pointed:  # (--env-vars may point them at an emulator)
+        return []
+    return [
+        f"  note: a handler's Lambda calls go to AWS, not to {', '.join(others)} here; "
+        "`lamina serve --api` runs them in the emulator beside the API"
+    ]
 
 
 def run_api(project: Project, options: ApiOptions) -> int:
@@ -184,7 +217,8 @@ def run_api(project: Project, options: ApiOptions) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        sys.stdout.write("\n".join(server.banner_lines()) + "\n")
+        sys.stdout.write("\n".join([*server.banner_lines(), *lambda_calls_note(project, server)]))
+        sys.stdout.write("\n")
         sys.stdout.flush()
         try:
             await stop.wait()

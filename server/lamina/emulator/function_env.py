@@ -6,7 +6,9 @@ refused (InvalidClientTokenId) instead of acting on the developer's account.
 
 Endpoints: AWS_ENDPOINT_URL_LAMBDA points at the emulator itself, so a function that invokes
 another function reaches it here; AWS_ENDPOINT_URL_SQS is the emulator's SQS endpoint when one is
-configured. A function's own Environment.Variables override both.
+configured. `extra` holds what a neighbour adds: under `lamina serve --api`, the API's local CA
+(AWS_CA_BUNDLE) and its @connections endpoint, so a function invoked here can answer a WebSocket
+client of the API. A function's own Environment.Variables override all of these.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ class FunctionEnvironment:
     def __init__(self, endpoint: Callable[[], str], sqs_endpoint: str | None) -> None:
         self._endpoint = endpoint
         self._sqs_endpoint = sqs_endpoint
+        self.extra: dict[str, str] = {}
 
     def variables(self) -> dict[str, str]:
-        env = dict(FUNCTION_CREDENTIALS)
+        env = {**self.extra, **FUNCTION_CREDENTIALS}
         env["AWS_ENDPOINT_URL_LAMBDA"] = self._endpoint()
         if self._sqs_endpoint:
             env["AWS_ENDPOINT_URL_SQS"] = self._sqs_endpoint

@@ -27,7 +27,7 @@ from lamina.emulator.function_debugger import SOURCE_TAG
 from lamina.emulator.model import LATEST, FunctionState, VersionConfig, new_revision_id, timestamp
 from lamina.emulator.routes_functions import ingest, release
 from lamina.emulator.settings import ROLE_PATTERN, architectures, environment
-from lamina.project import ProjectError, load_project
+from lamina.project import Project, ProjectError, load_project
 from lamina.project.spec import DEFAULT_ROLE, FunctionSpec
 from lamina.zip_archive.limits import PackageError
 
@@ -70,16 +70,32 @@ async def deploy_samples(emu: Emulator, samples_dir: Path, cache_dir: Path) -> l
         except ProjectError as e:
             outcomes.append(DeployOutcome("-", project_dir.name, f"failed: {e}"))
             continue
-        for spec in project.functions.values():
-            try:
-                data = await asyncio.to_thread(package_function, spec, cache_dir)
-                status = await deploy_function(emu, spec, data)
-            except (PackageError, DependencyInstallError, OSError) as e:
-                status = f"failed: {e}"
-            except LambdaError as e:
-                status = f"failed: {e.code}: {e.message}"
-            outcomes.append(DeployOutcome(spec.function_name, project_dir.name, status))
+        outcomes += await deploy_project(emu, project, cache_dir)
     return outcomes
+
+
+async def deploy_project(emu: Emulator, project: Project, cache_dir: Path) -> list[DeployOutcome]:
+    """Package and deploy each of a project's functions (`lamina serve --api` does it for its
+    project, so a handler's Lambda call reaches the template's other functions by name)."""
+    outcomes: list[DeployOutcome] = []
+    for spec in project.functions.values():
+        try:
+            data = await asyncio.to_thread(package_function, spec, cache_dir)
+            local = dataclasses.replace(spec, environment=local_refs(spec.environment, project))
+            status = await deploy_function(emu, local, data)
+        except (PackageError, DependencyInstallError, OSError) as e:
+            status = f"failed: {e}"
+        except LambdaError as e:
+            status = f"failed: {e.code}: {e.message}"
+        outcomes.append(DeployOutcome(spec.function_name, project.root.name, status))
+    return outcomes
+
+
+def local_refs(environment: dict[str, str], project: Project) -> dict[str, str]:
+    """The variables with each `!Ref OtherFunction` the template can't name (the placeholder
+    `${Ref:OtherFunction}`, no FunctionName) replaced by the name that function has here."""
+    names = {f"${{Ref:{key}}}": spec.function_name for key, spec in project.functions.items()}
+    return {key: names.get(value, value) for key, value in environment.items()}
 
 
 def _settings(spec: FunctionSpec) -> dict[str, object]:

@@ -133,6 +133,8 @@ class EmulatorServer:
         self._sqs = SqsClients(options.sqs_endpoint)
         self._streams = StreamPollers(options.sqs_endpoint)
         self.port = options.port
+        # The variables its functions get besides Lambda's own (function_env.py).
+        self.function_env = FunctionEnvironment(lambda: self.endpoint, options.sqs_endpoint)
 
     @property
     def endpoint(self) -> str:
@@ -158,8 +160,7 @@ class EmulatorServer:
         except DataDirBusy as e:
             store.close()
             raise ServeError(str(e)) from None
-        functions_env = FunctionEnvironment(lambda: self.endpoint, options.sqs_endpoint)
-        pool = RuntimePool(options.runtime, credentials=functions_env)
+        pool = RuntimePool(options.runtime, credentials=self.function_env)
         invoker = Invoker(store, pool, arns)
         layer_dirs = FunctionLayerDirs(layers, options.data_dir / "opt", options.runtime.python)
         invoker.opt_for, invoker.prepare_layers = layer_dirs.opt_for, layer_dirs.prepare

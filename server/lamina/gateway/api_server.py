@@ -18,7 +18,7 @@ from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import CLIENT_MAX_SIZE, Handler, create_app
 from lamina.gateway.http_types import HttpRequest, HttpResponse
-from lamina.gateway.local_tls import ensure_certificates, server_context
+from lamina.gateway.local_tls import ensure_certificates, server_context, trust_bundle
 from lamina.gateway.plain_http import PlainListener, listen_plain
 from lamina.gateway.route_auth import known_secrets
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
@@ -122,6 +122,8 @@ class ApiServer:
         self._tls: PlainListener | None = None  # WebSocket APIs' HTTPS listener
         self.port = options.port
         self.tls_port: int | None = None
+        # What a function needs to call this API's @connections (set once the TLS port is known).
+        self.service_environment: dict[str, str] = {}
         # (template path, its reader): routes are read again when the template changes.
         self.reload_template: tuple[Path, Callable[[], TemplateApis]] | None = None
         self._template_mtime = 0
@@ -231,13 +233,26 @@ class ApiServer:
         self.tls_port = self._tls.port
         domain = f"127.0.0.1:{self.tls_port}"
         self.websockets.domain_name = domain
-        extra = {
-            "AWS_CA_BUNDLE": str(ca),
+        bundle = await asyncio.to_thread(trust_bundle, folder, ca)
+        self.service_environment = {
+            "AWS_CA_BUNDLE": str(bundle),
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": f"https://{domain}",
         }
+        self.add_environment(self.service_environment)
+
+    def add_environment(self, variables: dict[str, str], *, keep_own: bool = False) -> None:
+        """Give every function these variables; with `keep_own`, a variable the function's
+        template or --env-vars already sets keeps its value."""
+        if keep_own:
+            self.change_environments(lambda own: {**variables, **own})
+        else:
+            self.change_environments(lambda own: {**own, **variables})
+
+    def change_environments(self, change: Callable[[dict[str, str]], dict[str, str]]) -> None:
+        """Each function's variables become `change(its variables)`."""
         self.runner.configs = {
             name: replace(
-                config, environment=tuple(sorted({**dict(config.environment), **extra}.items()))
+                config, environment=tuple(sorted(change(dict(config.environment)).items()))
             )
             for name, config in self.runner.configs.items()
         }

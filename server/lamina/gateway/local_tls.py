@@ -1,18 +1,50 @@
 """A local CA and a certificate for 127.0.0.1/localhost, so `https://{domainName}/{stage}` (what
 WebSocket handlers build their @connections endpoint from) reaches Lamina. Functions trust the
 CA through AWS_CA_BUNDLE, which botocore reads. Made once per project under
-.lamina/state/tls/; the CA's key never leaves that folder."""
+.lamina/state/tls/; the CA's key never leaves that folder.
+
+botocore trusts only the file AWS_CA_BUNDLE names, so the functions get a bundle: the local CA
+and the CAs Lamina's own process trusts (its AWS_CA_BUNDLE, else certifi's, else OpenSSL's
+default file), and a call to AWS from a WebSocket handler still verifies."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 import ssl
 from pathlib import Path
 
 CA_FILE = "lamina-local-ca.pem"
 CERT_FILE = "localhost.pem"
 KEY_FILE = "localhost-key.pem"
+BUNDLE_FILE = "trust-bundle.pem"
+
+
+def trust_bundle(folder: Path, ca: Path) -> Path:
+    """The file for the functions' AWS_CA_BUNDLE: `ca` and the usual public CAs (rewritten only
+    when they changed)."""
+    parts = [ca.read_text(encoding="ascii")]
+    public = _public_cas()
+    if public is not None:
+        parts.append(public.read_text(encoding="utf-8", errors="replace"))
+    text = "\n".join(parts)
+    bundle = folder / BUNDLE_FILE
+    if not bundle.is_file() or bundle.read_text(encoding="utf-8", errors="replace") != text:
+        bundle.write_text(text, encoding="utf-8")
+    return bundle
+
+
+def _public_cas() -> Path | None:
+    given = os.environ.get("AWS_CA_BUNDLE")
+    if given and os.path.isfile(given):
+        return Path(given)
+    try:
+        import certifi
+    except ImportError:
+        default = ssl.get_default_verify_paths().cafile
+        return Path(default) if default and os.path.isfile(default) else None
+    return Path(certifi.where())
 
 
 def ensure_certificates(folder: Path) -> tuple[Path, Path, Path]:

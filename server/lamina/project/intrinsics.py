@@ -25,6 +25,7 @@ DEFAULT_REGION = "us-east-1"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _LIST_PARAMETER_TYPES = ("CommaDelimitedList", "List<")
 _SSM_PARAMETER_TYPE = "AWS::SSM::Parameter::Value"
+_FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
 
 class NoValue:
@@ -145,6 +146,7 @@ class IntrinsicResolver:
         self.warnings: list[str] = []
         self._condition_values: dict[str, bool] = {}
         self._conditions_in_progress: set[str] = set()
+        self._names_in_progress: set[str] = set()
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -226,9 +228,29 @@ class IntrinsicResolver:
                 return self._unresolved(where, "Ref", name, why)
             return self._parameter_value(name, definition["Default"])
         if name in self.resources:
+            function = self._function_name(name, where)
+            if function is not None:
+                return function
             why = f"Ref {name} refers to a resource, which has no local value"
             return self._unresolved(where, "Ref", name, why)
         return self._unresolved(where, "Ref", name, f"Ref {name}: no such parameter or resource")
+
+    def _function_name(self, logical_id: str, where: str) -> str | None:
+        """A function's Ref where its FunctionName is known here (the physical name on AWS and in
+        `lamina serve --api`'s emulator alike); None otherwise (the placeholder stays, so a sync
+        to AWS keeps the deployed value)."""
+        resource = _as_mapping(self.resources.get(logical_id))
+        given = _as_mapping(resource.get("Properties")).get("FunctionName")
+        if resource.get("Type") not in _FUNCTION_TYPES or given is None:
+            return None
+        if logical_id in self._names_in_progress:
+            return None
+        self._names_in_progress.add(logical_id)
+        try:
+            name = to_text(self.resolve(given, f"{logical_id}.FunctionName"))
+        finally:
+            self._names_in_progress.discard(logical_id)
+        return None if "${" in name else name
 
     def _parameter_value(self, name: str, value: Any) -> Any:
         kind = str(_as_mapping(self.parameters.get(name)).get("Type", ""))

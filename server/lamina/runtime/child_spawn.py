@@ -32,6 +32,10 @@ from lamina.runtime.package_set import runtime_packages
 from lamina.runtime.process_tree import child_setup
 from lamina.runtime.runtime_command import wrapped
 
+# Variables naming a CA file the function's SDK or HTTP client reads: the sandbox's private /tmp
+# must not hide it (lamina api's local CA lives in the project, which may be under /tmp).
+_CA_VARIABLES = ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
 log = logging.getLogger(__name__)
 
 
@@ -103,6 +107,8 @@ def spawn_child(
             if config.opt is not None:  # /opt, and the layer folders its links point into
                 keep += [config.opt.path, *config.opt.sources]
             keep += [*config.opt_roots, Path(command[0]).parent]  # extensions, wrapper
+            # The CA bundle botocore is told to trust (lamina api's local CA, the developer's).
+            keep += [Path(env[n]).parent for n in _CA_VARIABLES if os.path.isfile(env.get(n, ""))]
             setup = sandbox.preexec(
                 config.code_dir,
                 keep,
