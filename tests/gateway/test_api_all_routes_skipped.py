@@ -69,3 +69,39 @@ def test_a_route_that_calls_an_aws_service_is_named_as_skipped(tmp_path: Path) -
         f"error: {tmp_path / 'template.yaml'}: nothing to serve: the template's 1 API route(s) "
         "are all skipped (the warnings above say why)"
     )
+
+
+QUEUE_WEBSOCKET_ONLY = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Socket:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: socket
+      ProtocolType: WEBSOCKET
+      RouteSelectionExpression: $request.body.action
+  ToQueue:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Socket
+      IntegrationType: AWS
+      IntegrationMethod: POST
+      IntegrationUri: arn:aws:apigateway:us-east-1:sqs:path/123456789012/messages
+  Default:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref Socket
+      RouteKey: $default
+      Target: !Sub integrations/${ToQueue}
+  Live:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Socket, StageName: live}
+"""
+
+
+def test_a_websocket_api_that_runs_no_function_is_nothing_to_serve(tmp_path: Path) -> None:
+    """Its only route sends to SQS: not "serving 0 route(s)", but nothing to serve."""
+    out = run_api(tmp_path, QUEUE_WEBSOCKET_ONLY)
+    assert out.returncode == 2, out
+    assert "nothing to serve" in out.stderr.strip().splitlines()[-1], out.stderr
+    assert "serving" not in out.stdout and "Traceback" not in out.stderr

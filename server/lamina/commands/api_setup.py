@@ -94,7 +94,7 @@ def build_api_server(
     apis = read_template_apis(project.template_path, set(project.functions), jwks, overrides)
     for warning in apis.warnings:
         notice(f"warning: {warning}")
-    if not apis.routes and not apis.function_urls and not apis.websocket_apis:
+    if not apis.serves_anything():
         skipped = sum("route skipped" in warning for warning in apis.warnings)
         if skipped:  # there are API events, for functions Lamina doesn't run (nodejs, images)
             raise ProjectError(

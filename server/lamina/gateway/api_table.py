@@ -18,6 +18,11 @@ class TemplateApis:
     websocket_apis: list[WebSocketApi] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def serves_anything(self) -> bool:
+        """A route, a Function URL or a WebSocket route that runs a function: something to
+        serve (a WebSocket API whose routes all run elsewhere is not)."""
+        return bool(self.routes or self.function_urls or any(a.routes for a in self.websocket_apis))
+
     def functions(self) -> set[str]:
         """Every function the APIs run: routes', URLs' and authorizers'."""
         names = used_functions(self.routes, self.function_urls)

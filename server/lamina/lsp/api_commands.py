@@ -116,7 +116,7 @@ async def start_api(ls: LaminaServer, port: int) -> ApiServer:
     if loaded is None or loaded.project.template_path is None:
         raise UserError("Lamina: no template.yaml here; the API serves its API events")
     apis = await asyncio.to_thread(template_apis, loaded)
-    if apis is None or not (apis.routes or apis.function_urls or apis.websocket_apis):
+    if apis is None or not apis.serves_anything():
         skipped = [w for w in (apis.warnings if apis else ()) if "route skipped" in w]
         if skipped:  # API events, for functions Lamina doesn't run (nodejs, images)
             raise UserError(
