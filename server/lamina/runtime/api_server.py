@@ -31,6 +31,7 @@ from typing import Any, Protocol, cast
 from lamina.runtime import peer_process
 from lamina.runtime.chunked_body import STREAM_ERROR_TYPE, streamed_error
 from lamina.runtime.request_reader import BadRequest, Request, RequestReader, error_json
+from lamina.runtime.request_reader import response as _response
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,7 @@ PREFIX = "/2018-06-01/runtime"
 DEBUG_PREFIX = "/2018-06-01/lamina/debug/"
 NEXT_PATH = f"{PREFIX}/invocation/next"
 RUNTIME_PATHS = f"{PREFIX}/"
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
-_REASONS |= {409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
+INIT_ERROR_PATH = f"{PREFIX}/init/error"
 _ACCEPTED = '{"status":"OK"}'
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 _RDHUP = getattr(select, "POLLRDHUP", 0)  # the peer shut its end (Linux)
@@ -207,7 +207,7 @@ class RuntimeApiServer:
                 payload = {}
             self.listener.on_debugger(path[len(DEBUG_PREFIX) :], payload)
             return 202, _ACCEPTED
-        if path == f"{PREFIX}/init/error":
+        if path == INIT_ERROR_PATH:
             self.listener.on_init_error(body, headers.get("lambda-runtime-function-error-type", ""))
             return 202, _ACCEPTED
         parts = path[len(PREFIX) :].strip("/").split("/")
@@ -236,10 +236,12 @@ class _Connection(asyncio.Protocol):
         self._fd = -1
         self._poll: select.poll | None = None  # watches `_fd` for the runtime's hang-up
         self._reader = RequestReader(server._stream_sink)
+        self._call_soon: Callable[..., object] | None = None  # the loop's, set on connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport (uvloop's does not subclass asyncio.Transport, hence the cast).
         self.transport = cast(asyncio.Transport, transport)
+        self._call_soon = asyncio.get_running_loop().call_soon
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -268,6 +270,7 @@ class _Connection(asyncio.Protocol):
         (Lamina's bootstrap pipelines them) is acknowledged with the event that answers that
         `/next` (see `send_event`): the waiting runtime isn't woken just to read its 202."""
         out = self._out = [first] if first else []
+        server = self.server
         try:
             while not self.parked and not self._answering:
                 transport = self.transport
@@ -279,12 +282,12 @@ class _Connection(asyncio.Protocol):
                 method, path, headers, body = request
                 # Other APIs on this port (extensions, telemetry) never live under the
                 # Runtime API's own prefix: its requests skip the routes.
-                routed = self.server._routes and not path.startswith(RUNTIME_PATHS)
-                route = self.server._route(path) if routed else None
+                routed = server._routes and not path.startswith(RUNTIME_PATHS)
+                route = server._route(path) if routed else None
                 if route is not None:
                     route(self, method, path, headers, body)
-                elif method == "GET" and path == NEXT_PATH:
-                    self.server._next(self)
+                elif path == NEXT_PATH and method == "GET":
+                    server._next(self)
                     if self.parked and out:
                         # A result posted together with this /next (Lamina's bootstrap): its
                         # answer goes with the next event, in one write, so the waiting runtime
@@ -292,19 +295,25 @@ class _Connection(asyncio.Protocol):
                         self._held = b"".join(out)
                         out.clear()
                 elif method == "POST":
-                    status, answer = self.server._post(path, headers, body)
+                    status, answer = server._post(path, headers, body)
                     # Answered on the loop's next turn, after whatever the post woke up: a
                     # result's caller gets its HTTP response before the runtime runs again.
                     # Meanwhile this connection takes no further request.
                     self._answering = True
                     reply = _response(status, answer.encode())
-                    asyncio.get_running_loop().call_soon(self._answer, reply)
+                    self._later(self._answer, reply)
                 else:
                     message = error_json("NotFound", f"no route for {method} {path}")
                     self.write(404, message.encode())
         finally:
             self._out = None
-            self._send(b"".join(out))
+            if out:
+                self._send(out[0] if len(out) == 1 else b"".join(out))
+
+    def _later(self, callback: Callable[..., object], *args: object) -> None:
+        """On the loop's next turn."""
+        call_soon = self._call_soon or asyncio.get_running_loop().call_soon
+        call_soon(callback, *args)
 
     def _answer(self, reply: bytes) -> None:
         self._answering = False
@@ -336,7 +345,7 @@ class _Connection(asyncio.Protocol):
         held, self._held = self._held, b""
         self._send(held + _response(200, event.body, event.headers))
         if self._reader.buffer:  # the runtime sent more while it waited: handle it after this
-            asyncio.get_running_loop().call_soon(self._process)
+            self._later(self._process)
         return True
 
     def peer_closed(self) -> bool:
@@ -380,13 +389,3 @@ class _Connection(asyncio.Protocol):
             if self._out:
                 self._out.clear()
         transport.close()
-
-
-def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    head = f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\nContent-Length: {len(body)}\r\n"
-    if headers:
-        for name, value in headers.items():
-            head += f"{name}: {value}\r\n"
-    else:
-        head += "Content-Type: application/json\r\n"
-    return head.encode("latin-1") + b"\r\n" + body

@@ -132,15 +132,13 @@ class ExecutionEnvironment:
 
     async def _start_child(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._child is None:
-            python, runtime = self.config.interpreter(self.options), self.config.runtime
-            if not package_set.ready(python, runtime):  # the first time: pip, off the loop
-                await asyncio.to_thread(package_set.runtime_packages, python, None, runtime)
+            config = self.config
+            await package_set.ready_off_loop(config.interpreter(self.options), config.runtime)
             self._stop_if_killed()
-            kind = self.initialization_type
-            forked = self.options.fork_server
             self._child = spawn_child(
-                self.config, self.options, self.credentials_env, self.debug, kind, forked
-            )
+                self.config, self.options, self.credentials_env, self.debug,
+                self.initialization_type, self.options.fork_server,
+            )  # fmt: skip
         try:
             await self._api.start(self._child.listener)
         except BaseException:
@@ -259,9 +257,8 @@ class ExecutionEnvironment:
                 timed_out = functools.partial(self._on_timeout, request.request_id)
                 self._deadline.arm(started + self.config.timeout, timed_out)
             assert self._watch is not None
-            self._watch.start_polling(
-                self.config.memory_size * _MB, lambda: self._current is not None, self._over_memory
-            )
+            limit = self.config.memory_size * _MB
+            self._watch.start_polling(limit, lambda: self._current is not None, self._over_memory)
             try:
                 result = await answer.outcome
                 ext = self._ext
@@ -292,8 +289,7 @@ class ExecutionEnvironment:
 
     def _deliver(self, request: InvocationRequest) -> None:
         headers = event_headers(request, self.config.arn, self.config.timeout)
-        deadline_ms = int(headers["Lambda-Runtime-Deadline-Ms"])
-        self._ext.invoke(request.request_id, deadline_ms, headers)
+        self._ext.invoke(request.request_id, int(headers["Lambda-Runtime-Deadline-Ms"]), headers)
         # The event first, then the thaw: the runtime wakes once, with its answer already there.
         self._api.deliver(PendingEvent(request.request_id, request.payload, headers))
         if self._watch is not None:

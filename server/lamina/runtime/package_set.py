@@ -19,6 +19,7 @@ AWS no longer publishes one SDK version per runtime (it varies by region and run
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -169,6 +170,13 @@ def ready(python: str, runtime: str | None = None) -> bool:
     before it blocks)."""
     durable = runtime is not None and ships_durable_sdk(runtime)
     return (python, cache_root(), durable) in _package_sets
+
+
+async def ready_off_loop(python: str, runtime: str | None = None) -> None:
+    """runtime_packages(python, runtime=runtime), on a thread when it would block (the first
+    time: pip), so the event loop goes on meanwhile."""
+    if not ready(python, runtime):
+        await asyncio.to_thread(runtime_packages, python, None, runtime)
 
 
 def ships_durable_sdk(runtime: str) -> bool:

@@ -1,6 +1,7 @@
 """An HTTP/1.1 request reader for the Runtime API's connections: takes whole requests out of the
 bytes a connection has received, a head, then a body by Content-Length or chunked (a streamed
-response, see chunked_body). A request the server can't take raises BadRequest."""
+response, see chunked_body). A request the server can't take raises BadRequest. Also the bytes of
+an answer (`response`)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,21 @@ class RequestReader:
 
 def error_json(error_type: str, message: str) -> str:
     return json.dumps({"errorType": error_type, "errorMessage": message})
+
+
+_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
+_REASONS |= {409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
+
+
+def response(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    """An answer's bytes, head and body together (sent in one write)."""
+    status_line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\n"
+    if headers:  # name: value lines, joined in C
+        fields = "\r\n".join(map(": ".join, headers.items()))
+    else:
+        fields = "Content-Type: application/json"
+    head = f"{status_line}Content-Length: {len(body)}\r\n{fields}\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+_STATUS_LINES = {status: f"HTTP/1.1 {status} {reason}\r\n" for status, reason in _REASONS.items()}
