@@ -19,6 +19,8 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 
+from lamina.project.python_parse import parse
+
 PIECE_CHARS = 16 * 1024
 MAX_PIECE_CHARS = 256 * 1024  # at ~190 bytes of tree per byte: <= ~50 MB at a time
 _CUT = re.compile(r"^(?:(?:async[ \t]+)?def[ \t]|class[ \t(:]|@)", re.MULTILINE)
@@ -38,7 +40,7 @@ def top_level_statements(
     Superseded as soon as `superseded()` says so (checked between pieces)."""
     if len(source) <= piece_chars:
         lines = source.splitlines()
-        for node in ast.parse(source).body:
+        for node in parse(source).body:
             yield 0, node, lines
         return
     cuts = [match.start() for match in _CUT.finditer(source)] + [len(source)]
@@ -53,7 +55,7 @@ def top_level_statements(
                 raise Superseded
             piece = source[begin:end]
             try:
-                module = ast.parse(piece)
+                module = parse(piece)
                 break
             except SyntaxError:
                 if end == len(source) or end - begin >= MAX_PIECE_CHARS:

@@ -18,10 +18,10 @@ _SKIPPED_PREFIXES = ("_", "test_")
 
 def parse_module(source_text: str) -> ast.Module | None:
     """The module's syntax tree, or None when it doesn't parse."""
-    import ast
+    from lamina.project.python_parse import parse
 
     try:
-        return ast.parse(source_text)
+        return parse(source_text)
     except (SyntaxError, ValueError):  # ValueError: source with NUL bytes
         return None
 

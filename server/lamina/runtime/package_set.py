@@ -19,7 +19,6 @@ AWS no longer publishes one SDK version per runtime (it varies by region and run
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -176,6 +175,8 @@ async def ready_off_loop(python: str, runtime: str | None = None) -> None:
     """runtime_packages(python, runtime=runtime), on a thread when it would block (the first
     time: pip), so the event loop goes on meanwhile."""
     if not ready(python, runtime):
+        import asyncio  # here: lamina invoke spawns its child before asyncio loads
+
         await asyncio.to_thread(runtime_packages, python, None, runtime)
 
 
