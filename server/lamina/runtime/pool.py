@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from lamina.runtime.child_process import ChildProcess
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
@@ -22,41 +22,13 @@ from lamina.runtime.debug import DebugSettings
 from lamina.runtime.environment import EnvironmentGone, EnvironmentState, ExecutionEnvironment
 from lamina.runtime.invocation import InvocationRequest, InvocationResult
 from lamina.runtime.managed_environment import new_environment
+from lamina.runtime.pool_slot import Slot
 from lamina.runtime.throttling import FunctionThrottled
 
 log = logging.getLogger(__name__)
 
 # Returns the credential variables for a new environment, and when they expire (None: never).
 CredentialsProvider = Callable[[], Awaitable[tuple[dict[str, str], datetime | None]]]
-CREDENTIALS_MARGIN = timedelta(minutes=5)
-
-
-class _Slot:
-    """An environment and what the pool knows about it."""
-
-    def __init__(self, env: ExecutionEnvironment, expires: datetime | None) -> None:
-        self.env = env
-        self.expires = expires
-        self.leases = 0  # invocations it serves now
-        # How many at once: 1, or a Managed Instances environment's concurrency.
-        self.capacity: int = getattr(env, "capacity", 1)
-        self.provisioned = env.provisioned  # kept initialised: never reaped for being idle
-
-    @property
-    def leased(self) -> bool:
-        """Serving at least one invocation (not idle)."""
-        return self.leases > 0
-
-    def free(self) -> bool:
-        """Room for one more invocation."""
-        return self.leases < self.capacity
-
-    def usable(self) -> bool:
-        if self.env.retired or self.env.state is EnvironmentState.DEAD:
-            return False
-        return (
-            self.expires is None or self.expires - datetime.now(timezone.utc) > CREDENTIALS_MARGIN
-        )
 
 
 class RuntimePool:
@@ -67,7 +39,7 @@ class RuntimePool:
     ) -> None:
         self.options = options or RuntimeOptions()
         self._credentials = credentials
-        self._slots: dict[FunctionConfig, list[_Slot]] = {}
+        self._slots: dict[FunctionConfig, list[Slot]] = {}
         self._freed: dict[FunctionConfig, asyncio.Condition] = {}
         self._waiting: Counter[FunctionConfig] = Counter()  # callers waiting on `_freed`
         # The config last seen for each (function, version, tenant): a different one retires the
@@ -269,7 +241,7 @@ class RuntimePool:
 
     # --- leasing ----------------------------------------------------------------------------
 
-    async def _acquire(self, config: FunctionConfig) -> _Slot:
+    async def _acquire(self, config: FunctionConfig) -> Slot:
         if self._closed:
             raise RuntimeError("the runtime pool is closed")
         self._start_reaper()
@@ -313,7 +285,7 @@ class RuntimePool:
                 if not self._waiting[config]:
                     del self._waiting[config]
 
-    async def _release(self, config: FunctionConfig, slot: _Slot) -> None:
+    async def _release(self, config: FunctionConfig, slot: Slot) -> None:
         slot.leases -= 1
         if not slot.leased and not slot.usable():
             await self._remove(config, slot)
@@ -324,7 +296,7 @@ class RuntimePool:
 
     async def _spawn(
         self, config: FunctionConfig, leased: bool = False, provisioned: bool = False
-    ) -> _Slot:
+    ) -> Slot:
         creds: dict[str, str] = {}
         expires = None
         if self._credentials is not None:
@@ -338,9 +310,9 @@ class RuntimePool:
         env: ExecutionEnvironment,
         expires: datetime | None,
         leased: bool = False,
-    ) -> _Slot:
+    ) -> Slot:
         """Register an environment under `config` and start it."""
-        slot = _Slot(env, expires)
+        slot = Slot(env, expires)
         slot.leases = int(leased)  # before any await, so a concurrent caller can't take it too
         self._slots.setdefault(config, []).append(slot)
         try:
@@ -352,11 +324,11 @@ class RuntimePool:
             raise
         return slot
 
-    async def _remove(self, config: FunctionConfig, slot: _Slot) -> None:
+    async def _remove(self, config: FunctionConfig, slot: Slot) -> None:
         self._forget(config, slot)
         await slot.env.kill()
 
-    def _forget(self, config: FunctionConfig, slot: _Slot) -> None:
+    def _forget(self, config: FunctionConfig, slot: Slot) -> None:
         slots = self._slots.get(config, [])
         if slot in slots:
             slots.remove(slot)
