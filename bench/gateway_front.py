@@ -26,8 +26,9 @@ from typing import Any
 
 from gateway import HANDLER, TEMPLATE
 
-from lamina.gateway.front import Gateway, RequestRecord
+from lamina.gateway.front import Gateway
 from lamina.gateway.http_types import HttpRequest
+from lamina.gateway.request_record import RequestRecord
 from lamina.gateway.routes import RouteTable
 from lamina.gateway.template_apis import read_template_apis
 from lamina.runtime.invocation import InvocationResult

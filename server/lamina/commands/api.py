@@ -20,7 +20,7 @@ from lamina.commands.project_flags import project_dir_option, project_flags
 if TYPE_CHECKING:
     from lamina.emulator.server import EmulatorServer, ServeOptions
     from lamina.gateway.api_server import ApiOptions, ApiServer
-    from lamina.gateway.front import RequestRecord
+    from lamina.gateway.request_record import RequestRecord
     from lamina.project import Project
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lamina.gateway.front import RequestRecord
+    from lamina.gateway.request_record import RequestRecord
     from lamina.project import Project
 
 

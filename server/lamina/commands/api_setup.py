@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from lamina.gateway.api_server import ApiOptions, ApiServer
-    from lamina.gateway.front import RequestRecord
     from lamina.gateway.function_runner import DebugTarget
+    from lamina.gateway.request_record import RequestRecord
     from lamina.project import Project
     from lamina.runtime.pool import CredentialsProvider
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from lamina.gateway.front import Gateway, RequestRecord
+from lamina.gateway.front import Gateway
 from lamina.gateway.function_runner import DebugTarget, FunctionRunner
 from lamina.gateway.function_urls import FunctionUrl
 from lamina.gateway.http_server import CLIENT_MAX_SIZE, Handler, create_app
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.gateway.local_tls import ensure_certificates, server_context, trust_bundle
 from lamina.gateway.plain_http import PlainListener, listen_plain
+from lamina.gateway.request_record import RequestRecord
 from lamina.gateway.route_auth import known_secrets
 from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
 from lamina.gateway.template_apis import TemplateApis, used_functions

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -36,6 +35,7 @@ from lamina.gateway.nonproxy import call_non_proxy
 from lamina.gateway.payload_v1 import v1_event
 from lamina.gateway.payload_v2 import v2_event
 from lamina.gateway.request_parts import matches_media_type
+from lamina.gateway.request_record import RequestRecord
 from lamina.gateway.responses import (
     STREAMED_HTTP,
     BadResult,
@@ -49,36 +49,13 @@ from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_ke
 from lamina.gateway.url_streaming import StreamingInvoke, start_stream
 from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
-from lamina.runtime.invocation import InvocationResult, new_request_id
+from lamina.runtime.invocation import InvocationResult
 from lamina.runtime.throttling import FunctionThrottled
 
 log = logging.getLogger("lamina.gateway")
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invoke limit (request and response)
-
-
-@dataclass
-class RequestRecord:
-    """One request as the front saw it: for the log line, the LSP output and saved events."""
-
-    method: str
-    path: str
-    status: int
-    function: str | None
-    duration_ms: float
-    event: bytes | None = None
-    problem: str | None = None
-    logs: str = ""  # the function's log lines (START ... REPORT)
-    # API Gateway's request id: requestContext.requestId and the x-amzn-RequestId header
-    # (apigw-requestid from HTTP APIs).
-    request_id: str = field(default_factory=new_request_id)
-
-    def summary(self) -> str:
-        """One line: `GET /items/42 200 → ItemsFunction 1.3 ms[: why]`."""
-        target = f" → {self.function}" if self.function else ""
-        line = f"{self.method} {self.path} {self.status}{target} {self.duration_ms:.1f} ms"
-        return f"{line}: {self.problem}" if self.problem else line
 
 
 def not_found(kind: ApiKind) -> HttpResponse:

@@ -25,7 +25,7 @@ from lamina.lsp.server import LaminaServer
 
 if TYPE_CHECKING:
     from lamina.gateway.api_server import ApiServer
-    from lamina.gateway.front import RequestRecord
+    from lamina.gateway.request_record import RequestRecord
     from lamina.gateway.template_apis import TemplateApis
     from lamina.lsp.project_index import LoadedProject
 
