@@ -10,8 +10,9 @@ import pytest
 
 from lamina.project import ProjectError, read_template
 from lamina.project.cfn_yaml import parse_cfn_yaml
-from lamina.project.intrinsics import IntrinsicResolver, StackContext
+from lamina.project.intrinsics import IntrinsicResolver
 from lamina.project.spec import DEFAULT_ROLE, LOCAL_RUNTIME
+from lamina.project.stack_context import StackContext
 
 SAM_APP = """\
 AWSTemplateFormatVersion: '2010-09-09'

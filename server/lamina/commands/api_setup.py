@@ -140,7 +140,7 @@ def function_credentials(project: Project) -> CredentialsProvider:
     """The functions' credentials, as for lamina invoke: credentials.assumeRole, then
     credentials.profile, then the environment's (none when nothing is configured)."""
     from lamina.commands.function_setup import setting_text
-    from lamina.runtime.config import default_region
+    from lamina.project.stack_context import default_region
     from lamina.runtime.credentials import credential_source
 
     settings = project.settings

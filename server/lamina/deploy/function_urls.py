@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from lamina.deploy.sync_errors import RetryingCall, SyncError
+from lamina.project.cfn_values import NO_VALUE
 from lamina.project.cfn_yaml import load_cfn_yaml
 from lamina.project.function_url_config import UrlConfig, normal_url_config, url_config_of
-from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver
+from lamina.project.intrinsics import IntrinsicResolver
 from lamina.project.sam_globals import merge_globals
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.project.template import SERVERLESS_FUNCTION

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lamina.runtime.config import default_region
+from lamina.project.stack_context import default_region
 
 DUMMY_CREDENTIALS = {"aws_access_key_id": "lamina", "aws_secret_access_key": "lamina"}
 

@@ -45,7 +45,8 @@ from lamina.emulator.vpc_config import VpcLookup
 from lamina.event_loop import run_event_loop
 from lamina.listen_address import is_loopback
 from lamina.project.spec import DEFAULT_ACCOUNT
-from lamina.runtime.config import RuntimeOptions, default_region
+from lamina.project.stack_context import default_region
+from lamina.runtime.config import RuntimeOptions
 from lamina.runtime.pool import RuntimePool
 
 log = logging.getLogger("lamina.emulator")

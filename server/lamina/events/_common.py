@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from lamina.project.stack_context import default_region as default_region  # one reading, shared
+
 DEFAULT_ACCOUNT = "123456789012"
-FALLBACK_REGION = "us-east-1"
 SOURCE_IP = "198.51.100.10"  # documentation range (RFC 5737)
 USER_AGENT = "curl/8.5.0"
 
@@ -19,15 +19,6 @@ Event = dict[str, object]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def default_region() -> str:
-    """The region AWS would run in: AWS_REGION, then AWS_DEFAULT_REGION, else us-east-1."""
-    for var in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        value = os.environ.get(var, "").strip()
-        if value:
-            return value
-    return FALLBACK_REGION
 
 
 def partition(region: str) -> str:

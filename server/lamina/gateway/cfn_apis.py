@@ -32,7 +32,7 @@ from lamina.gateway.request_validation import NOT_VALIDATED
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
-from lamina.project.intrinsics import to_text
+from lamina.project.cfn_values import to_text
 
 REST = "AWS::ApiGateway::"
 V2 = "AWS::ApiGatewayV2::"

@@ -39,7 +39,7 @@ from lamina.gateway.template_auth import (
 )
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import logical_ref
-from lamina.project.intrinsics import to_text
+from lamina.project.cfn_values import to_text
 from lamina.project.terraform_expressions import UNRESOLVED
 
 REST_AUTHORIZER = "AWS::ApiGateway::Authorizer"

@@ -29,7 +29,7 @@ from lamina.gateway.iam_auth import IamAuthorizer, SecretOf, verify
 from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
 from lamina.gateway.responses import message_response
 from lamina.gateway.routes import Route
-from lamina.runtime.config import default_region
+from lamina.project.stack_context import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
 from lamina.runtime.pool import CredentialsProvider
 

@@ -12,7 +12,7 @@ from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import Api, ApiKind
-from lamina.project.intrinsics import to_text
+from lamina.project.cfn_values import to_text
 from lamina.project.sam_globals import merge_globals
 
 AnyAuthorizer = Authorizer | JwtAuthorizer | IamAuthorizer

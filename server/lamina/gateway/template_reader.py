@@ -36,8 +36,9 @@ from lamina.gateway.template_auth import (
 )
 from lamina.gateway.usage_plans import UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import read_websocket_apis
+from lamina.project.cfn_values import NO_VALUE, to_text
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
-from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
+from lamina.project.intrinsics import IntrinsicResolver
 from lamina.project.sam_globals import merge_globals
 
 __all__ = ["TemplateApis", "TemplateReader", "used_functions"]  # TemplateApis lives in api_table

@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 async def open_stored(ls: LaminaServer) -> None:
     """At the workspace's start: open the editor's store if a previous session left one."""
     from lamina.durable.availability import missing_reason
+    from lamina.project.stack_context import default_region
     from lamina.project.workspace import state_dir
-    from lamina.runtime.config import default_region
 
     if (state_dir(ls.state.root) / STORE).is_dir() and missing_reason() is None:
         await durable_of(ls).open(default_region())

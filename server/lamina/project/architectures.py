@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lamina.project.intrinsics import to_text
+from lamina.project.cfn_values import to_text
 
 DEFAULT_ARCHITECTURES = ("x86_64",)
 LAMBDA_ARCHITECTURES = ("x86_64", "arm64")

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from lamina.project.spec import DEFAULT_ACCOUNT
-
-DEFAULT_STACK_NAME = "lamina-local"
-DEFAULT_REGION = "us-east-1"
+from lamina.project.cfn_values import (
+    NO_VALUE,
+    intrinsic_name,
+    placeholder,
+    to_text,
+)
+from lamina.project.stack_context import StackContext
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _LIST_PARAMETER_TYPES = ("CommaDelimitedList", "List<")
@@ -28,104 +29,8 @@ _SSM_PARAMETER_TYPE = "AWS::SSM::Parameter::Value"
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
 
-class NoValue:
-    """The value of `!Ref AWS::NoValue`: the key or list item that holds it is dropped."""
-
-    _instance: NoValue | None = None
-
-    def __new__(cls) -> NoValue:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NO_VALUE"
-
-
-NO_VALUE = NoValue()
-
-
-def default_region(environ: Mapping[str, str] | None = None) -> str:
-    """AWS_REGION, then AWS_DEFAULT_REGION, else us-east-1."""
-    env = os.environ if environ is None else environ
-    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-
-
-def placeholder(kind: str, detail: str) -> str:
-    """The stand-in for a value only a deployed stack has, e.g. `${Ref:MyTable}`."""
-    return f"${{{kind}:{detail}}}"
-
-
-def to_text(value: Any) -> str:
-    """A resolved value as CloudFormation would render it in a string (booleans in lower case)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None or value is NO_VALUE:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, list):
-        return ",".join(to_text(item) for item in value)
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
-@dataclass(frozen=True)
-class StackContext:
-    """The pseudo parameters (AWS::Region, AWS::StackName, ...) of the local, imaginary stack."""
-
-    region: str = DEFAULT_REGION
-    stack_name: str = DEFAULT_STACK_NAME
-    account_id: str = DEFAULT_ACCOUNT
-
-    @classmethod
-    def from_environment(
-        cls, stack_name: str | None = None, environ: Mapping[str, str] | None = None
-    ) -> StackContext:
-        return cls(region=default_region(environ), stack_name=stack_name or DEFAULT_STACK_NAME)
-
-    @property
-    def partition(self) -> str:
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
-
-    @property
-    def url_suffix(self) -> str:
-        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-
-    def pseudo_parameter(self, name: str) -> Any:
-        """The value of `AWS::<name>`, or None when it isn't a pseudo parameter."""
-        values: dict[str, Any] = {
-            "AWS::Region": self.region,
-            "AWS::AccountId": self.account_id,
-            "AWS::Partition": self.partition,
-            "AWS::StackName": self.stack_name,
-            "AWS::StackId": (
-                f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:stack/"
-                f"{self.stack_name}/00000000-0000-0000-0000-000000000000"
-            ),
-            "AWS::URLSuffix": self.url_suffix,
-            "AWS::NoValue": NO_VALUE,
-            "AWS::NotificationARNs": [],
-        }
-        return values.get(name)
-
-
 def _as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def intrinsic_name(value: Any) -> str | None:
-    """ "Ref" or "Fn::X" when `value` is an intrinsic function call, else None."""
-    if isinstance(value, Mapping) and len(value) == 1:
-        (key,) = value.keys()
-        if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
-            return str(key)
-    return None
 
 
 class IntrinsicResolver:

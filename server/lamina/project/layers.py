@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from lamina.project.intrinsics import intrinsic_name, to_text
+from lamina.project.cfn_values import intrinsic_name, to_text
 from lamina.project.spec import LayerSpec
 
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")

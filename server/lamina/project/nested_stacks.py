@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lamina.project.intrinsics import NO_VALUE, IntrinsicResolver, to_text
+from lamina.project.cfn_values import NO_VALUE, to_text
+from lamina.project.intrinsics import IntrinsicResolver
 
 SERVERLESS_APPLICATION = "AWS::Serverless::Application"
 CLOUDFORMATION_STACK = "AWS::CloudFormation::Stack"

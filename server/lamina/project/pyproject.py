@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.architectures import architectures_error
-from lamina.project.intrinsics import to_text
+from lamina.project.cfn_values import to_text
 from lamina.project.spec import (
     DEFAULT_MEMORY_MB,
     DEFAULT_ROLE,

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.project.cfn_values import intrinsic_name
 from lamina.project.cfn_yaml import CfnDocument
-from lamina.project.intrinsics import intrinsic_name
 from lamina.project.spec import ProjectError
 
 

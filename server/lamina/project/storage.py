@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lamina.project.intrinsics import intrinsic_name, to_text
+from lamina.project.cfn_values import intrinsic_name, to_text
 from lamina.project.spec import DEFAULT_EPHEMERAL_MB, FileSystemMount
 
 MIN_EPHEMERAL_MB, MAX_EPHEMERAL_MB = 512, 10240

@@ -15,15 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from lamina.project.architectures import function_architectures
+from lamina.project.cfn_values import NO_VALUE, to_text
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
 from lamina.project.function_url_config import url_config_of
 from lamina.project.inline_code import inline_code_dir
-from lamina.project.intrinsics import (
-    NO_VALUE,
-    IntrinsicResolver,
-    StackContext,
-    to_text,
-)
+from lamina.project.intrinsics import IntrinsicResolver
 from lamina.project.layers import custom_build_warning, function_layers, read_layer_resources
 from lamina.project.load_cancel import checkpoint
 from lamina.project.native_wheels import foreign_wheel_warning
@@ -43,6 +39,7 @@ from lamina.project.spec import (
     LayerSpec,
     ProjectError,
 )
+from lamina.project.stack_context import StackContext
 from lamina.project.storage import (
     IAM_NOT_ENFORCED,
     IAM_NOT_ENFORCED_MESSAGE,

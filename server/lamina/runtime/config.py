@@ -10,13 +10,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lamina.project.spec import DEFAULT_ACCOUNT, FunctionSpec
+from lamina.project.stack_context import default_region
 from lamina.runtime.opt_dir import OptDir
 
 RUNTIME_CLIENTS = ("lamina", "awslambdaric")
-
-
-def default_region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 @dataclass(frozen=True)
