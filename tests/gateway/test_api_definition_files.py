@@ -75,7 +75,7 @@ def test_the_operations_timeout_in_millis_is_a_504(api: ApiProcess) -> None:
     response = requests.get(api.url + "/from-file/slow?sleep=2", timeout=30)
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
-    api.wait_for_log("no answer within the integration timeout (500 ms)")
+    api.wait_for_log("no answer within the integration timeout (1500 ms)")
     quick = requests.get(api.url + "/from-file/quick", timeout=30)
     assert quick.status_code == 200
 
@@ -111,7 +111,7 @@ def test_a_debugger_holding_the_function_pauses_the_integration_timeout(tmp_path
             client.attach(attach, {str(app): [first]})
             stopped, frames = client.stopped_frames()
             assert (stopped["reason"], frames[0]["line"]) == ("breakpoint", first)
-            time.sleep(1.5)  # held well past the route's 500 ms integration timeout
+            time.sleep(2.5)  # held well past the route's 1500 ms integration timeout
             client.resume(stopped["threadId"])
         finally:
             client.close()
