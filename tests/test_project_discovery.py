@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from text_files import write
 
 from lamina.project import (
     FunctionSpec,
@@ -63,12 +63,6 @@ if __name__ == "__main__":
     def nested(event, context):
         pass
 """
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def test_handler_candidates() -> None:

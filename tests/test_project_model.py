@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from text_files import write
 
 from lamina.project import (
     FunctionSpec,
@@ -66,12 +66,6 @@ handler = "other.handler"
 handler = "main.handler"
 timout = 4
 """
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 HANDLER = "def lambda_handler(event, context):\n    return event\n"
