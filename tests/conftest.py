@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from ports import free_port
 from processes import kill_all, live_launchers, wait_gone
+from sample_cli import SAMPLES
 
 from lamina.runtime.config import FunctionConfig
 
@@ -122,3 +124,16 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def sts_env(aws_env: Path, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_endpoint)
     return moto_endpoint
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Callable[[str], Path]:
+    """sample(name) -> a fresh copy of samples/<name> in tmp_path."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        ignore = shutil.ignore_patterns(".lamina", "__pycache__", ".pytest_cache")
+        shutil.copytree(SAMPLES / name, target, ignore=ignore)
+        return target
+
+    return copy

@@ -9,27 +9,10 @@ without a word.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 
-import pytest
 import pytest_asyncio
-from lsp_harness import SAMPLES, StartClient, client_starter
-
-
-@pytest.fixture
-def sample(tmp_path: Path) -> Callable[[str], Path]:
-    """sample("http-api") -> a fresh copy of samples/http-api."""
-
-    def copy(name: str) -> Path:
-        target = tmp_path / name
-        shutil.copytree(
-            SAMPLES / name, target, ignore=shutil.ignore_patterns("__pycache__", ".lamina")
-        )
-        return target
-
-    return copy
+from lsp_harness import StartClient, client_starter
 
 
 @pytest_asyncio.fixture
