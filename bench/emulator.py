@@ -3,12 +3,18 @@
     .venv/bin/python bench/emulator.py            # the full run (~30-40 s on 2 cores)
     .venv/bin/python bench/emulator.py --quick    # a smoke run (~15 s)
     .venv/bin/python bench/emulator.py --json out.json
+    .venv/bin/python bench/emulator.py --sections 1,2   # only the Invoke sections (~20 s)
 
 What it measures, on a trivial handler (`return {"ok": True}`) deployed to a fresh data dir:
 
 1. Warm Invoke latency (p50, p99) through boto3 (one client, reused) and through a raw keep-alive
-   http.client connection; and the CPU each raw invoke cost `lamina serve` and the function's
-   processes (from /proc: load inflates it far less than it does a latency).
+   http.client connection; the CPU each invoke (boto3's and raw) cost `lamina serve` and the
+   function's processes (from /proc: load inflates it far less than it does a latency), boto3's
+   own CPU per call against Lamina and against the instant server, and how many of boto3's
+   invokes aiohttp answered rather than the front (emulator/fast_invoke.py). Waiting costs CPU
+   too: the same canned answer sent 0.6 ms later cost boto3 ~100 us more per call, and a raw
+   client that paused 1.5 ms between invokes cost the server ~200 us more per invoke (wake-ups,
+   caches cooled by the other processes), so boto3's figures sit above the raw ones.
 2. Throughput: a separate load process (asyncio, keep-alive connections, loopback only, bounded
    in connections and seconds) sends Invoke requests for a fixed time; invokes per second.
 3. Control-plane calls (CreateFunction, UpdateFunctionCode, PublishVersion, CreateAlias,
@@ -113,6 +119,7 @@ class Plan:
 class Bench:
     plan: Plan
     root: Path
+    sections: set[int]
     anomalies: list[str] = field(default_factory=list)
     numbers: dict[str, Any] = field(default_factory=dict)
 
@@ -175,18 +182,33 @@ def timed(call: Callable[[], Any]) -> tuple[float, Any]:
 def invoke_samples(
     bench: Bench, lam: Any, port: int, label: str, pid: int | None = None
 ) -> tuple[list[float], list[float]]:
-    """(boto3 samples, raw keep-alive samples) against one endpoint; with the server's `pid`,
-    the CPU its raw invokes cost goes to bench.numbers["invoke_cpu_us"]."""
+    """(boto3 samples, raw keep-alive samples) against one endpoint; boto3's own CPU per call
+    goes to bench.numbers["boto3_client_cpu_us"][label]; with the server's `pid`, the CPU its
+    invokes cost to bench.numbers["invoke_cpu_us"] ("server", "function": raw; "boto3_server",
+    "boto3_function", and "boto3_by_aiohttp": how many of boto3's invokes aiohttp answered)."""
     for _ in range(30):
         lam.invoke(FunctionName=FUNCTION)["Payload"].read()
     boto: list[float] = []
+    by_aiohttp = 0  # aiohttp names itself in a Server header, the front does not
+    boto_cpu = cpu_us(pid) if pid is not None else None
+    client_cpu = time.process_time()
     for _ in range(bench.plan.boto_invokes):
         ms, response = timed(lambda: lam.invoke(FunctionName=FUNCTION))
         body = response["Payload"].read()
         boto.append(ms)
+        by_aiohttp += "server" in response["ResponseMetadata"]["HTTPHeaders"]
         if response.get("FunctionError") or b'"ok": true' not in body:
             bench.anomaly(f"{label} boto3 invoke: unexpected {body[:200]!r}")
             break
+    client_cpu = (time.process_time() - client_cpu) * 1e6 / max(1, len(boto))
+    bench.numbers.setdefault("boto3_client_cpu_us", {})[label] = client_cpu
+    if boto_cpu is not None and pid is not None and boto:
+        server, below = (now - then for now, then in zip(cpu_us(pid), boto_cpu, strict=True))
+        bench.numbers["invoke_cpu_us"] = {
+            "boto3_server": server / len(boto),
+            "boto3_function": below / len(boto),
+            "boto3_by_aiohttp": by_aiohttp,
+        }
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -208,7 +230,8 @@ def invoke_samples(
     conn.close()
     if cpu_before is not None and pid is not None and raw:
         server, below = (now - then for now, then in zip(cpu_us(pid), cpu_before, strict=True))
-        bench.numbers["invoke_cpu_us"] = {"server": server / len(raw), "function": below / len(raw)}
+        numbers = bench.numbers.setdefault("invoke_cpu_us", {})
+        numbers.update(server=server / len(raw), function=below / len(raw))
     return boto, raw
 
 
@@ -236,10 +259,22 @@ def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int
             f"   goal p50 <= {goal} ms: {verdict(p50, goal)}"
         )
     cpu = bench.numbers.get("invoke_cpu_us")
-    if cpu:  # what load moves least: compare code with this, not with a latency, on a busy box
+    if cpu and "server" in cpu:  # what load moves least: compare code with this, on a busy box
         print(
             f"  CPU per raw invoke: lamina serve {cpu['server']:.0f} us, the function's "
             f"processes {cpu['function']:.0f} us (/proc schedstat)"
+        )
+    if cpu and "boto3_server" in cpu:
+        print(
+            f"  CPU per boto3 invoke: lamina serve {cpu['boto3_server']:.0f} us, the function's "
+            f"processes {cpu['boto3_function']:.0f} us; aiohttp answered "
+            f"{cpu['boto3_by_aiohttp']} of {len(boto)} (the front the rest)"
+        )
+    client_cpu = bench.numbers.get("boto3_client_cpu_us", {})
+    if "lamina" in client_cpu and "floor" in client_cpu:
+        print(
+            f"  boto3's own CPU per call: {client_cpu['lamina']:.0f} us against lamina serve, "
+            f"{client_cpu['floor']:.0f} us against the instant server"
         )
 
 
@@ -509,9 +544,39 @@ def bench_async(bench: Bench, lam: Any, port: int) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 
+def start_floor(bench: Bench) -> tuple[Server, int]:
+    port = free_port()
+    server = Server(
+        "floor server",
+        [sys.executable, "-c", FLOOR_SERVER, str(port)],
+        f"http://127.0.0.1:{port}/ready",
+        bench.root / "floor.log",
+    )
+    return server, port
+
+
+def start_moto(bench: Bench) -> tuple[Server, Any]:
+    """moto server, with the role the control-plane rounds' functions name; and its client."""
+    port = free_port()
+    server = Server(
+        "moto server",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        f"http://127.0.0.1:{port}/moto-api/",
+        bench.root / "moto.log",
+    )
+    import boto3
+
+    boto3.session.Session(
+        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+    ).client("iam", endpoint_url=f"http://127.0.0.1:{port}").create_role(
+        RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}"
+    )
+    return server, client(f"http://127.0.0.1:{port}")
+
+
 def run(bench: Bench) -> None:
-    root = bench.root
-    port, moto_port = free_port(), free_port()
+    root, sections = bench.root, bench.sections
+    port = free_port()
     lamina_server = Server(
         "lamina serve",
         lamina_serve(port, root / "data"),
@@ -522,31 +587,7 @@ def run(bench: Bench) -> None:
     try:
         time.sleep(0.5)
         idle = lamina_server.rss_mb()
-        moto_server = Server(
-            "moto server",
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-            f"http://127.0.0.1:{moto_port}/moto-api/",
-            root / "moto.log",
-        )
-        servers.append(moto_server)
-        floor_port = free_port()
-        floor_server = Server(
-            "floor server",
-            [sys.executable, "-c", FLOOR_SERVER, str(floor_port)],
-            f"http://127.0.0.1:{floor_port}/ready",
-            root / "floor.log",
-        )
-        servers.append(floor_server)
         lam = client(f"http://127.0.0.1:{port}")
-        moto = client(f"http://127.0.0.1:{moto_port}")
-        floor = client(f"http://127.0.0.1:{floor_port}")
-        import boto3
-
-        boto3.session.Session(
-            aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
-        ).client("iam", endpoint_url=f"http://127.0.0.1:{moto_port}").create_role(
-            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}"
-        )
         lam.create_function(
             FunctionName=FUNCTION,
             Runtime="python3.12",
@@ -555,31 +596,59 @@ def run(bench: Bench) -> None:
             Code={"ZipFile": package(root, "bench")},
             Timeout=30,
         )
-        bench_latency(bench, lam, port, floor, floor_port, lamina_server.proc.pid)
-        bench_throughput(bench, port, floor_port)
-        floor_server.close()
-        bench_control_plane(bench, lam, moto)
-        bench_save_to_live(bench, lam)
-        bench_async(bench, lam, port)
-        section("6. Idle RSS of lamina serve")
-        after = lamina_server.rss_mb()
-        bench.numbers["rss_mb"] = {"idle_at_start": idle, "after_the_run": after}
-        print(
-            f"  at start {idle:.1f} MB   after the run {after:.1f} MB"
-            f"   goal idle <= 60 MB: {verdict(idle, 60)}"
-        )
+        if sections & {1, 2}:
+            floor_server, floor_port = start_floor(bench)
+            servers.append(floor_server)
+            if 1 in sections:
+                floor = client(f"http://127.0.0.1:{floor_port}")
+                bench_latency(bench, lam, port, floor, floor_port, lamina_server.proc.pid)
+            if 2 in sections:
+                bench_throughput(bench, port, floor_port)
+            floor_server.close()
+        if 3 in sections:
+            moto_server, moto = start_moto(bench)
+            servers.append(moto_server)
+            bench_control_plane(bench, lam, moto)
+        if 4 in sections:
+            bench_save_to_live(bench, lam)
+        if 5 in sections:
+            bench_async(bench, lam, port)
+        if 6 in sections:
+            section("6. Idle RSS of lamina serve")
+            after = lamina_server.rss_mb()
+            bench.numbers["rss_mb"] = {"idle_at_start": idle, "after_the_run": after}
+            print(
+                f"  at start {idle:.1f} MB   after the run {after:.1f} MB"
+                f"   goal idle <= 60 MB: {verdict(idle, 60)}"
+            )
     finally:
         for server in servers:
             server.close()
+
+
+def section_numbers(text: str) -> set[int]:
+    try:
+        numbers = {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of section numbers: {text!r}") from None
+    if not numbers or not numbers <= set(range(1, 7)):
+        raise argparse.ArgumentTypeError(f"sections are 1 to 6: {text!r}")
+    return numbers
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--sections",
+        type=section_numbers,
+        default=set(range(1, 7)),
+        help="only these sections, e.g. 1,2 (the Invoke ones); all by default",
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="lamina-bench-emulator-"))
-    bench = Bench(Plan.for_mode(args.quick), root)
+    bench = Bench(Plan.for_mode(args.quick), root, args.sections)
     print(f"lamina serve benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs")
     try:
         run(bench)
