@@ -133,18 +133,25 @@ def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int
     ):
         p50, p99, base50 = percentile(xs, 0.5), percentile(xs, 0.99), percentile(base, 0.5)
         server_side = p50 - base50 if p50 is not None and base50 is not None else None
+        ratio = p50 / base50 if p50 is not None and base50 else None
         bench.numbers[f"invoke_{key}"] = {
             "n": len(xs),
             "p50_ms": p50,
             "p99_ms": p99,
             "floor_p50_ms": base50,
             "p50_minus_floor_ms": server_side,
+            "p50_over_floor": ratio,
         }
         print(
             f"  {label:<24} {len(xs):>5} {fmt_ms(p50):>10} {fmt_ms(p99):>10} "
             f"{fmt_ms(base50):>10} {fmt_ms(server_side):>12}"
             f"   goal p50 <= {goal} ms: {verdict(p50, goal)}"
         )
+    ratio = bench.numbers["invoke_boto3"]["p50_over_floor"]
+    print(  # issue 17's goal: a load on the machine slows both alike
+        f"  boto3 p50 / the instant server's: {fmt_ratio(ratio)}   goal <= 1.3x: "
+        f"{verdict(ratio, 1.3)}"
+    )
     cpu = bench.numbers.get("invoke_cpu_us")
     if cpu and "server" in cpu:  # what load moves least: compare code with this, on a busy box
         print(
