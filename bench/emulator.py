@@ -3,12 +3,18 @@
     .venv/bin/python bench/emulator.py            # the full run (~30-40 s on 2 cores)
     .venv/bin/python bench/emulator.py --quick    # a smoke run (~15 s)
     .venv/bin/python bench/emulator.py --json out.json
+    .venv/bin/python bench/emulator.py --sections 1,2   # only the Invoke sections (~20 s)
 
 What it measures, on a trivial handler (`return {"ok": True}`) deployed to a fresh data dir:
 
 1. Warm Invoke latency (p50, p99) through boto3 (one client, reused) and through a raw keep-alive
-   http.client connection; and the CPU each raw invoke cost `lamina serve` and the function's
-   processes (from /proc: load inflates it far less than it does a latency).
+   http.client connection; the CPU each invoke (boto3's and raw) cost `lamina serve` and the
+   function's processes (from /proc: load inflates it far less than it does a latency), boto3's
+   own CPU per call against Lamina and against the instant server, and how many of boto3's
+   invokes aiohttp answered rather than the front (emulator/fast_invoke.py). Waiting costs CPU
+   too: the same canned answer sent 0.6 ms later cost boto3 ~100 us more per call, and a raw
+   client that paused 1.5 ms between invokes cost the server ~200 us more per invoke (wake-ups,
+   caches cooled by the other processes), so boto3's figures sit above the raw ones.
 2. Throughput: a separate load process (asyncio, keep-alive connections, loopback only, bounded
    in connections and seconds) sends Invoke requests for a fixed time; invokes per second.
 3. Control-plane calls (CreateFunction, UpdateFunctionCode, PublishVersion, CreateAlias,
@@ -20,329 +26,41 @@ What it measures, on a trivial handler (`return {"ok": True}`) deployed to a fre
 6. Idle RSS of the `lamina serve` process (its execution environments are separate processes).
 
 A slow number never fails the run ("NOT met" is just printed). The exit status is 1 only if
-something could not be measured (a server did not start, an invoke failed).
+something could not be measured (a server did not start, an invoke failed). Sections 1 and 2
+are in emulator_invoke.py; what the sections share, in emulator_common.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import multiprocessing
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serving import Server, client, cpu_us, free_port, lamina_serve, marks_path
+from emulator_common import (
+    FUNCTION,
+    ROLE,
+    Bench,
+    Plan,
+    fmt_ms,
+    fmt_ratio,
+    package,
+    percentile,
+    section,
+    timed,
+    verdict,
+)
+from emulator_invoke import bench_latency, bench_throughput, start_floor
+from serving import Server, client, free_port, lamina_serve, marks_path
 
 from lamina.deploy.package import build_zip
-
-HANDLER = 'ANSWER = {answer!r}\n\ndef handler(event, context):\n    return {{"ok": True, "answer": ANSWER}}\n'
-ROLE = "arn:aws:iam::123456789012:role/lamina-bench"
-FUNCTION = "bench"
-INVOKE_PATH = f"/2015-03-31/functions/{FUNCTION}/invocations"
-# The peer for the boto3 and raw latency: a server with no function behind it, answering every
-# request at once with a canned Invoke response (the same headers as lamina serve's). boto3's own
-# cost per call (serializing, signing, parsing) shows there. A bare asyncio protocol, not an
-# HTTP framework: an aiohttp server's own ~0.1 ms per request would count as the client's.
-FLOOR_SERVER = r"""
-import asyncio, sys
-BODY = b'{"ok": true, "answer": "bench"}'
-ANSWER = (
-    b"HTTP/1.1 200 OK\r\nX-Amz-Executed-Version: $LATEST\r\n"
-    b"x-amzn-RequestId: 4c8464f4-53f0-442b-b68c-a0392ffbd8e9\r\nContent-Type: application/json\r\n"
-    b"Content-Length: %d\r\nDate: Fri, 27 Nov 2026 11:51:51 GMT\r\n"
-    b"Server: lamina-bench-floor\r\n\r\n" % len(BODY)
-) + BODY
-
-class Floor(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport, self.buffer = transport, b""
-
-    def data_received(self, data):
-        self.buffer += data
-        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            length = 0
-            for line in self.buffer[:end].split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            if len(self.buffer) < end + 4 + length:
-                return
-            self.buffer = self.buffer[end + 4 + length :]
-            self.transport.write(ANSWER)
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(Floor, "127.0.0.1", int(sys.argv[1]))
-    await server.serve_forever()
-
-asyncio.run(main())
-"""
-MAX_LOAD_CONNECTIONS = 64
-MAX_LOAD_SECONDS = 30.0
-
-
-@dataclass
-class Plan:
-    boto_invokes: int
-    raw_invokes: int
-    load_seconds: float
-    load_connections: tuple[int, ...]
-    control: int
-    save_to_live: int
-    async_events: int
-
-    @classmethod
-    def for_mode(cls, quick: bool) -> Plan:
-        if quick:
-            return cls(300, 1000, 2.0, (4, 16), 8, 8, 400)
-        return cls(1000, 3000, 5.0, (1, 4, 16), 25, 20, 2000)
-
-
-@dataclass
-class Bench:
-    plan: Plan
-    root: Path
-    anomalies: list[str] = field(default_factory=list)
-    numbers: dict[str, Any] = field(default_factory=dict)
-
-    def anomaly(self, message: str) -> None:
-        self.anomalies.append(message)
-        print(f"  ! {message}", flush=True)
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-
-def percentile(samples: list[float], q: float) -> float | None:
-    if not samples:
-        return None
-    s = sorted(samples)
-    k = (len(s) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def fmt_ms(v: float | None) -> str:
-    return "n/a" if v is None else (f"{v:.3f} ms" if v < 10 else f"{v:.1f} ms")
-
-
-def fmt_ratio(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.2f}x"
-
-
-def verdict(value: float | None, limit: float, higher_is_better: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    ok = value >= limit if higher_is_better else value <= limit
-    return "met" if ok else "NOT met"
-
-
-def section(title: str) -> None:
-    print(f"\n== {title}", flush=True)
-
-
-def package(root: Path, answer: object) -> bytes:
-    code = root / f"code-{uuid.uuid4().hex}"
-    code.mkdir()
-    (code / "app.py").write_text(HANDLER.format(answer=answer))
-    try:
-        return build_zip(code)
-    finally:
-        shutil.rmtree(code)
-
-
-def timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    result = call()
-    return (time.perf_counter() - t0) * 1000, result
-
-
-# --- 1: warm latency -----------------------------------------------------------------------------
-
-
-def invoke_samples(
-    bench: Bench, lam: Any, port: int, label: str, pid: int | None = None
-) -> tuple[list[float], list[float]]:
-    """(boto3 samples, raw keep-alive samples) against one endpoint; with the server's `pid`,
-    the CPU its raw invokes cost goes to bench.numbers["invoke_cpu_us"]."""
-    for _ in range(30):
-        lam.invoke(FunctionName=FUNCTION)["Payload"].read()
-    boto: list[float] = []
-    for _ in range(bench.plan.boto_invokes):
-        ms, response = timed(lambda: lam.invoke(FunctionName=FUNCTION))
-        body = response["Payload"].read()
-        boto.append(ms)
-        if response.get("FunctionError") or b'"ok": true' not in body:
-            bench.anomaly(f"{label} boto3 invoke: unexpected {body[:200]!r}")
-            break
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    raw: list[float] = []
-    cpu_before = None
-    for i in range(bench.plan.raw_invokes + 50):
-        if i == 50 and pid is not None:  # after the warm-up, as the samples
-            cpu_before = cpu_us(pid)
-        t0 = time.perf_counter()
-        conn.request("POST", INVOKE_PATH, body=b"{}", headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        body = response.read()
-        ms = (time.perf_counter() - t0) * 1000
-        if response.status != 200 or b'"ok": true' not in body:
-            bench.anomaly(f"{label} raw invoke: {response.status} {body[:200]!r}")
-            break
-        if i >= 50:
-            raw.append(ms)
-    conn.close()
-    if cpu_before is not None and pid is not None and raw:
-        server, below = (now - then for now, then in zip(cpu_us(pid), cpu_before, strict=True))
-        bench.numbers["invoke_cpu_us"] = {"server": server / len(raw), "function": below / len(raw)}
-    return boto, raw
-
-
-def bench_latency(bench: Bench, lam: Any, port: int, floor: Any, floor_port: int, pid: int) -> None:
-    section("1. Warm Invoke latency (and the client's floor: a server that answers at once)")
-    boto, raw = invoke_samples(bench, lam, port, "lamina", pid)
-    floor_boto, floor_raw = invoke_samples(bench, floor, floor_port, "floor")
-    print(f"  {'':<24} {'n':>5} {'p50':>10} {'p99':>10} {'floor p50':>10} {'p50 - floor':>12}")
-    for label, key, xs, base, goal in (
-        ("boto3 (client reused)", "boto3", boto, floor_boto, 1.5),
-        ("raw keep-alive HTTP", "raw", raw, floor_raw, 1.0),
-    ):
-        p50, p99, base50 = percentile(xs, 0.5), percentile(xs, 0.99), percentile(base, 0.5)
-        server_side = p50 - base50 if p50 is not None and base50 is not None else None
-        bench.numbers[f"invoke_{key}"] = {
-            "n": len(xs),
-            "p50_ms": p50,
-            "p99_ms": p99,
-            "floor_p50_ms": base50,
-            "p50_minus_floor_ms": server_side,
-        }
-        print(
-            f"  {label:<24} {len(xs):>5} {fmt_ms(p50):>10} {fmt_ms(p99):>10} "
-            f"{fmt_ms(base50):>10} {fmt_ms(server_side):>12}"
-            f"   goal p50 <= {goal} ms: {verdict(p50, goal)}"
-        )
-    cpu = bench.numbers.get("invoke_cpu_us")
-    if cpu:  # what load moves least: compare code with this, not with a latency, on a busy box
-        print(
-            f"  CPU per raw invoke: lamina serve {cpu['server']:.0f} us, the function's "
-            f"processes {cpu['function']:.0f} us (/proc schedstat)"
-        )
-
-
-# --- 2: throughput -------------------------------------------------------------------------------
-
-
-def load_worker(port: int, connections: int, seconds: float, out: Any) -> None:
-    """The load process: `connections` keep-alive connections, each sending an Invoke as soon
-    as the previous answer arrived, for `seconds`. Loopback only; bounded."""
-    connections = max(1, min(connections, MAX_LOAD_CONNECTIONS))
-    seconds = max(0.1, min(seconds, MAX_LOAD_SECONDS))
-    request = (
-        f"POST {INVOKE_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-    ).encode()
-
-    async def connection(deadline: float, counts: list[int]) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        sock = writer.get_extra_info("socket")
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while time.perf_counter() < deadline:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                await reader.readexactly(length)
-                counts[0 if status == 200 else 1] += 1
-        finally:
-            writer.close()
-
-    async def main() -> tuple[int, int, float]:
-        counts = [0, 0]
-        start = time.perf_counter()
-        deadline = start + seconds
-        await asyncio.gather(*(connection(deadline, counts) for _ in range(connections)))
-        return counts[0], counts[1], time.perf_counter() - start
-
-    ok, failed, elapsed = asyncio.run(main())
-    out.put({"ok": ok, "failed": failed, "seconds": elapsed})
-
-
-def load(bench: Bench, port: int, connections: int) -> dict[str, Any] | None:
-    """One load process against `port`; its counts, or None if it gave none."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    worker = context.Process(
-        target=load_worker, args=(port, connections, bench.plan.load_seconds, queue)
-    )
-    worker.start()
-    try:
-        result: dict[str, Any] = queue.get(timeout=bench.plan.load_seconds + 60)
-        return result
-    except Exception:
-        bench.anomaly(f"load process ({connections} connections) gave no result")
-        worker.kill()
-        return None
-    finally:
-        worker.join(30)
-
-
-def bench_throughput(bench: Bench, port: int, floor_port: int) -> None:
-    """Invokes per second with N keep-alive connections, and the same load against the server
-    that answers at once (the peer: what this machine's loopback and the load process allow)."""
-    section("2. Throughput (a separate load process, keep-alive connections) vs instant server")
-    results: dict[int, float] = {}
-    floors: dict[int, float] = {}
-    for connections in bench.plan.load_connections:
-        result = load(bench, port, connections)
-        floor = load(bench, floor_port, connections)
-        if result is None or floor is None:
-            continue
-        rate = result["ok"] / result["seconds"]
-        floor_rate = floor["ok"] / floor["seconds"]
-        if result["failed"]:
-            bench.anomaly(f"{result['failed']} invokes failed under load ({connections} conns)")
-        results[connections], floors[connections] = rate, floor_rate
-        ratio = rate / floor_rate if floor_rate else None
-        goal = (
-            f"   goal >= 0.6x: {verdict(ratio, 0.6, higher_is_better=True)}"
-            if connections in (4, 16)
-            else ""
-        )
-        print(
-            f"  {connections:>3} connections: {rate:8.0f} invokes/s "
-            f"({result['ok']} in {result['seconds']:.1f} s)   instant server {floor_rate:8.0f}/s"
-            f"   ratio {fmt_ratio(ratio)}{goal}"
-        )
-    best = max(results.values()) if results else None
-    bench.numbers["throughput"] = {
-        "per_connections": results,
-        "instant_server_per_connections": floors,
-        "ratio_per_connections": {n: results[n] / floors[n] for n in results if floors.get(n)},
-        "best_per_s": best,
-    }
-    print(
-        f"  best {best or 0:.0f} invokes/s   goal >= 1,500/s: "
-        f"{verdict(best, 1500, higher_is_better=True)}"
-    )
-
 
 # --- 3: control plane vs moto --------------------------------------------------------------------
 
@@ -509,9 +227,28 @@ def bench_async(bench: Bench, lam: Any, port: int) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 
+def start_moto(bench: Bench) -> tuple[Server, Any]:
+    """moto server, with the role the control-plane rounds' functions name; and its client."""
+    port = free_port()
+    server = Server(
+        "moto server",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        f"http://127.0.0.1:{port}/moto-api/",
+        bench.root / "moto.log",
+    )
+    import boto3
+
+    boto3.session.Session(
+        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+    ).client("iam", endpoint_url=f"http://127.0.0.1:{port}").create_role(
+        RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}"
+    )
+    return server, client(f"http://127.0.0.1:{port}")
+
+
 def run(bench: Bench) -> None:
-    root = bench.root
-    port, moto_port = free_port(), free_port()
+    root, sections = bench.root, bench.sections
+    port = free_port()
     lamina_server = Server(
         "lamina serve",
         lamina_serve(port, root / "data"),
@@ -522,31 +259,7 @@ def run(bench: Bench) -> None:
     try:
         time.sleep(0.5)
         idle = lamina_server.rss_mb()
-        moto_server = Server(
-            "moto server",
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-            f"http://127.0.0.1:{moto_port}/moto-api/",
-            root / "moto.log",
-        )
-        servers.append(moto_server)
-        floor_port = free_port()
-        floor_server = Server(
-            "floor server",
-            [sys.executable, "-c", FLOOR_SERVER, str(floor_port)],
-            f"http://127.0.0.1:{floor_port}/ready",
-            root / "floor.log",
-        )
-        servers.append(floor_server)
         lam = client(f"http://127.0.0.1:{port}")
-        moto = client(f"http://127.0.0.1:{moto_port}")
-        floor = client(f"http://127.0.0.1:{floor_port}")
-        import boto3
-
-        boto3.session.Session(
-            aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
-        ).client("iam", endpoint_url=f"http://127.0.0.1:{moto_port}").create_role(
-            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}"
-        )
         lam.create_function(
             FunctionName=FUNCTION,
             Runtime="python3.12",
@@ -555,31 +268,59 @@ def run(bench: Bench) -> None:
             Code={"ZipFile": package(root, "bench")},
             Timeout=30,
         )
-        bench_latency(bench, lam, port, floor, floor_port, lamina_server.proc.pid)
-        bench_throughput(bench, port, floor_port)
-        floor_server.close()
-        bench_control_plane(bench, lam, moto)
-        bench_save_to_live(bench, lam)
-        bench_async(bench, lam, port)
-        section("6. Idle RSS of lamina serve")
-        after = lamina_server.rss_mb()
-        bench.numbers["rss_mb"] = {"idle_at_start": idle, "after_the_run": after}
-        print(
-            f"  at start {idle:.1f} MB   after the run {after:.1f} MB"
-            f"   goal idle <= 60 MB: {verdict(idle, 60)}"
-        )
+        if sections & {1, 2}:
+            floor_server, floor_port = start_floor(bench)
+            servers.append(floor_server)
+            if 1 in sections:
+                floor = client(f"http://127.0.0.1:{floor_port}")
+                bench_latency(bench, lam, port, floor, floor_port, lamina_server.proc.pid)
+            if 2 in sections:
+                bench_throughput(bench, port, floor_port)
+            floor_server.close()
+        if 3 in sections:
+            moto_server, moto = start_moto(bench)
+            servers.append(moto_server)
+            bench_control_plane(bench, lam, moto)
+        if 4 in sections:
+            bench_save_to_live(bench, lam)
+        if 5 in sections:
+            bench_async(bench, lam, port)
+        if 6 in sections:
+            section("6. Idle RSS of lamina serve")
+            after = lamina_server.rss_mb()
+            bench.numbers["rss_mb"] = {"idle_at_start": idle, "after_the_run": after}
+            print(
+                f"  at start {idle:.1f} MB   after the run {after:.1f} MB"
+                f"   goal idle <= 60 MB: {verdict(idle, 60)}"
+            )
     finally:
         for server in servers:
             server.close()
+
+
+def section_numbers(text: str) -> set[int]:
+    try:
+        numbers = {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of section numbers: {text!r}") from None
+    if not numbers or not numbers <= set(range(1, 7)):
+        raise argparse.ArgumentTypeError(f"sections are 1 to 6: {text!r}")
+    return numbers
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--sections",
+        type=section_numbers,
+        default=set(range(1, 7)),
+        help="only these sections, e.g. 1,2 (the Invoke ones); all by default",
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="lamina-bench-emulator-"))
-    bench = Bench(Plan.for_mode(args.quick), root)
+    bench = Bench(Plan.for_mode(args.quick), root, args.sections)
     print(f"lamina serve benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs")
     try:
         run(bench)

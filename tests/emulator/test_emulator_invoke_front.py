@@ -177,6 +177,36 @@ def test_pipelined_invokes_are_answered_in_order(emulator: EmulatorProcess, depl
     assert received.index(b'"n": 1') < received.index(b'"n": 2') < received.index(b'"n": 3')
 
 
+def exchange(port: int, raw: bytes) -> bytes:
+    """One raw request's answer head (the connection then closes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(raw)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            assert chunk, received
+            received += chunk
+    return received.split(b"\r\n\r\n", 1)[0]
+
+
+def test_header_lines_are_read_as_aiohttp_reads_them(
+    emulator: EmulatorProcess, deploy: Any
+) -> None:
+    """Values lose the spaces and tabs around them, names their case; a line that is not a
+    plain header (folded, a space before its colon) leaves the request to aiohttp."""
+    name = deploy("headers")
+    start = f"POST {path(name)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".encode()
+    dry = start + b"x-AMZ-invocation-TYPE: \t DryRun \t\r\nContent-Length:2\r\n\r\n{}"
+    head = exchange(emulator.port, dry)
+    assert head.startswith(b"HTTP/1.1 204 ") and b"\r\nServer:" not in head, head
+    for odd in (
+        b"X-Amz-Invocation-Type : DryRun\r\n",  # a space before the colon
+        b"X-Amz-Invocation-Type: Dry\r\n Run\r\n",  # a folded line
+    ):
+        head = exchange(emulator.port, start + odd + b"Content-Length: 2\r\n\r\n{}")
+        assert b"\r\nServer:" in head, head  # aiohttp's answer, whatever it is
+
+
 HOSTILE = [
     b"POST /2015-03-31/functions/x/invocations HTTP/1.1\r\nContent-Length: 5\r\n\r\n{",  # cut
     b"POST /2015-03-31/functions/x/invocations HTTP/1.1\r\nContent-Length: nine\r\n\r\n{}",
