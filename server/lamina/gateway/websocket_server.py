@@ -55,6 +55,8 @@ class WebSocketGateway:
         self.account_id = account_id
         self.domain_name = ""  # host:port of the TLS listener, set when it listens
         self.connections: dict[str, tuple[Connection, web.WebSocketResponse]] = {}
+        # The sockets' paths (`/<stage>`): asked about on every request the listeners read.
+        self._socket_paths = frozenset(f"/{api.stage}" for api in apis)
 
     def routes(self) -> list[web.RouteDef]:
         table = []
@@ -130,19 +132,17 @@ class WebSocketGateway:
     def connections_id(self, path: str) -> str | None:
         """The connection id in an `@connections` path (`/<stage>/@connections/<id>` or
         `/@connections/<id>`, percent-decoded), or None for any other path."""
-        if not self.apis:
-            return None
         head, marker, tail = path.partition("/@connections/")
-        if not marker or not tail or "/" in tail:
+        if not marker or not tail or "/" in tail or not self._socket_paths:
             return None
-        if head and not any(head == f"/{api.stage}" for api in self.apis):
+        if head and head not in self._socket_paths:
             return None
-        return unquote(tail)
+        return unquote(tail) if "%" in tail else tail
 
     def serves(self, path: str) -> bool:
         """Whether `path` is a WebSocket API's socket (`/<stage>`), which aiohttp serves: the
         plain HTTP layer hands those requests over (`@connections` calls it answers itself)."""
-        return any(path == f"/{api.stage}" for api in self.apis)
+        return path in self._socket_paths
 
     def in_front_of(self, handle: Handler) -> Handler:
         """`handle`, with `@connections` calls answered here first."""
