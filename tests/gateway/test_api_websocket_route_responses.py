@@ -41,3 +41,18 @@ async def test_a_two_way_route_sends_the_answers_body_back(echo: ApiProcess) -> 
         assert failed["connectionId"] and failed["requestId"]
         await socket.close()
     echo.wait_for_log("WS quiet ")
+
+
+async def test_a_frame_does_not_wait_for_the_function_of_the_frame_before_it(
+    echo: ApiProcess,
+) -> None:
+    # API Gateway invokes for each frame as it comes: a frame whose function is still running
+    # (6 s) holds back neither the next frame's invoke nor its answer, which a second
+    # environment gives.
+    async with aiohttp.ClientSession() as session:
+        socket = await session.ws_connect(echo.url.replace("http://", "ws://") + "/Prod")
+        await socket.send_str("hold on")
+        await socket.send_str("next")
+        assert json.loads(await receive(socket)) == {"echo": "next", "route": "$default"}
+        assert json.loads(await receive(socket)) == {"echo": "hold on", "route": "$default"}
+        await socket.close()

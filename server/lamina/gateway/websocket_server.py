@@ -6,6 +6,7 @@ from websocket_apis."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -101,6 +102,10 @@ class WebSocketGateway:
             socket = web.WebSocketResponse()
             await socket.prepare(request)
             self.connections[connection.connection_id] = (connection, socket)
+            # Each frame is its own invoke, started as it arrives: API Gateway doesn't wait for
+            # one frame's function before invoking for the next (they may run at once, in
+            # several environments, and finish in any order).
+            in_flight: set[asyncio.Task[None]] = set()
             try:
                 async for message in socket:
                     if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -116,18 +121,41 @@ class WebSocketGateway:
                         }))  # fmt: skip
                         continue
                     event = websocket_event(connection, route_key, "MESSAGE", body=body)
-                    result = await self._call(connection, route_key, event)
-                    if route_key in api.two_way and result is not None:
-                        reply = route_response(result, connection.connection_id)
-                        if reply is not None:
-                            await socket.send_str(reply)
+                    task = asyncio.ensure_future(self._frame(connection, route_key, event, socket))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
             finally:
                 self.connections.pop(connection.connection_id, None)
                 goodbye = websocket_event(connection, "$disconnect", "DISCONNECT", headers=headers)
                 await self._call(connection, "$disconnect", goodbye)
+                if in_flight:  # frames still running end as they would (their replies go nowhere)
+                    await asyncio.gather(*in_flight, return_exceptions=True)
             return socket
 
         return handle
+
+    async def _frame(
+        self,
+        connection: Connection,
+        route_key: str,
+        event: dict[str, Any],
+        socket: web.WebSocketResponse,
+    ) -> None:
+        """One frame's invoke, and a two-way route's reply to the client if it is still there."""
+        try:
+            result = await self._call(connection, route_key, event)
+        except Exception:  # one frame's failure is logged; the connection goes on
+            log.exception("WS %s %s failed", route_key, connection.connection_id)
+            return
+        if route_key not in connection.api.two_way or result is None:
+            return
+        reply = route_response(result, connection.connection_id)
+        if reply is None or socket.closed:
+            return
+        try:
+            await socket.send_str(reply)
+        except (ConnectionError, RuntimeError) as error:  # the client went away meanwhile
+            log.debug("WS %s reply not sent: %s", connection.connection_id, error)
 
     def connections_id(self, path: str) -> str | None:
         """The connection id in an `@connections` path (`/<stage>/@connections/<id>` or
