@@ -218,7 +218,7 @@ class ExecutionEnvironment:
 
     def _drain_output(self) -> None:
         """Read whatever the child wrote so far, synchronously, so that the log is complete."""
-        while self._child is not None and (data := self._child.read_output()):
+        while self._child is not None and (data := self._child.read_pending()):
             self._capture.write(data)
         self._ext.drain()
 
