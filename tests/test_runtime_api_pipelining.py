@@ -5,6 +5,7 @@ next event, so the waiting runtime wakes once per invoke."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import socket
 from typing import Any
 
@@ -116,3 +117,16 @@ async def serve_and_drive() -> None:
 
 def test_a_pipelined_result_is_answered_with_the_next_event() -> None:
     asyncio.run(serve_and_drive())
+
+
+def test_the_bootstrap_knows_the_servers_202_by_its_bytes(monkeypatch: Any) -> None:
+    """Lamina's bootstrap skips the 202 that takes a held-back result by its bytes (anything
+    else is parsed): they must be what the server answers an environment's accepted result."""
+    from pathlib import Path
+
+    from lamina.runtime import invocation_answer
+    from lamina.runtime.request_reader import response
+
+    monkeypatch.syspath_prepend(str(Path(invocation_answer.__file__).parent))
+    client = importlib.import_module("_lamina_runtime_client.api_client")
+    assert response(202, invocation_answer.ACCEPTED.encode()) == client._ACCEPTED

@@ -116,7 +116,7 @@ class ExecutionEnvironment:
     async def start(self) -> None:
         """Spawn the child (unless it was spawned ahead) and serve its Runtime API. Init runs on
         its own; `invoke` waits for it."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._init.begin(loop)
         self._exited = loop.create_future()
         if self.debugger is not None:
@@ -218,7 +218,7 @@ class ExecutionEnvironment:
 
     def _drain_output(self) -> None:
         """Read whatever the child wrote so far, synchronously, so that the log is complete."""
-        while self._child is not None and (data := self._child.read_output()):
+        while self._child is not None and (data := self._child.read_pending()):
             self._capture.write(data)
         self._ext.drain()
 
@@ -232,7 +232,7 @@ class ExecutionEnvironment:
         self.invocations += 1
         self.state = EnvironmentState.BUSY
         self._current = request.request_id
-        self._answer = InvocationAnswer(request.request_id, request.on_chunk)
+        self._answer = InvocationAnswer(request.request_id, request.on_chunk, self._loop)
         try:
             return await self._run(request, cold=self.invocations == 1)
         except asyncio.CancelledError:

@@ -15,11 +15,17 @@ ACCEPTED = '{"status":"OK"}'
 
 
 class InvocationAnswer:
-    def __init__(self, request_id: str, on_chunk: Callable[[bytes], None] | None = None) -> None:
+    def __init__(
+        self,
+        request_id: str,
+        on_chunk: Callable[[bytes], None] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        """`loop`: the running loop, if the caller has it (asyncio's lookup costs a getpid)."""
         self.request_id = request_id
         self.on_chunk = on_chunk  # the invocation's listener for streamed chunks
         self.streamed = -1  # bytes streamed so far (-1: not a streamed response)
-        self.outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.outcome: asyncio.Future[Outcome] = (loop or asyncio.get_running_loop()).create_future()
 
     def settle(self, outcome: Outcome) -> None:
         """The invocation ended so; the first word stands."""

@@ -30,19 +30,18 @@ class Report:
         return max(1, math.ceil(self.duration_ms + (self.init_duration_ms or 0.0)))
 
     def line(self) -> str:
-        parts = [
-            f"REPORT RequestId: {self.request_id}",
-            f"Duration: {self.duration_ms:.2f} ms",
-            f"Billed Duration: {self.billed_duration_ms} ms",
-            f"Memory Size: {self.memory_size_mb} MB",
-            f"Max Memory Used: {self.max_memory_used_mb} MB",
-        ]
+        # Each field ends with a tab, the last one too: AWS's recorded logs end
+        # "...Init Duration: 110.10 ms\t\n".
+        line = (
+            f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ms:.2f} ms\t"
+            f"Billed Duration: {self.billed_duration_ms} ms\tMemory Size: {self.memory_size_mb} MB\t"
+            f"Max Memory Used: {self.max_memory_used_mb} MB\t"
+        )
         if self.init_duration_ms is not None:
-            parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+            line += f"Init Duration: {self.init_duration_ms:.2f} ms\t"
         if self.note:
-            parts.append(self.note)
-        # AWS ends the line with a tab too (its recorded logs: "...Init Duration: 110.10 ms\t\n").
-        return "\t".join(parts) + "\t\n"
+            line += f"{self.note}\t"
+        return line + "\n"
 
 
 def platform_timestamp() -> str:

@@ -93,20 +93,28 @@ _CONTEXT_VARIABLES = (
 )
 _CONTEXT_KEYS = tuple(name.encode() for name in _CONTEXT_VARIABLES)
 _FS_ENCODING = sys.getfilesystemencoding()
+# The five variables' bytes at the last read, and their text.
+_last_raw: list[tuple[bytes | None, ...] | None] = [None]
+_last_text: list[str | None] = []
 
 
 def _context_variables() -> list[str | None]:
     """The context's five variables, read on every invoke as awslambdaric does (the function
     may change them). On POSIX straight from os.environ's own bytes mapping, decoded as
-    os.environ decodes: five os.environ.get calls cost several times more."""
+    os.environ decodes: five os.environ.get calls cost several times more. Decoded again only
+    when one of them is not the bytes it was at the last invoke."""
     environ = os.environ
     data = getattr(environ, "_data", None)
     if type(environ) is not os._Environ or type(data) is not dict or os.name != "posix":
         return [environ.get(name) for name in _CONTEXT_VARIABLES]
-    return [
-        None if (value := data.get(key)) is None else value.decode(_FS_ENCODING, "surrogateescape")
-        for key in _CONTEXT_KEYS
-    ]
+    raw = tuple(map(data.get, _CONTEXT_KEYS))
+    if raw != _last_raw[0]:  # changed since the last invoke (the bytes compare by identity first)
+        _last_raw[0] = raw
+        _last_text[:] = [
+            None if value is None else value.decode(_FS_ENCODING, "surrogateescape")
+            for value in raw
+        ]
+    return _last_text
 
 
 class _SlotsRepr:

@@ -33,10 +33,38 @@ _encoder = json.JSONEncoder(
     allow_nan=True,
     default=_default,
 )
-to_json = _encoder.encode
+_encode_text = (
+    json.encoder.encode_basestring_ascii
+    if _encoder.ensure_ascii
+    else json.encoder.encode_basestring
+)
 
 
-_decode = json.JSONDecoder().decode  # what json.loads uses when given no options
+def _c_encode(obj: Any) -> str:
+    """_encoder.encode(obj) for anything but a str: the C encoder JSONEncoder.iterencode makes
+    for each call (fresh markers for the circular check), made here without its two frames."""
+    if isinstance(obj, str):
+        return _encode_text(obj)
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]  # None without _json
+    return "".join(make({}, _default, _encode_text, None, ": ", ", ", False, False, True)(obj, 0))
+
+
+def _encoder_of_this_python() -> Any:
+    try:  # the same text as JSONEncoder's on this interpreter, or JSONEncoder itself
+        sample = {"a": [1, 2.5, None, True, "\u00e9"], "b": {}}
+        if _c_encode(sample) == _encoder.encode(sample):
+            return _c_encode
+    except Exception:  # no C encoder here, or another signature: the plain way below
+        pass
+    return _encoder.encode
+
+
+to_json = _encoder_of_this_python()
+
+
+_decoder = json.JSONDecoder()  # what json.loads uses when given no options
+_decode = _decoder.decode
+_scan = _decoder.scan_once  # type: ignore[attr-defined]  # what decode calls after whitespace
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
@@ -47,7 +75,14 @@ def unmarshal_request(body: bytes, content_type: str | None) -> Any:
         if body.startswith(_BOMS) or b"\x00" in body[:4]:
             return json.loads(body)  # UTF-16, UTF-32 or a BOM: json.loads finds which
         # What json.loads(body) does for UTF-8 without a BOM, minus its detection and options.
-        return _decode(body.decode("utf-8", "surrogatepass"))
+        text = body.decode("utf-8", "surrogatepass")
+        try:  # a document with no whitespace around it: the scanner alone, as decode calls it
+            value, end = _scan(text, 0)
+            if end == len(text):
+                return value
+        except Exception:  # decode, below, raises the error with its own message
+            pass
+        return _decode(text)
     except Exception as e:
         error = e
     # Lambda's runtime parses with simplejson, whose messages differ from the stdlib's; where it
