@@ -29,6 +29,7 @@ from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.nonproxy import NonProxyIntegration
 from lamina.gateway.request_validation import NOT_VALIDATED
+from lamina.gateway.rest_stream_mode import transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
@@ -68,6 +69,7 @@ class RawRoute:
     authorizer: AnyAuthorizer | None = None
     api_key_required: bool = False
     integration: NonProxyIntegration | None = None  # Type: AWS (else a Lambda proxy)
+    stream: bool = False  # Integration ResponseTransferMode: STREAM
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,10 @@ class _Rest:
             api, method, path, function, "1.0", _millis(timeout, name, self.warn), name,
             authorizer, key_required,
             self.auth.non_proxy(integration, name) if kind.upper() == NON_PROXY else None,
+            transfer_mode(
+                self.value(integration.get("ResponseTransferMode"), name),
+                integration.get("Uri"), name, self.warn, served=kind.upper() == PROXY,
+            ),
         )  # fmt: skip
         self.found.routes.append(route)
         if props.get("RequestValidatorId"):

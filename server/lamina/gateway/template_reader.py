@@ -27,6 +27,7 @@ from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
 from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
+from lamina.gateway.rest_stream_mode import openapi_streams
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -213,6 +214,7 @@ class TemplateReader:
         *,
         event: bool = False,
         from_definition: bool = False,
+        stream: bool = False,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -226,7 +228,7 @@ class TemplateReader:
             return
         route = Route(
             api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
-            integration,
+            integration, stream,
         )  # fmt: skip
         key = (api.logical_id, method, path)
         for index, known in enumerate(self.result.routes):
@@ -293,6 +295,7 @@ class TemplateReader:
             self.add(
                 raw.api, raw.method, raw.path, function, raw.payload_version, raw.timeout_ms,
                 line, raw.resource, raw.authorizer, raw.api_key_required, raw.integration,
+                stream=raw.stream,
             )  # fmt: skip
         for url in found.urls:
             self.add_url(url.function, url.config, url.resource)
@@ -344,6 +347,7 @@ class TemplateReader:
                     self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                     from_definition=True,
+                    stream=openapi_streams(integration, kind is ApiKind.REST, where, self.warn),
                 )
                 if kind is ApiKind.REST and openapi_validates(body, operation):
                     self.warn(f"{where}.paths.{path}.{method}", NOT_VALIDATED)

@@ -223,6 +223,7 @@ _TRANSLATIONS: dict[str, _Translation] = {
             "RequestTemplates": "request_templates",
             "RequestParameters": "request_parameters",
             "PassthroughBehavior": "passthrough_behavior",
+            "ResponseTransferMode": "response_transfer_mode",
         },
     ),
     "aws_api_gateway_stage": (
