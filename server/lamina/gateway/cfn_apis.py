@@ -3,7 +3,8 @@ template may hold them beside its Serverless ones):
 
 - REST: `AWS::ApiGateway::RestApi`, its `Resource`s (`ParentId`, `PathPart`) and `Method`s
   whose `Integration` is `Type: AWS_PROXY` with a `Uri` naming a function (`Fn::GetAtt
-  [Fn, Arn]`, alone or in a Join or Sub); payload 1.0. The stage is its `AWS::ApiGateway::Stage`'s
+  [Fn, Arn]`, alone or in a Join or Sub); payload 1.0; `ResponseTransferMode: STREAM`
+  streams (rest_stream_mode). The stage is its `AWS::ApiGateway::Stage`'s
   `StageName` (with `Variables`), else a `Deployment`'s, else `prod` (CDK's default).
 - HTTP: `AWS::ApiGatewayV2::Api` with `ProtocolType: HTTP`, its `Route`s (`RouteKey`,
   `Target: integrations/<Integration>`), `Integration`s (`IntegrationType: AWS_PROXY`,
