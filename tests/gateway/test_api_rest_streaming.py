@@ -29,8 +29,11 @@ def test_the_banner_names_the_streamed_routes(streamer: ApiProcess) -> None:
     assert any("/stream/{word}" in line and "StreamApi" in line for line in streamed)
     assert any("GET /cdk" in line and "CdkApi" in line for line in streamed)
     assert not any("/whole" in line for line in streamer.banner if "streamed" not in line)
-    # A STREAM integration whose URI is Invoke's, not InvokeWithResponseStream's, is named.
+    # A STREAM integration whose URI is Invoke's, not InvokeWithResponseStream's, is named;
+    # an HTTP API's is buffered (only REST APIs stream), and named too.
     assert "responseTransferMode STREAM with a URI not ending in" in streamer.stderr()
+    assert "STREAM is for REST APIs' proxy integrations; buffered" in streamer.stderr()
+    assert any("/http-stream" in line and "streamed" not in line for line in streamer.banner)
 
 
 def test_a_stream_answers_with_its_prelude_and_chunks(streamer: ApiProcess) -> None:
@@ -94,6 +97,19 @@ def test_a_function_that_answers_whole_is_a_502_that_says_why(streamer: ApiProce
     assert response.status_code == 502
     assert response.json() == {"message": "Internal server error"}
     streamer.wait_for_log("a managed Python runtime never streams")
+
+
+def test_no_prelude_in_the_first_16_kb_is_a_502(streamer: ApiProcess, tmp_path: Path) -> None:
+    # The function sends 17 KB without a prelude, then waits (5 s at most) for a file made only
+    # after the answer: API Gateway gives up on the stream's first 16 KB, not its end.
+    release = tmp_path / "release"
+    response = requests.get(
+        streamer.url + "/stream/noprelude", params={"release": str(release)}, timeout=30
+    )
+    release.touch()
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+    streamer.wait_for_log("no prelude in the first ")
 
 
 def test_no_prelude_within_the_integration_timeout_is_a_504(streamer: ApiProcess) -> None:

@@ -45,7 +45,7 @@ from lamina.gateway.responses import (
     v1_response,
     v2_response,
 )
-from lamina.gateway.rest_streaming import NOT_STREAMED, rest_whole_answer, start_rest_stream
+from lamina.gateway.rest_streaming import rest_whole_answer, start_rest_stream
 from lamina.gateway.route_auth import Invoke, RouteAuthorization, environment_secret
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_key_id
 from lamina.gateway.url_streaming import NoPrelude, StreamingInvoke, start_stream
@@ -280,10 +280,10 @@ class Gateway:
                 "(API Gateway answers 502)"
             )
             return internal_error(route.api.kind)
-        ended = functools.partial(self._stream_ended, record)  # how a stream ended
         try:
             streams = url.invoke_mode == STREAM if url is not None else route.stream
             if streams and self.invoke_streaming:
+                ended = functools.partial(self._stream_ended, record)  # how a stream ended
                 if url is not None:
                     started = await start_stream(
                         self.invoke_streaming, route.function, event, request_id, ended
@@ -302,7 +302,7 @@ class Gateway:
             else:
                 result = await self._invoke_in_time(route, event, request_id)
         except NoPrelude as e:
-            record.problem = f"{e}: {NOT_STREAMED}"
+            record.problem = str(e)
             return internal_error(route.api.kind)
         except asyncio.TimeoutError:
             record.problem = f"no answer within the integration timeout ({timeout_ms(route)} ms)"

@@ -326,11 +326,12 @@ class TemplateReader:
                     operation, Mapping
                 ):
                     continue
+                at = f"{where}.paths.{path}.{method}"
                 integration = operation.get("x-amazon-apigateway-integration") or {}
                 uri = integration.get("uri")
                 function = function_in_uri(uri) or function_in_arn(uri, self.resources, self.value)
                 if function is None:
-                    self.unserved(integration, f"{where}.paths.{path}.{method}")
+                    self.unserved(integration, at)
                     continue
                 default = "1.0" if kind is ApiKind.REST else "2.0"
                 version = str(integration.get("payloadFormatVersion") or default)
@@ -343,14 +344,14 @@ class TemplateReader:
                     version,
                     int(timeout) if timeout else None,
                     line,
-                    f"{where}.paths.{path}.{method}",
+                    at,
                     self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                     from_definition=True,
-                    stream=openapi_streams(integration, kind is ApiKind.REST, where, self.warn),
+                    stream=openapi_streams(integration, kind is ApiKind.REST, at, self.warn),
                 )
                 if kind is ApiKind.REST and openapi_validates(body, operation):
-                    self.warn(f"{where}.paths.{path}.{method}", NOT_VALIDATED)
+                    self.warn(at, NOT_VALIDATED)
 
     def unserved(self, integration: Mapping[str, Any], where: str) -> None:
         """Names an operation whose integration runs no function here (an AWS service's, HTTP);

@@ -71,7 +71,8 @@ async def start_stream(
         meta, separator, rest = bytes(prelude).partition(PRELUDE_END)
         if not separator:
             if limits.prelude_bytes is not None and len(prelude) > limits.prelude_bytes:
-                head.set_exception(NoPrelude(f"no prelude in the first {len(prelude)} bytes"))
+                why = f"no prelude in the first {len(prelude)} bytes of the stream"
+                head.set_exception(NoPrelude(f"{why} (JSON metadata, then eight NUL bytes)"))
             return
         try:
             response = streamed_response(meta + PRELUDE_END, limits.fields)

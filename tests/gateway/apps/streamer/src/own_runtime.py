@@ -3,7 +3,8 @@ Adapter is: on import it takes over the Runtime API, and answers each event with
 response (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked), a Function URL prelude
 first. A path holding "fail" ends the stream with the error trailers ("failfirst": before any
 chunk); `?release=FILE` waits after the first word until FILE exists, `?pause=S` sleeps S
-seconds there; "slowhead" waits 3 s before its prelude; "multi" adds multiValueHeaders."""
+seconds there; "slowhead" waits 3 s before its prelude; "multi" adds multiValueHeaders; "noprelude" sends 17 KB
+and no prelude."""
 
 import base64
 import http.client
@@ -45,7 +46,10 @@ def _serve():
         query = event.get("queryStringParameters") or {}
         if "slowhead" in path:  # nothing for a while: longer than its integration timeout
             time.sleep(3)
-        if "failfirst" not in path:
+        if "noprelude" in path:  # 17 KB without a prelude, then a wait for `release`
+            _chunk(connection, b"x" * 17_000)
+            _appears(query.get("release", "-"))
+        elif "failfirst" not in path:
             prelude = {"statusCode": 201, "headers": {"Content-Type": "text/plain"}}
             prelude["cookies"] = ["a=1"]
             if "multi" in path:  # a REST prelude may hold multiValueHeaders
