@@ -58,13 +58,15 @@ async def start_stream(
     when no prelude came within `limits.head_s`, NoPrelude when none came in time."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+    chunks: asyncio.Queue[bytes | str | None] = asyncio.Queue()
     head: asyncio.Future[HttpResponse] = loop.create_future()
     prelude = bytearray()
+    watchdog = _Watchdog(chunks, limits, started)
 
     def on_chunk(data: bytes) -> None:
         if head.done():
-            if not head.cancelled() and head.exception() is None:
+            if not head.cancelled() and head.exception() is None and not watchdog.cut:
+                watchdog.last = loop.time()
                 chunks.put_nowait(data)
             return
         prelude.extend(data)
@@ -102,7 +104,8 @@ async def start_stream(
         head.result()  # raises NoPrelude
     task.add_done_callback(lambda _: chunks.put_nowait(None))
     response = head.result()
-    response.stream = _body(chunks, task, on_end, limits, started)
+    watchdog.start()
+    response.stream = _body(chunks, task, on_end, limits, watchdog)
     return response
 
 
@@ -112,37 +115,59 @@ def _keep(task: asyncio.Future[InvocationResult], limits: StreamLimits) -> None:
         limits.late.keep(task)
 
 
-async def _next(
-    chunks: asyncio.Queue[bytes | None], limits: StreamLimits, started: float
-) -> bytes | None | str:
-    """The next chunk, None at the end, or why the stream is cut (a limit passed)."""
-    loop = asyncio.get_running_loop()
-    while True:
-        waits = [limits.idle_s] if limits.idle_s is not None else []
+class _Watchdog:
+    """Puts why a stream is cut into its queue when a limit passes (`limits.idle_s` without a
+    chunk, `limits.total_s` since the start): one timer a stream, not one a chunk."""
+
+    def __init__(
+        self, chunks: asyncio.Queue[bytes | str | None], limits: StreamLimits, started: float
+    ) -> None:
+        self.chunks, self.limits, self.started = chunks, limits, started
+        self.last = started  # when the last chunk came
+        self.timer: asyncio.TimerHandle | None = None
+        self.cut = False  # a limit passed: the rest of the stream goes nowhere
+
+    def start(self) -> None:
+        if self.limits.idle_s is not None or self.limits.total_s is not None:
+            self.check()
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def cut_off(self, why: str) -> None:
+        self.cut = True
+        self.chunks.put_nowait(why)
+
+    def check(self) -> None:
+        loop = asyncio.get_running_loop()
+        now, limits = loop.time(), self.limits
+        if limits.held():  # a debugger holds the function: its silence is not idleness
+            self.last = now
+        waits = []
         if limits.total_s is not None:
-            waits.append(started + limits.total_s - loop.time())
-        if not waits:
-            return await chunks.get()
-        wait = max(0.0, min(waits))
-        try:
-            return await asyncio.wait_for(chunks.get(), wait)
-        except asyncio.TimeoutError:
-            if limits.held():
-                continue
-            if limits.total_s is not None and loop.time() - started >= limits.total_s:
-                return f"the stream reached its {limits.total_s:g} s limit and was cut"
-            return f"no chunk for {limits.idle_s:g} s: the idle stream was cut"
+            if now - self.started >= limits.total_s:
+                return self.cut_off(f"the stream reached its {limits.total_s:g} s limit: cut")
+            waits.append(self.started + limits.total_s - now)
+        if limits.idle_s is not None:
+            if now - self.last >= limits.idle_s:
+                return self.cut_off(f"no chunk for {limits.idle_s:g} s: the idle stream was cut")
+            waits.append(self.last + limits.idle_s - now)
+        self.timer = loop.call_later(min(waits), self.check)
 
 
 async def _body(
-    chunks: asyncio.Queue[bytes | None],
+    chunks: asyncio.Queue[bytes | str | None],
     task: asyncio.Future[InvocationResult],
     on_end: Callable[[InvocationResult | None, str], None],
     limits: StreamLimits,
-    started: float,
+    watchdog: _Watchdog,
 ) -> AsyncIterator[bytes]:
-    while isinstance(data := await _next(chunks, limits, started), bytes):
-        yield data
+    try:
+        while isinstance(data := await chunks.get(), bytes):
+            yield data
+    finally:  # the stream ended, was cut, or the client went away
+        watchdog.stop()
     if isinstance(data, str):  # a limit passed: the function runs on, as on AWS
         _keep(task, limits)
         on_end(None, data)
