@@ -112,6 +112,12 @@ def test_no_prelude_in_the_first_16_kb_is_a_502(streamer: ApiProcess, tmp_path: 
     streamer.wait_for_log("no prelude in the first ")
 
 
+def test_a_malformed_prelude_is_a_502_that_names_the_field(streamer: ApiProcess) -> None:
+    response = requests.get(streamer.url + "/stream/badprelude", timeout=30)
+    assert response.status_code == 502
+    streamer.wait_for_log("malformed streaming prelude: unexpected field 'isBase64Encoded'")
+
+
 def test_no_prelude_within_the_integration_timeout_is_a_504(streamer: ApiProcess) -> None:
     # timeoutInMillis 500; the function waits 3 s before its prelude.
     response = requests.get(streamer.url + "/slowhead", timeout=30)

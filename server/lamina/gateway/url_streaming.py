@@ -30,7 +30,7 @@ class StreamLimits:
 
     fields: frozenset[str] = URL_PRELUDE  # the prelude's fields
     head_s: float | None = None  # the wait for the prelude (REST: the integration timeout)
-    prelude_bytes: int | None = None  # the prelude must be whole within so many bytes
+    prelude_bytes: int | None = None  # a good prelude must be whole within so many bytes
     idle_s: float | None = None  # the longest wait for the next chunk
     total_s: float | None = None  # the longest stream, from the invocation's start
     held: Callable[[], bool] = lambda: False  # a debugger holds the function: no clock runs
@@ -41,7 +41,8 @@ URL_LIMITS = StreamLimits()
 
 
 class NoPrelude(Exception):
-    """The first `prelude_bytes` bytes of the stream hold no prelude."""
+    """A strict stream (`prelude_bytes` set) has no prelude within its first `prelude_bytes`,
+    or a malformed one (the message says which)."""
 
 
 async def start_stream(
@@ -78,7 +79,9 @@ async def start_stream(
             return
         try:
             response = streamed_response(meta + PRELUDE_END, limits.fields)
-        except BadResult:
+        except BadResult as e:
+            if limits.prelude_bytes is not None:  # strict (a REST API's): a bad one is refused
+                head.set_exception(NoPrelude(f"malformed streaming prelude: {e}"))
             return  # not a prelude: the whole answer is judged when it ends
         head.set_result(response)
         if rest:

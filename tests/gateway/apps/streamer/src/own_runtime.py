@@ -3,8 +3,9 @@ Adapter is: on import it takes over the Runtime API, and answers each event with
 response (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked), a Function URL prelude
 first. A path holding "fail" ends the stream with the error trailers ("failfirst": before any
 chunk); `?release=FILE` waits after the first word until FILE exists, `?pause=S` sleeps S
-seconds there; "slowhead" waits 3 s before its prelude; "multi" adds multiValueHeaders; "noprelude" sends 17 KB
-and no prelude."""
+seconds there. For the REST API's routes: "slowhead" waits 3 s before its prelude, "multi" adds
+multiValueHeaders, "noprelude" sends 17 KB and no prelude, "badprelude" a prelude with
+isBase64Encoded (no prelude has it)."""
 
 import base64
 import http.client
@@ -52,6 +53,8 @@ def _serve():
         elif "failfirst" not in path:
             prelude = {"statusCode": 201, "headers": {"Content-Type": "text/plain"}}
             prelude["cookies"] = ["a=1"]
+            if "badprelude" in path:  # a field no prelude has
+                prelude["isBase64Encoded"] = True
             if "multi" in path:  # a REST prelude may hold multiValueHeaders
                 prelude["multiValueHeaders"] = {"X-Many": ["a", "b"], "Set-Cookie": ["b=2"]}
             _chunk(connection, json.dumps(prelude).encode() + b"\0" * 8)
