@@ -64,6 +64,16 @@ def test_a_stream_outlasts_the_integration_timeout(streamer: ApiProcess) -> None
     assert response.text == "one two three /stream/long"
 
 
+def test_a_client_that_goes_away_leaves_the_function_running(streamer: ApiProcess) -> None:
+    # As on AWS the function runs on; the request line says so once it has ended, with its logs.
+    with requests.get(
+        streamer.url + "/stream/away", params={"pause": "1"}, stream=True, timeout=30
+    ) as response:
+        assert next(response.iter_content(chunk_size=None)).startswith(b"one")
+    streamer.wait_for_log("GET /stream/away 201 → Streamer")
+    streamer.wait_for_log("the client went away; the stream ended")
+
+
 def test_a_rest_prelude_may_hold_multi_value_headers(streamer: ApiProcess) -> None:
     response = requests.get(streamer.url + "/stream/multi", timeout=30)
     assert response.status_code == 201

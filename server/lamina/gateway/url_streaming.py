@@ -169,19 +169,34 @@ async def _body(
     try:
         while isinstance(data := await chunks.get(), bytes):
             yield data
-    finally:  # the stream ended, was cut, or the client went away
+    except GeneratorExit:  # the client went away: the function runs on, as on AWS
+        watchdog.cut = True  # what it still writes goes nowhere
+        _keep(task, limits)
+        task.add_done_callback(lambda _: _ended(task, on_end, "the client went away; "))
+        raise
+    finally:
         watchdog.stop()
     if isinstance(data, str):  # a limit passed: the function runs on, as on AWS
         _keep(task, limits)
         on_end(None, data)
         return
+    _ended(task, on_end)
+
+
+def _ended(
+    task: asyncio.Future[InvocationResult],
+    on_end: Callable[[InvocationResult | None, str], None],
+    before: str = "",
+) -> None:
+    """Tells `on_end` how the invocation behind a stream ended (`before` says more)."""
     if task.cancelled() or task.exception() is not None:
-        on_end(None, f"the stream broke off: {task.exception() if not task.cancelled() else ''}")
+        why = task.exception() if not task.cancelled() else ""
+        on_end(None, f"{before}the stream broke off: {why}")
         return
     result = task.result()
     if result.ok:
-        on_end(result, "the stream ended")
+        on_end(result, f"{before}the stream ended")
     else:  # error trailers: the client just sees the stream end, as on AWS
         error = result.error or {}
         why = f"{error.get('errorType')}: {error.get('errorMessage')}"
-        on_end(result, f"the stream ended with {why}")
+        on_end(result, f"{before}the stream ended with {why}")
