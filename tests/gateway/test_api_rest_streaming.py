@@ -82,6 +82,12 @@ def test_a_rest_prelude_may_hold_multi_value_headers(streamer: ApiProcess) -> No
     assert response.text == "one two three /stream/multi"
 
 
+def test_a_sam_api_event_streams(streamer: ApiProcess, tmp_path: Path) -> None:
+    # The event's ResponseTransferMode: STREAM (SAM's property), on the same runtime.
+    body = read_live(streamer.url + "/event/live", tmp_path / "release")
+    assert body == b"one released two three /event/live"
+
+
 def test_a_plain_cloudformation_method_streams(streamer: ApiProcess) -> None:
     response = requests.get(streamer.url + "/cdk", timeout=30)
     assert response.status_code == 201

@@ -1,4 +1,5 @@
-"""An integration's response transfer mode, as a template gives it: OpenAPI's
+"""An integration's response transfer mode, as a template gives it: a SAM Api event's
+`ResponseTransferMode`, OpenAPI's
 x-amazon-apigateway-integration `responseTransferMode`, CloudFormation's Method Integration
 `ResponseTransferMode` (what `cdk synth` writes for LambdaIntegration's responseTransferMode),
 Terraform's aws_api_gateway_integration `response_transfer_mode`. STREAM routes are served by

@@ -27,7 +27,7 @@ from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
 from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
-from lamina.gateway.rest_stream_mode import openapi_streams
+from lamina.gateway.rest_stream_mode import openapi_streams, transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -182,6 +182,7 @@ class TemplateReader:
             if kind is ApiKind.HTTP:
                 version = to_text(self.value(props.get("PayloadFormatVersion"), where) or "2.0")
             timeout = self.value(props.get("TimeoutInMillis"), f"{where}.TimeoutInMillis")
+            mode = self.value(props.get("ResponseTransferMode"), where)  # SAM's since 2025
             self.add(
                 api,
                 to_text(method or ANY),
@@ -194,6 +195,7 @@ class TemplateReader:
                 self.auth.route_authorizer(api, props.get("Auth"), where),
                 self.auth.key_required(api, props.get("Auth"), where),
                 event=True,
+                stream=transfer_mode(mode, None, where, self.warn, served=kind is ApiKind.REST),
             )
             if kind is ApiKind.REST and sam_event_validates(props):
                 self.warn(where, NOT_VALIDATED)
