@@ -286,7 +286,7 @@ class ApiServer:
             lines.append(
                 f"  {route.route_key:<{width}}  {self.route_url(route)}  → {route.function}"
                 f"  ({kind} {route.api.logical_id}, stage {route.api.stage},"
-                f" payload {route.payload_version})"
+                f" payload {route.payload_version}{', streamed' if route.stream else ''})"
             )
         for api in self.websocket_apis:
             for key, function in api.routes:

@@ -3,7 +3,8 @@ template may hold them beside its Serverless ones):
 
 - REST: `AWS::ApiGateway::RestApi`, its `Resource`s (`ParentId`, `PathPart`) and `Method`s
   whose `Integration` is `Type: AWS_PROXY` with a `Uri` naming a function (`Fn::GetAtt
-  [Fn, Arn]`, alone or in a Join or Sub); payload 1.0. The stage is its `AWS::ApiGateway::Stage`'s
+  [Fn, Arn]`, alone or in a Join or Sub); payload 1.0; `ResponseTransferMode: STREAM`
+  streams (rest_stream_mode). The stage is its `AWS::ApiGateway::Stage`'s
   `StageName` (with `Variables`), else a `Deployment`'s, else `prod` (CDK's default).
 - HTTP: `AWS::ApiGatewayV2::Api` with `ProtocolType: HTTP`, its `Route`s (`RouteKey`,
   `Target: integrations/<Integration>`), `Integration`s (`IntegrationType: AWS_PROXY`,
@@ -29,6 +30,7 @@ from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.nonproxy import NonProxyIntegration
 from lamina.gateway.request_validation import NOT_VALIDATED
+from lamina.gateway.rest_stream_mode import transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
 from lamina.gateway.websocket_apis import logical_ref
@@ -68,6 +70,7 @@ class RawRoute:
     authorizer: AnyAuthorizer | None = None
     api_key_required: bool = False
     integration: NonProxyIntegration | None = None  # Type: AWS (else a Lambda proxy)
+    stream: bool = False  # Integration ResponseTransferMode: STREAM
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,10 @@ class _Rest:
             api, method, path, function, "1.0", _millis(timeout, name, self.warn), name,
             authorizer, key_required,
             self.auth.non_proxy(integration, name) if kind.upper() == NON_PROXY else None,
+            transfer_mode(
+                self.value(integration.get("ResponseTransferMode"), name),
+                integration.get("Uri"), name, self.warn, served=kind.upper() == PROXY,
+            ),
         )  # fmt: skip
         self.found.routes.append(route)
         if props.get("RequestValidatorId"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -44,9 +45,10 @@ from lamina.gateway.responses import (
     v1_response,
     v2_response,
 )
+from lamina.gateway.rest_streaming import rest_whole_answer, start_rest_stream
 from lamina.gateway.route_auth import Invoke, RouteAuthorization, environment_secret
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_key_id
-from lamina.gateway.url_streaming import StreamingInvoke, start_stream
+from lamina.gateway.url_streaming import NoPrelude, StreamingInvoke, start_stream
 from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.invocation import InvocationResult
@@ -279,11 +281,18 @@ class Gateway:
             )
             return internal_error(route.api.kind)
         try:
-            if url is not None and url.invoke_mode == STREAM and self.invoke_streaming:
-                started = await start_stream(
-                    self.invoke_streaming, route.function, event, request_id,
-                    lambda result, how: self._stream_ended(record, result, how),
-                )  # fmt: skip
+            streams = url.invoke_mode == STREAM if url is not None else route.stream
+            if streams and self.invoke_streaming:
+                ended = functools.partial(self._stream_ended, record)  # how a stream ended
+                if url is not None:
+                    started = await start_stream(
+                        self.invoke_streaming, route.function, event, request_id, ended
+                    )
+                else:  # a REST API's STREAM integration, with API Gateway's limits
+                    started = await start_rest_stream(
+                        self.invoke_streaming, route, event, request_id, ended,
+                        lambda: route.function in self.paused, self._late,
+                    )  # fmt: skip
                 if isinstance(started, HttpResponse):
                     record.problem = "streaming"
                     return started  # its body follows as the function writes it
@@ -292,6 +301,9 @@ class Gateway:
                 result = await self._invoke(route.function, event, request_id)
             else:
                 result = await self._invoke_in_time(route, event, request_id)
+        except NoPrelude as e:
+            record.problem = str(e)
+            return internal_error(route.api.kind)
         except asyncio.TimeoutError:
             record.problem = f"no answer within the integration timeout ({timeout_ms(route)} ms)"
             return message_response(504, "Endpoint request timed out")
@@ -316,6 +328,8 @@ class Gateway:
         try:
             if url is not None and result.content_type == STREAMED_HTTP:
                 return streamed_response(result.payload)
+            if route.stream and url is None:
+                return rest_whole_answer(result.payload)
             if route.payload_version == "1.0":
                 return v1_response(result.payload, lambda: self._binary_accepted(request, route))
             return v2_response(result.payload)

@@ -3,7 +3,7 @@ knows about events."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -40,8 +40,13 @@ async def send_stream(request: web.Request, answer: HttpResponse) -> web.StreamR
         response.headers.add(name, value)
     response.enable_chunked_encoding()
     await response.prepare(request)
-    async for piece in answer.stream:
-        await response.write(piece)
+    stream = answer.stream
+    try:
+        async for piece in stream:
+            await response.write(piece)
+    finally:  # a client gone away: the stream hears it now (see url_streaming), not at GC
+        if isinstance(stream, AsyncGenerator):
+            await stream.aclose()
     await response.write_eof()
     return response
 

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from email.utils import formatdate
 from http import HTTPStatus
 from ssl import SSLContext
@@ -304,8 +304,11 @@ class PlainHttp(asyncio.Protocol):
             return True
         assert answer.stream is not None
         chunked = request.protocol != "HTTP/1.0"
-        async for piece in answer.stream:
-            if self._closed:
+        stream = answer.stream
+        async for piece in stream:
+            if self._closed:  # the client went away: the stream hears it now, not at GC
+                if isinstance(stream, AsyncGenerator):
+                    await stream.aclose()
                 return False
             if piece:
                 transport.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)

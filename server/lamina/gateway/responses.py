@@ -171,17 +171,23 @@ def v2_response(payload: bytes) -> HttpResponse:
     return HttpResponse(200, [("Content-Type", JSON)], body)
 
 
-def streamed_response(payload: bytes) -> HttpResponse:
-    """A streamed answer for a Function URL (content type STREAMED_HTTP): a JSON prelude with
-    `statusCode`, `headers` and `cookies`, eight NUL bytes, then the body as it was written."""
+URL_PRELUDE = frozenset({"statusCode", "headers", "cookies"})
+# A REST API's STREAM integration also reads multiValueHeaders (AWS's developer guide, "Lambda
+# proxy integration format for response streaming").
+REST_PRELUDE = URL_PRELUDE | {"multiValueHeaders"}
+
+
+def streamed_response(payload: bytes, fields: frozenset[str] = URL_PRELUDE) -> HttpResponse:
+    """A streamed answer (a Function URL's content type STREAMED_HTTP, a REST API's STREAM
+    integration): a JSON prelude with `fields` (statusCode, headers, cookies...), eight NUL
+    bytes, then the body as it was written."""
     prelude, separator, body = payload.partition(PRELUDE_END)
     if not separator:
         raise BadResult("a streamed HTTP response needs a JSON prelude and eight NUL bytes")
     meta = _parse(prelude)
     if not isinstance(meta, dict):
         raise BadResult("the streamed response's prelude must be a JSON object")
-    allowed = frozenset({"statusCode", "headers", "cookies"})
-    response = _structured({**meta, "body": None}, allowed | {"body"}, decode=False)
+    response = _structured({**meta, "body": None}, fields | {"body"}, decode=False)
     response.body = body
     return response
 

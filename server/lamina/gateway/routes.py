@@ -66,6 +66,7 @@ class Route:
     authorizer: Authorizer | JwtAuthorizer | IamAuthorizer | None = None
     api_key_required: bool = False
     integration: NonProxyIntegration | None = None  # type: aws (else a Lambda proxy)
+    stream: bool = False  # a REST proxy integration with responseTransferMode STREAM
 
     @property
     def route_key(self) -> str:

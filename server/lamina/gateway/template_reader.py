@@ -27,6 +27,7 @@ from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
 from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
+from lamina.gateway.rest_stream_mode import openapi_streams, transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -181,6 +182,7 @@ class TemplateReader:
             if kind is ApiKind.HTTP:
                 version = to_text(self.value(props.get("PayloadFormatVersion"), where) or "2.0")
             timeout = self.value(props.get("TimeoutInMillis"), f"{where}.TimeoutInMillis")
+            mode = self.value(props.get("ResponseTransferMode"), where)  # SAM's since 2025
             self.add(
                 api,
                 to_text(method or ANY),
@@ -193,6 +195,7 @@ class TemplateReader:
                 self.auth.route_authorizer(api, props.get("Auth"), where),
                 self.auth.key_required(api, props.get("Auth"), where),
                 event=True,
+                stream=transfer_mode(mode, None, where, self.warn, served=kind is ApiKind.REST),
             )
             if kind is ApiKind.REST and sam_event_validates(props):
                 self.warn(where, NOT_VALIDATED)
@@ -213,6 +216,7 @@ class TemplateReader:
         *,
         event: bool = False,
         from_definition: bool = False,
+        stream: bool = False,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -226,7 +230,7 @@ class TemplateReader:
             return
         route = Route(
             api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
-            integration,
+            integration, stream,
         )  # fmt: skip
         key = (api.logical_id, method, path)
         for index, known in enumerate(self.result.routes):
@@ -293,6 +297,7 @@ class TemplateReader:
             self.add(
                 raw.api, raw.method, raw.path, function, raw.payload_version, raw.timeout_ms,
                 line, raw.resource, raw.authorizer, raw.api_key_required, raw.integration,
+                stream=raw.stream,
             )  # fmt: skip
         for url in found.urls:
             self.add_url(url.function, url.config, url.resource)
@@ -323,11 +328,12 @@ class TemplateReader:
                     operation, Mapping
                 ):
                     continue
+                at = f"{where}.paths.{path}.{method}"
                 integration = operation.get("x-amazon-apigateway-integration") or {}
                 uri = integration.get("uri")
                 function = function_in_uri(uri) or function_in_arn(uri, self.resources, self.value)
                 if function is None:
-                    self.unserved(integration, f"{where}.paths.{path}.{method}")
+                    self.unserved(integration, at)
                     continue
                 default = "1.0" if kind is ApiKind.REST else "2.0"
                 version = str(integration.get("payloadFormatVersion") or default)
@@ -340,13 +346,14 @@ class TemplateReader:
                     version,
                     int(timeout) if timeout else None,
                     line,
-                    f"{where}.paths.{path}.{method}",
+                    at,
                     self.auth.operation_authorizer(api, body, operation, f"{where}.paths.{path}"),
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                     from_definition=True,
+                    stream=openapi_streams(integration, kind is ApiKind.REST, at, self.warn),
                 )
                 if kind is ApiKind.REST and openapi_validates(body, operation):
-                    self.warn(f"{where}.paths.{path}.{method}", NOT_VALIDATED)
+                    self.warn(at, NOT_VALIDATED)
 
     def unserved(self, integration: Mapping[str, Any], where: str) -> None:
         """Names an operation whose integration runs no function here (an AWS service's, HTTP);

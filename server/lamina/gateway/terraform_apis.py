@@ -12,8 +12,9 @@
   `aws_api_gateway_method` (`http_method`, `authorization`, `authorizer_id`,
   `authorization_scopes`, `api_key_required`) with the `aws_api_gateway_integration` of the
   same resource and method (`type`, `uri`, `timeout_milliseconds`, `request_templates`,
-  `request_parameters`, `passthrough_behavior`), `aws_api_gateway_stage` (`stage_name`,
-  `variables`), or a `aws_api_gateway_deployment`'s `stage_name`.
+  `request_parameters`, `passthrough_behavior`, `response_transfer_mode`),
+  `aws_api_gateway_stage` (`stage_name`, `variables`), or a `aws_api_gateway_deployment`'s
+  `stage_name`.
 - Authorizers, API keys, usage plans and integration responses: terraform_auth.
 - `aws_lambda_function_url` (`function_name`, `authorization_type`, `invoke_mode`, `cors`).
 
@@ -223,6 +224,7 @@ _TRANSLATIONS: dict[str, _Translation] = {
             "RequestTemplates": "request_templates",
             "RequestParameters": "request_parameters",
             "PassthroughBehavior": "passthrough_behavior",
+            "ResponseTransferMode": "response_transfer_mode",
         },
     ),
     "aws_api_gateway_stage": (
