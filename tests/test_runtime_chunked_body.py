@@ -1,5 +1,6 @@
 """Chunked bodies as a streaming runtime posts them: read as they arrive, in any split, with
-trailers; malformed or oversized ones refused."""
+trailers; malformed ones refused, oversized ones read, heard and counted but kept only up to the
+limit."""
 
 from __future__ import annotations
 
@@ -32,9 +33,18 @@ def test_a_body_split_anywhere_reads_the_same() -> None:
     "body",
     [b"zz\r\nabc\r\n", b"3\r\nabcXY", b"0\r\nno colon here\r\n\r\n", b"800\r\n" + b"x" * 3000],
 )
-def test_malformed_or_oversized_bodies_are_refused(body: bytes) -> None:
+def test_malformed_bodies_are_refused(body: bytes) -> None:
     with pytest.raises(BadChunkedBody):
         ChunkedBody(1024).feed(bytearray(body))
+
+
+def test_a_body_past_the_limit_is_heard_and_counted_but_kept_only_up_to_it() -> None:
+    heard: list[bytes] = []
+    chunked = ChunkedBody(8, heard.append)
+    buffer = bytearray(b"5\r\nabcde\r\n5\r\nfghij\r\n3\r\nklm\r\n0\r\n\r\n")
+    assert chunked.feed(buffer)
+    assert heard == [b"abcde", b"fghij", b"klm"]
+    assert (bytes(chunked.body), chunked.size) == (b"abcde", 13)
 
 
 def test_the_error_trailers_give_the_error_json() -> None:

@@ -2,7 +2,7 @@
 mode, as a custom runtime or the Lambda Web Adapter sends it), called through the emulator's own
 doors: InvokeWithResponseStream passes each chunk on as a PayloadChunk as it comes, a
 RESPONSE_STREAM Function URL passes the body through as it comes, and a streamed answer may
-reach 20 MB (a buffered one stops at 6 MB)."""
+reach 200 MB (a buffered one stops at 6 MB)."""
 
 from __future__ import annotations
 
@@ -116,19 +116,25 @@ def test_an_error_midway_ends_the_stream_in_invoke_complete(
     }
 
 
-def test_a_streamed_answer_may_pass_6_mb_but_not_20(lam: Any, deploy: Callable[..., str]) -> None:
+def test_a_streamed_answer_may_pass_6_mb_and_the_old_20_mb(
+    lam: Any, deploy: Callable[..., str]
+) -> None:
     name = deploy_streamer(deploy)
-    got = list(stream(lam, name, {"big": 8 * MB})["EventStream"])
-    assert sum(len(e["PayloadChunk"]["Payload"]) for e in got if "PayloadChunk" in e) == 8 * MB
-    assert got[-1] == {"InvokeComplete": {}}
+    for size in (8 * MB, 21 * MB):  # 20 MB was the limit before July 2025
+        got = list(stream(lam, name, {"big": size})["EventStream"])
+        assert sum(len(e["PayloadChunk"]["Payload"]) for e in got if "PayloadChunk" in e) == size
+        assert got[-1] == {"InvokeComplete": {}}
 
-    got = list(stream(lam, name, {"big": 21 * MB})["EventStream"])
+
+def test_a_streamed_answer_stops_past_200_mb(lam: Any, deploy: Callable[..., str]) -> None:
+    name = deploy_streamer(deploy)
+    got = list(stream(lam, name, {"big": 201 * MB})["EventStream"])
     passed = sum(len(e["PayloadChunk"]["Payload"]) for e in got if "PayloadChunk" in e)
-    assert passed <= 20 * MB
+    assert passed <= 200 * MB
     complete = got[-1]["InvokeComplete"]
     assert complete["ErrorCode"] == "Function.ResponseSizeTooLarge"
-    assert f"({21 * MB} bytes)" in complete["ErrorDetails"]
-    assert f"({20 * MB} bytes)" in complete["ErrorDetails"]
+    assert f"({201 * MB} bytes)" in complete["ErrorDetails"]
+    assert f"({200 * MB} bytes)" in complete["ErrorDetails"]
 
 
 def test_a_buffered_answer_still_stops_at_6_mb(lam: Any, deploy: Callable[..., str]) -> None:

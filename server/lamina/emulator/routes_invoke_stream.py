@@ -4,7 +4,7 @@ framing), a PayloadChunk then an InvokeComplete, as boto3's `invoke_with_respons
 A function that does not stream (every Python managed runtime) answers whole: its payload comes
 as one chunk when it ends, as AWS sends it. A function that streams through the Runtime API (a
 custom runtime, a web adapter: a chunked `POST /response`) has each chunk passed on as a
-PayloadChunk as it comes; an error in its trailers, or an answer past the 20 MB limit, is in
+PayloadChunk as it comes; an error in its trailers, or an answer past the 200 MB limit, is in
 InvokeComplete.
 """
 

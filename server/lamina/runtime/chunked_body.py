@@ -16,15 +16,19 @@ MAX_LINE_BYTES = 8 * 1024  # a chunk-size line or a trailer
 
 
 class BadChunkedBody(ValueError):
-    """The body is not valid chunked encoding, or is larger than allowed."""
+    """The body is not valid chunked encoding."""
 
 
 class ChunkedBody:
     def __init__(self, max_bytes: int, on_data: Callable[[bytes], None] | None = None) -> None:
-        """`on_data` hears each chunk's bytes as soon as the chunk is whole."""
+        """`on_data` hears each chunk's bytes as soon as the chunk is whole. The body keeps at
+        most `max_bytes`: past that, chunks are still read, heard and counted in `size`, but not
+        kept (a streamed answer past Lambda's limit fails as too large, it doesn't cut the
+        runtime's connection)."""
         self.max_bytes = max_bytes
         self.on_data = on_data
         self.body = bytearray()
+        self.size = 0  # every byte of every chunk, kept or not
         self.trailers: dict[str, str] = {}  # names lower-cased
         self._remaining: int | None = None  # bytes left of the current chunk
         self._in_trailers = False
@@ -52,8 +56,8 @@ class ChunkedBody:
                     size = int(line.split(b";", 1)[0].strip(), 16)
                 except ValueError:
                     raise BadChunkedBody(f"a bad chunk size: {line[:80]!r}") from None
-                if size < 0 or len(self.body) + size > self.max_bytes:
-                    raise BadChunkedBody("the body is larger than allowed")
+                if size < 0:
+                    raise BadChunkedBody(f"a bad chunk size: {line[:80]!r}")
                 if size == 0:
                     self._in_trailers = True
                     continue
@@ -63,7 +67,10 @@ class ChunkedBody:
             if buffer[self._remaining : self._remaining + 2] != b"\r\n":
                 raise BadChunkedBody("a chunk does not end with CRLF")
             data = bytes(buffer[: self._remaining])
-            self.body += data
+            kept_all = len(self.body) == self.size  # nothing dropped yet: no gap in the body
+            self.size += len(data)
+            if kept_all and self.size <= self.max_bytes:
+                self.body += data
             del buffer[: self._remaining + 2]
             if self.on_data is not None:
                 self.on_data(data)

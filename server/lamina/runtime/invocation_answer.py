@@ -1,7 +1,7 @@
 """One invocation's answer as the runtime gives it through the Runtime API: a streamed
 response's chunks, passed on as they come, then its result or error, settled once (a timeout, an
 out-of-memory kill or the child's exit may settle it first). A buffered response is refused past
-6 MB; a streamed one reaches the caller up to 20 MB, past which it fails (sandbox_errors)."""
+6 MB; a streamed one reaches the caller up to 200 MB, past which it fails (sandbox_errors)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,9 @@ class InvocationAnswer:
         """The runtime's result: the status and JSON to answer it with."""
         streamed = self.streamed >= 0
         limit = sandbox_errors.MAX_STREAMED_BYTES if streamed else sandbox_errors.MAX_RESPONSE_BYTES
-        if len(body) > limit:
-            error = sandbox_errors.response_too_large(self.request_id, len(body), limit)
+        size = max(len(body), self.streamed)  # a stream's body is kept only up to the limit
+        if size > limit:
+            error = sandbox_errors.response_too_large(self.request_id, size, limit)
             self.settle(Outcome.error(error))
             return 413, api_error("RequestEntityTooLarge", "Response payload too large")
         self.settle(Outcome(True, body, content_type))

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 
 from lamina.runtime.chunked_body import BadChunkedBody, ChunkedBody
+from lamina.runtime.sandbox_errors import MAX_STREAMED_BYTES
 
 # A runtime may post any size; we read up to this and refuse larger bodies without reading them.
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -86,7 +87,8 @@ class RequestReader:
         encoding = headers.get("transfer-encoding")
         if encoding is not None and "chunked" in encoding.lower():
             length = _CHUNKED  # a streamed response: see chunked_body
-            self._chunked = ChunkedBody(MAX_BODY_BYTES, self._stream_sink(path))
+            # A streamed answer is kept up to Lambda's limit (one byte more marks it too large).
+            self._chunked = ChunkedBody(MAX_STREAMED_BYTES + 1, self._stream_sink(path))
         return method, path, headers, length
 
     def _take_chunked(self, method: str, path: str, headers: dict[str, str]) -> Request | None:

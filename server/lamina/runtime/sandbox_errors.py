@@ -8,8 +8,9 @@ from typing import Any
 
 # Lambda's limit on a synchronous response: 6 MB, plus the 100 bytes of slack it really allows.
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
-# A streamed response's limit (Lambda's quotas: "20 MB for streamed responses").
-MAX_STREAMED_BYTES = 20 * 1024 * 1024
+# A streamed response's limit: 200 MB since July 2025 (AWS's guide, "Response streaming for Lambda
+# functions": "response streaming functions can return payloads up to 200 MB"; it was 20 MB).
+MAX_STREAMED_BYTES = 200 * 1024 * 1024
 
 # Lambda's service is written in Go; it names signals the way Go's os.ProcessState does.
 _GO_SIGNAL_NAMES = {
