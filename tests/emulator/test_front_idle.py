@@ -55,8 +55,7 @@ def function(server: EmulatorProcess) -> str:
 
 
 def connect(server: EmulatorProcess) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND_S)
-    return sock
+    return socket.create_connection(("127.0.0.1", server.port), timeout=BOUND_S)
 
 
 def closed_by_server(sock: socket.socket) -> bool:
