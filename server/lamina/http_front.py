@@ -18,7 +18,9 @@ tell who answered), a fresh x-amzn-RequestId unless the route gives one, and a C
 A connection that keeps the front waiting (nothing sent, a head that does not end, a body that
 stops coming) is closed after the site's idle timeout; one waiting for its answer is not,
 however long that takes. One timer a connection (runtime/deadline.py's, moved on only when it
-fires): a request costs a clock read, not a timer.
+fires): a request costs a clock read, not a timer. While an answer is to come, the front stops
+reading a connection past a head's size: what a pipelining client sends meanwhile waits in its
+socket, not in the server's memory.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class Front(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._waiting = False  # an answer is to come: no further request is taken until then
+        self._paused = False  # reading paused: a pipelining client waits for that answer
         self._head: _Head | None = None  # a request's head whose body is still to come
         self._task: asyncio.Future[None] | None = None  # a coroutine's answer, to come
         # Closes the connection when the client keeps it waiting idle_timeout: for its next
@@ -116,6 +119,9 @@ class Front(asyncio.Protocol):
         self._buffer += data
         if not self._waiting:
             self._serve()
+        elif len(self._buffer) > MAX_HEAD and not self._paused and self._transport is not None:
+            self._paused = True  # what it sends meanwhile waits in its socket, not in memory
+            self._transport.pause_reading()
 
     def close(self) -> None:
         if self._transport is not None:
@@ -202,20 +208,27 @@ class Front(asyncio.Protocol):
             answer = route.failed(e)
         finally:
             self._task = None
-        self._waiting = False
+        self._answer_came()
         self._write(answer, close)
         self._serve()
 
     def _answered(
         self, done: concurrent.futures.Future[Answer], route: FrontRoute, close: bool
     ) -> None:
-        self._waiting = False
+        self._answer_came()
         try:
             answer = done.result()
         except Exception as e:
             answer = route.failed(e)
         self._write(answer, close)
         self._serve()
+
+    def _answer_came(self) -> None:
+        self._waiting = False
+        if self._paused:
+            self._paused = False
+            if self._transport is not None:
+                self._transport.resume_reading()
 
     def _write(self, answer: Answer, close: bool) -> None:
         transport = self._transport

@@ -173,3 +173,32 @@ def test_a_connection_waiting_for_its_answer_is_kept(
     assert answer.status == 200 and answer.getheader("Server") is None
     assert json.loads(answer.read())["answer"] == "kept"
     conn.close()
+
+
+def test_a_client_pipelining_while_it_waits_is_not_read_into_memory(
+    server: EmulatorProcess, function: str, tmp_path: Path
+) -> None:
+    """While its invoke runs, what a client sends after it stays in its socket (the front
+    stops reading past a head's size): a flood can't grow the server's memory."""
+    started, gate = tmp_path / "started", tmp_path / "gate"
+    body = json.dumps({"started": str(started), "gate": str(gate)}).encode()
+    with connect(server) as flooding:
+        flooding.sendall(
+            f"POST {INVOKE.format(function)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        wait_until(started.exists)
+        flooding.settimeout(2.0)
+        sent = 0
+        with pytest.raises(TimeoutError):  # the socket's buffers fill: nobody reads them
+            while sent < 256 * 1024 * 1024:
+                flooding.sendall(b"X" * 65536)
+                sent += 65536
+        served(server, function)  # another client meanwhile
+        gate.touch()
+        flooding.settimeout(BOUND_S)
+        answer = flooding.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer[:200]
+        assert b'"answer": "kept"' in answer
+    served(server, function)  # (the flood itself then goes to aiohttp: its 400)
