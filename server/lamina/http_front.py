@@ -14,6 +14,13 @@ The front takes only HTTP/1.1 requests with a Content-Length (up to the route's 
 answers carry a Date, no Server header (aiohttp's names itself: that is how tests and benchmarks
 tell who answered), a fresh x-amzn-RequestId unless the route gives one, and a Content-Type
 (application/json unless the route gives one) only with a body, as aiohttp's.
+
+A connection that keeps the front waiting (nothing sent, a head that does not end, a body that
+stops coming) is closed after the site's idle timeout; one waiting for its answer is not,
+however long that takes. One timer a connection (runtime/deadline.py's, moved on only when it
+fires): a request costs a clock read, not a timer. While an answer is to come, the front stops
+reading a connection past a head's size: what a pipelining client sends meanwhile waits in its
+socket, not in the server's memory.
 """
 
 from __future__ import annotations
@@ -31,7 +38,12 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from lamina.runtime.deadline import Deadline
+
 MAX_HEAD = 16 * 1024
+# How long a client may keep a connection waiting before it is closed (aiohttp's run_app
+# keep-alive timeout; aiohttp's own default, for a runner, is an hour).
+KEEP_ALIVE_S = 75.0
 Answer = tuple[int, dict[str, str], bytes]
 _REASONS = {
     200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
@@ -76,6 +88,7 @@ class Front(asyncio.Protocol):
         fallback: Callable[[], asyncio.BaseProtocol],
         routes: tuple[FrontRoute, ...],
         connections: set[Front],
+        idle_timeout: float = KEEP_ALIVE_S,
     ) -> None:
         self._fallback = fallback
         self._routes = routes
@@ -83,25 +96,40 @@ class Front(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._waiting = False  # an answer is to come: no further request is taken until then
+        self._paused = False  # reading paused: a pipelining client waits for that answer
         self._head: _Head | None = None  # a request's head whose body is still to come
         self._task: asyncio.Future[None] | None = None  # a coroutine's answer, to come
+        # Closes the connection when the client keeps it waiting idle_timeout: for its next
+        # request's head (from the last answer, or the connection's start; bytes of a head that
+        # does not end do not move it on), or for the next byte of a body.
+        self._idle = Deadline()
+        self._idle_timeout = idle_timeout
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
         self._connections.add(self)
+        self._wait()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        self._idle.close()
         self._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         if not self._waiting:
             self._serve()
+        elif len(self._buffer) > MAX_HEAD and not self._paused and self._transport is not None:
+            self._paused = True  # what it sends meanwhile waits in its socket, not in memory
+            self._transport.pause_reading()
 
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
+
+    def _wait(self) -> None:
+        """A wait for the client begins: it has the idle timeout to end it."""
+        self._idle.arm(time.perf_counter() + self._idle_timeout, self.close)
 
     def _route(self, buffer: bytearray) -> FrontRoute | None:
         for route in self._routes:
@@ -121,6 +149,7 @@ class Front(asyncio.Protocol):
             route, end, request, length, close = head
             if len(buffer) < end + length:
                 self._head = head  # the body is to come: the head is not parsed again
+                self._wait()  # its next byte, within the timeout
                 return
             self._head = None
             request.body = bytes(buffer[end : end + length])
@@ -158,6 +187,7 @@ class Front(asyncio.Protocol):
 
     def _wait_for(self, reply: Reply, route: FrontRoute, close: bool) -> None:
         self._waiting = True
+        self._idle.cancel()  # not while the answer is to come
         if isinstance(reply, concurrent.futures.Future):
             loop = asyncio.get_running_loop()
             reply.add_done_callback(
@@ -178,20 +208,27 @@ class Front(asyncio.Protocol):
             answer = route.failed(e)
         finally:
             self._task = None
-        self._waiting = False
+        self._answer_came()
         self._write(answer, close)
         self._serve()
 
     def _answered(
         self, done: concurrent.futures.Future[Answer], route: FrontRoute, close: bool
     ) -> None:
-        self._waiting = False
+        self._answer_came()
         try:
             answer = done.result()
         except Exception as e:
             answer = route.failed(e)
         self._write(answer, close)
         self._serve()
+
+    def _answer_came(self) -> None:
+        self._waiting = False
+        if self._paused:
+            self._paused = False
+            if self._transport is not None:
+                self._transport.resume_reading()
 
     def _write(self, answer: Answer, close: bool) -> None:
         transport = self._transport
@@ -217,6 +254,8 @@ class Front(asyncio.Protocol):
             transport.write(head + payload)
         if close:
             transport.close()
+        else:
+            self._wait()  # for the next request
 
     def _hand_over(self) -> None:
         """aiohttp takes the connection from here on, with what is buffered."""
@@ -225,6 +264,7 @@ class Front(asyncio.Protocol):
             return
         self._connections.discard(self)
         self._transport = None
+        self._idle.close()  # aiohttp keeps its own time (its keepalive_timeout)
         protocol = self._fallback()
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
@@ -300,20 +340,25 @@ class FrontSite(web.SockSite):
         runner: web.BaseRunner,
         sock: socket.socket,
         routes: tuple[FrontRoute, ...],
+        idle_timeout: float = KEEP_ALIVE_S,
         **kw: Any,
     ) -> None:
+        """`idle_timeout`: how long a client may keep a connection waiting (for a request, or
+        a body's next byte) before it is closed; give aiohttp's runner the same
+        keepalive_timeout for the connections handed to it."""
         super().__init__(runner, sock, **kw)
         self._routes = routes
+        self._idle_timeout = idle_timeout
         self._fronts: set[Front] = set()
 
     async def start(self) -> None:
         await web.BaseSite.start(self)
         server = self._runner.server
         assert server is not None
-        fronts, routes = self._fronts, self._routes
+        fronts, routes, idle_timeout = self._fronts, self._routes, self._idle_timeout
 
         def front() -> Front:
-            return Front(server, routes, fronts)
+            return Front(server, routes, fronts, idle_timeout)
 
         self._server = await asyncio.get_running_loop().create_server(
             front, sock=self._sock, backlog=self._backlog

@@ -60,6 +60,16 @@ from lamina.commands.project_flags import project_flags
     help="Durable functions: waits, retry back-off and timeouts end at once (history keeps "
     "their durations).",
 )
+@click.option(
+    "--keep-alive",
+    "keep_alive",
+    type=click.FloatRange(min=0, min_open=True),
+    default=75.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a client's connection that keeps the server waiting this long: idle between "
+    "requests, or a request's head or body that stops coming.",
+)
 @project_flags("local_start_api")  # the project --api serves
 def serve(
     host: str,
@@ -74,6 +84,7 @@ def serve(
     with_api: bool = False,
     api_port: int = 3000,
     skip_time: bool = False,
+    keep_alive: float = 75.0,
 ) -> None:
     """Serve AWS Lambda's API locally (boto3, the AWS CLI, any SDK: use --endpoint-url)."""
     from lamina.emulator.server import ServeError, ServeOptions, cli_extras, run
@@ -93,6 +104,7 @@ def serve(
         update_delay_ms=update_delay,
         allow_remote=allow_remote,
         skip_time=skip_time,
+        keep_alive_s=keep_alive,
         **extras,
     )
     if with_api:

@@ -26,6 +26,7 @@ from lamina.durable.chained import FindTarget
 from lamina.durable.function_runner import RunFunction
 from lamina.durable.service import DurableService, StartRequest, describe
 from lamina.durable.wire import API_PREFIX
+from lamina.http_front import KEEP_ALIVE_S
 
 # `lamina serve`'s limit for a durable API request (a checkpoint's step result included).
 MAX_BODY = 6 * 1024 * 1024
@@ -127,7 +128,9 @@ class LocalDurableApi:
             )
 
         app.router.add_route("*", API_PREFIX + "{tail:.*}", durable_api)
-        runner = self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, keepalive_timeout=KEEP_ALIVE_S
+        )
         await runner.setup()
         sock.setblocking(False)
         await service.front_site(runner, sock).start()  # checkpoints: before aiohttp

@@ -43,6 +43,7 @@ from lamina.emulator.store import DataDirBusy, FunctionStore
 from lamina.emulator.stream_pollers import StreamPollers
 from lamina.emulator.vpc_config import VpcLookup
 from lamina.event_loop import run_event_loop
+from lamina.http_front import KEEP_ALIVE_S
 from lamina.listen_address import is_loopback
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.project.stack_context import default_region
@@ -79,6 +80,9 @@ class ServeOptions:
     debug_port: int = 0
     # --skip-time (durable.skipTime): durable waits, retry back-off and timeouts end at once.
     skip_time: bool = False
+    # --keep-alive: a client's connection is closed after keeping the server waiting this long
+    # (idle between requests, or a request's head or body that stops coming).
+    keep_alive_s: float = KEEP_ALIVE_S
 
 
 def cli_extras(
@@ -205,7 +209,11 @@ class EmulatorServer:
         app = create_app(self.emulator)
         # On stop, invocations still running get a moment, then the environments are killed.
         self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=2.0
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            keepalive_timeout=options.keep_alive_s,  # aiohttp's own default: an hour
         )
         await self._runner.setup()
         try:
@@ -228,7 +236,12 @@ class EmulatorServer:
         try:
             # Invokes and checkpoints are answered before aiohttp sees them (http_front.py).
             site = serving_site(
-                self.emulator, self._runner, sock, backlog=1024, shutdown_timeout=2.0
+                self.emulator,
+                self._runner,
+                sock,
+                backlog=1024,
+                shutdown_timeout=2.0,
+                idle_timeout=options.keep_alive_s,
             )
             await site.start()
         except OSError as e:

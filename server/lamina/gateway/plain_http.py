@@ -30,13 +30,14 @@ from ssl import SSLContext
 from aiohttp import web
 
 from lamina.gateway.http_types import HttpRequest, HttpResponse
+from lamina.http_front import KEEP_ALIVE_S
+from lamina.runtime.deadline import Deadline
 
 log = logging.getLogger("lamina.gateway")
 
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 MAX_HEAD_BYTES = 64 * 1024  # beyond: aiohttp's answer (431/400)
-KEEP_ALIVE_S = 75.0  # an idle kept connection is closed after this long (aiohttp's default)
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 # A head's header lines (each ended by CRLF here), a name and its value without the blanks
@@ -121,12 +122,10 @@ class PlainHttp(asyncio.Protocol):
         self._closed = False
         self._peer = "127.0.0.1"
         self._drained: asyncio.Future[None] | None = None
-        # The keep-alive timer: one a connection, moved on only when it fires (not re-made for
-        # every request), and `_waiting_since`, when the wait for the client began (None: a
-        # request is being answered, or the client just sent something).
-        self._idle: asyncio.TimerHandle | None = None
-        self._waiting_since: float | None = None
         self._loop = asyncio.get_running_loop()
+        # The keep-alive timer: one a connection, moved on only when it fires (not re-made for
+        # every request).
+        self._idle = Deadline()
         self.transport: asyncio.Transport | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------
@@ -141,14 +140,13 @@ class PlainHttp(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
-        if self._idle is not None:
-            self._idle.cancel()
+        self._idle.close()
         self._connections.discard(self)
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        self._waiting_since = None
+        self._idle.cancel()
         self._buffer += data
         if not self._busy:
             self._next()
@@ -172,20 +170,7 @@ class PlainHttp(asyncio.Protocol):
     def _wait_idle(self) -> None:
         """Close the connection if the client sends nothing for KEEP_ALIVE_S (idle between
         requests, or stalled in one)."""
-        self._waiting_since = self._loop.time()
-        if self._idle is None:
-            self._idle = self._loop.call_later(KEEP_ALIVE_S, self._idle_check)
-
-    def _idle_check(self) -> None:
-        self._idle = None
-        since = self._waiting_since
-        if since is None:
-            return  # answering, or just heard from: the next wait arms the timer again
-        left = since + KEEP_ALIVE_S - self._loop.time()
-        if left <= 0:
-            self.close()
-        else:
-            self._idle = self._loop.call_later(left, self._idle_check)
+        self._idle.arm(time.perf_counter() + KEEP_ALIVE_S, self.close)
 
     # --- requests --------------------------------------------------------------------------
 
@@ -249,9 +234,7 @@ class PlainHttp(asyncio.Protocol):
         if transport is None or self._closed:
             return
         self._connections.discard(self)
-        if self._idle is not None:
-            self._idle.cancel()  # aiohttp keeps its own time
-            self._idle = None
+        self._idle.close()  # aiohttp keeps its own time
         handler = self._aiohttp()
         transport.set_protocol(handler)
         handler.connection_made(transport)
