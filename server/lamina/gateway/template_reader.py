@@ -34,7 +34,7 @@ from lamina.gateway.template_auth import (
     function_in_arn,
     function_in_uri,
 )
-from lamina.gateway.usage_plans import UsagePlan, usage_plan
+from lamina.gateway.usage_plans import StagePlans, UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_values import NO_VALUE, to_text
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
@@ -224,6 +224,8 @@ class TemplateReader:
         if function not in self.functions:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
+        if isinstance(api.usage_plan, StagePlans) and api.usage_plan.has_method_throttles:
+            api = dataclasses.replace(api, usage_plan=api.usage_plan.for_route(method, path))
         route = Route(
             api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
             integration,
