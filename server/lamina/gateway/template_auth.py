@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.authorizers import Authorizer, KeyFromAuthorizer
 from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import Api, ApiKind
@@ -153,6 +153,28 @@ class TemplateAuth:
         if required and not self.api_keys:
             self.warn(where, "ApiKeyRequired, but no AWS::ApiGateway::ApiKey Value here: any key")
         return required
+
+    def key_source(self, api: Api) -> str:
+        """The API's `ApiKeySourceType` (SAM's and CloudFormation's): HEADER or AUTHORIZER."""
+        resource = self.resources.get(api.logical_id) or {}
+        own = (resource.get("Properties") or {}) if isinstance(resource, Mapping) else {}
+        if resource.get("Type") == "AWS::Serverless::Api":
+            own = merge_globals(self.globals.get("Api"), own)
+        raw = self.value(own.get("ApiKeySourceType"), f"{api.logical_id}.ApiKeySourceType")
+        return to_text(raw or "HEADER").upper()
+
+    def key_from_authorizer(
+        self, api: Api, authorizer: AnyAuthorizer | None, where: str
+    ) -> tuple[AnyAuthorizer | None, bool]:
+        """A route needing an API key on an AUTHORIZER-sourced API: its Lambda authorizer
+        gives the key (usageIdentifierKey) and the x-api-key header is not read (the route's
+        authorizer and whether the header is still checked)."""
+        if not isinstance(authorizer, Authorizer):
+            self.warn(where, "ApiKeySourceType AUTHORIZER without a Lambda authorizer: x-api-key "
+                      "is checked instead (API Gateway refuses every request)")  # fmt: skip
+            return authorizer, True
+        source = KeyFromAuthorizer(api.api_keys, api.usage_plan)
+        return replace(authorizer, key_source=source), False
 
     def read_authorizers(self, logical_id: str, kind: ApiKind, auth: Any) -> None:
         """Note an API's Lambda and JWT authorizers and its default one."""
