@@ -11,7 +11,8 @@ SAM reader gives the gateway core (route_auth, usage_plans, nonproxy):
   when absent, as the HTTP API default; `JwtConfiguration`), chosen by a Route's
   `AuthorizationType: CUSTOM` or `JWT` and `AuthorizerId`.
 - A Method's `ApiKeyRequired`, the `AWS::ApiGateway::ApiKey` `Value`s (template_auth), and the
-  `AWS::ApiGateway::UsagePlan` whose `ApiStages` name the API (`Throttle`, `Quota`).
+  `AWS::ApiGateway::UsagePlan`s whose `ApiStages` name the API (`Throttle`, `Quota`, the
+  stage's per-method `Throttle`), each with the keys its `AWS::ApiGateway::UsagePlanKey`s link.
 - An `Integration` of `Type: AWS` (non-proxy): `RequestTemplates`, `PassthroughBehavior`,
   `RequestParameters`, `IntegrationResponses` (`SelectionPattern`, none for the default,
   `StatusCode`, `ResponseParameters`, `ResponseTemplates`).
