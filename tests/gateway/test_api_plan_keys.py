@@ -61,3 +61,13 @@ def test_each_key_counts_against_the_quota_of_the_plan_that_links_it(shop: ApiPr
     assert over.json() == {"message": "Limit Exceeded"}
     shop.wait_for_log("quota: 5 requests a day used")
     assert call(shop, "GET", PREMIUM).status_code == 200
+
+
+def test_a_sam_api_is_metered_by_a_plain_plan_naming_it(shop: ApiProcess) -> None:
+    def post(key: str) -> requests.Response:
+        return requests.post(shop.url + "/sam", headers={"x-api-key": key}, timeout=30)
+
+    assert post(BASIC).status_code == 403  # BasicPlan does not name SamApi
+    assert post(PREMIUM).status_code == 200
+    assert post(PREMIUM).status_code == 429  # SamPlan's /sam/POST: BurstLimit 1
+    shop.wait_for_log("throttled on /sam/POST: RateLimit 0.01/s, BurstLimit 1")

@@ -31,6 +31,7 @@ from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
+from lamina.gateway.plan_links import stage_plans
 from lamina.gateway.routes import Api, ApiKind
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -38,16 +39,13 @@ from lamina.gateway.template_auth import (
     function_in_uri,
     known_claims,
 )
-from lamina.gateway.usage_plans import StagePlans, method_key, usage_plan
+from lamina.gateway.usage_plans import StagePlans
 from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.cfn_values import to_text
 from lamina.project.terraform_expressions import UNRESOLVED
 
 REST_AUTHORIZER = "AWS::ApiGateway::Authorizer"
 V2_AUTHORIZER = "AWS::ApiGatewayV2::Authorizer"
-USAGE_PLAN = "AWS::ApiGateway::UsagePlan"
-REST_PLAN_KEY = "AWS::ApiGateway::UsagePlanKey"
-REST_API_KEY = "AWS::ApiGateway::ApiKey"
 REST_TTL_S = 300  # AuthorizerResultTtlInSeconds when absent: REST's default
 HTTP_TTL_S = 0  # and HTTP APIs' (caching off)
 Typed = Mapping[str, Mapping[str, Mapping[str, Any]]]  # type → logical id → properties
@@ -173,50 +171,8 @@ class CfnAuth:
     # --- usage plans ----------------------------------------------------------------------------
 
     def usage_plan(self, api: str) -> StagePlans | None:
-        """The AWS::ApiGateway::UsagePlans whose ApiStages name the API, each with the keys its
-        UsagePlanKeys link and its per-method `Throttle` for this API; a plan's meter is the
-        plan's (shared by the plan's APIs, as on AWS)."""
-        found = []
-        for name, props in self.typed.get(USAGE_PLAN, {}).items():
-            stages = props.get("ApiStages")
-            named = [
-                s
-                for s in (stages if isinstance(stages, list) else [])
-                if isinstance(s, Mapping) and logical_ref(s.get("ApiId")) == api
-            ]
-            stage = named[0] if named else None
-            if stage is None:
-                continue
-            config = {
-                "CreateUsagePlan": "PER_API",
-                "Throttle": self.value(props.get("Throttle"), f"{name}.Throttle"),
-                "Quota": self.value(props.get("Quota"), f"{name}.Quota"),
-            }
-            plan = usage_plan(name, config, _warn_at(self.warn, name))
-            if plan is not None:
-                methods = self.value(stage.get("Throttle"), f"{name}.ApiStages.Throttle")
-                plan = replace(plan, methods=_method_throttles(methods))
-                found.append((plan, self.linked_keys(name)))
-        return StagePlans(tuple(found)) if found else None
-
-    def linked_keys(self, plan: str) -> tuple[str, ...] | None:
-        """The values of the keys the plan's UsagePlanKeys link; None (any key) when one has no
-        Value (AWS generates it), or when the template links no key to any plan (as before
-        UsagePlanKey was read: the template's keys are taken)."""
-        links = self.typed.get(REST_PLAN_KEY, {})
-        if not links:
-            return None
-        keys = self.typed.get(REST_API_KEY, {})
-        values: list[str] = []
-        for name, props in links.items():
-            if logical_ref(props.get("UsagePlanId")) != plan:
-                continue
-            key = keys.get(logical_ref(props.get("KeyId")) or "")
-            value = self.value(key.get("Value"), f"{name}.KeyId") if key is not None else None
-            if not value:
-                return None
-            values.append(to_text(value))
-        return tuple(values)
+        """The usage plans whose ApiStages name the API (plan_links)."""
+        return stage_plans(self.typed, self.value, self.warn, api)
 
     # --- non-proxy integrations -----------------------------------------------------------------
 
@@ -241,20 +197,6 @@ class CfnAuth:
         })  # fmt: skip
 
 
-def _warn_at(warn: Callable[[str, str], None], where: str) -> Callable[[str], None]:
-    return lambda message: warn(where, message)
-
-
-def _method_throttles(raw: Any) -> tuple[tuple[str, float | None, int | None], ...]:
-    """ApiStages[].Throttle (`{"/path/METHOD": {RateLimit, BurstLimit}}`) as UsagePlan.methods."""
-    found = []
-    for name, limits in raw.items() if isinstance(raw, Mapping) else ():
-        if isinstance(limits, Mapping):
-            rate = _number(limits.get("RateLimit"), float)
-            found.append((method_key(to_text(name)), rate, _number(limits.get("BurstLimit"), int)))
-    return tuple(found)
-
-
 def _shown(value: Any) -> str:
     """A resolved value as text, Terraform's unresolved marker shown as the `$` it stands for."""
     return to_text(value).replace(UNRESOLVED, "$")
@@ -268,13 +210,6 @@ def _sources(raw: Any) -> list[str]:
 
 def _flag(raw: Any) -> bool:
     return raw is True or (isinstance(raw, str) and raw.lower() == "true")
-
-
-def _number(raw: Any, kind: Callable[[Any], Any]) -> Any:
-    try:
-        return kind(raw) if raw is not None and raw != "" else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _int(raw: Any, default: int) -> int:

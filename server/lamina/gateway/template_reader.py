@@ -26,6 +26,7 @@ from lamina.gateway.cfn_apis import read_cfn_apis
 from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
+from lamina.gateway.plan_links import by_type, stage_plans
 from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
@@ -134,13 +135,14 @@ class TemplateReader:
 
     def usage_plan(
         self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]
-    ) -> UsagePlan | None:
+    ) -> UsagePlan | StagePlans | None:
         auth = props.get("Auth")
-        if kind is not ApiKind.REST or not isinstance(auth, Mapping):
+        if kind is not ApiKind.REST:
             return None
         where = f"{logical_id}.Auth.UsagePlan"
-        config = self.value(auth.get("UsagePlan"), where)
-        return usage_plan(logical_id, config, lambda message: self.warn(where, message))
+        config = self.value(auth.get("UsagePlan"), where) if isinstance(auth, Mapping) else None
+        own = usage_plan(logical_id, config, lambda message: self.warn(where, message))
+        return own or stage_plans(by_type(self.resources), self.value, self.warn, logical_id)
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:

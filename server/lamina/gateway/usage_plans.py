@@ -66,7 +66,7 @@ class StagePlans:
 
     def for_route(self, method: str, path: str) -> StagePlans:
         """These plans as the route `method path` sees them (API Gateway's `/path/METHOD`)."""
-        return StagePlans(self.plans, f"{path}/{method.upper()}")
+        return StagePlans(self.plans, f"{path.rstrip('/') or '/'}/{method.upper()}")
 
     @property
     def has_method_throttles(self) -> bool:
