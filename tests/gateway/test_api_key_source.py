@@ -45,3 +45,12 @@ def test_no_key_or_a_stranger_from_the_authorizer_is_forbidden(keyed: ApiProcess
         assert refused.status_code == 403
         assert refused.json() == {"message": "Forbidden"}
     keyed.wait_for_log("its usageIdentifierKey is no API key of the route")
+
+
+def test_a_key_route_without_a_lambda_authorizer_refuses_every_request(keyed: ApiProcess) -> None:
+    why = "ApiKeySourceType AUTHORIZER, but no Lambda authorizer gives the route a key"
+    assert f"EchoFunction.Events.Open: {why}: every request is refused (403)" in keyed.stderr()
+    refused = requests.get(keyed.url + "/open", headers={"x-api-key": TENANT}, timeout=30)
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "Forbidden"}
+    keyed.wait_for_log(f"usage plan of Api: {why}")

@@ -12,6 +12,7 @@ from lamina.gateway.authorizers import Authorizer, KeyFromAuthorizer
 from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import Api, ApiKind
+from lamina.gateway.usage_plans import StagePlans
 from lamina.project.cfn_values import to_text
 from lamina.project.sam_globals import merge_globals
 
@@ -163,18 +164,35 @@ class TemplateAuth:
         raw = self.value(own.get("ApiKeySourceType"), f"{api.logical_id}.ApiKeySourceType")
         return to_text(raw or "HEADER").upper()
 
+    def route_keys(
+        self,
+        api: Api,
+        method: str,
+        path: str,
+        authorizer: AnyAuthorizer | None,
+        required: bool,
+        where: str,
+    ) -> tuple[Api, AnyAuthorizer | None, bool]:
+        """A route's API (with its plans' per-method throttles), authorizer and whether the
+        front checks x-api-key, after the API's ApiKeySourceType."""
+        if isinstance(api.usage_plan, StagePlans) and api.usage_plan.has_method_throttles:
+            api = replace(api, usage_plan=api.usage_plan.for_route(method, path))
+        if required and self.key_source(api) == "AUTHORIZER":
+            return self.key_from_authorizer(api, authorizer, where)
+        return api, authorizer, required
+
     def key_from_authorizer(
         self, api: Api, authorizer: AnyAuthorizer | None, where: str
-    ) -> tuple[AnyAuthorizer | None, bool]:
+    ) -> tuple[Api, AnyAuthorizer | None, bool]:
         """A route needing an API key on an AUTHORIZER-sourced API: its Lambda authorizer
         gives the key (usageIdentifierKey) and the x-api-key header is not read (the route's
-        authorizer and whether the header is still checked)."""
-        if not isinstance(authorizer, Authorizer):
-            self.warn(where, "ApiKeySourceType AUTHORIZER without a Lambda authorizer: x-api-key "
-                      "is checked instead (API Gateway refuses every request)")  # fmt: skip
-            return authorizer, True
+        API, its authorizer and whether the front still checks a header)."""
+        if not isinstance(authorizer, Authorizer):  # no key to read: API Gateway refuses all
+            why = "ApiKeySourceType AUTHORIZER, but no Lambda authorizer gives the route a key"
+            self.warn(where, f"{why}: every request is refused (403)")
+            return replace(api, usage_plan=StagePlans((), refused=why)), authorizer, True
         source = KeyFromAuthorizer(api.api_keys, api.usage_plan)
-        return replace(authorizer, key_source=source), False
+        return api, replace(authorizer, key_source=source), False
 
     def read_authorizers(self, logical_id: str, kind: ApiKind, auth: Any) -> None:
         """Note an API's Lambda and JWT authorizers and its default one."""

@@ -226,10 +226,9 @@ class TemplateReader:
         if function not in self.functions:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
-        if isinstance(api.usage_plan, StagePlans) and api.usage_plan.has_method_throttles:
-            api = dataclasses.replace(api, usage_plan=api.usage_plan.for_route(method, path))
-        if api_key_required and self.auth.key_source(api) == "AUTHORIZER":
-            authorizer, api_key_required = self.auth.key_from_authorizer(api, authorizer, where)
+        api, authorizer, api_key_required = self.auth.route_keys(
+            api, method, path, authorizer, api_key_required, where
+        )
         route = Route(
             api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
             integration,

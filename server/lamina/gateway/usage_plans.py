@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -58,6 +58,7 @@ class StagePlans:
 
     plans: tuple[tuple[UsagePlan, tuple[str, ...] | None], ...]
     method: str = ""
+    refused: str = ""  # why every key is refused here (no plan could ever link one), if so
 
     def plan_for(self, key: str) -> UsagePlan | None:
         """The plan that links `key`; else one that links a generated key; else None."""
@@ -66,7 +67,7 @@ class StagePlans:
 
     def for_route(self, method: str, path: str) -> StagePlans:
         """These plans as the route `method path` sees them (API Gateway's `/path/METHOD`)."""
-        return StagePlans(self.plans, f"{path.rstrip('/') or '/'}/{method.upper()}")
+        return replace(self, method=f"{path.rstrip('/') or '/'}/{method.upper()}")
 
     @property
     def has_method_throttles(self) -> bool:
@@ -149,9 +150,8 @@ class UsageMeter:
         if isinstance(plan, StagePlans):
             chosen = plan.plan_for(key)
             if chosen is None:
-                return message_response(
-                    403, "Forbidden"
-                ), "the key is linked to no usage plan of the stage"
+                refusal = plan.refused or "the key is linked to no usage plan of the stage"
+                return message_response(403, "Forbidden"), refusal
             method = chosen.method_throttle(plan.method) if plan.method else None
             if method is not None and method[0] is not None:
                 buckets.append(((chosen.name, key, plan.method), method[0], method[1], plan.method))
