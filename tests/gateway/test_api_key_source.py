@@ -5,11 +5,14 @@ usage plan, and the x-api-key header is not read. Throttles are counted in answe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
 from gateway.harness import ApiProcess
+from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.template_apis import read_template_apis
 
 TENANT = "tenant-key-0123456789abcdef"
 
@@ -54,3 +57,33 @@ def test_a_key_route_without_a_lambda_authorizer_refuses_every_request(keyed: Ap
     assert refused.status_code == 403
     assert refused.json() == {"message": "Forbidden"}
     keyed.wait_for_log(f"usage plan of Api: {why}")
+
+
+def test_the_openapi_extension_names_the_source_too(tmp_path: Path) -> None:
+    """`x-amazon-apigateway-api-key-source: AUTHORIZER` in a DefinitionBody, without the
+    ApiKeySourceType property: the route's key comes from its authorizer, not the header."""
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Api:\n"
+        "    Type: AWS::Serverless::Api\n"
+        "    Properties:\n"
+        "      StageName: dev\n"
+        "      DefinitionBody: {openapi: 3.0.1, x-amazon-apigateway-api-key-source: AUTHORIZER}\n"
+        "      Auth:\n"
+        "        ApiKeyRequired: true\n"
+        "        DefaultAuthorizer: Keys\n"
+        "        Authorizers: {Keys: {FunctionArn: !GetAtt Keys.Arn}}\n"
+        "  Keys: {Type: AWS::Serverless::Function, Properties: {Handler: a.b, Runtime: python3.11}}\n"
+        "  Echo:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: a.b\n"
+        "      Runtime: python3.11\n"
+        "      Events:\n"
+        "        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /o, Method: get}}\n"
+    )
+    (route,) = read_template_apis(template, {"Keys", "Echo"}).routes
+    assert not route.api_key_required  # the front reads no x-api-key
+    assert isinstance(route.authorizer, Authorizer) and route.authorizer.key_source is not None

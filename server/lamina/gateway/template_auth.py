@@ -156,12 +156,16 @@ class TemplateAuth:
         return required
 
     def key_source(self, api: Api) -> str:
-        """The API's `ApiKeySourceType` (SAM's and CloudFormation's): HEADER or AUTHORIZER."""
+        """The API's `ApiKeySourceType` (SAM's and CloudFormation's, else its OpenAPI body's
+        `x-amazon-apigateway-api-key-source`): HEADER or AUTHORIZER."""
         resource = self.resources.get(api.logical_id) or {}
         own = (resource.get("Properties") or {}) if isinstance(resource, Mapping) else {}
         if resource.get("Type") == "AWS::Serverless::Api":
             own = merge_globals(self.globals.get("Api"), own)
         raw = self.value(own.get("ApiKeySourceType"), f"{api.logical_id}.ApiKeySourceType")
+        body = own.get("DefinitionBody") or own.get("Body")  # else OpenAPI's extension
+        if not raw and isinstance(body, Mapping):
+            raw = body.get("x-amazon-apigateway-api-key-source")
         return to_text(raw or "HEADER").upper()
 
     def route_keys(
