@@ -15,6 +15,7 @@ from gateway.harness import ApiProcess
 BASIC = "basic-key-0123456789abcdef"
 PREMIUM = "premium-key-0123456789abcdef"
 LOOSE = "loose-key-0123456789abcdef"
+OFF = "off-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def test_a_key_no_plan_of_the_stage_links_is_forbidden(shop: ApiProcess) -> None
     assert refused.status_code == 403
     assert refused.json() == {"message": "Forbidden"}
     shop.wait_for_log("usage plan of Shop: the key is linked to no usage plan of the stage")
+    assert call(shop, "GET", OFF).status_code == 403  # linked to BasicPlan, but Enabled: false
     assert call(shop, "GET", PREMIUM).status_code == 200
 
 

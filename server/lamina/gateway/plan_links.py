@@ -57,7 +57,8 @@ def stage_plans(typed: Typed, value: Value, warn: Warn, api: str) -> StagePlans 
 
 
 def linked_keys(typed: Typed, value: Value, plan: str) -> tuple[str, ...] | None:
-    """The values of the keys the plan's UsagePlanKeys link; None (any key) when one has no
+    """The values of the enabled keys the plan's UsagePlanKeys link (`Enabled: false` only when
+    said, as CDK and Terraform enable theirs); None (any key) when one has no
     Value (AWS generates it), or when the template links no key to any plan (as before
     UsagePlanKey was read: the template's keys are taken)."""
     links = typed.get(PLAN_KEY, {})
@@ -69,6 +70,8 @@ def linked_keys(typed: Typed, value: Value, plan: str) -> tuple[str, ...] | None
         if logical_ref(props.get("UsagePlanId")) != plan:
             continue
         key = keys.get(logical_ref(props.get("KeyId")) or "")
+        if key is not None and str(value(key.get("Enabled"), name)).lower() == "false":
+            continue  # a disabled key is refused as one no plan links
         found = value(key.get("Value"), f"{name}.KeyId") if key is not None else None
         if not found:
             return None

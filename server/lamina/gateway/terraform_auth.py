@@ -8,8 +8,8 @@ translations):
   `identity_sources`, `authorizer_payload_format_version`, `enable_simple_responses`,
   `authorizer_result_ttl_in_seconds`: 300 unless set, Terraform's default,
   `jwt_configuration`).
-- `aws_api_gateway_api_key` (`value`), `aws_api_gateway_usage_plan` (`api_stages` with their
-  per-method `throttle` blocks, `throttle_settings`, `quota_settings`) and
+- `aws_api_gateway_api_key` (`value`, `enabled`), `aws_api_gateway_usage_plan` (`api_stages`
+  with their per-method `throttle` blocks, `throttle_settings`, `quota_settings`) and
   `aws_api_gateway_usage_plan_key`.
 - `aws_api_gateway_integration_response` (`status_code`, also as a reference to its
   `aws_api_gateway_method_response`, `selection_pattern`, `response_templates`,
@@ -90,7 +90,7 @@ def _v2_authorizer(b: Body) -> tuple[str, dict[str, Any]]:
 
 
 def _api_key(b: Body) -> tuple[str, dict[str, Any]]:
-    return REST + "ApiKey", b.present(Value=b.value("value"))
+    return REST + "ApiKey", b.present(Value=b.value("value"), Enabled=b.value("enabled"))
 
 
 def _usage_plan(b: Body) -> tuple[str, dict[str, Any]]:
