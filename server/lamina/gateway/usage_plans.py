@@ -29,7 +29,6 @@ from lamina.gateway.http_types import HttpResponse
 from lamina.gateway.responses import message_response
 
 SHARED_PLAN = "SHARED"
-TOO_MANY = message_response(429, "Too Many Requests", "TooManyRequestsException")
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ class UsageMeter:
             buckets.append(((plan.name, key), plan.rate_limit, plan.burst_limit, ""))
         why = self._take(buckets) if buckets else None
         if why is not None:
-            return TOO_MANY, why
+            return message_response(429, "Too Many Requests", "TooManyRequestsException"), why
         meter = (plan.name, key)
         if plan.quota_limit is not None:
             start = period_start(plan, self._now())
