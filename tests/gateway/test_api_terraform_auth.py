@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import jwt
 import pytest
@@ -118,3 +119,25 @@ def test_a_jwt_authorizer_of_a_pool_the_configuration_creates(guarded: ApiProces
     answer = get(guarded, "/members", Authorization=member)
     assert answer.json()["authorizer"]["jwt"]["claims"]["sub"] == "m1"
     assert get(guarded, "/members").status_code == 401
+
+
+def test_a_usage_plans_throttle_block_limits_its_method_per_key(tmp_path: Path) -> None:
+    """`api_stages { throttle { path, burst_limit, rate_limit } }`: a bucket per key for that
+    method (counted in answers: a burst of 1 and a rate far below the test's pace)."""
+
+    def throttle_keyed(root: Path) -> None:
+        rest = root / "rest.tf"
+        stage = "    stage  = aws_api_gateway_stage.dev.stage_name\n"
+        block = '    throttle {\n      path = "/keyed/GET"\n      burst_limit = 1\n' \
+                "      rate_limit = 0.01\n    }\n"  # fmt: skip
+        rest.write_text(rest.read_text().replace(stage, stage + block))
+
+    api = ApiProcess("tf_guarded", tmp_path, prepare=throttle_keyed)
+    try:
+        assert get(api, "/keyed", **{"x-api-key": KEY}).status_code == 200
+        refused = get(api, "/keyed", **{"x-api-key": KEY})
+        assert refused.status_code == 429
+        assert refused.json() == {"message": "Too Many Requests"}
+        api.wait_for_log("throttled on /keyed/GET: RateLimit 0.01/s, BurstLimit 1")
+    finally:
+        api.stop()

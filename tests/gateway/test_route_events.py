@@ -55,3 +55,13 @@ def test_an_unknown_route_is_one_line_naming_the_known_ones() -> None:
     assert done.stderr.strip() == (
         "error: MeFunction has no route 'POST /nope' in the template (its routes: GET /items/me)"
     )
+
+
+def test_a_route_whose_key_comes_from_its_authorizer_has_the_key_in_its_event() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina", "events", "generate", "--function", "EchoFunction"],
+        cwd=APPS / "key_source", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    identity = json.loads(done.stdout)["requestContext"]["identity"]
+    assert identity["apiKey"] == "tenant-key-0123456789abcdef"  # ApiKeySourceType AUTHORIZER

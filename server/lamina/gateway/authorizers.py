@@ -26,6 +26,7 @@ from typing import Any
 
 from lamina.gateway.http_types import HttpResponse
 from lamina.gateway.responses import message_response
+from lamina.gateway.usage_plans import StagePlans, UsagePlan
 
 UNAUTHORIZED = message_response(401, "Unauthorized")
 
@@ -43,6 +44,15 @@ class Authorizer:
     payload_version: str = "1.0"  # HTTP APIs: AuthorizerPayloadFormatVersion
     simple_responses: bool = False
     ttl_s: int = 300  # Identity.ReauthorizeEvery: how long an answer is kept (0: never)
+    # ApiKeySourceType AUTHORIZER on a route with ApiKeyRequired: its answer's usageIdentifierKey
+    # is the API key, checked and metered as an x-api-key header would be (usage_plans).
+    key_source: KeyFromAuthorizer | None = None
+
+
+@dataclass(frozen=True)
+class KeyFromAuthorizer:
+    keys: tuple[str, ...]  # the keys the route takes (empty: any)
+    plan: UsagePlan | StagePlans | None  # the usage plans that meter them
 
 
 class Denied(Exception):

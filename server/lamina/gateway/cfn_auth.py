@@ -11,7 +11,8 @@ SAM reader gives the gateway core (route_auth, usage_plans, nonproxy):
   when absent, as the HTTP API default; `JwtConfiguration`), chosen by a Route's
   `AuthorizationType: CUSTOM` or `JWT` and `AuthorizerId`.
 - A Method's `ApiKeyRequired`, the `AWS::ApiGateway::ApiKey` `Value`s (template_auth), and the
-  `AWS::ApiGateway::UsagePlan` whose `ApiStages` name the API (`Throttle`, `Quota`).
+  `AWS::ApiGateway::UsagePlan`s whose `ApiStages` name the API (`Throttle`, `Quota`, the
+  stage's per-method `Throttle`), each with the keys its `AWS::ApiGateway::UsagePlanKey`s link.
 - An `Integration` of `Type: AWS` (non-proxy): `RequestTemplates`, `PassthroughBehavior`,
   `RequestParameters`, `IntegrationResponses` (`SelectionPattern`, none for the default,
   `StatusCode`, `ResponseParameters`, `ResponseTemplates`).
@@ -30,6 +31,7 @@ from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration, integration_from_openapi
+from lamina.gateway.plan_links import stage_plans
 from lamina.gateway.routes import Api, ApiKind
 from lamina.gateway.template_auth import (
     AnyAuthorizer,
@@ -37,14 +39,13 @@ from lamina.gateway.template_auth import (
     function_in_uri,
     known_claims,
 )
-from lamina.gateway.usage_plans import UsagePlan, usage_plan
+from lamina.gateway.usage_plans import StagePlans
 from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.cfn_values import to_text
 from lamina.project.terraform_expressions import UNRESOLVED
 
 REST_AUTHORIZER = "AWS::ApiGateway::Authorizer"
 V2_AUTHORIZER = "AWS::ApiGatewayV2::Authorizer"
-USAGE_PLAN = "AWS::ApiGateway::UsagePlan"
 REST_TTL_S = 300  # AuthorizerResultTtlInSeconds when absent: REST's default
 HTTP_TTL_S = 0  # and HTTP APIs' (caching off)
 Typed = Mapping[str, Mapping[str, Mapping[str, Any]]]  # type → logical id → properties
@@ -169,22 +170,9 @@ class CfnAuth:
 
     # --- usage plans ----------------------------------------------------------------------------
 
-    def usage_plan(self, api: str) -> UsagePlan | None:
-        """The first AWS::ApiGateway::UsagePlan whose ApiStages name the API; its meter is
-        the plan's (shared by the plan's APIs, as on AWS)."""
-        for name, props in self.typed.get(USAGE_PLAN, {}).items():
-            stages = props.get("ApiStages")
-            if not isinstance(stages, list) or not any(
-                isinstance(s, Mapping) and logical_ref(s.get("ApiId")) == api for s in stages
-            ):
-                continue
-            config = {
-                "CreateUsagePlan": "PER_API",
-                "Throttle": self.value(props.get("Throttle"), f"{name}.Throttle"),
-                "Quota": self.value(props.get("Quota"), f"{name}.Quota"),
-            }
-            return usage_plan(name, config, _warn_at(self.warn, name))
-        return None
+    def usage_plan(self, api: str) -> StagePlans | None:
+        """The usage plans whose ApiStages name the API (plan_links)."""
+        return stage_plans(self.typed, self.value, self.warn, api)
 
     # --- non-proxy integrations -----------------------------------------------------------------
 
@@ -207,10 +195,6 @@ class CfnAuth:
             "requestParameters": self.value(integration.get("RequestParameters"), name) or {},
             "responses": responses,
         })  # fmt: skip
-
-
-def _warn_at(warn: Callable[[str, str], None], where: str) -> Callable[[str], None]:
-    return lambda message: warn(where, message)
 
 
 def _shown(value: Any) -> str:

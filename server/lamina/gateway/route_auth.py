@@ -19,6 +19,7 @@ from lamina.gateway.authorizers import (
     UNAUTHORIZED,
     Authorizer,
     Denied,
+    KeyFromAuthorizer,
     authorizer_event,
     identity_values,
     judge,
@@ -28,7 +29,8 @@ from lamina.gateway.http_types import HttpRequest
 from lamina.gateway.iam_auth import IamAuthorizer, SecretOf, verify
 from lamina.gateway.jwt_authorizers import JwtAuthorizer, check_jwt
 from lamina.gateway.responses import message_response
-from lamina.gateway.routes import Route
+from lamina.gateway.routes import Route, api_key_id
+from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.stack_context import default_region
 from lamina.runtime.invocation import InvocationResult, new_request_id
 from lamina.runtime.pool import CredentialsProvider
@@ -61,6 +63,10 @@ def known_secrets(credentials: CredentialsProvider | None) -> SecretOf:
     return secret_of
 
 
+def _usage_key(answer: Any) -> Any:
+    return answer.get("usageIdentifierKey") if isinstance(answer, dict) else None
+
+
 class RouteAuthorization:
     def __init__(
         self,
@@ -76,6 +82,9 @@ class RouteAuthorization:
         self.check_code = check_code
         self.secret_of = secret_of
         self._kept: dict[tuple[str, ...], tuple[float, Any]] = {}
+        # Keys from authorizers' answers (ApiKeySourceType AUTHORIZER); x-api-key headers are
+        # metered by the front's own meter.
+        self.usage = UsageMeter()
 
     def forget(self) -> None:
         """Drop every kept authorizer answer (an authorizer's code changed)."""
@@ -100,14 +109,30 @@ class RouteAuthorization:
             claims = await asyncio.to_thread(check_jwt, authorizer, event.get("headers") or {})
             context["authorizer"] = {"jwt": claims} if route.payload_version == "2.0" else claims
             return ""
-        context["authorizer"], logs = await self._lambda(authorizer, event)
+        context["authorizer"], logs, key = await self._lambda(authorizer, event)
+        if authorizer.key_source is not None:
+            self._metered(authorizer.key_source, key, context, logs)
         return logs
+
+    def _metered(
+        self, source: KeyFromAuthorizer, key: Any, context: dict[str, Any], logs: str
+    ) -> None:
+        """ApiKeySourceType AUTHORIZER: the answer's usageIdentifierKey checked and metered as
+        API Gateway does an x-api-key header (403 Forbidden, the plans' 429s), or Denied."""
+        if not isinstance(key, str) or not key or (source.keys and key not in source.keys):
+            why = "its usageIdentifierKey is no API key of the route (ApiKeySourceType AUTHORIZER)"
+            raise Denied(message_response(403, "Forbidden"), why, logs)
+        refused = self.usage.admit(source.plan, key) if source.plan is not None else None
+        if refused is not None:
+            raise Denied(refused[0], f"usage plan: {refused[1]}", logs)
+        context["identity"].update(apiKey=key, apiKeyId=api_key_id(key))
 
     async def _lambda(
         self, authorizer: Authorizer, event: dict[str, Any]
-    ) -> tuple[dict[str, Any], str]:
+    ) -> tuple[dict[str, Any], str, Any]:
         """A Lambda authorizer's verdict, the context for the function's event (with the
-        authorizer's logs, "" for a kept answer), or Denied (with them)."""
+        authorizer's logs, "" for a kept answer, and its usageIdentifierKey), or Denied (with
+        the logs)."""
         query = event.get("queryStringParameters") or {}
         identity = identity_values(authorizer, event.get("headers") or {}, query)
         if identity is None:
@@ -122,7 +147,7 @@ class RouteAuthorization:
         self.check_code(authorizer.function)  # a save forgets kept answers (on_change)
         kept = self._kept.get(key)
         if kept is not None and kept[0] > time.monotonic():
-            return judge(authorizer, kept[1], arn), ""
+            return judge(authorizer, kept[1], arn), "", _usage_key(kept[1])
         payload = json.dumps(authorizer_event(authorizer, event, identity, arn)).encode()
         result = await self._invoke(authorizer.function, payload, new_request_id())
         if not result.ok:
@@ -141,7 +166,7 @@ class RouteAuthorization:
         if authorizer.ttl_s > 0 and identity:
             self._kept[key] = (time.monotonic() + authorizer.ttl_s, answer)
         try:
-            return judge(authorizer, answer, arn), result.logs
+            return judge(authorizer, answer, arn), result.logs, _usage_key(answer)
         except Denied as e:
             e.logs = result.logs
             raise

@@ -1,11 +1,12 @@
 """What `lamina events generate --function F` fills in from F's API route: the event source
 (REST → apigateway-rest, HTTP API 2.0 → apigateway-http, 1.0 → apigateway-rest, a Function
 URL → function-url), the method, a path that fits the route (each `{param}` replaced by a
-sample value), the resource or route key, the stage, and for a route with ApiKeyRequired the
-API's first key (`requestContext.identity.apiKey` and `apiKeyId`, as `lamina api` fills them)."""
+sample value), the resource or route key, the stage, and for a route with ApiKeyRequired (the
+x-api-key header's or, with ApiKeySourceType AUTHORIZER, its authorizer's) the API's first key (`requestContext.identity.apiKey` and `apiKeyId`, as `lamina api` fills them)."""
 
 from __future__ import annotations
 
+from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, ApiKind, Route, api_key_id
 
 PROXY_SAMPLE = "path/to/resource"
@@ -35,7 +36,8 @@ def route_event_values(route: Route) -> tuple[str, dict[str, str]]:
         return "apigateway-http", values
     if route.path != DEFAULT_ROUTE:
         values["resource"] = route.path
-    if route.api_key_required:  # as `lamina api` fills in a request's x-api-key
+    from_authorizer = isinstance(route.authorizer, Authorizer) and route.authorizer.key_source
+    if route.api_key_required or from_authorizer:  # as `lamina api` fills in the request's key
         key = route.api.api_keys[0] if route.api.api_keys else SAMPLE_API_KEY
         values.update(api_key=key, api_key_id=api_key_id(key))
     return "apigateway-rest", values

@@ -18,7 +18,7 @@ from lamina.gateway.cors import CorsRules
 from lamina.gateway.iam_auth import IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration
-from lamina.gateway.usage_plans import UsagePlan
+from lamina.gateway.usage_plans import StagePlans, UsagePlan
 
 DEFAULT_ROUTE = "$default"
 ANY = "ANY"
@@ -47,7 +47,8 @@ class Api:
     cors: CorsRules | None = None
     # The x-api-key values the template defines (AWS::ApiGateway::ApiKey Value); empty: any.
     api_keys: tuple[str, ...] = ()
-    usage_plan: UsagePlan | None = None  # throttle and quota per API key (REST APIs)
+    # Throttle and quota per API key (REST APIs): SAM's plan, or the plans naming the stage.
+    usage_plan: UsagePlan | StagePlans | None = None
 
     @cached_property
     def api_id(self) -> str:
@@ -197,7 +198,7 @@ class RouteTable:
         return [
             c.route.method
             for c in self._compiled
-            if c.route.api is route.api and c.route.path == route.path
+            if c.route.api.logical_id == route.api.logical_id and c.route.path == route.path
         ]
 
     def kinds(self) -> set[ApiKind]:

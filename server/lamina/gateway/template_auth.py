@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from lamina.gateway.authorizers import Authorizer
+from lamina.gateway.authorizers import Authorizer, KeyFromAuthorizer
 from lamina.gateway.iam_auth import AWS_IAM, IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.routes import Api, ApiKind
+from lamina.gateway.usage_plans import StagePlans
 from lamina.project.cfn_values import to_text
 from lamina.project.sam_globals import merge_globals
 
@@ -153,6 +154,49 @@ class TemplateAuth:
         if required and not self.api_keys:
             self.warn(where, "ApiKeyRequired, but no AWS::ApiGateway::ApiKey Value here: any key")
         return required
+
+    def key_source(self, api: Api) -> str:
+        """The API's `ApiKeySourceType` (SAM's and CloudFormation's, else its OpenAPI body's
+        `x-amazon-apigateway-api-key-source`): HEADER or AUTHORIZER."""
+        resource = self.resources.get(api.logical_id) or {}
+        own = (resource.get("Properties") or {}) if isinstance(resource, Mapping) else {}
+        if resource.get("Type") == "AWS::Serverless::Api":
+            own = merge_globals(self.globals.get("Api"), own)
+        raw = self.value(own.get("ApiKeySourceType"), f"{api.logical_id}.ApiKeySourceType")
+        body = own.get("DefinitionBody") or own.get("Body")  # else OpenAPI's extension
+        if not raw and isinstance(body, Mapping):
+            raw = body.get("x-amazon-apigateway-api-key-source")
+        return to_text(raw or "HEADER").upper()
+
+    def route_keys(
+        self,
+        api: Api,
+        method: str,
+        path: str,
+        authorizer: AnyAuthorizer | None,
+        required: bool,
+        where: str,
+    ) -> tuple[Api, AnyAuthorizer | None, bool]:
+        """A route's API (with its plans' per-method throttles), authorizer and whether the
+        front checks x-api-key, after the API's ApiKeySourceType."""
+        if isinstance(api.usage_plan, StagePlans) and api.usage_plan.has_method_throttles:
+            api = replace(api, usage_plan=api.usage_plan.for_route(method, path))
+        if required and self.key_source(api) == "AUTHORIZER":
+            return self.key_from_authorizer(api, authorizer, where)
+        return api, authorizer, required
+
+    def key_from_authorizer(
+        self, api: Api, authorizer: AnyAuthorizer | None, where: str
+    ) -> tuple[Api, AnyAuthorizer | None, bool]:
+        """A route needing an API key on an AUTHORIZER-sourced API: its Lambda authorizer
+        gives the key (usageIdentifierKey) and the x-api-key header is not read (the route's
+        API, its authorizer and whether the front still checks a header)."""
+        if not isinstance(authorizer, Authorizer):  # no key to read: API Gateway refuses all
+            why = "ApiKeySourceType AUTHORIZER, but no Lambda authorizer gives the route a key"
+            self.warn(where, f"{why}: every request is refused (403)")
+            return replace(api, usage_plan=StagePlans((), refused=why)), authorizer, True
+        source = KeyFromAuthorizer(api.api_keys, api.usage_plan)
+        return api, replace(authorizer, key_source=source), False
 
     def read_authorizers(self, logical_id: str, kind: ApiKind, auth: Any) -> None:
         """Note an API's Lambda and JWT authorizers and its default one."""

@@ -26,6 +26,7 @@ from lamina.gateway.cfn_apis import read_cfn_apis
 from lamina.gateway.cors import binary_everything, http_rules, rest_rules
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
+from lamina.gateway.plan_links import by_type, stage_plans
 from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
 from lamina.gateway.rest_stream_mode import openapi_streams, transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
@@ -35,7 +36,7 @@ from lamina.gateway.template_auth import (
     function_in_arn,
     function_in_uri,
 )
-from lamina.gateway.usage_plans import UsagePlan, usage_plan
+from lamina.gateway.usage_plans import StagePlans, UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_values import NO_VALUE, to_text
 from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
@@ -135,13 +136,14 @@ class TemplateReader:
 
     def usage_plan(
         self, logical_id: str, kind: ApiKind, props: Mapping[str, Any]
-    ) -> UsagePlan | None:
+    ) -> UsagePlan | StagePlans | None:
         auth = props.get("Auth")
-        if kind is not ApiKind.REST or not isinstance(auth, Mapping):
+        if kind is not ApiKind.REST:
             return None
         where = f"{logical_id}.Auth.UsagePlan"
-        config = self.value(auth.get("UsagePlan"), where)
-        return usage_plan(logical_id, config, lambda message: self.warn(where, message))
+        config = self.value(auth.get("UsagePlan"), where) if isinstance(auth, Mapping) else None
+        own = usage_plan(logical_id, config, lambda message: self.warn(where, message))
+        return own or stage_plans(by_type(self.resources), self.value, self.warn, logical_id)
 
     def referenced_api(self, raw: Any, kind: ApiKind, where: str) -> Api | None:
         if raw is None:
@@ -228,6 +230,9 @@ class TemplateReader:
         if function not in self.functions:
             self.warn(where, f"function {function} is not one Lamina runs here; route skipped")
             return
+        api, authorizer, api_key_required = self.auth.route_keys(
+            api, method, path, authorizer, api_key_required, where
+        )
         route = Route(
             api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
             integration, stream,

@@ -8,8 +8,9 @@ translations):
   `identity_sources`, `authorizer_payload_format_version`, `enable_simple_responses`,
   `authorizer_result_ttl_in_seconds`: 300 unless set, Terraform's default,
   `jwt_configuration`).
-- `aws_api_gateway_api_key` (`value`), `aws_api_gateway_usage_plan` (`api_stages`,
-  `throttle_settings`, `quota_settings`) and `aws_api_gateway_usage_plan_key`.
+- `aws_api_gateway_api_key` (`value`, `enabled`), `aws_api_gateway_usage_plan` (`api_stages`
+  with their per-method `throttle` blocks, `throttle_settings`, `quota_settings`) and
+  `aws_api_gateway_usage_plan_key`.
 - `aws_api_gateway_integration_response` (`status_code`, also as a reference to its
   `aws_api_gateway_method_response`, `selection_pattern`, `response_templates`,
   `response_parameters`), joined to the integration of the same resource and method.
@@ -89,13 +90,16 @@ def _v2_authorizer(b: Body) -> tuple[str, dict[str, Any]]:
 
 
 def _api_key(b: Body) -> tuple[str, dict[str, Any]]:
-    return REST + "ApiKey", b.present(Value=b.value("value"))
+    return REST + "ApiKey", b.present(Value=b.value("value"), Enabled=b.value("enabled"))
 
 
 def _usage_plan(b: Body) -> tuple[str, dict[str, Any]]:
     throttle, quota = _first(b, "throttle_settings"), _first(b, "quota_settings")
     return REST + "UsagePlan", b.present(
-        ApiStages=[s.present(ApiId=s.value("api_id")) for s in b.blocks("api_stages")],
+        ApiStages=[
+            s.present(ApiId=s.value("api_id"), Throttle=_method_throttles(s))
+            for s in b.blocks("api_stages")
+        ],
         Throttle=None
         if throttle is None
         else throttle.present(
@@ -107,6 +111,19 @@ def _usage_plan(b: Body) -> tuple[str, dict[str, Any]]:
             Limit=quota.value("limit"), Offset=quota.value("offset"), Period=quota.value("period")
         ),
     )
+
+
+def _method_throttles(stage: Body) -> dict[str, Any] | None:
+    """An `api_stages` block's `throttle` blocks (`path` "/path/METHOD", `burst_limit`,
+    `rate_limit`) as CloudFormation's `ApiStages[].Throttle` map."""
+    found = {
+        str(t.value("path")): t.present(
+            BurstLimit=t.value("burst_limit"), RateLimit=t.value("rate_limit")
+        )
+        for t in stage.blocks("throttle")
+        if t.value("path")
+    }
+    return found or None
 
 
 def _usage_plan_key(b: Body) -> tuple[str, dict[str, Any]]:
