@@ -13,6 +13,7 @@ import requests
 from gateway.harness import ApiProcess
 from lamina.gateway.authorizers import Authorizer
 from lamina.gateway.template_apis import read_template_apis
+from lamina.gateway.terraform_apis import read_terraform_apis
 
 TENANT = "tenant-key-0123456789abcdef"
 
@@ -85,5 +86,59 @@ def test_the_openapi_extension_names_the_source_too(tmp_path: Path) -> None:
         "        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /o, Method: get}}\n"
     )
     (route,) = read_template_apis(template, {"Keys", "Echo"}).routes
+    assert not route.api_key_required  # the front reads no x-api-key
+    assert isinstance(route.authorizer, Authorizer) and route.authorizer.key_source is not None
+
+
+def test_terraforms_api_key_source_names_the_authorizer_too(tmp_path: Path) -> None:
+    """`api_key_source = "AUTHORIZER"` on an aws_api_gateway_rest_api: the key-required
+    method's key comes from its authorizer, as with CloudFormation's ApiKeySourceType."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_api_gateway_rest_api" "keyed" {\n'
+        '  name           = "keyed"\n'
+        '  api_key_source = "AUTHORIZER"\n'
+        "}\n"
+        'resource "aws_api_gateway_authorizer" "keys" {\n'
+        '  name           = "keys"\n'
+        "  rest_api_id    = aws_api_gateway_rest_api.keyed.id\n"
+        "  authorizer_uri = aws_lambda_function.keys.invoke_arn\n"
+        "}\n"
+        'resource "aws_api_gateway_resource" "orders" {\n'
+        "  rest_api_id = aws_api_gateway_rest_api.keyed.id\n"
+        "  parent_id   = aws_api_gateway_rest_api.keyed.root_resource_id\n"
+        '  path_part   = "orders"\n'
+        "}\n"
+        'resource "aws_api_gateway_method" "orders" {\n'
+        "  rest_api_id      = aws_api_gateway_rest_api.keyed.id\n"
+        "  resource_id      = aws_api_gateway_resource.orders.id\n"
+        '  http_method      = "GET"\n'
+        '  authorization    = "CUSTOM"\n'
+        "  authorizer_id    = aws_api_gateway_authorizer.keys.id\n"
+        "  api_key_required = true\n"
+        "}\n"
+        'resource "aws_api_gateway_integration" "orders" {\n'
+        "  rest_api_id             = aws_api_gateway_rest_api.keyed.id\n"
+        "  resource_id             = aws_api_gateway_resource.orders.id\n"
+        "  http_method             = aws_api_gateway_method.orders.http_method\n"
+        '  integration_http_method = "POST"\n'
+        '  type                    = "AWS_PROXY"\n'
+        "  uri                     = aws_lambda_function.echo.invoke_arn\n"
+        "}\n"
+        'resource "aws_api_gateway_stage" "dev" {\n'
+        "  rest_api_id = aws_api_gateway_rest_api.keyed.id\n"
+        '  stage_name  = "dev"\n'
+        "}\n"
+        'resource "aws_lambda_function" "keys" {\n'
+        '  function_name = "keys"\n'
+        '  handler       = "handler.keys"\n'
+        '  runtime       = "python3.12"\n'
+        "}\n"
+        'resource "aws_lambda_function" "echo" {\n'
+        '  function_name = "echo"\n'
+        '  handler       = "handler.echo"\n'
+        '  runtime       = "python3.12"\n'
+        "}\n"
+    )
+    (route,) = read_terraform_apis(tmp_path / "main.tf", {"keys", "echo"}).routes
     assert not route.api_key_required  # the front reads no x-api-key
     assert isinstance(route.authorizer, Authorizer) and route.authorizer.key_source is not None

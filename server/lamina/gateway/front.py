@@ -49,7 +49,6 @@ from lamina.gateway.rest_streaming import rest_whole_answer, start_rest_stream
 from lamina.gateway.route_auth import Invoke, RouteAuthorization, environment_secret
 from lamina.gateway.routes import ApiKind, Route, RouteMatch, RouteTable, api_key_id
 from lamina.gateway.url_streaming import NoPrelude, StreamingInvoke, start_stream
-from lamina.gateway.usage_plans import UsageMeter
 from lamina.project.spec import DEFAULT_ACCOUNT
 from lamina.runtime.invocation import InvocationResult
 from lamina.runtime.throttling import FunctionThrottled
@@ -106,7 +105,9 @@ class Gateway:
         self.paused: set[str] = set()
         self._late = LateInvocations()
         self.authorization = RouteAuthorization(invoke, account_id, check_code, iam_secret)
-        self.usage = UsageMeter()  # usage plans' throttles and quotas, per API key
+        # Usage plans' throttles and quotas, per API key: one meter, shared with the keys that
+        # authorizers give (ApiKeySourceType AUTHORIZER), as a plan counts a key once on AWS.
+        self.usage = self.authorization.usage
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()

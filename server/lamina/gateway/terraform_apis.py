@@ -7,7 +7,7 @@
   `payload_format_version`: 1.0 unless set, as Terraform's default, `timeout_milliseconds`),
   `aws_apigatewayv2_route` (`route_key`, `target = "integrations/${...id}"`,
   `authorization_type`, `authorizer_id`, `authorization_scopes`).
-- REST APIs: `aws_api_gateway_rest_api` (`binary_media_types`), `aws_api_gateway_resource`
+- REST APIs: `aws_api_gateway_rest_api` (`binary_media_types`, `api_key_source`), `aws_api_gateway_resource`
   (`parent_id`: the API's `root_resource_id` or another resource's `id`, `path_part`),
   `aws_api_gateway_method` (`http_method`, `authorization`, `authorizer_id`,
   `authorization_scopes`, `api_key_required`) with the `aws_api_gateway_integration` of the
@@ -196,7 +196,10 @@ _TRANSLATIONS: dict[str, _Translation] = {
             "AuthorizationScopes": "authorization_scopes",
         },
     ),
-    "aws_api_gateway_rest_api": (REST + "RestApi", {"BinaryMediaTypes": "binary_media_types"}),
+    "aws_api_gateway_rest_api": (
+        REST + "RestApi",
+        {"BinaryMediaTypes": "binary_media_types", "ApiKeySourceType": "api_key_source"},
+    ),
     "aws_api_gateway_resource": (
         REST + "Resource",
         {"RestApiId": "rest_api_id", "ParentId": "parent_id", "PathPart": "path_part"},
