@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 from lamina.gateway.api_table import TemplateApis, used_functions
 from lamina.gateway.cfn_apis import read_cfn_apis
 from lamina.gateway.cors import binary_everything, http_rules, rest_rules
+from lamina.gateway.definition_files import definition_file
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
 from lamina.gateway.plan_links import by_type, stage_plans
@@ -39,7 +38,7 @@ from lamina.gateway.template_auth import (
 from lamina.gateway.usage_plans import StagePlans, UsagePlan, usage_plan
 from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_values import NO_VALUE, to_text
-from lamina.project.cfn_yaml import CfnDocument, load_cfn_yaml
+from lamina.project.cfn_yaml import CfnDocument
 from lamina.project.intrinsics import IntrinsicResolver
 from lamina.project.sam_globals import merge_globals
 
@@ -313,13 +312,17 @@ class TemplateReader:
         body = props.get("DefinitionBody")
         where = f"{logical_id}.DefinitionBody"
         if body is None and isinstance(props.get("DefinitionUri"), str):
-            body = self.definition_file(props["DefinitionUri"], logical_id)
+            body = definition_file(props["DefinitionUri"], self.path.parent, logical_id, self.warn)
             where = f"{logical_id}.DefinitionUri"
         if not isinstance(body, Mapping):
             return
         if "Fn::Transform" in body:  # AWS::Include: the file named in its Location
             location = ((body["Fn::Transform"] or {}).get("Parameters") or {}).get("Location")
-            body = self.definition_file(location, logical_id) if location else None
+            body = (
+                definition_file(location, self.path.parent, logical_id, self.warn)
+                if location
+                else None
+            )
             if not isinstance(body, Mapping):
                 return
         paths = body.get("paths") or {}
@@ -367,20 +370,6 @@ class TemplateReader:
         if kind and kind.lower() != "mock":
             what = to_text(integration.get("integrationSubtype") or "") or f"type {kind}"
             self.warn(where, f"its {what} integration calls no function here; route skipped")
-
-    def definition_file(self, location: Any, logical_id: str) -> Any:
-        if not isinstance(location, str) or location.startswith("s3://"):
-            self.warn(logical_id, f"definition {to_text(location)} is not a local file; skipped")
-            return None
-        file = Path(os.path.normpath(self.path.parent / location))
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as e:
-            self.warn(logical_id, f"cannot read {file}: {e.strerror}")
-            return None
-        if file.suffix == ".json":
-            return json.loads(text)
-        return load_cfn_yaml(file).data
 
     # --- the whole template -------------------------------------------------------------------
 
