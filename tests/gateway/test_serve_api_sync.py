@@ -127,11 +127,14 @@ def serve(root: Path, data: Path) -> Iterator[Served]:
 
 def test_an_edit_reaches_the_emulators_copy(served: Served) -> None:
     assert served.greet() == {"error": None, "payload": "v1"}
+    # A setting changed through the emulator's API stays: a save changes the code only.
+    served.lam.update_function_configuration(FunctionName="CallsGreeter", Timeout=7)
     before = served.revision()
     greeter = served.root / "greeter" / "app.py"
     save(greeter, "def handler(event, context):\n    return 'v2'\n")
     assert served.until(lambda body: body["payload"] != "v1") == {"error": None, "payload": "v2"}
     assert served.revision() != before
+    assert served.lam.get_function_configuration(FunctionName="CallsGreeter")["Timeout"] == 7
     assert served.greeter_deploys() == 1, served.output()
     # A burst of saves (an editor's save-all) deploys less often than it saves; the last wins.
     for number in range(3, 8):

@@ -7,7 +7,8 @@ excludes or its `.laminaignore`; not the code dir's events/ folder, as for the A
 again and stored through `deploy_function`, in-process: no HTTP, no polling. Per function, a
 burst of events (an editor's save-all) gives at most two deploys: one at once, and one queued
 follow-up for all the events that arrive while it runs (deploy/sync_session.py). An unchanged package updates
-nothing (CodeSha256 and RevisionId stay, as on AWS). A broken save is deployed as AWS would
+nothing (CodeSha256 and RevisionId stay, as on AWS), and only the code changes: settings given
+through the emulator's API since the start stay, as after UpdateFunctionCode. A broken save is deployed as AWS would
 take it (its invoke reports the error); a failure to package keeps the copy the emulator has.
 A function tagged with another project's id is never overwritten (deploy/project_identity.py).
 """
@@ -109,7 +110,8 @@ class EmulatorCopies:
         spec = self.project.functions[logical_id]
         package = await asyncio.to_thread(self._builder.build, spec, DependencyPlatform.LOCAL)
         local = dataclasses.replace(spec, environment=local_refs(spec.environment, self.project))
-        status = await deploy_function(self.emu, local, package.data, self.owner)
+        # Code only: settings changed through the emulator's API meanwhile stay.
+        status = await deploy_function(self.emu, local, package.data, self.owner, code_only=True)
         if status.startswith("refused"):
             raise permanent(status.removeprefix("refused: "))
         if status != "unchanged":

@@ -135,10 +135,15 @@ class ProjectTags:
 
 
 async def deploy_function(
-    emu: Emulator, spec: FunctionSpec, data: bytes, owner: ProjectTags | None = None
+    emu: Emulator,
+    spec: FunctionSpec,
+    data: bytes,
+    owner: ProjectTags | None = None,
+    code_only: bool = False,
 ) -> str:
     """Create or update one function from a spec and its zip; returns what happened
-    ("refused: <why>" when it belongs to another project than `owner`)."""
+    ("refused: <why>" when it belongs to another project than `owner`). With `code_only`, an
+    existing function keeps its settings (as UpdateFunctionCode does): only its code changes."""
     name = spec.function_name
     fields = _settings(spec)
     tags = {SOURCE_TAG: str(spec.code_dir.resolve()), **(owner.tags() if owner else {})}
@@ -165,7 +170,8 @@ async def deploy_function(
                 )
                 await emu.store.save(FunctionState(name=name, latest=latest, tags=tags))
                 return "created"
-            candidate = dataclasses.replace(state.latest, **code, **fields)  # type: ignore[arg-type]
+            changes = code if code_only else {**code, **fields}
+            candidate = dataclasses.replace(state.latest, **changes)  # type: ignore[arg-type]
             merged = {**state.tags, **tags}
             if candidate == state.latest and merged == dict(state.tags):
                 return "unchanged"
