@@ -63,9 +63,9 @@ class Served:
         return config["CodeSha256"], config["RevisionId"]
 
     def greeter_deploys(self) -> int:
-        return self.output().count("emulator: CallsGreeter updated after a save")
+        return self.output().count("emulator: CallsGreeter updated,")
 
-    def mark(self, line: str = "emulator: CallerFunction updated after a save") -> None:
+    def mark(self, line: str = "emulator: CallerFunction updated,") -> None:
         """An edit to the caller, once the emulator has dealt with it (`line`): the watcher has
         handled what came before (a second's room first, for a wrong deploy to start)."""
         time.sleep(1.0)

@@ -6,11 +6,13 @@ holds the changed file (deploy/code_paths.py: inside its code dir, not left out 
 excludes or its `.laminaignore`; not the code dir's events/ folder, as for the API) are packaged
 again and stored through `deploy_function`, in-process: no HTTP, no polling. Per function, a
 burst of events (an editor's save-all) gives at most two deploys: one at once, and one queued
-follow-up for all the events that arrive while it runs (deploy/sync_session.py). An unchanged package updates
-nothing (CodeSha256 and RevisionId stay, as on AWS), and only the code changes: settings given
-through the emulator's API since the start stay, as after UpdateFunctionCode. A broken save is deployed as AWS would
-take it (its invoke reports the error); a failure to package keeps the copy the emulator has.
-A function tagged with another project's id is never overwritten (deploy/project_identity.py).
+follow-up for all the events that arrive while it runs (deploy/sync_session.py).
+
+An unchanged package updates nothing (CodeSha256 and RevisionId stay, as on AWS), and only the
+code changes: settings given through the emulator's API since the start stay, as after
+UpdateFunctionCode. A broken save is deployed as AWS would take it (its invoke reports the
+error); a failure to package keeps the copy the emulator has and says why once. A function
+tagged with another project's id is never overwritten (deploy/project_identity.py).
 """
 
 from __future__ import annotations
@@ -115,8 +117,8 @@ class EmulatorCopies:
         if status.startswith("refused"):
             raise permanent(status.removeprefix("refused: "))
         if status != "unchanged":
-            took = "" if started is None else f" {(time.perf_counter() - started) * 1000:.1f} ms"
-            self.on_line(f"emulator: {spec.function_name} {status} after a save{took}")
+            took = "" if started is None else f", {(time.perf_counter() - started) * 1000:.1f} ms"
+            self.on_line(f"emulator: {spec.function_name} {status}{took} after the save")
         return DeployOutcome(
             spec.function_name,
             package.code_sha256,
@@ -131,11 +133,6 @@ class EmulatorCopies:
             )
         elif status.state is SyncState.DONE and status.notify:  # the end of a run of failures
             self.on_line(f"emulator: {status.function} deploys again")
-
-    async def idle(self) -> None:
-        """Until no deploy runs, waits or is queued."""
-        for session in list(self._sessions.values()):
-            await session.idle()
 
     async def close(self) -> None:
         for session in list(self._sessions.values()):
