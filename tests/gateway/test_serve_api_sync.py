@@ -89,12 +89,13 @@ def served(tmp_path: Path) -> Iterator[Served]:
     yield from serve(tmp_path / "calls", tmp_path / "data")
 
 
-def serve(root: Path, data: Path) -> Iterator[Served]:
-    """`lamina serve --api` on a copy of the calls app at `root`, its emulator state in `data`."""
+def serve(root: Path, data: Path, log_name: str = "") -> Iterator[Served]:
+    """`lamina serve --api` on a copy of the calls app at `root`, its emulator state in `data`,
+    its output in `root/log_name` when given."""
     shutil.copytree(APPS / "calls", root)
     emulator_port, api_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    log = root.parent / f"{root.name}.log"
+    log = root / log_name if log_name else root.parent / f"{root.name}.log"
     out = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "lamina", "serve", "--port", str(emulator_port),
@@ -209,3 +210,17 @@ def test_another_projects_function_is_never_overwritten(tmp_path: Path) -> None:
         assert other.greeter_deploys() == 0, output
     finally:
         second.close()
+
+
+def test_its_own_log_in_a_code_dir_does_not_deploy_itself(tmp_path: Path) -> None:
+    """`lamina serve --api > greeter/serve.log`: each deploy prints a line into a file the
+    greeter's package holds; that must not deploy it again (and again)."""
+    runs = serve(tmp_path / "calls", tmp_path / "data", "greeter/serve.log")
+    served = next(runs)
+    try:
+        save(served.root / "greeter" / "app.py", "def handler(event, context):\n    return 'v2'\n")
+        served.until(lambda body: body["payload"] == "v2")
+        served.mark()
+        assert served.greeter_deploys() == 1, served.output()
+    finally:
+        runs.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,7 @@ class EmulatorCopies:
         self._index = CodePathIndex(project.root.resolve(), resolved)
         self._sessions: dict[str, FunctionSyncSession] = {}
         self._changed_at: dict[str, float] = {}  # per logical id: the first unhandled event
+        self._own_output = _own_output_files()
 
     def code_dirs(self) -> list[Path]:
         """The folders to watch: every function's code dir (not only the API's)."""
@@ -80,6 +82,8 @@ class EmulatorCopies:
 
     def on_change(self, path: str) -> list[str]:
         """A file changed on disk: deploy the functions whose package holds it (soon)."""
+        if self._own_output and _identity(path) in self._own_output:
+            return []  # `lamina serve --api > serve.log` in a code dir: our own lines, no loop
         found = self._index.functions_for(path, os.path.isdir(path))
         ids = [i for i in found if not self._sample_event(i, path)]
         now = time.perf_counter()
@@ -137,3 +141,25 @@ class EmulatorCopies:
     async def close(self) -> None:
         for session in list(self._sessions.values()):
             await session.close()
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _own_output_files() -> set[tuple[int, int]]:
+    """The files this process's stdout and stderr write to (when they are files): each deploy
+    prints a line, so a log file inside a code dir would otherwise deploy itself forever."""
+    found: set[tuple[int, int]] = set()
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    return found
