@@ -18,6 +18,7 @@ from lamina.commands.console import fail, load, notice, write_stderr
 from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
+    from lamina.emulator.project_sync import EmulatorCopies
     from lamina.emulator.server import EmulatorServer, ServeOptions
     from lamina.gateway.api_server import ApiOptions, ApiServer
     from lamina.gateway.request_record import RequestRecord
@@ -127,7 +128,7 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
     async def serve() -> None:
         emulator = EmulatorServer(serve_options, invocation_sink=write_stderr)
         await emulator.start()
-        await connect_neighbours(project, emulator, api)
+        copies = await connect_neighbours(project, emulator, api)
         try:
             await api.start()
         except OSError as e:
@@ -137,7 +138,8 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
         emulator.function_env.extra = dict(api.service_environment)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        watcher = await watch_code(api, loop)
+        # A save reaches the emulator's copies on the same event as the API's functions.
+        watcher = await watch_code(api, loop, copies.on_change, copies.code_dirs())
         # SIGHUP too (a closed terminal): stopping ends every environment, none is orphaned.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError):
@@ -148,6 +150,7 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
             await stop.wait()
         finally:
             await asyncio.to_thread(watcher.stop)
+            await copies.close()
             await api.stop()
             await emulator.stop()
 
@@ -159,19 +162,29 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
     return 0
 
 
-async def connect_neighbours(project: Project, emulator: EmulatorServer, api: ApiServer) -> None:
+async def connect_neighbours(
+    project: Project, emulator: EmulatorServer, api: ApiServer
+) -> EmulatorCopies:
     """`lamina serve --api`: the template's functions are deployed into the emulator under their
     names, and the API's functions call Lambda there (unless their own variables say otherwise),
-    so a handler that invokes another function of the template reaches it on this machine."""
-    from lamina.emulator.sample_deploy import deploy_project, local_refs
+    so a handler that invokes another function of the template reaches it on this machine. The
+    copies returned keep them in step with later saves."""
+    from lamina.deploy.project_identity import project_id
+    from lamina.emulator.project_sync import EmulatorCopies
+    from lamina.emulator.sample_deploy import ProjectTags, deploy_project, local_refs
 
     assert emulator.emulator is not None
     cache = emulator.options.data_dir / "cache"
-    for outcome in await deploy_project(emulator.emulator, project, cache):
+    owner = ProjectTags(project_id(project.root), str(project.root))
+    copies = EmulatorCopies(emulator.emulator, project, cache, owner, lambda line: notice(line))
+    for outcome in await deploy_project(emulator.emulator, project, cache, owner, copies.package):
         if outcome.status.startswith("failed"):
             notice(f"warning: {outcome.function} is not in the emulator: {outcome.status}")
+        elif outcome.status.startswith("refused: "):  # another project's function by that name
+            notice(f"warning: {outcome.status.removeprefix('refused: ')}")
     api.add_environment({"AWS_ENDPOINT_URL_LAMBDA": emulator.endpoint}, keep_own=True)
     api.change_environments(lambda own: local_refs(own, project))
+    return copies
 
 
 def lambda_calls_note(project: Project, server: ApiServer) -> list[str]:

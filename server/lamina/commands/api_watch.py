@@ -3,7 +3,7 @@ package holds it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +36,28 @@ def packaged_changes(server: ApiServer) -> Callable[[str], None]:
     return on_change
 
 
-async def watch_code(server: ApiServer, loop: asyncio.AbstractEventLoop) -> FileWatcher:
-    """Watch the functions' code folders: a change restarts what it touches."""
+async def watch_code(
+    server: ApiServer,
+    loop: asyncio.AbstractEventLoop,
+    also: Callable[[str], object] | None = None,
+    also_dirs: Iterable[Path] = (),
+) -> FileWatcher:
+    """Watch the functions' code folders: a change restarts what it touches. `also` gets every
+    change too, in `also_dirs` as well (lamina serve --api: the emulator's copies)."""
     import asyncio
 
     from lamina.deploy.file_watch import FileWatcher
 
-    watcher = FileWatcher(sorted(set(server.runner.code_dirs.values())), packaged_changes(server))
+    restart = packaged_changes(server)
+    on_change = restart
+    if also is not None:
+        tell = also
+
+        def on_change(path: str) -> None:
+            restart(path)
+            tell(path)
+
+    roots = sorted(set(server.runner.code_dirs.values()) | set(also_dirs))
+    watcher = FileWatcher(roots, on_change)
     await asyncio.to_thread(watcher.start, loop)
     return watcher

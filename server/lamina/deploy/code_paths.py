@@ -37,15 +37,17 @@ class CodePathIndex:
         absolute = os.path.abspath(path)
         return os.path.dirname(absolute) == self.root and is_project_file_name(Path(absolute))
 
-    def functions_for(self, path: str) -> list[str]:
-        """The logical ids whose package holds (or would hold) `path`."""
+    def functions_for(self, path: str, is_dir: bool = False) -> list[str]:
+        """The logical ids whose package holds (or would hold) `path` (a folder: files in it;
+        an excluded folder, say a new __pycache__/, is nobody's)."""
         absolute = os.path.abspath(path)
         found: list[str] = []
         for logical_id, code_dir in self._dirs.items():
             if not _inside(absolute, code_dir) or absolute == code_dir:
                 continue
             relative = os.path.relpath(absolute, code_dir).replace(os.sep, "/")
-            if relative == IGNORE_FILE_NAME or not self._rules_for(code_dir).ignored_path(relative):
+            rules = self._rules_for(code_dir)
+            if relative == IGNORE_FILE_NAME or not rules.ignored_path(relative, is_dir):
                 found.append(logical_id)
         return found
 

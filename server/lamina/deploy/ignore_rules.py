@@ -141,14 +141,14 @@ class IgnoreRules:
                 verdict = not rule.negated
         return verdict
 
-    def ignored_path(self, relative: str) -> bool:
-        """Whether a file at `relative` would be left out, its folders included (a file
-        inside an excluded folder is excluded too)."""
+    def ignored_path(self, relative: str, is_dir: bool = False) -> bool:
+        """Whether a file (or folder) at `relative` would be left out, its folders included (a
+        file inside an excluded folder is excluded too)."""
         parts = relative.split("/")
         for depth in range(1, len(parts)):
             if self.ignored("/".join(parts[:depth]), True):
                 return True
-        return self.ignored(relative, False)
+        return self.ignored(relative, is_dir)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from lamina.deploy.dependencies import DependencyInstallError, ensure_dependencies
 from lamina.deploy.package import build_zip
+from lamina.deploy.project_identity import PROJECT_ROOT_TAG, PROJECT_TAG, ownership_conflict
 from lamina.emulator.api import Emulator
 from lamina.emulator.errors import LambdaError
 from lamina.emulator.function_debugger import SOURCE_TAG
@@ -40,7 +42,7 @@ _ROLE = re.compile(f"^{ROLE_PATTERN}$")
 class DeployOutcome:
     function: str  # the function name in the emulator
     project: str  # the sample's folder name
-    status: str  # "created" | "updated" | "unchanged" | "failed: <reason>"
+    status: str  # "created" | "updated" | "unchanged" | "failed: <reason>" | "refused: <why>"
 
 
 def find_samples_dir(cwd: Path | None = None) -> Path | None:
@@ -74,15 +76,25 @@ async def deploy_samples(emu: Emulator, samples_dir: Path, cache_dir: Path) -> l
     return outcomes
 
 
-async def deploy_project(emu: Emulator, project: Project, cache_dir: Path) -> list[DeployOutcome]:
+async def deploy_project(
+    emu: Emulator,
+    project: Project,
+    cache_dir: Path,
+    owner: ProjectTags | None = None,
+    package: Callable[[FunctionSpec], bytes] | None = None,
+) -> list[DeployOutcome]:
     """Package and deploy each of a project's functions (`lamina serve --api` does it for its
-    project, so a handler's Lambda call reaches the template's other functions by name)."""
+    project, so a handler's Lambda call reaches the template's other functions by name, with
+    its `owner` tags and the packager its later saves use)."""
     outcomes: list[DeployOutcome] = []
     for spec in project.functions.values():
         try:
-            data = await asyncio.to_thread(package_function, spec, cache_dir)
+            if package is None:
+                data = await asyncio.to_thread(package_function, spec, cache_dir)
+            else:
+                data = await asyncio.to_thread(package, spec)
             local = dataclasses.replace(spec, environment=local_refs(spec.environment, project))
-            status = await deploy_function(emu, local, data)
+            status = await deploy_function(emu, local, data, owner)
         except (PackageError, DependencyInstallError, OSError) as e:
             status = f"failed: {e}"
         except LambdaError as e:
@@ -110,15 +122,41 @@ def _settings(spec: FunctionSpec) -> dict[str, object]:
     }
 
 
-async def deploy_function(emu: Emulator, spec: FunctionSpec, data: bytes) -> str:
-    """Create or update one function from a spec and its zip; returns what happened."""
+@dataclass(frozen=True)
+class ProjectTags:
+    """The project a deploy is for (deploy/project_identity.py): its functions carry these
+    tags, and a function carrying another project's id is not overwritten."""
+
+    project_id: str
+    root: str
+
+    def tags(self) -> dict[str, str]:
+        return {PROJECT_TAG: self.project_id, PROJECT_ROOT_TAG: self.root}
+
+
+async def deploy_function(
+    emu: Emulator,
+    spec: FunctionSpec,
+    data: bytes,
+    owner: ProjectTags | None = None,
+    code_only: bool = False,
+) -> str:
+    """Create or update one function from a spec and its zip; returns what happened
+    ("refused: <why>" when it belongs to another project than `owner`). With `code_only`, an
+    existing function keeps its settings (as UpdateFunctionCode does): only its code changes."""
     name = spec.function_name
     fields = _settings(spec)
-    tags = {SOURCE_TAG: str(spec.code_dir.resolve())}
+    tags = {SOURCE_TAG: str(spec.code_dir.resolve()), **(owner.tags() if owner else {})}
     stored = await ingest(emu, data)
     try:
         async with emu.store.lock:
             state = emu.store.get(name)
+            if state is not None and owner is not None:
+                conflict = ownership_conflict(
+                    dict(state.tags), owner.project_id, owner.root, spec.logical_id, name
+                )
+                if conflict:
+                    return f"refused: {conflict}"
             now = time.time()
             code = {"code_sha256": stored.sha256, "code_key": stored.key, "code_size": stored.size}
             if state is None:
@@ -132,7 +170,8 @@ async def deploy_function(emu: Emulator, spec: FunctionSpec, data: bytes) -> str
                 )
                 await emu.store.save(FunctionState(name=name, latest=latest, tags=tags))
                 return "created"
-            candidate = dataclasses.replace(state.latest, **code, **fields)  # type: ignore[arg-type]
+            changes = code if code_only else {**code, **fields}
+            candidate = dataclasses.replace(state.latest, **changes)  # type: ignore[arg-type]
             merged = {**state.tags, **tags}
             if candidate == state.latest and merged == dict(state.tags):
                 return "unchanged"
