@@ -18,6 +18,7 @@ def packaged_changes(server: ApiServer) -> Callable[[str], None]:
     """A watcher callback that restarts functions only for files their package would hold
     (not __pycache__, .lamina/, .git/... nor what .laminaignore leaves out), and not for the
     events/ folder."""
+    from lamina.deploy.code_paths import is_sample_events
     from lamina.deploy.ignore_rules import IgnoreRules
 
     rules = {d: IgnoreRules.for_code_dir(d) for d in set(server.runner.code_dirs.values())}
@@ -27,8 +28,8 @@ def packaged_changes(server: ApiServer) -> Callable[[str], None]:
         for code_dir, dir_rules in rules.items():
             if changed.is_relative_to(code_dir):
                 relative = changed.relative_to(code_dir).as_posix()
-                if relative.startswith("events/"):
-                    continue  # sample events (and --save-events' own writes) are not code
+                if is_sample_events(relative):
+                    continue
                 if relative != "." and not dir_rules.ignored_path(relative):
                     server.runner.code_changed(path)
                     return

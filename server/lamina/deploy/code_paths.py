@@ -66,3 +66,10 @@ class CodePathIndex:
 
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def is_sample_events(relative: str) -> bool:
+    """Whether a path relative to a code dir (with `/`) is its events/ folder or inside it:
+    sample events (and `lamina api --save-events`' own writes), not code a save restarts or
+    deploys."""
+    return relative == "events" or relative.startswith("events/")

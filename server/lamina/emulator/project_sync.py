@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lamina.deploy.bundle import DependencyPlatform, PackageBuilder
-from lamina.deploy.code_paths import CodePathIndex
+from lamina.deploy.code_paths import CodePathIndex, is_sample_events
 from lamina.deploy.function_deployer import DeployOutcome
 from lamina.deploy.sync_errors import permanent
 from lamina.deploy.sync_session import FunctionSyncSession, Progress
@@ -95,8 +95,7 @@ class EmulatorCopies:
     def _sample_event(self, logical_id: str, path: str) -> bool:
         """The code dir's events/ folder holds sample events (lamina api skips it too)."""
         relative = os.path.relpath(os.path.abspath(path), self._dirs[logical_id])
-        relative = relative.replace(os.sep, "/")
-        return relative == "events" or relative.startswith("events/")
+        return is_sample_events(relative.replace(os.sep, "/"))
 
     def _session(self, logical_id: str) -> FunctionSyncSession:
         session = self._sessions.get(logical_id)
