@@ -157,3 +157,40 @@ def test_execution_name_is_an_idempotency_key(
     assert (tmp_path / "ledger").read_text().split() == ["add", "double"]
     with pytest.raises(lam.exceptions.DurableExecutionAlreadyStartedException):
         invoke(json.dumps({"x": 2, "ledger": str(tmp_path / "ledger")}).encode())
+
+
+def test_a_running_handlers_wait_is_not_skipped_by_another_executions_skip(
+    lam: Any, durable_function: Callable[..., str], tmp_path: Path
+) -> None:
+    """--skip-time skips an execution's time only while no handler of it runs, and another
+    execution's skip meanwhile must not make its pending wait due (a CI run's requirement 1-9
+    got WaitSucceeded before the InvocationCompleted of the invocation that started the wait).
+    Here the other execution skips a whole day while this handler runs with a 600 s wait
+    pending; the wait must still only end once the handler's invocation has."""
+    busy, sleeper = durable_function("busy_branch"), durable_function("wait_workflow")
+    first, second = tmp_path / "first", tmp_path / "second"
+    event = {"wait_seconds": 600, "first": str(first), "second": str(second)}
+    arn = lam.invoke(FunctionName=busy, InvocationType="Event", Payload=json.dumps(event))[
+        "DurableExecutionArn"
+    ]
+
+    def kinds() -> list[tuple[str, str]]:
+        events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+        return [(e["EventType"], e.get("Name", "")) for e in events]
+
+    wait_until(lambda: ("WaitStarted", "pause") in kinds())
+    skipped = lam.invoke(
+        FunctionName=sleeper, Payload=json.dumps({"x": 1, "ledger": str(tmp_path / "ledger")})
+    )
+    assert json.loads(skipped["Payload"].read()) == {"result": 4}  # its day-long wait skipped
+    first.touch()  # the handler checkpoints "first" after the other's skip: the wait re-armed
+    wait_until(lambda: ("StepSucceeded", "first") in kinds())
+    assert ("WaitSucceeded", "pause") not in kinds()
+    second.touch()
+    wait_until(lambda: lam.get_durable_execution(DurableExecutionArn=arn)["Status"] != "RUNNING")
+    history = kinds()
+    assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "SUCCEEDED", history
+    ended = history.index(("InvocationCompleted", ""))
+    assert history.index(("StepSucceeded", "second")) < ended < history.index(
+        ("WaitSucceeded", "pause")
+    ), history

@@ -3,11 +3,7 @@
 - Execution ARNs as AWS writes them (botocore's DurableExecutionArn pattern):
   arn:aws:lambda:REGION:ACCOUNT:function:NAME:VERSION/durable-execution/EXECUTION_NAME/ID.
   The runner's own are opaque ids; the SDK, boto3 and the conformance suite expect these.
-- --skip-time skips time only while no handler runs. The runner's skipping clock fires a wait
-  at once, even while the invocation that started it is still returning, so the history shows
-  WaitSucceeded before that invocation's InvocationCompleted, which AWS never does. Here a timer
-  armed during an invocation runs on real time; when the invocation ends it is armed again and
-  then skips (a handler that keeps running until its wait is over still gets it, on time).
+- --skip-time skips time only while no handler of the execution runs (skip_time.py).
 - The history's InvocationCompletedDetails and a retried step's attempt (history.py).
 - A chained invoke's target starts after the invocation that asked for it ends.
 - Terminal transitions are reported to `on_terminal`, so a waiting Invoke needs no thread.
@@ -18,15 +14,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
-import datetime
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
-from aws_durable_execution_sdk_python_testing.clock import SkipClock
 from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.model import (
@@ -42,11 +35,9 @@ from lamina.durable import pause_events
 from lamina.durable.callback_errors import CallbackErrors
 from lamina.durable.history import complete_history
 from lamina.durable.payload_limits import CheckpointLimits
+from lamina.durable.skip_time import SkipWhileIdle
 
 CHAINED_DISPATCH_HOLD_S = 2.0
-_HANDLER_RUNNING: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "lamina_durable_handler_running", default=False
-)
 
 
 def execution_arn(region: str, start: StartDurableExecutionInput, invocation_id: str) -> str:
@@ -57,17 +48,7 @@ def execution_arn(region: str, start: StartDurableExecutionInput, invocation_id:
     )
 
 
-class SkipWhenIdleClock(SkipClock):
-    """Skips to a timer's moment, except for timers armed while a handler runs."""
-
-    def arm(self, wake: datetime.datetime) -> float:
-        if _HANDLER_RUNNING.get():
-            return max((wake - self.now()).total_seconds(), 0.0)
-        delay: float = super().arm(wake)
-        return delay
-
-
-class LaminaExecutor(CheckpointLimits, CallbackErrors, Executor):
+class LaminaExecutor(CheckpointLimits, CallbackErrors, SkipWhileIdle, Executor):
     on_terminal: Callable[[str], None] | None = None
 
     def _create_execution(
@@ -89,14 +70,6 @@ class LaminaExecutor(CheckpointLimits, CallbackErrors, Executor):
     def is_invoking(self, execution_arn: str) -> bool:
         """Whether a handler invocation of this execution is running now."""
         return self._invocation_gate(execution_arn) is InvocationState.INVOKING
-
-    def _schedule_earliest_pending(self, execution_arn: str) -> None:
-        running = self._invocation_gate(execution_arn) is InvocationState.INVOKING
-        token = _HANDLER_RUNNING.set(running)
-        try:
-            super()._schedule_earliest_pending(execution_arn)
-        finally:
-            _HANDLER_RUNNING.reset(token)
 
     def _retry_after_error(self, execution_arn: str, error: ErrorObject) -> None:
         """A failed invocation is retried as the runner does, and recorded first, as AWS

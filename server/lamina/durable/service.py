@@ -37,10 +37,11 @@ from aws_durable_execution_sdk_python_testing.model import StartDurableExecution
 from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
 
 from lamina.durable.chained import FindTarget, LaminaChildDispatcher
-from lamina.durable.executor import LaminaExecutor, SkipWhenIdleClock
+from lamina.durable.executor import LaminaExecutor
 from lamina.durable.fast_front import durable_front_site
 from lamina.durable.function_runner import LaminaInvoker, RunFunction
 from lamina.durable.lanes import BorrowingRegistry
+from lamina.durable.skip_time import SkipWhenIdleClock
 from lamina.durable.store import ExecutionDatabase
 from lamina.durable.timeout_pause import timeout_left
 from lamina.durable.wire import DurableWire
