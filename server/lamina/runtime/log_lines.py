@@ -100,6 +100,8 @@ class OutputCapture:
         return head + marker + self.tail.decode("utf-8", "replace")
 
     def take(self) -> str:
+        if not (self.head or self.tail or self.dropped):  # nothing written (most invokes)
+            return ""
         text = self.text()
         self.head, self.tail, self.dropped = bytearray(), bytearray(), 0
         return text
