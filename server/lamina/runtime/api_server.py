@@ -41,6 +41,7 @@ NEXT_PATH = f"{PREFIX}/invocation/next"
 RUNTIME_PATHS = f"{PREFIX}/"
 INIT_ERROR_PATH = f"{PREFIX}/init/error"
 _ACCEPTED = '{"status":"OK"}'
+_ACCEPTED_REPLY = _response(202, _ACCEPTED.encode())
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 _RDHUP = getattr(select, "POLLRDHUP", 0)  # the peer shut its end (Linux)
 
@@ -300,7 +301,10 @@ class _Connection(asyncio.Protocol):
                     # result's caller gets its HTTP response before the runtime runs again.
                     # Meanwhile this connection takes no further request.
                     self._answering = True
-                    reply = _response(status, answer.encode())
+                    if status == 202 and answer == _ACCEPTED:  # a result taken: made once
+                        reply = _ACCEPTED_REPLY
+                    else:
+                        reply = _response(status, answer.encode())
                     self._later(self._answer, reply)
                 else:
                     message = error_json("NotFound", f"no route for {method} {path}")

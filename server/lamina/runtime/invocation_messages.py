@@ -50,20 +50,11 @@ class Outcome:
         self, error: dict[str, Any] | None, logs: str, report: Report, version: str
     ) -> InvocationResult:
         """The invocation's result, as its REPORT line gave it."""
-        return InvocationResult(
-            request_id=report.request_id,
-            ok=self.ok,
-            payload=self.body,
-            content_type=self.content_type,
-            error=error,
-            logs=logs,
-            duration_ms=report.duration_ms,
-            billed_duration_ms=report.billed_duration_ms,
-            memory_size_mb=report.memory_size_mb,
-            max_memory_used_mb=report.max_memory_used_mb,
-            init_duration_ms=report.init_duration_ms,
-            executed_version=version,
-        )
+        return InvocationResult(  # by position: a dozen keywords cost more than the rest
+            report.request_id, self.ok, self.body, self.content_type, error, logs,
+            report.duration_ms, report.billed_duration_ms, report.memory_size_mb,
+            report.max_memory_used_mb, report.init_duration_ms, version,
+        )  # fmt: skip
 
 
 def parse_error(body: bytes) -> dict[str, Any]:

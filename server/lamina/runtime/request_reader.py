@@ -38,6 +38,9 @@ class RequestReader:
         self._scanned = 0  # where to resume looking for the end of the head
         self._head: tuple[str, str, dict[str, str], int] | None = None  # waiting for its body
         self._chunked: ChunkedBody | None = None  # the chunked body being read
+        # The last head without a body, parsed: a runtime's `/next` comes with the same head
+        # every time, and is taken again from here (its headers copied) without parsing.
+        self._bodiless: tuple[str, str, str, dict[str, str]] = ("", "", "", {})
 
     def take(self) -> Request | None:
         """The next complete request in the buffer, if there is one."""
@@ -54,7 +57,14 @@ class RequestReader:
             text = buffer[:end].decode("latin-1")
             del buffer[: end + 4]
             self._scanned = 0
-            self._head = self._read_head(text)
+            known, method, path, headers = self._bodiless
+            if text == known:
+                return method, path, headers.copy(), b""
+            method, path, headers, length = self._head = self._read_head(text)
+            if not length:
+                self._head = None
+                self._bodiless = text, method, path, headers.copy()
+                return method, path, headers, b""
         method, path, headers, length = self._head
         if length == _CHUNKED:
             return self._take_chunked(method, path, headers)
