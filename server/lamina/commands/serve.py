@@ -68,7 +68,8 @@ from lamina.commands.project_flags import project_flags
     show_default=True,
     metavar="SECONDS",
     help="Close a client's connection that keeps the server waiting this long: idle between "
-    "requests, or a request's head or body that stops coming.",
+    "requests, a request's head or body that stops coming, or answers it stops reading "
+    "(--api's too).",
 )
 @project_flags("local_start_api")  # the project --api serves
 def serve(
