@@ -38,6 +38,7 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from lamina.bad_requests import quiet_malformed_requests
 from lamina.client_wait import ClientWait
 
 MAX_HEAD = 16 * 1024
@@ -367,6 +368,7 @@ class FrontSite(web.SockSite):
         server = self._runner.server
         assert server is not None
         fronts, routes, idle_timeout = self._fronts, self._routes, self._idle_timeout
+        quiet_malformed_requests()  # aiohttp's 400s, for what is handed to it
 
         def front() -> Front:
             return Front(server, routes, fronts, idle_timeout)

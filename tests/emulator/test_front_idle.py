@@ -204,6 +204,7 @@ def test_a_client_that_never_reads_is_aborted(server: EmulatorProcess, function:
         served(server, function)  # another client meanwhile
         assert aborted_by_server(deaf)
     served(server, function)
+    no_traceback(server)  # (nor from the flood of the test before: its 400 is one line)
 
 
 def test_a_client_reading_slowly_is_not_cut(server: EmulatorProcess, function: str) -> None:
@@ -214,3 +215,25 @@ def test_a_client_reading_slowly_is_not_cut(server: EmulatorProcess, function: s
         head, body = read_slowly(slow, 32768, KEEP_ALIVE_S / 25)
     assert head.startswith(b"HTTP/1.1 200 OK\r\n"), head
     assert json.loads(body)["event"]["pad"] == pad
+
+
+@pytest.mark.parametrize(
+    "garbage", [b"XXXX\r\n\r\n", b"GET /2016-08-19/account-settings HTTP/1.1\r\nBad Header\r\n\r\n"]
+)
+def test_garbage_gets_a_400_and_one_line_in_the_log(
+    server: EmulatorProcess, function: str, garbage: bytes
+) -> None:
+    """After a first request (aiohttp logs a bad method on one at debug level only), garbage
+    gets aiohttp's 400, and the log one line about it: no traceback."""
+    line = "malformed request from 127.0.0.1"
+    before = server.log().count(line)
+    with connect(server) as sock:
+        sock.sendall(b"GET /2016-08-19/account-settings HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        head, _ = read_slowly(sock, 65536, 0)
+        assert head.startswith(b"HTTP/1.1 200 ") and b"Server:" in head, head  # aiohttp's
+        sock.sendall(garbage)
+        head, _ = read_slowly(sock, 65536, 0)
+    assert head.split(b" ")[1] == b"400", head
+    wait_until(lambda: server.log().count(line) > before)
+    served(server, function)
+    no_traceback(server)

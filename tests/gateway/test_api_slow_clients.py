@@ -1,11 +1,13 @@
 """`lamina api` (gateway/plain_http.py) and clients that keep it waiting: a head trickled in a
 line at a time is closed, a client that never reads its answer is aborted while one reading it
-slowly is not; other clients are served meanwhile. `--keep-alive` makes the timeout short here
-(tests/slow_clients.py bounds the waits)."""
+slowly is not, garbage gets aiohttp's 400 and no traceback; other clients are served
+meanwhile. `--keep-alive` makes the timeout short here (tests/slow_clients.py bounds the
+waits)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +69,21 @@ def test_a_client_reading_slowly_is_not_cut(api: ApiProcess) -> None:
         head, body = read_slowly(slow, 32768, KEEP_ALIVE_S / 25)
     assert head.startswith(b"HTTP/1.1 200 "), head
     assert json.loads(body)["body"] == pad
+
+
+def test_garbage_gets_a_400_and_no_traceback(api: ApiProcess) -> None:
+    """What plain_http hands to aiohttp as malformed gets its 400 and no traceback in the log: a
+    bad header line one warning line; a bad method nothing (aiohttp takes it as the first
+    request of its connection, logged at debug level)."""
+    line = "malformed request from 127.0.0.1 (Invalid header token): 400"
+    for garbage in (b"XXXX\r\n\r\n", b"GET /items/1 HTTP/1.1\r\nBad Header\r\n\r\n"):
+        with connect(api.port) as sock:
+            sock.sendall(b"GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n" + garbage)
+            answers = b""
+            while piece := sock.recv(65536):  # aiohttp closes the connection after its 400
+                answers += piece
+        assert answers.startswith(b"HTTP/1.1 200 "), answers[:200]
+        assert re.search(rb"\}HTTP/1\.[01] 400 Bad Request\r\n", answers), answers[-300:]
+    api.wait_for_log(line)
+    served(api)
+    assert "Traceback" not in api.stderr(), api.stderr()

@@ -34,6 +34,7 @@ from typing import cast
 
 from aiohttp import web
 
+from lamina.bad_requests import quiet_malformed_requests
 from lamina.client_wait import ClientWait
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.http_front import KEEP_ALIVE_S
@@ -346,6 +347,7 @@ async def listen_plain(
     own routes serve; `keep_alive_s`: how long a client may keep a connection waiting (give
     aiohttp's runner the same keepalive_timeout for the connections handed to it)."""
     connections: set[PlainHttp] = set()
+    quiet_malformed_requests()  # aiohttp's 400s, for what is handed to it
     server = await asyncio.get_running_loop().create_server(
         lambda: PlainHttp(handle, aiohttp_server, to_aiohttp, max_body, connections, keep_alive_s),
         host,
