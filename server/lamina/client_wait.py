@@ -61,7 +61,9 @@ class ClientWait:
         self._deadline = Deadline()
         self._transport: asyncio.Transport | None = None
         self._answering = True  # no limit while the server owes an answer
-        self._blocked = False  # writing paused: the client isn't taking what it was sent
+        # Writing paused: the client isn't taking what it was sent (the fronts serve no
+        # further request meanwhile). Read-only outside.
+        self.blocked = False
         self._closing = False
         self._unsent = 0  # what the client had not taken at the last look
 
@@ -83,26 +85,22 @@ class ClientWait:
     def answering(self) -> None:
         """The server owes the client an answer: no limit."""
         self._answering = True
-        if not self._blocked and not self._closing:
+        if not self.blocked and not self._closing:
             self._deadline.cancel()
 
     def pause_writing(self) -> None:
         """The transport's buffer is full: from now on, the client must keep taking it."""
-        if not self._blocked and not self._closing:
-            self._blocked = True
+        if not self.blocked and not self._closing:
+            self.blocked = True
             self._watch()
 
     def resume_writing(self) -> None:
-        if self._blocked and not self._closing:
-            self._blocked = False
+        if self.blocked and not self._closing:
+            self.blocked = False
             if self._answering:
                 self._deadline.cancel()
             else:
                 self._arm()  # the wait for the client's bytes starts again
-
-    @property
-    def blocked(self) -> bool:
-        return self._blocked
 
     def close(self) -> None:
         """Close the connection once the client has what it was sent; abort it if it stops
@@ -113,7 +111,7 @@ class ClientWait:
         self._closing = True
         transport.close()
         if transport.get_write_buffer_size() > 0:
-            if self._blocked:
+            if self.blocked:
                 return  # already watched
             self._watch()
         else:
@@ -124,7 +122,7 @@ class ClientWait:
         self._deadline.close()
 
     def _arm(self) -> None:
-        if not self._blocked and not self._closing:
+        if not self.blocked and not self._closing:
             self._deadline.arm(time.perf_counter() + self._timeout, self.close)
 
     def _watch(self) -> None:
@@ -136,7 +134,7 @@ class ClientWait:
     def _look(self) -> None:
         """A timeout has passed with bytes for the client: aborted unless it took some."""
         transport = self._transport
-        if transport is None or not (self._blocked or self._closing):
+        if transport is None or not (self.blocked or self._closing):
             return
         now = unsent(transport)
         if now and now >= self._unsent:

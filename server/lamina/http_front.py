@@ -127,7 +127,8 @@ class Front(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._client.resume_writing()
-        if not self._waiting:
+        transport = self._transport
+        if not self._waiting and transport is not None and not transport.is_closing():
             self._resume_reading()
             self._serve()
 

@@ -170,7 +170,8 @@ class PlainHttp(asyncio.Protocol):
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
         self._client.resume_writing()
-        if not self._busy and not self._closed:
+        transport = self.transport
+        if not self._busy and transport is not None and not transport.is_closing():
             self._resume_reading()
             self._next()
 
