@@ -56,6 +56,9 @@ def abort(transport: asyncio.Transport) -> None:
 
 
 class ClientWait:
+    """One connection's waits for its client, by the rule above: the front says where the
+    connection is (a request to come, a body, an answer owed, writing paused, closing)."""
+
     def __init__(self, timeout: float) -> None:
         self._timeout = timeout
         self._deadline = Deadline()
