@@ -15,6 +15,7 @@ from lamina.commands.api_requests import print_request, saving_events
 from lamina.commands.api_setup import build_api_server, debug_target_for, override_environments
 from lamina.commands.api_watch import watch_code
 from lamina.commands.console import fail, load, notice, write_stderr
+from lamina.commands.keep_alive import keep_alive_option
 from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
@@ -57,16 +58,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Save each function's last request event to events/last-request-FUNCTION.json.",
 )
-@click.option(
-    "--keep-alive",
-    "keep_alive",
-    type=click.FloatRange(min=0, min_open=True),
-    default=75.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Close a client's connection that keeps the server waiting this long: idle between "
-    "requests, a request's head or body that stops coming, or answers it stops reading.",
-)
+@keep_alive_option
 @project_dir_option
 def api(
     host: str,
