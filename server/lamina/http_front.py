@@ -15,12 +15,12 @@ answers carry a Date, no Server header (aiohttp's names itself: that is how test
 tell who answered), a fresh x-amzn-RequestId unless the route gives one, and a Content-Type
 (application/json unless the route gives one) only with a body, as aiohttp's.
 
-A connection that keeps the front waiting (nothing sent, a head that does not end, a body that
-stops coming) is closed after the site's idle timeout; one waiting for its answer is not,
-however long that takes. One timer a connection (runtime/deadline.py's, moved on only when it
-fires): a request costs a clock read, not a timer. While an answer is to come, the front stops
-reading a connection past a head's size: what a pipelining client sends meanwhile waits in its
-socket, not in the server's memory.
+A connection that keeps the front waiting (nothing sent, a head that does not end however its
+bytes trickle in, a body that stops coming, answers it stops taking) is closed, or aborted,
+after the site's idle timeout; one waiting for its answer is not, however long that takes
+(lamina/client_wait.py's rule, shared with `lamina api`). While an answer is to come, or the
+client is not taking those it has, the front stops reading a connection past a head's size:
+what a pipelining client sends meanwhile waits in its socket, not in the server's memory.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from lamina.runtime.deadline import Deadline
+from lamina.bad_requests import quiet_malformed_requests
+from lamina.client_wait import ClientWait
 
 MAX_HEAD = 16 * 1024
 # How long a client may keep a connection waiting before it is closed (aiohttp's run_app
@@ -100,36 +101,39 @@ class Front(asyncio.Protocol):
         self._head: _Head | None = None  # a request's head whose body is still to come
         self._task: asyncio.Future[None] | None = None  # a coroutine's answer, to come
         # Closes the connection when the client keeps it waiting idle_timeout: for its next
-        # request's head (from the last answer, or the connection's start; bytes of a head that
-        # does not end do not move it on), or for the next byte of a body.
-        self._idle = Deadline()
-        self._idle_timeout = idle_timeout
+        # request's head, a body's next bytes, or taking its answers.
+        self._client = ClientWait(idle_timeout)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
         self._connections.add(self)
-        self._wait()
+        self._client.start(self._transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
-        self._idle.close()
+        self._client.lost()
         self._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
-        if not self._waiting:
+        if not self._waiting and not self._client.blocked:
             self._serve()
         elif len(self._buffer) > MAX_HEAD and not self._paused and self._transport is not None:
             self._paused = True  # what it sends meanwhile waits in its socket, not in memory
             self._transport.pause_reading()
 
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
+    def pause_writing(self) -> None:
+        self._client.pause_writing()  # no further request is served until it takes some
 
-    def _wait(self) -> None:
-        """A wait for the client begins: it has the idle timeout to end it."""
-        self._idle.arm(time.perf_counter() + self._idle_timeout, self.close)
+    def resume_writing(self) -> None:
+        self._client.resume_writing()
+        transport = self._transport
+        if not self._waiting and transport is not None and not transport.is_closing():
+            self._resume_reading()
+            self._serve()
+
+    def close(self) -> None:
+        self._client.close()
 
     def _route(self, buffer: bytearray) -> FrontRoute | None:
         for route in self._routes:
@@ -139,7 +143,12 @@ class Front(asyncio.Protocol):
         return None
 
     def _serve(self) -> None:
-        while self._buffer and not self._waiting and self._transport is not None:
+        while (
+            self._buffer
+            and not self._waiting
+            and not self._client.blocked
+            and self._transport is not None
+        ):
             buffer = self._buffer
             head = self._head
             if head is None:
@@ -149,7 +158,7 @@ class Front(asyncio.Protocol):
             route, end, request, length, close = head
             if len(buffer) < end + length:
                 self._head = head  # the body is to come: the head is not parsed again
-                self._wait()  # its next byte, within the timeout
+                self._client.body()  # its next byte, within the timeout
                 return
             self._head = None
             request.body = bytes(buffer[end : end + length])
@@ -187,7 +196,7 @@ class Front(asyncio.Protocol):
 
     def _wait_for(self, reply: Reply, route: FrontRoute, close: bool) -> None:
         self._waiting = True
-        self._idle.cancel()  # not while the answer is to come
+        self._client.answering()  # no limit while the answer is to come
         if isinstance(reply, concurrent.futures.Future):
             loop = asyncio.get_running_loop()
             reply.add_done_callback(
@@ -225,6 +234,10 @@ class Front(asyncio.Protocol):
 
     def _answer_came(self) -> None:
         self._waiting = False
+        if not self._client.blocked:
+            self._resume_reading()
+
+    def _resume_reading(self) -> None:
         if self._paused:
             self._paused = False
             if self._transport is not None:
@@ -253,9 +266,9 @@ class Front(asyncio.Protocol):
         else:
             transport.write(head + payload)
         if close:
-            transport.close()
+            self._client.close()
         else:
-            self._wait()  # for the next request
+            self._client.next_request()  # its head within the timeout
 
     def _hand_over(self) -> None:
         """aiohttp takes the connection from here on, with what is buffered."""
@@ -264,7 +277,7 @@ class Front(asyncio.Protocol):
             return
         self._connections.discard(self)
         self._transport = None
-        self._idle.close()  # aiohttp keeps its own time (its keepalive_timeout)
+        self._client.lost()  # aiohttp keeps its own time (its keepalive_timeout)
         protocol = self._fallback()
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
@@ -356,6 +369,7 @@ class FrontSite(web.SockSite):
         server = self._runner.server
         assert server is not None
         fronts, routes, idle_timeout = self._fronts, self._routes, self._idle_timeout
+        quiet_malformed_requests()  # aiohttp's 400s, for what is handed to it
 
         def front() -> Front:
             return Front(server, routes, fronts, idle_timeout)

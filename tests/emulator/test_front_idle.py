@@ -1,20 +1,22 @@
 """`lamina serve` closes a connection that keeps it waiting (lamina/http_front.py, and aiohttp
 for the connections handed to it): nothing sent, idle after an answer, a head that does not end
-(however its bytes trickle in), a body that stops coming. Quietly, while other clients are
-served, and never a connection waiting for its own answer. `--keep-alive` makes the timeout
-short here; every wait below is bounded generously (the default, 75 s, would fail them)."""
+(however its bytes trickle in), a body that stops coming, an answer the client stops reading
+(aborted; not one read slowly). Quietly, while other clients are served, and never a
+connection waiting for its own answer. `--keep-alive` makes the timeout short here; every wait
+below is bounded generously (the default, 75 s, would fail them)."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import slow_clients
+from slow_clients import BOUND_S, aborted_by_server, closed_by_server, read_slowly, trickle_head
 
 from emulator.harness import (
     ROLE,
@@ -27,7 +29,7 @@ from emulator.harness import (
 )
 
 KEEP_ALIVE_S = 0.5
-BOUND_S = 30.0  # how long a test waits for a close before it fails (well under the default)
+BIG = 5 * 1024 * 1024  # an answer larger than the kernel's socket buffers take in
 INVOKE = "/2015-03-31/functions/{}/invocations"
 
 
@@ -56,16 +58,6 @@ def function(server: EmulatorProcess) -> str:
 
 def connect(server: EmulatorProcess) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=BOUND_S)
-
-
-def closed_by_server(sock: socket.socket) -> bool:
-    """Whether the server closes the socket (rather than answering) within BOUND_S."""
-    try:
-        return sock.recv(65536) == b""
-    except ConnectionResetError:
-        return True
-    except TimeoutError:
-        return False
 
 
 def invoke(server: EmulatorProcess, name: str, event: Any) -> tuple[int, dict[str, str], Any]:
@@ -118,20 +110,8 @@ def test_a_head_that_does_not_end_is_closed(
 ) -> None:
     """A header line now and then (more often than the timeout) does not keep it open."""
     with connect(server) as slow:
-        slow.sendall(f"POST {prefix} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
-        slow.settimeout(KEEP_ALIVE_S / 5)
-        closed = False
-        deadline = time.monotonic() + BOUND_S
-        line = 0
-        while not closed and time.monotonic() < deadline:
-            try:
-                slow.sendall(b"X-Slow-%d: 1\r\n" % line)
-                line += 1
-            except (BrokenPipeError, ConnectionResetError):
-                closed = True
-                break
-            closed = closed_by_server(slow)
-        assert closed, f"still open after {line} header lines"
+        lines = trickle_head(slow, f"POST {prefix} HTTP/1.1".encode(), KEEP_ALIVE_S / 5)
+        assert lines is not None, "still open"
     served(server, function)
     no_traceback(server)
 
@@ -204,3 +184,56 @@ def test_a_client_pipelining_while_it_waits_is_not_read_into_memory(
         assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer[:200]
         assert b'"answer": "kept"' in answer
     served(server, function)  # (the flood itself then goes to aiohttp: its 400)
+
+
+def big_invoke(name: str, pad: str) -> bytes:
+    """An Invoke whose answer (the handler's, with the event in it) is as large as `pad`."""
+    body = json.dumps({"pad": pad}).encode()
+    return (
+        f"POST {INVOKE.format(name)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def test_a_client_that_never_reads_is_aborted(server: EmulatorProcess, function: str) -> None:
+    """Its answer stops in the server's buffers: after the timeout with no progress, the
+    connection is reset (a close would wait for the client forever)."""
+    with slow_clients.connect(server.port, receive_buffer=16384) as deaf:
+        deaf.sendall(big_invoke(function, "d" * BIG))
+        served(server, function)  # another client meanwhile
+        assert aborted_by_server(deaf)
+    served(server, function)
+    no_traceback(server)  # (nor from the flood of the test before: its 400 is one line)
+
+
+def test_a_client_reading_slowly_is_not_cut(server: EmulatorProcess, function: str) -> None:
+    """Its answer takes several timeouts to read, a piece each 25th of one."""
+    pad = "s" * BIG
+    with slow_clients.connect(server.port, receive_buffer=65536) as slow:
+        slow.sendall(big_invoke(function, pad))
+        head, body = read_slowly(slow, 32768, KEEP_ALIVE_S / 25)
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n"), head
+    assert json.loads(body)["event"]["pad"] == pad
+
+
+@pytest.mark.parametrize(
+    "garbage", [b"XXXX\r\n\r\n", b"GET /2016-08-19/account-settings HTTP/1.1\r\nBad Header\r\n\r\n"]
+)
+def test_garbage_gets_a_400_and_one_line_in_the_log(
+    server: EmulatorProcess, function: str, garbage: bytes
+) -> None:
+    """After a first request (aiohttp logs a bad method on one at debug level only), garbage
+    gets aiohttp's 400, and the log one line about it: no traceback."""
+    line = "malformed request from 127.0.0.1"
+    before = server.log().count(line)
+    with connect(server) as sock:
+        sock.sendall(b"GET /2016-08-19/account-settings HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        head, _ = read_slowly(sock, 65536, 0)
+        assert head.startswith(b"HTTP/1.1 200 ") and b"Server:" in head, head  # aiohttp's
+        sock.sendall(garbage)
+        head, _ = read_slowly(sock, 65536, 0)
+    assert head.split(b" ")[1] == b"400", head
+    wait_until(lambda: server.log().count(line) > before)
+    served(server, function)
+    no_traceback(server)

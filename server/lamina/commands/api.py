@@ -15,6 +15,7 @@ from lamina.commands.api_requests import print_request, saving_events
 from lamina.commands.api_setup import build_api_server, debug_target_for, override_environments
 from lamina.commands.api_watch import watch_code
 from lamina.commands.console import fail, load, notice, write_stderr
+from lamina.commands.keep_alive import keep_alive_option
 from lamina.commands.project_flags import project_dir_option, project_flags
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Save each function's last request event to events/last-request-FUNCTION.json.",
 )
+@keep_alive_option
 @project_dir_option
 def api(
     host: str,
@@ -67,6 +69,7 @@ def api(
     debug_target: str | None = None,
     save_events: bool = False,
     env_vars: Path | None = None,
+    keep_alive: float = 75.0,
 ) -> None:
     """Serve the template's API Gateway routes locally (like `sam local start-api`)."""
     from lamina.gateway.api_server import ApiOptions
@@ -80,7 +83,9 @@ def api(
     if env_vars is not None:
         override_environments(project, env_vars)
     host, port = _offline_defaults(project, host, port)
-    options = ApiOptions(host=host, port=port, warm=warm, save_events=save_events)
+    options = ApiOptions(
+        host=host, port=port, warm=warm, save_events=save_events, keep_alive_s=keep_alive
+    )
     if debug_target:
         options.debug = debug_target_for(project, debug_target)
     sys.exit(run_api(project, options))
@@ -120,7 +125,11 @@ def serve_with_api(serve_options: ServeOptions, api_port: int) -> int:
     project = load(Path.cwd())
     try:
         api = build_api_server(
-            project, ApiOptions(host=serve_options.host, port=api_port), print_request
+            project,
+            ApiOptions(
+                host=serve_options.host, port=api_port, keep_alive_s=serve_options.keep_alive_s
+            ),
+            print_request,
         )
     except ProjectError as e:
         fail(str(e))

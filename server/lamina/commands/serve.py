@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from lamina.commands.console import fail
+from lamina.commands.keep_alive import keep_alive_option
 from lamina.commands.project_flags import project_flags
 
 
@@ -60,16 +61,7 @@ from lamina.commands.project_flags import project_flags
     help="Durable functions: waits, retry back-off and timeouts end at once (history keeps "
     "their durations).",
 )
-@click.option(
-    "--keep-alive",
-    "keep_alive",
-    type=click.FloatRange(min=0, min_open=True),
-    default=75.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Close a client's connection that keeps the server waiting this long: idle between "
-    "requests, or a request's head or body that stops coming.",
-)
+@keep_alive_option
 @project_flags("local_start_api")  # the project --api serves
 def serve(
     host: str,

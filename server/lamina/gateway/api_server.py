@@ -26,6 +26,7 @@ from lamina.gateway.routes import DEFAULT_ROUTE, ApiKind, Route, RouteTable
 from lamina.gateway.template_apis import TemplateApis, used_functions
 from lamina.gateway.websocket_apis import WebSocketApi
 from lamina.gateway.websocket_server import WebSocketGateway
+from lamina.http_front import KEEP_ALIVE_S
 from lamina.project.spec import FunctionSpec, ProjectError
 from lamina.runtime.config import FunctionConfig, RuntimeOptions
 from lamina.runtime.pool import CredentialsProvider, RuntimePool
@@ -48,6 +49,8 @@ class ApiOptions:
     tls_port: int | None = None
     tls_dir: Path | None = None
     save_events: bool = False  # --save-events: the CLI saves each request's event
+    # --keep-alive: a client's connection is closed after keeping the server waiting this long
+    keep_alive_s: float = KEEP_ALIVE_S
 
 
 def _mtime(path: Path) -> int:
@@ -176,7 +179,12 @@ class ApiServer:
         if self.websocket_apis:  # @connections calls are answered before the routes
             handle = self.websockets.in_front_of(handle)
         app = create_app(handle, self.websockets.routes() if self.websocket_apis else None)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self.options.keep_alive_s,  # aiohttp's own default: an hour
+        )
         await runner.setup()
         assert runner.server is not None
         try:
@@ -192,6 +200,7 @@ class ApiServer:
                 self.options.host,
                 self.options.port,
                 CLIENT_MAX_SIZE,
+                keep_alive_s=self.options.keep_alive_s,
             )
         except OSError:
             if self._tls is not None:
@@ -225,6 +234,7 @@ class ApiServer:
                     port,
                     CLIENT_MAX_SIZE,
                     ssl=context,
+                    keep_alive_s=self.options.keep_alive_s,
                 )
                 break
             except OSError:

@@ -10,6 +10,10 @@ before a byte of it is answered: WebSocket upgrades and sockets (`to_aiohttp`), 
 `Expect: 100-continue` request bodies, a body over aiohttp's limit (its 413), and whatever looks
 malformed (its 400). A connection handed over stays with aiohttp.
 
+A client has the keep-alive timeout to send a request's whole head (a head trickled in a byte at
+a time does not move it on), and each next piece of a body; one that stops taking its answers
+is aborted after as long without progress (lamina/client_wait.py's rule, `lamina serve`'s too).
+
 The answer's framing is this layer's: the function's own Content-Length, Transfer-Encoding and
 Connection headers are replaced (a wrong Content-Length would hang the client), as API Gateway
 does. Date is added where absent, and Content-Type application/octet-stream where a body has
@@ -26,12 +30,14 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from email.utils import formatdate
 from http import HTTPStatus
 from ssl import SSLContext
+from typing import cast
 
 from aiohttp import web
 
+from lamina.bad_requests import quiet_malformed_requests
+from lamina.client_wait import ClientWait
 from lamina.gateway.http_types import HttpRequest, HttpResponse
 from lamina.http_front import KEEP_ALIVE_S
-from lamina.runtime.deadline import Deadline
 
 log = logging.getLogger("lamina.gateway")
 
@@ -110,6 +116,7 @@ class PlainHttp(asyncio.Protocol):
         to_aiohttp: Callable[[str], bool],
         max_body: int,
         connections: set[PlainHttp],
+        keep_alive_s: float = KEEP_ALIVE_S,
     ) -> None:
         self._handle = handle
         self._aiohttp = aiohttp_server
@@ -123,32 +130,31 @@ class PlainHttp(asyncio.Protocol):
         self._peer = "127.0.0.1"
         self._drained: asyncio.Future[None] | None = None
         self._loop = asyncio.get_running_loop()
-        # The keep-alive timer: one a connection, moved on only when it fires (not re-made for
-        # every request).
-        self._idle = Deadline()
+        # How long the client may keep the connection waiting (for its bytes, or to take ours).
+        self._client = ClientWait(keep_alive_s)
         self.transport: asyncio.Transport | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # a TCP transport (uvloop's too)
+        tcp = cast(asyncio.Transport, transport)  # a TCP transport (uvloop's too)
+        self.transport = tcp
         peer = transport.get_extra_info("peername")
         if peer:
             self._peer = peer[0]
         self._connections.add(self)
-        self._wait_idle()
+        self._client.start(tcp)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
-        self._idle.close()
+        self._client.lost()
         self._connections.discard(self)
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        self._idle.cancel()
         self._buffer += data
-        if not self._busy:
+        if not self._busy and not self._client.blocked:
             self._next()
         elif len(self._buffer) > MAX_HEAD_BYTES and not self._paused:
             self._paused = True  # a pipelining client waits until this answer is out
@@ -158,19 +164,24 @@ class PlainHttp(asyncio.Protocol):
     def pause_writing(self) -> None:
         if self._drained is None or self._drained.done():
             self._drained = asyncio.get_running_loop().create_future()
+        self._client.pause_writing()  # no further request is started until it takes some
 
     def resume_writing(self) -> None:
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
+        self._client.resume_writing()
+        transport = self.transport
+        if not self._busy and transport is not None and not transport.is_closing():
+            self._resume_reading()
+            self._next()
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        self._client.close()
 
-    def _wait_idle(self) -> None:
-        """Close the connection if the client sends nothing for KEEP_ALIVE_S (idle between
-        requests, or stalled in one)."""
-        self._idle.arm(time.perf_counter() + KEEP_ALIVE_S, self.close)
+    def _resume_reading(self) -> None:
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
 
     # --- requests --------------------------------------------------------------------------
 
@@ -181,22 +192,21 @@ class PlainHttp(asyncio.Protocol):
         if end < 0:
             if len(buffer) > MAX_HEAD_BYTES or b"\n\n" in buffer:
                 self._hand_off()  # too long, or lines ended by a bare LF
-            else:
-                self._wait_idle()
-            return
+            return  # (its bytes don't move the head's deadline on)
         parsed = self._parse(bytes(buffer[:end]))
         if parsed is None:
             self._hand_off()
             return
         method, target, version, headers, length = parsed
         if len(buffer) < end + 4 + length:
-            self._wait_idle()
+            self._client.body()
             return  # the body is still coming
         body = bytes(buffer[end + 4 : end + 4 + length])
         del buffer[: end + 4 + length]
         path, _, query = target.partition("?")
         request = HttpRequest(method, path, query, headers, body, self._peer, version)
         self._busy = True
+        self._client.answering()
         self._loop.create_task(self._answer(request))
 
     def _parse(self, head: bytes) -> tuple[str, str, str, list[tuple[str, str]], int] | None:
@@ -234,7 +244,7 @@ class PlainHttp(asyncio.Protocol):
         if transport is None or self._closed:
             return
         self._connections.discard(self)
-        self._idle.close()  # aiohttp keeps its own time
+        self._client.lost()  # aiohttp keeps its own time
         handler = self._aiohttp()
         transport.set_protocol(handler)
         handler.connection_made(transport)
@@ -259,12 +269,13 @@ class PlainHttp(asyncio.Protocol):
         if self._closed or self.transport is None:
             return
         if not keep_alive:
-            self.transport.close()
+            self._client.close()
             return
         self._busy = False
-        if self._paused:
-            self._paused = False
-            self.transport.resume_reading()
+        self._client.next_request()
+        if self._client.blocked:
+            return  # the next request waits until the client takes this answer
+        self._resume_reading()
         self._next()
 
     @staticmethod
@@ -331,12 +342,15 @@ async def listen_plain(
     port: int,
     max_body: int,
     ssl: SSLContext | None = None,
+    keep_alive_s: float = KEEP_ALIVE_S,
 ) -> PlainListener:
     """Listen on host:port (with TLS given `ssl`); `to_aiohttp(path)` names the paths aiohttp's
-    own routes serve."""
+    own routes serve; `keep_alive_s`: how long a client may keep a connection waiting (give
+    aiohttp's runner the same keepalive_timeout for the connections handed to it)."""
     connections: set[PlainHttp] = set()
+    quiet_malformed_requests()  # aiohttp's 400s, for what is handed to it
     server = await asyncio.get_running_loop().create_server(
-        lambda: PlainHttp(handle, aiohttp_server, to_aiohttp, max_body, connections),
+        lambda: PlainHttp(handle, aiohttp_server, to_aiohttp, max_body, connections, keep_alive_s),
         host,
         port,
         reuse_address=True,
