@@ -191,6 +191,8 @@ def test_a_running_handlers_wait_is_not_skipped_by_another_executions_skip(
     history = kinds()
     assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "SUCCEEDED", history
     ended = history.index(("InvocationCompleted", ""))
-    assert history.index(("StepSucceeded", "second")) < ended < history.index(
-        ("WaitSucceeded", "pause")
+    assert (
+        history.index(("StepSucceeded", "second"))
+        < ended
+        < history.index(("WaitSucceeded", "pause"))
     ), history
