@@ -8,6 +8,7 @@ log line says which parameter or which schema rule failed. The expected messages
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -108,3 +109,18 @@ def test_start_names_only_what_is_not_validated(api: ApiProcess) -> None:
     ], warnings
     ghost = requests.post(api.url + "/ghost", json={}, timeout=30)
     assert (ghost.status_code, ghost.text) == (200, "POST /ghost")
+
+
+def test_terraform_validator_parameters_and_heredoc_model(tmp_path: Path) -> None:
+    api = ApiProcess("tf_validators", tmp_path)
+    try:
+        url = api.url + "/pets"
+        assert refused(requests.post(url, json={"name": "rex"}, timeout=30)) == missing("x-owner")
+        owner = {"x-owner": "me"}
+        bad = requests.post(url, json={"legs": 9}, headers=owner, timeout=30)
+        assert refused(bad) == INVALID_BODY
+        api.wait_for_log("request validation: model Pet at $: 'name' is a required property")
+        good = requests.post(url, json={"name": "rex", "legs": 4}, headers=owner, timeout=30)
+        assert (good.status_code, good.text) == (200, "POST /pets")
+    finally:
+        api.stop()
