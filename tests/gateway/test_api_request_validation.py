@@ -124,3 +124,18 @@ def test_terraform_validator_parameters_and_heredoc_model(tmp_path: Path) -> Non
         assert (good.status_code, good.text) == (200, "POST /pets")
     finally:
         api.stop()
+
+
+def test_openapi_2_document_validator_shared_parameters_and_body(api: ApiProcess) -> None:
+    url = api.url + "/pets/7"
+    # the document's validator; x-owner is the path's (shared) parameter, by $ref
+    assert refused(requests.put(url, json={"name": "rex"}, timeout=30)) == missing("x-owner")
+    owner = {"x-owner": "me"}
+    bad = requests.put(url, json={"name": ""}, headers=owner, timeout=30)
+    assert refused(bad) == INVALID_BODY
+    api.wait_for_log("request validation: model Pet at $['name']: ")  # jsonschema's words vary
+    good = requests.put(url, json={"name": "rex"}, headers=owner, timeout=30)
+    assert (good.status_code, good.text) == (200, "PUT /pets/{petId}")
+    # the operation's own validator checks nothing
+    unchecked = requests.delete(url, timeout=30)
+    assert (unchecked.status_code, unchecked.text) == (200, "DELETE /pets/{petId}")
