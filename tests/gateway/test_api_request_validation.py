@@ -107,6 +107,10 @@ def test_start_names_only_what_is_not_validated(api: ApiProcess) -> None:
         "lamina: warning: EchoFunction.Events.Ghost: model Ghost is not defined here;"
         " its body is not validated"
     ], warnings
+    assert [w for w in warnings if "path parameter" in w] == [
+        "lamina: warning: ItemMethod: requires path parameter issuer, which /items/{id} has not:"
+        " API Gateway answers every request 400 (Missing required request parameters)"
+    ], warnings
     ghost = requests.post(api.url + "/ghost", json={}, timeout=30)
     assert (ghost.status_code, ghost.text) == (200, "POST /ghost")
 

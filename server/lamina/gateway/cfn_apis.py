@@ -29,7 +29,7 @@ from typing import Any
 from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.nonproxy import NonProxyIntegration
-from lamina.gateway.request_validation import RequestValidation
+from lamina.gateway.request_validation import RequestValidation, absent_path_parameters
 from lamina.gateway.rest_stream_mode import transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
@@ -244,6 +244,9 @@ class _Rest:
             cfn_validation(self.typed, api.logical_id, props, name, self.warn),
         )  # fmt: skip
         self.found.routes.append(route)
+        for absent in absent_path_parameters(route.validation, path):
+            self.warn(name, f"requires path parameter {absent}, which {path} has not: API Gateway"
+                      " answers every request 400 (Missing required request parameters)")  # fmt: skip
 
 
 def _http_routes(

@@ -91,6 +91,14 @@ def _blank(key: str, request: HttpRequest, path_parameters: Mapping[str, str]) -
     return not (value or "").strip()
 
 
+def absent_path_parameters(checks: RequestValidation | None, path: str) -> list[str]:
+    """The required path parameters `path` has no segment for: every request is refused."""
+    segments = {part.strip("{}+") for part in path.split("/") if part.startswith("{")}
+    keys = checks.parameters if checks is not None else ()
+    names = [key.rsplit(".", 1)[-1] for key in keys if key.startswith(_PREFIX + "path.")]
+    return [name for name in names if name not in segments]
+
+
 def parameter_key(source: str, name: str) -> str | None:
     """`method.request.<source>.<name>` for OpenAPI's `in` (query, header, path), else None."""
     source = {"query": "querystring"}.get(source, source)
