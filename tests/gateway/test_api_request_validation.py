@@ -105,7 +105,9 @@ def test_start_names_only_what_is_not_validated(api: ApiProcess) -> None:
     assert not [w for w in warnings if "not done" in w], warnings
     assert [w for w in warnings if "model" in w] == [
         "lamina: warning: EchoFunction.Events.Ghost: model Ghost is not defined here;"
-        " its body is not validated"
+        " its body is not validated",
+        "lamina: warning: EchoFunction.Events.Dangling: model Dangling refers to"
+        " #/definitions/Nowhere, which is not defined here; not used",
     ], warnings
     assert [w for w in warnings if "path parameter" in w] == [
         "lamina: warning: ItemMethod: requires path parameter issuer, which /items/{id} has not:"
@@ -113,6 +115,8 @@ def test_start_names_only_what_is_not_validated(api: ApiProcess) -> None:
     ], warnings
     ghost = requests.post(api.url + "/ghost", json={}, timeout=30)
     assert (ghost.status_code, ghost.text) == (200, "POST /ghost")
+    dangling = requests.post(api.url + "/dangling", json={"owner": 1}, timeout=30)
+    assert (dangling.status_code, dangling.text) == (200, "POST /dangling")
 
 
 def test_terraform_validator_parameters_and_heredoc_model(tmp_path: Path) -> None:

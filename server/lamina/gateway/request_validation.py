@@ -18,7 +18,8 @@ AWS's answer does not say what failed; the request's log line does (`problem`)."
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,12 +120,13 @@ def _local_refs(schema: Any) -> Any:
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "$ref" and not isinstance(value, str):
-            value = json.dumps(value).replace('"', "").replace("]", "").replace("}", "")
+        if key == "$ref" and not isinstance(value, str):  # a Join or Sub (CDK's: a Ref's name)
+            text = json.dumps(value, separators=(",", ":")).replace('"', "")
+            value = re.sub(r"\{Ref:([\w.-]+)\}", r"\1", text).rstrip("]}")
         if key == "$ref" and isinstance(value, str) and not value.startswith("#/definitions/"):
             for marker in ("/models/", "#/components/schemas/"):
                 if marker in value:
-                    value = "#/definitions/" + value.rsplit(marker, 1)[1].split("/")[0].strip()
+                    value = "#/definitions/" + value.rsplit(marker, 1)[1].strip(" ,").split("/")[0]
         out[str(key)] = _local_refs(value)
     return out
 
@@ -152,7 +154,48 @@ def compile_model(
     except SchemaError as e:
         warn(where, f"model {name} is not a valid JSON Schema (draft 4): {e.message}; not used")
         return None
+    dangling = _dangling(root)
+    if dangling is not None:
+        warn(where, f"model {name} refers to {dangling}, which is not defined here; not used")
+        return None
     return Draft4Validator(root)
+
+
+def _refs(schema: Any) -> Iterator[Any]:
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _refs(item)
+    elif isinstance(schema, Mapping):
+        for key, value in schema.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+
+
+def _dangling(root: Mapping[str, Any]) -> Any:
+    """The first `$ref` reachable from the model that does not resolve within it, or None."""
+    own = {k: v for k, v in root.items() if k != "definitions"}
+    todo = list(_refs(own))
+    seen: set[str] = set()
+    while todo:
+        ref = todo.pop()
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return ref  # a URL: nothing is fetched
+        if ref in seen:
+            continue
+        seen.add(ref)
+        found: Any = root
+        for part in ref[1:].lstrip("/").split("/") if ref[1:] else ():
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(found, list) and part.isdigit() and int(part) < len(found):
+                found = found[int(part)]
+            elif isinstance(found, Mapping) and part in found:
+                found = found[part]
+            else:
+                return ref
+        todo.extend(_refs(own if found is root else found))
+    return None
 
 
 def validation(

@@ -91,7 +91,7 @@ def cfn_validation(
     for logical_id, model in typed.get(_CFN + "Model", {}).items():
         if logical_ref(model.get("RestApiId")) == api_name:
             names[logical_id] = str(model.get("Name") or logical_id)
-            schemas[names[logical_id]] = model.get("Schema")
+            schemas[names[logical_id]] = schemas[logical_id] = model.get("Schema")  # $ref: either
     models = None
     if flag(validator.get("ValidateRequestBody")):
         raw = props.get("RequestModels")
