@@ -52,7 +52,7 @@ def sam_validation(
         return None  # no validator (samtranslator adds one only for these)
     own = (resources.get(api.logical_id) or {}).get("Properties") or {}
     api_props = merge_globals(sam_globals.get("Api"), own)
-    schemas = api_props.get("Models") if isinstance(api_props, Mapping) else None
+    schemas = _mapping(api_props.get("Models") if isinstance(api_props, Mapping) else None)
     parameters: dict[str, Any] = {}
     listed = props.get("RequestParameters") if flag(params) else None
     for parameter in listed if isinstance(listed, list) else ():
@@ -61,7 +61,11 @@ def sam_validation(
                 parameters[str(key)] = isinstance(options, Mapping) and options.get("Required")
     name = model.get("Model")
     models = {JSON: name} if flag(body) and name else None
-    return validation(parameters, models, schemas or {}, warn, where)
+    return validation(parameters, models, schemas, warn, where)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _target(ref: Any) -> str | None:
@@ -127,12 +131,13 @@ def openapi_validation(
     name = operation.get(OPENAPI_VALIDATOR) or body.get(OPENAPI_VALIDATOR)
     if api.kind is not ApiKind.REST or not name:
         return None
-    validator = (body.get(_VALIDATORS) or {}).get(name)
+    validator = _mapping(body.get(_VALIDATORS)).get(str(name))
     if not isinstance(validator, Mapping):
         warn(where, f"request validator {name} is not in {_VALIDATORS}; not validated")
         return None
-    components = body.get("components") or {}
-    schemas = dict(body.get("definitions") or components.get("schemas") or {})
+    schemas = dict(
+        _mapping(body.get("definitions") or _mapping(body.get("components")).get("schemas"))
+    )
     parameters: dict[str, bool] = {}
     models: dict[str, str] = {}
     listed = [*(path_item.get("parameters") or ()), *(operation.get("parameters") or ())]
