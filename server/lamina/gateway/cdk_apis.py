@@ -31,7 +31,7 @@ _API_TYPES = ("AWS::ApiGateway::", "AWS::ApiGatewayV2::")
 _READ_OR_AROUND = {
     "RestApi", "Resource", "Method", "Stage", "Deployment", "Api", "Route", "Integration",
     "RouteResponse", "Account", "IntegrationResponse", "Model", "GatewayResponse",
-    "Authorizer", "UsagePlan", "ApiKey", "UsagePlanKey",
+    "Authorizer", "UsagePlan", "ApiKey", "UsagePlanKey", "RequestValidator",
 }  # fmt: skip
 
 

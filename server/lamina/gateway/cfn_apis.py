@@ -29,10 +29,11 @@ from typing import Any
 from lamina.gateway.cfn_auth import CfnAuth
 from lamina.gateway.cors import http_rules, rest_rules
 from lamina.gateway.nonproxy import NonProxyIntegration
-from lamina.gateway.request_validation import NOT_VALIDATED
+from lamina.gateway.request_validation import RequestValidation, absent_path_parameters
 from lamina.gateway.rest_stream_mode import transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind
 from lamina.gateway.template_auth import AnyAuthorizer, TemplateAuth, function_in_uri
+from lamina.gateway.validation_readers import cfn_validation
 from lamina.gateway.websocket_apis import logical_ref
 from lamina.project.cfn_values import to_text
 
@@ -71,6 +72,7 @@ class RawRoute:
     api_key_required: bool = False
     integration: NonProxyIntegration | None = None  # Type: AWS (else a Lambda proxy)
     stream: bool = False  # Integration ResponseTransferMode: STREAM
+    validation: RequestValidation | None = None  # RequestValidatorId's checks (validation_readers)
 
 
 @dataclass(frozen=True)
@@ -239,10 +241,12 @@ class _Rest:
                 self.value(integration.get("ResponseTransferMode"), name),
                 integration.get("Uri"), name, self.warn, served=kind.upper() == PROXY,
             ),
+            cfn_validation(self.typed, api.logical_id, props, name, self.warn),
         )  # fmt: skip
         self.found.routes.append(route)
-        if props.get("RequestValidatorId"):
-            self.warn(name, NOT_VALIDATED)
+        for absent in absent_path_parameters(route.validation, path):
+            self.warn(name, f"requires path parameter {absent}, which {path} has not: API Gateway"
+                      " answers every request 400 (Missing required request parameters)")  # fmt: skip
 
 
 def _http_routes(

@@ -271,6 +271,9 @@ class Gateway:
                 record.problem = f"authorizer {route.authorizer.name}: {e}"
                 record.logs = e.logs
                 return e.response
+        if (rules := route.validation) and (bad := rules.refusal(request, match.path_parameters)):
+            record.problem = f"request validation: {bad.problem}"  # after the authorizer
+            return bad.response()
         if route.integration is not None:
             return await self._non_proxy(route, request, built, request_id, record)
         event = orjson.dumps(built)

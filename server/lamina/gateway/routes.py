@@ -18,6 +18,7 @@ from lamina.gateway.cors import CorsRules
 from lamina.gateway.iam_auth import IamAuthorizer
 from lamina.gateway.jwt_authorizers import JwtAuthorizer
 from lamina.gateway.nonproxy import NonProxyIntegration
+from lamina.gateway.request_validation import RequestValidation
 from lamina.gateway.usage_plans import StagePlans, UsagePlan
 
 DEFAULT_ROUTE = "$default"
@@ -68,6 +69,7 @@ class Route:
     api_key_required: bool = False
     integration: NonProxyIntegration | None = None  # type: aws (else a Lambda proxy)
     stream: bool = False  # a REST proxy integration with responseTransferMode STREAM
+    validation: RequestValidation | None = None  # a REST method's request validator's checks
 
     @property
     def route_key(self) -> str:

@@ -26,7 +26,7 @@ from lamina.gateway.definition_files import definition_file
 from lamina.gateway.function_urls import AUTH_IAM, AUTH_NONE, FunctionUrl, url_id_for
 from lamina.gateway.nonproxy import NonProxyIntegration, non_proxy
 from lamina.gateway.plan_links import by_type, stage_plans
-from lamina.gateway.request_validation import NOT_VALIDATED, openapi_validates, sam_event_validates
+from lamina.gateway.request_validation import RequestValidation
 from lamina.gateway.rest_stream_mode import openapi_streams, transfer_mode
 from lamina.gateway.routes import ANY, DEFAULT_ROUTE, Api, ApiKind, Route
 from lamina.gateway.template_auth import (
@@ -36,6 +36,7 @@ from lamina.gateway.template_auth import (
     function_in_uri,
 )
 from lamina.gateway.usage_plans import StagePlans, UsagePlan, usage_plan
+from lamina.gateway.validation_readers import openapi_validation, sam_validation
 from lamina.gateway.websocket_apis import read_websocket_apis
 from lamina.project.cfn_values import NO_VALUE, to_text
 from lamina.project.cfn_yaml import CfnDocument
@@ -197,9 +198,10 @@ class TemplateReader:
                 self.auth.key_required(api, props.get("Auth"), where),
                 event=True,
                 stream=transfer_mode(mode, None, where, self.warn, served=kind is ApiKind.REST),
+                validation=sam_validation(
+                    self.resources, self.globals, api, props, where, self.warn
+                ),
             )
-            if kind is ApiKind.REST and sam_event_validates(props):
-                self.warn(where, NOT_VALIDATED)
 
     def add(
         self,
@@ -218,6 +220,7 @@ class TemplateReader:
         event: bool = False,
         from_definition: bool = False,
         stream: bool = False,
+        validation: RequestValidation | None = None,
     ) -> None:
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" or method == "*":
@@ -234,7 +237,7 @@ class TemplateReader:
         )
         route = Route(
             api, method, path, function, version, timeout_ms, line, authorizer, api_key_required,
-            integration, stream,
+            integration, stream, validation,
         )  # fmt: skip
         key = (api.logical_id, method, path)
         for index, known in enumerate(self.result.routes):
@@ -301,7 +304,7 @@ class TemplateReader:
             self.add(
                 raw.api, raw.method, raw.path, function, raw.payload_version, raw.timeout_ms,
                 line, raw.resource, raw.authorizer, raw.api_key_required, raw.integration,
-                stream=raw.stream,
+                stream=raw.stream, validation=raw.validation,
             )  # fmt: skip
         for url in found.urls:
             self.add_url(url.function, url.config, url.resource)
@@ -359,9 +362,8 @@ class TemplateReader:
                     integration=non_proxy(integration) if kind is ApiKind.REST else None,
                     from_definition=True,
                     stream=openapi_streams(integration, kind is ApiKind.REST, at, self.warn),
+                    validation=openapi_validation(body, operations, operation, api, at, self.warn),
                 )
-                if kind is ApiKind.REST and openapi_validates(body, operation):
-                    self.warn(at, NOT_VALIDATED)
 
     def unserved(self, integration: Mapping[str, Any], where: str) -> None:
         """Names an operation whose integration runs no function here (an AWS service's, HTTP);

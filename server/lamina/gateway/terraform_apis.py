@@ -10,11 +10,15 @@
 - REST APIs: `aws_api_gateway_rest_api` (`binary_media_types`, `api_key_source`), `aws_api_gateway_resource`
   (`parent_id`: the API's `root_resource_id` or another resource's `id`, `path_part`),
   `aws_api_gateway_method` (`http_method`, `authorization`, `authorizer_id`,
-  `authorization_scopes`, `api_key_required`) with the `aws_api_gateway_integration` of the
+  `authorization_scopes`, `api_key_required`, `request_validator_id`, `request_parameters`,
+  `request_models`) with the `aws_api_gateway_integration` of the
   same resource and method (`type`, `uri`, `timeout_milliseconds`, `request_templates`,
   `request_parameters`, `passthrough_behavior`, `response_transfer_mode`),
   `aws_api_gateway_stage` (`stage_name`, `variables`), or a `aws_api_gateway_deployment`'s
   `stage_name`.
+- Request validation: `aws_api_gateway_request_validator` (`validate_request_body`,
+  `validate_request_parameters`), `aws_api_gateway_model` (`name`, `schema`: JSON text, a
+  heredoc or `file(...)`; `jsonencode` is not evaluated, so such a model is named and unused).
 - Authorizers, API keys, usage plans and integration responses: terraform_auth.
 - `aws_lambda_function_url` (`function_name`, `authorization_type`, `invoke_mode`, `cors`).
 
@@ -36,6 +40,7 @@ from lamina.gateway.template_reader import TemplateApis, TemplateReader
 from lamina.gateway.terraform_auth import TRANSLATIONS as AUTH_TRANSLATIONS
 from lamina.gateway.terraform_auth import join_integration_responses
 from lamina.project.cfn_yaml import CfnDocument
+from lamina.project.terraform_archive_sources import _content
 from lamina.project.terraform_config import Configuration
 from lamina.project.terraform_expressions import UNRESOLVED
 
@@ -125,8 +130,8 @@ class _Body:
     def __init__(self, config: Configuration, address: str, body: Mapping[str, Any]) -> None:
         self.config, self.address, self.body = config, address, body
 
-    def value(self, key: str, default: Any = None) -> Any:
-        raw = self.body.get(key, default)
+    def value(self, key: str, default: Any = None, inside: Mapping[str, Any] | None = None) -> Any:
+        raw = (self.body if inside is None else inside).get(key, default)
         found = _REFERENCE.search(raw) if isinstance(raw, str) else None
         if found is None:
             return self.config.resolve(raw, f"{self.address}.{key}")
@@ -214,7 +219,22 @@ _TRANSLATIONS: dict[str, _Translation] = {
             "AuthorizerId": "authorizer_id",
             "AuthorizationScopes": "authorization_scopes",
             "ApiKeyRequired": "api_key_required",
+            "RequestValidatorId": "request_validator_id",
+            "RequestParameters": "request_parameters",
+            "RequestModels": "request_models",
         },
+    ),
+    "aws_api_gateway_request_validator": (
+        REST + "RequestValidator",
+        {
+            "RestApiId": "rest_api_id",
+            "ValidateRequestBody": "validate_request_body",
+            "ValidateRequestParameters": "validate_request_parameters",
+        },
+    ),
+    "aws_api_gateway_model": (
+        REST + "Model",
+        {"RestApiId": "rest_api_id", "Name": "name", "Schema": "schema"},
     ),
     "aws_api_gateway_integration": (
         "Terraform::ApiGateway::Integration",  # joined to its Method (_join_rest_integrations)
@@ -261,7 +281,15 @@ def _translate(kind: str, b: _Body) -> tuple[str, dict[str, Any]]:
     props = {}
     for prop, argument in arguments.items():
         name, default = argument if isinstance(argument, tuple) else (argument, None)
-        value = b.cors(name) if name in _CORS_BLOCKS else b.value(name, default)
+        value: Any
+        if name in _CORS_BLOCKS:
+            value = b.cors(name)
+        elif name == "schema":  # JSON text: a string, a heredoc or file(...)
+            value = _content(b.config, b.body.get(name), f"{b.address}.{name}")
+        elif name == "request_models":  # content type → a model's name, or a reference to it
+            value = {k: b.value(k, None, b.body.get(name)) for k in b.body.get(name) or {}}
+        else:
+            value = b.value(name, default)
         if value is not None:
             props[prop] = value
     return cfn_type, props
