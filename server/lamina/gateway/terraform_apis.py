@@ -40,7 +40,7 @@ from lamina.gateway.template_reader import TemplateApis, TemplateReader
 from lamina.gateway.terraform_auth import TRANSLATIONS as AUTH_TRANSLATIONS
 from lamina.gateway.terraform_auth import join_integration_responses
 from lamina.project.cfn_yaml import CfnDocument
-from lamina.project.terraform_archive_sources import _content
+from lamina.project.terraform_archive_sources import text_value
 from lamina.project.terraform_config import Configuration
 from lamina.project.terraform_expressions import UNRESOLVED
 
@@ -285,7 +285,7 @@ def _translate(kind: str, b: _Body) -> tuple[str, dict[str, Any]]:
         if name in _CORS_BLOCKS:
             value = b.cors(name)
         elif name == "schema":  # JSON text: a string, a heredoc or file(...)
-            value = _content(b.config, b.body.get(name), f"{b.address}.{name}")
+            value = text_value(b.config, b.body.get(name), f"{b.address}.{name}")
         elif name == "request_models":  # content type → a model's name, or a reference to it
             value = {k: b.value(k, None, b.body.get(name)) for k in b.body.get(name) or {}}
         else:

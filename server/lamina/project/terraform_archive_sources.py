@@ -42,7 +42,7 @@ def archive_sources_dir(
         if not isinstance(block, Mapping):
             continue
         name = config.resolve(block.get("filename"), f"{where}.source.filename")
-        content = _content(config, block.get("content"), f"{where}.source.content")
+        content = text_value(config, block.get("content"), f"{where}.source.content")
         if not isinstance(name, str) or UNRESOLVED in name or content is None:
             warnings.append(f"{where}: a source block's filename or content is not known here")
             return None
@@ -56,7 +56,8 @@ def archive_sources_dir(
         return None
 
 
-def _content(config: Configuration, raw: Any, where: str) -> str | None:
+def text_value(config: Configuration, raw: Any, where: str) -> str | None:
+    """A Terraform string argument's text: a `file(...)` call's file, a heredoc, or the value."""
     if not isinstance(raw, str):
         return None
     file_call = _FILE_CALL.fullmatch(raw)
