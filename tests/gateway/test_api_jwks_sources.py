@@ -97,7 +97,7 @@ def test_a_jwks_url_checks_signatures(
     try:
         for _ in range(3):
             response = get_me(api, token(keys[0]))
-            assert response.status_code == 200, response.text
+            assert response.status_code == 200, (response.text, api.stderr())
             claims = response.json()["jwt"]["claims"]  # the app answers its authorizer context
             assert claims["sub"] == "alice"
         assert jwks_server.fetches == 1  # the key set is kept, not fetched for each request
