@@ -36,6 +36,7 @@ from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
 from aws_durable_execution_sdk_python_testing.scheduler import Scheduler
 
+from lamina.bounded_wait import wait_at_most
 from lamina.durable.chained import FindTarget, LaminaChildDispatcher
 from lamina.durable.executor import LaminaExecutor
 from lamina.durable.fast_front import durable_front_site
@@ -207,10 +208,7 @@ class DurableService:
         try:
             if (await self.call(self.execution, arn)).is_complete:
                 return True
-            await asyncio.wait_for(asyncio.shield(future), timeout)
-            return True
-        except asyncio.TimeoutError:
-            return False
+            return await wait_at_most(future, timeout)
         finally:
             waiters = self._waiters.get(arn, [])
             if future in waiters:

@@ -20,7 +20,6 @@ Per event, with the function's PutFunctionEventInvokeConfig for the qualifier it
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import heapq
 import json
@@ -29,6 +28,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from lamina.bounded_wait import wait_event
 from lamina.emulator.async_journal import AsyncJournal, QueuedEvent
 from lamina.emulator.destinations import (
     EVENT_AGE_EXCEEDED,
@@ -181,8 +181,7 @@ class AsyncEventQueue:
                 return self._ready.popleft()
             self._wake.clear()
             timeout = self._delayed[0][0] - now if self._delayed else None
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            await wait_event(self._wake, timeout)  # close()'s cancel must end this loop
 
     async def _run(self, queued: QueuedEvent) -> None:
         try:

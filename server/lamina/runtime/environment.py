@@ -8,12 +8,12 @@ life: init, invocations, the freeze between them, the timeout and memory limit, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import signal
 import time
 from typing import Any
 
+from lamina.bounded_wait import wait_at_most
 from lamina.runtime import package_set, process_limits, sandbox_errors
 from lamina.runtime.api_server import PendingEvent, RuntimeApiServer
 from lamina.runtime.child_process import ChildProcess
@@ -163,8 +163,7 @@ class ExecutionEnvironment:
         self._signal(signal.SIGKILL)
         if self._exited is not None and self._returncode() is None and self._init.running:
             # only a watched child's exit is ever reported; bounded: a kill must end
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._exited), KILL_WAIT_S)
+            await wait_at_most(self._exited, KILL_WAIT_S)
         await self._cleanup()
         if self._cleanup_task is not None:  # the exit's own cleanup may have begun first
             await asyncio.shield(self._cleanup_task)

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from lamina.bounded_wait import wait_at_most
 from lamina.runtime.api_server import PendingEvent
 from lamina.runtime.telemetry import SubscriptionError, TelemetryHub, parse_subscription
 
@@ -124,10 +125,9 @@ class ExtensionHost:
         waiter = asyncio.get_running_loop().create_future()
         self._idle_waiters.append(waiter)
         try:
-            await asyncio.wait_for(waiter, max(0.0, timeout))
-            return True
-        except asyncio.TimeoutError:
-            return False
+            return await wait_at_most(waiter, max(0.0, timeout))
+        finally:
+            waiter.cancel()  # a no-op once done; close() and the /next calls skip it
 
     def init_done(self) -> None:
         self.in_init = False

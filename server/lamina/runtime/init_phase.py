@@ -8,6 +8,8 @@ import asyncio
 import time
 from typing import Protocol
 
+from lamina.bounded_wait import wait_at_most
+
 
 class SpawnedChild(Protocol):
     @property
@@ -70,7 +72,5 @@ class InitPhase:
         of the child's run (None: no limit)."""
         assert self._done is not None and self._running is not None, "begin() first"
         await asyncio.shield(self._running)
-        try:
-            await asyncio.wait_for(asyncio.shield(self._done), limit)
-        except asyncio.TimeoutError:
-            raise InitTimedOut from None
+        if not await wait_at_most(self._done, limit):
+            raise InitTimedOut

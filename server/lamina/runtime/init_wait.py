@@ -9,10 +9,10 @@ An init that went well settles nothing: the invocation goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from lamina.bounded_wait import wait_at_most
 from lamina.runtime import sandbox_errors
 from lamina.runtime.init_phase import InitPhase, InitTimedOut
 from lamina.runtime.invocation_messages import Outcome
@@ -52,8 +52,7 @@ async def await_init(
     if not child.dead() and init.error is None:
         return
     if child.exited is not None and child.returncode() is None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(child.exited), EXIT_GRACE_S)
+        await wait_at_most(child.exited, EXIT_GRACE_S)
         if child.returncode() is None:
             await child.kill()
     if init.error is not None:

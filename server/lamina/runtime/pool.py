@@ -362,7 +362,7 @@ class RuntimePool:
 
     async def _reap_forever(self) -> None:
         interval = max(0.05, min(30.0, self.options.idle_timeout / 2))
-        while True:
+        while not self._closed:  # also ends it should a cancel from close() ever be lost
             await asyncio.sleep(interval)
             try:
                 await self.reap_idle()
