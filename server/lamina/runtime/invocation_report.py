@@ -56,17 +56,10 @@ def finished(
     """An invocation's result, with its whole log: `prefix` (init's output, START), the
     function's `output`, then what closes it (see `closing`), END and REPORT. Also its error,
     if any, and the REPORT's figures."""
-    if outcome.ok:  # the common case, without `closing`'s questions: no lines before END
-        error = None
-        note = SUSPENDED_NOTE if suspended else ""
-        peak_mb = -(-peak_rss // _MB)
-        report = Report(request_id, duration_ms, config.memory_size, peak_mb, init_ms, note)
-        lines = ""
-    else:
-        error = parse_error(outcome.body)
-        lines, report = closing(
-            request_id, config, error, duration_ms, peak_rss, init_ms, init_failed, suspended
-        )
+    error = None if outcome.ok else parse_error(outcome.body)
+    lines, report = closing(
+        request_id, config, error, duration_ms, peak_rss, init_ms, init_failed, suspended
+    )
     logs = f"{prefix}{output}{lines}{end_line(request_id)}{report.line()}"
     return outcome.result(error, logs, report, config.version), error, report
 
