@@ -7,7 +7,7 @@ log line says which parameter or which schema rule failed. The expected messages
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -119,8 +119,21 @@ def test_start_names_only_what_is_not_validated(api: ApiProcess) -> None:
     assert (dangling.status_code, dangling.text) == (200, "POST /dangling")
 
 
-def test_terraform_validator_parameters_and_heredoc_model(tmp_path: Path) -> None:
-    api = ApiProcess("tf_validators", tmp_path)
+def models_from_a_variable(root: Path) -> None:
+    """request_models given whole by a variable (not a block of its own): read, not a crash."""
+    main = root / "main.tf"
+    text = main.read_text()
+    block = '  request_models = {\n    "application/json" = aws_api_gateway_model.pet.name\n  }'
+    assert block in text
+    variable = 'variable "models" {\n  default = { "application/json" = "Pet" }\n}\n'
+    main.write_text(text.replace(block, "  request_models = var.models") + variable)
+
+
+@pytest.mark.parametrize("prepare", [None, models_from_a_variable], ids=["block", "variable"])
+def test_terraform_validator_parameters_and_heredoc_model(
+    tmp_path: Path, prepare: Callable[[Path], None] | None
+) -> None:
+    api = ApiProcess("tf_validators", tmp_path, prepare=prepare)
     try:
         url = api.url + "/pets"
         assert refused(requests.post(url, json={"name": "rex"}, timeout=30)) == missing("x-owner")

@@ -286,8 +286,8 @@ def _translate(kind: str, b: _Body) -> tuple[str, dict[str, Any]]:
             value = b.cors(name)
         elif name == "schema":  # JSON text: a string, a heredoc or file(...)
             value = text_value(b.config, b.body.get(name), f"{b.address}.{name}")
-        elif name == "request_models":  # content type → a model's name, or a reference to it
-            value = {k: b.value(k, None, b.body.get(name)) for k in b.body.get(name) or {}}
+        elif name == "request_models" and isinstance(models := b.body.get(name), Mapping):
+            value = {k: b.value(k, None, models) for k in models}  # each a name or a reference
         else:
             value = b.value(name, default)
         if value is not None:
